@@ -1,0 +1,100 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { planStack } from './stack-plan.js';
+
+function writeAssembly(template: object): string {
+  const dir = mkdtempSync(join(tmpdir(), 'facekit-plan-'));
+  mkdirSync(join(dir, 'asset.abc'));
+  writeFileSync(join(dir, 'Demo.template.json'), JSON.stringify(template));
+  writeFileSync(
+    join(dir, 'manifest.json'),
+    JSON.stringify({ artifacts: { Demo: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Demo.template.json' } } } }),
+  );
+  return dir;
+}
+
+const template = {
+  Resources: {
+    Table1: { Type: 'AWS::DynamoDB::Table', Properties: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] } },
+    Bucket1: { Type: 'AWS::S3::Bucket', Properties: { CorsConfiguration: { CorsRules: [{ AllowedMethods: ['PUT'], AllowedOrigins: ['http://a'] }] } } },
+    Faces: { Type: 'AWS::Rekognition::Collection', Properties: { CollectionId: { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '-faces']] } } },
+    Indexer: {
+      Type: 'AWS::Lambda::Function',
+      Metadata: { 'aws:asset:path': 'asset.abc' },
+      Properties: {
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Timeout: 30,
+        Environment: {
+          Variables: {
+            USERS_TABLE: { Ref: 'Table1' },
+            UPLOAD_BUCKET: { Ref: 'Bucket1' },
+            COLLECTION_ARN: { 'Fn::GetAtt': ['Faces', 'Arn'] },
+            WHERE: { 'Fn::Sub': '${AWS::Region}/${Bucket1.Arn}' },
+          },
+        },
+      },
+    },
+    Notifier: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'python3.13', Code: { ZipFile: 'x' } } },
+    Notifications: {
+      Type: 'Custom::S3BucketNotifications',
+      Properties: {
+        BucketName: { Ref: 'Bucket1' },
+        NotificationConfiguration: {
+          LambdaFunctionConfigurations: [
+            { Events: ['s3:ObjectCreated:*'], LambdaFunctionArn: { 'Fn::GetAtt': ['Indexer', 'Arn'] }, Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'enrol/' }] } } },
+          ],
+        },
+      },
+    },
+    Pool: { Type: 'AWS::Cognito::UserPool', Properties: { LambdaConfig: { DefineAuthChallenge: { 'Fn::GetAtt': ['Indexer', 'Arn'] } } } },
+    Client: { Type: 'AWS::Cognito::UserPoolClient', Properties: { UserPoolId: { Ref: 'Pool' }, ExplicitAuthFlows: ['ALLOW_CUSTOM_AUTH'] } },
+  },
+  Outputs: { UserPoolId: { Value: { Ref: 'Pool' } }, Region: { Value: { Ref: 'AWS::Region' } }, BucketName: { Value: { Ref: 'Bucket1' } } },
+};
+
+describe('planStack', () => {
+  it('resolves references in environment variables, notifications, clients and outputs', () => {
+    const plan = planStack({ cloudAssemblyDir: writeAssembly(template), stackName: 'Demo', region: 'eu-west-1' });
+
+    const indexer = plan.functions.find((fn) => fn.logicalId === 'Indexer')!;
+    expect(indexer.environment).toEqual({
+      USERS_TABLE: 'Demo-Table1',
+      UPLOAD_BUCKET: 'demo-bucket1',
+      COLLECTION_ARN: 'arn:aws:rekognition:eu-west-1:000000000000:collection/Demo-faces',
+      WHERE: 'eu-west-1/arn:aws:s3:::demo-bucket1',
+    });
+    expect(indexer.timeoutSeconds).toBe(30);
+    expect(plan.buckets[0]!.notifications).toEqual([{ events: ['s3:ObjectCreated:*'], prefix: 'enrol/', suffix: undefined, functionName: indexer.name }]);
+    expect(plan.collections).toEqual([{ logicalId: 'Faces', collectionId: 'Demo-faces' }]);
+    expect(plan.userPools[0]!.userPoolId).toMatch(/^eu-west-1_[A-Za-z0-9]{9}$/);
+    expect(plan.userPools[0]!.clients[0]!.clientId).toMatch(/^[a-z0-9]{26}$/);
+    expect(plan.userPools[0]!.properties.LambdaConfig).toEqual({ DefineAuthChallenge: indexer.arn });
+    expect(plan.outputs).toEqual({ UserPoolId: plan.userPools[0]!.userPoolId, Region: 'eu-west-1', BucketName: 'demo-bucket1' });
+  });
+
+  it('skips functions it cannot run and says why', () => {
+    const plan = planStack({ cloudAssemblyDir: writeAssembly(template), stackName: 'Demo', region: 'eu-west-1' });
+
+    expect(plan.skipped).toEqual([{ logicalId: 'Notifier', type: 'AWS::Lambda::Function', reason: 'no local code asset' }]);
+  });
+
+  it('gives the same physical ids on every run, so state survives a restart', () => {
+    const dir = writeAssembly(template);
+    const first = planStack({ cloudAssemblyDir: dir, stackName: 'Demo', region: 'eu-west-1' });
+    const second = planStack({ cloudAssemblyDir: dir, stackName: 'Demo', region: 'eu-west-1' });
+
+    expect(second.outputs).toEqual(first.outputs);
+    expect(second.userPools[0]!.clients[0]!.clientId).toBe(first.userPools[0]!.clients[0]!.clientId);
+  });
+
+  it('refuses a notification to a function outside the stack', () => {
+    const broken = structuredClone(template) as typeof template;
+    (broken.Resources.Notifications.Properties.NotificationConfiguration.LambdaFunctionConfigurations[0] as { LambdaFunctionArn: unknown }).LambdaFunctionArn =
+      'arn:aws:lambda:eu-west-1:1:function:elsewhere';
+
+    expect(() => planStack({ cloudAssemblyDir: writeAssembly(broken), stackName: 'Demo', region: 'eu-west-1' })).toThrow(/not a function of this stack/);
+  });
+});

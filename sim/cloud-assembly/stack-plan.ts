@@ -1,0 +1,281 @@
+// Reads the synthesized CloudFormation template and works out what the embedded cloud must create:
+// the same stack `cdk deploy` would deploy, so there is no second configuration to keep in step.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { resolve, type IntrinsicContext, type ResolvedResource } from './intrinsics.js';
+
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+type Properties = Record<string, unknown>;
+
+interface TemplateResource {
+  Type: string;
+  Properties?: Properties;
+  Metadata?: Record<string, unknown>;
+}
+
+interface Template {
+  Resources: Record<string, TemplateResource>;
+  Outputs?: Record<string, { Value: unknown; Description?: string }>;
+}
+
+export interface PlannedFunction {
+  logicalId: string;
+  name: string;
+  arn: string;
+  /** The unzipped bundle directory inside the cloud assembly. */
+  codeDir: string;
+  handler: string;
+  runtime: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  environment: Record<string, string>;
+}
+
+export interface PlannedBucket {
+  logicalId: string;
+  name: string;
+  corsRules: Properties[];
+  notifications: Array<{ events: string[]; prefix?: string; suffix?: string; functionName: string }>;
+}
+
+export interface PlannedTable {
+  logicalId: string;
+  /** CloudFormation properties with TableName filled in. */
+  properties: Properties;
+}
+
+export interface PlannedUserPool {
+  logicalId: string;
+  userPoolId: string;
+  name: string;
+  properties: Properties;
+  clients: Array<{ logicalId: string; clientId: string; properties: Properties }>;
+}
+
+export interface StackPlan {
+  stackName: string;
+  region: string;
+  accountId: string;
+  functions: PlannedFunction[];
+  buckets: PlannedBucket[];
+  tables: PlannedTable[];
+  collections: Array<{ logicalId: string; collectionId: string }>;
+  userPools: PlannedUserPool[];
+  outputs: Record<string, string>;
+  /** Resources the embedded cloud does not run (e.g. CDK's own custom-resource functions). */
+  skipped: Array<{ logicalId: string; type: string; reason: string }>;
+}
+
+/** Finds a stack's template in a cloud assembly (`cdk.out`). */
+export function readStackTemplate(cloudAssemblyDir: string, stackName: string): Template {
+  const manifestFile = join(cloudAssemblyDir, 'manifest.json');
+  if (!existsSync(manifestFile)) {
+    throw new Error(`no cloud assembly at ${cloudAssemblyDir}: run \`npx cdk synth\` first`);
+  }
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+    artifacts?: Record<string, { type: string; properties?: { templateFile?: string }; displayName?: string }>;
+  };
+  const artifact = Object.entries(manifest.artifacts ?? {}).find(
+    ([id, candidate]) => candidate.type === 'aws:cloudformation:stack' && (id === stackName || candidate.displayName === stackName),
+  );
+  if (!artifact?.[1].properties?.templateFile) throw new Error(`stack ${stackName} is not in ${manifestFile}`);
+  return JSON.parse(readFileSync(join(cloudAssemblyDir, artifact[1].properties.templateFile), 'utf8')) as Template;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** Stable physical names, derived from stack and logical id the way CloudFormation shapes them. */
+const physicalName = {
+  generic: (stackName: string, logicalId: string, max = 64) => `${stackName}-${logicalId}`.slice(0, max),
+  bucket: (stackName: string, logicalId: string) =>
+    `${stackName}-${logicalId}`.toLowerCase().replace(/[^a-z0-9.-]/g, '-').slice(0, 63).replace(/[-.]+$/, ''),
+  userPoolId: (region: string, stackName: string, logicalId: string) => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    const bytes = digest(`${stackName}/${logicalId}`);
+    return `${region}_${Array.from(bytes.subarray(0, 9), (byte) => alphabet[byte % alphabet.length]).join('')}`;
+  },
+  clientId: (stackName: string, logicalId: string) => {
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+    return Array.from(digest(`${stackName}/${logicalId}/client`).subarray(0, 26), (byte) => alphabet[byte % alphabet.length]).join('');
+  },
+};
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function planStack(options: { cloudAssemblyDir: string; stackName: string; region: string; accountId?: string }): StackPlan {
+  const { cloudAssemblyDir, stackName, region } = options;
+  const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
+  const template = readStackTemplate(cloudAssemblyDir, stackName);
+  const context: IntrinsicContext = { region, accountId, stackName, resources: new Map() };
+  const arnPrefix = (service: string) => `arn:aws:${service}:${region}:${accountId}`;
+
+  // Pass 1: every resource gets its physical name and attributes, so pass 2 can resolve references.
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const properties = resource.Properties ?? {};
+    const explicitName = (property: string) => text(resolve(properties[property], context));
+    let resolved: ResolvedResource;
+    switch (resource.Type) {
+      case 'AWS::Lambda::Function': {
+        const name = explicitName('FunctionName') ?? physicalName.generic(stackName, logicalId);
+        resolved = { ref: name, attributes: { Arn: `${arnPrefix('lambda')}:function:${name}` } };
+        break;
+      }
+      case 'AWS::S3::Bucket': {
+        const name = explicitName('BucketName') ?? physicalName.bucket(stackName, logicalId);
+        resolved = {
+          ref: name,
+          attributes: { Arn: `arn:aws:s3:::${name}`, DomainName: `${name}.s3.amazonaws.com`, RegionalDomainName: `${name}.s3.${region}.amazonaws.com` },
+        };
+        break;
+      }
+      case 'AWS::DynamoDB::Table': {
+        const name = explicitName('TableName') ?? physicalName.generic(stackName, logicalId, 255);
+        resolved = { ref: name, attributes: { Arn: `${arnPrefix('dynamodb')}:table/${name}` } };
+        break;
+      }
+      case 'AWS::Rekognition::Collection': {
+        const id = explicitName('CollectionId') ?? physicalName.generic(stackName, logicalId, 255);
+        resolved = { ref: id, attributes: { Arn: `${arnPrefix('rekognition')}:collection/${id}` } };
+        break;
+      }
+      case 'AWS::Cognito::UserPool': {
+        const id = physicalName.userPoolId(region, stackName, logicalId);
+        resolved = {
+          ref: id,
+          attributes: {
+            Arn: `${arnPrefix('cognito-idp')}:userpool/${id}`,
+            ProviderName: `cognito-idp.${region}.amazonaws.com/${id}`,
+            ProviderURL: `https://cognito-idp.${region}.amazonaws.com/${id}`,
+            UserPoolId: id,
+          },
+        };
+        break;
+      }
+      case 'AWS::Cognito::UserPoolClient': {
+        const id = physicalName.clientId(stackName, logicalId);
+        resolved = { ref: id, attributes: { ClientId: id, Name: text(properties.ClientName) ?? logicalId } };
+        break;
+      }
+      case 'AWS::IAM::Role': {
+        const name = explicitName('RoleName') ?? physicalName.generic(stackName, logicalId);
+        resolved = { ref: name, attributes: { Arn: `arn:aws:iam::${accountId}:role/${name}`, RoleId: name } };
+        break;
+      }
+      default:
+        resolved = { ref: physicalName.generic(stackName, logicalId), attributes: { Arn: `${arnPrefix('resource')}:${logicalId}` } };
+    }
+    context.resources.set(logicalId, resolved);
+  }
+
+  const plan: StackPlan = {
+    stackName,
+    region,
+    accountId,
+    functions: [],
+    buckets: [],
+    tables: [],
+    collections: [],
+    userPools: [],
+    outputs: {},
+    skipped: [],
+  };
+  const functionNameByArn = new Map<string, string>();
+  const nameOf = (logicalId: string) => context.resources.get(logicalId)!.ref;
+
+  // Pass 2: resolve the properties the emulators need.
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const properties = resource.Properties ?? {};
+    switch (resource.Type) {
+      case 'AWS::Lambda::Function': {
+        const runtime = text(properties.Runtime) ?? '';
+        const assetPath = text(resource.Metadata?.['aws:asset:path']);
+        if (!runtime.startsWith('nodejs') || !assetPath) {
+          plan.skipped.push({ logicalId, type: resource.Type, reason: !assetPath ? 'no local code asset' : `runtime ${runtime}` });
+          break;
+        }
+        const name = nameOf(logicalId);
+        const arn = context.resources.get(logicalId)!.attributes.Arn!;
+        functionNameByArn.set(arn, name);
+        const variables = (properties.Environment as { Variables?: Properties } | undefined)?.Variables ?? {};
+        plan.functions.push({
+          logicalId,
+          name,
+          arn,
+          codeDir: resolvePath(cloudAssemblyDir, assetPath),
+          handler: text(properties.Handler) ?? 'index.handler',
+          runtime,
+          timeoutSeconds: Number(properties.Timeout ?? 3),
+          memoryMb: Number(properties.MemorySize ?? 128),
+          environment: Object.fromEntries(
+            Object.entries(resolve(variables, context) as Properties).map(([key, value]) => [key, String(value)]),
+          ),
+        });
+        break;
+      }
+      case 'AWS::S3::Bucket':
+        plan.buckets.push({
+          logicalId,
+          name: nameOf(logicalId),
+          corsRules: ((resolve(properties.CorsConfiguration, context) as { CorsRules?: Properties[] } | undefined)?.CorsRules) ?? [],
+          notifications: [],
+        });
+        break;
+      case 'AWS::DynamoDB::Table':
+        plan.tables.push({ logicalId, properties: { ...(resolve(properties, context) as Properties), TableName: nameOf(logicalId) } });
+        break;
+      case 'AWS::Rekognition::Collection':
+        plan.collections.push({ logicalId, collectionId: nameOf(logicalId) });
+        break;
+      case 'AWS::Cognito::UserPool':
+        plan.userPools.push({
+          logicalId,
+          userPoolId: nameOf(logicalId),
+          name: text(resolve(properties.UserPoolName, context)) ?? logicalId,
+          properties: resolve(properties, context) as Properties,
+          clients: [],
+        });
+        break;
+    }
+  }
+
+  // Pass 3: resources that configure others (clients of pools, CDK's bucket-notification resource).
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    const properties = resource.Properties ?? {};
+    if (resource.Type === 'AWS::Cognito::UserPoolClient') {
+      const resolved = resolve(properties, context) as Properties;
+      const pool = plan.userPools.find((candidate) => candidate.userPoolId === resolved.UserPoolId);
+      if (!pool) throw new Error(`user pool client ${logicalId} refers to an unknown pool`);
+      pool.clients.push({ logicalId, clientId: nameOf(logicalId), properties: resolved });
+    }
+    if (resource.Type === 'Custom::S3BucketNotifications') {
+      const resolved = resolve(properties, context) as {
+        BucketName: string;
+        NotificationConfiguration?: { LambdaFunctionConfigurations?: Array<{ Events: string[]; LambdaFunctionArn: string; Filter?: { Key?: { FilterRules?: Array<{ Name: string; Value: string }> } } }> };
+      };
+      const bucket = plan.buckets.find((candidate) => candidate.name === resolved.BucketName);
+      if (!bucket) throw new Error(`bucket notifications ${logicalId} refer to an unknown bucket`);
+      for (const configuration of resolved.NotificationConfiguration?.LambdaFunctionConfigurations ?? []) {
+        const rules = configuration.Filter?.Key?.FilterRules ?? [];
+        const functionName = functionNameByArn.get(configuration.LambdaFunctionArn);
+        if (!functionName) throw new Error(`bucket ${bucket.name} notifies ${configuration.LambdaFunctionArn}, which is not a function of this stack`);
+        bucket.notifications.push({
+          events: configuration.Events,
+          prefix: rules.find((rule) => rule.Name.toLowerCase() === 'prefix')?.Value,
+          suffix: rules.find((rule) => rule.Name.toLowerCase() === 'suffix')?.Value,
+          functionName,
+        });
+      }
+    }
+  }
+
+  for (const [outputId, output] of Object.entries(template.Outputs ?? {})) {
+    plan.outputs[outputId] = String(resolve(output.Value, context));
+  }
+  return plan;
+}

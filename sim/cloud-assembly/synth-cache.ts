@@ -1,0 +1,72 @@
+// `npm start` synthesizes the stack only when its inputs changed: synthesis bundles every handler
+// with esbuild and takes seconds, while reading a cached cloud assembly takes milliseconds.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+/** What synthesis reads: change any of these and the cached cloud assembly is stale. */
+const INPUTS = ['stack', 'handlers', 'cdk.json', 'package-lock.json'];
+const FINGERPRINT_FILE = '.facekit-fingerprint';
+
+function filesUnder(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { withFileTypes: true })
+    .flatMap((entry) => filesUnder(join(path, entry.name)))
+    .filter((file) => !file.endsWith('.test.ts'));
+}
+
+export function fingerprintStackInputs(projectDir: string, context: Record<string, string> = {}): string {
+  const hash = createHash('sha256');
+  for (const file of INPUTS.flatMap((input) => filesUnder(join(projectDir, input))).sort()) {
+    hash.update(relative(projectDir, file)).update('\0').update(readFileSync(file)).update('\0');
+  }
+  hash.update(JSON.stringify(Object.entries(context).sort()));
+  return hash.digest('hex');
+}
+
+export interface SynthResult {
+  cloudAssemblyDir: string;
+  synthesized: boolean;
+  milliseconds: number;
+}
+
+/** Runs `cdk synth` into `outDir` unless the fingerprint of the inputs matches the cached one. */
+export async function synthesizeIfChanged(options: {
+  projectDir: string;
+  outDir?: string;
+  context?: Record<string, string>;
+  force?: boolean;
+  log?: (line: string) => void;
+}): Promise<SynthResult> {
+  const started = Date.now();
+  const outDir = options.outDir ?? join(options.projectDir, 'cdk.out');
+  const fingerprint = fingerprintStackInputs(options.projectDir, options.context);
+  const fingerprintFile = join(outDir, FINGERPRINT_FILE);
+  const cached = existsSync(fingerprintFile) && readFileSync(fingerprintFile, 'utf8') === fingerprint;
+  if (cached && !options.force && existsSync(join(outDir, 'manifest.json'))) {
+    return { cloudAssemblyDir: outDir, synthesized: false, milliseconds: Date.now() - started };
+  }
+  options.log?.('synthesizing the stack (cdk synth; bundles the handlers)...');
+  const contextArgs = Object.entries(options.context ?? {}).flatMap(([key, value]) => ['--context', `${key}=${value}`]);
+  const cdkCli = join(options.projectDir, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [cdkCli, 'synth', '--quiet', '--output', outDir, ...contextArgs], {
+      cwd: options.projectDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`cdk synth failed (exit ${code}):\n${output.trim()}`)),
+    );
+  });
+  writeFileSync(fingerprintFile, fingerprint);
+  const milliseconds = Date.now() - started;
+  options.log?.(`synthesized in ${(milliseconds / 1000).toFixed(1)} s`);
+  return { cloudAssemblyDir: outDir, synthesized: true, milliseconds };
+}
