@@ -1,0 +1,133 @@
+// The client side of face sign-in, as an app would write it: Cognito's public API (no admin
+// calls, no credentials), photos PUT to the presigned URLs the challenges hand out. The CLI and
+// the end-to-end tests use it, against the embedded cloud and against AWS alike.
+import { randomBytes } from 'node:crypto';
+import {
+  CognitoIdentityProviderClient,
+  ConfirmSignUpCommand,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+  SignUpCommand,
+  type AuthenticationResultType,
+} from '@aws-sdk/client-cognito-identity-provider';
+
+export interface FaceAuthTarget {
+  region: string;
+  userPoolClientId: string;
+  /** Endpoint of the embedded cloud; undefined for AWS. */
+  endpoint?: string;
+}
+
+export type ChallengeKind = 'MAILBOX_PROOF' | 'ENROL_FACE' | 'FACE_MATCH';
+
+export type AuthOutcome =
+  | { kind: 'signed-in'; tokens: AuthenticationResultType; challenges: ChallengeKind[] }
+  /** The photo was refused at enrolment; the user should retake it. */
+  | { kind: 'enrolment-rejected'; reason: string; challenges: ChallengeKind[] };
+
+export interface AuthenticateOptions {
+  photo: Buffer;
+  photoContentType?: string;
+  /** The one-time secret sent with ConfirmSignUp, when enrolling right after sign-up. */
+  enrolSecret?: string;
+  /** Asked for when the service emails a code to prove the mailbox. */
+  emailCode?: () => Promise<string>;
+  onChallenge?: (kind: ChallengeKind, parameters: Record<string, string>) => void;
+}
+
+/** A password nobody ever uses: Cognito requires one at sign-up, the face is the factor. */
+export function unusablePassword(): string {
+  return `${randomBytes(24).toString('base64url')}aA1!`;
+}
+
+export class FaceAuthClient {
+  readonly cognito: CognitoIdentityProviderClient;
+
+  constructor(private readonly target: FaceAuthTarget) {
+    this.cognito = new CognitoIdentityProviderClient({
+      region: target.region,
+      ...(target.endpoint ? { endpoint: target.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } } : {}),
+    });
+  }
+
+  async signUp(email: string): Promise<{ userSub: string; confirmed: boolean }> {
+    const result = await this.cognito.send(
+      new SignUpCommand({
+        ClientId: this.target.userPoolClientId,
+        Username: email,
+        Password: unusablePassword(),
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }),
+    );
+    return { userSub: result.UserSub!, confirmed: result.UserConfirmed ?? false };
+  }
+
+  /** Confirms the email and hands the enrolment secret to PostConfirmation; returns that secret. */
+  async confirmSignUp(email: string, code: string): Promise<string> {
+    const enrolSecret = randomBytes(32).toString('base64url');
+    await this.cognito.send(
+      new ConfirmSignUpCommand({
+        ClientId: this.target.userPoolClientId,
+        Username: email,
+        ConfirmationCode: code,
+        ClientMetadata: { enrolSecret },
+      }),
+    );
+    return enrolSecret;
+  }
+
+  /** Runs the custom auth flow to the end: enrolment when the user has no face, else a face match. */
+  async authenticate(email: string, options: AuthenticateOptions): Promise<AuthOutcome> {
+    const challenges: ChallengeKind[] = [];
+    let response = await this.cognito.send(
+      new InitiateAuthCommand({ ClientId: this.target.userPoolClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }),
+    );
+    for (;;) {
+      if (response.AuthenticationResult) return { kind: 'signed-in', tokens: response.AuthenticationResult, challenges };
+      const parameters = response.ChallengeParameters ?? {};
+      const kind = parameters.challenge as ChallengeKind;
+      if (!['MAILBOX_PROOF', 'ENROL_FACE', 'FACE_MATCH'].includes(kind)) {
+        throw new Error(`unexpected challenge ${response.ChallengeName} ${String(kind)}`);
+      }
+      if (kind === 'ENROL_FACE' && parameters.previousRejection && challenges.includes('ENROL_FACE')) {
+        return { kind: 'enrolment-rejected', reason: parameters.previousRejection, challenges };
+      }
+      challenges.push(kind);
+      options.onChallenge?.(kind, parameters);
+      const answer = await this.answer(kind, parameters, options);
+      response = await this.cognito.send(
+        new RespondToAuthChallengeCommand({
+          ClientId: this.target.userPoolClientId,
+          ChallengeName: 'CUSTOM_CHALLENGE',
+          Session: response.Session,
+          ChallengeResponses: { USERNAME: parameters.USERNAME ?? email, ANSWER: answer },
+          ClientMetadata: kind === 'MAILBOX_PROOF' && options.enrolSecret ? { enrolSecret: options.enrolSecret } : undefined,
+        }),
+      );
+    }
+  }
+
+  private async answer(kind: ChallengeKind, parameters: Record<string, string>, options: AuthenticateOptions): Promise<string> {
+    if (kind === 'MAILBOX_PROOF') {
+      if (parameters.method === 'ENROL_SECRET' && options.enrolSecret) return options.enrolSecret;
+      if (!options.emailCode) throw new Error('this account has no face yet and needs proof of the mailbox (a code sent by email)');
+      return (await options.emailCode()).trim();
+    }
+    await uploadPhoto(parameters.uploadUrl!, options.photo, options.photoContentType);
+    return 'uploaded';
+  }
+}
+
+export async function uploadPhoto(uploadUrl: string, photo: Buffer, contentType = 'image/jpeg'): Promise<void> {
+  const response = await fetch(uploadUrl, { method: 'PUT', body: photo, headers: { 'content-type': contentType } });
+  if (!response.ok) {
+    throw new Error(`photo upload refused: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`);
+  }
+}
+
+/** Reads a JWT's claims without verifying it (for display; verification is the server's job). */
+export function decodeJwtClaims(token: string): Record<string, unknown> {
+  const payload = token.split('.')[1];
+  if (!payload) throw new Error('not a JWT');
+  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+}

@@ -1,0 +1,179 @@
+// `facekit`: sign up, enrol and sign in with a face from the terminal, against the embedded cloud
+// or a real deployment (both described by cdk-outputs.json), and generate face fixtures.
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline/promises';
+import { Command, Option } from 'commander';
+import { ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { decodeJwtClaims, FaceAuthClient, type AuthOutcome } from './face-auth-client.js';
+import { codeFromLocalOutbox, resolveTarget, type ResolvedTarget } from './target.js';
+
+interface TargetOptions {
+  outputs: string;
+  endpoint?: string;
+  stack: string;
+}
+
+function withTargetOptions(command: Command): Command {
+  return command
+    .option('--outputs <file>', 'stack outputs written by `npm start` or `npm run deploy`', 'cdk-outputs.json')
+    .option('--stack <name>', 'stack name in the outputs file', 'FaceAuthStack')
+    .addOption(new Option('--endpoint <url>', 'endpoint of an embedded cloud (default: the running `npm start`, else AWS)'));
+}
+
+async function target(options: TargetOptions): Promise<ResolvedTarget> {
+  const resolved = await resolveTarget({ outputsFile: options.outputs, endpoint: options.endpoint, stackName: options.stack });
+  console.log(`target: ${resolved.description}`);
+  return resolved;
+}
+
+async function readPhoto(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new Error(`cannot read photo ${path}: ${(error as Error).message}`);
+  }
+}
+
+async function prompt(question: string): Promise<string> {
+  const readline = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return await readline.question(question);
+  } finally {
+    readline.close();
+  }
+}
+
+/** Gets a code the service emailed: from the local outbox, or typed by the user when on AWS. */
+function emailCodeReader(resolved: ResolvedTarget, email: string) {
+  return async (since: number): Promise<string> => {
+    if (resolved.endpoint) {
+      const code = await codeFromLocalOutbox(resolved.endpoint, email, since);
+      console.log(`  code ${code} read from the local outbox`);
+      return code;
+    }
+    return prompt(`  code sent to ${email}: `);
+  };
+}
+
+function report(outcome: AuthOutcome): void {
+  if (outcome.kind === 'enrolment-rejected') {
+    console.error(`face refused: ${outcome.reason}. Retake the photo and run \`facekit signin\` again to enrol it.`);
+    process.exitCode = 1;
+    return;
+  }
+  const claims = decodeJwtClaims(outcome.tokens.IdToken!);
+  console.log(`signed in (${outcome.challenges.join(' → ')}). ID token claims:`);
+  console.log(JSON.stringify(claims, null, 2));
+}
+
+function contentTypeOf(path: string): string {
+  return /\.png$/i.test(path) ? 'image/png' : 'image/jpeg';
+}
+
+export function buildProgram(extraCommands: Command[] = []): Command {
+  const program = new Command('facekit')
+    .description('Passwordless face sign-in on Amazon Cognito: run it locally, test it, deploy it.')
+    .showHelpAfterError();
+
+  withTargetOptions(
+    program
+      .command('signup')
+      .description('sign up with an email, confirm it with the emailed code, and enrol a face photo')
+      .requiredOption('--email <email>', 'email address to sign up with')
+      .requiredOption('--photo <file>', 'JPEG or PNG photo of the face to enrol'),
+  ).action(async (options: TargetOptions & { email: string; photo: string }) => {
+    const photo = await readPhoto(options.photo);
+    const resolved = await target(options);
+    const client = new FaceAuthClient(resolved);
+    const readCode = emailCodeReader(resolved, options.email);
+    const started = Date.now();
+    const { userSub } = await client.signUp(options.email);
+    console.log(`signed up ${options.email} (sub ${userSub}); confirmation code sent by email`);
+    const enrolSecret = await client.confirmSignUp(options.email, await readCode(started));
+    console.log('email confirmed; enrolling the face...');
+    const outcome = await client.authenticate(options.email, {
+      photo,
+      photoContentType: contentTypeOf(options.photo),
+      enrolSecret,
+      emailCode: () => readCode(Date.now() - 5000),
+      onChallenge: (kind) => console.log(`  challenge ${kind}`),
+    });
+    if (outcome.kind === 'signed-in') console.log('face enrolled.');
+    report(outcome);
+  });
+
+  withTargetOptions(
+    program
+      .command('signin')
+      .description('sign in by showing a face photo (enrols it first if the account has no face yet)')
+      .requiredOption('--email <email>', 'email address of the account')
+      .requiredOption('--photo <file>', 'JPEG or PNG photo of the face'),
+  ).action(async (options: TargetOptions & { email: string; photo: string }) => {
+    const photo = await readPhoto(options.photo);
+    const resolved = await target(options);
+    const client = new FaceAuthClient(resolved);
+    const readCode = emailCodeReader(resolved, options.email);
+    const outcome = await client.authenticate(options.email, {
+      photo,
+      photoContentType: contentTypeOf(options.photo),
+      emailCode: () => readCode(Date.now() - 5000),
+      onChallenge: (kind) => console.log(`  challenge ${kind}`),
+    });
+    report(outcome);
+  });
+
+  withTargetOptions(
+    program.command('users').description('list the user pool’s users with their enrolment state (needs admin credentials on AWS)'),
+  ).action(async (options: TargetOptions) => {
+    const resolved = await target(options);
+    const client = new FaceAuthClient(resolved);
+    const dynamo = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        region: resolved.region,
+        ...(resolved.endpoint ? { endpoint: resolved.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } } : {}),
+      }),
+    );
+    let token: string | undefined;
+    const rows: Array<Record<string, string>> = [];
+    do {
+      const page = await client.cognito.send(new ListUsersCommand({ UserPoolId: resolved.outputs.UserPoolId, PaginationToken: token }));
+      for (const user of page.Users ?? []) {
+        const attribute = (name: string) => user.Attributes?.find((candidate) => candidate.Name === name)?.Value ?? '';
+        const sub = attribute('sub');
+        const record = (await dynamo.send(new GetCommand({ TableName: resolved.outputs.UsersTableName, Key: { pk: `USER#${sub}` } }))).Item;
+        rows.push({
+          email: attribute('email'),
+          status: user.UserStatus ?? '',
+          face: record?.faceId ? `enrolled ${String(record.enrolledAt ?? '')}` : 'not enrolled',
+          lastSignIn: record?.lastSignInAt ? String(record.lastSignInAt) : '-',
+          sub,
+        });
+      }
+      token = page.PaginationToken;
+    } while (token);
+    if (rows.length === 0) console.log('no users yet');
+    else console.table(rows);
+  });
+
+  for (const command of extraCommands) program.addCommand(command);
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  const extra: Command[] = [];
+  try {
+    const { faceCommand } = (await import('./commands/face.js')) as { faceCommand: () => Command };
+    extra.push(faceCommand());
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  }
+  try {
+    await buildProgram(extra).parseAsync(argv);
+  } catch (error) {
+    const named = error as Error & { name?: string };
+    console.error(`facekit: ${named.name && named.name !== 'Error' ? `${named.name}: ` : ''}${named.message}`);
+    process.exitCode = 1;
+  }
+}
