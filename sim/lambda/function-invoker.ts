@@ -2,11 +2,20 @@
 // interface, so the same code calls in-process bundles (embedded mode) or a Lambda Invoke API
 // (LocalStack, or anything that speaks it).
 
+/** The error payload Lambda returns with `X-Amz-Function-Error` (what the function threw). */
+export interface FunctionErrorPayload {
+  errorType: string;
+  errorMessage: string;
+  trace?: string[];
+}
+
 export class FunctionError extends Error {
   constructor(
     /** `Unhandled` for a thrown error, `TimeoutError` when the function ran out of time. */
     readonly errorType: string,
     message: string,
+    /** The function's own error (its `name`, message and stack) when known. */
+    readonly payload?: FunctionErrorPayload,
   ) {
     super(message);
     this.name = 'FunctionError';

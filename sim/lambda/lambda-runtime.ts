@@ -1,0 +1,442 @@
+// The embedded Lambda service: runs each function's bundle (e.g. `cdk.out/asset.<hash>`) in
+// worker threads of this process. Each worker is one execution environment: its own
+// `process.env`, its own module state, one invocation at a time, kept warm between invocations,
+// terminated when an invocation runs past the function's timeout.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type { FastifyPluginAsync } from 'fastify';
+import { systemClock, type Clock } from '../clock.js';
+import { FunctionError, type FunctionErrorPayload, type FunctionInvoker } from './function-invoker.js';
+import { lambdaApiRoutes } from './lambda-api-routes.js';
+
+export interface FunctionDefinition {
+  /** FunctionName */
+  name: string;
+  arn: string;
+  /** An unzipped bundle directory, e.g. `cdk.out/asset.<hash>`. */
+  codeDir: string;
+  /** `<module>.<export>`, e.g. `index.handler` (→ `index.mjs` or `index.js`). */
+  handler: string;
+  /** e.g. `nodejs22.x`; informative only: every function runs on this process's Node. */
+  runtime: string;
+  timeoutSeconds: number;
+  memoryMb?: number;
+  environment: Record<string, string>;
+}
+
+export interface LambdaRuntimeOptions {
+  functions: FunctionDefinition[];
+  /** Variables every function sees under its own (e.g. `AWS_ENDPOINT_URL` of the sim). */
+  baseEnv?: Record<string, string>;
+  /** Stamps the timeout message; timeouts themselves run on real time. */
+  clock?: Clock;
+  /** Receives every line a function writes (console, stdout, stderr) and Lambda's START/END/REPORT lines. */
+  onLog?(functionName: string, line: string): void;
+  region?: string;
+  accountId?: string;
+  /** Waits before the 2nd and 3rd attempt of a failed asynchronous invocation (Lambda: about 1 and 2 minutes). */
+  asyncRetryDelaysMs?: number[];
+  /** Execution environments per function; further invocations wait for a free one. */
+  maxConcurrencyPerFunction?: number;
+  /** How long loading a bundle may take (Lambda's init phase is limited to 10 s). */
+  initTimeoutMs?: number;
+}
+
+export interface LambdaRuntime extends FunctionInvoker {
+  /** Lambda's Invoke, GetFunction and ListFunctions APIs under `/2015-03-31/functions`. */
+  routes: FastifyPluginAsync;
+  /** The function a name, ARN or partial ARN designates, if any. */
+  resolve(nameOrArn: string): FunctionDefinition | undefined;
+  functionArn(nameOrArn: string): string;
+  listFunctions(): FunctionDefinition[];
+  /** Resolves once every accepted asynchronous invocation (with its retries) has finished. */
+  drainAsync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface EnvironmentSettings {
+  clock: Clock;
+  onLog(functionName: string, line: string): void;
+  maxConcurrency: number;
+  initTimeoutMs: number;
+}
+
+interface InvocationOutcome {
+  payload?: string;
+  error?: FunctionErrorPayload;
+}
+
+type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'init-error'; error: FunctionErrorPayload }
+  | { type: 'result'; requestId: string; payload?: string; error?: FunctionErrorPayload };
+
+const DEFAULT_ASYNC_RETRY_DELAYS_MS = [1_000, 2_000];
+
+export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntime {
+  const clock = options.clock ?? systemClock;
+  const region = options.region ?? options.baseEnv?.AWS_REGION ?? 'us-east-1';
+  const accountId = options.accountId ?? '000000000000';
+  const onLog = options.onLog ?? ((functionName: string, line: string) => process.stdout.write(`[${functionName}] ${line}\n`));
+  const retryDelays = options.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS;
+  const maxConcurrency = options.maxConcurrencyPerFunction ?? 10;
+  const initTimeoutMs = options.initTimeoutMs ?? 10_000;
+
+  const settings: EnvironmentSettings = { clock, onLog, maxConcurrency, initTimeoutMs };
+  const byName = new Map<string, FunctionPool>();
+  const byArn = new Map<string, FunctionPool>();
+  for (const definition of options.functions) {
+    const pool = new FunctionPool(definition, environmentOf(definition), settings);
+    byName.set(definition.name, pool);
+    byArn.set(definition.arn, pool);
+  }
+  const pendingAsync = new Set<Promise<void>>();
+  const retryTimers = new Set<NodeJS.Timeout>();
+  let closed = false;
+
+  function environmentOf(definition: FunctionDefinition): Record<string, string> {
+    const base = options.baseEnv ?? pick(process.env, ['PATH', 'LANG']);
+    const logStream = `${new Date(clock.now()).toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
+    return {
+      ...base,
+      ...definition.environment,
+      AWS_ACCESS_KEY_ID: base.AWS_ACCESS_KEY_ID ?? 'test',
+      AWS_SECRET_ACCESS_KEY: base.AWS_SECRET_ACCESS_KEY ?? 'test',
+      ...(base.AWS_SESSION_TOKEN ? { AWS_SESSION_TOKEN: base.AWS_SESSION_TOKEN } : {}),
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_LAMBDA_FUNCTION_NAME: definition.name,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(definition.memoryMb ?? 128),
+      AWS_LAMBDA_FUNCTION_TIMEOUT: String(definition.timeoutSeconds),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${definition.name}`,
+      AWS_LAMBDA_LOG_STREAM_NAME: logStream,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${definition.runtime}`,
+      LAMBDA_TASK_ROOT: definition.codeDir,
+      _HANDLER: definition.handler,
+    };
+  }
+
+  function resolve(nameOrArn: string): FunctionDefinition | undefined {
+    return poolOf(nameOrArn)?.definition;
+  }
+
+  function poolOf(nameOrArn: string): FunctionPool | undefined {
+    const exact = byArn.get(nameOrArn) ?? byName.get(nameOrArn);
+    if (exact) return exact;
+    // Full ARN, partial ARN (`123456789012:function:name`, `function:name`) or `name:qualifier`.
+    const match = /^(?:arn:[^:]+:lambda:[^:]*:)?(?:\d{12}:)?function:([^:]+)(?::[^:]+)?$/.exec(nameOrArn)
+      ?? /^([^:]+):(?:\$LATEST|[A-Za-z0-9_-]+)$/.exec(nameOrArn);
+    return match ? byName.get(match[1]) : undefined;
+  }
+
+  function functionArn(nameOrArn: string): string {
+    const found = resolve(nameOrArn);
+    if (found) return found.arn;
+    if (nameOrArn.startsWith('arn:')) return nameOrArn;
+    return `arn:aws:lambda:${region}:${accountId}:function:${nameOrArn}`;
+  }
+
+  function requirePool(nameOrArn: string): FunctionPool {
+    if (closed) throw new FunctionError('ServiceException', 'The Lambda runtime is closed');
+    const pool = poolOf(nameOrArn);
+    if (!pool) throw new FunctionError('ResourceNotFoundException', `Function not found: ${functionArn(nameOrArn)}`);
+    return pool;
+  }
+
+  async function invoke(functionName: string, event: unknown, invokeOptions: { timeoutMs?: number } = {}): Promise<unknown> {
+    const pool = requirePool(functionName);
+    const payload = JSON.stringify(event ?? null);
+    const run = pool.invoke(payload);
+    const outcome = invokeOptions.timeoutMs === undefined ? await run : await withCallerTimeout(run, invokeOptions.timeoutMs);
+    if (outcome.error) throw toFunctionError(outcome.error);
+    return JSON.parse(outcome.payload ?? 'null');
+  }
+
+  async function invokeAsync(functionName: string, event: unknown): Promise<void> {
+    const pool = requirePool(functionName);
+    const payload = JSON.stringify(event ?? null);
+    const delivery = deliverWithRetries(pool, payload).finally(() => pendingAsync.delete(delivery));
+    pendingAsync.add(delivery);
+  }
+
+  async function deliverWithRetries(pool: FunctionPool, payload: string): Promise<void> {
+    for (let attempt = 0; attempt <= retryDelays.length && !closed; attempt += 1) {
+      if (attempt > 0) {
+        await new Promise<void>((wake) => {
+          const timer = setTimeout(() => {
+            retryTimers.delete(timer);
+            wake();
+          }, retryDelays[attempt - 1]);
+          retryTimers.add(timer);
+        });
+        if (closed) return;
+      }
+      let outcome: InvocationOutcome;
+      try {
+        outcome = await pool.invoke(payload);
+      } catch (error) {
+        outcome = { error: { errorType: 'ServiceException', errorMessage: String(error) } };
+      }
+      if (!outcome.error) return;
+      const last = attempt === retryDelays.length;
+      onLog(pool.definition.name, `Asynchronous invocation failed (attempt ${attempt + 1} of ${retryDelays.length + 1})` +
+        `${last ? ', event dropped' : ', retrying'}: ${outcome.error.errorType}: ${outcome.error.errorMessage}`);
+    }
+  }
+
+  async function drainAsync(): Promise<void> {
+    while (pendingAsync.size > 0) await Promise.allSettled([...pendingAsync]);
+  }
+
+  async function close(): Promise<void> {
+    closed = true;
+    for (const timer of retryTimers) clearTimeout(timer);
+    retryTimers.clear();
+    await Promise.all([...byName.values()].map((pool) => pool.close()));
+  }
+
+  return {
+    invoke,
+    invokeAsync,
+    resolve,
+    functionArn,
+    listFunctions: () => options.functions.slice(),
+    drainAsync,
+    close,
+    routes: lambdaApiRoutes({ invoke, invokeAsync, resolve, functionArn, listFunctions: () => options.functions.slice(), region }),
+  };
+}
+
+/**
+ * The execution environments of one function: workers created on demand, each running one
+ * invocation at a time, reused while warm.
+ */
+class FunctionPool {
+  private closed = false;
+  private readonly idle: ExecutionEnvironment[] = [];
+  private readonly all = new Set<ExecutionEnvironment>();
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    readonly definition: FunctionDefinition,
+    private readonly env: Record<string, string>,
+    private readonly settings: EnvironmentSettings,
+  ) {}
+
+  async invoke(payload: string): Promise<InvocationOutcome> {
+    const environment = await this.acquire();
+    try {
+      return await environment.invoke(payload);
+    } finally {
+      this.release(environment);
+    }
+  }
+
+  private async acquire(): Promise<ExecutionEnvironment> {
+    for (;;) {
+      const warm = this.idle.pop();
+      if (warm) return warm;
+      if (this.all.size < this.settings.maxConcurrency) {
+        const fresh = new ExecutionEnvironment(this.definition, this.env, this.settings);
+        this.all.add(fresh);
+        return fresh;
+      }
+      await new Promise<void>((wake) => this.waiting.push(wake));
+    }
+  }
+
+  private release(environment: ExecutionEnvironment): void {
+    if (environment.usable && !this.closed) this.idle.push(environment);
+    else this.all.delete(environment);
+    this.waiting.shift()?.();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.all].map((environment) => environment.terminate()));
+    this.all.clear();
+    this.idle.length = 0;
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+}
+
+/** One worker thread: loads the bundle once, then serves invocations one by one. */
+class ExecutionEnvironment {
+  usable = true;
+  private readonly worker: Worker;
+  private readonly ready: Promise<void>;
+  private current?: { requestId: string; settle(outcome: InvocationOutcome): void };
+  private exitCode?: number;
+  private readonly logStreamName: string;
+
+  constructor(
+    private readonly definition: FunctionDefinition,
+    env: Record<string, string>,
+    private readonly settings: EnvironmentSettings,
+  ) {
+    const { onLog, initTimeoutMs } = settings;
+    this.logStreamName = env.AWS_LAMBDA_LOG_STREAM_NAME ?? '';
+    this.worker = new Worker(new URL('./function-worker.mjs', import.meta.url), {
+      workerData: { codeDir: definition.codeDir, handler: definition.handler },
+      env,
+      // The host's loaders (tsx, vitest) have no business inside a function.
+      execArgv: [],
+      stdout: true,
+      stderr: true,
+    });
+    forwardLines(this.worker.stdout, (line) => onLog(definition.name, line));
+    forwardLines(this.worker.stderr, (line) => onLog(definition.name, line));
+
+    let initialized = false;
+    this.ready = new Promise<void>((ready, failed) => {
+      const initTimer = setTimeout(() => {
+        failed(initFailure('Runtime.InitTimeout', `Init phase took longer than ${initTimeoutMs / 1000} seconds`));
+        void this.terminate();
+      }, initTimeoutMs);
+      this.worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'ready') {
+          initialized = true;
+          clearTimeout(initTimer);
+          ready();
+        } else if (message.type === 'init-error') {
+          clearTimeout(initTimer);
+          failed(initFailure(message.error.errorType, message.error.errorMessage, message.error.trace));
+          void this.terminate();
+        } else if (message.type === 'result' && this.current?.requestId === message.requestId) {
+          this.current.settle(message.error ? { error: message.error } : { payload: message.payload });
+        }
+      });
+      this.worker.on('error', (error) => {
+        // An exception that escaped the handler (e.g. an unawaited rejection) kills the environment.
+        this.usable = false;
+        onLog(definition.name, `Uncaught ${error.name}: ${error.message}`);
+        if (!initialized) failed(initFailure('Runtime.UnhandledPromiseRejection', error.message));
+        this.current?.settle({ error: { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: error.message, trace: error.stack?.split('\n') } });
+      });
+      this.worker.on('exit', (code) => {
+        this.usable = false;
+        this.exitCode = code;
+        clearTimeout(initTimer);
+        if (!initialized) failed(initFailure('Runtime.ExitError', `Runtime exited with error: exit status ${code}`));
+        this.current?.settle({ error: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: exit status ${code}` } });
+      });
+    });
+    // Init failures surface through invoke(); this keeps an unobserved one from being "unhandled".
+    this.ready.catch(() => undefined);
+  }
+
+  async invoke(payload: string): Promise<InvocationOutcome> {
+    try {
+      await this.ready;
+    } catch (error) {
+      return { error: (error as InitFailure).payload };
+    }
+    if (!this.usable) {
+      return { error: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: exit status ${this.exitCode ?? 1}` } };
+    }
+    const { name, timeoutSeconds, memoryMb = 128, arn } = this.definition;
+    const { onLog, clock } = this.settings;
+    const requestId = randomUUID();
+    const startedAt = Date.now();
+    const timeoutMs = timeoutSeconds * 1000;
+    onLog(name, `START RequestId: ${requestId} Version: $LATEST`);
+    const outcome = await new Promise<InvocationOutcome>((settle) => {
+      const timer = setTimeout(() => {
+        const message = `${new Date(clock.now()).toISOString()} ${requestId} Task timed out after ${((Date.now() - startedAt) / 1000).toFixed(2)} seconds`;
+        onLog(name, message);
+        this.usable = false;
+        void this.worker.terminate();
+        settle({ error: { errorType: 'Sandbox.Timedout', errorMessage: message } });
+      }, timeoutMs);
+      this.current = {
+        requestId,
+        settle: (result) => {
+          clearTimeout(timer);
+          this.current = undefined;
+          settle(result);
+        },
+      };
+      this.worker.postMessage({
+        type: 'invoke',
+        requestId,
+        payload,
+        context: {
+          functionName: name,
+          functionVersion: '$LATEST',
+          invokedFunctionArn: arn,
+          memoryLimitInMB: String(memoryMb),
+          awsRequestId: requestId,
+          logGroupName: `/aws/lambda/${name}`,
+          logStreamName: this.logStreamName,
+          deadlineMs: startedAt + timeoutMs,
+        },
+      });
+    });
+    const duration = Date.now() - startedAt;
+    onLog(name, `END RequestId: ${requestId}`);
+    onLog(name, `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(duration))} ms\tMemory Size: ${memoryMb} MB`);
+    return outcome;
+  }
+
+  async terminate(): Promise<void> {
+    this.usable = false;
+    await this.worker.terminate();
+  }
+}
+
+class InitFailure extends Error {
+  constructor(readonly payload: FunctionErrorPayload) {
+    super(payload.errorMessage);
+  }
+}
+
+function initFailure(errorType: string, errorMessage: string, trace?: string[]): InitFailure {
+  return new InitFailure({ errorType, errorMessage, ...(trace ? { trace } : {}) });
+}
+
+/** Timeouts are `TimeoutError`; anything the function threw is `Unhandled`, with the thrown error kept. */
+function toFunctionError(payload: FunctionErrorPayload): FunctionError {
+  const kind = payload.errorType === 'Sandbox.Timedout' ? 'TimeoutError' : 'Unhandled';
+  return new FunctionError(kind, payload.errorMessage, payload);
+}
+
+/** The caller stops waiting (Cognito gives a trigger 5 s); the invocation itself runs on to its own timeout. */
+async function withCallerTimeout(run: Promise<InvocationOutcome>, timeoutMs: number): Promise<InvocationOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<InvocationOutcome>((settle) => {
+    timer = setTimeout(
+      () => settle({ error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` } }),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([run, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function forwardLines(stream: NodeJS.ReadableStream, emit: (line: string) => void): void {
+  let pending = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) emit(line.replace(/\r$/, ''));
+  });
+  stream.on('end', () => {
+    if (pending) emit(pending);
+    pending = '';
+  });
+}
+
+function pick(source: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of names) {
+    const value = source[name];
+    if (value !== undefined) picked[name] = value;
+  }
+  return picked;
+}

@@ -1,0 +1,343 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../../sim/clock.js';
+import { FunctionError } from '../../sim/lambda/function-invoker.js';
+import { createLambdaRuntime, type FunctionDefinition, type LambdaRuntime } from '../../sim/lambda/lambda-runtime.js';
+import { FunctionBundles } from './function-bundles.js';
+
+const bundles = new FunctionBundles();
+afterAll(() => bundles.remove());
+
+let runtime: LambdaRuntime | undefined;
+afterEach(async () => {
+  await runtime?.close();
+  runtime = undefined;
+});
+
+function definition(name: string, codeDir: string, overrides: Partial<FunctionDefinition> = {}): FunctionDefinition {
+  return {
+    name,
+    arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+    codeDir,
+    handler: 'index.handler',
+    runtime: 'nodejs22.x',
+    timeoutSeconds: 3,
+    environment: {},
+    ...overrides,
+  };
+}
+
+const echoEnvironment = bundles.write('echo-env', 'index.mjs', `
+  const tableAtImport = process.env.USERS_TABLE;
+  export const handler = async (event) => {
+    if (event.set) process.env.SHARED_BY_MISTAKE = event.set;
+    return {
+      tableAtImport,
+      table: process.env.USERS_TABLE,
+      sharedByMistake: process.env.SHARED_BY_MISTAKE ?? null,
+      functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+      region: process.env.AWS_REGION,
+      defaultRegion: process.env.AWS_DEFAULT_REGION,
+      timeout: process.env.AWS_LAMBDA_FUNCTION_TIMEOUT,
+      accessKey: process.env.AWS_ACCESS_KEY_ID,
+      secretKey: process.env.AWS_SECRET_ACCESS_KEY,
+      endpoint: process.env.AWS_ENDPOINT_URL ?? null,
+    };
+  };
+`);
+
+const sleeper = bundles.write('sleeper', 'index.mjs', `
+  let invocationsInThisEnvironment = 0;
+  export const handler = async (event) => {
+    invocationsInThisEnvironment += 1;
+    await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
+    return { invocationsInThisEnvironment };
+  };
+`);
+
+describe('createLambdaRuntime', () => {
+  it('gives each function its own environment variables, plus Lambda\'s standard ones', async () => {
+    // Prepare
+    runtime = createLambdaRuntime({
+      functions: [
+        definition('first', echoEnvironment, { environment: { USERS_TABLE: 'first-table' }, timeoutSeconds: 7 }),
+        definition('second', echoEnvironment, { environment: { USERS_TABLE: 'second-table' } }),
+      ],
+      baseEnv: { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' },
+      region: 'eu-west-1',
+      onLog: () => undefined,
+    });
+
+    // Act
+    const first = (await runtime.invoke('first', { set: 'written-by-first' })) as Record<string, unknown>;
+    const second = (await runtime.invoke('second', {})) as Record<string, unknown>;
+
+    // Assess
+    expect(first).toEqual({
+      tableAtImport: 'first-table',
+      table: 'first-table',
+      sharedByMistake: 'written-by-first',
+      functionName: 'first',
+      region: 'eu-west-1',
+      defaultRegion: 'eu-west-1',
+      timeout: '7',
+      accessKey: 'test',
+      secretKey: 'test',
+      endpoint: 'http://127.0.0.1:4566',
+    });
+    expect(second).toMatchObject({ tableAtImport: 'second-table', table: 'second-table', sharedByMistake: null, functionName: 'second' });
+    expect(process.env.SHARED_BY_MISTAKE).toBeUndefined();
+  });
+
+  it('keeps an execution environment warm between invocations', async () => {
+    runtime = createLambdaRuntime({ functions: [definition('sleeper', sleeper)], onLog: () => undefined });
+
+    await runtime.invoke('sleeper', { sleepMs: 0 });
+    const second = await runtime.invoke('sleeper', { sleepMs: 0 });
+
+    expect(second).toEqual({ invocationsInThisEnvironment: 2 });
+  });
+
+  it('times a function out after its timeout, then runs it again in a fresh environment', async () => {
+    // Prepare
+    const lines: string[] = [];
+    runtime = createLambdaRuntime({
+      functions: [definition('sleeper', sleeper, { timeoutSeconds: 1 })],
+      onLog: (_name, line) => lines.push(line),
+      clock: new ManualClock(Date.UTC(2026, 10, 23, 12)),
+    });
+    await runtime.invoke('sleeper', { sleepMs: 0 });
+
+    // Act
+    const started = Date.now();
+    const timedOut = await runtime.invoke('sleeper', { sleepMs: 2_000 }).catch((error: unknown) => error);
+    const elapsed = Date.now() - started;
+    const after = await runtime.invoke('sleeper', { sleepMs: 0 });
+
+    // Assess
+    expect(timedOut).toBeInstanceOf(FunctionError);
+    expect((timedOut as FunctionError).errorType).toBe('TimeoutError');
+    expect((timedOut as FunctionError).message).toMatch(/^2026-11-23T12:00:00\.000Z [0-9a-f-]{36} Task timed out after 1\.\d\d seconds$/);
+    expect((timedOut as FunctionError).payload?.errorType).toBe('Sandbox.Timedout');
+    expect(elapsed).toBeGreaterThanOrEqual(990);
+    expect(elapsed).toBeLessThan(1_900);
+    expect(after).toEqual({ invocationsInThisEnvironment: 1 });
+    expect(lines.some((line) => /Task timed out after 1\.\d\d seconds/.test(line))).toBe(true);
+  });
+
+  it('stops waiting at the caller\'s timeoutMs when it is shorter than the function\'s timeout', async () => {
+    runtime = createLambdaRuntime({ functions: [definition('sleeper', sleeper, { timeoutSeconds: 10 })], onLog: () => undefined });
+    await runtime.invoke('sleeper', { sleepMs: 0 });
+
+    const started = Date.now();
+    const error = await runtime.invoke('sleeper', { sleepMs: 3_000 }, { timeoutMs: 300 }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(FunctionError);
+    expect((error as FunctionError).errorType).toBe('TimeoutError');
+    expect((error as FunctionError).message).toBe('Task timed out after 0.30 seconds');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('reports a thrown error as Unhandled with the function\'s error type, message and trace', async () => {
+    const thrower = bundles.write('thrower', 'index.mjs', `
+      class ValidationFailure extends Error { name = 'ValidationFailure'; }
+      export const handler = async (event) => { throw new ValidationFailure('bad input: ' + event.field); };
+    `);
+    runtime = createLambdaRuntime({ functions: [definition('thrower', thrower)], onLog: () => undefined });
+
+    const error = await runtime.invoke('thrower', { field: 'email' }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(FunctionError);
+    expect((error as FunctionError).errorType).toBe('Unhandled');
+    expect((error as FunctionError).message).toBe('bad input: email');
+    expect((error as FunctionError).payload).toMatchObject({ errorType: 'ValidationFailure', errorMessage: 'bad input: email' });
+    expect((error as FunctionError).payload?.trace?.[0]).toContain('ValidationFailure: bad input: email');
+  });
+
+  it('runs a CommonJS bundle (index.js) with a callback-style handler', async () => {
+    const commonJs = bundles.write('common-js', 'index.js', `
+      exports.handler = function (event, context, callback) {
+        setTimeout(() => callback(null, { doubled: event.value * 2, requestId: context.awsRequestId }), 5);
+      };
+    `);
+    runtime = createLambdaRuntime({ functions: [definition('cjs', commonJs)], onLog: () => undefined });
+
+    const result = (await runtime.invoke('cjs', { value: 21 })) as { doubled: number; requestId: string };
+
+    expect(result.doubled).toBe(42);
+    expect(result.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('runs index.js as an ES module when the bundle\'s own package.json says "type": "module"', async () => {
+    const esmJs = bundles.write('esm-js', 'index.js', 'export const handler = async () => import.meta.url.endsWith("/index.js");');
+    bundles.write('esm-js', 'package.json', JSON.stringify({ type: 'module' }));
+    runtime = createLambdaRuntime({ functions: [definition('esm-js', esmJs)], onLog: () => undefined });
+
+    await expect(runtime.invoke('esm-js', {})).resolves.toBe(true);
+  });
+
+  it('passes a Lambda context with the function\'s name, ARN, memory and remaining time', async () => {
+    const contextEcho = bundles.write('context-echo', 'index.mjs', `
+      export const handler = async (_event, context) => ({
+        functionName: context.functionName,
+        functionVersion: context.functionVersion,
+        invokedFunctionArn: context.invokedFunctionArn,
+        memoryLimitInMB: context.memoryLimitInMB,
+        logGroupName: context.logGroupName,
+        awsRequestId: context.awsRequestId,
+        remaining: context.getRemainingTimeInMillis(),
+      });
+    `);
+    runtime = createLambdaRuntime({
+      functions: [definition('context-echo', contextEcho, { memoryMb: 256, timeoutSeconds: 4 })],
+      onLog: () => undefined,
+    });
+
+    const context = (await runtime.invoke('context-echo', {})) as Record<string, unknown>;
+
+    expect(context).toMatchObject({
+      functionName: 'context-echo',
+      functionVersion: '$LATEST',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:context-echo',
+      memoryLimitInMB: '256',
+      logGroupName: '/aws/lambda/context-echo',
+    });
+    expect(context.awsRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(context.remaining).toBeGreaterThan(3_000);
+    expect(context.remaining).toBeLessThanOrEqual(4_000);
+  });
+
+  it('finds a function by name, by ARN and by partial ARN, and rejects an unknown one', async () => {
+    runtime = createLambdaRuntime({ functions: [definition('sleeper', sleeper)], onLog: () => undefined });
+
+    await expect(runtime.invoke('arn:aws:lambda:us-east-1:000000000000:function:sleeper', { sleepMs: 0 })).resolves.toBeDefined();
+    await expect(runtime.invoke('000000000000:function:sleeper', { sleepMs: 0 })).resolves.toBeDefined();
+    await expect(runtime.invoke('sleeper:$LATEST', { sleepMs: 0 })).resolves.toBeDefined();
+    const unknown = await runtime.invoke('nobody', {}).catch((caught: unknown) => caught);
+    expect(unknown).toBeInstanceOf(FunctionError);
+    expect((unknown as FunctionError).errorType).toBe('ResourceNotFoundException');
+    expect((unknown as FunctionError).message).toBe('Function not found: arn:aws:lambda:us-east-1:000000000000:function:nobody');
+  });
+
+  it('sends console output to onLog in Lambda\'s format, with START, END and REPORT lines', async () => {
+    const chatty = bundles.write('chatty', 'index.mjs', `
+      export const handler = async (event, context) => {
+        console.log('hello', { user: event.user });
+        console.error('something odd');
+        process.stdout.write('raw line\\n');
+        return context.awsRequestId;
+      };
+    `);
+    const logs: Array<[string, string]> = [];
+    runtime = createLambdaRuntime({ functions: [definition('chatty', chatty)], onLog: (name, line) => logs.push([name, line]) });
+
+    const requestId = (await runtime.invoke('chatty', { user: 'ana' })) as string;
+
+    await vi.waitFor(() => expect(logs.map(([, line]) => line)).toContain('raw line'));
+    expect(logs.every(([name]) => name === 'chatty')).toBe(true);
+    const lines = logs.map(([, line]) => line);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\S+Z\\t${requestId}\\tINFO\\thello { user: 'ana' }$`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`\\t${requestId}\\tERROR\\tsomething odd$`)));
+    expect(lines).toContain(`START RequestId: ${requestId} Version: $LATEST`);
+    expect(lines).toContain(`END RequestId: ${requestId}`);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^REPORT RequestId: ${requestId}\\tDuration: `)));
+  });
+
+  it('retries a failed asynchronous invocation twice, as Lambda does', async () => {
+    // Prepare: the function fails on its first two attempts
+    const attemptsFile = bundles.scratch('flaky-attempts.txt');
+    const flaky = bundles.write('flaky', 'index.mjs', `
+      import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+      export const handler = async (event) => {
+        appendFileSync(process.env.ATTEMPTS_FILE, event.id + '\\n');
+        const attempts = readFileSync(process.env.ATTEMPTS_FILE, 'utf8').trim().split('\\n').length;
+        if (attempts < 3) throw new Error('not yet (' + attempts + ')');
+        return 'done';
+      };
+    `);
+    const lines: string[] = [];
+    runtime = createLambdaRuntime({
+      functions: [definition('flaky', flaky, { environment: { ATTEMPTS_FILE: attemptsFile } })],
+      asyncRetryDelaysMs: [50, 50],
+      onLog: (_name, line) => lines.push(line),
+    });
+
+    // Act
+    const accepted = runtime.invokeAsync('flaky', { id: 'event-1' });
+
+    // Assess
+    await expect(accepted).resolves.toBeUndefined();
+    await runtime.drainAsync();
+    expect(readFileSync(attemptsFile, 'utf8')).toBe('event-1\nevent-1\nevent-1\n');
+    expect(lines.filter((line) => line.startsWith('Asynchronous invocation failed'))).toHaveLength(2);
+  });
+
+  it('drops an asynchronous event after three failed attempts and says so in the log', async () => {
+    const attemptsFile = bundles.scratch('always-failing-attempts.txt');
+    const alwaysFailing = bundles.write('always-failing', 'index.mjs', `
+      import { appendFileSync } from 'node:fs';
+      export const handler = async () => { appendFileSync(process.env.ATTEMPTS_FILE, 'x'); throw new Error('broken'); };
+    `);
+    const lines: string[] = [];
+    runtime = createLambdaRuntime({
+      functions: [definition('always-failing', alwaysFailing, { environment: { ATTEMPTS_FILE: attemptsFile } })],
+      asyncRetryDelaysMs: [20, 20],
+      onLog: (_name, line) => lines.push(line),
+    });
+
+    await runtime.invokeAsync('always-failing', {});
+    await runtime.drainAsync();
+
+    expect(readFileSync(attemptsFile, 'utf8')).toBe('xxx');
+    expect(lines).toContain('Asynchronous invocation failed (attempt 3 of 3), event dropped: Error: broken');
+  });
+
+  it('reports a missing handler export as Runtime.HandlerNotFound', async () => {
+    const wrongExport = bundles.write('wrong-export', 'index.mjs', 'export const main = async () => 1;');
+    runtime = createLambdaRuntime({ functions: [definition('wrong-export', wrongExport)], onLog: () => undefined });
+
+    const error = await runtime.invoke('wrong-export', {}).catch((caught: unknown) => caught);
+
+    expect((error as FunctionError).errorType).toBe('Unhandled');
+    expect((error as FunctionError).payload).toMatchObject({ errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.handler is undefined or not exported' });
+  });
+
+  describe('with the AWS SDK inside the function', () => {
+    let fakeDynamoDb: Server;
+    const targets: string[] = [];
+
+    beforeAll(async () => {
+      fakeDynamoDb = createServer((request, response) => {
+        targets.push(String(request.headers['x-amz-target']));
+        request.resume();
+        request.on('end', () => {
+          response.setHeader('content-type', 'application/x-amz-json-1.0');
+          response.end(JSON.stringify({ TableNames: ['answered-by-the-fake'] }));
+        });
+      });
+      await new Promise<void>((listening) => fakeDynamoDb.listen(0, '127.0.0.1', listening));
+    });
+    afterAll(() => new Promise<void>((closed) => fakeDynamoDb.close(() => closed())));
+
+    it('reaches the endpoint given by AWS_ENDPOINT_URL', async () => {
+      const listTables = bundles.write('list-tables', 'index.mjs', `
+        import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+        const client = new DynamoDBClient({});
+        export const handler = async () => (await client.send(new ListTablesCommand({}))).TableNames;
+      `);
+      const { port } = fakeDynamoDb.address() as AddressInfo;
+      runtime = createLambdaRuntime({
+        functions: [definition('list-tables', listTables, { timeoutSeconds: 20 })],
+        baseEnv: { AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` },
+        onLog: () => undefined,
+      });
+
+      const tableNames = await runtime.invoke('list-tables', {});
+
+      expect(tableNames).toEqual(['answered-by-the-fake']);
+      expect(targets).toContain('DynamoDB_20120810.ListTables');
+    });
+  });
+});
