@@ -1,2 +1,59 @@
-// Placeholder: replaced by the handler implementation.
-export const handler = async (event: unknown) => event;
+// face-indexer: runs on each photo created under `enrol/`, indexes its one face into the
+// collection, records the verdict under UPLOAD#<key> for Verify to read, and deletes the photo.
+// S3 delivers events at least once: the first verdict for a key stands, and a redelivered event
+// for a photo already gone does nothing.
+import type { S3EventRecord, S3Handler } from 'aws-lambda';
+import { deleteFaces, indexFace } from './face-collection.js';
+import { deletePhoto, inspectPhoto, photoProblem, subOfEnrolKey } from './face-photos.js';
+import { logger } from './logger.js';
+import { withErrorBoundary } from './trigger-errors.js';
+import { getUploadResult, recordUploadResultIfAbsent, type UploadResult } from './users-table.js';
+
+/** S3 event keys are URL-encoded, with spaces as '+'. */
+export function objectKeyOf(record: S3EventRecord): string {
+  return decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+}
+
+export const handler: S3Handler = withErrorBoundary('face-indexer', async (event) => {
+  for (const record of event.Records) await indexPhoto(objectKeyOf(record));
+});
+
+async function indexPhoto(key: string): Promise<void> {
+  const sub = subOfEnrolKey(key);
+  if (!sub) {
+    // Only CreateAuthChallenge makes keys; anything else under enrol/ did not come from it.
+    logger.warn('object outside the enrolment key pattern deleted', { key });
+    await deletePhoto(key);
+    return;
+  }
+  const photo = await inspectPhoto(key);
+  if (!photo) {
+    logger.info('photo already gone: redelivered event ignored', { key });
+    return;
+  }
+  try {
+    if (await getUploadResult(key, Date.now())) {
+      logger.info('photo already has a verdict: not indexed again', { key });
+      return;
+    }
+    const problem = photoProblem(photo);
+    const outcome = problem ? { rejection: problem } : await indexFace(key, sub);
+    const result: UploadResult =
+      'faceId' in outcome
+        ? { status: 'INDEXED', faceId: outcome.faceId, sub }
+        : { status: 'REJECTED', reason: outcome.rejection, sub };
+    const recorded = await recordUploadResultIfAbsent(key, result, Date.now());
+    if (!recorded && result.status === 'INDEXED') {
+      // Someone recorded a verdict first (a duplicate event, or Verify gave up): this face is nobody's.
+      await deleteFaces([result.faceId]);
+    }
+    logger.info(recorded ? 'verdict recorded' : 'verdict already recorded: kept', {
+      key,
+      sub,
+      status: result.status,
+      ...(result.status === 'REJECTED' ? { reason: result.reason } : {}),
+    });
+  } finally {
+    await deletePhoto(key);
+  }
+}

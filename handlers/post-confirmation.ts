@@ -1,2 +1,32 @@
-// Placeholder: replaced by the handler implementation.
-export const handler = async (event: unknown) => event;
+// PostConfirmation: creates the user's record once the sign-up code is confirmed. A client may
+// pass a one-time `enrolSecret` (>= 32 characters) in ClientMetadata; its hash, valid for ten
+// minutes, then stands in for an emailed code in the first enrolment (MAILBOX_PROOF).
+import type { PostConfirmationTriggerHandler } from 'aws-lambda';
+import { logger } from './logger.js';
+import { sha256Hex } from './secret-hashing.js';
+import { withErrorBoundary } from './trigger-errors.js';
+import { createUserUnlessEnrolled, type UserRecord } from './users-table.js';
+
+export const MIN_ENROL_SECRET_LENGTH = 32;
+export const ENROL_SECRET_LIFETIME_MS = 10 * 60_000;
+
+export const handler: PostConfirmationTriggerHandler = withErrorBoundary('PostConfirmation', async (event) => {
+  if (event.triggerSource !== 'PostConfirmation_ConfirmSignUp') return event;
+  const { sub, email } = event.request.userAttributes;
+  if (!sub) throw new Error('confirmed user has no sub');
+  const now = Date.now();
+  const record: UserRecord = { sub, email, createdAt: new Date(now).toISOString() };
+  const secret = event.request.clientMetadata?.enrolSecret;
+  if (secret && secret.length >= MIN_ENROL_SECRET_LENGTH) {
+    record.enrolSecretHash = sha256Hex(secret);
+    record.enrolSecretExpiresAt = now + ENROL_SECRET_LIFETIME_MS;
+  } else if (secret) {
+    logger.warn('enrolment secret ignored: too short', { sub, minimumLength: MIN_ENROL_SECRET_LENGTH });
+  }
+  const created = await createUserUnlessEnrolled(record);
+  logger.info(created ? 'user record created' : 'user already enrolled: record kept', {
+    sub,
+    enrolSecret: !!record.enrolSecretHash && created,
+  });
+  return event;
+});

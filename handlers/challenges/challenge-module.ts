@@ -1,0 +1,18 @@
+// What every challenge kind provides: CreateAuthChallenge and VerifyAuthChallengeResponse only
+// dispatch to these two functions.
+import type { CreateAuthChallengeTriggerEvent, VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
+import type { UserRecord } from '../users-table.js';
+
+export interface CreateContext {
+  /** The user's record, undefined for an unknown user or one without a record. */
+  user: UserRecord | undefined;
+  /** Epoch milliseconds. */
+  now: number;
+}
+
+export interface ChallengeModule {
+  /** Fills event.response: public and private parameters, and challengeMetadata. */
+  createChallenge(event: CreateAuthChallengeTriggerEvent, context: CreateContext): Promise<void>;
+  /** True only for a correct answer; throws only for infrastructure errors. */
+  verifyAnswer(event: VerifyAuthChallengeResponseTriggerEvent, now: number): Promise<boolean>;
+}

@@ -1,0 +1,68 @@
+// Which step comes next in a custom-auth session. DefineAuthChallenge decides with it, and
+// CreateAuthChallenge re-derives the same answer from the same facts, so the two cannot disagree
+// about which challenge to build. Each session entry's kind comes from the challengeMetadata
+// CreateAuthChallenge set; the client never sees or sets it.
+import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
+
+export type ChallengeKind = 'MAILBOX_PROOF' | 'ENROL_FACE' | 'FACE_MATCH';
+export type SessionEntry = DefineAuthChallengeTriggerEvent['request']['session'][number];
+
+export type NextStep =
+  | { action: 'ISSUE_TOKENS' }
+  | { action: 'FAIL'; reason: string }
+  | { action: 'CHALLENGE'; kind: ChallengeKind };
+
+/** Wrong answers a session may contain; the next one ends it. */
+export const MAX_WRONG_ANSWERS = 3;
+
+export interface AnsweredChallenge {
+  kind: ChallengeKind;
+  correct: boolean;
+  /** The photo key of an ENROL_FACE challenge. */
+  key?: string;
+}
+
+export function challengeMetadata(kind: ChallengeKind, key?: string): string {
+  return kind === 'ENROL_FACE' ? `ENROL_FACE:${key}` : kind;
+}
+
+function readEntry(entry: SessionEntry): AnsweredChallenge | undefined {
+  if (entry.challengeName !== 'CUSTOM_CHALLENGE') return undefined;
+  const metadata = entry.challengeMetadata ?? '';
+  if (metadata === 'MAILBOX_PROOF' || metadata === 'FACE_MATCH') return { kind: metadata, correct: entry.challengeResult };
+  if (metadata.startsWith('ENROL_FACE:')) {
+    return { kind: 'ENROL_FACE', correct: entry.challengeResult, key: metadata.slice('ENROL_FACE:'.length) };
+  }
+  return undefined;
+}
+
+/** The session's answered challenges, or undefined when it holds anything this kit did not create. */
+export function readSession(session: SessionEntry[]): AnsweredChallenge[] | undefined {
+  const answered = session.map(readEntry);
+  return answered.every((entry) => entry !== undefined) ? (answered as AnsweredChallenge[]) : undefined;
+}
+
+export interface UserState {
+  /** Cognito ran the flow for a user that does not exist (PreventUserExistenceErrors). */
+  userNotFound: boolean;
+  /** The user has a face bound to their record. */
+  enrolled: boolean;
+}
+
+export function nextStep(session: SessionEntry[], user: UserState): NextStep {
+  const answered = readSession(session);
+  // SRP_A, PASSWORD_VERIFIER and the like: the password nobody knows must never open a session.
+  if (!answered) return { action: 'FAIL', reason: 'session holds a step this flow never asks for' };
+  const last = answered.at(-1);
+  const mailboxProven = answered.some((entry) => entry.kind === 'MAILBOX_PROOF' && entry.correct);
+  if (last?.correct && !user.userNotFound) {
+    if (last.kind === 'FACE_MATCH') return { action: 'ISSUE_TOKENS' };
+    if (last.kind === 'ENROL_FACE' && mailboxProven) return { action: 'ISSUE_TOKENS' };
+  }
+  if (answered.filter((entry) => !entry.correct).length >= MAX_WRONG_ANSWERS) {
+    return { action: 'FAIL', reason: 'too many wrong answers' };
+  }
+  // An unknown user is treated like an enrolled one, so the client cannot tell them apart.
+  if (user.userNotFound || user.enrolled) return { action: 'CHALLENGE', kind: 'FACE_MATCH' };
+  return { action: 'CHALLENGE', kind: mailboxProven ? 'ENROL_FACE' : 'MAILBOX_PROOF' };
+}

@@ -1,0 +1,104 @@
+// ENROL_FACE: the client uploads one photo to a key chosen here; the S3 event runs the
+// face-indexer, which records its verdict under UPLOAD#<key>. Verify waits for the verdict on
+// exactly that key and binds the indexed face to the user. A rejection is reported to the
+// client by the next ENROL_FACE challenge, so it can say what to do differently.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { config } from '../config.js';
+import { deleteFaces } from '../face-collection.js';
+import { MAX_PHOTO_BYTES, deletePhoto, newPhotoKey, presignUpload, subOfEnrolKey } from '../face-photos.js';
+import { logger } from '../logger.js';
+import {
+  bindFace,
+  getUploadResult,
+  getUser,
+  recordUploadResultIfAbsent,
+  type RejectionReason,
+  type UploadResult,
+} from '../users-table.js';
+import { challengeMetadata, readSession } from './challenge-sequence.js';
+import type { ChallengeModule } from './challenge-module.js';
+
+const POLL_INTERVAL_MS = 200;
+
+export const createChallenge: ChallengeModule['createChallenge'] = async (event, { now }) => {
+  const sub = event.request.userAttributes.sub;
+  if (!sub) throw new Error('ENROL_FACE needs the user sub');
+  const previousRejection = await rejectionOfPreviousAttempt(event.request.session, now);
+  const key = newPhotoKey('enrol', sub);
+  const { uploadUrl, expiresAt } = await presignUpload(key, now);
+  event.response.publicChallengeParameters = {
+    challenge: 'ENROL_FACE',
+    uploadUrl,
+    expiresAt,
+    maxBytes: String(MAX_PHOTO_BYTES),
+    ...(previousRejection ? { previousRejection } : {}),
+  };
+  event.response.privateChallengeParameters = { challenge: 'ENROL_FACE', key };
+  event.response.challengeMetadata = challengeMetadata('ENROL_FACE', key);
+  logger.info('challenge created', { challenge: 'ENROL_FACE', key, previousRejection });
+};
+
+async function rejectionOfPreviousAttempt(
+  session: Parameters<typeof readSession>[0],
+  now: number,
+): Promise<RejectionReason | undefined> {
+  const last = readSession(session)?.at(-1);
+  if (last?.kind !== 'ENROL_FACE' || last.correct || !last.key) return undefined;
+  const result = await getUploadResult(last.key, now);
+  return result?.status === 'REJECTED' ? result.reason : undefined;
+}
+
+export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) => {
+  const sub = event.request.userAttributes.sub;
+  const key = event.request.privateChallengeParameters.key ?? '';
+  // The answer is ignored: the only photo that counts is the one under the key Create chose.
+  if (!sub || subOfEnrolKey(key) !== sub) {
+    logger.warn('enrolment key does not belong to the user', { sub, key });
+    return false;
+  }
+  const result = await awaitVerdict(key, sub, now);
+  if (!result) return false;
+  if (result.sub !== sub) {
+    logger.warn('enrolment verdict belongs to another user', { sub, key });
+    return false;
+  }
+  if (result.status === 'REJECTED') {
+    logger.info('enrolment photo rejected', { sub, key, reason: result.reason });
+    return false;
+  }
+  return bind(sub, result.faceId, now);
+};
+
+/** Waits up to ENROL_WAIT_MS for the indexer; if it has not spoken by then, the upload is declared missing. */
+async function awaitVerdict(key: string, sub: string, startedAt: number): Promise<UploadResult | undefined> {
+  const deadline = startedAt + config.enrolWaitMs;
+  for (;;) {
+    const result = await getUploadResult(key, Date.now());
+    if (result) return result;
+    if (Date.now() + POLL_INTERVAL_MS > deadline) break;
+    await sleep(POLL_INTERVAL_MS);
+  }
+  const declared = await recordUploadResultIfAbsent(key, { status: 'REJECTED', reason: 'NOT_UPLOADED', sub }, Date.now());
+  if (!declared) return getUploadResult(key, Date.now()); // the indexer finished just now
+  logger.info('enrolment photo not uploaded in time', { sub, key });
+  // A late upload must not linger; the indexer also ignores it, as the verdict now exists.
+  await deletePhoto(key);
+  return undefined;
+}
+
+async function bind(sub: string, faceId: string, now: number): Promise<boolean> {
+  const user = await getUser(sub, { consistent: true });
+  // Cognito retried this invocation after it had already bound the face.
+  if (user?.faceId === faceId) return true;
+  if (await bindFace(sub, faceId, user?.faceId, now)) {
+    if (user?.faceId) await deleteFaces([user.faceId]);
+    logger.info('face enrolled', { sub });
+    return true;
+  }
+  const current = await getUser(sub, { consistent: true });
+  if (current?.faceId === faceId) return true;
+  // Another enrolment won the race: this face is bound to nobody, so it leaves the collection.
+  await deleteFaces([faceId]);
+  logger.warn('enrolment lost a race with another enrolment', { sub });
+  return false;
+}

@@ -1,0 +1,83 @@
+// The Rekognition collection: one indexed face per enrolled user (ExternalImageId = sub).
+// Images are always read by Rekognition from the upload bucket, never passed through a function.
+import { DeleteFacesCommand, IndexFacesCommand, SearchFacesByImageCommand } from '@aws-sdk/client-rekognition';
+import { rekognitionClient } from './aws-clients/rekognition.js';
+import { config } from './config.js';
+import type { RejectionReason } from './users-table.js';
+
+export type IndexOutcome = { faceId: string } | { rejection: RejectionReason };
+
+/** Errors that mean "this upload is not a usable photo", as opposed to infrastructure trouble. */
+const IMAGE_ERRORS: Record<string, RejectionReason> = {
+  InvalidImageFormatException: 'NOT_AN_IMAGE',
+  // Also what Rekognition says for an image below 80 px on a side.
+  InvalidParameterException: 'NOT_AN_IMAGE',
+  ImageTooLargeException: 'TOO_LARGE',
+};
+
+function imageRejection(error: unknown): RejectionReason | undefined {
+  return error instanceof Error ? IMAGE_ERRORS[error.name] : undefined;
+}
+
+/** Indexes the single face of an enrolment photo; more than one face, or none usable, is a rejection. */
+export async function indexFace(key: string, sub: string): Promise<IndexOutcome> {
+  let response;
+  try {
+    response = await rekognitionClient.send(
+      new IndexFacesCommand({
+        CollectionId: config.faceCollectionId,
+        Image: { S3Object: { Bucket: config.uploadBucket, Name: key } },
+        ExternalImageId: sub,
+        MaxFaces: 1,
+        QualityFilter: 'AUTO',
+        DetectionAttributes: ['DEFAULT'],
+      }),
+    );
+  } catch (error) {
+    const rejection = imageRejection(error);
+    if (rejection) return { rejection };
+    throw error;
+  }
+  const indexed = (response.FaceRecords ?? []).map((record) => record.Face?.FaceId).filter((id): id is string => !!id);
+  const unindexed = response.UnindexedFaces ?? [];
+  if (indexed.length === 1 && unindexed.length === 0) return { faceId: indexed[0] };
+  if (indexed.length > 0) {
+    // Someone else in the picture (even small or blurred): refuse rather than guess whose face it is.
+    await deleteFaces(indexed);
+    return { rejection: 'MULTIPLE_FACES' };
+  }
+  if (unindexed.length > 0) return { rejection: 'LOW_QUALITY' };
+  return { rejection: 'NO_FACE' };
+}
+
+export type SearchOutcome = { matchedFaceIds: string[] } | { rejection: RejectionReason };
+
+/** The faces in the collection that the photo's largest face matches at or above the threshold. */
+export async function searchFace(key: string): Promise<SearchOutcome> {
+  try {
+    const response = await rekognitionClient.send(
+      new SearchFacesByImageCommand({
+        CollectionId: config.faceCollectionId,
+        Image: { S3Object: { Bucket: config.uploadBucket, Name: key } },
+        FaceMatchThreshold: config.faceMatchThreshold,
+        // Several, so a look-alike ranked above the user does not hide the user's own face.
+        MaxFaces: 10,
+      }),
+    );
+    const matchedFaceIds = (response.FaceMatches ?? [])
+      .filter((match) => (match.Similarity ?? 0) >= config.faceMatchThreshold)
+      .map((match) => match.Face?.FaceId)
+      .filter((id): id is string => !!id);
+    return { matchedFaceIds };
+  } catch (error) {
+    const rejection = imageRejection(error);
+    // For SearchFacesByImage, InvalidParameterException mostly means "no face in the image".
+    if (rejection) return { rejection: error instanceof Error && error.name === 'InvalidParameterException' ? 'NO_FACE' : rejection };
+    throw error;
+  }
+}
+
+export async function deleteFaces(faceIds: string[]): Promise<void> {
+  if (faceIds.length === 0) return;
+  await rekognitionClient.send(new DeleteFacesCommand({ CollectionId: config.faceCollectionId, FaceIds: faceIds }));
+}

@@ -1,0 +1,81 @@
+// Photos in the upload bucket. Only CreateAuthChallenge chooses keys (`enrol/<sub>/<hex>` and
+// `signin/<sub>/<hex>`); the client gets a presigned PUT for exactly one key and never names an
+// object itself. Every photo is deleted once it has been looked at.
+import { randomBytes } from 'node:crypto';
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { s3Client } from './aws-clients/s3.js';
+import { config } from './config.js';
+
+/** Rekognition's limit for image bytes; S3 objects may be larger, but we refuse them. */
+export const MAX_PHOTO_BYTES = 5_242_880;
+const ACCEPTED_CONTENT_TYPES = new Set(['image/jpeg', 'image/png']);
+
+export type PhotoPurpose = 'enrol' | 'signin';
+
+const SUB_PATTERN = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const ENROL_KEY = new RegExp(`^enrol/(${SUB_PATTERN})/[0-9a-f]{32}$`);
+
+export function newPhotoKey(purpose: PhotoPurpose, sub: string): string {
+  return `${purpose}/${sub}/${randomBytes(16).toString('hex')}`;
+}
+
+/** The sub an enrolment key belongs to, or undefined for a key CreateAuthChallenge cannot have made. */
+export function subOfEnrolKey(key: string): string | undefined {
+  return ENROL_KEY.exec(key)?.[1];
+}
+
+export interface PresignedUpload {
+  uploadUrl: string;
+  /** ISO 8601 */
+  expiresAt: string;
+}
+
+/** A PUT URL for one key. The content type is not signed, so JPEG and PNG both upload. */
+export async function presignUpload(key: string, now: number): Promise<PresignedUpload> {
+  const uploadUrl = await getSignedUrl(s3Client, new PutObjectCommand({ Bucket: config.uploadBucket, Key: key }), {
+    expiresIn: config.uploadUrlTtlSeconds,
+  });
+  return { uploadUrl, expiresAt: new Date(now + config.uploadUrlTtlSeconds * 1000).toISOString() };
+}
+
+export interface PhotoFacts {
+  size: number;
+  contentType: string | undefined;
+}
+
+/** Size and type of an uploaded photo, or undefined when nothing was uploaded under the key. */
+export async function inspectPhoto(key: string): Promise<PhotoFacts | undefined> {
+  try {
+    const head = await s3Client.send(new HeadObjectCommand({ Bucket: config.uploadBucket, Key: key }));
+    return { size: head.ContentLength ?? 0, contentType: head.ContentType };
+  } catch (error) {
+    if (isMissingObject(error)) return undefined;
+    throw error;
+  }
+}
+
+export type PhotoProblem = 'TOO_LARGE' | 'NOT_AN_IMAGE';
+
+/** Why a photo cannot be given to Rekognition, or undefined when it can. */
+export function photoProblem(photo: PhotoFacts): PhotoProblem | undefined {
+  if (photo.size > MAX_PHOTO_BYTES) return 'TOO_LARGE';
+  if (photo.size === 0) return 'NOT_AN_IMAGE';
+  // Browsers and curl may omit the type or send a generic one; Rekognition checks the bytes anyway.
+  const type = photo.contentType?.split(';')[0].trim().toLowerCase();
+  if (type && type !== 'binary/octet-stream' && type !== 'application/octet-stream' && !ACCEPTED_CONTENT_TYPES.has(type)) {
+    return 'NOT_AN_IMAGE';
+  }
+  return undefined;
+}
+
+/** Deleting a missing object is not an error in S3, so this is safe to call on every path. */
+export async function deletePhoto(key: string): Promise<void> {
+  await s3Client.send(new DeleteObjectCommand({ Bucket: config.uploadBucket, Key: key }));
+}
+
+function isMissingObject(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return error.name === 'NotFound' || error.name === 'NoSuchKey' || status === 404;
+}

@@ -1,0 +1,61 @@
+// Slows down guessing with photos of someone else: after FREE_ATTEMPTS failed face matches in a
+// row, each further failure blocks the user's face sign-in for twice as long as the previous
+// one (30 s, 60 s, ... up to 15 min). A success clears the count; DynamoDB's TTL drops a count
+// a day after its last failure.
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from './aws-clients/dynamodb.js';
+import { config } from './config.js';
+import { expiresInOneDay, failuresKey } from './users-table.js';
+
+export const FREE_ATTEMPTS = 4;
+const FIRST_BLOCK_MS = 30_000;
+const LONGEST_BLOCK_MS = 15 * 60_000;
+
+export interface FailureRecord {
+  count: number;
+  /** Epoch milliseconds; absent before the first block. */
+  blockedUntil?: number;
+}
+
+/** How long the failure numbered `count` (1-based) blocks further attempts; 0 for no block. */
+export function blockDurationMs(count: number): number {
+  if (count <= FREE_ATTEMPTS) return 0;
+  return Math.min(2 ** (count - FREE_ATTEMPTS - 1) * FIRST_BLOCK_MS, LONGEST_BLOCK_MS);
+}
+
+export async function isBlocked(sub: string, now: number): Promise<boolean> {
+  const { Item } = await documentClient.send(
+    new GetCommand({ TableName: config.usersTable, Key: { pk: failuresKey(sub) }, ConsistentRead: true }),
+  );
+  return typeof Item?.blockedUntil === 'number' && Item.blockedUntil > now;
+}
+
+export async function recordFailure(sub: string, now: number): Promise<FailureRecord> {
+  const { Attributes } = await documentClient.send(
+    new UpdateCommand({
+      TableName: config.usersTable,
+      Key: { pk: failuresKey(sub) },
+      UpdateExpression: 'ADD #count :one SET expiresAt = :expiresAt',
+      ExpressionAttributeNames: { '#count': 'count' },
+      ExpressionAttributeValues: { ':one': 1, ':expiresAt': expiresInOneDay(now) },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  const count = Number(Attributes?.count ?? 1);
+  const block = blockDurationMs(count);
+  if (block === 0) return { count };
+  const blockedUntil = now + block;
+  await documentClient.send(
+    new UpdateCommand({
+      TableName: config.usersTable,
+      Key: { pk: failuresKey(sub) },
+      UpdateExpression: 'SET blockedUntil = :blockedUntil',
+      ExpressionAttributeValues: { ':blockedUntil': blockedUntil },
+    }),
+  );
+  return { count, blockedUntil };
+}
+
+export async function clearFailures(sub: string): Promise<void> {
+  await documentClient.send(new DeleteCommand({ TableName: config.usersTable, Key: { pk: failuresKey(sub) } }));
+}

@@ -1,0 +1,178 @@
+// The users table (ARCHITECTURE.md): one item per user, per uploaded photo and per user's run of
+// failed face matches. Every write that could race with another function is conditional.
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from './aws-clients/dynamodb.js';
+import { config } from './config.js';
+
+export type LastFactor = 'face' | 'face-enrolment';
+
+export interface UserRecord {
+  sub: string;
+  email?: string;
+  /** ISO 8601 */
+  createdAt?: string;
+  faceId?: string;
+  /** ISO 8601 */
+  enrolledAt?: string;
+  /** SHA-256 hex of the one-time enrolment secret given to ConfirmSignUp. */
+  enrolSecretHash?: string;
+  /** Epoch milliseconds. */
+  enrolSecretExpiresAt?: number;
+  /** ISO 8601 */
+  lastSignInAt?: string;
+  lastFactor?: LastFactor;
+}
+
+export const REJECTION_REASONS = [
+  'NO_FACE',
+  'MULTIPLE_FACES',
+  'LOW_QUALITY',
+  'NOT_AN_IMAGE',
+  'TOO_LARGE',
+  'NOT_UPLOADED',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export type UploadResult =
+  | { status: 'INDEXED'; faceId: string; sub: string }
+  | { status: 'REJECTED'; reason: RejectionReason; sub: string };
+
+const ONE_DAY_SECONDS = 24 * 60 * 60;
+
+export const userKey = (sub: string) => `USER#${sub}`;
+export const uploadKey = (objectKey: string) => `UPLOAD#${objectKey}`;
+export const failuresKey = (sub: string) => `FAILURES#${sub}`;
+
+/** Epoch seconds one day from `now` (ms): when DynamoDB's TTL may drop a short-lived item. */
+export const expiresInOneDay = (now: number) => Math.floor(now / 1000) + ONE_DAY_SECONDS;
+
+export async function getUser(sub: string, options: { consistent?: boolean } = {}): Promise<UserRecord | undefined> {
+  const { Item } = await documentClient.send(
+    new GetCommand({ TableName: config.usersTable, Key: { pk: userKey(sub) }, ConsistentRead: options.consistent }),
+  );
+  if (!Item) return undefined;
+  const { pk: _pk, ...user } = Item;
+  return user as UserRecord;
+}
+
+/** Creates or replaces the record of a confirmed user, but never one that already has a face. */
+export async function createUserUnlessEnrolled(user: UserRecord): Promise<boolean> {
+  return unlessConditionFails(() =>
+    documentClient.send(
+      new PutCommand({
+        TableName: config.usersTable,
+        Item: { pk: userKey(user.sub), ...user },
+        ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(faceId)',
+      }),
+    ),
+  );
+}
+
+/** Removes the enrolment secret if it is still this one and still live: it works once. */
+export async function consumeEnrolSecret(sub: string, secretHash: string, now: number): Promise<boolean> {
+  return unlessConditionFails(() =>
+    documentClient.send(
+      new UpdateCommand({
+        TableName: config.usersTable,
+        Key: { pk: userKey(sub) },
+        UpdateExpression: 'REMOVE enrolSecretHash, enrolSecretExpiresAt',
+        ConditionExpression: 'enrolSecretHash = :hash AND enrolSecretExpiresAt > :now',
+        ExpressionAttributeValues: { ':hash': secretHash, ':now': now },
+      }),
+    ),
+  );
+}
+
+/**
+ * Binds an indexed face to the user, provided nobody bound another face since `previousFaceId`
+ * was read (two enrolments racing must not silently replace each other).
+ */
+export async function bindFace(
+  sub: string,
+  faceId: string,
+  previousFaceId: string | undefined,
+  now: number,
+): Promise<boolean> {
+  return unlessConditionFails(() =>
+    documentClient.send(
+      new UpdateCommand({
+        TableName: config.usersTable,
+        Key: { pk: userKey(sub) },
+        UpdateExpression:
+          'SET #sub = :sub, faceId = :faceId, enrolledAt = :enrolledAt, lastFactor = :factor, createdAt = if_not_exists(createdAt, :enrolledAt)',
+        ConditionExpression: previousFaceId ? 'faceId = :previous' : 'attribute_not_exists(faceId)',
+        ExpressionAttributeNames: { '#sub': 'sub' },
+        ExpressionAttributeValues: {
+          ':sub': sub,
+          ':faceId': faceId,
+          ':enrolledAt': new Date(now).toISOString(),
+          ':factor': 'face-enrolment' satisfies LastFactor,
+          ...(previousFaceId ? { ':previous': previousFaceId } : {}),
+        },
+      }),
+    ),
+  );
+}
+
+export async function setLastFactor(sub: string, factor: LastFactor): Promise<void> {
+  await documentClient.send(
+    new UpdateCommand({
+      TableName: config.usersTable,
+      Key: { pk: userKey(sub) },
+      UpdateExpression: 'SET lastFactor = :factor',
+      ExpressionAttributeValues: { ':factor': factor },
+    }),
+  );
+}
+
+/** Returns false when there is no record to update (it is not created from a sign-in alone). */
+export async function recordSignIn(sub: string, now: number): Promise<boolean> {
+  return unlessConditionFails(() =>
+    documentClient.send(
+      new UpdateCommand({
+        TableName: config.usersTable,
+        Key: { pk: userKey(sub) },
+        UpdateExpression: 'SET lastSignInAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':at': new Date(now).toISOString() },
+      }),
+    ),
+  );
+}
+
+/** The indexer's verdict on one uploaded object, ignoring a verdict past its expiry. */
+export async function getUploadResult(objectKey: string, now: number): Promise<UploadResult | undefined> {
+  const { Item } = await documentClient.send(
+    new GetCommand({ TableName: config.usersTable, Key: { pk: uploadKey(objectKey) }, ConsistentRead: true }),
+  );
+  if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt * 1000 <= now)) return undefined;
+  return Item as UploadResult;
+}
+
+/**
+ * Records the verdict on an uploaded object unless one exists: S3 delivers events at least once,
+ * and Verify may have declared the upload missing; the first verdict stands.
+ */
+export async function recordUploadResultIfAbsent(objectKey: string, result: UploadResult, now: number): Promise<boolean> {
+  return unlessConditionFails(() =>
+    documentClient.send(
+      new PutCommand({
+        TableName: config.usersTable,
+        Item: { pk: uploadKey(objectKey), ...result, expiresAt: expiresInOneDay(now) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ),
+  );
+}
+
+/** Runs a conditional write; false when its condition did not hold. */
+export async function unlessConditionFails(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    // By name, not instanceof: a bundle may hold more than one copy of the SDK's error classes.
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
