@@ -1,0 +1,102 @@
+// GetObject and HeadObject: the stored representation, user metadata, Range, the conditional
+// headers, and the response-* overrides presigned GET URLs use.
+import { noSuchKey, S3Error } from '../s3-errors.js';
+import { queryValue } from '../s3-context.js';
+import type { S3Call } from '../s3-context.js';
+import type { StoredObject } from '../object-store.js';
+import { requireBucket } from './bucket-operations.js';
+
+const RESPONSE_OVERRIDES: Record<string, string> = {
+  'response-content-type': 'content-type',
+  'response-content-language': 'content-language',
+  'response-expires': 'expires',
+  'response-cache-control': 'cache-control',
+  'response-content-disposition': 'content-disposition',
+  'response-content-encoding': 'content-encoding',
+};
+
+export function getObject(call: S3Call, { headOnly }: { headOnly: boolean }) {
+  if (headOnly && !call.services.store.getBucket(call.bucket)) return call.reply.code(404).send();
+  requireBucket(call);
+  const object = call.services.store.headObject(call.bucket, call.key);
+  if (!object) {
+    // HEAD answers carry no body, so the SDK only sees the status (NotFound).
+    if (headOnly) return call.reply.code(404).send();
+    throw noSuchKey(call.key);
+  }
+
+  const preconditionStatus = evaluatePreconditions(call, object);
+  if (preconditionStatus === 304) return call.reply.code(304).header('etag', object.etag).send();
+  if (preconditionStatus === 412) {
+    if (headOnly) return call.reply.code(412).send();
+    throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, { Condition: 'If-Match' });
+  }
+
+  const reply = call.reply
+    .header('content-type', object.contentType)
+    .header('etag', object.etag)
+    .header('last-modified', new Date(object.lastModified).toUTCString())
+    .header('accept-ranges', 'bytes')
+    .header('x-amz-server-side-encryption', 'AES256');
+  for (const [name, value] of Object.entries(object.headers)) reply.header(name, value);
+  for (const [name, value] of Object.entries(object.metadata)) reply.header(`x-amz-meta-${name}`, value);
+  for (const [parameter, header] of Object.entries(RESPONSE_OVERRIDES)) {
+    const value = queryValue(call, parameter);
+    if (value !== undefined) reply.header(header, value);
+  }
+
+  const range = parseRange(call.request.headers.range, object.size);
+  if (range === 'unsatisfiable') {
+    throw new S3Error('InvalidRange', 'The requested range is not satisfiable', 416, {
+      RangeRequested: String(call.request.headers.range),
+      ActualObjectSize: object.size,
+    });
+  }
+  if (!range && object.checksum && call.request.headers['x-amz-checksum-mode'] === 'ENABLED') {
+    reply.header(`x-amz-checksum-${object.checksum.algorithm}`, object.checksum.value).header('x-amz-checksum-type', 'FULL_OBJECT');
+  }
+  if (range) {
+    reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${object.size}`);
+  } else {
+    reply.code(200);
+  }
+  const length = range ? range.end - range.start + 1 : object.size;
+  reply.header('content-length', String(length));
+  if (headOnly) return reply.send();
+  const body = call.services.store.readBody(call.bucket, call.key);
+  return reply.send(range ? body.subarray(range.start, range.end + 1) : body);
+}
+
+function evaluatePreconditions(call: S3Call, object: StoredObject): 200 | 304 | 412 {
+  const headers = call.request.headers;
+  const matchesEtag = (list: string) =>
+    list.split(',').some((tag) => {
+      const trimmed = tag.trim();
+      return trimmed === '*' || trimmed === object.etag || `"${trimmed}"` === object.etag;
+    });
+  const modifiedSeconds = Math.floor(object.lastModified / 1000);
+  const dateSeconds = (text: string) => Math.floor(Date.parse(text) / 1000);
+  if (headers['if-match'] !== undefined && !matchesEtag(headers['if-match'])) return 412;
+  if (headers['if-match'] === undefined && headers['if-unmodified-since'] !== undefined && modifiedSeconds > dateSeconds(headers['if-unmodified-since'])) {
+    return 412;
+  }
+  if (headers['if-none-match'] !== undefined) return matchesEtag(headers['if-none-match']) ? 304 : 200;
+  if (headers['if-modified-since'] !== undefined && modifiedSeconds <= dateSeconds(headers['if-modified-since'])) return 304;
+  return 200;
+}
+
+/** One `bytes=` range, as S3 supports; anything else is ignored and the whole object returned. */
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (start >= size) return 'unsatisfiable';
+  if (end < start) return undefined;
+  return { start, end };
+}

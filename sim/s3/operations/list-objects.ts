@@ -1,0 +1,128 @@
+// ListObjectsV2 (GET /bucket?list-type=2) and the original ListObjects (GET /bucket).
+import type { StoredObject } from '../object-store.js';
+import { compareKeys } from '../object-store.js';
+import { S3Error } from '../s3-errors.js';
+import { queryValue, sendXml } from '../s3-context.js';
+import type { S3Call } from '../s3-context.js';
+import { element, S3_XMLNS, xmlDocument } from '../xml.js';
+import { requireBucket } from './bucket-operations.js';
+
+interface Page {
+  contents: StoredObject[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** The last key or common prefix returned: where the next page starts. */
+  last?: string;
+}
+
+/**
+ * Walks the keys after `after` under `prefix`, rolling keys that contain the delimiter past the
+ * prefix into one common prefix each; a common prefix counts as one entry towards maxKeys.
+ */
+function listPage(objects: StoredObject[], options: { prefix: string; delimiter?: string; after?: string; maxKeys: number }): Page {
+  const page: Page = { contents: [], commonPrefixes: [], isTruncated: false };
+  if (options.maxKeys === 0) return page;
+  for (const object of objects) {
+    if (!object.key.startsWith(options.prefix)) continue;
+    if (options.after !== undefined && compareKeys(object.key, options.after) <= 0) continue;
+    let commonPrefix: string | undefined;
+    if (options.delimiter) {
+      const at = object.key.indexOf(options.delimiter, options.prefix.length);
+      if (at >= 0) commonPrefix = object.key.slice(0, at + options.delimiter.length);
+    }
+    // Keys under a common prefix already returned (on this page or, via `after`, an earlier one).
+    if (commonPrefix !== undefined && (commonPrefix === page.last || commonPrefix === options.after)) continue;
+    if (page.contents.length + page.commonPrefixes.length >= options.maxKeys) {
+      page.isTruncated = true;
+      break;
+    }
+    if (commonPrefix !== undefined) page.commonPrefixes.push(commonPrefix);
+    else page.contents.push(object);
+    page.last = commonPrefix ?? object.key;
+  }
+  return page;
+}
+
+function parseMaxKeys(call: S3Call): number {
+  const text = queryValue(call, 'max-keys');
+  if (text === undefined) return 1000;
+  if (!/^\d+$/.test(text)) throw new S3Error('InvalidArgument', 'Provided max-keys not an integer or within integer range', 400);
+  return Math.min(Number(text), 1000);
+}
+
+function encoderFor(call: S3Call): (text: string) => string {
+  const encodingType = queryValue(call, 'encoding-type');
+  if (encodingType === undefined) return (text) => text;
+  if (encodingType !== 'url') throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request', 400);
+  return (text) => encodeURIComponent(text).replace(/%2F/g, '/');
+}
+
+function entriesXml(page: Page, encode: (text: string) => string): string {
+  const contents = page.contents
+    .map(
+      (object) =>
+        `<Contents>${element('Key', encode(object.key))}${element('LastModified', new Date(object.lastModified).toISOString())}` +
+        `${element('ETag', object.etag)}${element('Size', object.size)}${element('StorageClass', 'STANDARD')}</Contents>`,
+    )
+    .join('');
+  const prefixes = page.commonPrefixes.map((prefix) => `<CommonPrefixes>${element('Prefix', encode(prefix))}</CommonPrefixes>`).join('');
+  return contents + prefixes;
+}
+
+export function listObjectsV2(call: S3Call) {
+  requireBucket(call);
+  const prefix = queryValue(call, 'prefix') ?? '';
+  const delimiter = queryValue(call, 'delimiter') || undefined;
+  const startAfter = queryValue(call, 'start-after');
+  const continuationToken = queryValue(call, 'continuation-token');
+  const maxKeys = parseMaxKeys(call);
+  const encode = encoderFor(call);
+  let after = startAfter;
+  if (continuationToken !== undefined) {
+    after = decodeContinuationToken(continuationToken);
+  }
+  const page = listPage(call.services.store.listObjects(call.bucket), { prefix, delimiter, after, maxKeys });
+  const xml =
+    `<ListBucketResult xmlns="${S3_XMLNS}">${element('Name', call.bucket)}${element('Prefix', encode(prefix))}` +
+    `${element('Delimiter', delimiter && encode(delimiter))}${element('MaxKeys', maxKeys)}` +
+    `${element('EncodingType', queryValue(call, 'encoding-type'))}${element('KeyCount', page.contents.length + page.commonPrefixes.length)}` +
+    `${element('IsTruncated', page.isTruncated)}${element('ContinuationToken', continuationToken)}` +
+    `${element('NextContinuationToken', page.isTruncated && page.last !== undefined ? encodeContinuationToken(page.last) : undefined)}` +
+    `${element('StartAfter', startAfter && encode(startAfter))}${entriesXml(page, encode)}</ListBucketResult>`;
+  return sendXml(call, 200, xmlDocument(xml));
+}
+
+export function listObjectsV1(call: S3Call) {
+  requireBucket(call);
+  const prefix = queryValue(call, 'prefix') ?? '';
+  const delimiter = queryValue(call, 'delimiter') || undefined;
+  const marker = queryValue(call, 'marker');
+  const maxKeys = parseMaxKeys(call);
+  const encode = encoderFor(call);
+  const page = listPage(call.services.store.listObjects(call.bucket), { prefix, delimiter, after: marker || undefined, maxKeys });
+  const xml =
+    `<ListBucketResult xmlns="${S3_XMLNS}">${element('Name', call.bucket)}${element('Prefix', encode(prefix))}` +
+    `${element('Marker', encode(marker ?? ''))}${element('MaxKeys', maxKeys)}${element('Delimiter', delimiter && encode(delimiter))}` +
+    `${element('EncodingType', queryValue(call, 'encoding-type'))}${element('IsTruncated', page.isTruncated)}` +
+    // S3 sends NextMarker only when a delimiter was given; otherwise the last key is the marker.
+    `${element('NextMarker', page.isTruncated && delimiter && page.last !== undefined ? encode(page.last) : undefined)}` +
+    `${entriesXml(page, encode)}</ListBucketResult>`;
+  return sendXml(call, 200, xmlDocument(xml));
+}
+
+/** Opaque to clients, like S3's: the last key or common prefix of the previous page. */
+function encodeContinuationToken(last: string): string {
+  return Buffer.from(JSON.stringify({ after: last }), 'utf8').toString('base64');
+}
+
+function decodeContinuationToken(token: string): string {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { after?: unknown };
+    if (typeof parsed.after === 'string') return parsed.after;
+  } catch {
+    // falls through to the error S3 gives for a token it did not issue
+  }
+  throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect', 400, {
+    ArgumentName: 'continuation-token',
+  });
+}

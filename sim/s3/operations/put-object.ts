@@ -1,0 +1,70 @@
+// PutObject: decode the body (aws-chunked or plain), run S3's integrity checks, store, answer with
+// the ETag, and queue ObjectCreated:Put notifications.
+import { createHash } from 'node:crypto';
+import type { StoredObject } from '../object-store.js';
+import { decodeAwsChunked, isAwsChunked, verifyContentMd5, verifyContentSha256, verifyFlexibleChecksum } from '../payload.js';
+import { S3Error } from '../s3-errors.js';
+import { queueNotifications } from '../s3-context.js';
+import type { S3Call } from '../s3-context.js';
+import { requireBucket } from './bucket-operations.js';
+
+/** Representation headers S3 stores with the object and returns on GET/HEAD. */
+export const STORED_HEADERS = ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'] as const;
+
+export function putObject(call: S3Call) {
+  requireBucket(call);
+  if (call.request.headers['x-amz-copy-source'] !== undefined) throw new S3Error('NotImplemented', 'CopyObject is not emulated', 501);
+  const headers = call.request.headers;
+  const raw = Buffer.isBuffer(call.request.body) ? call.request.body : Buffer.alloc(0);
+
+  let data = raw;
+  let trailers: Record<string, string> = {};
+  if (isAwsChunked(headers)) {
+    ({ data, trailers } = decodeAwsChunked(raw));
+    const decodedLength = headers['x-amz-decoded-content-length'];
+    if (decodedLength !== undefined && Number(decodedLength) !== data.length) {
+      throw new S3Error('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header', 400);
+    }
+  } else {
+    verifyContentSha256(data, headers['x-amz-content-sha256'] as string | undefined);
+  }
+  verifyContentMd5(data, headers['content-md5'] as string | undefined);
+  // A presigned URL's query checksum (the SDK signs the CRC32 of an empty body there) is ignored,
+  // as S3 does; checksums in headers and trailers are checked.
+  const checksum = verifyFlexibleChecksum(data, [headers, trailers]);
+
+  const storedHeaders: Record<string, string> = {};
+  for (const name of STORED_HEADERS) {
+    let value = headers[name];
+    if (typeof value !== 'string') continue;
+    if (name === 'content-encoding') {
+      value = value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part && part !== 'aws-chunked')
+        .join(',');
+    }
+    if (value) storedHeaders[name] = value;
+  }
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('x-amz-meta-') && value !== undefined) metadata[name.slice('x-amz-meta-'.length)] = String(value);
+  }
+
+  const object: StoredObject = {
+    key: call.key,
+    size: data.length,
+    etag: `"${createHash('md5').update(data).digest('hex')}"`,
+    lastModified: call.services.clock.now(),
+    contentType: typeof headers['content-type'] === 'string' && headers['content-type'] ? headers['content-type'] : 'binary/octet-stream',
+    metadata,
+    headers: storedHeaders,
+    checksum,
+  };
+  call.services.store.putObject(call.bucket, object, data);
+  queueNotifications(call, 'ObjectCreated:Put', call.key, object);
+
+  call.reply.header('etag', object.etag).header('x-amz-server-side-encryption', 'AES256');
+  if (checksum) call.reply.header(`x-amz-checksum-${checksum.algorithm}`, checksum.value).header('x-amz-checksum-type', 'FULL_OBJECT');
+  return call.reply.code(200).send();
+}

@@ -1,0 +1,70 @@
+// What every S3 operation receives: the parsed request, the shared services, and a place to queue
+// notifications that the service delivers once the response has gone out.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../clock.js';
+import type { ObjectStore, StoredObject } from './object-store.js';
+import { configurationIdOf, notificationMatches, s3EventRecord } from './event-notifications.js';
+import type { S3EventName, Sequencer } from './event-notifications.js';
+
+export interface S3Services {
+  store: ObjectStore;
+  clock: Clock;
+  region: string;
+  sequencer: Sequencer;
+  /** The canonical id of the one emulated account that owns every bucket. */
+  ownerId: string;
+}
+
+export interface PendingInvocation {
+  functionName: string;
+  event: unknown;
+}
+
+export interface S3Call {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  services: S3Services;
+  requestId: string;
+  hostId: string;
+  bucket: string;
+  /** Decoded object key; empty for bucket and service operations. */
+  key: string;
+  query: Record<string, string | string[]>;
+  accessKeyId: string;
+  /** Delivered by the service after the response is sent. */
+  pendingInvocations: PendingInvocation[];
+}
+
+export function queryValue(call: S3Call, name: string): string | undefined {
+  const value = call.query[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function sendXml(call: S3Call, statusCode: number, xml: string) {
+  return call.reply.code(statusCode).header('content-type', 'application/xml').send(xml);
+}
+
+/** Queues one invocation per notification configuration of the bucket that matches the event. */
+export function queueNotifications(call: S3Call, eventName: S3EventName, key: string, object?: StoredObject): void {
+  const configs = call.services.store.getBucket(call.bucket)?.notifications ?? [];
+  configs.forEach((config, index) => {
+    if (!notificationMatches(config, eventName, key)) return;
+    const record = s3EventRecord({
+      eventName,
+      eventTime: call.services.clock.now(),
+      region: call.services.region,
+      bucket: call.bucket,
+      ownerPrincipalId: call.services.ownerId,
+      requesterPrincipalId: `AWS:${call.accessKeyId}`,
+      sourceIPAddress: call.request.ip,
+      requestId: call.requestId,
+      hostId: call.hostId,
+      configurationId: configurationIdOf(config, index),
+      key,
+      size: object?.size,
+      eTag: object?.etag.replace(/"/g, ''),
+      sequencer: call.services.sequencer.next(call.services.clock.now()),
+    });
+    call.pendingInvocations.push({ functionName: config.functionName, event: { Records: [record] } });
+  });
+}

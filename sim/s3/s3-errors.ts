@@ -1,0 +1,52 @@
+// S3 answers errors as XML: <Error><Code/><Message/>...<RequestId/><HostId/></Error>. Every error the
+// emulator raises is an S3Error; the service turns it into that shape in one place.
+import { escapeXml } from './xml.js';
+
+export class S3Error extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly statusCode: number,
+    /** Extra elements S3 adds for this error, e.g. `Key`, `BucketName`, `AWSAccessKeyId`. */
+    readonly details: Record<string, string | number> = {},
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+export const noSuchBucket = (bucket: string) =>
+  new S3Error('NoSuchBucket', 'The specified bucket does not exist', 404, { BucketName: bucket });
+
+export const noSuchKey = (key: string) => new S3Error('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
+
+export const accessDenied = (message = 'Access Denied', details: Record<string, string | number> = {}) =>
+  new S3Error('AccessDenied', message, 403, details);
+
+export const signatureDoesNotMatch = (accessKeyId: string, signatureProvided: string) =>
+  new S3Error(
+    'SignatureDoesNotMatch',
+    'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    403,
+    { AWSAccessKeyId: accessKeyId, SignatureProvided: signatureProvided },
+  );
+
+export const notImplemented = () =>
+  new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented', 501);
+
+export const methodNotAllowed = (method: string, resourceType: 'SERVICE' | 'BUCKET' | 'OBJECT') =>
+  new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405, {
+    Method: method,
+    ResourceType: resourceType,
+  });
+
+export function errorXml(error: S3Error, requestId: string, hostId: string): string {
+  const details = Object.entries(error.details)
+    .map(([name, value]) => `<${name}>${escapeXml(String(value))}</${name}>`)
+    .join('');
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<Error><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message>${details}` +
+    `<RequestId>${requestId}</RequestId><HostId>${escapeXml(hostId)}</HostId></Error>`
+  );
+}

@@ -1,0 +1,274 @@
+// The S3 emulator as a Fastify plugin: path-style `/<bucket>/<key>` on the shared server. Routes
+// are wildcards that leave `POST /` (JSON protocol services) to others, and every more specific
+// route (`/_sim/*`, Lambda's `/2015-03-31/...`, Cognito's JWKS) wins over them by Fastify's rules.
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import type { FunctionInvoker } from '../lambda/function-invoker.js';
+import type { CorsRule } from './cors.js';
+import { corsResponseHeaders, findCorsRule } from './cors.js';
+import type { NotificationConfig } from './event-notifications.js';
+import { Sequencer } from './event-notifications.js';
+import { isValidBucketName, ObjectStore } from './object-store.js';
+import { RequestAuthenticator } from './request-authenticator.js';
+import type { PendingInvocation, S3Call, S3Services } from './s3-context.js';
+import { errorXml, methodNotAllowed, noSuchBucket, notImplemented, S3Error } from './s3-errors.js';
+import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './operations/bucket-operations.js';
+import { corsPreflight } from './operations/cors-preflight.js';
+import { deleteObject, deleteObjects } from './operations/delete-objects.js';
+import { getObject } from './operations/get-object.js';
+import { listObjectsV1, listObjectsV2 } from './operations/list-objects.js';
+import { putObject } from './operations/put-object.js';
+
+export type { CorsRule } from './cors.js';
+export type { NotificationConfig } from './event-notifications.js';
+
+export interface BucketConfig {
+  name: string;
+  cors?: CorsRule[];
+  notifications?: NotificationConfig[];
+}
+
+export interface S3ServiceOptions {
+  /** Objects persist under `<dataDir>/s3/`; memory only when absent. */
+  dataDir?: string;
+  clock?: Clock;
+  region?: string;
+  /** accessKeyId → secret. Default `{ test: 'test' }`. */
+  credentials?: Record<string, string>;
+  /** Delivers bucket notifications; without one, each undeliverable event goes to onError. */
+  invoker?: FunctionInvoker;
+  /** Failed notification deliveries and internal errors. */
+  onError?(error: unknown): void;
+}
+
+export interface S3Service {
+  routes: FastifyPluginAsync;
+  /** Creates the bucket if needed and (re)applies its CORS rules and notifications. */
+  createBucket(config: BucketConfig): void;
+  close(): Promise<void>;
+}
+
+/** S3 single PUT objects are capped at 5 GB; the emulator keeps bodies in memory while handling them. */
+export const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
+
+/** Requests with these query parameters ask for features the emulator does not have. */
+const UNSUPPORTED_SUBRESOURCES = [
+  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'encryption', 'intelligent-tiering', 'inventory',
+  'legal-hold', 'lifecycle', 'logging', 'metrics', 'notification', 'object-lock', 'ownershipControls',
+  'partNumber', 'policy', 'policyStatus', 'publicAccessBlock', 'replication', 'requestPayment', 'restore',
+  'retention', 'select', 'tagging', 'torrent', 'uploadId', 'uploads', 'versioning', 'versionId', 'versions', 'website',
+];
+
+const OWNER_ID = createHash('sha256').update('cognito-face-kit embedded S3 owner').digest('hex');
+
+interface RequestState {
+  requestId: string;
+  hostId: string;
+  bucket?: string;
+  pendingInvocations: PendingInvocation[];
+}
+
+export function createS3Service(options: S3ServiceOptions = {}): S3Service {
+  const clock = options.clock ?? systemClock;
+  const region = options.region ?? 'us-east-1';
+  const store = new ObjectStore(options.dataDir ? join(options.dataDir, 's3') : undefined);
+  const services: S3Services = { store, clock, region, sequencer: new Sequencer(), ownerId: OWNER_ID };
+  const authenticator = new RequestAuthenticator(options.credentials ?? { test: 'test' }, clock);
+  const states = new WeakMap<FastifyRequest, RequestState>();
+
+  function deliver({ functionName, event }: PendingInvocation): void {
+    if (!options.invoker) {
+      options.onError?.(new Error(`S3 notification for ${functionName} dropped: no function invoker configured`));
+      return;
+    }
+    try {
+      options.invoker.invokeAsync(functionName, event).catch((error: unknown) => options.onError?.(error));
+    } catch (error) {
+      options.onError?.(error);
+    }
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply) {
+    const state = states.get(request)!;
+    const queryAt = request.url.indexOf('?');
+    const rawPath = queryAt < 0 ? request.url : request.url.slice(0, queryAt);
+    const { bucket, key } = parsePath(rawPath);
+    const query = parseQuery(queryAt < 0 ? '' : request.url.slice(queryAt + 1));
+    state.bucket = bucket || undefined;
+    const method = request.method;
+    const call: S3Call = {
+      request,
+      reply,
+      services,
+      requestId: state.requestId,
+      hostId: state.hostId,
+      bucket,
+      key,
+      query,
+      accessKeyId: '',
+      pendingInvocations: state.pendingInvocations,
+    };
+
+    // A name S3 would never accept cannot hold a bucket (this also covers Cognito pool ids).
+    const creatingBucket = method === 'PUT' && !key;
+    if (bucket && !creatingBucket && !isValidBucketName(bucket)) {
+      if (method === 'HEAD') return reply.code(404).send();
+      throw noSuchBucket(bucket);
+    }
+    if (method === 'OPTIONS' && bucket) return corsPreflight(call);
+
+    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+    call.accessKeyId = (await authenticator.authenticate({ method, rawPath, query, headers: request.headers, body })).accessKeyId;
+
+    if (UNSUPPORTED_SUBRESOURCES.some((name) => name in query)) throw notImplemented();
+    if (!bucket) {
+      if (method === 'GET') return listBuckets(call);
+      throw methodNotAllowed(method, 'SERVICE');
+    }
+    if (!key) {
+      switch (method) {
+        case 'PUT':
+          return createBucket(call);
+        case 'HEAD':
+          return headBucket(call);
+        case 'DELETE':
+          return deleteBucket(call);
+        case 'GET':
+          if ('location' in query) return getBucketLocation(call);
+          return query['list-type'] === '2' ? listObjectsV2(call) : listObjectsV1(call);
+        case 'POST':
+          if ('delete' in query) return deleteObjects(call);
+          throw methodNotAllowed(method, 'BUCKET');
+      }
+      throw methodNotAllowed(method, 'BUCKET');
+    }
+    switch (method) {
+      case 'PUT':
+        return putObject(call);
+      case 'GET':
+        return getObject(call, { headOnly: false });
+      case 'HEAD':
+        return getObject(call, { headOnly: true });
+      case 'DELETE':
+        return deleteObject(call);
+    }
+    throw methodNotAllowed(method, 'OBJECT');
+  }
+
+  const routes: FastifyPluginAsync = async (app) => {
+    // Object bodies are opaque bytes whatever their content type (JSON included), so this
+    // context drops the parsers it inherited and takes every body as a Buffer.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_OBJECT_BYTES }, (_request, body, done) => done(null, body));
+
+    app.addHook('onRequest', async (request, reply) => {
+      const state: RequestState = {
+        requestId: randomBytes(8).toString('hex').toUpperCase(),
+        hostId: randomBytes(32).toString('base64'),
+        pendingInvocations: [],
+      };
+      states.set(request, state);
+      // The SDK corrects its clock from Date on skew errors, so Date follows the injected clock.
+      reply
+        .header('x-amz-request-id', state.requestId)
+        .header('x-amz-id-2', state.hostId)
+        .header('date', new Date(clock.now()).toUTCString())
+        .header('server', 'AmazonS3');
+    });
+
+    // CORS headers on actual (non-preflight) responses, errors included, so browsers can read them.
+    app.addHook('onSend', async (request, reply, payload) => {
+      const origin = request.headers.origin;
+      const bucket = states.get(request)?.bucket;
+      if (origin && bucket && request.method !== 'OPTIONS') {
+        const rules = store.getBucket(bucket)?.cors;
+        const rule = rules && findCorsRule(rules, { origin, method: request.method });
+        if (rule) reply.headers(corsResponseHeaders(rule, { origin }));
+      }
+      return payload;
+    });
+
+    // Notifications go out only once the response has been sent, as S3's are asynchronous.
+    app.addHook('onResponse', async (request) => {
+      const pending = states.get(request)?.pendingInvocations ?? [];
+      for (const invocation of pending.splice(0)) deliver(invocation);
+    });
+
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      const state = states.get(request);
+      let s3Error: S3Error;
+      if (error instanceof S3Error) {
+        s3Error = error;
+      } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        s3Error = new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
+          ProposedSize: String(request.headers['content-length'] ?? ''),
+          MaxSizeAllowed: MAX_OBJECT_BYTES,
+        });
+      } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+        s3Error = new S3Error('InvalidRequest', error.message, 400);
+      } else {
+        options.onError?.(error);
+        request.log.error({ err: error }, 's3 request failed');
+        s3Error = new S3Error('InternalError', 'We encountered an internal error. Please try again.', 500);
+      }
+      if (state) state.pendingInvocations.length = 0;
+      reply.code(s3Error.statusCode).header('content-type', 'application/xml');
+      if (request.method === 'HEAD') return reply.send();
+      return reply.send(errorXml(s3Error, state?.requestId ?? '', state?.hostId ?? ''));
+    });
+
+    const routeOptions = { bodyLimit: MAX_OBJECT_BYTES, handler: handle };
+    app.route({ method: ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'], url: '/*', exposeHeadRoute: false, ...routeOptions });
+    // POST only below a bucket (DeleteObjects): `POST /` belongs to the JSON protocol services.
+    app.route({ method: 'POST', url: '/:bucket', ...routeOptions });
+    app.route({ method: 'POST', url: '/:bucket/*', ...routeOptions });
+  };
+
+  return {
+    routes,
+    createBucket(config: BucketConfig) {
+      if (!isValidBucketName(config.name)) throw new Error(`Invalid S3 bucket name: ${config.name}`);
+      store.createBucket(config.name, clock.now());
+      store.configureBucket(config.name, { cors: config.cors, notifications: config.notifications });
+    },
+    async close() {
+      // Writes are synchronous and notifications fire-and-forget: nothing is left to flush.
+    },
+  };
+}
+
+function parsePath(rawPath: string): { bucket: string; key: string } {
+  const slash = rawPath.indexOf('/', 1);
+  try {
+    return {
+      bucket: decodeURIComponent(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash)),
+      key: slash < 0 ? '' : decodeURIComponent(rawPath.slice(slash + 1)),
+    };
+  } catch {
+    throw new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400, { URI: rawPath });
+  }
+}
+
+/** Percent-decoding only: the SDK sends `+` as %2B, and a literal `+` is kept as a plus. */
+function parseQuery(rawQuery: string): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = Object.create(null);
+  for (const pair of rawQuery.split('&')) {
+    if (!pair) continue;
+    const equals = pair.indexOf('=');
+    let name: string;
+    let value: string;
+    try {
+      name = decodeURIComponent(equals < 0 ? pair : pair.slice(0, equals));
+      value = equals < 0 ? '' : decodeURIComponent(pair.slice(equals + 1));
+    } catch {
+      throw new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400);
+    }
+    const existing = query[name];
+    if (existing === undefined) query[name] = value;
+    else query[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return query;
+}
