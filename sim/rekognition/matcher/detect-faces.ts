@@ -1,0 +1,477 @@
+// Face detection for the synthetic species (sim/faces/species.ts). A face is a region of skin
+// hue that is an ellipse (taller than wide) containing two eye-like holes and a mouth-like hole
+// in the species' geometry. Skin is judged by hue (the ratios of R-G to R-B), which brightness
+// and contrast changes leave alone; the face is then aligned on its eyes and its identity
+// patches are read into a 128-bit hash.
+import { CELL_SIZE, FACE_ELLIPSE, IDENTITY_CELLS, MOUTH, NOSE } from '../../faces/species.js';
+import { HASH_WORDS, type FaceHash } from './face-hash.js';
+import { boxBlur3, lumaOf, toWorkingRaster, type RgbRaster } from './raster.js';
+
+export type QualityReason = 'SMALL_BOUNDING_BOX' | 'LOW_BRIGHTNESS' | 'LOW_SHARPNESS' | 'EXTREME_POSE' | 'LOW_CONFIDENCE';
+
+export interface Box {
+  Width: number;
+  Height: number;
+  Left: number;
+  Top: number;
+}
+
+export interface DetectedFace {
+  /** Ratios of the (EXIF-oriented) picture. */
+  boundingBox: Box;
+  confidence: number;
+  landmarks: { Type: string; X: number; Y: number }[];
+  pose: { Roll: number; Yaw: number; Pitch: number };
+  quality: { Brightness: number; Sharpness: number };
+  /** Quality problems found, worst first (empty for a good face). */
+  reasons: QualityReason[];
+  /** Eye distance in working pixels: the scale at which the hash was read. */
+  eyeDistance: number;
+  /** Area of the bounding box in source pixels, to rank faces by size. */
+  areaPixels: number;
+  hash: FaceHash;
+}
+
+/** Thresholds of the quality rules, in the units of FaceDetail.Quality / Pose. */
+export const QUALITY_RULES = {
+  /** Faces whose eyes are closer than this (working pixels) are SMALL_BOUNDING_BOX. */
+  minEyeDistance: 20,
+  minBrightness: 20,
+  minSharpness: 30,
+  maxYaw: 45,
+  maxPitch: 45,
+  minConfidence: 90,
+} as const;
+
+const MIN_FACE_AREA = 150;
+const MIN_ELLIPSE_OVERLAP = 0.88;
+
+/** Skin hue: R > G > B, clearly saturated, and R-G between 20 % and 80 % of R-B. */
+function isSkin(r: number, g: number, b: number): boolean {
+  if (!(r > g && g > b)) return false;
+  const redBlue = r - b;
+  const redGreen = r - g;
+  return redBlue >= 20 && redGreen * 100 >= redBlue * 20 && redGreen * 100 <= redBlue * 80;
+}
+
+interface Component {
+  area: number;
+  minX: number;
+  minY: number;
+  maxX: number;
+  maxY: number;
+}
+
+/** 4-connected components of `mask == 1`, labels written into `labels` (0 = none). */
+function labelComponents(mask: Uint8Array, width: number, height: number, labels: Int32Array): Component[] {
+  const components: Component[] = [];
+  const queue = new Int32Array(width * height);
+  for (let start = 0; start < mask.length; start++) {
+    if (mask[start] !== 1 || labels[start] !== 0) continue;
+    const label = components.length + 1;
+    const component: Component = { area: 0, minX: width, minY: height, maxX: -1, maxY: -1 };
+    let head = 0;
+    let tail = 0;
+    queue[tail++] = start;
+    labels[start] = label;
+    while (head < tail) {
+      const index = queue[head++];
+      const x = index % width;
+      const y = (index - x) / width;
+      component.area++;
+      if (x < component.minX) component.minX = x;
+      if (x > component.maxX) component.maxX = x;
+      if (y < component.minY) component.minY = y;
+      if (y > component.maxY) component.maxY = y;
+      if (x > 0 && mask[index - 1] === 1 && labels[index - 1] === 0) (labels[index - 1] = label), (queue[tail++] = index - 1);
+      if (x < width - 1 && mask[index + 1] === 1 && labels[index + 1] === 0) (labels[index + 1] = label), (queue[tail++] = index + 1);
+      if (y > 0 && mask[index - width] === 1 && labels[index - width] === 0) (labels[index - width] = label), (queue[tail++] = index - width);
+      if (y < height - 1 && mask[index + width] === 1 && labels[index + width] === 0) (labels[index + width] = label), (queue[tail++] = index + width);
+    }
+    components.push(component);
+  }
+  return components;
+}
+
+interface Hole {
+  area: number;
+  x: number;
+  y: number;
+  /** Spread (variance) along x, y and their covariance. */
+  xx: number;
+  yy: number;
+  xy: number;
+  lumaSum: number;
+}
+
+interface Point {
+  x: number;
+  y: number;
+}
+
+/** Finds every face in the picture, largest first. */
+export function detectFaces(source: RgbRaster): DetectedFace[] {
+  const { raster, factor } = toWorkingRaster(source);
+  const { width, height } = raster;
+  const blurred = boxBlur3(raster);
+  const mask = new Uint8Array(width * height);
+  for (let index = 0, offset = 0; index < mask.length; index++, offset += 3) {
+    mask[index] = isSkin(blurred[offset], blurred[offset + 1], blurred[offset + 2]) ? 1 : 0;
+  }
+  const luma = lumaOf(raster);
+  const blurredLuma = lumaOf({ width, height, pixels: blurred });
+  const labels = new Int32Array(width * height);
+  const components = labelComponents(mask, width, height, labels);
+  const faces: DetectedFace[] = [];
+  components.forEach((component, index) => {
+    if (component.area < MIN_FACE_AREA) return;
+    const face = analyzeCandidate(component, index + 1, labels, { width, height, luma, blurredLuma, factor, source });
+    if (face) faces.push(face);
+  });
+  return faces.sort((left, right) => right.areaPixels - left.areaPixels || left.boundingBox.Left - right.boundingBox.Left);
+}
+
+interface Picture {
+  width: number;
+  height: number;
+  luma: Uint8Array;
+  blurredLuma: Uint8Array;
+  factor: number;
+  source: RgbRaster;
+}
+
+function analyzeCandidate(component: Component, label: number, labels: Int32Array, picture: Picture): DetectedFace | undefined {
+  const { width, luma } = picture;
+  // Local window one pixel larger than the component, so the outside can be flooded from its border.
+  const x0 = component.minX - 1;
+  const y0 = component.minY - 1;
+  const localWidth = component.maxX - component.minX + 3;
+  const localHeight = component.maxY - component.minY + 3;
+  const OUTSIDE = 2;
+  const local = new Uint8Array(localWidth * localHeight);
+  for (let y = 0; y < localHeight; y++) {
+    for (let x = 0; x < localWidth; x++) {
+      const gx = x + x0;
+      const gy = y + y0;
+      if (gx >= 0 && gy >= 0 && gx < width && gy < picture.height && labels[gy * width + gx] === label) local[y * localWidth + x] = 1;
+    }
+  }
+  floodFrom(local, localWidth, localHeight, 0, OUTSIDE);
+
+  // Moments of the filled shape (skin plus the holes inside it).
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  let skinLuma = 0;
+  for (let y = 0; y < localHeight; y++) {
+    for (let x = 0; x < localWidth; x++) {
+      const value = local[y * localWidth + x];
+      if (value === OUTSIDE) continue;
+      n++;
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      syy += y * y;
+      sxy += x * y;
+      if (value === 1) skinLuma += luma[(y + y0) * width + x + x0];
+    }
+  }
+  const mx = sx / n;
+  const my = sy / n;
+  const cxx = sxx / n - mx * mx;
+  const cyy = syy / n - my * my;
+  const cxy = sxy / n - mx * my;
+  const spread = Math.sqrt(((cxx - cyy) * (cxx - cyy)) / 4 + cxy * cxy);
+  const major = (cxx + cyy) / 2 + spread;
+  const minor = (cxx + cyy) / 2 - spread;
+  if (minor <= 0) return undefined;
+  const semiMajor = 2 * Math.sqrt(major);
+  const semiMinor = 2 * Math.sqrt(minor);
+  const aspect = semiMajor / semiMinor;
+  if (aspect < 1.15 || aspect > 1.75) return undefined;
+  // Major axis direction (unit vector).
+  let axisX = cxy !== 0 ? major - cyy : cxx >= cyy ? 1 : 0;
+  let axisY = cxy !== 0 ? cxy : cxx >= cyy ? 0 : 1;
+  const axisLength = Math.sqrt(axisX * axisX + axisY * axisY);
+  axisX /= axisLength;
+  axisY /= axisLength;
+
+  if (ellipseOverlap(local, localWidth, localHeight, mx, my, axisX, axisY, semiMajor, semiMinor) < MIN_ELLIPSE_OVERLAP) return undefined;
+
+  const holes = findHoles(local, localWidth, localHeight, picture, x0, y0).filter((hole) => hole.area >= Math.max(3, n * 0.002));
+  const features = findFeatures(holes, { x: mx, y: my }, semiMinor);
+  if (!features) return undefined;
+  const { leftEye, rightEye, mouth, score } = features;
+
+  const eyeDistance = Math.sqrt((rightEye.x - leftEye.x) ** 2 + (rightEye.y - leftEye.y) ** 2);
+  const ex = { x: (rightEye.x - leftEye.x) / eyeDistance, y: (rightEye.y - leftEye.y) / eyeDistance };
+  const ey = { x: -ex.y, y: ex.x };
+  const mid = { x: (leftEye.x + rightEye.x) / 2, y: (leftEye.y + rightEye.y) / 2 };
+  const toMouth = { x: mouth.x - mid.x, y: mouth.y - mid.y };
+  const lateral = (toMouth.x * ex.x + toMouth.y * ex.y) / eyeDistance;
+  const down = (toMouth.x * ey.x + toMouth.y * ey.y) / eyeDistance;
+
+  const hash = readIdentityHash(picture, { x: mid.x + x0, y: mid.y + y0 }, ex, ey, eyeDistance);
+
+  const skinPixels = component.area;
+  const brightness = skinLuma / skinPixels / 2.55;
+  const eyeLuma = (leftEye.lumaSum + rightEye.lumaSum) / (leftEye.area + rightEye.area);
+  const sharpness = sharpnessAround(picture, [leftEye, rightEye].map((eye) => ({ x: eye.x + x0, y: eye.y + y0 })), eyeDistance, skinLuma / skinPixels - eyeLuma);
+  const confidence = Math.max(0, 100 - 10 * score);
+  const pose = {
+    Roll: round((Math.atan2(ex.y, ex.x) * 180) / Math.PI, 3),
+    Yaw: round((Math.asin(clamp(lateral / 0.6, -1, 1)) * 180) / Math.PI, 3),
+    Pitch: round(clamp((down / MOUTH.centerY - 1) * 100, -90, 90), 3),
+  };
+  const reasons: QualityReason[] = [];
+  if (confidence < QUALITY_RULES.minConfidence) reasons.push('LOW_CONFIDENCE');
+  if (Math.abs(pose.Yaw) > QUALITY_RULES.maxYaw || Math.abs(pose.Pitch) > QUALITY_RULES.maxPitch) reasons.push('EXTREME_POSE');
+  if (eyeDistance < QUALITY_RULES.minEyeDistance) reasons.push('SMALL_BOUNDING_BOX');
+  if (brightness < QUALITY_RULES.minBrightness) reasons.push('LOW_BRIGHTNESS');
+  if (sharpness < QUALITY_RULES.minSharpness) reasons.push('LOW_SHARPNESS');
+
+  const { factor, source } = picture;
+  const toRatio = (point: Point) => ({ X: round(((point.x + x0 + 0.5) * factor) / source.width, 6), Y: round(((point.y + y0 + 0.5) * factor) / source.height, 6) });
+  const mouthHalfWidth = 2 * Math.sqrt(Math.max(0, mouth.xx * ex.x * ex.x + 2 * mouth.xy * ex.x * ex.y + mouth.yy * ex.y * ex.y));
+  const nose = { x: mid.x + ey.x * NOSE.centerY * eyeDistance + ex.x * lateral * eyeDistance * 0.5, y: mid.y + ey.y * NOSE.centerY * eyeDistance + ex.y * lateral * eyeDistance * 0.5 };
+  const landmarks = [
+    { Type: 'eyeLeft', ...toRatio(leftEye) },
+    { Type: 'eyeRight', ...toRatio(rightEye) },
+    { Type: 'nose', ...toRatio(nose) },
+    { Type: 'mouthLeft', ...toRatio({ x: mouth.x - ex.x * mouthHalfWidth, y: mouth.y - ex.y * mouthHalfWidth }) },
+    { Type: 'mouthRight', ...toRatio({ x: mouth.x + ex.x * mouthHalfWidth, y: mouth.y + ex.y * mouthHalfWidth }) },
+  ];
+  const boxWidth = (component.maxX - component.minX + 1) * factor;
+  const boxHeight = (component.maxY - component.minY + 1) * factor;
+  return {
+    boundingBox: {
+      Width: round(boxWidth / source.width, 6),
+      Height: round(boxHeight / source.height, 6),
+      Left: round((component.minX * factor) / source.width, 6),
+      Top: round((component.minY * factor) / source.height, 6),
+    },
+    confidence: round(confidence, 4),
+    landmarks,
+    pose,
+    quality: { Brightness: round(brightness, 3), Sharpness: round(sharpness, 3) },
+    reasons,
+    eyeDistance,
+    areaPixels: boxWidth * boxHeight,
+    hash,
+  };
+}
+
+/** Marks every `0` cell reachable from the window border with `mark`. */
+function floodFrom(local: Uint8Array, width: number, height: number, value: number, mark: number): void {
+  const queue = new Int32Array(width * height);
+  let tail = 0;
+  const push = (index: number) => {
+    if (local[index] === value) {
+      local[index] = mark;
+      queue[tail++] = index;
+    }
+  };
+  for (let x = 0; x < width; x++) push(x), push((height - 1) * width + x);
+  for (let y = 0; y < height; y++) push(y * width), push(y * width + width - 1);
+  for (let head = 0; head < tail; head++) {
+    const index = queue[head];
+    const x = index % width;
+    if (x > 0) push(index - 1);
+    if (x < width - 1) push(index + 1);
+    if (index >= width) push(index - width);
+    if (index < width * (height - 1)) push(index + width);
+  }
+}
+
+/** Share of the filled shape and the moment ellipse that agree (intersection over union). */
+function ellipseOverlap(local: Uint8Array, width: number, height: number, cx: number, cy: number, axisX: number, axisY: number, semiMajor: number, semiMinor: number): number {
+  let intersection = 0;
+  let union = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const dx = x - cx;
+      const dy = y - cy;
+      const along = (dx * axisX + dy * axisY) / semiMajor;
+      const across = (-dx * axisY + dy * axisX) / semiMinor;
+      const inEllipse = along * along + across * across <= 1;
+      const inShape = local[y * width + x] !== 2;
+      if (inEllipse && inShape) intersection++;
+      if (inEllipse || inShape) union++;
+    }
+  }
+  // Ellipse pixels beyond the window are outside the shape: count them as union only.
+  const ellipseArea = Math.PI * semiMajor * semiMinor;
+  let inWindow = 0;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const dx = x - cx;
+      const dy = y - cy;
+      const along = (dx * axisX + dy * axisY) / semiMajor;
+      const across = (-dx * axisY + dy * axisX) / semiMinor;
+      if (along * along + across * across <= 1) inWindow++;
+    }
+  }
+  union += Math.max(0, ellipseArea - inWindow);
+  return intersection / union;
+}
+
+/** Connected regions of non-skin enclosed by the face (value 0 after the outside flood). */
+function findHoles(local: Uint8Array, width: number, height: number, picture: Picture, x0: number, y0: number): Hole[] {
+  const holes: Hole[] = [];
+  const queue = new Int32Array(width * height);
+  const HOLE_DONE = 3;
+  for (let start = 0; start < local.length; start++) {
+    if (local[start] !== 0) continue;
+    const hole: Hole = { area: 0, x: 0, y: 0, xx: 0, yy: 0, xy: 0, lumaSum: 0 };
+    let tail = 0;
+    local[start] = HOLE_DONE;
+    queue[tail++] = start;
+    for (let head = 0; head < tail; head++) {
+      const index = queue[head];
+      const x = index % width;
+      const y = (index - x) / width;
+      hole.area++;
+      hole.x += x;
+      hole.y += y;
+      hole.xx += x * x;
+      hole.yy += y * y;
+      hole.xy += x * y;
+      hole.lumaSum += picture.luma[(y + y0) * picture.width + x + x0];
+      for (const next of [x > 0 ? index - 1 : -1, x < width - 1 ? index + 1 : -1, index - width, index + width]) {
+        if (next >= 0 && next < local.length && local[next] === 0) {
+          local[next] = HOLE_DONE;
+          queue[tail++] = next;
+        }
+      }
+    }
+    const mx = hole.x / hole.area;
+    const my = hole.y / hole.area;
+    holes.push({ ...hole, x: mx, y: my, xx: hole.xx / hole.area - mx * mx, yy: hole.yy / hole.area - my * my, xy: hole.xy / hole.area - mx * my });
+  }
+  return holes.sort((left, right) => right.area - left.area || left.y - right.y || left.x - right.x);
+}
+
+/**
+ * Picks the eyes and the mouth among the holes: two similar holes about one minor semi-axis
+ * apart, and a third below their midpoint at the species' mouth distance. Returns the best fit
+ * and its residual (0 = perfect species geometry).
+ */
+function findFeatures(holes: Hole[], center: Point, semiMinor: number): { leftEye: Hole; rightEye: Hole; mouth: Hole; score: number } | undefined {
+  const top = holes.slice(0, 6);
+  let best: { leftEye: Hole; rightEye: Hole; mouth: Hole; score: number } | undefined;
+  for (let i = 0; i < top.length; i++) {
+    for (let j = i + 1; j < top.length; j++) {
+      for (let k = 0; k < top.length; k++) {
+        if (k === i || k === j) continue;
+        let first = top[i];
+        let second = top[j];
+        const mouth = top[k];
+        const eyeDistance = Math.sqrt((second.x - first.x) ** 2 + (second.y - first.y) ** 2);
+        if (eyeDistance < 4) continue;
+        const sizeResidual = Math.abs(eyeDistance / (semiMinor * FACE_ELLIPSE.semiAxisX) - 1);
+        if (sizeResidual > 0.35) continue;
+        if (Math.max(first.area, second.area) > 2.5 * Math.min(first.area, second.area)) continue;
+        let ex = { x: (second.x - first.x) / eyeDistance, y: (second.y - first.y) / eyeDistance };
+        let ey = { x: -ex.y, y: ex.x };
+        const mid = { x: (first.x + second.x) / 2, y: (first.y + second.y) / 2 };
+        let down = ((mouth.x - mid.x) * ey.x + (mouth.y - mid.y) * ey.y) / eyeDistance;
+        if (down < 0) {
+          // The mouth is below the eyes: name the eyes so that x runs from left to right eye.
+          [first, second] = [second, first];
+          ex = { x: -ex.x, y: -ex.y };
+          ey = { x: -ey.x, y: -ey.y };
+          down = -down;
+        }
+        const lateral = ((mouth.x - mid.x) * ex.x + (mouth.y - mid.y) * ex.y) / eyeDistance;
+        const mouthResidual = Math.abs(down / MOUTH.centerY - 1);
+        if (mouthResidual > 0.35 || Math.abs(lateral) > 0.7) continue;
+        const predictedCenter = { x: mid.x + ey.x * FACE_ELLIPSE.centerY * eyeDistance, y: mid.y + ey.y * FACE_ELLIPSE.centerY * eyeDistance };
+        const centerResidual = Math.sqrt((predictedCenter.x - center.x) ** 2 + (predictedCenter.y - center.y) ** 2) / eyeDistance;
+        if (centerResidual > 0.3) continue;
+        const score = sizeResidual + mouthResidual + centerResidual;
+        if (!best || score < best.score) best = { leftEye: first, rightEye: second, mouth, score };
+      }
+    }
+  }
+  return best;
+}
+
+/** Bilinear luma at a point (working pixels), clamped to the picture. */
+function sampleLuma(picture: Picture, x: number, y: number): number {
+  const { width, height, luma } = picture;
+  const cx = clamp(x - 0.5, 0, width - 1);
+  const cy = clamp(y - 0.5, 0, height - 1);
+  const left = Math.floor(cx);
+  const top = Math.floor(cy);
+  const right = Math.min(left + 1, width - 1);
+  const bottom = Math.min(top + 1, height - 1);
+  const fx = cx - left;
+  const fy = cy - top;
+  const upper = luma[top * width + left] * (1 - fx) + luma[top * width + right] * fx;
+  const lower = luma[bottom * width + left] * (1 - fx) + luma[bottom * width + right] * fx;
+  return upper * (1 - fy) + lower * fy;
+}
+
+// Sample points inside each patch: a 4x4 grid over its middle 60 %, away from patch borders
+// that a slightly misplaced eye estimate would blur together.
+const PATCH_SAMPLE_OFFSETS = [-0.3, -0.1, 0.1, 0.3].map((offset) => offset * CELL_SIZE);
+
+/** Reads each identity patch's mean luma; bit = patch is in the lighter half. */
+function readIdentityHash(picture: Picture, mid: Point, ex: Point, ey: Point, eyeDistance: number): FaceHash {
+  const values = IDENTITY_CELLS.map((cell) => {
+    let sum = 0;
+    for (const dv of PATCH_SAMPLE_OFFSETS) {
+      for (const du of PATCH_SAMPLE_OFFSETS) {
+        const u = (cell.u + du) * eyeDistance;
+        const v = (cell.v + dv) * eyeDistance;
+        // +0.5: hole centroids are pixel indices, samples are in continuous coordinates.
+        sum += sampleLuma(picture, mid.x + 0.5 + u * ex.x + v * ey.x, mid.y + 0.5 + u * ex.y + v * ey.y);
+      }
+    }
+    return sum;
+  });
+  const ranked = values.map((value, index) => ({ value, index })).sort((left, right) => right.value - left.value || left.index - right.index);
+  const hash = new Uint32Array(HASH_WORDS);
+  for (const { index } of ranked.slice(0, values.length / 2)) hash[index >>> 5] |= 1 << (index & 31);
+  return hash;
+}
+
+/**
+ * Sharpness from how steep the eye edges are: the skin-to-eye contrast divided by the
+ * steepest gradients around the eyes gives the edge width in pixels (about 3 for a crisp
+ * edge after the 3x3 smoothing). 100 = crisp, 0 = an edge 12 or more pixels wide.
+ */
+function sharpnessAround(picture: Picture, eyes: Point[], eyeDistance: number, contrast: number): number {
+  if (contrast <= 1) return 0;
+  const { width, height, blurredLuma } = picture;
+  const radius = Math.max(3, Math.ceil(0.35 * eyeDistance));
+  const gradients: number[] = [];
+  for (const eye of eyes) {
+    const cx = Math.round(eye.x);
+    const cy = Math.round(eye.y);
+    for (let y = Math.max(1, cy - radius); y <= Math.min(height - 2, cy + radius); y++) {
+      for (let x = Math.max(1, cx - radius); x <= Math.min(width - 2, cx + radius); x++) {
+        const gx = (blurredLuma[y * width + x + 1] - blurredLuma[y * width + x - 1]) / 2;
+        const gy = (blurredLuma[(y + 1) * width + x] - blurredLuma[(y - 1) * width + x]) / 2;
+        gradients.push(gx * gx + gy * gy);
+      }
+    }
+  }
+  gradients.sort((left, right) => right - left);
+  const strongest = gradients.slice(0, 8);
+  const gradient = Math.sqrt(strongest.reduce((sum, value) => sum + value, 0) / Math.max(1, strongest.length));
+  const edgeWidth = contrast / Math.max(gradient, 1e-9);
+  return clamp(((12 - edgeWidth) / 9) * 100, 0, 100);
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return value < low ? low : value > high ? high : value;
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
