@@ -1,0 +1,109 @@
+// The Cognito user pool emulator: AWSCognitoIdentityProviderService over AWS JSON 1.1, running
+// the custom auth flow through the pool's real triggers. See docs/cognito.md.
+import { join } from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+import type { JsonOperation, JsonService } from '../aws-json-protocol.js';
+import { cryptoRandom, systemClock, type Clock, type RandomSource } from '../clock.js';
+import type { FunctionInvoker } from '../lambda/function-invoker.js';
+import type { Outbox } from '../outbox.js';
+import { AuthSessionStore } from './auth-sessions.js';
+import type { CognitoContext, PoolRuntime } from './cognito-context.js';
+import { adminConfirmSignUp } from './operations/admin-confirm-sign-up.js';
+import { adminDeleteUser } from './operations/admin-delete-user.js';
+import { adminGetUser } from './operations/admin-get-user.js';
+import { confirmSignUp } from './operations/confirm-sign-up.js';
+import { deleteUser } from './operations/delete-user.js';
+import { getUser } from './operations/get-user.js';
+import { globalSignOut } from './operations/global-sign-out.js';
+import { initiateAuth } from './operations/initiate-auth.js';
+import { listUsers } from './operations/list-users.js';
+import { resendConfirmationCode } from './operations/resend-confirmation-code.js';
+import { respondToAuthChallenge } from './operations/respond-to-auth-challenge.js';
+import { revokeToken } from './operations/revoke-token.js';
+import { signUp } from './operations/sign-up.js';
+import { cognitoRoutes } from './routes.js';
+import { loadOrCreateSigningKey } from './signing-keys.js';
+import { TriggerRunner } from './triggers.js';
+import { resolveClient, validatePoolConfigs, type UserPoolConfig } from './user-pool-config.js';
+import { UserPoolStore } from './user-pool-store.js';
+
+export interface CognitoServiceOptions {
+  pools: UserPoolConfig[];
+  invoker: FunctionInvoker;
+  outbox: Outbox;
+  /** State goes to `<dataDir>/cognito/<userPoolId>/`; without it everything stays in memory. */
+  dataDir?: string;
+  clock?: Clock;
+  random?: RandomSource;
+  /** e.g. `http://localhost:4566`; a function when the port is known only after listen. */
+  issuerBaseUrl: string | (() => string);
+}
+
+export interface CognitoService {
+  /** Register with `registerJsonServices(app, [json, ...])`. */
+  json: JsonService;
+  /** JWKS and discovery under `/<userPoolId>/.well-known/`, and `GET /_sim/emails`. */
+  routes: FastifyPluginAsync;
+  close(): Promise<void>;
+}
+
+type CognitoOperation = (context: CognitoContext, input: Record<string, unknown>) => Promise<unknown>;
+
+const OPERATIONS: Record<string, CognitoOperation> = {
+  SignUp: signUp,
+  ConfirmSignUp: confirmSignUp,
+  ResendConfirmationCode: resendConfirmationCode,
+  InitiateAuth: initiateAuth,
+  RespondToAuthChallenge: respondToAuthChallenge,
+  GetUser: getUser,
+  GlobalSignOut: globalSignOut,
+  RevokeToken: revokeToken,
+  DeleteUser: deleteUser,
+  AdminGetUser: adminGetUser,
+  AdminDeleteUser: adminDeleteUser,
+  AdminConfirmSignUp: adminConfirmSignUp,
+  ListUsers: listUsers,
+};
+
+export function createCognitoService(options: CognitoServiceOptions): CognitoService {
+  validatePoolConfigs(options.pools);
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandom;
+  const baseUrl = typeof options.issuerBaseUrl === 'function' ? options.issuerBaseUrl : () => options.issuerBaseUrl as string;
+
+  const pools = new Map<string, PoolRuntime>();
+  for (const config of options.pools) {
+    const directory = options.dataDir ? join(options.dataDir, 'cognito', config.userPoolId) : undefined;
+    pools.set(config.userPoolId, {
+      config,
+      clients: new Map(config.clients.map((client) => [client.clientId, resolveClient(client)])),
+      store: new UserPoolStore(directory),
+      signingKey: loadOrCreateSigningKey(directory),
+      triggers: new TriggerRunner(options.invoker, config),
+      emailIsUsername: (config.usernameAttributes ?? []).includes('email'),
+    });
+  }
+  const context: CognitoContext = {
+    pools,
+    clock,
+    random,
+    invoker: options.invoker,
+    outbox: options.outbox,
+    sessions: new AuthSessionStore(clock, random),
+    issuer: (userPoolId) => `${baseUrl().replace(/\/+$/, '')}/${userPoolId}`,
+  };
+
+  const operations: Record<string, JsonOperation> = {};
+  for (const [name, operation] of Object.entries(OPERATIONS)) operations[name] = (input) => operation(context, input);
+
+  return {
+    json: {
+      targetPrefix: 'AWSCognitoIdentityProviderService',
+      operations,
+      errorBody: (error) => ({ __type: error.code, message: error.message }),
+    },
+    routes: cognitoRoutes(context, options.outbox),
+    // Every change is written synchronously as it happens, so there is nothing left to flush.
+    close: async () => undefined,
+  };
+}

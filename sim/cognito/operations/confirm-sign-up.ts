@@ -1,0 +1,48 @@
+// ConfirmSignUp (client) and the confirmation step it shares with AdminConfirmSignUp.
+import { clientById, optionalStringMap, requireString, type CognitoContext, type PoolRuntime } from '../cognito-context.js';
+import { consumeConfirmationCode } from '../confirmation-codes.js';
+import { CodeMismatchError, NotAuthorizedError, UserNotFoundError } from '../errors.js';
+import { triggerUserAttributes } from '../triggers.js';
+import type { StoredUser } from '../user-pool-store.js';
+
+export async function confirmSignUp(context: CognitoContext, input: Record<string, unknown>) {
+  const { pool, client } = clientById(context, requireString(input, 'ClientId'));
+  const username = requireString(input, 'Username');
+  const code = requireString(input, 'ConfirmationCode');
+  const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
+
+  const user = pool.store.findUser(username);
+  if (!user) {
+    // With existence errors hidden, an unknown user looks like a wrong code.
+    if (client.preventUserExistenceErrors === 'ENABLED') throw new CodeMismatchError();
+    throw new UserNotFoundError('Username/client id combination not found.');
+  }
+  if (user.status === 'CONFIRMED') throw new NotAuthorizedError('User cannot be confirmed. Current status is CONFIRMED');
+  consumeConfirmationCode(context, user, code);
+  if (user.attributes.email) user.attributes.email_verified = 'true';
+  await confirmUser(context, pool, user, { clientId: client.clientId, clientMetadata });
+  return {};
+}
+
+/**
+ * Marks the user CONFIRMED, then runs PostConfirmation. As on AWS, the user stays confirmed when
+ * the trigger fails; the caller still sees the trigger's error.
+ */
+export async function confirmUser(
+  context: CognitoContext,
+  pool: PoolRuntime,
+  user: StoredUser,
+  options: { clientId: string; clientMetadata: Record<string, string> },
+): Promise<void> {
+  user.status = 'CONFIRMED';
+  user.updatedAt = context.clock.now();
+  delete user.confirmationCode;
+  pool.store.putUser(user);
+  await pool.triggers.run('PostConfirmation', {
+    triggerSource: 'PostConfirmation_ConfirmSignUp',
+    userName: user.username,
+    clientId: options.clientId,
+    request: { userAttributes: triggerUserAttributes(user, pool.emailIsUsername), clientMetadata: options.clientMetadata },
+    response: {},
+  });
+}

@@ -1,0 +1,106 @@
+// InitiateAuth: CUSTOM_AUTH starts the custom challenge flow; REFRESH_TOKEN_AUTH (alias
+// REFRESH_TOKEN) mints new id and access tokens from a refresh token. Other flows are refused the
+// way Cognito refuses a flow the client does not allow.
+import { clientById, optionalStringMap, requireString, type ClientInPool, type CognitoContext } from '../cognito-context.js';
+import { nextStep, runPreTokenGeneration } from '../custom-auth-flow.js';
+import {
+  InvalidParameterError,
+  NotAuthorizedError,
+  UnsupportedOperationError,
+  UserNotConfirmedError,
+  UserNotFoundError,
+} from '../errors.js';
+import { mintTokens } from '../tokens.js';
+import { triggerUserAttributes } from '../triggers.js';
+
+/** The app client setting that enables each flow InitiateAuth accepts. */
+const CLIENT_SETTING_OF_FLOW: Record<string, string> = {
+  CUSTOM_AUTH: 'ALLOW_CUSTOM_AUTH',
+  REFRESH_TOKEN_AUTH: 'ALLOW_REFRESH_TOKEN_AUTH',
+  REFRESH_TOKEN: 'ALLOW_REFRESH_TOKEN_AUTH',
+  USER_SRP_AUTH: 'ALLOW_USER_SRP_AUTH',
+  USER_PASSWORD_AUTH: 'ALLOW_USER_PASSWORD_AUTH',
+  USER_AUTH: 'ALLOW_USER_AUTH',
+};
+const ADMIN_ONLY_FLOWS = ['ADMIN_NO_SRP_AUTH', 'ADMIN_USER_PASSWORD_AUTH'];
+
+export async function initiateAuth(context: CognitoContext, input: Record<string, unknown>) {
+  const found = clientById(context, requireString(input, 'ClientId'));
+  const authFlow = requireString(input, 'AuthFlow');
+  const parameters = optionalStringMap(input, 'AuthParameters') ?? {};
+
+  if (ADMIN_ONLY_FLOWS.includes(authFlow)) throw new InvalidParameterError('Initiate Auth method not supported');
+  const setting = CLIENT_SETTING_OF_FLOW[authFlow];
+  if (!setting) {
+    throw new InvalidParameterError(
+      `1 validation error detected: Value '${authFlow}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [${[...Object.keys(CLIENT_SETTING_OF_FLOW), ...ADMIN_ONLY_FLOWS].join(', ')}]`,
+    );
+  }
+  if (!found.client.explicitAuthFlows.includes(setting)) {
+    throw new InvalidParameterError(`${authFlow} flow not enabled for this client`);
+  }
+  if (authFlow === 'CUSTOM_AUTH') {
+    return startCustomAuth(context, found, parameters, optionalStringMap(input, 'ClientMetadata'));
+  }
+  if (authFlow === 'REFRESH_TOKEN_AUTH' || authFlow === 'REFRESH_TOKEN') {
+    return refreshTokens(context, found, parameters, optionalStringMap(input, 'ClientMetadata'));
+  }
+  throw new UnsupportedOperationError(`The sim does not emulate the ${authFlow} flow.`);
+}
+
+async function startCustomAuth(
+  context: CognitoContext,
+  { pool, client }: ClientInPool,
+  parameters: Record<string, string>,
+  validationData: Record<string, string> | undefined,
+) {
+  const givenName = parameters.USERNAME;
+  if (!givenName) throw new InvalidParameterError('Missing required parameter USERNAME');
+  const user = pool.store.findUser(givenName);
+  if (!user && client.preventUserExistenceErrors !== 'ENABLED') throw new UserNotFoundError();
+  if (user && user.status !== 'CONFIRMED') throw new UserNotConfirmedError();
+  if (user && !user.enabled) throw new NotAuthorizedError('User is disabled.');
+
+  // InitiateAuth's ClientMetadata goes to PreAuthentication only (as validationData).
+  await pool.triggers.run('PreAuthentication', {
+    triggerSource: 'PreAuthentication_Authentication',
+    userName: user?.username ?? givenName,
+    clientId: client.clientId,
+    request: {
+      userAttributes: user ? triggerUserAttributes(user, pool.emailIsUsername) : {},
+      validationData: validationData ?? {},
+      userNotFound: !user,
+    },
+    response: {},
+  });
+  return nextStep(context, { pool, client, user, username: user?.username ?? givenName, history: [] });
+}
+
+async function refreshTokens(
+  context: CognitoContext,
+  { pool, client }: ClientInPool,
+  parameters: Record<string, string>,
+  clientMetadata: Record<string, string> | undefined,
+) {
+  const refreshToken = parameters.REFRESH_TOKEN;
+  if (!refreshToken) throw new InvalidParameterError('Missing required parameter REFRESH_TOKEN');
+  const family = pool.store.findRefreshToken(refreshToken);
+  if (!family || family.clientId !== client.clientId) throw new NotAuthorizedError('Invalid Refresh Token');
+  if (family.revoked) throw new NotAuthorizedError('Refresh Token has been revoked');
+  if (family.expiresAt <= context.clock.now()) throw new NotAuthorizedError('Refresh Token has expired');
+  const user = pool.store.getUser(family.username);
+  if (!user) throw new NotAuthorizedError('Invalid Refresh Token');
+  if (!user.enabled) throw new NotAuthorizedError('User is disabled.');
+
+  const claimsOverride = await runPreTokenGeneration(pool, client, user, 'TokenGeneration_RefreshTokens', clientMetadata);
+  const tokens = await mintTokens(context, {
+    pool,
+    client,
+    user,
+    originJti: family.originJti,
+    authTime: family.authTime,
+    claimsOverride,
+  });
+  // Refreshing returns no new refresh token: the old one stays valid (no rotation configured).
+  return { ChallengeParameters: {}, AuthenticationResult: tokens };
+}

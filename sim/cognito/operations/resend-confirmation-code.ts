@@ -1,0 +1,26 @@
+// ResendConfirmationCode: a new code replaces the old one.
+import { clientById, optionalStringMap, requireString, type CognitoContext } from '../cognito-context.js';
+import { codeDeliveryDetails, sendConfirmationCode } from '../confirmation-codes.js';
+import { InvalidParameterError, UserNotFoundError } from '../errors.js';
+
+export async function resendConfirmationCode(context: CognitoContext, input: Record<string, unknown>) {
+  const { pool, client } = clientById(context, requireString(input, 'ClientId'));
+  const username = requireString(input, 'Username');
+  const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
+
+  const user = pool.store.findUser(username);
+  if (!user) {
+    // Hidden existence: answer as if a code went out, without sending anything.
+    if (client.preventUserExistenceErrors === 'ENABLED' && username.includes('@')) {
+      return { CodeDeliveryDetails: codeDeliveryDetails(username) };
+    }
+    throw new UserNotFoundError('Username/client id combination not found.');
+  }
+  if (user.status === 'CONFIRMED') throw new InvalidParameterError('User is already confirmed.');
+  const details = await sendConfirmationCode(context, pool, user, {
+    clientId: client.clientId,
+    triggerSource: 'CustomMessage_ResendCode',
+    clientMetadata,
+  });
+  return { CodeDeliveryDetails: details };
+}

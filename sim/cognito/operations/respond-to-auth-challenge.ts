@@ -1,0 +1,45 @@
+// RespondToAuthChallenge for CUSTOM_CHALLENGE: consumes the session, runs VerifyAuthChallengeResponse,
+// records the result in the history, and lets DefineAuthChallenge decide the next step.
+import { clientById, optionalStringMap, requireString, type CognitoContext } from '../cognito-context.js';
+import { nextStep, verifyAnswer, type FlowState } from '../custom-auth-flow.js';
+import { INVALID_SESSION, InvalidParameterError, NotAuthorizedError, UnsupportedOperationError } from '../errors.js';
+
+export async function respondToAuthChallenge(context: CognitoContext, input: Record<string, unknown>) {
+  const { pool, client } = clientById(context, requireString(input, 'ClientId'));
+  const challengeName = requireString(input, 'ChallengeName');
+  if (challengeName !== 'CUSTOM_CHALLENGE') {
+    throw new UnsupportedOperationError(`The sim emulates only CUSTOM_CHALLENGE, not ${challengeName}.`);
+  }
+  const responses = optionalStringMap(input, 'ChallengeResponses') ?? {};
+  const clientMetadata = optionalStringMap(input, 'ClientMetadata');
+  const sessionId = typeof input.Session === 'string' ? input.Session : '';
+
+  const session = sessionId ? context.sessions.take(sessionId) : undefined;
+  if (!session || session.clientId !== client.clientId || session.userPoolId !== pool.config.userPoolId) {
+    throw new NotAuthorizedError(INVALID_SESSION);
+  }
+  const givenName = responses.USERNAME;
+  if (!givenName) throw new InvalidParameterError('Missing required parameter USERNAME');
+  const answer = responses.ANSWER;
+  if (answer === undefined) throw new InvalidParameterError('Missing required parameter ANSWER');
+
+  const user = session.userNotFound ? undefined : pool.store.getUser(session.username);
+  // The caller may name the user by username or by email alias, but it must be the session's user.
+  const sameUser = user
+    ? pool.store.findUser(givenName)?.username === user.username
+    : givenName.toLowerCase() === session.username.toLowerCase();
+  if (!sameUser) throw new NotAuthorizedError(INVALID_SESSION);
+  if (!session.userNotFound && !user) throw new NotAuthorizedError(INVALID_SESSION);
+
+  const state: FlowState = { pool, client, user, username: session.username, history: session.history, clientMetadata };
+  const correct = await verifyAnswer(state, session.privateChallengeParameters, answer);
+  state.history = [
+    ...session.history,
+    {
+      challengeName: 'CUSTOM_CHALLENGE',
+      challengeResult: correct,
+      ...(session.challengeMetadata !== undefined ? { challengeMetadata: session.challengeMetadata } : {}),
+    },
+  ];
+  return nextStep(context, state);
+}

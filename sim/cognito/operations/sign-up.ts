@@ -1,0 +1,86 @@
+// SignUp: creates an UNCONFIRMED user (or a confirmed one when PreSignUp says so) and emails a code.
+import { clientById, optionalStringMap, requireString, type CognitoContext } from '../cognito-context.js';
+import { sendConfirmationCode } from '../confirmation-codes.js';
+import { InvalidParameterError, UsernameExistsError } from '../errors.js';
+import { assertPasswordConforms } from '../password-policy.js';
+import { isObject } from '../triggers.js';
+import type { StoredUser } from '../user-pool-store.js';
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+export async function signUp(context: CognitoContext, input: Record<string, unknown>) {
+  const { pool, client } = clientById(context, requireString(input, 'ClientId'));
+  const givenUsername = requireString(input, 'Username');
+  const password = requireString(input, 'Password');
+  const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
+  const attributes = attributeMap(input.UserAttributes, 'UserAttributes');
+  const validationData = input.ValidationData === undefined ? undefined : attributeMap(input.ValidationData, 'ValidationData');
+
+  if (pool.emailIsUsername) {
+    if (!EMAIL.test(givenUsername)) throw new InvalidParameterError('Username should be an email.');
+    attributes.email = givenUsername;
+  }
+  if (attributes.email !== undefined && !EMAIL.test(attributes.email)) {
+    throw new InvalidParameterError('Invalid email address format.');
+  }
+  assertPasswordConforms(password);
+  if (pool.store.findUser(givenUsername) || (attributes.email && pool.store.findUser(attributes.email))) {
+    throw new UsernameExistsError();
+  }
+
+  const sub = context.random.uuid();
+  const now = context.clock.now();
+  const user: StoredUser = {
+    // Email-as-username pools name the user after its sub; sign-in goes through the email alias.
+    username: pool.emailIsUsername ? sub : givenUsername,
+    attributes: { ...attributes, sub, ...(attributes.email ? { email_verified: 'false' } : {}) },
+    status: 'UNCONFIRMED',
+    enabled: true,
+    createdAt: now,
+    updatedAt: now,
+  };
+
+  const preSignUp = await pool.triggers.run('PreSignUp', {
+    triggerSource: 'PreSignUp_SignUp',
+    userName: user.username,
+    clientId: client.clientId,
+    request: {
+      userAttributes: { ...attributes },
+      validationData: validationData ?? null,
+      clientMetadata,
+    },
+    response: { autoConfirmUser: false, autoVerifyPhone: false, autoVerifyEmail: false },
+  });
+  if (preSignUp?.autoConfirmUser === true) user.status = 'CONFIRMED';
+  if (preSignUp?.autoVerifyEmail === true && user.attributes.email) user.attributes.email_verified = 'true';
+  pool.store.putUser(user);
+
+  const needsCode = user.status === 'UNCONFIRMED' && (pool.config.autoVerifiedAttributes ?? []).includes('email') && user.attributes.email;
+  let codeDelivery;
+  if (needsCode) {
+    codeDelivery = await sendConfirmationCode(context, pool, user, {
+      clientId: client.clientId,
+      triggerSource: 'CustomMessage_SignUp',
+      clientMetadata,
+    });
+  }
+  return {
+    UserConfirmed: user.status === 'CONFIRMED',
+    UserSub: sub,
+    ...(codeDelivery ? { CodeDeliveryDetails: codeDelivery } : {}),
+  };
+}
+
+/** `[{Name, Value}]` to a map, as SignUp's UserAttributes and ValidationData arrive. */
+function attributeMap(value: unknown, field: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (!Array.isArray(value)) throw new InvalidParameterError(`${field} must be a list`);
+  const map: Record<string, string> = {};
+  for (const entry of value) {
+    if (!isObject(entry) || typeof entry.Name !== 'string' || typeof entry.Value !== 'string') {
+      throw new InvalidParameterError(`${field} entries need Name and Value`);
+    }
+    map[entry.Name] = entry.Value;
+  }
+  return map;
+}

@@ -1,0 +1,32 @@
+// The HTTP side of the sim that is not the JSON API: each pool's JWKS and OpenID discovery
+// document (the paths Cognito serves under its issuer), and the outbox of emails.
+import type { FastifyPluginAsync } from 'fastify';
+import type { Outbox } from '../outbox.js';
+import type { CognitoContext } from './cognito-context.js';
+
+export function cognitoRoutes(context: CognitoContext, outbox: Outbox): FastifyPluginAsync {
+  return async (app) => {
+    app.get<{ Params: { poolId: string } }>('/:poolId/.well-known/jwks.json', async (request, reply) => {
+      const pool = context.pools.get(request.params.poolId);
+      if (!pool) return reply.code(404).send({ message: `User pool ${request.params.poolId} does not exist.` });
+      return { keys: [pool.signingKey.publicJwk] };
+    });
+
+    app.get<{ Params: { poolId: string } }>('/:poolId/.well-known/openid-configuration', async (request, reply) => {
+      const pool = context.pools.get(request.params.poolId);
+      if (!pool) return reply.code(404).send({ message: `User pool ${request.params.poolId} does not exist.` });
+      const issuer = context.issuer(pool.config.userPoolId);
+      // Only what the sim serves: no hosted UI, so no authorization or token endpoints.
+      return {
+        issuer,
+        jwks_uri: `${issuer}/.well-known/jwks.json`,
+        response_types_supported: ['code', 'token'],
+        scopes_supported: ['openid', 'email', 'phone', 'profile'],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: ['RS256'],
+      };
+    });
+
+    app.get<{ Querystring: { to?: string } }>('/_sim/emails', async (request) => outbox.list({ to: request.query.to }));
+  };
+}

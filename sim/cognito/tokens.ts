@@ -1,0 +1,160 @@
+// Cognito's tokens: RS256 id and access JWTs with Cognito's claims, and opaque refresh tokens
+// that live in the store until they expire or are revoked. Revoking a refresh token (RevokeToken,
+// GlobalSignOut) also revokes the access tokens minted from it, through their `origin_jti`.
+import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { nowInSeconds, type CognitoContext, type PoolRuntime } from './cognito-context.js';
+import { NotAuthorizedError, UserNotFoundError } from './errors.js';
+import type { ResolvedClient } from './user-pool-config.js';
+import { hashToken, type StoredUser } from './user-pool-store.js';
+
+/** The claims a pre token generation trigger may neither add, override nor suppress. */
+export const RESERVED_CLAIMS = new Set([
+  'acr', 'amr', 'aud', 'at_hash', 'auth_time', 'azp', 'cognito:username', 'exp', 'iat', 'identities', 'iss',
+  'jti', 'nbf', 'nonce', 'origin_jti', 'sub', 'token_use', 'event_id',
+]);
+
+export interface ClaimsOverride {
+  claimsToAddOrOverride: Record<string, string>;
+  claimsToSuppress: string[];
+}
+
+export interface AuthenticationResult {
+  AccessToken: string;
+  IdToken: string;
+  ExpiresIn: number;
+  TokenType: 'Bearer';
+  RefreshToken?: string;
+}
+
+interface MintOptions {
+  pool: PoolRuntime;
+  client: ResolvedClient;
+  user: StoredUser;
+  originJti: string;
+  authTime: number;
+  claimsOverride?: ClaimsOverride;
+}
+
+export async function mintTokens(context: CognitoContext, options: MintOptions): Promise<AuthenticationResult> {
+  const { pool, client, user, originJti, authTime } = options;
+  const issuedAt = nowInSeconds(context);
+  const eventId = context.random.uuid();
+  const issuer = context.issuer(pool.config.userPoolId);
+
+  const idClaims: JWTPayload = { ...userClaims(user) };
+  for (const [name, value] of Object.entries(options.claimsOverride?.claimsToAddOrOverride ?? {})) {
+    if (!RESERVED_CLAIMS.has(name)) idClaims[name] = value;
+  }
+  for (const name of options.claimsOverride?.claimsToSuppress ?? []) {
+    if (!RESERVED_CLAIMS.has(name)) delete idClaims[name];
+  }
+  Object.assign(idClaims, {
+    sub: user.attributes.sub,
+    iss: issuer,
+    'cognito:username': user.username,
+    origin_jti: originJti,
+    aud: client.clientId,
+    event_id: eventId,
+    token_use: 'id',
+    auth_time: authTime,
+    exp: issuedAt + client.idTokenValidityMinutes * 60,
+    iat: issuedAt,
+    jti: context.random.uuid(),
+  });
+  const accessClaims: JWTPayload = {
+    sub: user.attributes.sub,
+    iss: issuer,
+    client_id: client.clientId,
+    origin_jti: originJti,
+    event_id: eventId,
+    token_use: 'access',
+    scope: 'aws.cognito.signin.user.admin',
+    auth_time: authTime,
+    exp: issuedAt + client.accessTokenValidityMinutes * 60,
+    iat: issuedAt,
+    jti: context.random.uuid(),
+    username: user.username,
+  };
+  const sign = (claims: JWTPayload) =>
+    new SignJWT(claims).setProtectedHeader({ kid: pool.signingKey.kid, alg: 'RS256' }).sign(pool.signingKey.privateKey);
+  return {
+    AccessToken: await sign(accessClaims),
+    ExpiresIn: client.accessTokenValidityMinutes * 60,
+    TokenType: 'Bearer',
+    IdToken: await sign(idClaims),
+  };
+}
+
+/** The user's attributes as id token claims: `*_verified` become booleans, as Cognito writes them. */
+function userClaims(user: StoredUser): JWTPayload {
+  const claims: JWTPayload = {};
+  for (const [name, value] of Object.entries(user.attributes)) {
+    claims[name] = name.endsWith('_verified') ? value === 'true' : value;
+  }
+  return claims;
+}
+
+/**
+ * A new refresh token, starting a token family. It looks like Cognito's (five base64url parts,
+ * as a JWE has) but is random: only its hash is stored, and only the store can resolve it.
+ */
+export function issueRefreshToken(
+  context: CognitoContext,
+  pool: PoolRuntime,
+  client: ResolvedClient,
+  user: StoredUser,
+  authTime: number,
+): { refreshToken: string; originJti: string } {
+  const header = Buffer.from(JSON.stringify({ cty: 'JWT', enc: 'A256GCM', alg: 'RSA-OAEP' })).toString('base64url');
+  const parts = [256, 12, 512, 16].map((length) => context.random.bytes(length).toString('base64url'));
+  const refreshToken = [header, ...parts].join('.');
+  const originJti = context.random.uuid();
+  pool.store.addRefreshToken({
+    tokenHash: hashToken(refreshToken),
+    clientId: client.clientId,
+    username: user.username,
+    originJti,
+    authTime,
+    expiresAt: context.clock.now() + client.refreshTokenValidityDays * 24 * 3600 * 1000,
+    revoked: false,
+  });
+  return { refreshToken, originJti };
+}
+
+export interface AuthenticatedCaller {
+  pool: PoolRuntime;
+  user: StoredUser;
+  claims: JWTPayload;
+}
+
+/** Checks an access token as Cognito's user APIs (GetUser, GlobalSignOut, DeleteUser) do. */
+export async function authenticateAccessToken(context: CognitoContext, accessToken: string): Promise<AuthenticatedCaller> {
+  let unverified: JWTPayload;
+  try {
+    unverified = decodeJwt(accessToken);
+  } catch {
+    throw new NotAuthorizedError('Invalid Access Token');
+  }
+  // The pool is the last segment of `iss`; the base URL may differ after a restart on another port.
+  const poolId = typeof unverified.iss === 'string' ? unverified.iss.split('/').pop() ?? '' : '';
+  const pool = context.pools.get(poolId);
+  if (!pool) throw new NotAuthorizedError('Invalid Access Token');
+  let claims: JWTPayload;
+  try {
+    ({ payload: claims } = await jwtVerify(accessToken, pool.signingKey.publicKey, {
+      algorithms: ['RS256'],
+      currentDate: new Date(context.clock.now()),
+    }));
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) throw new NotAuthorizedError('Access Token has expired');
+    throw new NotAuthorizedError('Invalid Access Token');
+  }
+  if (claims.token_use !== 'access' || typeof claims.username !== 'string' || typeof claims.origin_jti !== 'string') {
+    throw new NotAuthorizedError('Invalid Access Token');
+  }
+  const family = pool.store.findTokenFamily(claims.origin_jti);
+  if (family?.revoked) throw new NotAuthorizedError('Access Token has been revoked');
+  const user = pool.store.getUser(claims.username);
+  if (!user || !family) throw new UserNotFoundError();
+  return { pool, user, claims };
+}

@@ -1,0 +1,188 @@
+// Sign-up and confirmation, driven with the real AWS SDK v3 client against the sim over HTTP.
+import {
+  AdminConfirmSignUpCommand,
+  AdminGetUserCommand,
+  ConfirmSignUpCommand,
+  ResendConfirmationCodeCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CLIENT_ID, LEGACY_CLIENT_ID, PASSWORD, POOL_ID, failureOf, startCognitoSim, type CognitoSimHarness } from './cognito-sim-harness.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+describe('Cognito sim: sign-up', () => {
+  let sim: CognitoSimHarness;
+  beforeAll(async () => {
+    sim = await startCognitoSim();
+  });
+  afterAll(() => sim.close({ removeData: true }));
+  beforeEach(() => sim.reset());
+
+  const signUp = (email: string, password = PASSWORD, clientId = CLIENT_ID) =>
+    sim.client.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: password, ClientMetadata: { app: 'web' } }));
+
+  it('creates an unconfirmed user named by a UUID equal to its sub and emails a masked-destination code', async () => {
+    const result = await signUp('jane@example.com');
+
+    expect(result.UserConfirmed).toBe(false);
+    expect(result.UserSub).toMatch(UUID);
+    expect(result.CodeDeliveryDetails).toEqual({ Destination: 'j***@e***', DeliveryMedium: 'EMAIL', AttributeName: 'email' });
+    const user = await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'jane@example.com' }));
+    expect(user.Username).toBe(result.UserSub);
+    expect(user.UserStatus).toBe('UNCONFIRMED');
+    expect(user.UserAttributes).toEqual(expect.arrayContaining([
+      { Name: 'sub', Value: result.UserSub }, { Name: 'email', Value: 'jane@example.com' }, { Name: 'email_verified', Value: 'false' },
+    ]));
+  });
+
+  it('sends the email the CustomMessage trigger wrote, with the code in it', async () => {
+    await signUp('custom@example.com');
+
+    const emails = sim.outbox.list({ to: 'custom@example.com' });
+    expect(emails).toHaveLength(1);
+    expect(emails[0]).toMatchObject({ subject: 'Welcome to Face sign-in', source: `cognito-idp:${POOL_ID}` });
+    expect(emails[0]!.body).toMatch(/^Your code is \d{6}$/);
+    const [event] = sim.eventsOf('CustomMessage');
+    expect(event).toMatchObject({
+      version: '1', triggerSource: 'CustomMessage_SignUp', region: 'eu-west-1', userPoolId: POOL_ID,
+      callerContext: { clientId: CLIENT_ID },
+      request: { codeParameter: '{####}', clientMetadata: { app: 'web' }, userAttributes: { email: 'custom@example.com' } },
+      response: { smsMessage: null, emailMessage: null, emailSubject: null },
+    });
+  });
+
+  it("falls back to Cognito's default message when the custom one lacks the code", async () => {
+    sim.triggers.CustomMessage = async (event) => {
+      event.response.emailMessage = 'Hello without a code';
+      return event;
+    };
+
+    await signUp('fallback@example.com');
+
+    const [email] = sim.outbox.list({ to: 'fallback@example.com' });
+    expect(email!.subject).toBe('Your verification code');
+    expect(email!.body).toMatch(/^Your verification code is \d{6}\. $/);
+  });
+
+  it('serves the emails at GET /_sim/emails, filtered by recipient, newest last', async () => {
+    await signUp('list@example.com');
+    await sim.client.send(new ResendConfirmationCodeCommand({ ClientId: CLIENT_ID, Username: 'list@example.com' }));
+
+    const response = await fetch(`${sim.baseUrl}/_sim/emails?to=LIST@example.com`);
+    const emails = (await response.json()) as Array<{ to: string; body: string }>;
+    expect(emails.map((email) => email.to)).toEqual(['list@example.com', 'list@example.com']);
+    expect(sim.eventsOf('CustomMessage').map((event) => event.triggerSource)).toEqual(['CustomMessage_SignUp', 'CustomMessage_ResendCode']);
+    expect(await sim.latestCode('list@example.com')).toBe(/(\d{6})/.exec(emails[1]!.body)![1]);
+  });
+
+  it('refuses an email that already has an account', async () => {
+    await signUp('twice@example.com');
+    expect(await failureOf(signUp('TWICE@example.com'))).toEqual({
+      name: 'UsernameExistsException', message: 'An account with the given email already exists.',
+    });
+  });
+
+  it.each([
+    ['Sh0rt!', 'Password did not conform with policy: Password not long enough'],
+    ['nouppercase1!', 'Password did not conform with policy: Password must have uppercase characters'],
+    ['NOLOWERCASE1!', 'Password did not conform with policy: Password must have lowercase characters'],
+    ['NoDigitsHere!', 'Password did not conform with policy: Password must have numeric characters'],
+    ['NoSymbols123', 'Password did not conform with policy: Password must have symbol characters'],
+  ])('refuses the password %s', async (password, message) => {
+    expect(await failureOf(signUp('weak@example.com', password))).toEqual({ name: 'InvalidPasswordException', message });
+  });
+
+  it('refuses a username that is not an email in an email-username pool', async () => {
+    expect(await failureOf(signUp('jane'))).toEqual({ name: 'InvalidParameterException', message: 'Username should be an email.' });
+  });
+
+  it('answers an unknown client id with ResourceNotFoundException', async () => {
+    expect(await failureOf(signUp('x@example.com', PASSWORD, 'nosuchclient000000000000000'))).toEqual({
+      name: 'ResourceNotFoundException', message: 'User pool client nosuchclient000000000000000 does not exist.',
+    });
+  });
+
+  it('turns a throwing PreSignUp into UserLambdaValidationException and creates no user', async () => {
+    sim.triggers.PreSignUp = async () => {
+      throw new Error('sign-up is closed');
+    };
+    expect(await failureOf(signUp('closed@example.com'))).toEqual({
+      name: 'UserLambdaValidationException', message: 'PreSignUp failed with error sign-up is closed.',
+    });
+    expect(await failureOf(sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'closed@example.com' })))).toEqual({
+      name: 'UserNotFoundException', message: 'User does not exist.',
+    });
+  });
+
+  it('honours autoConfirmUser and autoVerifyEmail from PreSignUp and sends no code', async () => {
+    sim.triggers.PreSignUp = async (event) => {
+      event.response.autoConfirmUser = true;
+      event.response.autoVerifyEmail = true;
+      return event;
+    };
+    const result = await signUp('auto@example.com');
+    expect(result.UserConfirmed).toBe(true);
+    expect(result.CodeDeliveryDetails).toBeUndefined();
+    expect(sim.outbox.list({ to: 'auto@example.com' })).toEqual([]);
+    const [event] = sim.eventsOf('PreSignUp');
+    expect(event).toMatchObject({
+      triggerSource: 'PreSignUp_SignUp', request: { userAttributes: { email: 'auto@example.com' }, clientMetadata: { app: 'web' } },
+      response: { autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false },
+    });
+  });
+
+  it('confirms with the emailed code, verifies the email and gives PostConfirmation the ClientMetadata', async () => {
+    const { UserSub } = await signUp('confirm@example.com');
+    const code = await sim.latestCode('confirm@example.com');
+
+    await sim.client.send(new ConfirmSignUpCommand({
+      ClientId: CLIENT_ID, Username: 'confirm@example.com', ConfirmationCode: code, ClientMetadata: { enrolSecret: 's3cret' },
+    }));
+
+    const user = await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: UserSub }));
+    expect(user.UserStatus).toBe('CONFIRMED');
+    expect(user.UserAttributes).toContainEqual({ Name: 'email_verified', Value: 'true' });
+    const [event] = sim.eventsOf('PostConfirmation');
+    expect(event).toMatchObject({
+      version: '1', triggerSource: 'PostConfirmation_ConfirmSignUp', userName: UserSub,
+      request: { clientMetadata: { enrolSecret: 's3cret' }, userAttributes: { sub: UserSub, email: 'confirm@example.com', 'cognito:user_status': 'CONFIRMED' } },
+      response: {},
+    });
+  });
+
+  it('rejects a wrong code, an expired code, and a second confirmation', async () => {
+    await signUp('codes@example.com');
+    const code = await sim.latestCode('codes@example.com');
+    const confirm = (confirmationCode: string) =>
+      sim.client.send(new ConfirmSignUpCommand({ ClientId: CLIENT_ID, Username: 'codes@example.com', ConfirmationCode: confirmationCode }));
+
+    const wrong = code === '000000' ? '111111' : '000000';
+    expect(await failureOf(confirm(wrong))).toEqual({ name: 'CodeMismatchException', message: 'Invalid verification code provided, please try again.' });
+    sim.clock.advance(24 * 3600 * 1000 + 1);
+    expect(await failureOf(confirm(code))).toEqual({ name: 'ExpiredCodeException', message: 'Invalid code provided, please request a code again.' });
+
+    await sim.client.send(new ResendConfirmationCodeCommand({ ClientId: CLIENT_ID, Username: 'codes@example.com' }));
+    await confirm(await sim.latestCode('codes@example.com'));
+    expect(await failureOf(confirm(code))).toEqual({ name: 'NotAuthorizedException', message: 'User cannot be confirmed. Current status is CONFIRMED' });
+  });
+
+  it('hides unknown users on ConfirmSignUp when existence errors are prevented, and not on a LEGACY client', async () => {
+    const confirm = (clientId: string) =>
+      sim.client.send(new ConfirmSignUpCommand({ ClientId: clientId, Username: 'ghost@example.com', ConfirmationCode: '123456' }));
+    expect(await failureOf(confirm(CLIENT_ID))).toEqual({ name: 'CodeMismatchException', message: 'Invalid verification code provided, please try again.' });
+    expect(await failureOf(confirm(LEGACY_CLIENT_ID))).toEqual({ name: 'UserNotFoundException', message: 'Username/client id combination not found.' });
+  });
+
+  it('confirms through AdminConfirmSignUp without verifying the email', async () => {
+    const { UserSub } = await signUp('admin@example.com');
+    await sim.client.send(new AdminConfirmSignUpCommand({ UserPoolId: POOL_ID, Username: 'admin@example.com', ClientMetadata: { by: 'admin' } }));
+
+    const user = await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: UserSub }));
+    expect(user.UserStatus).toBe('CONFIRMED');
+    expect(user.UserAttributes).toContainEqual({ Name: 'email_verified', Value: 'false' });
+    expect(sim.eventsOf('PostConfirmation')[0]).toMatchObject({
+      callerContext: { clientId: 'CLIENT_ID_NOT_APPLICABLE' }, request: { clientMetadata: { by: 'admin' } },
+    });
+  });
+});
