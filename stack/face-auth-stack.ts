@@ -1,0 +1,233 @@
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as rekognition from 'aws-cdk-lib/aws-rekognition';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import type { Construct } from 'constructs';
+import { HandlerFunction } from './constructs/handler-function.js';
+import type { FaceAuthStackProps } from './stack-context.js';
+
+/** Contract values from ARCHITECTURE.md that are not deployment choices. */
+const UPLOAD_URL_TTL_SECONDS = 170;
+const ENROL_WAIT_MS = 3500;
+/** Cognito waits 5 s for a trigger; Verify spends up to ENROL_WAIT_MS of it waiting for the indexer. */
+const TRIGGER_TIMEOUT = Duration.seconds(5);
+const INDEXER_TIMEOUT = Duration.seconds(30);
+const UPLOAD_PREFIXES = ['enrol/', 'signin/'] as const;
+
+/**
+ * The whole kit: a Cognito user pool whose custom-auth triggers run face enrolment and face
+ * sign-in, an S3 bucket for the photos, a DynamoDB users table and a Rekognition collection.
+ * Environment-agnostic: no lookups, the region comes from `Aws.REGION` at deploy time.
+ */
+export class FaceAuthStack extends Stack {
+  readonly userPool: cognito.UserPool;
+  readonly userPoolClient: cognito.UserPoolClient;
+  readonly uploadBucket: s3.Bucket;
+  readonly usersTable: dynamodb.Table;
+  readonly faceCollectionId: string;
+  readonly handlers: Record<HandlerName, HandlerFunction>;
+
+  constructor(scope: Construct, id: string, props: FaceAuthStackProps) {
+    super(scope, id, props);
+    const removal = props.dataRemovalPolicy;
+
+    // --- Storage ---------------------------------------------------------------------------
+    this.uploadBucket = new s3.Bucket(this, 'UploadBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: false,
+      removalPolicy: removal,
+      // Photos are transient (deleted after use, expired after a day), so emptying the bucket on
+      // destroy loses nothing; with `retain` the bucket stays and keeps expiring what is left.
+      autoDeleteObjects: removal === RemovalPolicy.DESTROY,
+      cors: [
+        {
+          allowedOrigins: props.webOrigins,
+          allowedMethods: [s3.HttpMethods.PUT],
+          // A presigned PUT from fetch() sends the signed Content-Type and any x-amz-* headers
+          // the URL was signed with (checksums, for instance).
+          allowedHeaders: ['content-type', 'x-amz-*'],
+          exposedHeaders: ['etag'],
+          maxAge: 300,
+        },
+      ],
+      lifecycleRules: UPLOAD_PREFIXES.map((prefix) => ({
+        id: `expire-${prefix.replace('/', '')}-photos`,
+        prefix,
+        expiration: Duration.days(1),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      })),
+    });
+
+    this.usersTable = new dynamodb.Table(this, 'UsersTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: removal,
+    });
+
+    // Collection ids allow [a-zA-Z0-9_.-]; stack names are a subset, lowercased for readability.
+    this.faceCollectionId = `${this.stackName.toLowerCase()}-faces`;
+    const faceCollection = new rekognition.CfnCollection(this, 'FaceCollection', {
+      collectionId: this.faceCollectionId,
+    });
+    faceCollection.applyRemovalPolicy(removal);
+    // Built from the id rather than Fn::GetAtt so emulators without Rekognition can resolve it.
+    const faceCollectionArn = this.formatArn({ service: 'rekognition', resource: 'collection', resourceName: this.faceCollectionId });
+
+    // --- Handlers --------------------------------------------------------------------------
+    const table = { USERS_TABLE: this.usersTable.tableName };
+    const bucket = { UPLOAD_BUCKET: this.uploadBucket.bucketName };
+    const collection = { FACE_COLLECTION_ID: this.faceCollectionId };
+    const appName = { APP_NAME: props.appName };
+    const trigger = (entryName: string, description: string, environment: Record<string, string>, memorySize = 256) =>
+      new HandlerFunction(this, toPascalCase(entryName), { entryName, description, environment, memorySize, timeout: TRIGGER_TIMEOUT });
+
+    this.handlers = {
+      preSignUp: trigger('pre-sign-up', 'Cognito PreSignUp: validates sign-up requests', { ...table }),
+      customMessage: trigger('custom-message', 'Cognito CustomMessage: verification email text', { ...table, ...appName }),
+      postConfirmation: trigger('post-confirmation', 'Cognito PostConfirmation: creates the user record', { ...table }),
+      defineAuthChallenge: trigger('define-auth-challenge', 'Cognito DefineAuthChallenge: picks the next challenge', { ...table }),
+      createAuthChallenge: trigger('create-auth-challenge', 'Cognito CreateAuthChallenge: enrol secret, email code or presigned photo upload', {
+        ...table,
+        ...bucket,
+        ...appName,
+        UPLOAD_URL_TTL_SECONDS: String(UPLOAD_URL_TTL_SECONDS),
+        EMAIL_SENDER: props.emailSender?.address ?? '',
+      }),
+      // More memory means more CPU: Verify has the tightest budget (Rekognition call plus waiting).
+      verifyAuthChallengeResponse: trigger(
+        'verify-auth-challenge-response',
+        'Cognito VerifyAuthChallengeResponse: checks secrets, codes and faces',
+        { ...table, ...bucket, ...collection, FACE_MATCH_THRESHOLD: String(props.faceMatchThreshold), ENROL_WAIT_MS: String(ENROL_WAIT_MS) },
+        512,
+      ),
+      postAuthentication: trigger('post-authentication', 'Cognito PostAuthentication: records the last sign-in', { ...table }),
+      preTokenGeneration: trigger('pre-token-generation', 'Cognito PreTokenGeneration: adds face enrolment claims', { ...table }),
+      faceIndexer: new HandlerFunction(this, 'FaceIndexer', {
+        entryName: 'face-indexer',
+        description: 'S3 enrol/ uploads: indexes the face into the collection and records the result',
+        environment: { ...table, ...bucket, ...collection },
+        memorySize: 512,
+        timeout: INDEXER_TIMEOUT,
+      }),
+    };
+    for (const handler of [this.handlers.verifyAuthChallengeResponse, this.handlers.faceIndexer]) {
+      handler.node.addDependency(faceCollection);
+    }
+
+    this.grantLeastPrivilege(faceCollectionArn, props);
+
+    this.uploadBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.handlers.faceIndexer.fn), {
+      prefix: 'enrol/',
+    });
+
+    // --- Cognito ---------------------------------------------------------------------------
+    const h = this.handlers;
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      selfSignUpEnabled: true,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      keepOriginal: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      userVerification: { emailStyle: cognito.VerificationEmailStyle.CODE },
+      // Nobody signs in with a password (the client does not allow it), so there is nothing to recover.
+      accountRecovery: cognito.AccountRecovery.NONE,
+      // Custom auth and the V1 PreTokenGeneration event are available on the Lite plan.
+      featurePlan: cognito.FeaturePlan.LITE,
+      email: props.emailSender
+        ? cognito.UserPoolEmail.withSES({
+            fromEmail: props.emailSender.address,
+            fromName: props.appName,
+            sesVerifiedDomain: props.emailSender.sesIdentity === props.emailSender.address ? undefined : props.emailSender.sesIdentity,
+            sesRegion: Aws.REGION,
+          })
+        : cognito.UserPoolEmail.withCognito(),
+      lambdaTriggers: {
+        preSignUp: h.preSignUp.fn,
+        customMessage: h.customMessage.fn,
+        postConfirmation: h.postConfirmation.fn,
+        defineAuthChallenge: h.defineAuthChallenge.fn,
+        createAuthChallenge: h.createAuthChallenge.fn,
+        verifyAuthChallengeResponse: h.verifyAuthChallengeResponse.fn,
+        postAuthentication: h.postAuthentication.fn,
+        preTokenGeneration: h.preTokenGeneration.fn,
+      },
+      removalPolicy: removal,
+    });
+
+    this.userPoolClient = this.userPool.addClient('WebClient', {
+      generateSecret: false,
+      // Custom auth only; CDK adds ALLOW_REFRESH_TOKEN_AUTH. No password, SRP or admin flows.
+      authFlows: { custom: true },
+      preventUserExistenceErrors: true,
+      authSessionValidity: Duration.minutes(3),
+      disableOAuth: true,
+      enableTokenRevocation: true,
+    });
+
+    // --- Outputs (ids are read by the emulator and written to cdk-outputs.json) ------------
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'BucketName', { value: this.uploadBucket.bucketName });
+    new CfnOutput(this, 'UsersTableName', { value: this.usersTable.tableName });
+    new CfnOutput(this, 'CollectionId', { value: this.faceCollectionId });
+    new CfnOutput(this, 'Region', { value: Aws.REGION });
+  }
+
+  /** Each handler gets exactly the actions it calls, on exactly the resources it touches. */
+  private grantLeastPrivilege(faceCollectionArn: string, props: FaceAuthStackProps): void {
+    const h = this.handlers;
+    const tableArn = this.usersTable.tableArn;
+    const uploadObjects = UPLOAD_PREFIXES.map((prefix) => this.uploadBucket.arnForObjects(`${prefix}*`));
+    const enrolObjects = [this.uploadBucket.arnForObjects('enrol/*')];
+    const allow = (handler: HandlerFunction, actions: string[], resources: string[]) =>
+      handler.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+
+    // preSignUp and customMessage only write their logs.
+    allow(h.postConfirmation, ['dynamodb:PutItem'], [tableArn]);
+    allow(h.defineAuthChallenge, ['dynamodb:GetItem'], [tableArn]);
+
+    allow(h.createAuthChallenge, ['dynamodb:GetItem'], [tableArn]);
+    // Presigned PUT URLs carry the signer's permissions: this role must be able to PUT the keys it hands out.
+    allow(h.createAuthChallenge, ['s3:PutObject'], uploadObjects);
+    if (props.emailSender) {
+      // SES v2 SendEmail is authorised as ses:SendEmail on the identity the From address uses.
+      allow(h.createAuthChallenge, ['ses:SendEmail'], [this.formatArn({ service: 'ses', resource: 'identity', resourceName: props.emailSender.sesIdentity })]);
+    }
+
+    allow(h.verifyAuthChallengeResponse, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [tableArn]);
+    // Rekognition reads S3Object images with the caller's credentials, hence s3:GetObject.
+    allow(h.verifyAuthChallengeResponse, ['s3:GetObject', 's3:DeleteObject'], uploadObjects);
+    allow(h.verifyAuthChallengeResponse, ['rekognition:SearchFacesByImage', 'rekognition:DeleteFaces'], [faceCollectionArn]);
+
+    allow(h.postAuthentication, ['dynamodb:UpdateItem'], [tableArn]);
+    allow(h.preTokenGeneration, ['dynamodb:GetItem'], [tableArn]);
+
+    allow(h.faceIndexer, ['s3:GetObject', 's3:DeleteObject'], enrolObjects);
+    allow(h.faceIndexer, ['rekognition:IndexFaces', 'rekognition:DeleteFaces'], [faceCollectionArn]);
+    allow(h.faceIndexer, ['dynamodb:PutItem'], [tableArn]);
+  }
+}
+
+export type HandlerName =
+  | 'preSignUp'
+  | 'customMessage'
+  | 'postConfirmation'
+  | 'defineAuthChallenge'
+  | 'createAuthChallenge'
+  | 'verifyAuthChallengeResponse'
+  | 'postAuthentication'
+  | 'preTokenGeneration'
+  | 'faceIndexer';
+
+function toPascalCase(kebab: string): string {
+  return kebab.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
+}
