@@ -1,0 +1,240 @@
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { registerJsonServices } from '../../sim/aws-json-protocol.js';
+import { startS3 } from './s3-test-server.js';
+import type { RunningS3 } from './s3-test-server.js';
+
+let server: RunningS3;
+
+beforeEach(async () => {
+  server = await startS3();
+  server.s3.createBucket({ name: 'uploads' });
+});
+afterEach(async () => {
+  await server.close();
+});
+
+async function errorOf(promise: Promise<unknown>): Promise<S3ServiceException> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof S3ServiceException) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('objects through @aws-sdk/client-s3', () => {
+  it('stores an object and returns body, content type, user metadata, MD5 ETag and Last-Modified', async () => {
+    const body = Buffer.from([0xff, 0xd8, 0xff, 0x00, 0x01, 0x02]);
+    const put = await server.client.send(
+      new PutObjectCommand({ Bucket: 'uploads', Key: 'enrol/u1/a.jpg', Body: body, ContentType: 'image/jpeg', Metadata: { owner: 'u1' } }),
+    );
+    const md5 = createHash('md5').update(body).digest('hex');
+    expect(put.ETag).toBe(`"${md5}"`);
+
+    const got = await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'enrol/u1/a.jpg' }));
+    expect(Buffer.from(await got.Body!.transformToByteArray())).toEqual(body);
+    expect(got.ContentType).toBe('image/jpeg');
+    expect(got.Metadata).toEqual({ owner: 'u1' });
+    expect(got.ETag).toBe(`"${md5}"`);
+    expect(got.ContentLength).toBe(6);
+    expect(got.LastModified).toBeInstanceOf(Date);
+
+    const head = await server.client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'enrol/u1/a.jpg' }));
+    expect(head.ContentLength).toBe(6);
+    expect(head.Metadata).toEqual({ owner: 'u1' });
+  });
+
+  it('accepts a JSON body as opaque bytes', async () => {
+    await server.client.send(
+      new PutObjectCommand({ Bucket: 'uploads', Key: 'doc.json', Body: '{"not":"parsed"', ContentType: 'application/json' }),
+    );
+    const got = await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'doc.json' }));
+    expect(await got.Body!.transformToString()).toBe('{"not":"parsed"');
+    expect(got.ContentType).toBe('application/json');
+  });
+
+  it('decodes an aws-chunked streaming upload with a trailing CRC32 checksum', async () => {
+    const content = Buffer.alloc(200_000, 'face-bytes');
+    const sent: Record<string, string> = {};
+    server.client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers: Record<string, string> };
+        Object.assign(sent, request.headers);
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low' },
+    );
+    await server.client.send(
+      new PutObjectCommand({ Bucket: 'uploads', Key: 'stream.bin', Body: Readable.from([content.subarray(0, 70_000), content.subarray(70_000)]), ContentLength: content.length }),
+    );
+    expect(sent['content-encoding']).toContain('aws-chunked');
+    expect(sent['x-amz-content-sha256']).toMatch(/^STREAMING-/);
+
+    const got = await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'stream.bin', ChecksumMode: 'ENABLED' }));
+    const bytes = Buffer.from(await got.Body!.transformToByteArray());
+    expect(bytes.equals(content)).toBe(true);
+    expect(got.ChecksumCRC32).toBeDefined();
+    expect(got.ContentEncoding).toBeUndefined();
+  });
+
+  it('rejects a body whose CRC32 does not match the header with BadDigest', async () => {
+    const error = await errorOf(
+      server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'bad.bin', Body: 'abc', ChecksumCRC32: 'AAAAAA==' })),
+    );
+    expect(error.name).toBe('BadDigest');
+    expect(error.$metadata.httpStatusCode).toBe(400);
+  });
+
+  it('answers a missing key with NoSuchKey in S3 XML, and HeadObject with a bodiless 404', async () => {
+    const error = await errorOf(server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'missing/key' })));
+    expect(error).toBeInstanceOf(NoSuchKey);
+    expect(error.message).toBe('The specified key does not exist.');
+    expect(error.$metadata.httpStatusCode).toBe(404);
+    expect(error.$metadata.requestId).toMatch(/^[0-9A-F]{16}$/);
+
+    const head = await errorOf(server.client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'missing/key' })));
+    expect(head.name).toBe('NotFound');
+    expect(head.$metadata.httpStatusCode).toBe(404);
+  });
+
+  it('returns a byte range with 206 and Content-Range', async () => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'digits', Body: '0123456789' }));
+    const got = await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'digits', Range: 'bytes=2-5' }));
+    expect(await got.Body!.transformToString()).toBe('2345');
+    expect(got.ContentRange).toBe('bytes 2-5/10');
+    expect(got.$metadata.httpStatusCode).toBe(206);
+    const error = await errorOf(server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'digits', Range: 'bytes=20-' })));
+    expect(error.name).toBe('InvalidRange');
+  });
+
+  it('lists with prefix, delimiter, max-keys and continuation tokens in key order', async () => {
+    const keys = ['a/1', 'a/2', 'b/x/1', 'b/x/2', 'b/y', 'c', 'd'];
+    for (const key of keys.slice().reverse()) {
+      await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: key, Body: key }));
+    }
+    const page1 = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads', Delimiter: '/', MaxKeys: 2 }));
+    expect(page1.CommonPrefixes?.map((entry) => entry.Prefix)).toEqual(['a/', 'b/']);
+    expect(page1.Contents).toBeUndefined();
+    expect(page1.IsTruncated).toBe(true);
+    expect(page1.KeyCount).toBe(2);
+    const page2 = await server.client.send(
+      new ListObjectsV2Command({ Bucket: 'uploads', Delimiter: '/', MaxKeys: 2, ContinuationToken: page1.NextContinuationToken }),
+    );
+    expect(page2.Contents?.map((entry) => entry.Key)).toEqual(['c', 'd']);
+    expect(page2.IsTruncated).toBe(false);
+
+    const underB = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads', Prefix: 'b/', Delimiter: '/' }));
+    expect(underB.CommonPrefixes?.map((entry) => entry.Prefix)).toEqual(['b/x/']);
+    expect(underB.Contents?.map((entry) => entry.Key)).toEqual(['b/y']);
+    expect(underB.Contents?.[0]?.Size).toBe(3);
+
+    const afterB = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads', StartAfter: 'b/x/2' }));
+    expect(afterB.Contents?.map((entry) => entry.Key)).toEqual(['b/y', 'c', 'd']);
+  });
+
+  it('deletes one object and many objects', async () => {
+    for (const key of ['x', 'y', 'z']) await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: key, Body: key }));
+    await server.client.send(new DeleteObjectCommand({ Bucket: 'uploads', Key: 'x' }));
+    const result = await server.client.send(
+      new DeleteObjectsCommand({ Bucket: 'uploads', Delete: { Objects: [{ Key: 'y' }, { Key: 'never-was' }] } }),
+    );
+    expect(result.Deleted?.map((entry) => entry.Key)).toEqual(['y', 'never-was']);
+    const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads' }));
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['z']);
+  });
+
+  it('creates and lists buckets, and answers an unknown bucket with NoSuchBucket', async () => {
+    await server.client.send(new CreateBucketCommand({ Bucket: 'second-bucket' }));
+    const buckets = await server.client.send(new ListBucketsCommand({}));
+    expect(buckets.Buckets?.map((bucket) => bucket.Name)).toEqual(['second-bucket', 'uploads']);
+    await server.client.send(new HeadBucketCommand({ Bucket: 'second-bucket' }));
+    const error = await errorOf(server.client.send(new GetObjectCommand({ Bucket: 'no-such-bucket', Key: 'k' })));
+    expect(error.name).toBe('NoSuchBucket');
+    const invalid = await errorOf(server.client.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })));
+    expect(invalid.name).toBe('InvalidBucketName');
+  });
+});
+
+describe('sharing the server with other emulators', () => {
+  it('leaves POST / and more specific routes to them, and answers pool-id-like paths with NoSuchBucket', async () => {
+    const shared = await startS3({}, (app) => {
+      registerJsonServices(app, [
+        { targetPrefix: 'Echo', operations: { Echo: async (input) => ({ echoed: input }) }, errorBody: (error) => ({ __type: error.code }) },
+      ]);
+      app.get('/_sim/emails', async () => ({ emails: [] }));
+      app.get('/:userPoolId/.well-known/jwks.json', async () => ({ keys: [] }));
+    });
+    try {
+      const root = await fetch(`${shared.endpoint}/`, {
+        method: 'POST',
+        body: '{"a":1}',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Echo.Echo' },
+      });
+      expect(await root.json()).toEqual({ echoed: { a: 1 } });
+      expect(await (await fetch(`${shared.endpoint}/_sim/emails`)).json()).toEqual({ emails: [] });
+      expect(await (await fetch(`${shared.endpoint}/us-east-1_AbC123xyz/.well-known/jwks.json`)).json()).toEqual({ keys: [] });
+
+      const other = await fetch(`${shared.endpoint}/us-east-1_AbC123xyz/.well-known/openid-configuration`);
+      expect(other.status).toBe(404);
+      expect(await other.text()).toContain('<Code>NoSuchBucket</Code>');
+      const upper = await fetch(`${shared.endpoint}/UpperCase/key`, { method: 'PUT', body: 'x' });
+      expect(upper.status).toBe(404);
+      expect(await upper.text()).toContain('<Code>NoSuchBucket</Code>');
+    } finally {
+      await shared.close();
+    }
+  });
+});
+
+describe('persistence', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 's3-sim-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('keeps buckets, objects and metadata across a restart on the same data folder', async () => {
+    const first = await startS3({ dataDir });
+    first.s3.createBucket({ name: 'kept', cors: [{ AllowedMethods: ['PUT'], AllowedOrigins: ['*'] }] });
+    await first.client.send(
+      new PutObjectCommand({ Bucket: 'kept', Key: 'dir/ünï code.txt', Body: 'persisted', ContentType: 'text/plain', Metadata: { a: 'b' } }),
+    );
+    await first.close();
+
+    const second = await startS3({ dataDir });
+    try {
+      const got = await second.client.send(new GetObjectCommand({ Bucket: 'kept', Key: 'dir/ünï code.txt' }));
+      expect(await got.Body!.transformToString()).toBe('persisted');
+      expect(got.ContentType).toBe('text/plain');
+      expect(got.Metadata).toEqual({ a: 'b' });
+      const listed = await second.client.send(new ListObjectsV2Command({ Bucket: 'kept' }));
+      expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['dir/ünï code.txt']);
+      const preflight = await fetch(`${second.endpoint}/kept/x`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://app.test', 'access-control-request-method': 'PUT' },
+      });
+      expect(preflight.status).toBe(200);
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -1,0 +1,45 @@
+// Starts the S3 emulator on a real port with the real SDK client pointed at it.
+import { S3Client } from '@aws-sdk/client-s3';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { createS3Service } from '../../sim/s3/s3-service.js';
+import type { S3Service, S3ServiceOptions } from '../../sim/s3/s3-service.js';
+
+export interface RunningS3 {
+  app: FastifyInstance;
+  s3: S3Service;
+  endpoint: string;
+  client: S3Client;
+  clientWith(credentials: { accessKeyId: string; secretAccessKey: string }): S3Client;
+  close(): Promise<void>;
+}
+
+export async function startS3(options: S3ServiceOptions = {}, configure?: (app: FastifyInstance) => void): Promise<RunningS3> {
+  const app = Fastify();
+  configure?.(app);
+  const s3 = createS3Service(options);
+  await app.register(s3.routes);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  const clients: S3Client[] = [];
+  const clientWith = (credentials: { accessKeyId: string; secretAccessKey: string }) => {
+    const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials, maxAttempts: 1 });
+    clients.push(client);
+    return client;
+  };
+  const client = clientWith({ accessKeyId: 'test', secretAccessKey: 'test' });
+  return {
+    app,
+    s3,
+    endpoint,
+    client,
+    clientWith,
+    async close() {
+      for (const each of clients) each.destroy();
+      await s3.close();
+      await app.close();
+    },
+  };
+}
