@@ -56,7 +56,7 @@ export function nextStep(session: SessionEntry[], user: UserState): NextStep {
   const last = answered.at(-1);
   const mailboxProven = answered.some((entry) => entry.kind === 'MAILBOX_PROOF' && entry.correct);
   if (last?.correct && !user.userNotFound) {
-    if (last.kind === 'FACE_MATCH') return { action: 'ISSUE_TOKENS' };
+    if (last.kind === 'FACE_MATCH' && user.enrolled) return { action: 'ISSUE_TOKENS' };
     if (last.kind === 'ENROL_FACE' && mailboxProven) return { action: 'ISSUE_TOKENS' };
   }
   if (answered.filter((entry) => !entry.correct).length >= MAX_WRONG_ANSWERS) {

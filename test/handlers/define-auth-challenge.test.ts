@@ -1,0 +1,149 @@
+import './handler-test-environment.js';
+import { describe, expect, it } from 'vitest';
+import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
+import { handler } from '../../handlers/define-auth-challenge.js';
+import { defineEvent, entry, invoke, newUser, putItem, type TestUser } from './trigger-events.js';
+
+const define = (event: DefineAuthChallengeTriggerEvent) => invoke<DefineAuthChallengeTriggerEvent, DefineAuthChallengeTriggerEvent>(handler, event);
+
+async function enrolledUser(): Promise<TestUser> {
+  const user = newUser();
+  await putItem({ pk: `USER#${user.sub}`, sub: user.sub, email: user.email, faceId: '11111111-2222-4333-8444-555555555555' });
+  return user;
+}
+
+async function unenrolledUser(): Promise<TestUser> {
+  const user = newUser();
+  await putItem({ pk: `USER#${user.sub}`, sub: user.sub, email: user.email });
+  return user;
+}
+
+describe('DefineAuthChallenge for an enrolled user', () => {
+  it('asks for a custom challenge when the session starts', async () => {
+    const user = await enrolledUser();
+
+    const result = await define(defineEvent(user, []));
+
+    expect(result.response).toEqual({ challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false });
+  });
+
+  it('issues tokens after a correct FACE_MATCH', async () => {
+    const user = await enrolledUser();
+
+    const result = await define(defineEvent(user, [entry('FACE_MATCH', false), entry('FACE_MATCH', true)]));
+
+    expect(result.response).toMatchObject({ issueTokens: true, failAuthentication: false });
+  });
+
+  it('asks again after one or two wrong answers', async () => {
+    const user = await enrolledUser();
+
+    const result = await define(defineEvent(user, [entry('FACE_MATCH', false), entry('FACE_MATCH', false)]));
+
+    expect(result.response).toEqual({ challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false });
+  });
+
+  it('fails the session on the third wrong answer', async () => {
+    const user = await enrolledUser();
+
+    const result = await define(defineEvent(user, [entry('FACE_MATCH', false), entry('FACE_MATCH', false), entry('FACE_MATCH', false)]));
+
+    expect(result.response).toMatchObject({ issueTokens: false, failAuthentication: true });
+  });
+
+  it('fails a session that contains an SRP step, even after a correct FACE_MATCH', async () => {
+    const user = await enrolledUser();
+    const session = [{ challengeName: 'SRP_A' as const, challengeResult: true }, entry('FACE_MATCH', true)];
+
+    const result = await define(defineEvent(user, session));
+
+    expect(result.response).toMatchObject({ issueTokens: false, failAuthentication: true });
+  });
+
+  it('fails a session that contains a password verifier step', async () => {
+    const user = await enrolledUser();
+
+    const result = await define(defineEvent(user, [{ challengeName: 'PASSWORD_VERIFIER', challengeResult: true }]));
+
+    expect(result.response).toMatchObject({ issueTokens: false, failAuthentication: true });
+  });
+
+  it('fails a session entry without the metadata CreateAuthChallenge sets', async () => {
+    const user = await enrolledUser();
+
+    const result = await define(defineEvent(user, [entry('', true)]));
+
+    expect(result.response).toMatchObject({ issueTokens: false, failAuthentication: true });
+  });
+
+  it('does not issue tokens for a correct MAILBOX_PROOF alone', async () => {
+    const user = await enrolledUser();
+
+    const result = await define(defineEvent(user, [entry('MAILBOX_PROOF', true)]));
+
+    expect(result.response).toEqual({ challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false });
+  });
+});
+
+describe('DefineAuthChallenge for a user who has not enrolled', () => {
+  it('asks for a challenge (MAILBOX_PROOF) first', async () => {
+    const user = await unenrolledUser();
+
+    const result = await define(defineEvent(user, []));
+
+    expect(result.response).toEqual({ challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false });
+  });
+
+  it('issues tokens after a correct MAILBOX_PROOF then a correct ENROL_FACE', async () => {
+    const user = await unenrolledUser();
+
+    const result = await define(defineEvent(user, [entry('MAILBOX_PROOF', true), entry('ENROL_FACE:enrol/x/y', true)]));
+
+    expect(result.response).toMatchObject({ issueTokens: true, failAuthentication: false });
+  });
+
+  it('does not issue tokens for an ENROL_FACE without a proven mailbox in the session', async () => {
+    const user = await unenrolledUser();
+
+    const result = await define(defineEvent(user, [entry('ENROL_FACE:enrol/x/y', true)]));
+
+    expect(result.response.issueTokens).toBe(false);
+  });
+
+  it('fails after three wrong answers in total across the two challenges', async () => {
+    const user = await unenrolledUser();
+    const session = [entry('MAILBOX_PROOF', false), entry('MAILBOX_PROOF', true), entry('ENROL_FACE:a', false), entry('ENROL_FACE:b', false)];
+
+    const result = await define(defineEvent(user, session));
+
+    expect(result.response).toMatchObject({ issueTokens: false, failAuthentication: true });
+  });
+
+  it('treats a confirmed user without a record as not enrolled', async () => {
+    const user = newUser();
+
+    const result = await define(defineEvent(user, [entry('FACE_MATCH', true)]));
+
+    expect(result.response).toEqual({ challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false });
+  });
+});
+
+describe('DefineAuthChallenge for an unknown user', () => {
+  it('asks for a challenge like for a known user', async () => {
+    const result = await define(defineEvent(undefined, []));
+
+    expect(result.response).toEqual({ challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false });
+  });
+
+  it('never issues tokens, even if a session entry claims success', async () => {
+    const result = await define(defineEvent(undefined, [entry('FACE_MATCH', true)]));
+
+    expect(result.response.issueTokens).toBe(false);
+  });
+
+  it('fails on the third wrong answer, like a known user', async () => {
+    const result = await define(defineEvent(undefined, [entry('FACE_MATCH', false), entry('FACE_MATCH', false), entry('FACE_MATCH', false)]));
+
+    expect(result.response).toMatchObject({ issueTokens: false, failAuthentication: true });
+  });
+});
