@@ -1,0 +1,189 @@
+import { GetObjectCommand, ListBucketsCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../sim/clock.js';
+import { startS3 } from './s3-test-server.js';
+import type { RunningS3 } from './s3-test-server.js';
+
+let server: RunningS3;
+let clock: ManualClock;
+
+beforeEach(async () => {
+  // The SDK signs with the real time, so the emulator's clock starts there and is moved by hand.
+  clock = new ManualClock(Date.now());
+  server = await startS3({ clock, credentials: { test: 'test', uploader: 'uploader-secret' } });
+  server.s3.createBucket({ name: 'uploads' });
+});
+afterEach(async () => {
+  await server.close();
+});
+
+const KEY = 'signin/user-1/photo 1é.jpg';
+
+async function presignedPut(expiresIn = 60, key = KEY): Promise<string> {
+  return getSignedUrl(server.client, new PutObjectCommand({ Bucket: 'uploads', Key: key, ContentType: 'image/jpeg' }), { expiresIn });
+}
+
+async function s3Error(response: Response): Promise<{ status: number; code?: string; message?: string; xml: string }> {
+  const xml = await response.text();
+  return {
+    status: response.status,
+    code: /<Code>(.*?)<\/Code>/.exec(xml)?.[1],
+    message: /<Message>(.*?)<\/Message>/.exec(xml)?.[1],
+    xml,
+  };
+}
+
+describe('presigned URLs from @aws-sdk/s3-request-presigner', () => {
+  it('lets a plain fetch PUT a photo and another presigned URL GET it back', async () => {
+    const photo = Buffer.from('jpeg bytes \u00ff');
+    const put = await fetch(await presignedPut(), { method: 'PUT', body: photo, headers: { 'content-type': 'image/jpeg' } });
+    expect(put.status).toBe(200);
+    expect(put.headers.get('etag')).toMatch(/^"[0-9a-f]{32}"$/);
+
+    const getUrl = await getSignedUrl(server.client, new GetObjectCommand({ Bucket: 'uploads', Key: KEY }), { expiresIn: 60 });
+    const get = await fetch(getUrl);
+    expect(get.status).toBe(200);
+    expect(get.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await get.arrayBuffer())).toEqual(photo);
+  });
+
+  it.each([
+    ['application/octet-stream'],
+    ['application/json'],
+    ['application/x-amz-json-1.1'],
+    ['text/plain; charset=utf-8'],
+    [undefined],
+  ])('accepts a raw body sent as %s', async (contentType) => {
+    const body = new Uint8Array([1, 2, 3, 4, 5]);
+    const headers: Record<string, string> = contentType ? { 'content-type': contentType } : {};
+    const put = await fetch(await presignedPut(60, 'raw/object'), { method: 'PUT', body, headers });
+    expect(put.status).toBe(200);
+    const got = await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'raw/object' }));
+    expect(Array.from(await got.Body!.transformToByteArray())).toEqual([1, 2, 3, 4, 5]);
+    expect(got.ContentType).toBe(contentType ?? 'binary/octet-stream');
+  });
+
+  it('refuses a URL whose key was changed with SignatureDoesNotMatch', async () => {
+    const url = (await presignedPut()).replace('user-1', 'user-2');
+    const error = await s3Error(await fetch(url, { method: 'PUT', body: 'x' }));
+    expect(error).toMatchObject({
+      status: 403,
+      code: 'SignatureDoesNotMatch',
+      message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    });
+  });
+
+  it('refuses a URL whose expiry was extended with SignatureDoesNotMatch', async () => {
+    const url = (await presignedPut(60)).replace('X-Amz-Expires=60', 'X-Amz-Expires=600');
+    expect(url).toContain('X-Amz-Expires=600');
+    const error = await s3Error(await fetch(url, { method: 'PUT', body: 'x' }));
+    expect(error.code).toBe('SignatureDoesNotMatch');
+  });
+
+  it('refuses a URL whose signature was altered with SignatureDoesNotMatch', async () => {
+    const url = new URL(await presignedPut());
+    const signature = url.searchParams.get('X-Amz-Signature')!;
+    url.searchParams.set('X-Amz-Signature', signature.slice(0, -1) + (signature.endsWith('0') ? '1' : '0'));
+    const error = await s3Error(await fetch(url, { method: 'PUT', body: 'x' }));
+    expect(error).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+  });
+
+  it('refuses an expired URL with AccessDenied "Request has expired"', async () => {
+    const url = await presignedPut(60);
+    clock.advance(59_000);
+    expect((await fetch(url, { method: 'PUT', body: 'in time' })).status).toBe(200);
+    clock.advance(2_000);
+    const error = await s3Error(await fetch(url, { method: 'PUT', body: 'too late' }));
+    expect(error).toMatchObject({ status: 403, code: 'AccessDenied', message: 'Request has expired' });
+    expect(error.xml).toContain('<X-Amz-Expires>60</X-Amz-Expires>');
+  });
+
+  it('refuses X-Amz-Expires over a week with AuthorizationQueryParametersError', async () => {
+    const url = (await presignedPut(60)).replace('X-Amz-Expires=60', 'X-Amz-Expires=604801');
+    const error = await s3Error(await fetch(url, { method: 'PUT', body: 'x' }));
+    expect(error).toMatchObject({ status: 400, code: 'AuthorizationQueryParametersError' });
+  });
+
+  it('refuses a URL signed with the wrong secret', async () => {
+    const impostor = server.clientWith({ accessKeyId: 'uploader', secretAccessKey: 'guessed' });
+    const url = await getSignedUrl(impostor, new PutObjectCommand({ Bucket: 'uploads', Key: KEY }), { expiresIn: 60 });
+    const error = await s3Error(await fetch(url, { method: 'PUT', body: 'x' }));
+    expect(error.code).toBe('SignatureDoesNotMatch');
+  });
+});
+
+describe('Authorization header', () => {
+  it('accepts any configured access key with its secret', async () => {
+    const uploader = server.clientWith({ accessKeyId: 'uploader', secretAccessKey: 'uploader-secret' });
+    const buckets = await uploader.send(new ListBucketsCommand({}));
+    expect(buckets.Buckets?.map((bucket) => bucket.Name)).toEqual(['uploads']);
+  });
+
+  it('refuses a wrong secret with SignatureDoesNotMatch and an unknown key with InvalidAccessKeyId', async () => {
+    const wrongSecret = server.clientWith({ accessKeyId: 'test', secretAccessKey: 'nope' });
+    await expect(wrongSecret.send(new ListBucketsCommand({}))).rejects.toMatchObject({
+      name: 'SignatureDoesNotMatch',
+      $metadata: { httpStatusCode: 403 },
+    });
+    const unknown = server.clientWith({ accessKeyId: 'AKIAUNKNOWN', secretAccessKey: 'x' });
+    await expect(unknown.send(new ListBucketsCommand({}))).rejects.toMatchObject({
+      name: 'InvalidAccessKeyId',
+      message: 'The AWS Access Key Id you provided does not exist in our records.',
+    });
+  });
+
+  it('refuses a request whose signed header was changed after signing', async () => {
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      region: 'us-east-1',
+      service: 's3',
+      sha256: Sha256,
+      uriEscapePath: false,
+    });
+    const url = new URL(`${server.endpoint}/uploads/signed-object`);
+    const signed = await signer.sign({
+      method: 'PUT',
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname,
+      headers: { host: url.host, 'x-amz-meta-owner': 'user-1', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      body: 'hello',
+    });
+    const send = (headers: Record<string, string>) => fetch(url, { method: 'PUT', headers, body: 'hello' });
+    expect((await send(signed.headers)).status).toBe(200);
+    const tampered = await s3Error(await send({ ...signed.headers, 'x-amz-meta-owner': 'user-2' }));
+    expect(tampered.code).toBe('SignatureDoesNotMatch');
+  });
+
+  it('refuses unsigned requests with AccessDenied', async () => {
+    const error = await s3Error(await fetch(`${server.endpoint}/uploads/any`, { method: 'PUT', body: 'x' }));
+    expect(error).toMatchObject({ status: 403, code: 'AccessDenied', message: 'Access Denied' });
+  });
+
+  it('answers a skewed request with RequestTimeTooSkewed, from which the SDK corrects its clock', async () => {
+    clock.advance(60 * 60 * 1000);
+    await expect(server.client.send(new ListBucketsCommand({}))).rejects.toMatchObject({ name: 'RequestTimeTooSkewed' });
+    const retrying = new S3Client({
+      region: 'us-east-1',
+      endpoint: server.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    try {
+      const buckets = await retrying.send(new ListBucketsCommand({}));
+      expect(buckets.Buckets).toHaveLength(1);
+    } finally {
+      retrying.destroy();
+    }
+  });
+
+  it('reports errors as S3ServiceException subclasses with the request id', async () => {
+    const error = await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'nothing' })).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(S3ServiceException);
+    expect((error as S3ServiceException).$metadata.requestId).toBeTruthy();
+  });
+});
