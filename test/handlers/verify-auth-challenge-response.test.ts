@@ -1,0 +1,361 @@
+import './handler-test-environment.js';
+import { createHash } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
+import {
+  DeleteFacesCommand,
+  ImageTooLargeException,
+  InvalidImageFormatException,
+  InvalidParameterException,
+  RekognitionClient,
+  SearchFacesByImageCommand,
+  ThrottlingException,
+  type FaceMatch,
+} from '@aws-sdk/client-rekognition';
+import { DeleteObjectCommand, HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../handlers/verify-auth-challenge-response.js';
+import { BUCKET, COLLECTION } from './handler-test-environment.js';
+import { captureLogs } from './log-capture.js';
+import { getItem, invoke, newUser, putItem, verifyEvent, type TestUser } from './trigger-events.js';
+
+const s3 = mockClient(S3Client);
+const rekognition = mockClient(RekognitionClient);
+const logs = captureLogs();
+const verify = async (event: VerifyAuthChallengeResponseTriggerEvent) =>
+  (await invoke<VerifyAuthChallengeResponseTriggerEvent, VerifyAuthChallengeResponseTriggerEvent>(handler, event)).response.answerCorrect;
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const hexKey = () => createHash('md5').update(Math.random().toString()).digest('hex');
+
+const FACE = 'aaaaaaaa-0000-4000-8000-000000000001';
+const OTHER_FACE = 'bbbbbbbb-0000-4000-8000-000000000002';
+const LOOK_ALIKE = 'cccccccc-0000-4000-8000-000000000003';
+const match = (faceId: string, similarity: number): FaceMatch => ({ Similarity: similarity, Face: { FaceId: faceId } });
+
+beforeEach(() => {
+  s3.reset();
+  rekognition.reset();
+  s3.on(HeadObjectCommand).resolves({ ContentLength: 48_000, ContentType: 'image/jpeg' });
+  s3.on(DeleteObjectCommand).resolves({});
+  rekognition.on(DeleteFacesCommand).resolves({});
+});
+
+const deletedKeys = () => s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.Key);
+const searches = () => rekognition.commandCalls(SearchFacesByImageCommand);
+
+describe('Verify MAILBOX_PROOF with the enrolment secret', () => {
+  const secret = 'a-one-time-secret-of-at-least-32-characters';
+
+  async function userWithSecret(expiresAt = Date.now() + 60_000): Promise<TestUser> {
+    const user = newUser();
+    await putItem({ pk: `USER#${user.sub}`, sub: user.sub, email: user.email, enrolSecretHash: sha256(secret), enrolSecretExpiresAt: expiresAt });
+    return user;
+  }
+  const privateParameters = { challenge: 'MAILBOX_PROOF', method: 'ENROL_SECRET' };
+
+  it('accepts the secret given as the answer, and removes it', async () => {
+    const user = await userWithSecret();
+
+    const correct = await verify(verifyEvent(user, privateParameters, secret));
+
+    expect(correct).toBe(true);
+    const record = await getItem(`USER#${user.sub}`);
+    expect(record?.enrolSecretHash).toBeUndefined();
+    expect(record?.enrolSecretExpiresAt).toBeUndefined();
+  });
+
+  it('accepts the secret given in ClientMetadata', async () => {
+    const user = await userWithSecret();
+
+    const correct = await verify(verifyEvent(user, privateParameters, 'see-client-metadata', { enrolSecret: secret }));
+
+    expect(correct).toBe(true);
+  });
+
+  it('refuses a wrong secret and keeps the right one usable', async () => {
+    const user = await userWithSecret();
+
+    const wrong = await verify(verifyEvent(user, privateParameters, `${secret}x`));
+    const right = await verify(verifyEvent(user, privateParameters, secret));
+
+    expect(wrong).toBe(false);
+    expect(right).toBe(true);
+  });
+
+  it('refuses an expired secret', async () => {
+    const user = await userWithSecret(Date.now() - 1000);
+
+    const correct = await verify(verifyEvent(user, privateParameters, secret));
+
+    expect(correct).toBe(false);
+  });
+
+  it('refuses a secret the second time it is used', async () => {
+    const user = await userWithSecret();
+    await verify(verifyEvent(user, privateParameters, secret));
+
+    const reused = await verify(verifyEvent(user, privateParameters, secret));
+
+    expect(reused).toBe(false);
+  });
+
+  it('never logs the secret', async () => {
+    const user = await userWithSecret();
+
+    await verify(verifyEvent(user, privateParameters, secret));
+
+    expect(logs.text()).toContain('answer verified');
+    expect(logs.text()).not.toContain(secret);
+    expect(logs.text()).not.toContain(sha256(secret));
+  });
+});
+
+describe('Verify MAILBOX_PROOF with an emailed code', () => {
+  const privateParameters = { challenge: 'MAILBOX_PROOF', method: 'EMAIL_CODE', codeHash: sha256('042917') };
+
+  it('accepts the emailed code', async () => {
+    expect(await verify(verifyEvent(newUser(), privateParameters, ' 042917 '))).toBe(true);
+  });
+
+  it.each(['042918', '42917', '', '042917x'])('refuses the wrong code "%s"', async (answer) => {
+    expect(await verify(verifyEvent(newUser(), privateParameters, answer))).toBe(false);
+  });
+
+  it('never logs the code or its hash', async () => {
+    await verify(verifyEvent(newUser(), privateParameters, '042917'));
+
+    expect(logs.text()).not.toContain('042917');
+    expect(logs.text()).not.toContain(privateParameters.codeHash);
+  });
+});
+
+describe('Verify FACE_MATCH', () => {
+  async function enrolledUser(): Promise<{ user: TestUser; key: string; privateParameters: Record<string, string> }> {
+    const user = newUser();
+    await putItem({ pk: `USER#${user.sub}`, sub: user.sub, email: user.email, faceId: FACE });
+    const key = `signin/${user.sub}/${hexKey()}`;
+    return { user, key, privateParameters: { challenge: 'FACE_MATCH', key } };
+  }
+
+  it('accepts the user’s own face at or above the threshold, and records the face factor', async () => {
+    const { user, key, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.1)] });
+
+    const correct = await verify(verifyEvent(user, privateParameters));
+
+    expect(correct).toBe(true);
+    expect(searches()[0].args[0].input).toEqual({
+      CollectionId: COLLECTION,
+      Image: { S3Object: { Bucket: BUCKET, Name: key } },
+      FaceMatchThreshold: 95,
+      MaxFaces: 10,
+    });
+    expect((await getItem(`USER#${user.sub}`))?.lastFactor).toBe('face');
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('uses only the key it chose, whatever object the answer names', async () => {
+    const { user, key, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99)] });
+
+    await verify(verifyEvent(user, privateParameters, `signin/${newUser().sub}/${hexKey()}`));
+
+    expect(searches()[0].args[0].input.Image?.S3Object?.Name).toBe(key);
+  });
+
+  it('refuses another user’s face ranked first when the user’s own face is not among the matches', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(OTHER_FACE, 99.9)] });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+  });
+
+  it('accepts a look-alike ranked first when the user’s own face follows above the threshold', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(LOOK_ALIKE, 99.5), match(FACE, 97.2)] });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+  });
+
+  it('refuses the user’s own face below the threshold', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 94.9)] });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+  });
+
+  it.each([
+    ['no face in the photo', new InvalidParameterException({ message: 'There are no faces in the image. Should be at least 1.', $metadata: {} })],
+    ['a photo that is not an image', new InvalidImageFormatException({ message: 'Request has invalid image format.', $metadata: {} })],
+    ['an image too large for Rekognition', new ImageTooLargeException({ message: 'Image size is too large.', $metadata: {} })],
+  ])('refuses %s without throwing, and deletes it', async (_, error) => {
+    const { user, key, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).rejects(error);
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('refuses when nothing was uploaded, without asking Rekognition', async () => {
+    const { user, key, privateParameters } = await enrolledUser();
+    s3.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(searches()).toHaveLength(0);
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it.each([
+    ['larger than 5 MB', { ContentLength: 5_242_881, ContentType: 'image/jpeg' }],
+    ['not a JPEG or PNG', { ContentLength: 48_000, ContentType: 'text/html' }],
+  ])('refuses a photo %s without asking Rekognition, and deletes it', async (_, head) => {
+    const { user, key, privateParameters } = await enrolledUser();
+    s3.on(HeadObjectCommand).resolves(head);
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(searches()).toHaveLength(0);
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('accepts a PNG, and a photo uploaded without a content type', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99)] });
+    s3.on(HeadObjectCommand).resolvesOnce({ ContentLength: 1000, ContentType: 'image/png' }).resolvesOnce({ ContentLength: 1000 });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    expect(await verify(verifyEvent(user, { ...privateParameters, key: `signin/${user.sub}/${hexKey()}` }))).toBe(true);
+  });
+
+  it('counts failures and blocks after the fourth: the fifth failure blocks for 30 seconds', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [] });
+
+    for (let attempt = 0; attempt < 4; attempt++) await verify(verifyEvent(user, privateParameters));
+    expect(await getItem(`FAILURES#${user.sub}`)).toMatchObject({ count: 4 });
+    expect((await getItem(`FAILURES#${user.sub}`))?.blockedUntil).toBeUndefined();
+    const before = Date.now();
+    await verify(verifyEvent(user, privateParameters));
+
+    const failures = await getItem(`FAILURES#${user.sub}`);
+    expect(failures?.count).toBe(5);
+    expect(failures?.blockedUntil).toBeGreaterThanOrEqual(before + 30_000);
+    expect(failures?.blockedUntil).toBeLessThanOrEqual(Date.now() + 30_000);
+    expect(failures?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 86_000);
+  });
+
+  it('refuses a blocked user without asking Rekognition, even with the right face, and deletes the photo', async () => {
+    const { user, key, privateParameters } = await enrolledUser();
+    await putItem({ pk: `FAILURES#${user.sub}`, count: 6, blockedUntil: Date.now() + 60_000 });
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(searches()).toHaveLength(0);
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('lets the user in once the block has passed, and clears the count', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    await putItem({ pk: `FAILURES#${user.sub}`, count: 6, blockedUntil: Date.now() - 1 });
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    expect(await getItem(`FAILURES#${user.sub}`)).toBeUndefined();
+  });
+
+  it('refuses an unknown user without asking Rekognition, and deletes the photo', async () => {
+    const key = `signin/${newUser().sub}/${hexKey()}`;
+
+    expect(await verify(verifyEvent(undefined, { challenge: 'FACE_MATCH', key, userNotFound: 'true' }))).toBe(false);
+    expect(searches()).toHaveLength(0);
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('throws on an infrastructure error (Cognito then refuses the attempt) and still deletes the photo', async () => {
+    const { user, key, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).rejects(new ThrottlingException({ message: 'Slow down', $metadata: {} }));
+
+    await expect(verify(verifyEvent(user, privateParameters))).rejects.toThrow('internal error');
+    expect(deletedKeys()).toEqual([key]);
+    expect(logs.text()).toContain('ThrottlingException');
+  });
+});
+
+describe('Verify ENROL_FACE', () => {
+  async function enrollingUser(faceId?: string): Promise<{ user: TestUser; key: string; privateParameters: Record<string, string> }> {
+    const user = newUser();
+    await putItem({ pk: `USER#${user.sub}`, sub: user.sub, email: user.email, ...(faceId ? { faceId } : {}) });
+    const key = `enrol/${user.sub}/${hexKey()}`;
+    return { user, key, privateParameters: { challenge: 'ENROL_FACE', key } };
+  }
+  const verdict = (key: string, sub: string, result: Record<string, string>) =>
+    putItem({ pk: `UPLOAD#${key}`, sub, ...result, expiresAt: Math.floor(Date.now() / 1000) + 3600 });
+
+  it('binds the indexed face of exactly this key to the user', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    expect(await getItem(`USER#${user.sub}`)).toMatchObject({ faceId: FACE, lastFactor: 'face-enrolment', enrolledAt: expect.any(String) });
+  });
+
+  it('waits for a verdict that arrives while it polls', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    setTimeout(() => void verdict(key, user.sub, { status: 'INDEXED', faceId: FACE }), 250);
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+  });
+
+  it('refuses a rejected photo and binds nothing', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    await verdict(key, user.sub, { status: 'REJECTED', reason: 'MULTIPLE_FACES' });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect((await getItem(`USER#${user.sub}`))?.faceId).toBeUndefined();
+  });
+
+  it('ignores a verdict on a different key, and records NOT_UPLOADED for its own when time runs out', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    await verdict(`enrol/${user.sub}/${hexKey()}`, user.sub, { status: 'INDEXED', faceId: FACE });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect((await getItem(`USER#${user.sub}`))?.faceId).toBeUndefined();
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason: 'NOT_UPLOADED', sub: user.sub });
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('refuses a key that is not under the user’s own enrol/ prefix', async () => {
+    const { user } = await enrollingUser();
+    const stranger = newUser();
+    const key = `enrol/${stranger.sub}/${hexKey()}`;
+    await verdict(key, stranger.sub, { status: 'INDEXED', faceId: FACE });
+
+    expect(await verify(verifyEvent(user, { challenge: 'ENROL_FACE', key }))).toBe(false);
+    expect((await getItem(`USER#${user.sub}`))?.faceId).toBeUndefined();
+  });
+
+  it('replaces a previously bound face and removes the old one from the collection', async () => {
+    const { user, key, privateParameters } = await enrollingUser(OTHER_FACE);
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    expect((await getItem(`USER#${user.sub}`))?.faceId).toBe(FACE);
+    expect(rekognition.commandCalls(DeleteFacesCommand).map((call) => call.args[0].input)).toEqual([
+      { CollectionId: COLLECTION, FaceIds: [OTHER_FACE] },
+    ]);
+  });
+
+  it('answers true again when Cognito retries after the face was bound', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+    await verify(verifyEvent(user, privateParameters));
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    expect(rekognition.commandCalls(DeleteFacesCommand)).toHaveLength(0);
+  });
+});
+
+describe('Verify with unusable private parameters', () => {
+  it('answers false for a challenge it does not know', async () => {
+    expect(await verify(verifyEvent(newUser(), { challenge: 'toString' }))).toBe(false);
+  });
+});
