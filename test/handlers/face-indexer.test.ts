@@ -1,0 +1,188 @@
+import './handler-test-environment.js';
+import { randomUUID } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { S3Event } from 'aws-lambda';
+import {
+  DeleteFacesCommand,
+  ImageTooLargeException,
+  IndexFacesCommand,
+  InvalidImageFormatException,
+  InvalidParameterException,
+  RekognitionClient,
+  ThrottlingException,
+  type IndexFacesCommandOutput,
+} from '@aws-sdk/client-rekognition';
+import { DeleteObjectCommand, HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../handlers/face-indexer.js';
+import { BUCKET, COLLECTION } from './handler-test-environment.js';
+import { captureLogs } from './log-capture.js';
+import { getItem, invoke, putItem, s3Event } from './trigger-events.js';
+
+const s3 = mockClient(S3Client);
+const rekognition = mockClient(RekognitionClient);
+captureLogs();
+const index = (event: S3Event) => invoke<S3Event, void>(handler, event);
+
+const FACE = 'aaaaaaaa-0000-4000-8000-000000000001';
+const SECOND_FACE = 'bbbbbbbb-0000-4000-8000-000000000002';
+const faceRecord = (faceId: string) => ({ Face: { FaceId: faceId }, FaceDetail: {} });
+const unindexed = (...reasons: string[]) => ({ Reasons: reasons as never, FaceDetail: {} });
+
+function enrolKey(): { sub: string; key: string } {
+  const sub = randomUUID();
+  return { sub, key: `enrol/${sub}/${randomUUID().replace(/-/g, '')}` };
+}
+
+beforeEach(() => {
+  s3.reset();
+  rekognition.reset();
+  s3.on(HeadObjectCommand).resolves({ ContentLength: 48_000, ContentType: 'image/jpeg' });
+  s3.on(DeleteObjectCommand).resolves({});
+  rekognition.on(DeleteFacesCommand).resolves({});
+});
+
+const deletedKeys = () => s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.Key);
+const deletedFaces = () => rekognition.commandCalls(DeleteFacesCommand).flatMap((call) => call.args[0].input.FaceIds);
+
+describe('face-indexer', () => {
+  it('indexes the one face of an enrolment photo under the user’s sub, records it and deletes the photo', async () => {
+    const { sub, key } = enrolKey();
+    rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] });
+
+    await index(s3Event(key));
+
+    expect(rekognition.commandCalls(IndexFacesCommand)[0].args[0].input).toEqual({
+      CollectionId: COLLECTION,
+      Image: { S3Object: { Bucket: BUCKET, Name: key } },
+      ExternalImageId: sub,
+      MaxFaces: 1,
+      QualityFilter: 'AUTO',
+      DetectionAttributes: ['DEFAULT'],
+    });
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, sub });
+    expect((await getItem(`UPLOAD#${key}`))?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 86_000);
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it.each<[string, Partial<IndexFacesCommandOutput>, string, string[]]>([
+    ['a second face beyond MaxFaces', { FaceRecords: [faceRecord(FACE)], UnindexedFaces: [unindexed('EXCEEDS_MAX_FACES')] }, 'MULTIPLE_FACES', [FACE]],
+    ['a second, blurred face', { FaceRecords: [faceRecord(FACE)], UnindexedFaces: [unindexed('LOW_SHARPNESS')] }, 'MULTIPLE_FACES', [FACE]],
+    ['two indexed faces', { FaceRecords: [faceRecord(FACE), faceRecord(SECOND_FACE)], UnindexedFaces: [] }, 'MULTIPLE_FACES', [FACE, SECOND_FACE]],
+    ['only a face of low quality', { FaceRecords: [], UnindexedFaces: [unindexed('LOW_BRIGHTNESS', 'SMALL_BOUNDING_BOX')] }, 'LOW_QUALITY', []],
+    ['no face at all', { FaceRecords: [], UnindexedFaces: [] }, 'NO_FACE', []],
+  ])('rejects a photo with %s as %s and keeps no face', async (_, output, reason, removedFaces) => {
+    const { sub, key } = enrolKey();
+    rekognition.on(IndexFacesCommand).resolves(output);
+
+    await index(s3Event(key));
+
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason, sub });
+    expect(deletedFaces()).toEqual(removedFaces);
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it.each([
+    ['InvalidImageFormatException', new InvalidImageFormatException({ message: 'Request has invalid image format.', $metadata: {} }), 'NOT_AN_IMAGE'],
+    ['InvalidParameterException', new InvalidParameterException({ message: 'Request has invalid parameters.', $metadata: {} }), 'NOT_AN_IMAGE'],
+    ['ImageTooLargeException', new ImageTooLargeException({ message: 'Image size is too large.', $metadata: {} }), 'TOO_LARGE'],
+  ])('maps %s to %s', async (_, error, reason) => {
+    const { key } = enrolKey();
+    rekognition.on(IndexFacesCommand).rejects(error);
+
+    await index(s3Event(key));
+
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason });
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('rejects a photo over 5 MB as TOO_LARGE without indexing it', async () => {
+    const { key } = enrolKey();
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 5_242_881, ContentType: 'image/jpeg' });
+
+    await index(s3Event(key));
+
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason: 'TOO_LARGE' });
+    expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('decodes the URL-encoded key of the event', async () => {
+    const { key } = enrolKey();
+    rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] });
+
+    await index(s3Event(key.replaceAll('/', '%2F')));
+
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED' });
+  });
+
+  it.each([
+    ['a key without a UUID sub', 'enrol/not-a-sub/0123456789abcdef0123456789abcdef'],
+    ['a key with a short random part', `enrol/${randomUUID()}/abc`],
+    ['a nested key', `enrol/${randomUUID()}/0123456789abcdef0123456789abcdef/x`],
+    ['a key with spaces', `enrol/${randomUUID()}/0123456789abcdef 123456789abcdef`],
+  ])('refuses %s: deletes it without indexing or recording', async (_, key) => {
+    await index(s3Event(encodeURIComponent(key).replace(/%20/g, '+')));
+
+    expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
+    expect(await getItem(`UPLOAD#${key}`)).toBeUndefined();
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('does nothing for a redelivered event whose photo is already gone', async () => {
+    const { sub, key } = enrolKey();
+    await putItem({ pk: `UPLOAD#${key}`, status: 'INDEXED', faceId: FACE, sub });
+    s3.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+
+    await index(s3Event(key));
+
+    expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE });
+  });
+
+  it('does not overwrite a verdict on a duplicate event: the photo is deleted, not indexed again', async () => {
+    const { sub, key } = enrolKey();
+    await putItem({ pk: `UPLOAD#${key}`, status: 'REJECTED', reason: 'NOT_UPLOADED', sub });
+    rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] });
+
+    await index(s3Event(key));
+
+    expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason: 'NOT_UPLOADED' });
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('removes the face it indexed when another verdict was recorded while it worked', async () => {
+    const { sub, key } = enrolKey();
+    rekognition.on(IndexFacesCommand).callsFake(async () => {
+      await putItem({ pk: `UPLOAD#${key}`, status: 'REJECTED', reason: 'NOT_UPLOADED', sub });
+      return { FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] };
+    });
+
+    await index(s3Event(key));
+
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason: 'NOT_UPLOADED' });
+    expect(deletedFaces()).toEqual([FACE]);
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('throws on an infrastructure error, so Lambda retries, and still deletes the photo', async () => {
+    const { key } = enrolKey();
+    rekognition.on(IndexFacesCommand).rejects(new ThrottlingException({ message: 'Slow down', $metadata: {} }));
+
+    await expect(index(s3Event(key))).rejects.toThrow();
+    expect(await getItem(`UPLOAD#${key}`)).toBeUndefined();
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('handles every record of an event', async () => {
+    const first = enrolKey();
+    const second = enrolKey();
+    rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] });
+
+    await index(s3Event(first.key, second.key));
+
+    expect(await getItem(`UPLOAD#${first.key}`)).toMatchObject({ status: 'INDEXED', sub: first.sub });
+    expect(await getItem(`UPLOAD#${second.key}`)).toMatchObject({ status: 'INDEXED', sub: second.sub });
+  });
+});
