@@ -35,9 +35,9 @@ export interface DetectedFace {
 /** Thresholds of the quality rules, in the units of FaceDetail.Quality / Pose. */
 export const QUALITY_RULES = {
   /** Faces whose eyes are closer than this (working pixels) are SMALL_BOUNDING_BOX. */
-  minEyeDistance: 20,
+  minEyeDistance: 28,
   minBrightness: 20,
-  minSharpness: 30,
+  minSharpness: 50,
   maxYaw: 45,
   maxPitch: 45,
   minConfidence: 90,
@@ -290,6 +290,7 @@ function floodFrom(local: Uint8Array, width: number, height: number, value: numb
 function ellipseOverlap(local: Uint8Array, width: number, height: number, cx: number, cy: number, axisX: number, axisY: number, semiMajor: number, semiMinor: number): number {
   let intersection = 0;
   let union = 0;
+  let inWindow = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const dx = x - cx;
@@ -298,22 +299,13 @@ function ellipseOverlap(local: Uint8Array, width: number, height: number, cx: nu
       const across = (-dx * axisY + dy * axisX) / semiMinor;
       const inEllipse = along * along + across * across <= 1;
       const inShape = local[y * width + x] !== 2;
+      if (inEllipse) inWindow++;
       if (inEllipse && inShape) intersection++;
       if (inEllipse || inShape) union++;
     }
   }
-  // Ellipse pixels beyond the window are outside the shape: count them as union only.
+  // Ellipse pixels beyond the window are outside the shape: they count towards the union only.
   const ellipseArea = Math.PI * semiMajor * semiMinor;
-  let inWindow = 0;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const dx = x - cx;
-      const dy = y - cy;
-      const along = (dx * axisX + dy * axisY) / semiMajor;
-      const across = (-dx * axisY + dy * axisX) / semiMinor;
-      if (along * along + across * across <= 1) inWindow++;
-    }
-  }
   union += Math.max(0, ellipseArea - inWindow);
   return intersection / union;
 }
@@ -340,12 +332,10 @@ function findHoles(local: Uint8Array, width: number, height: number, picture: Pi
       hole.yy += y * y;
       hole.xy += x * y;
       hole.lumaSum += picture.luma[(y + y0) * picture.width + x + x0];
-      for (const next of [x > 0 ? index - 1 : -1, x < width - 1 ? index + 1 : -1, index - width, index + width]) {
-        if (next >= 0 && next < local.length && local[next] === 0) {
-          local[next] = HOLE_DONE;
-          queue[tail++] = next;
-        }
-      }
+      if (x > 0 && local[index - 1] === 0) (local[index - 1] = HOLE_DONE), (queue[tail++] = index - 1);
+      if (x < width - 1 && local[index + 1] === 0) (local[index + 1] = HOLE_DONE), (queue[tail++] = index + 1);
+      if (index >= width && local[index - width] === 0) (local[index - width] = HOLE_DONE), (queue[tail++] = index - width);
+      if (index + width < local.length && local[index + width] === 0) (local[index + width] = HOLE_DONE), (queue[tail++] = index + width);
     }
     const mx = hole.x / hole.area;
     const my = hole.y / hole.area;

@@ -1,0 +1,182 @@
+// Face collections: faces and their hashes, searchable through a FaceHashIndex. With a data
+// folder every change is written before the call returns (collections.json for the list,
+// an append-only log per collection for faces), so a restarted emulator loses nothing.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hashFromHex, hashToHex, type FaceHash } from './matcher/face-hash.js';
+import { FaceHashIndex, type HashMatch } from './matcher/face-hash-index.js';
+import type { Box } from './matcher/detect-faces.js';
+
+export interface StoredFace {
+  FaceId: string;
+  ImageId: string;
+  ExternalImageId?: string;
+  BoundingBox: Box;
+  Confidence: number;
+  hash: FaceHash;
+  /** Position in insertion order, for stable listing and pagination. */
+  sequence: number;
+}
+
+interface CollectionRecord {
+  id: string;
+  arn: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+}
+
+type LogEntry = { add: Omit<StoredFace, 'hash' | 'sequence'> & { hash: string } } | { delete: string[] };
+
+export class FaceCollection {
+  private readonly faces = new Map<string, { face: StoredFace; slot: number }>();
+  private readonly bySlot: (StoredFace | undefined)[] = [];
+  private readonly index = new FaceHashIndex();
+  private nextSequence = 0;
+
+  constructor(readonly record: CollectionRecord, private readonly logFile?: string) {}
+
+  get faceCount(): number {
+    return this.faces.size;
+  }
+
+  getFace(faceId: string): StoredFace | undefined {
+    return this.faces.get(faceId)?.face;
+  }
+
+  /** All faces in insertion order. */
+  listFaces(): StoredFace[] {
+    return [...this.faces.values()].map(({ face }) => face);
+  }
+
+  addFaces(faces: Omit<StoredFace, 'sequence'>[]): StoredFace[] {
+    const added = faces.map((face) => this.insert(face));
+    this.append(added.map((face) => ({ add: { ...serializable(face), hash: hashToHex(face.hash) } })));
+    return added;
+  }
+
+  /** Removes the faces that exist; returns the ids removed. */
+  deleteFaces(faceIds: string[]): string[] {
+    const deleted = faceIds.filter((faceId) => this.remove(faceId));
+    if (deleted.length > 0) this.append([{ delete: deleted }]);
+    return deleted;
+  }
+
+  /** Faces within `maxDistance` bits of `hash`, closest first. */
+  search(hash: FaceHash, maxDistance: number): { face: StoredFace; distance: number }[] {
+    return this.index.search(hash, maxDistance).map((match: HashMatch) => ({ face: this.bySlot[match.slot]!, distance: match.distance }));
+  }
+
+  /** Replays a log line (at load time; does not write). */
+  replay(entry: LogEntry): void {
+    if ('add' in entry) this.insert({ ...entry.add, hash: hashFromHex(entry.add.hash) });
+    else entry.delete.forEach((faceId) => this.remove(faceId));
+  }
+
+  /** Rewrites the log with only the live faces (after a load that replayed deletions). */
+  compact(): void {
+    if (!this.logFile) return;
+    const lines = this.listFaces().map((face) => JSON.stringify({ add: { ...serializable(face), hash: hashToHex(face.hash) } }) + '\n');
+    writeFileSync(`${this.logFile}.tmp`, lines.join(''));
+    renameSync(`${this.logFile}.tmp`, this.logFile);
+  }
+
+  private insert(face: Omit<StoredFace, 'sequence'>): StoredFace {
+    const stored = { ...face, sequence: this.nextSequence++ };
+    const slot = this.index.add(stored.hash);
+    this.bySlot[slot] = stored;
+    this.faces.set(stored.FaceId, { face: stored, slot });
+    return stored;
+  }
+
+  private remove(faceId: string): boolean {
+    const entry = this.faces.get(faceId);
+    if (!entry) return false;
+    this.index.remove(entry.slot);
+    this.bySlot[entry.slot] = undefined;
+    this.faces.delete(faceId);
+    return true;
+  }
+
+  private append(entries: LogEntry[]): void {
+    if (!this.logFile || entries.length === 0) return;
+    appendFileSync(this.logFile, entries.map((entry) => JSON.stringify(entry) + '\n').join(''));
+  }
+}
+
+function serializable(face: StoredFace): Omit<StoredFace, 'hash' | 'sequence'> {
+  const { FaceId, ImageId, ExternalImageId, BoundingBox, Confidence } = face;
+  return { FaceId, ImageId, ...(ExternalImageId ? { ExternalImageId } : {}), BoundingBox, Confidence };
+}
+
+export class CollectionStore {
+  private readonly collections = new Map<string, FaceCollection>();
+  private readonly folder?: string;
+
+  /** `dataDir` given: persist under `<dataDir>/rekognition/`; otherwise keep everything in memory. */
+  constructor(dataDir?: string) {
+    if (dataDir) {
+      this.folder = join(dataDir, 'rekognition');
+      mkdirSync(join(this.folder, 'faces'), { recursive: true });
+      this.load();
+    }
+  }
+
+  get(id: string): FaceCollection | undefined {
+    return this.collections.get(id);
+  }
+
+  /** Collection ids in ascending order. */
+  ids(): string[] {
+    return [...this.collections.keys()].sort();
+  }
+
+  create(record: CollectionRecord): FaceCollection {
+    const logFile = this.logFileOf(record.id);
+    if (logFile) writeFileSync(logFile, '');
+    const collection = new FaceCollection(record, logFile);
+    this.collections.set(record.id, collection);
+    this.saveList();
+    return collection;
+  }
+
+  delete(id: string): void {
+    this.collections.delete(id);
+    this.saveList();
+    const logFile = this.logFileOf(id);
+    if (logFile) rmSync(logFile, { force: true });
+  }
+
+  private logFileOf(id: string): string | undefined {
+    // Collection ids are [a-zA-Z0-9_.-]; "." and ".." are valid ids, so prefix the file name.
+    return this.folder ? join(this.folder, 'faces', `collection-${id}.jsonl`) : undefined;
+  }
+
+  private saveList(): void {
+    if (!this.folder) return;
+    const records = [...this.collections.values()].map((collection) => collection.record);
+    const file = join(this.folder, 'collections.json');
+    writeFileSync(`${file}.tmp`, JSON.stringify(records, null, 2));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  private load(): void {
+    const file = join(this.folder!, 'collections.json');
+    if (!existsSync(file)) return;
+    const records = JSON.parse(readFileSync(file, 'utf8')) as CollectionRecord[];
+    for (const record of records) {
+      const logFile = this.logFileOf(record.id)!;
+      const collection = new FaceCollection(record, logFile);
+      let replayedDeletes = false;
+      if (existsSync(logFile)) {
+        for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+          if (!line.trim()) continue;
+          const entry = JSON.parse(line) as LogEntry;
+          replayedDeletes ||= 'delete' in entry;
+          collection.replay(entry);
+        }
+      }
+      if (replayedDeletes) collection.compact();
+      this.collections.set(record.id, collection);
+    }
+  }
+}

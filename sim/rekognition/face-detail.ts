@@ -1,0 +1,44 @@
+// What Rekognition says about a detected face (FaceDetail), and which quality problems a
+// QualityFilter level turns into UnindexedFaces / filtered faces.
+import type { DetectedFace, QualityReason } from './matcher/detect-faces.js';
+import type { QualityFilter } from './parameters.js';
+
+export const FACE_MODEL_VERSION = '7.0';
+
+export function faceDetailOf(face: DetectedFace): Record<string, unknown> {
+  return {
+    BoundingBox: face.boundingBox,
+    Landmarks: face.landmarks,
+    Pose: face.pose,
+    Quality: face.quality,
+    Confidence: face.confidence,
+  };
+}
+
+/** The stricter bar of QualityFilter HIGH, on top of the standard rules. */
+const HIGH_QUALITY = { minBrightness: 35, minSharpness: 75, maxYaw: 30, minConfidence: 97 } as const;
+
+/**
+ * Reasons a face fails `filter`:
+ * NONE filters nothing; LOW only faces that are barely faces (LOW_CONFIDENCE, SMALL_BOUNDING_BOX);
+ * MEDIUM and AUTO every standard rule; HIGH additionally the stricter HIGH_QUALITY bar.
+ */
+export function reasonsUnder(face: DetectedFace, filter: QualityFilter): QualityReason[] {
+  switch (filter) {
+    case 'NONE':
+      return [];
+    case 'LOW':
+      return face.reasons.filter((reason) => reason === 'LOW_CONFIDENCE' || reason === 'SMALL_BOUNDING_BOX');
+    case 'AUTO':
+    case 'MEDIUM':
+      return face.reasons;
+    case 'HIGH': {
+      const reasons = new Set(face.reasons);
+      if (face.confidence < HIGH_QUALITY.minConfidence) reasons.add('LOW_CONFIDENCE');
+      if (Math.abs(face.pose.Yaw) > HIGH_QUALITY.maxYaw) reasons.add('EXTREME_POSE');
+      if (face.quality.Brightness < HIGH_QUALITY.minBrightness) reasons.add('LOW_BRIGHTNESS');
+      if (face.quality.Sharpness < HIGH_QUALITY.minSharpness) reasons.add('LOW_SHARPNESS');
+      return [...reasons];
+    }
+  }
+}

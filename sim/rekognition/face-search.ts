@@ -1,0 +1,21 @@
+// The 1:N search shared by SearchFaces and SearchFacesByImage.
+import type { FaceCollection } from './collection-store.js';
+import { maxDistanceForThreshold, similarityOfDistance, type FaceHash } from './matcher/face-hash.js';
+import { numberOf } from './parameters.js';
+import { faceOf } from './stored-face.js';
+
+export function searchOptionsOf(input: Record<string, unknown>): { maxFaces: number; threshold: number } {
+  return {
+    maxFaces: numberOf(input.MaxFaces, { min: 1, max: 4096, fallback: 80, integer: true }),
+    threshold: numberOf(input.FaceMatchThreshold, { min: 0, max: 100, fallback: 80 }),
+  };
+}
+
+/** FaceMatches sorted by similarity (highest first), at or above the threshold. */
+export function faceMatches(collection: FaceCollection, hash: FaceHash, options: { maxFaces: number; threshold: number; excludeFaceId?: string }): Record<string, unknown>[] {
+  return collection
+    .search(hash, maxDistanceForThreshold(options.threshold))
+    .filter(({ face }) => face.FaceId !== options.excludeFaceId)
+    .slice(0, options.maxFaces)
+    .map(({ face, distance }) => ({ Similarity: similarityOfDistance(distance), Face: faceOf(face) }));
+}

@@ -1,0 +1,105 @@
+// Turns a request's `Image` ({Bytes} or {S3Object}) into decoded pixels, enforcing Rekognition's
+// limits in the order the service checks them: source, size, format, dimensions, decodability.
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { decodeImage, readImageHeader, sniffImageFormat } from './matcher/decode-image.js';
+import type { RgbRaster } from './matcher/raster.js';
+import { ImageTooLargeError, InvalidImageFormatError, InvalidParameterError, InvalidS3ObjectError } from './errors.js';
+
+export const IMAGE_LIMITS = {
+  maxBytes: 5_242_880,
+  maxS3ObjectBytes: 15 * 1024 * 1024,
+  minSide: 80,
+  maxSide: 10_000,
+} as const;
+
+/** An S3 client, or a factory given the request's region. Its endpoint decides which S3 is read. */
+export type S3ClientSource = S3Client | ((region: string) => S3Client);
+
+export class ImageInput {
+  private readonly clients = new Map<string, S3Client>();
+
+  constructor(private readonly s3: S3ClientSource | undefined) {}
+
+  /** Validates and decodes `image`; throws the Rekognition exception for each failure. */
+  async load(image: unknown, region: string): Promise<RgbRaster> {
+    const bytes = await this.bytesOf(image, region);
+    const format = sniffImageFormat(bytes);
+    if (!format) throw new InvalidImageFormatError();
+    let header;
+    try {
+      header = await readImageHeader(bytes, format);
+    } catch {
+      throw new InvalidImageFormatError();
+    }
+    if (header.width > IMAGE_LIMITS.maxSide || header.height > IMAGE_LIMITS.maxSide) throw new ImageTooLargeError();
+    if (header.width < IMAGE_LIMITS.minSide || header.height < IMAGE_LIMITS.minSide) throw new InvalidParameterError();
+    try {
+      return await decodeImage(bytes);
+    } catch {
+      throw new InvalidImageFormatError();
+    }
+  }
+
+  private async bytesOf(image: unknown, region: string): Promise<Uint8Array> {
+    if (!image || typeof image !== 'object' || Array.isArray(image)) throw new InvalidParameterError();
+    const { Bytes: encoded, S3Object: s3Object } = image as Record<string, unknown>;
+    if ((encoded === undefined) === (s3Object === undefined)) throw new InvalidParameterError();
+    if (encoded !== undefined) {
+      if (typeof encoded !== 'string') throw new InvalidParameterError();
+      const bytes = Buffer.from(encoded, 'base64');
+      if (bytes.length === 0) throw new InvalidParameterError();
+      if (bytes.length > IMAGE_LIMITS.maxBytes) throw new ImageTooLargeError();
+      return bytes;
+    }
+    return this.readS3Object(s3Object, region);
+  }
+
+  private async readS3Object(s3Object: unknown, region: string): Promise<Uint8Array> {
+    if (!s3Object || typeof s3Object !== 'object') throw new InvalidParameterError();
+    const { Bucket, Name, Version } = s3Object as Record<string, unknown>;
+    if (typeof Bucket !== 'string' || Bucket.length < 3 || Bucket.length > 255) throw new InvalidParameterError();
+    if (typeof Name !== 'string' || Name.length < 1 || Name.length > 1024) throw new InvalidParameterError();
+    if (Version !== undefined && (typeof Version !== 'string' || Version.length < 1 || Version.length > 1024)) throw new InvalidParameterError();
+    let body: Uint8Array;
+    let declaredLength: number | undefined;
+    try {
+      const response = await this.clientFor(region).send(new GetObjectCommand({ Bucket, Key: Name, VersionId: Version }));
+      declaredLength = response.ContentLength;
+      if (declaredLength !== undefined && declaredLength > IMAGE_LIMITS.maxS3ObjectBytes) {
+        await response.Body?.transformToByteArray().catch(() => undefined);
+        throw new ImageTooLargeError();
+      }
+      body = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+    } catch (error) {
+      if (error instanceof ImageTooLargeError) throw error;
+      throw new InvalidS3ObjectError();
+    }
+    if (body.length > IMAGE_LIMITS.maxS3ObjectBytes) throw new ImageTooLargeError();
+    if (body.length === 0) throw new InvalidImageFormatError();
+    return body;
+  }
+
+  private clientFor(region: string): S3Client {
+    if (this.s3 instanceof S3Client) return this.s3;
+    let client = this.clients.get(region);
+    if (!client) {
+      client = this.s3 ? this.s3(region) : defaultS3Client(region);
+      this.clients.set(region, client);
+    }
+    return client;
+  }
+}
+
+/**
+ * Without an injected client: path-style addressing (one local host serves every bucket), the
+ * endpoint from the SDK's own AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, and the emulators' usual
+ * dummy credentials when the environment has none.
+ */
+function defaultS3Client(region: string): S3Client {
+  const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
+  return new S3Client({
+    region,
+    forcePathStyle: true,
+    ...(hasCredentials ? {} : { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }),
+  });
+}

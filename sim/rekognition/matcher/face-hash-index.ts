@@ -1,0 +1,130 @@
+// Nearest-hash search that stays fast at a million faces: multi-index hashing. The 128-bit hash
+// is cut into 8 chunks of 16 bits, each with its own table chunk value -> slots. If two hashes
+// differ in at most d bits, at least one chunk differs in at most floor(d / 8) bits (pigeonhole),
+// so probing every table with the query chunk and its neighbours within that radius finds every
+// match; candidates are then checked with the full Hamming distance. Loose thresholds (radius
+// >= 3) or small collections fall back to a linear popcount scan, which is then cheaper.
+import { HASH_WORDS, hammingDistance, type FaceHash } from './face-hash.js';
+
+const CHUNKS = 8;
+const CHUNK_BITS = 16;
+const LINEAR_SCAN_BELOW = 2048;
+const MAX_PROBE_RADIUS = 2;
+
+/** 16-bit masks with at most `radius` bits set, for each radius up to MAX_PROBE_RADIUS. */
+const PROBE_MASKS: number[][] = (() => {
+  const byRadius: number[][] = [[0]];
+  const single = Array.from({ length: CHUNK_BITS }, (_, bit) => 1 << bit);
+  byRadius.push([0, ...single]);
+  const pairs: number[] = [];
+  for (let first = 0; first < CHUNK_BITS; first++) for (let second = first + 1; second < CHUNK_BITS; second++) pairs.push((1 << first) | (1 << second));
+  byRadius.push([0, ...single, ...pairs]);
+  return byRadius;
+})();
+
+function chunkOf(hashes: Uint32Array, offset: number, chunk: number): number {
+  return (hashes[offset + (chunk >>> 1)] >>> ((chunk & 1) * 16)) & 0xffff;
+}
+
+export interface HashMatch {
+  slot: number;
+  distance: number;
+}
+
+export class FaceHashIndex {
+  private hashes = new Uint32Array(1024 * HASH_WORDS);
+  private alive = new Uint8Array(1024);
+  private seen = new Uint32Array(1024);
+  private searchStamp = 0;
+  private slots = 0;
+  private liveCount = 0;
+  private readonly tables: (number[] | undefined)[][] = Array.from({ length: CHUNKS }, () => new Array<number[] | undefined>(1 << CHUNK_BITS));
+
+  get size(): number {
+    return this.liveCount;
+  }
+
+  /** Adds a hash; returns its slot (stable until the index is rebuilt). */
+  add(hash: FaceHash): number {
+    const slot = this.slots++;
+    if (slot >= this.alive.length) this.grow();
+    this.hashes.set(hash, slot * HASH_WORDS);
+    this.alive[slot] = 1;
+    this.liveCount++;
+    for (let chunk = 0; chunk < CHUNKS; chunk++) {
+      const key = chunkOf(this.hashes, slot * HASH_WORDS, chunk);
+      const table = this.tables[chunk];
+      (table[key] ??= []).push(slot);
+    }
+    return slot;
+  }
+
+  remove(slot: number): void {
+    if (!this.alive[slot]) return;
+    this.alive[slot] = 0;
+    this.liveCount--;
+    for (let chunk = 0; chunk < CHUNKS; chunk++) {
+      const bucket = this.tables[chunk][chunkOf(this.hashes, slot * HASH_WORDS, chunk)];
+      const position = bucket?.indexOf(slot) ?? -1;
+      if (bucket && position >= 0) bucket.splice(position, 1);
+    }
+  }
+
+  hashAt(slot: number): FaceHash {
+    return this.hashes.slice(slot * HASH_WORDS, (slot + 1) * HASH_WORDS);
+  }
+
+  /** Every live hash within `maxDistance` bits, closest first (ties: oldest first). */
+  search(query: FaceHash, maxDistance: number): HashMatch[] {
+    const radius = Math.floor(maxDistance / CHUNKS);
+    const matches = radius > MAX_PROBE_RADIUS || this.liveCount < LINEAR_SCAN_BELOW ? this.scan(query, maxDistance) : this.probe(query, maxDistance, radius);
+    return matches.sort((left, right) => left.distance - right.distance || left.slot - right.slot);
+  }
+
+  private scan(query: FaceHash, maxDistance: number): HashMatch[] {
+    const matches: HashMatch[] = [];
+    for (let slot = 0; slot < this.slots; slot++) {
+      if (!this.alive[slot]) continue;
+      const distance = hammingDistance(this.hashes, slot * HASH_WORDS, query, 0);
+      if (distance <= maxDistance) matches.push({ slot, distance });
+    }
+    return matches;
+  }
+
+  private probe(query: FaceHash, maxDistance: number, radius: number): HashMatch[] {
+    const matches: HashMatch[] = [];
+    if (++this.searchStamp === 0xffffffff) {
+      this.seen.fill(0);
+      this.searchStamp = 1;
+    }
+    const masks = PROBE_MASKS[radius];
+    for (let chunk = 0; chunk < CHUNKS; chunk++) {
+      const table = this.tables[chunk];
+      const key = chunkOf(query, 0, chunk);
+      for (const mask of masks) {
+        const bucket = table[key ^ mask];
+        if (!bucket) continue;
+        for (const slot of bucket) {
+          if (this.seen[slot] === this.searchStamp) continue;
+          this.seen[slot] = this.searchStamp;
+          const distance = hammingDistance(this.hashes, slot * HASH_WORDS, query, 0);
+          if (distance <= maxDistance) matches.push({ slot, distance });
+        }
+      }
+    }
+    return matches;
+  }
+
+  private grow(): void {
+    const capacity = this.alive.length * 2;
+    const hashes = new Uint32Array(capacity * HASH_WORDS);
+    hashes.set(this.hashes);
+    const alive = new Uint8Array(capacity);
+    alive.set(this.alive);
+    const seen = new Uint32Array(capacity);
+    seen.set(this.seen);
+    this.hashes = hashes;
+    this.alive = alive;
+    this.seen = seen;
+  }
+}

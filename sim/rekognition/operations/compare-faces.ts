@@ -1,0 +1,33 @@
+import { NoFacesInImageError } from '../errors.js';
+import { reasonsUnder } from '../face-detail.js';
+import { hammingDistance, similarityOfDistance } from '../matcher/face-hash.js';
+import { detectFaces, type DetectedFace } from '../matcher/detect-faces.js';
+import { numberOf, qualityFilterOf } from '../parameters.js';
+import type { RekognitionOperation } from '../rekognition-context.js';
+
+function comparedFaceOf(face: DetectedFace): Record<string, unknown> {
+  return { BoundingBox: face.boundingBox, Confidence: face.confidence, Landmarks: face.landmarks, Pose: face.pose, Quality: face.quality };
+}
+
+/** Compares the largest face of the source with up to 100 faces of the target. */
+export const compareFaces: RekognitionOperation = async (input, context) => {
+  const threshold = numberOf(input.SimilarityThreshold, { min: 0, max: 100, fallback: 80 });
+  const qualityFilter = qualityFilterOf(input.QualityFilter, 'NONE');
+  const source = await context.images.load(input.SourceImage, context.region);
+  const target = await context.images.load(input.TargetImage, context.region);
+  const passes = (face: DetectedFace) => reasonsUnder(face, qualityFilter).length === 0;
+  const sourceFace = detectFaces(source).find(passes);
+  if (!sourceFace) throw new NoFacesInImageError();
+  const compared = detectFaces(target)
+    .filter(passes)
+    .slice(0, 100)
+    .map((face) => ({ face, similarity: similarityOfDistance(hammingDistance(sourceFace.hash, 0, face.hash, 0)) }));
+  return {
+    SourceImageFace: { BoundingBox: sourceFace.boundingBox, Confidence: sourceFace.confidence },
+    FaceMatches: compared
+      .filter(({ similarity }) => similarity >= threshold)
+      .sort((left, right) => right.similarity - left.similarity)
+      .map(({ face, similarity }) => ({ Similarity: similarity, Face: comparedFaceOf(face) })),
+    UnmatchedFaces: compared.filter(({ similarity }) => similarity < threshold).map(({ face }) => comparedFaceOf(face)),
+  };
+};

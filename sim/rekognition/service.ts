@@ -1,0 +1,74 @@
+// The Rekognition face-collection emulator as a JSON 1.1 service. The table below only maps
+// X-Amz-Target operation names to their files; all behaviour lives in operations/.
+import { AwsServiceError, type JsonService } from '../aws-json-protocol.js';
+import { cryptoRandom, systemClock, type Clock, type RandomSource } from '../clock.js';
+import { CollectionStore } from './collection-store.js';
+import { InternalServerError, rekognitionErrorBody } from './errors.js';
+import { ImageInput, type S3ClientSource } from './image-input.js';
+import type { RekognitionContext, RekognitionOperation } from './rekognition-context.js';
+import { compareFaces } from './operations/compare-faces.js';
+import { createCollection } from './operations/create-collection.js';
+import { deleteCollection } from './operations/delete-collection.js';
+import { deleteFaces } from './operations/delete-faces.js';
+import { describeCollection } from './operations/describe-collection.js';
+import { detectFaces } from './operations/detect-faces.js';
+import { indexFaces } from './operations/index-faces.js';
+import { listCollections } from './operations/list-collections.js';
+import { listFaces } from './operations/list-faces.js';
+import { searchFaces } from './operations/search-faces.js';
+import { searchFacesByImage } from './operations/search-faces-by-image.js';
+
+export interface RekognitionServiceOptions {
+  /** Persist collections under `<dataDir>/rekognition/`; in memory when absent. */
+  dataDir?: string;
+  clock?: Clock;
+  random?: RandomSource;
+  /** Reads `S3Object` images; its endpoint picks the S3 (embedded, LocalStack, real). */
+  s3?: S3ClientSource;
+  /** Pins the region used in ARNs; by default the region the client signed for. */
+  region?: string;
+  /** Account id in collection ARNs. Default 000000000000. */
+  accountId?: string;
+}
+
+const OPERATIONS: Record<string, RekognitionOperation> = {
+  CreateCollection: createCollection,
+  DescribeCollection: describeCollection,
+  ListCollections: listCollections,
+  DeleteCollection: deleteCollection,
+  IndexFaces: indexFaces,
+  ListFaces: listFaces,
+  DeleteFaces: deleteFaces,
+  SearchFaces: searchFaces,
+  SearchFacesByImage: searchFacesByImage,
+  DetectFaces: detectFaces,
+  CompareFaces: compareFaces,
+};
+
+export function createRekognitionService(options: RekognitionServiceOptions = {}): JsonService & { close(): Promise<void> } {
+  const store = new CollectionStore(options.dataDir);
+  const images = new ImageInput(options.s3);
+  const base = { store, images, clock: options.clock ?? systemClock, random: options.random ?? cryptoRandom, accountId: options.accountId ?? '000000000000' };
+  const operations = Object.fromEntries(
+    Object.entries(OPERATIONS).map(([name, operation]) => [
+      name,
+      async (input: Record<string, unknown>, { request, region }: { request: { log: { error(payload: object, message: string): void } }; region: string }) => {
+        const context: RekognitionContext = { ...base, region: options.region ?? region };
+        try {
+          return await operation(input, context);
+        } catch (error) {
+          if (error instanceof AwsServiceError) throw error;
+          request.log.error({ err: error, operation: name }, 'rekognition operation failed');
+          throw new InternalServerError();
+        }
+      },
+    ]),
+  );
+  return {
+    targetPrefix: 'RekognitionService',
+    operations,
+    errorBody: rekognitionErrorBody,
+    // Every write is synchronous, so there is nothing to flush; kept for a uniform lifecycle.
+    close: async () => undefined,
+  };
+}
