@@ -31,7 +31,33 @@ export interface JsonService {
   errorBody(error: AwsServiceError): Record<string, unknown>;
 }
 
+/** What a raw passthrough service answers; sent back to the client verbatim. */
+export interface PassthroughResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * A service implemented elsewhere (e.g. dynalite for DynamoDB) that receives the request body
+ * exactly as the client sent it, unparsed, and whose answer is returned unchanged.
+ */
+export interface PassthroughService {
+  /** e.g. `DynamoDB_20120810` */
+  targetPrefix: string;
+  forward(target: string, headers: FastifyRequest['headers'], body: string): Promise<PassthroughResponse>;
+}
+
+export interface JsonServicesOptions {
+  passthrough?: PassthroughService[];
+}
+
 const JSON_CONTENT_TYPES = ['application/x-amz-json-1.1', 'application/x-amz-json-1.0'];
+
+function targetPrefixOf(request: FastifyRequest): string {
+  const target = String(request.headers['x-amz-target'] ?? '');
+  return target.slice(0, target.lastIndexOf('.'));
+}
 
 /** Reads the region out of `Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/svc/aws4_request`. */
 export function regionOfRequest(request: FastifyRequest, fallback: string): string {
@@ -44,10 +70,18 @@ export function regionOfRequest(request: FastifyRequest, fallback: string): stri
  * Registers the JSON content types (once per Fastify context) and a `POST /` route serving the
  * given services. Call once with every JSON service the server hosts.
  */
-export function registerJsonServices(app: FastifyInstance, services: JsonService[], defaultRegion = 'us-east-1'): void {
+export function registerJsonServices(
+  app: FastifyInstance,
+  services: JsonService[],
+  defaultRegion = 'us-east-1',
+  options: JsonServicesOptions = {},
+): void {
+  const passthroughByPrefix = new Map((options.passthrough ?? []).map((service) => [service.targetPrefix, service]));
   for (const type of JSON_CONTENT_TYPES) {
     if (!app.hasContentTypeParser(type)) {
-      app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: 32 * 1024 * 1024 }, (_request, body, done) => {
+      app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: 32 * 1024 * 1024 }, (request, body, done) => {
+        // A passthrough service gets the body as sent, even when it is not valid JSON.
+        if (passthroughByPrefix.has(targetPrefixOf(request))) return done(null, body);
         try {
           done(null, body === '' ? {} : JSON.parse(body as string));
         } catch {
@@ -61,6 +95,8 @@ export function registerJsonServices(app: FastifyInstance, services: JsonService
   app.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
     const target = String(request.headers['x-amz-target'] ?? '');
     const dot = target.lastIndexOf('.');
+    const passthrough = passthroughByPrefix.get(target.slice(0, dot));
+    if (passthrough) return forwardVerbatim(request, reply, passthrough, target);
     const service = byPrefix.get(target.slice(0, dot));
     if (!service) {
       return sendError(reply, { errorBody: genericErrorBody } as JsonService,
@@ -83,6 +119,19 @@ export function registerJsonServices(app: FastifyInstance, services: JsonService
       return sendError(reply, service, new AwsServiceError('InternalErrorException', 'Internal server error', 500));
     }
   });
+}
+
+async function forwardVerbatim(request: FastifyRequest, reply: FastifyReply, service: PassthroughService, target: string) {
+  const body = typeof request.body === 'string' ? request.body : request.body === undefined ? '' : JSON.stringify(request.body);
+  try {
+    const response = await service.forward(target, request.headers, body);
+    // As a Buffer: Fastify would append `; charset=utf-8` to the content type of a string.
+    return reply.code(response.statusCode).headers(response.headers).send(Buffer.from(response.body, 'utf8'));
+  } catch (error) {
+    request.log.error({ err: error, target }, 'passthrough failed');
+    return sendError(reply, { errorBody: genericErrorBody } as JsonService,
+      new AwsServiceError('InternalServerError', 'Internal server error', 500));
+  }
 }
 
 function genericErrorBody(error: AwsServiceError): Record<string, unknown> {

@@ -1,0 +1,269 @@
+// The embedded DynamoDB: dynalite (a DynamoDB-compatible server on LevelDB or memory) listening
+// on a private loopback port, fronted by the sim's single endpoint. Requests are forwarded
+// byte for byte and answered verbatim, except Time to Live, which dynalite lacks and which is
+// emulated here (settings plus a periodic sweep of expired items).
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import dynalite from 'dynalite';
+import type { PassthroughResponse, PassthroughService } from '../aws-json-protocol.js';
+import { systemClock, type Clock } from '../clock.js';
+import { createTableInput, timeToLiveAttribute, type CloudFormationTableProperties } from './cloudformation-table.js';
+import { sweepExpiredItems, TimeToLiveSettings } from './time-to-live.js';
+
+export const DYNAMODB_TARGET_PREFIX = 'DynamoDB_20120810';
+
+export interface DynamoDbServiceOptions {
+  /** Tables persist in LevelDB under `<dataDir>/dynamodb` when given; in memory otherwise. */
+  dataDir?: string;
+  /** The time TTL compares against. */
+  clock?: Clock;
+  /** How often expired items are deleted; 0 turns the periodic sweep off. Default 10 s. */
+  ttlSweepIntervalMs?: number;
+  /** Problems of the background sweep. */
+  log?: (line: string) => void;
+}
+
+export interface CreatedTable {
+  tableName: string;
+  tableArn: string;
+  /** false when the table already existed (it is left as it is). */
+  created: boolean;
+}
+
+export interface DynamoDbService {
+  /** The internal dynalite URL (tests may point a client straight at it). */
+  endpoint: string;
+  /** Serves one DynamoDB JSON 1.0 request; give it to `registerJsonServices` as a passthrough. */
+  forward: PassthroughService['forward'];
+  /** The passthrough entry for `registerJsonServices(app, services, region, { passthrough: [...] })`. */
+  passthrough: PassthroughService;
+  /** Creates a table from `AWS::DynamoDB::Table` Properties; an existing table is left alone. */
+  createTable(properties: Record<string, unknown>): Promise<CreatedTable>;
+  /** Deletes every expired item now; returns how many. */
+  sweepExpiredItems(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A DynamoDB error as the service sends it. */
+export class DynamoDbError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly statusCode = 400,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+// dynalite insists on a SigV4-looking request but checks no signature.
+const INTERNAL_AUTHORIZATION = 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0';
+const FORWARDED_HEADERS = ['content-type', 'x-amz-target', 'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'];
+const RETURNED_HEADERS = ['content-type', 'x-amz-crc32', 'x-amzn-requestid'];
+
+export async function createDynamoDbService(options: DynamoDbServiceOptions = {}): Promise<DynamoDbService> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? ((line: string) => process.stderr.write(`[dynamodb] ${line}\n`));
+  const storeDir = options.dataDir ? join(options.dataDir, 'dynamodb') : undefined;
+  const timeToLive = new TimeToLiveSettings(storeDir ? join(storeDir, 'time-to-live.json') : undefined);
+
+  const server: Server = dynalite({
+    ...(storeDir ? { path: join(storeDir, 'tables') } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await new Promise<void>((listening, failed) => {
+    server.once('error', failed);
+    server.listen(0, '127.0.0.1', () => listening());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  async function send(target: string, headers: Record<string, string>, body: string): Promise<PassthroughResponse> {
+    const response = await fetch(endpoint, { method: 'POST', headers, body });
+    const returned: Record<string, string> = {};
+    for (const name of RETURNED_HEADERS) {
+      const value = response.headers.get(name);
+      if (value !== null) returned[name] = value;
+    }
+    return { statusCode: response.status, headers: returned, body: await response.text() };
+  }
+
+  const call = async (operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const response = await send(`${DYNAMODB_TARGET_PREFIX}.${operation}`, {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': `${DYNAMODB_TARGET_PREFIX}.${operation}`,
+      authorization: INTERNAL_AUTHORIZATION,
+      'x-amz-date': new Date().toISOString().replace(/[-:]|\.\d{3}/g, ''),
+    }, JSON.stringify(input));
+    let output: Record<string, unknown>;
+    try {
+      output = JSON.parse(response.body || '{}') as Record<string, unknown>;
+    } catch {
+      output = { __type: 'InternalServerError', message: response.body };
+    }
+    if (response.statusCode !== 200) {
+      const type = String(output.__type ?? 'InternalServerError');
+      throw new DynamoDbError(type.slice(type.indexOf('#') + 1), String(output.message ?? output.Message ?? ''), response.statusCode);
+    }
+    return output;
+  };
+
+  /** UpdateTimeToLive and DescribeTimeToLive, answered here since dynalite cannot. */
+  const timeToLiveOperations: Record<string, (input: Record<string, unknown>) => Promise<Record<string, unknown>>> = {
+    async DescribeTimeToLive(input) {
+      const tableName = String(input.TableName ?? '');
+      await call('DescribeTable', { TableName: tableName });
+      const attributeName = timeToLive.attributeOf(tableName);
+      return { TimeToLiveDescription: attributeName ? { TimeToLiveStatus: 'ENABLED', AttributeName: attributeName } : { TimeToLiveStatus: 'DISABLED' } };
+    },
+    async UpdateTimeToLive(input) {
+      const tableName = String(input.TableName ?? '');
+      const specification = input.TimeToLiveSpecification as { AttributeName?: unknown; Enabled?: unknown } | undefined;
+      if (!specification || typeof specification.Enabled !== 'boolean' || typeof specification.AttributeName !== 'string' || !specification.AttributeName) {
+        throw new DynamoDbError('ValidationException', '1 validation error detected: TimeToLiveSpecification must have AttributeName and Enabled');
+      }
+      await call('DescribeTable', { TableName: tableName });
+      const current = timeToLive.attributeOf(tableName);
+      if (specification.Enabled) {
+        if (current) throw new DynamoDbError('ValidationException', 'TimeToLive is already enabled');
+        timeToLive.enable(tableName, specification.AttributeName);
+      } else {
+        if (!current) throw new DynamoDbError('ValidationException', 'TimeToLive is already disabled');
+        if (current !== specification.AttributeName) {
+          throw new DynamoDbError('ValidationException', `TimeToLive attribute name mismatch: the enabled attribute is ${current}`);
+        }
+        timeToLive.disable(tableName);
+      }
+      return { TimeToLiveSpecification: { AttributeName: specification.AttributeName, Enabled: specification.Enabled } };
+    },
+  };
+
+  const forward: PassthroughService['forward'] = async (target, headers, body) => {
+    const operation = target.slice(target.lastIndexOf('.') + 1);
+    const local = timeToLiveOperations[operation];
+    if (local) return answerLocally(local, body);
+
+    const forwarded: Record<string, string> = {};
+    for (const name of FORWARDED_HEADERS) {
+      const value = headers[name];
+      if (value !== undefined) forwarded[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    forwarded['x-amz-target'] = target;
+    const response = await send(target, forwarded, body);
+    if (operation === 'DeleteTable' && response.statusCode === 200) {
+      timeToLive.disable(String((JSON.parse(body) as { TableName?: string }).TableName ?? ''));
+    }
+    return response;
+  };
+
+  async function createTable(properties: Record<string, unknown>): Promise<CreatedTable> {
+    const table = properties as CloudFormationTableProperties;
+    const input = createTableInput(table);
+    let created = false;
+    try {
+      await call('DescribeTable', { TableName: table.TableName });
+    } catch (error) {
+      if ((error as DynamoDbError).code !== 'ResourceNotFoundException') throw error;
+      await call('CreateTable', input);
+      created = true;
+    }
+    const description = await waitUntilActive(table.TableName);
+    // The template is the source of truth for TTL, also for a table kept from an earlier run.
+    const attributeName = timeToLiveAttribute(table);
+    if (attributeName) timeToLive.enable(table.TableName, attributeName);
+    else timeToLive.disable(table.TableName);
+    return { tableName: table.TableName, tableArn: String(description.TableArn), created };
+  }
+
+  async function waitUntilActive(tableName: string): Promise<Record<string, unknown>> {
+    for (let attempt = 0; ; attempt += 1) {
+      const table = (await call('DescribeTable', { TableName: tableName })).Table as Record<string, unknown>;
+      if (table.TableStatus === 'ACTIVE' || attempt >= 250) return table;
+      await new Promise((wait) => setTimeout(wait, 20));
+    }
+  }
+
+  let sweeping: Promise<number> | undefined;
+  /** One sweep at a time: a call during a sweep shares it. */
+  function sweepAll(): Promise<number> {
+    if (!sweeping) {
+      const sweep = sweepEnabledTables();
+      sweeping = sweep;
+      void sweep.finally(() => {
+        if (sweeping === sweep) sweeping = undefined;
+      }).catch(() => undefined);
+    }
+    return sweeping;
+  }
+
+  async function sweepEnabledTables(): Promise<number> {
+    let deleted = 0;
+    for (const [tableName, attributeName] of timeToLive.enabledTables()) {
+      try {
+        deleted += await sweepExpiredItems(call, tableName, attributeName, clock.now());
+      } catch (error) {
+        if ((error as DynamoDbError).code === 'ResourceNotFoundException') timeToLive.disable(tableName);
+        else throw error;
+      }
+    }
+    return deleted;
+  }
+
+  const sweepIntervalMs = options.ttlSweepIntervalMs ?? 10_000;
+  const sweepTimer = sweepIntervalMs > 0
+    ? setInterval(() => sweepAll().catch((error: unknown) => log(`TTL sweep failed: ${(error as Error).message}`)), sweepIntervalMs)
+    : undefined;
+  sweepTimer?.unref();
+
+  async function close(): Promise<void> {
+    clearInterval(sweepTimer);
+    await sweeping?.catch(() => undefined);
+    server.closeIdleConnections();
+    await new Promise<void>((closed, failed) => server.close((error) => (error ? failed(error) : closed())));
+  }
+
+  return {
+    endpoint,
+    forward,
+    passthrough: { targetPrefix: DYNAMODB_TARGET_PREFIX, forward },
+    createTable,
+    sweepExpiredItems: sweepAll,
+    close,
+  };
+}
+
+async function answerLocally(
+  operation: (input: Record<string, unknown>) => Promise<Record<string, unknown>>,
+  body: string,
+): Promise<PassthroughResponse> {
+  let statusCode = 200;
+  let output: Record<string, unknown>;
+  try {
+    let input: Record<string, unknown>;
+    try {
+      input = JSON.parse(body || '{}') as Record<string, unknown>;
+    } catch {
+      throw new DynamoDbError('SerializationException', 'Start of structure or map found where not expected');
+    }
+    output = await operation(input);
+  } catch (error) {
+    if (!(error instanceof DynamoDbError)) throw error;
+    statusCode = error.statusCode;
+    const namespace = error.code === 'ValidationException' ? 'com.amazon.coral.validate' : 'com.amazonaws.dynamodb.v20120810';
+    output = { __type: `${namespace}#${error.code}`, message: error.message };
+  }
+  const text = JSON.stringify(output);
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-crc32': String(crc32(text)),
+      'x-amzn-requestid': randomBytes(39).toString('base64').toUpperCase().replace(/[+/]/g, '0'),
+    },
+    body: text,
+  };
+}

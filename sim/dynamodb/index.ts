@@ -1,0 +1,9 @@
+export {
+  createDynamoDbService,
+  DYNAMODB_TARGET_PREFIX,
+  DynamoDbError,
+  type CreatedTable,
+  type DynamoDbService,
+  type DynamoDbServiceOptions,
+} from './dynamodb-service.js';
+export type { CloudFormationTableProperties } from './cloudformation-table.js';

@@ -1,0 +1,93 @@
+// DynamoDB Time to Live, which dynalite lacks (it answers DescribeTimeToLive with DISABLED and
+// knows no UpdateTimeToLive): the settings per table are kept here, persisted next to the
+// tables, and a sweep deletes items whose TTL attribute is in the past, as DynamoDB's background
+// process does.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Table name → TTL attribute name, for the tables where TTL is enabled. */
+export class TimeToLiveSettings {
+  private readonly attributes: Map<string, string>;
+
+  constructor(private readonly file?: string) {
+    const saved = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+    this.attributes = new Map(Object.entries(saved));
+  }
+
+  attributeOf(tableName: string): string | undefined {
+    return this.attributes.get(tableName);
+  }
+
+  enabledTables(): Array<[tableName: string, attributeName: string]> {
+    return [...this.attributes.entries()];
+  }
+
+  enable(tableName: string, attributeName: string): void {
+    this.attributes.set(tableName, attributeName);
+    this.save();
+  }
+
+  disable(tableName: string): void {
+    if (this.attributes.delete(tableName)) this.save();
+  }
+
+  private save(): void {
+    if (!this.file) return;
+    mkdirSync(dirname(this.file), { recursive: true });
+    // Written aside then renamed, so a crash never leaves half a file.
+    writeFileSync(`${this.file}.tmp`, JSON.stringify(Object.fromEntries(this.attributes), null, 2));
+    renameSync(`${this.file}.tmp`, this.file);
+  }
+}
+
+/** Calls one DynamoDB operation on the backing store; rejects with the AWS error. */
+export type DynamoDbCall = (operation: string, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+/**
+ * DynamoDB leaves alone items whose TTL is more than five years in the past (a guard against
+ * values in the wrong unit); the sweep does the same.
+ */
+const FIVE_YEARS_SECONDS = 5 * 365 * 24 * 60 * 60;
+
+/**
+ * Deletes the items of one table whose TTL attribute (a Number, epoch seconds) is before `nowMs`.
+ * Each delete is conditional on the item still being expired, so an update racing the sweep wins.
+ * Returns how many items were deleted.
+ */
+export async function sweepExpiredItems(call: DynamoDbCall, tableName: string, attributeName: string, nowMs: number): Promise<number> {
+  const description = (await call('DescribeTable', { TableName: tableName })).Table as { KeySchema: Array<{ AttributeName: string }> };
+  const keyNames = description.KeySchema.map((key) => key.AttributeName);
+  const names: Record<string, string> = { '#ttl': attributeName };
+  keyNames.forEach((name, index) => (names[`#key${index}`] = name));
+  const nowSeconds = nowMs / 1000;
+  const values = { ':now': { N: String(nowSeconds) }, ':oldest': { N: String(Math.floor(nowSeconds - FIVE_YEARS_SECONDS)) } };
+
+  let deleted = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await call('Scan', {
+      TableName: tableName,
+      FilterExpression: '#ttl < :now AND #ttl >= :oldest',
+      ProjectionExpression: keyNames.map((_, index) => `#key${index}`).join(', '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+    });
+    for (const key of (page.Items ?? []) as Array<Record<string, unknown>>) {
+      try {
+        await call('DeleteItem', {
+          TableName: tableName,
+          Key: key,
+          ConditionExpression: '#ttl < :now',
+          ExpressionAttributeNames: { '#ttl': attributeName },
+          ExpressionAttributeValues: { ':now': values[':now'] },
+        });
+        deleted += 1;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    startKey = page.LastEvaluatedKey as Record<string, unknown> | undefined;
+  } while (startKey);
+  return deleted;
+}

@@ -1,0 +1,244 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ConditionalCheckFailedException,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { registerJsonServices } from '../../sim/aws-json-protocol.js';
+import { ManualClock } from '../../sim/clock.js';
+import { createDynamoDbService, type DynamoDbService, type DynamoDbServiceOptions } from '../../sim/dynamodb/index.js';
+
+/** The users table as CDK synthesizes it (see ARCHITECTURE.md). */
+const usersTableProperties = {
+  TableName: 'FaceAuthStack-UsersTable9725E9C8-1ABCDEF',
+  KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+  AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+  BillingMode: 'PAY_PER_REQUEST',
+  TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+  PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+};
+const TABLE = usersTableProperties.TableName;
+
+interface Sim {
+  service: DynamoDbService;
+  app: FastifyInstance;
+  client: DynamoDBClient;
+  documents: DynamoDBDocumentClient;
+}
+
+const running: Sim[] = [];
+const dataDirs: string[] = [];
+
+/** DynamoDB behind a fastify server that routes it the way the embedded cloud does. */
+async function startSim(options: DynamoDbServiceOptions = {}): Promise<Sim> {
+  const service = await createDynamoDbService({ ttlSweepIntervalMs: 0, ...options });
+  const app = Fastify();
+  registerJsonServices(app, [], 'us-east-1', { passthrough: [service.passthrough] });
+  const endpoint = await app.listen({ port: 0, host: '127.0.0.1' });
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const sim = { service, app, client, documents: DynamoDBDocumentClient.from(client) };
+  running.push(sim);
+  return sim;
+}
+
+async function stopSim(sim: Sim): Promise<void> {
+  running.splice(running.indexOf(sim), 1);
+  sim.client.destroy();
+  await sim.app.close();
+  await sim.service.close();
+}
+
+function temporaryDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'facekit-dynamodb-'));
+  dataDirs.push(dir);
+  return dir;
+}
+
+afterEach(async () => {
+  for (const sim of [...running]) await stopSim(sim);
+  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('createDynamoDbService', () => {
+  it('creates a table from CloudFormation properties, once', async () => {
+    const { service, client } = await startSim();
+
+    const first = await service.createTable(usersTableProperties);
+    const second = await service.createTable(usersTableProperties);
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: TABLE }));
+
+    expect(first).toEqual({ tableName: TABLE, tableArn: `arn:aws:dynamodb:us-east-1:000000000000:table/${TABLE}`, created: true });
+    expect(second.created).toBe(false);
+    expect(Table?.TableStatus).toBe('ACTIVE');
+    expect(Table?.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+    expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+  });
+
+  it('stores, reads and updates items through the document client', async () => {
+    const { service, documents } = await startSim();
+    await service.createTable(usersTableProperties);
+
+    await documents.send(new PutCommand({ TableName: TABLE, Item: { pk: 'USER#1', email: 'ana@example.com', createdAt: 1 } }));
+    await documents.send(new UpdateCommand({
+      TableName: TABLE,
+      Key: { pk: 'USER#1' },
+      UpdateExpression: 'SET faceId = :face',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(faceId)',
+      ExpressionAttributeValues: { ':face': 'face-1' },
+    }));
+    const { Item } = await documents.send(new GetCommand({ TableName: TABLE, Key: { pk: 'USER#1' }, ConsistentRead: true }));
+
+    expect(Item).toEqual({ pk: 'USER#1', email: 'ana@example.com', createdAt: 1, faceId: 'face-1' });
+  });
+
+  it('surfaces a failed condition as ConditionalCheckFailedException', async () => {
+    const { service, documents } = await startSim();
+    await service.createTable(usersTableProperties);
+    await documents.send(new PutCommand({ TableName: TABLE, Item: { pk: 'UPLOAD#enrol/a/1', status: 'INDEXED' } }));
+
+    const error = await documents.send(new PutCommand({
+      TableName: TABLE,
+      Item: { pk: 'UPLOAD#enrol/a/1', status: 'REJECTED' },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    })).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(ConditionalCheckFailedException);
+    expect((error as Error).message).toBe('The conditional request failed');
+    const { Item } = await documents.send(new GetCommand({ TableName: TABLE, Key: { pk: 'UPLOAD#enrol/a/1' } }));
+    expect(Item?.status).toBe('INDEXED');
+  });
+
+  it('answers an unknown table with ResourceNotFoundException', async () => {
+    const { documents } = await startSim();
+
+    const error = await documents.send(new GetCommand({ TableName: 'missing', Key: { pk: 'x' } })).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it('keeps tables and items across a restart on the same data directory', async () => {
+    // Prepare
+    const dataDir = temporaryDataDir();
+    const before = await startSim({ dataDir });
+    await before.service.createTable(usersTableProperties);
+    await before.documents.send(new PutCommand({ TableName: TABLE, Item: { pk: 'USER#persisted', email: 'bo@example.com' } }));
+    await stopSim(before);
+
+    // Act
+    const after = await startSim({ dataDir });
+    const recreated = await after.service.createTable(usersTableProperties);
+    const { Item } = await after.documents.send(new GetCommand({ TableName: TABLE, Key: { pk: 'USER#persisted' } }));
+    const ttl = await after.client.send(new DescribeTimeToLiveCommand({ TableName: TABLE }));
+
+    // Assess
+    expect(recreated.created).toBe(false);
+    expect(Item).toEqual({ pk: 'USER#persisted', email: 'bo@example.com' });
+    expect(ttl.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+  });
+
+  it('keeps nothing across a restart without a data directory', async () => {
+    const before = await startSim();
+    await before.service.createTable(usersTableProperties);
+    await stopSim(before);
+
+    const after = await startSim();
+    const error = await after.client.send(new DescribeTableCommand({ TableName: TABLE })).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  describe('Time to Live', () => {
+    it('deletes items whose TTL attribute is in the past, and only those', async () => {
+      // Prepare
+      const clock = new ManualClock(Date.UTC(2026, 10, 23, 12));
+      const nowSeconds = clock.now() / 1000;
+      const { service, documents } = await startSim({ clock });
+      await service.createTable(usersTableProperties);
+      const items = [
+        { pk: 'UPLOAD#expired', expiresAt: nowSeconds - 1 },
+        { pk: 'UPLOAD#fresh', expiresAt: nowSeconds + 600 },
+        { pk: 'USER#no-ttl', email: 'c@example.com' },
+        { pk: 'UPLOAD#ttl-as-string', expiresAt: String(nowSeconds - 1) },
+        { pk: 'UPLOAD#more-than-five-years-old', expiresAt: nowSeconds - 6 * 365 * 24 * 3600 },
+      ];
+      for (const item of items) await documents.send(new PutCommand({ TableName: TABLE, Item: item }));
+
+      // Act
+      const deletedNow = await service.sweepExpiredItems();
+      clock.advance(601_000);
+      const deletedLater = await service.sweepExpiredItems();
+
+      // Assess
+      expect(deletedNow).toBe(1);
+      expect(deletedLater).toBe(1);
+      const remaining = [];
+      for (const { pk } of items) {
+        const { Item } = await documents.send(new GetCommand({ TableName: TABLE, Key: { pk } }));
+        if (Item) remaining.push(pk);
+      }
+      expect(remaining).toEqual(['USER#no-ttl', 'UPLOAD#ttl-as-string', 'UPLOAD#more-than-five-years-old']);
+    });
+
+    it('sweeps on its own at the configured interval', async () => {
+      const clock = new ManualClock(Date.UTC(2026, 10, 23, 12));
+      const { service, documents } = await startSim({ clock, ttlSweepIntervalMs: 50 });
+      await service.createTable(usersTableProperties);
+      await documents.send(new PutCommand({ TableName: TABLE, Item: { pk: 'FAILURES#x', count: 3, expiresAt: clock.now() / 1000 + 10 } }));
+
+      clock.advance(11_000);
+
+      await expect.poll(async () => (await documents.send(new GetCommand({ TableName: TABLE, Key: { pk: 'FAILURES#x' } }))).Item, { timeout: 3_000 })
+        .toBeUndefined();
+    });
+
+    it('is switched with UpdateTimeToLive and reported by DescribeTimeToLive', async () => {
+      // Prepare: a table without TTL
+      const clock = new ManualClock(Date.UTC(2026, 10, 23, 12));
+      const { service, client, documents } = await startSim({ clock });
+      await service.createTable({ ...usersTableProperties, TimeToLiveSpecification: undefined });
+      await documents.send(new PutCommand({ TableName: TABLE, Item: { pk: 'SESSION#1', ttl: clock.now() / 1000 - 5 } }));
+      const before = await client.send(new DescribeTimeToLiveCommand({ TableName: TABLE }));
+      const sweptWhileDisabled = await service.sweepExpiredItems();
+
+      // Act
+      const updated = await client.send(new UpdateTimeToLiveCommand({
+        TableName: TABLE,
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      }));
+      const after = await client.send(new DescribeTimeToLiveCommand({ TableName: TABLE }));
+      const sweptWhileEnabled = await service.sweepExpiredItems();
+      const enablingTwice = await client.send(new UpdateTimeToLiveCommand({
+        TableName: TABLE,
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      })).catch((caught: unknown) => caught);
+
+      // Assess
+      expect(before.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'DISABLED' });
+      expect(sweptWhileDisabled).toBe(0);
+      expect(updated.TimeToLiveSpecification).toEqual({ AttributeName: 'ttl', Enabled: true });
+      expect(after.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'ttl' });
+      expect(sweptWhileEnabled).toBe(1);
+      expect((enablingTwice as Error).name).toBe('ValidationException');
+      expect((enablingTwice as Error).message).toBe('TimeToLive is already enabled');
+    });
+
+    it('answers UpdateTimeToLive on an unknown table with ResourceNotFoundException', async () => {
+      const { client } = await startSim();
+
+      const error = await client.send(new UpdateTimeToLiveCommand({
+        TableName: 'missing',
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      })).catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(ResourceNotFoundException);
+    });
+  });
+});
