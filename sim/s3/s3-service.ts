@@ -95,7 +95,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     const state = states.get(request)!;
     const queryAt = request.url.indexOf('?');
     const rawPath = queryAt < 0 ? request.url : request.url.slice(0, queryAt);
-    const { bucket, key } = parsePath(rawPath);
+    const { bucket, key } = parsePath(rawPath, virtualHostBucket(request.headers.host));
     const query = parseQuery(queryAt < 0 ? '' : request.url.slice(queryAt + 1));
     state.bucket = bucket || undefined;
     const method = request.method;
@@ -240,9 +240,19 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
   };
 }
 
-function parsePath(rawPath: string): { bucket: string; key: string } {
-  const slash = rawPath.indexOf('/', 1);
+/**
+ * Virtual-hosted style for local names only: browsers resolve `<bucket>.localhost` to the loopback
+ * address, and the SDK picks that style for a `localhost` endpoint without forcePathStyle.
+ */
+function virtualHostBucket(host: string | undefined): string | undefined {
+  const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
+  return hostname.endsWith('.localhost') ? hostname.slice(0, -'.localhost'.length) : undefined;
+}
+
+function parsePath(rawPath: string, hostBucket: string | undefined): { bucket: string; key: string } {
   try {
+    if (hostBucket !== undefined) return { bucket: hostBucket, key: decodeURIComponent(rawPath.slice(1)) };
+    const slash = rawPath.indexOf('/', 1);
     return {
       bucket: decodeURIComponent(slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash)),
       key: slash < 0 ? '' : decodeURIComponent(rawPath.slice(slash + 1)),

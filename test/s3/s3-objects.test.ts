@@ -9,8 +9,11 @@ import {
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
+  S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { request as httpRequest } from 'node:http';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +21,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerJsonServices } from '../../sim/aws-json-protocol.js';
+import { MAX_OBJECT_BYTES } from '../../sim/s3/s3-service.js';
 import { startS3 } from './s3-test-server.js';
 import type { RunningS3 } from './s3-test-server.js';
 
@@ -171,6 +175,52 @@ describe('objects through @aws-sdk/client-s3', () => {
     expect(error.name).toBe('NoSuchBucket');
     const invalid = await errorOf(server.client.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })));
     expect(invalid.name).toBe('InvalidBucketName');
+  });
+});
+
+describe('large bodies', () => {
+  it('stores a 20 MB object sent by the SDK (Expect: 100-continue) intact', async () => {
+    const big = Buffer.alloc(20 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big[i] = i % 251;
+    const put = await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'big.bin', Body: big, ContentType: 'application/octet-stream' }));
+    expect(put.ETag).toBe(`"${createHash('md5').update(big).digest('hex')}"`);
+    const head = await server.client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'big.bin' }));
+    expect(head.ContentLength).toBe(big.length);
+  });
+
+  it('refuses a body over the limit with EntityTooLarge', async () => {
+    const tooBig = Buffer.alloc(MAX_OBJECT_BYTES + 1);
+    const error = await errorOf(server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'huge.bin', Body: tooBig })));
+    expect(error.name).toBe('EntityTooLarge');
+  });
+});
+
+describe('virtual-hosted style', () => {
+  it('serves <bucket>.localhost hosts, as the SDK addresses a localhost endpoint without forcePathStyle', async () => {
+    const port = new URL(server.endpoint).port;
+    const localhostClient = new S3Client({
+      region: 'us-east-1',
+      endpoint: `http://localhost:${port}`,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const url = new URL(await getSignedUrl(localhostClient, new PutObjectCommand({ Bucket: 'uploads', Key: 'vh/key.txt' }), { expiresIn: 60 }));
+    localhostClient.destroy();
+    expect(url.host).toBe(`uploads.localhost:${port}`);
+    // Node does not resolve *.localhost (browsers do), so connect to the loopback address with that Host.
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(
+        { host: '127.0.0.1', port, method: 'PUT', path: url.pathname + url.search, headers: { host: url.host, 'content-length': 5 } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on('error', reject);
+      request.end('hello');
+    });
+    expect(status).toBe(200);
+    const got = await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'vh/key.txt' }));
+    expect(await got.Body!.transformToString()).toBe('hello');
   });
 });
 

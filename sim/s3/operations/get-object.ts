@@ -32,6 +32,14 @@ export function getObject(call: S3Call, { headOnly }: { headOnly: boolean }) {
     throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, { Condition: 'If-Match' });
   }
 
+  const range = parseRange(call.request.headers.range, object.size);
+  if (range === 'unsatisfiable') {
+    throw new S3Error('InvalidRange', 'The requested range is not satisfiable', 416, {
+      RangeRequested: String(call.request.headers.range),
+      ActualObjectSize: object.size,
+    });
+  }
+
   const reply = call.reply
     .header('content-type', object.contentType)
     .header('etag', object.etag)
@@ -45,13 +53,6 @@ export function getObject(call: S3Call, { headOnly }: { headOnly: boolean }) {
     if (value !== undefined) reply.header(header, value);
   }
 
-  const range = parseRange(call.request.headers.range, object.size);
-  if (range === 'unsatisfiable') {
-    throw new S3Error('InvalidRange', 'The requested range is not satisfiable', 416, {
-      RangeRequested: String(call.request.headers.range),
-      ActualObjectSize: object.size,
-    });
-  }
   if (!range && object.checksum && call.request.headers['x-amz-checksum-mode'] === 'ENABLED') {
     reply.header(`x-amz-checksum-${object.checksum.algorithm}`, object.checksum.value).header('x-amz-checksum-type', 'FULL_OBJECT');
   }
