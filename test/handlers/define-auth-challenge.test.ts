@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
 import { handler } from '../../handlers/define-auth-challenge.js';
 import { defineEvent, entry, invoke, newUser, putItem, type TestUser } from './trigger-events.js';
+import { captureLogs } from './log-capture.js';
+
+captureLogs();
 
 const define = (event: DefineAuthChallengeTriggerEvent) => invoke<DefineAuthChallengeTriggerEvent, DefineAuthChallengeTriggerEvent>(handler, event);
 

@@ -1,0 +1,88 @@
+import './handler-test-environment.js';
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { PostConfirmationTriggerEvent } from 'aws-lambda';
+import { handler } from '../../handlers/post-confirmation.js';
+import { captureLogs } from './log-capture.js';
+import { attributesOf, getItem, invoke, newUser, putItem, type TestUser } from './trigger-events.js';
+
+const logs = captureLogs();
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const SECRET = 'k4Jd9s0QpL2mN8vX1cR7tY5wE3uI6oA0';
+
+function confirmation(
+  user: TestUser,
+  clientMetadata?: Record<string, string>,
+  triggerSource: PostConfirmationTriggerEvent['triggerSource'] = 'PostConfirmation_ConfirmSignUp',
+): PostConfirmationTriggerEvent {
+  return {
+    version: '1',
+    region: 'us-east-1',
+    userPoolId: 'us-east-1_FaceKit01',
+    userName: user.email,
+    callerContext: { awsSdkVersion: 'aws-sdk-js-3', clientId: 'client' },
+    triggerSource,
+    request: { userAttributes: attributesOf(user), clientMetadata },
+    response: {},
+  };
+}
+const confirm = (event: PostConfirmationTriggerEvent) => invoke(handler, event);
+
+describe('PostConfirmation', () => {
+  it('creates an unenrolled user record', async () => {
+    const user = newUser();
+
+    await confirm(confirmation(user));
+
+    const record = await getItem(`USER#${user.sub}`);
+    expect(record).toMatchObject({ sub: user.sub, email: user.email, createdAt: expect.any(String) });
+    expect(record?.faceId).toBeUndefined();
+    expect(record?.enrolSecretHash).toBeUndefined();
+  });
+
+  it('stores the hash of the enrolment secret, valid for ten minutes, and never the secret', async () => {
+    const user = newUser();
+    const before = Date.now();
+
+    await confirm(confirmation(user, { enrolSecret: SECRET }));
+
+    const record = await getItem(`USER#${user.sub}`);
+    expect(record?.enrolSecretHash).toBe(sha256(SECRET));
+    expect(record?.enrolSecretExpiresAt).toBeGreaterThanOrEqual(before + 600_000);
+    expect(record?.enrolSecretExpiresAt).toBeLessThanOrEqual(Date.now() + 600_000);
+    expect(JSON.stringify(record)).not.toContain(SECRET);
+    expect(logs.text()).toContain('user record created');
+    expect(logs.text()).not.toContain(SECRET);
+  });
+
+  it('ignores an enrolment secret shorter than 32 characters', async () => {
+    const user = newUser();
+
+    await confirm(confirmation(user, { enrolSecret: SECRET.slice(0, 31) }));
+
+    expect((await getItem(`USER#${user.sub}`))?.enrolSecretHash).toBeUndefined();
+  });
+
+  it('does not overwrite the record of a user who has already enrolled', async () => {
+    const user = newUser();
+    await putItem({ pk: `USER#${user.sub}`, sub: user.sub, email: user.email, faceId: 'face-1', createdAt: '2026-01-01T00:00:00.000Z' });
+
+    await confirm(confirmation(user, { enrolSecret: SECRET }));
+
+    expect(await getItem(`USER#${user.sub}`)).toEqual({
+      pk: `USER#${user.sub}`,
+      sub: user.sub,
+      email: user.email,
+      faceId: 'face-1',
+      createdAt: '2026-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('does nothing after a forgotten-password confirmation', async () => {
+    const user = newUser();
+
+    await confirm(confirmation(user, undefined, 'PostConfirmation_ConfirmForgotPassword'));
+
+    expect(await getItem(`USER#${user.sub}`)).toBeUndefined();
+  });
+});

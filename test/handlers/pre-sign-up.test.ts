@@ -1,0 +1,41 @@
+import './handler-test-environment.js';
+import { describe, expect, it } from 'vitest';
+import type { PreSignUpTriggerEvent } from 'aws-lambda';
+import { handler } from '../../handlers/pre-sign-up.js';
+import { invoke } from './trigger-events.js';
+import { captureLogs } from './log-capture.js';
+
+captureLogs();
+
+function signUp(userAttributes: Record<string, string>): PreSignUpTriggerEvent {
+  return {
+    version: '1',
+    region: 'us-east-1',
+    userPoolId: 'us-east-1_FaceKit01',
+    userName: 'user',
+    callerContext: { awsSdkVersion: 'aws-sdk-js-3', clientId: 'client' },
+    triggerSource: 'PreSignUp_SignUp',
+    request: { userAttributes, validationData: {} },
+    response: { autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false },
+  };
+}
+const preSignUp = (event: PreSignUpTriggerEvent) => invoke<PreSignUpTriggerEvent, PreSignUpTriggerEvent>(handler, event);
+
+describe('PreSignUp', () => {
+  it('accepts a plausible email address and confirms nothing automatically', async () => {
+    const result = await preSignUp(signUp({ email: 'ada.lovelace+face@example.co.uk' }));
+
+    expect(result.response).toEqual({ autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false });
+  });
+
+  it('refuses a sign-up without an email address, saying so', async () => {
+    await expect(preSignUp(signUp({ name: 'Ada' }))).rejects.toThrow('an email address is required to sign up');
+  });
+
+  it.each(['ada', 'ada@', '@example.com', 'ada@example', 'ada lovelace@example.com', 'ada@exa mple.com', 'ada@@example.com', `${'a'.repeat(250)}@example.com`])(
+    'refuses the implausible address "%s"',
+    async (email) => {
+      await expect(preSignUp(signUp({ email }))).rejects.toThrow('the email address does not look valid');
+    },
+  );
+});
