@@ -15,7 +15,7 @@ import {
   type AuthenticationResultType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoJwtVerifier, JwtRsaVerifier } from 'aws-jwt-verify';
-import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { SimpleJwksCache, type Jwks } from 'aws-jwt-verify/jwk';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENT_ID, LEGACY_CLIENT_ID, PASSWORD, POOL_ID, failureOf, startCognitoSim, type CognitoSimHarness } from './cognito-sim-harness.js';
@@ -70,7 +70,7 @@ describe('Cognito sim: tokens and sessions', () => {
       sub: tokens.sub, iss: sim.issuer, aud: CLIENT_ID, token_use: 'id', 'cognito:username': tokens.sub, email: 'claims@example.com',
       event_id: expect.any(String), jti: expect.any(String), origin_jti: access.origin_jti,
     });
-    expect(id.exp - id.iat).toBe(3600);
+    expect(Number(id.exp) - Number(id.iat)).toBe(3600);
     expect(access).toMatchObject({
       sub: tokens.sub, iss: sim.issuer, client_id: CLIENT_ID, token_use: 'access', scope: 'aws.cognito.signin.user.admin',
       username: tokens.sub, auth_time: id.auth_time, event_id: id.event_id,
@@ -88,7 +88,7 @@ describe('Cognito sim: tokens and sessions', () => {
   });
 
   it('serves JWKS and OpenID discovery under the issuer', async () => {
-    const discovery = await (await fetch(`${sim.issuer}/.well-known/openid-configuration`)).json();
+    const discovery = (await (await fetch(`${sim.issuer}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
     expect(discovery).toMatchObject({ issuer: sim.issuer, jwks_uri: `${sim.issuer}/.well-known/jwks.json`, id_token_signing_alg_values_supported: ['RS256'] });
     const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: Array<Record<string, string>> };
     expect(jwks.keys).toEqual([{ alg: 'RS256', e: 'AQAB', kid: expect.any(String), kty: 'RSA', n: expect.any(String), use: 'sig' }]);
@@ -202,7 +202,7 @@ describe('Cognito sim: tokens under the AWS issuer', () => {
     const sim = await startCognitoSim({ issuerBaseUrl: 'https://cognito-idp.eu-west-1.amazonaws.com' });
     try {
       const tokens = await signUpAndSignIn(sim, 'aws-issuer@example.com');
-      const jwks = await (await fetch(`${sim.baseUrl}/${POOL_ID}/.well-known/jwks.json`)).json();
+      const jwks = (await (await fetch(`${sim.baseUrl}/${POOL_ID}/.well-known/jwks.json`)).json()) as Jwks;
       const idVerifier = CognitoJwtVerifier.create({ userPoolId: POOL_ID, tokenUse: 'id', clientId: CLIENT_ID });
       const accessVerifier = CognitoJwtVerifier.create({ userPoolId: POOL_ID, tokenUse: 'access', clientId: CLIENT_ID });
       idVerifier.cacheJwks(jwks);
