@@ -127,6 +127,19 @@ describe('createLambdaRuntime', () => {
     expect(lines.some((line) => /Task timed out after 1\.\d\d seconds/.test(line))).toBe(true);
   });
 
+  it('runs concurrent invocations in separate environments, so one timing out leaves the other alone', async () => {
+    runtime = createLambdaRuntime({ functions: [definition('sleeper', sleeper, { timeoutSeconds: 1 })], onLog: () => undefined });
+
+    const [slow, quick] = await Promise.allSettled([
+      runtime.invoke('sleeper', { sleepMs: 3_000 }),
+      runtime.invoke('sleeper', { sleepMs: 400 }),
+    ]);
+
+    expect(slow.status).toBe('rejected');
+    expect(((slow as PromiseRejectedResult).reason as FunctionError).errorType).toBe('TimeoutError');
+    expect(quick).toEqual({ status: 'fulfilled', value: { invocationsInThisEnvironment: 1 } });
+  });
+
   it('stops waiting at the caller\'s timeoutMs when it is shorter than the function\'s timeout', async () => {
     runtime = createLambdaRuntime({ functions: [definition('sleeper', sleeper, { timeoutSeconds: 10 })], onLog: () => undefined });
     await runtime.invoke('sleeper', { sleepMs: 0 });
@@ -243,6 +256,22 @@ describe('createLambdaRuntime', () => {
     expect(lines).toContain(`START RequestId: ${requestId} Version: $LATEST`);
     expect(lines).toContain(`END RequestId: ${requestId}`);
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^REPORT RequestId: ${requestId}\\tDuration: `)));
+  });
+
+  it('passes on the structured lines of a Powertools Logger', async () => {
+    const structured = bundles.write('structured', 'index.mjs', `
+      import { Logger } from '@aws-lambda-powertools/logger';
+      const logger = new Logger({ serviceName: 'face-kit' });
+      export const handler = async () => { logger.info('user enrolled', { step: 'index' }); return 'ok'; };
+    `);
+    const lines: string[] = [];
+    runtime = createLambdaRuntime({ functions: [definition('structured', structured, { timeoutSeconds: 10 })], onLog: (_name, line) => lines.push(line) });
+
+    await runtime.invoke('structured', {});
+
+    await vi.waitFor(() => expect(lines.some((line) => line.includes('user enrolled'))).toBe(true));
+    const entry = JSON.parse(lines.find((line) => line.includes('user enrolled'))!);
+    expect(entry).toMatchObject({ level: 'INFO', message: 'user enrolled', service: 'face-kit', step: 'index' });
   });
 
   it('retries a failed asynchronous invocation twice, as Lambda does', async () => {
