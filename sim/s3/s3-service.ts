@@ -24,6 +24,7 @@ import { putObject } from './operations/put-object.js';
 
 export type { CorsRule } from './cors.js';
 export type { NotificationConfig } from './event-notifications.js';
+export { corsRulesFromConfiguration, notificationsFromConfiguration } from './bucket-config-translation.js';
 
 export interface BucketConfig {
   name: string;
