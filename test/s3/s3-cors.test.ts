@@ -79,5 +79,10 @@ describe('CORS', () => {
 
     const other = await fetch(url, { method: 'PUT', body: 'jpeg', headers: { origin: 'http://evil.test' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
+
+    // Errors too, so the page can read why its upload failed.
+    const tampered = await fetch(url.replace('enrol/u1', 'enrol/u2'), { method: 'PUT', body: 'jpeg', headers: { origin: 'http://localhost:5173' } });
+    expect(tampered.status).toBe(403);
+    expect(tampered.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
   });
 });

@@ -67,6 +67,21 @@ describe('objects through @aws-sdk/client-s3', () => {
     expect(head.Metadata).toEqual({ owner: 'u1' });
   });
 
+  it.each([
+    ['a long key', `deep/${'k'.repeat(900)}`],
+    ['a key starting with a slash', '/absolute/path'],
+    ['a key with reserved characters', 'odd ?#%&=+;,@$:[]{}"\'<>|^`~!.txt'],
+    ['a key with a trailing slash', 'folder/'],
+  ])('round-trips %s', async (_case, key) => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: key, Body: key }));
+    const got = await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: key }));
+    expect(await got.Body!.transformToString()).toBe(key);
+    const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads' }));
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual([key]);
+    await server.client.send(new DeleteObjectsCommand({ Bucket: 'uploads', Delete: { Objects: [{ Key: key }] } }));
+    expect((await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads' }))).KeyCount).toBe(0);
+  });
+
   it('accepts a JSON body as opaque bytes', async () => {
     await server.client.send(
       new PutObjectCommand({ Bucket: 'uploads', Key: 'doc.json', Body: '{"not":"parsed"', ContentType: 'application/json' }),
