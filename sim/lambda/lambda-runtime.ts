@@ -235,8 +235,14 @@ class FunctionPool {
 
   private async acquire(): Promise<ExecutionEnvironment> {
     for (;;) {
+      if (this.closed) throw new FunctionError('ServiceException', 'The Lambda runtime is closed');
       const warm = this.idle.pop();
-      if (warm) return warm;
+      if (warm?.usable) return warm;
+      if (warm) {
+        // It died while idle (e.g. a rejection left unhandled by the previous invocation).
+        this.all.delete(warm);
+        continue;
+      }
       if (this.all.size < this.settings.maxConcurrency) {
         const fresh = new ExecutionEnvironment(this.definition, this.env, this.settings);
         this.all.add(fresh);

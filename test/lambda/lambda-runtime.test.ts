@@ -323,6 +323,26 @@ describe('createLambdaRuntime', () => {
     expect(lines).toContain('Asynchronous invocation failed (attempt 3 of 3), event dropped: Error: broken');
   });
 
+  it('replaces an environment that a late unhandled rejection killed', async () => {
+    const careless = bundles.write('careless', 'index.mjs', `
+      let invocationsInThisEnvironment = 0;
+      export const handler = async (event) => {
+        invocationsInThisEnvironment += 1;
+        if (event.leaveRejection) setTimeout(() => Promise.reject(new Error('late failure')), 10);
+        return invocationsInThisEnvironment;
+      };
+    `);
+    const lines: string[] = [];
+    runtime = createLambdaRuntime({ functions: [definition('careless', careless)], onLog: (_name, line) => lines.push(line) });
+
+    const first = await runtime.invoke('careless', { leaveRejection: true });
+    await vi.waitFor(() => expect(lines).toContain('Uncaught Error: late failure'));
+    const second = await runtime.invoke('careless', {});
+
+    expect(first).toBe(1);
+    expect(second).toBe(1);
+  });
+
   it('reports a missing handler export as Runtime.HandlerNotFound', async () => {
     const wrongExport = bundles.write('wrong-export', 'index.mjs', 'export const main = async () => 1;');
     runtime = createLambdaRuntime({ functions: [definition('wrong-export', wrongExport)], onLog: () => undefined });
