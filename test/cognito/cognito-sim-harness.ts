@@ -3,7 +3,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  AdminConfirmSignUpCommand,
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  ListUsersCommand,
+  RespondToAuthChallengeCommand,
+  SignUpCommand,
+  type AuthenticationResultType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { decodeJwt } from 'jose';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerJsonServices } from '../../sim/aws-json-protocol.js';
 import { ManualClock } from '../../sim/clock.js';
@@ -197,6 +206,22 @@ export async function startCognitoSim(options: { dataDir?: string; clock?: Manua
       if (removeData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Signs up (once), confirms, and answers the default two-round challenge. */
+export async function signUpAndSignIn(sim: CognitoSimHarness, email: string, clientId = CLIENT_ID): Promise<AuthenticationResultType & { sub: string }> {
+  if (!(await sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Filter: `email = "${email}"` }))).Users?.length) {
+    await sim.client.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: PASSWORD }));
+    await sim.client.send(new AdminConfirmSignUpCommand({ UserPoolId: POOL_ID, Username: email }));
+  }
+  let step = await sim.client.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
+  for (const answer of ['answer-1', 'answer-2']) {
+    step = await sim.client.send(new RespondToAuthChallengeCommand({
+      ClientId: clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: step.Session, ChallengeResponses: { USERNAME: email, ANSWER: answer },
+    }));
+  }
+  const result = step.AuthenticationResult!;
+  return { ...result, sub: decodeJwt(result.IdToken!).sub! };
 }
 
 /** The exception name and message a rejected SDK call carries. */

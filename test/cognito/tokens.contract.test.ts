@@ -1,7 +1,6 @@
 // Tokens, refresh, sign-out, revocation and the user APIs, with the AWS SDK v3 client; tokens
 // are judged by aws-jwt-verify, AWS's own verifier, fed from the sim's JWKS URL.
 import {
-  AdminConfirmSignUpCommand,
   AdminDeleteUserCommand,
   AdminGetUserCommand,
   DeleteUserCommand,
@@ -9,35 +8,18 @@ import {
   GlobalSignOutCommand,
   InitiateAuthCommand,
   ListUsersCommand,
-  RespondToAuthChallengeCommand,
   RevokeTokenCommand,
   SignUpCommand,
-  type AuthenticationResultType,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoJwtVerifier, JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache, type Jwks } from 'aws-jwt-verify/jwk';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CLIENT_ID, LEGACY_CLIENT_ID, PASSWORD, POOL_ID, failureOf, startCognitoSim, type CognitoSimHarness } from './cognito-sim-harness.js';
+import { CLIENT_ID, LEGACY_CLIENT_ID, PASSWORD, POOL_ID, failureOf, signUpAndSignIn, startCognitoSim, type CognitoSimHarness } from './cognito-sim-harness.js';
 
 /** aws-jwt-verify fetches over HTTPS only; the sim speaks HTTP, so hand it a fetch-based fetcher. */
 const httpJwksCache = () =>
   new SimpleJwksCache({ fetcher: { fetch: async (uri: string) => (await fetch(uri)).arrayBuffer() } });
-
-export async function signUpAndSignIn(sim: CognitoSimHarness, email: string, clientId = CLIENT_ID): Promise<AuthenticationResultType & { sub: string }> {
-  if (!(await sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Filter: `email = "${email}"` }))).Users?.length) {
-    await sim.client.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: PASSWORD }));
-    await sim.client.send(new AdminConfirmSignUpCommand({ UserPoolId: POOL_ID, Username: email }));
-  }
-  let step = await sim.client.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
-  for (const answer of ['answer-1', 'answer-2']) {
-    step = await sim.client.send(new RespondToAuthChallengeCommand({
-      ClientId: clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: step.Session, ChallengeResponses: { USERNAME: email, ANSWER: answer },
-    }));
-  }
-  const result = step.AuthenticationResult!;
-  return { ...result, sub: decodeJwt(result.IdToken!).sub! };
-}
 
 describe('Cognito sim: tokens and sessions', () => {
   let sim: CognitoSimHarness;
