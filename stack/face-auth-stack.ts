@@ -16,6 +16,8 @@ const ENROL_WAIT_MS = 3500;
 const TRIGGER_TIMEOUT = Duration.seconds(5);
 const INDEXER_TIMEOUT = Duration.seconds(30);
 const UPLOAD_PREFIXES = ['enrol/', 'signin/'] as const;
+/** Partition key of the item handlers/decoy-identities.ts keeps its HMAC key in. */
+export const DECOY_KEY_ITEM = 'SECRET#decoy-sub-key';
 
 /**
  * The whole kit: a Cognito user pool whose custom-auth triggers run face enrolment and face
@@ -182,20 +184,28 @@ export class FaceAuthStack extends Stack {
     new CfnOutput(this, 'Region', { value: Aws.REGION });
   }
 
-  /** Each handler gets exactly the actions it calls, on exactly the resources it touches. */
+  /**
+   * Each handler gets exactly the actions it calls, on exactly the resources it touches. The list
+   * follows the handlers' code (handlers/*.ts), not just the flow diagram: see docs/stack.md.
+   */
   private grantLeastPrivilege(faceCollectionArn: string, props: FaceAuthStackProps): void {
     const h = this.handlers;
     const tableArn = this.usersTable.tableArn;
+    const bucketArn = this.uploadBucket.bucketArn;
     const uploadObjects = UPLOAD_PREFIXES.map((prefix) => this.uploadBucket.arnForObjects(`${prefix}*`));
     const enrolObjects = [this.uploadBucket.arnForObjects('enrol/*')];
-    const allow = (handler: HandlerFunction, actions: string[], resources: string[]) =>
-      handler.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+    const allow = (handler: HandlerFunction, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      handler.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
 
     // preSignUp and customMessage only write their logs.
     allow(h.postConfirmation, ['dynamodb:PutItem'], [tableArn]);
     allow(h.defineAuthChallenge, ['dynamodb:GetItem'], [tableArn]);
 
     allow(h.createAuthChallenge, ['dynamodb:GetItem'], [tableArn]);
+    // Create writes one item only: the key it derives unknown users' stand-in subs from, on first use.
+    allow(h.createAuthChallenge, ['dynamodb:PutItem'], [tableArn], {
+      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [DECOY_KEY_ITEM] },
+    });
     // Presigned PUT URLs carry the signer's permissions: this role must be able to PUT the keys it hands out.
     allow(h.createAuthChallenge, ['s3:PutObject'], uploadObjects);
     if (props.emailSender) {
@@ -204,16 +214,22 @@ export class FaceAuthStack extends Stack {
     }
 
     allow(h.verifyAuthChallengeResponse, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [tableArn]);
-    // Rekognition reads S3Object images with the caller's credentials, hence s3:GetObject.
+    // Rekognition reads S3Object images with the caller's credentials, hence s3:GetObject
+    // (which also authorises HeadObject).
     allow(h.verifyAuthChallengeResponse, ['s3:GetObject', 's3:DeleteObject'], uploadObjects);
+    // Without s3:ListBucket, S3 answers HeadObject on a missing key with 403 instead of 404, and
+    // "no photo was uploaded" would look like an infrastructure failure.
+    allow(h.verifyAuthChallengeResponse, ['s3:ListBucket'], [bucketArn]);
     allow(h.verifyAuthChallengeResponse, ['rekognition:SearchFacesByImage', 'rekognition:DeleteFaces'], [faceCollectionArn]);
 
     allow(h.postAuthentication, ['dynamodb:UpdateItem'], [tableArn]);
     allow(h.preTokenGeneration, ['dynamodb:GetItem'], [tableArn]);
 
     allow(h.faceIndexer, ['s3:GetObject', 's3:DeleteObject'], enrolObjects);
+    allow(h.faceIndexer, ['s3:ListBucket'], [bucketArn]);
     allow(h.faceIndexer, ['rekognition:IndexFaces', 'rekognition:DeleteFaces'], [faceCollectionArn]);
-    allow(h.faceIndexer, ['dynamodb:PutItem'], [tableArn]);
+    // GetItem: a redelivered S3 event finds the verdict already recorded and does nothing.
+    allow(h.faceIndexer, ['dynamodb:GetItem', 'dynamodb:PutItem'], [tableArn]);
   }
 }
 

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DECOY_KEY_ITEM } from '../../stack/face-auth-stack.js';
 import { InvalidContextError, stackPropsFromContext } from '../../stack/stack-context.js';
 import { synthesize } from './synthesize.js';
 
@@ -90,14 +92,18 @@ function render(value: unknown): string {
 
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
-/** action -> sorted resources, over every Allow statement attached to the role. */
+/**
+ * action -> sorted resources, over every Allow statement attached to the role; a resource
+ * granted under a condition reads `<resource> when <condition as JSON>`.
+ */
 function permissionsOf(template: Template, handler: HandlerId): Record<string, string[]> {
   const permissions: Record<string, string[]> = {};
   for (const statement of statementsOfRole(template, roleIdOf(template, handler))) {
     expect(statement.Effect).toBe('Allow');
-    expect(statement.Condition).toBeUndefined();
+    const condition = statement.Condition === undefined ? '' : ` when ${JSON.stringify(statement.Condition)}`;
     for (const action of asList(statement.Action)) {
-      permissions[action] = [...(permissions[action] ?? []), ...asList(statement.Resource).map(render)].sort();
+      const resources = asList(statement.Resource).map((resource) => render(resource) + condition);
+      permissions[action] = [...(permissions[action] ?? []), ...resources].sort();
     }
   }
   return permissions;
@@ -339,6 +345,8 @@ describe('FaceAuthStack with default context', () => {
 
     it('grants each function exactly the actions it calls on exactly its resources', () => {
       const tableArn = `\${${ids.table}.Arn}`;
+      const bucketArn = `\${${ids.bucket}.Arn}`;
+      const decoyKeyOnly = `${tableArn} when {"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["SECRET#decoy-sub-key"]}}`;
       const objects = (prefix: string) => `\${${ids.bucket}.Arn}/${prefix}*`;
       const collectionArn = 'arn:${AWS::Partition}:rekognition:${AWS::Region}:${AWS::AccountId}:collection/faceauthstack-faces';
       const expected: Record<HandlerId, Record<string, string[]>> = {
@@ -346,7 +354,11 @@ describe('FaceAuthStack with default context', () => {
         CustomMessage: {},
         PostConfirmation: { 'dynamodb:PutItem': [tableArn] },
         DefineAuthChallenge: { 'dynamodb:GetItem': [tableArn] },
-        CreateAuthChallenge: { 'dynamodb:GetItem': [tableArn], 's3:PutObject': [objects('enrol/'), objects('signin/')] },
+        CreateAuthChallenge: {
+          'dynamodb:GetItem': [tableArn],
+          'dynamodb:PutItem': [decoyKeyOnly],
+          's3:PutObject': [objects('enrol/'), objects('signin/')],
+        },
         VerifyAuthChallengeResponse: {
           'dynamodb:GetItem': [tableArn],
           'dynamodb:UpdateItem': [tableArn],
@@ -354,6 +366,7 @@ describe('FaceAuthStack with default context', () => {
           'dynamodb:DeleteItem': [tableArn],
           's3:GetObject': [objects('enrol/'), objects('signin/')],
           's3:DeleteObject': [objects('enrol/'), objects('signin/')],
+          's3:ListBucket': [bucketArn],
           'rekognition:SearchFacesByImage': [collectionArn],
           'rekognition:DeleteFaces': [collectionArn],
         },
@@ -362,8 +375,10 @@ describe('FaceAuthStack with default context', () => {
         FaceIndexer: {
           's3:GetObject': [objects('enrol/')],
           's3:DeleteObject': [objects('enrol/')],
+          's3:ListBucket': [bucketArn],
           'rekognition:IndexFaces': [collectionArn],
           'rekognition:DeleteFaces': [collectionArn],
+          'dynamodb:GetItem': [tableArn],
           'dynamodb:PutItem': [tableArn],
         },
       };
@@ -377,6 +392,12 @@ describe('FaceAuthStack with default context', () => {
         });
       }
     });
+  });
+
+  it('limits the Create trigger table writes to the item the decoy-identity code actually writes', () => {
+    // The handler keeps its HMAC key under this partition key; if it moves, the grant must move too.
+    const decoyIdentities = readFileSync(new URL('../../handlers/decoy-identities.ts', import.meta.url), 'utf8');
+    expect(decoyIdentities).toContain(`'${DECOY_KEY_ITEM}'`);
   });
 
   it('exports the ids the emulator and clients read', () => {
