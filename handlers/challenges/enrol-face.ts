@@ -15,7 +15,7 @@ import {
   type RejectionReason,
   type UploadResult,
 } from '../users-table.js';
-import { challengeMetadata, readSession } from './challenge-sequence.js';
+import { challengeMetadata, readSession, type SessionEntry } from './challenge-sequence.js';
 import type { ChallengeModule } from './challenge-module.js';
 
 const POLL_INTERVAL_MS = 200;
@@ -38,10 +38,7 @@ export const createChallenge: ChallengeModule['createChallenge'] = async (event,
   logger.info('challenge created', { challenge: 'ENROL_FACE', key, previousRejection });
 };
 
-async function rejectionOfPreviousAttempt(
-  session: Parameters<typeof readSession>[0],
-  now: number,
-): Promise<RejectionReason | undefined> {
+async function rejectionOfPreviousAttempt(session: SessionEntry[], now: number): Promise<RejectionReason | undefined> {
   const last = readSession(session)?.at(-1);
   if (last?.kind !== 'ENROL_FACE' || last.correct || !last.key) return undefined;
   const result = await getUploadResult(last.key, now);
