@@ -51,8 +51,8 @@ export class FaceAuthStack extends Stack {
         {
           allowedOrigins: props.webOrigins,
           allowedMethods: [s3.HttpMethods.PUT],
-          // A presigned PUT from fetch() sends the signed Content-Type and any x-amz-* headers
-          // the URL was signed with (checksums, for instance).
+          // A browser PUT of an image sends Content-Type (image/* is not CORS-safelisted, so it is
+          // preflighted), plus any x-amz-* headers a client adds (checksums, for instance).
           allowedHeaders: ['content-type', 'x-amz-*'],
           exposedHeaders: ['etag'],
           maxAge: 300,
