@@ -70,7 +70,12 @@ interface RequestState {
   hostId: string;
   bucket?: string;
   pendingInvocations: PendingInvocation[];
+  /** A Content-Type Fastify would refuse to route to a parser (empty, no subtype), restored for S3. */
+  unparseableContentType?: string;
 }
+
+/** `type/subtype`: what Fastify needs to pick a body parser; S3 stores any string. */
+const PARSEABLE_CONTENT_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(;.*)?$/;
 
 export function createS3Service(options: S3ServiceOptions = {}): S3Service {
   const clock = options.clock ?? systemClock;
@@ -94,6 +99,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {
     const state = states.get(request)!;
+    if (state.unparseableContentType !== undefined) request.headers['content-type'] = state.unparseableContentType;
     const queryAt = request.url.indexOf('?');
     const rawPath = queryAt < 0 ? request.url : request.url.slice(0, queryAt);
     const { bucket, key } = parsePath(rawPath, virtualHostBucket(request.headers.host));
@@ -172,6 +178,11 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
         pendingInvocations: [],
       };
       states.set(request, state);
+      const contentType = request.headers['content-type'];
+      if (contentType !== undefined && !PARSEABLE_CONTENT_TYPE.test(contentType)) {
+        state.unparseableContentType = contentType;
+        request.headers['content-type'] = 'application/octet-stream';
+      }
       // The SDK corrects its clock from Date on skew errors, so Date follows the injected clock.
       reply
         .header('x-amz-request-id', state.requestId)

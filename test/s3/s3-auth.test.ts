@@ -55,6 +55,7 @@ describe('presigned URLs from @aws-sdk/s3-request-presigner', () => {
     ['application/json'],
     ['application/x-amz-json-1.1'],
     ['text/plain; charset=utf-8'],
+    ['not a media type'],
     [undefined],
   ])('accepts a raw body sent as %s', async (contentType) => {
     const body = new Uint8Array([1, 2, 3, 4, 5]);

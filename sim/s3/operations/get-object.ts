@@ -1,5 +1,6 @@
 // GetObject and HeadObject: the stored representation, user metadata, Range, the conditional
 // headers, and the response-* overrides presigned GET URLs use.
+import { Readable } from 'node:stream';
 import { noSuchKey, S3Error } from '../s3-errors.js';
 import { queryValue } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
@@ -65,7 +66,9 @@ export function getObject(call: S3Call, { headOnly }: { headOnly: boolean }) {
   reply.header('content-length', String(length));
   if (headOnly) return reply.send();
   const body = call.services.store.readBody(call.bucket, call.key);
-  return reply.send(range ? body.subarray(range.start, range.end + 1) : body);
+  // As a stream, because Fastify replaces a Content-Type it cannot parse (S3 stores any string)
+  // with application/octet-stream when the payload is a Buffer.
+  return reply.send(Readable.from([range ? body.subarray(range.start, range.end + 1) : body]));
 }
 
 function evaluatePreconditions(call: S3Call, object: StoredObject): 200 | 304 | 412 {
