@@ -3,6 +3,7 @@
 // `process.env`, its own module state, one invocation at a time, kept warm between invocations,
 // terminated when an invocation runs past the function's timeout.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FastifyPluginAsync } from 'fastify';
 import { systemClock, type Clock } from '../clock.js';
@@ -112,7 +113,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${definition.name}`,
       AWS_LAMBDA_LOG_STREAM_NAME: logStream,
       AWS_EXECUTION_ENV: `AWS_Lambda_${definition.runtime}`,
-      LAMBDA_TASK_ROOT: definition.codeDir,
+      LAMBDA_TASK_ROOT: resolvePath(definition.codeDir),
       _HANDLER: definition.handler,
     };
   }
