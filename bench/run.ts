@@ -1,0 +1,16 @@
+// `npm run bench`: every benchmark of the kit, one after the other, each printing its own table.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const benches = ['matcher-quality.ts', 'face-search.ts', 'embedded-cloud.ts'];
+const only = process.argv.slice(2);
+let failed = false;
+for (const bench of benches.filter((name) => only.length === 0 || only.some((wanted) => name.includes(wanted)))) {
+  const file = resolve(import.meta.dirname, bench);
+  if (!existsSync(file)) continue;
+  console.log(`\n=== ${bench} ===`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit' });
+  if (result.status !== 0) failed = true;
+}
+process.exitCode = failed ? 1 : 0;

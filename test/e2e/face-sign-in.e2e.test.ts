@@ -1,0 +1,247 @@
+// End to end: the embedded cloud runs the synthesized stack's own handler bundles; these tests
+// drive it only from outside, with the AWS SDK, presigned URLs and the kit's client, as a user would.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  GlobalSignOutCommand,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+  type InitiateAuthCommandOutput,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { JwtRsaVerifier } from 'aws-jwt-verify';
+import { generateFixture } from '../../sim/faces/generate-face.js';
+import { decodeJwtClaims, uploadPhoto } from '../../cli/face-auth-client.js';
+import { latestCode, startHarness, type Harness } from './embedded-cloud-harness.js';
+
+let harness: Harness;
+const face = (seed: string, variant = 0) => generateFixture('face', seed, variant);
+
+/** Signs up, confirms with the emailed code and enrols `seed`'s face; returns the user's sub. */
+async function enrolledUser(email: string, seed: string): Promise<string> {
+  const { userSub } = await harness.client.signUp(email);
+  const enrolSecret = await harness.client.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
+  const outcome = await harness.client.authenticate(email, { photo: await face(seed), enrolSecret });
+  expect(outcome.kind).toBe('signed-in');
+  return userSub;
+}
+
+async function initiate(email: string): Promise<InitiateAuthCommandOutput> {
+  return harness.cognito.send(
+    new InitiateAuthCommand({ ClientId: harness.outputs.UserPoolClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }),
+  );
+}
+
+async function answer(previous: InitiateAuthCommandOutput, email: string, photo?: Buffer) {
+  if (photo) await uploadPhoto(previous.ChallengeParameters!.uploadUrl!, photo);
+  return harness.cognito.send(
+    new RespondToAuthChallengeCommand({
+      ClientId: harness.outputs.UserPoolClientId,
+      ChallengeName: 'CUSTOM_CHALLENGE',
+      Session: previous.Session,
+      ChallengeResponses: { USERNAME: previous.ChallengeParameters?.USERNAME ?? email, ANSWER: 'uploaded' },
+    }),
+  );
+}
+
+async function objectsUnder(prefix: string): Promise<string[]> {
+  const listed = await harness.s3.send(new ListObjectsV2Command({ Bucket: harness.outputs.BucketName, Prefix: prefix }));
+  return (listed.Contents ?? []).map((object) => object.Key!);
+}
+
+async function userRecord(sub: string) {
+  return (await harness.dynamo.send(new GetCommand({ TableName: harness.outputs.UsersTableName, Key: { pk: `USER#${sub}` } }))).Item;
+}
+
+beforeAll(async () => {
+  harness = await startHarness();
+}, 180_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+describe('sign-up and enrolment', () => {
+  it('emails the code in the message the CustomMessage trigger wrote, and PostConfirmation creates an unenrolled record', async () => {
+    const { userSub } = await harness.client.signUp('carol@example.com');
+    const email = await latestCode(harness.endpoint, 'carol@example.com');
+    await harness.client.confirmSignUp('carol@example.com', email.code);
+
+    expect(email.body).toContain(email.code);
+    expect(email.subject.length).toBeGreaterThan(0);
+    const record = await userRecord(userSub);
+    expect(record).toMatchObject({ email: 'carol@example.com' });
+    expect(record?.faceId).toBeUndefined();
+  });
+
+  it('enrols a face and signs in with the face factor claimed in a token aws-jwt-verify accepts', async () => {
+    const sub = await enrolledUser('alice@example.com', 'alice');
+
+    const outcome = await harness.client.authenticate('alice@example.com', { photo: await face('alice', 3) });
+
+    expect(outcome.kind).toBe('signed-in');
+    if (outcome.kind !== 'signed-in') return;
+    expect(outcome.challenges).toEqual(['FACE_MATCH']);
+    const issuer = `${harness.endpoint}/${harness.outputs.UserPoolId}`;
+    const verifier = JwtRsaVerifier.create({ issuer, audience: harness.outputs.UserPoolClientId, jwksUri: `${issuer}/.well-known/jwks.json` });
+    // aws-jwt-verify fetches JWKS over https only; the sim serves http, so hand it the document it serves.
+    verifier.cacheJwks(await (await fetch(`${issuer}/.well-known/jwks.json`)).json());
+    const claims = await verifier.verify(outcome.tokens.IdToken!);
+    expect(claims).toMatchObject({ sub, email: 'alice@example.com', token_use: 'id', face_factor: 'face' });
+    expect((await userRecord(sub))?.lastSignInAt).toBeDefined();
+  });
+
+  it.each([
+    ['no-face', 'NO_FACE'],
+    ['two-faces', 'MULTIPLE_FACES'],
+    ['corrupt', 'NOT_AN_IMAGE'],
+  ] as const)('tells the user why a %s photo was refused, and keeps nothing', async (kind, reason) => {
+    const email = `refused-${kind}@example.com`;
+    const { userSub } = await harness.client.signUp(email);
+    const enrolSecret = await harness.client.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
+
+    const outcome = await harness.client.authenticate(email, { photo: await generateFixture(kind, 'refused'), enrolSecret });
+
+    expect(outcome).toMatchObject({ kind: 'enrolment-rejected', reason });
+    expect((await userRecord(userSub))?.faceId).toBeUndefined();
+    expect(await objectsUnder(`enrol/${userSub}/`)).toEqual([]);
+  });
+
+  it('refuses a photo over 5 MB as TOO_LARGE', async () => {
+    const email = 'big@example.com';
+    await harness.client.signUp(email);
+    const enrolSecret = await harness.client.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
+    const huge = Buffer.concat([await face('big'), Buffer.alloc(5_300_000, 7)]);
+
+    const outcome = await harness.client.authenticate(email, { photo: huge, enrolSecret });
+
+    expect(outcome).toMatchObject({ kind: 'enrolment-rejected', reason: 'TOO_LARGE' });
+  });
+
+  it('does not let a stranger who knows the email enrol a face', async () => {
+    const email = 'victim@example.com';
+    await harness.client.signUp(email);
+    await harness.client.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
+
+    const first = await initiate(email);
+    expect(first.ChallengeParameters).toMatchObject({ challenge: 'MAILBOX_PROOF' });
+    expect(first.ChallengeParameters?.uploadUrl).toBeUndefined();
+    const guessed = await harness.cognito.send(
+      new RespondToAuthChallengeCommand({
+        ClientId: harness.outputs.UserPoolClientId,
+        ChallengeName: 'CUSTOM_CHALLENGE',
+        Session: first.Session,
+        ChallengeResponses: { USERNAME: first.ChallengeParameters!.USERNAME!, ANSWER: 'a-guessed-secret' },
+      }),
+    );
+    expect(guessed.ChallengeParameters).toMatchObject({ challenge: 'MAILBOX_PROOF' });
+  });
+});
+
+describe('sign-in', () => {
+  let bobSub: string;
+  beforeAll(async () => {
+    bobSub = await enrolledUser('bob@example.com', 'bob');
+    await enrolledUser('dave@example.com', 'dave');
+  });
+
+  it('refuses a wrong face, and another enrolled user’s face, then fails the flow on the third wrong answer', async () => {
+    const first = await initiate('bob@example.com');
+    const second = await answer(first, 'bob@example.com', await face('mallory'));
+    expect(second.ChallengeParameters).toMatchObject({ challenge: 'FACE_MATCH' });
+    const third = await answer(second as InitiateAuthCommandOutput, 'bob@example.com', await face('dave', 2));
+    expect(third.AuthenticationResult).toBeUndefined();
+
+    await expect(answer(third as InitiateAuthCommandOutput, 'bob@example.com', await face('eve'))).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
+    const failures = await harness.dynamo.send(new GetCommand({ TableName: harness.outputs.UsersTableName, Key: { pk: `FAILURES#${bobSub}` } }));
+    expect(failures.Item?.count).toBe(3);
+    expect(await objectsUnder(`signin/${bobSub}/`)).toEqual([]);
+  });
+
+  it('deletes the sign-in photo, so answering a new challenge without uploading is refused', async () => {
+    const first = await initiate('bob@example.com');
+    const signedIn = await answer(first, 'bob@example.com', await face('bob', 1));
+    expect(signedIn.AuthenticationResult?.IdToken).toBeDefined();
+    expect(await objectsUnder(`signin/${bobSub}/`)).toEqual([]);
+
+    const again = await initiate('bob@example.com');
+    const replayed = await answer(again, 'bob@example.com');
+
+    expect(replayed.AuthenticationResult).toBeUndefined();
+    expect(replayed.ChallengeParameters).toMatchObject({ challenge: 'FACE_MATCH' });
+  });
+
+  it('refuses a tampered presigned URL and an expired one with S3’s errors', async () => {
+    const challenge = await initiate('bob@example.com');
+    const url = new URL(challenge.ChallengeParameters!.uploadUrl!);
+    const tampered = new URL(url);
+    tampered.pathname = tampered.pathname.replace(/signin\/[^/]+\//, `signin/${'0'.repeat(8)}-0000-0000-0000-000000000000/`);
+
+    const tamperedPut = await fetch(tampered, { method: 'PUT', body: await face('bob') });
+    expect(tamperedPut.status).toBe(403);
+    expect(await tamperedPut.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+
+    harness.clock.advance(10 * 60_000);
+    try {
+      const expiredPut = await fetch(url, { method: 'PUT', body: await face('bob') });
+      expect(expiredPut.status).toBe(403);
+      expect(await expiredPut.text()).toMatch(/<Code>AccessDenied<\/Code>[\s\S]*Request has expired/);
+      await expect(answer(challenge, 'bob@example.com')).rejects.toMatchObject({
+        name: 'NotAuthorizedException',
+        message: 'Invalid session for the user.',
+      });
+    } finally {
+      harness.clock.advance(-10 * 60_000);
+    }
+  });
+
+  it('gives an unknown email the same challenge shape and the same failure as a known one', async () => {
+    const known = await initiate('bob@example.com');
+    const unknown = await initiate('nobody@example.com');
+
+    expect(unknown.ChallengeName).toBe(known.ChallengeName);
+    expect(Object.keys(unknown.ChallengeParameters!).sort()).toEqual(Object.keys(known.ChallengeParameters!).sort());
+    expect(unknown.ChallengeParameters!.uploadUrl).toMatch(/\/signin\/[0-9a-f-]{36}\/[0-9a-f]+\?/);
+    let step = unknown;
+    for (let round = 0; round < 2; round++) step = (await answer(step, 'nobody@example.com', await face('bob'))) as InitiateAuthCommandOutput;
+    await expect(answer(step, 'nobody@example.com', await face('bob'))).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
+  });
+
+  it('refreshes tokens, and refuses the refresh token after a global sign-out', async () => {
+    const outcome = await harness.client.authenticate('bob@example.com', { photo: await face('bob', 4) });
+    if (outcome.kind !== 'signed-in') throw new Error('sign-in failed');
+    const refresh = () =>
+      harness.cognito.send(
+        new InitiateAuthCommand({
+          ClientId: harness.outputs.UserPoolClientId,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: outcome.tokens.RefreshToken! },
+        }),
+      );
+
+    const refreshed = await refresh();
+    expect(decodeJwtClaims(refreshed.AuthenticationResult!.IdToken!)).toMatchObject({ sub: bobSub, face_enrolled: 'true' });
+
+    await harness.cognito.send(new GlobalSignOutCommand({ AccessToken: refreshed.AuthenticationResult!.AccessToken! }));
+    await expect(refresh()).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+  });
+});
+
+describe('restart', () => {
+  it('keeps users, faces, tables and emails across a restart', async () => {
+    await enrolledUser('frank@example.com', 'frank');
+
+    await harness.restart();
+
+    const outcome = await harness.client.authenticate('frank@example.com', { photo: await face('frank', 2) });
+    expect(outcome.kind).toBe('signed-in');
+    expect((await latestCode(harness.endpoint, 'frank@example.com')).code).toMatch(/^\d{6}$/);
+    expect(await objectsUnder('signin/')).toEqual([]);
+  });
+});
