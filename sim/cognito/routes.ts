@@ -27,6 +27,9 @@ export function cognitoRoutes(context: CognitoContext, outbox: Outbox): FastifyP
       };
     });
 
-    app.get<{ Querystring: { to?: string } }>('/_sim/emails', async (request) => outbox.list({ to: request.query.to }));
+    // The outbox is shared with other emulators (SES); whoever registers the route first serves it.
+    if (!app.hasRoute({ method: 'GET', url: '/_sim/emails' })) {
+      app.get<{ Querystring: { to?: string } }>('/_sim/emails', async (request) => outbox.list({ to: request.query.to }));
+    }
   };
 }

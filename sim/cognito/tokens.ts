@@ -7,11 +7,12 @@ import { NotAuthorizedError, UserNotFoundError } from './errors.js';
 import type { ResolvedClient } from './user-pool-config.js';
 import { hashToken, type StoredUser } from './user-pool-store.js';
 
-/** The claims a pre token generation trigger may neither add, override nor suppress. */
-export const RESERVED_CLAIMS = new Set([
+/** The claims the pre token generation docs say "you can't modify" (plus any `dev:` claim); the sim ignores such changes. */
+const RESERVED_CLAIMS = new Set([
   'acr', 'amr', 'aud', 'at_hash', 'auth_time', 'azp', 'cognito:username', 'exp', 'iat', 'identities', 'iss',
-  'jti', 'nbf', 'nonce', 'origin_jti', 'sub', 'token_use', 'event_id',
+  'jti', 'nbf', 'nonce', 'origin_jti', 'sub', 'token_use',
 ]);
+const isReservedClaim = (name: string) => RESERVED_CLAIMS.has(name) || name.startsWith('dev:');
 
 export interface ClaimsOverride {
   claimsToAddOrOverride: Record<string, string>;
@@ -43,10 +44,10 @@ export async function mintTokens(context: CognitoContext, options: MintOptions):
 
   const idClaims: JWTPayload = { ...userClaims(user) };
   for (const [name, value] of Object.entries(options.claimsOverride?.claimsToAddOrOverride ?? {})) {
-    if (!RESERVED_CLAIMS.has(name)) idClaims[name] = value;
+    if (!isReservedClaim(name)) idClaims[name] = value;
   }
   for (const name of options.claimsOverride?.claimsToSuppress ?? []) {
-    if (!RESERVED_CLAIMS.has(name)) delete idClaims[name];
+    if (!isReservedClaim(name)) delete idClaims[name];
   }
   Object.assign(idClaims, {
     sub: user.attributes.sub,
