@@ -50,6 +50,12 @@ export interface LambdaRuntime extends FunctionInvoker {
   resolve(nameOrArn: string): FunctionDefinition | undefined;
   functionArn(nameOrArn: string): string;
   listFunctions(): FunctionDefinition[];
+  /**
+   * Starts one execution environment per function ahead of the first invocation, so that the
+   * first trigger call does not pay for loading the bundle (a cold start takes about a second).
+   * Resolves when all are loaded; a function that fails to load reports it on invocation.
+   */
+  prewarm(): Promise<void>;
   /** Resolves once every accepted asynchronous invocation (with its retries) has finished. */
   drainAsync(): Promise<void>;
   close(): Promise<void>;
@@ -99,6 +105,8 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     const base = options.baseEnv ?? pick(process.env, ['PATH', 'LANG']);
     const logStream = `${new Date(clock.now()).toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
     return {
+      // The SDK warns about this process's Node version, which is not the function's runtime.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...base,
       ...definition.environment,
       AWS_ACCESS_KEY_ID: base.AWS_ACCESS_KEY_ID ?? 'test',
@@ -186,6 +194,10 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     }
   }
 
+  async function prewarm(): Promise<void> {
+    await Promise.all([...byName.values()].map((pool) => pool.prewarm()));
+  }
+
   async function drainAsync(): Promise<void> {
     while (pendingAsync.size > 0) await Promise.allSettled([...pendingAsync]);
   }
@@ -203,6 +215,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     resolve,
     functionArn,
     listFunctions: () => options.functions.slice(),
+    prewarm,
     drainAsync,
     close,
     routes: lambdaApiRoutes({ invoke, invokeAsync, resolve, functionArn, listFunctions: () => options.functions.slice(), region }),
@@ -251,6 +264,14 @@ class FunctionPool {
       }
       await new Promise<void>((wake) => this.waiting.push(wake));
     }
+  }
+
+  async prewarm(): Promise<void> {
+    if (this.closed || this.all.size > 0) return;
+    const fresh = new ExecutionEnvironment(this.definition, this.env, this.settings);
+    this.all.add(fresh);
+    this.idle.push(fresh);
+    await fresh.loaded();
   }
 
   private release(environment: ExecutionEnvironment): void {
@@ -331,6 +352,11 @@ class ExecutionEnvironment {
     });
     // Init failures surface through invoke(); this keeps an unobserved one from being "unhandled".
     this.ready.catch(() => undefined);
+  }
+
+  /** Whether the bundle loaded; never rejects. */
+  loaded(): Promise<boolean> {
+    return this.ready.then(() => true, () => false);
   }
 
   async invoke(payload: string): Promise<InvocationOutcome> {
@@ -431,10 +457,11 @@ function forwardLines(stream: NodeJS.ReadableStream, emit: (line: string) => voi
     pending += chunk;
     const lines = pending.split('\n');
     pending = lines.pop() ?? '';
-    for (const line of lines) emit(line.replace(/\r$/, ''));
+    // Blank lines carry nothing and would show as empty prefixed lines.
+    for (const line of lines) if (line.trim() !== '') emit(line.replace(/\r$/, ''));
   });
   stream.on('end', () => {
-    if (pending) emit(pending);
+    if (pending.trim() !== '') emit(pending);
     pending = '';
   });
 }

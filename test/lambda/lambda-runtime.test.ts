@@ -100,6 +100,23 @@ describe('createLambdaRuntime', () => {
     expect(second).toEqual({ invocationsInThisEnvironment: 2 });
   });
 
+  it('loads every bundle ahead of the first invocation when prewarmed', async () => {
+    const loadsFile = bundles.scratch('prewarm-loads.txt');
+    const counted = bundles.write('counted', 'index.mjs', `
+      import { appendFileSync } from 'node:fs';
+      appendFileSync(process.env.LOADS_FILE, 'loaded\\n');
+      export const handler = async () => 'ok';
+    `);
+    runtime = createLambdaRuntime({ functions: [definition('counted', counted, { environment: { LOADS_FILE: loadsFile } })], onLog: () => undefined });
+
+    await runtime.prewarm();
+    const loadedBeforeInvoking = readFileSync(loadsFile, 'utf8');
+    await runtime.invoke('counted', {});
+
+    expect(loadedBeforeInvoking).toBe('loaded\n');
+    expect(readFileSync(loadsFile, 'utf8')).toBe('loaded\n');
+  });
+
   it('times a function out after its timeout, then runs it again in a fresh environment', async () => {
     // Prepare
     const lines: string[] = [];
