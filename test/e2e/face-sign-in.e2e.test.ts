@@ -85,7 +85,7 @@ describe('sign-up and enrolment', () => {
     const issuer = `${harness.endpoint}/${harness.outputs.UserPoolId}`;
     const verifier = JwtRsaVerifier.create({ issuer, audience: harness.outputs.UserPoolClientId, jwksUri: `${issuer}/.well-known/jwks.json` });
     // aws-jwt-verify fetches JWKS over https only; the sim serves http, so hand it the document it serves.
-    verifier.cacheJwks(await (await fetch(`${issuer}/.well-known/jwks.json`)).json());
+    verifier.cacheJwks((await (await fetch(`${issuer}/.well-known/jwks.json`)).json()) as Parameters<typeof verifier.cacheJwks>[0]);
     const claims = await verifier.verify(outcome.tokens.IdToken!);
     expect(claims).toMatchObject({ sub, email: 'alice@example.com', token_use: 'id', face_factor: 'face' });
     expect((await userRecord(sub))?.lastSignInAt).toBeDefined();
