@@ -44,6 +44,12 @@ export function identityOf(seed: string): FaceIdentity {
   return { skin, eyeScale: random.between(0.85, 1.15), mouthHalfWidth: random.between(0.24, 0.34), patches };
 }
 
+/** The identity patches of a person, 1 = light, in IDENTITY_CELLS order: what a perfect hash reads. */
+export function identityBitsOf(seed: string): number[] {
+  const { patches } = identityOf(seed);
+  return IDENTITY_CELLS.map((cell) => patches[patchIndex(cell.u, cell.v)]);
+}
+
 /** One face placed in a picture. */
 export interface PlacedFace {
   identity: FaceIdentity;
@@ -106,7 +112,8 @@ const BACKGROUNDS: readonly (readonly [Rgb, Rgb])[] = [
   [[235, 240, 245], [180, 190, 200]],
 ];
 
-const EYE_COLOR: Rgb = [42, 34, 38];
+// Blue-black eyes: their hue stays far from skin even when JPEG chroma subsampling blends them.
+const EYE_COLOR: Rgb = [30, 45, 110];
 const MOUTH_COLOR: Rgb = [158, 58, 72];
 
 /** Writes the colour of a face at canonical point (u, v) into `out`; false outside the face. */

@@ -201,7 +201,7 @@ function analyzeCandidate(component: Component, label: number, labels: Int32Arra
 
   if (ellipseOverlap(local, localWidth, localHeight, mx, my, axisX, axisY, semiMajor, semiMinor) < MIN_ELLIPSE_OVERLAP) return undefined;
 
-  const holes = findHoles(local, localWidth, localHeight, picture, x0, y0).filter((hole) => hole.area >= Math.max(3, n * 0.002));
+  const holes = findHoles(local, localWidth, localHeight, picture, x0, y0).filter((hole) => hole.area >= Math.max(3, n * 0.0008));
   const features = findFeatures(holes, { x: mx, y: my }, semiMinor);
   if (!features) return undefined;
   const { leftEye, rightEye, mouth, score } = features;
@@ -363,7 +363,10 @@ function findFeatures(holes: Hole[], center: Point, semiMinor: number): { leftEy
         if (eyeDistance < 4) continue;
         const sizeResidual = Math.abs(eyeDistance / (semiMinor * FACE_ELLIPSE.semiAxisX) - 1);
         if (sizeResidual > 0.35) continue;
-        if (Math.max(first.area, second.area) > 2.5 * Math.min(first.area, second.area)) continue;
+        // Eyes of a small face next to a dark patch lose edge pixels to the smoothed skin mask,
+        // so their areas may differ a lot; geometry decides.
+        const eyeAreaRatio = Math.max(first.area, second.area) / Math.min(first.area, second.area);
+        if (eyeAreaRatio > 4) continue;
         let ex = { x: (second.x - first.x) / eyeDistance, y: (second.y - first.y) / eyeDistance };
         let ey = { x: -ex.y, y: ex.x };
         const mid = { x: (first.x + second.x) / 2, y: (first.y + second.y) / 2 };
@@ -381,7 +384,7 @@ function findFeatures(holes: Hole[], center: Point, semiMinor: number): { leftEy
         const predictedCenter = { x: mid.x + ey.x * FACE_ELLIPSE.centerY * eyeDistance, y: mid.y + ey.y * FACE_ELLIPSE.centerY * eyeDistance };
         const centerResidual = Math.sqrt((predictedCenter.x - center.x) ** 2 + (predictedCenter.y - center.y) ** 2) / eyeDistance;
         if (centerResidual > 0.3) continue;
-        const score = sizeResidual + mouthResidual + centerResidual;
+        const score = sizeResidual + mouthResidual + centerResidual + (eyeAreaRatio - 1) * 0.05;
         if (!best || score < best.score) best = { leftEye: first, rightEye: second, mouth, score };
       }
     }

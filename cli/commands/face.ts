@@ -1,0 +1,48 @@
+// `facekit face`: writes a synthetic face photograph (or a picture that is deliberately not a
+// usable face) for trying out enrolment and sign-in against the emulator.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { FIXTURE_KINDS, generateFixture, type FixtureKind } from '../../sim/faces/generate-face.js';
+
+interface FaceOptions {
+  seed: string;
+  variant: number;
+  kind: FixtureKind;
+  out: string;
+}
+
+function parseVariant(value: string): number {
+  const variant = Number(value);
+  if (!Number.isInteger(variant) || variant < 0) throw new InvalidArgumentError('must be a whole number >= 0');
+  return variant;
+}
+
+export function faceCommand(): Command {
+  return new Command('face')
+    .description('write a synthetic face photo (deterministic per --seed and --variant) or a test picture')
+    .requiredOption('--seed <name>', 'who is in the photo: the same seed is the same person')
+    .option('--variant <n>', 'which photo of them: 0 is a studio shot, others vary exposure, framing, tilt, noise, focus, JPEG quality and background', parseVariant, 0)
+    .addOption(new Option('--kind <kind>', 'what to draw').choices([...FIXTURE_KINDS]).default('face'))
+    .requiredOption('--out <file>', 'where to write the picture (JPEG)')
+    .addHelpText('after', `
+Kinds:
+  face         one person (the seed), 480x480
+  no-face      skin-coloured shapes and dark spots that are not faces: Rekognition finds no face
+  two-faces    the seed (largest) and "<seed>+1" side by side
+  three-faces  the seed, "<seed>+1" and "<seed>+2", largest first
+  too-small    a 64x64 photo, below Rekognition's 80 px minimum (InvalidParameterException)
+  blank        a uniform grey picture
+  corrupt      a JPEG header followed by bytes that do not decode (InvalidImageFormatException)
+
+Examples:
+  facekit face --seed alice --out alice.jpg
+  facekit face --seed alice --variant 3 --out alice-signin.jpg   # same person, another camera
+  facekit face --seed bob --kind two-faces --out group.jpg`)
+    .action(async (options: FaceOptions) => {
+      const picture = await generateFixture(options.kind, options.seed, options.variant);
+      await mkdir(dirname(options.out), { recursive: true });
+      await writeFile(options.out, picture);
+      console.log(`wrote ${options.out} (${options.kind}, seed ${options.seed}, variant ${options.variant}, ${picture.length} bytes)`);
+    });
+}
