@@ -10,7 +10,7 @@ import { withErrorBoundary } from './trigger-errors.js';
 import { getUploadResult, recordUploadResultIfAbsent, type UploadResult } from './users-table.js';
 
 /** S3 event keys are URL-encoded, with spaces as '+'. */
-export function objectKeyOf(record: S3EventRecord): string {
+function objectKeyOf(record: S3EventRecord): string {
   return decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
 }
 

@@ -7,8 +7,8 @@ import { sha256Hex } from './secret-hashing.js';
 import { withErrorBoundary } from './trigger-errors.js';
 import { createUserUnlessEnrolled, type UserRecord } from './users-table.js';
 
-export const MIN_ENROL_SECRET_LENGTH = 32;
-export const ENROL_SECRET_LIFETIME_MS = 10 * 60_000;
+const MIN_ENROL_SECRET_LENGTH = 32;
+const ENROL_SECRET_LIFETIME_MS = 10 * 60_000;
 
 export const handler: PostConfirmationTriggerHandler = withErrorBoundary('PostConfirmation', async (event) => {
   if (event.triggerSource !== 'PostConfirmation_ConfirmSignUp') return event;

@@ -8,7 +8,7 @@ import { UserFacingError, withErrorBoundary } from './trigger-errors.js';
 const PLAUSIBLE_EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 const MAX_EMAIL_LENGTH = 254;
 
-export function isPlausibleEmail(email: string | undefined): email is string {
+function isPlausibleEmail(email: string | undefined): email is string {
   return !!email && email.length <= MAX_EMAIL_LENGTH && PLAUSIBLE_EMAIL.test(email);
 }
 

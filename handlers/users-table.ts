@@ -23,15 +23,8 @@ export interface UserRecord {
   lastFactor?: LastFactor;
 }
 
-export const REJECTION_REASONS = [
-  'NO_FACE',
-  'MULTIPLE_FACES',
-  'LOW_QUALITY',
-  'NOT_AN_IMAGE',
-  'TOO_LARGE',
-  'NOT_UPLOADED',
-] as const;
-export type RejectionReason = (typeof REJECTION_REASONS)[number];
+/** Why an enrolment photo was refused; reported to the client as `previousRejection`. */
+export type RejectionReason = 'NO_FACE' | 'MULTIPLE_FACES' | 'LOW_QUALITY' | 'NOT_AN_IMAGE' | 'TOO_LARGE' | 'NOT_UPLOADED';
 
 export type UploadResult =
   | { status: 'INDEXED'; faceId: string; sub: string }

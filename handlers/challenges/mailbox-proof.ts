@@ -14,9 +14,9 @@ import { consumeEnrolSecret, getUser } from '../users-table.js';
 import { challengeMetadata } from './challenge-sequence.js';
 import type { ChallengeModule } from './challenge-module.js';
 
-export type MailboxProofMethod = 'ENROL_SECRET' | 'EMAIL_CODE';
+type MailboxProofMethod = 'ENROL_SECRET' | 'EMAIL_CODE';
 
-export const NO_EMAIL_SENDER_MESSAGE =
+const NO_EMAIL_SENDER_MESSAGE =
   'enrolment needs the one-time secret from ConfirmSignUp; no email sender is configured';
 
 export const createChallenge: ChallengeModule['createChallenge'] = async (event, { user, now }) => {
