@@ -123,6 +123,18 @@ describe('objects through @aws-sdk/client-s3', () => {
     expect(error.$metadata.httpStatusCode).toBe(400);
   });
 
+  it('honours conditional writes: If-None-Match * and If-Match', async () => {
+    const first = await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'once', Body: 'v1', IfNoneMatch: '*' }));
+    const again = await errorOf(server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'once', Body: 'v2', IfNoneMatch: '*' })));
+    expect(again.name).toBe('PreconditionFailed');
+    expect(again.$metadata.httpStatusCode).toBe(412);
+    const stale = await errorOf(server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'once', Body: 'v2', IfMatch: '"0000"' })));
+    expect(stale.name).toBe('PreconditionFailed');
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'once', Body: 'v2', IfMatch: first.ETag }));
+    const got = await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'once' }));
+    expect(await got.Body!.transformToString()).toBe('v2');
+  });
+
   it('answers a missing key with NoSuchKey in S3 XML, and HeadObject with a bodiless 404', async () => {
     const error = await errorOf(server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'missing/key' })));
     expect(error).toBeInstanceOf(NoSuchKey);

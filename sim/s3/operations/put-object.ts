@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { StoredObject } from '../object-store.js';
 import { decodeAwsChunked, isAwsChunked, verifyContentMd5, verifyContentSha256, verifyFlexibleChecksum } from '../payload.js';
-import { S3Error } from '../s3-errors.js';
+import { noSuchKey, S3Error } from '../s3-errors.js';
 import { queueNotifications } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
 import { requireBucket } from './bucket-operations.js';
@@ -15,6 +15,7 @@ export function putObject(call: S3Call) {
   requireBucket(call);
   if (call.request.headers['x-amz-copy-source'] !== undefined) throw new S3Error('NotImplemented', 'CopyObject is not emulated', 501);
   const headers = call.request.headers;
+  checkConditionalWrite(call);
   const raw = Buffer.isBuffer(call.request.body) ? call.request.body : Buffer.alloc(0);
 
   let data = raw;
@@ -67,4 +68,25 @@ export function putObject(call: S3Call) {
   call.reply.header('etag', object.etag).header('x-amz-server-side-encryption', 'AES256');
   if (checksum) call.reply.header(`x-amz-checksum-${checksum.algorithm}`, checksum.value).header('x-amz-checksum-type', 'FULL_OBJECT');
   return call.reply.code(200).send();
+}
+
+/** Conditional writes: `If-None-Match: *` creates only, `If-Match: <etag>` replaces only that version. */
+function checkConditionalWrite(call: S3Call): void {
+  const ifNoneMatch = call.request.headers['if-none-match'];
+  const ifMatch = call.request.headers['if-match'];
+  if (ifNoneMatch === undefined && ifMatch === undefined) return;
+  const existing = call.services.store.headObject(call.bucket, call.key);
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch.trim() !== '*') throw new S3Error('NotImplemented', 'If-None-Match on PUT only supports *', 501);
+    if (existing) {
+      throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, { Condition: 'If-None-Match' });
+    }
+  }
+  if (ifMatch !== undefined) {
+    if (!existing) throw noSuchKey(call.key);
+    const wanted = ifMatch.trim();
+    if (wanted !== existing.etag && `"${wanted}"` !== existing.etag) {
+      throw new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, { Condition: 'If-Match' });
+    }
+  }
 }
