@@ -3,4 +3,10 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { config } from '../config.js';
 
-export const s3Client = new S3Client({ forcePathStyle: config.s3ForcePathStyle });
+export const s3Client = new S3Client({
+  forcePathStyle: config.s3ForcePathStyle,
+  // Since SDK 3.729 the default (WHEN_SUPPORTED) signs the CRC32 of an *empty* body into presigned
+  // PUT URLs; S3-compatible stores that check it refuse every real photo. The browser cannot add a
+  // checksum of its own either, so presigned uploads carry none.
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+});
