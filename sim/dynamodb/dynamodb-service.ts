@@ -4,6 +4,7 @@
 // emulated here (settings plus a periodic sweep of expired items).
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -70,6 +71,7 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
   const storeDir = options.dataDir ? join(options.dataDir, 'dynamodb') : undefined;
   const timeToLive = new TimeToLiveSettings(storeDir ? join(storeDir, 'time-to-live.json') : undefined);
 
+  if (storeDir) await assertStoreAvailable(join(storeDir, 'tables'));
   const server: Server = dynalite({
     ...(storeDir ? { path: join(storeDir, 'tables') } : {}),
     createTableMs: 0,
@@ -234,6 +236,31 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
     sweepExpiredItems: sweepAll,
     close,
   };
+}
+
+interface LevelDatabase {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * dynalite opens its LevelDB lazily and, when that fails (another sim holds the lock), throws
+ * from inside its request handler, which ends the process. Opening the store once beforehand
+ * turns that into a clear error at start-up.
+ */
+async function assertStoreAvailable(path: string): Promise<void> {
+  // `level` as dynalite itself resolves it: the same version, no dependency of our own.
+  const requireFromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
+  const { Level } = requireFromDynalite('level') as { Level: new (location: string) => LevelDatabase };
+  const database = new Level(path);
+  try {
+    await database.open();
+  } catch (error) {
+    const cause = (error as { cause?: Error }).cause ?? (error as Error);
+    throw new Error(`DynamoDB data in ${path} cannot be opened (is another sim using it?): ${cause.message}`);
+  } finally {
+    await database.close().catch(() => undefined);
+  }
 }
 
 async function answerLocally(

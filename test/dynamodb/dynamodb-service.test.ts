@@ -144,6 +144,15 @@ describe('createDynamoDbService', () => {
     expect(ttl.TimeToLiveDescription).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
   });
 
+  it('refuses at start-up a data directory that another service holds', async () => {
+    const dataDir = temporaryDataDir();
+    await startSim({ dataDir });
+
+    const second = createDynamoDbService({ dataDir, ttlSweepIntervalMs: 0 });
+
+    await expect(second).rejects.toThrow(/cannot be opened \(is another sim using it\?\)/);
+  });
+
   it('keeps nothing across a restart without a data directory', async () => {
     const before = await startSim();
     await before.service.createTable(usersTableProperties);
