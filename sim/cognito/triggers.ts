@@ -6,6 +6,9 @@ import { InvalidLambdaResponseError, UnexpectedLambdaError, UserLambdaValidation
 import type { TriggerName, UserPoolConfig } from './user-pool-config.js';
 
 export const TRIGGER_TIMEOUT_MS = 5000;
+/** "If it doesn't [answer within 5 seconds] and if the call can be retried, Amazon Cognito retries
+ * the call. After three unsuccessful attempts, the function times out." (Cognito developer guide) */
+export const TRIGGER_ATTEMPTS = 3;
 
 export interface TriggerCall {
   triggerSource: string;
@@ -43,10 +46,16 @@ export class TriggerRunner {
       response: call.response,
     };
     let result: unknown;
-    try {
-      result = await this.invoker.invoke(functionName, event, { timeoutMs: TRIGGER_TIMEOUT_MS });
-    } catch (error) {
-      throw triggerFailure(trigger, error);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Each attempt gets its own copy: a handler that mutated the event must not leak into a retry.
+        result = await this.invoker.invoke(functionName, structuredClone(event), { timeoutMs: TRIGGER_TIMEOUT_MS });
+        break;
+      } catch (error) {
+        // A function that threw answered in time: only timeouts are worth another attempt.
+        const timedOut = error instanceof FunctionError && error.errorType === 'TimeoutError';
+        if (!timedOut || attempt >= TRIGGER_ATTEMPTS) throw triggerFailure(trigger, error);
+      }
     }
     // A handler that forgets to return the event is the classic cause of this error on AWS.
     if (!isObject(result) || !isObject(result.response)) throw new InvalidLambdaResponseError();

@@ -183,7 +183,7 @@ describe('Cognito sim: custom auth flow', () => {
     });
   });
 
-  it('gives up on a trigger slower than 5 seconds', async () => {
+  it('tries a trigger slower than 5 seconds three times, then gives up', async () => {
     sim.triggers.DefineAuthChallenge = async (event) => {
       await new Promise((resolve) => setTimeout(resolve, 5_300));
       return event;
@@ -191,6 +191,18 @@ describe('Cognito sim: custom auth flow', () => {
     expect(await failureOf(start())).toEqual({
       name: 'UnexpectedLambdaException', message: 'DefineAuthChallenge invocation failed due to error Socket timeout while invoking Lambda function.',
     });
+    expect(sim.eventsOf('DefineAuthChallenge')).toHaveLength(3);
+  }, 25_000);
+
+  it('carries on when a retry of a timed-out trigger answers in time', async () => {
+    const fast = sim.triggers.CreateAuthChallenge;
+    let calls = 0;
+    sim.triggers.CreateAuthChallenge = async (event) => {
+      if (++calls === 1) await new Promise((resolve) => setTimeout(resolve, 5_300));
+      return fast(event);
+    };
+    expect((await start()).ChallengeParameters).toMatchObject({ round: '1' });
+    expect(calls).toBe(2);
   }, 15_000);
 
   it.each([
