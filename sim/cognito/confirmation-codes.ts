@@ -56,7 +56,7 @@ export async function sendConfirmationCode(
     userName: user.username,
     clientId: options.clientId,
     request: {
-      userAttributes: triggerUserAttributes(user, pool.emailIsUsername),
+      userAttributes: triggerUserAttributes(user),
       codeParameter: CODE_PARAMETER,
       linkParameter: '{##Click Here##}',
       usernameParameter: null,

@@ -34,7 +34,7 @@ export type FlowStep =
 
 function flowRequest(state: FlowState): Record<string, unknown> {
   return {
-    userAttributes: state.user ? triggerUserAttributes(state.user, state.pool.emailIsUsername) : {},
+    userAttributes: state.user ? triggerUserAttributes(state.user) : {},
     session: state.history.map((entry) => ({ ...entry })),
     ...(state.clientMetadata ? { clientMetadata: state.clientMetadata } : {}),
     userNotFound: !state.user,
@@ -111,7 +111,7 @@ export async function verifyAnswer(
     userName: state.username,
     clientId: state.client.clientId,
     request: {
-      userAttributes: state.user ? triggerUserAttributes(state.user, state.pool.emailIsUsername) : {},
+      userAttributes: state.user ? triggerUserAttributes(state.user) : {},
       privateChallengeParameters,
       challengeAnswer: answer,
       ...(state.clientMetadata ? { clientMetadata: state.clientMetadata } : {}),
@@ -137,7 +137,7 @@ async function completeSignIn(
     userName: user.username,
     clientId: client.clientId,
     request: {
-      userAttributes: triggerUserAttributes(user, pool.emailIsUsername),
+      userAttributes: triggerUserAttributes(user),
       newDeviceUsed: false,
       ...(clientMetadata ? { clientMetadata } : {}),
     },
@@ -163,7 +163,7 @@ export async function runPreTokenGeneration(
     userName: user.username,
     clientId: client.clientId,
     request: {
-      userAttributes: triggerUserAttributes(user, pool.emailIsUsername),
+      userAttributes: triggerUserAttributes(user),
       groupConfiguration: { groupsToOverride: [], iamRolesToOverride: [], preferredRole: null },
       ...(clientMetadata ? { clientMetadata } : {}),
     },

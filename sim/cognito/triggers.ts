@@ -92,14 +92,7 @@ export function stringMapOf(value: unknown): Record<string, string> {
   return map;
 }
 
-/** `request.userAttributes` as Cognito fills it: the attributes plus the user's status (and alias). */
-export function triggerUserAttributes(
-  user: { attributes: Record<string, string>; status: string },
-  emailIsUsername: boolean,
-): Record<string, string> {
-  const attributes: Record<string, string> = { ...user.attributes, 'cognito:user_status': user.status };
-  if (emailIsUsername && user.attributes.email && user.attributes.email_verified === 'true') {
-    attributes['cognito:email_alias'] = user.attributes.email;
-  }
-  return attributes;
+/** `request.userAttributes` as Cognito fills it: the attributes plus the user's status. */
+export function triggerUserAttributes(user: { attributes: Record<string, string>; status: string }): Record<string, string> {
+  return { ...user.attributes, 'cognito:user_status': user.status };
 }

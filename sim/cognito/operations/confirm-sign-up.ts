@@ -42,7 +42,7 @@ export async function confirmUser(
     triggerSource: 'PostConfirmation_ConfirmSignUp',
     userName: user.username,
     clientId: options.clientId,
-    request: { userAttributes: triggerUserAttributes(user, pool.emailIsUsername), clientMetadata: options.clientMetadata },
+    request: { userAttributes: triggerUserAttributes(user), clientMetadata: options.clientMetadata },
     response: {},
   });
 }

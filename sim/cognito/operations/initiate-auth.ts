@@ -67,8 +67,8 @@ async function startCustomAuth(
     userName: user?.username ?? givenName,
     clientId: client.clientId,
     request: {
-      userAttributes: user ? triggerUserAttributes(user, pool.emailIsUsername) : {},
-      validationData: validationData ?? {},
+      userAttributes: user ? triggerUserAttributes(user) : {},
+      validationData: validationData ?? null,
       userNotFound: !user,
     },
     response: {},
