@@ -23,7 +23,9 @@ export type ChallengeKind = 'MAILBOX_PROOF' | 'ENROL_FACE' | 'FACE_MATCH';
 export type AuthOutcome =
   | { kind: 'signed-in'; tokens: AuthenticationResultType; challenges: ChallengeKind[] }
   /** The photo was refused at enrolment; the user should retake it. */
-  | { kind: 'enrolment-rejected'; reason: string; challenges: ChallengeKind[] };
+  | { kind: 'enrolment-rejected'; reason: string; challenges: ChallengeKind[] }
+  /** The face did not match; the session allows another try with a different photo. */
+  | { kind: 'face-not-recognised'; challenges: ChallengeKind[] };
 
 export interface AuthenticateOptions {
   photo: Buffer;
@@ -92,6 +94,8 @@ export class FaceAuthClient {
       if (kind === 'ENROL_FACE' && parameters.previousRejection && challenges.includes('ENROL_FACE')) {
         return { kind: 'enrolment-rejected', reason: parameters.previousRejection, challenges };
       }
+      // Sending the same photo again cannot change the answer; it would only use up attempts.
+      if (kind === 'FACE_MATCH' && challenges.includes('FACE_MATCH')) return { kind: 'face-not-recognised', challenges };
       challenges.push(kind);
       options.onChallenge?.(kind, parameters);
       const answer = await this.answer(kind, parameters, options);

@@ -58,6 +58,11 @@ function emailCodeReader(resolved: ResolvedTarget, email: string) {
 }
 
 function report(outcome: AuthOutcome): void {
+  if (outcome.kind === 'face-not-recognised') {
+    console.error('face not recognised: sign-in refused. Try another photo (3 failed attempts end the session; repeated failures slow further attempts).');
+    process.exitCode = 1;
+    return;
+  }
   if (outcome.kind === 'enrolment-rejected') {
     console.error(`face refused: ${outcome.reason}. Retake the photo and run \`facekit signin\` again to enrol it.`);
     process.exitCode = 1;

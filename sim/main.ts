@@ -37,6 +37,9 @@ if (args.help) {
   process.exit(0);
 }
 
+// The SDK warns that releases after January 2027 need Node 22; the kit pins its SDK versions.
+// Set before any client exists, and inherited by the function workers.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const started = Date.now();
 const port = Number(args.port ?? process.env.PORT ?? 4566);
 const host = args.host ?? process.env.HOST ?? '127.0.0.1';
