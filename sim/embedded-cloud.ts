@@ -90,6 +90,10 @@ export async function startEmbeddedCloud(options: EmbeddedCloudOptions): Promise
     onLog: (functionName, line) => log(`[${functionName.replace(`${plan.stackName}-`, '')}] ${line}`),
   });
   closers.push(() => lambda.close());
+  // Loading a bundle takes a second or more; warm every function in the background so the first
+  // trigger does not spend it inside Cognito's 5-second budget.
+  const warming = lambda.prewarm().catch((error: unknown) => log(`prewarm: ${(error as Error).message}`));
+  closers.push(() => warming);
 
   const s3 = createS3Service({
     dataDir: options.dataDir,
