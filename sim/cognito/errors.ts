@@ -28,8 +28,8 @@ export class UserNotConfirmedError extends AwsServiceError {
   }
 }
 export class UsernameExistsError extends AwsServiceError {
-  constructor() {
-    super('UsernameExistsException', 'An account with the given email already exists.');
+  constructor(message = 'An account with the given email already exists.') {
+    super('UsernameExistsException', message);
   }
 }
 export class InvalidPasswordError extends AwsServiceError {

@@ -1,5 +1,5 @@
 // SignUp: creates an UNCONFIRMED user (or a confirmed one when PreSignUp says so) and emails a code.
-import { clientById, optionalStringMap, requireString, type CognitoContext } from '../cognito-context.js';
+import { clientById, optionalStringMap, requireString, type CognitoContext, type PoolRuntime } from '../cognito-context.js';
 import { sendConfirmationCode } from '../confirmation-codes.js';
 import { InvalidParameterError, UsernameExistsError } from '../errors.js';
 import { assertPasswordConforms } from '../password-policy.js';
@@ -24,9 +24,7 @@ export async function signUp(context: CognitoContext, input: Record<string, unkn
     throw new InvalidParameterError('Invalid email address format.');
   }
   assertPasswordConforms(password);
-  if (pool.store.findUser(givenUsername) || (attributes.email && pool.store.findUser(attributes.email))) {
-    throw new UsernameExistsError();
-  }
+  assertNameIsFree(pool, givenUsername);
 
   const sub = context.random.uuid();
   const now = context.clock.now();
@@ -53,6 +51,8 @@ export async function signUp(context: CognitoContext, input: Record<string, unkn
   });
   if (preSignUp?.autoConfirmUser === true) user.status = 'CONFIRMED';
   if (preSignUp?.autoVerifyEmail === true && user.attributes.email) user.attributes.email_verified = 'true';
+  // Checked again: a concurrent SignUp for the same email may have finished while PreSignUp ran.
+  assertNameIsFree(pool, givenUsername);
   pool.store.putUser(user);
 
   const needsCode = user.status === 'UNCONFIRMED' && (pool.config.autoVerifiedAttributes ?? []).includes('email') && user.attributes.email;
@@ -69,6 +69,15 @@ export async function signUp(context: CognitoContext, input: Record<string, unkn
     UserSub: sub,
     ...(codeDelivery ? { CodeDeliveryDetails: codeDelivery } : {}),
   };
+}
+
+/** Email pools compare the email (case-insensitively); other pools the username. */
+function assertNameIsFree(pool: PoolRuntime, username: string): void {
+  if (pool.emailIsUsername) {
+    if (pool.store.findUser(username)) throw new UsernameExistsError();
+  } else if (pool.store.getUser(username)) {
+    throw new UsernameExistsError('User already exists');
+  }
 }
 
 /** `[{Name, Value}]` to a map, as SignUp's UserAttributes and ValidationData arrive. */
