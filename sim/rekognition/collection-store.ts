@@ -50,7 +50,7 @@ export class FaceCollection {
 
   addFaces(faces: Omit<StoredFace, 'sequence'>[]): StoredFace[] {
     const added = faces.map((face) => this.insert(face));
-    this.append(added.map((face) => ({ add: { ...serializable(face), hash: hashToHex(face.hash) } })));
+    if (this.logFile) this.append(added.map((face) => ({ add: { ...serializable(face), hash: hashToHex(face.hash) } })));
     return added;
   }
 

@@ -29,6 +29,8 @@ export interface RekognitionServiceOptions {
   region?: string;
   /** Account id in collection ARNs. Default 000000000000. */
   accountId?: string;
+  /** A prepared store (benchmarks fill one with synthetic faces); `dataDir` is then ignored. */
+  store?: CollectionStore;
 }
 
 const OPERATIONS: Record<string, RekognitionOperation> = {
@@ -46,7 +48,7 @@ const OPERATIONS: Record<string, RekognitionOperation> = {
 };
 
 export function createRekognitionService(options: RekognitionServiceOptions = {}): JsonService & { close(): Promise<void> } {
-  const store = new CollectionStore(options.dataDir);
+  const store = options.store ?? new CollectionStore(options.dataDir);
   const images = new ImageInput(options.s3);
   const base = { store, images, clock: options.clock ?? systemClock, random: options.random ?? cryptoRandom, accountId: options.accountId ?? '000000000000' };
   const operations = Object.fromEntries(

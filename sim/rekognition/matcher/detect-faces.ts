@@ -83,10 +83,22 @@ function labelComponents(mask: Uint8Array, width: number, height: number, labels
       if (x > component.maxX) component.maxX = x;
       if (y < component.minY) component.minY = y;
       if (y > component.maxY) component.maxY = y;
-      if (x > 0 && mask[index - 1] === 1 && labels[index - 1] === 0) (labels[index - 1] = label), (queue[tail++] = index - 1);
-      if (x < width - 1 && mask[index + 1] === 1 && labels[index + 1] === 0) (labels[index + 1] = label), (queue[tail++] = index + 1);
-      if (y > 0 && mask[index - width] === 1 && labels[index - width] === 0) (labels[index - width] = label), (queue[tail++] = index - width);
-      if (y < height - 1 && mask[index + width] === 1 && labels[index + width] === 0) (labels[index + width] = label), (queue[tail++] = index + width);
+      if (x > 0 && mask[index - 1] === 1 && labels[index - 1] === 0) {
+        labels[index - 1] = label;
+        queue[tail++] = index - 1;
+      }
+      if (x < width - 1 && mask[index + 1] === 1 && labels[index + 1] === 0) {
+        labels[index + 1] = label;
+        queue[tail++] = index + 1;
+      }
+      if (y > 0 && mask[index - width] === 1 && labels[index - width] === 0) {
+        labels[index - width] = label;
+        queue[tail++] = index - width;
+      }
+      if (y < height - 1 && mask[index + width] === 1 && labels[index + width] === 0) {
+        labels[index + width] = label;
+        queue[tail++] = index + width;
+      }
     }
     components.push(component);
   }
@@ -119,13 +131,12 @@ export function detectFaces(source: RgbRaster): DetectedFace[] {
     mask[index] = isSkin(blurred[offset], blurred[offset + 1], blurred[offset + 2]) ? 1 : 0;
   }
   const luma = lumaOf(raster);
-  const blurredLuma = lumaOf({ width, height, pixels: blurred });
   const labels = new Int32Array(width * height);
   const components = labelComponents(mask, width, height, labels);
   const faces: DetectedFace[] = [];
   components.forEach((component, index) => {
     if (component.area < MIN_FACE_AREA) return;
-    const face = analyzeCandidate(component, index + 1, labels, { width, height, luma, blurredLuma, factor, source });
+    const face = analyzeCandidate(component, index + 1, labels, { width, height, luma, blurred, factor, source });
     if (face) faces.push(face);
   });
   return faces.sort((left, right) => right.areaPixels - left.areaPixels || left.boundingBox.Left - right.boundingBox.Left);
@@ -135,7 +146,8 @@ interface Picture {
   width: number;
   height: number;
   luma: Uint8Array;
-  blurredLuma: Uint8Array;
+  /** The 3x3-smoothed RGB the skin mask was computed from. */
+  blurred: Uint8Array;
   factor: number;
   source: RgbRaster;
 }
@@ -274,8 +286,14 @@ function floodFrom(local: Uint8Array, width: number, height: number, value: numb
       queue[tail++] = index;
     }
   };
-  for (let x = 0; x < width; x++) push(x), push((height - 1) * width + x);
-  for (let y = 0; y < height; y++) push(y * width), push(y * width + width - 1);
+  for (let x = 0; x < width; x++) {
+    push(x);
+    push((height - 1) * width + x);
+  }
+  for (let y = 0; y < height; y++) {
+    push(y * width);
+    push(y * width + width - 1);
+  }
   for (let head = 0; head < tail; head++) {
     const index = queue[head];
     const x = index % width;
@@ -332,10 +350,22 @@ function findHoles(local: Uint8Array, width: number, height: number, picture: Pi
       hole.yy += y * y;
       hole.xy += x * y;
       hole.lumaSum += picture.luma[(y + y0) * picture.width + x + x0];
-      if (x > 0 && local[index - 1] === 0) (local[index - 1] = HOLE_DONE), (queue[tail++] = index - 1);
-      if (x < width - 1 && local[index + 1] === 0) (local[index + 1] = HOLE_DONE), (queue[tail++] = index + 1);
-      if (index >= width && local[index - width] === 0) (local[index - width] = HOLE_DONE), (queue[tail++] = index - width);
-      if (index + width < local.length && local[index + width] === 0) (local[index + width] = HOLE_DONE), (queue[tail++] = index + width);
+      if (x > 0 && local[index - 1] === 0) {
+        local[index - 1] = HOLE_DONE;
+        queue[tail++] = index - 1;
+      }
+      if (x < width - 1 && local[index + 1] === 0) {
+        local[index + 1] = HOLE_DONE;
+        queue[tail++] = index + 1;
+      }
+      if (index >= width && local[index - width] === 0) {
+        local[index - width] = HOLE_DONE;
+        queue[tail++] = index - width;
+      }
+      if (index + width < local.length && local[index + width] === 0) {
+        local[index + width] = HOLE_DONE;
+        queue[tail++] = index + width;
+      }
     }
     const mx = hole.x / hole.area;
     const my = hole.y / hole.area;
@@ -439,23 +469,28 @@ function readIdentityHash(picture: Picture, mid: Point, ex: Point, ey: Point, ey
  */
 function sharpnessAround(picture: Picture, eyes: Point[], eyeDistance: number, contrast: number): number {
   if (contrast <= 1) return 0;
-  const { width, height, blurredLuma } = picture;
+  const { width, height, blurred } = picture;
+  const lumaAt = (index: number) => (77 * blurred[index * 3] + 150 * blurred[index * 3 + 1] + 29 * blurred[index * 3 + 2]) / 256;
   const radius = Math.max(3, Math.ceil(0.35 * eyeDistance));
-  const gradients: number[] = [];
+  // The 8 steepest squared gradients, kept sorted descending.
+  const strongest = new Array<number>(8).fill(0);
   for (const eye of eyes) {
     const cx = Math.round(eye.x);
     const cy = Math.round(eye.y);
     for (let y = Math.max(1, cy - radius); y <= Math.min(height - 2, cy + radius); y++) {
       for (let x = Math.max(1, cx - radius); x <= Math.min(width - 2, cx + radius); x++) {
-        const gx = (blurredLuma[y * width + x + 1] - blurredLuma[y * width + x - 1]) / 2;
-        const gy = (blurredLuma[(y + 1) * width + x] - blurredLuma[(y - 1) * width + x]) / 2;
-        gradients.push(gx * gx + gy * gy);
+        const index = y * width + x;
+        const gx = (lumaAt(index + 1) - lumaAt(index - 1)) / 2;
+        const gy = (lumaAt(index + width) - lumaAt(index - width)) / 2;
+        let value = gx * gx + gy * gy;
+        if (value <= strongest[7]) continue;
+        for (let rank = 0; rank < 8; rank++) {
+          if (value > strongest[rank]) [strongest[rank], value] = [value, strongest[rank]];
+        }
       }
     }
   }
-  gradients.sort((left, right) => right - left);
-  const strongest = gradients.slice(0, 8);
-  const gradient = Math.sqrt(strongest.reduce((sum, value) => sum + value, 0) / Math.max(1, strongest.length));
+  const gradient = Math.sqrt(strongest.reduce((sum, value) => sum + value, 0) / strongest.length);
   const edgeWidth = contrast / Math.max(gradient, 1e-9);
   return clamp(((12 - edgeWidth) / 9) * 100, 0, 100);
 }

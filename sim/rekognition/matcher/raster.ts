@@ -57,25 +57,30 @@ export function lumaOf(raster: RgbRaster): Uint8Array {
 /** 3x3 box blur of an RGB raster (edges clamp), separable integer sums, rounded. */
 export function boxBlur3(raster: RgbRaster): Uint8Array {
   const { width, height, pixels } = raster;
+  const stride = width * 3;
   const rowSums = new Uint16Array(pixels.length);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const left = (y * width + Math.max(0, x - 1)) * 3;
-      const middle = (y * width + x) * 3;
-      const right = (y * width + Math.min(width - 1, x + 1)) * 3;
-      rowSums[middle] = pixels[left] + pixels[middle] + pixels[right];
-      rowSums[middle + 1] = pixels[left + 1] + pixels[middle + 1] + pixels[right + 1];
-      rowSums[middle + 2] = pixels[left + 2] + pixels[middle + 2] + pixels[right + 2];
+    const row = y * stride;
+    for (let channel = 0; channel < 3; channel++) {
+      // Edge pixels repeat themselves (clamp); the interior needs no bounds checks.
+      const first = row + channel;
+      const last = row + stride - 3 + channel;
+      if (width === 1) {
+        rowSums[first] = pixels[first] * 3;
+        continue;
+      }
+      rowSums[first] = pixels[first] * 2 + pixels[first + 3];
+      for (let offset = first + 3; offset < last; offset += 3) rowSums[offset] = pixels[offset - 3] + pixels[offset] + pixels[offset + 3];
+      rowSums[last] = pixels[last - 3] + pixels[last] * 2;
     }
   }
   const out = new Uint8Array(pixels.length);
-  const stride = width * 3;
   for (let y = 0; y < height; y++) {
-    const up = Math.max(0, y - 1) * stride;
+    const up = (y > 0 ? y - 1 : 0) * stride;
     const here = y * stride;
-    const down = Math.min(height - 1, y + 1) * stride;
+    const down = (y < height - 1 ? y + 1 : y) * stride;
     for (let offset = 0; offset < stride; offset++) {
-      out[here + offset] = Math.floor((rowSums[up + offset] + rowSums[here + offset] + rowSums[down + offset] + 4) / 9);
+      out[here + offset] = ((rowSums[up + offset] + rowSums[here + offset] + rowSums[down + offset] + 4) / 9) | 0;
     }
   }
   return out;
