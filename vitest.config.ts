@@ -6,5 +6,7 @@ export default defineConfig({
     exclude: ['node_modules/**', 'cdk.out/**', '.facekit/**'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // The SDK's notice that its 2027 releases need Node 22; versions here are pinned.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

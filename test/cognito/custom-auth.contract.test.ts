@@ -138,12 +138,24 @@ describe('Cognito sim: custom auth flow', () => {
 
   it('runs the flow for an unknown user with userNotFound when existence errors are prevented, and never signs in', async () => {
     const first = await start('ghost@example.com');
-    expect(first.ChallengeParameters).toEqual({ round: '1', USERNAME: 'ghost@example.com' });
+    expect(first.ChallengeParameters).toEqual({ round: '1', USERNAME: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) });
     const second = await answer(first.Session, 'answer-1', 'ghost@example.com');
     expect(await failureOf(answer(second.Session, 'answer-2', 'ghost@example.com'))).toEqual({
       name: 'NotAuthorizedException', message: 'Incorrect username or password.',
     });
     expect(sim.eventsOf('DefineAuthChallenge')[0].request).toEqual({ userAttributes: {}, session: [], userNotFound: true });
+  });
+
+  it('shows an unknown email a stable stand-in username shaped like a real one, never the email typed', async () => {
+    const first = await start('ghost@example.com');
+    const again = await start('GHOST@example.com');
+    const other = await start('wraith@example.com');
+
+    expect(again.ChallengeParameters!.USERNAME).toBe(first.ChallengeParameters!.USERNAME);
+    expect(other.ChallengeParameters!.USERNAME).not.toBe(first.ChallengeParameters!.USERNAME);
+    expect(JSON.stringify(first.ChallengeParameters)).not.toContain('ghost');
+    const viaStandIn = await answer(first.Session, 'answer-1', first.ChallengeParameters!.USERNAME!);
+    expect(viaStandIn.ChallengeName).toBe('CUSTOM_CHALLENGE');
   });
 
   it('reports an unknown user on a LEGACY client', async () => {

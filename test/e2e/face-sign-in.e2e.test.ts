@@ -206,6 +206,7 @@ describe('sign-in', () => {
     expect(Object.keys(unknown.ChallengeParameters!).sort()).toEqual(Object.keys(known.ChallengeParameters!).sort());
     expect(unknown.ChallengeParameters!.uploadUrl).toMatch(/\/signin\/[0-9a-f-]{36}\/[0-9a-f]+\?/);
     expect(known.ChallengeParameters!.uploadUrl).not.toMatch(/x-amz-checksum/i);
+    expect(unknown.ChallengeParameters!.USERNAME).toMatch(/^[0-9a-f-]{36}$/);
     let step = unknown;
     for (let round = 0; round < 2; round++) step = (await answer(step, 'nobody@example.com', await face('bob'))) as InitiateAuthCommandOutput;
     await expect(answer(step, 'nobody@example.com', await face('bob'))).rejects.toMatchObject({

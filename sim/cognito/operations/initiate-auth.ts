@@ -12,6 +12,7 @@ import {
 } from '../errors.js';
 import { mintTokens } from '../tokens.js';
 import { triggerUserAttributes } from '../triggers.js';
+import { standInUsername } from '../stand-in-username.js';
 
 /** The app client setting that enables each flow InitiateAuth accepts. */
 const CLIENT_SETTING_OF_FLOW: Record<string, string> = {
@@ -73,7 +74,7 @@ async function startCustomAuth(
     },
     response: {},
   });
-  return nextStep(context, { pool, client, user, username: user?.username ?? givenName, history: [] });
+  return nextStep(context, { pool, client, user, username: user?.username ?? standInUsername(pool, givenName), history: [] });
 }
 
 async function refreshTokens(

@@ -3,6 +3,7 @@
 import { clientById, optionalStringMap, requireString, type CognitoContext } from '../cognito-context.js';
 import { nextStep, verifyAnswer, type FlowState } from '../custom-auth-flow.js';
 import { INVALID_SESSION, InvalidParameterError, NotAuthorizedError, UnsupportedOperationError } from '../errors.js';
+import { standInUsername } from '../stand-in-username.js';
 
 export async function respondToAuthChallenge(context: CognitoContext, input: Record<string, unknown>) {
   const { pool, client } = clientById(context, requireString(input, 'ClientId'));
@@ -27,7 +28,7 @@ export async function respondToAuthChallenge(context: CognitoContext, input: Rec
   // The caller may name the user by username or by email alias, but it must be the session's user.
   const sameUser = user
     ? pool.store.findUser(givenName)?.username === user.username
-    : givenName.toLowerCase() === session.username.toLowerCase();
+    : givenName === session.username || standInUsername(pool, givenName) === session.username;
   if (!sameUser) throw new NotAuthorizedError(INVALID_SESSION);
   if (!session.userNotFound && !user) throw new NotAuthorizedError(INVALID_SESSION);
 
