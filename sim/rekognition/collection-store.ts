@@ -61,9 +61,9 @@ export class FaceCollection {
     return deleted;
   }
 
-  /** Faces within `maxDistance` bits of `hash`, closest first. */
-  search(hash: FaceHash, maxDistance: number): { face: StoredFace; distance: number }[] {
-    return this.index.search(hash, maxDistance).map((match: HashMatch) => ({ face: this.bySlot[match.slot]!, distance: match.distance }));
+  /** Up to `limit` faces within `maxDistance` bits of `hash`, closest first. */
+  search(hash: FaceHash, maxDistance: number, limit?: number): { face: StoredFace; distance: number }[] {
+    return this.index.search(hash, maxDistance, limit).map((match: HashMatch) => ({ face: this.bySlot[match.slot]!, distance: match.distance }));
   }
 
   /** Replays a log line (at load time; does not write). */
@@ -170,7 +170,13 @@ export class CollectionStore {
       if (existsSync(logFile)) {
         for (const line of readFileSync(logFile, 'utf8').split('\n')) {
           if (!line.trim()) continue;
-          const entry = JSON.parse(line) as LogEntry;
+          let entry: LogEntry;
+          try {
+            entry = JSON.parse(line) as LogEntry;
+          } catch {
+            // A line cut short by a crash mid-write: that write never returned, so skip it.
+            continue;
+          }
           replayedDeletes ||= 'delete' in entry;
           collection.replay(entry);
         }

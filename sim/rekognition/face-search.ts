@@ -13,8 +13,9 @@ export function searchOptionsOf(input: Record<string, unknown>): { maxFaces: num
 
 /** FaceMatches sorted by similarity (highest first), at or above the threshold. */
 export function faceMatches(collection: FaceCollection, hash: FaceHash, options: { maxFaces: number; threshold: number; excludeFaceId?: string }): Record<string, unknown>[] {
+  // One extra in case the searched face itself (SearchFaces) is among them.
   return collection
-    .search(hash, maxDistanceForThreshold(options.threshold))
+    .search(hash, maxDistanceForThreshold(options.threshold), options.maxFaces + 1)
     .filter(({ face }) => face.FaceId !== options.excludeFaceId)
     .slice(0, options.maxFaces)
     .map(({ face, distance }) => ({ Similarity: similarityOfDistance(distance), Face: faceOf(face) }));

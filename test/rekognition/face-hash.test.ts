@@ -56,6 +56,21 @@ describe('FaceHashIndex (multi-index hashing)', () => {
     }
     expect(index.size).toBe(5996);
   });
+
+  it('returns the closest `limit` hashes, oldest first among equals, also on a full scan', () => {
+    const random = new SeededRandom('limit-test');
+    const index = new FaceHashIndex();
+    const query = randomHash(random);
+    const stored = Array.from({ length: 3000 }, (_, slot) => (slot % 7 === 0 ? flipBits(query, slot % 5, random) : randomHash(random)));
+    stored.forEach((hash) => index.add(hash));
+    const ranked = stored
+      .map((hash, slot) => ({ slot, distance: hammingDistance(hash, 0, query, 0) }))
+      .sort((left, right) => left.distance - right.distance || left.slot - right.slot);
+
+    expect(index.search(query, 128, 50)).toEqual(ranked.slice(0, 50));
+    expect(index.search(query, 3, 10)).toEqual(ranked.filter(({ distance }) => distance <= 3).slice(0, 10));
+    expect(index.search(query, 128)).toHaveLength(3000);
+  });
 });
 
 describe('face hash', () => {

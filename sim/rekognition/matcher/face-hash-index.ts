@@ -74,21 +74,47 @@ export class FaceHashIndex {
     return this.hashes.slice(slot * HASH_WORDS, (slot + 1) * HASH_WORDS);
   }
 
-  /** Every live hash within `maxDistance` bits, closest first (ties: oldest first). */
-  search(query: FaceHash, maxDistance: number): HashMatch[] {
+  /** The `limit` live hashes closest to `query` within `maxDistance` bits, closest first (ties: oldest first). */
+  search(query: FaceHash, maxDistance: number, limit = Number.POSITIVE_INFINITY): HashMatch[] {
     const radius = Math.floor(maxDistance / CHUNKS);
-    const matches = radius > MAX_PROBE_RADIUS || this.liveCount < LINEAR_SCAN_BELOW ? this.scan(query, maxDistance) : this.probe(query, maxDistance, radius);
-    return matches.sort((left, right) => left.distance - right.distance || left.slot - right.slot);
+    if (radius > MAX_PROBE_RADIUS || this.liveCount < LINEAR_SCAN_BELOW) return this.scan(query, maxDistance, limit);
+    const matches = this.probe(query, maxDistance, radius);
+    return matches.sort((left, right) => left.distance - right.distance || left.slot - right.slot).slice(0, limit);
   }
 
-  private scan(query: FaceHash, maxDistance: number): HashMatch[] {
-    const matches: HashMatch[] = [];
+  /**
+   * Linear popcount scan. Loose thresholds can accept most of a large collection, so instead of
+   * sorting every match it counts matches per distance, finds the distance at which `limit` is
+   * reached, and collects only those (slot order gives the oldest-first tie break for free).
+   */
+  private scan(query: FaceHash, maxDistance: number, limit: number): HashMatch[] {
+    const distances = new Uint8Array(this.slots);
+    const perDistance = new Array<number>(maxDistance + 2).fill(0);
     for (let slot = 0; slot < this.slots; slot++) {
-      if (!this.alive[slot]) continue;
+      if (!this.alive[slot]) {
+        distances[slot] = 255;
+        continue;
+      }
       const distance = hammingDistance(this.hashes, slot * HASH_WORDS, query, 0);
-      if (distance <= maxDistance) matches.push({ slot, distance });
+      distances[slot] = distance;
+      if (distance <= maxDistance) perDistance[distance]++;
     }
-    return matches;
+    let cutoff = -1;
+    let wanted = limit;
+    const takeAtCutoff = { count: 0 };
+    for (let distance = 0; distance <= maxDistance && wanted > 0; distance++) {
+      cutoff = distance;
+      takeAtCutoff.count = Math.min(perDistance[distance], wanted);
+      wanted -= perDistance[distance];
+    }
+    const byDistance: HashMatch[][] = Array.from({ length: cutoff + 1 }, () => []);
+    for (let slot = 0; slot < this.slots; slot++) {
+      const distance = distances[slot];
+      if (distance > cutoff) continue;
+      if (distance === cutoff && byDistance[distance].length >= takeAtCutoff.count) continue;
+      byDistance[distance].push({ slot, distance });
+    }
+    return byDistance.flat();
   }
 
   private probe(query: FaceHash, maxDistance: number, radius: number): HashMatch[] {
