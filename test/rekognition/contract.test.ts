@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-rekognition';
 import { S3Client } from '@aws-sdk/client-s3';
 import Fastify, { type FastifyInstance } from 'fastify';
+import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerJsonServices } from '../../sim/aws-json-protocol.js';
 import { ManualClock } from '../../sim/clock.js';
@@ -336,6 +337,18 @@ describe('image limits and parameters', () => {
   it('rejects images over 5 MB of bytes as too large', async () => {
     const huge = Buffer.concat([faces.alice, Buffer.alloc(5_242_881 - faces.alice.length)]);
     expect(await failure(sim.client.send(new DetectFacesCommand({ Image: bytes(huge) })))).toEqual({ name: 'ImageTooLargeException', message: 'Image size is too large.' });
+  });
+
+  it('rejects images wider or taller than 10,000 pixels as too large', async () => {
+    const wide = await sharp({ create: { width: 10_001, height: 100, channels: 3, background: '#336699' } }).png().toBuffer();
+    expect(await failure(sim.client.send(new DetectFacesCommand({ Image: bytes(wide) })))).toEqual({ name: 'ImageTooLargeException', message: 'Image size is too large.' });
+  });
+
+  it('rejects an empty image', async () => {
+    expect(await failure(sim.client.send(new DetectFacesCommand({ Image: { Bytes: new Uint8Array() } })))).toEqual({
+      name: 'InvalidParameterException',
+      message: 'Request has invalid parameters.',
+    });
   });
 
   it('rejects images smaller than 80 pixels on a side', async () => {
