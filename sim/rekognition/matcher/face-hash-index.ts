@@ -70,10 +70,6 @@ export class FaceHashIndex {
     }
   }
 
-  hashAt(slot: number): FaceHash {
-    return this.hashes.slice(slot * HASH_WORDS, (slot + 1) * HASH_WORDS);
-  }
-
   /** The `limit` live hashes closest to `query` within `maxDistance` bits, closest first (ties: oldest first). */
   search(query: FaceHash, maxDistance: number, limit = Number.POSITIVE_INFINITY): HashMatch[] {
     const radius = Math.floor(maxDistance / CHUNKS);
@@ -100,18 +96,17 @@ export class FaceHashIndex {
       if (distance <= maxDistance) perDistance[distance]++;
     }
     let cutoff = -1;
+    let takenAtCutoff = 0;
     let wanted = limit;
-    const takeAtCutoff = { count: 0 };
     for (let distance = 0; distance <= maxDistance && wanted > 0; distance++) {
       cutoff = distance;
-      takeAtCutoff.count = Math.min(perDistance[distance], wanted);
+      takenAtCutoff = Math.min(perDistance[distance], wanted);
       wanted -= perDistance[distance];
     }
     const byDistance: HashMatch[][] = Array.from({ length: cutoff + 1 }, () => []);
     for (let slot = 0; slot < this.slots; slot++) {
       const distance = distances[slot];
-      if (distance > cutoff) continue;
-      if (distance === cutoff && byDistance[distance].length >= takeAtCutoff.count) continue;
+      if (distance > cutoff || (distance === cutoff && byDistance[distance].length >= takenAtCutoff)) continue;
       byDistance[distance].push({ slot, distance });
     }
     return byDistance.flat();
