@@ -88,7 +88,9 @@ beforeAll(async () => {
   s3App = Fastify();
   s3App.get('/:bucket/*', async (request, reply) => {
     const { bucket, '*': key } = request.params as { bucket: string; '*': string };
-    const object = s3Objects.get(`${bucket}/${decodeURIComponent(key)}`);
+    const { versionId } = request.query as { versionId?: string };
+    // Every stored object here has exactly one version, "v1".
+    const object = versionId === undefined || versionId === 'v1' ? s3Objects.get(`${bucket}/${decodeURIComponent(key)}`) : undefined;
     if (!object) {
       return reply.code(404).header('content-type', 'application/xml')
         .send('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
@@ -387,6 +389,15 @@ describe('S3Object images', () => {
 
     expect(indexed.FaceRecords).toHaveLength(1);
     expect(search.FaceMatches![0].Face!.FaceId).toBe(indexed.FaceRecords![0].Face!.FaceId);
+  });
+
+  it('reads the requested object version', async () => {
+    s3Objects.set('uploads/versioned.jpg', faces.alice);
+    const found = await sim.client.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: 'uploads', Name: 'versioned.jpg', Version: 'v1' } } }));
+    expect(found.FaceDetails).toHaveLength(1);
+    expect(await failure(sim.client.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: 'uploads', Name: 'versioned.jpg', Version: 'v2' } } })))).toMatchObject({
+      name: 'InvalidS3ObjectException',
+    });
   });
 
   it('turns a missing object into InvalidS3ObjectException', async () => {
