@@ -11,6 +11,7 @@ import {
   Wait,
   type StartedTestContainer,
 } from 'testcontainers';
+import type { StackOutputs } from '../../cli/target.js';
 
 // Ryuk (the reaper) is an image from Docker Hub, which these machines cannot pull; containers
 // are stopped explicitly instead. Must be set before Testcontainers first looks for a reaper.
@@ -92,6 +93,8 @@ export interface SimContainer {
   /** `http://host:port` of the sim as seen from this process; changes after a restart. */
   readonly endpoint: string;
   readonly container: StartedTestContainer;
+  /** The stack outputs the sim wrote to /data/cdk-outputs.json (user pool, client, bucket...). */
+  stackOutputs(stackName?: string): Promise<StackOutputs>;
   /** Stops and removes the container (not a named data volume). */
   stop(): Promise<void>;
 }
@@ -113,6 +116,13 @@ export async function startSimContainer(options: SimContainerOptions = {}): Prom
       return `http://${container.getHost()}:${container.getMappedPort(SIM_PORT)}`;
     },
     container,
+    async stackOutputs(stackName = 'FaceAuthStack') {
+      const result = await container.exec(['cat', '/data/cdk-outputs.json']);
+      if (result.exitCode !== 0) throw new Error(`no /data/cdk-outputs.json in the sim container: ${result.stderr.trim()}`);
+      const outputs = (JSON.parse(result.stdout) as Record<string, StackOutputs | undefined>)[stackName];
+      if (!outputs) throw new Error(`/data/cdk-outputs.json has no stack ${stackName}`);
+      return outputs;
+    },
     async stop() {
       await container.stop({ timeout: 10_000, remove: true, removeVolumes: !options.dataVolume });
     },

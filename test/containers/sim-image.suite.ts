@@ -1,5 +1,11 @@
 // The sim's container image as a user runs it: built from sim/Dockerfile, reached on a published
 // port, restarted on its data volume. Registered by containers.test.ts.
+import { randomBytes } from 'node:crypto';
+import {
+  AdminGetUserCommand,
+  CognitoIdentityProviderClient,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getContainerRuntimeClient } from 'testcontainers';
 import {
@@ -15,6 +21,34 @@ async function healthStatus(endpoint: string): Promise<number> {
   const response = await fetch(`${endpoint}/_sim/health`);
   await response.body?.cancel();
   return response.status;
+}
+
+async function cognitoClient(sim: SimContainer) {
+  const outputs = await sim.stackOutputs();
+  const cognito = new CognitoIdentityProviderClient({
+    region: outputs.Region,
+    endpoint: sim.endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  return { outputs, cognito };
+}
+
+async function signUp(sim: SimContainer, email: string) {
+  const { outputs, cognito } = await cognitoClient(sim);
+  return cognito.send(
+    new SignUpCommand({
+      ClientId: outputs.UserPoolClientId,
+      Username: email,
+      Password: `Aa1!${randomBytes(12).toString('hex')}`,
+      UserAttributes: [{ Name: 'email', Value: email }],
+    }),
+  );
+}
+
+async function userStatus(sim: SimContainer, email: string) {
+  const { outputs, cognito } = await cognitoClient(sim);
+  const user = await cognito.send(new AdminGetUserCommand({ UserPoolId: outputs.UserPoolId, Username: email }));
+  return user.UserStatus;
 }
 
 async function readDataFile(sim: SimContainer, name: string) {
@@ -80,24 +114,34 @@ export function describeSimImage(engine: DockerEngineStatus, engineRequired: boo
     }, 60_000);
 
     it('writes the stack outputs into /data, the only place it may write', async () => {
-      const result = await running().container.exec(['cat', '/data/cdk-outputs.json']);
-      expect(result.exitCode).toBe(0);
-      expect(Object.keys(JSON.parse(result.stdout) as object)).toEqual(['FaceAuthStack']);
+      const outputs = await running().stackOutputs();
+      expect(outputs.UserPoolId).toMatch(/^[\w-]+_\w+$/);
+      expect(outputs.UserPoolClientId).not.toBe('');
     });
 
-    it('keeps /data across a restart and in a new container on the same volume', async () => {
+    it('accepts a Cognito SignUp from an SDK client outside the container, through its triggers', async () => {
+      const result = await signUp(running(), 'container-signup@example.com');
+      expect(result.UserSub).toMatch(/^[0-9a-f-]{36}$/);
+      expect(result.UserConfirmed).toBe(false);
+      expect(await userStatus(running(), 'container-signup@example.com')).toBe('UNCONFIRMED');
+    }, 60_000);
+
+    it('keeps its users and /data across a restart and in a new container on the same volume', async () => {
+      await signUp(running(), 'survives-restart@example.com');
       const written = await running().container.exec(['sh', '-c', 'echo kept > /data/restart-marker']);
       expect(written.exitCode).toBe(0);
 
       await running().container.restart();
       expect(await healthStatus(running().endpoint)).toBe(200);
       expect((await readDataFile(running(), 'restart-marker')).stdout.trim()).toBe('kept');
+      expect(await userStatus(running(), 'survives-restart@example.com')).toBe('UNCONFIRMED');
 
       await running().stop();
       sim = undefined;
       sim = await startSimContainer({ dataVolume });
       expect(await healthStatus(running().endpoint)).toBe(200);
       expect((await readDataFile(running(), 'restart-marker')).stdout.trim()).toBe('kept');
+      expect(await userStatus(running(), 'survives-restart@example.com')).toBe('UNCONFIRMED');
     }, 180_000);
   });
 }
