@@ -28,7 +28,8 @@ export function faceCommand(): Command {
     .addHelpText('after', `
 Kinds:
   face         one person (the seed), 480x480
-  no-face      skin-coloured shapes and dark spots that are not faces: Rekognition finds no face
+  no-face      near misses (a skin ellipse without a mouth, a skin rectangle, a round skin disc,
+               a yellow smiley): Rekognition finds no face
   two-faces    the seed (largest) and "<seed>+1" side by side
   three-faces  the seed, "<seed>+1" and "<seed>+2", largest first
   too-small    a 64x64 photo, below Rekognition's 80 px minimum (InvalidParameterException)

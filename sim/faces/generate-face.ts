@@ -198,9 +198,9 @@ export async function renderScene(scene: Scene): Promise<Buffer> {
             const dy = py - face.centerY;
             found = faceColorAt(face, turn, (dx * cos + dy * sin) / scale, (-dx * sin + dy * cos) / scale, sample);
           }
-          for (const decoy of decoys) {
-            if (found) break;
-            const color = decoyColorAt(decoy, px, py);
+          // Later decoys are drawn over earlier ones.
+          for (let index = decoys.length - 1; index >= 0 && !found; index--) {
+            const color = decoyColorAt(decoys[index], px, py);
             if (color) {
               sample[0] = color[0];
               sample[1] = color[1];
@@ -317,17 +317,38 @@ export async function generateGroup(seed: string, count: 2 | 3, variant = 0): Pr
   return renderScene({ width, height, background: BACKGROUNDS[shot.background], faces, camera: shot.camera, noiseSeed: `${seed}/${variant}` });
 }
 
-/** Things that are not faces: skin-coloured blobs without features, dark spots on other hues. */
+/** Eyes and (optionally) a mouth where the species has them, for a decoy of eye distance `eye`. */
+export function featureDecoys(centerX: number, centerY: number, eye: number, withMouth: boolean): Decoy[] {
+  const eyeY = centerY - FACE_ELLIPSE.centerY * eye;
+  const eyes: Decoy[] = [-1, 1].map((side) => ({
+    shape: 'ellipse', centerX: centerX + side * EYE.centerX * eye, centerY: eyeY, halfWidth: EYE.semiAxisX * eye, halfHeight: EYE.semiAxisY * eye, color: EYE_COLOR,
+  }));
+  const mouth: Decoy = { shape: 'ellipse', centerX, centerY: eyeY + MOUTH.centerY * eye, halfWidth: 0.3 * eye, halfHeight: MOUTH.semiAxisY * eye, color: MOUTH_COLOR };
+  return withMouth ? [...eyes, mouth] : eyes;
+}
+
+/**
+ * Near misses that are not faces: a skin ellipse with eyes but no mouth, a skin rectangle and a
+ * round skin disc that both have eyes and a mouth, a yellow disc with dark eyes, a red blob.
+ * Positions shift with (seed, variant).
+ */
 export async function generateNoFace(seed: string, variant = 0): Promise<Buffer> {
   const random = new SeededRandom('no-face', seed, variant);
   const skin = identityOf(seed).skin;
+  const jitter = () => random.between(-12, 12);
+  const eye = 60;
+  const spots = (x: number, y: number, withMouth: boolean) => featureDecoys(x, y, eye, withMouth);
+  const [ax, ay, bx, by, cx, cy, dx, dy] = [120, 125, 360, 125, 120, 360, 360, 360].map((value) => value + jitter());
   const decoys: Decoy[] = [
-    { shape: 'ellipse', centerX: 150, centerY: 200, halfWidth: 80, halfHeight: 110, color: skin },
-    { shape: 'rectangle', centerX: 360, centerY: 320, halfWidth: 70, halfHeight: 90, color: skin },
-    { shape: 'ellipse', centerX: 340, centerY: 110, halfWidth: 60, halfHeight: 60, color: [200, 200, 60] },
-    { shape: 'ellipse', centerX: 330, centerY: 100, halfWidth: 10, halfHeight: 8, color: EYE_COLOR },
-    { shape: 'ellipse', centerX: 360, centerY: 100, halfWidth: 10, halfHeight: 8, color: EYE_COLOR },
-    { shape: 'ellipse', centerX: 120, centerY: 400, halfWidth: 50, halfHeight: 30, color: [200, 40, 40] },
+    { shape: 'ellipse', centerX: ax, centerY: ay, halfWidth: FACE_ELLIPSE.semiAxisX * eye, halfHeight: FACE_ELLIPSE.semiAxisY * eye, color: skin },
+    ...spots(ax, ay, false),
+    { shape: 'rectangle', centerX: bx, centerY: by, halfWidth: eye, halfHeight: FACE_ELLIPSE.semiAxisY * eye, color: skin },
+    ...spots(bx, by, true),
+    { shape: 'ellipse', centerX: cx, centerY: cy, halfWidth: 1.1 * eye, halfHeight: 1.1 * eye, color: skin },
+    ...spots(cx, cy, true),
+    { shape: 'ellipse', centerX: dx, centerY: dy, halfWidth: 70, halfHeight: 70, color: [200, 200, 60] },
+    ...spots(dx, dy, true),
+    { shape: 'ellipse', centerX: 240, centerY: 240, halfWidth: 30, halfHeight: 18, color: [200, 40, 40] },
   ];
   return renderScene({
     width: 480,

@@ -1,7 +1,7 @@
 // Detection rules of the face model, one behaviour per test (see docs/rekognition.md).
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { generateFace, renderScene } from '../../sim/faces/generate-face.js';
+import { featureDecoys, generateFace, renderScene } from '../../sim/faces/generate-face.js';
 import { reasonsUnder } from '../../sim/rekognition/face-detail.js';
 import { decodeImage } from '../../sim/rekognition/matcher/decode-image.js';
 import { detectFaces } from '../../sim/rekognition/matcher/detect-faces.js';
@@ -32,6 +32,23 @@ describe('detectFaces', () => {
 
     expect(Math.abs(upsideDown.pose.Roll)).toBeGreaterThan(165);
     expect(hammingDistance(upright.hash, 0, upsideDown.hash, 0)).toBe(0);
+  });
+
+  it('takes a skin ellipse with eyes and mouth for a face, but not without the mouth, nor a skin rectangle or disc', async () => {
+    const skin = [220, 180, 150] as const;
+    const scene = (shape: 'ellipse' | 'rectangle', halfWidth: number, halfHeight: number, withMouth: boolean) =>
+      renderScene({
+        width: 320,
+        height: 320,
+        background: [[70, 110, 170], [30, 60, 110]],
+        faces: [],
+        decoys: [{ shape, centerX: 160, centerY: 160, halfWidth, halfHeight, color: skin }, ...featureDecoys(160, 160, 70, withMouth)],
+      });
+
+    expect(await facesIn(await scene('ellipse', 70, 98, true))).toHaveLength(1);
+    expect(await facesIn(await scene('ellipse', 70, 98, false))).toEqual([]);
+    expect(await facesIn(await scene('rectangle', 70, 98, true))).toEqual([]);
+    expect(await facesIn(await scene('ellipse', 77, 77, true))).toEqual([]);
   });
 
   it('does not take a skin-coloured ellipse without eyes and mouth for a face', async () => {
