@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { faceCommand } from './commands/face.js';
 import { decodeJwtClaims, FaceAuthClient, type AuthOutcome } from './face-auth-client.js';
 import { codeFromLocalOutbox, resolveTarget, type ResolvedTarget } from './target.js';
 
@@ -167,15 +168,8 @@ export function buildProgram(extraCommands: Command[] = []): Command {
 }
 
 export async function main(argv = process.argv): Promise<void> {
-  const extra: Command[] = [];
   try {
-    const { faceCommand } = (await import('./commands/face.js')) as { faceCommand: () => Command };
-    extra.push(faceCommand());
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-  }
-  try {
-    await buildProgram(extra).parseAsync(argv);
+    await buildProgram([faceCommand()]).parseAsync(argv);
   } catch (error) {
     const named = error as Error & { name?: string };
     console.error(`facekit: ${named.name && named.name !== 'Error' ? `${named.name}: ` : ''}${named.message}`);

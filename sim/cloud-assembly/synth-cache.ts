@@ -26,6 +26,13 @@ export function fingerprintStackInputs(projectDir: string, context: Record<strin
   return hash.digest('hex');
 }
 
+/**
+ * Context for the stack the embedded cloud runs. An email sender turns on the email-code
+ * challenge (re-enrolment after a refused photo, a lost enrolment secret); the embedded SES
+ * delivers to the local outbox. Deploys choose their own sender (`-c emailSender=...`).
+ */
+export const EMBEDDED_STACK_CONTEXT: Readonly<Record<string, string>> = { emailSender: 'no-reply@facekit.local' };
+
 export interface SynthResult {
   cloudAssemblyDir: string;
   synthesized: boolean;
@@ -36,20 +43,22 @@ export interface SynthResult {
 export async function synthesizeIfChanged(options: {
   projectDir: string;
   outDir?: string;
+  /** `--context` values for `cdk synth`; default EMBEDDED_STACK_CONTEXT. */
   context?: Record<string, string>;
   force?: boolean;
   log?: (line: string) => void;
 }): Promise<SynthResult> {
   const started = Date.now();
   const outDir = options.outDir ?? join(options.projectDir, 'cdk.out');
-  const fingerprint = fingerprintStackInputs(options.projectDir, options.context);
+  const context = options.context ?? EMBEDDED_STACK_CONTEXT;
+  const fingerprint = fingerprintStackInputs(options.projectDir, context);
   const fingerprintFile = join(outDir, FINGERPRINT_FILE);
   const cached = existsSync(fingerprintFile) && readFileSync(fingerprintFile, 'utf8') === fingerprint;
   if (cached && !options.force && existsSync(join(outDir, 'manifest.json'))) {
     return { cloudAssemblyDir: outDir, synthesized: false, milliseconds: Date.now() - started };
   }
   options.log?.('synthesizing the stack (cdk synth; bundles the handlers)...');
-  const contextArgs = Object.entries(options.context ?? {}).flatMap(([key, value]) => ['--context', `${key}=${value}`]);
+  const contextArgs = Object.entries(context).flatMap(([key, value]) => ['--context', `${key}=${value}`]);
   const cdkCli = join(options.projectDir, 'node_modules', 'aws-cdk', 'bin', 'cdk');
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [cdkCli, 'synth', '--quiet', '--output', outDir, ...contextArgs], {

@@ -3,6 +3,7 @@
 // on two cores. Skips, with the reason printed, when no Docker engine or compose answers, unless
 // FACEKIT_REQUIRE_DOCKER=1 (CI after .ci/docker-engine.sh), where that fails the run instead.
 import { describeCompose, findCompose } from './compose.suite.js';
+import { describeFaceSignInInContainer } from './face-sign-in.suite.js';
 import { describeSimImage } from './sim-image.suite.js';
 import { probeDockerEngine } from './sim-container.js';
 
@@ -15,3 +16,4 @@ if (!compose) console.warn(`[test/containers] compose tests ${outcome}: neither 
 
 describeSimImage(engine, engineRequired);
 describeCompose(compose, engine, engineRequired);
+describeFaceSignInInContainer(engine, engineRequired);

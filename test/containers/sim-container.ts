@@ -87,6 +87,12 @@ export interface SimContainerOptions {
   dataVolume?: string;
   /** Extra environment, e.g. FACEKIT_MODE for the LocalStack variant. */
   environment?: Record<string, string>;
+  /**
+   * Listen inside the container on this port and publish it on the same host port. The handlers
+   * sign upload URLs for the endpoint they see inside (`127.0.0.1:<PORT>`), and a signed URL's
+   * host cannot be rewritten, so a client outside can use them only on the same port.
+   */
+  samePort?: number;
 }
 
 export interface SimContainer {
@@ -102,10 +108,11 @@ export interface SimContainer {
 /** Starts the sim image and resolves once GET /_sim/health answers 200 from outside. */
 export async function startSimContainer(options: SimContainerOptions = {}): Promise<SimContainer> {
   const image = await buildSimImage();
+  const port = options.samePort ?? SIM_PORT;
   let definition = image
-    .withExposedPorts(SIM_PORT)
-    .withEnvironment(options.environment ?? {})
-    .withWaitStrategy(Wait.forHttp('/_sim/health', SIM_PORT).forStatusCode(200))
+    .withExposedPorts(options.samePort ? { container: port, host: port } : port)
+    .withEnvironment({ ...(options.samePort ? { PORT: String(port) } : {}), ...options.environment })
+    .withWaitStrategy(Wait.forHttp('/_sim/health', port).forStatusCode(200))
     .withStartupTimeout(CONTAINER_START_TIMEOUT_MS);
   if (options.dataVolume) {
     definition = definition.withBindMounts([{ source: options.dataVolume, target: '/data', mode: 'rw' }]);
@@ -113,7 +120,7 @@ export async function startSimContainer(options: SimContainerOptions = {}): Prom
   const container = await definition.start();
   return {
     get endpoint() {
-      return `http://${container.getHost()}:${container.getMappedPort(SIM_PORT)}`;
+      return `http://${container.getHost()}:${container.getMappedPort(port)}`;
     },
     container,
     async stackOutputs(stackName = 'FaceAuthStack') {

@@ -107,6 +107,29 @@ describe('sign-up and enrolment', () => {
     expect(await objectsUnder(`enrol/${userSub}/`)).toEqual([]);
   });
 
+  it('lets a user whose photo was refused enrol later with a code emailed to them', async () => {
+    const email = 'retry@example.com';
+    const { userSub } = await harness.client.signUp(email);
+    const enrolSecret = await harness.client.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
+    const refused = await harness.client.authenticate(email, { photo: await generateFixture('blank', 'retry'), enrolSecret });
+    expect(refused.kind).toBe('enrolment-rejected');
+    const emailed: string[] = [];
+
+    const outcome = await harness.client.authenticate(email, {
+      photo: await face('retry'),
+      enrolSecret,
+      emailCode: async () => {
+        const { code, body } = await latestCode(harness.endpoint, email);
+        emailed.push(body);
+        return code;
+      },
+    });
+
+    expect(outcome).toMatchObject({ kind: 'signed-in', challenges: ['MAILBOX_PROOF', 'ENROL_FACE'] });
+    expect(emailed).toHaveLength(1);
+    expect((await userRecord(userSub))?.faceId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('refuses a photo over 5 MB as TOO_LARGE', async () => {
     const email = 'big@example.com';
     await harness.client.signUp(email);
