@@ -6,7 +6,7 @@ import * as rekognition from 'aws-cdk-lib/aws-rekognition';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
-import { HandlerFunction } from './constructs/handler-function.js';
+import { HandlerFunction, type HandlerFunctionProps } from './constructs/handler-function.js';
 import type { FaceAuthStackProps } from './stack-context.js';
 
 /** Contract values from ARCHITECTURE.md that are not deployment choices. */
@@ -76,10 +76,14 @@ export class FaceAuthStack extends Stack {
 
     // Collection ids allow [a-zA-Z0-9_.-]; stack names are a subset, lowercased for readability.
     this.faceCollectionId = `${this.stackName.toLowerCase()}-faces`;
-    const faceCollection = new rekognition.CfnCollection(this, 'FaceCollection', {
-      collectionId: this.faceCollectionId,
-    });
-    faceCollection.applyRemovalPolicy(removal);
+    // LocalStack has no Rekognition: there the services-mode sim creates the collection, with
+    // this same id, from the CollectionId output.
+    const localStack = props.target.kind === 'localstack' ? props.target : undefined;
+    let faceCollection: rekognition.CfnCollection | undefined;
+    if (!localStack) {
+      faceCollection = new rekognition.CfnCollection(this, 'FaceCollection', { collectionId: this.faceCollectionId });
+      faceCollection.applyRemovalPolicy(removal);
+    }
     // Built from the id rather than Fn::GetAtt so emulators without Rekognition can resolve it.
     const faceCollectionArn = this.formatArn({ service: 'rekognition', resource: 'collection', resourceName: this.faceCollectionId });
 
@@ -88,8 +92,20 @@ export class FaceAuthStack extends Stack {
     const bucket = { UPLOAD_BUCKET: this.uploadBucket.bucketName };
     const collection = { FACE_COLLECTION_ID: this.faceCollectionId };
     const appName = { APP_NAME: props.appName };
+    // On LocalStack: Rekognition calls go to the sim, S3 URLs are path-style (LocalStack serves
+    // every bucket on one host name), and each function has a fixed name, `<stackName>-<Handler>`,
+    // so the sim's Cognito, planned from this same template, invokes the deployed functions by name.
+    const targetEnvironment: Record<string, string> = localStack
+      ? { AWS_ENDPOINT_URL_REKOGNITION: localStack.simEndpoint, S3_FORCE_PATH_STYLE: 'true' }
+      : {};
+    const handlerFunction = (id: string, handlerProps: Omit<HandlerFunctionProps, 'functionName'>) =>
+      new HandlerFunction(this, id, {
+        ...handlerProps,
+        environment: { ...handlerProps.environment, ...targetEnvironment },
+        functionName: localStack ? `${this.stackName}-${id}` : undefined,
+      });
     const trigger = (entryName: string, description: string, environment: Record<string, string>, memorySize = 256) =>
-      new HandlerFunction(this, toPascalCase(entryName), { entryName, description, environment, memorySize, timeout: TRIGGER_TIMEOUT });
+      handlerFunction(toPascalCase(entryName), { entryName, description, environment, memorySize, timeout: TRIGGER_TIMEOUT });
 
     this.handlers = {
       preSignUp: trigger('pre-sign-up', 'Cognito PreSignUp: validates sign-up requests', { ...table }),
@@ -112,7 +128,7 @@ export class FaceAuthStack extends Stack {
       ),
       postAuthentication: trigger('post-authentication', 'Cognito PostAuthentication: records the last sign-in', { ...table }),
       preTokenGeneration: trigger('pre-token-generation', 'Cognito PreTokenGeneration: adds face enrolment claims', { ...table }),
-      faceIndexer: new HandlerFunction(this, 'FaceIndexer', {
+      faceIndexer: handlerFunction('FaceIndexer', {
         entryName: 'face-indexer',
         description: 'S3 enrol/ uploads: indexes the face into the collection and records the result',
         environment: { ...table, ...bucket, ...collection },
@@ -120,8 +136,10 @@ export class FaceAuthStack extends Stack {
         timeout: INDEXER_TIMEOUT,
       }),
     };
-    for (const handler of [this.handlers.verifyAuthChallengeResponse, this.handlers.faceIndexer]) {
-      handler.node.addDependency(faceCollection);
+    if (faceCollection) {
+      for (const handler of [this.handlers.verifyAuthChallengeResponse, this.handlers.faceIndexer]) {
+        handler.node.addDependency(faceCollection);
+      }
     }
 
     this.grantLeastPrivilege(faceCollectionArn, props);

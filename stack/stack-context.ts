@@ -12,6 +12,24 @@ export interface FaceAuthStackProps extends StackProps {
   readonly appName: string;
   /** What `cdk destroy` does with the user pool, users table, face collection and upload bucket. */
   readonly dataRemovalPolicy: RemovalPolicy;
+  /** Where the stack is deployed: AWS itself, or LocalStack with the sim standing in for Rekognition. */
+  readonly target: DeploymentTarget;
+}
+
+export type DeploymentTarget = AwsTarget | LocalStackTarget;
+
+export interface AwsTarget {
+  readonly kind: 'aws';
+}
+
+/**
+ * LocalStack has no Rekognition: the stack creates no collection (the services-mode sim creates
+ * it from the `CollectionId` output), and the handlers call the sim's Rekognition instead.
+ */
+export interface LocalStackTarget {
+  readonly kind: 'localstack';
+  /** The sim's endpoint as LocalStack's Lambda containers reach it (`AWS_ENDPOINT_URL_REKOGNITION`). */
+  readonly simEndpoint: string;
 }
 
 export interface EmailSender {
@@ -30,6 +48,12 @@ export const DEFAULT_STACK_NAME = 'FaceAuthStack';
 export const DEFAULT_WEB_ORIGINS = ['http://localhost:4566', 'http://127.0.0.1:4566', 'http://localhost:5173'];
 export const DEFAULT_FACE_MATCH_THRESHOLD = 95;
 export const DEFAULT_APP_NAME = 'Face sign-in';
+/** The services-mode sim as compose names it on LocalStack's Lambda network (docker-compose.yml). */
+export const DEFAULT_SIM_ENDPOINT = 'http://sim-rekognition:4566';
+/** Lambda's limit on function names; with target=localstack they are `<stackName>-<Handler>`. */
+export const MAX_FUNCTION_NAME_LENGTH = 64;
+/** The longest handler construct id (`VerifyAuthChallengeResponse`), which bounds the stack name. */
+const LONGEST_HANDLER_ID = 'VerifyAuthChallengeResponse';
 
 /** Thrown for a context value that cannot be used; the message names the key and what is expected. */
 export class InvalidContextError extends Error {
@@ -40,14 +64,23 @@ export class InvalidContextError extends Error {
 }
 
 /**
- * The single place where CDK context (`-c key=value` or cdk.json) becomes stack props.
- * Deployment-target switches (e.g. a future `target=localstack`) belong here too, so the stack
- * itself never reads context.
+ * The single place where CDK context (`-c key=value` or cdk.json) becomes stack props, the
+ * deployment target (`target=aws|localstack`) included, so the stack itself never reads context.
  */
 export function stackPropsFromContext(context: ContextSource): FaceAuthStackProps {
   const emailSenderAddress = optionalString(context, 'emailSender');
+  const name = stackName(context);
+  const target = deploymentTarget(context);
+  if (target.kind === 'localstack' && `${name}-${LONGEST_HANDLER_ID}`.length > MAX_FUNCTION_NAME_LENGTH) {
+    throw new InvalidContextError(
+      'stackName',
+      name,
+      `at most ${MAX_FUNCTION_NAME_LENGTH - LONGEST_HANDLER_ID.length - 1} characters with target=localstack (function names are <stackName>-<Handler>)`,
+    );
+  }
   return {
-    stackName: stackName(context),
+    stackName: name,
+    target,
     description: 'cognito-face-kit: passwordless face sign-in on Amazon Cognito',
     webOrigins: webOrigins(context),
     faceMatchThreshold: faceMatchThreshold(context),
@@ -55,6 +88,27 @@ export function stackPropsFromContext(context: ContextSource): FaceAuthStackProp
     appName: optionalString(context, 'appName') ?? DEFAULT_APP_NAME,
     dataRemovalPolicy: dataRemovalPolicy(context),
   };
+}
+
+function deploymentTarget(context: ContextSource): DeploymentTarget {
+  const kind = optionalString(context, 'target') ?? 'aws';
+  const simEndpointValue = optionalString(context, 'simEndpoint');
+  switch (kind) {
+    case 'aws':
+      if (simEndpointValue !== undefined) {
+        throw new InvalidContextError('simEndpoint', simEndpointValue, 'no value unless target=localstack (AWS has Rekognition)');
+      }
+      return { kind: 'aws' };
+    case 'localstack': {
+      const simEndpoint = simEndpointValue ?? DEFAULT_SIM_ENDPOINT;
+      if (!isOrigin(simEndpoint)) {
+        throw new InvalidContextError('simEndpoint', simEndpoint, 'an endpoint like http://sim-rekognition:4566 (scheme, host, optional port; no path)');
+      }
+      return { kind: 'localstack', simEndpoint };
+    }
+    default:
+      throw new InvalidContextError('target', kind, '"aws" or "localstack"');
+  }
 }
 
 function optionalString(context: ContextSource, key: string): string | undefined {

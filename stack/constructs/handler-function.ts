@@ -17,8 +17,10 @@ export interface HandlerFunctionProps {
   readonly description: string;
   readonly timeout: Duration;
   readonly memorySize: number;
-  /** Only the variables of the ARCHITECTURE.md contract this handler reads. */
+  /** Only the variables of the ARCHITECTURE.md contract this handler reads (plus target settings). */
   readonly environment: Record<string, string>;
+  /** An explicit physical name; CloudFormation generates one when absent. */
+  readonly functionName?: string;
 }
 
 /**
@@ -48,6 +50,7 @@ export class HandlerFunction extends Construct {
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
       entry: `${repoRoot}handlers/${props.entryName}.ts`,
       handler: 'handler',
+      functionName: props.functionName,
       projectRoot: repoRoot,
       depsLockFilePath: `${repoRoot}package-lock.json`,
       description: props.description,

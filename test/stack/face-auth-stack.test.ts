@@ -502,6 +502,8 @@ describe('FaceAuthStack context switches', () => {
     ['emailSender', 'Acme <no-reply@example.com>', /expected a plain email address/],
     ['stackName', '1-stack', /expected a letter followed by/],
     ['removalPolicy', 'snapshot', /expected "retain" or "destroy"/],
+    ['target', 'gcp', /expected "aws" or "localstack"/],
+    ['simEndpoint', 'http://sim:4566', /expected no value unless target=localstack/],
   ])('rejects %s=%j', (key, value, message) => {
     expect(() => synthesize({ [key]: value })).toThrow(InvalidContextError);
     expect(() => stackPropsFromContext({ tryGetContext: (name) => (name === key ? value : undefined) })).toThrow(message);
