@@ -75,7 +75,7 @@ async function timeSignIns(): Promise<{ signIn: number[]; enrolment: number }> {
     const enrolStarted = performance.now();
     const enrolled = await client.authenticate(email, { photo: await generateFixture('face', 'bench'), enrolSecret });
     const enrolment = performance.now() - enrolStarted;
-    if (enrolled.kind !== 'signed-in') throw new Error(`enrolment failed: ${enrolled.reason}`);
+    if (enrolled.kind !== 'signed-in') throw new Error(`enrolment failed: ${JSON.stringify(enrolled)}`);
     const photos = await Promise.all(Array.from({ length: 5 }, (_, variant) => generateFixture('face', 'bench', variant + 1)));
     const signIn: number[] = [];
     for (let round = 0; round < SIGN_INS; round++) {
