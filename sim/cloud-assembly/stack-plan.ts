@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
+import type { FunctionDefinition } from '../lambda/lambda-runtime.js';
 import { resolve, type IntrinsicContext, type ResolvedResource } from './intrinsics.js';
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
@@ -20,17 +21,9 @@ interface Template {
   Outputs?: Record<string, { Value: unknown; Description?: string }>;
 }
 
-export interface PlannedFunction {
+/** A function of the template, in the shape the Lambda runtime runs (`codeDir` inside the cloud assembly). */
+export interface PlannedFunction extends FunctionDefinition {
   logicalId: string;
-  name: string;
-  arn: string;
-  /** The unzipped bundle directory inside the cloud assembly. */
-  codeDir: string;
-  handler: string;
-  runtime: string;
-  timeoutSeconds: number;
-  memoryMb: number;
-  environment: Record<string, string>;
 }
 
 export interface PlannedBucket {
