@@ -1,11 +1,14 @@
 // `npm start`: synthesizes the stack when it changed, starts the embedded cloud from it, writes
 // cdk-outputs.json as `cdk deploy --outputs-file` would, and runs until Ctrl-C.
+// With FACEKIT_MODE=services (next to LocalStack, see sim/services-mode.ts) it serves only the
+// listed services, from the target=localstack template, and leaves cdk-outputs.json to deploy:local.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { synthesizeIfChanged } from './cloud-assembly/synth-cache.js';
-import { startEmbeddedCloud } from './embedded-cloud.js';
+import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
+import { LOCALSTACK_ASSEMBLY_DIR, LOCALSTACK_SYNTH_CONTEXT, simModeFromEnvironment, type SimMode } from './services-mode.js';
 
 const HELP = `Usage: npm start [-- options]
 
@@ -13,12 +16,16 @@ Runs the whole face sign-in system locally (Cognito, Rekognition, S3, DynamoDB, 
 on one endpoint, from the synthesized CDK stack.
 
 Options:
-  --port <n>       port to listen on (default: $PORT or 4566)
+  --port <n>       port to listen on (default: $PORT, or 4566; 4567 in services mode)
   --host <addr>    address to bind (default: $HOST or 127.0.0.1)
-  --data-dir <d>   state folder (default: $FACEKIT_DATA_DIR or .facekit)
+  --data-dir <d>   state folder (default: $FACEKIT_DATA_DIR, or .facekit; .facekit/services in services mode)
   --reset          wipe the state folder before starting
   --no-synth       use cdk.out as it is (default when $FACEKIT_CLOUD_ASSEMBLY is set)
   -h, --help       this help
+
+Services mode (next to LocalStack; docs/localstack.md): FACEKIT_MODE=services,
+FACEKIT_SERVICES=rekognition,cognito-idp, FACEKIT_S3_ENDPOINT and FACEKIT_LAMBDA_ENDPOINT
+(e.g. http://localhost:4566). Uses ${LOCALSTACK_ASSEMBLY_DIR}/ (synthesized with -c target=localstack).
 `;
 
 const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,9 +48,18 @@ if (args.help) {
 // Set before any client exists, and inherited by the function workers.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const started = Date.now();
-const port = Number(args.port ?? process.env.PORT ?? 4566);
+let mode: SimMode;
+try {
+  mode = simModeFromEnvironment(process.env);
+} catch (error) {
+  console.error(`facekit: ${(error as Error).message}`);
+  process.exit(2);
+}
+const servicesMode = mode.kind === 'services' ? mode : undefined;
+// Next to LocalStack (which has 4566) the services default to 4567, as in docker-compose.yml.
+const port = Number(args.port ?? process.env.PORT ?? (servicesMode ? 4567 : 4566));
 const host = args.host ?? process.env.HOST ?? '127.0.0.1';
-const dataDir = resolve(args['data-dir'] ?? process.env.FACEKIT_DATA_DIR ?? join(projectDir, '.facekit'));
+const dataDir = resolve(args['data-dir'] ?? process.env.FACEKIT_DATA_DIR ?? join(projectDir, '.facekit', ...(servicesMode ? ['services'] : [])));
 const stackName = process.env.FACEKIT_STACK_NAME ?? 'FaceAuthStack';
 const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
 const outputsFile = resolve(process.env.FACEKIT_OUTPUTS_FILE ?? join(projectDir, 'cdk-outputs.json'));
@@ -62,13 +78,16 @@ mkdirSync(dataDir, { recursive: true });
 let cloudAssemblyDir = process.env.FACEKIT_CLOUD_ASSEMBLY;
 try {
   if (!cloudAssemblyDir) {
-    cloudAssemblyDir = join(projectDir, 'cdk.out');
+    // Services mode plans from the template cdklocal deploys: same function names, no collection.
+    const assemblyName = servicesMode ? LOCALSTACK_ASSEMBLY_DIR : 'cdk.out';
+    const context = servicesMode ? { ...LOCALSTACK_SYNTH_CONTEXT } : undefined;
+    cloudAssemblyDir = join(projectDir, assemblyName);
     // A production image carries a synthesized cloud assembly and no CDK toolkit.
     const canSynthesize = existsSync(join(projectDir, 'node_modules', 'aws-cdk'));
-    if (!canSynthesize) log('no CDK toolkit installed: using cdk.out as it is');
+    if (!canSynthesize) log(`no CDK toolkit installed: using ${assemblyName} as it is`);
     if (!args['no-synth'] && canSynthesize) {
-      const synth = await synthesizeIfChanged({ projectDir, outDir: cloudAssemblyDir, log });
-      if (!synth.synthesized) log('stack unchanged since the last synth: using cdk.out');
+      const synth = await synthesizeIfChanged({ projectDir, outDir: cloudAssemblyDir, context, log });
+      if (!synth.synthesized) log(`stack unchanged since the last synth: using ${assemblyName}`);
     }
   }
 } catch (error) {
@@ -76,7 +95,10 @@ try {
   process.exit(1);
 }
 
-const cloud = await startEmbeddedCloud({
+const cloud = await startSimServer({
+  services: servicesMode?.services ?? SERVICE_NAMES,
+  s3Endpoint: servicesMode?.s3Endpoint,
+  lambdaEndpoint: servicesMode?.lambdaEndpoint,
   cloudAssemblyDir,
   stackName,
   region,
@@ -91,14 +113,27 @@ const cloud = await startEmbeddedCloud({
 });
 
 const endpointFile = join(dataDir, 'endpoint.json');
-writeFileSync(outputsFile, JSON.stringify({ [stackName]: cloud.outputs }, null, 2) + '\n');
-writeFileSync(endpointFile, JSON.stringify({ endpoint: cloud.endpoint, pid: process.pid }) + '\n');
+const outputLines = Object.entries(cloud.outputs).map(([key, value]) => `             ${key.padEnd(17)} ${value}`).join('\n');
+if (servicesMode) {
+  // cdk-outputs.json belongs to `npm run deploy:local` here: it merges these ids into LocalStack's.
+  log(`
+facekit services ready in ${((Date.now() - started) / 1000).toFixed(1)} s
+  endpoint   ${cloud.endpoint}   (${cloud.services.join(', ')})
+  images     ${servicesMode.s3Endpoint ?? cloud.endpoint} (S3)
+  triggers   ${servicesMode.lambdaEndpoint ?? cloud.endpoint} (Lambda Invoke API)
+  outputs    ${cloud.endpoint}/_sim/outputs
+${outputLines}
+  state      ${dataDir}
+Ctrl-C to stop.`);
+} else {
+  writeFileSync(outputsFile, JSON.stringify({ [stackName]: cloud.outputs }, null, 2) + '\n');
+  writeFileSync(endpointFile, JSON.stringify({ endpoint: cloud.endpoint, pid: process.pid }) + '\n');
 
-log(`
+  log(`
 facekit embedded cloud ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   endpoint   ${cloud.endpoint}   (Cognito, Rekognition, S3, DynamoDB, Lambda, SES)
   outputs    ${outputsFile}
-${Object.entries(cloud.outputs).map(([key, value]) => `             ${key.padEnd(17)} ${value}`).join('\n')}
+${outputLines}
   emails     printed here and at ${cloud.endpoint}/_sim/emails
   state      ${dataDir}
 Try it from another terminal:
@@ -107,6 +142,7 @@ Try it from another terminal:
   npx facekit face --seed alice --variant 3 --out alice-2.jpg
   npx facekit signin --email alice@example.com --photo alice-2.jpg
 Ctrl-C to stop.`);
+}
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -114,7 +150,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     log('stopping...');
-    rmSync(endpointFile, { force: true });
+    if (!servicesMode) rmSync(endpointFile, { force: true });
     void cloud.close().then(() => process.exit(0));
   });
 }
