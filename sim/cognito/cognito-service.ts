@@ -13,6 +13,7 @@ import { adminDeleteUser } from './operations/admin-delete-user.js';
 import { adminGetUser } from './operations/admin-get-user.js';
 import { confirmSignUp } from './operations/confirm-sign-up.js';
 import { deleteUser } from './operations/delete-user.js';
+import { getTokensFromRefreshToken } from './operations/get-tokens-from-refresh-token.js';
 import { getUser } from './operations/get-user.js';
 import { globalSignOut } from './operations/global-sign-out.js';
 import { initiateAuth } from './operations/initiate-auth.js';
@@ -55,6 +56,7 @@ const OPERATIONS: Record<string, CognitoOperation> = {
   ResendConfirmationCode: resendConfirmationCode,
   InitiateAuth: initiateAuth,
   RespondToAuthChallenge: respondToAuthChallenge,
+  GetTokensFromRefreshToken: getTokensFromRefreshToken,
   GetUser: getUser,
   GlobalSignOut: globalSignOut,
   RevokeToken: revokeToken,

@@ -2,7 +2,7 @@
 // REFRESH_TOKEN) mints new id and access tokens from a refresh token. Other flows are refused the
 // way Cognito refuses a flow the client does not allow.
 import { clientById, optionalStringMap, requireString, type ClientInPool, type CognitoContext } from '../cognito-context.js';
-import { nextStep, runPreTokenGeneration } from '../custom-auth-flow.js';
+import { nextStep } from '../custom-auth-flow.js';
 import {
   InvalidParameterError,
   NotAuthorizedError,
@@ -10,7 +10,7 @@ import {
   UserNotConfirmedError,
   UserNotFoundError,
 } from '../errors.js';
-import { mintTokens } from '../tokens.js';
+import { tokensFromRefreshToken } from '../refresh-tokens.js';
 import { triggerUserAttributes } from '../triggers.js';
 import { standInUsername } from '../stand-in-username.js';
 
@@ -79,29 +79,11 @@ async function startCustomAuth(
 
 async function refreshTokens(
   context: CognitoContext,
-  { pool, client }: ClientInPool,
+  found: ClientInPool,
   parameters: Record<string, string>,
   clientMetadata: Record<string, string> | undefined,
 ) {
   const refreshToken = parameters.REFRESH_TOKEN;
   if (!refreshToken) throw new InvalidParameterError('Missing required parameter REFRESH_TOKEN');
-  const family = pool.store.findRefreshToken(refreshToken);
-  if (!family || family.clientId !== client.clientId) throw new NotAuthorizedError('Invalid Refresh Token');
-  if (family.revoked) throw new NotAuthorizedError('Refresh Token has been revoked');
-  if (family.expiresAt <= context.clock.now()) throw new NotAuthorizedError('Refresh Token has expired');
-  const user = pool.store.getUser(family.username);
-  if (!user) throw new NotAuthorizedError('Invalid Refresh Token');
-  if (!user.enabled) throw new NotAuthorizedError('User is disabled.');
-
-  const claimsOverride = await runPreTokenGeneration(pool, client, user, 'TokenGeneration_RefreshTokens', clientMetadata);
-  const tokens = await mintTokens(context, {
-    pool,
-    client,
-    user,
-    originJti: family.originJti,
-    authTime: family.authTime,
-    claimsOverride,
-  });
-  // Refreshing returns no new refresh token: the old one stays valid (no rotation configured).
-  return { ChallengeParameters: {}, AuthenticationResult: tokens };
+  return { ChallengeParameters: {}, AuthenticationResult: await tokensFromRefreshToken(context, found, refreshToken, clientMetadata) };
 }
