@@ -2,7 +2,7 @@
 // with esbuild and takes seconds, while reading a cached cloud assembly takes milliseconds.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** What synthesis reads: change any of these and the cached cloud assembly is stale. */
@@ -53,16 +53,47 @@ export async function synthesizeIfChanged(options: {
   const context = options.context ?? EMBEDDED_STACK_CONTEXT;
   const fingerprint = fingerprintStackInputs(options.projectDir, context);
   const fingerprintFile = join(outDir, FINGERPRINT_FILE);
-  const cached = existsSync(fingerprintFile) && readFileSync(fingerprintFile, 'utf8') === fingerprint;
-  if (cached && !options.force && existsSync(join(outDir, 'manifest.json'))) {
-    return { cloudAssemblyDir: outDir, synthesized: false, milliseconds: Date.now() - started };
+  const isCurrent = () =>
+    !options.force && existsSync(join(outDir, 'manifest.json')) && existsSync(fingerprintFile) && readFileSync(fingerprintFile, 'utf8') === fingerprint;
+  if (isCurrent()) return { cloudAssemblyDir: outDir, synthesized: false, milliseconds: Date.now() - started };
+
+  // Two processes (npm start and a test run, two test files) must not synthesize into the same
+  // folder at once; the second waits and then finds the assembly current.
+  const release = await lockFolder(`${outDir}.lock`);
+  try {
+    if (isCurrent()) return { cloudAssemblyDir: outDir, synthesized: false, milliseconds: Date.now() - started };
+    await runCdkSynth(options.projectDir, outDir, context, options.log);
+    writeFileSync(fingerprintFile, fingerprint);
+  } finally {
+    release();
   }
-  options.log?.('synthesizing the stack (cdk synth; bundles the handlers)...');
+  const milliseconds = Date.now() - started;
+  options.log?.(`synthesized in ${(milliseconds / 1000).toFixed(1)} s`);
+  return { cloudAssemblyDir: outDir, synthesized: true, milliseconds };
+}
+
+/** A lock as a folder (mkdir is atomic); one left by a killed process is taken over after 10 minutes. */
+async function lockFolder(path: string): Promise<() => void> {
+  for (;;) {
+    try {
+      mkdirSync(path);
+      return () => rmSync(path, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - statSync(path, { throwIfNoEntry: false })!.mtimeMs;
+      if (age > 10 * 60_000) rmSync(path, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+async function runCdkSynth(projectDir: string, outDir: string, context: Record<string, string>, log?: (line: string) => void): Promise<void> {
+  log?.('synthesizing the stack (cdk synth; bundles the handlers)...');
   const contextArgs = Object.entries(context).flatMap(([key, value]) => ['--context', `${key}=${value}`]);
-  const cdkCli = join(options.projectDir, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+  const cdkCli = join(projectDir, 'node_modules', 'aws-cdk', 'bin', 'cdk');
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [cdkCli, 'synth', '--quiet', '--output', outDir, ...contextArgs], {
-      cwd: options.projectDir,
+      cwd: projectDir,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
     });
@@ -74,8 +105,4 @@ export async function synthesizeIfChanged(options: {
       code === 0 ? resolve() : reject(new Error(`cdk synth failed (exit ${code}):\n${output.trim()}`)),
     );
   });
-  writeFileSync(fingerprintFile, fingerprint);
-  const milliseconds = Date.now() - started;
-  options.log?.(`synthesized in ${(milliseconds / 1000).toFixed(1)} s`);
-  return { cloudAssemblyDir: outDir, synthesized: true, milliseconds };
 }
