@@ -22,7 +22,7 @@ import {
 import { DEFAULT_STACK_NAME } from './stack-context.js';
 
 const projectDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const outputsFile = join(projectDir, 'cdk-outputs.json');
+const outputsFile = resolve(process.env.FACEKIT_OUTPUTS_FILE ?? join(projectDir, 'cdk-outputs.json'));
 const cdklocal = join(projectDir, 'node_modules', '.bin', 'cdklocal');
 const extraArgs = process.argv.slice(2);
 const stackName = stackNameFromArgs(extraArgs) ?? DEFAULT_STACK_NAME;

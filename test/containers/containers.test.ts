@@ -4,6 +4,7 @@
 // FACEKIT_REQUIRE_DOCKER=1 (CI after .ci/docker-engine.sh), where that fails the run instead.
 import { describeCompose, findCompose } from './compose.suite.js';
 import { describeFaceSignInInContainer } from './face-sign-in.suite.js';
+import { describeLocalStack, localStackUnavailable } from './localstack.suite.js';
 import { describeSimImage } from './sim-image.suite.js';
 import { probeDockerEngine } from './sim-container.js';
 
@@ -17,3 +18,7 @@ if (!compose) console.warn(`[test/containers] compose tests ${outcome}: neither 
 describeSimImage(engine, engineRequired);
 describeCompose(compose, engine, engineRequired);
 describeFaceSignInInContainer(engine, engineRequired);
+
+const localStackSkipReason = await localStackUnavailable(engine);
+if (localStackSkipReason) console.warn(`[test/containers] LocalStack variant SKIPPED: ${localStackSkipReason}`);
+describeLocalStack(localStackSkipReason);

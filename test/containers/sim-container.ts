@@ -9,6 +9,7 @@ import {
   GenericContainer,
   getContainerRuntimeClient,
   Wait,
+  type StartedNetwork,
   type StartedTestContainer,
 } from 'testcontainers';
 import type { StackOutputs } from '../../cli/target.js';
@@ -93,6 +94,9 @@ export interface SimContainerOptions {
    * host cannot be rewritten, so a client outside can use them only on the same port.
    */
   samePort?: number;
+  /** A network to join, with the names other containers reach the sim by. */
+  network?: StartedNetwork;
+  networkAliases?: string[];
 }
 
 export interface SimContainer {
@@ -114,6 +118,7 @@ export async function startSimContainer(options: SimContainerOptions = {}): Prom
     .withEnvironment({ ...(options.samePort ? { PORT: String(port) } : {}), ...options.environment })
     .withWaitStrategy(Wait.forHttp('/_sim/health', port).forStatusCode(200))
     .withStartupTimeout(CONTAINER_START_TIMEOUT_MS);
+  if (options.network) definition = definition.withNetwork(options.network).withNetworkAliases(...(options.networkAliases ?? []));
   if (options.dataVolume) {
     definition = definition.withBindMounts([{ source: options.dataVolume, target: '/data', mode: 'rw' }]);
   }
