@@ -39,6 +39,12 @@ export async function presignUpload(key: string, now: number): Promise<Presigned
   return { uploadUrl, expiresAt: new Date(now + config.uploadUrlTtlSeconds * 1000).toISOString() };
 }
 
+/** The public parameters every photo challenge shows: where to upload, until when, how much. */
+export async function photoUploadParameters(challenge: 'ENROL_FACE' | 'FACE_MATCH', key: string, now: number): Promise<Record<string, string>> {
+  const { uploadUrl, expiresAt } = await presignUpload(key, now);
+  return { challenge, uploadUrl, expiresAt, maxBytes: String(MAX_PHOTO_BYTES) };
+}
+
 export interface PhotoFacts {
   size: number;
   contentType: string | undefined;

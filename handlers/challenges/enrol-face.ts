@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { config } from '../config.js';
 import { deleteFaces } from '../face-collection.js';
-import { MAX_PHOTO_BYTES, deletePhoto, newPhotoKey, presignUpload, subOfEnrolKey } from '../face-photos.js';
+import { deletePhoto, newPhotoKey, photoUploadParameters, subOfEnrolKey } from '../face-photos.js';
 import { logger } from '../logger.js';
 import {
   bindFace,
@@ -25,12 +25,8 @@ export const createChallenge: ChallengeModule['createChallenge'] = async (event,
   if (!sub) throw new Error('ENROL_FACE needs the user sub');
   const previousRejection = await rejectionOfPreviousAttempt(event.request.session, now);
   const key = newPhotoKey('enrol', sub);
-  const { uploadUrl, expiresAt } = await presignUpload(key, now);
   event.response.publicChallengeParameters = {
-    challenge: 'ENROL_FACE',
-    uploadUrl,
-    expiresAt,
-    maxBytes: String(MAX_PHOTO_BYTES),
+    ...(await photoUploadParameters('ENROL_FACE', key, now)),
     ...(previousRejection ? { previousRejection } : {}),
   };
   event.response.privateChallengeParameters = { challenge: 'ENROL_FACE', key };

@@ -4,7 +4,7 @@
 import { decoySub } from '../decoy-identities.js';
 import { clearFailures, isBlocked, recordFailure } from '../failure-backoff.js';
 import { searchFace } from '../face-collection.js';
-import { MAX_PHOTO_BYTES, deletePhoto, inspectPhoto, newPhotoKey, photoProblem, presignUpload } from '../face-photos.js';
+import { deletePhoto, inspectPhoto, newPhotoKey, photoProblem, photoUploadParameters } from '../face-photos.js';
 import { logger } from '../logger.js';
 import { getUser, setLastFactor } from '../users-table.js';
 import { challengeMetadata } from './challenge-sequence.js';
@@ -16,13 +16,7 @@ export const createChallenge: ChallengeModule['createChallenge'] = async (event,
   const userNotFound = !realSub;
   const sub = realSub ?? (await decoySub(event.userPoolId, event.userName));
   const key = newPhotoKey('signin', sub);
-  const { uploadUrl, expiresAt } = await presignUpload(key, now);
-  event.response.publicChallengeParameters = {
-    challenge: 'FACE_MATCH',
-    uploadUrl,
-    expiresAt,
-    maxBytes: String(MAX_PHOTO_BYTES),
-  };
+  event.response.publicChallengeParameters = await photoUploadParameters('FACE_MATCH', key, now);
   event.response.privateChallengeParameters = {
     challenge: 'FACE_MATCH',
     key,
