@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import dynalite from 'dynalite';
-import type { PassthroughResponse, PassthroughService } from '../aws-json-protocol.js';
+import { AwsServiceError, type PassthroughResponse, type PassthroughService } from '../aws-json-protocol.js';
 import { systemClock, type Clock } from '../clock.js';
 import { createTableInput, timeToLiveAttribute, type CloudFormationTableProperties } from './cloudformation-table.js';
 import { sweepExpiredItems, TimeToLiveSettings } from './time-to-live.js';
@@ -46,18 +46,6 @@ export interface DynamoDbService {
   /** Deletes every expired item now; returns how many. */
   sweepExpiredItems(): Promise<number>;
   close(): Promise<void>;
-}
-
-/** A DynamoDB error as the service sends it. */
-export class DynamoDbError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly statusCode = 400,
-  ) {
-    super(message);
-    this.name = code;
-  }
 }
 
 // dynalite insists on a SigV4-looking request but checks no signature.
@@ -109,7 +97,7 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
     }
     if (response.statusCode !== 200) {
       const type = String(output.__type ?? 'InternalServerError');
-      throw new DynamoDbError(type.slice(type.indexOf('#') + 1), String(output.message ?? output.Message ?? ''), response.statusCode);
+      throw new AwsServiceError(type.slice(type.indexOf('#') + 1), String(output.message ?? output.Message ?? ''), response.statusCode);
     }
     return output;
   };
@@ -126,17 +114,17 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
       const tableName = String(input.TableName ?? '');
       const specification = input.TimeToLiveSpecification as { AttributeName?: unknown; Enabled?: unknown } | undefined;
       if (!specification || typeof specification.Enabled !== 'boolean' || typeof specification.AttributeName !== 'string' || !specification.AttributeName) {
-        throw new DynamoDbError('ValidationException', '1 validation error detected: TimeToLiveSpecification must have AttributeName and Enabled');
+        throw new AwsServiceError('ValidationException', '1 validation error detected: TimeToLiveSpecification must have AttributeName and Enabled');
       }
       await call('DescribeTable', { TableName: tableName });
       const current = timeToLive.attributeOf(tableName);
       if (specification.Enabled) {
-        if (current) throw new DynamoDbError('ValidationException', 'TimeToLive is already enabled');
+        if (current) throw new AwsServiceError('ValidationException', 'TimeToLive is already enabled');
         timeToLive.enable(tableName, specification.AttributeName);
       } else {
-        if (!current) throw new DynamoDbError('ValidationException', 'TimeToLive is already disabled');
+        if (!current) throw new AwsServiceError('ValidationException', 'TimeToLive is already disabled');
         if (current !== specification.AttributeName) {
-          throw new DynamoDbError('ValidationException', `TimeToLive attribute name mismatch: the enabled attribute is ${current}`);
+          throw new AwsServiceError('ValidationException', `TimeToLive attribute name mismatch: the enabled attribute is ${current}`);
         }
         timeToLive.disable(tableName);
       }
@@ -169,7 +157,7 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
     try {
       await call('DescribeTable', { TableName: table.TableName });
     } catch (error) {
-      if ((error as DynamoDbError).code !== 'ResourceNotFoundException') throw error;
+      if ((error as AwsServiceError).code !== 'ResourceNotFoundException') throw error;
       await call('CreateTable', input);
       created = true;
     }
@@ -208,7 +196,7 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
       try {
         deleted += await sweepExpiredItems(call, tableName, attributeName, clock.now());
       } catch (error) {
-        if ((error as DynamoDbError).code === 'ResourceNotFoundException') timeToLive.disable(tableName);
+        if ((error as AwsServiceError).code === 'ResourceNotFoundException') timeToLive.disable(tableName);
         else throw error;
       }
     }
@@ -274,11 +262,11 @@ async function answerLocally(
     try {
       input = JSON.parse(body || '{}') as Record<string, unknown>;
     } catch {
-      throw new DynamoDbError('SerializationException', 'Start of structure or map found where not expected');
+      throw new AwsServiceError('SerializationException', 'Start of structure or map found where not expected');
     }
     output = await operation(input);
   } catch (error) {
-    if (!(error instanceof DynamoDbError)) throw error;
+    if (!(error instanceof AwsServiceError)) throw error;
     statusCode = error.statusCode;
     const namespace = error.code === 'ValidationException' ? 'com.amazon.coral.validate' : 'com.amazonaws.dynamodb.v20120810';
     output = { __type: `${namespace}#${error.code}`, message: error.message };

@@ -1,7 +1,6 @@
 export {
   createDynamoDbService,
   DYNAMODB_TARGET_PREFIX,
-  DynamoDbError,
   type CreatedTable,
   type DynamoDbService,
   type DynamoDbServiceOptions,
