@@ -3,8 +3,10 @@
 // (Cognito, Rekognition, DynamoDB), Lambda and SES by path, S3 by bucket path.
 // The same wiring serves a subset of the services (services mode, next to LocalStack): whatever is
 // not served here is reached at another endpoint (S3 images for Rekognition, Lambda for Cognito).
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { resolve as resolvePath } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply } from 'fastify';
 import { CreateCollectionCommand, RekognitionClient, ResourceAlreadyExistsException } from '@aws-sdk/client-rekognition';
 import { S3Client } from '@aws-sdk/client-s3';
 import { registerJsonServices, type JsonService, type PassthroughService } from './aws-json-protocol.js';
@@ -21,6 +23,13 @@ import { createRekognitionService } from './rekognition/service.js';
 import { corsRulesFromConfiguration } from './s3/bucket-config-translation.js';
 import { createS3Service } from './s3/s3-service.js';
 import { createSesService } from './ses/ses-service.js';
+
+const WEB_DIR = resolvePath(import.meta.dirname, '../web');
+const WEB_CONTENT_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -221,6 +230,17 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   const servedList = SERVICE_NAMES.filter(serves);
   app.get('/_sim/health', async () => ({ status: 'ready', services: servedList }));
   app.get('/_sim/outputs', async () => ({ [plan.stackName]: outputs }));
+  // The face sign-in page (web/), on the APIs' own origin so the browser needs no CORS. Only
+  // plain file names directly in web/ match, so no path can climb out of it.
+  app.get('/_sim/web', async (_request, reply) => reply.redirect('/_sim/web/'));
+  const serveWebFile = async (file: string, reply: FastifyReply) => {
+    const type = /^[a-z0-9][a-z0-9-]*\.(html|js|css)$/.test(file) ? WEB_CONTENT_TYPES[file.split('.').pop()!] : undefined;
+    const body = type ? await readFile(resolvePath(WEB_DIR, file)).catch(() => undefined) : undefined;
+    if (!body) return reply.code(404).type('text/plain; charset=utf-8').send('Not Found');
+    return reply.type(type!).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(body);
+  };
+  app.get('/_sim/web/', async (_request, reply) => serveWebFile('index.html', reply));
+  app.get('/_sim/web/:file', async (request, reply) => serveWebFile((request.params as { file: string }).file, reply));
   for (const service of ['cognito-idp', 'ses', 'lambda', 's3'] as const) {
     const plugin = routes[service];
     if (plugin) await app.register(plugin);

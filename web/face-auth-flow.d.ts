@@ -1,0 +1,42 @@
+// Types of face-auth-flow.js for the TypeScript that imports it (the tests); the page uses the JS.
+export type ChallengeKind = 'MAILBOX_PROOF' | 'ENROL_FACE' | 'FACE_MATCH';
+
+export const REJECTION_MESSAGES: Record<string, string>;
+export function describeRejection(reason: string): string;
+
+export class CognitoError extends Error {
+  constructor(name: string, message?: string);
+}
+
+export function unusablePassword(): string;
+export function decodeJwtClaims(token: string): Record<string, unknown>;
+export function loadStackOutputs(fetchImpl: typeof fetch, baseUrl?: string): Promise<{ userPoolClientId: string; region: string }>;
+
+export interface AuthenticationTokens {
+  IdToken: string;
+  AccessToken: string;
+  RefreshToken?: string;
+  ExpiresIn: number;
+  TokenType: string;
+}
+
+export type FlowOutcome =
+  | { kind: 'signed-in'; tokens: AuthenticationTokens; claims: Record<string, unknown>; challenges: ChallengeKind[] }
+  | { kind: 'enrolment-rejected'; reason: string; message: string; challenges: ChallengeKind[] }
+  | { kind: 'face-not-recognised'; challenges: ChallengeKind[] };
+
+export interface AuthenticateOptions {
+  photo: Blob | Uint8Array;
+  photoContentType?: string;
+  enrolSecret?: string;
+  emailCode?: () => Promise<string>;
+  onStep?: (kind: ChallengeKind, parameters: { method?: string }) => void;
+}
+
+export interface FaceAuthFlow {
+  signUp(email: string): Promise<{ userSub: string; confirmed: boolean }>;
+  confirmSignUp(email: string, code: string): Promise<string>;
+  authenticate(email: string, options: AuthenticateOptions): Promise<FlowOutcome>;
+}
+
+export function createFaceAuthFlow(target: { fetch: typeof fetch; endpoint?: string; userPoolClientId: string }): FaceAuthFlow;
