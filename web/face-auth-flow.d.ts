@@ -31,6 +31,8 @@ export interface AuthenticateOptions {
   enrolSecret?: string;
   emailCode?: () => Promise<string>;
   onStep?: (kind: ChallengeKind, parameters: { method?: string }) => void;
+  /** Asked for a new photo when the last one was refused or not recognised; none ends the flow with that refusal. */
+  retakePhoto?: (refusal: Exclude<FlowOutcome, { kind: 'signed-in' }>) => Promise<Blob | Uint8Array | undefined>;
 }
 
 export interface FaceAuthFlow {

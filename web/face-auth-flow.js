@@ -118,13 +118,17 @@ export function createFaceAuthFlow({ fetch: fetchImpl, endpoint = '', userPoolCl
     /**
      * Runs the custom auth flow to the end: enrolment when the user has no face, else a face match.
      * @param {{ photo: Blob | Uint8Array, photoContentType?: string, enrolSecret?: string,
-     *   emailCode?: () => Promise<string>, onStep?: (kind: ChallengeKind, parameters: object) => void }} options
+     *   emailCode?: () => Promise<string>, onStep?: (kind: ChallengeKind, parameters: object) => void,
+     *   retakePhoto?: (refusal: object) => Promise<Blob | Uint8Array | undefined> }} options
+     *   retakePhoto: asked for a new photo when the last one was refused or not recognised; the
+     *   refusal is returned as the outcome when it gives none.
      * @returns {Promise<{kind: 'signed-in', tokens: object, claims: object, challenges: ChallengeKind[]}
      *   | {kind: 'enrolment-rejected', reason: string, message: string, challenges: ChallengeKind[]}
      *   | {kind: 'face-not-recognised', challenges: ChallengeKind[]}>}
      */
     async authenticate(email, options) {
-      const contentType = options.photoContentType ?? options.photo.type ?? 'image/jpeg';
+      let photo = options.photo;
+      let contentType = options.photoContentType ?? options.photo.type ?? 'image/jpeg';
       const challenges = [];
       let response = await cognito('InitiateAuth', {
         ClientId: userPoolClientId,
@@ -139,12 +143,21 @@ export function createFaceAuthFlow({ fetch: fetchImpl, endpoint = '', userPoolCl
         const parameters = response.ChallengeParameters ?? {};
         const kind = parameters.challenge;
         if (!CHALLENGE_KINDS.includes(kind)) throw new Error(`unexpected challenge ${response.ChallengeName} ${kind}`);
-        if (kind === 'ENROL_FACE' && parameters.previousRejection && challenges.includes('ENROL_FACE')) {
-          const reason = parameters.previousRejection;
-          return { kind: 'enrolment-rejected', reason, message: describeRejection(reason), challenges };
+        // The same challenge again means the last photo was refused or did not match, and the
+        // session allows another try. Sending the same photo cannot change the answer, so go on
+        // only with a new one.
+        const refusal =
+          kind === 'ENROL_FACE' && parameters.previousRejection && challenges.includes('ENROL_FACE')
+            ? { kind: 'enrolment-rejected', reason: parameters.previousRejection, message: describeRejection(parameters.previousRejection), challenges: [...challenges] }
+            : kind === 'FACE_MATCH' && challenges.includes('FACE_MATCH')
+              ? { kind: 'face-not-recognised', challenges: [...challenges] }
+              : undefined;
+        if (refusal) {
+          const newPhoto = options.retakePhoto ? await options.retakePhoto(refusal) : undefined;
+          if (!newPhoto) return refusal;
+          photo = newPhoto;
+          contentType = newPhoto.type || contentType;
         }
-        // Sending the same photo again cannot change the answer; it would only use up attempts.
-        if (kind === 'FACE_MATCH' && challenges.includes('FACE_MATCH')) return { kind: 'face-not-recognised', challenges };
         challenges.push(kind);
         options.onStep?.(kind, { method: parameters.method });
         let answer;
@@ -153,7 +166,7 @@ export function createFaceAuthFlow({ fetch: fetchImpl, endpoint = '', userPoolCl
           else if (options.emailCode) answer = String(await options.emailCode()).trim();
           else throw new Error('this account has no face yet and needs the code sent by email');
         } else {
-          await uploadPhoto(parameters.uploadUrl, options.photo, contentType);
+          await uploadPhoto(parameters.uploadUrl, photo, contentType);
           answer = 'uploaded';
         }
         response = await cognito('RespondToAuthChallenge', {

@@ -15,6 +15,10 @@ let photo;
 const enrolSecrets = new Map();
 /** Resolves the code form's next submission when a step is waiting for a code. */
 let codeWaiter;
+/** Resolves with true (try again with the current photo) or false when a refused photo is retaken. */
+let retakeWaiter;
+/** The photo last refused: sending it again would only use up an attempt. */
+let refusedPhoto;
 
 const STEP_WORDS = {
   MAILBOX_PROOF: (parameters) =>
@@ -69,6 +73,32 @@ function askForCode(label) {
   return new Promise((resolve) => {
     codeWaiter = resolve;
   });
+}
+
+/** Waits for a new photo after a refusal; undefined when the user cancels. */
+function askForRetake(refusal) {
+  const why =
+    refusal.kind === 'enrolment-rejected' ? refusal.message : 'Face not recognised: this photo does not match the face enrolled for this account.';
+  step(refusal.kind === 'enrolment-rejected' ? 'Photo refused' : 'Face not recognised');
+  outcome(`${why} Take or choose another photo, then press "Try again with this photo".`, 'retake');
+  $('retake').hidden = false;
+  refusedPhoto = photo;
+  return new Promise((resolve) => {
+    retakeWaiter = (again) => {
+      $('retake').hidden = true;
+      resolve(again ? photo : undefined);
+    };
+  });
+}
+
+function answerRetake(again) {
+  if (again && photo === refusedPhoto) {
+    $('photo-status').textContent = 'Take or choose a different photo first: this one was just refused.';
+    return;
+  }
+  const waiter = retakeWaiter;
+  retakeWaiter = undefined;
+  waiter?.(again);
 }
 
 function usePhoto(blob, description) {
@@ -141,6 +171,7 @@ async function authenticate(email) {
       return code;
     },
     onStep: (kind, parameters) => step(STEP_WORDS[kind](parameters)),
+    retakePhoto: askForRetake,
   });
   if (result.kind === 'signed-in') {
     enrolSecrets.delete(email);
@@ -149,11 +180,11 @@ async function authenticate(email) {
     outcome(enrolled ? `Enrolled and signed in as ${email}.` : `Signed in as ${email}.`, 'success');
     showClaims(result.claims);
   } else if (result.kind === 'enrolment-rejected') {
-    step('Photo refused');
-    outcome(`${result.message} Then press "Sign in" to enrol with the new photo.`, 'failure');
+    step('Cancelled');
+    outcome(`${result.message} Your face is not enrolled yet: "Sign in" later enrols it, after a code sent by email.`, 'failure');
   } else {
-    step('Face not recognised');
-    outcome('Face not recognised: this photo does not match the face enrolled for this account.', 'failure');
+    step('Cancelled');
+    outcome('Face not recognised: the photo does not match the face enrolled for this account.', 'failure');
   }
 }
 
@@ -181,6 +212,7 @@ async function onAccountSubmit(event) {
     await (action === 'sign-up' ? signUp(email) : authenticate(email));
   } catch (error) {
     $('code-form').hidden = true;
+    $('retake').hidden = true;
     step('Stopped');
     outcome(describeError(error), 'failure');
   } finally {
@@ -201,6 +233,8 @@ async function main() {
   $('photo-file').addEventListener('change', chooseFile);
   $('account-form').addEventListener('submit', onAccountSubmit);
   $('code-form').addEventListener('submit', onCodeSubmit);
+  $('retry').addEventListener('click', () => answerRetake(true));
+  $('give-up').addEventListener('click', () => answerRetake(false));
   setBusy(true);
   try {
     const { userPoolClientId, region } = await loadStackOutputs(fetch.bind(window));

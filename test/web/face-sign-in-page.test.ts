@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixture } from '../../sim/faces/generate-face.js';
-import { CognitoError, createFaceAuthFlow, loadStackOutputs } from '../../web/face-auth-flow.js';
+import { CognitoError, createFaceAuthFlow, loadStackOutputs, type FlowOutcome } from '../../web/face-auth-flow.js';
 import { latestCode, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 import { chromiumUnavailableReason, HeadlessChromium, type BrowserPage } from './headless-chromium.js';
 
@@ -88,17 +88,37 @@ describe('the page’s protocol module, from Node', () => {
     expect((error as Error).name).toBe('UsernameExistsException');
   });
 
-  it('puts the reason for a refused enrolment photo in plain words', async () => {
+  it('puts the reason for a refused enrolment photo in plain words and enrols the retaken photo in the same session', async () => {
     const { userPoolClientId } = await loadStackOutputs(fetch, harness.endpoint);
     const flow = createFaceAuthFlow({ fetch, endpoint: harness.endpoint, userPoolClientId });
     const email = 'noface@example.com';
     await flow.signUp(email);
     const enrolSecret = await flow.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
+    const refusals: FlowOutcome[] = [];
+    const retaken = await generateFixture('face', 'noface');
 
-    const outcome = await flow.authenticate(email, { photo: await generateFixture('no-face', 'noface'), enrolSecret });
+    const outcome = await flow.authenticate(email, {
+      photo: await generateFixture('no-face', 'noface'),
+      enrolSecret,
+      retakePhoto: async (refusal) => (refusals.push(refusal), retaken),
+    });
 
-    expect(outcome).toMatchObject({ kind: 'enrolment-rejected', reason: 'NO_FACE' });
-    expect(outcome.kind === 'enrolment-rejected' && outcome.message).toMatch(/No face was found/);
+    expect(refusals).toEqual([
+      { kind: 'enrolment-rejected', reason: 'NO_FACE', message: expect.stringMatching(/^No face was found/), challenges: ['MAILBOX_PROOF', 'ENROL_FACE'] },
+    ]);
+    expect(outcome).toMatchObject({ kind: 'signed-in', challenges: ['MAILBOX_PROOF', 'ENROL_FACE', 'ENROL_FACE'], claims: { email } });
+  });
+
+  it('ends with the refusal when no new photo is given', async () => {
+    const { userPoolClientId } = await loadStackOutputs(fetch, harness.endpoint);
+    const flow = createFaceAuthFlow({ fetch, endpoint: harness.endpoint, userPoolClientId });
+
+    const outcome = await flow.authenticate('module@example.com', {
+      photo: await generateFixture('face', 'someone-else'),
+      retakePhoto: async () => undefined,
+    });
+
+    expect(outcome).toEqual({ kind: 'face-not-recognised', challenges: ['FACE_MATCH'] });
   });
 });
 
@@ -147,6 +167,25 @@ describe.skipIf(unavailable !== undefined)('the page in headless Chromium', () =
     expect(await text('steps')).toContain('Face enrolled');
   }, 45_000);
 
+  it('refuses a photo without a face in plain words and enrols the retaken photo', async () => {
+    const email = 'retake@example.com';
+    await choosePhoto(await photoFile('retake-none', 'no-face', 'retake'));
+    await press('sign-up', email);
+    await page.waitFor(`!document.getElementById('code-form').hidden`);
+    const { code } = await latestCode(harness.endpoint, email);
+    await page.evaluate(`document.getElementById('code').value = ${JSON.stringify(code)}; document.getElementById('confirm').click()`);
+
+    await page.waitFor(`document.body.dataset.outcome === 'retake'`, 20_000);
+    const refusal = await text('outcome');
+    await choosePhoto(await photoFile('retake-face', 'face', 'retake'));
+    await page.evaluate(`document.getElementById('retry').click()`);
+    const outcome = await settled();
+
+    expect(refusal).toMatch(/^No face was found in the photo\./);
+    expect(outcome).toBe('success');
+    expect(JSON.parse(await text('claims'))).toMatchObject({ email });
+  }, 45_000);
+
   it('signs in with another photo of the same face, and says a stranger’s face is not recognised', async () => {
     const email = 'webby@example.com';
 
@@ -156,11 +195,15 @@ describe.skipIf(unavailable !== undefined)('the page in headless Chromium', () =
     const ownClaims = JSON.parse(await text('claims')) as Record<string, unknown>;
     await choosePhoto(await photoFile('stranger', 'face', 'stranger'));
     await press('sign-in', email);
-    const stranger = await settled();
+    await page.waitFor(`document.body.dataset.outcome === 'retake'`, 20_000);
+    const strangerOutcome = await text('outcome');
+    await page.evaluate(`document.getElementById('give-up').click()`);
+    const cancelled = await settled();
 
     expect(own).toBe('success');
     expect(ownClaims).toMatchObject({ email });
-    expect(stranger).toBe('failure');
+    expect(strangerOutcome).toMatch(/^Face not recognised/);
+    expect(cancelled).toBe('failure');
     expect(await text('outcome')).toMatch(/^Face not recognised/);
     expect(await page.evaluate<boolean>(`document.getElementById('claims').hidden`)).toBe(true);
   }, 45_000);
