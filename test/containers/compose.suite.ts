@@ -1,5 +1,5 @@
 // docker-compose.yml as a user runs it: the file validates (default services and the localstack
-// profile), and `up -d sim` serves health on the published port. Works with Compose v2
+// profile), and `up -d sim` serves health on the published port and runs a face sign-in. Works with Compose v2
 // (`docker compose`) and Debian's docker-compose 1.29. Registered by containers.test.ts.
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -7,6 +7,10 @@ import { promisify } from 'node:util';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGE_BUILD_TIMEOUT_MS, REPO_ROOT, type DockerEngineStatus } from './sim-container.js';
+import { decodeJwtClaims, FaceAuthClient } from '../../cli/face-auth-client.js';
+import type { StackOutputs } from '../../cli/target.js';
+import { generateFixture } from '../../sim/faces/generate-face.js';
+import { latestCode } from '../e2e/embedded-cloud-harness.js';
 
 const run = promisify(execFile);
 
@@ -97,6 +101,22 @@ export function describeCompose(compose: string[] | undefined, engine: DockerEng
         if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 500));
       }
       expect(status).toBe(200);
+    }, 90_000);
+
+    it('signs up, enrols and signs in with a face against the compose service', async () => {
+      const endpoint = `http://127.0.0.1:${port}`;
+      const outputs = ((await (await fetch(`${endpoint}/_sim/outputs`)).json()) as Record<string, StackOutputs>).FaceAuthStack!;
+      const client = new FaceAuthClient({ region: outputs.Region, userPoolClientId: outputs.UserPoolClientId, endpoint });
+      const email = 'compose@example.com';
+      await client.signUp(email);
+      const enrolSecret = await client.confirmSignUp(email, (await latestCode(endpoint, email)).code);
+      const enrolled = await client.authenticate(email, { photo: await generateFixture('face', 'compose'), enrolSecret });
+      expect(enrolled.kind).toBe('signed-in');
+
+      const signedIn = await client.authenticate(email, { photo: await generateFixture('face', 'compose', 3) });
+
+      expect(signedIn.kind).toBe('signed-in');
+      if (signedIn.kind === 'signed-in') expect(decodeJwtClaims(signedIn.tokens.IdToken!)).toMatchObject({ email, face_factor: 'face' });
     }, 90_000);
 
     it('mounts the named volume facekit-data at /data', async () => {
