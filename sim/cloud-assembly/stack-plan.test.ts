@@ -81,6 +81,17 @@ describe('planStack', () => {
     expect(plan.skipped).toEqual([{ logicalId: 'Notifier', type: 'AWS::Lambda::Function', reason: 'no local code asset' }]);
   });
 
+  it('names the deploy-time provider of a custom resource as such', () => {
+    const withProvider = structuredClone(template) as typeof template & { Resources: { Notifications: { Properties: Record<string, unknown> } } };
+    withProvider.Resources.Notifications.Properties.ServiceToken = { 'Fn::GetAtt': ['Notifier', 'Arn'] };
+
+    const plan = planStack({ cloudAssemblyDir: writeAssembly(withProvider), stackName: 'Demo', region: 'eu-west-1' });
+
+    expect(plan.skipped).toEqual([
+      { logicalId: 'Notifier', type: 'AWS::Lambda::Function', reason: 'deploy-time custom-resource provider; the sim applies its resource itself' },
+    ]);
+  });
+
   it('gives the same physical ids on every run, so state survives a restart', () => {
     const dir = writeAssembly(template);
     const first = planStack({ cloudAssemblyDir: dir, stackName: 'Demo', region: 'eu-west-1' });

@@ -179,6 +179,14 @@ export function planStack(options: { cloudAssemblyDir: string; stackName: string
     skipped: [],
   };
   const functionNameByArn = new Map<string, string>();
+  // Functions CloudFormation only calls while deploying (custom-resource providers such as CDK's
+  // bucket-notification handler); the sim does their work itself when it reads the template.
+  const deployTimeProviders = new Set(
+    Object.values(template.Resources)
+      .filter((resource) => resource.Type.startsWith('Custom::'))
+      .map((resource) => (resource.Properties?.ServiceToken as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0])
+      .filter((logicalId): logicalId is string => logicalId !== undefined),
+  );
   const nameOf = (logicalId: string) => context.resources.get(logicalId)!.ref;
 
   // Pass 2: resolve the properties the emulators need.
@@ -188,6 +196,10 @@ export function planStack(options: { cloudAssemblyDir: string; stackName: string
       case 'AWS::Lambda::Function': {
         const runtime = text(properties.Runtime) ?? '';
         const assetPath = text(resource.Metadata?.['aws:asset:path']);
+        if (deployTimeProviders.has(logicalId)) {
+          plan.skipped.push({ logicalId, type: resource.Type, reason: 'deploy-time custom-resource provider; the sim applies its resource itself' });
+          break;
+        }
         if (!runtime.startsWith('nodejs') || !assetPath) {
           plan.skipped.push({ logicalId, type: resource.Type, reason: !assetPath ? 'no local code asset' : `runtime ${runtime}` });
           break;
