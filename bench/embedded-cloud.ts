@@ -4,13 +4,13 @@
 //    through the real handler bundles, Rekognition matcher, S3 and DynamoDB.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { synthesizeIfChanged } from '../sim/cloud-assembly/synth-cache.js';
 import { startEmbeddedCloud } from '../sim/embedded-cloud.js';
 import { generateFixture } from '../sim/faces/generate-face.js';
 import { FaceAuthClient } from '../cli/face-auth-client.js';
+import { freePort } from '../sim/free-port.js';
 
 const projectDir = resolve(import.meta.dirname, '..');
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
@@ -26,17 +26,9 @@ function summary(label: string, samples: number[]): string {
   return `${label.padEnd(34)} n=${String(samples.length).padEnd(3)} p50 ${percentile(sorted, 50).toFixed(0).padStart(6)} ms  p90 ${percentile(sorted, 90).toFixed(0).padStart(6)} ms  max ${sorted.at(-1)!.toFixed(0).padStart(6)} ms  mean ${mean.toFixed(0).padStart(6)} ms`;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function timeStartToReady(): Promise<number> {
-  const port = await freePort();
+  const port = await freePort('127.0.0.1');
   const dataDir = mkdtempSync(join(tmpdir(), 'facekit-bench-'));
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--port', String(port), '--data-dir', dataDir], {

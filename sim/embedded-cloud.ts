@@ -4,7 +4,6 @@
 // The same wiring serves a subset of the services (services mode, next to LocalStack): whatever is
 // not served here is reached at another endpoint (S3 images for Rekognition, Lambda for Cognito).
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply } from 'fastify';
 import { CreateCollectionCommand, RekognitionClient, ResourceAlreadyExistsException } from '@aws-sdk/client-rekognition';
@@ -23,6 +22,7 @@ import { createRekognitionService } from './rekognition/service.js';
 import { corsRulesFromConfiguration } from './s3/bucket-config-translation.js';
 import { createS3Service } from './s3/s3-service.js';
 import { createSesService } from './ses/ses-service.js';
+import { freePort } from './free-port.js';
 
 const WEB_DIR = resolvePath(import.meta.dirname, '../web');
 const WEB_CONTENT_TYPES: Record<string, string> = {
@@ -69,17 +69,6 @@ export interface EmbeddedCloud {
   outbox: Outbox;
   services: ServiceName[];
   close(): Promise<void>;
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Every emulated service on one endpoint: what `npm start` runs. */

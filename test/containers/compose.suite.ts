@@ -2,7 +2,6 @@
 // profile), and `up -d sim` serves health on the published port and runs a face sign-in. Works with Compose v2
 // (`docker compose`) and Debian's docker-compose 1.29. Registered by containers.test.ts.
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { IMAGE_BUILD_TIMEOUT_MS, REPO_ROOT, type DockerEngineStatus } from './si
 import { decodeJwtClaims, FaceAuthClient } from '../../cli/face-auth-client.js';
 import type { StackOutputs } from '../../cli/target.js';
 import { generateFixture } from '../../sim/faces/generate-face.js';
+import { freePort } from '../../sim/free-port.js';
 import { latestCode } from '../e2e/embedded-cloud-harness.js';
 
 const run = promisify(execFile);
@@ -35,16 +35,6 @@ function runCompose(compose: string[] | undefined, args: string[], environment: 
   return run(compose[0], [...compose.slice(1), ...args], { cwd: REPO_ROOT, env, timeout, maxBuffer: 64 * 1024 * 1024 });
 }
 
-async function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export function describeCompose(compose: string[] | undefined, engine: DockerEngineStatus, engineRequired: boolean): void {
   describe.skipIf(!compose && !engineRequired)('docker-compose.yml', () => {
@@ -77,7 +67,7 @@ export function describeCompose(compose: string[] | undefined, engine: DockerEng
     beforeAll(async () => {
       if (!compose) throw new Error('no compose command installed');
       if (!engine.available) throw new Error(engine.reason);
-      port = await freeTcpPort();
+      port = await freePort();
       const started = Date.now();
       await runCompose(compose, ['-p', project, 'up', '-d', '--build', 'sim'], { FACEKIT_PORT: String(port) }, IMAGE_BUILD_TIMEOUT_MS);
       console.log(`[test/containers] compose up -d sim took ${((Date.now() - started) / 1000).toFixed(1)} s`);

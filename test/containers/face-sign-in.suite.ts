@@ -1,9 +1,9 @@
 // The end-to-end flow against the sim's container image, from outside, as a user of the image
 // would run it: sign-up, confirmation, enrolment, sign-in and refusals through every trigger, then a
 // restart of the container on its volume and a sign-in again. Registered by containers.test.ts.
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixture } from '../../sim/faces/generate-face.js';
+import { freePort } from '../../sim/free-port.js';
 import { decodeJwtClaims, FaceAuthClient } from '../../cli/face-auth-client.js';
 import { latestCode } from '../e2e/embedded-cloud-harness.js';
 import {
@@ -14,14 +14,6 @@ import {
   type SimContainer,
 } from './sim-container.js';
 
-async function freeHostPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export function describeFaceSignInInContainer(engine: DockerEngineStatus, engineRequired: boolean): void {
   describe.skipIf(!engine.available && !engineRequired)('face sign-in against the sim container', () => {
@@ -31,7 +23,7 @@ export function describeFaceSignInInContainer(engine: DockerEngineStatus, engine
 
     beforeAll(async () => {
       if (!engine.available) throw new Error(engine.reason);
-      sim = await startSimContainer({ dataVolume, samePort: await freeHostPort() });
+      sim = await startSimContainer({ dataVolume, samePort: await freePort() });
       const outputs = await sim.stackOutputs();
       client = new FaceAuthClient({ region: outputs.Region, userPoolClientId: outputs.UserPoolClientId, endpoint: sim.endpoint });
     }, IMAGE_BUILD_TIMEOUT_MS);
