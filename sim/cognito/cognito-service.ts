@@ -6,6 +6,7 @@ import type { JsonOperation, JsonService } from '../aws-json-protocol.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from '../clock.js';
 import type { FunctionInvoker } from '../lambda/function-invoker.js';
 import type { Outbox } from '../outbox.js';
+import { AttemptLimiter } from './attempt-limits.js';
 import { AuthSessionStore } from './auth-sessions.js';
 import type { CognitoContext, PoolRuntime } from './cognito-context.js';
 import { adminConfirmSignUp } from './operations/admin-confirm-sign-up.js';
@@ -113,6 +114,7 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
     invoker: options.invoker,
     outbox: options.outbox,
     sessions: new AuthSessionStore(clock, random),
+    limiter: new AttemptLimiter(clock),
     issuer: (userPoolId) => `${baseUrl().replace(/\/+$/, '')}/${userPoolId}`,
   };
 
