@@ -20,7 +20,7 @@ import { createLambdaRuntime } from './lambda/lambda-runtime.js';
 import { Outbox, type Email } from './outbox.js';
 import { createRekognitionService } from './rekognition/service.js';
 import { DEFAULT_LOCAL_CREDENTIALS, RequestSignatureVerifier, type LocalCredentials } from './request-signature.js';
-import { corsRulesFromConfiguration } from './s3/bucket-config-translation.js';
+import { corsRulesFromConfiguration, expirationRulesFromConfiguration } from './s3/bucket-config-translation.js';
 import { createS3Service } from './s3/s3-service.js';
 import { createSesService } from './ses/ses-service.js';
 import { freePort } from './free-port.js';
@@ -194,7 +194,12 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     });
     closers.push(() => s3.close());
     for (const bucket of plan.buckets) {
-      s3.createBucket({ name: bucket.name, cors: corsRulesFromConfiguration(bucket.corsRules), notifications: bucket.notifications });
+      s3.createBucket({
+        name: bucket.name,
+        cors: corsRulesFromConfiguration(bucket.corsRules),
+        notifications: bucket.notifications,
+        expiration: expirationRulesFromConfiguration(bucket.lifecycleRules),
+      });
     }
     routes.s3 = s3.routes;
   }
