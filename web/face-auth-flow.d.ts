@@ -10,6 +10,8 @@ export class CognitoError extends Error {
   constructor(name: string, message?: string);
 }
 
+export const ENROL_INTENT: 'ENROL';
+export function newDeviceKey(): string;
 export function unusablePassword(): string;
 export function decodeJwtClaims(token: string): Record<string, unknown>;
 export function loadStackOutputs(fetchImpl: typeof fetch, baseUrl?: string): Promise<{ userPoolClientId: string; region: string }>;
@@ -31,8 +33,10 @@ export interface AuthenticateOptions {
   photo: Blob | Uint8Array;
   photoContentType?: string;
   enrolSecret?: string;
+  /** Enrol (first time, or again) instead of signing in; implied by `enrolSecret`. */
+  enrol?: boolean;
   emailCode?: () => Promise<string>;
-  onStep?: (kind: ChallengeKind, parameters: { method?: string }) => void;
+  onStep?: (kind: ChallengeKind, parameters: { method?: string; enrolRequested?: boolean }) => void;
   /** Asked for a new photo when the last one was refused or not recognised; none ends the flow with that refusal. */
   retakePhoto?: (refusal: Exclude<FlowOutcome, { kind: 'signed-in' }>) => Promise<Blob | Uint8Array | undefined>;
 }
@@ -43,4 +47,4 @@ export interface FaceAuthFlow {
   authenticate(email: string, options: AuthenticateOptions): Promise<FlowOutcome>;
 }
 
-export function createFaceAuthFlow(target: { fetch: typeof fetch; endpoint?: string; userPoolClientId: string }): FaceAuthFlow;
+export function createFaceAuthFlow(target: { fetch: typeof fetch; endpoint?: string; userPoolClientId: string; deviceKey?: string }): FaceAuthFlow;
