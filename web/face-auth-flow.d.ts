@@ -1,8 +1,6 @@
 // Types of face-auth-flow.js for the TypeScript that imports it (the tests); the page uses the JS.
 export type ChallengeKind = 'MAILBOX_PROOF' | 'ENROL_FACE' | 'FACE_MATCH';
 
-/** Why enrolment cannot go on here: the confirmation's secret is live but this page does not hold it. */
-export const ENROL_SECRET_MISSING: string;
 export const REJECTION_MESSAGES: Record<string, string>;
 export function describeRejection(reason: string): string;
 

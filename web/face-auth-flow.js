@@ -21,10 +21,6 @@ export function describeRejection(reason) {
   return REJECTION_MESSAGES[reason] ?? `The photo was refused (${reason}).`;
 }
 
-export const ENROL_SECRET_MISSING =
-  'This account was just confirmed and its face is not enrolled yet. Finish the enrolment in the page that signed up, ' +
-  'or sign in again in about ten minutes: a code will be emailed to you then.';
-
 /** An error Cognito returned, with the AWS exception name (e.g. UsernameExistsException). */
 export class CognitoError extends Error {
   constructor(name, message) {
@@ -184,13 +180,10 @@ export function createFaceAuthFlow({ fetch: fetchImpl, endpoint = '', userPoolCl
         if (requestEnrolment) {
           answer = ENROL_INTENT;
         } else if (kind === 'MAILBOX_PROOF') {
-          if (parameters.method === 'ENROL_SECRET') {
-            // Only the page that confirmed the sign-up holds the secret (in memory); it expires
-            // after a few minutes, and then a code by email takes its place.
-            if (!options.enrolSecret) throw new Error(ENROL_SECRET_MISSING);
-            answer = options.enrolSecret;
-          } else if (options.emailCode) answer = String(await options.emailCode()).trim();
-          else throw new Error('this account has no face yet and needs the code sent by email');
+          // ENROL_SECRET only when this page sent the secret it got at confirmation (in memory).
+          if (parameters.method === 'ENROL_SECRET' && options.enrolSecret) answer = options.enrolSecret;
+          else if (options.emailCode) answer = String(await options.emailCode()).trim();
+          else throw new Error('enrolling needs the code sent by email');
         } else {
           await uploadPhoto(parameters.uploadUrl, photo, contentType);
           answer = 'uploaded';

@@ -1,4 +1,4 @@
-/* global document, navigator, window, location, fetch, createImageBitmap -- a browser page */
+/* global document, navigator, window, location, fetch, createImageBitmap, localStorage -- a browser page */
 // The page: a photo from the webcam (or a file), then sign-up, enrolment and sign-in through
 // face-auth-flow.js against the APIs on this page's origin. The enrolment secret lives only in
 // this module's memory; tokens and upload URLs are shown or used, never logged.
