@@ -23,6 +23,8 @@ import { corsRulesFromConfiguration } from './s3/bucket-config-translation.js';
 import { createS3Service } from './s3/s3-service.js';
 import { createSesService } from './ses/ses-service.js';
 import { freePort } from './free-port.js';
+import { appBackendRoutes } from '../examples/app-backend/routes.js';
+import { createTokenVerifier } from '../examples/app-backend/token-verifier.js';
 
 const WEB_DIR = resolvePath(import.meta.dirname, '../web');
 const WEB_CONTENT_TYPES: Record<string, string> = {
@@ -47,6 +49,12 @@ export interface EmbeddedCloudOptions {
   /** State lives here when given (a restart keeps it); in memory otherwise. */
   dataDir?: string;
   clock?: Clock;
+  /**
+   * The base of the tokens' `iss` (`<base>/<userPoolId>`). Default: AWS's own,
+   * `https://cognito-idp.<region>.amazonaws.com`, so stock verifiers (aws-jwt-verify's
+   * CognitoJwtVerifier) accept the tokens given the kit's JWKS; docs/cognito.md.
+   */
+  tokenIssuerBaseUrl?: string;
   /** Progress and function log lines. */
   log?: (line: string) => void;
   onEmail?: (email: Email) => void;
@@ -69,6 +77,11 @@ export interface EmbeddedCloud {
   outbox: Outbox;
   services: ServiceName[];
   close(): Promise<void>;
+}
+
+/** Where Cognito's tokens say they come from: `iss` is this plus `/<userPoolId>`. */
+export function awsCognitoIssuerBaseUrl(region: string): string {
+  return `https://cognito-idp.${region}.amazonaws.com`;
 }
 
 /** Every emulated service on one endpoint: what `npm start` runs. */
@@ -203,7 +216,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       outbox,
       dataDir: options.dataDir,
       clock,
-      issuerBaseUrl: endpoint,
+      issuerBaseUrl: options.tokenIssuerBaseUrl ?? awsCognitoIssuerBaseUrl(region),
     });
     closers.push(() => cognito.close());
     jsonServices.unshift(cognito.json);
@@ -230,6 +243,17 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   };
   app.get('/_sim/web/', async (_request, reply) => serveWebFile('index.html', reply));
   app.get('/_sim/web/:file', async (request, reply) => serveWebFile((request.params as { file: string }).file, reply));
+  // The example app backend (examples/app-backend/) on the kit's endpoint: `GET /_sim/example/me`
+  // accepts an access token of the stack's pool only after CognitoJwtVerifier verified it.
+  const examplePool = serves('cognito-idp') ? plan.userPools[0] : undefined;
+  if (examplePool?.clients.length) {
+    const verifier = createTokenVerifier({
+      userPoolId: examplePool.userPoolId,
+      clientId: examplePool.clients.map((client) => client.clientId),
+      kitEndpoint: endpoint,
+    });
+    await app.register(appBackendRoutes(verifier), { prefix: '/_sim/example' });
+  }
   for (const service of ['cognito-idp', 'ses', 'lambda', 's3'] as const) {
     const plugin = routes[service];
     if (plugin) await app.register(plugin);
