@@ -155,6 +155,8 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   const endpoint = `http://${endpointHost}:${port}`;
 
   const closers: Array<() => Promise<void>> = [];
+  /** Work that must not delay readiness: started once the server listens. */
+  const afterListen: Array<() => void> = [];
   const outbox = new Outbox({ dataDir: options.dataDir, clock, print: options.onEmail });
   const jsonServices: JsonService[] = [];
   const routes: Partial<Record<ServiceName, FastifyPluginAsync>> = {};
@@ -186,10 +188,12 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       onLog: (functionName, line) => log(`[${functionName.replace(`${plan.stackName}-`, '')}] ${line}`),
     });
     closers.push(() => lambda.close());
-    // Loading a bundle takes a second or more; warm every function in the background so the first
-    // trigger does not spend it inside Cognito's 5-second budget.
-    const warming = lambda.prewarm().catch((error: unknown) => log(`prewarm: ${(error as Error).message}`));
-    closers.push(() => warming);
+    // Loading a bundle takes a second or more; every function is warmed in the background once
+    // the server answers (below), so neither readiness nor the first trigger pays for it.
+    afterListen.push(() => {
+      const warming = lambda.prewarm().catch((error: unknown) => log(`prewarm: ${(error as Error).message}`));
+      closers.push(() => warming);
+    });
     routes.lambda = lambda.routes;
     invoker = lambda;
   } else if (options.lambdaEndpoint) {
@@ -282,6 +286,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     for (const close of closers) await close().catch(() => undefined);
     throw error;
   }
+  for (const start of afterListen) start();
 
   // Collections are created through the API, as CloudFormation would create them.
   if (serves('rekognition')) {
