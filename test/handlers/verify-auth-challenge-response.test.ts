@@ -205,6 +205,15 @@ describe('Verify FACE_MATCH', () => {
     expect(deletedKeys()).toEqual([key]);
   });
 
+  it('reads a 403 on HeadObject of its own key as nothing uploaded (listing is limited to the photo prefixes)', async () => {
+    const { user, key, privateParameters } = await enrolledUser();
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('Forbidden'), { name: 'Forbidden', $metadata: { httpStatusCode: 403 } }));
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(searches()).toHaveLength(0);
+    expect(deletedKeys()).toEqual([key]);
+  });
+
   it.each([
     ['larger than 5 MB', { ContentLength: 5_242_881, ContentType: 'image/jpeg' }],
     ['not a JPEG or PNG', { ContentLength: 48_000, ContentType: 'text/html' }],
