@@ -2,6 +2,7 @@
 // `X-Amz-Target: <TargetPrefix>.<Operation>`. Several services share one endpoint, so one route
 // dispatches on the target prefix; services only supply their operations and error shape.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { setAmznRequestId } from './request-id.js';
 
 /** An error in the shape AWS returns it: `code` is the exception name the SDK surfaces. */
 export class AwsServiceError extends Error {
@@ -92,7 +93,8 @@ export function registerJsonServices(
   }
   const byPrefix = new Map(services.map((service) => [service.targetPrefix, service]));
 
-  app.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
+  // The request id is set before the body is parsed, so a body that fails to parse still has one.
+  app.post('/', { onRequest: setAmznRequestId }, async (request: FastifyRequest, reply: FastifyReply) => {
     const target = String(request.headers['x-amz-target'] ?? '');
     const dot = target.lastIndexOf('.');
     const passthrough = passthroughByPrefix.get(target.slice(0, dot));

@@ -3,6 +3,7 @@
 // `X-Amz-Function-Error: Unhandled` and the error as the payload.
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { setAmznRequestId } from '../request-id.js';
 import { FunctionError, type FunctionInvoker } from './function-invoker.js';
 import type { FunctionDefinition } from './lambda-runtime.js';
 
@@ -20,6 +21,7 @@ export function lambdaApiRoutes(backend: LambdaApiBackend): FastifyPluginAsync {
     // The Invoke payload is opaque bytes whatever its content type; this plugin's context only.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 6 * 1024 * 1024 + 1024 }, (_request, body, done) => done(null, body));
+    app.addHook('onRequest', setAmznRequestId);
 
     app.post<{ Params: { name: string } }>(`${API}/:name/invocations`, async (request, reply) => {
       const { name } = request.params;

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { Outbox } from '../outbox.js';
+import { setAmznRequestId } from '../request-id.js';
 import { BadRequestError, sendEmail } from './send-email.js';
 
 export interface SesServiceOptions {
@@ -23,6 +24,7 @@ export function createSesService(options: SesServiceOptions): { routes: FastifyP
         done(new BadRequestError('Request body is not valid JSON'), undefined);
       }
     });
+    app.addHook('onRequest', setAmznRequestId);
     app.setErrorHandler((error, _request, reply) => {
       const badRequest = error instanceof BadRequestError;
       const code = badRequest ? 'BadRequestException' : 'InternalFailure';
