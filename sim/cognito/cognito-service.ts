@@ -88,7 +88,7 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
     pools.set(config.userPoolId, {
       config,
       clients: new Map(config.clients.map((client) => [client.clientId, resolveClient(client)])),
-      store: new UserPoolStore(directory),
+      store: new UserPoolStore(directory, { clock }),
       signingKeys: loadOrCreateSigningKeys(directory),
       createdAt: clock.now(),
       triggers: new TriggerRunner(options.invoker, config),
@@ -115,7 +115,9 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
       errorBody: (error) => ({ __type: error.code, message: error.message }),
     },
     routes: cognitoRoutes(context, options.outbox),
-    // Every change is written synchronously as it happens, so there is nothing left to flush.
-    close: async () => undefined,
+    // Every change is already in the log file; closing flushes it to the disk.
+    close: async () => {
+      await Promise.all([...pools.values()].map((pool) => pool.store.close()));
+    },
   };
 }

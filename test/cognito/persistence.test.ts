@@ -22,7 +22,7 @@ describe('Cognito sim persistence', () => {
       await first.client.send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: revoked.RefreshToken! } }));
       const jwksBefore = await (await fetch(`${first.issuer}/.well-known/jwks.json`)).json();
       await first.close();
-      expect(existsSync(join(dataDir, 'cognito', POOL_ID, 'state.json'))).toBe(true);
+      expect(existsSync(join(dataDir, 'cognito', POOL_ID, 'state.jsonl'))).toBe(true);
       expect(existsSync(join(dataDir, 'cognito', POOL_ID, 'signing-keys.json'))).toBe(true);
 
       secondSim = await startCognitoSim({ dataDir, clock });
