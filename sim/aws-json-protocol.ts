@@ -2,6 +2,7 @@
 // `X-Amz-Target: <TargetPrefix>.<Operation>`. Several services share one endpoint, so one route
 // dispatches on the target prefix; services only supply their operations and error shape.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { answerJsonApiPreflight, isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS } from './browser-cors.js';
 
 /** An error in the shape AWS returns it: `code` is the exception name the SDK surfaces. */
 export class AwsServiceError extends Error {
@@ -92,7 +93,18 @@ export function registerJsonServices(
   }
   const byPrefix = new Map(services.map((service) => [service.targetPrefix, service]));
 
-  app.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
+  // Browsers on any origin may call the JSON APIs, as AWS's endpoints allow (sim/browser-cors.ts).
+  // A preflight naming X-Amz-Target is answered here even on a path S3 would otherwise take.
+  app.options('/', answerJsonApiPreflight);
+  app.addHook('onRequest', async (request, reply) => {
+    if (isJsonApiPreflight(request)) return answerJsonApiPreflight(request, reply);
+  });
+  const allowAnyOrigin = async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    reply.headers(JSON_API_RESPONSE_CORS_HEADERS);
+    return payload;
+  };
+
+  app.post('/', { onSend: allowAnyOrigin }, async (request: FastifyRequest, reply: FastifyReply) => {
     const target = String(request.headers['x-amz-target'] ?? '');
     const dot = target.lastIndexOf('.');
     const passthrough = passthroughByPrefix.get(target.slice(0, dot));

@@ -23,7 +23,7 @@ import { respondToAuthChallenge } from './operations/respond-to-auth-challenge.j
 import { revokeToken } from './operations/revoke-token.js';
 import { signUp } from './operations/sign-up.js';
 import { cognitoRoutes } from './routes.js';
-import { loadOrCreateSigningKey } from './signing-keys.js';
+import { loadOrCreateSigningKeys } from './signing-keys.js';
 import { TriggerRunner } from './triggers.js';
 import { resolveClient, validatePoolConfigs, type UserPoolConfig } from './user-pool-config.js';
 import { UserPoolStore } from './user-pool-store.js';
@@ -80,7 +80,7 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
       config,
       clients: new Map(config.clients.map((client) => [client.clientId, resolveClient(client)])),
       store: new UserPoolStore(directory, { clock }),
-      signingKey: loadOrCreateSigningKey(directory),
+      signingKeys: loadOrCreateSigningKeys(directory),
       triggers: new TriggerRunner(options.invoker, config),
       emailIsUsername: (config.usernameAttributes ?? []).includes('email'),
     });

@@ -126,6 +126,12 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       throw noSuchBucket(bucket);
     }
     if (method === 'OPTIONS' && bucket) return corsPreflight(call);
+    // S3 names a missing bucket before it checks credentials, so an unsigned request to a path
+    // that is no bucket (a browser's stray GET) is a 404, not an access error.
+    if (bucket && !creatingBucket && !store.getBucket(bucket)) {
+      if (method === 'HEAD') return reply.code(404).send();
+      throw noSuchBucket(bucket);
+    }
 
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     call.accessKeyId = (await authenticator.authenticate({ method, rawPath, query, headers: request.headers, body })).accessKeyId;

@@ -211,7 +211,14 @@ describe('FaceAuthStack with default context', () => {
       const rules = (bucket.Properties.CorsConfiguration as { CorsRules: Json[] }).CorsRules;
       expect(rules).toHaveLength(1);
       expect(rules[0].AllowedMethods).toEqual(['PUT']);
-      expect(rules[0].AllowedOrigins).toEqual(['http://localhost:4566', 'http://127.0.0.1:4566', 'http://localhost:5173']);
+      expect(rules[0].AllowedOrigins).toEqual([
+        'http://localhost:4566',
+        'http://127.0.0.1:4566',
+        'http://localhost:5173',
+        'http://127.0.0.1:5173',
+        'http://localhost:3000',
+        'http://127.0.0.1:3000',
+      ]);
       expect(rules[0].AllowedHeaders).toEqual(expect.arrayContaining(['content-type']));
     });
 
