@@ -2,6 +2,7 @@
 // calls, no credentials), photos PUT to the presigned URLs the challenges hand out. The CLI and
 // the end-to-end tests use it, against the embedded cloud and against AWS alike.
 import { randomBytes } from 'node:crypto';
+import { localCredentialsFromEnvironment } from '../sim/request-signature.js';
 import {
   CognitoIdentityProviderClient,
   ConfirmSignUpCommand,
@@ -66,7 +67,7 @@ export class FaceAuthClient {
     this.deviceKey = deviceKey;
     this.cognito = new CognitoIdentityProviderClient({
       region: target.region,
-      ...(target.endpoint ? { endpoint: target.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } } : {}),
+      ...(target.endpoint ? { endpoint: target.endpoint, credentials: localCredentialsFromEnvironment(process.env) } : {}),
     });
   }
 

@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { localCredentialsFromEnvironment } from '../sim/request-signature.js';
 import { faceCommand } from './commands/face.js';
 import { decodeJwtClaims, FaceAuthClient, type AuthOutcome } from './face-auth-client.js';
 import { codeFromLocalOutbox, resolveTarget, type ResolvedTarget } from './target.js';
@@ -140,7 +141,7 @@ export function buildProgram(extraCommands: Command[] = []): Command {
     const dynamo = DynamoDBDocumentClient.from(
       new DynamoDBClient({
         region: resolved.region,
-        ...(resolved.endpoint ? { endpoint: resolved.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } } : {}),
+        ...(resolved.endpoint ? { endpoint: resolved.endpoint, credentials: localCredentialsFromEnvironment(process.env) } : {}),
       }),
     );
     let token: string | undefined;
