@@ -197,14 +197,17 @@ describe('the face flow with stock clients', () => {
     while (!step.AuthenticationResult) {
       const parameters = step.ChallengeParameters as Record<string, string>;
       challenges.push(parameters.challenge!);
-      if (parameters.challenge === 'MAILBOX_PROOF') {
+      if (parameters.challenge === 'FACE_MATCH') {
+        // Every session starts with FACE_MATCH; the ENROL intent (with the secret) asks to enrol.
+        step = await respond(step.Session, parameters.USERNAME!, 'ENROL', { intent: 'ENROL', enrolSecret });
+      } else if (parameters.challenge === 'MAILBOX_PROOF') {
         step = await respond(step.Session, parameters.USERNAME!, enrolSecret, { enrolSecret });
       } else {
         await uploadPhoto(parameters.uploadUrl!, await generateFixture('face', 'aws-cli', 0));
         step = await respond(step.Session, parameters.USERNAME!, 'uploaded');
       }
     }
-    expect(challenges).toEqual(['MAILBOX_PROOF', 'ENROL_FACE']);
+    expect(challenges).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
 
     step = await initiate();
     expect(step.ChallengeParameters.challenge).toBe('FACE_MATCH');
@@ -228,7 +231,7 @@ describe('the face flow with stock clients', () => {
 
     expect(result.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(result.explicitAuthFlows).toContain('ALLOW_CUSTOM_AUTH');
-    expect(result.enrolment).toEqual(['MAILBOX_PROOF', 'ENROL_FACE']);
+    expect(result.enrolment).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
     expect(result.signIn).toEqual(['FACE_MATCH']);
     expect(result.tokenType).toBe('Bearer');
     expect(result.getUserSub).toBe(result.signedUpSub);
