@@ -327,6 +327,7 @@ describe('Verify FACE_MATCH', () => {
       vi.useRealTimers();
     }
     expect(ownerSignIns).toBe(10);
+    expect(logs.text()).not.toContain(deviceKey);
   }, 120_000);
 
   it('throws on an infrastructure error (Cognito then refuses the attempt) and still deletes the photo', async () => {
