@@ -177,6 +177,16 @@ describe('Verify FACE_MATCH', () => {
     expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
   });
 
+  it('asks for Rekognition’s 4096 matches, and warns when they are all other faces (crowding)', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    const others = Array.from({ length: 4096 }, (_, index) => match(`dddddddd-0000-4000-8000-${index.toString(16).padStart(12, '0')}`, 99.9));
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: others });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(searches()[0].args[0].input.MaxFaces).toBe(4096);
+    expect(logs.text()).toContain('possible crowding');
+  });
+
   it('refuses the user’s own face below the threshold', async () => {
     const { user, privateParameters } = await enrolledUser();
     rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 94.9)] });
