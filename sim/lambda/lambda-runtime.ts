@@ -8,6 +8,7 @@ import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FastifyPluginAsync } from 'fastify';
 import { systemClock, type Clock } from '../clock.js';
+import type { RequestSignatureVerifier } from '../request-signature.js';
 import { FunctionError, type FunctionErrorPayload, type FunctionInvoker } from './function-invoker.js';
 import { lambdaApiRoutes } from './lambda-api-routes.js';
 
@@ -49,6 +50,8 @@ export interface LambdaRuntimeOptions {
   idleTimeoutMs?: number;
   /** How long loading a bundle may take (Lambda's init phase is limited to 10 s). */
   initTimeoutMs?: number;
+  /** When given, the Lambda API answers only SigV4-signed calls of the local credentials. */
+  signatures?: RequestSignatureVerifier;
 }
 
 export interface LambdaRuntime extends FunctionInvoker {
@@ -84,6 +87,7 @@ interface InvocationOutcome {
 
 type WorkerMessage =
   | { type: 'ready' }
+  | { type: 'log'; text: string }
   | { type: 'init-error'; error: FunctionErrorPayload }
   | { type: 'result'; requestId: string; payload?: string; error?: FunctionErrorPayload };
 
@@ -228,7 +232,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     prewarm,
     drainAsync,
     close,
-    routes: lambdaApiRoutes({ invoke, invokeAsync, resolve, functionArn, listFunctions: () => options.functions.slice(), region }),
+    routes: lambdaApiRoutes({ invoke, invokeAsync, resolve, functionArn, listFunctions: () => options.functions.slice(), region }, options.signatures),
   };
 }
 
@@ -355,8 +359,11 @@ class ExecutionEnvironment {
       stdout: true,
       stderr: true,
     });
+    // The worker sends what the function writes as `log` messages; these streams carry only
+    // what bypasses it (e.g. native code).
     forwardLines(this.worker.stdout, (line) => onLog(definition.name, line));
     forwardLines(this.worker.stderr, (line) => onLog(definition.name, line));
+    const logLines = lineSplitter((line) => onLog(definition.name, line));
 
     let initialized = false;
     this.ready = new Promise<void>((ready, failed) => {
@@ -365,7 +372,9 @@ class ExecutionEnvironment {
         void this.terminate();
       }, initTimeoutMs);
       this.worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready') {
+        if (message.type === 'log') {
+          logLines.push(message.text);
+        } else if (message.type === 'ready') {
           initialized = true;
           clearTimeout(initTimer);
           ready();
@@ -385,6 +394,7 @@ class ExecutionEnvironment {
         this.current?.settle({ error: { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: error.message, trace: error.stack?.split('\n') } });
       });
       this.worker.on('exit', (code) => {
+        logLines.end();
         this.usable = false;
         this.exitCode = code;
         clearTimeout(initTimer);
@@ -492,20 +502,29 @@ async function withCallerTimeout(run: Promise<InvocationOutcome>, timeoutMs: num
   }
 }
 
-function forwardLines(stream: NodeJS.ReadableStream, emit: (line: string) => void): void {
+/** Turns chunks of text into whole lines; a line cut between chunks waits for its end. */
+function lineSplitter(emit: (line: string) => void): { push(chunk: string): void; end(): void } {
   let pending = '';
+  return {
+    push(chunk) {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      // Blank lines carry nothing and would show as empty prefixed lines.
+      for (const line of lines) if (line.trim() !== '') emit(line.replace(/\r$/, ''));
+    },
+    end() {
+      if (pending.trim() !== '') emit(pending);
+      pending = '';
+    },
+  };
+}
+
+function forwardLines(stream: NodeJS.ReadableStream, emit: (line: string) => void): void {
+  const lines = lineSplitter(emit);
   stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    // Blank lines carry nothing and would show as empty prefixed lines.
-    for (const line of lines) if (line.trim() !== '') emit(line.replace(/\r$/, ''));
-  });
-  stream.on('end', () => {
-    if (pending.trim() !== '') emit(pending);
-    pending = '';
-  });
+  stream.on('data', (chunk: string) => lines.push(chunk));
+  stream.on('end', () => lines.end());
 }
 
 function defaultConcurrencyPerFunction(): number {
