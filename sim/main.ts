@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { synthesizeIfChanged } from './cloud-assembly/synth-cache.js';
 import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
+import { buildWebPageIfChanged, canBuildWebPage, webDistDir } from './web-page/build-cache.js';
 import { LOCALSTACK_ASSEMBLY_DIR, LOCALSTACK_SYNTH_CONTEXT, simModeFromEnvironment, type SimMode } from './services-mode.js';
 
 const HELP = `Usage: npm start [-- options]
@@ -75,6 +76,17 @@ if (args.reset && existsSync(dataDir)) {
 }
 mkdirSync(dataDir, { recursive: true });
 
+// The page builds (when its sources changed) in a child process while the stack synthesizes and
+// the kit starts; /_sim/web/ says "building" until it is done. A runtime image carries it built.
+let webPage: string | Promise<string> = webDistDir(projectDir);
+if (!servicesMode && canBuildWebPage(projectDir)) {
+  webPage = buildWebPageIfChanged({ projectDir, log }).then(({ distDir, built }) => {
+    if (!built) log('web page unchanged since the last build: using web/dist');
+    return distDir;
+  });
+  webPage.catch((error: Error) => console.error(`facekit: the web page could not be built (the APIs still run):\n${error.message}`));
+}
+
 let cloudAssemblyDir = process.env.FACEKIT_CLOUD_ASSEMBLY;
 try {
   if (!cloudAssemblyDir) {
@@ -106,6 +118,7 @@ const cloud = await startSimServer({
   host,
   dataDir,
   log,
+  webPage,
   onEmail: (email) => log(`email to ${email.to}: ${email.subject}\n${email.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()}`),
 }).catch((error: Error & { code?: string }) => {
   console.error(`facekit: could not start: ${error.code === 'EADDRINUSE' ? `port ${port} is in use (set PORT or --port)` : error.message}`);
