@@ -22,6 +22,8 @@ import { corsRulesFromConfiguration } from './s3/bucket-config-translation.js';
 import { createS3Service } from './s3/s3-service.js';
 import { createSesService } from './ses/ses-service.js';
 import { freePort } from './free-port.js';
+import { appBackendRoutes } from '../examples/app-backend/routes.js';
+import { createTokenVerifier } from '../examples/app-backend/token-verifier.js';
 import { kitRouteCors } from './browser-cors.js';
 import { webPageRoutes } from './web-page/routes.js';
 
@@ -44,6 +46,12 @@ export interface EmbeddedCloudOptions {
   /** State lives here when given (a restart keeps it); in memory otherwise. */
   dataDir?: string;
   clock?: Clock;
+  /**
+   * The base of the tokens' `iss` (`<base>/<userPoolId>`). Default: AWS's own,
+   * `https://cognito-idp.<region>.amazonaws.com`, so stock verifiers (aws-jwt-verify's
+   * CognitoJwtVerifier) accept the tokens given the kit's JWKS; docs/cognito.md.
+   */
+  tokenIssuerBaseUrl?: string;
   /** Progress and function log lines. */
   log?: (line: string) => void;
   onEmail?: (email: Email) => void;
@@ -70,6 +78,11 @@ export interface EmbeddedCloud {
   webOrigins: string[];
   services: ServiceName[];
   close(): Promise<void>;
+}
+
+/** Where Cognito's tokens say they come from: `iss` is this plus `/<userPoolId>`. */
+export function awsCognitoIssuerBaseUrl(region: string): string {
+  return `https://cognito-idp.${region}.amazonaws.com`;
 }
 
 /** Every emulated service on one endpoint: what `npm start` runs. */
@@ -142,6 +155,8 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   const endpoint = `http://${endpointHost}:${port}`;
 
   const closers: Array<() => Promise<void>> = [];
+  /** Work that must not delay readiness: started once the server listens. */
+  const afterListen: Array<() => void> = [];
   const outbox = new Outbox({ dataDir: options.dataDir, clock, print: options.onEmail });
   const jsonServices: JsonService[] = [];
   const routes: Partial<Record<ServiceName, FastifyPluginAsync>> = {};
@@ -173,10 +188,12 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       onLog: (functionName, line) => log(`[${functionName.replace(`${plan.stackName}-`, '')}] ${line}`),
     });
     closers.push(() => lambda.close());
-    // Loading a bundle takes a second or more; warm every function in the background so the first
-    // trigger does not spend it inside Cognito's 5-second budget.
-    const warming = lambda.prewarm().catch((error: unknown) => log(`prewarm: ${(error as Error).message}`));
-    closers.push(() => warming);
+    // Loading a bundle takes a second or more; every function is warmed in the background once
+    // the server answers (below), so neither readiness nor the first trigger pays for it.
+    afterListen.push(() => {
+      const warming = lambda.prewarm().catch((error: unknown) => log(`prewarm: ${(error as Error).message}`));
+      closers.push(() => warming);
+    });
     routes.lambda = lambda.routes;
     invoker = lambda;
   } else if (options.lambdaEndpoint) {
@@ -217,7 +234,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       outbox,
       dataDir: options.dataDir,
       clock,
-      issuerBaseUrl: endpoint,
+      issuerBaseUrl: options.tokenIssuerBaseUrl ?? awsCognitoIssuerBaseUrl(region),
     });
     closers.push(() => cognito.close());
     jsonServices.unshift(cognito.json);
@@ -248,6 +265,17 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   app.get('/_sim/health', async () => ({ status: 'ready', services: servedList }));
   app.get('/_sim/outputs', async () => ({ [plan.stackName]: outputs }));
   await app.register(webPageRoutes(options.webPage ?? WEB_DIST_DIR));
+  // The example app backend (examples/app-backend/) on the kit's endpoint: `GET /_sim/example/me`
+  // accepts an access token of the stack's pool only after CognitoJwtVerifier verified it.
+  const examplePool = serves('cognito-idp') ? plan.userPools[0] : undefined;
+  if (examplePool?.clients.length) {
+    const verifier = createTokenVerifier({
+      userPoolId: examplePool.userPoolId,
+      clientId: examplePool.clients.map((client) => client.clientId),
+      kitEndpoint: endpoint,
+    });
+    await app.register(appBackendRoutes(verifier), { prefix: '/_sim/example' });
+  }
   for (const service of ['cognito-idp', 'ses', 'lambda', 's3'] as const) {
     const plugin = routes[service];
     if (plugin) await app.register(plugin);
@@ -258,6 +286,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     for (const close of closers) await close().catch(() => undefined);
     throw error;
   }
+  for (const start of afterListen) start();
 
   // Collections are created through the API, as CloudFormation would create them.
   if (serves('rekognition')) {

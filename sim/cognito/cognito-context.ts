@@ -5,7 +5,7 @@ import type { FunctionInvoker } from '../lambda/function-invoker.js';
 import type { Outbox } from '../outbox.js';
 import type { AuthSessionStore } from './auth-sessions.js';
 import { ResourceNotFoundError, InvalidParameterError } from './errors.js';
-import type { SigningKey } from './signing-keys.js';
+import type { SigningKeys } from './signing-keys.js';
 import type { TriggerRunner } from './triggers.js';
 import type { ResolvedClient, UserPoolConfig } from './user-pool-config.js';
 import type { UserPoolStore } from './user-pool-store.js';
@@ -14,7 +14,8 @@ export interface PoolRuntime {
   config: UserPoolConfig;
   clients: Map<string, ResolvedClient>;
   store: UserPoolStore;
-  signingKey: SigningKey;
+  /** One key per token type, as Cognito has. */
+  signingKeys: SigningKeys;
   triggers: TriggerRunner;
   /** True when users sign in with their email and get a generated UUID username. */
   emailIsUsername: boolean;

@@ -23,7 +23,7 @@ import { respondToAuthChallenge } from './operations/respond-to-auth-challenge.j
 import { revokeToken } from './operations/revoke-token.js';
 import { signUp } from './operations/sign-up.js';
 import { cognitoRoutes } from './routes.js';
-import { loadOrCreateSigningKey } from './signing-keys.js';
+import { loadOrCreateSigningKeys } from './signing-keys.js';
 import { TriggerRunner } from './triggers.js';
 import { resolveClient, validatePoolConfigs, type UserPoolConfig } from './user-pool-config.js';
 import { UserPoolStore } from './user-pool-store.js';
@@ -79,8 +79,8 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
     pools.set(config.userPoolId, {
       config,
       clients: new Map(config.clients.map((client) => [client.clientId, resolveClient(client)])),
-      store: new UserPoolStore(directory),
-      signingKey: loadOrCreateSigningKey(directory),
+      store: new UserPoolStore(directory, { clock }),
+      signingKeys: loadOrCreateSigningKeys(directory),
       triggers: new TriggerRunner(options.invoker, config),
       emailIsUsername: (config.usernameAttributes ?? []).includes('email'),
     });
@@ -105,7 +105,9 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
       errorBody: (error) => ({ __type: error.code, message: error.message }),
     },
     routes: cognitoRoutes(context, options.outbox),
-    // Every change is written synchronously as it happens, so there is nothing left to flush.
-    close: async () => undefined,
+    // Every change is already in the log file; closing flushes it to the disk.
+    close: async () => {
+      await Promise.all([...pools.values()].map((pool) => pool.store.close()));
+    },
   };
 }

@@ -3,6 +3,7 @@
 // `process.env`, its own module state, one invocation at a time, kept warm between invocations,
 // terminated when an invocation runs past the function's timeout.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FastifyPluginAsync } from 'fastify';
@@ -37,8 +38,15 @@ export interface LambdaRuntimeOptions {
   accountId?: string;
   /** Waits before the 2nd and 3rd attempt of a failed asynchronous invocation (Lambda: about 1 and 2 minutes). */
   asyncRetryDelaysMs?: number[];
-  /** Execution environments per function; further invocations wait for a free one. */
+  /**
+   * Execution environments per function; further invocations wait for a free one. Default: twice
+   * the machine's cores (at least 4). A trigger spends most of its time waiting on the sim's own
+   * APIs, so a few environments keep the cores busy; many more only add memory (each holds its
+   * own SDK clients) and contention.
+   */
   maxConcurrencyPerFunction?: number;
+  /** An environment idle this long is shut down, except the last one of each function. Default 30 s. */
+  idleTimeoutMs?: number;
   /** How long loading a bundle may take (Lambda's init phase is limited to 10 s). */
   initTimeoutMs?: number;
 }
@@ -66,6 +74,7 @@ interface EnvironmentSettings {
   onLog(functionName: string, line: string): void;
   maxConcurrency: number;
   initTimeoutMs: number;
+  idleTimeoutMs: number;
 }
 
 interface InvocationOutcome {
@@ -86,10 +95,11 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
   const accountId = options.accountId ?? '000000000000';
   const onLog = options.onLog ?? ((functionName: string, line: string) => process.stdout.write(`[${functionName}] ${line}\n`));
   const retryDelays = options.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS;
-  const maxConcurrency = options.maxConcurrencyPerFunction ?? 10;
+  const maxConcurrency = options.maxConcurrencyPerFunction ?? defaultConcurrencyPerFunction();
   const initTimeoutMs = options.initTimeoutMs ?? 10_000;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
 
-  const settings: EnvironmentSettings = { clock, onLog, maxConcurrency, initTimeoutMs };
+  const settings: EnvironmentSettings = { clock, onLog, maxConcurrency, initTimeoutMs, idleTimeoutMs };
   const byName = new Map<string, FunctionPool>();
   const byArn = new Map<string, FunctionPool>();
   for (const definition of options.functions) {
@@ -228,9 +238,12 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
  */
 class FunctionPool {
   private closed = false;
+  /** Free environments, the most recently used last (reused first, so the others can go idle). */
   private readonly idle: ExecutionEnvironment[] = [];
   private readonly all = new Set<ExecutionEnvironment>();
   private readonly waiting: Array<() => void> = [];
+  private readonly idleSince = new Map<ExecutionEnvironment, number>();
+  private reaper?: NodeJS.Timeout;
 
   constructor(
     readonly definition: FunctionDefinition,
@@ -251,6 +264,7 @@ class FunctionPool {
     for (;;) {
       if (this.closed) throw new FunctionError('ServiceException', 'The Lambda runtime is closed');
       const warm = this.idle.pop();
+      if (warm) this.idleSince.delete(warm);
       if (warm?.usable) return warm;
       if (warm) {
         // It died while idle (e.g. a rejection left unhandled by the previous invocation).
@@ -274,14 +288,42 @@ class FunctionPool {
     await fresh.loaded();
   }
 
+  /** How many execution environments exist now (busy or idle). */
+  get size(): number {
+    return this.all.size;
+  }
+
   private release(environment: ExecutionEnvironment): void {
-    if (environment.usable && !this.closed) this.idle.push(environment);
-    else this.all.delete(environment);
+    if (environment.usable && !this.closed) {
+      this.idle.push(environment);
+      this.idleSince.set(environment, Date.now());
+      this.scheduleReaper();
+    } else this.all.delete(environment);
     this.waiting.shift()?.();
+  }
+
+  /** Shuts down environments idle past the timeout, keeping one warm, as Lambda reclaims idle ones. */
+  private scheduleReaper(): void {
+    if (this.reaper || this.all.size <= 1) return;
+    this.reaper = setTimeout(() => {
+      this.reaper = undefined;
+      const cutoff = Date.now() - this.settings.idleTimeoutMs;
+      // Oldest-idle first: the front of `idle` is the least recently used.
+      while (this.all.size > 1 && this.idle.length > 0 && (this.idleSince.get(this.idle[0]!) ?? 0) <= cutoff) {
+        const stale = this.idle.shift()!;
+        this.idleSince.delete(stale);
+        this.all.delete(stale);
+        void stale.terminate();
+      }
+      this.scheduleReaper();
+    }, Math.max(1_000, this.settings.idleTimeoutMs / 2));
+    this.reaper.unref();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.reaper);
+    this.idleSince.clear();
     await Promise.all([...this.all].map((environment) => environment.terminate()));
     this.all.clear();
     this.idle.length = 0;
@@ -464,6 +506,10 @@ function forwardLines(stream: NodeJS.ReadableStream, emit: (line: string) => voi
     if (pending.trim() !== '') emit(pending);
     pending = '';
   });
+}
+
+function defaultConcurrencyPerFunction(): number {
+  return Math.max(4, 2 * availableParallelism());
 }
 
 function pick(source: NodeJS.ProcessEnv, names: string[]): Record<string, string> {

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { JwtRsaVerifier } from 'aws-jwt-verify';
+import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { generateFixture } from '../../sim/faces/generate-face.js';
 import { decodeJwtClaims, uploadPhoto } from '../../cli/face-auth-client.js';
 import { latestCode, startHarness, type Harness } from './embedded-cloud-harness.js';
@@ -82,12 +82,19 @@ describe('sign-up and enrolment', () => {
     expect(outcome.kind).toBe('signed-in');
     if (outcome.kind !== 'signed-in') return;
     expect(outcome.challenges).toEqual(['FACE_MATCH']);
-    const issuer = `${harness.endpoint}/${harness.outputs.UserPoolId}`;
-    const verifier = JwtRsaVerifier.create({ issuer, audience: harness.outputs.UserPoolClientId, jwksUri: `${issuer}/.well-known/jwks.json` });
-    // aws-jwt-verify fetches JWKS over https only; the sim serves http, so hand it the document it serves.
-    verifier.cacheJwks((await (await fetch(`${issuer}/.well-known/jwks.json`)).json()) as Parameters<typeof verifier.cacheJwks>[0]);
+    // Configured as for AWS (the tokens carry AWS's issuer), plus the JWKS the kit serves: docs/cognito.md.
+    const { UserPoolId: userPoolId, UserPoolClientId: clientId } = harness.outputs;
+    const verifier = CognitoJwtVerifier.create({ userPoolId, clientId, tokenUse: 'id' });
+    verifier.cacheJwks((await (await fetch(`${harness.endpoint}/${userPoolId}/.well-known/jwks.json`)).json()) as Parameters<typeof verifier.cacheJwks>[0]);
     const claims = await verifier.verify(outcome.tokens.IdToken!);
     expect(claims).toMatchObject({ sub, email: 'alice@example.com', token_use: 'id', face_factor: 'face' });
+    expect(claims.iss).toBe(`https://cognito-idp.us-east-1.amazonaws.com/${userPoolId}`);
+    // The kit's example backend route accepts the access token only after the same verification.
+    const me = await fetch(`${harness.endpoint}/_sim/example/me`, { headers: { authorization: `Bearer ${outcome.tokens.AccessToken}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ sub, clientId });
+    const withIdToken = await fetch(`${harness.endpoint}/_sim/example/me`, { headers: { authorization: `Bearer ${outcome.tokens.IdToken}` } });
+    expect(withIdToken.status).toBe(401);
     expect((await userRecord(sub))?.lastSignInAt).toBeDefined();
   });
 
