@@ -1,6 +1,7 @@
 // The page as an app developer runs it: the Vite dev server (`npm run web`) on its own origin,
 // http://localhost:5173, calling the kit cross-origin with Amplify (preflights, the JSON API,
-// the presigned S3 PUT, /_sim/outputs) in Chromium with a fake camera. The dev server listens on
+// the presigned S3 PUT, /_sim/outputs, the example backend with a bearer token) in Chromium with a
+// fake camera. The dev server listens on
 // a free port; Chromium maps localhost:5173 to it, so the page's origin is the one people use
 // (and one of the stack's default web origins) without taking a port someone else may hold.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -73,6 +74,9 @@ describe.skipIf(unavailable !== undefined)('the page on the Vite dev server’s 
     await page.captureFromCamera();
     const enrolled = await page.signUp(email);
     const claims = await page.claims();
+    await page.click('ask-backend');
+    await page.page.waitFor(`!document.getElementById('backend-answer').hidden`);
+    const backendAnswer = await page.text('backend-answer');
     await page.signOut();
     await page.captureFromCamera();
     const signedIn = await page.signIn(email);
@@ -85,6 +89,9 @@ describe.skipIf(unavailable !== undefined)('the page on the Vite dev server’s 
 
     expect(enrolled).toBe('success');
     expect(claims).toMatchObject({ email, email_verified: true });
+    // The kit's example backend verified the access token with CognitoJwtVerifier, called cross-origin.
+    expect(backendAnswer).toMatch(/^HTTP 200\n/);
+    expect(JSON.parse(backendAnswer.slice(backendAnswer.indexOf('\n') + 1))).toMatchObject({ sub: claims.sub });
     expect(signedIn).toBe('success');
     expect(strangerRefusal).toMatch(/^Face not recognised/);
     expect(cancelled).toBe('failure');

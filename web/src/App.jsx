@@ -4,7 +4,7 @@
 // Tests drive it by element ids and `data-*` state on <body> (docs/web.md).
 import { Amplify } from 'aws-amplify';
 import { useEffect, useRef, useState } from 'react';
-import { confirmEmail, currentClaims, signInWithFace, signOutEverywhere, signUpWithEmail } from './face-sign-in-flow.js';
+import { askAppBackend, confirmEmail, currentClaims, signInWithFace, signOutEverywhere, signUpWithEmail } from './face-sign-in-flow.js';
 import { PhotoPicker } from './PhotoPicker.jsx';
 import { describeError } from './refusals.js';
 import { amplifyConfig, loadStackConfig } from './stack-config.js';
@@ -25,6 +25,9 @@ export function App() {
   const [codeLabel, setCodeLabel] = useState();
   const [retaking, setRetaking] = useState(false);
   const [claims, setClaims] = useState();
+  /** The kit's example app backend (GET /_sim/example/me), when the page targets the kit. */
+  const [backendUrl, setBackendUrl] = useState();
+  const [backendAnswer, setBackendAnswer] = useState();
   const photo = useRef();
   const refusedPhoto = useRef();
   const waiters = useRef({});
@@ -41,6 +44,7 @@ export function App() {
         if (cancelled) return;
         setTarget(`User pool client ${config.userPoolClientId} in ${config.region}, on ${config.target}.`);
         if (signedIn) setClaims(signedIn);
+        if (config.userPoolEndpoint) setBackendUrl(`${config.userPoolEndpoint}/_sim/example/me`);
         setReady(true);
         setBusy(false);
       } catch (error) {
@@ -166,11 +170,22 @@ export function App() {
     resolve?.(String(new FormData(event.currentTarget).get('code')).trim());
   }
 
+  async function onAskBackend() {
+    setBackendAnswer(undefined);
+    try {
+      const { status, body } = await askAppBackend(backendUrl);
+      setBackendAnswer(`HTTP ${status}\n${JSON.stringify(body, null, 2)}`);
+    } catch (error) {
+      setBackendAnswer(describeError(error));
+    }
+  }
+
   async function onSignOut() {
     setBusy(true);
     try {
       await signOutEverywhere();
       setClaims(undefined);
+      setBackendAnswer(undefined);
       setSteps([]);
       finish('Signed out.', 'signed-out');
     } catch (error) {
@@ -199,6 +214,12 @@ export function App() {
               Signed in as <strong id="signed-in-email">{String(claims.email ?? claims['cognito:username'] ?? '')}</strong>.
             </p>
             <button type="button" id="sign-out" onClick={onSignOut} disabled={busy}>Sign out</button>
+            {backendUrl && (
+              <>
+                <button type="button" id="ask-backend" onClick={onAskBackend}>Ask the app backend who I am</button>
+                <pre id="backend-answer" aria-label="the app backend's answer" hidden={backendAnswer === undefined}>{backendAnswer}</pre>
+              </>
+            )}
           </div>
         ) : (
           <form id="account-form" onSubmit={onAccountSubmit}>

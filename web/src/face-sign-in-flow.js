@@ -108,6 +108,18 @@ export async function currentClaims() {
   return tokens?.idToken ? { ...tokens.idToken.payload } : undefined;
 }
 
+/**
+ * Calls an app backend the way an app does: the access token as `Authorization: Bearer`. The
+ * backend verifies it (the kit's example: `GET /_sim/example/me`, behind CognitoJwtVerifier).
+ */
+export async function askAppBackend(url) {
+  const { tokens } = await fetchAuthSession();
+  if (!tokens?.accessToken) throw new Error('Not signed in.');
+  const response = await fetch(url, { headers: { authorization: `Bearer ${tokens.accessToken.toString()}` } });
+  const body = await response.json().catch(() => ({}));
+  return { status: response.status, body };
+}
+
 export async function signOutEverywhere() {
   await signOut();
 }
