@@ -77,7 +77,9 @@ async function runViteBuild(projectDir: string, outDir: string): Promise<void> {
     const child = spawn(process.execPath, [vite, 'build', '--config', join(projectDir, 'web', 'vite.config.ts')], {
       cwd: projectDir,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FACEKIT_WEB_OUT_DIR: outDir },
+      // A production build whatever the caller runs under (vitest sets NODE_ENV=test, which
+      // would make Vite bundle React's development build).
+      env: { ...process.env, NODE_ENV: 'production', FACEKIT_WEB_OUT_DIR: outDir },
     });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
