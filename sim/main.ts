@@ -148,7 +148,7 @@ facekit embedded cloud ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   outputs    ${outputsFile}
 ${outputLines}
   emails     printed here and at ${cloud.endpoint}/_sim/emails
-  web page   ${cloud.endpoint}/_sim/web/   (face sign-in in a browser)
+  web page   ${cloud.endpoint}/_sim/web/   (face sign-in in a browser; `npm run web` for its Vite dev server)
   state      ${dataDir}
 Try it from another terminal:
   npx facekit face --seed alice --out alice.jpg
