@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { synthesizeIfChanged } from './cloud-assembly/synth-cache.js';
 import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
+import { localCredentialsFromEnvironment, type LocalCredentials } from './request-signature.js';
 import { buildWebPageIfChanged, canBuildWebPage, webDistDir } from './web-page/build-cache.js';
 import { LOCALSTACK_ASSEMBLY_DIR, LOCALSTACK_SYNTH_CONTEXT, simModeFromEnvironment, type SimMode } from './services-mode.js';
 
@@ -23,6 +24,9 @@ Options:
   --reset          wipe the state folder before starting
   --no-synth       use cdk.out as it is (default when $FACEKIT_CLOUD_ASSEMBLY is set)
   -h, --help       this help
+
+Credentials: IAM-authenticated APIs (Cognito Admin*, Rekognition, DynamoDB, Lambda, SES, S3) must be
+signed with FACEKIT_ACCESS_KEY_ID / FACEKIT_SECRET_ACCESS_KEY (default test / test).
 
 Services mode (next to LocalStack; docs/localstack.md): FACEKIT_MODE=services,
 FACEKIT_SERVICES=rekognition,cognito-idp, FACEKIT_S3_ENDPOINT and FACEKIT_LAMBDA_ENDPOINT
@@ -50,8 +54,10 @@ if (args.help) {
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const started = Date.now();
 let mode: SimMode;
+let credentials: LocalCredentials;
 try {
   mode = simModeFromEnvironment(process.env);
+  credentials = localCredentialsFromEnvironment(process.env);
 } catch (error) {
   console.error(`facekit: ${(error as Error).message}`);
   process.exit(2);
@@ -117,6 +123,7 @@ const cloud = await startSimServer({
   port,
   host,
   dataDir,
+  credentials,
   log,
   webPage,
   onEmail: (email) => log(`email to ${email.to}: ${email.subject}\n${email.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()}`),
@@ -148,7 +155,7 @@ facekit embedded cloud ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   outputs    ${outputsFile}
 ${outputLines}
   emails     printed here and at ${cloud.endpoint}/_sim/emails
-  web page   ${cloud.endpoint}/_sim/web/   (face sign-in in a browser; `npm run web` for its Vite dev server)
+  web page   ${cloud.endpoint}/_sim/web/   (face sign-in in a browser; 'npm run web' for its Vite dev server)
   state      ${dataDir}
 Try it from another terminal:
   npx facekit face --seed alice --out alice.jpg

@@ -6,6 +6,7 @@ import type { JsonOperation, JsonService } from '../aws-json-protocol.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from '../clock.js';
 import type { FunctionInvoker } from '../lambda/function-invoker.js';
 import type { Outbox } from '../outbox.js';
+import { AttemptLimiter } from './attempt-limits.js';
 import { AuthSessionStore } from './auth-sessions.js';
 import type { CognitoContext, PoolRuntime } from './cognito-context.js';
 import { adminConfirmSignUp } from './operations/admin-confirm-sign-up.js';
@@ -67,6 +68,27 @@ const OPERATIONS: Record<string, CognitoOperation> = {
   ListUsers: listUsers,
 };
 
+/**
+ * The operations Cognito serves without IAM credentials (its client-side API); every other one,
+ * Admin* and ListUsers among them, must be SigV4-signed. Operations not emulated are listed too,
+ * so one added later is public or IAM-only as on AWS without touching this list.
+ */
+export const PUBLIC_OPERATIONS: ReadonlySet<string> = new Set([
+  'SignUp', 'ConfirmSignUp', 'ResendConfirmationCode', 'ForgotPassword', 'ConfirmForgotPassword', 'ChangePassword',
+  'InitiateAuth', 'RespondToAuthChallenge', 'GetTokensFromRefreshToken', 'RevokeToken', 'GlobalSignOut',
+  'GetUser', 'DeleteUser', 'UpdateUserAttributes', 'DeleteUserAttributes', 'VerifyUserAttribute',
+  'GetUserAttributeVerificationCode', 'SetUserMFAPreference', 'SetUserSettings', 'AssociateSoftwareToken',
+  'VerifySoftwareToken', 'ConfirmDevice', 'ForgetDevice', 'GetDevice', 'ListDevices', 'UpdateDeviceStatus',
+  'GetUserAuthFactors', 'StartWebAuthnRegistration', 'CompleteWebAuthnRegistration', 'ListWebAuthnCredentials',
+  'DeleteWebAuthnCredential', 'UpdateAuthEventFeedback',
+]);
+
+/**
+ * Cognito publishes no request size limit; a SignUp with every attribute at its 2048-character
+ * maximum stays far below this, and a 20 MB attribute is refused before it is parsed.
+ */
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
 export function createCognitoService(options: CognitoServiceOptions): CognitoService {
   validatePoolConfigs(options.pools);
   const clock = options.clock ?? systemClock;
@@ -92,6 +114,7 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
     invoker: options.invoker,
     outbox: options.outbox,
     sessions: new AuthSessionStore(clock, random),
+    limiter: new AttemptLimiter(clock),
     issuer: (userPoolId) => `${baseUrl().replace(/\/+$/, '')}/${userPoolId}`,
   };
 
@@ -103,6 +126,9 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
       targetPrefix: 'AWSCognitoIdentityProviderService',
       operations,
       errorBody: (error) => ({ __type: error.code, message: error.message }),
+      signingName: 'cognito-idp',
+      publicOperations: PUBLIC_OPERATIONS,
+      maxRequestBytes: MAX_REQUEST_BYTES,
     },
     routes: cognitoRoutes(context, options.outbox),
     // Every change is already in the log file; closing flushes it to the disk.

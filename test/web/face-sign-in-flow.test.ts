@@ -9,7 +9,7 @@ import { generateFixture } from '../../sim/faces/generate-face.js';
 import {
   confirmEmail,
   currentClaims,
-  ENROL_SECRET_MISSING,
+  newDeviceKey,
   signInWithFace,
   signOutEverywhere,
   signUpWithEmail,
@@ -36,6 +36,8 @@ class InMemoryKeyValueStorage implements KeyValueStorageInterface {
 }
 
 let harness: Harness;
+/** This "device's" key, as the page keeps one in localStorage. */
+const deviceKey = newDeviceKey();
 
 const photo = async (kind: 'face' | 'no-face', seed: string, variant = 0) => new Blob([await generateFixture(kind, seed, variant)], { type: 'image/jpeg' });
 const signUpAndConfirm = async (email: string) => {
@@ -65,13 +67,13 @@ describe('the page’s flow with Amplify, from Node', () => {
     const steps: string[] = [];
 
     const enrolSecret = await signUpAndConfirm(email);
-    const enrolled = await signInWithFace(email, { photo: await photo('face', 'module'), enrolSecret, onStep: (kind) => steps.push(kind) });
+    const enrolled = await signInWithFace(email, { deviceKey, photo: await photo('face', 'module'), enrolSecret, onStep: (kind) => steps.push(kind) });
     const enrolledClaims = await currentClaims();
     await signOutEverywhere();
-    const signedIn = await signInWithFace(email, { photo: await photo('face', 'module', 2) });
+    const signedIn = await signInWithFace(email, { deviceKey, photo: await photo('face', 'module', 2) });
 
-    expect(steps).toEqual(['MAILBOX_PROOF', 'ENROL_FACE']);
-    expect(enrolled).toEqual({ kind: 'signed-in', challenges: ['MAILBOX_PROOF', 'ENROL_FACE'] });
+    expect(steps).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
+    expect(enrolled).toEqual({ kind: 'signed-in', challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE'] });
     expect(enrolledClaims).toMatchObject({ email, email_verified: true });
     expect(signedIn).toEqual({ kind: 'signed-in', challenges: ['FACE_MATCH'] });
     expect(await currentClaims()).toMatchObject({ email, sub: enrolledClaims?.sub });
@@ -93,47 +95,49 @@ describe('the page’s flow with Amplify, from Node', () => {
     const retaken = await photo('face', 'noface');
 
     const outcome = await signInWithFace(email, {
+      deviceKey,
       photo: await photo('no-face', 'noface'),
       enrolSecret,
       retakePhoto: async (refusal) => (refusals.push(refusal), retaken),
     });
 
     expect(refusals).toEqual([
-      { kind: 'enrolment-rejected', reason: 'NO_FACE', message: expect.stringMatching(/^No face was found/), challenges: ['MAILBOX_PROOF', 'ENROL_FACE'] },
+      { kind: 'enrolment-rejected', reason: 'NO_FACE', message: expect.stringMatching(/^No face was found/), challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE'] },
     ]);
-    expect(outcome).toEqual({ kind: 'signed-in', challenges: ['MAILBOX_PROOF', 'ENROL_FACE', 'ENROL_FACE'] });
+    expect(outcome).toEqual({ kind: 'signed-in', challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE', 'ENROL_FACE'] });
   });
 
-  it('without the sign-up’s secret says why it cannot enrol yet', async () => {
+  it('answers a user without a face like anyone whose face does not match, until they ask to enrol', async () => {
     const email = 'reloaded@example.com';
     await signUpAndConfirm(email);
 
-    const error = await signInWithFace(email, { photo: await photo('face', 'reloaded'), emailCode: async () => '000000' }).catch((caught: unknown) => caught);
+    const outcome = await signInWithFace(email, { deviceKey, photo: await photo('face', 'reloaded') });
 
-    expect((error as Error).message).toBe(ENROL_SECRET_MISSING);
+    expect(outcome).toEqual({ kind: 'face-not-recognised', message: expect.stringMatching(/^Face not recognised/), challenges: ['FACE_MATCH'] });
   });
 
   it('after a cancelled enrolment asks for a code by email, then enrols', async () => {
     const email = 'later@example.com';
     const enrolSecret = await signUpAndConfirm(email);
-    const cancelled = await signInWithFace(email, { photo: await photo('no-face', 'later'), enrolSecret });
+    const cancelled = await signInWithFace(email, { deviceKey, photo: await photo('no-face', 'later'), enrolSecret });
     const steps: string[] = [];
 
     const outcome = await signInWithFace(email, {
+      deviceKey,
       photo: await photo('face', 'later'),
-      enrolSecret,
+      enrol: true,
       emailCode: async () => (await latestCode(harness.endpoint, email)).code,
       onStep: (kind, { method }) => steps.push(`${kind}${method ? ` ${method}` : ''}`),
     });
 
     expect(cancelled.kind).toBe('enrolment-rejected');
-    expect(steps).toEqual(['MAILBOX_PROOF EMAIL_CODE', 'ENROL_FACE']);
+    expect(steps).toEqual(['FACE_MATCH', 'MAILBOX_PROOF EMAIL_CODE', 'ENROL_FACE']);
     expect(outcome.kind).toBe('signed-in');
     expect(await currentClaims()).toMatchObject({ email });
   });
 
   it('ends with the refusal when no new photo is given, and stays signed out', async () => {
-    const outcome = await signInWithFace('module@example.com', { photo: await photo('face', 'someone-else'), retakePhoto: async () => undefined });
+    const outcome = await signInWithFace('module@example.com', { deviceKey, photo: await photo('face', 'someone-else'), retakePhoto: async () => undefined });
 
     expect(outcome).toEqual({ kind: 'face-not-recognised', message: expect.stringMatching(/^Face not recognised/), challenges: ['FACE_MATCH'] });
     expect(await currentClaims()).toBeUndefined();

@@ -4,7 +4,7 @@
 // Tests drive it by element ids and `data-*` state on <body> (docs/web.md).
 import { Amplify } from 'aws-amplify';
 import { useEffect, useRef, useState } from 'react';
-import { askAppBackend, confirmEmail, currentClaims, signInWithFace, signOutEverywhere, signUpWithEmail } from './face-sign-in-flow.js';
+import { askAppBackend, confirmEmail, currentClaims, newDeviceKey, signInWithFace, signOutEverywhere, signUpWithEmail } from './face-sign-in-flow.js';
 import { PhotoPicker } from './PhotoPicker.jsx';
 import { describeError } from './refusals.js';
 import { amplifyConfig, loadStackConfig } from './stack-config.js';
@@ -12,8 +12,24 @@ import { amplifyConfig, loadStackConfig } from './stack-config.js';
 const STEP_WORDS = {
   MAILBOX_PROOF: ({ method }) => (method === 'ENROL_SECRET' ? 'Proving the mailbox with the secret from sign-up' : 'Proving the mailbox with a code sent by email'),
   ENROL_FACE: () => 'Uploading the photo to enrol your face',
-  FACE_MATCH: () => 'Uploading the photo to compare with your enrolled face',
+  FACE_MATCH: ({ enrolRequested }) =>
+    enrolRequested ? 'Asking to enrol a face (the mailbox is proven first)' : 'Uploading the photo to compare with your enrolled face',
 };
+
+const DEVICE_KEY_STORAGE = 'facekit.deviceKey';
+
+/** This browser's device key, kept so that strangers' failed attempts do not block it (docs/handlers.md). */
+function rememberedDeviceKey() {
+  try {
+    const stored = localStorage.getItem(DEVICE_KEY_STORAGE);
+    if (stored) return stored;
+    const key = newDeviceKey();
+    localStorage.setItem(DEVICE_KEY_STORAGE, key);
+    return key;
+  } catch {
+    return newDeviceKey(); // storage disabled: a key for this page only
+  }
+}
 
 export function App() {
   const [target, setTarget] = useState('Reading the stack outputs…');
@@ -100,7 +116,7 @@ export function App() {
     resolve?.(again ? photo.current : undefined);
   }
 
-  async function authenticate(email) {
+  async function authenticate(email, enrol = false) {
     if (!photo.current) {
       finish('Take a photo (Capture) or choose a picture first.', 'failure');
       return;
@@ -108,9 +124,11 @@ export function App() {
     step(`Starting sign-in for ${email}`);
     const result = await signInWithFace(email, {
       photo: photo.current,
+      deviceKey: rememberedDeviceKey(),
+      enrol,
       enrolSecret: enrolSecrets.current.get(email),
       emailCode: async () => {
-        const code = await askForCode('Code from the email (this account has no face yet)');
+        const code = await askForCode('Code from the email (to enrol your face)');
         setCodeLabel(undefined);
         return code;
       },
@@ -125,10 +143,10 @@ export function App() {
       finish(enrolled ? `Enrolled and signed in as ${email}.` : `Signed in as ${email}.`, 'success');
     } else if (result.kind === 'enrolment-rejected') {
       step('Cancelled');
-      finish(`${result.message} Your face is not enrolled yet: "Sign in" later enrols it, after a code sent by email.`, 'failure');
+      finish(`${result.message} Your face is not enrolled yet: "Enrol my face" tries again, after a code sent by email.`, 'failure');
     } else {
       step('Cancelled');
-      finish('Face not recognised: the photo does not match the face enrolled for this account.', 'failure');
+      finish('Face not recognised. No face enrolled yet, or it no longer matches? "Enrol my face" enrols it after a code sent by email.', 'failure');
     }
   }
 
@@ -152,7 +170,7 @@ export function App() {
     finish('', 'working');
     setBusy(true);
     try {
-      await (action === 'sign-up' ? signUpAndEnrol(email) : authenticate(email));
+      await (action === 'sign-up' ? signUpAndEnrol(email) : authenticate(email, action === 'enrol'));
     } catch (error) {
       setCodeLabel(undefined);
       setRetaking(false);
@@ -226,12 +244,15 @@ export function App() {
             <label>Email <input type="email" id="email" name="email" autoComplete="email" required /></label>
             <button type="submit" id="sign-in" name="action" value="sign-in" disabled={busy}>Sign in</button>
             <button type="submit" id="sign-up" name="action" value="sign-up" disabled={busy}>Sign up</button>
+            <button type="submit" id="enrol" name="action" value="enrol" disabled={busy} title="First time, or when your face is no longer recognised: a code is sent by email">
+              Enrol my face
+            </button>
           </form>
         )}
         <form id="code-form" hidden={codeLabel === undefined} onSubmit={onCodeSubmit}>
           <label>
             <span id="code-label">{codeLabel}</span>{' '}
-            <input type="text" id="code" name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" required key={codeLabel} />
+            <input type="text" id="code" name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6,8}" required key={codeLabel} />
           </label>
           <button type="submit" id="confirm">Confirm</button>
         </form>

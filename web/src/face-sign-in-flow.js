@@ -1,16 +1,15 @@
 // Face sign-in with Amplify v6: sign-up, confirmation with an enrolment secret, and the custom
-// auth flow (CUSTOM_WITHOUT_SRP) through its challenges, MAILBOX_PROOF → ENROL_FACE for a user
-// without a face, FACE_MATCH for one with a face (docs/handlers.md). No DOM here: the page hands
-// in callbacks for what needs the user (a code from the email, another photo).
+// auth flow (CUSTOM_WITHOUT_SRP) through its challenges (docs/handlers.md). Every session starts
+// with FACE_MATCH; to enrol (first time, or again) the client answers it with the ENROL intent
+// and goes on through MAILBOX_PROOF → ENROL_FACE. No DOM here: the page hands in callbacks for
+// what needs the user (a code from the email, another photo).
 import { confirmSignIn, confirmSignUp, fetchAuthSession, signIn, signOut, signUp } from 'aws-amplify/auth';
 import { describeRefusal } from './refusals.js';
 
 const CHALLENGE_KINDS = ['MAILBOX_PROOF', 'ENROL_FACE', 'FACE_MATCH'];
 
-/** Why enrolment cannot go on in this page: the confirmation's secret is live but this page does not hold it. */
-export const ENROL_SECRET_MISSING =
-  'This account was just confirmed and its face is not enrolled yet. Finish the enrolment in the page that signed up, ' +
-  'or sign in again in about ten minutes: a code will be emailed to you then.';
+/** ClientMetadata `intent` (and the ANSWER) that asks to enrol instead of matching a face. */
+export const ENROL_INTENT = 'ENROL';
 
 function randomBase64Url(byteCount) {
   const bytes = crypto.getRandomValues(new Uint8Array(byteCount));
@@ -20,6 +19,14 @@ function randomBase64Url(byteCount) {
 /** A password nobody ever uses: Cognito requires one at sign-up, the face is the factor. */
 export function unusablePassword() {
   return `${randomBase64Url(24)}aA1!`;
+}
+
+/**
+ * A fresh device key: sent with every answer, so that once a face signed in from this device a
+ * stranger's failed attempts elsewhere do not block it. Keep it (the page: localStorage).
+ */
+export function newDeviceKey() {
+  return randomBase64Url(32);
 }
 
 /** SignUp with a random password; Cognito emails the confirmation code. */
@@ -44,10 +51,13 @@ async function uploadPhoto(uploadUrl, photo) {
 }
 
 /**
- * Runs the custom auth flow to the end: enrolment when the account has no face, else a face match.
+ * Runs the custom auth flow to the end: a face match or, with `enrol` (implied by an enrolment
+ * secret), an enrolment: the first FACE_MATCH is answered with the ENROL intent, the mailbox is
+ * proven (the secret from sign-up, or a code emailed then), the photo enrolled.
  * @param {string} email
- * @param {{ photo: Blob, enrolSecret?: string, emailCode?: () => Promise<string>,
- *   onStep?: (kind: string, parameters: { method?: string }) => void,
+ * @param {{ photo: Blob, deviceKey: string, enrol?: boolean, enrolSecret?: string,
+ *   emailCode?: () => Promise<string>,
+ *   onStep?: (kind: string, parameters: { method?: string, enrolRequested?: boolean }) => void,
  *   retakePhoto?: (refusal: object) => Promise<Blob | undefined> }} options
  *   retakePhoto: asked for another photo when the last was refused or not recognised (same
  *   session, which allows three answers); without one the refusal is the outcome.
@@ -58,6 +68,8 @@ async function uploadPhoto(uploadUrl, photo) {
 export async function signInWithFace(email, options) {
   let photo = options.photo;
   const challenges = [];
+  const enrol = options.enrol === true || Boolean(options.enrolSecret);
+  let enrolRequested = false;
   let result = await signIn({ username: email, options: { authFlowType: 'CUSTOM_WITHOUT_SRP' } });
   for (;;) {
     if (result.isSignedIn || result.nextStep.signInStep === 'DONE') return { kind: 'signed-in', challenges };
@@ -72,7 +84,7 @@ export async function signInWithFace(email, options) {
     const refusal =
       kind === 'ENROL_FACE' && parameters.previousRejection && challenges.includes('ENROL_FACE')
         ? { kind: 'enrolment-rejected', reason: parameters.previousRejection, message: describeRefusal(parameters.previousRejection), challenges: [...challenges] }
-        : kind === 'FACE_MATCH' && challenges.includes('FACE_MATCH')
+        : kind === 'FACE_MATCH' && challenges.includes('FACE_MATCH') && !enrolRequested
           ? { kind: 'face-not-recognised', message: describeRefusal('FACE_NOT_RECOGNISED'), challenges: [...challenges] }
           : undefined;
     if (refusal) {
@@ -81,24 +93,28 @@ export async function signInWithFace(email, options) {
       photo = newPhoto;
     }
     challenges.push(kind);
-    options.onStep?.(kind, { method: parameters.method });
+    const requestEnrolment = kind === 'FACE_MATCH' && enrol && !enrolRequested;
+    enrolRequested ||= requestEnrolment;
+    options.onStep?.(kind, { method: parameters.method, enrolRequested: requestEnrolment });
     let answer;
-    let clientMetadata;
-    if (kind === 'MAILBOX_PROOF') {
-      if (parameters.method === 'ENROL_SECRET') {
-        if (!options.enrolSecret) throw new Error(ENROL_SECRET_MISSING);
-        answer = options.enrolSecret;
-        clientMetadata = { enrolSecret: options.enrolSecret };
-      } else if (options.emailCode) {
-        answer = String(await options.emailCode()).trim();
-      } else {
-        throw new Error('This account has no face yet and needs the code sent by email.');
-      }
+    if (requestEnrolment) {
+      answer = ENROL_INTENT;
+    } else if (kind === 'MAILBOX_PROOF') {
+      // ENROL_SECRET only when this page sent the secret it got at confirmation (in memory).
+      if (parameters.method === 'ENROL_SECRET' && options.enrolSecret) answer = options.enrolSecret;
+      else if (options.emailCode) answer = String(await options.emailCode()).trim();
+      else throw new Error('Enrolling needs the code sent by email.');
     } else {
       await uploadPhoto(parameters.uploadUrl, photo);
       answer = 'uploaded';
     }
-    result = await confirmSignIn({ challengeResponse: answer, ...(clientMetadata ? { options: { clientMetadata } } : {}) });
+    const clientMetadata = {
+      deviceKey: options.deviceKey,
+      ...(requestEnrolment ? { intent: ENROL_INTENT } : {}),
+      // Create picks the mailbox proof method from it, in the same call that asks to enrol.
+      ...(options.enrolSecret && kind !== 'ENROL_FACE' ? { enrolSecret: options.enrolSecret } : {}),
+    };
+    result = await confirmSignIn({ challengeResponse: answer, options: { clientMetadata } });
   }
 }
 
