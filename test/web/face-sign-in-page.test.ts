@@ -155,6 +155,29 @@ describe.skipIf(unavailable !== undefined)('the served page in headless Chromium
     await page.signOut();
   }, 120_000);
 
+  it('after a cancelled enrolment, enrols with "Enrol my face" and a code sent by email', async () => {
+    const email = 'later@example.com';
+    await page.choosePhoto(await photoFile('later-none', 'no-face', 'later'));
+    await page.press('sign-up', email);
+    await page.enterEmailedCode(email);
+    await page.refusal();
+    await page.click('give-up');
+    const cancelled = await page.settled();
+
+    await page.choosePhoto(await photoFile('later-face', 'face', 'later'));
+    await page.press('enrol', email);
+    await page.waitFor(`!document.getElementById('code-form').hidden`);
+    const codeLabel = await page.text('code-label');
+    await page.enterEmailedCode(email);
+    const enrolled = await page.settled();
+
+    expect(cancelled).toBe('failure');
+    expect(codeLabel).toMatch(/to enrol your face/);
+    expect(enrolled).toBe('success');
+    expect(await page.text('steps')).toContain('Proving the mailbox with a code sent by email');
+    await page.signOut();
+  }, 120_000);
+
   it('signs in with another photo of the same face, chosen as a file', async () => {
     const email = 'retake@example.com';
     await page.choosePhoto(await photoFile('retake-face-3', 'face', 'retake', 3));

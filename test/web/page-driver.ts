@@ -13,7 +13,19 @@ export class FaceSignInPage {
 
   /** Waits until the page has configured Amplify from the stack outputs. */
   async ready(): Promise<void> {
-    await this.page.waitFor(`document.body.dataset.ready === 'true'`, 30_000);
+    await this.waitFor(`document.body.dataset.ready === 'true'`);
+  }
+
+  /** Waits for `expression`; on a timeout the error tells what the page showed (steps, outcome, photo). */
+  async waitFor<T>(expression: string, timeoutMs = 30_000): Promise<T> {
+    try {
+      return await this.page.waitFor<T>(expression, timeoutMs);
+    } catch (error) {
+      const shown = await this.page
+        .evaluate<string>(`['target', 'photo-status', 'steps', 'outcome'].map((id) => id + ': ' + (document.getElementById(id)?.textContent ?? '-')).join(' | ')`)
+        .catch(() => 'the page did not answer');
+      throw new Error(`${(error as Error).message}; the page shows ${shown}`);
+    }
   }
 
   text(id: string): Promise<string> {
@@ -32,20 +44,20 @@ export class FaceSignInPage {
   async choosePhoto(path: string): Promise<void> {
     await this.page.evaluate(`delete document.body.dataset.photo`);
     await this.page.setInputFiles('#photo-file', [path]);
-    await this.page.waitFor(`document.body.dataset.photo === 'ready'`);
+    await this.waitFor(`document.body.dataset.photo === 'ready'`);
   }
 
   /** Starts the (fake) camera and captures a frame; again for a retake. */
   async captureFromCamera(): Promise<void> {
     if (!(await this.page.evaluate<boolean>(`document.getElementById('start-camera').disabled`))) await this.click('start-camera');
-    await this.page.waitFor(`document.getElementById('camera').videoWidth > 0 && !document.getElementById('capture').disabled`);
+    await this.waitFor(`document.getElementById('camera').videoWidth > 0 && !document.getElementById('capture').disabled`);
     await this.page.evaluate(`delete document.body.dataset.photo`);
     await this.click('capture');
-    await this.page.waitFor(`document.body.dataset.photo === 'ready'`);
+    await this.waitFor(`document.body.dataset.photo === 'ready'`);
   }
 
-  /** Types the email and presses "Sign in" or "Sign up". */
-  async press(button: 'sign-in' | 'sign-up', email: string): Promise<void> {
+  /** Types the email and presses "Sign in", "Sign up" or "Enrol my face". */
+  async press(button: 'sign-in' | 'sign-up' | 'enrol', email: string): Promise<void> {
     // data-outcome is cleared first so settled() cannot read the previous attempt's.
     await this.page.evaluate(
       `delete document.body.dataset.outcome; document.getElementById('email').value = ${JSON.stringify(email)}; document.getElementById(${JSON.stringify(button)}).click()`,
@@ -54,19 +66,19 @@ export class FaceSignInPage {
 
   /** Waits for the code form, then enters the newest code emailed to `email`. */
   async enterEmailedCode(email: string): Promise<void> {
-    await this.page.waitFor(`!document.getElementById('code-form').hidden`);
+    await this.waitFor(`!document.getElementById('code-form').hidden`);
     const { code } = await latestCode(this.kitEndpoint, email);
     await this.page.evaluate(`document.getElementById('code').value = ${JSON.stringify(code)}; document.getElementById('confirm').click()`);
   }
 
   /** Waits until the page is done with the account form; returns data-outcome (success, failure, retake...). */
   settled(): Promise<string> {
-    return this.page.waitFor<string>(`document.body.dataset.busy === 'false' && document.body.dataset.outcome !== 'working' && document.body.dataset.outcome`, 30_000);
+    return this.waitFor<string>(`document.body.dataset.busy === 'false' && document.body.dataset.outcome !== 'working' && document.body.dataset.outcome`);
   }
 
   /** Waits until the page asks for another photo after a refusal. */
   async refusal(): Promise<string> {
-    await this.page.waitFor(`document.body.dataset.outcome === 'retake'`, 30_000);
+    await this.waitFor(`document.body.dataset.outcome === 'retake'`);
     return this.text('outcome');
   }
 
@@ -83,6 +95,6 @@ export class FaceSignInPage {
 
   async signOut(): Promise<void> {
     await this.click('sign-out');
-    await this.page.waitFor(`document.body.dataset.signedIn === 'false' && document.body.dataset.outcome === 'signed-out'`);
+    await this.waitFor(`document.body.dataset.signedIn === 'false' && document.body.dataset.outcome === 'signed-out'`);
   }
 }

@@ -75,7 +75,7 @@ describe.skipIf(unavailable !== undefined)('the page on the Vite dev server’s 
     const enrolled = await page.signUp(email);
     const claims = await page.claims();
     await page.click('ask-backend');
-    await page.page.waitFor(`!document.getElementById('backend-answer').hidden`);
+    await page.waitFor(`!document.getElementById('backend-answer').hidden`);
     const backendAnswer = await page.text('backend-answer');
     await page.signOut();
     await page.captureFromCamera();

@@ -132,11 +132,15 @@ export function App() {
         setCodeLabel(undefined);
         return code;
       },
-      onStep: (kind, parameters) => step(STEP_WORDS[kind](parameters)),
+      onStep: (kind, parameters) => {
+        // The secret works once: answered here, it is used up whatever happens to the photo, and
+        // sending it again would make Create ask for it again (the method is the client's choice).
+        if (kind === 'MAILBOX_PROOF' && parameters.method === 'ENROL_SECRET') enrolSecrets.current.delete(email);
+        step(STEP_WORDS[kind](parameters));
+      },
       retakePhoto: askForRetake,
     });
     if (result.kind === 'signed-in') {
-      enrolSecrets.current.delete(email);
       const enrolled = result.challenges.includes('ENROL_FACE');
       step(enrolled ? 'Face enrolled' : 'Face recognised');
       setClaims(await currentClaims());
