@@ -10,6 +10,7 @@ import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
 import { localCredentialsFromEnvironment, type LocalCredentials } from './request-signature.js';
 import { KIT_ENDPOINT_OUTPUT, recordRunningKit } from './running-kit.js';
 import { parseStartOptions, type StartOptions } from './start-options.js';
+import { buildWebPageIfChanged, canBuildWebPage, webDistDir } from './web-page/build-cache.js';
 import { LOCALSTACK_ASSEMBLY_DIR, LOCALSTACK_SYNTH_CONTEXT, simModeFromEnvironment, type SimMode } from './services-mode.js';
 
 const HELP = `Usage: npm start [-- options]
@@ -81,6 +82,17 @@ if (args.reset && existsSync(dataDir)) {
 }
 mkdirSync(dataDir, { recursive: true });
 
+// The page builds (when its sources changed) in a child process while the stack synthesizes and
+// the kit starts; /_sim/web/ says "building" until it is done. A runtime image carries it built.
+let webPage: string | Promise<string> = webDistDir(projectDir);
+if (!servicesMode && canBuildWebPage(projectDir)) {
+  webPage = buildWebPageIfChanged({ projectDir, log }).then(({ distDir, built }) => {
+    if (!built) log('web page unchanged since the last build: using web/dist');
+    return distDir;
+  });
+  webPage.catch((error: Error) => console.error(`facekit: the web page could not be built (the APIs still run):\n${error.message}`));
+}
+
 let cloudAssemblyDir = process.env.FACEKIT_CLOUD_ASSEMBLY;
 try {
   if (!cloudAssemblyDir) {
@@ -113,6 +125,7 @@ const cloud = await startSimServer({
   dataDir,
   credentials,
   log,
+  webPage,
   onEmail: (email) => log(`email to ${email.to}: ${email.subject}\n${email.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()}`),
 }).catch((error: Error & { code?: string }) => {
   console.error(`facekit: could not start: ${error.code === 'EADDRINUSE' ? `port ${port} is in use (set PORT or --port)` : error.message}`);
@@ -151,7 +164,7 @@ facekit embedded cloud ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   outputs    ${outputsFile}
 ${outputLines}
   emails     printed here and at ${cloud.endpoint}/_sim/emails
-  web page   ${cloud.endpoint}/_sim/web/   (face sign-in in a browser)
+  web page   ${cloud.endpoint}/_sim/web/   (face sign-in in a browser; 'npm run web' for its Vite dev server)
   state      ${dataDir}
 Try it from another terminal:
   npx facekit face --seed alice --out alice.jpg
