@@ -351,8 +351,9 @@ class ExecutionEnvironment {
     this.worker = new Worker(new URL('./function-worker.mjs', import.meta.url), {
       workerData: { codeDir: definition.codeDir, handler: definition.handler },
       env,
-      // The host's loaders (tsx, vitest) have no business inside a function.
-      execArgv: [],
+      // The host's loaders (tsx, vitest) have no business inside a function; a CPU profile of the
+      // host (`node --cpu-prof`) covers its functions too.
+      execArgv: process.execArgv.filter((flag) => flag.startsWith('--cpu-prof')),
       stdout: true,
       stderr: true,
     });
