@@ -39,8 +39,8 @@ export interface LambdaRuntimeOptions {
   /** Waits before the 2nd and 3rd attempt of a failed asynchronous invocation (Lambda: about 1 and 2 minutes). */
   asyncRetryDelaysMs?: number[];
   /**
-   * Execution environments per function; further invocations wait for a free one. Default: twice
-   * the machine's cores (at least 4). A trigger spends most of its time waiting on the sim's own
+   * Execution environments per function; further invocations wait for a free one. Default:
+   * `FACEKIT_LAMBDA_CONCURRENCY`, else twice the machine's cores (at least 4). A trigger spends most of its time waiting on the sim's own
    * APIs, so a few environments keep the cores busy; many more only add memory (each holds its
    * own SDK clients) and contention.
    */
@@ -526,6 +526,8 @@ function forwardLines(stream: NodeJS.ReadableStream, emit: (line: string) => voi
 }
 
 function defaultConcurrencyPerFunction(): number {
+  const configured = Number(process.env.FACEKIT_LAMBDA_CONCURRENCY);
+  if (Number.isInteger(configured) && configured > 0) return configured;
   return Math.max(4, 2 * availableParallelism());
 }
 
