@@ -69,7 +69,9 @@ export async function enrolUser(target: StackTarget, cognito: CognitoIdentityPro
   for (let round = 0; round < 4 && !response.AuthenticationResult; round++) {
     const parameters = response.ChallengeParameters ?? {};
     let answer: string;
-    if (parameters.challenge === 'MAILBOX_PROOF') answer = enrolSecret;
+    // Every session starts with FACE_MATCH; answering it with the ENROL intent asks to enrol.
+    if (parameters.challenge === 'FACE_MATCH' && round === 0) answer = 'ENROL';
+    else if (parameters.challenge === 'MAILBOX_PROOF') answer = enrolSecret;
     else if (parameters.challenge === 'ENROL_FACE' && !parameters.previousRejection) {
       await putPhoto(parameters.uploadUrl!, await generateFixture('face', seed, 0));
       answer = 'uploaded';
@@ -79,7 +81,7 @@ export async function enrolUser(target: StackTarget, cognito: CognitoIdentityPro
       ChallengeName: 'CUSTOM_CHALLENGE',
       Session: response.Session,
       ChallengeResponses: { USERNAME: parameters.USERNAME ?? email, ANSWER: answer },
-      ClientMetadata: parameters.challenge === 'MAILBOX_PROOF' ? { enrolSecret } : undefined,
+      ClientMetadata: round === 0 ? { intent: 'ENROL', enrolSecret } : parameters.challenge === 'MAILBOX_PROOF' ? { enrolSecret } : undefined,
     }));
   }
   if (!response.AuthenticationResult) throw new Error(`enrolment of ${email} did not finish`);

@@ -17,7 +17,8 @@ import { createLambdaRuntime } from './lambda/lambda-runtime.js';
 import { Outbox, type Email } from './outbox.js';
 import { preloadImageDecoder } from './rekognition/matcher/decode-image.js';
 import { createRekognitionService } from './rekognition/service.js';
-import { corsRulesFromConfiguration } from './s3/bucket-config-translation.js';
+import { DEFAULT_LOCAL_CREDENTIALS, RequestSignatureVerifier, type LocalCredentials } from './request-signature.js';
+import { corsRulesFromConfiguration, expirationRulesFromConfiguration } from './s3/bucket-config-translation.js';
 import { createS3Service, type S3Service } from './s3/s3-service.js';
 import { createSesService } from './ses/ses-service.js';
 import { freePort } from './free-port.js';
@@ -29,7 +30,8 @@ import { webPageRoutes } from './web-page/routes.js';
 /** The page as `npm start` builds it (sim/web-page/build-cache.ts). */
 const WEB_DIST_DIR = resolvePath(import.meta.dirname, '../web/dist');
 
-export const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+/** The default credentials every served API accepts (`test`/`test`); see `credentials` below. */
+export const LOCAL_CREDENTIALS = DEFAULT_LOCAL_CREDENTIALS;
 
 /** Service names as AWS spells them in endpoints and as `/_sim/health` lists them. */
 export const SERVICE_NAMES = ['cognito-idp', 'rekognition', 'dynamodb', 's3', 'lambda', 'ses'] as const;
@@ -51,6 +53,11 @@ export interface EmbeddedCloudOptions {
    * CognitoJwtVerifier) accept the tokens given the kit's JWKS; docs/cognito.md.
    */
   tokenIssuerBaseUrl?: string;
+  /**
+   * The only key IAM-authenticated calls may be signed with (Cognito admin operations, Rekognition,
+   * DynamoDB, Lambda, SES, S3); the functions' SDK clients get it too. Default `test`/`test`.
+   */
+  credentials?: LocalCredentials;
   /** Progress and function log lines. */
   log?: (line: string) => void;
   onEmail?: (email: Email) => void;
@@ -133,6 +140,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   const host = options.host ?? '127.0.0.1';
   const clock = options.clock ?? systemClock;
   const log = options.log ?? (() => undefined);
+  const credentials = options.credentials ?? DEFAULT_LOCAL_CREDENTIALS;
   const services = new Set(options.services);
   if (services.size === 0) throw new Error('no service to serve');
   const serves = (service: ServiceName) => services.has(service);
@@ -153,6 +161,9 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   const endpointHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const endpoint = `http://${endpointHost}:${port}`;
 
+  // Next to LocalStack, functions there sign with temporary keys from LocalStack's STS that the
+  // sim cannot look up; everything else must be signed with the local key.
+  const signatures = new RequestSignatureVerifier({ credentials, trustTemporaryCredentials: services.size < SERVICE_NAMES.length });
   const closers: Array<() => Promise<void>> = [];
   /** Work that must not delay readiness: started once the server listens. */
   const afterListen: Array<() => void> = [];
@@ -179,12 +190,13 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
         AWS_ENDPOINT_URL: endpoint,
         AWS_REGION: region,
         AWS_DEFAULT_REGION: region,
-        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
         // Functions run on nodejs22.x in AWS; here on this process's Node, which may be 20.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
       onLog: (functionName, line) => log(`[${functionName.replace(`${plan.stackName}-`, '')}] ${line}`),
+      signatures,
     });
     closers.push(() => lambda.close());
     // Loading a bundle takes a second or more; every function is warmed in the background once
@@ -198,7 +210,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   } else if (options.lambdaEndpoint) {
     // Loaded only here: the embedded cloud never needs the Lambda SDK client itself.
     const { LambdaApiInvoker } = await import('./lambda/lambda-api-invoker.js');
-    const remote = new LambdaApiInvoker({ endpoint: options.lambdaEndpoint, region, credentials: LOCAL_CREDENTIALS });
+    const remote = new LambdaApiInvoker({ endpoint: options.lambdaEndpoint, region, credentials });
     closers.push(async () => remote.close());
     invoker = remote;
   }
@@ -209,12 +221,18 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       dataDir: options.dataDir,
       clock,
       region,
+      credentials: { [credentials.accessKeyId]: credentials.secretAccessKey },
       invoker: invoker!,
       onError: (error) => log(`s3: ${(error as Error).message ?? String(error)}`),
     });
     closers.push(() => s3.close());
     for (const bucket of plan.buckets) {
-      s3.createBucket({ name: bucket.name, cors: corsRulesFromConfiguration(bucket.corsRules), notifications: bucket.notifications });
+      s3.createBucket({
+        name: bucket.name,
+        cors: corsRulesFromConfiguration(bucket.corsRules),
+        notifications: bucket.notifications,
+        expiration: expirationRulesFromConfiguration(bucket.lifecycleRules),
+      });
     }
     routes.s3 = s3.routes;
     localS3 = s3;
@@ -226,7 +244,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     let imageStore: S3Client | undefined;
     if (!localS3) {
       const { S3Client } = await import('@aws-sdk/client-s3');
-      imageStore = new S3Client({ region, endpoint: options.s3Endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+      imageStore = new S3Client({ region, endpoint: options.s3Endpoint, forcePathStyle: true, credentials });
     }
     const rekognition = createRekognitionService({ dataDir: options.dataDir, clock, region, s3: localS3 ?? imageStore });
     closers.push(async () => {
@@ -259,7 +277,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     routes['cognito-idp'] = cognito.routes;
   }
 
-  if (serves('ses')) routes.ses = createSesService({ outbox, clock }).routes;
+  if (serves('ses')) routes.ses = createSesService({ outbox, clock, signatures }).routes;
 
   const outputs = servedOutputs(plan, services);
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024 });
@@ -278,7 +296,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     const browserVisit = request.method === 'GET' && request.url === '/' && !request.headers.authorization && /text\/html/.test(request.headers.accept ?? '');
     if (browserVisit) return reply.redirect('/_sim/web/');
   });
-  registerJsonServices(app, jsonServices, region, { passthrough: passthroughServices });
+  registerJsonServices(app, jsonServices, region, { passthrough: passthroughServices, signatures });
   const servedList = SERVICE_NAMES.filter(serves);
   app.get('/_sim/health', async () => ({ status: 'ready', services: servedList }));
   app.get('/_sim/outputs', async () => ({ [plan.stackName]: outputs }));

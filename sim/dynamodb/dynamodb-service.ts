@@ -240,7 +240,8 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
   return {
     endpoint,
     forward,
-    passthrough: { targetPrefix: DYNAMODB_TARGET_PREFIX, forward },
+    // 16 MB is BatchWriteItem's documented maximum request.
+    passthrough: { targetPrefix: DYNAMODB_TARGET_PREFIX, forward, signingName: 'dynamodb', maxRequestBytes: 16 * 1024 * 1024 },
     createTable,
     sweepExpiredItems: sweepAll,
     close,

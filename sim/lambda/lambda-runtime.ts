@@ -8,6 +8,7 @@ import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FastifyPluginAsync } from 'fastify';
 import { systemClock, type Clock } from '../clock.js';
+import type { RequestSignatureVerifier } from '../request-signature.js';
 import { FunctionError, type FunctionErrorPayload, type FunctionInvoker } from './function-invoker.js';
 import { lambdaApiRoutes } from './lambda-api-routes.js';
 
@@ -49,6 +50,8 @@ export interface LambdaRuntimeOptions {
   idleTimeoutMs?: number;
   /** How long loading a bundle may take (Lambda's init phase is limited to 10 s). */
   initTimeoutMs?: number;
+  /** When given, the Lambda API answers only SigV4-signed calls of the local credentials. */
+  signatures?: RequestSignatureVerifier;
 }
 
 export interface LambdaRuntime extends FunctionInvoker {
@@ -229,7 +232,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     prewarm,
     drainAsync,
     close,
-    routes: lambdaApiRoutes({ invoke, invokeAsync, resolve, functionArn, listFunctions: () => options.functions.slice(), region }),
+    routes: lambdaApiRoutes({ invoke, invokeAsync, resolve, functionArn, listFunctions: () => options.functions.slice(), region }, options.signatures),
   };
 }
 
