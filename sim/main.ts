@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { synthesizeIfChanged } from './cloud-assembly/synth-cache.js';
 import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
+import { sharedNeuralFaceModel } from './rekognition/matcher/neural-model.js';
 import { LOCALSTACK_ASSEMBLY_DIR, LOCALSTACK_SYNTH_CONTEXT, simModeFromEnvironment, type SimMode } from './services-mode.js';
 
 const HELP = `Usage: npm start [-- options]
@@ -113,6 +114,12 @@ const cloud = await startSimServer({
 });
 
 const endpointFile = join(dataDir, 'endpoint.json');
+// Which faces the Rekognition emulator recognises (docs/rekognition.md). The model loads after
+// the banner, in the background: requests that need it wait for it, the rest never do.
+const faceModel = sharedNeuralFaceModel();
+const facesLine = `  faces      synthetic (pictures from \`facekit face\`) + ${
+  faceModel.enabled ? 'real photos (neural model loading in the background)' : 'real photos OFF (FACEKIT_NEURAL_FACES=off)'
+}`;
 const outputLines = Object.entries(cloud.outputs).map(([key, value]) => `             ${key.padEnd(17)} ${value}`).join('\n');
 if (servicesMode) {
   // cdk-outputs.json belongs to `npm run deploy:local` here: it merges these ids into LocalStack's.
@@ -123,6 +130,7 @@ facekit services ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   triggers   ${servicesMode.lambdaEndpoint ?? cloud.endpoint} (Lambda Invoke API)
   outputs    ${cloud.endpoint}/_sim/outputs
 ${outputLines}
+${facesLine}
   state      ${dataDir}
 Ctrl-C to stop.`);
 } else {
@@ -136,6 +144,7 @@ facekit embedded cloud ready in ${((Date.now() - started) / 1000).toFixed(1)} s
 ${outputLines}
   emails     printed here and at ${cloud.endpoint}/_sim/emails
   web page   ${cloud.endpoint}/_sim/web/   (face sign-in in a browser)
+${facesLine}
   state      ${dataDir}
 Try it from another terminal:
   npx facekit face --seed alice --out alice.jpg
@@ -143,6 +152,17 @@ Try it from another terminal:
   npx facekit face --seed alice --variant 3 --out alice-2.jpg
   npx facekit signin --email alice@example.com --photo alice-2.jpg
 Ctrl-C to stop.`);
+}
+
+if (faceModel.enabled && (!servicesMode || cloud.services.includes('rekognition'))) {
+  faceModel.load().then(
+    () => log(`faces: neural model ready in ${((faceModel.loadTime ?? 0) / 1000).toFixed(1)} s, real photos are recognised`),
+    (error: Error) =>
+      log(
+        `faces: the neural face model FAILED to load (${error.message}).\n` +
+          '       Real photos will have no face; synthetic faces (npx facekit face) still work. FACEKIT_NEURAL_FACES=off skips the model.',
+      ),
+  );
 }
 
 let stopping = false;
