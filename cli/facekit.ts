@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { localCredentialsFromEnvironment } from '../sim/request-signature.js';
 import { faceCommand } from './commands/face.js';
 import { decodeJwtClaims, FaceAuthClient, type AuthOutcome } from './face-auth-client.js';
 import { codeFromLocalOutbox, resolveTarget, type ResolvedTarget } from './target.js';
@@ -70,13 +71,13 @@ const REFUSAL_HELP: Record<string, string> = {
 
 function report(outcome: AuthOutcome): void {
   if (outcome.kind === 'face-not-recognised') {
-    console.error('face not recognised: sign-in refused. Try another photo (3 failed attempts end the session; repeated failures slow further attempts).');
+    console.error('face not recognised: sign-in refused. Try another photo (3 failed attempts end the session; repeated failures slow further attempts). No face enrolled yet, or it no longer matches? Run `facekit signin --enrol`.');
     process.exitCode = 1;
     return;
   }
   if (outcome.kind === 'enrolment-rejected') {
-    const help = REFUSAL_HELP[outcome.reason] ?? outcome.reason;
-    console.error(`face refused (${outcome.reason}): ${help}. Then run \`facekit signin\` again to enrol it.`);
+    const help = REFUSAL_HELP[outcome.reason] ?? `${outcome.reason}; retake the photo`;
+    console.error(`face refused (${outcome.reason}): ${help}. Then run \`facekit signin --enrol\` again.`);
     process.exitCode = 1;
     return;
   }
@@ -124,10 +125,11 @@ export function buildProgram(extraCommands: Command[] = []): Command {
   withTargetOptions(
     program
       .command('signin')
-      .description('sign in by showing a face photo (enrols it first if the account has no face yet)')
+      .description('sign in by showing a face photo; with --enrol, enrol it instead (after a code sent by email)')
       .requiredOption('--email <email>', 'email address of the account')
-      .requiredOption('--photo <file>', 'JPEG or PNG photo of the face'),
-  ).action(async (options: TargetOptions & { email: string; photo: string }) => {
+      .requiredOption('--photo <file>', 'JPEG or PNG photo of the face')
+      .option('--enrol', 'enrol this face: the first time, or again when the enrolled face no longer matches'),
+  ).action(async (options: TargetOptions & { email: string; photo: string; enrol?: boolean }) => {
     const photo = await readPhoto(options.photo);
     const resolved = await target(options);
     const client = new FaceAuthClient(resolved);
@@ -135,6 +137,7 @@ export function buildProgram(extraCommands: Command[] = []): Command {
     const outcome = await client.authenticate(options.email, {
       photo,
       photoContentType: contentTypeOf(options.photo),
+      enrol: options.enrol === true,
       emailCode: () => readCode(Date.now() - 5000),
       onChallenge: (kind) => console.log(`  challenge ${kind}`),
     });
@@ -149,7 +152,7 @@ export function buildProgram(extraCommands: Command[] = []): Command {
     const dynamo = DynamoDBDocumentClient.from(
       new DynamoDBClient({
         region: resolved.region,
-        ...(resolved.endpoint ? { endpoint: resolved.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } } : {}),
+        ...(resolved.endpoint ? { endpoint: resolved.endpoint, credentials: localCredentialsFromEnvironment(process.env) } : {}),
       }),
     );
     let token: string | undefined;

@@ -78,7 +78,7 @@ export async function codeFromLocalOutbox(endpoint: string, email: string, since
       const emails = (await response.json()) as Array<{ body: string; subject: string; sentAt: string }>;
       const recent = emails.filter((email) => Date.parse(email.sentAt) >= since - 1000).reverse();
       for (const candidate of recent) {
-        const code = /\b(\d{6})\b/.exec(candidate.body)?.[1];
+        const code = /\b(\d{8}|\d{6})\b/.exec(candidate.body)?.[1]; // enrolment codes have 8 digits, Cognito's 6
         if (code) return code;
       }
     }

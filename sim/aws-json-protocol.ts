@@ -1,7 +1,10 @@
 // The AWS JSON 1.1 protocol (Cognito, Rekognition, ...): every call is `POST /` with
 // `X-Amz-Target: <TargetPrefix>.<Operation>`. Several services share one endpoint, so one route
 // dispatches on the target prefix; services only supply their operations and error shape.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { answerJsonApiPreflight, isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS } from './browser-cors.js';
+import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from './request-signature.js';
+import { setAmznRequestId } from './request-id.js';
 
 /** An error in the shape AWS returns it: `code` is the exception name the SDK surfaces. */
 export class AwsServiceError extends Error {
@@ -29,6 +32,12 @@ export interface JsonService {
   operations: Record<string, JsonOperation>;
   /** The body AWS sends for an error of this service. */
   errorBody(error: AwsServiceError): Record<string, unknown>;
+  /** The SigV4 service name; with it, every operation not listed in `publicOperations` must be signed. */
+  signingName?: string;
+  /** Operations AWS serves without IAM credentials (Cognito's client-side API). */
+  publicOperations?: ReadonlySet<string>;
+  /** Larger request bodies are refused with 413 before they are parsed. */
+  maxRequestBytes?: number;
 }
 
 /** What a raw passthrough service answers; sent back to the client verbatim. */
@@ -46,11 +55,20 @@ export interface PassthroughService {
   /** e.g. `DynamoDB_20120810` */
   targetPrefix: string;
   forward(target: string, headers: FastifyRequest['headers'], body: string): Promise<PassthroughResponse>;
+  /** The SigV4 service name; with it every call must be signed. */
+  signingName?: string;
+  maxRequestBytes?: number;
 }
 
 export interface JsonServicesOptions {
   passthrough?: PassthroughService[];
+  /** Checks the signature of IAM-authenticated calls; without it nothing is checked. */
+  signatures?: RequestSignatureVerifier;
 }
+
+/** Bodies no JSON service accepts, refused by Fastify itself. */
+const MAX_JSON_BODY_BYTES = 32 * 1024 * 1024;
+const rawBodies = new WeakMap<FastifyRequest, string>();
 
 const JSON_CONTENT_TYPES = ['application/x-amz-json-1.1', 'application/x-amz-json-1.0'];
 
@@ -77,11 +95,16 @@ export function registerJsonServices(
   options: JsonServicesOptions = {},
 ): void {
   const passthroughByPrefix = new Map((options.passthrough ?? []).map((service) => [service.targetPrefix, service]));
+  const byPrefix = new Map(services.map((service) => [service.targetPrefix, service]));
   for (const type of JSON_CONTENT_TYPES) {
     if (!app.hasContentTypeParser(type)) {
-      app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: 32 * 1024 * 1024 }, (request, body, done) => {
+      app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: MAX_JSON_BODY_BYTES }, (request, body, done) => {
+        const prefix = targetPrefixOf(request);
+        const limit = (byPrefix.get(prefix) ?? passthroughByPrefix.get(prefix))?.maxRequestBytes;
+        if (limit !== undefined && Buffer.byteLength(body as string) > limit) return done(requestTooLarge(), undefined);
+        rawBodies.set(request, body as string);
         // A passthrough service gets the body as sent, even when it is not valid JSON.
-        if (passthroughByPrefix.has(targetPrefixOf(request))) return done(null, body);
+        if (passthroughByPrefix.has(prefix)) return done(null, body);
         try {
           done(null, body === '' ? {} : JSON.parse(body as string));
         } catch {
@@ -90,21 +113,55 @@ export function registerJsonServices(
       });
     }
   }
-  const byPrefix = new Map(services.map((service) => [service.targetPrefix, service]));
+  // Parse errors and Fastify's own refusals (too large, bad content type) in AWS's shape too.
+  const errorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const service = byPrefix.get(targetPrefixOf(request)) ?? ({ errorBody: genericErrorBody } as JsonService);
+    if (error instanceof AwsServiceError) return sendError(reply, service, error);
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, service, requestTooLarge());
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendError(reply, service, new AwsServiceError('SerializationException', error.message));
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendError(reply, service, new AwsServiceError('InternalFailure', 'Internal server error', 500));
+  };
 
-  app.post('/', async (request: FastifyRequest, reply: FastifyReply) => {
+  // Browsers on any origin may call the JSON APIs, as AWS's endpoints allow (sim/browser-cors.ts).
+  // A preflight naming X-Amz-Target is answered here even on a path S3 would otherwise take.
+  app.options('/', answerJsonApiPreflight);
+  app.addHook('onRequest', async (request, reply) => {
+    if (isJsonApiPreflight(request)) return answerJsonApiPreflight(request, reply);
+  });
+  const allowAnyOrigin = async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    reply.headers(JSON_API_RESPONSE_CORS_HEADERS);
+    return payload;
+  };
+
+  // The request id is set before the body is parsed, so a body that fails to parse still has one.
+  app.post('/', { onRequest: setAmznRequestId, onSend: allowAnyOrigin, errorHandler }, async (request: FastifyRequest, reply: FastifyReply) => {
     const target = String(request.headers['x-amz-target'] ?? '');
     const dot = target.lastIndexOf('.');
+    const operationName = target.slice(dot + 1);
     const passthrough = passthroughByPrefix.get(target.slice(0, dot));
-    if (passthrough) return forwardVerbatim(request, reply, passthrough, target);
+    if (passthrough) {
+      if (passthrough.signingName && options.signatures) {
+        const refused = await signatureRefusal(request, options.signatures, passthrough.signingName);
+        if (refused) return sendError(reply, { errorBody: genericErrorBody } as JsonService, refused);
+      }
+      return forwardVerbatim(request, reply, passthrough, target);
+    }
     const service = byPrefix.get(target.slice(0, dot));
     if (!service) {
       return sendError(reply, { errorBody: genericErrorBody } as JsonService,
         new AwsServiceError('UnknownOperationException', `Unknown target: ${target || '(none)'}`));
     }
-    const operation = service.operations[target.slice(dot + 1)];
-    if (!operation) {
+    // Own properties only: a target like `constructor` or `__proto__` must not reach Object's members.
+    const operation = Object.hasOwn(service.operations, operationName) ? service.operations[operationName] : undefined;
+    if (typeof operation !== 'function') {
       return sendError(reply, service, new AwsServiceError('UnknownOperationException', `Unknown operation ${target}`));
+    }
+    if (service.signingName && options.signatures && !service.publicOperations?.has(operationName)) {
+      const refused = await signatureRefusal(request, options.signatures, service.signingName);
+      if (refused) return sendError(reply, service, refused);
     }
     try {
       const input = (request.body ?? {}) as Record<string, unknown>;
@@ -132,6 +189,19 @@ async function forwardVerbatim(request: FastifyRequest, reply: FastifyReply, ser
     return sendError(reply, { errorBody: genericErrorBody } as JsonService,
       new AwsServiceError('InternalServerError', 'Internal server error', 500));
   }
+}
+
+function requestTooLarge(): AwsServiceError {
+  return new AwsServiceError('RequestEntityTooLargeException', 'Request Entity Too Large', 413);
+}
+
+/** The AWS error for a request whose signature does not hold, or undefined when it holds. */
+async function signatureRefusal(request: FastifyRequest, verifier: RequestSignatureVerifier, signingName: string) {
+  const refusal = await signatureRefusalOf(verifier, signedRequestOf(request, rawBodies.get(request)), signingName);
+  if (!refusal) return undefined;
+  // DynamoDB words the missing token its own way.
+  const missing = refusal.code === 'MissingAuthenticationTokenException' && signingName === 'dynamodb';
+  return new AwsServiceError(refusal.code, missing ? 'Request is missing Authentication Token' : refusal.message);
 }
 
 function genericErrorBody(error: AwsServiceError): Record<string, unknown> {

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { synthesizeIfChanged } from './cloud-assembly/synth-cache.js';
 import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
 import { sharedNeuralFaceModel } from './rekognition/matcher/neural-model.js';
+import { localCredentialsFromEnvironment, type LocalCredentials } from './request-signature.js';
 import { LOCALSTACK_ASSEMBLY_DIR, LOCALSTACK_SYNTH_CONTEXT, simModeFromEnvironment, type SimMode } from './services-mode.js';
 
 const HELP = `Usage: npm start [-- options]
@@ -23,6 +24,9 @@ Options:
   --reset          wipe the state folder before starting
   --no-synth       use cdk.out as it is (default when $FACEKIT_CLOUD_ASSEMBLY is set)
   -h, --help       this help
+
+Credentials: IAM-authenticated APIs (Cognito Admin*, Rekognition, DynamoDB, Lambda, SES, S3) must be
+signed with FACEKIT_ACCESS_KEY_ID / FACEKIT_SECRET_ACCESS_KEY (default test / test).
 
 Services mode (next to LocalStack; docs/localstack.md): FACEKIT_MODE=services,
 FACEKIT_SERVICES=rekognition,cognito-idp, FACEKIT_S3_ENDPOINT and FACEKIT_LAMBDA_ENDPOINT
@@ -50,8 +54,10 @@ if (args.help) {
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const started = Date.now();
 let mode: SimMode;
+let credentials: LocalCredentials;
 try {
   mode = simModeFromEnvironment(process.env);
+  credentials = localCredentialsFromEnvironment(process.env);
 } catch (error) {
   console.error(`facekit: ${(error as Error).message}`);
   process.exit(2);
@@ -106,6 +112,7 @@ const cloud = await startSimServer({
   port,
   host,
   dataDir,
+  credentials,
   log,
   onEmail: (email) => log(`email to ${email.to}: ${email.subject}\n${email.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()}`),
 }).catch((error: Error & { code?: string }) => {

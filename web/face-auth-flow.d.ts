@@ -1,8 +1,6 @@
 // Types of face-auth-flow.js for the TypeScript that imports it (the tests); the page uses the JS.
 export type ChallengeKind = 'MAILBOX_PROOF' | 'ENROL_FACE' | 'FACE_MATCH';
 
-/** Why enrolment cannot go on here: the confirmation's secret is live but this page does not hold it. */
-export const ENROL_SECRET_MISSING: string;
 export const REJECTION_MESSAGES: Record<string, string>;
 export function describeRejection(reason: string): string;
 
@@ -10,6 +8,8 @@ export class CognitoError extends Error {
   constructor(name: string, message?: string);
 }
 
+export const ENROL_INTENT: 'ENROL';
+export function newDeviceKey(): string;
 export function unusablePassword(): string;
 export function decodeJwtClaims(token: string): Record<string, unknown>;
 export function loadStackOutputs(fetchImpl: typeof fetch, baseUrl?: string): Promise<{ userPoolClientId: string; region: string }>;
@@ -31,8 +31,10 @@ export interface AuthenticateOptions {
   photo: Blob | Uint8Array;
   photoContentType?: string;
   enrolSecret?: string;
+  /** Enrol (first time, or again) instead of signing in; implied by `enrolSecret`. */
+  enrol?: boolean;
   emailCode?: () => Promise<string>;
-  onStep?: (kind: ChallengeKind, parameters: { method?: string }) => void;
+  onStep?: (kind: ChallengeKind, parameters: { method?: string; enrolRequested?: boolean }) => void;
   /** Asked for a new photo when the last one was refused or not recognised; none ends the flow with that refusal. */
   retakePhoto?: (refusal: Exclude<FlowOutcome, { kind: 'signed-in' }>) => Promise<Blob | Uint8Array | undefined>;
 }
@@ -43,4 +45,4 @@ export interface FaceAuthFlow {
   authenticate(email: string, options: AuthenticateOptions): Promise<FlowOutcome>;
 }
 
-export function createFaceAuthFlow(target: { fetch: typeof fetch; endpoint?: string; userPoolClientId: string }): FaceAuthFlow;
+export function createFaceAuthFlow(target: { fetch: typeof fetch; endpoint?: string; userPoolClientId: string; deviceKey?: string }): FaceAuthFlow;

@@ -23,10 +23,6 @@ export function describeRejection(reason) {
   return REJECTION_MESSAGES[reason] ?? `The photo was refused (${reason}).`;
 }
 
-export const ENROL_SECRET_MISSING =
-  'This account was just confirmed and its face is not enrolled yet. Finish the enrolment in the page that signed up, ' +
-  'or sign in again in about ten minutes: a code will be emailed to you then.';
-
 /** An error Cognito returned, with the AWS exception name (e.g. UsernameExistsException). */
 export class CognitoError extends Error {
   constructor(name, message) {
@@ -70,11 +66,21 @@ export async function loadStackOutputs(fetchImpl, baseUrl = '') {
   return { userPoolClientId: outputs.UserPoolClientId, region: outputs.Region };
 }
 
+/** ClientMetadata `intent` (and ANSWER) that asks to enrol instead of matching a face. */
+export const ENROL_INTENT = 'ENROL';
+
+/** A fresh random device key (see createFaceAuthFlow). */
+export function newDeviceKey() {
+  return randomBase64Url(32);
+}
+
 /**
- * @param {{ fetch: typeof fetch, endpoint?: string, userPoolClientId: string }} target
+ * @param {{ fetch: typeof fetch, endpoint?: string, userPoolClientId: string, deviceKey?: string }} target
  *   endpoint: where Cognito's API answers ('' means this page's origin).
+ *   deviceKey: this device's key, sent with every answer; once a face signed in from here, a
+ *   stranger's failed attempts elsewhere do not block this device. Keep it (e.g. localStorage).
  */
-export function createFaceAuthFlow({ fetch: fetchImpl, endpoint = '', userPoolClientId }) {
+export function createFaceAuthFlow({ fetch: fetchImpl, endpoint = '', userPoolClientId, deviceKey = newDeviceKey() }) {
   async function cognito(operation, body) {
     const response = await fetchImpl(`${endpoint}/`, {
       method: 'POST',
@@ -122,8 +128,10 @@ export function createFaceAuthFlow({ fetch: fetchImpl, endpoint = '', userPoolCl
     },
 
     /**
-     * Runs the custom auth flow to the end: enrolment when the user has no face, else a face match.
-     * @param {{ photo: Blob | Uint8Array, photoContentType?: string, enrolSecret?: string,
+     * Runs the custom auth flow to the end: a face match or, with `enrol` (or an enrolment
+     * secret), an enrolment: the first FACE_MATCH is answered with the ENROL intent, the mailbox
+     * is proven, the photo enrolled.
+     * @param {{ photo: Blob | Uint8Array, photoContentType?: string, enrolSecret?: string, enrol?: boolean,
      *   emailCode?: () => Promise<string>, onStep?: (kind: ChallengeKind, parameters: object) => void,
      *   retakePhoto?: (refusal: object) => Promise<Blob | Uint8Array | undefined> }} options
      *   retakePhoto: asked for a new photo when the last one was refused or not recognised; the
@@ -141,6 +149,8 @@ export function createFaceAuthFlow({ fetch: fetchImpl, endpoint = '', userPoolCl
         AuthFlow: 'CUSTOM_AUTH',
         AuthParameters: { USERNAME: email },
       });
+      const enrol = options.enrol === true || Boolean(options.enrolSecret);
+      let enrolRequested = false;
       for (;;) {
         if (response.AuthenticationResult) {
           const tokens = response.AuthenticationResult;
@@ -155,7 +165,7 @@ export function createFaceAuthFlow({ fetch: fetchImpl, endpoint = '', userPoolCl
         const refusal =
           kind === 'ENROL_FACE' && parameters.previousRejection && challenges.includes('ENROL_FACE')
             ? { kind: 'enrolment-rejected', reason: parameters.previousRejection, message: describeRejection(parameters.previousRejection), challenges: [...challenges] }
-            : kind === 'FACE_MATCH' && challenges.includes('FACE_MATCH')
+            : kind === 'FACE_MATCH' && challenges.includes('FACE_MATCH') && !enrolRequested
               ? { kind: 'face-not-recognised', challenges: [...challenges] }
               : undefined;
         if (refusal) {
@@ -165,16 +175,17 @@ export function createFaceAuthFlow({ fetch: fetchImpl, endpoint = '', userPoolCl
           contentType = newPhoto.type || contentType;
         }
         challenges.push(kind);
-        options.onStep?.(kind, { method: parameters.method });
+        const requestEnrolment = kind === 'FACE_MATCH' && enrol && !enrolRequested;
+        enrolRequested ||= requestEnrolment;
+        options.onStep?.(kind, { method: parameters.method, enrolRequested: requestEnrolment });
         let answer;
-        if (kind === 'MAILBOX_PROOF') {
-          if (parameters.method === 'ENROL_SECRET') {
-            // Only the page that confirmed the sign-up holds the secret (in memory); it expires
-            // after a few minutes, and then a code by email takes its place.
-            if (!options.enrolSecret) throw new Error(ENROL_SECRET_MISSING);
-            answer = options.enrolSecret;
-          } else if (options.emailCode) answer = String(await options.emailCode()).trim();
-          else throw new Error('this account has no face yet and needs the code sent by email');
+        if (requestEnrolment) {
+          answer = ENROL_INTENT;
+        } else if (kind === 'MAILBOX_PROOF') {
+          // ENROL_SECRET only when this page sent the secret it got at confirmation (in memory).
+          if (parameters.method === 'ENROL_SECRET' && options.enrolSecret) answer = options.enrolSecret;
+          else if (options.emailCode) answer = String(await options.emailCode()).trim();
+          else throw new Error('enrolling needs the code sent by email');
         } else {
           await uploadPhoto(parameters.uploadUrl, photo, contentType);
           answer = 'uploaded';
@@ -184,7 +195,12 @@ export function createFaceAuthFlow({ fetch: fetchImpl, endpoint = '', userPoolCl
           ChallengeName: 'CUSTOM_CHALLENGE',
           Session: response.Session,
           ChallengeResponses: { USERNAME: parameters.USERNAME ?? email, ANSWER: answer },
-          ...(kind === 'MAILBOX_PROOF' && options.enrolSecret ? { ClientMetadata: { enrolSecret: options.enrolSecret } } : {}),
+          ClientMetadata: {
+            deviceKey,
+            ...(requestEnrolment ? { intent: ENROL_INTENT } : {}),
+            // Create picks the mailbox proof method from it, in the same call that asks to enrol.
+            ...(options.enrolSecret && kind !== 'ENROL_FACE' ? { enrolSecret: options.enrolSecret } : {}),
+          },
         });
       }
     },

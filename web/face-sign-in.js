@@ -1,8 +1,10 @@
-/* global document, navigator, window, location, fetch, createImageBitmap -- a browser page */
+/* global document, navigator, window, location, fetch, createImageBitmap, localStorage -- a browser page */
 // The page: a photo from the webcam (or a file), then sign-up, enrolment and sign-in through
 // face-auth-flow.js against the APIs on this page's origin. The enrolment secret lives only in
 // this module's memory; tokens and upload URLs are shown or used, never logged.
-import { createFaceAuthFlow, loadStackOutputs } from './face-auth-flow.js';
+import { createFaceAuthFlow, loadStackOutputs, newDeviceKey } from './face-auth-flow.js';
+
+const DEVICE_KEY_STORAGE = 'facekit.deviceKey';
 
 const $ = (id) => document.getElementById(id);
 const video = $('camera');
@@ -24,7 +26,8 @@ const STEP_WORDS = {
   MAILBOX_PROOF: (parameters) =>
     parameters.method === 'ENROL_SECRET' ? 'Proving the mailbox with the secret from sign-up' : 'Proving the mailbox with a code sent by email',
   ENROL_FACE: () => 'Uploading the photo to enrol your face',
-  FACE_MATCH: () => 'Uploading the photo to compare with your enrolled face',
+  FACE_MATCH: (parameters) =>
+    parameters.enrolRequested ? 'Asking to enrol a face (a code proves the mailbox)' : 'Uploading the photo to compare with your enrolled face',
 };
 
 const ERROR_WORDS = {
@@ -155,7 +158,7 @@ async function chooseFile() {
   if (bitmap) drawOnCanvas(bitmap, bitmap.width, bitmap.height);
 }
 
-async function authenticate(email) {
+async function authenticate(email, enrol = false) {
   if (!photo) {
     outcome('Take a photo (Capture) or choose a picture first.', 'failure');
     return;
@@ -165,8 +168,9 @@ async function authenticate(email) {
     photo,
     photoContentType: photo.type || 'image/jpeg',
     enrolSecret: enrolSecrets.get(email),
+    enrol,
     emailCode: async () => {
-      const code = await askForCode('Code from the email (this account has no face yet)');
+      const code = await askForCode('Code from the email (to enrol your face)');
       $('code-form').hidden = true;
       return code;
     },
@@ -181,10 +185,10 @@ async function authenticate(email) {
     showClaims(result.claims);
   } else if (result.kind === 'enrolment-rejected') {
     step('Cancelled');
-    outcome(`${result.message} Your face is not enrolled yet: "Sign in" later enrols it, after a code sent by email.`, 'failure');
+    outcome(`${result.message} Your face is not enrolled yet: "Enrol my face" tries again, after a code sent by email.`, 'failure');
   } else {
     step('Cancelled');
-    outcome('Face not recognised: the photo does not match the face enrolled for this account.', 'failure');
+    outcome('Face not recognised. No face enrolled yet, or it no longer matches? "Enrol my face" enrols it after a code sent by email.', 'failure');
   }
 }
 
@@ -209,7 +213,7 @@ async function onAccountSubmit(event) {
   outcome('', 'working');
   setBusy(true);
   try {
-    await (action === 'sign-up' ? signUp(email) : authenticate(email));
+    await (action === 'sign-up' ? signUp(email) : authenticate(email, action === 'enrol'));
   } catch (error) {
     $('code-form').hidden = true;
     $('retake').hidden = true;
@@ -227,6 +231,19 @@ function onCodeSubmit(event) {
   waiter?.($('code').value.trim());
 }
 
+/** This browser's device key, kept so that strangers' failed attempts do not block it. */
+function rememberedDeviceKey() {
+  try {
+    const stored = localStorage.getItem(DEVICE_KEY_STORAGE);
+    if (stored) return stored;
+    const key = newDeviceKey();
+    localStorage.setItem(DEVICE_KEY_STORAGE, key);
+    return key;
+  } catch {
+    return newDeviceKey(); // storage disabled: a key for this page only
+  }
+}
+
 async function main() {
   $('start-camera').addEventListener('click', startCamera);
   $('capture').addEventListener('click', capture);
@@ -238,7 +255,7 @@ async function main() {
   setBusy(true);
   try {
     const { userPoolClientId, region } = await loadStackOutputs(fetch.bind(window));
-    flow = createFaceAuthFlow({ fetch: fetch.bind(window), userPoolClientId });
+    flow = createFaceAuthFlow({ fetch: fetch.bind(window), userPoolClientId, deviceKey: rememberedDeviceKey() });
     $('target').textContent = `User pool client ${userPoolClientId} in ${region}, at ${location.origin}.`;
     setBusy(false);
     document.body.dataset.ready = 'true';

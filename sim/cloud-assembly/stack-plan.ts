@@ -30,6 +30,8 @@ export interface PlannedBucket {
   logicalId: string;
   name: string;
   corsRules: Properties[];
+  /** `LifecycleConfiguration.Rules` as in the template. */
+  lifecycleRules: Properties[];
   notifications: Array<{ events: string[]; prefix?: string; suffix?: string; functionName: string }>;
 }
 
@@ -228,6 +230,7 @@ export function planStack(options: { cloudAssemblyDir: string; stackName: string
           logicalId,
           name: nameOf(logicalId),
           corsRules: ((resolve(properties.CorsConfiguration, context) as { CorsRules?: Properties[] } | undefined)?.CorsRules) ?? [],
+          lifecycleRules: ((resolve(properties.LifecycleConfiguration, context) as { Rules?: Properties[] } | undefined)?.Rules) ?? [],
           notifications: [],
         });
         break;

@@ -4,8 +4,9 @@ import type { Clock, RandomSource } from '../clock.js';
 import type { FunctionInvoker } from '../lambda/function-invoker.js';
 import type { Outbox } from '../outbox.js';
 import type { AuthSessionStore } from './auth-sessions.js';
-import { ResourceNotFoundError, InvalidParameterError } from './errors.js';
-import type { SigningKey } from './signing-keys.js';
+import type { AttemptLimiter } from './attempt-limits.js';
+import { ResourceNotFoundError, InvalidParameterError, SerializationError } from './errors.js';
+import type { SigningKeys } from './signing-keys.js';
 import type { TriggerRunner } from './triggers.js';
 import type { ResolvedClient, UserPoolConfig } from './user-pool-config.js';
 import type { UserPoolStore } from './user-pool-store.js';
@@ -14,7 +15,10 @@ export interface PoolRuntime {
   config: UserPoolConfig;
   clients: Map<string, ResolvedClient>;
   store: UserPoolStore;
-  signingKey: SigningKey;
+  /** One key per token type, as Cognito has. */
+  signingKeys: SigningKeys;
+  /** When this endpoint created the pool (epoch ms): its CreationDate. */
+  createdAt: number;
   triggers: TriggerRunner;
   /** True when users sign in with their email and get a generated UUID username. */
   emailIsUsername: boolean;
@@ -27,6 +31,8 @@ export interface CognitoContext {
   invoker: FunctionInvoker;
   outbox: Outbox;
   sessions: AuthSessionStore;
+  /** Per-user attempt counters (wrong codes, resends), kept apart from the pool's state. */
+  limiter: AttemptLimiter;
   /** `<issuerBaseUrl>/<userPoolId>`, the `iss` of every token of that pool. */
   issuer(userPoolId: string): string;
 }
@@ -36,19 +42,53 @@ export interface ClientInPool {
   client: ResolvedClient;
 }
 
-export function requireString(input: Record<string, unknown>, name: string): string {
+/** Cognito's request members are limited in length; the longest (attribute values, codes) to 2048. */
+const DEFAULT_MAX_STRING_LENGTH = 2048;
+
+/** `ClientId` → `clientId`, as Cognito names members in validation messages. */
+export function memberName(name: string): string {
+  return `${name.charAt(0).toLowerCase()}${name.slice(1)}`;
+}
+
+/**
+ * The SerializationException Cognito's JSON layer (Coral) answers when a member has the wrong JSON
+ * type, worded as it words it.
+ */
+export function wrongType(value: unknown, expected: 'string' | 'map' | 'list'): SerializationError {
+  if (typeof value === 'number') return new SerializationError(`class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an ${expected === 'string' ? 'String' : expected === 'map' ? 'Map' : 'List'}`);
+  if (typeof value === 'boolean') return new SerializationError(`class java.lang.Boolean can not be converted to an ${expected === 'string' ? 'String' : expected === 'map' ? 'Map' : 'List'}`);
+  if (Array.isArray(value)) return new SerializationError('Start of list found where not expected');
+  if (typeof value === 'object') return new SerializationError('Start of structure or map found where not expected.');
+  return new SerializationError(`class java.lang.String can not be converted to an ${expected === 'map' ? 'Map' : 'List'}`);
+}
+
+/** `Member must have length less than or equal to N`, Cognito's message for an over-long member. */
+export function tooLong(path: string, maxLength: number): InvalidParameterError {
+  return new InvalidParameterError(`1 validation error detected: Value at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${maxLength}`);
+}
+
+export function requireString(input: Record<string, unknown>, name: string, maxLength = DEFAULT_MAX_STRING_LENGTH): string {
   const value = input[name];
+  if (value !== undefined && value !== null && typeof value !== 'string') throw wrongType(value, 'string');
   if (typeof value !== 'string' || value === '') {
-    throw new InvalidParameterError(`1 validation error detected: Value null at '${name.charAt(0).toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must not be null`);
+    throw new InvalidParameterError(`1 validation error detected: Value null at '${memberName(name)}' failed to satisfy constraint: Member must not be null`);
   }
+  if (value.length > maxLength) throw tooLong(memberName(name), maxLength);
   return value;
 }
 
+/** A map of strings (ClientMetadata, AuthParameters, ChallengeResponses): every value must be a string. */
 export function optionalStringMap(input: Record<string, unknown>, name: string): Record<string, string> | undefined {
   const value = input[name];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw new InvalidParameterError(`${name} must be a map of strings`);
-  return value as Record<string, string>;
+  if (typeof value !== 'object' || Array.isArray(value)) throw wrongType(value, 'map');
+  const map: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, entry] of Object.entries(value)) {
+    if (entry === null) continue;
+    if (typeof entry !== 'string') throw wrongType(entry, 'string');
+    map[key] = entry;
+  }
+  return { ...map };
 }
 
 /** Cognito answers an unknown client id with ResourceNotFoundException. */

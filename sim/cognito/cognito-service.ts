@@ -6,6 +6,7 @@ import type { JsonOperation, JsonService } from '../aws-json-protocol.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from '../clock.js';
 import type { FunctionInvoker } from '../lambda/function-invoker.js';
 import type { Outbox } from '../outbox.js';
+import { AttemptLimiter } from './attempt-limits.js';
 import { AuthSessionStore } from './auth-sessions.js';
 import type { CognitoContext, PoolRuntime } from './cognito-context.js';
 import { adminConfirmSignUp } from './operations/admin-confirm-sign-up.js';
@@ -17,13 +18,17 @@ import { getTokensFromRefreshToken } from './operations/get-tokens-from-refresh-
 import { getUser } from './operations/get-user.js';
 import { globalSignOut } from './operations/global-sign-out.js';
 import { initiateAuth } from './operations/initiate-auth.js';
+import { describeUserPool } from './operations/describe-user-pool.js';
+import { describeUserPoolClient } from './operations/describe-user-pool-client.js';
+import { listUserPoolClients } from './operations/list-user-pool-clients.js';
+import { listUserPools } from './operations/list-user-pools.js';
 import { listUsers } from './operations/list-users.js';
 import { resendConfirmationCode } from './operations/resend-confirmation-code.js';
 import { respondToAuthChallenge } from './operations/respond-to-auth-challenge.js';
 import { revokeToken } from './operations/revoke-token.js';
 import { signUp } from './operations/sign-up.js';
 import { cognitoRoutes } from './routes.js';
-import { loadOrCreateSigningKey } from './signing-keys.js';
+import { loadOrCreateSigningKeys } from './signing-keys.js';
 import { TriggerRunner } from './triggers.js';
 import { resolveClient, validatePoolConfigs, type UserPoolConfig } from './user-pool-config.js';
 import { UserPoolStore } from './user-pool-store.js';
@@ -65,7 +70,33 @@ const OPERATIONS: Record<string, CognitoOperation> = {
   AdminDeleteUser: adminDeleteUser,
   AdminConfirmSignUp: adminConfirmSignUp,
   ListUsers: listUsers,
+  // What stock tools call first (aws cognito-idp list-user-pools, describe-user-pool-client...).
+  ListUserPools: listUserPools,
+  DescribeUserPool: describeUserPool,
+  ListUserPoolClients: listUserPoolClients,
+  DescribeUserPoolClient: describeUserPoolClient,
 };
+
+/**
+ * The operations Cognito serves without IAM credentials (its client-side API); every other one,
+ * Admin* and ListUsers among them, must be SigV4-signed. Operations not emulated are listed too,
+ * so one added later is public or IAM-only as on AWS without touching this list.
+ */
+export const PUBLIC_OPERATIONS: ReadonlySet<string> = new Set([
+  'SignUp', 'ConfirmSignUp', 'ResendConfirmationCode', 'ForgotPassword', 'ConfirmForgotPassword', 'ChangePassword',
+  'InitiateAuth', 'RespondToAuthChallenge', 'GetTokensFromRefreshToken', 'RevokeToken', 'GlobalSignOut',
+  'GetUser', 'DeleteUser', 'UpdateUserAttributes', 'DeleteUserAttributes', 'VerifyUserAttribute',
+  'GetUserAttributeVerificationCode', 'SetUserMFAPreference', 'SetUserSettings', 'AssociateSoftwareToken',
+  'VerifySoftwareToken', 'ConfirmDevice', 'ForgetDevice', 'GetDevice', 'ListDevices', 'UpdateDeviceStatus',
+  'GetUserAuthFactors', 'StartWebAuthnRegistration', 'CompleteWebAuthnRegistration', 'ListWebAuthnCredentials',
+  'DeleteWebAuthnCredential', 'UpdateAuthEventFeedback',
+]);
+
+/**
+ * Cognito publishes no request size limit; a SignUp with every attribute at its 2048-character
+ * maximum stays far below this, and a 20 MB attribute is refused before it is parsed.
+ */
+const MAX_REQUEST_BYTES = 1024 * 1024;
 
 export function createCognitoService(options: CognitoServiceOptions): CognitoService {
   validatePoolConfigs(options.pools);
@@ -79,8 +110,9 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
     pools.set(config.userPoolId, {
       config,
       clients: new Map(config.clients.map((client) => [client.clientId, resolveClient(client)])),
-      store: new UserPoolStore(directory),
-      signingKey: loadOrCreateSigningKey(directory),
+      store: new UserPoolStore(directory, { clock }),
+      signingKeys: loadOrCreateSigningKeys(directory),
+      createdAt: clock.now(),
       triggers: new TriggerRunner(options.invoker, config),
       emailIsUsername: (config.usernameAttributes ?? []).includes('email'),
     });
@@ -92,6 +124,7 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
     invoker: options.invoker,
     outbox: options.outbox,
     sessions: new AuthSessionStore(clock, random),
+    limiter: new AttemptLimiter(clock),
     issuer: (userPoolId) => `${baseUrl().replace(/\/+$/, '')}/${userPoolId}`,
   };
 
@@ -103,9 +136,14 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
       targetPrefix: 'AWSCognitoIdentityProviderService',
       operations,
       errorBody: (error) => ({ __type: error.code, message: error.message }),
+      signingName: 'cognito-idp',
+      publicOperations: PUBLIC_OPERATIONS,
+      maxRequestBytes: MAX_REQUEST_BYTES,
     },
     routes: cognitoRoutes(context, options.outbox),
-    // Every change is written synchronously as it happens, so there is nothing left to flush.
-    close: async () => undefined,
+    // Every change is already in the log file; closing flushes it to the disk.
+    close: async () => {
+      await Promise.all([...pools.values()].map((pool) => pool.store.close()));
+    },
   };
 }

@@ -65,6 +65,18 @@ export class UnexpectedLambdaError extends AwsServiceError {
     super('UnexpectedLambdaException', `${trigger} invocation failed due to error ${reason}.`);
   }
 }
+/** Too many attempts for one user (wrong codes, code resends): Cognito's wording. */
+export class LimitExceededError extends AwsServiceError {
+  constructor() {
+    super('LimitExceededException', 'Attempt limit exceeded, please try after some time.');
+  }
+}
+/** A value of the wrong JSON type where Cognito's model expects a string, map or list. */
+export class SerializationError extends AwsServiceError {
+  constructor(message: string) {
+    super('SerializationException', message);
+  }
+}
 export class UnsupportedOperationError extends AwsServiceError {
   constructor(message: string) {
     super('UnsupportedOperationException', message);

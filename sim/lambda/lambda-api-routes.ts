@@ -2,7 +2,9 @@
 // ListFunctions. Function errors are not HTTP errors: Lambda answers 200 with
 // `X-Amz-Function-Error: Unhandled` and the error as the payload.
 import { randomUUID } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { setAmznRequestId } from '../request-id.js';
+import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
 import { FunctionError, type FunctionInvoker } from './function-invoker.js';
 import type { FunctionDefinition } from './lambda-runtime.js';
 
@@ -15,11 +17,32 @@ export interface LambdaApiBackend extends FunctionInvoker {
 
 const API = '/2015-03-31/functions';
 
-export function lambdaApiRoutes(backend: LambdaApiBackend): FastifyPluginAsync {
+/** Invoke's documented synchronous payload limit. */
+const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** With `signatures`, every call must be SigV4-signed for `lambda` by the local credentials, as on AWS. */
+export function lambdaApiRoutes(backend: LambdaApiBackend, signatures?: RequestSignatureVerifier): FastifyPluginAsync {
   return async (app) => {
     // The Invoke payload is opaque bytes whatever its content type; this plugin's context only.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 6 * 1024 * 1024 + 1024 }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_INVOKE_PAYLOAD_BYTES + 1024 }, (_request, body, done) => done(null, body));
+    app.setErrorHandler((error: FastifyError, _request, reply) => {
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        return sendError(reply, 413, 'RequestTooLargeException', `Request must be smaller than ${MAX_INVOKE_PAYLOAD_BYTES} bytes for the InvokeFunction operation`);
+      }
+      if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+        return sendError(reply, error.statusCode, 'InvalidRequestContentException', error.message);
+      }
+      return sendError(reply, 500, 'ServiceException', 'Internal service error');
+    });
+    if (signatures) {
+      app.addHook('preHandler', async (request, reply) => {
+        const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+        const refusal = await signatureRefusalOf(signatures, signedRequestOf(request, body), 'lambda');
+        if (refusal) return sendError(reply, 403, refusal.code, refusal.message);
+      });
+    }
+    app.addHook('onRequest', setAmznRequestId);
 
     app.post<{ Params: { name: string } }>(`${API}/:name/invocations`, async (request, reply) => {
       const { name } = request.params;

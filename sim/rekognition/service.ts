@@ -75,6 +75,9 @@ export function createRekognitionService(options: RekognitionServiceOptions = {}
     targetPrefix: 'RekognitionService',
     operations,
     errorBody: rekognitionErrorBody,
+    signingName: 'rekognition',
+    // Image bytes are capped at 5 MB, about 6.7 MB once base64-encoded in the JSON body.
+    maxRequestBytes: 8 * 1024 * 1024,
     // Every write is synchronous, so there is nothing to flush; kept for a uniform lifecycle.
     close: async () => undefined,
   };

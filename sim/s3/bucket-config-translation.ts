@@ -1,9 +1,10 @@
 // Turns the bucket settings found in a synthesized template into the emulator's BucketConfig
-// pieces. CDK writes CORS on the AWS::S3::Bucket (CloudFormation shape) and notifications on a
+// pieces. CDK writes CORS and lifecycle rules on the AWS::S3::Bucket (CloudFormation shape) and notifications on a
 // Custom::S3BucketNotifications resource (S3 API shape); hand-written templates use
 // AWS::S3::Bucket NotificationConfiguration. Function references must already be resolved.
 import type { CorsRule } from './cors.js';
 import type { NotificationConfig } from './event-notifications.js';
+import type { ExpirationRule } from './lifecycle.js';
 
 type Untyped = Record<string, unknown>;
 
@@ -57,5 +58,30 @@ export function notificationsFromConfiguration(
       return found === undefined ? undefined : String(found.Value);
     };
     return { id, events, prefix: rule('prefix'), suffix: rule('suffix'), functionName: functionNameOf(reference) };
+  });
+}
+
+/**
+ * Enabled expiration rules from `LifecycleConfiguration` (CloudFormation: `Rules[{ Id, Status,
+ * Prefix | Filter.Prefix, ExpirationInDays, ExpirationDate }]`; the S3 API spelling
+ * `Expiration { Days, Date }` too). Rules filtered by tags or object size are skipped: uploads
+ * carry none of those here, so no such rule can apply.
+ */
+export function expirationRulesFromConfiguration(configuration: unknown): ExpirationRule[] {
+  const rules = Array.isArray(configuration) ? configuration : (configuration as Untyped | undefined)?.Rules;
+  return asArray(rules).flatMap((rule) => {
+    if (rule.Status !== undefined && rule.Status !== 'Enabled') return [];
+    const filter = (rule.Filter ?? {}) as Untyped;
+    if (filter.TagFilters !== undefined || filter.Tag !== undefined || filter.And !== undefined || filter.ObjectSizeGreaterThan !== undefined) return [];
+    const expiration = (rule.Expiration ?? {}) as Untyped;
+    const days = rule.ExpirationInDays ?? expiration.Days;
+    const date = rule.ExpirationDate ?? expiration.Date;
+    if (days === undefined && date === undefined) return [];
+    return [{
+      id: typeof rule.Id === 'string' ? rule.Id : typeof rule.ID === 'string' ? rule.ID : undefined,
+      prefix: String(rule.Prefix ?? filter.Prefix ?? ''),
+      days: days === undefined ? undefined : Number(days),
+      date: date === undefined ? undefined : Date.parse(String(date)),
+    }];
   });
 }

@@ -1,40 +1,31 @@
-// SigV4 for S3: the Authorization header and presigned URLs (query auth). The signature is
-// recomputed with the SDK's own signer (@smithy/signature-v4) over exactly the headers the client
-// says it signed, with the client's own Host header, then compared with the one provided.
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+// SigV4 for S3: the Authorization header and presigned URLs (query auth), with S3's own errors.
+// The signature itself is recomputed by the shared verifier in sim/sigv4.ts.
 import type { Clock } from '../clock.js';
+import {
+  authorizationFields,
+  expectedHeaderSignature,
+  parseAmzDate,
+  parseCredentialScope,
+  sameSignature,
+  signableRequest,
+  signedHeaderNames,
+  signerFor,
+  SIGV4_ALGORITHM as ALGORITHM,
+  type CredentialScope,
+  type IncomingSignedRequest,
+} from '../sigv4.js';
 import { accessDenied, S3Error, signatureDoesNotMatch } from './s3-errors.js';
 
-type SignableRequest = Parameters<SignatureV4['presign']>[0];
-
-export interface IncomingS3Request {
-  method: string;
-  /** The path exactly as sent, still percent-encoded: S3 signs it without re-encoding. */
-  rawPath: string;
-  query: Record<string, string | string[]>;
-  headers: IncomingHttpHeaders;
-  /** The raw body, used only when the client sent no x-amz-content-sha256. */
-  body?: Buffer;
-}
+/** The path stays percent-encoded as sent: S3 signs it without re-encoding. */
+export type IncomingS3Request = IncomingSignedRequest;
 
 export interface Authenticated {
   accessKeyId: string;
   region: string;
 }
 
-const ALGORITHM = 'AWS4-HMAC-SHA256';
 const MAX_PRESIGNED_EXPIRES_SECONDS = 604_800;
 const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
-
-interface CredentialScope {
-  accessKeyId: string;
-  date: string;
-  region: string;
-  service: string;
-}
 
 export class RequestAuthenticator {
   constructor(
@@ -63,14 +54,7 @@ export class RequestAuthenticator {
       if (authorization.startsWith('AWS ')) throw unsupportedMechanism();
       throw new S3Error('InvalidArgument', 'Unsupported Authorization Type', 400);
     }
-    const fields = new Map<string, string>();
-    for (const part of authorization.slice(ALGORITHM.length + 1).split(',')) {
-      const equals = part.indexOf('=');
-      if (equals > 0) fields.set(part.slice(0, equals).trim(), part.slice(equals + 1).trim());
-    }
-    const credential = fields.get('Credential');
-    const signedHeaders = fields.get('SignedHeaders');
-    const signature = fields.get('Signature');
+    const { credential, signedHeaders, signature } = authorizationFields(authorization);
     if (!credential || !signedHeaders || !signature) {
       throw new S3Error('AuthorizationHeaderMalformed', 'The authorization header is malformed; the authorization component is missing.', 400);
     }
@@ -93,16 +77,13 @@ export class RequestAuthenticator {
       throw new S3Error('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256', 400);
     }
 
-    const signedNames = signedHeaderNames(signedHeaders);
-    const signer = this.signerFor(scope, secret);
-    const signed = await signer.sign(this.signableRequest(request, signedNames, request.query), {
+    const expected = await expectedHeaderSignature(request, {
+      scope,
+      secretAccessKey: secret,
+      signedNames: signedHeaderNames(signedHeaders),
       signingDate,
-      signingRegion: scope.region,
-      signingService: scope.service,
-      signableHeaders: new Set(signedNames),
-      unsignableHeaders: signedNames.includes('x-amz-content-sha256') ? undefined : new Set(['x-amz-content-sha256']),
+      uriEscapePath: false,
     });
-    const expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization))?.[1] ?? '';
     if (!sameSignature(expected, signature)) throw signatureDoesNotMatch(scope.accessKeyId, signature);
     return { accessKeyId: scope.accessKeyId, region: scope.region };
   }
@@ -139,11 +120,11 @@ export class RequestAuthenticator {
     const signedNames = signedHeaderNames(signedHeaders);
     const query = { ...request.query };
     delete query['X-Amz-Signature'];
-    const signable = this.signableRequest(request, signedNames, query);
+    const signable = signableRequest(request, signedNames, query);
     // The payload of a presigned request is never hashed: S3 signs the literal UNSIGNED-PAYLOAD.
     const shaIsSigned = signedNames.includes('x-amz-content-sha256');
     if (!shaIsSigned) signable.headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
-    const signer = this.signerFor(scope, secret);
+    const signer = signerFor(scope, secret, false);
     const presigned = await signer.presign(signable, {
       signingDate,
       expiresIn,
@@ -173,15 +154,14 @@ export class RequestAuthenticator {
   }
 
   private parseScope(credential: string, errorCode: string): CredentialScope {
-    const parts = credential.split('/');
-    if (parts.length !== 5 || parts[4] !== 'aws4_request' || !/^\d{8}$/.test(parts[1]!)) {
+    const scope = parseCredentialScope(credential);
+    if (!scope) {
       throw new S3Error(errorCode, `Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`, 400);
     }
-    const [accessKeyId, date, region, service] = parts as [string, string, string, string];
-    if (service !== 's3') {
-      throw new S3Error(errorCode, `Error parsing the X-Amz-Credential parameter; incorrect service "${service}". This endpoint belongs to "s3".`, 400);
+    if (scope.service !== 's3') {
+      throw new S3Error(errorCode, `Error parsing the X-Amz-Credential parameter; incorrect service "${scope.service}". This endpoint belongs to "s3".`, 400);
     }
-    return { accessKeyId, date, region, service };
+    return scope;
   }
 
   private secretOf(accessKeyId: string): string {
@@ -193,67 +173,8 @@ export class RequestAuthenticator {
     }
     return secret;
   }
-
-  private signerFor(scope: CredentialScope, secretAccessKey: string): SignatureV4 {
-    return new SignatureV4({
-      credentials: { accessKeyId: scope.accessKeyId, secretAccessKey },
-      region: scope.region,
-      service: scope.service,
-      sha256: Sha256,
-      // S3 signs the path as sent, without the double encoding other services use.
-      uriEscapePath: false,
-      applyChecksum: false,
-    });
-  }
-
-  /** The request as the client signed it: only the headers it listed, the query minus the signature. */
-  private signableRequest(
-    request: IncomingS3Request,
-    signedNames: string[],
-    query: Record<string, string | string[]>,
-  ): SignableRequest {
-    const headers: Record<string, string> = {};
-    for (const name of signedNames) {
-      const value = request.headers[name];
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-    }
-    const contentSha256 = request.headers['x-amz-content-sha256'];
-    if (typeof contentSha256 === 'string') headers['x-amz-content-sha256'] = contentSha256;
-    const [hostname = '', port] = String(request.headers.host ?? '').split(':');
-    return {
-      method: request.method,
-      protocol: 'http:',
-      hostname,
-      port: port ? Number(port) : undefined,
-      path: request.rawPath,
-      query,
-      headers,
-      body: request.body,
-    };
-  }
 }
 
 function unsupportedMechanism(): S3Error {
   return new S3Error('InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.', 400);
-}
-
-function signedHeaderNames(list: string): string[] {
-  return list
-    .split(';')
-    .map((name) => name.trim().toLowerCase())
-    .filter(Boolean);
-}
-
-/** `20260101T000000Z` → Date, or undefined when malformed. */
-export function parseAmzDate(text: string): Date | undefined {
-  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
-  if (!match) return undefined;
-  const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
-  return new Date(Date.UTC(year!, month! - 1, day!, hour!, minute!, second!));
-}
-
-function sameSignature(expected: string, provided: string): boolean {
-  const a = Buffer.from(expected);
-  const b = Buffer.from(provided);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -11,6 +11,7 @@ import type { CorsRule } from './cors.js';
 import { corsResponseHeaders, findCorsRule } from './cors.js';
 import type { NotificationConfig } from './event-notifications.js';
 import { Sequencer } from './event-notifications.js';
+import { expireObjects, type ExpirationRule } from './lifecycle.js';
 import { isValidBucketName, ObjectStore } from './object-store.js';
 import { RequestAuthenticator } from './request-authenticator.js';
 import type { PendingInvocation, S3Call, S3Services } from './s3-context.js';
@@ -24,12 +25,15 @@ import { putObject } from './operations/put-object.js';
 
 export type { CorsRule } from './cors.js';
 export type { NotificationConfig } from './event-notifications.js';
-export { corsRulesFromConfiguration, notificationsFromConfiguration } from './bucket-config-translation.js';
+export { corsRulesFromConfiguration, expirationRulesFromConfiguration, notificationsFromConfiguration } from './bucket-config-translation.js';
+export type { ExpirationRule } from './lifecycle.js';
 
 export interface BucketConfig {
   name: string;
   cors?: CorsRule[];
   notifications?: NotificationConfig[];
+  /** Lifecycle expiration rules; expired objects are deleted by the sweep. */
+  expiration?: ExpirationRule[];
 }
 
 export interface S3ServiceOptions {
@@ -43,12 +47,16 @@ export interface S3ServiceOptions {
   invoker?: FunctionInvoker;
   /** Failed notification deliveries and internal errors. */
   onError?(error: unknown): void;
+  /** How often (real time) the lifecycle sweep runs while idle; 0 turns the timer off. Default 60 s. */
+  lifecycleSweepIntervalMs?: number;
 }
 
 export interface S3Service {
   routes: FastifyPluginAsync;
-  /** Creates the bucket if needed and (re)applies its CORS rules and notifications. */
+  /** Creates the bucket if needed and (re)applies its CORS rules, notifications and lifecycle rules. */
   createBucket(config: BucketConfig): void;
+  /** Deletes every object whose lifecycle expiration time (on the injected clock) has passed; returns `bucket/key`s. */
+  expireObjects(): string[];
   close(): Promise<void>;
 }
 
@@ -62,6 +70,9 @@ const UNSUPPORTED_SUBRESOURCES = [
   'partNumber', 'policy', 'policyStatus', 'publicAccessBlock', 'replication', 'requestPayment', 'restore',
   'retention', 'select', 'tagging', 'torrent', 'uploadId', 'uploads', 'versioning', 'versionId', 'versions', 'website',
 ];
+
+/** A request sweeps expired objects when the last sweep is this old on the injected clock. */
+const SWEEP_EVERY_MS = 60_000;
 
 const OWNER_ID = createHash('sha256').update('cognito-face-kit embedded S3 owner').digest('hex');
 
@@ -84,6 +95,26 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
   const services: S3Services = { store, clock, region, sequencer: new Sequencer(), ownerId: OWNER_ID };
   const authenticator = new RequestAuthenticator(options.credentials ?? { test: 'test' }, clock);
   const states = new WeakMap<FastifyRequest, RequestState>();
+  const expirationRules = new Map<string, ExpirationRule[]>();
+  let lastSweep = Number.NEGATIVE_INFINITY;
+
+  function sweep(): string[] {
+    lastSweep = clock.now();
+    const expired: string[] = [];
+    for (const [bucket, rules] of expirationRules) {
+      expired.push(...expireObjects(store, bucket, rules, lastSweep).map((key) => `${bucket}/${key}`));
+    }
+    return expired;
+  }
+  const sweepIntervalMs = options.lifecycleSweepIntervalMs ?? 60_000;
+  const sweepTimer = sweepIntervalMs > 0 ? setInterval(() => {
+    try {
+      sweep();
+    } catch (error) {
+      options.onError?.(error);
+    }
+  }, sweepIntervalMs) : undefined;
+  sweepTimer?.unref();
 
   function deliver({ functionName, event }: PendingInvocation): void {
     if (!options.invoker) {
@@ -98,6 +129,8 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
   }
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {
+    // Also swept on requests, on the injected clock: a test that moves the clock sees expired objects gone.
+    if (clock.now() - lastSweep >= SWEEP_EVERY_MS) sweep();
     const state = states.get(request)!;
     if (state.unparseableContentType !== undefined) request.headers['content-type'] = state.unparseableContentType;
     const queryAt = request.url.indexOf('?');
@@ -126,6 +159,12 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       throw noSuchBucket(bucket);
     }
     if (method === 'OPTIONS' && bucket) return corsPreflight(call);
+    // S3 names a missing bucket before it checks credentials, so an unsigned request to a path
+    // that is no bucket (a browser's stray GET) is a 404, not an access error.
+    if (bucket && !creatingBucket && !store.getBucket(bucket)) {
+      if (method === 'HEAD') return reply.code(404).send();
+      throw noSuchBucket(bucket);
+    }
 
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     call.accessKeyId = (await authenticator.authenticate({ method, rawPath, query, headers: request.headers, body })).accessKeyId;
@@ -245,9 +284,14 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       if (!isValidBucketName(config.name)) throw new Error(`Invalid S3 bucket name: ${config.name}`);
       store.createBucket(config.name, clock.now());
       store.configureBucket(config.name, { cors: config.cors, notifications: config.notifications });
+      expirationRules.set(config.name, config.expiration ?? []);
+      // Uploads that expired while the sim was stopped go at once.
+      expireObjects(store, config.name, config.expiration ?? [], clock.now());
     },
+    expireObjects: sweep,
     async close() {
       // Writes are synchronous and notifications fire-and-forget: nothing is left to flush.
+      if (sweepTimer) clearInterval(sweepTimer);
     },
   };
 }

@@ -1,37 +1,53 @@
 // SES v2 (REST JSON) on the shared server: POST /v2/email/outbound-emails lands in the Outbox, so
-// emails a handler sends can be read at /_sim/emails. Requests are not signature-checked.
-import type { FastifyPluginAsync } from 'fastify';
+// emails a handler sends can be read at /_sim/emails. With a verifier, calls must be SigV4-signed.
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { Outbox } from '../outbox.js';
+import { setAmznRequestId } from '../request-id.js';
 import { BadRequestError, sendEmail } from './send-email.js';
 
 export interface SesServiceOptions {
   outbox: Outbox;
   clock?: Clock;
+  /** When given, only SigV4-signed calls of the local credentials are served, as on AWS. */
+  signatures?: RequestSignatureVerifier;
 }
+
+/** SendEmail's documented limit is a 40 MB message; the JSON around it adds a little. */
+const MAX_REQUEST_BYTES = 40 * 1024 * 1024;
 
 export function createSesService(options: SesServiceOptions): { routes: FastifyPluginAsync } {
   const services = { outbox: options.outbox, clock: options.clock ?? systemClock };
   const routes: FastifyPluginAsync = async (app) => {
     // The SDK sends application/json; parse it here whatever the parent context registered.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 40 * 1024 * 1024 }, (_request, body, done) => {
+    const rawBodies = new WeakMap<FastifyRequest, string>();
+    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_REQUEST_BYTES }, (request, body, done) => {
+      rawBodies.set(request, body as string);
       try {
         done(null, body === '' ? {} : JSON.parse(body as string));
       } catch {
         done(new BadRequestError('Request body is not valid JSON'), undefined);
       }
     });
-    app.setErrorHandler((error, _request, reply) => {
-      const badRequest = error instanceof BadRequestError;
-      const code = badRequest ? 'BadRequestException' : 'InternalFailure';
-      return reply
-        .code(badRequest ? 400 : 500)
-        .header('content-type', 'application/json')
-        .header('x-amzn-errortype', code)
-        .send(JSON.stringify({ message: badRequest ? error.message : 'Internal failure' }));
+    app.addHook('onRequest', setAmznRequestId);
+    const sendError = (reply: FastifyReply, statusCode: number, code: string, message: string) =>
+      reply.code(statusCode).header('content-type', 'application/json').header('x-amzn-errortype', code).send(JSON.stringify({ message }));
+    app.setErrorHandler((error: FastifyError, _request, reply) => {
+      if (error instanceof BadRequestError) return sendError(reply, 400, 'BadRequestException', error.message);
+      if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 413, 'RequestEntityTooLargeException', 'Request Entity Too Large');
+      if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return sendError(reply, error.statusCode, 'BadRequestException', error.message);
+      return sendError(reply, 500, 'InternalFailure', 'Internal failure');
     });
+    const signatures = options.signatures;
+    if (signatures) {
+      app.addHook('preHandler', async (request, reply) => {
+        const refusal = await signatureRefusalOf(signatures, signedRequestOf(request, rawBodies.get(request)), 'ses');
+        if (refusal) return sendError(reply, 403, refusal.code, refusal.message);
+      });
+    }
     app.post('/v2/email/outbound-emails', async (request, reply) => {
       const input = request.body;
       if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new BadRequestError('Request body must be a JSON object');

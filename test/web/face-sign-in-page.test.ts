@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixture } from '../../sim/faces/generate-face.js';
-import { CognitoError, createFaceAuthFlow, ENROL_SECRET_MISSING, loadStackOutputs, type FlowOutcome } from '../../web/face-auth-flow.js';
+import { CognitoError, createFaceAuthFlow, loadStackOutputs, type FlowOutcome } from '../../web/face-auth-flow.js';
 import { latestCode, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 import { chromiumUnavailableReason, HeadlessChromium, type BrowserPage } from './headless-chromium.js';
 
@@ -72,7 +72,7 @@ describe('the page’s protocol module, from Node', () => {
     const signedIn = await flow.authenticate(email, { photo: await generateFixture('face', 'module', 2) });
 
     expect(region).toBe(harness.outputs.Region);
-    expect(steps).toEqual(['MAILBOX_PROOF', 'ENROL_FACE']);
+    expect(steps).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
     expect(enrolled.kind).toBe('signed-in');
     expect(signedIn).toMatchObject({ kind: 'signed-in', challenges: ['FACE_MATCH'], claims: { email } });
   });
@@ -104,23 +104,21 @@ describe('the page’s protocol module, from Node', () => {
     });
 
     expect(refusals).toEqual([
-      { kind: 'enrolment-rejected', reason: 'NO_FACE', message: expect.stringMatching(/^No face was found/), challenges: ['MAILBOX_PROOF', 'ENROL_FACE'] },
+      { kind: 'enrolment-rejected', reason: 'NO_FACE', message: expect.stringMatching(/^No face was found/), challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE'] },
     ]);
-    expect(outcome).toMatchObject({ kind: 'signed-in', challenges: ['MAILBOX_PROOF', 'ENROL_FACE', 'ENROL_FACE'], claims: { email } });
+    expect(outcome).toMatchObject({ kind: 'signed-in', challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE', 'ENROL_FACE'], claims: { email } });
   });
 
-  it('without the sign-up’s secret says why it cannot enrol yet', async () => {
+  it('answers a user without a face like anyone whose face does not match, until they ask to enrol', async () => {
     const { userPoolClientId } = await loadStackOutputs(fetch, harness.endpoint);
     const flow = createFaceAuthFlow({ fetch, endpoint: harness.endpoint, userPoolClientId });
     const email = 'reloaded@example.com';
     await flow.signUp(email);
     await flow.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
 
-    const error = await flow
-      .authenticate(email, { photo: await generateFixture('face', 'reloaded'), emailCode: async () => '000000' })
-      .catch((caught: unknown) => caught);
+    const outcome = await flow.authenticate(email, { photo: await generateFixture('face', 'reloaded') });
 
-    expect((error as Error).message).toBe(ENROL_SECRET_MISSING);
+    expect(outcome).toEqual({ kind: 'face-not-recognised', challenges: ['FACE_MATCH'] });
   });
 
   it('after a cancelled enrolment asks for a code by email, then enrols', async () => {
@@ -134,13 +132,13 @@ describe('the page’s protocol module, from Node', () => {
 
     const outcome = await flow.authenticate(email, {
       photo: await generateFixture('face', 'later'),
-      enrolSecret,
+      enrol: true,
       emailCode: async () => (await latestCode(harness.endpoint, email)).code,
       onStep: (kind, { method }) => steps.push(`${kind}${method ? ` ${method}` : ''}`),
     });
 
     expect(cancelled.kind).toBe('enrolment-rejected');
-    expect(steps).toEqual(['MAILBOX_PROOF EMAIL_CODE', 'ENROL_FACE']);
+    expect(steps).toEqual(['FACE_MATCH', 'MAILBOX_PROOF EMAIL_CODE', 'ENROL_FACE']);
     expect(outcome).toMatchObject({ kind: 'signed-in', claims: { email } });
   });
 

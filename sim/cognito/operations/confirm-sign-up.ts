@@ -1,5 +1,6 @@
 // ConfirmSignUp (client) and the confirmation step it shares with AdminConfirmSignUp.
 import { clientById, optionalStringMap, requireString, type CognitoContext, type PoolRuntime } from '../cognito-context.js';
+import { attemptKey, CONFIRM_SIGN_UP_POLICY } from '../attempt-limits.js';
 import { consumeConfirmationCode } from '../confirmation-codes.js';
 import { CodeMismatchError, NotAuthorizedError, UserNotFoundError } from '../errors.js';
 import { triggerUserAttributes } from '../triggers.js';
@@ -18,7 +19,16 @@ export async function confirmSignUp(context: CognitoContext, input: Record<strin
     throw new UserNotFoundError('Username/client id combination not found.');
   }
   if (user.status === 'CONFIRMED') throw new NotAuthorizedError('User cannot be confirmed. Current status is CONFIRMED');
-  consumeConfirmationCode(context, user, code);
+  // Checked before the code: while the limit holds, even the right code is refused.
+  const attempts = attemptKey(pool.config.userPoolId, 'confirm-sign-up', user.username);
+  context.limiter.assertAllowed(attempts, CONFIRM_SIGN_UP_POLICY);
+  try {
+    consumeConfirmationCode(context, user, code);
+  } catch (error) {
+    context.limiter.record(attempts, CONFIRM_SIGN_UP_POLICY);
+    throw error;
+  }
+  context.limiter.reset(attempts);
   if (user.attributes.email) user.attributes.email_verified = 'true';
   await confirmUser(context, pool, user, { clientId: client.clientId, clientMetadata });
   return {};

@@ -1,5 +1,6 @@
 // ResendConfirmationCode: a new code replaces the old one.
 import { clientById, optionalStringMap, requireString, type CognitoContext } from '../cognito-context.js';
+import { attemptKey, RESEND_CODE_POLICY } from '../attempt-limits.js';
 import { codeDeliveryDetails, sendConfirmationCode } from '../confirmation-codes.js';
 import { InvalidParameterError, UserNotFoundError } from '../errors.js';
 
@@ -17,6 +18,9 @@ export async function resendConfirmationCode(context: CognitoContext, input: Rec
     throw new UserNotFoundError('Username/client id combination not found.');
   }
   if (user.status === 'CONFIRMED') throw new InvalidParameterError('User is already confirmed.');
+  const attempts = attemptKey(pool.config.userPoolId, 'resend-code', user.username);
+  context.limiter.assertAllowed(attempts, RESEND_CODE_POLICY);
+  context.limiter.record(attempts, RESEND_CODE_POLICY);
   const details = await sendConfirmationCode(context, pool, user, {
     clientId: client.clientId,
     triggerSource: 'CustomMessage_ResendCode',

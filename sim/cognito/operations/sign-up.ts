@@ -1,5 +1,14 @@
 // SignUp: creates an UNCONFIRMED user (or a confirmed one when PreSignUp says so) and emails a code.
-import { clientById, optionalStringMap, requireString, type CognitoContext, type PoolRuntime } from '../cognito-context.js';
+import {
+  clientById,
+  memberName,
+  optionalStringMap,
+  requireString,
+  tooLong,
+  wrongType,
+  type CognitoContext,
+  type PoolRuntime,
+} from '../cognito-context.js';
 import { sendConfirmationCode } from '../confirmation-codes.js';
 import { InvalidParameterError, UsernameExistsError } from '../errors.js';
 import { assertPasswordConforms } from '../password-policy.js';
@@ -7,11 +16,17 @@ import { isObject } from '../triggers.js';
 import type { StoredUser } from '../user-pool-store.js';
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+/** SignUp's documented member limits (API reference, AttributeType, and the pool quotas). */
+const MAX_CLIENT_ID_LENGTH = 128;
+const MAX_USERNAME_LENGTH = 128;
+const MAX_PASSWORD_LENGTH = 256;
+const MAX_ATTRIBUTE_NAME_LENGTH = 32;
+const MAX_ATTRIBUTE_VALUE_LENGTH = 2048;
 
 export async function signUp(context: CognitoContext, input: Record<string, unknown>) {
-  const { pool, client } = clientById(context, requireString(input, 'ClientId'));
-  const givenUsername = requireString(input, 'Username');
-  const password = requireString(input, 'Password');
+  const { pool, client } = clientById(context, requireString(input, 'ClientId', MAX_CLIENT_ID_LENGTH));
+  const givenUsername = requireString(input, 'Username', MAX_USERNAME_LENGTH);
+  const password = requireString(input, 'Password', MAX_PASSWORD_LENGTH);
   const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
   const attributes = attributeMap(input.UserAttributes, 'UserAttributes');
   const validationData = input.ValidationData === undefined ? undefined : attributeMap(input.ValidationData, 'ValidationData');
@@ -80,16 +95,27 @@ function assertNameIsFree(pool: PoolRuntime, username: string): void {
   }
 }
 
-/** `[{Name, Value}]` to a map, as SignUp's UserAttributes and ValidationData arrive. */
+/**
+ * `[{Name, Value}]` to a map, as SignUp's UserAttributes and ValidationData arrive, checked against
+ * Cognito's limits before anything is stored: names 1-32 characters, values at most 2048.
+ */
 function attributeMap(value: unknown, field: string): Record<string, string> {
   if (value === undefined || value === null) return {};
-  if (!Array.isArray(value)) throw new InvalidParameterError(`${field} must be a list`);
-  const map: Record<string, string> = {};
-  for (const entry of value) {
-    if (!isObject(entry) || typeof entry.Name !== 'string' || typeof entry.Value !== 'string') {
-      throw new InvalidParameterError(`${field} entries need Name and Value`);
+  if (!Array.isArray(value)) throw wrongType(value, 'list');
+  const map = Object.create(null) as Record<string, string>;
+  value.forEach((entry: unknown, index) => {
+    const path = `${memberName(field)}.${index + 1}.member`;
+    if (!isObject(entry)) throw wrongType(entry, 'map');
+    const { Name: name, Value: attributeValue } = entry;
+    if (name !== undefined && name !== null && typeof name !== 'string') throw wrongType(name, 'string');
+    if (attributeValue !== undefined && attributeValue !== null && typeof attributeValue !== 'string') throw wrongType(attributeValue, 'string');
+    if (typeof name !== 'string' || name === '') {
+      throw new InvalidParameterError(`1 validation error detected: Value null at '${path}.name' failed to satisfy constraint: Member must not be null`);
     }
-    map[entry.Name] = entry.Value;
-  }
-  return map;
+    if (name.length > MAX_ATTRIBUTE_NAME_LENGTH) throw tooLong(`${path}.name`, MAX_ATTRIBUTE_NAME_LENGTH);
+    const text = attributeValue ?? '';
+    if (text.length > MAX_ATTRIBUTE_VALUE_LENGTH) throw tooLong(`${path}.value`, MAX_ATTRIBUTE_VALUE_LENGTH);
+    map[name] = text;
+  });
+  return { ...map };
 }

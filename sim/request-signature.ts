@@ -1,0 +1,142 @@
+// Credentials checked where AWS checks them: IAM-authenticated APIs (Cognito's admin operations,
+// Rekognition, DynamoDB, Lambda, SES) answer only requests signed with SigV4 by a known key.
+// Each service turns a refusal into its own wire shape; the codes and messages are AWS's.
+import {
+  authorizationFields,
+  expectedHeaderSignature,
+  parseAmzDate,
+  parseCredentialScope,
+  sameSignature,
+  signedHeaderNames,
+  SIGV4_ALGORITHM,
+  type IncomingSignedRequest,
+} from './sigv4.js';
+
+/** The credentials the sim accepts, `test`/`test` unless FACEKIT_ACCESS_KEY_ID/FACEKIT_SECRET_ACCESS_KEY say otherwise. */
+export interface LocalCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export const DEFAULT_LOCAL_CREDENTIALS: LocalCredentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+export function localCredentialsFromEnvironment(env: Record<string, string | undefined>): LocalCredentials {
+  const accessKeyId = env.FACEKIT_ACCESS_KEY_ID?.trim();
+  const secretAccessKey = env.FACEKIT_SECRET_ACCESS_KEY?.trim();
+  if (!accessKeyId && !secretAccessKey) return DEFAULT_LOCAL_CREDENTIALS;
+  if (!accessKeyId || !secretAccessKey) {
+    throw new Error('FACEKIT_ACCESS_KEY_ID and FACEKIT_SECRET_ACCESS_KEY must be set together');
+  }
+  return { accessKeyId, secretAccessKey };
+}
+
+/** Why a request was refused, with the code and message AWS answers. */
+export class SignatureRefusal extends Error {
+  constructor(
+    readonly code: 'MissingAuthenticationTokenException' | 'IncompleteSignatureException' | 'UnrecognizedClientException' | 'InvalidSignatureException',
+    message: string,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+export const SIGNATURE_MISMATCH =
+  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+export const INVALID_SECURITY_TOKEN = 'The security token included in the request is invalid.';
+
+export interface RequestSignatureVerifierOptions {
+  credentials: LocalCredentials;
+  /**
+   * Accept requests signed with temporary credentials (an `X-Amz-Security-Token`) of a key the sim
+   * does not know. Only for services mode: functions running in LocalStack sign with credentials
+   * LocalStack's STS issued, whose secrets the sim cannot look up.
+   */
+  trustTemporaryCredentials?: boolean;
+}
+
+export class RequestSignatureVerifier {
+  private readonly secrets: Map<string, string>;
+
+  constructor(private readonly options: RequestSignatureVerifierOptions) {
+    this.secrets = new Map([[options.credentials.accessKeyId, options.credentials.secretAccessKey]]);
+  }
+
+  /**
+   * Throws a SignatureRefusal unless the request carries a valid `Authorization` header for
+   * `signingName` (e.g. `cognito-idp`). The request date is not compared with the clock: tests
+   * move the sim's clock by days while SDK clients sign with the real time.
+   */
+  async verify(request: IncomingSignedRequest, signingName: string): Promise<{ accessKeyId: string }> {
+    const authorization = request.headers.authorization;
+    if (authorization === undefined || authorization === '') {
+      throw new SignatureRefusal('MissingAuthenticationTokenException', 'Missing Authentication Token');
+    }
+    if (!authorization.startsWith(`${SIGV4_ALGORITHM} `)) {
+      throw new SignatureRefusal('IncompleteSignatureException', `Unsupported AWS 'algorithm': '${authorization.split(' ')[0]}'`);
+    }
+    const { credential, signedHeaders, signature } = authorizationFields(authorization);
+    const amzDate = String(request.headers['x-amz-date'] ?? '');
+    const missing = [
+      credential ? undefined : "Authorization header requires 'Credential' parameter.",
+      signature ? undefined : "Authorization header requires 'Signature' parameter.",
+      signedHeaders ? undefined : "Authorization header requires 'SignedHeaders' parameter.",
+      amzDate ? undefined : "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+    ].filter(Boolean);
+    if (missing.length > 0) throw new SignatureRefusal('IncompleteSignatureException', missing.join(' '));
+    const scope = parseCredentialScope(credential!);
+    if (!scope) {
+      throw new SignatureRefusal('IncompleteSignatureException', `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`);
+    }
+    const signingDate = parseAmzDate(amzDate);
+    if (!signingDate) throw new SignatureRefusal('IncompleteSignatureException', `Date must be in ISO-8601 'basic format'. Got '${amzDate}'.`);
+    if (scope.service !== signingName) {
+      throw new SignatureRefusal('InvalidSignatureException', `Credential should be scoped to correct service: '${signingName}'. `);
+    }
+    const secretAccessKey = this.secrets.get(scope.accessKeyId);
+    if (secretAccessKey === undefined) {
+      if (this.options.trustTemporaryCredentials && request.headers['x-amz-security-token']) return { accessKeyId: scope.accessKeyId };
+      throw new SignatureRefusal('UnrecognizedClientException', INVALID_SECURITY_TOKEN);
+    }
+    const expected = await expectedHeaderSignature(request, {
+      scope,
+      secretAccessKey,
+      signedNames: signedHeaderNames(signedHeaders!),
+      signingDate,
+      uriEscapePath: true,
+    });
+    if (!sameSignature(expected, signature!)) throw new SignatureRefusal('InvalidSignatureException', SIGNATURE_MISMATCH);
+    return { accessKeyId: scope.accessKeyId };
+  }
+}
+
+/** The parts of an HTTP request (Fastify's or Node's) a signature covers. */
+export function signedRequestOf(
+  request: { method: string; url: string; headers: IncomingSignedRequest['headers'] },
+  body: Buffer | string | undefined,
+): IncomingSignedRequest {
+  const queryAt = request.url.indexOf('?');
+  const query: Record<string, string | string[]> = {};
+  if (queryAt >= 0) {
+    new URLSearchParams(request.url.slice(queryAt + 1)).forEach((value, name) => {
+      const earlier = query[name];
+      query[name] = earlier === undefined ? value : [...(Array.isArray(earlier) ? earlier : [earlier]), value];
+    });
+  }
+  return { method: request.method, rawPath: queryAt < 0 ? request.url : request.url.slice(0, queryAt), query, headers: request.headers, body: body ?? '' };
+}
+
+/** Verifies and returns the refusal instead of throwing it, for routes that answer in their own shape. */
+export async function signatureRefusalOf(
+  verifier: RequestSignatureVerifier,
+  request: IncomingSignedRequest,
+  signingName: string,
+): Promise<SignatureRefusal | undefined> {
+  try {
+    await verifier.verify(request, signingName);
+    return undefined;
+  } catch (error) {
+    if (error instanceof SignatureRefusal) return error;
+    throw error;
+  }
+}
