@@ -21,6 +21,9 @@ export interface FaceAuthTarget {
 
 export type ChallengeKind = 'MAILBOX_PROOF' | 'ENROL_FACE' | 'FACE_MATCH';
 
+/** ClientMetadata `intent` (and ANSWER) that asks to enrol instead of matching a face. */
+export const ENROL_INTENT = 'ENROL';
+
 export type AuthOutcome =
   | { kind: 'signed-in'; tokens: AuthenticationResultType; challenges: ChallengeKind[] }
   /** The photo was refused at enrolment; the user should retake it. */
@@ -31,8 +34,14 @@ export type AuthOutcome =
 export interface AuthenticateOptions {
   photo: Buffer;
   photoContentType?: string;
-  /** The one-time secret sent with ConfirmSignUp, when enrolling right after sign-up. */
+  /** The one-time secret sent with ConfirmSignUp, when enrolling right after sign-up (implies `enrol`). */
   enrolSecret?: string;
+  /**
+   * Enrol a face (first time, or again when the enrolled face no longer matches) instead of
+   * signing in with it: the first FACE_MATCH is answered with the ENROL intent, then the mailbox
+   * is proven (the enrolment secret, or `emailCode`) and the photo enrolled.
+   */
+  enrol?: boolean;
   /** Asked for when the service emails a code to prove the mailbox. */
   emailCode?: () => Promise<string>;
   onChallenge?: (kind: ChallengeKind, parameters: Record<string, string>) => void;
@@ -45,8 +54,17 @@ export function unusablePassword(): string {
 
 export class FaceAuthClient {
   readonly cognito: CognitoIdentityProviderClient;
+  /**
+   * This device's key, sent with every answer: after a sign-in or enrolment from here its hash is
+   * remembered on the user's record, and failures of strangers elsewhere do not block it.
+   */
+  readonly deviceKey: string;
 
-  constructor(private readonly target: FaceAuthTarget) {
+  constructor(
+    private readonly target: FaceAuthTarget,
+    deviceKey: string = randomBytes(32).toString('base64url'),
+  ) {
+    this.deviceKey = deviceKey;
     this.cognito = new CognitoIdentityProviderClient({
       region: target.region,
       ...(target.endpoint ? { endpoint: target.endpoint, credentials: localCredentialsFromEnvironment(process.env) } : {}),
@@ -79,12 +97,14 @@ export class FaceAuthClient {
     return enrolSecret;
   }
 
-  /** Runs the custom auth flow to the end: enrolment when the user has no face, else a face match. */
+  /** Runs the custom auth flow to the end: a face match, or with `enrol` an enrolment. */
   async authenticate(email: string, options: AuthenticateOptions): Promise<AuthOutcome> {
     const challenges: ChallengeKind[] = [];
     let response = await this.cognito.send(
       new InitiateAuthCommand({ ClientId: this.target.userPoolClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }),
     );
+    const enrol = options.enrol === true || options.enrolSecret !== undefined;
+    let enrolRequested = false;
     for (;;) {
       if (response.AuthenticationResult) return { kind: 'signed-in', tokens: response.AuthenticationResult, challenges };
       const parameters = response.ChallengeParameters ?? {};
@@ -96,17 +116,26 @@ export class FaceAuthClient {
         return { kind: 'enrolment-rejected', reason: parameters.previousRejection, challenges };
       }
       // Sending the same photo again cannot change the answer; it would only use up attempts.
-      if (kind === 'FACE_MATCH' && challenges.includes('FACE_MATCH')) return { kind: 'face-not-recognised', challenges };
+      if (kind === 'FACE_MATCH' && challenges.includes('FACE_MATCH') && !enrolRequested) {
+        return { kind: 'face-not-recognised', challenges };
+      }
       challenges.push(kind);
       options.onChallenge?.(kind, parameters);
-      const answer = await this.answer(kind, parameters, options);
+      const requestEnrolment: boolean = kind === 'FACE_MATCH' && enrol && !enrolRequested;
+      const answer = requestEnrolment ? ENROL_INTENT : await this.answer(kind, parameters, options);
+      enrolRequested ||= requestEnrolment;
       response = await this.cognito.send(
         new RespondToAuthChallengeCommand({
           ClientId: this.target.userPoolClientId,
           ChallengeName: 'CUSTOM_CHALLENGE',
           Session: response.Session,
           ChallengeResponses: { USERNAME: parameters.USERNAME ?? email, ANSWER: answer },
-          ClientMetadata: kind === 'MAILBOX_PROOF' && options.enrolSecret ? { enrolSecret: options.enrolSecret } : undefined,
+          ClientMetadata: {
+            deviceKey: this.deviceKey,
+            ...(requestEnrolment ? { intent: ENROL_INTENT } : {}),
+            // Create picks the mailbox proof method from it, in the same call that asks to enrol.
+            ...(options.enrolSecret && kind !== 'ENROL_FACE' ? { enrolSecret: options.enrolSecret } : {}),
+          },
         }),
       );
     }

@@ -1,20 +1,20 @@
-// A stand-in sub for a user that does not exist, so the FACE_MATCH challenge an unknown user
-// gets looks like a real one (`signin/<uuid>/<hex>`) and stays the same across attempts. It is
-// an HMAC under a random key kept in the users table: without the key nobody can compute it,
-// so it cannot be used to tell unknown usernames from real ones.
+// A stand-in sub for a user that does not exist. Every check a real user's answer goes through
+// (records read, failures counted, mailbox budget spent) runs for an unknown email too, under
+// this sub, so the two take the same path and the same time. It is an HMAC under a random key
+// kept in the users table: stable per username, and nobody without the key can compute it.
 import { createHmac, randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './aws-clients/dynamodb.js';
 import { config } from './config.js';
 import { unlessConditionFails } from './users-table.js';
 
-const KEY_ITEM = 'SECRET#decoy-sub-key';
+export const DECOY_KEY_ITEM = 'SECRET#decoy-sub-key';
 let cachedKey: Buffer | undefined;
 
 async function decoyKey(): Promise<Buffer> {
   if (cachedKey) return cachedKey;
   const read = async () =>
-    (await documentClient.send(new GetCommand({ TableName: config.usersTable, Key: { pk: KEY_ITEM }, ConsistentRead: true })))
+    (await documentClient.send(new GetCommand({ TableName: config.usersTable, Key: { pk: DECOY_KEY_ITEM }, ConsistentRead: true })))
       .Item?.key as string | undefined;
   let key = await read();
   if (!key) {
@@ -24,7 +24,7 @@ async function decoyKey(): Promise<Buffer> {
       documentClient.send(
         new PutCommand({
           TableName: config.usersTable,
-          Item: { pk: KEY_ITEM, key: candidate },
+          Item: { pk: DECOY_KEY_ITEM, key: candidate },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
@@ -45,4 +45,17 @@ export async function decoySub(userPoolId: string, userName: string): Promise<st
   digest[8] = (digest[8] & 0x3f) | 0x80;
   const hex = digest.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+interface SubjectEvent {
+  userPoolId: string;
+  userName: string;
+  request: { userAttributes: Record<string, string>; userNotFound?: boolean };
+}
+
+/** Whom an event is about: the user's sub, or for an unknown email its stand-in sub. */
+export async function subjectOf(event: SubjectEvent): Promise<{ sub: string; userNotFound: boolean }> {
+  const realSub = event.request.userAttributes.sub;
+  if (event.request.userNotFound !== true && realSub) return { sub: realSub, userNotFound: false };
+  return { sub: await decoySub(event.userPoolId, event.userName), userNotFound: true };
 }

@@ -6,7 +6,7 @@ import { logger } from './logger.js';
 import { withErrorBoundary } from './trigger-errors.js';
 
 export const handler: DefineAuthChallengeTriggerHandler = withErrorBoundary('DefineAuthChallenge', async (event) => {
-  const { sub, userNotFound, user, step } = await currentStep(event.request);
+  const { sub, userNotFound, user, step } = await currentStep(event);
   event.response.issueTokens = step.action === 'ISSUE_TOKENS';
   event.response.failAuthentication = step.action === 'FAIL';
   if (step.action === 'CHALLENGE') event.response.challengeName = 'CUSTOM_CHALLENGE';

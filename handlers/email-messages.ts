@@ -36,3 +36,19 @@ export function enrolmentCodeEmail(appName: string, code: string): EmailMessage 
     'It is valid for this sign-in only. If you did not ask for it, someone may be trying to enrol a face on your account: do not share the code.',
   ]);
 }
+
+/** Sent once per window when strangers (or the owner) used up the day's enrolment codes. */
+export function enrolmentPausedEmail(appName: string, until: Date): EmailMessage {
+  return message(`${appName}: enrolment codes paused`, appName, (name) => [
+    `Enrolment codes for your ${name} account were asked for too often, so none will be sent until ${until.toISOString()}.`,
+    'If it was not you, someone is trying to enrol a face on your account. They cannot without a code from this mailbox; your face sign-in keeps working.',
+  ]);
+}
+
+/** Sent after every enrolment, so the mailbox owner learns of one they did not make. */
+export function faceEnrolledEmail(appName: string, at: Date): EmailMessage {
+  return message(`${appName}: a face was enrolled`, appName, (name) => [
+    `A face was enrolled for your ${name} account at ${at.toISOString()}.`,
+    'If it was not you, choose "Enrol again" when signing in: a code sent to this mailbox lets you replace that face with yours.',
+  ]);
+}

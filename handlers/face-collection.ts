@@ -29,7 +29,9 @@ export async function indexFace(key: string, sub: string): Promise<IndexOutcome>
         Image: { S3Object: { Bucket: config.uploadBucket, Name: key } },
         ExternalImageId: sub,
         MaxFaces: 1,
-        QualityFilter: 'AUTO',
+        // HIGH: a face Rekognition itself rates sharp, bright and frontal enough, so later sign-in
+        // photos of the same person can match it; a blurred enrolment would never match again.
+        QualityFilter: 'HIGH',
         DetectionAttributes: ['DEFAULT'],
       }),
     );
@@ -50,6 +52,9 @@ export async function indexFace(key: string, sub: string): Promise<IndexOutcome>
   return { rejection: 'NO_FACE' };
 }
 
+/** SearchFacesByImage's largest MaxFaces. */
+export const SEARCH_MAX_FACES = 4096;
+
 export type SearchOutcome = { matchedFaceIds: string[] } | { rejection: RejectionReason };
 
 /** The faces in the collection that the photo's largest face matches at or above the threshold. */
@@ -60,8 +65,9 @@ export async function searchFace(key: string): Promise<SearchOutcome> {
         CollectionId: config.faceCollectionId,
         Image: { S3Object: { Bucket: config.uploadBucket, Name: key } },
         FaceMatchThreshold: config.faceMatchThreshold,
-        // Several, so a look-alike ranked above the user does not hide the user's own face.
-        MaxFaces: 10,
+        // Rekognition's maximum: look-alikes and copies of the user's face enrolled on other
+        // accounts rank alongside the user's own face, and must not push it off the list.
+        MaxFaces: SEARCH_MAX_FACES,
       }),
     );
     const matchedFaceIds = (response.FaceMatches ?? [])

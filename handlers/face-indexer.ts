@@ -1,13 +1,15 @@
 // face-indexer: runs on each photo created under `enrol/`, indexes its one face into the
 // collection, records the verdict under UPLOAD#<key> for Verify to read, and deletes the photo.
 // S3 delivers events at least once: the first verdict for a key stands, and a redelivered event
-// for a photo already gone does nothing.
+// for a photo already gone does nothing. It also runs on each photo created under `signin/`, and
+// deletes at once one that Verify has already looked at (a second PUT to a presigned URL that is
+// still valid) or that no challenge can have asked for; the others Verify deletes itself.
 import type { S3EventRecord, S3Handler } from 'aws-lambda';
 import { deleteFaces, indexFace } from './face-collection.js';
-import { deletePhoto, inspectPhoto, photoProblem, subOfEnrolKey } from './face-photos.js';
+import { deletePhoto, inspectPhoto, isSignInKey, photoProblem, subOfEnrolKey } from './face-photos.js';
 import { logger } from './logger.js';
 import { withErrorBoundary } from './trigger-errors.js';
-import { getUploadResult, recordUploadResultIfAbsent, type UploadResult } from './users-table.js';
+import { getUploadResult, recordUploadResultIfAbsent, signInPhotoUsed, type UploadResult } from './users-table.js';
 
 /** S3 event keys are URL-encoded, with spaces as '+'. */
 function objectKeyOf(record: S3EventRecord): string {
@@ -15,8 +17,24 @@ function objectKeyOf(record: S3EventRecord): string {
 }
 
 export const handler: S3Handler = withErrorBoundary('face-indexer', async (event) => {
-  for (const record of event.Records) await indexPhoto(objectKeyOf(record));
+  for (const record of event.Records) {
+    const key = objectKeyOf(record);
+    if (key.startsWith('signin/')) await sweepSignInPhoto(key);
+    else await indexPhoto(key);
+  }
 });
+
+async function sweepSignInPhoto(key: string): Promise<void> {
+  if (!isSignInKey(key)) {
+    logger.warn('object outside the sign-in key pattern deleted', { key });
+    await deletePhoto(key);
+    return;
+  }
+  if (await signInPhotoUsed(key)) {
+    logger.info('sign-in photo uploaded after its check: deleted', { key });
+    await deletePhoto(key);
+  }
+}
 
 async function indexPhoto(key: string): Promise<void> {
   const sub = subOfEnrolKey(key);

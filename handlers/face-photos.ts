@@ -1,6 +1,8 @@
 // Photos in the upload bucket. Only CreateAuthChallenge chooses keys (`enrol/<sub>/<hex>` and
-// `signin/<sub>/<hex>`); the client gets a presigned PUT for exactly one key and never names an
-// object itself. Every photo is deleted once it has been looked at.
+// `signin/<hex>`); the client gets a presigned PUT for exactly one key and never names an
+// object itself. Every photo is deleted once it has been looked at. A sign-in key names nobody:
+// the FACE_MATCH challenge goes to any email, and a sub in its URL would tell an enrolled user
+// (whose USERNAME is that sub) from an unknown email.
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -11,13 +13,22 @@ import { config } from './config.js';
 export const MAX_PHOTO_BYTES = 5_242_880;
 const ACCEPTED_CONTENT_TYPES = new Set(['image/jpeg', 'image/png']);
 
-export type PhotoPurpose = 'enrol' | 'signin';
-
 const SUB_PATTERN = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const ENROL_KEY = new RegExp(`^enrol/(${SUB_PATTERN})/[0-9a-f]{32}$`);
+const SIGN_IN_KEY = /^signin\/[0-9a-f]{32}$/;
 
-export function newPhotoKey(purpose: PhotoPurpose, sub: string): string {
-  return `${purpose}/${sub}/${randomBytes(16).toString('hex')}`;
+/** `enrol/<sub>/<32 hex>`: the face-indexer reads the owner from the key. */
+export function newEnrolKey(sub: string): string {
+  return `enrol/${sub}/${randomBytes(16).toString('hex')}`;
+}
+
+/** `signin/<32 hex>`: random, names nobody. */
+export function newSignInKey(): string {
+  return `signin/${randomBytes(16).toString('hex')}`;
+}
+
+export function isSignInKey(key: string): boolean {
+  return SIGN_IN_KEY.test(key);
 }
 
 /** The sub an enrolment key belongs to, or undefined for a key CreateAuthChallenge cannot have made. */
@@ -83,5 +94,8 @@ export async function deletePhoto(key: string): Promise<void> {
 function isMissingObject(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return error.name === 'NotFound' || error.name === 'NoSuchKey' || status === 404;
+  // S3 answers 403 rather than 404 for a missing key when the caller may not list the bucket;
+  // the roles may list the photo prefixes only (s3:prefix), and AWS does not document whether
+  // that condition counts for HeadObject. The roles may read these keys, so 403 means missing.
+  return error.name === 'NotFound' || error.name === 'NoSuchKey' || error.name === 'Forbidden' || status === 404 || status === 403;
 }

@@ -1,7 +1,13 @@
 // Slows down guessing with photos of someone else: after FREE_ATTEMPTS failed face matches in a
-// row, each further failure blocks the user's face sign-in for twice as long as the previous
-// one (30 s, 60 s, ... up to 15 min). A success clears the count; DynamoDB's TTL drops a count
-// a day after its last failure.
+// row, each further failure blocks that run's face sign-in for twice as long as the previous one
+// (30 s, 60 s, ... up to 15 min). A success clears the count; DynamoDB's TTL drops a count a day
+// after its last failure.
+//
+// Failures are counted per bucket, not per user, so a stranger cannot lock the owner out: a
+// device the user signed in from before (it sends its device key, whose hash is on the user's
+// record) counts in a bucket of its own; every other attempt (strangers, and the owner on a new
+// device) shares the user's "untrusted" bucket. A stranger failing once a second for ever keeps
+// the untrusted bucket blocked and learns nothing; the owner's known devices are not affected.
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './aws-clients/dynamodb.js';
 import { config } from './config.js';
@@ -17,24 +23,29 @@ export interface FailureRecord {
   blockedUntil?: number;
 }
 
+/** The table key failures are counted under: the user's untrusted bucket, or one trusted device's. */
+export function failureBucket(sub: string, trustedDeviceHash?: string): string {
+  return trustedDeviceHash ? `${failuresKey(sub)}#device#${trustedDeviceHash.slice(0, 32)}` : failuresKey(sub);
+}
+
 /** How long the failure numbered `count` (1-based) blocks further attempts; 0 for no block. */
 export function blockDurationMs(count: number): number {
   if (count <= FREE_ATTEMPTS) return 0;
   return Math.min(2 ** (count - FREE_ATTEMPTS - 1) * FIRST_BLOCK_MS, LONGEST_BLOCK_MS);
 }
 
-export async function isBlocked(sub: string, now: number): Promise<boolean> {
+export async function isBlocked(bucket: string, now: number): Promise<boolean> {
   const { Item } = await documentClient.send(
-    new GetCommand({ TableName: config.usersTable, Key: { pk: failuresKey(sub) }, ConsistentRead: true }),
+    new GetCommand({ TableName: config.usersTable, Key: { pk: bucket }, ConsistentRead: true }),
   );
   return typeof Item?.blockedUntil === 'number' && Item.blockedUntil > now;
 }
 
-export async function recordFailure(sub: string, now: number): Promise<FailureRecord> {
+export async function recordFailure(bucket: string, now: number): Promise<FailureRecord> {
   const { Attributes } = await documentClient.send(
     new UpdateCommand({
       TableName: config.usersTable,
-      Key: { pk: failuresKey(sub) },
+      Key: { pk: bucket },
       UpdateExpression: 'ADD #count :one SET expiresAt = :expiresAt',
       ExpressionAttributeNames: { '#count': 'count' },
       ExpressionAttributeValues: { ':one': 1, ':expiresAt': expiresInOneDay(now) },
@@ -48,7 +59,7 @@ export async function recordFailure(sub: string, now: number): Promise<FailureRe
   await documentClient.send(
     new UpdateCommand({
       TableName: config.usersTable,
-      Key: { pk: failuresKey(sub) },
+      Key: { pk: bucket },
       UpdateExpression: 'SET blockedUntil = :blockedUntil',
       ExpressionAttributeValues: { ':blockedUntil': blockedUntil },
     }),
@@ -56,6 +67,6 @@ export async function recordFailure(sub: string, now: number): Promise<FailureRe
   return { count, blockedUntil };
 }
 
-export async function clearFailures(sub: string): Promise<void> {
-  await documentClient.send(new DeleteCommand({ TableName: config.usersTable, Key: { pk: failuresKey(sub) } }));
+export async function clearFailures(bucket: string): Promise<void> {
+  await documentClient.send(new DeleteCommand({ TableName: config.usersTable, Key: { pk: bucket } }));
 }

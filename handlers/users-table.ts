@@ -21,7 +21,12 @@ export interface UserRecord {
   /** ISO 8601 */
   lastSignInAt?: string;
   lastFactor?: LastFactor;
+  /** SHA-256 hex of the device keys of the devices this face signed in from (newest last, at most 5). */
+  trustedDevices?: string[];
 }
+
+/** Devices remembered per user: the oldest is forgotten first. */
+export const MAX_TRUSTED_DEVICES = 5;
 
 /** Why an enrolment photo was refused; reported to the client as `previousRejection`. */
 export type RejectionReason = 'NO_FACE' | 'MULTIPLE_FACES' | 'LOW_QUALITY' | 'NOT_AN_IMAGE' | 'TOO_LARGE' | 'NOT_UPLOADED';
@@ -35,6 +40,7 @@ const ONE_DAY_SECONDS = 24 * 60 * 60;
 export const userKey = (sub: string) => `USER#${sub}`;
 export const uploadKey = (objectKey: string) => `UPLOAD#${objectKey}`;
 export const failuresKey = (sub: string) => `FAILURES#${sub}`;
+export const mailboxKey = (sub: string) => `MAILBOX#${sub}`;
 
 /** Epoch seconds one day from `now` (ms): when DynamoDB's TTL may drop a short-lived item. */
 export const expiresInOneDay = (now: number) => Math.floor(now / 1000) + ONE_DAY_SECONDS;
@@ -85,14 +91,17 @@ export async function bindFace(
   faceId: string,
   previousFaceId: string | undefined,
   now: number,
+  deviceHash?: string,
 ): Promise<boolean> {
   return unlessConditionFails(() =>
     documentClient.send(
       new UpdateCommand({
         TableName: config.usersTable,
         Key: { pk: userKey(sub) },
+        // A new face starts a new list of trusted devices: after a take-back by the mailbox owner,
+        // the devices of whoever enrolled before are strangers again.
         UpdateExpression:
-          'SET #sub = :sub, faceId = :faceId, enrolledAt = :enrolledAt, lastFactor = :factor, createdAt = if_not_exists(createdAt, :enrolledAt)',
+          'SET #sub = :sub, faceId = :faceId, enrolledAt = :enrolledAt, lastFactor = :factor, createdAt = if_not_exists(createdAt, :enrolledAt), trustedDevices = :devices',
         ConditionExpression: previousFaceId ? 'faceId = :previous' : 'attribute_not_exists(faceId)',
         ExpressionAttributeNames: { '#sub': 'sub' },
         ExpressionAttributeValues: {
@@ -100,6 +109,7 @@ export async function bindFace(
           ':faceId': faceId,
           ':enrolledAt': new Date(now).toISOString(),
           ':factor': 'face-enrolment' satisfies LastFactor,
+          ':devices': deviceHash ? [deviceHash] : [],
           ...(previousFaceId ? { ':previous': previousFaceId } : {}),
         },
       }),
@@ -107,15 +117,42 @@ export async function bindFace(
   );
 }
 
-export async function setLastFactor(sub: string, factor: LastFactor): Promise<void> {
+/** After a face sign-in: the factor for the token claims, and the device remembered as trusted. */
+export async function recordFaceSignIn(sub: string, trustedDevices: string[] | undefined): Promise<void> {
   await documentClient.send(
     new UpdateCommand({
       TableName: config.usersTable,
       Key: { pk: userKey(sub) },
-      UpdateExpression: 'SET lastFactor = :factor',
-      ExpressionAttributeValues: { ':factor': factor },
+      UpdateExpression: trustedDevices ? 'SET lastFactor = :factor, trustedDevices = :devices' : 'SET lastFactor = :factor',
+      ExpressionAttributeValues: { ':factor': 'face' satisfies LastFactor, ...(trustedDevices ? { ':devices': trustedDevices } : {}) },
     }),
   );
+}
+
+/** The trusted-device list with `deviceHash` added as the newest, the oldest dropped beyond the limit. */
+export function withTrustedDevice(current: string[] | undefined, deviceHash: string): string[] {
+  const others = (current ?? []).filter((hash) => hash !== deviceHash);
+  return [...others, deviceHash].slice(-MAX_TRUSTED_DEVICES);
+}
+
+/**
+ * Marks a sign-in photo as looked at. A PUT to its presigned URL after this (the URL lives on
+ * for its TTL) is deleted by the face-indexer as soon as S3 reports it.
+ */
+export async function markSignInPhotoUsed(objectKey: string, now: number): Promise<void> {
+  await documentClient.send(
+    new PutCommand({
+      TableName: config.usersTable,
+      Item: { pk: uploadKey(objectKey), status: 'USED', expiresAt: expiresInOneDay(now) },
+    }),
+  );
+}
+
+export async function signInPhotoUsed(objectKey: string): Promise<boolean> {
+  const { Item } = await documentClient.send(
+    new GetCommand({ TableName: config.usersTable, Key: { pk: uploadKey(objectKey) }, ConsistentRead: true }),
+  );
+  return Item?.status === 'USED';
 }
 
 /** Returns false when there is no record to update (it is not created from a sign-in alone). */

@@ -2,7 +2,9 @@
 // `X-Amz-Target: <TargetPrefix>.<Operation>`. Several services share one endpoint, so one route
 // dispatches on the target prefix; services only supply their operations and error shape.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { answerJsonApiPreflight, isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS } from './browser-cors.js';
 import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from './request-signature.js';
+import { setAmznRequestId } from './request-id.js';
 
 /** An error in the shape AWS returns it: `code` is the exception name the SDK surfaces. */
 export class AwsServiceError extends Error {
@@ -123,7 +125,19 @@ export function registerJsonServices(
     return sendError(reply, service, new AwsServiceError('InternalFailure', 'Internal server error', 500));
   };
 
-  app.post('/', { errorHandler }, async (request: FastifyRequest, reply: FastifyReply) => {
+  // Browsers on any origin may call the JSON APIs, as AWS's endpoints allow (sim/browser-cors.ts).
+  // A preflight naming X-Amz-Target is answered here even on a path S3 would otherwise take.
+  app.options('/', answerJsonApiPreflight);
+  app.addHook('onRequest', async (request, reply) => {
+    if (isJsonApiPreflight(request)) return answerJsonApiPreflight(request, reply);
+  });
+  const allowAnyOrigin = async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    reply.headers(JSON_API_RESPONSE_CORS_HEADERS);
+    return payload;
+  };
+
+  // The request id is set before the body is parsed, so a body that fails to parse still has one.
+  app.post('/', { onRequest: setAmznRequestId, onSend: allowAnyOrigin, errorHandler }, async (request: FastifyRequest, reply: FastifyReply) => {
     const target = String(request.headers['x-amz-target'] ?? '');
     const dot = target.lastIndexOf('.');
     const operationName = target.slice(dot + 1);

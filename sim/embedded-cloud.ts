@@ -3,34 +3,32 @@
 // (Cognito, Rekognition, DynamoDB), Lambda and SES by path, S3 by bucket path.
 // The same wiring serves a subset of the services (services mode, next to LocalStack): whatever is
 // not served here is reached at another endpoint (S3 images for Rekognition, Lambda for Cognito).
-import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply } from 'fastify';
-import { CreateCollectionCommand, RekognitionClient, ResourceAlreadyExistsException } from '@aws-sdk/client-rekognition';
-import { S3Client } from '@aws-sdk/client-s3';
-import { registerJsonServices, type JsonService, type PassthroughService } from './aws-json-protocol.js';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { registerJsonServices, type AwsServiceError, type JsonService, type PassthroughService } from './aws-json-protocol.js';
 import { systemClock, type Clock } from './clock.js';
 import { planStack, type StackPlan } from './cloud-assembly/stack-plan.js';
 import { userPoolConfigFromPlan } from './cloud-assembly/user-pool-config.js';
 import { createCognitoService } from './cognito/index.js';
 import { createDynamoDbService } from './dynamodb/index.js';
 import type { FunctionInvoker } from './lambda/function-invoker.js';
-import { LambdaApiInvoker } from './lambda/lambda-api-invoker.js';
 import { createLambdaRuntime } from './lambda/lambda-runtime.js';
 import { Outbox, type Email } from './outbox.js';
+import { preloadImageDecoder } from './rekognition/matcher/decode-image.js';
 import { createRekognitionService } from './rekognition/service.js';
 import { DEFAULT_LOCAL_CREDENTIALS, RequestSignatureVerifier, type LocalCredentials } from './request-signature.js';
 import { corsRulesFromConfiguration, expirationRulesFromConfiguration } from './s3/bucket-config-translation.js';
-import { createS3Service } from './s3/s3-service.js';
+import { createS3Service, type S3Service } from './s3/s3-service.js';
 import { createSesService } from './ses/ses-service.js';
 import { freePort } from './free-port.js';
+import { appBackendRoutes } from '../examples/app-backend/routes.js';
+import { createTokenVerifier } from '../examples/app-backend/token-verifier.js';
+import { kitRouteCors } from './browser-cors.js';
+import { webPageRoutes } from './web-page/routes.js';
 
-const WEB_DIR = resolvePath(import.meta.dirname, '../web');
-const WEB_CONTENT_TYPES: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-};
+/** The page as `npm start` builds it (sim/web-page/build-cache.ts). */
+const WEB_DIST_DIR = resolvePath(import.meta.dirname, '../web/dist');
 
 /** The default credentials every served API accepts (`test`/`test`); see `credentials` below. */
 export const LOCAL_CREDENTIALS = DEFAULT_LOCAL_CREDENTIALS;
@@ -50,6 +48,12 @@ export interface EmbeddedCloudOptions {
   dataDir?: string;
   clock?: Clock;
   /**
+   * The base of the tokens' `iss` (`<base>/<userPoolId>`). Default: AWS's own,
+   * `https://cognito-idp.<region>.amazonaws.com`, so stock verifiers (aws-jwt-verify's
+   * CognitoJwtVerifier) accept the tokens given the kit's JWKS; docs/cognito.md.
+   */
+  tokenIssuerBaseUrl?: string;
+  /**
    * The only key IAM-authenticated calls may be signed with (Cognito admin operations, Rekognition,
    * DynamoDB, Lambda, SES, S3); the functions' SDK clients get it too. Default `test`/`test`.
    */
@@ -57,6 +61,8 @@ export interface EmbeddedCloudOptions {
   /** Progress and function log lines. */
   log?: (line: string) => void;
   onEmail?: (email: Email) => void;
+  /** The built page served at /_sim/web/, or a promise of it while it builds; default web/dist as it is. */
+  webPage?: string | Promise<string>;
 }
 
 export interface SimServerOptions extends EmbeddedCloudOptions {
@@ -74,8 +80,15 @@ export interface EmbeddedCloud {
   outputs: Record<string, string>;
   plan: StackPlan;
   outbox: Outbox;
+  /** Browser origins the kit's own routes (`/_sim/*`, the JWKS) answer: the stack's web origins and its own. */
+  webOrigins: string[];
   services: ServiceName[];
   close(): Promise<void>;
+}
+
+/** Where Cognito's tokens say they come from: `iss` is this plus `/<userPoolId>`. */
+export function awsCognitoIssuerBaseUrl(region: string): string {
+  return `https://cognito-idp.${region}.amazonaws.com`;
 }
 
 /** Every emulated service on one endpoint: what `npm start` runs. */
@@ -106,6 +119,19 @@ function servedOutputs(plan: StackPlan, services: ReadonlySet<ServiceName>): Rec
   if (services.has('dynamodb')) plan.tables.forEach((table) => served.add(String(table.properties.TableName)));
   if (services.has('lambda')) plan.functions.forEach((fn) => served.add(fn.name));
   return Object.fromEntries(Object.entries(plan.outputs).filter(([, value]) => served.has(value)));
+}
+
+/**
+ * The origins a page may read the kit's own routes from: the stack's `webOrigins` (the upload
+ * bucket's CORS origins, the one place the template records them) and the kit's own origin.
+ */
+function webOriginsOf(plan: StackPlan, endpoint: string): string[] {
+  const fromStack = plan.buckets.flatMap((bucket) =>
+    bucket.corsRules.flatMap((rule) => (Array.isArray(rule.AllowedOrigins) ? (rule.AllowedOrigins as unknown[]).map(String) : [])),
+  );
+  const own = new URL(endpoint);
+  const ownOrigins = [own.origin, `${own.protocol}//localhost:${own.port}`];
+  return [...new Set([...fromStack.filter((origin) => !origin.includes('*')), ...ownOrigins])];
 }
 
 /** Starts the listed services from the stack template on one endpoint. */
@@ -139,6 +165,8 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   // sim cannot look up; everything else must be signed with the local key.
   const signatures = new RequestSignatureVerifier({ credentials, trustTemporaryCredentials: services.size < SERVICE_NAMES.length });
   const closers: Array<() => Promise<void>> = [];
+  /** Work that must not delay readiness: started once the server listens. */
+  const afterListen: Array<() => void> = [];
   const outbox = new Outbox({ dataDir: options.dataDir, clock, print: options.onEmail });
   const jsonServices: JsonService[] = [];
   const routes: Partial<Record<ServiceName, FastifyPluginAsync>> = {};
@@ -171,18 +199,23 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       signatures,
     });
     closers.push(() => lambda.close());
-    // Loading a bundle takes a second or more; warm every function in the background so the first
-    // trigger does not spend it inside Cognito's 5-second budget.
-    const warming = lambda.prewarm().catch((error: unknown) => log(`prewarm: ${(error as Error).message}`));
-    closers.push(() => warming);
+    // Loading a bundle takes a second or more; every function is warmed in the background once
+    // the server answers (below), so neither readiness nor the first trigger pays for it.
+    afterListen.push(() => {
+      const warming = lambda.prewarm().catch((error: unknown) => log(`prewarm: ${(error as Error).message}`));
+      closers.push(() => warming);
+    });
     routes.lambda = lambda.routes;
     invoker = lambda;
   } else if (options.lambdaEndpoint) {
+    // Loaded only here: the embedded cloud never needs the Lambda SDK client itself.
+    const { LambdaApiInvoker } = await import('./lambda/lambda-api-invoker.js');
     const remote = new LambdaApiInvoker({ endpoint: options.lambdaEndpoint, region, credentials });
     closers.push(async () => remote.close());
     invoker = remote;
   }
 
+  let localS3: S3Service | undefined;
   if (serves('s3')) {
     const s3 = createS3Service({
       dataDir: options.dataDir,
@@ -202,16 +235,32 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       });
     }
     routes.s3 = s3.routes;
+    localS3 = s3;
   }
 
   if (serves('rekognition')) {
-    const imageStore = new S3Client({ region, endpoint: serves('s3') ? endpoint : options.s3Endpoint, forcePathStyle: true, credentials });
-    const rekognition = createRekognitionService({ dataDir: options.dataDir, clock, region, s3: imageStore });
+    // Rekognition reads images from the S3 beside it directly, as it reads S3 from inside AWS;
+    // only the S3 of another endpoint (LocalStack's) takes an SDK client.
+    let imageStore: S3Client | undefined;
+    if (!localS3) {
+      const { S3Client } = await import('@aws-sdk/client-s3');
+      imageStore = new S3Client({ region, endpoint: options.s3Endpoint, forcePathStyle: true, credentials });
+    }
+    const rekognition = createRekognitionService({ dataDir: options.dataDir, clock, region, s3: localS3 ?? imageStore });
     closers.push(async () => {
       await rekognition.close();
-      imageStore.destroy();
+      imageStore?.destroy();
     });
     jsonServices.push(rekognition);
+    afterListen.push(preloadImageDecoder);
+    // The template's collections, created by the service's own CreateCollection operation (the
+    // call CloudFormation makes) before the endpoint answers, so no request finds one missing.
+    for (const collectionId of collectionIdsOf(plan)) {
+      await rekognition.operations.CreateCollection!({ CollectionId: collectionId }, { request: { log: { error: () => undefined } }, region } as never)
+        .catch((error: unknown) => {
+          if ((error as AwsServiceError).code !== 'ResourceAlreadyExistsException') throw error;
+        });
+    }
   }
 
   if (serves('cognito-idp')) {
@@ -221,7 +270,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       outbox,
       dataDir: options.dataDir,
       clock,
-      issuerBaseUrl: endpoint,
+      issuerBaseUrl: options.tokenIssuerBaseUrl ?? awsCognitoIssuerBaseUrl(region),
     });
     closers.push(() => cognito.close());
     jsonServices.unshift(cognito.json);
@@ -233,21 +282,36 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   const outputs = servedOutputs(plan, services);
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024 });
   closers.unshift(() => app.close());
+  // Pages on the web origins (a dev server on another port) may read the kit's own routes.
+  const webOrigins = webOriginsOf(plan, endpoint);
+  const kitCors = kitRouteCors(webOrigins);
+  app.addHook('onSend', async (request, reply, payload) => {
+    kitCors.addResponseHeaders(request, reply);
+    return payload;
+  });
+  app.options('/_sim/*', kitCors.answerPreflight);
+  app.options('/:poolId/.well-known/*', kitCors.answerPreflight);
+  // A browser opening the endpoint itself gets the page rather than S3's ListBuckets refusal.
+  app.addHook('onRequest', async (request, reply) => {
+    const browserVisit = request.method === 'GET' && request.url === '/' && !request.headers.authorization && /text\/html/.test(request.headers.accept ?? '');
+    if (browserVisit) return reply.redirect('/_sim/web/');
+  });
   registerJsonServices(app, jsonServices, region, { passthrough: passthroughServices, signatures });
   const servedList = SERVICE_NAMES.filter(serves);
   app.get('/_sim/health', async () => ({ status: 'ready', services: servedList }));
   app.get('/_sim/outputs', async () => ({ [plan.stackName]: outputs }));
-  // The face sign-in page (web/), on the APIs' own origin so the browser needs no CORS. Only
-  // plain file names directly in web/ match, so no path can climb out of it.
-  app.get('/_sim/web', async (_request, reply) => reply.redirect('/_sim/web/'));
-  const serveWebFile = async (file: string, reply: FastifyReply) => {
-    const type = /^[a-z0-9][a-z0-9-]*\.(html|js|css)$/.test(file) ? WEB_CONTENT_TYPES[file.split('.').pop()!] : undefined;
-    const body = type ? await readFile(resolvePath(WEB_DIR, file)).catch(() => undefined) : undefined;
-    if (!body) return reply.code(404).type('text/plain; charset=utf-8').send('Not Found');
-    return reply.type(type!).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(body);
-  };
-  app.get('/_sim/web/', async (_request, reply) => serveWebFile('index.html', reply));
-  app.get('/_sim/web/:file', async (request, reply) => serveWebFile((request.params as { file: string }).file, reply));
+  await app.register(webPageRoutes(options.webPage ?? WEB_DIST_DIR));
+  // The example app backend (examples/app-backend/) on the kit's endpoint: `GET /_sim/example/me`
+  // accepts an access token of the stack's pool only after CognitoJwtVerifier verified it.
+  const examplePool = serves('cognito-idp') ? plan.userPools[0] : undefined;
+  if (examplePool?.clients.length) {
+    const verifier = createTokenVerifier({
+      userPoolId: examplePool.userPoolId,
+      clientId: examplePool.clients.map((client) => client.clientId),
+      kitEndpoint: endpoint,
+    });
+    await app.register(appBackendRoutes(verifier), { prefix: '/_sim/example' });
+  }
   for (const service of ['cognito-idp', 'ses', 'lambda', 's3'] as const) {
     const plugin = routes[service];
     if (plugin) await app.register(plugin);
@@ -258,23 +322,14 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     for (const close of closers) await close().catch(() => undefined);
     throw error;
   }
-
-  // Collections are created through the API, as CloudFormation would create them.
-  if (serves('rekognition')) {
-    const rekognitionClient = new RekognitionClient({ region, endpoint, credentials });
-    for (const collectionId of collectionIdsOf(plan)) {
-      await rekognitionClient.send(new CreateCollectionCommand({ CollectionId: collectionId })).catch((error: unknown) => {
-        if (!(error instanceof ResourceAlreadyExistsException)) throw error;
-      });
-    }
-    rekognitionClient.destroy();
-  }
+  for (const start of afterListen) start();
 
   return {
     endpoint,
     outputs,
     plan,
     outbox,
+    webOrigins,
     services: servedList,
     async close() {
       for (const close of closers) await close().catch((error: unknown) => log(`shutdown: ${(error as Error).message}`));

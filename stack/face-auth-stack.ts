@@ -123,7 +123,15 @@ export class FaceAuthStack extends Stack {
       verifyAuthChallengeResponse: trigger(
         'verify-auth-challenge-response',
         'Cognito VerifyAuthChallengeResponse: checks secrets, codes and faces',
-        { ...table, ...bucket, ...collection, FACE_MATCH_THRESHOLD: String(props.faceMatchThreshold), ENROL_WAIT_MS: String(ENROL_WAIT_MS) },
+        {
+          ...table,
+          ...bucket,
+          ...collection,
+          ...appName,
+          FACE_MATCH_THRESHOLD: String(props.faceMatchThreshold),
+          ENROL_WAIT_MS: String(ENROL_WAIT_MS),
+          EMAIL_SENDER: props.emailSender?.address ?? '',
+        },
         512,
       ),
       postAuthentication: trigger('post-authentication', 'Cognito PostAuthentication: records the last sign-in', { ...table }),
@@ -144,9 +152,10 @@ export class FaceAuthStack extends Stack {
 
     this.grantLeastPrivilege(faceCollectionArn, props);
 
-    this.uploadBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.handlers.faceIndexer.fn), {
-      prefix: 'enrol/',
-    });
+    // enrol/: index the face. signin/: delete a photo PUT again after Verify looked at it.
+    for (const prefix of UPLOAD_PREFIXES) {
+      this.uploadBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.handlers.faceIndexer.fn), { prefix });
+    }
 
     // --- Cognito ---------------------------------------------------------------------------
     const h = this.handlers;
@@ -205,49 +214,71 @@ export class FaceAuthStack extends Stack {
   /**
    * Each handler gets exactly the actions it calls, on exactly the resources it touches. The list
    * follows the handlers' code (handlers/*.ts), not just the flow diagram: see docs/stack.md.
+   * Table access is narrowed to the item kinds each function reads or writes (`USER#<sub>`,
+   * `UPLOAD#<key>`, `FAILURES#<sub>...`, `MAILBOX#<sub>`, the decoy key) with
+   * `dynamodb:LeadingKeys`; listing (which S3 needs to answer 404 rather than 403 for a missing
+   * photo) is narrowed to the photo prefixes with `s3:prefix`.
    */
   private grantLeastPrivilege(faceCollectionArn: string, props: FaceAuthStackProps): void {
     const h = this.handlers;
     const tableArn = this.usersTable.tableArn;
     const bucketArn = this.uploadBucket.bucketArn;
-    const uploadObjects = UPLOAD_PREFIXES.map((prefix) => this.uploadBucket.arnForObjects(`${prefix}*`));
-    const enrolObjects = [this.uploadBucket.arnForObjects('enrol/*')];
+    const objectsUnder = (...prefixes: string[]) => prefixes.map((prefix) => this.uploadBucket.arnForObjects(`${prefix}*`));
     const allow = (handler: HandlerFunction, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
       handler.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
+    /** DynamoDB actions on the users table, only on items whose key matches one of `patterns`. */
+    const allowItems = (handler: HandlerFunction, actions: string[], patterns: string[]) =>
+      allow(handler, actions.map((action) => `dynamodb:${action}`), [tableArn], {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns },
+      });
+    const allowListing = (handler: HandlerFunction, prefixes: string[]) =>
+      allow(handler, ['s3:ListBucket'], [bucketArn], { StringLike: { 's3:prefix': prefixes.map((prefix) => `${prefix}*`) } });
+    const user = 'USER#*';
+    const upload = 'UPLOAD#*';
+    const failures = 'FAILURES#*';
+    const mailbox = 'MAILBOX#*';
+    const sesIdentity = props.emailSender
+      ? this.formatArn({ service: 'ses', resource: 'identity', resourceName: props.emailSender.sesIdentity })
+      : undefined;
 
     // preSignUp and customMessage only write their logs.
-    allow(h.postConfirmation, ['dynamodb:PutItem'], [tableArn]);
-    allow(h.defineAuthChallenge, ['dynamodb:GetItem'], [tableArn]);
+    allowItems(h.postConfirmation, ['PutItem'], [user]);
+    // Define and Create read the stand-in sub's record for unknown emails, so they may create the
+    // decoy key on first use.
+    allowItems(h.defineAuthChallenge, ['GetItem'], [user, DECOY_KEY_ITEM]);
+    allowItems(h.defineAuthChallenge, ['PutItem'], [DECOY_KEY_ITEM]);
 
-    allow(h.createAuthChallenge, ['dynamodb:GetItem'], [tableArn]);
-    // Create writes one item only: the key it derives unknown users' stand-in subs from, on first use.
-    allow(h.createAuthChallenge, ['dynamodb:PutItem'], [tableArn], {
-      'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [DECOY_KEY_ITEM] },
-    });
+    allowItems(h.createAuthChallenge, ['GetItem'], [user, DECOY_KEY_ITEM]);
+    allowItems(h.createAuthChallenge, ['PutItem'], [DECOY_KEY_ITEM, mailbox]);
+    allowItems(h.createAuthChallenge, ['UpdateItem'], [mailbox]);
     // Presigned PUT URLs carry the signer's permissions: this role must be able to PUT the keys it hands out.
-    allow(h.createAuthChallenge, ['s3:PutObject'], uploadObjects);
-    if (props.emailSender) {
-      // SES v2 SendEmail is authorised as ses:SendEmail on the identity the From address uses.
-      allow(h.createAuthChallenge, ['ses:SendEmail'], [this.formatArn({ service: 'ses', resource: 'identity', resourceName: props.emailSender.sesIdentity })]);
-    }
+    allow(h.createAuthChallenge, ['s3:PutObject'], objectsUnder(...UPLOAD_PREFIXES));
+    // SES v2 SendEmail is authorised as ses:SendEmail on the identity the From address uses:
+    // Create sends enrolment codes, Verify the "a face was enrolled" notice.
+    if (sesIdentity) allow(h.createAuthChallenge, ['ses:SendEmail'], [sesIdentity]);
 
-    allow(h.verifyAuthChallengeResponse, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [tableArn]);
+    allowItems(h.verifyAuthChallengeResponse, ['GetItem'], [user, upload, failures, DECOY_KEY_ITEM]);
+    allowItems(h.verifyAuthChallengeResponse, ['PutItem'], [upload, DECOY_KEY_ITEM]);
+    allowItems(h.verifyAuthChallengeResponse, ['UpdateItem'], [user, failures]);
+    allowItems(h.verifyAuthChallengeResponse, ['DeleteItem'], [failures]);
     // Rekognition reads S3Object images with the caller's credentials, hence s3:GetObject
-    // (which also authorises HeadObject).
-    allow(h.verifyAuthChallengeResponse, ['s3:GetObject', 's3:DeleteObject'], uploadObjects);
-    // Without s3:ListBucket, S3 answers HeadObject on a missing key with 403 instead of 404, and
-    // "no photo was uploaded" would look like an infrastructure failure.
-    allow(h.verifyAuthChallengeResponse, ['s3:ListBucket'], [bucketArn]);
+    // (which also authorises HeadObject); enrolment photos are only ever deleted by Verify.
+    allow(h.verifyAuthChallengeResponse, ['s3:GetObject'], objectsUnder('signin/'));
+    allow(h.verifyAuthChallengeResponse, ['s3:DeleteObject'], objectsUnder(...UPLOAD_PREFIXES));
+    allowListing(h.verifyAuthChallengeResponse, ['signin/']);
     allow(h.verifyAuthChallengeResponse, ['rekognition:SearchFacesByImage', 'rekognition:DeleteFaces'], [faceCollectionArn]);
+    if (sesIdentity) allow(h.verifyAuthChallengeResponse, ['ses:SendEmail'], [sesIdentity]);
 
-    allow(h.postAuthentication, ['dynamodb:UpdateItem'], [tableArn]);
-    allow(h.preTokenGeneration, ['dynamodb:GetItem'], [tableArn]);
+    allowItems(h.postAuthentication, ['UpdateItem'], [user]);
+    allowItems(h.preTokenGeneration, ['GetItem'], [user]);
 
-    allow(h.faceIndexer, ['s3:GetObject', 's3:DeleteObject'], enrolObjects);
-    allow(h.faceIndexer, ['s3:ListBucket'], [bucketArn]);
+    allow(h.faceIndexer, ['s3:GetObject'], objectsUnder('enrol/'));
+    allow(h.faceIndexer, ['s3:DeleteObject'], objectsUnder(...UPLOAD_PREFIXES));
+    allowListing(h.faceIndexer, ['enrol/']);
     allow(h.faceIndexer, ['rekognition:IndexFaces', 'rekognition:DeleteFaces'], [faceCollectionArn]);
-    // GetItem: a redelivered S3 event finds the verdict already recorded and does nothing.
-    allow(h.faceIndexer, ['dynamodb:GetItem', 'dynamodb:PutItem'], [tableArn]);
+    // GetItem: a redelivered S3 event finds the verdict already recorded and does nothing; a
+    // sign-in photo PUT again after its check finds the USED mark and is deleted.
+    allowItems(h.faceIndexer, ['GetItem', 'PutItem'], [upload]);
   }
 }
 

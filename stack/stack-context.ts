@@ -45,7 +45,19 @@ export interface ContextSource {
 }
 
 export const DEFAULT_STACK_NAME = 'FaceAuthStack';
-export const DEFAULT_WEB_ORIGINS = ['http://localhost:4566', 'http://127.0.0.1:4566', 'http://localhost:5173'];
+/**
+ * The kit's own page (`npm start` on 4566) and the dev servers people run next to it: Vite
+ * (`npm run web`, 5173) and the usual 3000, by either loopback name (browsers treat
+ * `localhost` and `127.0.0.1` as different origins).
+ */
+export const DEFAULT_WEB_ORIGINS = [
+  'http://localhost:4566',
+  'http://127.0.0.1:4566',
+  'http://localhost:5173',
+  'http://127.0.0.1:5173',
+  'http://localhost:3000',
+  'http://127.0.0.1:3000',
+];
 export const DEFAULT_FACE_MATCH_THRESHOLD = 95;
 export const DEFAULT_APP_NAME = 'Face sign-in';
 /** The services-mode sim as compose names it on LocalStack's Lambda network (docker-compose.yml). */

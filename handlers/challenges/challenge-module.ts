@@ -4,6 +4,9 @@ import type { CreateAuthChallengeTriggerEvent, VerifyAuthChallengeResponseTrigge
 import type { UserRecord } from '../users-table.js';
 
 export interface CreateContext {
+  /** The user's sub, or the stand-in sub of an email that does not exist. */
+  sub: string;
+  userNotFound: boolean;
   /** The user's record, undefined for an unknown user or one without a record. */
   user: UserRecord | undefined;
   /** Epoch milliseconds. */

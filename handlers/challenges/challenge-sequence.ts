@@ -2,6 +2,11 @@
 // CreateAuthChallenge re-derives the same answer from the same facts, so the two cannot disagree
 // about which challenge to build. Each session entry's kind comes from the challengeMetadata
 // CreateAuthChallenge set; the client never sees or sets it.
+//
+// Every session starts with FACE_MATCH, for an enrolled user, a user without a face and an
+// unknown email alike, so the first answer tells nobody which one the email is. A client that
+// wants to enrol answers that FACE_MATCH with the ENROL intent (client-requests.ts); the session
+// then asks MAILBOX_PROOF and, once the mailbox is proven, ENROL_FACE.
 import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
 
 export type ChallengeKind = 'MAILBOX_PROOF' | 'ENROL_FACE' | 'FACE_MATCH';
@@ -47,6 +52,20 @@ export interface UserState {
   userNotFound: boolean;
   /** The user has a face bound to their record. */
   enrolled: boolean;
+  /** The answer just given (RespondToAuthChallenge's ClientMetadata) asked to enrol. */
+  enrolRequested?: boolean;
+}
+
+/**
+ * The index of the FACE_MATCH entry that asked to enrol (answered with the ENROL intent, so no
+ * face was checked): the entry just before the first MAILBOX_PROOF, or the last entry when the
+ * request comes with this answer. -1 when the session is not enrolling.
+ */
+function enrolRequestIndex(answered: AnsweredChallenge[], enrolRequestedNow: boolean): number {
+  const firstProof = answered.findIndex((entry) => entry.kind === 'MAILBOX_PROOF');
+  const candidate = firstProof >= 0 ? firstProof - 1 : enrolRequestedNow ? answered.length - 1 : -1;
+  const request = answered[candidate];
+  return request?.kind === 'FACE_MATCH' && !request.correct ? candidate : -1;
 }
 
 export function nextStep(session: SessionEntry[], user: UserState): NextStep {
@@ -54,15 +73,16 @@ export function nextStep(session: SessionEntry[], user: UserState): NextStep {
   // SRP_A, PASSWORD_VERIFIER and the like: the password nobody knows must never open a session.
   if (!answered) return { action: 'FAIL', reason: 'session holds a step this flow never asks for' };
   const last = answered.at(-1);
-  const mailboxProven = answered.some((entry) => entry.kind === 'MAILBOX_PROOF' && entry.correct);
+  const requestIndex = enrolRequestIndex(answered, user.enrolRequested === true);
+  const enrolling = requestIndex >= 0;
+  const mailboxProven = enrolling && answered.some((entry) => entry.kind === 'MAILBOX_PROOF' && entry.correct);
   if (last?.correct && !user.userNotFound) {
     if (last.kind === 'FACE_MATCH' && user.enrolled) return { action: 'ISSUE_TOKENS' };
     if (last.kind === 'ENROL_FACE' && mailboxProven) return { action: 'ISSUE_TOKENS' };
   }
-  if (answered.filter((entry) => !entry.correct).length >= MAX_WRONG_ANSWERS) {
-    return { action: 'FAIL', reason: 'too many wrong answers' };
-  }
-  // An unknown user is treated like an enrolled one, so the client cannot tell them apart.
-  if (user.userNotFound || user.enrolled) return { action: 'CHALLENGE', kind: 'FACE_MATCH' };
+  // The request to enrol is a choice, not a wrong answer: it does not use up an attempt.
+  const wrong = answered.filter((entry, index) => !entry.correct && index !== requestIndex).length;
+  if (wrong >= MAX_WRONG_ANSWERS) return { action: 'FAIL', reason: 'too many wrong answers' };
+  if (!enrolling) return { action: 'CHALLENGE', kind: 'FACE_MATCH' };
   return { action: 'CHALLENGE', kind: mailboxProven ? 'ENROL_FACE' : 'MAILBOX_PROOF' };
 }

@@ -5,8 +5,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { config } from '../config.js';
 import { deleteFaces } from '../face-collection.js';
-import { deletePhoto, newPhotoKey, photoUploadParameters, subOfEnrolKey } from '../face-photos.js';
+import { faceEnrolledEmail } from '../email-messages.js';
+import { clearFailures, failureBucket } from '../failure-backoff.js';
+import { deletePhoto, newEnrolKey, photoUploadParameters, subOfEnrolKey } from '../face-photos.js';
 import { logger } from '../logger.js';
+import { sha256Hex } from '../secret-hashing.js';
+import { sendEmail } from '../send-email.js';
 import {
   bindFace,
   getUploadResult,
@@ -17,14 +21,15 @@ import {
 } from '../users-table.js';
 import { challengeMetadata, readSession, type SessionEntry } from './challenge-sequence.js';
 import type { ChallengeModule } from './challenge-module.js';
+import { deviceKeyOf } from './client-requests.js';
 
 const POLL_INTERVAL_MS = 200;
 
-export const createChallenge: ChallengeModule['createChallenge'] = async (event, { now }) => {
-  const sub = event.request.userAttributes.sub;
-  if (!sub) throw new Error('ENROL_FACE needs the user sub');
+export const createChallenge: ChallengeModule['createChallenge'] = async (event, { sub, userNotFound, now }) => {
+  // Only after a proven mailbox, which an unknown email never has.
+  if (userNotFound) throw new Error('ENROL_FACE for a user that does not exist');
   const previousRejection = await rejectionOfPreviousAttempt(event.request.session, now);
-  const key = newPhotoKey('enrol', sub);
+  const key = newEnrolKey(sub);
   event.response.publicChallengeParameters = {
     ...(await photoUploadParameters('ENROL_FACE', key, now)),
     ...(previousRejection ? { previousRejection } : {}),
@@ -59,8 +64,23 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
     logger.info('enrolment photo rejected', { sub, key, reason: result.reason });
     return false;
   }
-  return bind(sub, result.faceId, now);
+  const deviceKey = deviceKeyOf(event.request.clientMetadata);
+  const bound = await bind(sub, result.faceId, now, deviceKey ? sha256Hex(deviceKey) : undefined);
+  if (bound) await notifyOwner(event.request.userAttributes.email, now);
+  return bound;
 };
+
+/** Tells the mailbox that a face was enrolled, so an enrolment its owner did not make is noticed. */
+async function notifyOwner(recipient: string | undefined, now: number): Promise<void> {
+  const sender = config.emailSender;
+  if (!sender || !recipient) return;
+  try {
+    await sendEmail(sender, recipient, faceEnrolledEmail(config.appName, new Date(now)));
+  } catch (error) {
+    // The face is bound already; failing the answer now would not unbind it.
+    logger.error('enrolment notice not sent', { error: error instanceof Error ? error.name : String(error) });
+  }
+}
 
 /** Waits up to ENROL_WAIT_MS for the indexer; if it has not spoken by then, the upload is declared missing. */
 async function awaitVerdict(key: string, sub: string, startedAt: number): Promise<UploadResult | undefined> {
@@ -79,13 +99,15 @@ async function awaitVerdict(key: string, sub: string, startedAt: number): Promis
   return undefined;
 }
 
-async function bind(sub: string, faceId: string, now: number): Promise<boolean> {
+async function bind(sub: string, faceId: string, now: number, deviceHash: string | undefined): Promise<boolean> {
   const user = await getUser(sub, { consistent: true });
   // Cognito retried this invocation after it had already bound the face.
   if (user?.faceId === faceId) return true;
-  if (await bindFace(sub, faceId, user?.faceId, now)) {
+  if (await bindFace(sub, faceId, user?.faceId, now, deviceHash)) {
     if (user?.faceId) await deleteFaces([user.faceId]);
-    logger.info('face enrolled', { sub });
+    // A fresh face after a proven mailbox: earlier failures (perhaps a stranger's) no longer count.
+    await clearFailures(failureBucket(sub));
+    logger.info('face enrolled', { sub, replaced: !!user?.faceId });
     return true;
   }
   const current = await getUser(sub, { consistent: true });

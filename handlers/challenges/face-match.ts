@@ -1,66 +1,70 @@
-// FACE_MATCH: the client uploads a photo to a key chosen here; Verify asks Rekognition which
-// collection faces it matches and accepts only when THIS user's face is among the matches at or
-// above the threshold. The photo is deleted on every path, so it cannot be replayed.
-import { decoySub } from '../decoy-identities.js';
-import { clearFailures, isBlocked, recordFailure } from '../failure-backoff.js';
-import { searchFace } from '../face-collection.js';
-import { deletePhoto, inspectPhoto, newPhotoKey, photoProblem, photoUploadParameters } from '../face-photos.js';
+// FACE_MATCH: the first challenge of every session. The client uploads a photo to a key chosen
+// here; Verify asks Rekognition which collection faces it matches and accepts only when THIS
+// user's face is among the matches at or above the threshold. The photo is deleted on every
+// path, so it cannot be replayed, and marked used, so a second PUT to the same URL is deleted too.
+//
+// An unknown email, and a user without a face, get the same challenge and the same checks (the
+// stand-in sub's records are read and its failures counted), so nothing in the answers or their
+// timing tells them from an enrolled user. Answering with the ENROL intent asks to (re-)enrol
+// instead: no face is checked and no failure counted.
+import { subjectOf } from '../decoy-identities.js';
+import { clearFailures, failureBucket, isBlocked, recordFailure } from '../failure-backoff.js';
+import { SEARCH_MAX_FACES, searchFace } from '../face-collection.js';
+import { deletePhoto, inspectPhoto, isSignInKey, newSignInKey, photoProblem, photoUploadParameters } from '../face-photos.js';
 import { logger } from '../logger.js';
-import { getUser, setLastFactor } from '../users-table.js';
+import { sha256Hex } from '../secret-hashing.js';
+import { getUser, markSignInPhotoUsed, recordFaceSignIn, withTrustedDevice } from '../users-table.js';
 import { challengeMetadata } from './challenge-sequence.js';
 import type { ChallengeModule } from './challenge-module.js';
+import { asksToEnrol, deviceKeyOf } from './client-requests.js';
 
-export const createChallenge: ChallengeModule['createChallenge'] = async (event, { user, now }) => {
-  // An unknown user gets the same challenge, under a stand-in sub that is stable per username.
-  const realSub = user ? event.request.userAttributes.sub : undefined;
-  const userNotFound = !realSub;
-  const sub = realSub ?? (await decoySub(event.userPoolId, event.userName));
-  const key = newPhotoKey('signin', sub);
+export const createChallenge: ChallengeModule['createChallenge'] = async (event, { now }) => {
+  const key = newSignInKey();
   event.response.publicChallengeParameters = await photoUploadParameters('FACE_MATCH', key, now);
-  event.response.privateChallengeParameters = {
-    challenge: 'FACE_MATCH',
-    key,
-    ...(userNotFound ? { userNotFound: 'true' } : {}),
-  };
+  event.response.privateChallengeParameters = { challenge: 'FACE_MATCH', key };
   event.response.challengeMetadata = challengeMetadata('FACE_MATCH');
   logger.info('challenge created', { challenge: 'FACE_MATCH' });
 };
 
 export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) => {
   const key = event.request.privateChallengeParameters.key ?? '';
-  const sub = event.request.userAttributes.sub;
-  if (event.request.privateChallengeParameters.userNotFound === 'true' || event.request.userNotFound || !sub) {
-    if (key.startsWith('signin/')) await deletePhoto(key);
+  if (!isSignInKey(key)) {
+    logger.warn('FACE_MATCH without a sign-in key', { key });
     return false;
   }
-  if (!key.startsWith(`signin/${sub}/`)) {
-    logger.warn('sign-in key does not belong to the user', { sub, key });
-    return false;
-  }
-  let matched = false;
-  let blocked = false;
+  const { sub, userNotFound } = await subjectOf(event);
   try {
-    blocked = await isBlocked(sub, now);
-    if (!blocked) matched = await photoShowsUser(sub, key);
+    if (asksToEnrol(event.request.clientMetadata)) {
+      logger.info('enrolment requested instead of a face match', { sub });
+      return false;
+    }
+    const user = await getUser(sub, { consistent: true });
+    const deviceKey = deviceKeyOf(event.request.clientMetadata);
+    const deviceHash = deviceKey ? sha256Hex(deviceKey) : undefined;
+    const trustedDevice = !userNotFound && !!deviceHash && !!user?.trustedDevices?.includes(deviceHash);
+    const bucket = failureBucket(sub, trustedDevice ? deviceHash : undefined);
+    if (await isBlocked(bucket, now)) {
+      logger.info('face sign-in refused: blocked after repeated failures', { sub, trustedDevice });
+      return false;
+    }
+    const matched = await photoShows(userNotFound ? undefined : user?.faceId, key, sub);
+    if (!matched) {
+      const failures = await recordFailure(bucket, now);
+      logger.info('face did not match', { sub, trustedDevice, failures: failures.count, blockedUntil: failures.blockedUntil });
+      return false;
+    }
+    await clearFailures(bucket);
+    await recordFaceSignIn(sub, deviceHash ? withTrustedDevice(user?.trustedDevices, deviceHash) : undefined);
+    logger.info('face matched', { sub, trustedDevice });
+    return true;
   } finally {
+    await markSignInPhotoUsed(key, now);
     await deletePhoto(key);
   }
-  if (blocked) {
-    logger.info('face sign-in refused: blocked after repeated failures', { sub });
-    return false;
-  }
-  if (!matched) {
-    const failures = await recordFailure(sub, now);
-    logger.info('face did not match', { sub, failures: failures.count, blockedUntil: failures.blockedUntil });
-    return false;
-  }
-  await clearFailures(sub);
-  await setLastFactor(sub, 'face');
-  logger.info('face matched', { sub });
-  return true;
 };
 
-async function photoShowsUser(sub: string, key: string): Promise<boolean> {
+/** Whether the photo shows the face `faceId`; the search runs even without one, to take the same time. */
+async function photoShows(faceId: string | undefined, key: string, sub: string): Promise<boolean> {
   const photo = await inspectPhoto(key);
   if (!photo) {
     logger.info('sign-in photo rejected', { sub, reason: 'NOT_UPLOADED' });
@@ -71,12 +75,15 @@ async function photoShowsUser(sub: string, key: string): Promise<boolean> {
     logger.info('sign-in photo rejected', { sub, reason: problem });
     return false;
   }
-  const user = await getUser(sub, { consistent: true });
-  if (!user?.faceId) return false;
   const outcome = await searchFace(key);
   if ('rejection' in outcome) {
     logger.info('sign-in photo rejected', { sub, reason: outcome.rejection });
     return false;
   }
-  return outcome.matchedFaceIds.includes(user.faceId);
+  const matched = !!faceId && outcome.matchedFaceIds.includes(faceId);
+  if (!matched && outcome.matchedFaceIds.length >= SEARCH_MAX_FACES) {
+    // Rekognition's longest list is full of other faces: someone may be crowding this face out.
+    logger.warn('face search list full without the user: possible crowding', { sub, matches: outcome.matchedFaceIds.length });
+  }
+  return matched;
 }

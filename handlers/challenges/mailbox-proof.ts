@@ -1,39 +1,61 @@
-// MAILBOX_PROOF: before a face is bound to an account, its owner proves they read the account's
-// mailbox. Either with the one-time enrolment secret the client passed to ConfirmSignUp
-// (ENROL_SECRET: the email code Cognito sent for sign-up already proved the mailbox), or with
-// a 6-digit code emailed now through SES (EMAIL_CODE).
-import { randomInt } from 'node:crypto';
-import { SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { sesClient } from '../aws-clients/sesv2.js';
+// MAILBOX_PROOF: before a face is bound to an account (first enrolment or a new one), whoever
+// asks proves they read the account's mailbox. Either with the one-time enrolment secret the
+// client passed to ConfirmSignUp (ENROL_SECRET: the code Cognito emailed for sign-up already
+// proved the mailbox), or with an 8-digit code emailed now through SES (EMAIL_CODE).
+//
+// The method is the client's choice (it sends its secret in ClientMetadata, or not), never a
+// fact about the account, and an unknown email gets the same challenge, the same writes and the
+// same time: the answer tells nobody whether the email exists or what state it is in.
+import { randomBytes, randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { config } from '../config.js';
-import { enrolmentCodeEmail } from '../email-messages.js';
+import { subjectOf } from '../decoy-identities.js';
+import { enrolmentCodeEmail, enrolmentPausedEmail } from '../email-messages.js';
 import { logger } from '../logger.js';
+import { takeCode } from '../mailbox-budget.js';
 import { sameDigest, sha256Hex } from '../secret-hashing.js';
+import { sendEmail } from '../send-email.js';
 import { UserFacingError } from '../trigger-errors.js';
 import { consumeEnrolSecret, getUser } from '../users-table.js';
 import { challengeMetadata } from './challenge-sequence.js';
 import type { ChallengeModule } from './challenge-module.js';
+import { enrolSecretOf } from './client-requests.js';
 
 type MailboxProofMethod = 'ENROL_SECRET' | 'EMAIL_CODE';
+
+export const CODE_DIGITS = 8;
+/**
+ * An EMAIL_CODE challenge takes at least this long to create, whether a code was emailed (SES
+ * answers in tens of milliseconds), refused by the budget, or the email does not exist.
+ */
+export const EMAIL_CODE_MIN_CREATE_MS = 400;
 
 const NO_EMAIL_SENDER_MESSAGE =
   'enrolment needs the one-time secret from ConfirmSignUp; no email sender is configured';
 
-export const createChallenge: ChallengeModule['createChallenge'] = async (event, { user, now }) => {
-  const secretIsLive = !!user?.enrolSecretHash && (user.enrolSecretExpiresAt ?? 0) > now;
-  let method: MailboxProofMethod;
+export const createChallenge: ChallengeModule['createChallenge'] = async (event, { sub, userNotFound, user, now }) => {
+  const startedAt = Date.now();
   const privateParameters: Record<string, string> = { challenge: 'MAILBOX_PROOF' };
-  if (secretIsLive) {
+  let method: MailboxProofMethod;
+  if (enrolSecretOf(event.request.clientMetadata)) {
     method = 'ENROL_SECRET';
   } else {
     const sender = config.emailSender;
     if (!sender) throw new UserFacingError(NO_EMAIL_SENDER_MESSAGE);
-    const recipient = user?.email ?? event.request.userAttributes.email;
-    if (!recipient) throw new UserFacingError('enrolment needs an email address on the account');
     method = 'EMAIL_CODE';
-    const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
-    await sendCode(sender, recipient, code);
-    privateParameters.codeHash = sha256Hex(code);
+    const recipient = userNotFound ? undefined : (user?.email ?? event.request.userAttributes.email);
+    const allowance = await takeCode(sub, now);
+    let codeHash = sha256Hex(randomBytes(32).toString('hex')); // matches no code: nothing was sent
+    if (allowance.granted && recipient) {
+      const code = randomInt(0, 10 ** CODE_DIGITS).toString().padStart(CODE_DIGITS, '0');
+      await sendEmail(sender, recipient, enrolmentCodeEmail(config.appName, code));
+      codeHash = sha256Hex(code);
+    } else if (!allowance.granted && allowance.notifyOwner && recipient) {
+      await sendEmail(sender, recipient, enrolmentPausedEmail(config.appName, new Date(allowance.windowEndsAt)));
+    }
+    if (!allowance.granted) logger.warn('enrolment code refused: budget used up', { sub });
+    privateParameters.codeHash = codeHash;
+    await sleep(Math.max(0, startedAt + EMAIL_CODE_MIN_CREATE_MS - Date.now()));
   }
   privateParameters.method = method;
   event.response.publicChallengeParameters = { challenge: 'MAILBOX_PROOF', method };
@@ -43,35 +65,21 @@ export const createChallenge: ChallengeModule['createChallenge'] = async (event,
 };
 
 export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) => {
-  const { privateChallengeParameters: privateParameters, userAttributes, clientMetadata } = event.request;
+  const { privateChallengeParameters: privateParameters, clientMetadata } = event.request;
   const answer = (event.request.challengeAnswer ?? '').trim();
   if (privateParameters.method === 'EMAIL_CODE') {
-    return /^\d{6}$/.test(answer) && sameDigest(sha256Hex(answer), privateParameters.codeHash ?? '');
+    const pattern = new RegExp(`^\\d{${CODE_DIGITS}}$`);
+    return pattern.test(answer) && sameDigest(sha256Hex(answer), privateParameters.codeHash ?? '');
   }
-  if (privateParameters.method !== 'ENROL_SECRET' || !userAttributes.sub) return false;
+  if (privateParameters.method !== 'ENROL_SECRET') return false;
+  const { sub, userNotFound } = await subjectOf(event);
   // The secret may come as the answer or, to keep it out of the ANSWER field, in ClientMetadata.
-  const secret = clientMetadata?.enrolSecret || answer;
-  if (!secret) return false;
-  const user = await getUser(userAttributes.sub, { consistent: true });
+  const secret = enrolSecretOf(clientMetadata) ?? answer;
+  const user = await getUser(sub, { consistent: true }); // read for unknown emails too: same work
+  if (userNotFound || !secret) return false;
   const secretHash = sha256Hex(secret);
   if (!user?.enrolSecretHash || (user.enrolSecretExpiresAt ?? 0) <= now) return false;
   if (!sameDigest(secretHash, user.enrolSecretHash)) return false;
   // Single use: only the first of two concurrent answers removes it.
-  return consumeEnrolSecret(userAttributes.sub, secretHash, now);
+  return consumeEnrolSecret(sub, secretHash, now);
 };
-
-async function sendCode(sender: string, recipient: string, code: string): Promise<void> {
-  const email = enrolmentCodeEmail(config.appName, code);
-  await sesClient.send(
-    new SendEmailCommand({
-      FromEmailAddress: sender,
-      Destination: { ToAddresses: [recipient] },
-      Content: {
-        Simple: {
-          Subject: { Data: email.subject },
-          Body: { Text: { Data: email.text }, Html: { Data: email.html } },
-        },
-      },
-    }),
-  );
-}

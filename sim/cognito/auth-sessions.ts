@@ -22,8 +22,12 @@ export interface AuthSession {
   expiresAt: number;
 }
 
+/** How often abandoned sessions are swept out, rather than scanning them all on every sign-in. */
+const SWEEP_INTERVAL_MS = 30_000;
+
 export class AuthSessionStore {
   private readonly sessions = new Map<string, AuthSession>();
+  private lastSweep = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -47,8 +51,15 @@ export class AuthSessionStore {
     return session;
   }
 
+  /** How many sessions are open (including expired ones not swept yet). */
+  get size(): number {
+    return this.sessions.size;
+  }
+
   private forgetExpired(): void {
     const now = this.clock.now();
+    if (now - this.lastSweep < SWEEP_INTERVAL_MS && now >= this.lastSweep) return;
+    this.lastSweep = now;
     for (const [id, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(id);
   }
 }

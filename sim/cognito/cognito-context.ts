@@ -6,7 +6,7 @@ import type { Outbox } from '../outbox.js';
 import type { AuthSessionStore } from './auth-sessions.js';
 import type { AttemptLimiter } from './attempt-limits.js';
 import { ResourceNotFoundError, InvalidParameterError, SerializationError } from './errors.js';
-import type { SigningKey } from './signing-keys.js';
+import type { SigningKeys } from './signing-keys.js';
 import type { TriggerRunner } from './triggers.js';
 import type { ResolvedClient, UserPoolConfig } from './user-pool-config.js';
 import type { UserPoolStore } from './user-pool-store.js';
@@ -15,7 +15,10 @@ export interface PoolRuntime {
   config: UserPoolConfig;
   clients: Map<string, ResolvedClient>;
   store: UserPoolStore;
-  signingKey: SigningKey;
+  /** One key per token type, as Cognito has. */
+  signingKeys: SigningKeys;
+  /** When this endpoint created the pool (epoch ms): its CreationDate. */
+  createdAt: number;
   triggers: TriggerRunner;
   /** True when users sign in with their email and get a generated UUID username. */
   emailIsUsername: boolean;

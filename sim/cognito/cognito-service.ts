@@ -18,13 +18,17 @@ import { getTokensFromRefreshToken } from './operations/get-tokens-from-refresh-
 import { getUser } from './operations/get-user.js';
 import { globalSignOut } from './operations/global-sign-out.js';
 import { initiateAuth } from './operations/initiate-auth.js';
+import { describeUserPool } from './operations/describe-user-pool.js';
+import { describeUserPoolClient } from './operations/describe-user-pool-client.js';
+import { listUserPoolClients } from './operations/list-user-pool-clients.js';
+import { listUserPools } from './operations/list-user-pools.js';
 import { listUsers } from './operations/list-users.js';
 import { resendConfirmationCode } from './operations/resend-confirmation-code.js';
 import { respondToAuthChallenge } from './operations/respond-to-auth-challenge.js';
 import { revokeToken } from './operations/revoke-token.js';
 import { signUp } from './operations/sign-up.js';
 import { cognitoRoutes } from './routes.js';
-import { loadOrCreateSigningKey } from './signing-keys.js';
+import { loadOrCreateSigningKeys } from './signing-keys.js';
 import { TriggerRunner } from './triggers.js';
 import { resolveClient, validatePoolConfigs, type UserPoolConfig } from './user-pool-config.js';
 import { UserPoolStore } from './user-pool-store.js';
@@ -66,6 +70,11 @@ const OPERATIONS: Record<string, CognitoOperation> = {
   AdminDeleteUser: adminDeleteUser,
   AdminConfirmSignUp: adminConfirmSignUp,
   ListUsers: listUsers,
+  // What stock tools call first (aws cognito-idp list-user-pools, describe-user-pool-client...).
+  ListUserPools: listUserPools,
+  DescribeUserPool: describeUserPool,
+  ListUserPoolClients: listUserPoolClients,
+  DescribeUserPoolClient: describeUserPoolClient,
 };
 
 /**
@@ -101,8 +110,9 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
     pools.set(config.userPoolId, {
       config,
       clients: new Map(config.clients.map((client) => [client.clientId, resolveClient(client)])),
-      store: new UserPoolStore(directory),
-      signingKey: loadOrCreateSigningKey(directory),
+      store: new UserPoolStore(directory, { clock }),
+      signingKeys: loadOrCreateSigningKeys(directory),
+      createdAt: clock.now(),
       triggers: new TriggerRunner(options.invoker, config),
       emailIsUsername: (config.usernameAttributes ?? []).includes('email'),
     });
@@ -131,7 +141,9 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
       maxRequestBytes: MAX_REQUEST_BYTES,
     },
     routes: cognitoRoutes(context, options.outbox),
-    // Every change is written synchronously as it happens, so there is nothing left to flush.
-    close: async () => undefined,
+    // Every change is already in the log file; closing flushes it to the disk.
+    close: async () => {
+      await Promise.all([...pools.values()].map((pool) => pool.store.close()));
+    },
   };
 }

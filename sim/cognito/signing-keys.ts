@@ -1,10 +1,16 @@
-// One RS256 key pair per pool, kept in `<dataDir>/cognito/<poolId>/signing-key.json` so tokens
-// issued before a restart still verify after it. Synchronous, so the service can be built without
-// awaiting.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+// A pool's RS256 key pairs: one for ID tokens and one for access tokens, as Cognito signs each
+// token type with its own key (two `kid`s in the pool's JWKS), so a verifier that looks a key up
+// by `kid` can never take one type's key for the other. Kept in
+// `<dataDir>/cognito/<poolId>/signing-keys.json` so tokens issued before a restart still verify
+// after it; a new data folder (`npm start -- --reset`) means new keys. Synchronous, so the service
+// can be built without awaiting.
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
+
+export type TokenUse = 'id' | 'access';
+export const TOKEN_USES: readonly TokenUse[] = ['id', 'access'];
 
 export interface SigningKey {
   kid: string;
@@ -14,21 +20,44 @@ export interface SigningKey {
   publicJwk: JWK;
 }
 
-export function loadOrCreateSigningKey(directory?: string): SigningKey {
-  const file = directory ? join(directory, 'signing-key.json') : undefined;
-  let privateKey: KeyObject;
-  if (file && existsSync(file)) {
-    privateKey = createPrivateKey({ key: JSON.parse(readFileSync(file, 'utf8')), format: 'jwk' });
-  } else {
-    privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    if (file && directory) {
-      mkdirSync(directory, { recursive: true });
-      writeFileSync(file, JSON.stringify(privateKey.export({ format: 'jwk' })), { mode: 0o600 });
-    }
-  }
+export type SigningKeys = Record<TokenUse, SigningKey>;
+
+export const SIGNING_KEYS_FILE = 'signing-keys.json';
+
+function signingKeyOf(privateKey: KeyObject): SigningKey {
   const publicKey = createPublicKey(privateKey);
   const { e, n } = publicKey.export({ format: 'jwk' });
   // RFC 7638 thumbprint: a stable kid derived from the key itself.
   const kid = createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
   return { kid, privateKey, publicKey, publicJwk: { alg: 'RS256', e, kid, kty: 'RSA', n, use: 'sig' } };
+}
+
+const newPrivateKey = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+
+/**
+ * The pool's keys from `directory`, created there when absent (in memory without a directory).
+ * A folder from before keys were split per token type (`signing-key.json`) gets new keys: tokens
+ * signed with the old one stop verifying, as after any key rotation; refresh tokens still work.
+ */
+export function loadOrCreateSigningKeys(directory?: string): SigningKeys {
+  const file = directory ? join(directory, SIGNING_KEYS_FILE) : undefined;
+  if (file && existsSync(file)) {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<TokenUse, JsonWebKey>;
+    return {
+      id: signingKeyOf(createPrivateKey({ key: stored.id, format: 'jwk' })),
+      access: signingKeyOf(createPrivateKey({ key: stored.access, format: 'jwk' })),
+    };
+  }
+  const keys: SigningKeys = { id: signingKeyOf(newPrivateKey()), access: signingKeyOf(newPrivateKey()) };
+  if (file && directory) {
+    mkdirSync(directory, { recursive: true });
+    const stored = { id: keys.id.privateKey.export({ format: 'jwk' }), access: keys.access.privateKey.export({ format: 'jwk' }) };
+    writeFileSync(file, JSON.stringify(stored), { mode: 0o600 });
+  }
+  return keys;
+}
+
+/** The pool's JWKS document: both public keys, ID key first. */
+export function jwksOf(keys: SigningKeys): { keys: JWK[] } {
+  return { keys: TOKEN_USES.map((use) => keys[use].publicJwk) };
 }

@@ -8,7 +8,7 @@ import type { PoolRuntime } from './cognito-context.js';
 
 export function standInUsername(pool: PoolRuntime, givenName: string): string {
   if (!pool.emailIsUsername) return givenName;
-  const secret = pool.signingKey.privateKey.export({ format: 'jwk' }).d ?? pool.config.userPoolId;
+  const secret = pool.signingKeys.id.privateKey.export({ format: 'jwk' }).d ?? pool.config.userPoolId;
   const bytes = createHmac('sha256', secret).update(`${pool.config.userPoolId}\0${givenName.toLowerCase()}`).digest().subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x40; // version 4 layout, like the usernames Cognito generates
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;

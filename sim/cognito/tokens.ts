@@ -4,6 +4,7 @@
 import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { nowInSeconds, type CognitoContext, type PoolRuntime } from './cognito-context.js';
 import { NotAuthorizedError, UserNotFoundError } from './errors.js';
+import type { SigningKey } from './signing-keys.js';
 import type { ResolvedClient } from './user-pool-config.js';
 import { hashToken, type StoredUser } from './user-pool-store.js';
 
@@ -76,13 +77,13 @@ export async function mintTokens(context: CognitoContext, options: MintOptions):
     jti: context.random.uuid(),
     username: user.username,
   };
-  const sign = (claims: JWTPayload) =>
-    new SignJWT(claims).setProtectedHeader({ kid: pool.signingKey.kid, alg: 'RS256' }).sign(pool.signingKey.privateKey);
+  const sign = (claims: JWTPayload, key: SigningKey) =>
+    new SignJWT(claims).setProtectedHeader({ kid: key.kid, alg: 'RS256' }).sign(key.privateKey);
   return {
-    AccessToken: await sign(accessClaims),
+    AccessToken: await sign(accessClaims, pool.signingKeys.access),
     ExpiresIn: client.accessTokenValidityMinutes * 60,
     TokenType: 'Bearer',
-    IdToken: await sign(idClaims),
+    IdToken: await sign(idClaims, pool.signingKeys.id),
   };
 }
 
@@ -142,7 +143,7 @@ export async function authenticateAccessToken(context: CognitoContext, accessTok
   if (!pool) throw new NotAuthorizedError('Invalid Access Token');
   let claims: JWTPayload;
   try {
-    ({ payload: claims } = await jwtVerify(accessToken, pool.signingKey.publicKey, {
+    ({ payload: claims } = await jwtVerify(accessToken, pool.signingKeys.access.publicKey, {
       algorithms: ['RS256'],
       currentDate: new Date(context.clock.now()),
     }));

@@ -1,9 +1,31 @@
-// Users, confirmation codes and refresh tokens of one pool. Kept in memory and, with a data
-// folder, written to `<dataDir>/cognito/<poolId>/state.json` after every change (write then
-// rename, so a crash never leaves half a file).
+// Users, confirmation codes and refresh tokens of one pool. Kept in memory (with indexes, so a
+// lookup by email, token family or user never scans the pool) and, with a data folder, in an
+// append-only log `<dataDir>/cognito/<poolId>/state.jsonl`: one JSON line per change, so a write
+// costs the size of the change, not of the pool. See docs/cognito.md ("State on disk").
+//
+// Durability: each change is written to the file (one write(2), a few microseconds) before the
+// operation answers, so a killed process (SIGKILL, crash) loses nothing it acknowledged; the
+// kernel has the bytes. The file is flushed to the disk (fdatasync, off the event loop) at most a
+// second later, so an OS crash or power cut may lose that last second, as the earlier whole-file
+// rewrite (no fsync either) could. The log is compacted to one line per live record when it
+// opens, and in the background when it has grown to several times the live size.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { systemClock, type Clock } from '../clock.js';
 
 export type UserStatus = 'UNCONFIRMED' | 'CONFIRMED';
 
@@ -31,10 +53,26 @@ export interface StoredRefreshToken {
   revoked: boolean;
 }
 
-interface PoolState {
-  users: StoredUser[];
-  refreshTokens: StoredRefreshToken[];
+/** One line of the log. */
+type LogRecord =
+  | { user: StoredUser }
+  | { deleteUser: string }
+  | { token: StoredRefreshToken }
+  | { deleteToken: string };
+
+export interface UserPoolStoreOptions {
+  /** Decides which refresh tokens have expired. */
+  clock?: Clock;
+  /** Compact when the log is this many times the size of the live records (and over 1 MiB). Default 4. */
+  compactionRatio?: number;
 }
+
+const LOG_FILE = 'state.jsonl';
+/** The whole-file format this store replaced; read once and turned into a log. */
+const LEGACY_FILE = 'state.json';
+const MIN_COMPACTION_BYTES = 1024 * 1024;
+const FLUSH_DELAY_MS = 1000;
+const EXPIRED_SWEEP_INTERVAL_MS = 10 * 60_000;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -42,27 +80,56 @@ export function hashToken(token: string): string {
 
 export class UserPoolStore {
   private readonly users = new Map<string, StoredUser>();
+  /** Lower-cased email → username (email-alias lookups). */
+  private readonly usernameByEmail = new Map<string, string>();
+  /** username → the email key it is indexed under, to drop the old one when it changes. */
+  private readonly emailOfUser = new Map<string, string>();
   private readonly refreshTokens = new Map<string, StoredRefreshToken>();
-  private readonly file?: string;
+  private readonly tokenByOriginJti = new Map<string, string>();
+  private readonly tokensOfUser = new Map<string, Set<string>>();
 
-  constructor(directory?: string) {
+  private readonly clock: Clock;
+  private readonly compactionRatio: number;
+  private readonly file?: string;
+  private fd?: number;
+  /** Bytes in the log file now. */
+  private logBytes = 0;
+  /** Bytes the live records took at the last compaction (a rough live size). */
+  private liveBytes = 0;
+  private flushTimer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+  /** Lines written while a background compaction runs; they go to the new file too. */
+  private compactionBacklog?: string[];
+  private compaction?: Promise<void>;
+  private lastExpirySweep = 0;
+
+  constructor(directory?: string, options: UserPoolStoreOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.compactionRatio = options.compactionRatio ?? 4;
     if (!directory) return;
     mkdirSync(directory, { recursive: true });
-    this.file = join(directory, 'state.json');
-    if (existsSync(this.file)) {
-      const state = JSON.parse(readFileSync(this.file, 'utf8')) as PoolState;
-      for (const user of state.users) this.users.set(user.username, user);
-      for (const token of state.refreshTokens) this.refreshTokens.set(token.tokenHash, token);
+    this.file = join(directory, LOG_FILE);
+    rmSync(`${this.file}.compacting`, { force: true });
+    const legacy = join(directory, LEGACY_FILE);
+    if (existsSync(this.file)) this.replay(readFileSync(this.file, 'utf8'));
+    else if (existsSync(legacy)) {
+      const state = JSON.parse(readFileSync(legacy, 'utf8')) as { users: StoredUser[]; refreshTokens: StoredRefreshToken[] };
+      for (const user of state.users) this.indexUser(user);
+      for (const token of state.refreshTokens) this.indexToken(token);
     }
+    this.forgetExpiredTokens();
+    // Start from a compact file: one line per live record. Opening is the one moment the whole
+    // pool is written, before the server answers anything.
+    this.writeSnapshotSync();
+    if (existsSync(legacy)) rmSync(legacy);
   }
 
   /** By username or, for email-alias pools, by email (case-insensitive, as Cognito compares aliases). */
   findUser(nameOrEmail: string): StoredUser | undefined {
     const direct = this.users.get(nameOrEmail);
     if (direct) return direct;
-    const email = nameOrEmail.toLowerCase();
-    for (const user of this.users.values()) if (user.attributes.email?.toLowerCase() === email) return user;
-    return undefined;
+    const username = this.usernameByEmail.get(nameOrEmail.toLowerCase());
+    return username === undefined ? undefined : this.users.get(username);
   }
 
   getUser(username: string): StoredUser | undefined {
@@ -74,20 +141,23 @@ export class UserPoolStore {
     return [...this.users.values()].sort((a, b) => a.createdAt - b.createdAt || a.username.localeCompare(b.username));
   }
 
+  /** Stores the user as it is now (operations change a user, then put it). */
   putUser(user: StoredUser): void {
-    this.users.set(user.username, user);
-    this.save();
+    this.indexUser(user);
+    this.append({ user });
   }
 
   deleteUser(username: string): void {
-    this.users.delete(username);
-    for (const [hash, token] of this.refreshTokens) if (token.username === username) this.refreshTokens.delete(hash);
-    this.save();
+    this.unindexUser(username);
+    this.append({ deleteUser: username });
+    // Replaying `deleteUser` drops the user's tokens too, so they need no lines of their own.
+    for (const hash of [...(this.tokensOfUser.get(username) ?? [])]) this.unindexToken(hash);
   }
 
   addRefreshToken(token: StoredRefreshToken): void {
-    this.refreshTokens.set(token.tokenHash, token);
-    this.save();
+    this.sweepExpiredTokensNowAndThen();
+    this.indexToken(token);
+    this.append({ token });
   }
 
   findRefreshToken(token: string): StoredRefreshToken | undefined {
@@ -96,25 +166,227 @@ export class UserPoolStore {
 
   /** The refresh token an access or id token was minted from. */
   findTokenFamily(originJti: string): StoredRefreshToken | undefined {
-    for (const token of this.refreshTokens.values()) if (token.originJti === originJti) return token;
-    return undefined;
+    const hash = this.tokenByOriginJti.get(originJti);
+    return hash === undefined ? undefined : this.refreshTokens.get(hash);
   }
 
   revokeFamily(originJti: string): void {
-    for (const token of this.refreshTokens.values()) if (token.originJti === originJti) token.revoked = true;
-    this.save();
+    const token = this.findTokenFamily(originJti);
+    if (!token || token.revoked) return;
+    token.revoked = true;
+    this.append({ token });
   }
 
   revokeAllOfUser(username: string): void {
-    for (const token of this.refreshTokens.values()) if (token.username === username) token.revoked = true;
-    this.save();
+    for (const hash of this.tokensOfUser.get(username) ?? []) {
+      const token = this.refreshTokens.get(hash)!;
+      if (token.revoked) continue;
+      token.revoked = true;
+      this.append({ token });
+    }
   }
 
-  private save(): void {
-    if (!this.file) return;
-    const state: PoolState = { users: [...this.users.values()], refreshTokens: [...this.refreshTokens.values()] };
-    const temporary = `${this.file}.tmp`;
-    writeFileSync(temporary, JSON.stringify(state, null, 1));
-    renameSync(temporary, this.file);
+  /** Removes refresh tokens past their expiry; returns how many. */
+  forgetExpiredTokens(): number {
+    const now = this.clock.now();
+    let removed = 0;
+    for (const [hash, token] of this.refreshTokens) {
+      if (token.expiresAt > now) continue;
+      this.unindexToken(hash);
+      // No line: a replay drops expired tokens by itself.
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Flushes the log to the disk and closes it. */
+  async close(): Promise<void> {
+    await this.compaction;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    await this.flushing;
+    if (this.fd !== undefined) {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
+
+  private sweepExpiredTokensNowAndThen(): void {
+    const now = this.clock.now();
+    if (now - this.lastExpirySweep < EXPIRED_SWEEP_INTERVAL_MS) return;
+    this.lastExpirySweep = now;
+    this.forgetExpiredTokens();
+  }
+
+  private replay(text: string): void {
+    let start = 0;
+    while (start < text.length) {
+      const end = text.indexOf('\n', start);
+      // A line without its newline is a write cut short by a crash: it was never acknowledged.
+      if (end === -1) break;
+      const line = text.slice(start, end);
+      start = end + 1;
+      if (line === '') continue;
+      const record = JSON.parse(line) as LogRecord;
+      if ('user' in record) this.indexUser(record.user);
+      else if ('deleteUser' in record) {
+        this.unindexUser(record.deleteUser);
+        for (const hash of [...(this.tokensOfUser.get(record.deleteUser) ?? [])]) this.unindexToken(hash);
+      } else if ('token' in record) this.indexToken(record.token);
+      else if ('deleteToken' in record) this.unindexToken(record.deleteToken);
+    }
+  }
+
+  private indexUser(user: StoredUser): void {
+    this.users.set(user.username, user);
+    const previous = this.emailOfUser.get(user.username);
+    const email = user.attributes.email?.toLowerCase();
+    if (previous !== undefined && previous !== email && this.usernameByEmail.get(previous) === user.username) {
+      this.usernameByEmail.delete(previous);
+    }
+    if (email === undefined) {
+      this.emailOfUser.delete(user.username);
+      return;
+    }
+    this.emailOfUser.set(user.username, email);
+    // The oldest holder of an address keeps it, as the scan in creation order found it first.
+    const holder = this.usernameByEmail.get(email);
+    if (holder === undefined || holder === user.username || !this.users.has(holder)) this.usernameByEmail.set(email, user.username);
+  }
+
+  private unindexUser(username: string): void {
+    this.users.delete(username);
+    const email = this.emailOfUser.get(username);
+    this.emailOfUser.delete(username);
+    if (email === undefined || this.usernameByEmail.get(email) !== username) return;
+    this.usernameByEmail.delete(email);
+    // Another user with the same address (possible while unconfirmed) takes the index over.
+    for (const other of this.users.values()) {
+      if (other.attributes.email?.toLowerCase() === email) {
+        this.usernameByEmail.set(email, other.username);
+        break;
+      }
+    }
+  }
+
+  private indexToken(token: StoredRefreshToken): void {
+    this.refreshTokens.set(token.tokenHash, token);
+    this.tokenByOriginJti.set(token.originJti, token.tokenHash);
+    let ofUser = this.tokensOfUser.get(token.username);
+    if (!ofUser) this.tokensOfUser.set(token.username, (ofUser = new Set()));
+    ofUser.add(token.tokenHash);
+  }
+
+  private unindexToken(hash: string): void {
+    const token = this.refreshTokens.get(hash);
+    if (!token) return;
+    this.refreshTokens.delete(hash);
+    if (this.tokenByOriginJti.get(token.originJti) === hash) this.tokenByOriginJti.delete(token.originJti);
+    const ofUser = this.tokensOfUser.get(token.username);
+    ofUser?.delete(hash);
+    if (ofUser?.size === 0) this.tokensOfUser.delete(token.username);
+  }
+
+  private append(record: LogRecord): void {
+    if (this.fd === undefined) return;
+    const line = `${JSON.stringify(record)}\n`;
+    this.logBytes += writeSync(this.fd, line);
+    this.compactionBacklog?.push(line);
+    this.scheduleFlush();
+    if (!this.compaction && this.logBytes > MIN_COMPACTION_BYTES && this.logBytes > this.compactionRatio * this.liveBytes) {
+      // A failed compaction leaves the old log in place, whole; the next change tries again.
+      this.compaction = this.compactInBackground().catch(() => undefined).finally(() => {
+        this.compaction = undefined;
+      });
+    }
+  }
+
+  /** fdatasync at most once a second, on libuv's thread pool, never on the event loop. */
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.fd === undefined) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      const fd = this.fd;
+      if (fd === undefined) return;
+      this.flushing = new Promise<void>((done) => fdatasync(fd, () => done()));
+    }, FLUSH_DELAY_MS);
+    this.flushTimer.unref();
+  }
+
+  private *snapshotLines(): Generator<string> {
+    for (const user of this.users.values()) yield `${JSON.stringify({ user })}\n`;
+    for (const token of this.refreshTokens.values()) yield `${JSON.stringify({ token })}\n`;
+  }
+
+  /** At open: write the live records to a new file, then swap it in. */
+  private writeSnapshotSync(): void {
+    const file = this.file!;
+    const temporary = `${file}.compacting`;
+    const fd = openSync(temporary, 'w');
+    let bytes = 0;
+    try {
+      let chunk = '';
+      for (const line of this.snapshotLines()) {
+        chunk += line;
+        if (chunk.length > 256 * 1024) {
+          bytes += writeSync(fd, chunk);
+          chunk = '';
+        }
+      }
+      bytes += writeSync(fd, chunk);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, file);
+    this.fd = openSync(file, 'a');
+    this.logBytes = statSync(file).size;
+    this.liveBytes = bytes;
+  }
+
+  /**
+   * While the server runs: the live records are written to a new file a slice at a time
+   * (yielding to the event loop between slices), changes meanwhile go to the old log as usual
+   * and are queued for the new one; then the queue is appended and the new file swapped in.
+   * A crash at any point leaves the old log whole.
+   */
+  private async compactInBackground(): Promise<void> {
+    const file = this.file!;
+    const temporary = `${file}.compacting`;
+    this.compactionBacklog = [];
+    const handle = await openFile(temporary, 'w');
+    let bytes = 0;
+    try {
+      let chunk = '';
+      let linesInSlice = 0;
+      for (const line of this.snapshotLines()) {
+        chunk += line;
+        if (++linesInSlice >= 500) {
+          bytes += (await handle.write(chunk)).bytesWritten;
+          chunk = '';
+          linesInSlice = 0;
+        }
+      }
+      bytes += (await handle.write(chunk)).bytesWritten;
+      // Everything written meanwhile, synchronously from here on so nothing slips in between.
+      const backlog = this.compactionBacklog.join('');
+      this.compactionBacklog = undefined;
+      const fd = handle.fd;
+      const backlogBytes = backlog ? writeSync(fd, backlog) : 0;
+      if (this.fd === undefined) return; // closed meanwhile: keep the old log
+      renameSync(temporary, file);
+      closeSync(this.fd);
+      this.fd = openSync(file, 'a');
+      this.logBytes = bytes + backlogBytes;
+      this.liveBytes = bytes;
+      await handle.datasync();
+    } catch (error) {
+      this.compactionBacklog = undefined;
+      rmSync(temporary, { force: true });
+      throw error;
+    } finally {
+      await handle.close();
+    }
   }
 }

@@ -3,6 +3,7 @@
 // `process.env`, its own module state, one invocation at a time, kept warm between invocations,
 // terminated when an invocation runs past the function's timeout.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FastifyPluginAsync } from 'fastify';
@@ -38,8 +39,15 @@ export interface LambdaRuntimeOptions {
   accountId?: string;
   /** Waits before the 2nd and 3rd attempt of a failed asynchronous invocation (Lambda: about 1 and 2 minutes). */
   asyncRetryDelaysMs?: number[];
-  /** Execution environments per function; further invocations wait for a free one. */
+  /**
+   * Execution environments per function; further invocations wait for a free one. Default:
+   * `FACEKIT_LAMBDA_CONCURRENCY`, else twice the machine's cores (at least 4). A trigger spends most of its time waiting on the sim's own
+   * APIs, so a few environments keep the cores busy; many more only add memory (each holds its
+   * own SDK clients) and contention.
+   */
   maxConcurrencyPerFunction?: number;
+  /** An environment idle this long is shut down, except the last one of each function. Default 30 s. */
+  idleTimeoutMs?: number;
   /** How long loading a bundle may take (Lambda's init phase is limited to 10 s). */
   initTimeoutMs?: number;
   /** When given, the Lambda API answers only SigV4-signed calls of the local credentials. */
@@ -69,6 +77,7 @@ interface EnvironmentSettings {
   onLog(functionName: string, line: string): void;
   maxConcurrency: number;
   initTimeoutMs: number;
+  idleTimeoutMs: number;
 }
 
 interface InvocationOutcome {
@@ -78,6 +87,7 @@ interface InvocationOutcome {
 
 type WorkerMessage =
   | { type: 'ready' }
+  | { type: 'log'; text: string }
   | { type: 'init-error'; error: FunctionErrorPayload }
   | { type: 'result'; requestId: string; payload?: string; error?: FunctionErrorPayload };
 
@@ -89,10 +99,11 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
   const accountId = options.accountId ?? '000000000000';
   const onLog = options.onLog ?? ((functionName: string, line: string) => process.stdout.write(`[${functionName}] ${line}\n`));
   const retryDelays = options.asyncRetryDelaysMs ?? DEFAULT_ASYNC_RETRY_DELAYS_MS;
-  const maxConcurrency = options.maxConcurrencyPerFunction ?? 10;
+  const maxConcurrency = options.maxConcurrencyPerFunction ?? defaultConcurrencyPerFunction();
   const initTimeoutMs = options.initTimeoutMs ?? 10_000;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
 
-  const settings: EnvironmentSettings = { clock, onLog, maxConcurrency, initTimeoutMs };
+  const settings: EnvironmentSettings = { clock, onLog, maxConcurrency, initTimeoutMs, idleTimeoutMs };
   const byName = new Map<string, FunctionPool>();
   const byArn = new Map<string, FunctionPool>();
   for (const definition of options.functions) {
@@ -231,9 +242,12 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
  */
 class FunctionPool {
   private closed = false;
+  /** Free environments, the most recently used last (reused first, so the others can go idle). */
   private readonly idle: ExecutionEnvironment[] = [];
   private readonly all = new Set<ExecutionEnvironment>();
   private readonly waiting: Array<() => void> = [];
+  private readonly idleSince = new Map<ExecutionEnvironment, number>();
+  private reaper?: NodeJS.Timeout;
 
   constructor(
     readonly definition: FunctionDefinition,
@@ -254,6 +268,7 @@ class FunctionPool {
     for (;;) {
       if (this.closed) throw new FunctionError('ServiceException', 'The Lambda runtime is closed');
       const warm = this.idle.pop();
+      if (warm) this.idleSince.delete(warm);
       if (warm?.usable) return warm;
       if (warm) {
         // It died while idle (e.g. a rejection left unhandled by the previous invocation).
@@ -277,14 +292,42 @@ class FunctionPool {
     await fresh.loaded();
   }
 
+  /** How many execution environments exist now (busy or idle). */
+  get size(): number {
+    return this.all.size;
+  }
+
   private release(environment: ExecutionEnvironment): void {
-    if (environment.usable && !this.closed) this.idle.push(environment);
-    else this.all.delete(environment);
+    if (environment.usable && !this.closed) {
+      this.idle.push(environment);
+      this.idleSince.set(environment, Date.now());
+      this.scheduleReaper();
+    } else this.all.delete(environment);
     this.waiting.shift()?.();
+  }
+
+  /** Shuts down environments idle past the timeout, keeping one warm, as Lambda reclaims idle ones. */
+  private scheduleReaper(): void {
+    if (this.reaper || this.all.size <= 1) return;
+    this.reaper = setTimeout(() => {
+      this.reaper = undefined;
+      const cutoff = Date.now() - this.settings.idleTimeoutMs;
+      // Oldest-idle first: the front of `idle` is the least recently used.
+      while (this.all.size > 1 && this.idle.length > 0 && (this.idleSince.get(this.idle[0]!) ?? 0) <= cutoff) {
+        const stale = this.idle.shift()!;
+        this.idleSince.delete(stale);
+        this.all.delete(stale);
+        void stale.terminate();
+      }
+      this.scheduleReaper();
+    }, Math.max(1_000, this.settings.idleTimeoutMs / 2));
+    this.reaper.unref();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.reaper);
+    this.idleSince.clear();
     await Promise.all([...this.all].map((environment) => environment.terminate()));
     this.all.clear();
     this.idle.length = 0;
@@ -311,13 +354,17 @@ class ExecutionEnvironment {
     this.worker = new Worker(new URL('./function-worker.mjs', import.meta.url), {
       workerData: { codeDir: definition.codeDir, handler: definition.handler },
       env,
-      // The host's loaders (tsx, vitest) have no business inside a function.
-      execArgv: [],
+      // The host's loaders (tsx, vitest) have no business inside a function; a CPU profile of the
+      // host (`node --cpu-prof`) covers its functions too.
+      execArgv: process.execArgv.filter((flag) => flag.startsWith('--cpu-prof')),
       stdout: true,
       stderr: true,
     });
+    // The worker sends what the function writes as `log` messages; these streams carry only
+    // what bypasses it (e.g. native code).
     forwardLines(this.worker.stdout, (line) => onLog(definition.name, line));
     forwardLines(this.worker.stderr, (line) => onLog(definition.name, line));
+    const logLines = lineSplitter((line) => onLog(definition.name, line));
 
     let initialized = false;
     this.ready = new Promise<void>((ready, failed) => {
@@ -326,7 +373,9 @@ class ExecutionEnvironment {
         void this.terminate();
       }, initTimeoutMs);
       this.worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready') {
+        if (message.type === 'log') {
+          logLines.push(message.text);
+        } else if (message.type === 'ready') {
           initialized = true;
           clearTimeout(initTimer);
           ready();
@@ -346,6 +395,7 @@ class ExecutionEnvironment {
         this.current?.settle({ error: { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: error.message, trace: error.stack?.split('\n') } });
       });
       this.worker.on('exit', (code) => {
+        logLines.end();
         this.usable = false;
         this.exitCode = code;
         clearTimeout(initTimer);
@@ -453,20 +503,35 @@ async function withCallerTimeout(run: Promise<InvocationOutcome>, timeoutMs: num
   }
 }
 
-function forwardLines(stream: NodeJS.ReadableStream, emit: (line: string) => void): void {
+/** Turns chunks of text into whole lines; a line cut between chunks waits for its end. */
+function lineSplitter(emit: (line: string) => void): { push(chunk: string): void; end(): void } {
   let pending = '';
+  return {
+    push(chunk) {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      // Blank lines carry nothing and would show as empty prefixed lines.
+      for (const line of lines) if (line.trim() !== '') emit(line.replace(/\r$/, ''));
+    },
+    end() {
+      if (pending.trim() !== '') emit(pending);
+      pending = '';
+    },
+  };
+}
+
+function forwardLines(stream: NodeJS.ReadableStream, emit: (line: string) => void): void {
+  const lines = lineSplitter(emit);
   stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    // Blank lines carry nothing and would show as empty prefixed lines.
-    for (const line of lines) if (line.trim() !== '') emit(line.replace(/\r$/, ''));
-  });
-  stream.on('end', () => {
-    if (pending.trim() !== '') emit(pending);
-    pending = '';
-  });
+  stream.on('data', (chunk: string) => lines.push(chunk));
+  stream.on('end', () => lines.end());
+}
+
+function defaultConcurrencyPerFunction(): number {
+  const configured = Number(process.env.FACEKIT_LAMBDA_CONCURRENCY);
+  if (Number.isInteger(configured) && configured > 0) return configured;
+  return Math.max(4, 2 * availableParallelism());
 }
 
 function pick(source: NodeJS.ProcessEnv, names: string[]): Record<string, string> {

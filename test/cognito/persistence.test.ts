@@ -9,7 +9,7 @@ import { ManualClock } from '../../sim/clock.js';
 import { CLIENT_ID, PASSWORD, POOL_ID, failureOf, signUpAndSignIn, startCognitoSim } from './cognito-sim-harness.js';
 
 describe('Cognito sim persistence', () => {
-  it('keeps users, pending codes, refresh tokens, revocations and the signing key across a restart', async () => {
+  it('keeps users, pending codes, refresh tokens, revocations and the signing keys across a restart', async () => {
     const clock = new ManualClock(Date.now());
     const first = await startCognitoSim({ clock });
     const dataDir = first.dataDir;
@@ -22,13 +22,13 @@ describe('Cognito sim persistence', () => {
       await first.client.send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: revoked.RefreshToken! } }));
       const jwksBefore = await (await fetch(`${first.issuer}/.well-known/jwks.json`)).json();
       await first.close();
-      expect(existsSync(join(dataDir, 'cognito', POOL_ID, 'state.json'))).toBe(true);
-      expect(existsSync(join(dataDir, 'cognito', POOL_ID, 'signing-key.json'))).toBe(true);
+      expect(existsSync(join(dataDir, 'cognito', POOL_ID, 'state.jsonl'))).toBe(true);
+      expect(existsSync(join(dataDir, 'cognito', POOL_ID, 'signing-keys.json'))).toBe(true);
 
       secondSim = await startCognitoSim({ dataDir, clock });
       const { client } = secondSim;
       expect(await (await fetch(`${secondSim.issuer}/.well-known/jwks.json`)).json()).toEqual(jwksBefore);
-      expect((jwksBefore as { keys: Array<{ kid: string }> }).keys[0]!.kid).toBe(decodeProtectedHeader(tokens.AccessToken!).kid);
+      expect((jwksBefore as { keys: Array<{ kid: string }> }).keys[1]!.kid).toBe(decodeProtectedHeader(tokens.AccessToken!).kid);
       // The access token issued before the restart still works (same key, same token family).
       expect((await client.send(new GetUserCommand({ AccessToken: tokens.AccessToken }))).Username).toBe(tokens.sub);
       const refreshed = await client.send(new InitiateAuthCommand({

@@ -13,7 +13,11 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { CognitoJwtVerifier, JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache, type Jwks } from 'aws-jwt-verify/jwk';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { loadOrCreateSigningKeys } from '../../sim/cognito/signing-keys.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENT_ID, LEGACY_CLIENT_ID, PASSWORD, POOL_ID, failureOf, signUpAndSignIn, startCognitoSim, type CognitoSimHarness } from './cognito-sim-harness.js';
 
@@ -73,7 +77,8 @@ describe('Cognito sim: tokens and sessions', () => {
     const discovery = (await (await fetch(`${sim.issuer}/.well-known/openid-configuration`)).json()) as { jwks_uri: string };
     expect(discovery).toMatchObject({ issuer: sim.issuer, jwks_uri: `${sim.issuer}/.well-known/jwks.json`, id_token_signing_alg_values_supported: ['RS256'] });
     const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: Array<Record<string, string>> };
-    expect(jwks.keys).toEqual([{ alg: 'RS256', e: 'AQAB', kid: expect.any(String), kty: 'RSA', n: expect.any(String), use: 'sig' }]);
+    const key = { alg: 'RS256', e: 'AQAB', kid: expect.any(String), kty: 'RSA', n: expect.any(String), use: 'sig' };
+    expect(jwks.keys).toEqual([key, key]);
     expect((await fetch(`${sim.baseUrl}/eu-west-1_Unknown12/.well-known/jwks.json`)).status).toBe(404);
   });
 
@@ -176,6 +181,43 @@ describe('Cognito sim: tokens and sessions', () => {
     expect(await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: 'eu-west-1_Nopool123' })))).toEqual({
       name: 'ResourceNotFoundException', message: 'User pool eu-west-1_Nopool123 does not exist.',
     });
+  });
+});
+
+describe('Cognito sim: one signing key per token type', () => {
+  it('signs ID and access tokens with different keys, both in the JWKS, and an ID token is no access token', async () => {
+    const sim = await startCognitoSim();
+    try {
+      const tokens = await signUpAndSignIn(sim, 'two-keys@example.com');
+      const jwks = (await (await fetch(`${sim.baseUrl}/${POOL_ID}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
+      const idKid = decodeProtectedHeader(tokens.IdToken!).kid;
+      const accessKid = decodeProtectedHeader(tokens.AccessToken!).kid;
+
+      expect(idKid).not.toBe(accessKid);
+      expect(jwks.keys.map((key) => key.kid)).toEqual([idKid, accessKid]);
+      // Cognito's user APIs take only an access token: an ID token fails the access key's signature check.
+      expect(await failureOf(sim.client.send(new GetUserCommand({ AccessToken: tokens.IdToken! })))).toEqual({
+        name: 'NotAuthorizedException', message: 'Invalid Access Token',
+      });
+    } finally {
+      await sim.close({ removeData: true });
+    }
+  });
+
+  it('keeps the keys in the data folder, and a new folder (npm start -- --reset) means new keys', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'signing-keys-'));
+    try {
+      const first = loadOrCreateSigningKeys(dataDir);
+      const again = loadOrCreateSigningKeys(dataDir);
+      rmSync(dataDir, { recursive: true });
+      const afterReset = loadOrCreateSigningKeys(dataDir);
+
+      expect([again.id.kid, again.access.kid]).toEqual([first.id.kid, first.access.kid]);
+      expect(afterReset.id.kid).not.toBe(first.id.kid);
+      expect(afterReset.access.kid).not.toBe(first.access.kid);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -79,11 +79,11 @@ export async function startHarness(): Promise<Harness> {
   return harness;
 }
 
-/** The newest 6-digit code emailed to `to`, read from the outbox over HTTP as a developer would. */
+/** The newest code (Cognito's 6 digits, or the kit's 8-digit enrolment code) emailed to `to`, read from the outbox over HTTP as a developer would. */
 export async function latestCode(endpoint: string, to: string): Promise<{ code: string; subject: string; body: string }> {
   const emails = (await (await fetch(`${endpoint}/_sim/emails?to=${encodeURIComponent(to)}`)).json()) as Array<{ subject: string; body: string }>;
   const email = emails.at(-1);
-  const code = email && /\b(\d{6})\b/.exec(email.body)?.[1];
+  const code = email && /\b(\d{8}|\d{6})\b/.exec(email.body)?.[1];
   if (!email || !code) throw new Error(`no code emailed to ${to}`);
   return { code, subject: email.subject, body: email.body };
 }

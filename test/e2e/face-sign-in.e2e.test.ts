@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { JwtRsaVerifier } from 'aws-jwt-verify';
+import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { generateFixture } from '../../sim/faces/generate-face.js';
 import { decodeJwtClaims, uploadPhoto } from '../../cli/face-auth-client.js';
 import { latestCode, startHarness, type Harness } from './embedded-cloud-harness.js';
@@ -82,12 +82,19 @@ describe('sign-up and enrolment', () => {
     expect(outcome.kind).toBe('signed-in');
     if (outcome.kind !== 'signed-in') return;
     expect(outcome.challenges).toEqual(['FACE_MATCH']);
-    const issuer = `${harness.endpoint}/${harness.outputs.UserPoolId}`;
-    const verifier = JwtRsaVerifier.create({ issuer, audience: harness.outputs.UserPoolClientId, jwksUri: `${issuer}/.well-known/jwks.json` });
-    // aws-jwt-verify fetches JWKS over https only; the sim serves http, so hand it the document it serves.
-    verifier.cacheJwks((await (await fetch(`${issuer}/.well-known/jwks.json`)).json()) as Parameters<typeof verifier.cacheJwks>[0]);
+    // Configured as for AWS (the tokens carry AWS's issuer), plus the JWKS the kit serves: docs/cognito.md.
+    const { UserPoolId: userPoolId, UserPoolClientId: clientId } = harness.outputs;
+    const verifier = CognitoJwtVerifier.create({ userPoolId, clientId, tokenUse: 'id' });
+    verifier.cacheJwks((await (await fetch(`${harness.endpoint}/${userPoolId}/.well-known/jwks.json`)).json()) as Parameters<typeof verifier.cacheJwks>[0]);
     const claims = await verifier.verify(outcome.tokens.IdToken!);
     expect(claims).toMatchObject({ sub, email: 'alice@example.com', token_use: 'id', face_factor: 'face' });
+    expect(claims.iss).toBe(`https://cognito-idp.us-east-1.amazonaws.com/${userPoolId}`);
+    // The kit's example backend route accepts the access token only after the same verification.
+    const me = await fetch(`${harness.endpoint}/_sim/example/me`, { headers: { authorization: `Bearer ${outcome.tokens.AccessToken}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ sub, clientId });
+    const withIdToken = await fetch(`${harness.endpoint}/_sim/example/me`, { headers: { authorization: `Bearer ${outcome.tokens.IdToken}` } });
+    expect(withIdToken.status).toBe(401);
     expect((await userRecord(sub))?.lastSignInAt).toBeDefined();
   });
 
@@ -113,11 +120,12 @@ describe('sign-up and enrolment', () => {
     const enrolSecret = await harness.client.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
     const refused = await harness.client.authenticate(email, { photo: await generateFixture('blank', 'retry'), enrolSecret });
     expect(refused.kind).toBe('enrolment-rejected');
+    expect(enrolSecret).toBeDefined();
     const emailed: string[] = [];
 
     const outcome = await harness.client.authenticate(email, {
       photo: await face('retry'),
-      enrolSecret,
+      enrol: true,
       emailCode: async () => {
         const { code, body } = await latestCode(harness.endpoint, email);
         emailed.push(body);
@@ -125,8 +133,9 @@ describe('sign-up and enrolment', () => {
       },
     });
 
-    expect(outcome).toMatchObject({ kind: 'signed-in', challenges: ['MAILBOX_PROOF', 'ENROL_FACE'] });
+    expect(outcome).toMatchObject({ kind: 'signed-in', challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE'] });
     expect(emailed).toHaveLength(1);
+    expect(emailed[0]).toMatch(/\b\d{8}\b/);
     expect((await userRecord(userSub))?.faceId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -147,16 +156,21 @@ describe('sign-up and enrolment', () => {
     await harness.client.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
 
     const first = await initiate(email);
-    expect(first.ChallengeParameters).toMatchObject({ challenge: 'MAILBOX_PROOF' });
-    expect(first.ChallengeParameters?.uploadUrl).toBeUndefined();
-    const guessed = await harness.cognito.send(
-      new RespondToAuthChallengeCommand({
-        ClientId: harness.outputs.UserPoolClientId,
-        ChallengeName: 'CUSTOM_CHALLENGE',
-        Session: first.Session,
-        ChallengeResponses: { USERNAME: first.ChallengeParameters!.USERNAME!, ANSWER: 'a-guessed-secret' },
-      }),
-    );
+    expect(first.ChallengeParameters).toMatchObject({ challenge: 'FACE_MATCH' });
+    const respond = (previous: { Session?: string; ChallengeParameters?: Record<string, string> }, answer: string, metadata?: Record<string, string>) =>
+      harness.cognito.send(
+        new RespondToAuthChallengeCommand({
+          ClientId: harness.outputs.UserPoolClientId,
+          ChallengeName: 'CUSTOM_CHALLENGE',
+          Session: previous.Session,
+          ChallengeResponses: { USERNAME: previous.ChallengeParameters!.USERNAME!, ANSWER: answer },
+          ClientMetadata: metadata,
+        }),
+      );
+    const proof = await respond(first, 'ENROL', { intent: 'ENROL', enrolSecret: 'a-guessed-secret-that-is-long-enough' });
+    expect(proof.ChallengeParameters).toMatchObject({ challenge: 'MAILBOX_PROOF', method: 'ENROL_SECRET' });
+    expect(proof.ChallengeParameters?.uploadUrl).toBeUndefined();
+    const guessed = await respond(proof, 'a-guessed-secret-that-is-long-enough');
     expect(guessed.ChallengeParameters).toMatchObject({ challenge: 'MAILBOX_PROOF' });
   });
 });
@@ -181,14 +195,14 @@ describe('sign-in', () => {
     });
     const failures = await harness.dynamo.send(new GetCommand({ TableName: harness.outputs.UsersTableName, Key: { pk: `FAILURES#${bobSub}` } }));
     expect(failures.Item?.count).toBe(3);
-    expect(await objectsUnder(`signin/${bobSub}/`)).toEqual([]);
+    expect(await objectsUnder('signin/')).toEqual([]);
   });
 
   it('deletes the sign-in photo, so answering a new challenge without uploading is refused', async () => {
     const first = await initiate('bob@example.com');
     const signedIn = await answer(first, 'bob@example.com', await face('bob', 1));
     expect(signedIn.AuthenticationResult?.IdToken).toBeDefined();
-    expect(await objectsUnder(`signin/${bobSub}/`)).toEqual([]);
+    expect(await objectsUnder('signin/')).toEqual([]);
 
     const again = await initiate('bob@example.com');
     const replayed = await answer(again, 'bob@example.com');
@@ -201,7 +215,7 @@ describe('sign-in', () => {
     const challenge = await initiate('bob@example.com');
     const url = new URL(challenge.ChallengeParameters!.uploadUrl!);
     const tampered = new URL(url);
-    tampered.pathname = tampered.pathname.replace(/signin\/[^/]+\//, `signin/${'0'.repeat(8)}-0000-0000-0000-000000000000/`);
+    tampered.pathname = tampered.pathname.replace(/signin\/[0-9a-f]+$/, `signin/${'0'.repeat(32)}`);
 
     const tamperedPut = await fetch(tampered, { method: 'PUT', body: await face('bob') });
     expect(tamperedPut.status).toBe(403);
@@ -227,7 +241,8 @@ describe('sign-in', () => {
 
     expect(unknown.ChallengeName).toBe(known.ChallengeName);
     expect(Object.keys(unknown.ChallengeParameters!).sort()).toEqual(Object.keys(known.ChallengeParameters!).sort());
-    expect(unknown.ChallengeParameters!.uploadUrl).toMatch(/\/signin\/[0-9a-f-]{36}\/[0-9a-f]+\?/);
+    expect(unknown.ChallengeParameters!.uploadUrl).toMatch(/\/signin\/[0-9a-f]{32}\?/);
+    expect(known.ChallengeParameters!.uploadUrl).toMatch(/\/signin\/[0-9a-f]{32}\?/);
     expect(known.ChallengeParameters!.uploadUrl).not.toMatch(/x-amz-checksum/i);
     expect(unknown.ChallengeParameters!.USERNAME).toMatch(/^[0-9a-f-]{36}$/);
     let step = unknown;
@@ -266,7 +281,8 @@ describe('restart', () => {
 
     const outcome = await harness.client.authenticate('frank@example.com', { photo: await face('frank', 2) });
     expect(outcome.kind).toBe('signed-in');
-    expect((await latestCode(harness.endpoint, 'frank@example.com')).code).toMatch(/^\d{6}$/);
+    const emails = (await (await fetch(`${harness.endpoint}/_sim/emails?to=frank%40example.com`)).json()) as Array<{ subject: string }>;
+    expect(emails.map((email) => email.subject)).toEqual(expect.arrayContaining([expect.stringMatching(/verification code/), expect.stringMatching(/a face was enrolled/)]));
     expect(await objectsUnder('signin/')).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../handlers/create-auth-challenge.js';
 import { BUCKET, SENDER } from './handler-test-environment.js';
 import { captureLogs } from './log-capture.js';
-import { createEvent, entry, invoke, newUser, putItem, type TestUser } from './trigger-events.js';
+import { createEvent, ENROL_REQUEST, entry, getItem, invoke, newUser, putItem, type TestUser } from './trigger-events.js';
 
 const ses = mockClient(SESv2Client);
 const logs = captureLogs();
@@ -42,17 +42,21 @@ function sentEmail() {
   expect(calls).toHaveLength(1);
   const input = calls[0].args[0].input;
   const text = input.Content?.Simple?.Body?.Text?.Data ?? '';
-  return { input, text, code: /\b(\d{6})\b/.exec(text)?.[1] };
+  return { input, text, code: /\b(\d{8})\b/.exec(text)?.[1] };
 }
 
+/** The MAILBOX_PROOF that follows a FACE_MATCH answered with the ENROL intent. */
+const askToEnrol = (user: TestUser | undefined, metadata: Record<string, string> = {}, userName?: string) =>
+  createEvent(user, [entry('FACE_MATCH', false)], userName, { ...ENROL_REQUEST, ...metadata });
+
 describe('CreateAuthChallenge: FACE_MATCH', () => {
-  it('gives an enrolled user a presigned PUT for a fresh signin/<sub>/ key, and keeps the key private', async () => {
+  it('gives an enrolled user a presigned PUT for a fresh signin/<hex> key that names nobody, and keeps the key private', async () => {
     const user = await enrolledUser();
 
     const { response } = await create(createEvent(user, []));
 
     expect(response.challengeMetadata).toBe('FACE_MATCH');
-    expect(response.privateChallengeParameters).toEqual({ challenge: 'FACE_MATCH', key: expect.stringMatching(new RegExp(`^signin/${user.sub}/${HEX_KEY}$`)) });
+    expect(response.privateChallengeParameters).toEqual({ challenge: 'FACE_MATCH', key: expect.stringMatching(new RegExp(`^signin/${HEX_KEY}$`)) });
     expect(Object.keys(response.publicChallengeParameters).sort()).toEqual(['challenge', 'expiresAt', 'maxBytes', 'uploadUrl']);
     expect(response.publicChallengeParameters).toMatchObject({ challenge: 'FACE_MATCH', maxBytes: '5242880' });
     const url = new URL(response.publicChallengeParameters.uploadUrl);
@@ -72,29 +76,27 @@ describe('CreateAuthChallenge: FACE_MATCH', () => {
     expect(second.response.privateChallengeParameters.key).not.toBe(first.response.privateChallengeParameters.key);
   });
 
-  it('gives an unknown user the same public shape, under a stand-in sub that is stable per username', async () => {
+  it('gives an unknown user, and a user without a face, the same FACE_MATCH with the same private shape', async () => {
     const known = await create(createEvent(await enrolledUser(), []));
 
     const unknown = await create(createEvent(undefined, [], 'Nobody@Example.com'));
-    const again = await create(createEvent(undefined, [entry('FACE_MATCH', false)], 'nobody@example.com'));
-    const other = await create(createEvent(undefined, [], 'someone-else@example.com'));
+    const fresh = await create(createEvent(await unenrolledUser(), []));
 
-    expect(Object.keys(unknown.response.publicChallengeParameters).sort()).toEqual(Object.keys(known.response.publicChallengeParameters).sort());
-    expect(unknown.response.publicChallengeParameters).toMatchObject({ challenge: 'FACE_MATCH', maxBytes: '5242880' });
-    expect(unknown.response.challengeMetadata).toBe(known.response.challengeMetadata);
-    const standIn = /^signin\/([0-9a-f-]{36})\//.exec(unknown.response.privateChallengeParameters.key)?.[1];
-    expect(standIn).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(again.response.privateChallengeParameters.key.startsWith(`signin/${standIn}/`)).toBe(true);
-    expect(other.response.privateChallengeParameters.key.startsWith(`signin/${standIn}/`)).toBe(false);
-    expect(unknown.response.privateChallengeParameters.userNotFound).toBe('true');
+    for (const other of [unknown, fresh]) {
+      expect(Object.keys(other.response.publicChallengeParameters).sort()).toEqual(Object.keys(known.response.publicChallengeParameters).sort());
+      expect(other.response.publicChallengeParameters).toMatchObject({ challenge: 'FACE_MATCH', maxBytes: '5242880' });
+      expect(other.response.challengeMetadata).toBe(known.response.challengeMetadata);
+      expect(Object.keys(other.response.privateChallengeParameters).sort()).toEqual(['challenge', 'key']);
+      expect(other.response.privateChallengeParameters.key).toMatch(new RegExp(`^signin/${HEX_KEY}$`));
+    }
   });
 });
 
 describe('CreateAuthChallenge: MAILBOX_PROOF', () => {
-  it('asks for the enrolment secret when the user has a live one, and emails nothing', async () => {
+  it('asks for the enrolment secret when the client sends one, and emails nothing', async () => {
     const user = await unenrolledUser({ hash: sha256('s'.repeat(40)), expiresAt: Date.now() + 60_000 });
 
-    const { response } = await create(createEvent(user, []));
+    const { response } = await create(askToEnrol(user, { enrolSecret: 's'.repeat(40) }));
 
     expect(response.publicChallengeParameters).toEqual({ challenge: 'MAILBOX_PROOF', method: 'ENROL_SECRET' });
     expect(response.privateChallengeParameters).toEqual({ challenge: 'MAILBOX_PROOF', method: 'ENROL_SECRET' });
@@ -102,49 +104,70 @@ describe('CreateAuthChallenge: MAILBOX_PROOF', () => {
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 
-  it('gives a stranger who knows only the email no upload URL: the first challenge is MAILBOX_PROOF', async () => {
+  it('gives no upload URL before the mailbox is proven', async () => {
     const user = await unenrolledUser();
 
-    const { response } = await create(createEvent(user, []));
+    const { response } = await create(askToEnrol(user));
 
     expect(response.publicChallengeParameters.challenge).toBe('MAILBOX_PROOF');
     expect(response.publicChallengeParameters.uploadUrl).toBeUndefined();
     expect(response.privateChallengeParameters.key).toBeUndefined();
   });
 
-  it('emails a 6-digit code from EMAIL_SENDER to the user when there is no secret, keeping only its hash', async () => {
-    const user = await unenrolledUser();
+  it('emails an 8-digit code from EMAIL_SENDER to the user when the client has no secret, keeping only its hash', async () => {
+    const user = await enrolledUser();
 
-    const { response } = await create(createEvent(user, []));
+    const { response } = await create(askToEnrol(user));
 
     const { input, code } = sentEmail();
     expect(input.FromEmailAddress).toBe(SENDER);
     expect(input.Destination?.ToAddresses).toEqual([user.email]);
     expect(input.Content?.Simple?.Subject?.Data).toContain('Face Kit <Test>');
     expect(input.Content?.Simple?.Body?.Html?.Data).toContain('Face Kit &#60;Test&#62;');
-    expect(code).toMatch(/^\d{6}$/);
+    expect(code).toMatch(/^\d{8}$/);
     expect(response.publicChallengeParameters).toEqual({ challenge: 'MAILBOX_PROOF', method: 'EMAIL_CODE' });
     expect(response.privateChallengeParameters).toEqual({ challenge: 'MAILBOX_PROOF', method: 'EMAIL_CODE', codeHash: sha256(code!) });
     expect(logs.text()).not.toContain(code);
   });
 
-  it('emails a code when the enrolment secret has expired', async () => {
-    const user = await unenrolledUser({ hash: sha256('s'.repeat(40)), expiresAt: Date.now() - 1 });
+  it('gives an unknown email the same challenge and private shape, sends nothing, and spends the stand-in’s budget', async () => {
+    const { response } = await create(askToEnrol(undefined, {}, 'nobody-mailbox@example.com'));
 
-    const { response } = await create(createEvent(user, []));
-
-    expect(response.publicChallengeParameters.method).toBe('EMAIL_CODE');
-    expect(sentEmail().code).toMatch(/^\d{6}$/);
+    expect(response.publicChallengeParameters).toEqual({ challenge: 'MAILBOX_PROOF', method: 'EMAIL_CODE' });
+    expect(Object.keys(response.privateChallengeParameters).sort()).toEqual(['challenge', 'codeHash', 'method']);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 
-  it('refuses clearly when there is neither a live secret nor an email sender', async () => {
+  it('sends at most 10 codes a day per account, then one notice to the owner, then nothing', async () => {
+    const user = await enrolledUser();
+
+    for (let request = 0; request < 12; request++) await create(askToEnrol(user));
+
+    const subjects = ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input.Content?.Simple?.Subject?.Data);
+    expect(subjects.filter((subject) => subject?.endsWith('enrolment code'))).toHaveLength(10);
+    expect(subjects.filter((subject) => subject?.includes('paused'))).toHaveLength(1);
+    expect(subjects).toHaveLength(11);
+    expect(await getItem(`MAILBOX#${user.sub}`)).toMatchObject({ codesSent: 10, noticeSent: true });
+  }, 30_000);
+
+  it('starts a new budget once the day is over', async () => {
+    const user = await enrolledUser();
+    await putItem({ pk: `MAILBOX#${user.sub}`, codesSent: 10, noticeSent: true, windowEndsAt: Date.now() - 1, expiresAt: Math.floor(Date.now() / 1000) + 60 });
+
+    await create(askToEnrol(user));
+
+    expect(sentEmail().code).toMatch(/^\d{8}$/);
+    expect(await getItem(`MAILBOX#${user.sub}`)).toMatchObject({ codesSent: 1 });
+  });
+
+  it('refuses clearly when the client has no secret and no email sender is configured', async () => {
     const user = await unenrolledUser();
     vi.resetModules();
     vi.stubEnv('EMAIL_SENDER', '');
     try {
       const { handler: withoutSender } = await import('../../handlers/create-auth-challenge.js');
 
-      const attempt = invoke(withoutSender, createEvent(user, []));
+      const attempt = invoke(withoutSender, askToEnrol(user));
 
       await expect(attempt).rejects.toThrow('enrolment needs the one-time secret from ConfirmSignUp; no email sender is configured');
       expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
@@ -159,7 +182,7 @@ describe('CreateAuthChallenge: ENROL_FACE', () => {
   it('follows a correct MAILBOX_PROOF with a presigned PUT for a fresh enrol/<sub>/ key, named in the metadata', async () => {
     const user = await unenrolledUser();
 
-    const { response } = await create(createEvent(user, [entry('MAILBOX_PROOF', true)]));
+    const { response } = await create(createEvent(user, [entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true)]));
 
     const key = response.privateChallengeParameters.key;
     expect(key).toMatch(new RegExp(`^enrol/${user.sub}/${HEX_KEY}$`));
@@ -176,7 +199,7 @@ describe('CreateAuthChallenge: ENROL_FACE', () => {
       const previousKey = `enrol/${user.sub}/${'a'.repeat(32)}`;
       await putItem({ pk: `UPLOAD#${previousKey}`, status: 'REJECTED', reason, sub: user.sub, expiresAt: Math.floor(Date.now() / 1000) + 3600 });
 
-      const { response } = await create(createEvent(user, [entry('MAILBOX_PROOF', true), entry(`ENROL_FACE:${previousKey}`, false)]));
+      const { response } = await create(createEvent(user, [entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true), entry(`ENROL_FACE:${previousKey}`, false)]));
 
       expect(response.publicChallengeParameters).toMatchObject({ challenge: 'ENROL_FACE', previousRejection: reason });
       expect(response.privateChallengeParameters.key).not.toBe(previousKey);
@@ -186,8 +209,8 @@ describe('CreateAuthChallenge: ENROL_FACE', () => {
   it('reports no rejection on the first ENROL_FACE, nor when the previous photo has no verdict', async () => {
     const user = await unenrolledUser();
 
-    const first = await create(createEvent(user, [entry('MAILBOX_PROOF', true)]));
-    const second = await create(createEvent(user, [entry('MAILBOX_PROOF', true), entry(`ENROL_FACE:enrol/${user.sub}/${'b'.repeat(32)}`, false)]));
+    const first = await create(createEvent(user, [entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true)]));
+    const second = await create(createEvent(user, [entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true), entry(`ENROL_FACE:enrol/${user.sub}/${'b'.repeat(32)}`, false)]));
 
     expect(first.response.publicChallengeParameters.previousRejection).toBeUndefined();
     expect(second.response.publicChallengeParameters.previousRejection).toBeUndefined();
@@ -197,7 +220,7 @@ describe('CreateAuthChallenge: ENROL_FACE', () => {
 describe('CreateAuthChallenge logs', () => {
   it('never contain the upload URL or its signature', async () => {
     const { response } = await create(createEvent(await enrolledUser(), []));
-    const enrol = await create(createEvent(await unenrolledUser(), [entry('MAILBOX_PROOF', true)]));
+    const enrol = await create(createEvent(await unenrolledUser(), [entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true)]));
 
     const text = logs.text();
     expect(text).toContain('challenge created');

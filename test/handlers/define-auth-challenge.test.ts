@@ -2,6 +2,7 @@ import './handler-test-environment.js';
 import { describe, expect, it } from 'vitest';
 import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
 import { handler } from '../../handlers/define-auth-challenge.js';
+import { nextStep } from '../../handlers/challenges/challenge-sequence.js';
 import { defineEvent, entry, invoke, newUser, putItem, type TestUser } from './trigger-events.js';
 import { captureLogs } from './log-capture.js';
 
@@ -100,7 +101,7 @@ describe('DefineAuthChallenge for a user who has not enrolled', () => {
   it('issues tokens after a correct MAILBOX_PROOF then a correct ENROL_FACE', async () => {
     const user = await unenrolledUser();
 
-    const result = await define(defineEvent(user, [entry('MAILBOX_PROOF', true), entry('ENROL_FACE:enrol/x/y', true)]));
+    const result = await define(defineEvent(user, [entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true), entry('ENROL_FACE:enrol/x/y', true)]));
 
     expect(result.response).toMatchObject({ issueTokens: true, failAuthentication: false });
   });
@@ -115,7 +116,7 @@ describe('DefineAuthChallenge for a user who has not enrolled', () => {
 
   it('fails after three wrong answers in total across the two challenges', async () => {
     const user = await unenrolledUser();
-    const session = [entry('MAILBOX_PROOF', false), entry('MAILBOX_PROOF', true), entry('ENROL_FACE:a', false), entry('ENROL_FACE:b', false)];
+    const session = [entry('FACE_MATCH', false), entry('MAILBOX_PROOF', false), entry('MAILBOX_PROOF', true), entry('ENROL_FACE:a', false), entry('ENROL_FACE:b', false)];
 
     const result = await define(defineEvent(user, session));
 
@@ -148,5 +149,47 @@ describe('DefineAuthChallenge for an unknown user', () => {
     const result = await define(defineEvent(undefined, [entry('FACE_MATCH', false), entry('FACE_MATCH', false), entry('FACE_MATCH', false)]));
 
     expect(result.response).toMatchObject({ issueTokens: false, failAuthentication: true });
+  });
+});
+
+describe('the challenge sequence', () => {
+  const enrolled = { userNotFound: false, enrolled: true };
+  const fresh = { userNotFound: false, enrolled: false };
+  const unknown = { userNotFound: true, enrolled: false };
+
+  it('starts every session with FACE_MATCH, whoever the email belongs to', () => {
+    for (const user of [enrolled, fresh, unknown]) expect(nextStep([], user)).toEqual({ action: 'CHALLENGE', kind: 'FACE_MATCH' });
+  });
+
+  it('moves to MAILBOX_PROOF when a FACE_MATCH is answered with the ENROL intent, for every kind of email', () => {
+    for (const user of [enrolled, fresh, unknown]) {
+      expect(nextStep([entry('FACE_MATCH', false)], { ...user, enrolRequested: true })).toEqual({ action: 'CHALLENGE', kind: 'MAILBOX_PROOF' });
+    }
+  });
+
+  it('keeps asking MAILBOX_PROOF until the mailbox is proven, then ENROL_FACE, whatever later answers carry', () => {
+    expect(nextStep([entry('FACE_MATCH', false), entry('MAILBOX_PROOF', false)], fresh)).toEqual({ action: 'CHALLENGE', kind: 'MAILBOX_PROOF' });
+    expect(nextStep([entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true)], enrolled)).toEqual({ action: 'CHALLENGE', kind: 'ENROL_FACE' });
+  });
+
+  it('does not count the request to enrol as a wrong answer', () => {
+    const session = [entry('FACE_MATCH', false), entry('MAILBOX_PROOF', false), entry('MAILBOX_PROOF', false)];
+    expect(nextStep(session, fresh)).toEqual({ action: 'CHALLENGE', kind: 'MAILBOX_PROOF' });
+    expect(nextStep([...session, entry('MAILBOX_PROOF', false)], fresh)).toMatchObject({ action: 'FAIL' });
+  });
+
+  it('counts wrong faces before the request to enrol', () => {
+    const twoWrongFaces = [entry('FACE_MATCH', false), entry('FACE_MATCH', false)];
+    expect(nextStep([...twoWrongFaces, entry('FACE_MATCH', false)], enrolled)).toMatchObject({ action: 'FAIL' });
+    expect(nextStep([...twoWrongFaces, entry('FACE_MATCH', false)], { ...enrolled, enrolRequested: true })).toEqual({ action: 'CHALLENGE', kind: 'MAILBOX_PROOF' });
+    expect(nextStep([...twoWrongFaces, entry('FACE_MATCH', false), entry('MAILBOX_PROOF', false)], enrolled)).toMatchObject({ action: 'FAIL' });
+  });
+
+  it('re-enrols an enrolled user: tokens after a proven mailbox and a correct ENROL_FACE', () => {
+    expect(nextStep([entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true), entry('ENROL_FACE:k', true)], enrolled)).toEqual({ action: 'ISSUE_TOKENS' });
+  });
+
+  it('never issues tokens for an unknown email', () => {
+    expect(nextStep([entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true), entry('ENROL_FACE:k', true)], unknown).action).not.toBe('ISSUE_TOKENS');
   });
 });

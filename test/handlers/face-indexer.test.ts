@@ -57,7 +57,7 @@ describe('face-indexer', () => {
       Image: { S3Object: { Bucket: BUCKET, Name: key } },
       ExternalImageId: sub,
       MaxFaces: 1,
-      QualityFilter: 'AUTO',
+      QualityFilter: 'HIGH',
       DetectionAttributes: ['DEFAULT'],
     });
     expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, sub });
@@ -184,5 +184,33 @@ describe('face-indexer', () => {
 
     expect(await getItem(`UPLOAD#${first.key}`)).toMatchObject({ status: 'INDEXED', sub: first.sub });
     expect(await getItem(`UPLOAD#${second.key}`)).toMatchObject({ status: 'INDEXED', sub: second.sub });
+  });
+});
+
+describe('face-indexer on sign-in photos', () => {
+  const signInKey = () => `signin/${randomUUID().replace(/-/g, '')}`;
+
+  it('deletes a photo PUT again after Verify looked at its key, without asking Rekognition', async () => {
+    const key = signInKey();
+    await putItem({ pk: `UPLOAD#${key}`, status: 'USED', expiresAt: Math.floor(Date.now() / 1000) + 3600 });
+
+    await index(s3Event(key));
+
+    expect(deletedKeys()).toEqual([key]);
+    expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
+  });
+
+  it('leaves a photo Verify has yet to look at', async () => {
+    await index(s3Event(signInKey()));
+
+    expect(deletedKeys()).toEqual([]);
+  });
+
+  it('deletes anything under signin/ that no challenge can have asked for', async () => {
+    const key = `signin/${randomUUID()}/${'a'.repeat(32)}`;
+
+    await index(s3Event(key));
+
+    expect(deletedKeys()).toEqual([key]);
   });
 });

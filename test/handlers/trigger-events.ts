@@ -45,22 +45,41 @@ export const entry = (challengeMetadata: string, challengeResult: boolean): Sess
   challengeMetadata,
 });
 
-export function defineEvent(user: TestUser | undefined, session: SessionEntry[], userName = user?.email ?? 'nobody@example.com'): DefineAuthChallengeTriggerEvent {
+/** RespondToAuthChallenge's ClientMetadata when the answer asks to enrol. */
+export const ENROL_REQUEST = { intent: 'ENROL' };
+
+export function defineEvent(
+  user: TestUser | undefined,
+  session: SessionEntry[],
+  userName = user?.email ?? 'nobody@example.com',
+  clientMetadata?: Record<string, string>,
+): DefineAuthChallengeTriggerEvent {
   return {
     ...common,
     triggerSource: 'DefineAuthChallenge_Authentication',
     userName,
-    request: { userAttributes: attributesOf(user), session, userNotFound: !user },
+    request: { userAttributes: attributesOf(user), session, userNotFound: !user, ...(clientMetadata ? { clientMetadata } : {}) },
     response: { challengeName: undefined, issueTokens: false, failAuthentication: false },
   };
 }
 
-export function createEvent(user: TestUser | undefined, session: SessionEntry[], userName = user?.email ?? 'nobody@example.com'): CreateAuthChallengeTriggerEvent {
+export function createEvent(
+  user: TestUser | undefined,
+  session: SessionEntry[],
+  userName = user?.email ?? 'nobody@example.com',
+  clientMetadata?: Record<string, string>,
+): CreateAuthChallengeTriggerEvent {
   return {
     ...common,
     triggerSource: 'CreateAuthChallenge_Authentication',
     userName,
-    request: { userAttributes: attributesOf(user), challengeName: 'CUSTOM_CHALLENGE', session, userNotFound: !user },
+    request: {
+      userAttributes: attributesOf(user),
+      challengeName: 'CUSTOM_CHALLENGE',
+      session,
+      userNotFound: !user,
+      ...(clientMetadata ? { clientMetadata } : {}),
+    },
     response: { publicChallengeParameters: {}, privateChallengeParameters: {}, challengeMetadata: '' },
   };
 }

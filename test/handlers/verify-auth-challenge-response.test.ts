@@ -1,6 +1,6 @@
 import './handler-test-environment.js';
 import { createHash } from 'node:crypto';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import {
   DeleteFacesCommand,
@@ -111,20 +111,20 @@ describe('Verify MAILBOX_PROOF with the enrolment secret', () => {
 });
 
 describe('Verify MAILBOX_PROOF with an emailed code', () => {
-  const privateParameters = { challenge: 'MAILBOX_PROOF', method: 'EMAIL_CODE', codeHash: sha256('042917') };
+  const privateParameters = { challenge: 'MAILBOX_PROOF', method: 'EMAIL_CODE', codeHash: sha256('04291735') };
 
   it('accepts the emailed code', async () => {
-    expect(await verify(verifyEvent(newUser(), privateParameters, ' 042917 '))).toBe(true);
+    expect(await verify(verifyEvent(newUser(), privateParameters, ' 04291735 '))).toBe(true);
   });
 
-  it.each(['042918', '42917', '', '042917x'])('refuses the wrong code "%s"', async (answer) => {
+  it.each(['04291736', '4291735', '', '04291735x', '042917'])('refuses the wrong code "%s"', async (answer) => {
     expect(await verify(verifyEvent(newUser(), privateParameters, answer))).toBe(false);
   });
 
   it('never logs the code or its hash', async () => {
-    await verify(verifyEvent(newUser(), privateParameters, '042917'));
+    await verify(verifyEvent(newUser(), privateParameters, '04291735'));
 
-    expect(logs.text()).not.toContain('042917');
+    expect(logs.text()).not.toContain('04291735');
     expect(logs.text()).not.toContain(privateParameters.codeHash);
   });
 });
@@ -133,7 +133,7 @@ describe('Verify FACE_MATCH', () => {
   async function enrolledUser(): Promise<{ user: TestUser; key: string; privateParameters: Record<string, string> }> {
     const user = newUser();
     await putItem({ pk: `USER#${user.sub}`, sub: user.sub, email: user.email, faceId: FACE });
-    const key = `signin/${user.sub}/${hexKey()}`;
+    const key = `signin/${hexKey()}`;
     return { user, key, privateParameters: { challenge: 'FACE_MATCH', key } };
   }
 
@@ -148,7 +148,7 @@ describe('Verify FACE_MATCH', () => {
       CollectionId: COLLECTION,
       Image: { S3Object: { Bucket: BUCKET, Name: key } },
       FaceMatchThreshold: 95,
-      MaxFaces: 10,
+      MaxFaces: 4096,
     });
     expect((await getItem(`USER#${user.sub}`))?.lastFactor).toBe('face');
     expect(deletedKeys()).toEqual([key]);
@@ -158,7 +158,7 @@ describe('Verify FACE_MATCH', () => {
     const { user, key, privateParameters } = await enrolledUser();
     rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99)] });
 
-    await verify(verifyEvent(user, privateParameters, `signin/${newUser().sub}/${hexKey()}`));
+    await verify(verifyEvent(user, privateParameters, `signin/${hexKey()}`));
 
     expect(searches()[0].args[0].input.Image?.S3Object?.Name).toBe(key);
   });
@@ -175,6 +175,16 @@ describe('Verify FACE_MATCH', () => {
     rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(LOOK_ALIKE, 99.5), match(FACE, 97.2)] });
 
     expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+  });
+
+  it('asks for Rekognition’s 4096 matches, and warns when they are all other faces (crowding)', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    const others = Array.from({ length: 4096 }, (_, index) => match(`dddddddd-0000-4000-8000-${index.toString(16).padStart(12, '0')}`, 99.9));
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: others });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(searches()[0].args[0].input.MaxFaces).toBe(4096);
+    expect(logs.text()).toContain('possible crowding');
   });
 
   it('refuses the user’s own face below the threshold', async () => {
@@ -205,6 +215,15 @@ describe('Verify FACE_MATCH', () => {
     expect(deletedKeys()).toEqual([key]);
   });
 
+  it('reads a 403 on HeadObject of its own key as nothing uploaded (listing is limited to the photo prefixes)', async () => {
+    const { user, key, privateParameters } = await enrolledUser();
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('Forbidden'), { name: 'Forbidden', $metadata: { httpStatusCode: 403 } }));
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(searches()).toHaveLength(0);
+    expect(deletedKeys()).toEqual([key]);
+  });
+
   it.each([
     ['larger than 5 MB', { ContentLength: 5_242_881, ContentType: 'image/jpeg' }],
     ['not a JPEG or PNG', { ContentLength: 48_000, ContentType: 'text/html' }],
@@ -223,7 +242,7 @@ describe('Verify FACE_MATCH', () => {
     s3.on(HeadObjectCommand).resolvesOnce({ ContentLength: 1000, ContentType: 'image/png' }).resolvesOnce({ ContentLength: 1000 });
 
     expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
-    expect(await verify(verifyEvent(user, { ...privateParameters, key: `signin/${user.sub}/${hexKey()}` }))).toBe(true);
+    expect(await verify(verifyEvent(user, { ...privateParameters, key: `signin/${hexKey()}` }))).toBe(true);
   });
 
   it('counts failures and blocks after the fourth: the fifth failure blocks for 30 seconds', async () => {
@@ -262,13 +281,64 @@ describe('Verify FACE_MATCH', () => {
     expect(await getItem(`FAILURES#${user.sub}`)).toBeUndefined();
   });
 
-  it('refuses an unknown user without asking Rekognition, and deletes the photo', async () => {
-    const key = `signin/${newUser().sub}/${hexKey()}`;
+  it('refuses an unknown user after the same checks as a known one (Rekognition asked, failure counted), and deletes the photo', async () => {
+    const key = `signin/${hexKey()}`;
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
 
-    expect(await verify(verifyEvent(undefined, { challenge: 'FACE_MATCH', key, userNotFound: 'true' }))).toBe(false);
+    expect(await verify(verifyEvent(undefined, { challenge: 'FACE_MATCH', key }))).toBe(false);
+    expect(searches()).toHaveLength(1);
+    expect(deletedKeys()).toEqual([key]);
+    expect((await getItem(`UPLOAD#${key}`))?.status).toBe('USED');
+  });
+
+  it('checks no face and counts no failure when the answer asks to enrol instead', async () => {
+    const { user, key, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
+
+    expect(await verify(verifyEvent(user, privateParameters, 'ENROL', { intent: 'ENROL' }))).toBe(false);
     expect(searches()).toHaveLength(0);
+    expect(await getItem(`FAILURES#${user.sub}`)).toBeUndefined();
     expect(deletedKeys()).toEqual([key]);
   });
+
+  it('refuses a key that is not a sign-in key', async () => {
+    const { user } = await enrolledUser();
+    expect(await verify(verifyEvent(user, { challenge: 'FACE_MATCH', key: `enrol/${user.sub}/${hexKey()}` }))).toBe(false);
+    expect(searches()).toHaveLength(0);
+  });
+
+  it('keeps the owner’s trusted device signing in while a stranger fails once a second for 10 minutes', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    const deviceKey = 'the-owners-device-key-of-32-characters-or-more';
+    rekognition.on(SearchFacesByImageCommand).callsFake((input: { Image: { S3Object: { Name: string } } }) =>
+      ({ FaceMatches: input.Image.S3Object.Name.startsWith('signin/0') ? [match(FACE, 99.9)] : [match(OTHER_FACE, 99.9)] }),
+    );
+    const ownerKey = () => `signin/0${hexKey().slice(1)}`;
+    const strangerKey = () => `signin/f${hexKey().slice(1)}`;
+    // The owner signs in once from this device: it becomes trusted.
+    expect(await verify(verifyEvent(user, { ...privateParameters, key: ownerKey() }, 'uploaded', { deviceKey }))).toBe(true);
+    const start = Date.now();
+    let ownerSignIns = 0;
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      for (let second = 0; second < 600; second++) {
+        vi.setSystemTime(start + second * 1000);
+        // The stranger: someone else's face, no device key (or a guessed one), once a second.
+        await verify(verifyEvent(user, { ...privateParameters, key: strangerKey() }, 'uploaded', second % 2 ? { deviceKey: `guess-${second}-`.padEnd(40, 'x') } : undefined));
+        if (second % 60 === 30) {
+          if (await verify(verifyEvent(user, { ...privateParameters, key: ownerKey() }, 'uploaded', { deviceKey }))) ownerSignIns++;
+        }
+      }
+      // The stranger is held back: their bucket is blocked, and most attempts never reached Rekognition.
+      const strangerFailures = await getItem(`FAILURES#${user.sub}`);
+      expect(strangerFailures?.blockedUntil).toBeGreaterThan(start + 599_000);
+      expect(searches().length).toBeLessThan(40);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(ownerSignIns).toBe(10);
+    expect(logs.text()).not.toContain(deviceKey);
+  }, 120_000);
 
   it('throws on an infrastructure error (Cognito then refuses the attempt) and still deletes the photo', async () => {
     const { user, key, privateParameters } = await enrolledUser();

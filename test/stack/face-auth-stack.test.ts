@@ -211,21 +211,26 @@ describe('FaceAuthStack with default context', () => {
       const rules = (bucket.Properties.CorsConfiguration as { CorsRules: Json[] }).CorsRules;
       expect(rules).toHaveLength(1);
       expect(rules[0].AllowedMethods).toEqual(['PUT']);
-      expect(rules[0].AllowedOrigins).toEqual(['http://localhost:4566', 'http://127.0.0.1:4566', 'http://localhost:5173']);
+      expect(rules[0].AllowedOrigins).toEqual([
+        'http://localhost:4566',
+        'http://127.0.0.1:4566',
+        'http://localhost:5173',
+        'http://127.0.0.1:5173',
+        'http://localhost:3000',
+        'http://127.0.0.1:3000',
+      ]);
       expect(rules[0].AllowedHeaders).toEqual(expect.arrayContaining(['content-type']));
     });
 
-    it('notifies the face indexer of objects created under enrol/ only', () => {
+    it('notifies the face indexer of objects created under enrol/ (to index) and signin/ (to sweep re-PUTs)', () => {
       const [, notifications] = onlyResource(template, 'Custom::S3BucketNotifications');
       expect(notifications.Properties.BucketName).toEqual({ Ref: ids.bucket });
       expect(notifications.Properties.NotificationConfiguration).toEqual({
-        LambdaFunctionConfigurations: [
-          {
-            Events: ['s3:ObjectCreated:*'],
-            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'enrol/' }] } },
-            LambdaFunctionArn: { 'Fn::GetAtt': [functionId(template, 'FaceIndexer'), 'Arn'] },
-          },
-        ],
+        LambdaFunctionConfigurations: ['enrol/', 'signin/'].map((prefix) => ({
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: prefix }] } },
+          LambdaFunctionArn: { 'Fn::GetAtt': [functionId(template, 'FaceIndexer'), 'Arn'] },
+        })),
       });
       template.hasResourceProperties('AWS::Lambda::Permission', {
         FunctionName: { 'Fn::GetAtt': [functionId(template, 'FaceIndexer'), 'Arn'] },
@@ -301,8 +306,10 @@ describe('FaceAuthStack with default context', () => {
           USERS_TABLE: table,
           UPLOAD_BUCKET: bucket,
           FACE_COLLECTION_ID: 'faceauthstack-faces',
+          APP_NAME: 'Face sign-in',
           FACE_MATCH_THRESHOLD: '95',
           ENROL_WAIT_MS: '3500',
+          EMAIL_SENDER: '',
         },
         PostAuthentication: { USERS_TABLE: table },
         PreTokenGeneration: { USERS_TABLE: table },
@@ -346,40 +353,44 @@ describe('FaceAuthStack with default context', () => {
     it('grants each function exactly the actions it calls on exactly its resources', () => {
       const tableArn = `\${${ids.table}.Arn}`;
       const bucketArn = `\${${ids.bucket}.Arn}`;
-      const decoyKeyOnly = `${tableArn} when {"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["SECRET#decoy-sub-key"]}}`;
+      const items = (...patterns: string[]) => `${tableArn} when {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":${JSON.stringify(patterns)}}}`;
+      const listing = (...prefixes: string[]) => `${bucketArn} when {"StringLike":{"s3:prefix":${JSON.stringify(prefixes.map((prefix) => `${prefix}*`))}}}`;
+      const decoy = 'SECRET#decoy-sub-key';
       const objects = (prefix: string) => `\${${ids.bucket}.Arn}/${prefix}*`;
       const collectionArn = 'arn:${AWS::Partition}:rekognition:${AWS::Region}:${AWS::AccountId}:collection/faceauthstack-faces';
       const expected: Record<HandlerId, Record<string, string[]>> = {
         PreSignUp: {},
         CustomMessage: {},
-        PostConfirmation: { 'dynamodb:PutItem': [tableArn] },
-        DefineAuthChallenge: { 'dynamodb:GetItem': [tableArn] },
+        PostConfirmation: { 'dynamodb:PutItem': [items('USER#*')] },
+        DefineAuthChallenge: { 'dynamodb:GetItem': [items('USER#*', decoy)], 'dynamodb:PutItem': [items(decoy)] },
         CreateAuthChallenge: {
-          'dynamodb:GetItem': [tableArn],
-          'dynamodb:PutItem': [decoyKeyOnly],
+          'dynamodb:GetItem': [items('USER#*', decoy)],
+          'dynamodb:PutItem': [items(decoy, 'MAILBOX#*')],
+          'dynamodb:UpdateItem': [items('MAILBOX#*')],
           's3:PutObject': [objects('enrol/'), objects('signin/')],
         },
         VerifyAuthChallengeResponse: {
-          'dynamodb:GetItem': [tableArn],
-          'dynamodb:UpdateItem': [tableArn],
-          'dynamodb:PutItem': [tableArn],
-          'dynamodb:DeleteItem': [tableArn],
-          's3:GetObject': [objects('enrol/'), objects('signin/')],
+          'dynamodb:GetItem': [items('USER#*', 'UPLOAD#*', 'FAILURES#*', decoy)],
+          'dynamodb:PutItem': [items('UPLOAD#*', decoy)],
+          'dynamodb:UpdateItem': [items('USER#*', 'FAILURES#*')],
+          'dynamodb:DeleteItem': [items('FAILURES#*')],
+          // Rekognition reads sign-in photos with Verify's credentials; enrolment photos it only deletes.
+          's3:GetObject': [objects('signin/')],
           's3:DeleteObject': [objects('enrol/'), objects('signin/')],
-          's3:ListBucket': [bucketArn],
+          's3:ListBucket': [listing('signin/')],
           'rekognition:SearchFacesByImage': [collectionArn],
           'rekognition:DeleteFaces': [collectionArn],
         },
-        PostAuthentication: { 'dynamodb:UpdateItem': [tableArn] },
-        PreTokenGeneration: { 'dynamodb:GetItem': [tableArn] },
+        PostAuthentication: { 'dynamodb:UpdateItem': [items('USER#*')] },
+        PreTokenGeneration: { 'dynamodb:GetItem': [items('USER#*')] },
         FaceIndexer: {
           's3:GetObject': [objects('enrol/')],
-          's3:DeleteObject': [objects('enrol/')],
-          's3:ListBucket': [bucketArn],
+          's3:DeleteObject': [objects('enrol/'), objects('signin/')],
+          's3:ListBucket': [listing('enrol/')],
           'rekognition:IndexFaces': [collectionArn],
           'rekognition:DeleteFaces': [collectionArn],
-          'dynamodb:GetItem': [tableArn],
-          'dynamodb:PutItem': [tableArn],
+          'dynamodb:GetItem': [items('UPLOAD#*')],
+          'dynamodb:PutItem': [items('UPLOAD#*')],
         },
       };
       for (const handler of HANDLERS) {
@@ -417,7 +428,7 @@ describe('FaceAuthStack with default context', () => {
 });
 
 describe('FaceAuthStack with an SES email sender', () => {
-  it('sends Cognito email through SES and lets only the Create trigger send from that identity', () => {
+  it('sends Cognito email through SES and lets only Create (codes) and Verify (enrolment notices) send from that identity', () => {
     const { template } = synthesize({ emailSender: 'no-reply@example.com', appName: 'Acme Face' });
 
     template.hasResourceProperties('AWS::Cognito::UserPool', {
@@ -431,7 +442,10 @@ describe('FaceAuthStack with an SES email sender', () => {
     expect(permissionsOf(template, 'CreateAuthChallenge')['ses:SendEmail']).toEqual([
       'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/no-reply@example.com',
     ]);
-    for (const handler of HANDLERS.filter((name) => name !== 'CreateAuthChallenge')) {
+    expect(permissionsOf(template, 'VerifyAuthChallengeResponse')['ses:SendEmail']).toEqual([
+      'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/no-reply@example.com',
+    ]);
+    for (const handler of HANDLERS.filter((name) => name !== 'CreateAuthChallenge' && name !== 'VerifyAuthChallengeResponse')) {
       expect(Object.keys(permissionsOf(template, handler)).filter((action) => action.startsWith('ses:')), handler).toEqual([]);
     }
   });

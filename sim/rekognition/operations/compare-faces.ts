@@ -1,11 +1,10 @@
 import { NoFacesInImageError } from '../errors.js';
 import { reasonsUnder } from '../face-detail.js';
-import { hammingDistance, similarityOfDistance } from '../matcher/face-hash.js';
-import { detectFaces, type DetectedFace } from '../matcher/detect-faces.js';
+import { similarityBetween, type FoundFace } from '../matcher/face-matcher.js';
 import { numberOf, qualityFilterOf } from '../parameters.js';
 import type { RekognitionOperation } from '../rekognition-context.js';
 
-function comparedFaceOf(face: DetectedFace): Record<string, unknown> {
+function comparedFaceOf(face: FoundFace): Record<string, unknown> {
   return { BoundingBox: face.boundingBox, Confidence: face.confidence, Landmarks: face.landmarks, Pose: face.pose, Quality: face.quality };
 }
 
@@ -15,19 +14,20 @@ export const compareFaces: RekognitionOperation = async (input, context) => {
   const qualityFilter = qualityFilterOf(input.QualityFilter, 'NONE');
   const source = await context.images.load(input.SourceImage, context.region);
   const target = await context.images.load(input.TargetImage, context.region);
-  const passes = (face: DetectedFace) => reasonsUnder(face, qualityFilter).length === 0;
-  const sourceFace = detectFaces(source).find(passes);
+  const passes = (face: FoundFace) => reasonsUnder(face, qualityFilter).length === 0;
+  const sourceFace = (await context.faces.findFaces(source)).find(passes);
   if (!sourceFace) throw new NoFacesInImageError();
-  const compared = detectFaces(target)
+  const compared = (await context.faces.findFaces(target))
     .filter(passes)
     .slice(0, 100)
-    .map((face) => ({ face, similarity: similarityOfDistance(hammingDistance(sourceFace.hash, 0, face.hash, 0)) }));
+    // A face of the other matcher path is never a match, whatever the threshold.
+    .map((face) => ({ face, similarity: similarityBetween(sourceFace.descriptor, face.descriptor), comparable: face.path === sourceFace.path }));
   return {
     SourceImageFace: { BoundingBox: sourceFace.boundingBox, Confidence: sourceFace.confidence },
     FaceMatches: compared
-      .filter(({ similarity }) => similarity >= threshold)
+      .filter(({ similarity, comparable }) => comparable && similarity >= threshold)
       .sort((left, right) => right.similarity - left.similarity)
       .map(({ face, similarity }) => ({ Similarity: similarity, Face: comparedFaceOf(face) })),
-    UnmatchedFaces: compared.filter(({ similarity }) => similarity < threshold).map(({ face }) => comparedFaceOf(face)),
+    UnmatchedFaces: compared.filter(({ similarity, comparable }) => !comparable || similarity < threshold).map(({ face }) => comparedFaceOf(face)),
   };
 };

@@ -1,0 +1,123 @@
+// Users of the kit as the load test, the bench and the crash test drive them: raw SDK clients
+// (Cognito's public API, photos PUT to the presigned URLs), synthetic faces. Enrolment follows
+// the real path: SignUp, the emailed code, ConfirmSignUp with an enrolment secret, then the
+// custom auth flow with the first photo. A sign-in is InitiateAuth -> PUT photo ->
+// RespondToAuthChallenge, and counts only when tokens come back.
+import { randomBytes } from 'node:crypto';
+import {
+  CognitoIdentityProviderClient,
+  ConfirmSignUpCommand,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { generateFixture } from '../sim/faces/generate-face.js';
+
+export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+export interface FaceUser {
+  email: string;
+  /** Photos for sign-in (other variants than the enrolment photo). */
+  photos: Buffer[];
+}
+
+export interface StackTarget {
+  endpoint: string;
+  region: string;
+  clientId: string;
+}
+
+export async function stackTarget(endpoint: string): Promise<StackTarget> {
+  const outputs = (await (await fetch(`${endpoint}/_sim/outputs`)).json()) as Record<string, Record<string, string>>;
+  const stack = Object.values(outputs)[0]!;
+  return { endpoint, region: stack.Region!, clientId: stack.UserPoolClientId! };
+}
+
+export function cognitoClient(target: StackTarget): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient({ region: target.region, endpoint: target.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+}
+
+async function latestCode(endpoint: string, to: string): Promise<string> {
+  const emails = (await (await fetch(`${endpoint}/_sim/emails?to=${encodeURIComponent(to)}`)).json()) as Array<{ body: string }>;
+  const code = /\b(\d{6})\b/.exec(emails.at(-1)?.body ?? '')?.[1];
+  if (!code) throw new Error(`no code emailed to ${to}`);
+  return code;
+}
+
+async function putPhoto(url: string, photo: Buffer): Promise<void> {
+  const response = await fetch(url, { method: 'PUT', body: photo, headers: { 'content-type': 'image/jpeg' } });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`photo upload refused: HTTP ${response.status}`);
+}
+
+/** Signs a new user up and enrols their face; resolves once tokens came back. */
+export async function enrolUser(target: StackTarget, cognito: CognitoIdentityProviderClient, email: string, seed: string): Promise<void> {
+  await cognito.send(new SignUpCommand({
+    ClientId: target.clientId,
+    Username: email,
+    Password: `${randomBytes(18).toString('base64url')}aA1!`,
+    UserAttributes: [{ Name: 'email', Value: email }],
+  }));
+  const enrolSecret = randomBytes(32).toString('base64url');
+  await cognito.send(new ConfirmSignUpCommand({
+    ClientId: target.clientId,
+    Username: email,
+    ConfirmationCode: await latestCode(target.endpoint, email),
+    ClientMetadata: { enrolSecret },
+  }));
+  let response = await cognito.send(new InitiateAuthCommand({ ClientId: target.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
+  for (let round = 0; round < 4 && !response.AuthenticationResult; round++) {
+    const parameters = response.ChallengeParameters ?? {};
+    let answer: string;
+    // Every session starts with FACE_MATCH; answering it with the ENROL intent asks to enrol.
+    if (parameters.challenge === 'FACE_MATCH' && round === 0) answer = 'ENROL';
+    else if (parameters.challenge === 'MAILBOX_PROOF') answer = enrolSecret;
+    else if (parameters.challenge === 'ENROL_FACE' && !parameters.previousRejection) {
+      await putPhoto(parameters.uploadUrl!, await generateFixture('face', seed, 0));
+      answer = 'uploaded';
+    } else throw new Error(`enrolment of ${email} stopped at ${parameters.challenge} ${parameters.previousRejection ?? ''}`);
+    response = await cognito.send(new RespondToAuthChallengeCommand({
+      ClientId: target.clientId,
+      ChallengeName: 'CUSTOM_CHALLENGE',
+      Session: response.Session,
+      ChallengeResponses: { USERNAME: parameters.USERNAME ?? email, ANSWER: answer },
+      ClientMetadata: round === 0 ? { intent: 'ENROL', enrolSecret } : parameters.challenge === 'MAILBOX_PROOF' ? { enrolSecret } : undefined,
+    }));
+  }
+  if (!response.AuthenticationResult) throw new Error(`enrolment of ${email} did not finish`);
+}
+
+/** One full face sign-in; throws unless tokens come back. */
+export async function signIn(target: StackTarget, cognito: CognitoIdentityProviderClient, email: string, photo: Buffer): Promise<void> {
+  const started = await cognito.send(new InitiateAuthCommand({ ClientId: target.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
+  const parameters = started.ChallengeParameters ?? {};
+  if (parameters.challenge !== 'FACE_MATCH') throw new Error(`expected FACE_MATCH, got ${parameters.challenge}`);
+  await putPhoto(parameters.uploadUrl!, photo);
+  const answered = await cognito.send(new RespondToAuthChallengeCommand({
+    ClientId: target.clientId,
+    ChallengeName: 'CUSTOM_CHALLENGE',
+    Session: started.Session,
+    ChallengeResponses: { USERNAME: parameters.USERNAME ?? email, ANSWER: 'uploaded' },
+  }));
+  if (!answered.AuthenticationResult?.IdToken) throw new Error(`sign-in of ${email} refused (${answered.ChallengeParameters?.challenge ?? 'no tokens'})`);
+}
+
+/** Runs `work` over `items` with at most `concurrency` at once. */
+export async function inParallel<T>(items: T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      await work(items[index]!, index);
+    }
+  }));
+}
+
+export async function signInPhotos(seed: string, count: number): Promise<Buffer[]> {
+  return Promise.all(Array.from({ length: count }, (_, index) => generateFixture('face', seed, index + 1)));
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}

@@ -1,0 +1,209 @@
+// `npm run load`: a load test of the embedded cloud that stops by itself. Starts `npm start` on a
+// free loopback port with a fresh data folder (or uses --endpoint, loopback only), enrols users
+// through the real flow, then runs full face sign-ins (InitiateAuth -> PUT photo ->
+// RespondToAuthChallenge) from N concurrent raw SDK clients until --duration or --max-sign-ins,
+// and prints throughput, latency percentiles, errors, the server's CPU per sign-in and the RSS of
+// its process tree (idle, peak under load, after it).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { cognitoClient, enrolUser, inParallel, percentile, signIn, signInPhotos, stackTarget, type FaceUser } from './face-users.js';
+import { mainThreadCpuMs, mebibytes, startSimProcess, treeCpuMs, treeRssBytes, type SimProcess } from './sim-process.js';
+
+const HELP = `Usage: npm run load [-- options]
+
+  --clients <n>       concurrent clients (default 16)
+  --duration <s>      seconds of load (default 30; the run also stops at --max-sign-ins)
+  --max-sign-ins <n>  stop after this many sign-ins (default 100000)
+  --users <n>         users enrolled before the load (default 4 per client, at least 8)
+  --after <s>         seconds to wait after the load before the last RSS reading (default 5)
+  --cpu-prof <dir>    run the server under node --cpu-prof, profile written to <dir> on exit
+  --endpoint <url>    use a running sim (loopback only) instead of starting one
+  --json              print the figures as one JSON line as well
+`;
+
+export interface LoadFigures {
+  clients: number;
+  users: number;
+  signIns: number;
+  errors: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  enrolSeconds: number;
+  serverCpuMsPerSignIn?: number;
+  /** The part of it on the server's main thread (the event loop); the rest is Lambda workers and libuv's pool. */
+  mainThreadCpuMsPerSignIn?: number;
+  readyMs?: number;
+  idleRss?: number;
+  peakRss?: number;
+  afterRss?: number;
+  firstErrors: string[];
+}
+
+export interface LoadOptions {
+  clients: number;
+  durationSeconds: number;
+  maxSignIns: number;
+  users: number;
+  afterSeconds: number;
+  cpuProfDir?: string;
+  endpoint?: string;
+  log?: (line: string) => void;
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
+  const log = options.log ?? (() => undefined);
+  let server: SimProcess | undefined;
+  let dataDir: string | undefined;
+  let endpoint = options.endpoint;
+  if (endpoint) {
+    const host = new URL(endpoint).hostname;
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) throw new Error(`the load test runs on loopback only, not ${host}`);
+  } else {
+    dataDir = mkdtempSync(join(tmpdir(), 'facekit-load-'));
+    server = await startSimProcess({
+      dataDir,
+      nodeFlags: options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [],
+    });
+    endpoint = server.endpoint;
+    log(`sim ready in ${server.readyAfterMs.toFixed(0)} ms at ${endpoint}`);
+  }
+  const pid = server?.child.pid;
+  try {
+    const target = await stackTarget(endpoint);
+    const cognito = cognitoClient(target);
+    // Idle: after start-up work settled (functions warmed), before any user.
+    await new Promise((wait) => setTimeout(wait, 2000));
+    const idleRss = pid ? treeRssBytes(pid) : undefined;
+
+    const runId = Date.now().toString(36);
+    const users: FaceUser[] = await Promise.all(Array.from({ length: options.users }, async (_, index) => ({
+      email: `load-${runId}-${index}@example.com`,
+      photos: await signInPhotos(`load-${index}`, 2),
+    })));
+    const enrolStarted = performance.now();
+    await inParallel(users, Math.min(8, options.clients), (user, index) => enrolUser(target, cognito, user.email, `load-${index}`));
+    const enrolSeconds = (performance.now() - enrolStarted) / 1000;
+    log(`${users.length} users enrolled in ${enrolSeconds.toFixed(1)} s`);
+
+    const latencies: number[] = [];
+    const errors: string[] = [];
+    let peakRss = pid ? treeRssBytes(pid) : 0;
+    const sampler = pid ? setInterval(() => { peakRss = Math.max(peakRss, treeRssBytes(pid)); }, 500) : undefined;
+    const cpuBefore = pid ? treeCpuMs(pid) : 0;
+    const mainBefore = pid ? mainThreadCpuMs(pid) : 0;
+    const loadStarted = performance.now();
+    const stopAt = loadStarted + options.durationSeconds * 1000;
+    let issued = 0;
+    await Promise.all(Array.from({ length: options.clients }, async (_, client) => {
+      for (let round = 0; performance.now() < stopAt && issued < options.maxSignIns; round++) {
+        issued++;
+        const user = users[(client + round * options.clients) % users.length]!;
+        const started = performance.now();
+        try {
+          await signIn(target, cognito, user.email, user.photos[round % user.photos.length]!);
+          latencies.push(performance.now() - started);
+        } catch (error) {
+          errors.push(`${(error as Error).name}: ${(error as Error).message}`);
+        }
+      }
+    }));
+    const seconds = (performance.now() - loadStarted) / 1000;
+    const cpuAfter = pid ? treeCpuMs(pid) : 0;
+    const mainAfter = pid ? mainThreadCpuMs(pid) : 0;
+    clearInterval(sampler);
+    if (pid) peakRss = Math.max(peakRss, treeRssBytes(pid));
+    cognito.destroy();
+    let afterRss: number | undefined;
+    if (pid) {
+      await new Promise((wait) => setTimeout(wait, options.afterSeconds * 1000));
+      afterRss = treeRssBytes(pid);
+    }
+    const sorted = latencies.sort((a, b) => a - b);
+    return {
+      clients: options.clients,
+      users: users.length,
+      signIns: latencies.length,
+      errors: errors.length,
+      seconds,
+      perSecond: latencies.length / seconds,
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p99: percentile(sorted, 99),
+      max: sorted.at(-1) ?? NaN,
+      enrolSeconds,
+      serverCpuMsPerSignIn: pid && latencies.length ? (cpuAfter - cpuBefore) / (latencies.length + errors.length) : undefined,
+      mainThreadCpuMsPerSignIn: pid && latencies.length ? (mainAfter - mainBefore) / (latencies.length + errors.length) : undefined,
+      readyMs: server?.readyAfterMs,
+      idleRss,
+      peakRss: pid ? peakRss : undefined,
+      afterRss,
+      firstErrors: [...new Set(errors)].slice(0, 5),
+    };
+  } finally {
+    await server?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export function describeLoad(figures: LoadFigures, afterSeconds: number): string {
+  const lines = [
+    `${figures.clients} clients, ${figures.users} users, ${figures.seconds.toFixed(1)} s: ${figures.signIns} sign-ins, ${figures.errors} errors`,
+    `throughput   ${figures.perSecond.toFixed(1)} sign-ins/s`,
+    `latency      p50 ${figures.p50.toFixed(0)} ms   p90 ${figures.p90.toFixed(0)} ms   p99 ${figures.p99.toFixed(0)} ms   max ${figures.max.toFixed(0)} ms`,
+  ];
+  if (figures.serverCpuMsPerSignIn !== undefined) {
+    lines.push(`server CPU   ${figures.serverCpuMsPerSignIn.toFixed(1)} ms per sign-in (process tree, user + system), ` +
+      `of which ${figures.mainThreadCpuMsPerSignIn!.toFixed(1)} ms on the main thread`);
+  }
+  if (figures.idleRss !== undefined) {
+    lines.push(`server RSS   idle ${mebibytes(figures.idleRss)}   peak under load ${mebibytes(figures.peakRss!)}   ${afterSeconds} s after ${mebibytes(figures.afterRss!)}`);
+  }
+  for (const error of figures.firstErrors) lines.push(`error        ${error}`);
+  return lines.join('\n');
+}
+
+if (process.argv[1]?.endsWith('load.ts')) {
+  const { values } = parseArgs({
+    options: {
+      clients: { type: 'string', default: '16' },
+      duration: { type: 'string', default: '30' },
+      'max-sign-ins': { type: 'string', default: '100000' },
+      users: { type: 'string' },
+      after: { type: 'string', default: '5' },
+      'cpu-prof': { type: 'string' },
+      endpoint: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const clients = Number(values.clients);
+  const options: LoadOptions = {
+    clients,
+    durationSeconds: Number(values.duration),
+    maxSignIns: Number(values['max-sign-ins']),
+    users: Number(values.users ?? Math.max(8, clients * 4)),
+    afterSeconds: Number(values.after),
+    cpuProfDir: values['cpu-prof'],
+    endpoint: values.endpoint,
+    log: (line) => console.log(line),
+  };
+  for (const [name, value] of Object.entries({ clients, duration: options.durationSeconds, users: options.users, after: options.afterSeconds })) {
+    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number`);
+  }
+  const figures = await runLoad(options);
+  console.log(describeLoad(figures, options.afterSeconds));
+  if (values.json) console.log(JSON.stringify(figures));
+  // Errors make the run fail loudly, so a script can rely on the exit code.
+  process.exitCode = figures.errors > 0 || figures.signIns === 0 ? 1 : 0;
+}

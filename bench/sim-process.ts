@@ -1,0 +1,145 @@
+// `npm start` as a child process, for the load test, the bench and the crash test: started on a
+// free loopback port with its own data folder, watched through /proc (RSS and CPU of its whole
+// process tree), stopped with SIGINT or killed with SIGKILL.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { freePort } from '../sim/free-port.js';
+
+export const projectDir = resolve(import.meta.dirname, '..');
+
+export interface SimProcessOptions {
+  dataDir: string;
+  port?: number;
+  /** Extra `node` flags, e.g. `--cpu-prof`. */
+  nodeFlags?: string[];
+  /** Extra environment. */
+  env?: Record<string, string>;
+  /** Lines the server prints, when wanted. */
+  onOutput?: (line: string) => void;
+  readyTimeoutMs?: number;
+}
+
+export interface SimProcess {
+  endpoint: string;
+  port: number;
+  child: ChildProcess;
+  /** Milliseconds from spawn to the first healthy answer. */
+  readyAfterMs: number;
+  /** Graceful stop (SIGINT), as Ctrl-C. */
+  stop(): Promise<void>;
+  /** SIGKILL: no chance to flush anything. */
+  kill(): Promise<void>;
+}
+
+export async function startSimProcess(options: SimProcessOptions): Promise<SimProcess> {
+  const port = options.port ?? (await freePort('127.0.0.1'));
+  const started = performance.now();
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', 'sim/main.ts', '--port', String(port), '--data-dir', options.dataDir], {
+    cwd: projectDir,
+    env: { ...process.env, FACEKIT_OUTPUTS_FILE: join(options.dataDir, 'cdk-outputs.json'), ...options.env },
+    stdio: ['ignore', options.onOutput ? 'pipe' : 'ignore', options.onOutput ? 'pipe' : 'ignore'],
+  });
+  if (options.onOutput) {
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => chunk.split('\n').filter(Boolean).forEach((line) => options.onOutput!(line)));
+    }
+  }
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const deadline = started + (options.readyTimeoutMs ?? 120_000);
+  for (;;) {
+    try {
+      if ((await fetch(`${endpoint}/_sim/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the sim exited with ${child.exitCode ?? child.signalCode} before it was ready`);
+    if (performance.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('the sim was not ready in time');
+    }
+    await new Promise((wait) => setTimeout(wait, 10));
+  }
+  const readyAfterMs = performance.now() - started;
+  return {
+    endpoint,
+    port,
+    child,
+    readyAfterMs,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** The process and all its descendants (Linux /proc). */
+function processTree(rootPid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(parent) ?? [];
+      list.push(Number(entry));
+      children.set(parent, list);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = [rootPid];
+  for (let index = 0; index < tree.length; index++) tree.push(...(children.get(tree[index]!) ?? []));
+  return tree;
+}
+
+/** Resident memory of the process tree in bytes (0 when it is gone or /proc is missing). */
+export function treeRssBytes(rootPid: number): number {
+  if (!existsSync('/proc')) return 0;
+  let total = 0;
+  for (const pid of processTree(rootPid)) {
+    try {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (match) total += Number(match[1]) * 1024;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/** CPU time (user + system) of the process tree in milliseconds. */
+export function treeCpuMs(rootPid: number): number {
+  if (!existsSync('/proc')) return 0;
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  let ticks = 0;
+  for (const pid of processTree(rootPid)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return (ticks * 1000) / ticksPerSecond;
+}
+
+/** CPU time (user + system) of the process's main thread (the event loop) in milliseconds. */
+export function mainThreadCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+export const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;

@@ -1,0 +1,95 @@
+// CORS for browsers on other origins (an app's dev server on http://localhost:5173), as AWS does it:
+// - the JSON APIs (Cognito, Rekognition, DynamoDB: `POST /` with X-Amz-Target) answer any origin.
+//   AWS's regional endpoints answer a preflight with `*`, POST, the requested headers echoed back,
+//   the headers an SDK reads exposed, and a two-day max-age (observed on cognito-idp.us-east-1).
+// - the kit's own routes (`/_sim/*`, the JWKS) answer the stack's web origins only, as S3 answers
+//   them for the upload bucket (its CORS rules come from the same `webOrigins`).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export const JSON_API_EXPOSED_HEADERS = 'x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date';
+export const JSON_API_PREFLIGHT_MAX_AGE = 172800;
+/** What the JSON APIs allow when a preflight names no headers: the ones SDKs and Amplify send. */
+const JSON_API_DEFAULT_HEADERS =
+  'content-type,x-amz-target,x-amz-user-agent,cache-control,authorization,x-amz-date,x-amz-security-token,amz-sdk-invocation-id,amz-sdk-request';
+
+function requestedHeaders(request: FastifyRequest): string[] {
+  return String(request.headers['access-control-request-headers'] ?? '')
+    .split(',')
+    .map((header) => header.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+function pathOf(request: FastifyRequest): string {
+  const query = request.url.indexOf('?');
+  return query < 0 ? request.url : request.url.slice(0, query);
+}
+
+/**
+ * A preflight meant for a JSON API: to the root (JSON APIs live at `POST /`; S3 has no bucket
+ * there), or naming X-Amz-Target, which only the JSON protocols send. Bucket paths stay S3's.
+ */
+export function isJsonApiPreflight(request: FastifyRequest): boolean {
+  if (request.method !== 'OPTIONS' || !request.headers['access-control-request-method']) return false;
+  return pathOf(request) === '/' || requestedHeaders(request).includes('x-amz-target');
+}
+
+export function answerJsonApiPreflight(request: FastifyRequest, reply: FastifyReply) {
+  const asked = String(request.headers['access-control-request-headers'] ?? '').trim();
+  return reply
+    .code(200)
+    .headers({
+      'access-control-allow-origin': '*',
+      'access-control-allow-headers': asked || JSON_API_DEFAULT_HEADERS,
+      'access-control-allow-methods': 'POST',
+      'access-control-expose-headers': JSON_API_EXPOSED_HEADERS,
+      'access-control-max-age': String(JSON_API_PREFLIGHT_MAX_AGE),
+    })
+    .send();
+}
+
+/** Headers on every JSON API response, errors included, so a browser can read the body and error type. */
+export const JSON_API_RESPONSE_CORS_HEADERS: Readonly<Record<string, string>> = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': JSON_API_EXPOSED_HEADERS,
+};
+
+/** The kit's own routes whose answers a page on a web origin may read. */
+export function isKitRoute(path: string): boolean {
+  return path.startsWith('/_sim/') || path === '/_sim' || /^\/[^/]+\/\.well-known\/(jwks\.json|openid-configuration)$/.test(path);
+}
+
+/**
+ * CORS for the kit's own routes, for the listed origins: a hook for `onSend`, and the answer to
+ * their preflights. Credentials are not allowed: these routes take no cookies.
+ */
+export function kitRouteCors(webOrigins: readonly string[]) {
+  const allowed = new Set(webOrigins);
+  const allows = (request: FastifyRequest) => {
+    const origin = request.headers.origin;
+    return origin !== undefined && allowed.has(origin) ? origin : undefined;
+  };
+  return {
+    webOrigins: [...allowed],
+    addResponseHeaders(request: FastifyRequest, reply: FastifyReply): void {
+      if (request.method === 'OPTIONS' || !isKitRoute(pathOf(request))) return;
+      reply.header('vary', 'Origin');
+      const origin = allows(request);
+      if (origin) reply.header('access-control-allow-origin', origin);
+    },
+    answerPreflight(request: FastifyRequest, reply: FastifyReply) {
+      const origin = allows(request);
+      reply.header('vary', 'Origin');
+      if (!origin) return reply.code(403).type('text/plain; charset=utf-8').send(`CORS: origin not allowed: ${request.headers.origin ?? '(none)'}`);
+      const asked = String(request.headers['access-control-request-headers'] ?? '').trim();
+      return reply
+        .code(204)
+        .headers({
+          'access-control-allow-origin': origin,
+          'access-control-allow-methods': 'GET, HEAD',
+          ...(asked ? { 'access-control-allow-headers': asked } : {}),
+          'access-control-max-age': '600',
+        })
+        .send();
+    },
+  };
+}

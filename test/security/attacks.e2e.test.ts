@@ -1,0 +1,307 @@
+// Issue 10's attacks on the handlers and the stack, written as the attacker would run them: raw
+// SDK calls and presigned-URL PUTs against the embedded cloud running the synthesized stack.
+// Cognito's own limits (ConfirmSignUp attempts and the like) are the sim's business and are
+// tested with it; what is shown here must hold without them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+  type InitiateAuthCommandOutput,
+  type RespondToAuthChallengeCommandOutput,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { generateFace, generateFixture } from '../../sim/faces/generate-face.js';
+import { FaceAuthClient, uploadPhoto } from '../../cli/face-auth-client.js';
+import { latestCode, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
+
+let harness: Harness;
+const face = (seed: string, variant = 0) => generateFixture('face', seed, variant);
+type Step = InitiateAuthCommandOutput | RespondToAuthChallengeCommandOutput;
+
+beforeAll(async () => {
+  harness = await startHarness();
+}, 180_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+/** A client on a device of its own (its own device key). */
+function newDevice(): FaceAuthClient {
+  return new FaceAuthClient({ region: harness.outputs.Region, userPoolClientId: harness.outputs.UserPoolClientId, endpoint: harness.endpoint });
+}
+
+async function emailsTo(to: string): Promise<Array<{ subject: string; body: string }>> {
+  return (await (await fetch(`${harness.endpoint}/_sim/emails?to=${encodeURIComponent(to)}`)).json()) as Array<{ subject: string; body: string }>;
+}
+
+async function confirmedUser(email: string, client = harness.client): Promise<{ sub: string; enrolSecret: string }> {
+  const { userSub } = await client.signUp(email);
+  const enrolSecret = await client.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
+  return { sub: userSub, enrolSecret };
+}
+
+async function enrolledUser(email: string, photo: Buffer, client = harness.client): Promise<string> {
+  const { sub, enrolSecret } = await confirmedUser(email, client);
+  const outcome = await client.authenticate(email, { photo, enrolSecret });
+  expect(outcome.kind).toBe('signed-in');
+  return sub;
+}
+
+function initiate(email: string): Promise<InitiateAuthCommandOutput> {
+  return harness.cognito.send(
+    new InitiateAuthCommand({ ClientId: harness.outputs.UserPoolClientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }),
+  );
+}
+
+function respond(previous: Step, answer: string, clientMetadata?: Record<string, string>): Promise<RespondToAuthChallengeCommandOutput> {
+  return harness.cognito.send(
+    new RespondToAuthChallengeCommand({
+      ClientId: harness.outputs.UserPoolClientId,
+      ChallengeName: 'CUSTOM_CHALLENGE',
+      Session: previous.Session,
+      ChallengeResponses: { USERNAME: previous.ChallengeParameters!.USERNAME!, ANSWER: answer },
+      ClientMetadata: clientMetadata,
+    }),
+  );
+}
+
+async function objectsUnder(prefix: string): Promise<string[]> {
+  const listed = await harness.s3.send(new ListObjectsV2Command({ Bucket: harness.outputs.BucketName, Prefix: prefix }));
+  return (listed.Contents ?? []).map((object) => object.Key!);
+}
+
+/** What an observer sees of a step, with the values that must differ (session, key) replaced by their shape. */
+function shapeOf(step: Step): Record<string, unknown> {
+  const parameters = step.ChallengeParameters ?? {};
+  return {
+    ChallengeName: step.ChallengeName,
+    keys: Object.keys(parameters).sort(),
+    challenge: parameters.challenge,
+    method: parameters.method,
+    USERNAME: parameters.USERNAME?.replace(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, '<uuid v4>'),
+    uploadPath: parameters.uploadUrl && new URL(parameters.uploadUrl).pathname.replace(/[0-9a-f]{32}$/, '<32 hex>'),
+    maxBytes: parameters.maxBytes,
+    tokens: step.AuthenticationResult !== undefined,
+  };
+}
+
+/** One probe of an email, the way an enumerating attacker would run it, as a list of shapes. */
+async function probe(email: string): Promise<unknown[]> {
+  const seen: unknown[] = [];
+  try {
+    const first = await initiate(email);
+    seen.push(shapeOf(first));
+    const wrongFace = await respond(first, 'uploaded'); // nothing uploaded: a wrong face
+    seen.push(shapeOf(wrongFace));
+    const proof = await respond(wrongFace, 'ENROL', { intent: 'ENROL' });
+    seen.push(shapeOf(proof));
+    const wrongCode = await respond(proof, '00000000');
+    seen.push(shapeOf(wrongCode));
+    await respond(wrongCode, '00000001');
+    seen.push('no failure after three wrong answers');
+  } catch (error) {
+    seen.push({ error: (error as Error).name, message: (error as Error).message });
+  }
+  return seen;
+}
+
+describe('finding 2: no enumeration through the face flow', () => {
+  it('answers an enrolled, a confirmed but not enrolled, and an unknown email alike, step by step', async () => {
+    await enrolledUser('enum-enrolled@example.com', await face('enum-enrolled'));
+    await confirmedUser('enum-fresh@example.com');
+
+    const enrolled = await probe('enum-enrolled@example.com');
+    const fresh = await probe('enum-fresh@example.com');
+    const unknown = await probe('enum-nobody@example.com');
+
+    expect(enrolled).toHaveLength(5);
+    expect(enrolled[0]).toMatchObject({ challenge: 'FACE_MATCH', USERNAME: '<uuid v4>', uploadPath: expect.stringMatching(/\/signin\/<32 hex>$/) });
+    expect(enrolled[2]).toMatchObject({ challenge: 'MAILBOX_PROOF', method: 'EMAIL_CODE' });
+    expect(enrolled[4]).toEqual({ error: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    expect(fresh).toEqual(enrolled);
+    expect(unknown).toEqual(enrolled);
+  });
+
+  it('keeps the stand-in USERNAME of an unknown email stable, as a real one is', async () => {
+    const first = await initiate('enum-stable@example.com');
+    const second = await initiate('ENUM-STABLE@example.com');
+    expect(second.ChallengeParameters!.USERNAME).toBe(first.ChallengeParameters!.USERNAME);
+  });
+
+  it('still tells an unconfirmed email apart, as Cognito itself does (residual, documented)', async () => {
+    await harness.client.signUp('enum-pending@example.com');
+    await expect(initiate('enum-pending@example.com')).rejects.toMatchObject({ name: 'UserNotConfirmedException' });
+  });
+});
+
+describe('finding 1: enrolment does not fall to code guessing', () => {
+  it('emails at most 10 enrolment codes a day to an account, then tells the owner once, and never lets a guesser enrol', async () => {
+    const email = 'guessed@example.com';
+    await enrolledUser(email, await face('guessed'));
+    const before = (await emailsTo(email)).length;
+    let reachedEnrolFace = false;
+
+    for (let session = 0; session < 4; session++) {
+      let step: Step = await respond(await initiate(email), 'ENROL', { intent: 'ENROL' });
+      try {
+        for (let guess = 0; guess < 3; guess++) {
+          expect(step.ChallengeParameters).toMatchObject({ challenge: 'MAILBOX_PROOF', method: 'EMAIL_CODE' });
+          step = await respond(step, String(12_345_678 + guess));
+          if (step.ChallengeParameters?.challenge === 'ENROL_FACE') reachedEnrolFace = true;
+        }
+      } catch (error) {
+        expect(error).toMatchObject({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+      }
+    }
+
+    const sent = (await emailsTo(email)).slice(before);
+    expect(reachedEnrolFace).toBe(false);
+    expect(sent.filter((message) => /enrolment code$/.test(message.subject))).toHaveLength(10);
+    expect(sent.filter((message) => /enrolment codes paused/.test(message.subject))).toHaveLength(1);
+    expect(sent).toHaveLength(11);
+  });
+
+  it('tells the mailbox when a face is enrolled, and lets its owner take the account back with an emailed code', async () => {
+    const email = 'taken@example.com';
+    const attacker = newDevice();
+    // The attacker signed up with the victim's email and (say) guessed Cognito's sign-up code.
+    await enrolledUser(email, await face('taken-attacker'), attacker);
+    expect((await emailsTo(email)).map((message) => message.subject)).toContainEqual(expect.stringMatching(/a face was enrolled/));
+
+    const victim = newDevice();
+    const takeBack = await victim.authenticate(email, {
+      photo: await face('taken-victim'),
+      enrol: true,
+      emailCode: async () => (await latestCode(harness.endpoint, email)).code,
+    });
+
+    expect(takeBack).toMatchObject({ kind: 'signed-in', challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE'] });
+    expect((await attacker.authenticate(email, { photo: await face('taken-attacker', 1) })).kind).toBe('face-not-recognised');
+    expect((await victim.authenticate(email, { photo: await face('taken-victim', 1) })).kind).toBe('signed-in');
+  });
+});
+
+describe('finding 3: a stranger cannot lock the owner out', () => {
+  it('keeps the owner’s device signing in while a stranger’s failures block every other attempt', async () => {
+    const email = 'besieged@example.com';
+    const owner = newDevice();
+    const sub = await enrolledUser(email, await face('besieged'), owner);
+
+    // The stranger fails 8 times (no photo, no device key): the untrusted bucket is blocked.
+    for (let session = 0; session < 3; session++) {
+      let step: Step = await initiate(email);
+      try {
+        for (let round = 0; round < 3; round++) step = await respond(step, 'uploaded');
+      } catch {
+        // the third wrong answer ends the session
+      }
+    }
+    const failures = await harness.dynamo.send(new GetCommand({ TableName: harness.outputs.UsersTableName, Key: { pk: `FAILURES#${sub}` } }));
+    expect(failures.Item?.blockedUntil).toBeGreaterThan(Date.now());
+
+    // Even the owner's own face is refused from a device the account has never signed in from...
+    expect((await newDevice().authenticate(email, { photo: await face('besieged', 2) })).kind).toBe('face-not-recognised');
+    // ...but not from the owner's device.
+    expect((await owner.authenticate(email, { photo: await face('besieged', 3) })).kind).toBe('signed-in');
+  });
+});
+
+describe('finding 4: no crowding of the owner’s face', () => {
+  it('signs the owner in although 20 other accounts enrolled copies and look-alikes of the same face first', async () => {
+    const victimPhoto = await face('crowded');
+    const attackerAccounts = Array.from({ length: 20 }, (_, index) => index);
+    for (let batch = 0; batch < attackerAccounts.length; batch += 5) {
+      await Promise.all(
+        attackerAccounts.slice(batch, batch + 5).map(async (index) => {
+          // Half exact copies of the photo the victim will enrol, half other shots of the same face.
+          const photo = index % 2 === 0 ? victimPhoto : await face('crowded', 1 + (index % 5));
+          await enrolledUser(`crowder-${index}@example.com`, photo, newDevice());
+        }),
+      );
+    }
+
+    await enrolledUser('crowded@example.com', victimPhoto);
+    const outcome = await harness.client.authenticate('crowded@example.com', { photo: victimPhoto });
+
+    expect(outcome.kind).toBe('signed-in');
+  }, 240_000);
+});
+
+describe('finding 5: no photo outlives its purpose', () => {
+  it('deletes a photo PUT again to a sign-in URL after the sign-in succeeded', async () => {
+    await enrolledUser('reput@example.com', await face('reput'));
+    const challenge = await initiate('reput@example.com');
+    await uploadPhoto(challenge.ChallengeParameters!.uploadUrl!, await face('reput', 1));
+    const signedIn = await respond(challenge, 'uploaded');
+    expect(signedIn.AuthenticationResult).toBeDefined();
+
+    await uploadPhoto(challenge.ChallengeParameters!.uploadUrl!, await face('reput', 2));
+
+    const key = new URL(challenge.ChallengeParameters!.uploadUrl!).pathname.split('/').slice(-2).join('/');
+    await expect.poll(() => objectsUnder(key), { timeout: 10_000, interval: 200 }).toEqual([]);
+  });
+
+  it('deletes the photo of an unknown email once answered, like any other', async () => {
+    const challenge = await initiate('reput-nobody@example.com');
+    await uploadPhoto(challenge.ChallengeParameters!.uploadUrl!, await face('reput-nobody'));
+    const key = new URL(challenge.ChallengeParameters!.uploadUrl!).pathname.split('/').slice(-2).join('/');
+
+    await respond(challenge, 'uploaded');
+
+    expect(await objectsUnder(key)).toEqual([]);
+  });
+});
+
+describe('finding 5: the lifecycle rule, for photos of sessions nobody answers', () => {
+  it('keeps such a photo past one day and removes it by the second midnight UTC after its upload', async () => {
+    const challenge = await initiate('abandoned@example.com');
+    await uploadPhoto(challenge.ChallengeParameters!.uploadUrl!, await face('abandoned'));
+    const key = new URL(challenge.ChallengeParameters!.uploadUrl!).pathname.split('/').slice(-2).join('/');
+    const uploadedAt = harness.clock.now();
+    const secondMidnight = Math.ceil(uploadedAt / 86_400_000) * 86_400_000 + 86_400_000;
+    let advanced = 0;
+    const advanceTo = (time: number) => {
+      const step = time - harness.clock.now();
+      harness.clock.advance(step);
+      advanced += step;
+    };
+    try {
+      advanceTo(secondMidnight - 60_000);
+      expect(await objectsUnder(key)).toEqual([key]);
+      advanceTo(secondMidnight + 61_000); // the sim sweeps on requests at most once a minute
+      expect(await objectsUnder(key)).toEqual([]);
+    } finally {
+      harness.clock.advance(-advanced);
+    }
+  });
+});
+
+describe('finding 6: enrolment quality, and a way back', () => {
+  it('refuses a heavily blurred face at enrolment', async () => {
+    const email = 'blurred@example.com';
+    const { enrolSecret } = await confirmedUser(email);
+    const blurred = await generateFace({ seed: 'blurred', camera: { blur: 9 } });
+
+    const outcome = await harness.client.authenticate(email, { photo: blurred, enrolSecret });
+
+    expect(outcome).toMatchObject({ kind: 'enrolment-rejected', reason: 'LOW_QUALITY' });
+  });
+
+  it('lets a user whose face no longer matches enrol a new one after proving the mailbox', async () => {
+    const email = 'changed@example.com';
+    await enrolledUser(email, await face('changed-before'));
+    expect((await harness.client.authenticate(email, { photo: await face('changed-after') })).kind).toBe('face-not-recognised');
+
+    const reEnrolled = await harness.client.authenticate(email, {
+      photo: await face('changed-after'),
+      enrol: true,
+      emailCode: async () => (await latestCode(harness.endpoint, email)).code,
+    });
+
+    expect(reEnrolled.kind).toBe('signed-in');
+    expect((await harness.client.authenticate(email, { photo: await face('changed-after', 1) })).kind).toBe('signed-in');
+    expect((await harness.client.authenticate(email, { photo: await face('changed-before', 1) })).kind).toBe('face-not-recognised');
+  });
+});

@@ -1,0 +1,153 @@
+// CORS as a browser meets it: the JSON APIs answer any origin as AWS's endpoints do, the kit's own
+// routes (`/_sim/*`, the JWKS) answer the stack's web origins, bucket paths keep S3's CORS, and
+// stray browser requests (/favicon.ico, unknown paths, the bare endpoint) are not S3 access errors.
+// The same preflights are made by a real browser in vite-dev-server.test.ts.
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
+
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await startHarness();
+}, 180_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+/** What Chromium sends before Amplify's first Cognito call from a page on `origin`. */
+const amplifyPreflight = (origin: string, path = '/') =>
+  fetch(`${harness.endpoint}${path}`, {
+    method: 'OPTIONS',
+    headers: {
+      origin,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'cache-control,content-type,x-amz-target,x-amz-user-agent',
+    },
+  });
+
+const signUp = (origin: string, body: Record<string, unknown>) =>
+  fetch(`${harness.endpoint}/`, {
+    method: 'POST',
+    headers: { origin, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.SignUp' },
+    body: JSON.stringify(body),
+  });
+
+describe('the Cognito JSON endpoint, from a page on another origin', () => {
+  it.each(['http://localhost:5173', 'https://app.example.com'])('answers a preflight from %s as AWS does: any origin, POST, the asked headers', async (origin) => {
+    const response = await amplifyPreflight(origin);
+
+    expect(response.status).toBe(200);
+    expect(Object.fromEntries([...response.headers].filter(([name]) => name.startsWith('access-control-')))).toEqual({
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'POST',
+      'access-control-allow-headers': 'cache-control,content-type,x-amz-target,x-amz-user-agent',
+      'access-control-expose-headers': 'x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date',
+      'access-control-max-age': '172800',
+    });
+  });
+
+  it('lets any origin read answers and errors, with the error type exposed', async () => {
+    const email = 'cors-signup@example.com';
+    const body = { ClientId: harness.outputs.UserPoolClientId, Username: email, Password: 'Unused-Pa55word!', UserAttributes: [{ Name: 'email', Value: email }] };
+
+    const created = await signUp('http://127.0.0.1:3000', body);
+    const again = await signUp('https://app.example.com', body);
+
+    expect(created.status).toBe(200);
+    expect(created.headers.get('access-control-allow-origin')).toBe('*');
+    expect(again.status).toBe(400);
+    expect(again.headers.get('access-control-allow-origin')).toBe('*');
+    expect(again.headers.get('access-control-expose-headers')).toContain('x-amzn-ErrorType');
+    expect(again.headers.get('x-amzn-errortype')).toMatch(/^UsernameExistsException/);
+  });
+
+  it('takes a preflight naming X-Amz-Target even on a path S3 would serve, and leaves bucket preflights to S3', async () => {
+    const bucketPath = `/${harness.outputs.BucketName}/enrol/someone/photo`;
+
+    const json = await amplifyPreflight('http://localhost:5173', bucketPath);
+    const upload = await fetch(`${harness.endpoint}${bucketPath}`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://127.0.0.1:5173', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+    });
+    const strangerUpload = await fetch(`${harness.endpoint}${bucketPath}`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+    });
+
+    expect(json.headers.get('access-control-allow-methods')).toBe('POST');
+    expect(upload.status).toBe(200);
+    expect(upload.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:5173');
+    expect(upload.headers.get('access-control-allow-methods')).toBe('PUT');
+    expect(strangerUpload.status).toBe(403);
+  });
+});
+
+describe('the kit’s own routes, for the web origins', () => {
+  const read = (path: string, origin: string) => fetch(`${harness.endpoint}${path}`, { headers: { origin } });
+
+  it.each(['http://localhost:5173', 'http://127.0.0.1:5173', 'http://localhost:3000', 'http://127.0.0.1:3000'])(
+    'lets a page on %s read the outputs, the outbox and the JWKS',
+    async (origin) => {
+      const paths = ['/_sim/outputs', '/_sim/emails?to=nobody@example.com', '/_sim/health', `/${harness.outputs.UserPoolId}/.well-known/jwks.json`];
+
+      const responses = await Promise.all(paths.map((path) => read(path, origin)));
+
+      expect(responses.map((response) => [response.status, response.headers.get('access-control-allow-origin')])).toEqual(paths.map(() => [200, origin]));
+    },
+  );
+
+  it('lets the kit’s own origin read them and no other origin', async () => {
+    const own = await read('/_sim/outputs', harness.endpoint);
+    const stranger = await read('/_sim/outputs', 'https://evil.example');
+
+    expect(own.headers.get('access-control-allow-origin')).toBe(harness.endpoint);
+    expect(stranger.status).toBe(200);
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+    expect(stranger.headers.get('vary')).toContain('Origin');
+  });
+
+  it('answers their preflights for the web origins only', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${harness.endpoint}/_sim/outputs`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'cache-control' },
+      });
+
+    const allowed = await preflight('http://localhost:5173');
+    const refused = await preflight('https://evil.example');
+
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(allowed.headers.get('access-control-allow-headers')).toBe('cache-control');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('stray browser requests', () => {
+  it('answers /favicon.ico with the page’s icon, not an S3 error', async () => {
+    const favicon = await fetch(`${harness.endpoint}/favicon.ico`);
+
+    expect(favicon.status).toBe(200);
+    expect(favicon.url).toBe(`${harness.endpoint}/_sim/web/favicon.svg`);
+    expect(favicon.headers.get('content-type')).toBe('image/svg+xml');
+  });
+
+  it('answers an unknown path with 404 NoSuchBucket, as S3 answers a missing bucket before checking credentials', async () => {
+    const response = await fetch(`${harness.endpoint}/no-such-page`);
+
+    expect(response.status).toBe(404);
+    expect(await response.text()).toContain('<Code>NoSuchBucket</Code>');
+  });
+
+  it('sends a browser opening the endpoint to the page, and still lists buckets for a signed request', async () => {
+    const visit = await fetch(`${harness.endpoint}/`, { headers: { accept: 'text/html,application/xhtml+xml' }, redirect: 'manual' });
+    const { Buckets } = await harness.s3.send(new ListBucketsCommand({}));
+
+    expect(visit.status).toBe(302);
+    expect(visit.headers.get('location')).toBe('/_sim/web/');
+    expect(Buckets?.map((bucket) => bucket.Name)).toContain(harness.outputs.BucketName);
+  });
+});
