@@ -41,6 +41,8 @@ export interface AuthenticateOptions {
 
 export interface FaceAuthFlow {
   signUp(email: string): Promise<{ userSub: string; confirmed: boolean }>;
+  /** SignUp, or ResendConfirmationCode when the email is signed up but not confirmed. */
+  signUpOrResend(email: string): Promise<{ resent: boolean }>;
   confirmSignUp(email: string, code: string): Promise<string>;
   authenticate(email: string, options: AuthenticateOptions): Promise<FlowOutcome>;
 }

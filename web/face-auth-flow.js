@@ -102,15 +102,32 @@ export function createFaceAuthFlow({ fetch: fetchImpl, endpoint = '', userPoolCl
     if (!response.ok) throw new Error(`the photo upload was refused (HTTP ${response.status})`);
   }
 
+  async function signUp(email) {
+    const result = await cognito('SignUp', {
+      ClientId: userPoolClientId,
+      Username: email,
+      Password: unusablePassword(),
+      UserAttributes: [{ Name: 'email', Value: email }],
+    });
+    return { userSub: result.UserSub, confirmed: Boolean(result.UserConfirmed) };
+  }
+
   return {
-    async signUp(email) {
-      const result = await cognito('SignUp', {
-        ClientId: userPoolClientId,
-        Username: email,
-        Password: unusablePassword(),
-        UserAttributes: [{ Name: 'email', Value: email }],
-      });
-      return { userSub: result.UserSub, confirmed: Boolean(result.UserConfirmed) };
+    signUp,
+
+    /**
+     * Signs up, or, when the email is signed up but not confirmed (perhaps by someone else, who
+     * cannot confirm without the code), has Cognito email a new code: whoever confirms owns it.
+     */
+    async signUpOrResend(email) {
+      try {
+        await signUp(email);
+        return { resent: false };
+      } catch (error) {
+        if (error.name !== 'UsernameExistsException') throw error;
+        await cognito('ResendConfirmationCode', { ClientId: userPoolClientId, Username: email });
+        return { resent: true };
+      }
     },
 
     /** Confirms the email and hands a fresh enrolment secret to PostConfirmation; returns it. */

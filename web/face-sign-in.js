@@ -194,8 +194,9 @@ async function authenticate(email, enrol = false) {
 
 async function signUp(email) {
   step(`Signing up ${email}`);
-  await flow.signUp(email);
-  step('Code sent by email');
+  // An unconfirmed sign-up of this email (anyone's) is taken over by confirming a new code.
+  const { resent } = await flow.signUpOrResend(email);
+  step(resent ? 'Already signed up but not confirmed: a new code was sent by email' : 'Code sent by email');
   const code = await askForCode('Code from the email');
   step('Confirming the email');
   enrolSecrets.set(email, await flow.confirmSignUp(email, code));

@@ -109,6 +109,17 @@ describe('the page’s protocol module, from Node', () => {
     expect(outcome).toMatchObject({ kind: 'signed-in', challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE', 'ENROL_FACE'], claims: { email } });
   });
 
+  it('takes over an unconfirmed sign-up of the same email by confirming a new code', async () => {
+    const { userPoolClientId } = await loadStackOutputs(fetch, harness.endpoint);
+    const flow = createFaceAuthFlow({ fetch, endpoint: harness.endpoint, userPoolClientId });
+    const email = 'signed-up-by-someone@example.com';
+    await flow.signUp(email);
+
+    expect(await flow.signUpOrResend(email)).toEqual({ resent: true });
+    await flow.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
+    await expect(flow.signUpOrResend(email)).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  });
+
   it('answers a user without a face like anyone whose face does not match, until they ask to enrol', async () => {
     const { userPoolClientId } = await loadStackOutputs(fetch, harness.endpoint);
     const flow = createFaceAuthFlow({ fetch, endpoint: harness.endpoint, userPoolClientId });
