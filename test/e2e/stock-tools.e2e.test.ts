@@ -167,7 +167,9 @@ describe('request ids', () => {
 describe('the face flow with stock clients', () => {
   it.skipIf(awsCliMissing)("Debian's AWS CLI: describe, sign-up, confirm from the outbox, enrol a face, sign in, list users", async () => {
     const aws = async (...args: string[]) => {
-      const { stdout } = await run(AWS_CLI, [...args, '--endpoint-url', harness.endpoint, '--output', 'json'], { env: clientEnvironment() });
+      const { stdout } = await run(AWS_CLI, [...args, '--endpoint-url', harness.endpoint, '--output', 'json'], { env: clientEnvironment() })
+        // The command line holds sessions and secrets: report the operation and the CLI's own error only.
+        .catch((error: { stderr?: string }) => { throw new Error(`aws ${args.slice(0, 2).join(' ')} failed: ${error.stderr?.trim()}`); });
       return (stdout.trim() ? JSON.parse(stdout) : {}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     };
     const email = 'aws-cli@example.com';
@@ -197,8 +199,8 @@ describe('the face flow with stock clients', () => {
     while (!step.AuthenticationResult) {
       const parameters = step.ChallengeParameters as Record<string, string>;
       challenges.push(parameters.challenge!);
+      // Every session starts with FACE_MATCH; the ENROL intent (with the secret) asks to enrol instead.
       if (parameters.challenge === 'FACE_MATCH') {
-        // Every session starts with FACE_MATCH; the ENROL intent (with the secret) asks to enrol.
         step = await respond(step.Session, parameters.USERNAME!, 'ENROL', { intent: 'ENROL', enrolSecret });
       } else if (parameters.challenge === 'MAILBOX_PROOF') {
         step = await respond(step.Session, parameters.USERNAME!, enrolSecret, { enrolSecret });

@@ -63,8 +63,8 @@ enrol_secret = secrets.token_urlsafe(32)
 cognito.confirm_sign_up(ClientId=client_id, Username=email, ConfirmationCode=latest_code(email, 0),
                         ClientMetadata={"enrolSecret": enrol_secret})
 
-# Enrolment: the first FACE_MATCH answered with the ENROL intent (and the secret), MAILBOX_PROOF
-# answered with the secret, then ENROL_FACE with the photo uploaded.
+# Enrolment: every session starts with FACE_MATCH; answering it with the ENROL intent (and the
+# secret) leads to MAILBOX_PROOF, answered with the secret, then ENROL_FACE with the photo uploaded.
 challenges = []
 step = cognito.initiate_auth(ClientId=client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": email})
 while "AuthenticationResult" not in step:
