@@ -158,7 +158,8 @@ export async function resolveTarget(options: TargetOptions = {}): Promise<Resolv
     if (!kitEndpoint) {
       return { outputs, region: outputs.Region, userPoolClientId: outputs.UserPoolClientId, endpoint: undefined, description: `AWS ${outputs.Region} (${outputsFile} was written by cdk deploy)` };
     }
-    if (await answersAsKit(kitEndpoint)) return localTarget(kitEndpoint, outputs, `${kitEndpoint} (the local kit that wrote ${outputsFile})`);
+    // Any answer will do: for `npm run deploy:local` the marked endpoint may be LocalStack's.
+    if (await reachable(kitEndpoint)) return localTarget(kitEndpoint, outputs, `${kitEndpoint} (the local kit that wrote ${outputsFile})`);
     throw new TargetError(`the local kit that wrote ${outputsFile} is not running (nothing answers at ${kitEndpoint}): ${START_THE_KIT}`);
   }
   if (options.outputsFile) throw new TargetError(`${outputsFile} not found: ${START_THE_KIT}`);
