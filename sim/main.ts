@@ -183,17 +183,8 @@ Try it from another terminal:
 Ctrl-C to stop.`);
 }
 
-if (faceModel.enabled && (!servicesMode || cloud.services.includes('rekognition'))) {
-  faceModel.load().then(
-    () => log(`faces: neural model ready in ${((faceModel.loadTime ?? 0) / 1000).toFixed(1)} s, real photos are recognised`),
-    (error: Error) =>
-      log(
-        `faces: the neural face model FAILED to load (${error.message}).\n` +
-          '       Real photos will have no face; synthetic faces (npx facekit face) still work. FACEKIT_NEURAL_FACES=off skips the model.',
-      ),
-  );
-}
-
+// Before the face model loads: loading it holds the event loop for seconds, and a Ctrl-C then must
+// still stop the kit cleanly (and forget its record in the state folder).
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
@@ -206,4 +197,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }
     void cloud.close().then(() => process.exit(0));
   });
+}
+
+if (faceModel.enabled && (!servicesMode || cloud.services.includes('rekognition'))) {
+  faceModel.load().then(
+    () => log(`faces: neural model ready in ${((faceModel.loadTime ?? 0) / 1000).toFixed(1)} s, real photos are recognised`),
+    (error: Error) =>
+      log(
+        `faces: the neural face model FAILED to load (${error.message}).\n` +
+          '       Real photos will have no face; synthetic faces (npx facekit face) still work. FACEKIT_NEURAL_FACES=off skips the model.',
+      ),
+  );
 }
