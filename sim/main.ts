@@ -26,6 +26,11 @@ Options:
   --reset          wipe the state folder before starting
   --no-synth       use cdk.out as it is (default when $FACEKIT_CLOUD_ASSEMBLY is set)
   -h, --help       this help
+Options given without the -- (npm start --port 4610) are read back from npm's settings, with a note.
+
+Writes cdk-outputs.json ($FACEKIT_OUTPUTS_FILE) with the stack's outputs plus FacekitEndpoint, and
+records the running kit in $XDG_STATE_HOME/facekit/kits ($FACEKIT_STATE_DIR) so that facekit finds it
+from any folder.
 
 Credentials: IAM-authenticated APIs (Cognito Admin*, Rekognition, DynamoDB, Lambda, SES, S3) must be
 signed with FACEKIT_ACCESS_KEY_ID / FACEKIT_SECRET_ACCESS_KEY (default test / test).
