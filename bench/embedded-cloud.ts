@@ -1,92 +1,110 @@
-// Benchmarks of the embedded cloud, reported as distributions from one run:
-//  - start-to-ready: `npm start` (synthesized stack cached) until /_sim/health answers;
-//  - one full sign-in: InitiateAuth → presigned PUT → RespondToAuthChallenge → tokens,
-//    through the real handler bundles, Rekognition matcher, S3 and DynamoDB.
-import { spawn } from 'node:child_process';
+// Benchmarks of the embedded cloud: every row of issue 12's table from one run, on this machine.
+//  - `npm start` to healthy with the synthesized stack cached (a data folder used before);
+//  - one full face sign-in at a time (InitiateAuth -> PUT photo -> RespondToAuthChallenge), warm;
+//  - 16 concurrent clients (npm run load): throughput, p99, errors, server CPU per sign-in, RSS
+//    of the server's process tree idle, under load and a while after;
+//  - SignUp / AdminGetUser / InitiateAuth against cognito-local, presigned PUT/GET of 100 KB
+//    against s3rver, in the same run, order alternating, medians over rounds.
+// The machine is shared: read the ratios and medians, not one absolute figure.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { synthesizeIfChanged } from '../sim/cloud-assembly/synth-cache.js';
-import { startEmbeddedCloud } from '../sim/embedded-cloud.js';
-import { generateFixture } from '../sim/faces/generate-face.js';
-import { FaceAuthClient } from '../cli/face-auth-client.js';
-import { freePort } from '../sim/free-port.js';
+import { cognitoClient, enrolUser, percentile, signIn, signInPhotos, stackTarget } from './face-users.js';
+import { describeLoad, runLoad } from './load.js';
+import { compareWithCognitoLocal, compareWithS3rver, describeComparisons } from './peers.js';
+import { mebibytes, projectDir, startSimProcess } from './sim-process.js';
 
-const projectDir = resolve(import.meta.dirname, '..');
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
-const SIGN_INS = Number(process.env.BENCH_SIGN_INS ?? 30);
+const SIGN_INS = Number(process.env.BENCH_SIGN_INS ?? 40);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const PER_ROUND = Number(process.env.BENCH_PER_ROUND ?? 25);
+const LOAD_CLIENTS = Number(process.env.BENCH_LOAD_CLIENTS ?? 16);
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 30);
+const AFTER_SECONDS = Number(process.env.BENCH_AFTER_SECONDS ?? 120);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
+const ms = (value: number) => `${value.toFixed(0)} ms`;
 
-function summary(label: string, samples: number[]): string {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mean = samples.reduce((sum, value) => sum + value, 0) / samples.length;
-  return `${label.padEnd(34)} n=${String(samples.length).padEnd(3)} p50 ${percentile(sorted, 50).toFixed(0).padStart(6)} ms  p90 ${percentile(sorted, 90).toFixed(0).padStart(6)} ms  max ${sorted.at(-1)!.toFixed(0).padStart(6)} ms  mean ${mean.toFixed(0).padStart(6)} ms`;
-}
-
-
-async function timeStartToReady(): Promise<number> {
-  const port = await freePort('127.0.0.1');
-  const dataDir = mkdtempSync(join(tmpdir(), 'facekit-bench-'));
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--port', String(port), '--data-dir', dataDir], {
-    cwd: projectDir,
-    env: { ...process.env, FACEKIT_OUTPUTS_FILE: join(dataDir, 'cdk-outputs.json') },
-    stdio: 'ignore',
-  });
+async function timeStarts(): Promise<number[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'facekit-bench-start-'));
   try {
-    for (;;) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/_sim/health`)).ok) return performance.now() - started;
-      } catch {
-        // not listening yet
-      }
-      if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}`);
-      if (performance.now() - started > 60_000) throw new Error('not ready within 60 s');
-      await new Promise((wait) => setTimeout(wait, 20));
+    // The first start creates the signing keys and tables; `npm start` is then timed on that folder.
+    await (await startSimProcess({ dataDir })).stop();
+    const starts: number[] = [];
+    for (let run = 0; run < STARTS; run++) {
+      const sim = await startSimProcess({ dataDir });
+      starts.push(sim.readyAfterMs);
+      await sim.stop();
     }
+    return starts;
   } finally {
-    child.kill('SIGINT');
-    await new Promise((done) => child.once('exit', done));
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-async function timeSignIns(): Promise<{ signIn: number[]; enrolment: number }> {
-  const { cloudAssemblyDir } = await synthesizeIfChanged({ projectDir });
-  const cloud = await startEmbeddedCloud({ cloudAssemblyDir, stackName: 'FaceAuthStack', port: 0, log: () => undefined });
-  try {
-    const client = new FaceAuthClient({ region: cloud.outputs.Region!, userPoolClientId: cloud.outputs.UserPoolClientId!, endpoint: cloud.endpoint });
-    const email = 'bench@example.com';
-    await client.signUp(email);
-    const emails = cloud.outbox.list({ to: email });
-    const code = /\b(\d{6})\b/.exec(emails.at(-1)!.body)![1]!;
-    const enrolSecret = await client.confirmSignUp(email, code);
-    const enrolStarted = performance.now();
-    const enrolled = await client.authenticate(email, { photo: await generateFixture('face', 'bench'), enrolSecret });
-    const enrolment = performance.now() - enrolStarted;
-    if (enrolled.kind !== 'signed-in') throw new Error(`enrolment failed: ${JSON.stringify(enrolled)}`);
-    const photos = await Promise.all(Array.from({ length: 5 }, (_, variant) => generateFixture('face', 'bench', variant + 1)));
-    const signIn: number[] = [];
-    for (let round = 0; round < SIGN_INS; round++) {
-      const started = performance.now();
-      const outcome = await client.authenticate(email, { photo: photos[round % photos.length]! });
-      if (outcome.kind !== 'signed-in') throw new Error('sign-in refused');
-      signIn.push(performance.now() - started);
-    }
-    return { signIn, enrolment };
-  } finally {
-    await cloud.close();
+await synthesizeIfChanged({ projectDir, log: (line) => console.log(line) });
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+console.log(`machine: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, shared with other work`);
+
+const starts = (await timeStarts()).sort((a, b) => a - b);
+console.log(`npm start -> healthy (cached synth), ${starts.length} starts: median ${ms(percentile(starts, 50))}, min ${ms(starts[0]!)}, max ${ms(starts.at(-1)!)}`);
+
+const dataDir = mkdtempSync(join(tmpdir(), 'facekit-bench-'));
+const kit = await startSimProcess({ dataDir });
+let comparisons;
+let sequential: number[];
+try {
+  const target = await stackTarget(kit.endpoint);
+  const outputs = Object.values((await (await fetch(`${kit.endpoint}/_sim/outputs`)).json()) as Record<string, Record<string, string>>)[0]!;
+  const cognito = cognitoClient(target);
+  const email = `bench-sequential@example.com`;
+  await enrolUser(target, cognito, email, 'bench-sequential');
+  const photos = await signInPhotos('bench-sequential', 5);
+  for (let warm = 0; warm < 3; warm++) await signIn(target, cognito, email, photos[warm]!);
+  sequential = [];
+  for (let round = 0; round < SIGN_INS; round++) {
+    const started = performance.now();
+    await signIn(target, cognito, email, photos[round % photos.length]!);
+    sequential.push(performance.now() - started);
   }
+  sequential.sort((a, b) => a - b);
+  console.log(`full sign-in, sequential, warm: n=${SIGN_INS} p50 ${ms(percentile(sequential, 50))} p90 ${ms(percentile(sequential, 90))} p99 ${ms(percentile(sequential, 99))}`);
+  cognito.destroy();
+
+  comparisons = [
+    ...(await compareWithCognitoLocal({ ...target, userPoolId: outputs.UserPoolId! }, ROUNDS, PER_ROUND)),
+    ...(await compareWithS3rver({ ...target, bucket: outputs.BucketName! }, ROUNDS, PER_ROUND)),
+  ];
+  console.log(`\nkit vs peers, ${ROUNDS} rounds x ${PER_ROUND} calls, order alternating, medians of the rounds' p50 and p99:`);
+  console.log(describeComparisons(comparisons));
+} finally {
+  await kit.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 }
 
-await synthesizeIfChanged({ projectDir, log: (line) => console.log(line) });
-const starts: number[] = [];
-for (let run = 0; run < STARTS; run++) starts.push(await timeStartToReady());
-const { signIn, enrolment } = await timeSignIns();
-console.log('\nembedded cloud (synthesized stack cached)');
-console.log(summary('npm start → ready', starts));
-console.log(summary('full sign-in (warm functions)', signIn.slice(1)));
-console.log(`${'first sign-in (cold workers)'.padEnd(34)} ${signIn[0]!.toFixed(0)} ms;  enrolment (sign-up excluded) ${enrolment.toFixed(0)} ms`);
+console.log(`\n${LOAD_CLIENTS} concurrent clients for ${LOAD_SECONDS} s (npm run load), RSS read again ${AFTER_SECONDS} s after:`);
+const load = await runLoad({
+  clients: LOAD_CLIENTS,
+  durationSeconds: LOAD_SECONDS,
+  maxSignIns: 100_000,
+  users: LOAD_CLIENTS * 4,
+  afterSeconds: AFTER_SECONDS,
+});
+console.log(describeLoad(load, AFTER_SECONDS));
+
+const ratio = (what: string, key: 'p50' | 'p99') => {
+  const found = comparisons.find((comparison) => comparison.what.startsWith(what))!;
+  return found.kit[key] / found.peer[key];
+};
+const rows: Array<[string, string, string]> = [
+  ['full face sign-in, sequential, warm', `p50 ${ms(percentile(sequential, 50))}, p99 ${ms(percentile(sequential, 99))}`, 'p50 <= 40 ms, p99 <= 150 ms'],
+  [`${LOAD_CLIENTS} concurrent clients, full sign-ins`, `${load.perSecond.toFixed(1)}/s, p99 ${ms(load.p99)}, ${load.errors} errors`, '>= 100/s, p99 <= 1 s, 0 errors'],
+  ['server CPU per sign-in', `${load.serverCpuMsPerSignIn?.toFixed(0)} ms (${load.users} users)`, '<= 15 ms'],
+  ['npm start to healthy, cached synth', `median ${ms(percentile(starts, 50))}`, '<= 1 s'],
+  ['idle RSS of the server process tree', mebibytes(load.idleRss ?? 0), '<= 200 MiB'],
+  ['RSS under load; after it stops', `${mebibytes(load.peakRss ?? 0)}; ${mebibytes(load.afterRss ?? 0)} after ${AFTER_SECONDS} s`, '<= 500 MiB; idle + 10 %'],
+  ['SignUp / AdminGetUser / InitiateAuth vs cognito-local', ['SignUp', 'AdminGetUser', 'InitiateAuth'].map((what) => `${ratio(what, 'p50').toFixed(2)}x`).join(' / ') + ' (p50)', '<= 0.5x'],
+  ['presigned PUT / GET 100 KB vs s3rver', `PUT ${ratio('presigned PUT', 'p50').toFixed(2)}x / ${ratio('presigned PUT', 'p99').toFixed(2)}x, GET ${ratio('presigned GET', 'p50').toFixed(2)}x / ${ratio('presigned GET', 'p99').toFixed(2)}x (p50 / p99)`, '<= 0.5x at p50 and p99'],
+];
+console.log('\n| what | measured | target |\n|---|---|---|');
+for (const [what, measured, target] of rows) console.log(`| ${what} | ${measured} | ${target} |`);

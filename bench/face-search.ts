@@ -17,7 +17,7 @@ import { SeededRandom } from '../sim/faces/seeded-random.js';
 import { CollectionStore } from '../sim/rekognition/collection-store.js';
 import { decodeImage } from '../sim/rekognition/matcher/decode-image.js';
 import { detectFaces } from '../sim/rekognition/matcher/detect-faces.js';
-import { maxDistanceForThreshold, type FaceHash } from '../sim/rekognition/matcher/face-hash.js';
+import type { FaceHash } from '../sim/rekognition/matcher/face-hash.js';
 import { createRekognitionService } from '../sim/rekognition/service.js';
 
 const PEOPLE = 20;
@@ -70,13 +70,12 @@ async function main(): Promise<void> {
     const insertStarted = performance.now();
     const batch = [];
     for (let index = PEOPLE; index < size; index++) {
-      batch.push({ FaceId: randomUUID(), ImageId: randomUUID(), BoundingBox: box, Confidence: 99.9, hash: Uint32Array.of(random.nextUint32(), random.nextUint32(), random.nextUint32(), random.nextUint32()) });
+      batch.push({ FaceId: randomUUID(), ImageId: randomUUID(), BoundingBox: box, Confidence: 99.9, descriptor: { path: 'synthetic' as const, hash: Uint32Array.of(random.nextUint32(), random.nextUint32(), random.nextUint32(), random.nextUint32()) } });
       if (batch.length === 10_000) collection.addFaces(batch.splice(0));
     }
     collection.addFaces(batch);
     const insertSeconds = (performance.now() - insertStarted) / 1000;
 
-    const maxDistance = maxDistanceForThreshold(80);
     const searchOnly: number[] = [];
     const operation: number[] = [];
     const operationCpu: number[] = [];
@@ -86,7 +85,7 @@ async function main(): Promise<void> {
       // Round 0 warms up the JIT and is not reported.
       for (const [index, query] of queries.entries()) {
         let started = performance.now();
-        collection.search(queryHashes[index], maxDistance);
+        collection.search({ path: 'synthetic', hash: queryHashes[index] }, 80);
         const searchTime = performance.now() - started;
 
         started = performance.now();
@@ -111,7 +110,7 @@ async function main(): Promise<void> {
     const fullScan: number[] = [];
     for (const hash of queryHashes.slice(0, 20)) {
       const started = performance.now();
-      collection.search(hash, maxDistanceForThreshold(0), 80);
+      collection.search({ path: 'synthetic', hash }, 0, 80);
       fullScan.push(performance.now() - started);
     }
     console.log(`${size.toLocaleString('en-US')} faces`);

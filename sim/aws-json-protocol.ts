@@ -4,6 +4,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerJsonApiPreflight, isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS } from './browser-cors.js';
 import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from './request-signature.js';
+import { setAmznRequestId } from './request-id.js';
 
 /** An error in the shape AWS returns it: `code` is the exception name the SDK surfaces. */
 export class AwsServiceError extends Error {
@@ -135,7 +136,8 @@ export function registerJsonServices(
     return payload;
   };
 
-  app.post('/', { onSend: allowAnyOrigin, errorHandler }, async (request: FastifyRequest, reply: FastifyReply) => {
+  // The request id is set before the body is parsed, so a body that fails to parse still has one.
+  app.post('/', { onRequest: setAmznRequestId, onSend: allowAnyOrigin, errorHandler }, async (request: FastifyRequest, reply: FastifyReply) => {
     const target = String(request.headers['x-amz-target'] ?? '');
     const dot = target.lastIndexOf('.');
     const operationName = target.slice(dot + 1);

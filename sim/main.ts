@@ -5,10 +5,11 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { synthesizeIfChanged } from './cloud-assembly/synth-cache.js';
 import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
 import { localCredentialsFromEnvironment, type LocalCredentials } from './request-signature.js';
+import { KIT_ENDPOINT_OUTPUT, recordRunningKit } from './running-kit.js';
+import { parseStartOptions, type StartOptions } from './start-options.js';
 import { buildWebPageIfChanged, canBuildWebPage, webDistDir } from './web-page/build-cache.js';
 import { LOCALSTACK_ASSEMBLY_DIR, LOCALSTACK_SYNTH_CONTEXT, simModeFromEnvironment, type SimMode } from './services-mode.js';
 
@@ -34,16 +35,15 @@ FACEKIT_SERVICES=rekognition,cognito-idp, FACEKIT_S3_ENDPOINT and FACEKIT_LAMBDA
 `;
 
 const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: args } = parseArgs({
-  options: {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    'data-dir': { type: 'string' },
-    reset: { type: 'boolean', default: false },
-    'no-synth': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+let args: StartOptions;
+try {
+  const parsed = parseStartOptions(process.argv.slice(2));
+  args = parsed.options;
+  for (const note of parsed.notes) console.log(`note: ${note}`);
+} catch (error) {
+  console.error(`facekit: ${(error as Error).message}`);
+  process.exit(2);
+}
 if (args.help) {
   process.stdout.write(HELP);
   process.exit(0);
@@ -133,6 +133,7 @@ const cloud = await startSimServer({
 });
 
 const endpointFile = join(dataDir, 'endpoint.json');
+let forgetRunningKit = () => undefined as void;
 const outputLines = Object.entries(cloud.outputs).map(([key, value]) => `             ${key.padEnd(17)} ${value}`).join('\n');
 if (servicesMode) {
   // cdk-outputs.json belongs to `npm run deploy:local` here: it merges these ids into LocalStack's.
@@ -146,8 +147,16 @@ ${outputLines}
   state      ${dataDir}
 Ctrl-C to stop.`);
 } else {
-  writeFileSync(outputsFile, JSON.stringify({ [stackName]: cloud.outputs }, null, 2) + '\n');
+  // The stack's outputs as `cdk deploy --outputs-file` writes them, plus one that says which kit
+  // wrote the file: the CLI then talks to this kit, and to AWS only for a file without it.
+  writeFileSync(outputsFile, JSON.stringify({ [stackName]: { ...cloud.outputs, [KIT_ENDPOINT_OUTPUT]: cloud.endpoint } }, null, 2) + '\n');
   writeFileSync(endpointFile, JSON.stringify({ endpoint: cloud.endpoint, pid: process.pid }) + '\n');
+  // So `facekit` finds this kit from any folder ($XDG_STATE_HOME/facekit/kits/); gone at Ctrl-C.
+  try {
+    forgetRunningKit = recordRunningKit({ endpoint: cloud.endpoint, pid: process.pid, projectDir, outputsFile, stackName, startedAt: new Date().toISOString() });
+  } catch (error) {
+    log(`could not record this kit in the state folder (facekit finds it from this folder only): ${(error as Error).message}`);
+  }
 
   log(`
 facekit embedded cloud ready in ${((Date.now() - started) / 1000).toFixed(1)} s
@@ -171,7 +180,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     log('stopping...');
-    if (!servicesMode) rmSync(endpointFile, { force: true });
+    if (!servicesMode) {
+      rmSync(endpointFile, { force: true });
+      forgetRunningKit();
+    }
     void cloud.close().then(() => process.exit(0));
   });
 }

@@ -17,6 +17,8 @@ export interface PoolRuntime {
   store: UserPoolStore;
   /** One key per token type, as Cognito has. */
   signingKeys: SigningKeys;
+  /** When this endpoint created the pool (epoch ms): its CreationDate. */
+  createdAt: number;
   triggers: TriggerRunner;
   /** True when users sign in with their email and get a generated UUID username. */
   emailIsUsername: boolean;

@@ -18,6 +18,10 @@ import { getTokensFromRefreshToken } from './operations/get-tokens-from-refresh-
 import { getUser } from './operations/get-user.js';
 import { globalSignOut } from './operations/global-sign-out.js';
 import { initiateAuth } from './operations/initiate-auth.js';
+import { describeUserPool } from './operations/describe-user-pool.js';
+import { describeUserPoolClient } from './operations/describe-user-pool-client.js';
+import { listUserPoolClients } from './operations/list-user-pool-clients.js';
+import { listUserPools } from './operations/list-user-pools.js';
 import { listUsers } from './operations/list-users.js';
 import { resendConfirmationCode } from './operations/resend-confirmation-code.js';
 import { respondToAuthChallenge } from './operations/respond-to-auth-challenge.js';
@@ -66,6 +70,11 @@ const OPERATIONS: Record<string, CognitoOperation> = {
   AdminDeleteUser: adminDeleteUser,
   AdminConfirmSignUp: adminConfirmSignUp,
   ListUsers: listUsers,
+  // What stock tools call first (aws cognito-idp list-user-pools, describe-user-pool-client...).
+  ListUserPools: listUserPools,
+  DescribeUserPool: describeUserPool,
+  ListUserPoolClients: listUserPoolClients,
+  DescribeUserPoolClient: describeUserPoolClient,
 };
 
 /**
@@ -103,6 +112,7 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
       clients: new Map(config.clients.map((client) => [client.clientId, resolveClient(client)])),
       store: new UserPoolStore(directory, { clock }),
       signingKeys: loadOrCreateSigningKeys(directory),
+      createdAt: clock.now(),
       triggers: new TriggerRunner(options.invoker, config),
       emailIsUsername: (config.usernameAttributes ?? []).includes('email'),
     });

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setImmediate } from 'node:timers';
 import { format } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -15,18 +16,45 @@ const codeDir = resolve(workerData.codeDir);
 /** The request id of the invocation in progress, stamped on console lines as Lambda does. */
 let currentRequestId;
 
-// Lambda's text log format: `<ISO time>\t<request id>\t<LEVEL>\t<message>`. The lines reach the
-// runtime through the worker's stdout/stderr streams.
-for (const [method, level, stream] of [
-  ['log', 'INFO', process.stdout],
-  ['info', 'INFO', process.stdout],
-  ['debug', 'DEBUG', process.stdout],
-  ['trace', 'TRACE', process.stdout],
-  ['warn', 'WARN', process.stderr],
-  ['error', 'ERROR', process.stderr],
+// What the function writes (console, process.stdout/stderr) is collected and sent to the runtime
+// in one message per turn of the event loop, and always before the invocation's result: a worker
+// stream would cost one message per write, several per invocation.
+let pendingLog = '';
+let flushScheduled = false;
+function flushLog() {
+  flushScheduled = false;
+  if (pendingLog === '') return;
+  parentPort.postMessage({ type: 'log', text: pendingLog });
+  pendingLog = '';
+}
+function writeLog(text) {
+  pendingLog += text;
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushLog);
+  }
+}
+for (const stream of [process.stdout, process.stderr]) {
+  stream.write = (chunk, encoding, callback) => {
+    writeLog(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString(typeof encoding === 'string' ? encoding : 'utf8'));
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (done) process.nextTick(done);
+    return true;
+  };
+}
+process.on('exit', flushLog);
+
+// Lambda's text log format: `<ISO time>\t<request id>\t<LEVEL>\t<message>`.
+for (const [method, level] of [
+  ['log', 'INFO'],
+  ['info', 'INFO'],
+  ['debug', 'DEBUG'],
+  ['trace', 'TRACE'],
+  ['warn', 'WARN'],
+  ['error', 'ERROR'],
 ]) {
   console[method] = (...args) => {
-    stream.write(`${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${format(...args)}\n`);
+    writeLog(`${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${format(...args)}\n`);
   };
 }
 
@@ -130,8 +158,10 @@ function runHandler(fn, event, context) {
 let handlerFunction;
 try {
   handlerFunction = await loadHandler();
+  flushLog();
   parentPort.postMessage({ type: 'ready' });
 } catch (error) {
+  flushLog();
   parentPort.postMessage({ type: 'init-error', error: errorPayload(error, 'Runtime.ImportModuleError') });
 }
 
@@ -151,6 +181,7 @@ parentPort.on('message', async (message) => {
     try {
       serialized = JSON.stringify(result === undefined ? null : result);
     } catch (error) {
+      flushLog();
       parentPort.postMessage({
         type: 'result',
         requestId,
@@ -158,13 +189,13 @@ parentPort.on('message', async (message) => {
       });
       return;
     }
+    flushLog();
     parentPort.postMessage({ type: 'result', requestId, payload: serialized });
   } catch (error) {
     const payloadOfError = errorPayload(error);
     // Lambda logs an unhandled error in the function's log before answering.
-    process.stderr.write(
-      `${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(payloadOfError)}\n`,
-    );
+    writeLog(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(payloadOfError)}\n`);
+    flushLog();
     parentPort.postMessage({ type: 'result', requestId, error: payloadOfError });
   } finally {
     currentRequestId = undefined;

@@ -3,6 +3,7 @@
 // `X-Amz-Function-Error: Unhandled` and the error as the payload.
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { setAmznRequestId } from '../request-id.js';
 import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
 import { FunctionError, type FunctionInvoker } from './function-invoker.js';
 import type { FunctionDefinition } from './lambda-runtime.js';
@@ -41,6 +42,7 @@ export function lambdaApiRoutes(backend: LambdaApiBackend, signatures?: RequestS
         if (refusal) return sendError(reply, 403, refusal.code, refusal.message);
       });
     }
+    app.addHook('onRequest', setAmznRequestId);
 
     app.post<{ Params: { name: string } }>(`${API}/:name/invocations`, async (request, reply) => {
       const { name } = request.params;

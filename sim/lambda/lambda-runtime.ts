@@ -40,8 +40,8 @@ export interface LambdaRuntimeOptions {
   /** Waits before the 2nd and 3rd attempt of a failed asynchronous invocation (Lambda: about 1 and 2 minutes). */
   asyncRetryDelaysMs?: number[];
   /**
-   * Execution environments per function; further invocations wait for a free one. Default: twice
-   * the machine's cores (at least 4). A trigger spends most of its time waiting on the sim's own
+   * Execution environments per function; further invocations wait for a free one. Default:
+   * `FACEKIT_LAMBDA_CONCURRENCY`, else twice the machine's cores (at least 4). A trigger spends most of its time waiting on the sim's own
    * APIs, so a few environments keep the cores busy; many more only add memory (each holds its
    * own SDK clients) and contention.
    */
@@ -87,6 +87,7 @@ interface InvocationOutcome {
 
 type WorkerMessage =
   | { type: 'ready' }
+  | { type: 'log'; text: string }
   | { type: 'init-error'; error: FunctionErrorPayload }
   | { type: 'result'; requestId: string; payload?: string; error?: FunctionErrorPayload };
 
@@ -353,13 +354,17 @@ class ExecutionEnvironment {
     this.worker = new Worker(new URL('./function-worker.mjs', import.meta.url), {
       workerData: { codeDir: definition.codeDir, handler: definition.handler },
       env,
-      // The host's loaders (tsx, vitest) have no business inside a function.
-      execArgv: [],
+      // The host's loaders (tsx, vitest) have no business inside a function; a CPU profile of the
+      // host (`node --cpu-prof`) covers its functions too.
+      execArgv: process.execArgv.filter((flag) => flag.startsWith('--cpu-prof')),
       stdout: true,
       stderr: true,
     });
+    // The worker sends what the function writes as `log` messages; these streams carry only
+    // what bypasses it (e.g. native code).
     forwardLines(this.worker.stdout, (line) => onLog(definition.name, line));
     forwardLines(this.worker.stderr, (line) => onLog(definition.name, line));
+    const logLines = lineSplitter((line) => onLog(definition.name, line));
 
     let initialized = false;
     this.ready = new Promise<void>((ready, failed) => {
@@ -368,7 +373,9 @@ class ExecutionEnvironment {
         void this.terminate();
       }, initTimeoutMs);
       this.worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready') {
+        if (message.type === 'log') {
+          logLines.push(message.text);
+        } else if (message.type === 'ready') {
           initialized = true;
           clearTimeout(initTimer);
           ready();
@@ -388,6 +395,7 @@ class ExecutionEnvironment {
         this.current?.settle({ error: { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: error.message, trace: error.stack?.split('\n') } });
       });
       this.worker.on('exit', (code) => {
+        logLines.end();
         this.usable = false;
         this.exitCode = code;
         clearTimeout(initTimer);
@@ -495,23 +503,34 @@ async function withCallerTimeout(run: Promise<InvocationOutcome>, timeoutMs: num
   }
 }
 
-function forwardLines(stream: NodeJS.ReadableStream, emit: (line: string) => void): void {
+/** Turns chunks of text into whole lines; a line cut between chunks waits for its end. */
+function lineSplitter(emit: (line: string) => void): { push(chunk: string): void; end(): void } {
   let pending = '';
+  return {
+    push(chunk) {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      // Blank lines carry nothing and would show as empty prefixed lines.
+      for (const line of lines) if (line.trim() !== '') emit(line.replace(/\r$/, ''));
+    },
+    end() {
+      if (pending.trim() !== '') emit(pending);
+      pending = '';
+    },
+  };
+}
+
+function forwardLines(stream: NodeJS.ReadableStream, emit: (line: string) => void): void {
+  const lines = lineSplitter(emit);
   stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    // Blank lines carry nothing and would show as empty prefixed lines.
-    for (const line of lines) if (line.trim() !== '') emit(line.replace(/\r$/, ''));
-  });
-  stream.on('end', () => {
-    if (pending.trim() !== '') emit(pending);
-    pending = '';
-  });
+  stream.on('data', (chunk: string) => lines.push(chunk));
+  stream.on('end', () => lines.end());
 }
 
 function defaultConcurrencyPerFunction(): number {
+  const configured = Number(process.env.FACEKIT_LAMBDA_CONCURRENCY);
+  if (Number.isInteger(configured) && configured > 0) return configured;
   return Math.max(4, 2 * availableParallelism());
 }
 

@@ -1,11 +1,16 @@
-// Face collections: faces and their hashes, searchable through a FaceHashIndex. With a data
-// folder every change is written before the call returns (collections.json for the list,
-// an append-only log per collection for faces), so a restarted emulator loses nothing.
+// Face collections: faces and their descriptors, searchable through one index per matcher path
+// (a FaceHashIndex for synthetic faces, a NeuralFaceIndex for real ones), so a face of one path
+// is never compared with a face of the other. With a data folder every change is written before
+// the call returns (collections.json for the list, an append-only log per collection for faces,
+// descriptors included), so a restarted emulator searches without running any model again.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashFromHex, hashToHex, type FaceHash } from './matcher/face-hash.js';
-import { FaceHashIndex, type HashMatch } from './matcher/face-hash-index.js';
 import type { Box } from './matcher/detect-faces.js';
+import { maxDistanceForThreshold, hashFromHex, hashToHex, similarityOfDistance } from './matcher/face-hash.js';
+import { FaceHashIndex } from './matcher/face-hash-index.js';
+import type { FaceDescriptor, MatcherPath } from './matcher/face-matcher.js';
+import { neuralDescriptorFromJson, neuralDescriptorToJson } from './matcher/neural-descriptor.js';
+import { NeuralFaceIndex } from './matcher/neural-face-index.js';
 
 export interface StoredFace {
   FaceId: string;
@@ -13,7 +18,8 @@ export interface StoredFace {
   ExternalImageId?: string;
   BoundingBox: Box;
   Confidence: number;
-  hash: FaceHash;
+  /** What search compares; its path says which matcher made the face. */
+  descriptor: FaceDescriptor;
   /** Position in insertion order, for stable listing and pagination. */
   sequence: number;
 }
@@ -25,12 +31,20 @@ interface CollectionRecord {
   createdAt: number;
 }
 
-type LogEntry = { add: Omit<StoredFace, 'hash' | 'sequence'> & { hash: string } } | { delete: string[] };
+/** A face as logged: synthetic faces keep the original `hash` field (older logs load as they are). */
+type LoggedFace = Omit<StoredFace, 'descriptor' | 'sequence'> & ({ hash: string } | { neural: { vector: string; hash: string } });
+type LogEntry = { add: LoggedFace } | { delete: string[] };
+
+export interface FaceMatch {
+  face: StoredFace;
+  similarity: number;
+}
 
 export class FaceCollection {
   private readonly faces = new Map<string, { face: StoredFace; slot: number }>();
-  private readonly bySlot: (StoredFace | undefined)[] = [];
-  private readonly index = new FaceHashIndex();
+  private readonly bySlot: Record<MatcherPath, (StoredFace | undefined)[]> = { synthetic: [], neural: [] };
+  private readonly syntheticIndex = new FaceHashIndex();
+  private readonly neuralIndex = new NeuralFaceIndex();
   private nextSequence = 0;
 
   constructor(readonly record: CollectionRecord, private readonly logFile?: string) {}
@@ -50,7 +64,7 @@ export class FaceCollection {
 
   addFaces(faces: Omit<StoredFace, 'sequence'>[]): StoredFace[] {
     const added = faces.map((face) => this.insert(face));
-    if (this.logFile) this.append(added.map((face) => ({ add: { ...serializable(face), hash: hashToHex(face.hash) } })));
+    if (this.logFile) this.append(added.map((face) => ({ add: loggedFaceOf(face) })));
     return added;
   }
 
@@ -61,29 +75,37 @@ export class FaceCollection {
     return deleted;
   }
 
-  /** Up to `limit` faces within `maxDistance` bits of `hash`, closest first. */
-  search(hash: FaceHash, maxDistance: number, limit?: number): { face: StoredFace; distance: number }[] {
-    return this.index.search(hash, maxDistance, limit).map((match: HashMatch) => ({ face: this.bySlot[match.slot]!, distance: match.distance }));
+  /** Up to `limit` faces of the descriptor's path with similarity >= threshold, most similar first. */
+  search(descriptor: FaceDescriptor, threshold: number, limit?: number): FaceMatch[] {
+    if (descriptor.path === 'synthetic') {
+      const faces = this.bySlot.synthetic;
+      return this.syntheticIndex
+        .search(descriptor.hash, maxDistanceForThreshold(threshold), limit)
+        .map((match) => ({ face: faces[match.slot]!, similarity: similarityOfDistance(match.distance) }));
+    }
+    const faces = this.bySlot.neural;
+    return this.neuralIndex.search(descriptor, threshold, limit).map((match) => ({ face: faces[match.slot]!, similarity: match.similarity }));
   }
 
   /** Replays a log line (at load time; does not write). */
   replay(entry: LogEntry): void {
-    if ('add' in entry) this.insert({ ...entry.add, hash: hashFromHex(entry.add.hash) });
+    if ('add' in entry) this.insert(storedFaceOf(entry.add));
     else entry.delete.forEach((faceId) => this.remove(faceId));
   }
 
   /** Rewrites the log with only the live faces (after a load that replayed deletions). */
   compact(): void {
     if (!this.logFile) return;
-    const lines = this.listFaces().map((face) => JSON.stringify({ add: { ...serializable(face), hash: hashToHex(face.hash) } }) + '\n');
+    const lines = this.listFaces().map((face) => JSON.stringify({ add: loggedFaceOf(face) }) + '\n');
     writeFileSync(`${this.logFile}.tmp`, lines.join(''));
     renameSync(`${this.logFile}.tmp`, this.logFile);
   }
 
   private insert(face: Omit<StoredFace, 'sequence'>): StoredFace {
     const stored = { ...face, sequence: this.nextSequence++ };
-    const slot = this.index.add(stored.hash);
-    this.bySlot[slot] = stored;
+    const { descriptor } = stored;
+    const slot = descriptor.path === 'synthetic' ? this.syntheticIndex.add(descriptor.hash) : this.neuralIndex.add(descriptor);
+    this.bySlot[descriptor.path][slot] = stored;
     this.faces.set(stored.FaceId, { face: stored, slot });
     return stored;
   }
@@ -91,8 +113,10 @@ export class FaceCollection {
   private remove(faceId: string): boolean {
     const entry = this.faces.get(faceId);
     if (!entry) return false;
-    this.index.remove(entry.slot);
-    this.bySlot[entry.slot] = undefined;
+    const { path } = entry.face.descriptor;
+    if (path === 'synthetic') this.syntheticIndex.remove(entry.slot);
+    else this.neuralIndex.remove(entry.slot);
+    this.bySlot[path][entry.slot] = undefined;
     this.faces.delete(faceId);
     return true;
   }
@@ -103,9 +127,16 @@ export class FaceCollection {
   }
 }
 
-function serializable(face: StoredFace): Omit<StoredFace, 'hash' | 'sequence'> {
-  const { FaceId, ImageId, ExternalImageId, BoundingBox, Confidence } = face;
-  return { FaceId, ImageId, ...(ExternalImageId ? { ExternalImageId } : {}), BoundingBox, Confidence };
+function loggedFaceOf(face: StoredFace): LoggedFace {
+  const { FaceId, ImageId, ExternalImageId, BoundingBox, Confidence, descriptor } = face;
+  const base = { FaceId, ImageId, ...(ExternalImageId ? { ExternalImageId } : {}), BoundingBox, Confidence };
+  return descriptor.path === 'synthetic' ? { ...base, hash: hashToHex(descriptor.hash) } : { ...base, neural: neuralDescriptorToJson(descriptor) };
+}
+
+function storedFaceOf(logged: LoggedFace): Omit<StoredFace, 'sequence'> {
+  const { FaceId, ImageId, ExternalImageId, BoundingBox, Confidence } = logged;
+  const descriptor: FaceDescriptor = 'neural' in logged ? { path: 'neural', ...neuralDescriptorFromJson(logged.neural) } : { path: 'synthetic', hash: hashFromHex(logged.hash) };
+  return { FaceId, ImageId, ...(ExternalImageId ? { ExternalImageId } : {}), BoundingBox, Confidence, descriptor };
 }
 
 export class CollectionStore {

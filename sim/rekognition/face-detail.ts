@@ -1,14 +1,40 @@
 // What Rekognition says about a detected face (FaceDetail), and which quality problems a
 // QualityFilter level turns into UnindexedFaces / filtered faces.
-import type { DetectedFace, QualityReason } from './matcher/detect-faces.js';
+import type { QualityReason } from './matcher/detect-faces.js';
+import type { FoundFace } from './matcher/face-matcher.js';
 import type { QualityFilter } from './parameters.js';
 
 export const FACE_MODEL_VERSION = '7.0';
 
-export function faceDetailOf(face: DetectedFace): Record<string, unknown> {
+/** Request attribute name -> FaceDetail field. */
+const ATTRIBUTE_FIELDS: Record<string, string> = {
+  AGE_RANGE: 'AgeRange',
+  BEARD: 'Beard',
+  EMOTIONS: 'Emotions',
+  EYE_DIRECTION: 'EyeDirection',
+  EYEGLASSES: 'Eyeglasses',
+  EYES_OPEN: 'EyesOpen',
+  GENDER: 'Gender',
+  MOUTH_OPEN: 'MouthOpen',
+  MUSTACHE: 'Mustache',
+  FACE_OCCLUDED: 'FaceOccluded',
+  SMILE: 'Smile',
+  SUNGLASSES: 'Sunglasses',
+};
+
+/**
+ * The FaceDetail of `face`: the default fields (BoundingBox, Landmarks, Pose, Quality,
+ * Confidence), plus, for `attributes` ["ALL"] or named attributes, the fields the face's path
+ * measures (fields a path cannot measure are left out rather than invented).
+ */
+export function faceDetailOf(face: FoundFace, attributes: string[] = ['DEFAULT']): Record<string, unknown> {
+  const all = attributes.includes('ALL');
+  const wanted = all ? Object.values(ATTRIBUTE_FIELDS) : attributes.map((name) => ATTRIBUTE_FIELDS[name]).filter(Boolean);
+  const extra = Object.fromEntries(wanted.filter((field) => face.attributes[field] !== undefined).map((field) => [field, face.attributes[field]]));
   return {
     BoundingBox: face.boundingBox,
-    Landmarks: face.landmarks,
+    ...extra,
+    Landmarks: all ? face.allLandmarks : face.landmarks,
     Pose: face.pose,
     Quality: face.quality,
     Confidence: face.confidence,
@@ -23,7 +49,7 @@ const HIGH_QUALITY = { minBrightness: 35, minSharpness: 75, maxYaw: 30, minConfi
  * NONE filters nothing; LOW only faces that are barely faces (LOW_CONFIDENCE, SMALL_BOUNDING_BOX);
  * MEDIUM and AUTO every standard rule; HIGH additionally the stricter HIGH_QUALITY bar.
  */
-export function reasonsUnder(face: DetectedFace, filter: QualityFilter): QualityReason[] {
+export function reasonsUnder(face: Pick<FoundFace, 'reasons' | 'confidence' | 'pose' | 'quality'>, filter: QualityFilter): QualityReason[] {
   switch (filter) {
     case 'NONE':
       return [];

@@ -1,6 +1,6 @@
 // The 1:N search shared by SearchFaces and SearchFacesByImage.
 import type { FaceCollection } from './collection-store.js';
-import { maxDistanceForThreshold, similarityOfDistance, type FaceHash } from './matcher/face-hash.js';
+import type { FaceDescriptor } from './matcher/face-matcher.js';
 import { numberOf } from './parameters.js';
 import { faceOf } from './stored-face.js';
 
@@ -12,11 +12,11 @@ export function searchOptionsOf(input: Record<string, unknown>): { maxFaces: num
 }
 
 /** FaceMatches sorted by similarity (highest first), at or above the threshold. */
-export function faceMatches(collection: FaceCollection, hash: FaceHash, options: { maxFaces: number; threshold: number; excludeFaceId?: string }): Record<string, unknown>[] {
+export function faceMatches(collection: FaceCollection, descriptor: FaceDescriptor, options: { maxFaces: number; threshold: number; excludeFaceId?: string }): Record<string, unknown>[] {
   // One extra in case the searched face itself (SearchFaces) is among them.
   return collection
-    .search(hash, maxDistanceForThreshold(options.threshold), options.maxFaces + 1)
+    .search(descriptor, options.threshold, options.maxFaces + 1)
     .filter(({ face }) => face.FaceId !== options.excludeFaceId)
     .slice(0, options.maxFaces)
-    .map(({ face, distance }) => ({ Similarity: similarityOfDistance(distance), Face: faceOf(face) }));
+    .map(({ face, similarity }) => ({ Similarity: similarity, Face: faceOf(face) }));
 }

@@ -2,6 +2,7 @@
 import type { Clock, RandomSource } from '../clock.js';
 import type { CollectionStore, FaceCollection } from './collection-store.js';
 import { ResourceNotFoundError } from './errors.js';
+import type { FaceFinder } from './face-finder.js';
 import type { ImageInput } from './image-input.js';
 
 export interface RekognitionContext {
@@ -9,6 +10,8 @@ export interface RekognitionContext {
   clock: Clock;
   random: RandomSource;
   images: ImageInput;
+  /** Finds faces through the synthetic or the neural matcher path. */
+  faces: FaceFinder;
   /** Region of this request (ARNs, S3 client). */
   region: string;
   accountId: string;

@@ -4,7 +4,9 @@ import { AwsServiceError, type JsonService } from '../aws-json-protocol.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from '../clock.js';
 import { CollectionStore } from './collection-store.js';
 import { InternalServerError, rekognitionErrorBody } from './errors.js';
+import { FaceFinder } from './face-finder.js';
 import { ImageInput, type S3ClientSource } from './image-input.js';
+import { sharedNeuralFaceModel, type NeuralFaceModel } from './matcher/neural-model.js';
 import type { RekognitionContext, RekognitionOperation } from './rekognition-context.js';
 import { compareFaces } from './operations/compare-faces.js';
 import { createCollection } from './operations/create-collection.js';
@@ -31,6 +33,8 @@ export interface RekognitionServiceOptions {
   accountId?: string;
   /** A prepared store (benchmarks fill one with synthetic faces); `dataDir` is then ignored. */
   store?: CollectionStore;
+  /** The neural path's model; by default the process's shared one (off when FACEKIT_NEURAL_FACES=off). */
+  neuralModel?: NeuralFaceModel;
 }
 
 const OPERATIONS: Record<string, RekognitionOperation> = {
@@ -50,7 +54,8 @@ const OPERATIONS: Record<string, RekognitionOperation> = {
 export function createRekognitionService(options: RekognitionServiceOptions = {}): JsonService & { close(): Promise<void> } {
   const store = options.store ?? new CollectionStore(options.dataDir);
   const images = new ImageInput(options.s3);
-  const base = { store, images, clock: options.clock ?? systemClock, random: options.random ?? cryptoRandom, accountId: options.accountId ?? '000000000000' };
+  const faces = new FaceFinder(options.neuralModel ?? sharedNeuralFaceModel());
+  const base = { store, images, faces, clock: options.clock ?? systemClock, random: options.random ?? cryptoRandom, accountId: options.accountId ?? '000000000000' };
   const operations = Object.fromEntries(
     Object.entries(OPERATIONS).map(([name, operation]) => [
       name,

@@ -5,6 +5,7 @@ import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } fr
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { Outbox } from '../outbox.js';
+import { setAmznRequestId } from '../request-id.js';
 import { BadRequestError, sendEmail } from './send-email.js';
 
 export interface SesServiceOptions {
@@ -31,6 +32,7 @@ export function createSesService(options: SesServiceOptions): { routes: FastifyP
         done(new BadRequestError('Request body is not valid JSON'), undefined);
       }
     });
+    app.addHook('onRequest', setAmznRequestId);
     const sendError = (reply: FastifyReply, statusCode: number, code: string, message: string) =>
       reply.code(statusCode).header('content-type', 'application/json').header('x-amzn-errortype', code).send(JSON.stringify({ message }));
     app.setErrorHandler((error: FastifyError, _request, reply) => {

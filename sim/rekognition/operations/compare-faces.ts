@@ -1,11 +1,10 @@
 import { NoFacesInImageError } from '../errors.js';
 import { reasonsUnder } from '../face-detail.js';
-import { hammingDistance, similarityOfDistance } from '../matcher/face-hash.js';
-import { detectFaces, type DetectedFace } from '../matcher/detect-faces.js';
+import { similarityBetween, type FoundFace } from '../matcher/face-matcher.js';
 import { numberOf, qualityFilterOf } from '../parameters.js';
 import type { RekognitionOperation } from '../rekognition-context.js';
 
-function comparedFaceOf(face: DetectedFace): Record<string, unknown> {
+function comparedFaceOf(face: FoundFace): Record<string, unknown> {
   return { BoundingBox: face.boundingBox, Confidence: face.confidence, Landmarks: face.landmarks, Pose: face.pose, Quality: face.quality };
 }
 
@@ -15,13 +14,13 @@ export const compareFaces: RekognitionOperation = async (input, context) => {
   const qualityFilter = qualityFilterOf(input.QualityFilter, 'NONE');
   const source = await context.images.load(input.SourceImage, context.region);
   const target = await context.images.load(input.TargetImage, context.region);
-  const passes = (face: DetectedFace) => reasonsUnder(face, qualityFilter).length === 0;
-  const sourceFace = detectFaces(source).find(passes);
+  const passes = (face: FoundFace) => reasonsUnder(face, qualityFilter).length === 0;
+  const sourceFace = (await context.faces.findFaces(source)).find(passes);
   if (!sourceFace) throw new NoFacesInImageError();
-  const compared = detectFaces(target)
+  const compared = (await context.faces.findFaces(target))
     .filter(passes)
     .slice(0, 100)
-    .map((face) => ({ face, similarity: similarityOfDistance(hammingDistance(sourceFace.hash, 0, face.hash, 0)) }));
+    .map((face) => ({ face, similarity: similarityBetween(sourceFace.descriptor, face.descriptor) }));
   return {
     SourceImageFace: { BoundingBox: sourceFace.boundingBox, Confidence: sourceFace.confidence },
     FaceMatches: compared

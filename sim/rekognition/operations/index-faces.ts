@@ -1,4 +1,3 @@
-import { detectFaces } from '../matcher/detect-faces.js';
 import { FACE_MODEL_VERSION, faceDetailOf, reasonsUnder } from '../face-detail.js';
 import { InvalidParameterError } from '../errors.js';
 import { collectionIdOf, externalImageIdOf, numberOf, qualityFilterOf } from '../parameters.js';
@@ -13,11 +12,11 @@ export const indexFaces: RekognitionOperation = async (input, context) => {
   const externalImageId = externalImageIdOf(input);
   const maxFaces = numberOf(input.MaxFaces, { min: 1, max: Number.MAX_SAFE_INTEGER, fallback: MAX_FACES_PER_IMAGE, integer: true });
   const qualityFilter = qualityFilterOf(input.QualityFilter, 'AUTO');
-  checkAttributes(input.DetectionAttributes);
+  const attributes = checkAttributes(input.DetectionAttributes);
   const raster = await context.images.load(input.Image, context.region);
 
   // Largest faces first: MaxFaces keeps the largest faces that pass the quality filter.
-  const faces = detectFaces(raster);
+  const faces = await context.faces.findFaces(raster);
   const imageId = context.random.uuid();
   const indexed: ReturnType<typeof faceDetailOf>[] = [];
   const toStore = [];
@@ -26,11 +25,11 @@ export const indexFaces: RekognitionOperation = async (input, context) => {
     const reasons: string[] = reasonsUnder(face, qualityFilter);
     if (reasons.length === 0 && toStore.length >= Math.min(maxFaces, MAX_FACES_PER_IMAGE)) reasons.unshift('EXCEEDS_MAX_FACES');
     if (reasons.length > 0) {
-      unindexed.push({ Reasons: reasons, FaceDetail: faceDetailOf(face) });
+      unindexed.push({ Reasons: reasons, FaceDetail: faceDetailOf(face, attributes) });
       continue;
     }
-    indexed.push(faceDetailOf(face));
-    toStore.push({ FaceId: context.random.uuid(), ImageId: imageId, ExternalImageId: externalImageId, BoundingBox: face.boundingBox, Confidence: face.confidence, hash: face.hash });
+    indexed.push(faceDetailOf(face, attributes));
+    toStore.push({ FaceId: context.random.uuid(), ImageId: imageId, ExternalImageId: externalImageId, BoundingBox: face.boundingBox, Confidence: face.confidence, descriptor: face.descriptor });
   }
   const stored = collection.addFaces(toStore);
   return {
@@ -40,8 +39,10 @@ export const indexFaces: RekognitionOperation = async (input, context) => {
   };
 };
 
-export function checkAttributes(value: unknown): void {
-  if (value === undefined || value === null) return;
+/** The requested attribute names (["DEFAULT"] when absent); InvalidParameter for unknown ones. */
+export function checkAttributes(value: unknown): string[] {
+  if (value === undefined || value === null) return ['DEFAULT'];
   const known = ['DEFAULT', 'ALL', 'AGE_RANGE', 'BEARD', 'EMOTIONS', 'EYE_DIRECTION', 'EYEGLASSES', 'EYES_OPEN', 'GENDER', 'MOUTH_OPEN', 'MUSTACHE', 'FACE_OCCLUDED', 'SMILE', 'SUNGLASSES'];
   if (!Array.isArray(value) || value.some((attribute) => !known.includes(attribute as string))) throw new InvalidParameterError();
+  return value as string[];
 }

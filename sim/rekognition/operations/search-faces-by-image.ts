@@ -1,7 +1,6 @@
 import { NoFacesInImageError } from '../errors.js';
 import { FACE_MODEL_VERSION, reasonsUnder } from '../face-detail.js';
 import { faceMatches, searchOptionsOf } from '../face-search.js';
-import { detectFaces } from '../matcher/detect-faces.js';
 import { collectionIdOf, qualityFilterOf } from '../parameters.js';
 import { existingCollection, type RekognitionOperation } from '../rekognition-context.js';
 
@@ -11,12 +10,12 @@ export const searchFacesByImage: RekognitionOperation = async (input, context) =
   const options = searchOptionsOf(input);
   const qualityFilter = qualityFilterOf(input.QualityFilter, 'NONE');
   const raster = await context.images.load(input.Image, context.region);
-  const searched = detectFaces(raster).find((face) => reasonsUnder(face, qualityFilter).length === 0);
+  const searched = (await context.faces.findFaces(raster)).find((face) => reasonsUnder(face, qualityFilter).length === 0);
   if (!searched) throw new NoFacesInImageError();
   return {
     SearchedFaceBoundingBox: searched.boundingBox,
     SearchedFaceConfidence: searched.confidence,
-    FaceMatches: faceMatches(collection, searched.hash, options),
+    FaceMatches: faceMatches(collection, searched.descriptor, options),
     FaceModelVersion: FACE_MODEL_VERSION,
   };
 };

@@ -12,7 +12,7 @@ export const searchFaces: RekognitionOperation = async (input, context) => {
   if (!face) throw new InvalidParameterError('faceId was not found in the collection.');
   return {
     SearchedFaceId: faceId,
-    FaceMatches: faceMatches(collection, face.hash, { ...options, excludeFaceId: faceId }),
+    FaceMatches: faceMatches(collection, face.descriptor, { ...options, excludeFaceId: faceId }),
     FaceModelVersion: FACE_MODEL_VERSION,
   };
 };

@@ -1,0 +1,13 @@
+// DescribeUserPoolClient: a client's flows, token lifetimes and existence-error setting. The
+// client must belong to the named pool, as on AWS.
+import { poolById, requireString, type CognitoContext } from '../cognito-context.js';
+import { ResourceNotFoundError } from '../errors.js';
+import { userPoolClientType } from '../pool-view.js';
+
+export async function describeUserPoolClient(context: CognitoContext, input: Record<string, unknown>) {
+  const pool = poolById(context, requireString(input, 'UserPoolId'));
+  const clientId = requireString(input, 'ClientId');
+  const client = pool.clients.get(clientId);
+  if (!client) throw new ResourceNotFoundError(`User pool client ${clientId} does not exist.`);
+  return { UserPoolClient: userPoolClientType(pool, client) };
+}

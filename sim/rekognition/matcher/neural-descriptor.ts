@@ -1,0 +1,162 @@
+// What the neural path stores per face and how two faces compare.
+//
+// The model's 1024-value descriptor (non-negative: it ends in a ReLU) is centred on its own mean
+// and scaled to unit length, so the dot product of two of them is their Pearson correlation:
+// no population statistics needed, and the large common component every non-negative
+// descriptor shares no longer makes strangers look alike. It is stored as 1024 signed bytes
+// (the correlation computed on them differs from the float one by about 0.001), which is what
+// search reads after a restart, without running the model again.
+//
+// Search cannot afford 1024 multiplications per stored face at 100,000 faces, so each face also
+// gets a 1024-bit sign hash (SimHash: the side of 1024 fixed random hyperplanes it falls on).
+// The Hamming distance between two hashes estimates the angle between the descriptors; a scan
+// of the hashes keeps the faces that can plausibly reach the threshold, and only those are
+// scored exactly.
+//
+// Similarity (Rekognition's 0-100) is a fixed piecewise-linear function of the correlation,
+// calibrated on real photographs (docs/rekognition.md, bench/real-face-calibration.ts).
+
+export const DESCRIPTOR_LENGTH = 1024;
+export const NEURAL_HASH_BITS = 1024;
+export const NEURAL_HASH_WORDS = NEURAL_HASH_BITS / 32;
+
+export interface NeuralDescriptor {
+  /** The centred, unit-length descriptor, quantized to signed bytes. */
+  vector: Int8Array;
+  /** Euclidean length of `vector` (computed from the bytes, so it is exact after a reload). */
+  norm: number;
+  /** SimHash of the descriptor: bit i = side of hyperplane i. */
+  hash: Uint32Array;
+}
+
+/**
+ * Calibration anchors: (correlation, similarity). Measured on the real-face set (genuine pairs:
+ * the same person across shots; impostor pairs: different photographs of different people):
+ * genuine correlations were all >= 0.41, impostor ones all <= 0.34 (99 % <= 0.28). Threshold 95
+ * sits in the gap; 99 asks for a close match; 80 lets the loosest genuine tail in and some
+ * strangers too (as Rekognition's 80 does for look-alikes).
+ */
+export const SIMILARITY_ANCHORS: readonly (readonly [number, number])[] = [
+  [0, 0],
+  [0.25, 80],
+  [0.32, 90],
+  [0.37, 95],
+  [0.6, 99],
+  [1, 100],
+];
+
+/** Rademacher hyperplanes (entries +1/-1) from a fixed xorshift32 stream: integer-generated, so identical everywhere. */
+const HYPERPLANE_SIGNS: Uint32Array = (() => {
+  const words = new Uint32Array((NEURAL_HASH_BITS * DESCRIPTOR_LENGTH) / 32);
+  let state = 0x9e3779b9;
+  for (let index = 0; index < words.length; index++) {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    words[index] = state;
+  }
+  return words;
+})();
+
+/** Turns the model's descriptor into what is stored and searched. */
+export function neuralDescriptorOf(raw: Float32Array): NeuralDescriptor {
+  if (raw.length !== DESCRIPTOR_LENGTH) throw new Error(`face descriptor has ${raw.length} values, expected ${DESCRIPTOR_LENGTH}`);
+  let mean = 0;
+  for (const value of raw) mean += value;
+  mean /= raw.length;
+  let largest = 0;
+  for (const value of raw) largest = Math.max(largest, Math.abs(value - mean));
+  const vector = new Int8Array(DESCRIPTOR_LENGTH);
+  if (largest > 0) for (let index = 0; index < raw.length; index++) vector[index] = Math.round(((raw[index] - mean) / largest) * 127);
+  return { vector, norm: normOf(vector), hash: simHashOf(vector) };
+}
+
+export function normOf(vector: Int8Array): number {
+  let sum = 0;
+  for (const value of vector) sum += value * value;
+  return Math.sqrt(sum);
+}
+
+function simHashOf(vector: Int8Array): Uint32Array {
+  const hash = new Uint32Array(NEURAL_HASH_WORDS);
+  for (let plane = 0; plane < NEURAL_HASH_BITS; plane++) {
+    let sum = 0;
+    const base = (plane * DESCRIPTOR_LENGTH) / 32;
+    for (let word = 0; word < DESCRIPTOR_LENGTH / 32; word++) {
+      const signs = HYPERPLANE_SIGNS[base + word];
+      for (let bit = 0; bit < 32; bit++) {
+        const value = vector[word * 32 + bit];
+        sum += (signs >>> bit) & 1 ? value : -value;
+      }
+    }
+    if (sum >= 0) hash[plane >>> 5] |= 1 << (plane & 31);
+  }
+  return hash;
+}
+
+/** Pearson correlation of two stored descriptors (integer dot product, one division). */
+export function correlationOf(left: NeuralDescriptor, right: NeuralDescriptor): number {
+  if (left.norm === 0 || right.norm === 0) return 0;
+  const a = left.vector;
+  const b = right.vector;
+  let sum = 0;
+  for (let index = 0; index < DESCRIPTOR_LENGTH; index++) sum += a[index] * b[index];
+  return sum / (left.norm * right.norm);
+}
+
+export function similarityOfCorrelation(correlation: number): number {
+  if (correlation <= SIMILARITY_ANCHORS[0][0]) return 0;
+  for (let index = 1; index < SIMILARITY_ANCHORS.length; index++) {
+    const [r1, s1] = SIMILARITY_ANCHORS[index];
+    if (correlation <= r1) {
+      const [r0, s0] = SIMILARITY_ANCHORS[index - 1];
+      return Math.round((s0 + ((correlation - r0) / (r1 - r0)) * (s1 - s0)) * 10000) / 10000;
+    }
+  }
+  return 100;
+}
+
+/** The lowest correlation whose similarity is >= threshold. */
+export function correlationForThreshold(threshold: number): number {
+  for (let index = 1; index < SIMILARITY_ANCHORS.length; index++) {
+    const [r1, s1] = SIMILARITY_ANCHORS[index];
+    if (threshold <= s1) {
+      const [r0, s0] = SIMILARITY_ANCHORS[index - 1];
+      return r0 + ((threshold - s0) / (s1 - s0)) * (r1 - r0);
+    }
+  }
+  return 1;
+}
+
+/**
+ * The largest Hamming distance a face at `threshold` can plausibly have: the expected distance
+ * for that correlation's angle plus five standard deviations of the estimate, so the hash scan
+ * drops a true match with probability below 1e-6 while still skipping most strangers at the
+ * thresholds sign-in uses (95). Loose thresholds (<= 80) end up scoring most faces exactly.
+ */
+export function maxHammingForThreshold(threshold: number): number {
+  if (threshold <= 0) return NEURAL_HASH_BITS;
+  const angle = Math.acos(Math.min(1, Math.max(-1, correlationForThreshold(threshold))));
+  const share = angle / Math.PI;
+  return Math.min(NEURAL_HASH_BITS, Math.ceil(NEURAL_HASH_BITS * share + 5 * Math.sqrt(NEURAL_HASH_BITS * share * (1 - share))));
+}
+
+export function neuralDescriptorToJson(descriptor: NeuralDescriptor): { vector: string; hash: string } {
+  return {
+    vector: Buffer.from(descriptor.vector.buffer, descriptor.vector.byteOffset, descriptor.vector.byteLength).toString('base64'),
+    hash: Buffer.from(descriptor.hash.buffer, descriptor.hash.byteOffset, descriptor.hash.byteLength).toString('base64'),
+  };
+}
+
+export function neuralDescriptorFromJson(json: { vector: string; hash: string }): NeuralDescriptor {
+  const vectorBytes = Buffer.from(json.vector, 'base64');
+  const hashBytes = Buffer.from(json.hash, 'base64');
+  if (vectorBytes.length !== DESCRIPTOR_LENGTH || hashBytes.length !== NEURAL_HASH_WORDS * 4) throw new Error('not a neural face descriptor');
+  const vector = new Int8Array(DESCRIPTOR_LENGTH);
+  vector.set(new Int8Array(vectorBytes.buffer, vectorBytes.byteOffset, vectorBytes.length));
+  const hash = new Uint32Array(NEURAL_HASH_WORDS);
+  new Uint8Array(hash.buffer).set(hashBytes);
+  return { vector, norm: normOf(vector), hash };
+}

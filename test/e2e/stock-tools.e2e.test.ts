@@ -1,0 +1,249 @@
+// Stock tools against the embedded cloud: the operations they call first (ListUserPools,
+// DescribeUserPool, ListUserPoolClients, DescribeUserPoolClient), a request id on every response,
+// and the whole face flow driven by Debian's AWS CLI and boto3 (skipped, with the reason printed,
+// only when those packages are not installed: `.ci/run` installs them).
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+  ListUserPoolClientsCommand,
+  ListUserPoolsCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { DescribeCollectionCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
+import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uploadPhoto } from '../../cli/face-auth-client.js';
+import { generateFixture } from '../../sim/faces/generate-face.js';
+import { LOCAL_CREDENTIALS } from '../../sim/embedded-cloud.js';
+import { latestCode, startHarness, type Harness } from './embedded-cloud-harness.js';
+
+const run = promisify(execFile);
+// Debian's packages, not whatever else is on PATH (a pyenv shim, a pip install): the contract is
+// with the clients CI installs. Override with FACEKIT_AWS_CLI / FACEKIT_PYTHON.
+const AWS_CLI = process.env.FACEKIT_AWS_CLI ?? '/usr/bin/aws';
+const PYTHON = process.env.FACEKIT_PYTHON ?? '/usr/bin/python3';
+const BOTO3_SCRIPT = resolve(import.meta.dirname, '../stock-clients/boto3_face_flow.py');
+
+async function boto3Available(): Promise<string | undefined> {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found (apt-get install python3-boto3)`;
+  try {
+    await run(PYTHON, ['-c', 'import boto3'], { env: { ...process.env, PYTHONNOUSERSITE: '1' } });
+    return undefined;
+  } catch {
+    return `boto3 is not installed for ${PYTHON} (apt-get install python3-boto3)`;
+  }
+}
+const awsCliMissing = existsSync(AWS_CLI) ? undefined : `${AWS_CLI} not found (apt-get install awscli)`;
+const boto3Missing = await boto3Available();
+if (awsCliMissing) console.warn(`skipping the AWS CLI face flow: ${awsCliMissing}`);
+if (boto3Missing) console.warn(`skipping the boto3 face flow: ${boto3Missing}`);
+
+let harness: Harness;
+let scratch: string;
+beforeAll(async () => {
+  harness = await startHarness();
+  scratch = mkdtempSync(join(tmpdir(), 'stock-tools-'));
+});
+afterAll(async () => {
+  await harness?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** The environment a developer's shell would have: local credentials, nothing from ~/.aws. */
+function clientEnvironment(): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: scratch,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_CONFIG_FILE: join(scratch, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(scratch, 'no-credentials'),
+    AWS_PAGER: '',
+    PYTHONNOUSERSITE: '1',
+  };
+}
+
+describe('operations stock tools call first', () => {
+  it('lists and describes the pool and its client as the template configured them', async () => {
+    const { UserPoolId, UserPoolClientId } = harness.outputs;
+
+    const pools = await harness.cognito.send(new ListUserPoolsCommand({ MaxResults: 10 }));
+    const pool = await harness.cognito.send(new DescribeUserPoolCommand({ UserPoolId }));
+    const clients = await harness.cognito.send(new ListUserPoolClientsCommand({ UserPoolId }));
+    const client = await harness.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId, ClientId: UserPoolClientId }));
+
+    expect(pools.UserPools?.map((entry) => entry.Id)).toEqual([UserPoolId]);
+    expect(pools.UserPools?.[0]?.LambdaConfig?.DefineAuthChallenge).toBeTruthy();
+    expect(pool.UserPool).toMatchObject({ Id: UserPoolId, Arn: `arn:aws:cognito-idp:us-east-1:000000000000:userpool/${UserPoolId}`, UsernameAttributes: ['email'] });
+    expect(pool.UserPool?.CreationDate).toBeInstanceOf(Date);
+    expect(clients.UserPoolClients).toEqual([{ ClientId: UserPoolClientId, UserPoolId, ClientName: expect.any(String) }]);
+    expect(client.UserPoolClient).toMatchObject({ ClientId: UserPoolClientId, UserPoolId, PreventUserExistenceErrors: 'ENABLED' });
+    expect(client.UserPoolClient?.ExplicitAuthFlows).toContain('ALLOW_CUSTOM_AUTH');
+    expect(client.UserPoolClient?.ExplicitAuthFlows).not.toContain('ALLOW_USER_SRP_AUTH');
+  });
+
+  it('answers an unknown pool or client with ResourceNotFoundException and a missing MaxResults with InvalidParameterException', async () => {
+    const { UserPoolId } = harness.outputs;
+
+    await expect(harness.cognito.send(new DescribeUserPoolCommand({ UserPoolId: 'us-east-1_Nopool123' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException', message: 'User pool us-east-1_Nopool123 does not exist.',
+    });
+    await expect(harness.cognito.send(new DescribeUserPoolClientCommand({ UserPoolId, ClientId: 'nosuchclient' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+    await expect(harness.cognito.send(new ListUserPoolsCommand({} as never))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  });
+});
+
+describe('request ids', () => {
+  const sdk = () => ({ region: 'us-east-1', endpoint: harness.endpoint, credentials: LOCAL_CREDENTIALS });
+  const requestIdOfFailure = async (call: Promise<unknown>) => {
+    try {
+      await call;
+    } catch (error) {
+      return (error as { $metadata?: { requestId?: string } }).$metadata?.requestId;
+    }
+    throw new Error('expected the call to fail');
+  };
+
+  it('names every Cognito, Rekognition, DynamoDB, Lambda and SES response with x-amzn-RequestId, errors included', async () => {
+    const rekognition = new RekognitionClient(sdk());
+    const dynamodb = new DynamoDBClient(sdk());
+    const lambda = new LambdaClient(sdk());
+    const ses = new SESv2Client(sdk());
+    const { UserPoolId, CollectionId, UsersTableName } = harness.outputs;
+
+    const successes = [
+      (await harness.cognito.send(new DescribeUserPoolCommand({ UserPoolId }))).$metadata.requestId,
+      (await rekognition.send(new DescribeCollectionCommand({ CollectionId }))).$metadata.requestId,
+      (await dynamodb.send(new DescribeTableCommand({ TableName: UsersTableName }))).$metadata.requestId,
+      (await lambda.send(new ListFunctionsCommand({}))).$metadata.requestId,
+      (await ses.send(new SendEmailCommand({
+        FromEmailAddress: 'kit@example.com', Destination: { ToAddresses: ['request-id@example.com'] },
+        Content: { Simple: { Subject: { Data: 'hello' }, Body: { Text: { Data: 'hello' } } } },
+      }))).$metadata.requestId,
+    ];
+    const failures = [
+      await requestIdOfFailure(harness.cognito.send(new DescribeUserPoolCommand({ UserPoolId: 'us-east-1_Nopool123' }))),
+      await requestIdOfFailure(rekognition.send(new DescribeCollectionCommand({ CollectionId: 'no-such-collection' }))),
+      await requestIdOfFailure(dynamodb.send(new DescribeTableCommand({ TableName: 'no-such-table' }))),
+      await requestIdOfFailure(lambda.send(new GetFunctionCommand({ FunctionName: 'no-such-function' }))),
+      await requestIdOfFailure(ses.send(new SendEmailCommand({ FromEmailAddress: 'kit@example.com', Destination: { ToAddresses: [] }, Content: {} }))),
+    ];
+    const unparseable = await fetch(harness.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.SignUp' },
+      body: '{not json',
+    });
+
+    for (const requestId of [...successes, ...failures]) expect(requestId).toMatch(/^[0-9a-zA-Z-]{16,}$/);
+    expect(new Set(successes).size).toBe(successes.length);
+    expect(unparseable.status).toBe(400);
+    expect(unparseable.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
+    for (const client of [rekognition, dynamodb, lambda, ses]) client.destroy();
+  });
+
+  it('names every S3 response with x-amz-request-id and x-amz-id-2, errors included', async () => {
+    const listing = await harness.s3.send(new ListObjectsV2Command({ Bucket: harness.outputs.BucketName }));
+    let failure: { $metadata?: { requestId?: string; extendedRequestId?: string } } = {};
+    await harness.s3.send(new HeadObjectCommand({ Bucket: harness.outputs.BucketName, Key: 'no/such/key' })).catch((error) => (failure = error));
+
+    expect(listing.$metadata.requestId).toMatch(/^[0-9A-F]{16}$/);
+    expect(listing.$metadata.extendedRequestId).toBeTruthy();
+    expect(failure.$metadata?.requestId).toMatch(/^[0-9A-F]{16}$/);
+    expect(failure.$metadata?.extendedRequestId).toBeTruthy();
+  });
+});
+
+describe('the face flow with stock clients', () => {
+  it.skipIf(awsCliMissing)("Debian's AWS CLI: describe, sign-up, confirm from the outbox, enrol a face, sign in, list users", async () => {
+    const aws = async (...args: string[]) => {
+      const { stdout } = await run(AWS_CLI, [...args, '--endpoint-url', harness.endpoint, '--output', 'json'], { env: clientEnvironment() })
+        // The command line holds sessions and secrets: report the operation and the CLI's own error only.
+        .catch((error: { stderr?: string }) => { throw new Error(`aws ${args.slice(0, 2).join(' ')} failed: ${error.stderr?.trim()}`); });
+      return (stdout.trim() ? JSON.parse(stdout) : {}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    const email = 'aws-cli@example.com';
+    const enrolSecret = 'cli-enrol-secret-0123456789abcdefghij';
+
+    const poolId = (await aws('cognito-idp', 'list-user-pools', '--max-results', '10')).UserPools[0].Id as string;
+    const clientId = (await aws('cognito-idp', 'list-user-pool-clients', '--user-pool-id', poolId)).UserPoolClients[0].ClientId as string;
+    const describedClient = (await aws('cognito-idp', 'describe-user-pool-client', '--user-pool-id', poolId, '--client-id', clientId)).UserPoolClient;
+    expect((await aws('cognito-idp', 'describe-user-pool', '--user-pool-id', poolId)).UserPool.Id).toBe(poolId);
+    expect(describedClient.ExplicitAuthFlows).toContain('ALLOW_CUSTOM_AUTH');
+
+    const { UserSub: sub } = await aws('cognito-idp', 'sign-up', '--client-id', clientId, '--username', email,
+      '--password', 'Unused-Passw0rd!-cli', '--user-attributes', JSON.stringify([{ Name: 'email', Value: email }]));
+    const { code } = await latestCode(harness.endpoint, email);
+    await aws('cognito-idp', 'confirm-sign-up', '--client-id', clientId, '--username', email, '--confirmation-code', code,
+      '--client-metadata', JSON.stringify({ enrolSecret }));
+
+    const respond = (session: string, username: string, answer: string, metadata?: Record<string, string>) =>
+      aws('cognito-idp', 'respond-to-auth-challenge', '--client-id', clientId, '--challenge-name', 'CUSTOM_CHALLENGE', '--session', session,
+        '--challenge-responses', JSON.stringify({ USERNAME: username, ANSWER: answer }),
+        ...(metadata ? ['--client-metadata', JSON.stringify(metadata)] : []));
+    const initiate = () => aws('cognito-idp', 'initiate-auth', '--client-id', clientId, '--auth-flow', 'CUSTOM_AUTH',
+      '--auth-parameters', JSON.stringify({ USERNAME: email }));
+
+    const challenges: string[] = [];
+    let step = await initiate();
+    while (!step.AuthenticationResult) {
+      const parameters = step.ChallengeParameters as Record<string, string>;
+      challenges.push(parameters.challenge!);
+      // Every session starts with FACE_MATCH; the ENROL intent (with the secret) asks to enrol instead.
+      if (parameters.challenge === 'FACE_MATCH') {
+        step = await respond(step.Session, parameters.USERNAME!, 'ENROL', { intent: 'ENROL', enrolSecret });
+      } else if (parameters.challenge === 'MAILBOX_PROOF') {
+        step = await respond(step.Session, parameters.USERNAME!, enrolSecret, { enrolSecret });
+      } else {
+        await uploadPhoto(parameters.uploadUrl!, await generateFixture('face', 'aws-cli', 0));
+        step = await respond(step.Session, parameters.USERNAME!, 'uploaded');
+      }
+    }
+    expect(challenges).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
+
+    step = await initiate();
+    expect(step.ChallengeParameters.challenge).toBe('FACE_MATCH');
+    await uploadPhoto(step.ChallengeParameters.uploadUrl, await generateFixture('face', 'aws-cli', 2));
+    step = await respond(step.Session, step.ChallengeParameters.USERNAME, 'uploaded');
+    expect(step.AuthenticationResult.TokenType).toBe('Bearer');
+
+    const listed = await aws('cognito-idp', 'list-users', '--user-pool-id', poolId, '--filter', `email = "${email}"`);
+    expect(listed.Users.map((user: { Attributes: Array<{ Name: string; Value: string }> }) =>
+      user.Attributes.find((attribute) => attribute.Name === 'sub')?.Value)).toEqual([sub]);
+  }, 120_000);
+
+  it.skipIf(boto3Missing)("Debian's boto3: the same flow, request ids in ResponseMetadata, and presigned URLs as S3 answers them", async () => {
+    const enrolPhoto = join(scratch, 'boto3-enrol.jpg');
+    const signinPhoto = join(scratch, 'boto3-signin.jpg');
+    writeFileSync(enrolPhoto, await generateFixture('face', 'boto3', 0));
+    writeFileSync(signinPhoto, await generateFixture('face', 'boto3', 3));
+
+    const { stdout } = await run(PYTHON, [BOTO3_SCRIPT, harness.endpoint, 'boto3@example.com', enrolPhoto, signinPhoto], { env: clientEnvironment() });
+    const result = JSON.parse(stdout) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+    expect(result.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(result.explicitAuthFlows).toContain('ALLOW_CUSTOM_AUTH');
+    expect(result.enrolment).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
+    expect(result.signIn).toEqual(['FACE_MATCH']);
+    expect(result.tokenType).toBe('Bearer');
+    expect(result.getUserSub).toBe(result.signedUpSub);
+    expect(result.listedEmails).toEqual(['boto3@example.com']);
+    expect(result.errorCode).toBe('ResourceNotFoundException');
+    expect(result.errorRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    // SigV4 presigned URLs work; a SigV2 one (older botocore's default in us-east-1) gets what S3
+    // answers for buckets created since June 2020: 400 InvalidRequest (docs/s3.md).
+    expect(result.presigned_s3v4).toMatchObject({ sigV2: false, status: 200 });
+    if (result.presigned_default.sigV2) expect(result.presigned_default).toMatchObject({ status: 400, code: 'InvalidRequest', requestId: expect.any(String) });
+    else expect(result.presigned_default).toMatchObject({ status: 200 });
+  }, 120_000);
+});
