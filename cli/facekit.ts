@@ -66,6 +66,16 @@ function emailCodeReader(resolved: ResolvedTarget, email: string) {
   };
 }
 
+/** What an enrolment refusal means for the person holding the camera. */
+const REFUSAL_HELP: Record<string, string> = {
+  NO_FACE:
+    "no face was found in the photo. The check looks for one person's face, turned towards the camera and filling a good part " +
+    'of the picture (at least about a tenth of its width); this photo does not show one, so better light alone will not help: ' +
+    'take a new photo of your face, closer to the camera',
+  MULTIPLE_FACES: 'more than one face is in the photo; make sure you are alone in the picture',
+  LOW_QUALITY: 'the face is too small, blurred, dark or turned away; come closer, face the camera, in better light',
+};
+
 function report(outcome: AuthOutcome): void {
   if (outcome.kind === 'face-not-recognised') {
     console.error('face not recognised: sign-in refused. Try another photo (3 failed attempts end the session; repeated failures slow further attempts). No face enrolled yet, or it no longer matches? Run `facekit signin --enrol`.');
@@ -73,7 +83,8 @@ function report(outcome: AuthOutcome): void {
     return;
   }
   if (outcome.kind === 'enrolment-rejected') {
-    console.error(`face refused: ${outcome.reason}. Retake the photo and run \`facekit signin --enrol\` again.`);
+    const help = REFUSAL_HELP[outcome.reason] ?? `${outcome.reason}; retake the photo`;
+    console.error(`face refused (${outcome.reason}): ${help}. Then run \`facekit signin --enrol\` again.`);
     process.exitCode = 1;
     return;
   }

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthesizeIfChanged } from './cloud-assembly/synth-cache.js';
 import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
+import { sharedNeuralFaceModel } from './rekognition/matcher/neural-model.js';
 import { localCredentialsFromEnvironment, type LocalCredentials } from './request-signature.js';
 import { KIT_ENDPOINT_OUTPUT, recordRunningKit } from './running-kit.js';
 import { parseStartOptions, type StartOptions } from './start-options.js';
@@ -134,6 +135,12 @@ const cloud = await startSimServer({
 
 const endpointFile = join(dataDir, 'endpoint.json');
 let forgetRunningKit = () => undefined as void;
+// Which faces the Rekognition emulator recognises (docs/rekognition.md). The model loads after
+// the banner, in the background: requests that need it wait for it, the rest never do.
+const faceModel = sharedNeuralFaceModel();
+const facesLine = `  faces      synthetic (pictures from \`facekit face\`) + ${
+  faceModel.enabled ? 'real photos (neural model loading in the background)' : 'real photos OFF (FACEKIT_NEURAL_FACES=off)'
+}`;
 const outputLines = Object.entries(cloud.outputs).map(([key, value]) => `             ${key.padEnd(17)} ${value}`).join('\n');
 if (servicesMode) {
   // cdk-outputs.json belongs to `npm run deploy:local` here: it merges these ids into LocalStack's.
@@ -144,6 +151,7 @@ facekit services ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   triggers   ${servicesMode.lambdaEndpoint ?? cloud.endpoint} (Lambda Invoke API)
   outputs    ${cloud.endpoint}/_sim/outputs
 ${outputLines}
+${facesLine}
   state      ${dataDir}
 Ctrl-C to stop.`);
 } else {
@@ -165,6 +173,7 @@ facekit embedded cloud ready in ${((Date.now() - started) / 1000).toFixed(1)} s
 ${outputLines}
   emails     printed here and at ${cloud.endpoint}/_sim/emails
   web page   ${cloud.endpoint}/_sim/web/   (face sign-in in a browser; 'npm run web' for its Vite dev server)
+${facesLine}
   state      ${dataDir}
 Try it from another terminal:
   npx facekit face --seed alice --out alice.jpg
@@ -172,6 +181,17 @@ Try it from another terminal:
   npx facekit face --seed alice --variant 3 --out alice-2.jpg
   npx facekit signin --email alice@example.com --photo alice-2.jpg
 Ctrl-C to stop.`);
+}
+
+if (faceModel.enabled && (!servicesMode || cloud.services.includes('rekognition'))) {
+  faceModel.load().then(
+    () => log(`faces: neural model ready in ${((faceModel.loadTime ?? 0) / 1000).toFixed(1)} s, real photos are recognised`),
+    (error: Error) =>
+      log(
+        `faces: the neural face model FAILED to load (${error.message}).\n` +
+          '       Real photos will have no face; synthetic faces (npx facekit face) still work. FACEKIT_NEURAL_FACES=off skips the model.',
+      ),
+  );
 }
 
 let stopping = false;

@@ -2,7 +2,9 @@
 // `previousRejection` values of the ENROL_FACE challenge (docs/handlers.md) and Cognito's errors.
 
 export const REFUSAL_MESSAGES = {
-  NO_FACE: 'No face was found in the photo. Face the camera in good light and try again.',
+  NO_FACE:
+    "No face was found in the photo. The check looks for one person's face, turned towards the camera and filling a good part of the picture; " +
+    'this photo does not show one, so better light alone will not help. Take a new photo of your face, closer to the camera.',
   MULTIPLE_FACES: 'More than one face is in the photo. Make sure you are alone in the picture.',
   LOW_QUALITY: 'The face is too small, blurred or dark. Come closer to the camera, in better light.',
   NOT_AN_IMAGE: 'The file is not a JPEG or PNG picture.',
