@@ -60,15 +60,15 @@ function wasmFolder(): string {
  * wrapper answers only file:// URLs inside the package's models folder from disk and hands
  * every other request to the original fetch untouched.
  */
-let fetchShimInstalled = false;
+const modelFolderUrls = new Set<string>();
 function installModelFetch(folder: string): void {
-  if (fetchShimInstalled) return;
-  fetchShimInstalled = true;
-  const prefix = pathToFileURL(folder).href + '/';
+  const first = modelFolderUrls.size === 0;
+  modelFolderUrls.add(pathToFileURL(folder).href + '/');
+  if (!first) return;
   const originalFetch = globalThis.fetch;
   globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!url.startsWith(prefix)) return originalFetch(input, init);
+    if (![...modelFolderUrls].some((prefix) => url.startsWith(prefix))) return originalFetch(input, init);
     const path = fileURLToPath(url);
     try {
       const body = await readFile(path);
@@ -86,6 +86,7 @@ function configOf(models: string): Partial<Config> {
     wasmPath: pathToFileURL(wasmFolder()).href + '/',
     modelBasePath: pathToFileURL(models).href + '/',
     debug: false,
+    validateModels: false,
     async: false,
     warmup: 'none',
     cacheModels: false,
@@ -113,14 +114,47 @@ function configOf(models: string): Partial<Config> {
   } as Partial<Config>;
 }
 
+/** The models the neural path cannot work without (Human's names for them). */
+const REQUIRED_MODELS = ['blazeface', 'facemesh', 'faceres'];
+
+export interface NeuralFaceModelOptions {
+  /** false: the neural path is off (FACEKIT_NEURAL_FACES=off). */
+  enabled?: boolean;
+  /** Loads the library and its models; tests inject a failing one. Default: loadHuman. */
+  loader?: () => Promise<Human>;
+}
+
+/**
+ * Loads Human with the models shipped in its package. Human keeps loaded models in a
+ * module-wide registry, so one process loads them from one folder, once.
+ */
+export async function loadHuman(): Promise<Human> {
+  const models = modelsFolder();
+  installModelFetch(models);
+  const { Human: HumanClass } = require(join(humanDistFolder(), 'human.node-wasm.js')) as { Human: new (config: Partial<Config>) => Human };
+  const human = new HumanClass(configOf(models));
+  // Human logs a model it cannot fetch and carries on; the check below turns that into a failure.
+  await withConsoleSilenced(() => human.load());
+  if (human.tf.getBackend() !== 'wasm') throw new Error(`tfjs backend is ${human.tf.getBackend()}, not wasm`);
+  const loaded = human.models.loaded();
+  const missing = REQUIRED_MODELS.filter((name) => !loaded.includes(name));
+  if (missing.length > 0) throw new Error(`face models not loaded from ${models}: ${missing.join(', ')}`);
+  return human;
+}
+
 export class NeuralFaceModel {
+  readonly enabled: boolean;
+  private readonly loader: () => Promise<Human>;
   private human?: Human;
   private loading?: Promise<void>;
   private failure?: Error;
   private loadMilliseconds?: number;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly enabled = true) {}
+  constructor(options: NeuralFaceModelOptions = {}) {
+    this.enabled = options.enabled ?? true;
+    this.loader = options.loader ?? loadHuman;
+  }
 
   get status(): NeuralModelStatus {
     if (!this.enabled) return 'off';
@@ -144,13 +178,7 @@ export class NeuralFaceModel {
     this.loading ??= (async () => {
       const started = performance.now();
       try {
-        const models = modelsFolder();
-        installModelFetch(models);
-        const { Human: HumanClass } = require(join(humanDistFolder(), 'human.node-wasm.js')) as { Human: new (config: Partial<Config>) => Human };
-        const human = new HumanClass(configOf(models));
-        await human.load();
-        if (human.tf.getBackend() !== 'wasm') throw new Error(`tfjs backend is ${human.tf.getBackend()}, not wasm`);
-        this.human = human;
+        this.human = await this.loader();
         this.loadMilliseconds = performance.now() - started;
       } catch (error) {
         this.failure = error instanceof Error ? error : new Error(String(error));
@@ -169,9 +197,10 @@ export class NeuralFaceModel {
     return run;
   }
 
-  private async run(input: RgbRaster): Promise<NeuralFaceResult[]> {
+  private async run(input: ModelInput): Promise<NeuralFaceResult[]> {
     const human = this.human!;
-    const tensor = human.tf.tensor3d(input.pixels, [input.height, input.width, 3], 'int32');
+    const { canvas } = input;
+    const tensor = human.tf.tensor3d(canvas.pixels, [canvas.height, canvas.width, 3], 'int32');
     try {
       const result = await human.detect(tensor);
       if (result.error) throw new Error(`face model: ${result.error}`);
@@ -182,24 +211,58 @@ export class NeuralFaceModel {
   }
 }
 
-/** Shrinks large pictures (boxes and landmarks are ratios, so nothing else changes). */
-async function modelInputOf(raster: RgbRaster): Promise<RgbRaster> {
-  if (Math.max(raster.width, raster.height) <= MODEL_INPUT_SIDE) return raster;
-  const { data, info } = await sharp(raster.pixels, { raw: { width: raster.width, height: raster.height, channels: 3 } })
-    .resize(MODEL_INPUT_SIDE, MODEL_INPUT_SIDE, { fit: 'inside', kernel: 'lanczos3' })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+/** Human reports load problems on the console; the caller reports them once, in its own words. */
+async function withConsoleSilenced<T>(work: () => Promise<T>): Promise<T> {
+  const { log, warn, error } = console;
+  console.log = console.warn = console.error = () => undefined;
+  try {
+    return await work();
+  } finally {
+    Object.assign(console, { log, warn, error });
+  }
 }
 
-function faceResultOf(face: FaceResult, input: RgbRaster): NeuralFaceResult {
+/**
+ * What the model is given: the picture shrunk to MODEL_INPUT_SIDE if larger, and, if wider or
+ * taller than 4:3, extended with grey (right or bottom) to 4:3. The detector squeezes its input
+ * into a 256x256 square: a 3:1 group photo would lose its faces to the squeeze, while padding a
+ * 4:3 webcam frame to a square would shrink its faces for nothing. `scaleX`/`scaleY` turn canvas
+ * ratios back into picture ratios.
+ */
+interface ModelInput {
+  canvas: RgbRaster;
+  scaleX: number;
+  scaleY: number;
+}
+
+async function modelInputOf(raster: RgbRaster): Promise<ModelInput> {
+  const shrink = Math.min(1, MODEL_INPUT_SIDE / Math.max(raster.width, raster.height));
+  const width = Math.max(1, Math.round(raster.width * shrink));
+  const height = Math.max(1, Math.round(raster.height * shrink));
+  const canvasWidth = Math.max(width, Math.ceil((height * 3) / 4));
+  const canvasHeight = Math.max(height, Math.ceil((width * 3) / 4));
+  const padded = canvasWidth !== width || canvasHeight !== height;
+  let image = sharp(raster.pixels, { raw: { width: raster.width, height: raster.height, channels: 3 } });
+  if (shrink < 1) image = image.resize(width, height, { fit: 'fill', kernel: 'lanczos3' });
+  if (padded) image = image.extend({ right: canvasWidth - width, bottom: canvasHeight - height, background: { r: 128, g: 128, b: 128 } });
+  const { data, info } = shrink < 1 || padded ? await image.raw().toBuffer({ resolveWithObject: true }) : { data: Buffer.from(raster.pixels.buffer, raster.pixels.byteOffset, raster.pixels.byteLength), info: { width, height } };
+  return {
+    canvas: { width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) },
+    scaleX: info.width / width,
+    scaleY: info.height / height,
+  };
+}
+
+function faceResultOf(face: FaceResult, { canvas, scaleX, scaleY }: ModelInput): NeuralFaceResult {
   const [x, y, width, height] = face.box;
+  const toX = scaleX / canvas.width;
+  const toY = scaleY / canvas.height;
   const angle = face.rotation?.angle ?? { roll: 0, yaw: 0, pitch: 0 };
   return {
-    box: [x / input.width, y / input.height, width / input.width, height / input.height],
+    box: [x * toX, y * toY, width * toX, height * toY],
     boxScore: face.boxScore,
     faceScore: face.faceScore,
-    mesh: face.mesh.map(([px, py, pz]) => [px / input.width, py / input.height, pz ?? 0] as [number, number, number]),
+    mesh: face.mesh.map(([px, py, pz]) => [px * toX, py * toY, pz ?? 0] as [number, number, number]),
     rotation: { roll: angle.roll, yaw: angle.yaw, pitch: angle.pitch },
     ...(face.rotation?.gaze ? { gaze: { bearing: face.rotation.gaze.bearing, strength: face.rotation.gaze.strength } } : {}),
     ...(face.age !== undefined ? { age: face.age } : {}),
@@ -212,6 +275,6 @@ function faceResultOf(face: FaceResult, input: RgbRaster): NeuralFaceResult {
 /** The process's one model (its weights take about 15 MB; loading it twice would double that). */
 let shared: NeuralFaceModel | undefined;
 export function sharedNeuralFaceModel(): NeuralFaceModel {
-  shared ??= new NeuralFaceModel(process.env.FACEKIT_NEURAL_FACES !== 'off');
+  shared ??= new NeuralFaceModel({ enabled: process.env.FACEKIT_NEURAL_FACES !== 'off' });
   return shared;
 }

@@ -20,13 +20,14 @@ export const compareFaces: RekognitionOperation = async (input, context) => {
   const compared = (await context.faces.findFaces(target))
     .filter(passes)
     .slice(0, 100)
-    .map((face) => ({ face, similarity: similarityBetween(sourceFace.descriptor, face.descriptor) }));
+    // A face of the other matcher path is never a match, whatever the threshold.
+    .map((face) => ({ face, similarity: similarityBetween(sourceFace.descriptor, face.descriptor), comparable: face.path === sourceFace.path }));
   return {
     SourceImageFace: { BoundingBox: sourceFace.boundingBox, Confidence: sourceFace.confidence },
     FaceMatches: compared
-      .filter(({ similarity }) => similarity >= threshold)
+      .filter(({ similarity, comparable }) => comparable && similarity >= threshold)
       .sort((left, right) => right.similarity - left.similarity)
       .map(({ face, similarity }) => ({ Similarity: similarity, Face: comparedFaceOf(face) })),
-    UnmatchedFaces: compared.filter(({ similarity }) => similarity < threshold).map(({ face }) => comparedFaceOf(face)),
+    UnmatchedFaces: compared.filter(({ similarity, comparable }) => !comparable || similarity < threshold).map(({ face }) => comparedFaceOf(face)),
   };
 };
