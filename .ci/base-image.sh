@@ -14,6 +14,8 @@
 #   BASE_IMAGE_REBUILD=1 bash .ci/base-image.sh   # re-import even when the tag exists
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=.ci/apt.sh
+source .ci/apt.sh
 
 BASE_IMAGE=${BASE_IMAGE:-$(awk 'toupper($1) == "FROM" { print $2; exit }' sim/Dockerfile)}
 CACHE_DIR=${BASE_IMAGE_CACHE:-/var/cache/facekit-base}
@@ -29,7 +31,7 @@ bootstrap_debian() {
     return
   fi
   command -v debootstrap >/dev/null || {
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+    apt_update && apt_install --no-install-recommends debootstrap
   }
   rm -rf "$PRISTINE_ROOTFS"
   mkdir -p "$CACHE_DIR"

@@ -10,6 +10,8 @@
 #
 # Exit status: 0 when the engine answers, 1 with the end of dockerd's log otherwise.
 set -euo pipefail
+# shellcheck source=.ci/apt.sh
+source "$(dirname "$0")/apt.sh"
 
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/facekit-dockerd.log}
 DOCKERD_PIDFILE=/var/run/docker.pid
@@ -31,10 +33,9 @@ install_engine() {
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   [ ${#missing[@]} -eq 0 ] && { echo "already installed: dockerd, docker-compose, debootstrap"; return; }
   echo "installing: ${missing[*]}"
-  as_root apt-get update -qq
+  apt_update
   # --no-install-recommends keeps out apparmor, cgroupfs-mount and friends, useless here.
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
+  apt_install --no-install-recommends "${missing[@]}"
 }
 
 start_dockerd() {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cognitoClient, enrolUser, inParallel, percentile, signIn, signInPhotos, stackTarget, type FaceUser } from './face-users.js';
-import { mebibytes, startSimProcess, treeCpuMs, treeRssBytes, type SimProcess } from './sim-process.js';
+import { mainThreadCpuMs, mebibytes, startSimProcess, treeCpuMs, treeRssBytes, type SimProcess } from './sim-process.js';
 
 const HELP = `Usage: npm run load [-- options]
 
@@ -36,6 +36,8 @@ export interface LoadFigures {
   max: number;
   enrolSeconds: number;
   serverCpuMsPerSignIn?: number;
+  /** The part of it on the server's main thread (the event loop); the rest is Lambda workers and libuv's pool. */
+  mainThreadCpuMsPerSignIn?: number;
   readyMs?: number;
   idleRss?: number;
   peakRss?: number;
@@ -66,7 +68,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     dataDir = mkdtempSync(join(tmpdir(), 'facekit-load-'));
     server = await startSimProcess({
       dataDir,
-      nodeFlags: options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [],
+      nodeFlags: options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [],
     });
     endpoint = server.endpoint;
     log(`sim ready in ${server.readyAfterMs.toFixed(0)} ms at ${endpoint}`);
@@ -94,6 +96,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     let peakRss = pid ? treeRssBytes(pid) : 0;
     const sampler = pid ? setInterval(() => { peakRss = Math.max(peakRss, treeRssBytes(pid)); }, 500) : undefined;
     const cpuBefore = pid ? treeCpuMs(pid) : 0;
+    const mainBefore = pid ? mainThreadCpuMs(pid) : 0;
     const loadStarted = performance.now();
     const stopAt = loadStarted + options.durationSeconds * 1000;
     let issued = 0;
@@ -112,6 +115,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     }));
     const seconds = (performance.now() - loadStarted) / 1000;
     const cpuAfter = pid ? treeCpuMs(pid) : 0;
+    const mainAfter = pid ? mainThreadCpuMs(pid) : 0;
     clearInterval(sampler);
     if (pid) peakRss = Math.max(peakRss, treeRssBytes(pid));
     cognito.destroy();
@@ -134,6 +138,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
       max: sorted.at(-1) ?? NaN,
       enrolSeconds,
       serverCpuMsPerSignIn: pid && latencies.length ? (cpuAfter - cpuBefore) / (latencies.length + errors.length) : undefined,
+      mainThreadCpuMsPerSignIn: pid && latencies.length ? (mainAfter - mainBefore) / (latencies.length + errors.length) : undefined,
       readyMs: server?.readyAfterMs,
       idleRss,
       peakRss: pid ? peakRss : undefined,
@@ -152,7 +157,10 @@ export function describeLoad(figures: LoadFigures, afterSeconds: number): string
     `throughput   ${figures.perSecond.toFixed(1)} sign-ins/s`,
     `latency      p50 ${figures.p50.toFixed(0)} ms   p90 ${figures.p90.toFixed(0)} ms   p99 ${figures.p99.toFixed(0)} ms   max ${figures.max.toFixed(0)} ms`,
   ];
-  if (figures.serverCpuMsPerSignIn !== undefined) lines.push(`server CPU   ${figures.serverCpuMsPerSignIn.toFixed(1)} ms per sign-in (process tree, user + system)`);
+  if (figures.serverCpuMsPerSignIn !== undefined) {
+    lines.push(`server CPU   ${figures.serverCpuMsPerSignIn.toFixed(1)} ms per sign-in (process tree, user + system), ` +
+      `of which ${figures.mainThreadCpuMsPerSignIn!.toFixed(1)} ms on the main thread`);
+  }
   if (figures.idleRss !== undefined) {
     lines.push(`server RSS   idle ${mebibytes(figures.idleRss)}   peak under load ${mebibytes(figures.peakRss!)}   ${afterSeconds} s after ${mebibytes(figures.afterRss!)}`);
   }

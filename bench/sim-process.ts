@@ -131,4 +131,15 @@ export function treeCpuMs(rootPid: number): number {
   return (ticks * 1000) / ticksPerSecond;
 }
 
+/** CPU time (user + system) of the process's main thread (the event loop) in milliseconds. */
+export function mainThreadCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 export const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;

@@ -9,23 +9,30 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { localCredentialsFromEnvironment } from '../sim/request-signature.js';
 import { faceCommand } from './commands/face.js';
 import { decodeJwtClaims, FaceAuthClient, type AuthOutcome } from './face-auth-client.js';
-import { codeFromLocalOutbox, resolveTarget, type ResolvedTarget } from './target.js';
+import { codeFromLocalOutbox, DEFAULT_KIT_ENDPOINT, resolveTarget, START_THE_KIT, type ResolvedTarget } from './target.js';
 
-interface TargetOptions {
-  outputs: string;
+interface TargetFlags {
+  outputs?: string;
   endpoint?: string;
+  aws?: boolean;
   stack: string;
 }
 
 function withTargetOptions(command: Command): Command {
   return command
-    .option('--outputs <file>', 'stack outputs written by `npm start` or `npm run deploy`', 'cdk-outputs.json')
+    .option('--outputs <file>', 'stack outputs file (default: cdk-outputs.json here, written by `npm start` or `npm run deploy`)')
     .option('--stack <name>', 'stack name in the outputs file', 'FaceAuthStack')
-    .addOption(new Option('--endpoint <url>', 'endpoint of an embedded cloud (default: the running `npm start`, else AWS)'));
+    .addOption(new Option('--endpoint <url>', 'a local kit or LocalStack endpoint (default: $FACEKIT_ENDPOINT, the kit that wrote the outputs file, or the running `npm start`)'))
+    .addOption(new Option('--aws', 'the stack deployed to AWS (outputs from `npm run deploy`), even when a local kit runs').conflicts('endpoint'))
+    .addHelpText('after', `
+Target: --endpoint or $FACEKIT_ENDPOINT when given; --aws for AWS; otherwise the outputs file
+decides (the kit's \`npm start\` marks the one it writes; one from \`cdk deploy\` means AWS); with no
+outputs file here, the kit \`npm start\` recorded in ${'$'}XDG_STATE_HOME/facekit, else one on the default
+port ${DEFAULT_KIT_ENDPOINT} (the compose container).`);
 }
 
-async function target(options: TargetOptions): Promise<ResolvedTarget> {
-  const resolved = await resolveTarget({ outputsFile: options.outputs, endpoint: options.endpoint, stackName: options.stack });
+async function target(options: TargetFlags): Promise<ResolvedTarget> {
+  const resolved = await resolveTarget({ outputsFile: options.outputs, endpoint: options.endpoint, aws: options.aws, stackName: options.stack });
   console.log(`target: ${resolved.description}`);
   return resolved;
 }
@@ -87,7 +94,8 @@ function report(outcome: AuthOutcome): void {
 }
 
 function contentTypeOf(path: string): string {
-  return /\.png$/i.test(path) ? 'image/png' : 'image/jpeg';
+  if (/\.png$/i.test(path)) return 'image/png';
+  return /\.webp$/i.test(path) ? 'image/webp' : 'image/jpeg';
 }
 
 export function buildProgram(extraCommands: Command[] = []): Command {
@@ -101,7 +109,7 @@ export function buildProgram(extraCommands: Command[] = []): Command {
       .description('sign up with an email, confirm it with the emailed code, and enrol a face photo')
       .requiredOption('--email <email>', 'email address to sign up with')
       .requiredOption('--photo <file>', 'JPEG or PNG photo of the face to enrol'),
-  ).action(async (options: TargetOptions & { email: string; photo: string }) => {
+  ).action(async (options: TargetFlags & { email: string; photo: string }) => {
     const photo = await readPhoto(options.photo);
     const resolved = await target(options);
     const client = new FaceAuthClient(resolved);
@@ -129,7 +137,7 @@ export function buildProgram(extraCommands: Command[] = []): Command {
       .requiredOption('--email <email>', 'email address of the account')
       .requiredOption('--photo <file>', 'JPEG or PNG photo of the face')
       .option('--enrol', 'enrol this face: the first time, or again when the enrolled face no longer matches'),
-  ).action(async (options: TargetOptions & { email: string; photo: string; enrol?: boolean }) => {
+  ).action(async (options: TargetFlags & { email: string; photo: string; enrol?: boolean }) => {
     const photo = await readPhoto(options.photo);
     const resolved = await target(options);
     const client = new FaceAuthClient(resolved);
@@ -146,7 +154,7 @@ export function buildProgram(extraCommands: Command[] = []): Command {
 
   withTargetOptions(
     program.command('users').description('list the user pool’s users with their enrolment state (needs admin credentials on AWS)'),
-  ).action(async (options: TargetOptions) => {
+  ).action(async (options: TargetFlags) => {
     const resolved = await target(options);
     const client = new FaceAuthClient(resolved);
     const dynamo = DynamoDBDocumentClient.from(
@@ -181,12 +189,29 @@ export function buildProgram(extraCommands: Command[] = []): Command {
   return program;
 }
 
+/** What a failed call means to the user: network failures name the host and what to start. */
+type NetworkFailure = { code?: string; hostname?: string; address?: string; port?: number };
+
+/** What a failed call means to the user: network failures name the host and what to start. */
+export function describeFailure(error: unknown): string {
+  const named = error as Error & NetworkFailure & { cause?: NetworkFailure };
+  // The SDK's HTTP handler throws the socket error itself; fetch wraps it in `cause`.
+  const failure: NetworkFailure = named.code ? named : (named.cause ?? {});
+  if (failure.code === 'ENOTFOUND' || failure.code === 'EAI_AGAIN') {
+    return `cannot reach ${failure.hostname ?? 'the service'} (no network, or no such host). For the local kit: ${START_THE_KIT}`;
+  }
+  if (failure.code === 'ECONNREFUSED' || failure.code === 'ECONNRESET') {
+    const where = failure.address ? ` at ${failure.address}${failure.port ? `:${failure.port}` : ''}` : '';
+    return `the kit stopped answering${where}: ${START_THE_KIT}`;
+  }
+  return `${named.name && !['Error', 'TargetError'].includes(named.name) ? `${named.name}: ` : ''}${named.message}`;
+}
+
 export async function main(argv = process.argv): Promise<void> {
   try {
     await buildProgram([faceCommand()]).parseAsync(argv);
   } catch (error) {
-    const named = error as Error & { name?: string };
-    console.error(`facekit: ${named.name && named.name !== 'Error' ? `${named.name}: ` : ''}${named.message}`);
+    console.error(`facekit: ${describeFailure(error)}`);
     process.exitCode = 1;
   }
 }

@@ -1,9 +1,18 @@
-// Where the CLI talks to: the stack outputs come from `cdk-outputs.json` (the file
-// `cdk deploy --outputs-file` writes, and `npm start` writes in the same format), and the endpoint
-// is the embedded cloud when one is running, AWS otherwise.
+// Where the CLI talks to, decided from what the user said, never guessed:
+//   --endpoint <url> / FACEKIT_ENDPOINT / AWS_ENDPOINT_URL  that endpoint (a local kit, LocalStack)
+//   --aws                                                   AWS, from the outputs `npm run deploy` wrote
+//   an outputs file the kit wrote (it names `FacekitEndpoint`)  that kit, which must be running
+//   an outputs file without it (written by `cdk deploy`)    AWS
+//   no outputs file here                                    the kit `npm start` recorded in the state
+//                                                           folder, else one answering on the default
+//                                                           port (the compose container)
+// Anything else ends with a message saying exactly what to start.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
+import { KIT_ENDPOINT_OUTPUT, recordedKits, type RunningKitRecord } from '../sim/running-kit.js';
 import type { FaceAuthTarget } from './face-auth-client.js';
+
+export { KIT_ENDPOINT_OUTPUT };
 
 export interface StackOutputs {
   UserPoolId: string;
@@ -16,35 +25,61 @@ export interface StackOutputs {
 
 export interface ResolvedTarget extends FaceAuthTarget {
   outputs: StackOutputs;
-  /** How the endpoint was chosen, for the user to read. */
+  /** How the target was chosen, for the user to read. */
   description: string;
 }
 
+export interface TargetOptions {
+  /** An outputs file the user named (`--outputs`); otherwise `cdk-outputs.json` here is looked at. */
+  outputsFile?: string;
+  endpoint?: string;
+  stackName?: string;
+  /** `--aws`: the deployed stack, whatever else is running. */
+  aws?: boolean;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Where a kit without a record is looked for (the compose container's port). */
+  defaultKitEndpoint?: string;
+}
+
 export const DEFAULT_STACK_NAME = 'FaceAuthStack';
+export const DEFAULT_OUTPUTS_FILE = 'cdk-outputs.json';
+export const DEFAULT_KIT_ENDPOINT = 'http://127.0.0.1:4566';
+/** The user's fix for "nothing to talk to", in one place so every message says the same. */
+export const START_THE_KIT =
+  'start the kit with `npm start` in the cognito-face-kit folder (or `docker compose up -d sim`), ' +
+  'or target the stack deployed with `npm run deploy` by adding --aws';
 
-export function dataDir(): string {
-  return process.env.FACEKIT_DATA_DIR ?? join(process.cwd(), '.facekit');
+export class TargetError extends Error {
+  override readonly name = 'TargetError';
 }
 
-/** Written by the running embedded cloud so a second terminal finds it. */
-export function runningSimFile(directory = dataDir()): string {
-  return join(directory, 'endpoint.json');
-}
+type OutputsFileContent = Record<string, Record<string, string>>;
 
-export function readOutputs(outputsFile: string, stackName = DEFAULT_STACK_NAME): StackOutputs {
-  if (!existsSync(outputsFile)) {
-    throw new Error(`${outputsFile} not found: start the kit with \`npm start\` or deploy with \`npm run deploy\` first`);
+function readOutputsFile(outputsFile: string): OutputsFileContent {
+  try {
+    return JSON.parse(readFileSync(outputsFile, 'utf8')) as OutputsFileContent;
+  } catch (error) {
+    throw new TargetError(`cannot read ${outputsFile}: ${(error as Error).message}`);
   }
-  const all = JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
+}
+
+function stackOutputsOf(all: OutputsFileContent, stackName: string, source: string): StackOutputs & Record<string, string> {
   const outputs = all[stackName];
-  if (!outputs) throw new Error(`${outputsFile} has no stack named ${stackName} (found: ${Object.keys(all).join(', ') || 'none'})`);
+  if (!outputs) throw new TargetError(`${source} has no stack named ${stackName} (found: ${Object.keys(all).join(', ') || 'none'}); pass --stack`);
   for (const key of ['UserPoolId', 'UserPoolClientId', 'Region'] as const) {
-    if (!outputs[key]) throw new Error(`${outputsFile}: output ${key} missing for ${stackName}`);
+    if (!outputs[key]) throw new TargetError(`${source}: output ${key} missing for ${stackName}`);
   }
-  return outputs as unknown as StackOutputs;
+  return outputs as unknown as StackOutputs & Record<string, string>;
 }
 
-async function isHealthy(endpoint: string): Promise<boolean> {
+/** Reads a stack's outputs from a file in the format `cdk deploy --outputs-file` writes. */
+export function readOutputs(outputsFile: string, stackName = DEFAULT_STACK_NAME): StackOutputs {
+  if (!existsSync(outputsFile)) throw new TargetError(`${outputsFile} not found: ${START_THE_KIT}`);
+  return stackOutputsOf(readOutputsFile(outputsFile), stackName, outputsFile);
+}
+
+async function answersAsKit(endpoint: string): Promise<boolean> {
   try {
     const response = await fetch(new URL('/_sim/health', endpoint), { signal: AbortSignal.timeout(1500) });
     return response.ok;
@@ -53,20 +88,92 @@ async function isHealthy(endpoint: string): Promise<boolean> {
   }
 }
 
-export async function resolveTarget(options: { outputsFile?: string; endpoint?: string; stackName?: string }): Promise<ResolvedTarget> {
-  const outputs = readOutputs(options.outputsFile ?? 'cdk-outputs.json', options.stackName);
-  const base = { outputs, region: outputs.Region, userPoolClientId: outputs.UserPoolClientId };
-  if (options.endpoint) return { ...base, endpoint: options.endpoint, description: `${options.endpoint} (--endpoint)` };
-  if (process.env.AWS_ENDPOINT_URL) {
-    return { ...base, endpoint: process.env.AWS_ENDPOINT_URL, description: `${process.env.AWS_ENDPOINT_URL} (AWS_ENDPOINT_URL)` };
+async function kitOutputs(endpoint: string, stackName: string): Promise<StackOutputs | undefined> {
+  try {
+    const response = await fetch(new URL('/_sim/outputs', endpoint), { signal: AbortSignal.timeout(3000) });
+    if (!response.ok) return undefined;
+    return stackOutputsOf((await response.json()) as OutputsFileContent, stackName, `${endpoint}/_sim/outputs`);
+  } catch (error) {
+    if (error instanceof TargetError) throw error;
+    return undefined;
   }
-  const simFile = runningSimFile();
-  if (existsSync(simFile)) {
-    const { endpoint } = JSON.parse(readFileSync(simFile, 'utf8')) as { endpoint: string };
-    if (await isHealthy(endpoint)) return { ...base, endpoint, description: `${endpoint} (embedded cloud)` };
-    throw new Error(`the embedded cloud recorded in ${simFile} does not answer at ${endpoint}: is \`npm start\` running?`);
+}
+
+function localTarget(endpoint: string, outputs: StackOutputs, description: string): ResolvedTarget {
+  return { outputs, region: outputs.Region, userPoolClientId: outputs.UserPoolClientId, endpoint, description };
+}
+
+/**
+ * An endpoint the user named: outputs from the file they named, else the kit's own
+ * (`/_sim/outputs`), else `cdk-outputs.json` here (LocalStack, which has no `/_sim/outputs`).
+ */
+async function namedEndpointTarget(endpoint: string, how: string, options: Required<Pick<TargetOptions, 'stackName' | 'cwd'>> & TargetOptions): Promise<ResolvedTarget> {
+  const description = `${endpoint} (${how})`;
+  if (!(await reachable(endpoint))) throw new TargetError(`nothing answers at ${endpoint} (${how}): ${START_THE_KIT}`);
+  if (options.outputsFile) return localTarget(endpoint, readOutputs(resolve(options.cwd, options.outputsFile), options.stackName), description);
+  const served = await kitOutputs(endpoint, options.stackName);
+  if (served) return localTarget(endpoint, served, description);
+  const here = resolve(options.cwd, DEFAULT_OUTPUTS_FILE);
+  if (existsSync(here)) return localTarget(endpoint, readOutputs(here, options.stackName), description);
+  throw new TargetError(`${endpoint} (${how}) serves no stack outputs and there is no ${DEFAULT_OUTPUTS_FILE} here: pass --outputs <file>`);
+}
+
+/** Any HTTP answer at all (a kit, LocalStack): the endpoint is up. */
+async function reachable(endpoint: string): Promise<boolean> {
+  try {
+    await fetch(endpoint, { signal: AbortSignal.timeout(1500) });
+    return true;
+  } catch {
+    return false;
   }
-  return { ...base, endpoint: undefined, description: `AWS ${outputs.Region}` };
+}
+
+export async function resolveTarget(options: TargetOptions = {}): Promise<ResolvedTarget> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const stackName = options.stackName ?? DEFAULT_STACK_NAME;
+  const settled = { ...options, stackName, cwd };
+  if (options.aws && options.endpoint) throw new TargetError('--aws and --endpoint name two different targets: pass one');
+
+  if (options.endpoint) return namedEndpointTarget(options.endpoint, '--endpoint', settled);
+
+  const outputsFile = resolve(cwd, options.outputsFile ?? DEFAULT_OUTPUTS_FILE);
+  if (options.aws) {
+    if (!existsSync(outputsFile)) {
+      throw new TargetError(`--aws needs the outputs of the deployed stack: ${outputsFile} not found (deploy with \`npm run deploy\`, or pass --outputs <file>)`);
+    }
+    const outputs = stackOutputsOf(readOutputsFile(outputsFile), stackName, outputsFile);
+    if (outputs[KIT_ENDPOINT_OUTPUT]) {
+      throw new TargetError(`${outputsFile} was written by the local kit (npm start), not by \`cdk deploy\`: deploy with \`npm run deploy\` or pass --outputs <the deployed stack's file>`);
+    }
+    return { outputs, region: outputs.Region, userPoolClientId: outputs.UserPoolClientId, endpoint: undefined, description: `AWS ${outputs.Region} (--aws)` };
+  }
+
+  if (env.FACEKIT_ENDPOINT) return namedEndpointTarget(env.FACEKIT_ENDPOINT, 'FACEKIT_ENDPOINT', settled);
+  if (env.AWS_ENDPOINT_URL) return namedEndpointTarget(env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL', settled);
+
+  if (existsSync(outputsFile)) {
+    const outputs = stackOutputsOf(readOutputsFile(outputsFile), stackName, outputsFile);
+    const kitEndpoint = outputs[KIT_ENDPOINT_OUTPUT];
+    if (!kitEndpoint) {
+      return { outputs, region: outputs.Region, userPoolClientId: outputs.UserPoolClientId, endpoint: undefined, description: `AWS ${outputs.Region} (${outputsFile} was written by cdk deploy)` };
+    }
+    if (await answersAsKit(kitEndpoint)) return localTarget(kitEndpoint, outputs, `${kitEndpoint} (the local kit that wrote ${outputsFile})`);
+    throw new TargetError(`the local kit that wrote ${outputsFile} is not running (nothing answers at ${kitEndpoint}): ${START_THE_KIT}`);
+  }
+  if (options.outputsFile) throw new TargetError(`${outputsFile} not found: ${START_THE_KIT}`);
+
+  // No outputs file here: a kit `npm start` recorded (any folder), else the default port.
+  const running: RunningKitRecord[] = [];
+  for (const record of recordedKits(env)) if (await answersAsKit(record.endpoint)) running.push(record);
+  if (running.length > 1) {
+    throw new TargetError(`several local kits are running (${running.map((kit) => kit.endpoint).join(', ')}): pass --endpoint <url>`);
+  }
+  const [recorded] = running;
+  const endpoint = recorded?.endpoint ?? options.defaultKitEndpoint ?? DEFAULT_KIT_ENDPOINT;
+  const served = await kitOutputs(endpoint, stackName);
+  if (served) return localTarget(endpoint, served, `${endpoint} (${recorded ? `the kit started in ${recorded.projectDir}` : 'the kit on the default port'})`);
+  throw new TargetError(`no local kit is running and there is no ${DEFAULT_OUTPUTS_FILE} in ${cwd}: ${START_THE_KIT}`);
 }
 
 /** Waits for the newest confirmation code the embedded cloud's outbox holds for `email`. */

@@ -5,22 +5,21 @@
 // not served here is reached at another endpoint (S3 images for Rekognition, Lambda for Cognito).
 import { resolve as resolvePath } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
-import { CreateCollectionCommand, RekognitionClient, ResourceAlreadyExistsException } from '@aws-sdk/client-rekognition';
-import { S3Client } from '@aws-sdk/client-s3';
-import { registerJsonServices, type JsonService, type PassthroughService } from './aws-json-protocol.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { registerJsonServices, type AwsServiceError, type JsonService, type PassthroughService } from './aws-json-protocol.js';
 import { systemClock, type Clock } from './clock.js';
 import { planStack, type StackPlan } from './cloud-assembly/stack-plan.js';
 import { userPoolConfigFromPlan } from './cloud-assembly/user-pool-config.js';
 import { createCognitoService } from './cognito/index.js';
 import { createDynamoDbService } from './dynamodb/index.js';
 import type { FunctionInvoker } from './lambda/function-invoker.js';
-import { LambdaApiInvoker } from './lambda/lambda-api-invoker.js';
 import { createLambdaRuntime } from './lambda/lambda-runtime.js';
 import { Outbox, type Email } from './outbox.js';
+import { preloadImageDecoder } from './rekognition/matcher/decode-image.js';
 import { createRekognitionService } from './rekognition/service.js';
 import { DEFAULT_LOCAL_CREDENTIALS, RequestSignatureVerifier, type LocalCredentials } from './request-signature.js';
 import { corsRulesFromConfiguration, expirationRulesFromConfiguration } from './s3/bucket-config-translation.js';
-import { createS3Service } from './s3/s3-service.js';
+import { createS3Service, type S3Service } from './s3/s3-service.js';
 import { createSesService } from './ses/ses-service.js';
 import { freePort } from './free-port.js';
 import { appBackendRoutes } from '../examples/app-backend/routes.js';
@@ -209,11 +208,14 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     routes.lambda = lambda.routes;
     invoker = lambda;
   } else if (options.lambdaEndpoint) {
+    // Loaded only here: the embedded cloud never needs the Lambda SDK client itself.
+    const { LambdaApiInvoker } = await import('./lambda/lambda-api-invoker.js');
     const remote = new LambdaApiInvoker({ endpoint: options.lambdaEndpoint, region, credentials });
     closers.push(async () => remote.close());
     invoker = remote;
   }
 
+  let localS3: S3Service | undefined;
   if (serves('s3')) {
     const s3 = createS3Service({
       dataDir: options.dataDir,
@@ -233,16 +235,32 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       });
     }
     routes.s3 = s3.routes;
+    localS3 = s3;
   }
 
   if (serves('rekognition')) {
-    const imageStore = new S3Client({ region, endpoint: serves('s3') ? endpoint : options.s3Endpoint, forcePathStyle: true, credentials });
-    const rekognition = createRekognitionService({ dataDir: options.dataDir, clock, region, s3: imageStore });
+    // Rekognition reads images from the S3 beside it directly, as it reads S3 from inside AWS;
+    // only the S3 of another endpoint (LocalStack's) takes an SDK client.
+    let imageStore: S3Client | undefined;
+    if (!localS3) {
+      const { S3Client } = await import('@aws-sdk/client-s3');
+      imageStore = new S3Client({ region, endpoint: options.s3Endpoint, forcePathStyle: true, credentials });
+    }
+    const rekognition = createRekognitionService({ dataDir: options.dataDir, clock, region, s3: localS3 ?? imageStore });
     closers.push(async () => {
       await rekognition.close();
-      imageStore.destroy();
+      imageStore?.destroy();
     });
     jsonServices.push(rekognition);
+    afterListen.push(preloadImageDecoder);
+    // The template's collections, created by the service's own CreateCollection operation (the
+    // call CloudFormation makes) before the endpoint answers, so no request finds one missing.
+    for (const collectionId of collectionIdsOf(plan)) {
+      await rekognition.operations.CreateCollection!({ CollectionId: collectionId }, { request: { log: { error: () => undefined } }, region } as never)
+        .catch((error: unknown) => {
+          if ((error as AwsServiceError).code !== 'ResourceAlreadyExistsException') throw error;
+        });
+    }
   }
 
   if (serves('cognito-idp')) {
@@ -305,17 +323,6 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     throw error;
   }
   for (const start of afterListen) start();
-
-  // Collections are created through the API, as CloudFormation would create them.
-  if (serves('rekognition')) {
-    const rekognitionClient = new RekognitionClient({ region, endpoint, credentials });
-    for (const collectionId of collectionIdsOf(plan)) {
-      await rekognitionClient.send(new CreateCollectionCommand({ CollectionId: collectionId })).catch((error: unknown) => {
-        if (!(error instanceof ResourceAlreadyExistsException)) throw error;
-      });
-    }
-    rekognitionClient.destroy();
-  }
 
   return {
     endpoint,

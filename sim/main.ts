@@ -5,11 +5,13 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { synthesizeIfChanged } from './cloud-assembly/synth-cache.js';
 import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
 import { sharedNeuralFaceModel } from './rekognition/matcher/neural-model.js';
 import { localCredentialsFromEnvironment, type LocalCredentials } from './request-signature.js';
+import { KIT_ENDPOINT_OUTPUT, recordRunningKit } from './running-kit.js';
+import { parseStartOptions, type StartOptions } from './start-options.js';
+import { buildWebPageIfChanged, canBuildWebPage, webDistDir } from './web-page/build-cache.js';
 import { LOCALSTACK_ASSEMBLY_DIR, LOCALSTACK_SYNTH_CONTEXT, simModeFromEnvironment, type SimMode } from './services-mode.js';
 
 const HELP = `Usage: npm start [-- options]
@@ -34,16 +36,15 @@ FACEKIT_SERVICES=rekognition,cognito-idp, FACEKIT_S3_ENDPOINT and FACEKIT_LAMBDA
 `;
 
 const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: args } = parseArgs({
-  options: {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    'data-dir': { type: 'string' },
-    reset: { type: 'boolean', default: false },
-    'no-synth': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+let args: StartOptions;
+try {
+  const parsed = parseStartOptions(process.argv.slice(2));
+  args = parsed.options;
+  for (const note of parsed.notes) console.log(`note: ${note}`);
+} catch (error) {
+  console.error(`facekit: ${(error as Error).message}`);
+  process.exit(2);
+}
 if (args.help) {
   process.stdout.write(HELP);
   process.exit(0);
@@ -82,6 +83,17 @@ if (args.reset && existsSync(dataDir)) {
 }
 mkdirSync(dataDir, { recursive: true });
 
+// The page builds (when its sources changed) in a child process while the stack synthesizes and
+// the kit starts; /_sim/web/ says "building" until it is done. A runtime image carries it built.
+let webPage: string | Promise<string> = webDistDir(projectDir);
+if (!servicesMode && canBuildWebPage(projectDir)) {
+  webPage = buildWebPageIfChanged({ projectDir, log }).then(({ distDir, built }) => {
+    if (!built) log('web page unchanged since the last build: using web/dist');
+    return distDir;
+  });
+  webPage.catch((error: Error) => console.error(`facekit: the web page could not be built (the APIs still run):\n${error.message}`));
+}
+
 let cloudAssemblyDir = process.env.FACEKIT_CLOUD_ASSEMBLY;
 try {
   if (!cloudAssemblyDir) {
@@ -114,6 +126,7 @@ const cloud = await startSimServer({
   dataDir,
   credentials,
   log,
+  webPage,
   onEmail: (email) => log(`email to ${email.to}: ${email.subject}\n${email.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()}`),
 }).catch((error: Error & { code?: string }) => {
   console.error(`facekit: could not start: ${error.code === 'EADDRINUSE' ? `port ${port} is in use (set PORT or --port)` : error.message}`);
@@ -127,6 +140,7 @@ const faceModel = sharedNeuralFaceModel();
 const facesLine = `  faces      synthetic (pictures from \`facekit face\`) + ${
   faceModel.enabled ? 'real photos (neural model loading in the background)' : 'real photos OFF (FACEKIT_NEURAL_FACES=off)'
 }`;
+let forgetRunningKit = () => undefined as void;
 const outputLines = Object.entries(cloud.outputs).map(([key, value]) => `             ${key.padEnd(17)} ${value}`).join('\n');
 if (servicesMode) {
   // cdk-outputs.json belongs to `npm run deploy:local` here: it merges these ids into LocalStack's.
@@ -141,8 +155,16 @@ ${facesLine}
   state      ${dataDir}
 Ctrl-C to stop.`);
 } else {
-  writeFileSync(outputsFile, JSON.stringify({ [stackName]: cloud.outputs }, null, 2) + '\n');
+  // The stack's outputs as `cdk deploy --outputs-file` writes them, plus one that says which kit
+  // wrote the file: the CLI then talks to this kit, and to AWS only for a file without it.
+  writeFileSync(outputsFile, JSON.stringify({ [stackName]: { ...cloud.outputs, [KIT_ENDPOINT_OUTPUT]: cloud.endpoint } }, null, 2) + '\n');
   writeFileSync(endpointFile, JSON.stringify({ endpoint: cloud.endpoint, pid: process.pid }) + '\n');
+  // So `facekit` finds this kit from any folder ($XDG_STATE_HOME/facekit/kits/); gone at Ctrl-C.
+  try {
+    forgetRunningKit = recordRunningKit({ endpoint: cloud.endpoint, pid: process.pid, projectDir, outputsFile, stackName, startedAt: new Date().toISOString() });
+  } catch (error) {
+    log(`could not record this kit in the state folder (facekit finds it from this folder only): ${(error as Error).message}`);
+  }
 
   log(`
 facekit embedded cloud ready in ${((Date.now() - started) / 1000).toFixed(1)} s
@@ -150,7 +172,7 @@ facekit embedded cloud ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   outputs    ${outputsFile}
 ${outputLines}
   emails     printed here and at ${cloud.endpoint}/_sim/emails
-  web page   ${cloud.endpoint}/_sim/web/   (face sign-in in a browser)
+  web page   ${cloud.endpoint}/_sim/web/   (face sign-in in a browser; 'npm run web' for its Vite dev server)
 ${facesLine}
   state      ${dataDir}
 Try it from another terminal:
@@ -178,7 +200,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     log('stopping...');
-    if (!servicesMode) rmSync(endpointFile, { force: true });
+    if (!servicesMode) {
+      rmSync(endpointFile, { force: true });
+      forgetRunningKit();
+    }
     void cloud.close().then(() => process.exit(0));
   });
 }

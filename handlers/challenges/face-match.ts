@@ -9,7 +9,7 @@
 // instead: no face is checked and no failure counted.
 import { subjectOf } from '../decoy-identities.js';
 import { clearFailures, failureBucket, isBlocked, recordFailure } from '../failure-backoff.js';
-import { searchFace } from '../face-collection.js';
+import { SEARCH_MAX_FACES, searchFace } from '../face-collection.js';
 import { deletePhoto, inspectPhoto, isSignInKey, newSignInKey, photoProblem, photoUploadParameters } from '../face-photos.js';
 import { logger } from '../logger.js';
 import { sha256Hex } from '../secret-hashing.js';
@@ -80,5 +80,10 @@ async function photoShows(faceId: string | undefined, key: string, sub: string):
     logger.info('sign-in photo rejected', { sub, reason: outcome.rejection });
     return false;
   }
-  return !!faceId && outcome.matchedFaceIds.includes(faceId);
+  const matched = !!faceId && outcome.matchedFaceIds.includes(faceId);
+  if (!matched && outcome.matchedFaceIds.length >= SEARCH_MAX_FACES) {
+    // Rekognition's longest list is full of other faces: someone may be crowding this face out.
+    logger.warn('face search list full without the user: possible crowding', { sub, matches: outcome.matchedFaceIds.length });
+  }
+  return matched;
 }

@@ -73,7 +73,7 @@ export async function synthesizeIfChanged(options: {
 }
 
 /** A lock as a folder (mkdir is atomic); one left by a killed process is taken over after 10 minutes. */
-async function lockFolder(path: string): Promise<() => void> {
+export async function lockFolder(path: string): Promise<() => void> {
   for (;;) {
     try {
       mkdirSync(path);

@@ -40,8 +40,8 @@ export interface LambdaRuntimeOptions {
   /** Waits before the 2nd and 3rd attempt of a failed asynchronous invocation (Lambda: about 1 and 2 minutes). */
   asyncRetryDelaysMs?: number[];
   /**
-   * Execution environments per function; further invocations wait for a free one. Default: twice
-   * the machine's cores (at least 4). A trigger spends most of its time waiting on the sim's own
+   * Execution environments per function; further invocations wait for a free one. Default:
+   * `FACEKIT_LAMBDA_CONCURRENCY`, else twice the machine's cores (at least 4). A trigger spends most of its time waiting on the sim's own
    * APIs, so a few environments keep the cores busy; many more only add memory (each holds its
    * own SDK clients) and contention.
    */
@@ -354,8 +354,9 @@ class ExecutionEnvironment {
     this.worker = new Worker(new URL('./function-worker.mjs', import.meta.url), {
       workerData: { codeDir: definition.codeDir, handler: definition.handler },
       env,
-      // The host's loaders (tsx, vitest) have no business inside a function.
-      execArgv: [],
+      // The host's loaders (tsx, vitest) have no business inside a function; a CPU profile of the
+      // host (`node --cpu-prof`) covers its functions too.
+      execArgv: process.execArgv.filter((flag) => flag.startsWith('--cpu-prof')),
       stdout: true,
       stderr: true,
     });
@@ -528,6 +529,8 @@ function forwardLines(stream: NodeJS.ReadableStream, emit: (line: string) => voi
 }
 
 function defaultConcurrencyPerFunction(): number {
+  const configured = Number(process.env.FACEKIT_LAMBDA_CONCURRENCY);
+  if (Number.isInteger(configured) && configured > 0) return configured;
   return Math.max(4, 2 * availableParallelism());
 }
 

@@ -1,6 +1,6 @@
 // Turns a request's `Image` ({Bytes} or {S3Object}) into decoded pixels, enforcing Rekognition's
 // limits in the order the service checks them: source, size, format, dimensions, decodability.
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { decodeImage, readImageHeader, sniffImageFormat } from './matcher/decode-image.js';
 import type { RgbRaster } from './matcher/raster.js';
 import { ImageTooLargeError, InvalidImageFormatError, InvalidParameterError, InvalidS3ObjectError } from './errors.js';
@@ -12,8 +12,22 @@ export const IMAGE_LIMITS = {
   maxSide: 10_000,
 } as const;
 
-/** An S3 client, or a factory given the request's region. Its endpoint decides which S3 is read. */
-export type S3ClientSource = S3Client | ((region: string) => S3Client);
+/**
+ * Reads an object of an S3 served in this same process (the embedded cloud), as Rekognition reads
+ * S3 from inside AWS: no signed request over the public endpoint. Undefined when it is missing.
+ */
+export interface S3ObjectReader {
+  readObject(bucket: string, key: string): Promise<Uint8Array | undefined>;
+}
+
+/**
+ * Where `S3Object` images come from: an S3 client, a factory given the request's region (the
+ * client's endpoint decides which S3 is read), or an S3 in this process.
+ */
+export type S3ClientSource = S3Client | ((region: string) => S3Client) | S3ObjectReader;
+
+const isObjectReader = (source: S3ClientSource | undefined): source is S3ObjectReader =>
+  typeof source === 'object' && typeof (source as Partial<S3ObjectReader>).readObject === 'function';
 
 export class ImageInput {
   private readonly clients = new Map<string, S3Client>();
@@ -60,30 +74,36 @@ export class ImageInput {
     if (typeof Bucket !== 'string' || Bucket.length < 3 || Bucket.length > 255) throw new InvalidParameterError();
     if (typeof Name !== 'string' || Name.length < 1 || Name.length > 1024) throw new InvalidParameterError();
     if (Version !== undefined && (typeof Version !== 'string' || Version.length < 1 || Version.length > 1024)) throw new InvalidParameterError();
-    let body: Uint8Array;
-    let declaredLength: number | undefined;
-    try {
-      const response = await this.clientFor(region).send(new GetObjectCommand({ Bucket, Key: Name, VersionId: Version }));
-      declaredLength = response.ContentLength;
-      if (declaredLength !== undefined && declaredLength > IMAGE_LIMITS.maxS3ObjectBytes) {
-        await response.Body?.transformToByteArray().catch(() => undefined);
-        throw new ImageTooLargeError();
-      }
-      body = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
-    } catch (error) {
-      if (error instanceof ImageTooLargeError) throw error;
-      throw new InvalidS3ObjectError();
-    }
+    const body = isObjectReader(this.s3)
+      ? await this.s3.readObject(Bucket, Name).then((found) => found ?? Promise.reject(new InvalidS3ObjectError()), () => Promise.reject(new InvalidS3ObjectError()))
+      : await this.readWithClient(region, Bucket, Name, Version);
     if (body.length > IMAGE_LIMITS.maxS3ObjectBytes) throw new ImageTooLargeError();
     if (body.length === 0) throw new InvalidImageFormatError();
     return body;
   }
 
-  private clientFor(region: string): S3Client {
-    if (this.s3 instanceof S3Client) return this.s3;
+  private async readWithClient(region: string, bucket: string, key: string, version: string | undefined): Promise<Uint8Array> {
+    try {
+      // Loaded when first needed: the embedded cloud reads its own S3 without an SDK client.
+      const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+      const response = await (await this.clientFor(region)).send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: version }));
+      if (response.ContentLength !== undefined && response.ContentLength > IMAGE_LIMITS.maxS3ObjectBytes) {
+        await response.Body?.transformToByteArray().catch(() => undefined);
+        throw new ImageTooLargeError();
+      }
+      return (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+    } catch (error) {
+      if (error instanceof ImageTooLargeError) throw error;
+      throw new InvalidS3ObjectError();
+    }
+  }
+
+  private async clientFor(region: string): Promise<S3Client> {
+    const source = this.s3 as S3Client | ((region: string) => S3Client) | undefined;
+    if (source && typeof source !== 'function') return source;
     let client = this.clients.get(region);
     if (!client) {
-      client = this.s3 ? this.s3(region) : defaultS3Client(region);
+      client = source ? source(region) : await defaultS3Client(region);
       this.clients.set(region, client);
     }
     return client;
@@ -95,7 +115,8 @@ export class ImageInput {
  * endpoint from the SDK's own AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, and the emulators' usual
  * dummy credentials when the environment has none.
  */
-function defaultS3Client(region: string): S3Client {
+async function defaultS3Client(region: string): Promise<S3Client> {
+  const { S3Client } = await import('@aws-sdk/client-s3');
   const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
   return new S3Client({
     region,

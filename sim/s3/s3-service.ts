@@ -55,6 +55,11 @@ export interface S3Service {
   routes: FastifyPluginAsync;
   /** Creates the bucket if needed and (re)applies its CORS rules, notifications and lifecycle rules. */
   createBucket(config: BucketConfig): void;
+  /**
+   * An object's bytes, read inside this process (how the embedded Rekognition reads `S3Object`
+   * images, as Rekognition reads S3 from inside AWS); undefined when bucket or key is missing.
+   */
+  readObject(bucket: string, key: string): Promise<Uint8Array | undefined>;
   /** Deletes every object whose lifecycle expiration time (on the injected clock) has passed; returns `bucket/key`s. */
   expireObjects(): string[];
   close(): Promise<void>;
@@ -280,6 +285,10 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
 
   return {
     routes,
+    async readObject(bucket: string, key: string) {
+      if (!store.getBucket(bucket) || !store.headObject(bucket, key)) return undefined;
+      return store.readBody(bucket, key);
+    },
     createBucket(config: BucketConfig) {
       if (!isValidBucketName(config.name)) throw new Error(`Invalid S3 bucket name: ${config.name}`);
       store.createBucket(config.name, clock.now());

@@ -40,7 +40,7 @@ export function describeFaceSignInInContainer(engine: DockerEngineStatus, engine
 
       const noFace = await client.authenticate(email, { photo: await generateFixture('no-face', 'c'), enrolSecret });
       expect(noFace).toMatchObject({ kind: 'enrolment-rejected', reason: 'NO_FACE' });
-      const enrolled = await client.authenticate(email, { photo: await generateFixture('face', 'container'), emailCode: async () => (await latestCode(sim!.endpoint, email)).code });
+      const enrolled = await client.authenticate(email, { photo: await generateFixture('face', 'container'), enrol: true, emailCode: async () => (await latestCode(sim!.endpoint, email)).code });
       expect(enrolled.kind).toBe('signed-in');
 
       const wrong = await client.authenticate(email, { photo: await generateFixture('face', 'intruder') });

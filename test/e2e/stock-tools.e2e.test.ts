@@ -167,7 +167,9 @@ describe('request ids', () => {
 describe('the face flow with stock clients', () => {
   it.skipIf(awsCliMissing)("Debian's AWS CLI: describe, sign-up, confirm from the outbox, enrol a face, sign in, list users", async () => {
     const aws = async (...args: string[]) => {
-      const { stdout } = await run(AWS_CLI, [...args, '--endpoint-url', harness.endpoint, '--output', 'json'], { env: clientEnvironment() });
+      const { stdout } = await run(AWS_CLI, [...args, '--endpoint-url', harness.endpoint, '--output', 'json'], { env: clientEnvironment() })
+        // The command line holds sessions and secrets: report the operation and the CLI's own error only.
+        .catch((error: { stderr?: string }) => { throw new Error(`aws ${args.slice(0, 2).join(' ')} failed: ${error.stderr?.trim()}`); });
       return (stdout.trim() ? JSON.parse(stdout) : {}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     };
     const email = 'aws-cli@example.com';
@@ -197,14 +199,17 @@ describe('the face flow with stock clients', () => {
     while (!step.AuthenticationResult) {
       const parameters = step.ChallengeParameters as Record<string, string>;
       challenges.push(parameters.challenge!);
-      if (parameters.challenge === 'MAILBOX_PROOF') {
+      // Every session starts with FACE_MATCH; the ENROL intent (with the secret) asks to enrol instead.
+      if (parameters.challenge === 'FACE_MATCH') {
+        step = await respond(step.Session, parameters.USERNAME!, 'ENROL', { intent: 'ENROL', enrolSecret });
+      } else if (parameters.challenge === 'MAILBOX_PROOF') {
         step = await respond(step.Session, parameters.USERNAME!, enrolSecret, { enrolSecret });
       } else {
         await uploadPhoto(parameters.uploadUrl!, await generateFixture('face', 'aws-cli', 0));
         step = await respond(step.Session, parameters.USERNAME!, 'uploaded');
       }
     }
-    expect(challenges).toEqual(['MAILBOX_PROOF', 'ENROL_FACE']);
+    expect(challenges).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
 
     step = await initiate();
     expect(step.ChallengeParameters.challenge).toBe('FACE_MATCH');
@@ -228,7 +233,7 @@ describe('the face flow with stock clients', () => {
 
     expect(result.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(result.explicitAuthFlows).toContain('ALLOW_CUSTOM_AUTH');
-    expect(result.enrolment).toEqual(['MAILBOX_PROOF', 'ENROL_FACE']);
+    expect(result.enrolment).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
     expect(result.signIn).toEqual(['FACE_MATCH']);
     expect(result.tokenType).toBe('Bearer');
     expect(result.getUserSub).toBe(result.signedUpSub);

@@ -177,6 +177,16 @@ describe('Verify FACE_MATCH', () => {
     expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
   });
 
+  it('asks for Rekognition’s 4096 matches, and warns when they are all other faces (crowding)', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    const others = Array.from({ length: 4096 }, (_, index) => match(`dddddddd-0000-4000-8000-${index.toString(16).padStart(12, '0')}`, 99.9));
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: others });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(searches()[0].args[0].input.MaxFaces).toBe(4096);
+    expect(logs.text()).toContain('possible crowding');
+  });
+
   it('refuses the user’s own face below the threshold', async () => {
     const { user, privateParameters } = await enrolledUser();
     rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 94.9)] });
@@ -199,6 +209,15 @@ describe('Verify FACE_MATCH', () => {
   it('refuses when nothing was uploaded, without asking Rekognition', async () => {
     const { user, key, privateParameters } = await enrolledUser();
     s3.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(searches()).toHaveLength(0);
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('reads a 403 on HeadObject of its own key as nothing uploaded (listing is limited to the photo prefixes)', async () => {
+    const { user, key, privateParameters } = await enrolledUser();
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('Forbidden'), { name: 'Forbidden', $metadata: { httpStatusCode: 403 } }));
 
     expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
     expect(searches()).toHaveLength(0);
@@ -318,6 +337,7 @@ describe('Verify FACE_MATCH', () => {
       vi.useRealTimers();
     }
     expect(ownerSignIns).toBe(10);
+    expect(logs.text()).not.toContain(deviceKey);
   }, 120_000);
 
   it('throws on an infrastructure error (Cognito then refuses the attempt) and still deletes the photo', async () => {

@@ -254,6 +254,30 @@ describe('finding 5: no photo outlives its purpose', () => {
   });
 });
 
+describe('finding 5: the lifecycle rule, for photos of sessions nobody answers', () => {
+  it('keeps such a photo past one day and removes it by the second midnight UTC after its upload', async () => {
+    const challenge = await initiate('abandoned@example.com');
+    await uploadPhoto(challenge.ChallengeParameters!.uploadUrl!, await face('abandoned'));
+    const key = new URL(challenge.ChallengeParameters!.uploadUrl!).pathname.split('/').slice(-2).join('/');
+    const uploadedAt = harness.clock.now();
+    const secondMidnight = Math.ceil(uploadedAt / 86_400_000) * 86_400_000 + 86_400_000;
+    let advanced = 0;
+    const advanceTo = (time: number) => {
+      const step = time - harness.clock.now();
+      harness.clock.advance(step);
+      advanced += step;
+    };
+    try {
+      advanceTo(secondMidnight - 60_000);
+      expect(await objectsUnder(key)).toEqual([key]);
+      advanceTo(secondMidnight + 61_000); // the sim sweeps on requests at most once a minute
+      expect(await objectsUnder(key)).toEqual([]);
+    } finally {
+      harness.clock.advance(-advanced);
+    }
+  });
+});
+
 describe('finding 6: enrolment quality, and a way back', () => {
   it('refuses a heavily blurred face at enrolment', async () => {
     const email = 'blurred@example.com';

@@ -63,13 +63,16 @@ enrol_secret = secrets.token_urlsafe(32)
 cognito.confirm_sign_up(ClientId=client_id, Username=email, ConfirmationCode=latest_code(email, 0),
                         ClientMetadata={"enrolSecret": enrol_secret})
 
-# Enrolment: MAILBOX_PROOF answered with the secret, then ENROL_FACE with the photo uploaded.
+# Enrolment: every session starts with FACE_MATCH; answering it with the ENROL intent (and the
+# secret) leads to MAILBOX_PROOF, answered with the secret, then ENROL_FACE with the photo uploaded.
 challenges = []
 step = cognito.initiate_auth(ClientId=client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": email})
 while "AuthenticationResult" not in step:
     parameters = step["ChallengeParameters"]
     challenges.append(parameters["challenge"])
-    if parameters["challenge"] == "MAILBOX_PROOF":
+    if parameters["challenge"] == "FACE_MATCH":
+        step = respond(step["Session"], parameters["USERNAME"], "ENROL", {"intent": "ENROL", "enrolSecret": enrol_secret})
+    elif parameters["challenge"] == "MAILBOX_PROOF":
         step = respond(step["Session"], parameters["USERNAME"], enrol_secret, {"enrolSecret": enrol_secret})
     else:
         upload(parameters["uploadUrl"], enrol_photo)

@@ -40,7 +40,12 @@ export class HeadlessChromium {
     });
   }
 
-  static launch(): HeadlessChromium {
+  /**
+   * @param options.args more flags, e.g. `--use-file-for-fake-video-capture=<file.y4m>` (what the
+   *   fake camera shows) or `--host-resolver-rules=MAP localhost:5173 127.0.0.1:<port>` (a page
+   *   on a given origin served from another port).
+   */
+  static launch(options: { args?: string[] } = {}): HeadlessChromium {
     const profileDir = mkdtempSync(join(tmpdir(), 'facekit-chromium-'));
     const child = spawn(
       CHROMIUM_PATH,
@@ -57,6 +62,7 @@ export class HeadlessChromium {
         '--disable-sync',
         '--disable-dev-shm-usage',
         `--user-data-dir=${profileDir}`,
+        ...(options.args ?? []),
         'about:blank',
       ],
       // Chromium reads commands from fd 3 and writes replies and events to fd 4.

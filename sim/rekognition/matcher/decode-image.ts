@@ -1,7 +1,22 @@
 // The one place the matcher touches floating-point image processing: sharp decodes the JPEG or
 // PNG and applies the EXIF orientation (a lossless pixel permutation); the rest is ours.
-import sharp from 'sharp';
 import type { RgbRaster } from './raster.js';
+
+/**
+ * sharp (libvips) takes a noticeable share of start-up to load, so it is loaded on first use, or
+ * ahead of it by `preloadImageDecoder()` once the server answers.
+ */
+type Sharp = typeof import('sharp').default;
+let sharpModule: Promise<Sharp> | undefined;
+const loadSharp = (): Promise<Sharp> => (sharpModule ??= import('sharp').then((loaded) => loaded.default));
+async function sharp(...args: Parameters<Sharp>): Promise<ReturnType<Sharp>> {
+  return (await loadSharp())(...args);
+}
+
+/** Starts loading the decoder in the background. */
+export function preloadImageDecoder(): void {
+  loadSharp().catch(() => undefined);
+}
 
 export type ImageFormat = 'jpeg' | 'png';
 
@@ -22,7 +37,7 @@ export interface ImageHeader {
 
 /** Reads the header only; throws if sharp cannot parse it. */
 export async function readImageHeader(bytes: Uint8Array, format: ImageFormat): Promise<ImageHeader> {
-  const metadata = await sharp(bytes, { failOn: 'none' }).metadata();
+  const metadata = await (await sharp(bytes, { failOn: 'none' })).metadata();
   if (!metadata.width || !metadata.height) throw new Error('image has no size');
   const turned = (metadata.orientation ?? 1) >= 5;
   return { format, width: turned ? metadata.height : metadata.width, height: turned ? metadata.width : metadata.height };
@@ -30,7 +45,7 @@ export async function readImageHeader(bytes: Uint8Array, format: ImageFormat): P
 
 /** Decodes to 8-bit sRGB, upright per EXIF. Throws on undecodable data. */
 export async function decodeImage(bytes: Uint8Array): Promise<RgbRaster> {
-  const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: 10_000 * 10_000 })
+  const { data, info } = await (await sharp(bytes, { failOn: 'truncated', limitInputPixels: 10_000 * 10_000 }))
     .rotate()
     .toColourspace('srgb')
     .removeAlpha()

@@ -1,0 +1,145 @@
+// The page's flow module (web/src/face-sign-in-flow.js) with Amplify v6 in Node against a started
+// kit: the challenge protocol and its refusals, faster than through a browser. Amplify keeps its
+// tokens in an in-memory store here; in the page, in localStorage.
+import { Amplify } from 'aws-amplify';
+import { cognitoUserPoolsTokenProvider } from 'aws-amplify/auth/cognito';
+import type { KeyValueStorageInterface } from 'aws-amplify/utils';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { generateFixture } from '../../sim/faces/generate-face.js';
+import {
+  confirmEmail,
+  currentClaims,
+  newDeviceKey,
+  signInWithFace,
+  signOutEverywhere,
+  signUpWithEmail,
+  type FlowOutcome,
+} from '../../web/src/face-sign-in-flow.js';
+import { describeError } from '../../web/src/refusals.js';
+import { amplifyConfig } from '../../web/src/stack-config.js';
+import { latestCode, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
+
+class InMemoryKeyValueStorage implements KeyValueStorageInterface {
+  readonly items = new Map<string, string>();
+  async setItem(key: string, value: string) {
+    this.items.set(key, value);
+  }
+  async getItem(key: string) {
+    return this.items.get(key) ?? null;
+  }
+  async removeItem(key: string) {
+    this.items.delete(key);
+  }
+  async clear() {
+    this.items.clear();
+  }
+}
+
+let harness: Harness;
+/** This "device's" key, as the page keeps one in localStorage. */
+const deviceKey = newDeviceKey();
+
+const photo = async (kind: 'face' | 'no-face', seed: string, variant = 0) => new Blob([await generateFixture(kind, seed, variant)], { type: 'image/jpeg' });
+const signUpAndConfirm = async (email: string) => {
+  await signUpWithEmail(email);
+  return confirmEmail(email, (await latestCode(harness.endpoint, email)).code);
+};
+
+beforeAll(async () => {
+  harness = await startHarness();
+  Amplify.configure(
+    amplifyConfig({ userPoolId: harness.outputs.UserPoolId, userPoolClientId: harness.outputs.UserPoolClientId, userPoolEndpoint: harness.endpoint }),
+  );
+  cognitoUserPoolsTokenProvider.setKeyValueStorage(new InMemoryKeyValueStorage());
+}, 180_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+beforeEach(async () => {
+  await signOutEverywhere(); // a test that failed half-way must not leave the next one signed in
+});
+
+describe('the page’s flow with Amplify, from Node', () => {
+  it('signs up, confirms with an enrolment secret, enrols and signs in with CUSTOM_WITHOUT_SRP', async () => {
+    const email = 'module@example.com';
+    const steps: string[] = [];
+
+    const enrolSecret = await signUpAndConfirm(email);
+    const enrolled = await signInWithFace(email, { deviceKey, photo: await photo('face', 'module'), enrolSecret, onStep: (kind) => steps.push(kind) });
+    const enrolledClaims = await currentClaims();
+    await signOutEverywhere();
+    const signedIn = await signInWithFace(email, { deviceKey, photo: await photo('face', 'module', 2) });
+
+    expect(steps).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
+    expect(enrolled).toEqual({ kind: 'signed-in', challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE'] });
+    expect(enrolledClaims).toMatchObject({ email, email_verified: true });
+    expect(signedIn).toEqual({ kind: 'signed-in', challenges: ['FACE_MATCH'] });
+    expect(await currentClaims()).toMatchObject({ email, sub: enrolledClaims?.sub });
+  });
+
+  it('surfaces Cognito errors by their AWS exception name, in plain words', async () => {
+    await signUpWithEmail('twice@example.com');
+
+    const error = await signUpWithEmail('twice@example.com').catch((caught: unknown) => caught);
+
+    expect((error as Error).name).toBe('UsernameExistsException');
+    expect(describeError(error)).toMatch(/^An account with this email already exists\./);
+  });
+
+  it('puts the reason for a refused enrolment photo in plain words and enrols the retaken photo in the same session', async () => {
+    const email = 'noface@example.com';
+    const enrolSecret = await signUpAndConfirm(email);
+    const refusals: FlowOutcome[] = [];
+    const retaken = await photo('face', 'noface');
+
+    const outcome = await signInWithFace(email, {
+      deviceKey,
+      photo: await photo('no-face', 'noface'),
+      enrolSecret,
+      retakePhoto: async (refusal) => (refusals.push(refusal), retaken),
+    });
+
+    expect(refusals).toEqual([
+      { kind: 'enrolment-rejected', reason: 'NO_FACE', message: expect.stringMatching(/^No face was found/), challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE'] },
+    ]);
+    expect(outcome).toEqual({ kind: 'signed-in', challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE', 'ENROL_FACE'] });
+  });
+
+  it('answers a user without a face like anyone whose face does not match, until they ask to enrol', async () => {
+    const email = 'reloaded@example.com';
+    await signUpAndConfirm(email);
+
+    const outcome = await signInWithFace(email, { deviceKey, photo: await photo('face', 'reloaded') });
+
+    expect(outcome).toEqual({ kind: 'face-not-recognised', message: expect.stringMatching(/^Face not recognised/), challenges: ['FACE_MATCH'] });
+  });
+
+  it('after a cancelled enrolment asks for a code by email, then enrols', async () => {
+    const email = 'later@example.com';
+    const enrolSecret = await signUpAndConfirm(email);
+    const cancelled = await signInWithFace(email, { deviceKey, photo: await photo('no-face', 'later'), enrolSecret });
+    const steps: string[] = [];
+
+    const outcome = await signInWithFace(email, {
+      deviceKey,
+      photo: await photo('face', 'later'),
+      enrol: true,
+      emailCode: async () => (await latestCode(harness.endpoint, email)).code,
+      onStep: (kind, { method }) => steps.push(`${kind}${method ? ` ${method}` : ''}`),
+    });
+
+    expect(cancelled.kind).toBe('enrolment-rejected');
+    expect(steps).toEqual(['FACE_MATCH', 'MAILBOX_PROOF EMAIL_CODE', 'ENROL_FACE']);
+    expect(outcome.kind).toBe('signed-in');
+    expect(await currentClaims()).toMatchObject({ email });
+  });
+
+  it('ends with the refusal when no new photo is given, and stays signed out', async () => {
+    const outcome = await signInWithFace('module@example.com', { deviceKey, photo: await photo('face', 'someone-else'), retakePhoto: async () => undefined });
+
+    expect(outcome).toEqual({ kind: 'face-not-recognised', message: expect.stringMatching(/^Face not recognised/), challenges: ['FACE_MATCH'] });
+    expect(await currentClaims()).toBeUndefined();
+  });
+});

@@ -1,0 +1,286 @@
+// The page: a photo, then sign-up, enrolment and sign-in with Amplify against the kit or AWS
+// (src/stack-config.js), and a signed-in view with the ID token's claims. The enrolment secret
+// lives only in memory; tokens and upload URLs are shown or used, never logged.
+// Tests drive it by element ids and `data-*` state on <body> (docs/web.md).
+import { Amplify } from 'aws-amplify';
+import { useEffect, useRef, useState } from 'react';
+import { askAppBackend, confirmEmail, currentClaims, newDeviceKey, signInWithFace, signOutEverywhere, signUpWithEmail } from './face-sign-in-flow.js';
+import { PhotoPicker } from './PhotoPicker.jsx';
+import { describeError } from './refusals.js';
+import { amplifyConfig, loadStackConfig } from './stack-config.js';
+
+const STEP_WORDS = {
+  MAILBOX_PROOF: ({ method }) => (method === 'ENROL_SECRET' ? 'Proving the mailbox with the secret from sign-up' : 'Proving the mailbox with a code sent by email'),
+  ENROL_FACE: () => 'Uploading the photo to enrol your face',
+  FACE_MATCH: ({ enrolRequested }) =>
+    enrolRequested ? 'Asking to enrol a face (the mailbox is proven first)' : 'Uploading the photo to compare with your enrolled face',
+};
+
+const DEVICE_KEY_STORAGE = 'facekit.deviceKey';
+
+/** This browser's device key, kept so that strangers' failed attempts do not block it (docs/handlers.md). */
+function rememberedDeviceKey() {
+  try {
+    const stored = localStorage.getItem(DEVICE_KEY_STORAGE);
+    if (stored) return stored;
+    const key = newDeviceKey();
+    localStorage.setItem(DEVICE_KEY_STORAGE, key);
+    return key;
+  } catch {
+    return newDeviceKey(); // storage disabled: a key for this page only
+  }
+}
+
+export function App() {
+  const [target, setTarget] = useState('Reading the stack outputs…');
+  const [ready, setReady] = useState(false);
+  const [busy, setBusy] = useState(true);
+  const [photoStatus, setPhotoStatus] = useState('No photo yet.');
+  const [steps, setSteps] = useState([]);
+  const [outcome, setOutcome] = useState({ text: '', kind: '' });
+  const [codeLabel, setCodeLabel] = useState();
+  const [retaking, setRetaking] = useState(false);
+  const [claims, setClaims] = useState();
+  /** The kit's example app backend (GET /_sim/example/me), when the page targets the kit. */
+  const [backendUrl, setBackendUrl] = useState();
+  const [backendAnswer, setBackendAnswer] = useState();
+  const photo = useRef();
+  const refusedPhoto = useRef();
+  const waiters = useRef({});
+  /** Secrets from ConfirmSignUp, by email, until the enrolment that uses them succeeds. */
+  const enrolSecrets = useRef(new Map());
+
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      try {
+        const config = await loadStackConfig();
+        Amplify.configure(amplifyConfig(config));
+        const signedIn = await currentClaims().catch(() => undefined);
+        if (cancelled) return;
+        setTarget(`User pool client ${config.userPoolClientId} in ${config.region}, on ${config.target}.`);
+        if (signedIn) setClaims(signedIn);
+        if (config.userPoolEndpoint) setBackendUrl(`${config.userPoolEndpoint}/_sim/example/me`);
+        setReady(true);
+        setBusy(false);
+      } catch (error) {
+        if (!cancelled) setTarget(`The page cannot find its user pool: ${error.message}`);
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  // State tests (and screen readers, through the live region) can wait for.
+  useEffect(() => {
+    Object.assign(document.body.dataset, { ready: String(ready), busy: String(busy), outcome: outcome.kind, signedIn: String(Boolean(claims)) });
+  }, [ready, busy, outcome, claims]);
+
+  const step = (text) => setSteps((previous) => [...previous, text]);
+  const finish = (text, kind) => setOutcome({ text, kind });
+
+  function usePhoto(blob, description) {
+    photo.current = blob;
+    setPhotoStatus(`Photo ready: ${description} (${Math.round(blob.size / 1024)} KB).`);
+    document.body.dataset.photo = 'ready';
+  }
+
+  function askForCode(label) {
+    setCodeLabel(label);
+    return new Promise((resolve) => {
+      waiters.current.code = resolve;
+    });
+  }
+
+  /** Waits for a new photo after a refusal; undefined when the user cancels. */
+  function askForRetake(refusal) {
+    step(refusal.kind === 'enrolment-rejected' ? 'Photo refused' : 'Face not recognised');
+    finish(`${refusal.message} Take or choose another photo, then press "Try again with this photo".`, 'retake');
+    refusedPhoto.current = photo.current;
+    setRetaking(true);
+    return new Promise((resolve) => {
+      waiters.current.retake = resolve;
+    });
+  }
+
+  function answerRetake(again) {
+    if (again && photo.current === refusedPhoto.current) {
+      setPhotoStatus('Take or choose a different photo first: this one was just refused.');
+      return;
+    }
+    setRetaking(false);
+    finish('', 'working');
+    const resolve = waiters.current.retake;
+    waiters.current.retake = undefined;
+    resolve?.(again ? photo.current : undefined);
+  }
+
+  async function authenticate(email, enrol = false) {
+    if (!photo.current) {
+      finish('Take a photo (Capture) or choose a picture first.', 'failure');
+      return;
+    }
+    step(`Starting sign-in for ${email}`);
+    const result = await signInWithFace(email, {
+      photo: photo.current,
+      deviceKey: rememberedDeviceKey(),
+      enrol,
+      enrolSecret: enrolSecrets.current.get(email),
+      emailCode: async () => {
+        const code = await askForCode('Code from the email (to enrol your face)');
+        setCodeLabel(undefined);
+        return code;
+      },
+      onStep: (kind, parameters) => {
+        // The secret works once: answered here, it is used up whatever happens to the photo, and
+        // sending it again would make Create ask for it again (the method is the client's choice).
+        if (kind === 'MAILBOX_PROOF' && parameters.method === 'ENROL_SECRET') enrolSecrets.current.delete(email);
+        step(STEP_WORDS[kind](parameters));
+      },
+      retakePhoto: askForRetake,
+    });
+    if (result.kind === 'signed-in') {
+      const enrolled = result.challenges.includes('ENROL_FACE');
+      step(enrolled ? 'Face enrolled' : 'Face recognised');
+      setClaims(await currentClaims());
+      finish(enrolled ? `Enrolled and signed in as ${email}.` : `Signed in as ${email}.`, 'success');
+    } else if (result.kind === 'enrolment-rejected') {
+      step('Cancelled');
+      finish(`${result.message} Your face is not enrolled yet: "Enrol my face" tries again, after a code sent by email.`, 'failure');
+    } else {
+      step('Cancelled');
+      finish('Face not recognised. No face enrolled yet, or it no longer matches? "Enrol my face" enrols it after a code sent by email.', 'failure');
+    }
+  }
+
+  async function signUpAndEnrol(email) {
+    step(`Signing up ${email}`);
+    await signUpWithEmail(email);
+    step('Code sent by email');
+    const code = await askForCode('Code from the email');
+    step('Confirming the email');
+    enrolSecrets.current.set(email, await confirmEmail(email, code));
+    setCodeLabel(undefined);
+    step('Email confirmed');
+    await authenticate(email);
+  }
+
+  async function onAccountSubmit(event) {
+    event.preventDefault();
+    const email = String(new FormData(event.currentTarget).get('email')).trim().toLowerCase();
+    const action = event.nativeEvent.submitter?.value ?? 'sign-in';
+    setSteps([]);
+    finish('', 'working');
+    setBusy(true);
+    try {
+      await (action === 'sign-up' ? signUpAndEnrol(email) : authenticate(email, action === 'enrol'));
+    } catch (error) {
+      setCodeLabel(undefined);
+      setRetaking(false);
+      step('Stopped');
+      finish(describeError(error), 'failure');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function onCodeSubmit(event) {
+    event.preventDefault();
+    const resolve = waiters.current.code;
+    waiters.current.code = undefined;
+    resolve?.(String(new FormData(event.currentTarget).get('code')).trim());
+  }
+
+  async function onAskBackend() {
+    setBackendAnswer(undefined);
+    try {
+      const { status, body } = await askAppBackend(backendUrl);
+      setBackendAnswer(`HTTP ${status}\n${JSON.stringify(body, null, 2)}`);
+    } catch (error) {
+      setBackendAnswer(describeError(error));
+    }
+  }
+
+  async function onSignOut() {
+    setBusy(true);
+    try {
+      await signOutEverywhere();
+      setClaims(undefined);
+      setBackendAnswer(undefined);
+      setSteps([]);
+      finish('Signed out.', 'signed-out');
+    } catch (error) {
+      finish(describeError(error), 'failure');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main>
+      <h1>Face sign-in</h1>
+      <p id="target" className="muted">{target}</p>
+
+      <section aria-labelledby="photo-heading">
+        <h2 id="photo-heading">1. Your photo</h2>
+        <PhotoPicker onPhoto={usePhoto} onProblem={setPhotoStatus} />
+        <p id="photo-status" className="muted">{photoStatus}</p>
+      </section>
+
+      <section aria-labelledby="account-heading">
+        <h2 id="account-heading">2. Your account</h2>
+        {claims ? (
+          <div id="signed-in">
+            <p>
+              Signed in as <strong id="signed-in-email">{String(claims.email ?? claims['cognito:username'] ?? '')}</strong>.
+            </p>
+            <button type="button" id="sign-out" onClick={onSignOut} disabled={busy}>Sign out</button>
+            {backendUrl && (
+              <>
+                <button type="button" id="ask-backend" onClick={onAskBackend}>Ask the app backend who I am</button>
+                <pre id="backend-answer" aria-label="the app backend's answer" hidden={backendAnswer === undefined}>{backendAnswer}</pre>
+              </>
+            )}
+          </div>
+        ) : (
+          <form id="account-form" onSubmit={onAccountSubmit}>
+            <label>Email <input type="email" id="email" name="email" autoComplete="email" required /></label>
+            <button type="submit" id="sign-in" name="action" value="sign-in" disabled={busy}>Sign in</button>
+            <button type="submit" id="sign-up" name="action" value="sign-up" disabled={busy}>Sign up</button>
+            <button type="submit" id="enrol" name="action" value="enrol" disabled={busy} title="First time, or when your face is no longer recognised: a code is sent by email">
+              Enrol my face
+            </button>
+          </form>
+        )}
+        <form id="code-form" hidden={codeLabel === undefined} onSubmit={onCodeSubmit}>
+          <label>
+            <span id="code-label">{codeLabel}</span>{' '}
+            <input type="text" id="code" name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6,8}" required key={codeLabel} />
+          </label>
+          <button type="submit" id="confirm">Confirm</button>
+        </form>
+      </section>
+
+      <section aria-labelledby="progress-heading">
+        <h2 id="progress-heading">3. Progress</h2>
+        <ol id="steps">
+          {steps.map((text, index) => (
+            <li key={index}>{text}</li>
+          ))}
+        </ol>
+        <p id="outcome" role="status" aria-live="polite" className={outcome.kind}>{outcome.text}</p>
+        <p id="retake" hidden={!retaking}>
+          <button type="button" id="retry" onClick={() => answerRetake(true)}>Try again with this photo</button>
+          <button type="button" id="give-up" onClick={() => answerRetake(false)}>Cancel</button>
+        </p>
+        {claims && (
+          <>
+            <h3>ID token claims (decoded by Amplify, verified by your server, not here)</h3>
+            <pre id="claims">{JSON.stringify(claims, null, 2)}</pre>
+          </>
+        )}
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,79 @@
+// The photo: a frame from the webcam (Capture, then Retake as often as needed) or a picture file,
+// for machines without a camera and for the synthetic faces `facekit face` draws.
+import { useEffect, useRef, useState } from 'react';
+
+function drawFitted(canvas, source, width, height) {
+  const context = canvas.getContext('2d');
+  context.fillStyle = '#222';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  const scale = Math.min(canvas.width / width, canvas.height / height);
+  context.drawImage(source, (canvas.width - width * scale) / 2, (canvas.height - height * scale) / 2, width * scale, height * scale);
+}
+
+/** @param {{ onPhoto: (photo: Blob, description: string) => void, onProblem: (text: string) => void }} props */
+export function PhotoPicker({ onPhoto, onProblem }) {
+  const video = useRef(null);
+  const snapshot = useRef(null);
+  const [cameraOn, setCameraOn] = useState(false);
+  const [captured, setCaptured] = useState(false);
+
+  useEffect(() => {
+    const element = video.current;
+    return () => element?.srcObject?.getTracks().forEach((track) => track.stop());
+  }, []);
+
+  async function startCamera() {
+    if (!navigator.mediaDevices?.getUserMedia) {
+      onProblem('This browser offers no camera here; choose a picture instead.');
+      return;
+    }
+    try {
+      video.current.srcObject = await navigator.mediaDevices.getUserMedia({ video: true });
+      setCameraOn(true);
+    } catch (error) {
+      onProblem(`The camera could not start (${error.name}); choose a picture instead.`);
+    }
+  }
+
+  function capture() {
+    // The camera's full resolution for the face matcher, not the preview's size.
+    const source = video.current;
+    const width = source.videoWidth || 640;
+    const height = source.videoHeight || 480;
+    const full = document.createElement('canvas');
+    full.width = width;
+    full.height = height;
+    full.getContext('2d').drawImage(source, 0, 0, width, height);
+    drawFitted(snapshot.current, source, width, height);
+    setCaptured(true);
+    full.toBlob((blob) => blob && onPhoto(blob, `camera frame ${width}×${height}`), 'image/jpeg', 0.92);
+  }
+
+  async function chooseFile(event) {
+    const file = event.target.files?.[0];
+    if (!file) return;
+    if (!['image/jpeg', 'image/png'].includes(file.type)) {
+      onProblem('Choose a JPEG or PNG picture.');
+      return;
+    }
+    onPhoto(file, file.name);
+    const bitmap = await createImageBitmap(file).catch(() => undefined);
+    if (bitmap) drawFitted(snapshot.current, bitmap, bitmap.width, bitmap.height);
+  }
+
+  return (
+    <>
+      <div className="camera">
+        <video id="camera" ref={video} autoPlay playsInline muted width="320" height="240" aria-label="camera preview" />
+        <canvas id="snapshot" ref={snapshot} width="320" height="240" aria-label="the photo that will be sent" />
+      </div>
+      <p>
+        <button type="button" id="start-camera" onClick={startCamera} disabled={cameraOn}>Start camera</button>
+        <button type="button" id="capture" onClick={capture} disabled={!cameraOn}>{captured ? 'Retake' : 'Capture'}</button>
+        <label>
+          or choose a picture <input type="file" id="photo-file" accept="image/jpeg,image/png" onChange={chooseFile} />
+        </label>
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,31 @@
+// Types of face-sign-in-flow.js for the TypeScript that imports it (the Node tests); the page uses the JS.
+export type ChallengeKind = 'MAILBOX_PROOF' | 'ENROL_FACE' | 'FACE_MATCH';
+
+export const ENROL_INTENT: 'ENROL';
+export function newDeviceKey(): string;
+export function unusablePassword(): string;
+export function signUpWithEmail(email: string): Promise<{ userSub: string | undefined; confirmed: boolean }>;
+export function confirmEmail(email: string, code: string): Promise<string>;
+
+export type FlowOutcome =
+  | { kind: 'signed-in'; challenges: ChallengeKind[] }
+  | { kind: 'enrolment-rejected'; reason: string; message: string; challenges: ChallengeKind[] }
+  | { kind: 'face-not-recognised'; message: string; challenges: ChallengeKind[] };
+
+export interface SignInWithFaceOptions {
+  photo: Blob;
+  /** This device's key (>= 32 characters), sent with every answer. */
+  deviceKey: string;
+  /** Enrol (first time, or again) instead of signing in; implied by `enrolSecret`. */
+  enrol?: boolean;
+  enrolSecret?: string;
+  emailCode?: () => Promise<string>;
+  onStep?: (kind: ChallengeKind, parameters: { method?: string; enrolRequested?: boolean }) => void;
+  /** Asked for another photo after a refusal; none ends the flow with that refusal. */
+  retakePhoto?: (refusal: Exclude<FlowOutcome, { kind: 'signed-in' }>) => Promise<Blob | undefined>;
+}
+
+export function signInWithFace(email: string, options: SignInWithFaceOptions): Promise<FlowOutcome>;
+export function currentClaims(): Promise<Record<string, unknown> | undefined>;
+export function askAppBackend(url: string): Promise<{ status: number; body: unknown }>;
+export function signOutEverywhere(): Promise<void>;

@@ -1,0 +1,141 @@
+// Face sign-in with Amplify v6: sign-up, confirmation with an enrolment secret, and the custom
+// auth flow (CUSTOM_WITHOUT_SRP) through its challenges (docs/handlers.md). Every session starts
+// with FACE_MATCH; to enrol (first time, or again) the client answers it with the ENROL intent
+// and goes on through MAILBOX_PROOF → ENROL_FACE. No DOM here: the page hands in callbacks for
+// what needs the user (a code from the email, another photo).
+import { confirmSignIn, confirmSignUp, fetchAuthSession, signIn, signOut, signUp } from 'aws-amplify/auth';
+import { describeRefusal } from './refusals.js';
+
+const CHALLENGE_KINDS = ['MAILBOX_PROOF', 'ENROL_FACE', 'FACE_MATCH'];
+
+/** ClientMetadata `intent` (and the ANSWER) that asks to enrol instead of matching a face. */
+export const ENROL_INTENT = 'ENROL';
+
+function randomBase64Url(byteCount) {
+  const bytes = crypto.getRandomValues(new Uint8Array(byteCount));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** A password nobody ever uses: Cognito requires one at sign-up, the face is the factor. */
+export function unusablePassword() {
+  return `${randomBase64Url(24)}aA1!`;
+}
+
+/**
+ * A fresh device key: sent with every answer, so that once a face signed in from this device a
+ * stranger's failed attempts elsewhere do not block it. Keep it (the page: localStorage).
+ */
+export function newDeviceKey() {
+  return randomBase64Url(32);
+}
+
+/** SignUp with a random password; Cognito emails the confirmation code. */
+export async function signUpWithEmail(email) {
+  const { userId, nextStep } = await signUp({ username: email, password: unusablePassword(), options: { userAttributes: { email } } });
+  return { userSub: userId, confirmed: nextStep.signUpStep !== 'CONFIRM_SIGN_UP' };
+}
+
+/**
+ * ConfirmSignUp with a fresh enrolment secret in ClientMetadata (PostConfirmation keeps its hash
+ * for 10 minutes); returns the secret, which only this page then holds, in memory.
+ */
+export async function confirmEmail(email, code) {
+  const enrolSecret = randomBase64Url(32);
+  await confirmSignUp({ username: email, confirmationCode: String(code).trim(), options: { clientMetadata: { enrolSecret } } });
+  return enrolSecret;
+}
+
+async function uploadPhoto(uploadUrl, photo) {
+  const response = await fetch(uploadUrl, { method: 'PUT', body: photo, headers: { 'content-type': photo.type || 'image/jpeg' } });
+  if (!response.ok) throw new Error(`The photo upload was refused (HTTP ${response.status}).`);
+}
+
+/**
+ * Runs the custom auth flow to the end: a face match or, with `enrol` (implied by an enrolment
+ * secret), an enrolment: the first FACE_MATCH is answered with the ENROL intent, the mailbox is
+ * proven (the secret from sign-up, or a code emailed then), the photo enrolled.
+ * @param {string} email
+ * @param {{ photo: Blob, deviceKey: string, enrol?: boolean, enrolSecret?: string,
+ *   emailCode?: () => Promise<string>,
+ *   onStep?: (kind: string, parameters: { method?: string, enrolRequested?: boolean }) => void,
+ *   retakePhoto?: (refusal: object) => Promise<Blob | undefined> }} options
+ *   retakePhoto: asked for another photo when the last was refused or not recognised (same
+ *   session, which allows three answers); without one the refusal is the outcome.
+ * @returns {Promise<{ kind: 'signed-in', challenges: string[] }
+ *   | { kind: 'enrolment-rejected', reason: string, message: string, challenges: string[] }
+ *   | { kind: 'face-not-recognised', message: string, challenges: string[] }>}
+ */
+export async function signInWithFace(email, options) {
+  let photo = options.photo;
+  const challenges = [];
+  const enrol = options.enrol === true || Boolean(options.enrolSecret);
+  let enrolRequested = false;
+  let result = await signIn({ username: email, options: { authFlowType: 'CUSTOM_WITHOUT_SRP' } });
+  for (;;) {
+    if (result.isSignedIn || result.nextStep.signInStep === 'DONE') return { kind: 'signed-in', challenges };
+    if (result.nextStep.signInStep !== 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE') {
+      throw new Error(`Cognito asked for an unexpected step: ${result.nextStep.signInStep}`);
+    }
+    const parameters = result.nextStep.additionalInfo ?? {};
+    const kind = parameters.challenge;
+    if (!CHALLENGE_KINDS.includes(kind)) throw new Error(`unexpected challenge ${kind}`);
+    // The same challenge again: the last photo was refused or did not match, and the session
+    // allows another try. The same photo cannot change the answer, so go on only with a new one.
+    const refusal =
+      kind === 'ENROL_FACE' && parameters.previousRejection && challenges.includes('ENROL_FACE')
+        ? { kind: 'enrolment-rejected', reason: parameters.previousRejection, message: describeRefusal(parameters.previousRejection), challenges: [...challenges] }
+        : kind === 'FACE_MATCH' && challenges.includes('FACE_MATCH') && !enrolRequested
+          ? { kind: 'face-not-recognised', message: describeRefusal('FACE_NOT_RECOGNISED'), challenges: [...challenges] }
+          : undefined;
+    if (refusal) {
+      const newPhoto = options.retakePhoto ? await options.retakePhoto(refusal) : undefined;
+      if (!newPhoto) return refusal;
+      photo = newPhoto;
+    }
+    challenges.push(kind);
+    const requestEnrolment = kind === 'FACE_MATCH' && enrol && !enrolRequested;
+    enrolRequested ||= requestEnrolment;
+    options.onStep?.(kind, { method: parameters.method, enrolRequested: requestEnrolment });
+    let answer;
+    if (requestEnrolment) {
+      answer = ENROL_INTENT;
+    } else if (kind === 'MAILBOX_PROOF') {
+      // ENROL_SECRET only when this page sent the secret it got at confirmation (in memory).
+      if (parameters.method === 'ENROL_SECRET' && options.enrolSecret) answer = options.enrolSecret;
+      else if (options.emailCode) answer = String(await options.emailCode()).trim();
+      else throw new Error('Enrolling needs the code sent by email.');
+    } else {
+      await uploadPhoto(parameters.uploadUrl, photo);
+      answer = 'uploaded';
+    }
+    const clientMetadata = {
+      deviceKey: options.deviceKey,
+      ...(requestEnrolment ? { intent: ENROL_INTENT } : {}),
+      // Create picks the mailbox proof method from it, in the same call that asks to enrol.
+      ...(options.enrolSecret && kind !== 'ENROL_FACE' ? { enrolSecret: options.enrolSecret } : {}),
+    };
+    result = await confirmSignIn({ challengeResponse: answer, options: { clientMetadata } });
+  }
+}
+
+/** The signed-in user's ID token claims, from Amplify's session (decoded, not verified: that is a server's job). */
+export async function currentClaims() {
+  const { tokens } = await fetchAuthSession();
+  return tokens?.idToken ? { ...tokens.idToken.payload } : undefined;
+}
+
+/**
+ * Calls an app backend the way an app does: the access token as `Authorization: Bearer`. The
+ * backend verifies it (the kit's example: `GET /_sim/example/me`, behind CognitoJwtVerifier).
+ */
+export async function askAppBackend(url) {
+  const { tokens } = await fetchAuthSession();
+  if (!tokens?.accessToken) throw new Error('Not signed in.');
+  const response = await fetch(url, { headers: { authorization: `Bearer ${tokens.accessToken.toString()}` } });
+  const body = await response.json().catch(() => ({}));
+  return { status: response.status, body };
+}
+
+export async function signOutEverywhere() {
+  await signOut();
+}

@@ -1,0 +1,75 @@
+// The face sign-in page: React + Amplify v6, built by Vite.
+// - `npm start` builds it (when its sources changed) into web/dist and serves it at /_sim/web/.
+// - `npm run web` runs this dev server on its own origin (http://localhost:5173) against a running
+//   kit: the page calls the kit cross-origin, as an app on another origin would.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import react from '@vitejs/plugin-react';
+import { defineConfig, type Plugin } from 'vite';
+
+const webDir = import.meta.dirname;
+const projectDir = resolve(webDir, '..');
+
+/**
+ * Where the dev server's page finds the kit: FACEKIT_ENDPOINT, else the endpoint a running
+ * `npm start` recorded, else the default. `FACEKIT_ENDPOINT=aws` targets AWS (cdk-outputs.json).
+ */
+function kitEndpoint(): string {
+  const fromEnvironment = process.env.FACEKIT_ENDPOINT;
+  if (fromEnvironment !== undefined) return fromEnvironment === 'aws' ? '' : fromEnvironment.replace(/\/+$/, '');
+  const recorded = resolve(process.env.FACEKIT_DATA_DIR ?? resolve(projectDir, '.facekit'), 'endpoint.json');
+  try {
+    return (JSON.parse(readFileSync(recorded, 'utf8')) as { endpoint: string }).endpoint;
+  } catch {
+    return 'http://127.0.0.1:4566';
+  }
+}
+
+/**
+ * The dev server says which kit its page targets, and serves `./cdk-outputs.json` from the
+ * project (what `cdk deploy --outputs-file` wrote), which the page reads when it targets AWS.
+ */
+function facekitDevServer(endpoint: string): Plugin {
+  return {
+      name: 'facekit-dev-server',
+      configureServer(server) {
+        server.config.logger.info(
+          endpoint
+            ? `  facekit: the page signs in against the kit at ${endpoint} (start it with \`npm start\`; FACEKIT_ENDPOINT to change)`
+            : '  facekit: the page signs in against AWS, from cdk-outputs.json (FACEKIT_ENDPOINT=aws)',
+        );
+        server.middlewares.use('/cdk-outputs.json', (_request, response) => {
+          const file = resolve(projectDir, process.env.FACEKIT_OUTPUTS_FILE ?? 'cdk-outputs.json');
+          if (!existsSync(file)) {
+            response.statusCode = 404;
+            response.end('cdk-outputs.json not found: run `npm run deploy` first');
+            return;
+          }
+          response.setHeader('content-type', 'application/json');
+          response.end(readFileSync(file));
+        });
+      },
+  };
+}
+
+export default defineConfig(({ command }) => {
+  const endpoint = command === 'serve' ? kitEndpoint() : undefined;
+  return {
+    root: webDir,
+    // Relative asset URLs: the same build is served at /_sim/web/ by the kit or from any folder of a host.
+    base: './',
+    // Vite's dependency cache, per checkout (not in a node_modules another checkout may share).
+    cacheDir: resolve(webDir, '.vite'),
+    plugins: [react(), ...(endpoint === undefined ? [] : [facekitDevServer(endpoint)])],
+    // Only the dev server knows a kit endpoint ('' for AWS); a build finds its target when it loads (src/stack-config.js).
+    define: endpoint === undefined ? {} : { 'import.meta.env.FACEKIT_ENDPOINT': JSON.stringify(endpoint) },
+    server: { host: 'localhost', port: 5173, strictPort: true },
+    build: {
+      outDir: resolve(webDir, process.env.FACEKIT_WEB_OUT_DIR ?? 'dist'),
+      emptyOutDir: true,
+      // Amplify alone is ~400 kB before gzip; one chunk is fine for a sample page.
+      chunkSizeWarningLimit: 1024,
+    },
+    logLevel: command === 'build' ? 'warn' : 'info',
+  };
+});
