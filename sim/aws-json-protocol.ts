@@ -69,6 +69,7 @@ export interface JsonServicesOptions {
 /** Bodies no JSON service accepts, refused by Fastify itself. */
 const MAX_JSON_BODY_BYTES = 32 * 1024 * 1024;
 const rawBodies = new WeakMap<FastifyRequest, string>();
+const UNPARSEABLE_BODY = Symbol('unparseable JSON body');
 
 const JSON_CONTENT_TYPES = ['application/x-amz-json-1.1', 'application/x-amz-json-1.0'];
 
@@ -108,7 +109,8 @@ export function registerJsonServices(
         try {
           done(null, body === '' ? {} : JSON.parse(body as string));
         } catch {
-          done(new AwsServiceError('SerializationException', 'Could not parse request body into json'), undefined);
+          // Refused in the handler, after the signature: AWS authenticates before it deserializes.
+          done(null, UNPARSEABLE_BODY);
         }
       });
     }
@@ -164,6 +166,7 @@ export function registerJsonServices(
       if (refused) return sendError(reply, service, refused);
     }
     try {
+      if (request.body === UNPARSEABLE_BODY) throw new AwsServiceError('SerializationException', 'Could not parse request body into json');
       const input = (request.body ?? {}) as Record<string, unknown>;
       if (typeof input !== 'object' || Array.isArray(input)) {
         throw new AwsServiceError('SerializationException', 'Request body must be a JSON object');

@@ -95,6 +95,16 @@ describe('Cognito IAM-only operations', () => {
     expect(wrongSecret.message).toMatch(/^The request signature we calculated does not match the signature you provided/);
   });
 
+  it('checks credentials before it reads the body, as AWS does: unsigned garbage is MissingAuthenticationToken', async () => {
+    const response = await fetch(`${harness.endpoint}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.AdminDeleteUser' },
+      body: '{"UserPoolId":',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ __type: MISSING_TOKEN.name, message: MISSING_TOKEN.message });
+  });
+
   it('serves the same admin call signed with the local credentials, and public operations unsigned', async () => {
     const email = 'signed-confirm@example.com';
     const publicClient = unsigned(new CognitoIdentityProviderClient(sdk));
