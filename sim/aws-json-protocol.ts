@@ -197,7 +197,9 @@ function requestTooLarge(): AwsServiceError {
 
 /** The AWS error for a request whose signature does not hold, or undefined when it holds. */
 async function signatureRefusal(request: FastifyRequest, verifier: RequestSignatureVerifier, signingName: string) {
-  const refusal = await signatureRefusalOf(verifier, signedRequestOf(request, rawBodies.get(request)), signingName);
+  // Bodies of other content types (text/plain) arrive as strings through Fastify's own parser.
+  const body = rawBodies.get(request) ?? (typeof request.body === 'string' ? request.body : '');
+  const refusal = await signatureRefusalOf(verifier, signedRequestOf(request, body), signingName);
   if (!refusal) return undefined;
   // DynamoDB words the missing token its own way.
   const missing = refusal.code === 'MissingAuthenticationTokenException' && signingName === 'dynamodb';

@@ -80,7 +80,7 @@ export function App() {
   const step = (text) => setSteps((previous) => [...previous, text]);
   const finish = (text, kind) => setOutcome({ text, kind });
 
-  function usePhoto(blob, description) {
+  function acceptPhoto(blob, description) {
     photo.current = blob;
     setPhotoStatus(`Photo ready: ${description} (${Math.round(blob.size / 1024)} KB).`);
     document.body.dataset.photo = 'ready';
@@ -121,7 +121,7 @@ export function App() {
       finish('Take a photo (Capture) or choose a picture first.', 'failure');
       return;
     }
-    step(`Starting sign-in for ${email}`);
+    step(enrol ? `Starting enrolment for ${email}` : `Starting sign-in for ${email}`);
     const result = await signInWithFace(email, {
       photo: photo.current,
       deviceKey: rememberedDeviceKey(),
@@ -164,7 +164,7 @@ export function App() {
     enrolSecrets.current.set(email, await confirmEmail(email, code));
     setCodeLabel(undefined);
     step('Email confirmed');
-    await authenticate(email);
+    await authenticate(email, true);
   }
 
   async function onAccountSubmit(event) {
@@ -225,7 +225,7 @@ export function App() {
 
       <section aria-labelledby="photo-heading">
         <h2 id="photo-heading">1. Your photo</h2>
-        <PhotoPicker onPhoto={usePhoto} onProblem={setPhotoStatus} />
+        <PhotoPicker onPhoto={acceptPhoto} onProblem={setPhotoStatus} />
         <p id="photo-status" className="muted">{photoStatus}</p>
       </section>
 
