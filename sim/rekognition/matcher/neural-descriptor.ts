@@ -146,16 +146,16 @@ export function correlationForThreshold(threshold: number): number {
 }
 
 /**
- * The largest Hamming distance a face at `threshold` can plausibly have: the expected distance
+ * The largest Hamming distance (over the first `bits` bits of the hash) a face at `threshold` can plausibly have: the expected distance
  * for that correlation's angle plus five standard deviations of the estimate, so the hash scan
  * drops a true match with probability below 1e-6 while still skipping most strangers at the
  * thresholds sign-in uses (95). Loose thresholds (<= 80) end up scoring most faces exactly.
  */
-export function maxHammingForThreshold(threshold: number): number {
-  if (threshold <= 0) return NEURAL_HASH_BITS;
+export function maxHammingForThreshold(threshold: number, bits = NEURAL_HASH_BITS): number {
+  if (threshold <= 0) return bits;
   const angle = Math.acos(Math.min(1, Math.max(-1, correlationForThreshold(threshold))));
   const share = angle / Math.PI;
-  return Math.min(NEURAL_HASH_BITS, Math.ceil(NEURAL_HASH_BITS * share + 5 * Math.sqrt(NEURAL_HASH_BITS * share * (1 - share))));
+  return Math.min(bits, Math.ceil(bits * share + 5 * Math.sqrt(bits * share * (1 - share))));
 }
 
 export function neuralDescriptorToJson(descriptor: NeuralDescriptor): { vector: string; hash: string } {
