@@ -26,6 +26,11 @@ Options:
   --reset          wipe the state folder before starting
   --no-synth       use cdk.out as it is (default when $FACEKIT_CLOUD_ASSEMBLY is set)
   -h, --help       this help
+Options given without the -- (npm start --port 4610) are read back from npm's settings, with a note.
+
+Writes cdk-outputs.json ($FACEKIT_OUTPUTS_FILE) with the stack's outputs plus FacekitEndpoint, and
+records the running kit in $XDG_STATE_HOME/facekit/kits ($FACEKIT_STATE_DIR) so that facekit finds it
+from any folder.
 
 Credentials: IAM-authenticated APIs (Cognito Admin*, Rekognition, DynamoDB, Lambda, SES, S3) must be
 signed with FACEKIT_ACCESS_KEY_ID / FACEKIT_SECRET_ACCESS_KEY (default test / test).
@@ -183,17 +188,8 @@ Try it from another terminal:
 Ctrl-C to stop.`);
 }
 
-if (faceModel.enabled && (!servicesMode || cloud.services.includes('rekognition'))) {
-  faceModel.load().then(
-    () => log(`faces: neural model ready in ${((faceModel.loadTime ?? 0) / 1000).toFixed(1)} s, real photos are recognised`),
-    (error: Error) =>
-      log(
-        `faces: the neural face model FAILED to load (${error.message}).\n` +
-          '       Real photos will have no face; synthetic faces (npx facekit face) still work. FACEKIT_NEURAL_FACES=off skips the model.',
-      ),
-  );
-}
-
+// Before the face model loads: loading it holds the event loop for seconds, and a Ctrl-C then must
+// still stop the kit cleanly (and forget its record in the state folder).
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
@@ -206,4 +202,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }
     void cloud.close().then(() => process.exit(0));
   });
+}
+
+if (faceModel.enabled && (!servicesMode || cloud.services.includes('rekognition'))) {
+  faceModel.load().then(
+    () => log(`faces: neural model ready in ${((faceModel.loadTime ?? 0) / 1000).toFixed(1)} s, real photos are recognised`),
+    (error: Error) =>
+      log(
+        `faces: the neural face model FAILED to load (${error.message}).\n` +
+          '       Real photos will have no face; synthetic faces (npx facekit face) still work. FACEKIT_NEURAL_FACES=off skips the model.',
+      ),
+  );
 }
