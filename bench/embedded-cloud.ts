@@ -1,5 +1,6 @@
 // Benchmarks of the embedded cloud: every row of issue 12's table from one run, on this machine.
-//  - `npm start` to healthy with the synthesized stack cached (a data folder used before);
+//  - `npm start` (the command, npm included) to healthy with the synthesized stack cached (a data
+//    folder used before);
 //  - one full face sign-in at a time (InitiateAuth -> PUT photo -> RespondToAuthChallenge), warm;
 //  - 16 concurrent clients (npm run load): throughput, p99, errors, server CPU per sign-in, RSS
 //    of the server's process tree idle, under load and a while after;
@@ -28,11 +29,12 @@ const ms = (value: number) => `${value.toFixed(0)} ms`;
 async function timeStarts(): Promise<number[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'facekit-bench-start-'));
   try {
-    // The first start creates the signing keys and tables; `npm start` is then timed on that folder.
-    await (await startSimProcess({ dataDir })).stop();
+    // The first start creates the signing keys and tables (and builds the server's bundle if sim/
+    // changed); `npm start` itself, npm included, is then timed on that folder.
+    await (await startSimProcess({ dataDir, viaNpm: true })).stop();
     const starts: number[] = [];
     for (let run = 0; run < STARTS; run++) {
-      const sim = await startSimProcess({ dataDir });
+      const sim = await startSimProcess({ dataDir, viaNpm: true });
       starts.push(sim.readyAfterMs);
       await sim.stop();
     }

@@ -3,7 +3,7 @@
 // process tree), stopped with SIGINT or killed with SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { freePort } from '../sim/free-port.js';
 
 export const projectDir = resolve(import.meta.dirname, '..');
@@ -18,6 +18,12 @@ export interface SimProcessOptions {
   /** Lines the server prints, when wanted. */
   onOutput?: (line: string) => void;
   readyTimeoutMs?: number;
+  /**
+   * Start it as the user does, `npm start -- ...` (npm's own start-up included), rather than
+   * `node sim/start.mjs ...` (what the start script runs). `child` is then npm; stop and kill
+   * signal its whole process group.
+   */
+  viaNpm?: boolean;
 }
 
 export interface SimProcess {
@@ -35,11 +41,19 @@ export interface SimProcess {
 export async function startSimProcess(options: SimProcessOptions): Promise<SimProcess> {
   const port = options.port ?? (await freePort('127.0.0.1'));
   const started = performance.now();
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', 'sim/main.ts', '--port', String(port), '--data-dir', options.dataDir], {
+  const startArgs = ['--port', String(port), '--data-dir', options.dataDir];
+  // Under `npm run`, npm_execpath is the npm that runs us; otherwise the npm beside this node.
+  const npmCli = process.env.npm_execpath ?? join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+  const [command, args] = options.viaNpm
+    ? [process.execPath, [npmCli, 'start', '--', ...startArgs]]
+    : [process.execPath, [...(options.nodeFlags ?? []), 'sim/start.mjs', ...startArgs]];
+  const child = spawn(command, args, {
     cwd: projectDir,
     env: { ...process.env, FACEKIT_OUTPUTS_FILE: join(options.dataDir, 'cdk-outputs.json'), ...options.env },
     stdio: ['ignore', options.onOutput ? 'pipe' : 'ignore', options.onOutput ? 'pipe' : 'ignore'],
+    detached: options.viaNpm,
   });
+  const signal = (name: NodeJS.Signals) => (options.viaNpm ? process.kill(-child.pid!, name) : child.kill(name));
   if (options.onOutput) {
     for (const stream of [child.stdout!, child.stderr!]) {
       stream.setEncoding('utf8');
@@ -57,7 +71,7 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
     }
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the sim exited with ${child.exitCode ?? child.signalCode} before it was ready`);
     if (performance.now() > deadline) {
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       throw new Error('the sim was not ready in time');
     }
     await new Promise((wait) => setTimeout(wait, 10));
@@ -69,11 +83,11 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
     child,
     readyAfterMs,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      if (child.exitCode === null && child.signalCode === null) signal('SIGINT');
       await exited;
     },
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) signal('SIGKILL');
       await exited;
     },
   };

@@ -3,8 +3,9 @@
 // (Cognito, Rekognition, DynamoDB), Lambda and SES by path, S3 by bucket path.
 // The same wiring serves a subset of the services (services mode, next to LocalStack): whatever is
 // not served here is reached at another endpoint (S3 images for Rekognition, Lambda for Cognito).
+import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { registerJsonServices, type AwsServiceError, type JsonService, type PassthroughService } from './aws-json-protocol.js';
 import { systemClock, type Clock } from './clock.js';
@@ -132,6 +133,21 @@ function webOriginsOf(plan: StackPlan, endpoint: string): string[] {
   const own = new URL(endpoint);
   const ownOrigins = [own.origin, `${own.protocol}//localhost:${own.port}`];
   return [...new Set([...fromStack.filter((origin) => !origin.includes('*')), ...ownOrigins])];
+}
+
+/**
+ * Fastify's JSON-schema compilers (Ajv and fast-json-stringify), loaded when a route first declares
+ * a schema rather than when the server is created: the kit's routes declare none, and loading them
+ * cost 70-150 ms of every start before the endpoint could answer.
+ */
+function schemaCompilersOnFirstUse(): NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']> {
+  const requireFromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
+  type Factory = (...args: unknown[]) => (...args: unknown[]) => unknown;
+  const onFirstUse = (name: string) => {
+    let factory: Factory | undefined;
+    return (...args: unknown[]) => (factory ??= (requireFromFastify(name) as () => Factory)())(...args);
+  };
+  return { buildValidator: onFirstUse('@fastify/ajv-compiler') as never, buildSerializer: onFirstUse('@fastify/fast-json-stringify-compiler') as never };
 }
 
 /** Starts the listed services from the stack template on one endpoint. */
@@ -280,7 +296,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   if (serves('ses')) routes.ses = createSesService({ outbox, clock, signatures }).routes;
 
   const outputs = servedOutputs(plan, services);
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024 });
+  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024, schemaController: { compilersFactory: schemaCompilersOnFirstUse() } });
   closers.unshift(() => app.close());
   // Pages on the web origins (a dev server on another port) may read the kit's own routes.
   const webOrigins = webOriginsOf(plan, endpoint);
@@ -323,6 +339,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     throw error;
   }
   for (const start of afterListen) start();
+  
 
   return {
     endpoint,

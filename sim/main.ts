@@ -204,7 +204,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+// A moment after listening: loading holds the event loop, and the first requests (a readiness
+// probe, `npm start`'s own user checking the endpoint) are answered first. Requests that need
+// the model wait for it (sim/rekognition/matcher/neural-model.ts).
+const MODEL_LOAD_DELAY_MS = 300;
 if (faceModel.enabled && (!servicesMode || cloud.services.includes('rekognition'))) {
+  await new Promise((resume) => setTimeout(resume, MODEL_LOAD_DELAY_MS));
   faceModel.load().then(
     () => log(`faces: neural model ready in ${((faceModel.loadTime ?? 0) / 1000).toFixed(1)} s, real photos are recognised`),
     (error: Error) =>

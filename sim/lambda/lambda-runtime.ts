@@ -209,7 +209,11 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
   }
 
   async function prewarm(): Promise<void> {
-    await Promise.all([...byName.values()].map((pool) => pool.prewarm()));
+    // One function at a time: seven workers loading their bundles at once on two cores starve the
+    // main thread, and the first requests after listen waited for them (about 200 ms).
+    let firstFailure: unknown;
+    for (const pool of byName.values()) await pool.prewarm().catch((error: unknown) => (firstFailure ??= error));
+    if (firstFailure) throw firstFailure;
   }
 
   async function drainAsync(): Promise<void> {
