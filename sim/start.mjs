@@ -19,7 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(projectDir, 'sim', 'main.ts');
 /** Change it when the build options below change: every cached bundle is then stale. */
-const BUILD_FORMAT = 1;
+const BUILD_FORMAT = 2;
 // One folder per checkout: node_modules may be shared by several worktrees, and a bundle holds its
 // sources' absolute paths.
 const cacheDir = join(projectDir, 'node_modules', '.cache', 'facekit', `sim-${createHash('sha256').update(projectDir).digest('hex').slice(0, 12)}`);
@@ -48,6 +48,27 @@ function bundleIsCurrent() {
   return true;
 }
 
+/**
+ * Pure-JavaScript packages on the path to the first answer, bundled in with their dependencies:
+ * node's module loader resolving and reading their hundreds of files cost 150-300 ms of each start.
+ * Every other package (native ones such as sharp and LevelDB, the AWS SDK loaded on first use, the
+ * face model) stays external, and the lockfile is an input of the bundle.
+ */
+const BUNDLED_PACKAGES = new Set(['fastify', 'jose', 'aws-jwt-verify', '@smithy/signature-v4', '@aws-crypto/sha256-js']);
+const packageNameOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const bundleOnlyListedPackages = {
+  name: 'bundle-only-listed-packages',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      const fromBundledPackage = args.importer.includes('/node_modules/');
+      if (args.path.startsWith('node:') || !(fromBundledPackage || BUNDLED_PACKAGES.has(packageNameOf(args.path)))) {
+        return { path: args.path, external: true };
+      }
+      return undefined;
+    });
+  },
+};
+
 /** Replaces `import.meta.*` in each source with that source's own location. */
 const keepSourceLocations = {
   name: 'keep-source-locations',
@@ -72,7 +93,6 @@ async function buildBundle() {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
-    packages: 'external',
     platform: 'node',
     format: 'esm',
     outExtension: { '.js': '.mjs' },
@@ -86,10 +106,12 @@ async function buildBundle() {
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'silent',
-    plugins: [keepSourceLocations],
+    plugins: [bundleOnlyListedPackages, keepSourceLocations],
+    // The bundled packages are CommonJS: their require() of node's modules needs a require here.
+    banner: { js: "import { createRequire as createRequireForBundledPackages } from 'node:module'; const require = createRequireForBundledPackages(import.meta.url);" },
   });
-  const inputs = Object.keys(result.metafile.inputs).map((input) => {
-    const path = resolve(process.cwd(), input);
+  const sources = Object.keys(result.metafile.inputs).map((input) => resolve(process.cwd(), input)).filter((path) => !path.includes('/node_modules/'));
+  const inputs = [...sources, join(projectDir, 'package-lock.json')].map((path) => {
     const stat = statSync(path);
     return { path: relative(projectDir, path), size: stat.size, mtimeMs: stat.mtimeMs, sha256: sha256(readFileSync(path)) };
   });

@@ -26,7 +26,7 @@ beforeAll(async () => {
   endpoint = `http://127.0.0.1:${port}`;
   const { outputsFile, stateDir, elsewhere } = paths();
   for (const folder of [join(outputsFile, '..'), elsewhere]) mkdirSync(folder, { recursive: true });
-  kit = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--port', String(port), '--data-dir', join(scratch, 'data')], {
+  kit = spawn(process.execPath, ['sim/start.mjs', '--port', String(port), '--data-dir', join(scratch, 'data')], {
     cwd: projectDir,
     env: { ...process.env, FACEKIT_CLOUD_ASSEMBLY: await cloudAssembly(), FACEKIT_OUTPUTS_FILE: outputsFile, FACEKIT_STATE_DIR: stateDir },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -42,7 +42,7 @@ describe('npm start options', () => {
   });
 
   it('exits with that line, not an ERR_PARSE_ARGS stack trace, when started with a stray argument', async () => {
-    const outcome = await run(process.execPath, ['--import', 'tsx', 'sim/main.ts', 'stray'], { cwd: projectDir, env: { ...process.env, npm_lifecycle_event: '' } })
+    const outcome = await run(process.execPath, ['sim/start.mjs', 'stray'], { cwd: projectDir, env: { ...process.env, npm_lifecycle_event: '' } })
       .then(() => ({ code: 0, stderr: '' }), (error: { code: number; stderr: string }) => error);
 
     expect(outcome.code).toBe(2);
@@ -50,7 +50,7 @@ describe('npm start options', () => {
   });
 
   it('starts reading `npm start --port 4610 --help`-style input as the user meant it', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'sim/main.ts', '4610', '--help'], { cwd: projectDir, env: { ...process.env, ...NPM_PORT_WITHOUT_DASHES } });
+    const { stdout } = await run(process.execPath, ['sim/start.mjs', '4610', '--help'], { cwd: projectDir, env: { ...process.env, ...NPM_PORT_WITHOUT_DASHES } });
 
     expect(stdout).toContain('note: npm took --port as its own setting; read it as --port 4610');
     expect(stdout).toContain('Usage: npm start [-- options]');
