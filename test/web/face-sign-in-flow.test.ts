@@ -12,6 +12,7 @@ import {
   newDeviceKey,
   signInWithFace,
   signOutEverywhere,
+  signUpOrResend,
   signUpWithEmail,
   type FlowOutcome,
 } from '../../web/src/face-sign-in-flow.js';
@@ -86,6 +87,15 @@ describe('the page’s flow with Amplify, from Node', () => {
 
     expect((error as Error).name).toBe('UsernameExistsException');
     expect(describeError(error)).toMatch(/^An account with this email already exists\./);
+  });
+
+  it('takes over an unconfirmed sign-up of the same email by confirming a new code, and refuses a confirmed one', async () => {
+    const email = 'signed-up-by-someone@example.com';
+    await signUpWithEmail(email); // someone else, who never sees the code
+
+    expect(await signUpOrResend(email)).toEqual({ resent: true });
+    await confirmEmail(email, (await latestCode(harness.endpoint, email)).code);
+    await expect(signUpOrResend(email)).rejects.toMatchObject({ name: 'UsernameExistsException' });
   });
 
   it('puts the reason for a refused enrolment photo in plain words and enrols the retaken photo in the same session', async () => {

@@ -4,7 +4,7 @@
 // Tests drive it by element ids and `data-*` state on <body> (docs/web.md).
 import { Amplify } from 'aws-amplify';
 import { useEffect, useRef, useState } from 'react';
-import { askAppBackend, confirmEmail, currentClaims, newDeviceKey, signInWithFace, signOutEverywhere, signUpWithEmail } from './face-sign-in-flow.js';
+import { askAppBackend, confirmEmail, currentClaims, newDeviceKey, signInWithFace, signOutEverywhere, signUpOrResend } from './face-sign-in-flow.js';
 import { PhotoPicker } from './PhotoPicker.jsx';
 import { describeError } from './refusals.js';
 import { amplifyConfig, loadStackConfig } from './stack-config.js';
@@ -156,8 +156,9 @@ export function App() {
 
   async function signUpAndEnrol(email) {
     step(`Signing up ${email}`);
-    await signUpWithEmail(email);
-    step('Code sent by email');
+    // An unconfirmed sign-up of this email (anyone's) is taken over by confirming a new code.
+    const { resent } = await signUpOrResend(email);
+    step(resent ? 'Already signed up but not confirmed: a new code was sent by email' : 'Code sent by email');
     const code = await askForCode('Code from the email');
     step('Confirming the email');
     enrolSecrets.current.set(email, await confirmEmail(email, code));

@@ -8,7 +8,7 @@
 // search reads after a restart, without running the model again.
 //
 // Search cannot afford 1024 multiplications per stored face at 100,000 faces, so each face also
-// gets a 1024-bit sign hash (SimHash: the side of 1024 fixed random hyperplanes it falls on).
+// gets a 1024-bit sign hash (SimHash: the side of 1024 fixed hyperplanes it falls on).
 // The Hamming distance between two hashes estimates the angle between the descriptors; a scan
 // of the hashes keeps the faces that can plausibly reach the threshold, and only those are
 // scored exactly.
@@ -47,20 +47,39 @@ export const SIMILARITY_ANCHORS: readonly (readonly [number, number])[] = [
   [1, 100],
 ];
 
-/** Rademacher hyperplanes (entries +1/-1) from a fixed xorshift32 stream: integer-generated, so identical everywhere. */
-const HYPERPLANE_SIGNS: Uint32Array = (() => {
-  const words = new Uint32Array((NEURAL_HASH_BITS * DESCRIPTOR_LENGTH) / 32);
+/**
+ * The hyperplanes are the rows of a fixed random rotation, H·D2·H·D1 (H the 1024-point
+ * Walsh-Hadamard transform, D1 and D2 fixed random signs from an xorshift32 stream): a structured
+ * stand-in for 1024 random hyperplanes that costs 20,000 additions instead of a million, on
+ * integers only, so every machine gets the same bits.
+ */
+const RANDOM_SIGNS: Int8Array = (() => {
+  const signs = new Int8Array(2 * DESCRIPTOR_LENGTH);
   let state = 0x9e3779b9;
-  for (let index = 0; index < words.length; index++) {
+  for (let index = 0; index < signs.length; index++) {
     state ^= state << 13;
     state >>>= 0;
     state ^= state >>> 17;
     state ^= state << 5;
     state >>>= 0;
-    words[index] = state;
+    signs[index] = state & 1 ? 1 : -1;
   }
-  return words;
+  return signs;
 })();
+
+/** In-place unnormalised Walsh-Hadamard transform (length a power of two). */
+function hadamard(values: Float64Array): void {
+  for (let span = 1; span < values.length; span <<= 1) {
+    for (let start = 0; start < values.length; start += span << 1) {
+      for (let index = start; index < start + span; index++) {
+        const a = values[index];
+        const b = values[index + span];
+        values[index] = a + b;
+        values[index + span] = a - b;
+      }
+    }
+  }
+}
 
 /** Turns the model's descriptor into what is stored and searched. */
 export function neuralDescriptorOf(raw: Float32Array): NeuralDescriptor {
@@ -82,19 +101,13 @@ export function normOf(vector: Int8Array): number {
 }
 
 function simHashOf(vector: Int8Array): Uint32Array {
+  const values = new Float64Array(DESCRIPTOR_LENGTH);
+  for (let index = 0; index < DESCRIPTOR_LENGTH; index++) values[index] = vector[index] * RANDOM_SIGNS[index];
+  hadamard(values);
+  for (let index = 0; index < DESCRIPTOR_LENGTH; index++) values[index] *= RANDOM_SIGNS[DESCRIPTOR_LENGTH + index];
+  hadamard(values);
   const hash = new Uint32Array(NEURAL_HASH_WORDS);
-  for (let plane = 0; plane < NEURAL_HASH_BITS; plane++) {
-    let sum = 0;
-    const base = (plane * DESCRIPTOR_LENGTH) / 32;
-    for (let word = 0; word < DESCRIPTOR_LENGTH / 32; word++) {
-      const signs = HYPERPLANE_SIGNS[base + word];
-      for (let bit = 0; bit < 32; bit++) {
-        const value = vector[word * 32 + bit];
-        sum += (signs >>> bit) & 1 ? value : -value;
-      }
-    }
-    if (sum >= 0) hash[plane >>> 5] |= 1 << (plane & 31);
-  }
+  for (let bit = 0; bit < NEURAL_HASH_BITS; bit++) if (values[bit] >= 0) hash[bit >>> 5] |= 1 << (bit & 31);
   return hash;
 }
 
@@ -133,16 +146,16 @@ export function correlationForThreshold(threshold: number): number {
 }
 
 /**
- * The largest Hamming distance a face at `threshold` can plausibly have: the expected distance
+ * The largest Hamming distance (over the first `bits` bits of the hash) a face at `threshold` can plausibly have: the expected distance
  * for that correlation's angle plus five standard deviations of the estimate, so the hash scan
  * drops a true match with probability below 1e-6 while still skipping most strangers at the
  * thresholds sign-in uses (95). Loose thresholds (<= 80) end up scoring most faces exactly.
  */
-export function maxHammingForThreshold(threshold: number): number {
-  if (threshold <= 0) return NEURAL_HASH_BITS;
+export function maxHammingForThreshold(threshold: number, bits = NEURAL_HASH_BITS): number {
+  if (threshold <= 0) return bits;
   const angle = Math.acos(Math.min(1, Math.max(-1, correlationForThreshold(threshold))));
   const share = angle / Math.PI;
-  return Math.min(NEURAL_HASH_BITS, Math.ceil(NEURAL_HASH_BITS * share + 5 * Math.sqrt(NEURAL_HASH_BITS * share * (1 - share))));
+  return Math.min(bits, Math.ceil(bits * share + 5 * Math.sqrt(bits * share * (1 - share))));
 }
 
 export function neuralDescriptorToJson(descriptor: NeuralDescriptor): { vector: string; hash: string } {

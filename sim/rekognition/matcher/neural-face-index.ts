@@ -1,8 +1,8 @@
-// Search over neural descriptors: a linear popcount scan of the 1024-bit hashes (about 10 ms at
-// 100,000 faces) keeps the faces within the threshold's Hamming bound, which are then scored
-// exactly by correlation. Results are exact for every face the bound keeps.
-import { popcount32 } from './face-hash.js';
-import { correlationForThreshold, correlationOf, maxHammingForThreshold, NEURAL_HASH_WORDS, similarityOfCorrelation, type NeuralDescriptor } from './neural-descriptor.js';
+// Search over neural descriptors: a linear popcount scan of the 1024-bit hashes keeps the faces
+// within the threshold's Hamming bound (checked after every 256 bits, each check at five standard
+// deviations, so a true match is lost with probability about 1e-6), which are then scored exactly
+// by correlation. Results are exact for every face the bounds keep.
+import { correlationForThreshold, correlationOf, maxHammingForThreshold, NEURAL_HASH_BITS, NEURAL_HASH_WORDS, similarityOfCorrelation, type NeuralDescriptor } from './neural-descriptor.js';
 
 export interface NeuralMatch {
   slot: number;
@@ -10,7 +10,8 @@ export interface NeuralMatch {
 }
 
 export class NeuralFaceIndex {
-  private hashes = new Uint32Array(1024 * NEURAL_HASH_WORDS);
+  private hashes = new Int32Array(1024 * NEURAL_HASH_WORDS);
+  private alive = new Uint8Array(1024);
   private descriptors: (NeuralDescriptor | undefined)[] = [];
   private slots = 0;
   private liveCount = 0;
@@ -21,38 +22,52 @@ export class NeuralFaceIndex {
 
   add(descriptor: NeuralDescriptor): number {
     const slot = this.slots++;
-    if ((slot + 1) * NEURAL_HASH_WORDS > this.hashes.length) {
-      const grown = new Uint32Array(this.hashes.length * 2);
-      grown.set(this.hashes);
-      this.hashes = grown;
+    if (slot >= this.alive.length) {
+      const hashes = new Int32Array(this.hashes.length * 2);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
+      const alive = new Uint8Array(this.alive.length * 2);
+      alive.set(this.alive);
+      this.alive = alive;
     }
-    this.hashes.set(descriptor.hash, slot * NEURAL_HASH_WORDS);
+    this.hashes.set(new Int32Array(descriptor.hash.buffer, descriptor.hash.byteOffset, NEURAL_HASH_WORDS), slot * NEURAL_HASH_WORDS);
+    this.alive[slot] = 1;
     this.descriptors[slot] = descriptor;
     this.liveCount++;
     return slot;
   }
 
   remove(slot: number): void {
-    if (!this.descriptors[slot]) return;
+    if (!this.alive[slot]) return;
+    this.alive[slot] = 0;
     this.descriptors[slot] = undefined;
     this.liveCount--;
   }
 
   /** The `limit` most similar live faces at or above `threshold`, most similar first (ties: oldest first). */
   search(query: NeuralDescriptor, threshold: number, limit = Number.POSITIVE_INFINITY): NeuralMatch[] {
-    const maxDistance = maxHammingForThreshold(threshold);
+    // The bound for the first 256, 512, 768 and 1024 bits: most strangers are out after 512 or 768.
+    const blockBounds = [1, 2, 3, 4].map((blocks) => maxHammingForThreshold(threshold, (NEURAL_HASH_BITS * blocks) / 4));
     const minCorrelation = threshold <= 0 ? Number.NEGATIVE_INFINITY : correlationForThreshold(threshold);
-    const { hashes } = this;
-    const queryHash = query.hash;
+    const { hashes, alive } = this;
+    const queryHash = new Int32Array(query.hash.buffer, query.hash.byteOffset, NEURAL_HASH_WORDS);
     const matches: NeuralMatch[] = [];
-    for (let slot = 0; slot < this.slots; slot++) {
-      const descriptor = this.descriptors[slot];
-      if (!descriptor) continue;
+    // The hot loop: XOR + popcount, inlined, 8 words (256 bits) at a time, leaving as soon as the
+    // distance so far is beyond the bound for that many bits.
+    const blockWords = NEURAL_HASH_WORDS / 4;
+    scan: for (let slot = 0, offset = 0; slot < this.slots; slot++, offset += NEURAL_HASH_WORDS) {
+      if (alive[slot] === 0) continue;
       let distance = 0;
-      const offset = slot * NEURAL_HASH_WORDS;
-      for (let word = 0; word < NEURAL_HASH_WORDS && distance <= maxDistance; word++) distance += popcount32((hashes[offset + word] ^ queryHash[word]) >>> 0);
-      if (distance > maxDistance) continue;
-      const correlation = correlationOf(query, descriptor);
+      for (let block = 0; block < 4; block++) {
+        for (let word = block * blockWords; word < (block + 1) * blockWords; word++) {
+          let v = hashes[offset + word] ^ queryHash[word];
+          v = v - ((v >>> 1) & 0x55555555);
+          v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+          distance += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+        }
+        if (distance > blockBounds[block]) continue scan;
+      }
+      const correlation = correlationOf(query, this.descriptors[slot]!);
       if (correlation < minCorrelation) continue;
       const similarity = similarityOfCorrelation(correlation);
       if (similarity >= threshold) matches.push({ slot, similarity });

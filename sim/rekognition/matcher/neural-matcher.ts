@@ -1,5 +1,5 @@
 // The neural path behind the matcher seam: the model's faces turned into what Rekognition
-// reports. Landmarks come from the 478-point face mesh (MediaPipe's indices; Rekognition's
+// reports. Landmarks come from the 468-point face mesh (MediaPipe's indices; Rekognition's
 // "eyeLeft" is the eye on the left of the picture), pose from the mesh's rotation, Brightness and
 // Sharpness are measured on the face crop, and with Attributes ["ALL"] come the attributes the
 // models honestly estimate (age, gender, emotions, smile from the emotion model; eyes and mouth
@@ -53,8 +53,9 @@ const MESH = {
   chinBottom: 152,
   midJawlineRight: 397,
   upperJawlineRight: 454,
-  // Human appends the iris points after the 468 mesh points: 468-472 are the iris on the
-  // right of the picture, 473-477 the one on the left (measured on the fixtures).
+  // With iris refinement on, Human appends the iris points after the 468 mesh points: 468-472
+  // are the iris on the right of the picture, 473-477 the one on the left (measured on the
+  // fixtures). It is off by default (neural-model.ts); the eye-contour centres stand in.
   leftPupil: 473,
   rightPupil: 468,
 } as const;

@@ -1,5 +1,5 @@
 // The neural face path's model: @vladmandic/human 3.3.6 (BlazeFace detector, MediaPipe face
-// mesh with iris, the `faceres` description network, an emotion classifier) on TensorFlow.js's
+// mesh, the `faceres` description network, an emotion classifier) on TensorFlow.js's
 // WebAssembly backend. Chosen because it ships every model inside the npm package (no download at
 // run time), runs on CPU in Node without a native binary (tfjs-node needs one fetched at install,
 // impossible offline), and gives a 1024-value face descriptor plus age, gender and emotions.
@@ -28,7 +28,7 @@ export interface NeuralFaceResult {
   box: [number, number, number, number];
   boxScore: number;
   faceScore: number;
-  /** 478 mesh points (468 face + 10 iris) as ratios of the picture; z in mesh units. */
+  /** 468 mesh points (478 with iris refinement) as ratios of the picture; z in mesh units. */
   mesh: [number, number, number][];
   /** Radians. */
   rotation: { roll: number; yaw: number; pitch: number };
@@ -103,7 +103,9 @@ function configOf(models: string): Partial<Config> {
       enabled: true,
       detector: { ...never, rotation: true, maxDetected: 100, minConfidence: 0.3, iouThreshold: 0.1, return: false },
       mesh: { enabled: true, keepInvalid: false },
-      iris: { enabled: true, ...never },
+      // Iris refinement costs about 90 ms a face and only moves the pupils a little; the eye
+      // landmarks come from the mesh's eye contours instead.
+      iris: { enabled: false },
       description: { enabled: true, minConfidence: 0, ...never },
       emotion: { enabled: true, minConfidence: 0, ...never },
       antispoof: { enabled: false },
