@@ -7,6 +7,7 @@ import {
   CognitoIdentityProviderClient,
   ConfirmSignUpCommand,
   InitiateAuthCommand,
+  ResendConfirmationCodeCommand,
   RespondToAuthChallengeCommand,
   SignUpCommand,
   type AuthenticationResultType,
@@ -81,6 +82,22 @@ export class FaceAuthClient {
       }),
     );
     return { userSub: result.UserSub!, confirmed: result.UserConfirmed ?? false };
+  }
+
+  /**
+   * Signs up, or, when the email is already signed up but not confirmed (perhaps by someone else,
+   * who cannot confirm without the code), has Cognito email a new code: whoever confirms with it
+   * owns the account. Throws Cognito's error when the account is already confirmed.
+   */
+  async signUpOrResend(email: string): Promise<{ resent: boolean }> {
+    try {
+      await this.signUp(email);
+      return { resent: false };
+    } catch (error) {
+      if ((error as Error).name !== 'UsernameExistsException') throw error;
+      await this.cognito.send(new ResendConfirmationCodeCommand({ ClientId: this.target.userPoolClientId, Username: email }));
+      return { resent: true };
+    }
   }
 
   /** Confirms the email and hands the enrolment secret to PostConfirmation; returns that secret. */

@@ -115,8 +115,10 @@ export function buildProgram(extraCommands: Command[] = []): Command {
     const client = new FaceAuthClient(resolved);
     const readCode = emailCodeReader(resolved, options.email);
     const started = Date.now();
-    const { userSub } = await client.signUp(options.email);
-    console.log(`signed up ${options.email} (sub ${userSub}); confirmation code sent by email`);
+    // An unconfirmed sign-up of this email (anyone's) is taken over by confirming a new code; an
+    // email already confirmed answers "User is already confirmed.": then `signin --enrol`.
+    const { resent } = await client.signUpOrResend(options.email);
+    console.log(resent ? `${options.email} was signed up but not confirmed; a new confirmation code was sent by email` : `signed up ${options.email}; confirmation code sent by email`);
     const enrolSecret = await client.confirmSignUp(options.email, await readCode(started));
     console.log('email confirmed; enrolling the face...');
     const outcome = await client.authenticate(options.email, {

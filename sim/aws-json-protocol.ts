@@ -69,6 +69,7 @@ export interface JsonServicesOptions {
 /** Bodies no JSON service accepts, refused by Fastify itself. */
 const MAX_JSON_BODY_BYTES = 32 * 1024 * 1024;
 const rawBodies = new WeakMap<FastifyRequest, string>();
+const UNPARSEABLE_BODY = Symbol('unparseable JSON body');
 
 const JSON_CONTENT_TYPES = ['application/x-amz-json-1.1', 'application/x-amz-json-1.0'];
 
@@ -108,7 +109,8 @@ export function registerJsonServices(
         try {
           done(null, body === '' ? {} : JSON.parse(body as string));
         } catch {
-          done(new AwsServiceError('SerializationException', 'Could not parse request body into json'), undefined);
+          // Refused in the handler, after the signature: AWS authenticates before it deserializes.
+          done(null, UNPARSEABLE_BODY);
         }
       });
     }
@@ -164,6 +166,7 @@ export function registerJsonServices(
       if (refused) return sendError(reply, service, refused);
     }
     try {
+      if (request.body === UNPARSEABLE_BODY) throw new AwsServiceError('SerializationException', 'Could not parse request body into json');
       const input = (request.body ?? {}) as Record<string, unknown>;
       if (typeof input !== 'object' || Array.isArray(input)) {
         throw new AwsServiceError('SerializationException', 'Request body must be a JSON object');
@@ -197,7 +200,9 @@ function requestTooLarge(): AwsServiceError {
 
 /** The AWS error for a request whose signature does not hold, or undefined when it holds. */
 async function signatureRefusal(request: FastifyRequest, verifier: RequestSignatureVerifier, signingName: string) {
-  const refusal = await signatureRefusalOf(verifier, signedRequestOf(request, rawBodies.get(request)), signingName);
+  // Bodies of other content types (text/plain) arrive as strings through Fastify's own parser.
+  const body = rawBodies.get(request) ?? (typeof request.body === 'string' ? request.body : '');
+  const refusal = await signatureRefusalOf(verifier, signedRequestOf(request, body), signingName);
   if (!refusal) return undefined;
   // DynamoDB words the missing token its own way.
   const missing = refusal.code === 'MissingAuthenticationTokenException' && signingName === 'dynamodb';

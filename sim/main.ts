@@ -26,6 +26,11 @@ Options:
   --reset          wipe the state folder before starting
   --no-synth       use cdk.out as it is (default when $FACEKIT_CLOUD_ASSEMBLY is set)
   -h, --help       this help
+Options given without the -- (npm start --port 4610) are read back from npm's settings, with a note.
+
+Writes cdk-outputs.json ($FACEKIT_OUTPUTS_FILE) with the stack's outputs plus FacekitEndpoint, and
+records the running kit in $XDG_STATE_HOME/facekit/kits ($FACEKIT_STATE_DIR) so that facekit finds it
+from any folder.
 
 Credentials: IAM-authenticated APIs (Cognito Admin*, Rekognition, DynamoDB, Lambda, SES, S3) must be
 signed with FACEKIT_ACCESS_KEY_ID / FACEKIT_SECRET_ACCESS_KEY (default test / test).
@@ -134,13 +139,13 @@ const cloud = await startSimServer({
 });
 
 const endpointFile = join(dataDir, 'endpoint.json');
+let forgetRunningKit = () => undefined as void;
 // Which faces the Rekognition emulator recognises (docs/rekognition.md). The model loads after
 // the banner, in the background: requests that need it wait for it, the rest never do.
 const faceModel = sharedNeuralFaceModel();
 const facesLine = `  faces      synthetic (pictures from \`facekit face\`) + ${
   faceModel.enabled ? 'real photos (neural model loading in the background)' : 'real photos OFF (FACEKIT_NEURAL_FACES=off)'
 }`;
-let forgetRunningKit = () => undefined as void;
 const outputLines = Object.entries(cloud.outputs).map(([key, value]) => `             ${key.padEnd(17)} ${value}`).join('\n');
 if (servicesMode) {
   // cdk-outputs.json belongs to `npm run deploy:local` here: it merges these ids into LocalStack's.
@@ -183,17 +188,8 @@ Try it from another terminal:
 Ctrl-C to stop.`);
 }
 
-if (faceModel.enabled && (!servicesMode || cloud.services.includes('rekognition'))) {
-  faceModel.load().then(
-    () => log(`faces: neural model ready in ${((faceModel.loadTime ?? 0) / 1000).toFixed(1)} s, real photos are recognised`),
-    (error: Error) =>
-      log(
-        `faces: the neural face model FAILED to load (${error.message}).\n` +
-          '       Real photos will have no face; synthetic faces (npx facekit face) still work. FACEKIT_NEURAL_FACES=off skips the model.',
-      ),
-  );
-}
-
+// Before the face model loads: loading it holds the event loop for seconds, and a Ctrl-C then must
+// still stop the kit cleanly (and forget its record in the state folder).
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
@@ -206,4 +202,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }
     void cloud.close().then(() => process.exit(0));
   });
+}
+
+if (faceModel.enabled && (!servicesMode || cloud.services.includes('rekognition'))) {
+  faceModel.load().then(
+    () => log(`faces: neural model ready in ${((faceModel.loadTime ?? 0) / 1000).toFixed(1)} s, real photos are recognised`),
+    (error: Error) =>
+      log(
+        `faces: the neural face model FAILED to load (${error.message}).\n` +
+          '       Real photos will have no face; synthetic faces (npx facekit face) still work. FACEKIT_NEURAL_FACES=off skips the model.',
+      ),
+  );
 }

@@ -1,6 +1,7 @@
 // Credentials checked where AWS checks them: IAM-authenticated APIs (Cognito's admin operations,
 // Rekognition, DynamoDB, Lambda, SES) answer only requests signed with SigV4 by a known key.
 // Each service turns a refusal into its own wire shape; the codes and messages are AWS's.
+import { createHash } from 'node:crypto';
 import {
   authorizationFields,
   expectedHeaderSignature,
@@ -97,6 +98,12 @@ export class RequestSignatureVerifier {
     if (secretAccessKey === undefined) {
       if (this.options.trustTemporaryCredentials && request.headers['x-amz-security-token']) return { accessKeyId: scope.accessKeyId };
       throw new SignatureRefusal('UnrecognizedClientException', INVALID_SECURITY_TOKEN);
+    }
+    // The signer takes a client-sent payload hash on trust; the body must match it, or a signed
+    // request could carry any body.
+    const contentSha256 = request.headers['x-amz-content-sha256'];
+    if (typeof contentSha256 === 'string' && contentSha256 !== createHash('sha256').update(request.body ?? '').digest('hex')) {
+      throw new SignatureRefusal('InvalidSignatureException', SIGNATURE_MISMATCH);
     }
     const expected = await expectedHeaderSignature(request, {
       scope,

@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 /**
  * The output `npm start` adds to the outputs file it writes (beside the stack's own outputs, in
  * the format `cdk deploy --outputs-file` writes): where the kit that wrote the file listens.
- * A file without it came from `cdk deploy`.
+ * `npm run deploy:local` adds it too, naming the endpoint that serves the user pool (LocalStack's
+ * or the sim's). A file without it came from `cdk deploy` to AWS.
  */
 export const KIT_ENDPOINT_OUTPUT = 'FacekitEndpoint';
 

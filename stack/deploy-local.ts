@@ -20,6 +20,7 @@ import {
   type StackOutputsFile,
 } from './localstack-deployment.js';
 import { DEFAULT_STACK_NAME } from './stack-context.js';
+import { KIT_ENDPOINT_OUTPUT } from '../sim/running-kit.js';
 
 const projectDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const outputsFile = resolve(process.env.FACEKIT_OUTPUTS_FILE ?? join(projectDir, 'cdk-outputs.json'));
@@ -36,6 +37,10 @@ function stackNameFromArgs(args: string[]): string | undefined {
     if (match) return match[1];
   }
   return undefined;
+}
+
+function withKitEndpoint(file: StackOutputsFile, stack: string, cognitoEndpoint: string): StackOutputsFile {
+  return { ...file, [stack]: { ...file[stack], [KIT_ENDPOINT_OUTPUT]: cognitoEndpoint } };
 }
 
 async function getJson(url: string): Promise<unknown> {
@@ -103,6 +108,8 @@ const outputs = existsSync(outputsFile) ? (JSON.parse(readFileSync(outputsFile, 
 const after = await localStackHealth();
 const reasons = missingCognitoReasons(outputs, stackName, after);
 if (reasons.length === 0) {
+  // Marked with the endpoint that serves its user pool, so `facekit` talks to it and not to AWS.
+  writeFileSync(outputsFile, JSON.stringify(withKitEndpoint(outputs!, stackName, endpoint), null, 2) + '\n');
   console.log(`\nDeployed. LocalStack serves the user pool ${outputs![stackName].UserPoolId}.`);
   console.log(nextStepsMessage(endpoint, outputsFile));
   process.exit(0);
@@ -123,6 +130,6 @@ try {
   console.error(`\n${(error as Error).message}`);
   process.exit(1);
 }
-writeFileSync(outputsFile, JSON.stringify(merged, null, 2) + '\n');
+writeFileSync(outputsFile, JSON.stringify(withKitEndpoint(merged, stackName, simEndpoint), null, 2) + '\n');
 console.log(`\nRewrote ${outputsFile} with the sim's user pool ${merged[stackName].UserPoolId} (client ${merged[stackName].UserPoolClientId}).`);
 console.log(nextStepsMessage(simEndpoint, outputsFile));

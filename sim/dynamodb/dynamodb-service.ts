@@ -155,8 +155,10 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
 
   const forward: PassthroughService['forward'] = async (target, headers, body) => {
     const operation = target.slice(target.lastIndexOf('.') + 1);
-    const local = timeToLiveOperations[operation];
-    if (local) return answerLocally(local, body);
+    // dynalite never answers a body that is JSON but not an object (`null`, `[]`, `7`): refuse it here.
+    if (!isObjectOrUnparseable(body)) return answerLocally(notAnObject, body);
+    // Own properties only: a target such as `toLocaleString` must reach dynalite, which refuses it.
+    if (Object.hasOwn(timeToLiveOperations, operation)) return answerLocally(timeToLiveOperations[operation]!, body);
 
     const forwarded: Record<string, string> = {};
     for (const name of FORWARDED_HEADERS) {
@@ -280,6 +282,22 @@ async function assertStoreAvailable(path: string): Promise<void> {
   }
 }
 
+/** True for an empty body, a JSON object, or text that is not JSON at all (dynalite answers those). */
+function isObjectOrUnparseable(body: string): boolean {
+  if (body.trim() === '') return true;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return true;
+  }
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+}
+
+async function notAnObject(): Promise<Record<string, unknown>> {
+  throw new AwsServiceError('SerializationException', 'Start of structure or map expected');
+}
+
 async function answerLocally(
   operation: (input: Record<string, unknown>) => Promise<Record<string, unknown>>,
   body: string,
@@ -292,6 +310,9 @@ async function answerLocally(
       input = JSON.parse(body || '{}') as Record<string, unknown>;
     } catch {
       throw new AwsServiceError('SerializationException', 'Start of structure or map found where not expected');
+    }
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      throw new AwsServiceError('SerializationException', 'Start of structure or map expected');
     }
     output = await operation(input);
   } catch (error) {

@@ -145,7 +145,16 @@ describe('request ids', () => {
       body: '{not json',
     });
 
+    // Refused before any operation runs: an IAM-only call without a signature.
+    const unsigned = await fetch(harness.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.ListUsers' },
+      body: JSON.stringify({ UserPoolId }),
+    });
+
     for (const requestId of [...successes, ...failures]) expect(requestId).toMatch(/^[0-9a-zA-Z-]{16,}$/);
+    expect(unsigned.status).toBeGreaterThanOrEqual(400);
+    expect(unsigned.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Set(successes).size).toBe(successes.length);
     expect(unparseable.status).toBe(400);
     expect(unparseable.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);

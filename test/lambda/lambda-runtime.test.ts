@@ -157,6 +157,23 @@ describe('createLambdaRuntime', () => {
     expect(quick).toEqual({ status: 'fulfilled', value: { invocationsInThisEnvironment: 1 } });
   });
 
+  it('shuts down environments left idle, keeping the most recently used one warm', async () => {
+    runtime = createLambdaRuntime({
+      functions: [definition('sleeper', sleeper)],
+      onLog: () => undefined,
+      maxConcurrencyPerFunction: 3,
+      idleTimeoutMs: 200,
+    });
+    const burst = () => Promise.all([0, 1, 2].map(() => runtime!.invoke('sleeper', { sleepMs: 300 })));
+    expect(await burst()).toEqual([1, 1, 1].map((count) => ({ invocationsInThisEnvironment: count })));
+
+    // Well past the idle timeout and the reaper's period (1 s): two of the three are gone.
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    const counts = (await burst()).map((result) => (result as { invocationsInThisEnvironment: number }).invocationsInThisEnvironment);
+
+    expect(counts.sort()).toEqual([1, 1, 2]);
+  });
+
   it('stops waiting at the caller\'s timeoutMs when it is shorter than the function\'s timeout', async () => {
     runtime = createLambdaRuntime({ functions: [definition('sleeper', sleeper, { timeoutSeconds: 10 })], onLog: () => undefined });
     await runtime.invoke('sleeper', { sleepMs: 0 });

@@ -44,8 +44,12 @@ async function confirmedUser(email: string, client = harness.client): Promise<{ 
 
 async function enrolledUser(email: string, photo: Buffer, client = harness.client): Promise<string> {
   const { sub, enrolSecret } = await confirmedUser(email, client);
-  const outcome = await client.authenticate(email, { photo, enrolSecret });
-  expect(outcome.kind).toBe('signed-in');
+  let outcome = await client.authenticate(email, { photo, enrolSecret });
+  // On a loaded machine the indexer may miss Verify's wait (NOT_UPLOADED): enrol again by email.
+  if (outcome.kind === 'enrolment-rejected' && outcome.reason === 'NOT_UPLOADED') {
+    outcome = await client.authenticate(email, { photo, enrol: true, emailCode: async () => (await latestCode(harness.endpoint, email)).code });
+  }
+  expect(outcome).toMatchObject({ kind: 'signed-in' });
   return sub;
 }
 
@@ -163,6 +167,23 @@ describe('finding 1: enrolment does not fall to code guessing', () => {
     expect(sent).toHaveLength(11);
   });
 
+  it('leaves a stranger who signed up first with the victim’s email nothing: the victim confirms a new code and enrols', async () => {
+    const email = 'first-come@example.com';
+    const attacker = newDevice();
+    await attacker.signUp(email); // the attacker never sees the code, which goes to the victim
+    await expect(initiate(email)).rejects.toMatchObject({ name: 'UserNotConfirmedException' });
+
+    const victim = newDevice();
+    expect(await victim.signUpOrResend(email)).toEqual({ resent: true });
+    const enrolSecret = await victim.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
+    const enrolled = await victim.authenticate(email, { photo: await face('first-come'), enrolSecret });
+
+    expect(enrolled.kind).toBe('signed-in');
+    // The attacker's only way in would be an emailed enrolment code.
+    const intent = await respond(await initiate(email), 'ENROL', { intent: 'ENROL' });
+    expect(intent.ChallengeParameters).toMatchObject({ challenge: 'MAILBOX_PROOF', method: 'EMAIL_CODE' });
+  });
+
   it('tells the mailbox when a face is enrolled, and lets its owner take the account back with an emailed code', async () => {
     const email = 'taken@example.com';
     const attacker = newDevice();
@@ -212,9 +233,9 @@ describe('finding 4: no crowding of the owner’s face', () => {
   it('signs the owner in although 20 other accounts enrolled copies and look-alikes of the same face first', async () => {
     const victimPhoto = await face('crowded');
     const attackerAccounts = Array.from({ length: 20 }, (_, index) => index);
-    for (let batch = 0; batch < attackerAccounts.length; batch += 5) {
+    for (let batch = 0; batch < attackerAccounts.length; batch += 3) {
       await Promise.all(
-        attackerAccounts.slice(batch, batch + 5).map(async (index) => {
+        attackerAccounts.slice(batch, batch + 3).map(async (index) => {
           // Half exact copies of the photo the victim will enrol, half other shots of the same face.
           const photo = index % 2 === 0 ? victimPhoto : await face('crowded', 1 + (index % 5));
           await enrolledUser(`crowder-${index}@example.com`, photo, newDevice());

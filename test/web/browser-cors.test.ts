@@ -2,14 +2,19 @@
 // routes (`/_sim/*`, the JWKS) answer the stack's web origins, bucket paths keep S3's CORS, and
 // stray browser requests (/favicon.ico, unknown paths, the bare endpoint) are not S3 access errors.
 // The same preflights are made by a real browser in vite-dev-server.test.ts.
+import { resolve } from 'node:path';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWebPageIfChanged } from '../../sim/web-page/build-cache.js';
 import { startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 
 let harness: Harness;
 
 beforeAll(async () => {
-  harness = await startHarness();
+  // The favicon is served from the built page, as `npm start` builds it: build it here too, so the
+  // test does not depend on another test file having built web/dist first.
+  const [started] = await Promise.all([startHarness(), buildWebPageIfChanged({ projectDir: resolve(import.meta.dirname, '../..') })]);
+  harness = started;
 }, 180_000);
 
 afterAll(async () => {

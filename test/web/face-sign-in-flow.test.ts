@@ -5,17 +5,18 @@ import { Amplify } from 'aws-amplify';
 import { cognitoUserPoolsTokenProvider } from 'aws-amplify/auth/cognito';
 import type { KeyValueStorageInterface } from 'aws-amplify/utils';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { generateFixture } from '../../sim/faces/generate-face.js';
+import { generateFace, generateFixture } from '../../sim/faces/generate-face.js';
 import {
   confirmEmail,
   currentClaims,
   newDeviceKey,
   signInWithFace,
   signOutEverywhere,
+  signUpOrResend,
   signUpWithEmail,
   type FlowOutcome,
 } from '../../web/src/face-sign-in-flow.js';
-import { describeError } from '../../web/src/refusals.js';
+import { describeError, REFUSAL_MESSAGES } from '../../web/src/refusals.js';
 import { amplifyConfig } from '../../web/src/stack-config.js';
 import { latestCode, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 
@@ -88,6 +89,15 @@ describe('the page’s flow with Amplify, from Node', () => {
     expect(describeError(error)).toMatch(/^An account with this email already exists\./);
   });
 
+  it('takes over an unconfirmed sign-up of the same email by confirming a new code, and refuses a confirmed one', async () => {
+    const email = 'signed-up-by-someone@example.com';
+    await signUpWithEmail(email); // someone else, who never sees the code
+
+    expect(await signUpOrResend(email)).toEqual({ resent: true });
+    await confirmEmail(email, (await latestCode(harness.endpoint, email)).code);
+    await expect(signUpOrResend(email)).rejects.toMatchObject({ name: 'UsernameExistsException' });
+  });
+
   it('puts the reason for a refused enrolment photo in plain words and enrols the retaken photo in the same session', async () => {
     const email = 'noface@example.com';
     const enrolSecret = await signUpAndConfirm(email);
@@ -105,6 +115,35 @@ describe('the page’s flow with Amplify, from Node', () => {
       { kind: 'enrolment-rejected', reason: 'NO_FACE', message: expect.stringMatching(/^No face was found/), challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE'] },
     ]);
     expect(outcome).toEqual({ kind: 'signed-in', challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE', 'ENROL_FACE'] });
+  });
+
+  /** Photos the kit refuses, each for one reason. */
+  const refusedPhotos = {
+    'two faces': (seed: string) => generateFixture('two-faces', seed),
+    'a face too small': (seed: string) => generateFace({ seed, faceScale: 0.05 }), // eyes 24 px apart
+    'corrupt bytes': (seed: string) => generateFixture('corrupt', seed),
+    'no face': (seed: string) => generateFixture('no-face', seed),
+  };
+
+  it.each([
+    ['two faces', 'a face too small', ['MULTIPLE_FACES', 'LOW_QUALITY']],
+    ['corrupt bytes', 'no face', ['NOT_AN_IMAGE', 'NO_FACE']],
+  ] as const)('explains a photo with %s, then one with %s, in plain words, and enrols the third', async (first, second, reasons) => {
+    const email = `refusals-${reasons[0].toLowerCase()}@example.com`;
+    const enrolSecret = await signUpAndConfirm(email);
+    const refusals: FlowOutcome[] = [];
+    const retakes = [new Blob([await refusedPhotos[second](email)], { type: 'image/jpeg' }), await photo('face', email)];
+
+    const outcome = await signInWithFace(email, {
+      deviceKey,
+      photo: new Blob([await refusedPhotos[first](email)], { type: 'image/jpeg' }),
+      enrolSecret,
+      retakePhoto: async (refusal) => (refusals.push(refusal), retakes[refusals.length - 1]),
+    });
+
+    expect(refusals.map((refusal) => refusal.kind === 'enrolment-rejected' && refusal.reason)).toEqual(reasons);
+    expect(refusals.map((refusal) => refusal.kind !== 'signed-in' && refusal.message)).toEqual(reasons.map((reason) => REFUSAL_MESSAGES[reason]));
+    expect(outcome.kind).toBe('signed-in');
   });
 
   it('answers a user without a face like anyone whose face does not match, until they ask to enrol', async () => {

@@ -2,7 +2,7 @@
 // own origin): serving, then the page in headless Chromium with a fake camera showing a generated
 // face, and generated photos chosen through its file input. The same page on the Vite dev server's
 // own origin is in vite-dev-server.test.ts.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Fastify from 'fastify';
@@ -187,6 +187,28 @@ describe.skipIf(unavailable !== undefined)('the served page in headless Chromium
     expect(outcome).toBe('success');
     expect(await page.text('outcome')).toBe(`Signed in as ${email}.`);
     await page.signOut();
+  }, 60_000);
+
+  it('is the same build that, hosted elsewhere next to a deploy’s cdk-outputs.json, configures Amplify for AWS', async () => {
+    // A static host for web/dist plus the outputs `cdk deploy --outputs-file` writes. Amplify
+    // only configures here (no Cognito call before a sign-in), so no AWS account is needed.
+    const distDir = resolve(projectDir, 'web', 'dist');
+    const host = Fastify();
+    host.get('/app/cdk-outputs.json', async () => ({ FaceAuthStack: { UserPoolId: 'eu-west-1_AbCdEf123', UserPoolClientId: 'example0client0id0aws0123', Region: 'eu-west-1' } }));
+    host.get('/app/*', async (request, reply) => {
+      const file = (request.params as { '*': string })['*'] || 'index.html';
+      const type = file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : file.endsWith('.svg') ? 'image/svg+xml' : 'text/html';
+      return reply.type(type).send(readFileSync(join(distDir, file.replace(/\.\.+/g, ''))));
+    });
+    const hostUrl = await host.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const hosted = new FaceSignInPage(await browser.open(`${hostUrl}/app/`), harness.endpoint);
+      await hosted.ready();
+
+      expect(await hosted.text('target')).toBe('User pool client example0client0id0aws0123 in eu-west-1, on AWS eu-west-1.');
+    } finally {
+      await host.close();
+    }
   }, 60_000);
 
   it('answers an email without an account as a face not recognised, telling nothing about accounts', async () => {

@@ -4,7 +4,7 @@
 // Tests drive it by element ids and `data-*` state on <body> (docs/web.md).
 import { Amplify } from 'aws-amplify';
 import { useEffect, useRef, useState } from 'react';
-import { askAppBackend, confirmEmail, currentClaims, newDeviceKey, signInWithFace, signOutEverywhere, signUpWithEmail } from './face-sign-in-flow.js';
+import { askAppBackend, confirmEmail, currentClaims, newDeviceKey, signInWithFace, signOutEverywhere, signUpOrResend } from './face-sign-in-flow.js';
 import { PhotoPicker } from './PhotoPicker.jsx';
 import { describeError } from './refusals.js';
 import { amplifyConfig, loadStackConfig } from './stack-config.js';
@@ -80,7 +80,7 @@ export function App() {
   const step = (text) => setSteps((previous) => [...previous, text]);
   const finish = (text, kind) => setOutcome({ text, kind });
 
-  function usePhoto(blob, description) {
+  function acceptPhoto(blob, description) {
     photo.current = blob;
     setPhotoStatus(`Photo ready: ${description} (${Math.round(blob.size / 1024)} KB).`);
     document.body.dataset.photo = 'ready';
@@ -121,7 +121,7 @@ export function App() {
       finish('Take a photo (Capture) or choose a picture first.', 'failure');
       return;
     }
-    step(`Starting sign-in for ${email}`);
+    step(enrol ? `Starting enrolment for ${email}` : `Starting sign-in for ${email}`);
     const result = await signInWithFace(email, {
       photo: photo.current,
       deviceKey: rememberedDeviceKey(),
@@ -156,14 +156,15 @@ export function App() {
 
   async function signUpAndEnrol(email) {
     step(`Signing up ${email}`);
-    await signUpWithEmail(email);
-    step('Code sent by email');
+    // An unconfirmed sign-up of this email (anyone's) is taken over by confirming a new code.
+    const { resent } = await signUpOrResend(email);
+    step(resent ? 'Already signed up but not confirmed: a new code was sent by email' : 'Code sent by email');
     const code = await askForCode('Code from the email');
     step('Confirming the email');
     enrolSecrets.current.set(email, await confirmEmail(email, code));
     setCodeLabel(undefined);
     step('Email confirmed');
-    await authenticate(email);
+    await authenticate(email, true);
   }
 
   async function onAccountSubmit(event) {
@@ -224,7 +225,7 @@ export function App() {
 
       <section aria-labelledby="photo-heading">
         <h2 id="photo-heading">1. Your photo</h2>
-        <PhotoPicker onPhoto={usePhoto} onProblem={setPhotoStatus} />
+        <PhotoPicker onPhoto={acceptPhoto} onProblem={setPhotoStatus} />
         <p id="photo-status" className="muted">{photoStatus}</p>
       </section>
 

@@ -5,6 +5,7 @@ export const ENROL_INTENT: 'ENROL';
 export function newDeviceKey(): string;
 export function unusablePassword(): string;
 export function signUpWithEmail(email: string): Promise<{ userSub: string | undefined; confirmed: boolean }>;
+export function signUpOrResend(email: string): Promise<{ resent: boolean }>;
 export function confirmEmail(email: string, code: string): Promise<string>;
 
 export type FlowOutcome =

@@ -3,7 +3,7 @@
 // with FACE_MATCH; to enrol (first time, or again) the client answers it with the ENROL intent
 // and goes on through MAILBOX_PROOF → ENROL_FACE. No DOM here: the page hands in callbacks for
 // what needs the user (a code from the email, another photo).
-import { confirmSignIn, confirmSignUp, fetchAuthSession, signIn, signOut, signUp } from 'aws-amplify/auth';
+import { confirmSignIn, confirmSignUp, fetchAuthSession, resendSignUpCode, signIn, signOut, signUp } from 'aws-amplify/auth';
 import { describeRefusal } from './refusals.js';
 
 const CHALLENGE_KINDS = ['MAILBOX_PROOF', 'ENROL_FACE', 'FACE_MATCH'];
@@ -33,6 +33,26 @@ export function newDeviceKey() {
 export async function signUpWithEmail(email) {
   const { userId, nextStep } = await signUp({ username: email, password: unusablePassword(), options: { userAttributes: { email } } });
   return { userSub: userId, confirmed: nextStep.signUpStep !== 'CONFIRM_SIGN_UP' };
+}
+
+/**
+ * SignUp, or, when the email is signed up but not confirmed (perhaps by someone else, who cannot
+ * confirm without the code), ResendConfirmationCode: whoever confirms the emailed code owns the
+ * account (docs/handlers.md, finding 1). An email already confirmed still fails, as SignUp does.
+ */
+export async function signUpOrResend(email) {
+  try {
+    await signUpWithEmail(email);
+    return { resent: false };
+  } catch (error) {
+    if (error?.name !== 'UsernameExistsException') throw error;
+    try {
+      await resendSignUpCode({ username: email });
+    } catch {
+      throw error; // already confirmed: the sign-up's own error says what to do
+    }
+    return { resent: true };
+  }
 }
 
 /**

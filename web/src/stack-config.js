@@ -2,7 +2,8 @@
 // the kit's endpoint. The same build runs against the kit and against AWS:
 // - Vite dev server (`npm run web`): the kit endpoint the dev server was started with;
 // - served by the kit at /_sim/web/: the kit on the page's own origin;
-// - anywhere else (hosted next to the deploy's cdk-outputs.json): AWS, from ./cdk-outputs.json.
+// - anywhere else: ./cdk-outputs.json next to the page; AWS, unless the file is one `npm start`
+//   wrote (it names the kit in `FacekitEndpoint`, an output no deploy has).
 
 /** `{ FaceAuthStack: { UserPoolId, ... } }` → the stack's outputs holding a user pool client. */
 function faceAuthOutputs(stacks) {
@@ -38,7 +39,9 @@ export async function loadStackConfig() {
   }
   const outputs = faceAuthOutputs(await readJson(new URL('cdk-outputs.json', window.location.href).href));
   const region = outputs.Region ?? outputs.UserPoolId.split('_')[0];
-  return { userPoolId: outputs.UserPoolId, userPoolClientId: outputs.UserPoolClientId, region, target: `AWS ${region}` };
+  const config = { userPoolId: outputs.UserPoolId, userPoolClientId: outputs.UserPoolClientId, region };
+  if (outputs.FacekitEndpoint) return { ...config, userPoolEndpoint: outputs.FacekitEndpoint, target: `the kit at ${outputs.FacekitEndpoint}` };
+  return { ...config, target: `AWS ${region}` };
 }
 
 /** Amplify v6's configuration; `userPoolEndpoint` sends every Cognito call to the kit instead of AWS. */

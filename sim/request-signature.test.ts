@@ -1,0 +1,68 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { describe, expect, it } from 'vitest';
+import { localCredentialsFromEnvironment, RequestSignatureVerifier, type LocalCredentials } from './request-signature.js';
+
+const LOCAL: LocalCredentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+async function signedRequest(body: string, options: { credentials?: LocalCredentials; service?: string; contentSha256?: boolean } = {}) {
+  const signer = new SignatureV4({
+    credentials: options.credentials ?? LOCAL,
+    region: 'eu-west-1',
+    service: options.service ?? 'rekognition',
+    sha256: Sha256,
+    applyChecksum: options.contentSha256 ?? false,
+  });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    port: 4566,
+    path: '/',
+    query: {},
+    headers: { host: '127.0.0.1:4566', 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'RekognitionService.ListFaces' },
+    body,
+  });
+  const headers = Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), value]));
+  return { method: 'POST', rawPath: '/', query: {}, headers, body };
+}
+
+const verifier = new RequestSignatureVerifier({ credentials: LOCAL });
+const refusalOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: Error) => error.name);
+
+describe('RequestSignatureVerifier', () => {
+  it('accepts a request the SDK signer signed with the local key', async () => {
+    await expect(verifier.verify(await signedRequest('{"CollectionId":"faces"}'), 'rekognition')).resolves.toEqual({ accessKeyId: 'test' });
+  });
+
+  it('refuses a body changed after signing, also when the client sent its own payload hash', async () => {
+    for (const contentSha256 of [false, true]) {
+      const request = await signedRequest('{"CollectionId":"faces"}', { contentSha256 });
+      expect(await refusalOf(verifier.verify({ ...request, body: '{"CollectionId":"other"}' }, 'rekognition'))).toBe('InvalidSignatureException');
+    }
+  });
+
+  it('refuses a missing header, an unknown key, a wrong secret and another service’s scope with AWS’s codes', async () => {
+    const unsigned = { ...(await signedRequest('{}')), headers: {} };
+    expect(await refusalOf(verifier.verify(unsigned, 'rekognition'))).toBe('MissingAuthenticationTokenException');
+    expect(await refusalOf(verifier.verify(await signedRequest('{}', { credentials: { accessKeyId: 'AKIASTRANGER', secretAccessKey: 'x' } }), 'rekognition'))).toBe('UnrecognizedClientException');
+    expect(await refusalOf(verifier.verify(await signedRequest('{}', { credentials: { accessKeyId: 'test', secretAccessKey: 'guess' } }), 'rekognition'))).toBe('InvalidSignatureException');
+    expect(await refusalOf(verifier.verify(await signedRequest('{}', { service: 'dynamodb' }), 'rekognition'))).toBe('InvalidSignatureException');
+  });
+
+  it('accepts unknown temporary credentials only when told to (services mode next to LocalStack)', async () => {
+    const request = await signedRequest('{}', { credentials: { accessKeyId: 'ASIALOCALSTACK', secretAccessKey: 'sts-secret' } });
+    request.headers['x-amz-security-token'] = 'token-from-localstack-sts';
+    expect(await refusalOf(verifier.verify(request, 'rekognition'))).toBe('UnrecognizedClientException');
+    const trusting = new RequestSignatureVerifier({ credentials: LOCAL, trustTemporaryCredentials: true });
+    await expect(trusting.verify(request, 'rekognition')).resolves.toEqual({ accessKeyId: 'ASIALOCALSTACK' });
+  });
+});
+
+describe('localCredentialsFromEnvironment', () => {
+  it('defaults to test/test and insists on both variables together', () => {
+    expect(localCredentialsFromEnvironment({})).toEqual(LOCAL);
+    expect(localCredentialsFromEnvironment({ FACEKIT_ACCESS_KEY_ID: 'kit', FACEKIT_SECRET_ACCESS_KEY: 'secret' })).toEqual({ accessKeyId: 'kit', secretAccessKey: 'secret' });
+    expect(() => localCredentialsFromEnvironment({ FACEKIT_ACCESS_KEY_ID: 'kit' })).toThrow(/must be set together/);
+  });
+});

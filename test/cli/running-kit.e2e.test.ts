@@ -1,0 +1,89 @@
+// `npm start` makes itself findable: it marks the outputs file it writes with its endpoint and
+// records itself in the state folder, so `facekit` reaches it from any folder; at Ctrl-C the
+// record goes, and the CLI then says the kit is not running instead of trying AWS.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveTarget } from '../../cli/target.js';
+import { freePort } from '../../sim/free-port.js';
+import { KIT_ENDPOINT_OUTPUT } from '../../sim/running-kit.js';
+import { cloudAssembly, projectDir } from '../e2e/embedded-cloud-harness.js';
+
+let scratch: string;
+let kit: ChildProcess | undefined;
+let endpoint: string;
+const paths = () => ({
+  outputsFile: join(scratch, 'project', 'cdk-outputs.json'),
+  stateDir: join(scratch, 'state'),
+  elsewhere: join(scratch, 'elsewhere'),
+});
+
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'facekit-running-kit-'));
+  const port = await freePort('127.0.0.1');
+  endpoint = `http://127.0.0.1:${port}`;
+  const { outputsFile, stateDir, elsewhere } = paths();
+  for (const folder of [join(outputsFile, '..'), elsewhere]) mkdirSync(folder, { recursive: true });
+  kit = spawn(process.execPath, ['--import', 'tsx', 'sim/main.ts', '--port', String(port), '--data-dir', join(scratch, 'data')], {
+    cwd: projectDir,
+    env: { ...process.env, FACEKIT_CLOUD_ASSEMBLY: await cloudAssembly(), FACEKIT_OUTPUTS_FILE: outputsFile, FACEKIT_STATE_DIR: stateDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((ready, failed) => {
+    const timer = setTimeout(() => failed(new Error(`npm start was not ready in 90 s:\n${output}`)), 90_000);
+    kit!.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('ready in')) {
+        clearTimeout(timer);
+        ready();
+      }
+    });
+    kit!.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    kit!.on('exit', (code) => failed(new Error(`npm start exited with ${code}:\n${output}`)));
+  });
+}, 120_000);
+
+afterAll(async () => {
+  if (kit && kit.exitCode === null && kit.signalCode === null) {
+    kit.kill('SIGTERM');
+    await new Promise((stopped) => kit!.once('exit', stopped));
+  }
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('a running kit, found from anywhere', () => {
+  it('marks the outputs file it wrote with its endpoint and records itself in the state folder', () => {
+    const { outputsFile, stateDir } = paths();
+    const written = JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
+
+    expect(written.FaceAuthStack?.[KIT_ENDPOINT_OUTPUT]).toBe(endpoint);
+    expect(written.FaceAuthStack?.UserPoolId).toMatch(/^us-east-1_/);
+    expect(readdirSync(join(stateDir, 'kits'))).toHaveLength(1);
+  });
+
+  it('is the target from a folder with no outputs file, and from the folder of its outputs file', async () => {
+    const { outputsFile, stateDir, elsewhere } = paths();
+    const env = { FACEKIT_STATE_DIR: stateDir };
+
+    const fromElsewhere = await resolveTarget({ cwd: elsewhere, env, defaultKitEndpoint: 'http://127.0.0.1:9' });
+    const fromItsFile = await resolveTarget({ cwd: join(outputsFile, '..'), env });
+
+    expect(fromElsewhere.endpoint).toBe(endpoint);
+    expect(fromElsewhere.description).toBe(`${endpoint} (the kit started in ${projectDir})`);
+    expect(fromItsFile.endpoint).toBe(endpoint);
+  });
+
+  it('forgets itself at Ctrl-C, and the CLI then says it is not running', async () => {
+    const { outputsFile, stateDir } = paths();
+    kit!.kill('SIGINT');
+    await new Promise((stopped) => kit!.once('exit', stopped));
+
+    expect(existsSync(join(stateDir, 'kits')) ? readdirSync(join(stateDir, 'kits')) : []).toEqual([]);
+    await expect(resolveTarget({ cwd: join(outputsFile, '..'), env: { FACEKIT_STATE_DIR: stateDir } })).rejects.toThrow(
+      `the local kit that wrote ${outputsFile} is not running (nothing answers at ${endpoint})`,
+    );
+  });
+});
