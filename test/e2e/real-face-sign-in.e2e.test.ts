@@ -35,12 +35,17 @@ describe('face sign-in with real photographs', () => {
     expect(impostor.kind).toBe('face-not-recognised');
   }, 180_000);
 
-  it('signs in the basketball player from a second, real frame', async () => {
+  it('refuses the basketball player at enrolment: a small, soft face from a wide video frame is LOW_QUALITY', async () => {
+    // The kit enrols with QualityFilter HIGH (docs/handlers.md, finding 6): this face is about 45 px
+    // wide in a 640x480 frame, below HIGH's sharpness bar, so it could not be matched reliably later.
+    // Matching his two real frames against each other is checked in test/rekognition/real-faces.test.ts.
     const email = 'player@example.com';
     const enrolSecret = await signUpAndConfirm(email);
-    expect(await harness.client.authenticate(email, { photo: realPhoto('basketball-player-1.jpg'), enrolSecret })).toMatchObject({ kind: 'signed-in' });
 
-    expect(await harness.client.authenticate(email, { photo: realPhoto('basketball-player-2.jpg') })).toMatchObject({ kind: 'signed-in', challenges: ['FACE_MATCH'] });
+    expect(await harness.client.authenticate(email, { photo: realPhoto('basketball-player-1.jpg'), enrolSecret })).toMatchObject({
+      kind: 'enrolment-rejected',
+      reason: 'LOW_QUALITY',
+    });
   }, 180_000);
 
   it('refuses a photo of a cat at enrolment as NO_FACE', async () => {

@@ -2,7 +2,7 @@
 // within the threshold's Hamming bound (checked after every 256 bits, each check at five standard
 // deviations, so a true match is lost with probability about 1e-6), which are then scored exactly
 // by correlation. Results are exact for every face the bounds keep.
-import { correlationForThreshold, correlationOf, maxHammingForThreshold, NEURAL_HASH_BITS, NEURAL_HASH_WORDS, similarityOfCorrelation, type NeuralDescriptor } from './neural-descriptor.js';
+import { correlationForThreshold, DESCRIPTOR_LENGTH, maxHammingForThreshold, NEURAL_HASH_BITS, NEURAL_HASH_WORDS, similarityOfCorrelation, type NeuralDescriptor } from './neural-descriptor.js';
 
 export interface NeuralMatch {
   slot: number;
@@ -12,7 +12,9 @@ export interface NeuralMatch {
 export class NeuralFaceIndex {
   private hashes = new Int32Array(1024 * NEURAL_HASH_WORDS);
   private alive = new Uint8Array(1024);
-  private descriptors: (NeuralDescriptor | undefined)[] = [];
+  /** The descriptors' bytes side by side (cache-friendly exact scoring) and their norms. */
+  private vectors = new Int8Array(1024 * DESCRIPTOR_LENGTH);
+  private norms = new Float64Array(1024);
   private slots = 0;
   private liveCount = 0;
 
@@ -29,10 +31,17 @@ export class NeuralFaceIndex {
       const alive = new Uint8Array(this.alive.length * 2);
       alive.set(this.alive);
       this.alive = alive;
+      const vectors = new Int8Array(this.vectors.length * 2);
+      vectors.set(this.vectors);
+      this.vectors = vectors;
+      const norms = new Float64Array(this.norms.length * 2);
+      norms.set(this.norms);
+      this.norms = norms;
     }
     this.hashes.set(new Int32Array(descriptor.hash.buffer, descriptor.hash.byteOffset, NEURAL_HASH_WORDS), slot * NEURAL_HASH_WORDS);
     this.alive[slot] = 1;
-    this.descriptors[slot] = descriptor;
+    this.vectors.set(descriptor.vector, slot * DESCRIPTOR_LENGTH);
+    this.norms[slot] = descriptor.norm;
     this.liveCount++;
     return slot;
   }
@@ -40,7 +49,6 @@ export class NeuralFaceIndex {
   remove(slot: number): void {
     if (!this.alive[slot]) return;
     this.alive[slot] = 0;
-    this.descriptors[slot] = undefined;
     this.liveCount--;
   }
 
@@ -49,7 +57,8 @@ export class NeuralFaceIndex {
     // The bound for the first 256, 512, 768 and 1024 bits: most strangers are out after 512 or 768.
     const blockBounds = [1, 2, 3, 4].map((blocks) => maxHammingForThreshold(threshold, (NEURAL_HASH_BITS * blocks) / 4));
     const minCorrelation = threshold <= 0 ? Number.NEGATIVE_INFINITY : correlationForThreshold(threshold);
-    const { hashes, alive } = this;
+    const { hashes, alive, vectors, norms } = this;
+    const queryVector = query.vector;
     const queryHash = new Int32Array(query.hash.buffer, query.hash.byteOffset, NEURAL_HASH_WORDS);
     const matches: NeuralMatch[] = [];
     // The hot loop: XOR + popcount, inlined, 8 words (256 bits) at a time, leaving as soon as the
@@ -67,7 +76,20 @@ export class NeuralFaceIndex {
         }
         if (distance > blockBounds[block]) continue scan;
       }
-      const correlation = correlationOf(query, this.descriptors[slot]!);
+      // Exact score: the integer dot product, four running sums.
+      const base = slot * DESCRIPTOR_LENGTH;
+      let sum0 = 0;
+      let sum1 = 0;
+      let sum2 = 0;
+      let sum3 = 0;
+      for (let index = 0; index < DESCRIPTOR_LENGTH; index += 4) {
+        sum0 += vectors[base + index] * queryVector[index];
+        sum1 += vectors[base + index + 1] * queryVector[index + 1];
+        sum2 += vectors[base + index + 2] * queryVector[index + 2];
+        sum3 += vectors[base + index + 3] * queryVector[index + 3];
+      }
+      const denominator = norms[slot] * query.norm;
+      const correlation = denominator === 0 ? 0 : (sum0 + sum1 + sum2 + sum3) / denominator;
       if (correlation < minCorrelation) continue;
       const similarity = similarityOfCorrelation(correlation);
       if (similarity >= threshold) matches.push({ slot, similarity });

@@ -136,7 +136,7 @@ export async function loadHuman(): Promise<Human> {
   const { Human: HumanClass } = require(join(humanDistFolder(), 'human.node-wasm.js')) as { Human: new (config: Partial<Config>) => Human };
   const human = new HumanClass(configOf(models));
   // Human logs a model it cannot fetch and carries on; the check below turns that into a failure.
-  await withConsoleSilenced(() => human.load());
+  await human.load();
   if (human.tf.getBackend() !== 'wasm') throw new Error(`tfjs backend is ${human.tf.getBackend()}, not wasm`);
   const loaded = human.models.loaded();
   const missing = REQUIRED_MODELS.filter((name) => !loaded.includes(name));
@@ -210,17 +210,6 @@ export class NeuralFaceModel {
     } finally {
       human.tf.dispose(tensor);
     }
-  }
-}
-
-/** Human reports load problems on the console; the caller reports them once, in its own words. */
-async function withConsoleSilenced<T>(work: () => Promise<T>): Promise<T> {
-  const { log, warn, error } = console;
-  console.log = console.warn = console.error = () => undefined;
-  try {
-    return await work();
-  } finally {
-    Object.assign(console, { log, warn, error });
   }
 }
 
