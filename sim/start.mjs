@@ -11,6 +11,8 @@
 // Each module keeps its own location: `import.meta.url` / `dirname` / `filename` are replaced by
 // the source file's, so paths relative to a source (web/dist, the function worker) still resolve.
 // When the bundle cannot be built or written (a read-only install), the kit runs through tsx.
+// Stack traces name the bundle; NODE_OPTIONS=--enable-source-maps maps them back to sim/ (not on
+// by default: parsing the maps at every start would cost what the bundle saves).
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
