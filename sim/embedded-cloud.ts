@@ -11,7 +11,7 @@ import { registerJsonServices, type AwsServiceError, type JsonService, type Pass
 import { systemClock, type Clock } from './clock.js';
 import { planStack, type StackPlan } from './cloud-assembly/stack-plan.js';
 import { userPoolConfigFromPlan } from './cloud-assembly/user-pool-config.js';
-import { createCognitoService } from './cognito/index.js';
+import { createCognitoService, prepareSigningKeys, userPoolDirectory } from './cognito/index.js';
 import { createDynamoDbService } from './dynamodb/index.js';
 import type { FunctionInvoker } from './lambda/function-invoker.js';
 import { createLambdaRuntime } from './lambda/lambda-runtime.js';
@@ -188,6 +188,15 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   const routes: Partial<Record<ServiceName, FastifyPluginAsync>> = {};
   const passthroughServices: PassthroughService[] = [];
 
+  // A new data folder needs two RSA keys per pool: generated on node's thread pool while the
+  // rest starts, rather than one after the other on the main thread when Cognito is created.
+  const dataDir = options.dataDir;
+  const signingKeysReady = serves('cognito-idp') && dataDir
+    ? Promise.all(plan.userPools.map((pool) => prepareSigningKeys(userPoolDirectory(dataDir, pool.userPoolId))))
+    : undefined;
+  // Awaited below; a failure here must not go unhandled meanwhile.
+  signingKeysReady?.catch(() => undefined);
+
   if (serves('dynamodb')) {
     const dynamodb = await createDynamoDbService({ dataDir: options.dataDir, clock, log });
     closers.push(() => dynamodb.close());
@@ -280,6 +289,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   }
 
   if (serves('cognito-idp')) {
+    await signingKeysReady;
     const cognito = createCognitoService({
       pools: plan.userPools.map((pool) => userPoolConfigFromPlan(pool, region)),
       invoker: invoker!,

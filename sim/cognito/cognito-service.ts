@@ -98,6 +98,11 @@ export const PUBLIC_OPERATIONS: ReadonlySet<string> = new Set([
  */
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
+/** Where a pool's state (users, signing keys) lives in the data folder. */
+export function userPoolDirectory(dataDir: string, userPoolId: string): string {
+  return join(dataDir, 'cognito', userPoolId);
+}
+
 export function createCognitoService(options: CognitoServiceOptions): CognitoService {
   validatePoolConfigs(options.pools);
   const clock = options.clock ?? systemClock;
@@ -106,7 +111,7 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
 
   const pools = new Map<string, PoolRuntime>();
   for (const config of options.pools) {
-    const directory = options.dataDir ? join(options.dataDir, 'cognito', config.userPoolId) : undefined;
+    const directory = options.dataDir ? userPoolDirectory(options.dataDir, config.userPoolId) : undefined;
     pools.set(config.userPoolId, {
       config,
       clients: new Map(config.clients.map((client) => [client.clientId, resolveClient(client)])),

@@ -4,9 +4,10 @@
 // `<dataDir>/cognito/<poolId>/signing-keys.json` so tokens issued before a restart still verify
 // after it; a new data folder (`npm start -- --reset`) means new keys. Synchronous, so the service
 // can be built without awaiting.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { JWK } from 'jose';
 
 export type TokenUse = 'id' | 'access';
@@ -33,6 +34,27 @@ function signingKeyOf(privateKey: KeyObject): SigningKey {
 }
 
 const newPrivateKey = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+const generateRsaKeyPair = promisify(generateKeyPair);
+
+const storedFormOf = (keys: Record<TokenUse, KeyObject>) => JSON.stringify({ id: keys.id.export({ format: 'jwk' }), access: keys.access.export({ format: 'jwk' }) });
+
+/**
+ * Creates the pool's keys file in `directory` when absent, generating both keys at once off the
+ * event loop (node's thread pool), so that a first start does not wait for two RSA keys one
+ * after the other on the main thread; loadOrCreateSigningKeys then reads them. Same keys as it
+ * would make: RSA 2048 for RS256.
+ */
+export async function prepareSigningKeys(directory: string): Promise<void> {
+  const file = join(directory, SIGNING_KEYS_FILE);
+  if (existsSync(file)) return;
+  const [id, access] = await Promise.all(TOKEN_USES.map(() => generateRsaKeyPair('rsa', { modulusLength: 2048 })));
+  if (existsSync(file)) return;
+  mkdirSync(directory, { recursive: true });
+  // Written aside and renamed: a reader never finds half a file.
+  const aside = `${file}.${process.pid}`;
+  writeFileSync(aside, storedFormOf({ id: id!.privateKey, access: access!.privateKey }), { mode: 0o600 });
+  renameSync(aside, file);
+}
 
 /**
  * The pool's keys from `directory`, created there when absent (in memory without a directory).
@@ -51,8 +73,7 @@ export function loadOrCreateSigningKeys(directory?: string): SigningKeys {
   const keys: SigningKeys = { id: signingKeyOf(newPrivateKey()), access: signingKeyOf(newPrivateKey()) };
   if (file && directory) {
     mkdirSync(directory, { recursive: true });
-    const stored = { id: keys.id.privateKey.export({ format: 'jwk' }), access: keys.access.privateKey.export({ format: 'jwk' }) };
-    writeFileSync(file, JSON.stringify(stored), { mode: 0o600 });
+    writeFileSync(file, storedFormOf({ id: keys.id.privateKey, access: keys.access.privateKey }), { mode: 0o600 });
   }
   return keys;
 }
