@@ -163,7 +163,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
 
   // Next to LocalStack, functions there sign with temporary keys from LocalStack's STS that the
   // sim cannot look up; everything else must be signed with the local key.
-  const signatures = new RequestSignatureVerifier({ credentials, trustTemporaryCredentials: services.size < SERVICE_NAMES.length });
+  const signatures = new RequestSignatureVerifier({ credentials, clock, trustTemporaryCredentials: services.size < SERVICE_NAMES.length });
   const closers: Array<() => Promise<void>> = [];
   /** Work that must not delay readiness: started once the server listens. */
   const afterListen: Array<() => void> = [];

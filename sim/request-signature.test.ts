@@ -1,11 +1,12 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from './clock.js';
 import { localCredentialsFromEnvironment, RequestSignatureVerifier, type LocalCredentials } from './request-signature.js';
 
 const LOCAL: LocalCredentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-async function signedRequest(body: string, options: { credentials?: LocalCredentials; service?: string; contentSha256?: boolean } = {}) {
+async function signedRequest(body: string, options: { credentials?: LocalCredentials; service?: string; contentSha256?: boolean; signingDate?: Date } = {}) {
   const signer = new SignatureV4({
     credentials: options.credentials ?? LOCAL,
     region: 'eu-west-1',
@@ -22,7 +23,7 @@ async function signedRequest(body: string, options: { credentials?: LocalCredent
     query: {},
     headers: { host: '127.0.0.1:4566', 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'RekognitionService.ListFaces' },
     body,
-  });
+  }, { signingDate: options.signingDate });
   const headers = Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), value]));
   return { method: 'POST', rawPath: '/', query: {}, headers, body };
 }
@@ -56,6 +57,20 @@ describe('RequestSignatureVerifier', () => {
     expect(await refusalOf(verifier.verify(request, 'rekognition'))).toBe('UnrecognizedClientException');
     const trusting = new RequestSignatureVerifier({ credentials: LOCAL, trustTemporaryCredentials: true });
     await expect(trusting.verify(request, 'rekognition')).resolves.toEqual({ accessKeyId: 'ASIALOCALSTACK' });
+  });
+});
+
+describe('request dates', () => {
+  it('refuses a request replayed more than 5 minutes after it was signed', async () => {
+    const captured = await signedRequest('{}', { signingDate: new Date(Date.now() - 10 * 60 * 1000) });
+    await expect(verifier.verify(captured, 'rekognition')).rejects.toThrow(/^Signature expired: \d{8}T\d{6}Z is now earlier than/);
+  });
+
+  it('accepts a request signed with the real time while the sim clock is days ahead, as tests move it', async () => {
+    const ahead = new ManualClock(Date.now() + 3 * 24 * 3600 * 1000);
+    const withClock = new RequestSignatureVerifier({ credentials: LOCAL, clock: ahead });
+    await expect(withClock.verify(await signedRequest('{}'), 'rekognition')).resolves.toEqual({ accessKeyId: 'test' });
+    await expect(withClock.verify(await signedRequest('{}', { signingDate: new Date(ahead.now()) }), 'rekognition')).resolves.toEqual({ accessKeyId: 'test' });
   });
 });
 

@@ -2,6 +2,7 @@
 // Rekognition, DynamoDB, Lambda, SES) answer only requests signed with SigV4 by a known key.
 // Each service turns a refusal into its own wire shape; the codes and messages are AWS's.
 import { createHash } from 'node:crypto';
+import type { Clock } from './clock.js';
 import {
   authorizationFields,
   expectedHeaderSignature,
@@ -54,6 +55,15 @@ export interface RequestSignatureVerifierOptions {
    * LocalStack's STS issued, whose secrets the sim cannot look up.
    */
   trustTemporaryCredentials?: boolean;
+  /** The sim's clock; a request date within 5 minutes of it, or of the real time, is current. */
+  clock?: Clock;
+}
+
+/** How far a request's X-Amz-Date may be from now (AWS: 5 minutes outside S3). */
+const MAX_SIGNATURE_AGE_MS = 5 * 60 * 1000;
+
+function amzDateOf(time: number): string {
+  return new Date(time).toISOString().replace(/[-:]|\.\d{3}/g, '');
 }
 
 export class RequestSignatureVerifier {
@@ -65,8 +75,9 @@ export class RequestSignatureVerifier {
 
   /**
    * Throws a SignatureRefusal unless the request carries a valid `Authorization` header for
-   * `signingName` (e.g. `cognito-idp`). The request date is not compared with the clock: tests
-   * move the sim's clock by days while SDK clients sign with the real time.
+   * `signingName` (e.g. `cognito-idp`), dated within 5 minutes of now, so a captured request cannot
+   * be replayed later. "Now" is the sim's clock or the real time, whichever is closer: tests move
+   * the sim's clock by days while SDK clients sign with the real time.
    */
   async verify(request: IncomingSignedRequest, signingName: string): Promise<{ accessKeyId: string }> {
     const authorization = request.headers.authorization;
@@ -113,7 +124,21 @@ export class RequestSignatureVerifier {
       uriEscapePath: true,
     });
     if (!sameSignature(expected, signature!)) throw new SignatureRefusal('InvalidSignatureException', SIGNATURE_MISMATCH);
+    this.assertCurrent(signingDate.getTime(), amzDate);
     return { accessKeyId: scope.accessKeyId };
+  }
+
+  private assertCurrent(signedAt: number, amzDate: string): void {
+    const nows = [Date.now(), ...(this.options.clock ? [this.options.clock.now()] : [])];
+    const now = nows.reduce((closest, candidate) => (Math.abs(candidate - signedAt) < Math.abs(closest - signedAt) ? candidate : closest));
+    if (signedAt < now - MAX_SIGNATURE_AGE_MS) {
+      throw new SignatureRefusal('InvalidSignatureException',
+        `Signature expired: ${amzDate} is now earlier than ${amzDateOf(now - MAX_SIGNATURE_AGE_MS)} (${amzDateOf(now)} - 5 min.)`);
+    }
+    if (signedAt > now + MAX_SIGNATURE_AGE_MS) {
+      throw new SignatureRefusal('InvalidSignatureException',
+        `Signature not yet current: ${amzDate} is still later than ${amzDateOf(now + MAX_SIGNATURE_AGE_MS)} (${amzDateOf(now)} + 5 min.)`);
+    }
   }
 }
 

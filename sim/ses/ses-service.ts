@@ -15,6 +15,8 @@ export interface SesServiceOptions {
   signatures?: RequestSignatureVerifier;
 }
 
+const UNPARSEABLE_BODY = Symbol('unparseable JSON body');
+
 /** SendEmail's documented limit is a 40 MB message; the JSON around it adds a little. */
 const MAX_REQUEST_BYTES = 40 * 1024 * 1024;
 
@@ -29,7 +31,8 @@ export function createSesService(options: SesServiceOptions): { routes: FastifyP
       try {
         done(null, body === '' ? {} : JSON.parse(body as string));
       } catch {
-        done(new BadRequestError('Request body is not valid JSON'), undefined);
+        // Refused in the handler, after the signature: AWS authenticates before it deserializes.
+        done(null, UNPARSEABLE_BODY);
       }
     });
     app.addHook('onRequest', setAmznRequestId);
@@ -50,6 +53,7 @@ export function createSesService(options: SesServiceOptions): { routes: FastifyP
     }
     app.post('/v2/email/outbound-emails', async (request, reply) => {
       const input = request.body;
+      if (input === UNPARSEABLE_BODY) throw new BadRequestError('Request body is not valid JSON');
       if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new BadRequestError('Request body must be a JSON object');
       return reply.header('content-type', 'application/json').send(JSON.stringify(sendEmail(input, services)));
     });

@@ -12,6 +12,7 @@ import { synthesizeIfChanged } from '../../sim/cloud-assembly/synth-cache.js';
 import { LOCAL_CREDENTIALS, startEmbeddedCloud, type EmbeddedCloud } from '../../sim/embedded-cloud.js';
 import { FaceAuthClient } from '../../cli/face-auth-client.js';
 import type { StackOutputs } from '../../cli/target.js';
+import { sharedNeuralFaceModel } from '../../sim/rekognition/matcher/neural-model.js';
 
 export const projectDir = resolve(import.meta.dirname, '../..');
 export const STACK_NAME = 'FaceAuthStack';
@@ -52,7 +53,9 @@ export async function startHarness(): Promise<Harness> {
   const clock = new OffsetClock();
   const start = (port = 0) =>
     startEmbeddedCloud({ cloudAssemblyDir, stackName: STACK_NAME, port, dataDir, clock, log: () => undefined });
-  let cloud = await start();
+  // As `npm start` does after its banner, the face model is loaded before anyone enrols: loading it
+  // lazily inside the first enrolment would spend Cognito's trigger budget on it.
+  let [cloud] = await Promise.all([start(), sharedNeuralFaceModel().load()]);
   const endpoint = cloud.endpoint;
   const outputs = cloud.outputs as unknown as StackOutputs;
   const region = outputs.Region;
