@@ -127,10 +127,16 @@ export interface NeuralFaceModelOptions {
 }
 
 /**
- * Loads Human with the models shipped in its package. Human keeps loaded models in a
- * module-wide registry, so one process loads them from one folder, once.
+ * Loads Human with the models shipped in its package, once per process: Human keeps loaded
+ * models in a module-wide registry, so a second instance would share (and race on) them anyway.
  */
-export async function loadHuman(): Promise<Human> {
+let humanLoading: Promise<Human> | undefined;
+export function loadHuman(): Promise<Human> {
+  humanLoading ??= loadHumanOnce();
+  return humanLoading;
+}
+
+async function loadHumanOnce(): Promise<Human> {
   const models = modelsFolder();
   installModelFetch(models);
   const { Human: HumanClass } = require(join(humanDistFolder(), 'human.node-wasm.js')) as { Human: new (config: Partial<Config>) => Human };
@@ -144,6 +150,13 @@ export async function loadHuman(): Promise<Human> {
   return human;
 }
 
+/** One picture at a time through Human, whichever NeuralFaceModel asks (they share one Human). */
+let detectionQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * The neural path's model as the emulator sees it: off, loading, ready or failed, loaded at most
+ * once, and used one picture at a time. Instances with the default loader share one Human.
+ */
 export class NeuralFaceModel {
   readonly enabled: boolean;
   private readonly loader: () => Promise<Human>;
@@ -151,7 +164,6 @@ export class NeuralFaceModel {
   private loading?: Promise<void>;
   private failure?: Error;
   private loadMilliseconds?: number;
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: NeuralFaceModelOptions = {}) {
     this.enabled = options.enabled ?? true;
@@ -194,8 +206,8 @@ export class NeuralFaceModel {
   async detect(raster: RgbRaster): Promise<NeuralFaceResult[]> {
     await this.load();
     const input = await modelInputOf(raster);
-    const run = this.queue.then(() => this.run(input));
-    this.queue = run.catch(() => undefined);
+    const run = detectionQueue.then(() => this.run(input));
+    detectionQueue = run.catch(() => undefined);
     return run;
   }
 
