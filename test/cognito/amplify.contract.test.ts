@@ -15,26 +15,9 @@ import {
   signUp,
 } from 'aws-amplify/auth';
 import { cognitoUserPoolsTokenProvider } from 'aws-amplify/auth/cognito';
-import type { KeyValueStorageInterface } from 'aws-amplify/utils';
+import { InMemoryKeyValueStorage } from '../amplify-token-storage.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENT_ID, PASSWORD, POOL_ID, failureOf, startCognitoSim, type CognitoSimHarness } from './cognito-sim-harness.js';
-
-/** Amplify's token store: a Map, so the test can see what Amplify keeps and what it clears. */
-class InMemoryKeyValueStorage implements KeyValueStorageInterface {
-  readonly items = new Map<string, string>();
-  async setItem(key: string, value: string) {
-    this.items.set(key, value);
-  }
-  async getItem(key: string) {
-    return this.items.get(key) ?? null;
-  }
-  async removeItem(key: string) {
-    this.items.delete(key);
-  }
-  async clear() {
-    this.items.clear();
-  }
-}
 
 describe('Cognito sim with Amplify v6 (aws-amplify/auth)', () => {
   let sim: CognitoSimHarness;

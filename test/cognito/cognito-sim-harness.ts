@@ -224,13 +224,4 @@ export async function signUpAndSignIn(sim: CognitoSimHarness, email: string, cli
   return { ...result, sub: decodeJwt(result.IdToken!).sub! };
 }
 
-/** The exception name and message a rejected SDK call carries. */
-export async function failureOf(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const { name, message } = error as Error;
-    return { name, message };
-  }
-  throw new Error('expected the call to fail');
-}
+export { failureOf } from '../sdk-failure.js';

@@ -20,6 +20,7 @@ import {
 import { S3Client } from '@aws-sdk/client-s3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import sharp from 'sharp';
+import { failureOf } from '../sdk-failure.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerJsonServices } from '../../sim/aws-json-protocol.js';
 import { ManualClock } from '../../sim/clock.js';
@@ -70,17 +71,6 @@ function bytes(buffer: Buffer): Image {
   return { Bytes: new Uint8Array(buffer) };
 }
 
-/** Runs `call` and returns the SDK exception's name and message. */
-async function failure(call: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await call;
-  } catch (error) {
-    const { name, message } = error as Error;
-    return { name, message };
-  }
-  throw new Error('expected the call to fail');
-}
-
 let sim: Sim;
 let faces: Record<string, Buffer>;
 
@@ -129,7 +119,7 @@ describe('collections', () => {
     const created = await sim.client.send(new CreateCollectionCommand({ CollectionId: 'staff-1' }));
     expect(created).toMatchObject({ StatusCode: 200, CollectionArn: 'aws:rekognition:us-east-1:000000000000:collection/staff-1', FaceModelVersion: '7.0' });
 
-    expect(await failure(sim.client.send(new CreateCollectionCommand({ CollectionId: 'staff-1' })))).toEqual({
+    expect(await failureOf(sim.client.send(new CreateCollectionCommand({ CollectionId: 'staff-1' })))).toEqual({
       name: 'ResourceAlreadyExistsException',
       message: 'The collection id: staff-1 already exists.',
     });
@@ -141,7 +131,7 @@ describe('collections', () => {
     expect(described).toMatchObject({ FaceCount: 0, FaceModelVersion: '7.0', CollectionARN: 'aws:rekognition:us-east-1:000000000000:collection/described', UserCount: 0 });
     expect(described.CreationTimestamp?.toISOString()).toBe('2026-01-02T03:04:05.000Z');
 
-    expect(await failure(sim.client.send(new DescribeCollectionCommand({ CollectionId: 'nobody-here' })))).toEqual({
+    expect(await failureOf(sim.client.send(new DescribeCollectionCommand({ CollectionId: 'nobody-here' })))).toEqual({
       name: 'ResourceNotFoundException',
       message: 'The collection id: nobody-here does not exist',
     });
@@ -157,13 +147,13 @@ describe('collections', () => {
     expect(first).toMatchObject({ CollectionIds: ['c-a', 'c-b'], FaceModelVersions: ['7.0', '7.0'] });
     expect(second.CollectionIds).toEqual(['c-c']);
     expect(second.NextToken).toBeUndefined();
-    expect(await failure(own.client.send(new ListCollectionsCommand({ NextToken: 'bm90LWEtdG9rZW4=' })))).toMatchObject({ name: 'InvalidPaginationTokenException' });
+    expect(await failureOf(own.client.send(new ListCollectionsCommand({ NextToken: 'bm90LWEtdG9rZW4=' })))).toMatchObject({ name: 'InvalidPaginationTokenException' });
   });
 
   it('deletes a collection, after which it does not exist', async () => {
     await sim.client.send(new CreateCollectionCommand({ CollectionId: 'short-lived' }));
     expect(await sim.client.send(new DeleteCollectionCommand({ CollectionId: 'short-lived' }))).toMatchObject({ StatusCode: 200 });
-    expect(await failure(sim.client.send(new DeleteCollectionCommand({ CollectionId: 'short-lived' })))).toEqual({
+    expect(await failureOf(sim.client.send(new DeleteCollectionCommand({ CollectionId: 'short-lived' })))).toEqual({
       name: 'ResourceNotFoundException',
       message: 'The collection id: short-lived does not exist',
     });
@@ -171,7 +161,7 @@ describe('collections', () => {
 
   it('rejects collection ids outside [a-zA-Z0-9_.-]{1,255}', async () => {
     for (const CollectionId of ['has space', 'colon:id', 'x'.repeat(256)]) {
-      expect(await failure(sim.client.send(new CreateCollectionCommand({ CollectionId })))).toEqual({
+      expect(await failureOf(sim.client.send(new CreateCollectionCommand({ CollectionId })))).toEqual({
         name: 'InvalidParameterException',
         message: 'Request has invalid parameters.',
       });
@@ -232,7 +222,7 @@ describe('indexing and searching faces', () => {
 
   it('says there is no face when the searched picture has none', async () => {
     await sim.client.send(new CreateCollectionCommand({ CollectionId: 'empty-search' }));
-    expect(await failure(sim.client.send(new SearchFacesByImageCommand({ CollectionId: 'empty-search', Image: bytes(faces.noFace) })))).toEqual({
+    expect(await failureOf(sim.client.send(new SearchFacesByImageCommand({ CollectionId: 'empty-search', Image: bytes(faces.noFace) })))).toEqual({
       name: 'InvalidParameterException',
       message: 'There are no faces in the image. Should be at least 1.',
     });
@@ -281,11 +271,11 @@ describe('indexing and searching faces', () => {
     expect(deleted.DeletedFaces).toEqual([ids[1]]);
     expect(deleted.UnsuccessfulFaceDeletions).toEqual([{ FaceId: unknownFaceId, Reasons: ['FACE_NOT_FOUND'] }]);
     expect((await sim.client.send(new DescribeCollectionCommand({ CollectionId: 'members' }))).FaceCount).toBe(2);
-    expect(await failure(sim.client.send(new SearchFacesCommand({ CollectionId: 'members', FaceId: ids[1] })))).toEqual({
+    expect(await failureOf(sim.client.send(new SearchFacesCommand({ CollectionId: 'members', FaceId: ids[1] })))).toEqual({
       name: 'InvalidParameterException',
       message: 'faceId was not found in the collection.',
     });
-    expect(await failure(sim.client.send(new DeleteFacesCommand({ CollectionId: 'members', FaceIds: ['NOT-A-UUID'] })))).toMatchObject({ name: 'InvalidParameterException' });
+    expect(await failureOf(sim.client.send(new DeleteFacesCommand({ CollectionId: 'members', FaceIds: ['NOT-A-UUID'] })))).toMatchObject({ name: 'InvalidParameterException' });
   });
 
   it('honours EXIF orientation: a sideways-stored photo gives the upright bounding box', async () => {
@@ -319,7 +309,7 @@ describe('DetectFaces and CompareFaces', () => {
   });
 
   it('refuses a source picture without a face', async () => {
-    expect(await failure(sim.client.send(new CompareFacesCommand({ SourceImage: bytes(faces.noFace), TargetImage: bytes(faces.alice) })))).toEqual({
+    expect(await failureOf(sim.client.send(new CompareFacesCommand({ SourceImage: bytes(faces.noFace), TargetImage: bytes(faces.alice) })))).toEqual({
       name: 'InvalidParameterException',
       message: 'There are no faces in the image. Should be at least 1.',
     });
@@ -329,7 +319,7 @@ describe('DetectFaces and CompareFaces', () => {
 describe('image limits and parameters', () => {
   it('rejects bytes that are not a JPEG or PNG, and a JPEG that does not decode', async () => {
     for (const image of [Buffer.from('GIF89a this is not a face'), faces.corrupt]) {
-      expect(await failure(sim.client.send(new DetectFacesCommand({ Image: bytes(image) })))).toEqual({
+      expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: bytes(image) })))).toEqual({
         name: 'InvalidImageFormatException',
         message: 'Request has invalid image format.',
       });
@@ -338,23 +328,23 @@ describe('image limits and parameters', () => {
 
   it('rejects images over 5 MB of bytes as too large', async () => {
     const huge = Buffer.concat([faces.alice, Buffer.alloc(5_242_881 - faces.alice.length)]);
-    expect(await failure(sim.client.send(new DetectFacesCommand({ Image: bytes(huge) })))).toEqual({ name: 'ImageTooLargeException', message: 'Image size is too large.' });
+    expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: bytes(huge) })))).toEqual({ name: 'ImageTooLargeException', message: 'Image size is too large.' });
   });
 
   it('rejects images wider or taller than 10,000 pixels as too large', async () => {
     const wide = await sharp({ create: { width: 10_001, height: 100, channels: 3, background: '#336699' } }).png().toBuffer();
-    expect(await failure(sim.client.send(new DetectFacesCommand({ Image: bytes(wide) })))).toEqual({ name: 'ImageTooLargeException', message: 'Image size is too large.' });
+    expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: bytes(wide) })))).toEqual({ name: 'ImageTooLargeException', message: 'Image size is too large.' });
   });
 
   it('rejects an empty image', async () => {
-    expect(await failure(sim.client.send(new DetectFacesCommand({ Image: { Bytes: new Uint8Array() } })))).toEqual({
+    expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: { Bytes: new Uint8Array() } })))).toEqual({
       name: 'InvalidParameterException',
       message: 'Request has invalid parameters.',
     });
   });
 
   it('rejects images smaller than 80 pixels on a side', async () => {
-    expect(await failure(sim.client.send(new DetectFacesCommand({ Image: bytes(faces.tooSmall) })))).toEqual({
+    expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: bytes(faces.tooSmall) })))).toEqual({
       name: 'InvalidParameterException',
       message: 'Request has invalid parameters.',
     });
@@ -363,16 +353,16 @@ describe('image limits and parameters', () => {
   it('rejects out-of-range thresholds, MaxFaces and external image ids', async () => {
     await sim.client.send(new CreateCollectionCommand({ CollectionId: 'limits' }));
     const invalid = { name: 'InvalidParameterException', message: 'Request has invalid parameters.' };
-    expect(await failure(sim.client.send(new SearchFacesByImageCommand({ CollectionId: 'limits', Image: bytes(faces.alice), FaceMatchThreshold: 101 })))).toEqual(invalid);
-    expect(await failure(sim.client.send(new SearchFacesByImageCommand({ CollectionId: 'limits', Image: bytes(faces.alice), MaxFaces: 4097 })))).toEqual(invalid);
-    expect(await failure(sim.client.send(new IndexFacesCommand({ CollectionId: 'limits', Image: bytes(faces.alice), MaxFaces: 0 })))).toEqual(invalid);
-    expect(await failure(sim.client.send(new IndexFacesCommand({ CollectionId: 'limits', Image: bytes(faces.alice), ExternalImageId: 'a/b' })))).toEqual(invalid);
-    expect(await failure(sim.client.send(new IndexFacesCommand({ CollectionId: 'limits', Image: bytes(faces.alice), QualityFilter: 'BEST' as never })))).toEqual(invalid);
-    expect(await failure(sim.client.send(new IndexFacesCommand({ CollectionId: 'limits', Image: {} })))).toEqual(invalid);
+    expect(await failureOf(sim.client.send(new SearchFacesByImageCommand({ CollectionId: 'limits', Image: bytes(faces.alice), FaceMatchThreshold: 101 })))).toEqual(invalid);
+    expect(await failureOf(sim.client.send(new SearchFacesByImageCommand({ CollectionId: 'limits', Image: bytes(faces.alice), MaxFaces: 4097 })))).toEqual(invalid);
+    expect(await failureOf(sim.client.send(new IndexFacesCommand({ CollectionId: 'limits', Image: bytes(faces.alice), MaxFaces: 0 })))).toEqual(invalid);
+    expect(await failureOf(sim.client.send(new IndexFacesCommand({ CollectionId: 'limits', Image: bytes(faces.alice), ExternalImageId: 'a/b' })))).toEqual(invalid);
+    expect(await failureOf(sim.client.send(new IndexFacesCommand({ CollectionId: 'limits', Image: bytes(faces.alice), QualityFilter: 'BEST' as never })))).toEqual(invalid);
+    expect(await failureOf(sim.client.send(new IndexFacesCommand({ CollectionId: 'limits', Image: {} })))).toEqual(invalid);
   });
 
   it('reports an unknown collection before looking at the image', async () => {
-    expect(await failure(sim.client.send(new IndexFacesCommand({ CollectionId: 'ghost', Image: bytes(faces.corrupt) })))).toEqual({
+    expect(await failureOf(sim.client.send(new IndexFacesCommand({ CollectionId: 'ghost', Image: bytes(faces.corrupt) })))).toEqual({
       name: 'ResourceNotFoundException',
       message: 'The collection id: ghost does not exist',
     });
@@ -395,13 +385,13 @@ describe('S3Object images', () => {
     s3Objects.set('uploads/versioned.jpg', faces.alice);
     const found = await sim.client.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: 'uploads', Name: 'versioned.jpg', Version: 'v1' } } }));
     expect(found.FaceDetails).toHaveLength(1);
-    expect(await failure(sim.client.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: 'uploads', Name: 'versioned.jpg', Version: 'v2' } } })))).toMatchObject({
+    expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: 'uploads', Name: 'versioned.jpg', Version: 'v2' } } })))).toMatchObject({
       name: 'InvalidS3ObjectException',
     });
   });
 
   it('turns a missing object into InvalidS3ObjectException', async () => {
-    expect(await failure(sim.client.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: 'uploads', Name: 'missing.jpg' } } })))).toEqual({
+    expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: 'uploads', Name: 'missing.jpg' } } })))).toEqual({
       name: 'InvalidS3ObjectException',
       message: 'Unable to get object metadata from S3. Check object key, region and/or access permissions.',
     });
@@ -409,7 +399,7 @@ describe('S3Object images', () => {
 
   it('rejects S3 objects over 15 MB as too large', async () => {
     s3Objects.set('uploads/huge.jpg', Buffer.concat([faces.alice, Buffer.alloc(15 * 1024 * 1024 + 1 - faces.alice.length)]));
-    expect(await failure(sim.client.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: 'uploads', Name: 'huge.jpg' } } })))).toEqual({
+    expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: 'uploads', Name: 'huge.jpg' } } })))).toEqual({
       name: 'ImageTooLargeException',
       message: 'Image size is too large.',
     });

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-rekognition';
 import Fastify, { type FastifyInstance } from 'fastify';
 import sharp from 'sharp';
+import { failureOf } from '../sdk-failure.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerJsonServices } from '../../sim/aws-json-protocol.js';
 import { generateFace } from '../../sim/faces/generate-face.js';
@@ -40,16 +41,6 @@ async function startSim(options: RekognitionServiceOptions = {}): Promise<Sim> {
   const sim = { app, client: new RekognitionClient({ endpoint, region: 'us-east-1', credentials }) };
   sims.push(sim);
   return sim;
-}
-
-async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const { name, message } = error as Error;
-    return { name, message };
-  }
-  throw new Error('expected the call to fail');
 }
 
 /** Portraits side by side on one canvas: a group photograph of different people. */
@@ -279,7 +270,7 @@ describe('a model that cannot load', () => {
   it('says so in AWS terms when a real picture is searched', async () => {
     const off = await startSim({ neuralModel: new NeuralFaceModel({ enabled: false }) });
     await off.client.send(new CreateCollectionCommand({ CollectionId: 'off' }));
-    expect(await failure(off.client.send(new SearchFacesByImageCommand({ CollectionId: 'off', Image: bytes(photos.collins) })))).toEqual({
+    expect(await failureOf(off.client.send(new SearchFacesByImageCommand({ CollectionId: 'off', Image: bytes(photos.collins) })))).toEqual({
       name: 'InvalidParameterException',
       message: 'There are no faces in the image. Should be at least 1.',
     });

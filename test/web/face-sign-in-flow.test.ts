@@ -3,7 +3,7 @@
 // tokens in an in-memory store here; in the page, in localStorage.
 import { Amplify } from 'aws-amplify';
 import { cognitoUserPoolsTokenProvider } from 'aws-amplify/auth/cognito';
-import type { KeyValueStorageInterface } from 'aws-amplify/utils';
+import { InMemoryKeyValueStorage } from '../amplify-token-storage.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateFace, generateFixture } from '../../sim/faces/generate-face.js';
 import {
@@ -19,22 +19,6 @@ import {
 import { describeError, REFUSAL_MESSAGES } from '../../web/src/refusals.js';
 import { amplifyConfig } from '../../web/src/stack-config.js';
 import { latestCode, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
-
-class InMemoryKeyValueStorage implements KeyValueStorageInterface {
-  readonly items = new Map<string, string>();
-  async setItem(key: string, value: string) {
-    this.items.set(key, value);
-  }
-  async getItem(key: string) {
-    return this.items.get(key) ?? null;
-  }
-  async removeItem(key: string) {
-    this.items.delete(key);
-  }
-  async clear() {
-    this.items.clear();
-  }
-}
 
 let harness: Harness;
 /** This "device's" key, as the page keeps one in localStorage. */
