@@ -15,9 +15,9 @@ export default {
     'sim/cognito/attempt-limits.ts',
     'sim/s3/request-authenticator.ts',
   ],
-  // Log statements are not mutated (why: stryker-plugins/logger-call-ignorer.mjs).
-  plugins: ['@stryker-mutator/*', './stryker-plugins/logger-call-ignorer.mjs'],
-  ignorers: ['logger-calls'],
+  // Log statements are not mutated (why: stryker-plugins/log-text-ignorer.mjs).
+  plugins: ['@stryker-mutator/*', './stryker-plugins/log-text-ignorer.mjs'],
+  ignorers: ['log-text'],
   coverageAnalysis: 'perTest',
   ignoreStatic: true,
   concurrency: 2,
