@@ -276,3 +276,16 @@ describe('Cognito sim: a pool without a define trigger', () => {
     }
   });
 });
+
+describe('Cognito sim: a pool that signs in by username, not by email', () => {
+  it('shows an unknown username as typed: only email sign-in names need a stand-in', async () => {
+    const sim = await startCognitoSim({ configurePool: (config) => ({ ...config, usernameAttributes: [] }) });
+    try {
+      const first = await sim.client.send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'Nobody' } }));
+      expect(first.ChallengeParameters).toEqual({ round: '1', USERNAME: 'Nobody' });
+      expect(sim.eventsOf('DefineAuthChallenge')[0]).toMatchObject({ userName: 'Nobody', request: { userNotFound: true } });
+    } finally {
+      await sim.close({ removeData: true });
+    }
+  });
+});
