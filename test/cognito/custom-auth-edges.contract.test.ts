@@ -3,6 +3,7 @@
 // answer what Cognito cannot use, pools missing a trigger, and the other InitiateAuth flows.
 import {
   AdminDeleteUserCommand,
+  type ChallengeNameType,
   GetTokensFromRefreshTokenCommand,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
@@ -38,7 +39,7 @@ describe('Cognito sim: custom auth edges', () => {
   };
   const start = (username: string, clientId = CLIENT_ID, clientMetadata?: Record<string, string>) =>
     sim.client.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: username }, ClientMetadata: clientMetadata }));
-  const respond = (session: string | undefined, responses: Record<string, string>, clientId = CLIENT_ID, challengeName = 'CUSTOM_CHALLENGE') =>
+  const respond = (session: string | undefined, responses: Record<string, string>, clientId = CLIENT_ID, challengeName: ChallengeNameType = 'CUSTOM_CHALLENGE') =>
     sim.client.send(new RespondToAuthChallengeCommand({ ClientId: clientId, ChallengeName: challengeName, Session: session, ChallengeResponses: responses }));
 
   describe('sessions', () => {

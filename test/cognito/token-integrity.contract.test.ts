@@ -144,8 +144,8 @@ describe('Cognito sim: what tokens prove', () => {
     it('is refused when its issuer names no pool of the sim', async () => {
       const tokens = await signUpAndSignIn(sim, 'forgery@example.com');
       const genuine = decodeJwt(tokens.AccessToken!);
-      for (const iss of [`${sim.baseUrl}/eu-west-1_Other1234`, undefined, 42]) {
-        expect(await failureOf(getUser(await signWithPoolKey({ ...genuine, iss })))).toEqual({
+      for (const iss of [`${sim.baseUrl}/eu-west-1_Other1234`, undefined, 42] as unknown[]) {
+        expect(await failureOf(getUser(await signWithPoolKey({ ...genuine, iss } as JWTPayload)))).toEqual({
           name: 'NotAuthorizedException', message: 'Invalid Access Token',
         });
       }
