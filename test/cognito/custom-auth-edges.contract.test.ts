@@ -12,6 +12,8 @@ import {
   AdminConfirmSignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { decodeJwt } from 'jose';
+import { userPoolDirectory } from '../../sim/cognito/cognito-service.js';
+import { UserPoolStore } from '../../sim/cognito/user-pool-store.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   CLIENT_ID, LEGACY_CLIENT_ID, PASSWORD, PASSWORD_ONLY_CLIENT_ID, POOL_ID, failureOf, signUpAndSignIn, startCognitoSim, type CognitoSimHarness,
@@ -199,6 +201,10 @@ describe('Cognito sim: custom auth edges', () => {
       expect(await failureOf(sim.client.send(new InitiateAuthCommand({
         ClientId: PASSWORD_ONLY_CLIENT_ID, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'a@example.com', PASSWORD },
       })))).toEqual({ name: 'UnsupportedOperationException', message: 'The sim does not emulate the USER_PASSWORD_AUTH flow.' });
+      for (const flow of ['USER_SRP_AUTH', 'USER_AUTH', 'USER_PASSWORD_AUTH'] as const) {
+        expect(await failureOf(sim.client.send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: flow, AuthParameters: { USERNAME: 'a@example.com' } }))))
+          .toEqual({ name: 'InvalidParameterException', message: `${flow} flow not enabled for this client` });
+      }
       expect(await failureOf(sim.client.send(new InitiateAuthCommand({
         ClientId: CLIENT_ID, AuthFlow: 'ADMIN_NO_SRP_AUTH', AuthParameters: { USERNAME: 'a@example.com', PASSWORD },
       })))).toEqual({ name: 'InvalidParameterException', message: 'Initiate Auth method not supported' });
@@ -255,6 +261,9 @@ describe('Cognito sim: a pool whose clients or triggers lack something', () => {
     expect(await failureOf(sim.client.send(new InitiateAuthCommand({
       ClientId: LEGACY_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: 'any' },
     })))).toEqual(notEnabled);
+    expect(await failureOf(sim.client.send(new InitiateAuthCommand({
+      ClientId: LEGACY_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN', AuthParameters: { REFRESH_TOKEN: 'any' },
+    })))).toEqual({ name: 'InvalidParameterException', message: 'REFRESH_TOKEN flow not enabled for this client' });
   });
 });
 
@@ -287,6 +296,33 @@ describe('Cognito sim: a pool that signs in by username, not by email', () => {
       expect(sim.eventsOf('DefineAuthChallenge')[0]).toMatchObject({ userName: 'Nobody', request: { userNotFound: true } });
     } finally {
       await sim.close({ removeData: true });
+    }
+  });
+});
+
+describe('Cognito sim: a disabled user in the data folder', () => {
+  it('cannot start a sign-in or refresh its tokens', async () => {
+    const first = await startCognitoSim();
+    const tokens = await signUpAndSignIn(first, 'disabled@example.com');
+    await first.close();
+    // The sim has no AdminDisableUser; a data folder can still hold a disabled user (e.g. one
+    // edited by hand), so the store is changed directly, as the sim would load it.
+    const store = new UserPoolStore(userPoolDirectory(first.dataDir, POOL_ID));
+    store.putUser({ ...store.getUser(tokens.sub)!, enabled: false });
+    await store.close();
+
+    const second = await startCognitoSim({ dataDir: first.dataDir });
+    try {
+      const disabled = { name: 'NotAuthorizedException', message: 'User is disabled.' };
+      expect(await failureOf(second.client.send(new InitiateAuthCommand({
+        ClientId: CLIENT_ID, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'disabled@example.com' },
+      })))).toEqual(disabled);
+      expect(await failureOf(second.client.send(new InitiateAuthCommand({
+        ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! },
+      })))).toEqual(disabled);
+      expect(second.eventsOf('PreAuthentication')).toEqual([]);
+    } finally {
+      await second.close({ removeData: true });
     }
   });
 });
