@@ -421,6 +421,15 @@ describe('Verify ENROL_FACE', () => {
     expect((await getItem(`USER#${user.sub}`))?.faceId).toBeUndefined();
   });
 
+  it('refuses an enrolment verdict recorded for another user, even under the user’s own key, and binds nothing', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    const stranger = newUser();
+    await verdict(key, stranger.sub, { status: 'INDEXED', faceId: FACE });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect((await getItem(`USER#${user.sub}`))?.faceId).toBeUndefined();
+  });
+
   it('replaces a previously bound face and removes the old one from the collection', async () => {
     const { user, key, privateParameters } = await enrollingUser(OTHER_FACE);
     await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
