@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Fastify from 'fastify';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixture } from '../../sim/faces/generate-face.js';
 import { buildWebPageIfChanged } from '../../sim/web-page/build-cache.js';
@@ -221,5 +222,24 @@ describe.skipIf(unavailable !== undefined)('the served page in headless Chromium
     // Unknown emails get the same challenge as a registered one (docs/handlers.md): the page cannot tell either.
     expect(refusal).toMatch(/^Face not recognised/);
     expect(await page.settled()).toBe('failure');
+  }, 60_000);
+
+  it('keeps a blank camera frame (a camera not showing a picture yet) instead of sending it, and says to capture again', async () => {
+    const camera = join(photoDir, 'camera-dark.y4m');
+    const darkness = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#000' } }).jpeg().toBuffer();
+    await writeFakeCameraVideo(camera, darkness);
+    const darkBrowser = HeadlessChromium.launch({ args: [`--use-file-for-fake-video-capture=${camera}`] });
+    try {
+      const dark = new FaceSignInPage(await darkBrowser.open(`${harness.endpoint}/_sim/web/`), harness.endpoint);
+      await dark.ready();
+      await dark.click('start-camera');
+      await dark.waitFor(`!document.getElementById('capture').disabled`);
+      await dark.click('capture');
+
+      expect(await dark.waitFor(`document.body.dataset.photo`)).toBe('blank');
+      expect(await dark.text('photo-status')).toBe('The camera has not shown a picture yet. Wait a moment, then press Capture again.');
+    } finally {
+      await darkBrowser.close();
+    }
   }, 60_000);
 });

@@ -1,0 +1,29 @@
+// Mutation testing (`npm run test:mutation`, docs/mutation-testing.md): does a test fail when the
+// security-bearing code is broken? Scope: the Lambda handlers and the sim's auth paths.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts', related: true },
+  mutate: [
+    'handlers/**/*.ts',
+    'sim/cognito/auth-sessions.ts',
+    'sim/cognito/tokens.ts',
+    'sim/cognito/refresh-tokens.ts',
+    'sim/cognito/custom-auth-flow.ts',
+    'sim/cognito/stand-in-username.ts',
+    'sim/cognito/confirmation-codes.ts',
+    'sim/cognito/attempt-limits.ts',
+    'sim/s3/request-authenticator.ts',
+  ],
+  coverageAnalysis: 'perTest',
+  ignoreStatic: true,
+  concurrency: 2,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  thresholds: { high: 95, low: 90, break: 90 },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
