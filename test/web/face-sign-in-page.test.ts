@@ -13,7 +13,7 @@ import { buildWebPageIfChanged } from '../../sim/web-page/build-cache.js';
 import { webPageRoutes } from '../../sim/web-page/routes.js';
 import { projectDir, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 import { writeFakeCameraVideo } from './fake-camera.js';
-import { chromiumUnavailableReason, HeadlessChromium } from './headless-chromium.js';
+import { HeadlessChromium, skipBrowserTests } from './headless-chromium.js';
 import { FaceSignInPage } from './page-driver.js';
 
 let harness: Harness;
@@ -88,10 +88,7 @@ describe('serving the page', () => {
   });
 });
 
-const unavailable = chromiumUnavailableReason();
-if (unavailable) console.log(`skipping the browser tests of the face sign-in page: ${unavailable}`);
-
-describe.skipIf(unavailable !== undefined)('the served page in headless Chromium', () => {
+describe.skipIf(skipBrowserTests('the browser tests of the face sign-in page'))('the served page in headless Chromium', () => {
   let browser: HeadlessChromium;
   let page: FaceSignInPage;
 
