@@ -13,6 +13,13 @@ export default {
     'sim/cognito/stand-in-username.ts',
     'sim/cognito/confirmation-codes.ts',
     'sim/cognito/attempt-limits.ts',
+    // The operations that drive the custom-auth flow, the refresh tokens and the confirmation codes.
+    'sim/cognito/operations/initiate-auth.ts',
+    'sim/cognito/operations/respond-to-auth-challenge.ts',
+    'sim/cognito/operations/get-tokens-from-refresh-token.ts',
+    'sim/cognito/operations/revoke-token.ts',
+    'sim/cognito/operations/global-sign-out.ts',
+    'sim/cognito/operations/confirm-sign-up.ts',
     'sim/s3/request-authenticator.ts',
   ],
   // Log statements are not mutated (why: stryker-plugins/log-text-ignorer.mjs).
