@@ -99,6 +99,18 @@ describe('Verify MAILBOX_PROOF with the enrolment secret', () => {
     expect(reused).toBe(false);
   });
 
+  it('accepts exactly one of two concurrent answers with the same enrolment secret (single use under concurrency)', async () => {
+    // Both answers read the live secret before either removes it; only the conditional removal
+    // can tell them apart. Ten users, so a loose condition shows as a double acceptance.
+    const users = await Promise.all(Array.from({ length: 10 }, () => userWithSecret()));
+
+    const outcomes = await Promise.all(
+      users.map((user) => Promise.all([verify(verifyEvent(user, privateParameters, secret)), verify(verifyEvent(user, privateParameters, secret))])),
+    );
+
+    expect(outcomes.map((pair) => pair.filter(Boolean).length)).toEqual(users.map(() => 1));
+  });
+
   it('never logs the secret', async () => {
     const user = await userWithSecret();
 
@@ -301,10 +313,16 @@ describe('Verify FACE_MATCH', () => {
     expect(deletedKeys()).toEqual([key]);
   });
 
-  it('refuses a key that is not a sign-in key', async () => {
+  it('refuses a FACE_MATCH whose private key is not a sign-in key (another user’s enrol/ photo showing this face), and leaves that photo alone', async () => {
+    // The photo behind the key shows the user's face, so only the signin/ key check refuses it.
     const { user } = await enrolledUser();
-    expect(await verify(verifyEvent(user, { challenge: 'FACE_MATCH', key: `enrol/${user.sub}/${hexKey()}` }))).toBe(false);
+    const otherUsersPhoto = `enrol/${newUser().sub}/${hexKey()}`;
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
+
+    expect(await verify(verifyEvent(user, { challenge: 'FACE_MATCH', key: otherUsersPhoto }))).toBe(false);
     expect(searches()).toHaveLength(0);
+    expect(deletedKeys()).toEqual([]);
+    expect(await getItem(`UPLOAD#${otherUsersPhoto}`)).toBeUndefined();
   });
 
   it('keeps the owner’s trusted device signing in while a stranger fails once a second for 10 minutes', async () => {
@@ -400,6 +418,15 @@ describe('Verify ENROL_FACE', () => {
     await verdict(key, stranger.sub, { status: 'INDEXED', faceId: FACE });
 
     expect(await verify(verifyEvent(user, { challenge: 'ENROL_FACE', key }))).toBe(false);
+    expect((await getItem(`USER#${user.sub}`))?.faceId).toBeUndefined();
+  });
+
+  it('refuses an enrolment verdict recorded for another user, even under the user’s own key, and binds nothing', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    const stranger = newUser();
+    await verdict(key, stranger.sub, { status: 'INDEXED', faceId: FACE });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
     expect((await getItem(`USER#${user.sub}`))?.faceId).toBeUndefined();
   });
 
