@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 
 // The SDK's notice that its 2027 releases need Node 22; the kit pins its SDK versions.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const benches = ['matcher-quality.ts', 'face-search.ts', 'real-face-calibration.ts', 'real-faces.ts', 'user-pool-store.ts', 'start.ts', 'embedded-cloud.ts', 'enumeration-timing.ts'];
+const benches = ['matcher-quality.ts', 'matcher-transforms.ts', 'face-search.ts', 'real-face-calibration.ts', 'real-faces.ts', 'user-pool-store.ts', 'start.ts', 'embedded-cloud.ts', 'enumeration-timing.ts'];
 const only = process.argv.slice(2);
 let failed = false;
 for (const bench of benches.filter((name) => only.length === 0 || only.some((wanted) => name.includes(wanted)))) {

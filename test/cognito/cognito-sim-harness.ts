@@ -144,7 +144,15 @@ export interface CognitoSimHarness {
   close(options?: { removeData?: boolean }): Promise<void>;
 }
 
-export async function startCognitoSim(options: { dataDir?: string; clock?: ManualClock; issuerBaseUrl?: string } = {}): Promise<CognitoSimHarness> {
+export async function startCognitoSim(
+  options: {
+    dataDir?: string;
+    clock?: ManualClock;
+    issuerBaseUrl?: string;
+    /** Changes the pool the sim serves, e.g. a client without a flow or a pool without a trigger. */
+    configurePool?: (config: UserPoolConfig) => UserPoolConfig;
+  } = {},
+): Promise<CognitoSimHarness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cognito-sim-'));
   const clock = options.clock ?? new ManualClock(Date.now());
   const outbox = new Outbox({ clock });
@@ -159,7 +167,7 @@ export async function startCognitoSim(options: { dataDir?: string; clock?: Manua
   }
   let baseUrl = '';
   const cognito = createCognitoService({
-    pools: [poolConfig()],
+    pools: [options.configurePool ? options.configurePool(poolConfig()) : poolConfig()],
     invoker: new InProcessInvoker(functions),
     outbox,
     dataDir,

@@ -27,6 +27,10 @@ function callbacks(resolve: (outcome: Outcome) => void, reject: (error: Error) =
   };
 }
 
+// Under `npm run test:mutation` (vitest.mutation.config.ts): the trigger-timeout tests wait 16 s for
+// the Lambda invoker (sim/lambda, not mutated), so they skip there; plain `npm test` runs them.
+const underMutationTesting = process.env.FACEKIT_MUTATION_RUN === '1';
+
 describe('Cognito sim with amazon-cognito-identity-js', () => {
   let sim: CognitoSimHarness;
   let pool: CognitoUserPool;
@@ -104,7 +108,7 @@ describe('Cognito sim with amazon-cognito-identity-js', () => {
     });
   });
 
-  it('reports a trigger slower than 5 seconds after three attempts', async () => {
+  it.skipIf(underMutationTesting)('reports a trigger slower than 5 seconds after three attempts', async () => {
     sim.triggers.CreateAuthChallenge = async (event) => {
       await new Promise((resolve) => setTimeout(resolve, 5_300));
       return event;

@@ -36,7 +36,7 @@ describe('DefineAuthChallenge for an enrolled user', () => {
 
     const result = await define(defineEvent(user, [entry('FACE_MATCH', false), entry('FACE_MATCH', true)]));
 
-    expect(result.response).toMatchObject({ issueTokens: true, failAuthentication: false });
+    expect(result.response).toEqual({ challengeName: undefined, issueTokens: true, failAuthentication: false });
   });
 
   it('asks again after one or two wrong answers', async () => {
@@ -52,7 +52,7 @@ describe('DefineAuthChallenge for an enrolled user', () => {
 
     const result = await define(defineEvent(user, [entry('FACE_MATCH', false), entry('FACE_MATCH', false), entry('FACE_MATCH', false)]));
 
-    expect(result.response).toMatchObject({ issueTokens: false, failAuthentication: true });
+    expect(result.response).toEqual({ challengeName: undefined, issueTokens: false, failAuthentication: true });
   });
 
   it('fails a session that contains an SRP step, even after a correct FACE_MATCH', async () => {
@@ -139,8 +139,11 @@ describe('DefineAuthChallenge for an unknown user', () => {
     expect(result.response).toEqual({ challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false });
   });
 
-  it('never issues tokens, even if a session entry claims success', async () => {
-    const result = await define(defineEvent(undefined, [entry('FACE_MATCH', true)]));
+  it.each([
+    ['a verified FACE_MATCH', [entry('FACE_MATCH', true)]],
+    ['an enrolment: verified MAILBOX_PROOF and ENROL_FACE', [entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true), entry('ENROL_FACE:enrol/x/y', true)]],
+  ])('never issues tokens to an unknown user, even when the session holds %s', async (_, session) => {
+    const result = await define(defineEvent(undefined, session));
 
     expect(result.response.issueTokens).toBe(false);
   });
@@ -189,7 +192,9 @@ describe('the challenge sequence', () => {
     expect(nextStep([entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true), entry('ENROL_FACE:k', true)], enrolled)).toEqual({ action: 'ISSUE_TOKENS' });
   });
 
-  it('never issues tokens for an unknown email', () => {
+  it('never issues tokens for an unknown email, even when every answer verified', () => {
     expect(nextStep([entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true), entry('ENROL_FACE:k', true)], unknown).action).not.toBe('ISSUE_TOKENS');
+    // Even if the unknown email were somehow taken for an enrolled one.
+    expect(nextStep([entry('FACE_MATCH', true)], { ...unknown, enrolled: true }).action).not.toBe('ISSUE_TOKENS');
   });
 });

@@ -13,14 +13,16 @@ import {
   type FaceMatch,
 } from '@aws-sdk/client-rekognition';
 import { DeleteObjectCommand, HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../handlers/verify-auth-challenge-response.js';
-import { BUCKET, COLLECTION } from './handler-test-environment.js';
+import { BUCKET, COLLECTION, SENDER } from './handler-test-environment.js';
 import { captureLogs } from './log-capture.js';
 import { getItem, invoke, newUser, putItem, verifyEvent, type TestUser } from './trigger-events.js';
 
 const s3 = mockClient(S3Client);
 const rekognition = mockClient(RekognitionClient);
+const ses = mockClient(SESv2Client);
 const logs = captureLogs();
 const verify = async (event: VerifyAuthChallengeResponseTriggerEvent) =>
   (await invoke<VerifyAuthChallengeResponseTriggerEvent, VerifyAuthChallengeResponseTriggerEvent>(handler, event)).response.answerCorrect;
@@ -35,6 +37,8 @@ const match = (faceId: string, similarity: number): FaceMatch => ({ Similarity: 
 beforeEach(() => {
   s3.reset();
   rekognition.reset();
+  ses.reset();
+  ses.on(SendEmailCommand).resolves({ MessageId: 'message-1' });
   s3.on(HeadObjectCommand).resolves({ ContentLength: 48_000, ContentType: 'image/jpeg' });
   s3.on(DeleteObjectCommand).resolves({});
   rekognition.on(DeleteFacesCommand).resolves({});
@@ -72,6 +76,14 @@ describe('Verify MAILBOX_PROOF with the enrolment secret', () => {
     expect(correct).toBe(true);
   });
 
+  it('takes the secret from the answer when ClientMetadata holds an empty one', async () => {
+    const user = await userWithSecret();
+
+    const correct = await verify(verifyEvent(user, privateParameters, secret, { enrolSecret: '' }));
+
+    expect(correct).toBe(true);
+  });
+
   it('refuses a wrong secret and keeps the right one usable', async () => {
     const user = await userWithSecret();
 
@@ -97,6 +109,18 @@ describe('Verify MAILBOX_PROOF with the enrolment secret', () => {
     const reused = await verify(verifyEvent(user, privateParameters, secret));
 
     expect(reused).toBe(false);
+  });
+
+  it('accepts exactly one of two concurrent answers with the same enrolment secret (single use under concurrency)', async () => {
+    // Both answers read the live secret before either removes it; only the conditional removal
+    // can tell them apart. Ten users, so a loose condition shows as a double acceptance.
+    const users = await Promise.all(Array.from({ length: 10 }, () => userWithSecret()));
+
+    const outcomes = await Promise.all(
+      users.map((user) => Promise.all([verify(verifyEvent(user, privateParameters, secret)), verify(verifyEvent(user, privateParameters, secret))])),
+    );
+
+    expect(outcomes.map((pair) => pair.filter(Boolean).length)).toEqual(users.map(() => 1));
   });
 
   it('never logs the secret', async () => {
@@ -301,10 +325,16 @@ describe('Verify FACE_MATCH', () => {
     expect(deletedKeys()).toEqual([key]);
   });
 
-  it('refuses a key that is not a sign-in key', async () => {
+  it('refuses a FACE_MATCH whose private key is not a sign-in key (another user’s enrol/ photo showing this face), and leaves that photo alone', async () => {
+    // The photo behind the key shows the user's face, so only the signin/ key check refuses it.
     const { user } = await enrolledUser();
-    expect(await verify(verifyEvent(user, { challenge: 'FACE_MATCH', key: `enrol/${user.sub}/${hexKey()}` }))).toBe(false);
+    const otherUsersPhoto = `enrol/${newUser().sub}/${hexKey()}`;
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
+
+    expect(await verify(verifyEvent(user, { challenge: 'FACE_MATCH', key: otherUsersPhoto }))).toBe(false);
     expect(searches()).toHaveLength(0);
+    expect(deletedKeys()).toEqual([]);
+    expect(await getItem(`UPLOAD#${otherUsersPhoto}`)).toBeUndefined();
   });
 
   it('keeps the owner’s trusted device signing in while a stranger fails once a second for 10 minutes', async () => {
@@ -340,6 +370,16 @@ describe('Verify FACE_MATCH', () => {
     expect(logs.text()).not.toContain(deviceKey);
   }, 120_000);
 
+  it('remembers no device whose key is shorter than 32 characters', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
+
+    expect(await verify(verifyEvent(user, privateParameters, 'uploaded', { deviceKey: 'k'.repeat(31) }))).toBe(true);
+    expect(await verify(verifyEvent(user, { ...privateParameters, key: `signin/${hexKey()}` }, 'uploaded', { deviceKey: 'k'.repeat(32) }))).toBe(true);
+
+    expect((await getItem(`USER#${user.sub}`))?.trustedDevices).toEqual([sha256('k'.repeat(32))]);
+  });
+
   it('throws on an infrastructure error (Cognito then refuses the attempt) and still deletes the photo', async () => {
     const { user, key, privateParameters } = await enrolledUser();
     rekognition.on(SearchFacesByImageCommand).rejects(new ThrottlingException({ message: 'Slow down', $metadata: {} }));
@@ -366,6 +406,33 @@ describe('Verify ENROL_FACE', () => {
 
     expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
     expect(await getItem(`USER#${user.sub}`)).toMatchObject({ faceId: FACE, lastFactor: 'face-enrolment', enrolledAt: expect.any(String) });
+  });
+
+  it('tells the mailbox that a face was enrolled', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+    const before = Date.now();
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+
+    const calls = ses.commandCalls(SendEmailCommand);
+    expect(calls).toHaveLength(1);
+    const input = calls[0].args[0].input;
+    expect(input.FromEmailAddress).toBe(SENDER);
+    expect(input.Destination?.ToAddresses).toEqual([user.email]);
+    expect(input.Content?.Simple?.Subject?.Data).toBe('Face Kit <Test>: a face was enrolled');
+    const at = /at (\S+)\.\n/.exec(input.Content?.Simple?.Body?.Text?.Data ?? '')?.[1];
+    expect(Date.parse(at ?? '')).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  it('binds the face even when the notice cannot be sent', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error('Daily message quota exceeded'), { name: 'LimitExceededException' }));
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    expect((await getItem(`USER#${user.sub}`))?.faceId).toBe(FACE);
+    expect(logs.text()).toContain('enrolment notice not sent');
   });
 
   it('waits for a verdict that arrives while it polls', async () => {
@@ -400,6 +467,15 @@ describe('Verify ENROL_FACE', () => {
     await verdict(key, stranger.sub, { status: 'INDEXED', faceId: FACE });
 
     expect(await verify(verifyEvent(user, { challenge: 'ENROL_FACE', key }))).toBe(false);
+    expect((await getItem(`USER#${user.sub}`))?.faceId).toBeUndefined();
+  });
+
+  it('refuses an enrolment verdict recorded for another user, even under the user’s own key, and binds nothing', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    const stranger = newUser();
+    await verdict(key, stranger.sub, { status: 'INDEXED', faceId: FACE });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
     expect((await getItem(`USER#${user.sub}`))?.faceId).toBeUndefined();
   });
 

@@ -73,10 +73,11 @@ describe('FaceAuthStack with target=localstack', () => {
   it('creates no Rekognition collection but still outputs its id for the sim to create', () => {
     expect(resourcesOf(template, 'AWS::Rekognition::Collection')).toEqual({});
     expect((template.toJSON().Outputs as Record<string, { Value: unknown }>).CollectionId.Value).toBe('faceauthstack-faces');
-    // Nothing may depend on a resource that is not there.
-    for (const [, fn] of functions.values()) {
-      for (const dependency of fn.DependsOn ?? []) expect(template.toJSON().Resources[dependency], dependency).toBeDefined();
-    }
+    // Nothing may depend on a resource that is not there. Each function waits at least for its
+    // role's policy, so the check below runs over every function's dependencies, never over none.
+    for (const [handler, [, fn]] of functions) expect(fn.DependsOn ?? [], handler).not.toEqual([]);
+    const dependencies = Object.values(template.toJSON().Resources as Record<string, Resource>).flatMap((resource) => resource.DependsOn ?? []);
+    for (const dependency of dependencies) expect(template.toJSON().Resources[dependency], dependency).toBeDefined();
   });
 
   it('keeps the user pool, its client, the bucket and the table', () => {
@@ -129,7 +130,10 @@ describe('FaceAuthStack with target=localstack', () => {
   });
 
   it('has no policy statement on Resource "*" or with a wildcard action', () => {
-    for (const [policyId, policy] of Object.entries(resourcesOf(template, 'AWS::IAM::Policy'))) {
+    const policies = Object.entries(resourcesOf(template, 'AWS::IAM::Policy'));
+    // One policy per handler's role at least (plus CDK's bucket-notifications one): never an empty check.
+    expect(policies.length).toBeGreaterThanOrEqual(HANDLERS.length);
+    for (const [policyId, policy] of policies) {
       for (const statement of (policy.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement) {
         expect(asList(statement.Resource), policyId).not.toContain('*');
         for (const action of asList(statement.Action)) expect(action, policyId).not.toMatch(/\*/);
@@ -151,6 +155,7 @@ describe('target context', () => {
   it('defaults to aws, without names or sim endpoint', () => {
     expect(propsFor({}).target).toEqual({ kind: 'aws' });
     const functions = handlerFunctions(synthesize().template);
+    expect([...functions.keys()].sort()).toEqual([...HANDLERS].sort());
     for (const [handler, [, fn]] of functions) {
       expect(fn.Properties.FunctionName, handler).toBeUndefined();
       expect(environmentOf(fn).AWS_ENDPOINT_URL_REKOGNITION, handler).toBeUndefined();

@@ -1,17 +1,18 @@
 // A real browser uploading to a presigned URL: the CORS preflight, the PUT, reading the exposed
-// ETag. Runs when a Chromium is installed (apt-get install chromium), skipped otherwise.
+// ETag. Runs when a Chromium is installed (apt-get install chromium), skipped otherwise, except
+// under FACEKIT_REQUIRE_CHROMIUM=1 (CI), where a missing Chromium fails it.
 import { PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_PATH, skipBrowserTests } from '../web/headless-chromium.js';
 import { startS3 } from './s3-test-server.js';
 import type { RunningS3 } from './s3-test-server.js';
 
-const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((path) => existsSync(path));
+const skipped = skipBrowserTests('the browser upload to a presigned URL');
 
 let s3: RunningS3;
 let pages: Server;
@@ -19,7 +20,7 @@ let pagePort: number;
 const pageScripts = new Map<string, string>();
 
 beforeAll(async () => {
-  if (!chromium) return;
+  if (skipped) return;
   s3 = await startS3();
   pages = createServer((request, response) => {
     const script = pageScripts.get(request.url ?? '') ?? '';
@@ -41,7 +42,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  if (!chromium) return;
+  if (skipped) return;
   await s3.close();
   await new Promise((resolve) => pages.close(resolve));
 });
@@ -50,7 +51,7 @@ afterAll(async () => {
 async function runPage(origin: string, name: string, script: string): Promise<string> {
   pageScripts.set(`/${name}`, script);
   const { stdout } = await promisify(execFile)(
-    chromium!,
+    CHROMIUM_PATH,
     ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=10000', '--dump-dom', `${origin}/${name}`],
     { timeout: 60_000 },
   );
@@ -62,7 +63,7 @@ const uploadScript = (url: string) => `
     .then((response) => { document.getElementById('out').textContent = response.status + ' ' + response.headers.get('etag'); })
     .catch((error) => { document.getElementById('out').textContent = 'failed: ' + error.name; });`;
 
-describe.skipIf(!chromium)('a browser uploading to a presigned URL', () => {
+describe.skipIf(skipped)('a browser uploading to a presigned URL', () => {
   it('passes the preflight, uploads, and reads the exposed ETag from an allowed origin', async () => {
     const url = await getSignedUrl(s3.client, new PutObjectCommand({ Bucket: 'photos', Key: 'enrol/u1/face 1.jpg', ContentType: 'image/jpeg' }), { expiresIn: 60 });
     const result = await runPage(`http://127.0.0.1:${pagePort}`, 'allowed', uploadScript(url));

@@ -6,13 +6,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Fastify from 'fastify';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixture } from '../../sim/faces/generate-face.js';
 import { buildWebPageIfChanged } from '../../sim/web-page/build-cache.js';
 import { webPageRoutes } from '../../sim/web-page/routes.js';
 import { projectDir, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 import { writeFakeCameraVideo } from './fake-camera.js';
-import { chromiumUnavailableReason, HeadlessChromium } from './headless-chromium.js';
+import { HeadlessChromium, skipBrowserTests } from './headless-chromium.js';
 import { FaceSignInPage } from './page-driver.js';
 
 let harness: Harness;
@@ -87,10 +88,7 @@ describe('serving the page', () => {
   });
 });
 
-const unavailable = chromiumUnavailableReason();
-if (unavailable) console.log(`skipping the browser tests of the face sign-in page: ${unavailable}`);
-
-describe.skipIf(unavailable !== undefined)('the served page in headless Chromium', () => {
+describe.skipIf(skipBrowserTests('the browser tests of the face sign-in page'))('the served page in headless Chromium', () => {
   let browser: HeadlessChromium;
   let page: FaceSignInPage;
 
@@ -221,5 +219,24 @@ describe.skipIf(unavailable !== undefined)('the served page in headless Chromium
     // Unknown emails get the same challenge as a registered one (docs/handlers.md): the page cannot tell either.
     expect(refusal).toMatch(/^Face not recognised/);
     expect(await page.settled()).toBe('failure');
+  }, 60_000);
+
+  it('keeps a blank camera frame (a camera not showing a picture yet) instead of sending it, and says to capture again', async () => {
+    const camera = join(photoDir, 'camera-dark.y4m');
+    const darkness = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#000' } }).jpeg().toBuffer();
+    await writeFakeCameraVideo(camera, darkness);
+    const darkBrowser = HeadlessChromium.launch({ args: [`--use-file-for-fake-video-capture=${camera}`] });
+    try {
+      const dark = new FaceSignInPage(await darkBrowser.open(`${harness.endpoint}/_sim/web/`), harness.endpoint);
+      await dark.ready();
+      await dark.click('start-camera');
+      await dark.waitFor(`!document.getElementById('capture').disabled`);
+      await dark.click('capture');
+
+      expect(await dark.waitFor(`document.body.dataset.photo`)).toBe('blank');
+      expect(await dark.text('photo-status')).toBe('The camera has not shown a picture yet. Wait a moment, then press Capture again.');
+    } finally {
+      await darkBrowser.close();
+    }
   }, 60_000);
 });

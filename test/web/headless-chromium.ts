@@ -6,11 +6,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Debian's Chromium (what CI installs) first, then the names other systems give it. */
+const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? CHROMIUM_CANDIDATES.find((path) => existsSync(path)) ?? CHROMIUM_CANDIDATES[0];
 
 /** Why the browser tests cannot run here, or undefined when they can. */
 export function chromiumUnavailableReason(): string | undefined {
   return existsSync(CHROMIUM_PATH) ? undefined : `no Chromium at ${CHROMIUM_PATH} (set CHROMIUM_PATH)`;
+}
+
+/**
+ * Whether the browser tests of `suite` must be skipped here, printing why. With
+ * FACEKIT_REQUIRE_CHROMIUM=1 (CI, once it has installed Chromium) a missing browser throws
+ * instead: the test file fails to load and the run fails, rather than passing without them.
+ */
+export function skipBrowserTests(suite: string): boolean {
+  const reason = chromiumUnavailableReason();
+  if (!reason) return false;
+  if (process.env.FACEKIT_REQUIRE_CHROMIUM === '1') {
+    throw new Error(`FACEKIT_REQUIRE_CHROMIUM=1, but ${suite} cannot run: ${reason}`);
+  }
+  console.log(`skipping ${suite}: ${reason}`);
+  return true;
 }
 
 interface ProtocolMessage {

@@ -51,9 +51,15 @@ export class FaceSignInPage {
   async captureFromCamera(): Promise<void> {
     if (!(await this.page.evaluate<boolean>(`document.getElementById('start-camera').disabled`))) await this.click('start-camera');
     await this.waitFor(`document.getElementById('camera').videoWidth > 0 && !document.getElementById('capture').disabled`);
-    await this.page.evaluate(`delete document.body.dataset.photo`);
-    await this.click('capture');
-    await this.waitFor(`document.body.dataset.photo === 'ready'`);
+    // A camera may still show a blank frame; the page then says so and a user presses Capture again.
+    for (let attempt = 1; ; attempt++) {
+      await this.page.evaluate(`delete document.body.dataset.photo`);
+      await this.click('capture');
+      const outcome = await this.waitFor<string>(`document.body.dataset.photo`);
+      if (outcome === 'ready') return;
+      if (attempt === 5) throw new Error('the camera showed only blank frames after 5 captures');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 
   /** Types the email and presses "Sign in", "Sign up" or "Enrol my face". */

@@ -10,7 +10,7 @@ import { realPhoto, shotOf } from '../../sim/faces/real-face-shots.js';
 import { buildWebPageIfChanged } from '../../sim/web-page/build-cache.js';
 import { projectDir, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 import { writeFakeCameraVideo } from './fake-camera.js';
-import { chromiumUnavailableReason, HeadlessChromium } from './headless-chromium.js';
+import { HeadlessChromium, skipBrowserTests } from './headless-chromium.js';
 import { FaceSignInPage } from './page-driver.js';
 
 let harness: Harness;
@@ -28,10 +28,7 @@ async function pageWithCamera(name: string, photo: Buffer): Promise<FaceSignInPa
   return page;
 }
 
-const unavailable = chromiumUnavailableReason();
-if (unavailable) console.log(`skipping the real-face camera test: ${unavailable}`);
-
-describe.skipIf(unavailable !== undefined)('the page with a webcam showing a real person', () => {
+describe.skipIf(skipBrowserTests('the real-face camera test'))('the page with a webcam showing a real person', () => {
   beforeAll(async () => {
     const [started] = await Promise.all([startHarness(), buildWebPageIfChanged({ projectDir })]);
     harness = started;

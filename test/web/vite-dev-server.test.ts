@@ -13,14 +13,11 @@ import { generateFixture } from '../../sim/faces/generate-face.js';
 import { freePort } from '../../sim/free-port.js';
 import { projectDir, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 import { writeFakeCameraVideo } from './fake-camera.js';
-import { chromiumUnavailableReason, HeadlessChromium } from './headless-chromium.js';
+import { HeadlessChromium, skipBrowserTests } from './headless-chromium.js';
 import { FaceSignInPage } from './page-driver.js';
 
 const PAGE_ORIGIN = 'http://localhost:5173';
-const unavailable = chromiumUnavailableReason();
-if (unavailable) console.log(`skipping the browser tests of the page on the Vite dev server: ${unavailable}`);
-
-describe.skipIf(unavailable !== undefined)('the page on the Vite dev server’s own origin, against the kit', () => {
+describe.skipIf(skipBrowserTests('the browser tests of the page on the Vite dev server'))('the page on the Vite dev server’s own origin, against the kit', () => {
   let harness: Harness;
   let vite: ViteDevServer;
   let browser: HeadlessChromium;

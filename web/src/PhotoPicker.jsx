@@ -2,6 +2,35 @@
 // for machines without a camera and for the synthetic faces `facekit face` draws.
 import { useEffect, useRef, useState } from 'react';
 
+/**
+ * Resolves once the video has put a picture on screen. `videoWidth` is known as soon as the stream's
+ * metadata is, before any frame is decoded; a capture then gives a black frame (a real webcam also
+ * starts dark while its exposure settles).
+ */
+function firstFramePainted(video) {
+  const painted = new Promise((resolve) => {
+    if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(() => resolve());
+    else if (video.readyState >= 2) resolve();
+    else video.addEventListener('loadeddata', () => resolve(), { once: true });
+  });
+  // A hidden tab paints no frames; the blank-frame check in capture() covers what this lets through.
+  return Promise.race([painted, new Promise((resolve) => setTimeout(resolve, 3000))]);
+}
+
+/** True when a frame is one flat colour (a camera that has not delivered a picture yet). */
+function isBlank(canvas) {
+  const { width, height } = canvas;
+  const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
+  let min = 255;
+  let max = 0;
+  // Every 7th pixel's green channel is plenty to tell a picture from a flat fill.
+  for (let at = 1; at < pixels.length; at += 28) {
+    min = Math.min(min, pixels[at]);
+    max = Math.max(max, pixels[at]);
+  }
+  return max - min < 8;
+}
+
 function drawFitted(canvas, source, width, height) {
   const context = canvas.getContext('2d');
   context.fillStyle = '#222';
@@ -29,6 +58,7 @@ export function PhotoPicker({ onPhoto, onProblem }) {
     }
     try {
       video.current.srcObject = await navigator.mediaDevices.getUserMedia({ video: true });
+      await firstFramePainted(video.current);
       setCameraOn(true);
     } catch (error) {
       onProblem(`The camera could not start (${error.name}); choose a picture instead.`);
@@ -44,6 +74,11 @@ export function PhotoPicker({ onPhoto, onProblem }) {
     full.width = width;
     full.height = height;
     full.getContext('2d').drawImage(source, 0, 0, width, height);
+    if (isBlank(full)) {
+      document.body.dataset.photo = 'blank';
+      onProblem('The camera has not shown a picture yet. Wait a moment, then press Capture again.');
+      return;
+    }
     drawFitted(snapshot.current, source, width, height);
     setCaptured(true);
     full.toBlob((blob) => blob && onPhoto(blob, `camera frame ${width}×${height}`), 'image/jpeg', 0.92);

@@ -46,6 +46,8 @@ export const QUALITY_RULES = {
 
 const MIN_FACE_AREA = 150;
 const MIN_ELLIPSE_OVERLAP = 0.88;
+/** Variance of the mouth along the eye line over its variance across it: a width-to-height ratio of at least 1.5. */
+const MIN_MOUTH_SPREAD_RATIO = 1.5 * 1.5;
 
 interface Hole {
   area: number;
@@ -149,7 +151,7 @@ function analyzeCandidate(component: Component, label: number, labels: Int32Arra
   if (ellipseOverlap(local, localWidth, localHeight, mx, my, axisX, axisY, semiMajor, semiMinor) < MIN_ELLIPSE_OVERLAP) return undefined;
 
   const holes = findHoles(local, localWidth, localHeight, picture, x0, y0).filter((hole) => hole.area >= Math.max(3, n * 0.0008));
-  const features = findFeatures(holes, { x: mx, y: my }, semiMinor);
+  const features = findFeatures(holes, { x: mx, y: my }, { x: axisX, y: axisY }, semiMinor);
   if (!features) return undefined;
   const { leftEye, rightEye, mouth, score } = features;
 
@@ -161,7 +163,9 @@ function analyzeCandidate(component: Component, label: number, labels: Int32Arra
   const lateral = (toMouth.x * ex.x + toMouth.y * ex.y) / eyeDistance;
   const down = (toMouth.x * ey.x + toMouth.y * ey.y) / eyeDistance;
 
-  const hash = readIdentityHash(picture, { x: mid.x + x0, y: mid.y + y0 }, ex, ey, eyeDistance);
+  // The mouth's drop below the eyes gives the vertical scale: a photo stretched or squeezed after
+  // the camera (a wrong aspect ratio) moves the lower patches by more than a patch otherwise.
+  const hash = readIdentityHash(picture, { x: mid.x + x0, y: mid.y + y0 }, ex, ey, eyeDistance, down / MOUTH.centerY);
 
   const skinPixels = component.area;
   const brightness = skinLuma / skinPixels / 2.55;
@@ -314,7 +318,7 @@ function findHoles(local: Uint8Array, width: number, height: number, picture: Pi
  * apart, and a third below their midpoint at the species' mouth distance. Returns the best fit
  * and its residual (0 = perfect species geometry).
  */
-function findFeatures(holes: Hole[], center: Point, semiMinor: number): { leftEye: Hole; rightEye: Hole; mouth: Hole; score: number } | undefined {
+function findFeatures(holes: Hole[], center: Point, majorAxis: Point, semiMinor: number): { leftEye: Hole; rightEye: Hole; mouth: Hole; score: number } | undefined {
   const top = holes.slice(0, 6);
   let best: { leftEye: Hole; rightEye: Hole; mouth: Hole; score: number } | undefined;
   for (let i = 0; i < top.length; i++) {
@@ -333,6 +337,11 @@ function findFeatures(holes: Hole[], center: Point, semiMinor: number): { leftEy
         const eyeAreaRatio = Math.max(first.area, second.area) / Math.min(first.area, second.area);
         if (eyeAreaRatio > 4) continue;
         let ex = { x: (second.x - first.x) / eyeDistance, y: (second.y - first.y) / eyeDistance };
+        // The eye line crosses the face's long axis (within 30 degrees of square to it). Eyes and
+        // mouth form a nearly isosceles triangle, so without this an eye and the mouth, taken for
+        // the two eyes, fit the other rules almost as well and win when a colour cast or recompression
+        // distorts the holes (the face is then read turned by about 120 degrees).
+        if (Math.abs(ex.x * majorAxis.x + ex.y * majorAxis.y) > 0.5) continue;
         let ey = { x: -ex.y, y: ex.x };
         const mid = { x: (first.x + second.x) / 2, y: (first.y + second.y) / 2 };
         let down = ((mouth.x - mid.x) * ey.x + (mouth.y - mid.y) * ey.y) / eyeDistance;
@@ -344,6 +353,11 @@ function findFeatures(holes: Hole[], center: Point, semiMinor: number): { leftEy
           down = -down;
         }
         const lateral = ((mouth.x - mid.x) * ex.x + (mouth.y - mid.y) * ex.y) / eyeDistance;
+        // A mouth is wider than it is tall, along the eye line (the species' is about 4:1, a real
+        // one at least 2:1); a round dot that happens to sit where a mouth goes is not one.
+        const mouthAlong = mouth.xx * ex.x * ex.x + 2 * mouth.xy * ex.x * ex.y + mouth.yy * ex.y * ex.y;
+        const mouthAcross = mouth.xx * ey.x * ey.x + 2 * mouth.xy * ey.x * ey.y + mouth.yy * ey.y * ey.y;
+        if (mouthAlong < MIN_MOUTH_SPREAD_RATIO * mouthAcross) continue;
         const mouthResidual = Math.abs(down / MOUTH.centerY - 1);
         if (mouthResidual > 0.35 || Math.abs(lateral) > 0.7) continue;
         const predictedCenter = { x: mid.x + ey.x * FACE_ELLIPSE.centerY * eyeDistance, y: mid.y + ey.y * FACE_ELLIPSE.centerY * eyeDistance };
@@ -378,13 +392,13 @@ function sampleLuma(picture: Picture, x: number, y: number): number {
 const PATCH_SAMPLE_OFFSETS = [-0.3, -0.1, 0.1, 0.3].map((offset) => offset * CELL_SIZE);
 
 /** Reads each identity patch's mean luma; bit = patch is in the lighter half. */
-function readIdentityHash(picture: Picture, mid: Point, ex: Point, ey: Point, eyeDistance: number): FaceHash {
+function readIdentityHash(picture: Picture, mid: Point, ex: Point, ey: Point, eyeDistance: number, verticalScale: number): FaceHash {
   const values = IDENTITY_CELLS.map((cell) => {
     let sum = 0;
     for (const dv of PATCH_SAMPLE_OFFSETS) {
       for (const du of PATCH_SAMPLE_OFFSETS) {
         const u = (cell.u + du) * eyeDistance;
-        const v = (cell.v + dv) * eyeDistance;
+        const v = (cell.v + dv) * eyeDistance * verticalScale;
         // +0.5: hole centroids are pixel indices, samples are in continuous coordinates.
         sum += sampleLuma(picture, mid.x + 0.5 + u * ex.x + v * ey.x, mid.y + 0.5 + u * ex.y + v * ey.y);
       }

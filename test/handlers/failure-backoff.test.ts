@@ -1,0 +1,56 @@
+import './handler-test-environment.js';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { FREE_ATTEMPTS, blockDurationMs, failureBucket, isBlocked, recordFailure } from '../../handlers/failure-backoff.js';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+/** The longest block docs/handlers.md promises ("Failure and backoff policy"). */
+const DOCUMENTED_LONGEST_BLOCK = 15 * MINUTE;
+
+/** The block each of `failures` consecutive failed face matches in one bucket starts, in ms (0: none). */
+async function blocksOfConsecutiveFailures(failures: number): Promise<number[]> {
+  const bucket = failureBucket(randomUUID());
+  const start = Date.UTC(2026, 0, 1);
+  const blocks: number[] = [];
+  for (let failure = 1; failure <= failures; failure++) {
+    // An hour apart: each failure comes after the previous block has passed.
+    const now = start + failure * 60 * MINUTE;
+    const { count, blockedUntil } = await recordFailure(bucket, now);
+    expect(count).toBe(failure);
+    blocks.push(blockedUntil === undefined ? 0 : blockedUntil - now);
+  }
+  return blocks;
+}
+
+describe('failure backoff', () => {
+  it('does not block the first four failures', async () => {
+    const blocks = await blocksOfConsecutiveFailures(FREE_ATTEMPTS);
+
+    expect(blocks).toEqual([0, 0, 0, 0]);
+  });
+
+  it('doubles the block with each failure after the fourth: 30 s, 1 min, 2 min, 4 min, 8 min', async () => {
+    const blocks = await blocksOfConsecutiveFailures(9);
+
+    expect(blocks.slice(FREE_ATTEMPTS)).toEqual([30 * SECOND, 1 * MINUTE, 2 * MINUTE, 4 * MINUTE, 8 * MINUTE]);
+  });
+
+  it('caps the block at the documented 15 minutes, however many failures follow', async () => {
+    const blocks = await blocksOfConsecutiveFailures(20);
+
+    expect(blocks.slice(9)).toEqual(Array.from({ length: 11 }, () => DOCUMENTED_LONGEST_BLOCK));
+    expect(Math.max(...blocks)).toBe(DOCUMENTED_LONGEST_BLOCK);
+    // A count so high that 2^n alone is Infinity.
+    expect(blockDurationMs(10_000)).toBe(DOCUMENTED_LONGEST_BLOCK);
+  });
+
+  it('holds the bucket blocked until the block ends, and no longer', async () => {
+    const bucket = failureBucket(randomUUID());
+    const now = Date.UTC(2026, 0, 1);
+    for (let failure = 0; failure < FREE_ATTEMPTS + 1; failure++) await recordFailure(bucket, now);
+
+    expect(await isBlocked(bucket, now + 30 * SECOND - 1)).toBe(true);
+    expect(await isBlocked(bucket, now + 30 * SECOND)).toBe(false);
+  });
+});
