@@ -75,7 +75,7 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
   const { sub, userNotFound } = await subjectOf(event);
   // The secret may come as the answer or, to keep it out of the ANSWER field, in ClientMetadata.
   const secret = enrolSecretOf(clientMetadata) ?? answer;
-  const user = await getUser(sub, { consistent: true }); // read for unknown emails too: same work
+  const user = await getUser(sub); // read for unknown emails too: same work
   if (userNotFound || !secret) return false;
   const secretHash = sha256Hex(secret);
   if (!user?.enrolSecretHash || (user.enrolSecretExpiresAt ?? 0) <= now) return false;

@@ -1,6 +1,6 @@
 import './handler-test-environment.js';
 import { createHash } from 'node:crypto';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -159,23 +159,6 @@ describe('CreateAuthChallenge: MAILBOX_PROOF', () => {
     expect(sentEmail().code).toMatch(/^\d{8}$/);
     expect(await getItem(`MAILBOX#${user.sub}`)).toMatchObject({ codesSent: 1 });
   });
-
-  it('refuses clearly when the client has no secret and no email sender is configured', async () => {
-    const user = await unenrolledUser();
-    vi.resetModules();
-    vi.stubEnv('EMAIL_SENDER', '');
-    try {
-      const { handler: withoutSender } = await import('../../handlers/create-auth-challenge.js');
-
-      const attempt = invoke(withoutSender, askToEnrol(user));
-
-      await expect(attempt).rejects.toThrow('enrolment needs the one-time secret from ConfirmSignUp; no email sender is configured');
-      expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
-    } finally {
-      vi.unstubAllEnvs();
-      vi.resetModules();
-    }
-  });
 });
 
 describe('CreateAuthChallenge: ENROL_FACE', () => {
@@ -214,6 +197,28 @@ describe('CreateAuthChallenge: ENROL_FACE', () => {
 
     expect(first.response.publicChallengeParameters.previousRejection).toBeUndefined();
     expect(second.response.publicChallengeParameters.previousRejection).toBeUndefined();
+  });
+});
+
+describe('CreateAuthChallenge refuses to build', () => {
+  it('a challenge that is not CUSTOM_CHALLENGE', async () => {
+    const event = createEvent(await enrolledUser(), []);
+    event.request.challengeName = 'SMS_MFA';
+
+    await expect(create(event)).rejects.toThrow('internal error, please try again');
+    expect(logs.text()).toContain('unexpected challenge SMS_MFA');
+    expect(event.response.privateChallengeParameters).toEqual({});
+  });
+
+  it('a challenge for a session Define has failed or finished', async () => {
+    const user = await enrolledUser();
+    const failed = createEvent(user, [entry('FACE_MATCH', false), entry('FACE_MATCH', false), entry('FACE_MATCH', false)]);
+    const finished = createEvent(user, [entry('FACE_MATCH', true)]);
+
+    await expect(create(failed)).rejects.toThrow('internal error, please try again');
+    await expect(create(finished)).rejects.toThrow('internal error, please try again');
+    expect(logs.text()).toContain('no challenge to create: the session is at FAIL');
+    expect(logs.text()).toContain('no challenge to create: the session is at ISSUE_TOKENS');
   });
 });
 

@@ -13,14 +13,16 @@ import {
   type FaceMatch,
 } from '@aws-sdk/client-rekognition';
 import { DeleteObjectCommand, HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../handlers/verify-auth-challenge-response.js';
-import { BUCKET, COLLECTION } from './handler-test-environment.js';
+import { BUCKET, COLLECTION, SENDER } from './handler-test-environment.js';
 import { captureLogs } from './log-capture.js';
 import { getItem, invoke, newUser, putItem, verifyEvent, type TestUser } from './trigger-events.js';
 
 const s3 = mockClient(S3Client);
 const rekognition = mockClient(RekognitionClient);
+const ses = mockClient(SESv2Client);
 const logs = captureLogs();
 const verify = async (event: VerifyAuthChallengeResponseTriggerEvent) =>
   (await invoke<VerifyAuthChallengeResponseTriggerEvent, VerifyAuthChallengeResponseTriggerEvent>(handler, event)).response.answerCorrect;
@@ -35,6 +37,8 @@ const match = (faceId: string, similarity: number): FaceMatch => ({ Similarity: 
 beforeEach(() => {
   s3.reset();
   rekognition.reset();
+  ses.reset();
+  ses.on(SendEmailCommand).resolves({ MessageId: 'message-1' });
   s3.on(HeadObjectCommand).resolves({ ContentLength: 48_000, ContentType: 'image/jpeg' });
   s3.on(DeleteObjectCommand).resolves({});
   rekognition.on(DeleteFacesCommand).resolves({});
@@ -68,6 +72,14 @@ describe('Verify MAILBOX_PROOF with the enrolment secret', () => {
     const user = await userWithSecret();
 
     const correct = await verify(verifyEvent(user, privateParameters, 'see-client-metadata', { enrolSecret: secret }));
+
+    expect(correct).toBe(true);
+  });
+
+  it('takes the secret from the answer when ClientMetadata holds an empty one', async () => {
+    const user = await userWithSecret();
+
+    const correct = await verify(verifyEvent(user, privateParameters, secret, { enrolSecret: '' }));
 
     expect(correct).toBe(true);
   });
@@ -358,6 +370,16 @@ describe('Verify FACE_MATCH', () => {
     expect(logs.text()).not.toContain(deviceKey);
   }, 120_000);
 
+  it('remembers no device whose key is shorter than 32 characters', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
+
+    expect(await verify(verifyEvent(user, privateParameters, 'uploaded', { deviceKey: 'k'.repeat(31) }))).toBe(true);
+    expect(await verify(verifyEvent(user, { ...privateParameters, key: `signin/${hexKey()}` }, 'uploaded', { deviceKey: 'k'.repeat(32) }))).toBe(true);
+
+    expect((await getItem(`USER#${user.sub}`))?.trustedDevices).toEqual([sha256('k'.repeat(32))]);
+  });
+
   it('throws on an infrastructure error (Cognito then refuses the attempt) and still deletes the photo', async () => {
     const { user, key, privateParameters } = await enrolledUser();
     rekognition.on(SearchFacesByImageCommand).rejects(new ThrottlingException({ message: 'Slow down', $metadata: {} }));
@@ -384,6 +406,33 @@ describe('Verify ENROL_FACE', () => {
 
     expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
     expect(await getItem(`USER#${user.sub}`)).toMatchObject({ faceId: FACE, lastFactor: 'face-enrolment', enrolledAt: expect.any(String) });
+  });
+
+  it('tells the mailbox that a face was enrolled', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+    const before = Date.now();
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+
+    const calls = ses.commandCalls(SendEmailCommand);
+    expect(calls).toHaveLength(1);
+    const input = calls[0].args[0].input;
+    expect(input.FromEmailAddress).toBe(SENDER);
+    expect(input.Destination?.ToAddresses).toEqual([user.email]);
+    expect(input.Content?.Simple?.Subject?.Data).toBe('Face Kit <Test>: a face was enrolled');
+    const at = /at (\S+)\.\n/.exec(input.Content?.Simple?.Body?.Text?.Data ?? '')?.[1];
+    expect(Date.parse(at ?? '')).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  it('binds the face even when the notice cannot be sent', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error('Daily message quota exceeded'), { name: 'LimitExceededException' }));
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    expect((await getItem(`USER#${user.sub}`))?.faceId).toBe(FACE);
+    expect(logs.text()).toContain('enrolment notice not sent');
   });
 
   it('waits for a verdict that arrives while it polls', async () => {
