@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../sim/faces/seeded-random.js';
 import { Int8DotKernel } from '../../sim/rekognition/matcher/int8-dot-kernel.js';
-import { correlationOf, neuralDescriptorOf, similarityOfCorrelation, type NeuralDescriptor } from '../../sim/rekognition/matcher/neural-descriptor.js';
+import { correlationOf, neuralDescriptorFromJson, neuralDescriptorOf, neuralDescriptorToJson, similarityOfCorrelation, type NeuralDescriptor } from '../../sim/rekognition/matcher/neural-descriptor.js';
 import { NeuralFaceIndex } from '../../sim/rekognition/matcher/neural-face-index.js';
 
 /** A raw model output: non-negative (the model ends in a ReLU), mostly small, a few large values. */
@@ -78,5 +78,16 @@ describe('neural face search', () => {
     expect(index.search(query, 99)).toEqual([{ slot: 0, similarity: 100 }]);
     index.remove(0);
     expect(index.search(query, 0)).toEqual([]);
+  });
+});
+
+describe('a logged neural descriptor', () => {
+  it('reads back as it was written, also from logs that still carry the old SimHash', () => {
+    const descriptor = neuralDescriptorOf(randomRaw(new SeededRandom('logged')));
+    const json = neuralDescriptorToJson(descriptor);
+    expect(Object.keys(json)).toEqual(['vector']);
+    expect(neuralDescriptorFromJson(json)).toEqual(descriptor);
+    expect(neuralDescriptorFromJson({ ...json, hash: Buffer.alloc(128).toString('base64') })).toEqual(descriptor);
+    expect(() => neuralDescriptorFromJson({ vector: Buffer.alloc(10).toString('base64') })).toThrow('not a neural face descriptor');
   });
 });
