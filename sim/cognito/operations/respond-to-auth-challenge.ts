@@ -13,6 +13,7 @@ export async function respondToAuthChallenge(context: CognitoContext, input: Rec
   }
   const responses = optionalStringMap(input, 'ChallengeResponses') ?? {};
   const clientMetadata = optionalStringMap(input, 'ClientMetadata');
+  // Stryker disable next-line StringLiteral: any placeholder names no open session, so the refusal is the same
   const sessionId = typeof input.Session === 'string' ? input.Session : '';
 
   const session = sessionId ? context.sessions.take(sessionId) : undefined;
