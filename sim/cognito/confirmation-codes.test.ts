@@ -13,6 +13,7 @@ describe('confirmation codes', () => {
   it('masks a destination the way Cognito shows it', () => {
     expect(maskEmail('jane.doe@example.com')).toBe('j***@e***');
     expect(maskEmail('x@y.org')).toBe('x***@y***');
+    expect(maskEmail('no-at-sign')).toBe('n***@***');
   });
 
   it('issues six-digit codes, even from random bytes that would give fewer digits', async () => {
@@ -105,6 +106,10 @@ describe('confirmation codes', () => {
     const noSubject = fixture({ customMessage: { emailMessage: 'Code {####}', emailSubject: '' } });
     await sendConfirmationCode(noSubject.context, noSubject.pool, noSubject.user, { clientId: 'c', triggerSource: 'CustomMessage_SignUp' });
     expect(noSubject.outbox.list()[0]).toMatchObject({ subject: 'Your verification code', body: 'Code 012345' });
+
+    const oddSubject = fixture({ customMessage: { emailMessage: 'Code {####}', emailSubject: 42 } });
+    await sendConfirmationCode(oddSubject.context, oddSubject.pool, oddSubject.user, { clientId: 'c', triggerSource: 'CustomMessage_SignUp' });
+    expect(oddSubject.outbox.list()[0]).toMatchObject({ subject: 'Your verification code', body: 'Code 012345' });
 
     const noCode = fixture({ customMessage: { emailMessage: 'Welcome!', emailSubject: 'Face sign-in' } });
     await sendConfirmationCode(noCode.context, noCode.pool, noCode.user, { clientId: 'c', triggerSource: 'CustomMessage_SignUp' });

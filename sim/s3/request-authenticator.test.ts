@@ -30,8 +30,9 @@ async function refusal(authenticator: RequestAuthenticator, request: IncomingS3R
 }
 
 async function headerSigned(
-  options: { accessKeyId?: string; secretAccessKey?: string; service?: string; region?: string; signingDate?: Date } = {},
+  options: { accessKeyId?: string; secretAccessKey?: string; service?: string; region?: string; signingDate?: Date; path?: string } = {},
 ): Promise<IncomingS3Request> {
+  const path = options.path ?? '/uploads/signin/user-1/photo.jpg';
   const signer = new SignatureV4({
     credentials: { accessKeyId: options.accessKeyId ?? 'test', secretAccessKey: options.secretAccessKey ?? 'test' },
     region: options.region ?? 'eu-west-1',
@@ -45,14 +46,14 @@ async function headerSigned(
       protocol: 'http:',
       hostname: '127.0.0.1',
       port: 4566,
-      path: '/uploads/signin/user-1/photo.jpg',
+      path,
       query: {},
       headers: { host: HOST, 'x-amz-meta-owner': 'user-1', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
     },
     { signingDate: options.signingDate ?? SIGNED_AT },
   );
   const headers = Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), value]));
-  return { method: 'PUT', rawPath: '/uploads/signin/user-1/photo.jpg', query: {}, headers, body: 'jpeg' };
+  return { method: 'PUT', rawPath: path, query: {}, headers, body: 'jpeg' };
 }
 
 const presigningClients: S3Client[] = [];
@@ -139,6 +140,11 @@ describe('S3 request authenticator: Authorization header', () => {
     await expect(authenticatorAt().authenticate(await headerSigned())).resolves.toEqual({ accessKeyId: 'test', region: 'eu-west-1' });
     await expect(authenticatorAt().authenticate(await headerSigned({ accessKeyId: 'uploader', secretAccessKey: 'uploader-secret', region: 'us-east-1' })))
       .resolves.toEqual({ accessKeyId: 'uploader', region: 'us-east-1' });
+  });
+
+  it('checks the path as sent, percent-encoded once: S3 does not encode it again', async () => {
+    const encoded = '/uploads/signin/user-1/photo%201%C3%A9.jpg';
+    await expect(authenticatorAt().authenticate(await headerSigned({ path: encoded }))).resolves.toMatchObject({ accessKeyId: 'test' });
   });
 
   it('refuses a header missing its Credential, SignedHeaders or Signature as malformed', async () => {
@@ -234,6 +240,21 @@ describe('S3 request authenticator: presigned URLs', () => {
     const request = await presigned();
     const repeated = withQuery(request, { 'X-Amz-Algorithm': ['AWS4-HMAC-SHA256', 'AWS4-HMAC-SHA1'] });
     await expect(authenticatorAt().authenticate(repeated)).resolves.toMatchObject({ accessKeyId: 'test' });
+  });
+
+  it('accepts a URL that signs its payload hash as a header, and refuses it when the hash header changes', async () => {
+    const signer = new SignatureV4({ credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, region: 'eu-west-1', service: 's3', sha256: Sha256, uriEscapePath: false });
+    const payloadHash = 'a'.repeat(64);
+    const signed = await signer.presign(
+      { method: 'PUT', protocol: 'http:', hostname: '127.0.0.1', port: 4566, path: '/uploads/object', query: {}, headers: { host: HOST, 'x-amz-content-sha256': payloadHash } },
+      { signingDate: SIGNED_AT, expiresIn: 60, unhoistableHeaders: new Set(['x-amz-content-sha256']) },
+    );
+    expect(signed.query!['X-Amz-SignedHeaders']).toBe('host;x-amz-content-sha256');
+    const request: IncomingS3Request = {
+      method: 'PUT', rawPath: '/uploads/object', query: signed.query as Record<string, string>, headers: { host: HOST, 'x-amz-content-sha256': payloadHash },
+    };
+    await expect(authenticatorAt().authenticate(request)).resolves.toMatchObject({ accessKeyId: 'test' });
+    expect((await refusal(authenticatorAt(), withHeaders(request, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }))).code).toBe('SignatureDoesNotMatch');
   });
 
   it('refuses another algorithm', async () => {

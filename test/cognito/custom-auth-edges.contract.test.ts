@@ -74,6 +74,17 @@ describe('Cognito sim: custom auth edges', () => {
     });
   });
 
+  describe('stand-in usernames', () => {
+    it('gives two unknown emails the pool tells apart two stand-ins, also when they differ only by case folding', async () => {
+      // The pool compares emails lower-cased, so straße@ and strasse@ are two accounts; upper-casing would merge them.
+      const sharp = await start('straße@example.com');
+      const plain = await start('strasse@example.com');
+      const shouted = await start('STRASSE@example.com');
+      expect(sharp.ChallengeParameters!.USERNAME).not.toBe(plain.ChallengeParameters!.USERNAME);
+      expect(shouted.ChallengeParameters!.USERNAME).toBe(plain.ChallengeParameters!.USERNAME);
+    });
+  });
+
   describe('RespondToAuthChallenge input', () => {
     it('needs USERNAME and ANSWER, and passes an empty ANSWER on to the verify trigger', async () => {
       const { email } = await newUser();

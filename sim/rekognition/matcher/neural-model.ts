@@ -4,7 +4,8 @@
 // run time), runs on CPU in Node without a native binary (tfjs-node needs one fetched at install,
 // impossible offline), and gives a 1024-value face descriptor plus age, gender and emotions.
 //
-// One model per process, loaded once (in the background at `npm start`, or on first use) and
+// One model per process, loaded once (on first use; `FACEKIT_NEURAL_FACES=preload` makes
+// `npm start` load it after its banner) and
 // run one picture at a time: the WASM backend is single-threaded here, so its arithmetic is the
 // same on every run and the same bytes give bit-identical descriptors.
 import { readFile } from 'node:fs/promises';
@@ -180,6 +181,7 @@ export class NeuralFaceModel {
   private loading?: Promise<void>;
   private failure?: Error;
   private loadMilliseconds?: number;
+  private readonly loadStartListeners: Array<() => void> = [];
 
   constructor(options: NeuralFaceModelOptions = {}) {
     this.enabled = options.enabled ?? true;
@@ -202,9 +204,18 @@ export class NeuralFaceModel {
     return this.loadMilliseconds;
   }
 
+  /**
+   * Resolves when loading starts, whoever starts it (`npm start` loads the model on the first
+   * picture that needs it, and reports the outcome then). Never rejects.
+   */
+  loadStarted(): Promise<void> {
+    return this.loading ? Promise.resolve() : new Promise((started) => this.loadStartListeners.push(started));
+  }
+
   /** Starts loading if nobody has; resolves when loaded, rejects if loading failed. */
   load(): Promise<void> {
     if (!this.enabled) return Promise.reject(new Error('the neural face path is off'));
+    if (!this.loading) for (const started of this.loadStartListeners.splice(0)) started();
     this.loading ??= (async () => {
       const started = performance.now();
       try {
