@@ -56,7 +56,7 @@ function bundleIsCurrent() {
  * Every other package (native ones such as sharp and LevelDB, the AWS SDK loaded on first use, the
  * face model) stays external, and the lockfile is an input of the bundle.
  */
-const BUNDLED_PACKAGES = new Set(['fastify', 'jose', 'aws-jwt-verify', '@smithy/signature-v4', '@aws-crypto/sha256-js']);
+const BUNDLED_PACKAGES = new Set(['fastify', 'jose', 'aws-jwt-verify', '@smithy/signature-v4']);
 const packageNameOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
 const bundleOnlyListedPackages = {
   name: 'bundle-only-listed-packages',

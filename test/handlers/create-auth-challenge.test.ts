@@ -145,10 +145,41 @@ describe('CreateAuthChallenge: MAILBOX_PROOF', () => {
 
     const subjects = ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input.Content?.Simple?.Subject?.Data);
     expect(subjects.filter((subject) => subject?.endsWith('enrolment code'))).toHaveLength(10);
-    expect(subjects.filter((subject) => subject?.includes('paused'))).toHaveLength(1);
+    // The notice goes with the first refusal (the 11th request), not a later one.
+    expect(subjects[10]).toContain('paused');
     expect(subjects).toHaveLength(11);
-    expect(await getItem(`MAILBOX#${user.sub}`)).toMatchObject({ codesSent: 10, noticeSent: true });
+    const budget = await getItem(`MAILBOX#${user.sub}`);
+    expect(budget).toMatchObject({ codesSent: 10, noticeSent: true });
+    // A day's window, and DynamoDB's TTL a minute after it.
+    expect(budget?.windowEndsAt).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+    expect(budget?.expiresAt).toBe(Math.floor(Number(budget?.windowEndsAt) / 1000) + 60);
+    expect(logs.text().match(/enrolment code refused: budget used up/g)).toHaveLength(2);
   }, 30_000);
+
+  it('tells the owner until when codes are paused: the end of the window already counted', async () => {
+    const user = await enrolledUser();
+    const windowEndsAt = Date.now() + 3_600_000;
+    await putItem({ pk: `MAILBOX#${user.sub}`, codesSent: 10, windowEndsAt, expiresAt: Math.floor(windowEndsAt / 1000) + 60 });
+
+    await create(askToEnrol(user));
+
+    const { text } = sentEmail();
+    expect(text).toContain(`none will be sent until ${new Date(windowEndsAt).toISOString()}`);
+  });
+
+  it('sends the code to the email on the user’s record, and to the sign-in email when there is no record', async () => {
+    const recorded = await enrolledUser();
+    const withoutRecord = newUser();
+    const event = askToEnrol(recorded);
+    event.request.userAttributes.email = 'changed@example.com';
+
+    await create(event);
+    await create(askToEnrol(withoutRecord));
+
+    const recipients = ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input.Destination?.ToAddresses);
+    expect(recipients).toEqual([[recorded.email], [withoutRecord.email]]);
+    expect(logs.text()).not.toContain('budget used up');
+  });
 
   it('starts a new budget once the day is over', async () => {
     const user = await enrolledUser();

@@ -102,6 +102,17 @@ describe('Verify MAILBOX_PROOF with the enrolment secret', () => {
     expect(correct).toBe(false);
   });
 
+  it('refuses the right secret under a method it did not create', async () => {
+    const user = await userWithSecret();
+
+    expect(await verify(verifyEvent(user, { challenge: 'MAILBOX_PROOF', method: 'SMS_CODE' }, secret))).toBe(false);
+    expect((await getItem(`USER#${user.sub}`))?.enrolSecretHash).toBe(sha256(secret));
+  });
+
+  it('refuses a secret for a user without a record, without throwing', async () => {
+    expect(await verify(verifyEvent(newUser(), privateParameters, secret))).toBe(false);
+  });
+
   it('refuses a secret the second time it is used', async () => {
     const user = await userWithSecret();
     await verify(verifyEvent(user, privateParameters, secret));
@@ -174,6 +185,7 @@ describe('Verify FACE_MATCH', () => {
       FaceMatchThreshold: 95,
       MaxFaces: 4096,
     });
+    expect(s3.commandCalls(HeadObjectCommand).map((call) => call.args[0].input)).toEqual([{ Bucket: BUCKET, Key: key }]);
     expect((await getItem(`USER#${user.sub}`))?.lastFactor).toBe('face');
     expect(deletedKeys()).toEqual([key]);
   });
@@ -211,6 +223,20 @@ describe('Verify FACE_MATCH', () => {
     expect(logs.text()).toContain('possible crowding');
   });
 
+  it('accepts the user’s own face at exactly the threshold', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 95)] });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+  });
+
+  it('refuses when Rekognition matches nothing and leaves out the empty FaceMatches list', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({});
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+  });
+
   it('refuses the user’s own face below the threshold', async () => {
     const { user, privateParameters } = await enrolledUser();
     rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 94.9)] });
@@ -219,15 +245,16 @@ describe('Verify FACE_MATCH', () => {
   });
 
   it.each([
-    ['no face in the photo', new InvalidParameterException({ message: 'There are no faces in the image. Should be at least 1.', $metadata: {} })],
-    ['a photo that is not an image', new InvalidImageFormatException({ message: 'Request has invalid image format.', $metadata: {} })],
-    ['an image too large for Rekognition', new ImageTooLargeException({ message: 'Image size is too large.', $metadata: {} })],
-  ])('refuses %s without throwing, and deletes it', async (_, error) => {
+    ['no face in the photo', new InvalidParameterException({ message: 'There are no faces in the image. Should be at least 1.', $metadata: {} }), 'NO_FACE'],
+    ['a photo that is not an image', new InvalidImageFormatException({ message: 'Request has invalid image format.', $metadata: {} }), 'NOT_AN_IMAGE'],
+    ['an image too large for Rekognition', new ImageTooLargeException({ message: 'Image size is too large.', $metadata: {} }), 'TOO_LARGE'],
+  ])('refuses %s without throwing, logs why (%s) and deletes it', async (_, error, reason) => {
     const { user, key, privateParameters } = await enrolledUser();
     rekognition.on(SearchFacesByImageCommand).rejects(error);
 
     expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
     expect(deletedKeys()).toEqual([key]);
+    expect(logs.text()).toContain(`"reason":"${reason}"`);
   });
 
   it('refuses when nothing was uploaded, without asking Rekognition', async () => {
@@ -249,6 +276,30 @@ describe('Verify FACE_MATCH', () => {
   });
 
   it.each([
+    ['NotFound without a status', Object.assign(new Error('Not Found'), { name: 'NotFound' })],
+    ['NoSuchKey without a status', Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' })],
+    ['Forbidden without a status', Object.assign(new Error('Forbidden'), { name: 'Forbidden' })],
+    ['an unnamed 404', Object.assign(new Error('UnknownError'), { name: 'UnknownError', $metadata: { httpStatusCode: 404 } })],
+    ['an unnamed 403', Object.assign(new Error('UnknownError'), { name: 'UnknownError', $metadata: { httpStatusCode: 403 } })],
+  ])('reads %s on HeadObject as nothing uploaded', async (_, error) => {
+    const { user, privateParameters } = await enrolledUser();
+    s3.on(HeadObjectCommand).rejects(error);
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(searches()).toHaveLength(0);
+  });
+
+  it('throws when HeadObject fails for another reason, rather than calling the photo missing', async () => {
+    const { user, key, privateParameters } = await enrolledUser();
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('We encountered an internal error.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }));
+
+    await expect(verify(verifyEvent(user, privateParameters))).rejects.toThrow('internal error, please try again');
+    expect(await getItem(`FAILURES#${user.sub}`)).toBeUndefined();
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it.each([
+    ['that is empty', { ContentLength: 0, ContentType: 'image/jpeg' }],
     ['larger than 5 MB', { ContentLength: 5_242_881, ContentType: 'image/jpeg' }],
     ['not a JPEG or PNG', { ContentLength: 48_000, ContentType: 'text/html' }],
   ])('refuses a photo %s without asking Rekognition, and deletes it', async (_, head) => {
