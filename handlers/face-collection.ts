@@ -40,7 +40,7 @@ export async function indexFace(key: string, sub: string): Promise<IndexOutcome>
     if (rejection) return { rejection };
     throw error;
   }
-  // Stryker disable next-line MethodExpression,OptionalChaining: IndexFaces always gives a FaceRecord its Face.FaceId
+  // Stryker disable next-line ArrayDeclaration,MethodExpression,OptionalChaining: IndexFaces always gives a FaceRecord its Face.FaceId (a made-up record has none and is dropped)
   const indexed = (response.FaceRecords ?? []).map((record) => record.Face?.FaceId).filter((id): id is string => !!id);
   const unindexed = response.UnindexedFaces ?? [];
   if (indexed.length === 1 && unindexed.length === 0) return { faceId: indexed[0] };

@@ -109,6 +109,13 @@ describe('Verify MAILBOX_PROOF with the enrolment secret', () => {
     expect((await getItem(`USER#${user.sub}`))?.enrolSecretHash).toBe(sha256(secret));
   });
 
+  it('refuses an unknown email, and an empty secret, under ENROL_SECRET', async () => {
+    const user = await userWithSecret();
+
+    expect(await verify(verifyEvent(undefined, privateParameters, secret))).toBe(false);
+    expect(await verify(verifyEvent(user, privateParameters, '   '))).toBe(false);
+  });
+
   it('refuses a secret for a user without a record, without throwing', async () => {
     expect(await verify(verifyEvent(newUser(), privateParameters, secret))).toBe(false);
   });
@@ -299,6 +306,20 @@ describe('Verify FACE_MATCH', () => {
   });
 
   it.each([
+    ['of exactly 5 MB', { ContentLength: 5_242_880, ContentType: 'image/jpeg' }],
+    ['typed with capitals and a parameter', { ContentLength: 48_000, ContentType: 'Image/JPEG ; charset=binary' }],
+    ['typed binary/octet-stream', { ContentLength: 48_000, ContentType: 'binary/octet-stream' }],
+    ['typed application/octet-stream', { ContentLength: 48_000, ContentType: 'application/octet-stream' }],
+  ])('gives Rekognition a photo %s', async (_, head) => {
+    const { user, privateParameters } = await enrolledUser();
+    s3.on(HeadObjectCommand).resolves(head);
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99)] });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    expect(searches()).toHaveLength(1);
+  });
+
+  it.each([
     ['that is empty', { ContentLength: 0, ContentType: 'image/jpeg' }],
     ['larger than 5 MB', { ContentLength: 5_242_881, ContentType: 'image/jpeg' }],
     ['not a JPEG or PNG', { ContentLength: 48_000, ContentType: 'text/html' }],
@@ -426,6 +447,7 @@ describe('Verify FACE_MATCH', () => {
     rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
 
     expect(await verify(verifyEvent(user, privateParameters, 'uploaded', { deviceKey: 'k'.repeat(31) }))).toBe(true);
+    expect(await verify(verifyEvent(user, { ...privateParameters, key: `signin/${hexKey()}` }, 'uploaded', { deviceKey: 'k'.repeat(513) }))).toBe(true);
     expect(await verify(verifyEvent(user, { ...privateParameters, key: `signin/${hexKey()}` }, 'uploaded', { deviceKey: 'k'.repeat(32) }))).toBe(true);
 
     expect((await getItem(`USER#${user.sub}`))?.trustedDevices).toEqual([sha256('k'.repeat(32))]);
@@ -552,6 +574,13 @@ describe('Verify ENROL_FACE', () => {
 });
 
 describe('Verify with unusable private parameters', () => {
+  it('answers false, without throwing, when the private parameters are missing', async () => {
+    const event = verifyEvent(newUser(), {});
+    delete (event.request as { privateChallengeParameters?: unknown }).privateChallengeParameters;
+
+    expect(await verify(event)).toBe(false);
+  });
+
   it('answers false for a challenge it does not know', async () => {
     expect(await verify(verifyEvent(newUser(), { challenge: 'toString' }))).toBe(false);
   });
