@@ -49,7 +49,9 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
     : [process.execPath, [...(options.nodeFlags ?? []), 'sim/start.mjs', ...startArgs]];
   const child = spawn(command, args, {
     cwd: projectDir,
-    env: { ...process.env, FACEKIT_OUTPUTS_FILE: join(options.dataDir, 'cdk-outputs.json'), ...options.env },
+    // MALLOC_ARENA_MAX as package.json's start script sets it, so that `node sim/start.mjs` here
+    // measures what `npm start` runs.
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, FACEKIT_OUTPUTS_FILE: join(options.dataDir, 'cdk-outputs.json'), ...options.env },
     stdio: ['ignore', options.onOutput ? 'pipe' : 'ignore', options.onOutput ? 'pipe' : 'ignore'],
     detached: options.viaNpm,
   });

@@ -22,7 +22,7 @@ import { registerJsonServices } from '../../sim/aws-json-protocol.js';
 import { generateFace } from '../../sim/faces/generate-face.js';
 import { realPhoto, shotOf } from '../../sim/faces/real-face-shots.js';
 import { CollectionStore } from '../../sim/rekognition/collection-store.js';
-import { NeuralFaceModel } from '../../sim/rekognition/matcher/neural-model.js';
+import { loadHuman, NeuralFaceModel } from '../../sim/rekognition/matcher/neural-model.js';
 import { createRekognitionService, type RekognitionServiceOptions } from '../../sim/rekognition/service.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -250,6 +250,25 @@ describe('IndexFaces QualityFilter on real faces', () => {
 
     expect(indexed.FaceRecords).toHaveLength(1);
     expect(indexed.UnindexedFaces!.map((face) => face.Reasons)).toEqual([['EXCEEDS_MAX_FACES']]);
+  });
+});
+
+describe('a model loaded on first use (as npm start does)', () => {
+  it('is not loaded by synthetic pictures, and the first real picture loads it and waits for it', async () => {
+    let loads = 0;
+    const lazy = new NeuralFaceModel({ loader: () => { loads += 1; return loadHuman(); } });
+    const started = lazy.loadStarted().then(() => lazy.status);
+    const kit = await startSim({ neuralModel: lazy });
+
+    const synthetic = await kit.client.send(new DetectFacesCommand({ Image: bytes(await generateFace({ seed: 'alice' })) }));
+    const statusAfterSynthetic = lazy.status;
+    const real = await kit.client.send(new DetectFacesCommand({ Image: bytes(photos.collins) }));
+
+    expect(synthetic.FaceDetails).toHaveLength(1);
+    expect(statusAfterSynthetic).toBe('not loaded');
+    expect(await started).not.toBe('not loaded');
+    expect(real.FaceDetails).toHaveLength(1);
+    expect([lazy.status, loads]).toEqual(['ready', 1]);
   });
 });
 
