@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.facekit/', 'coverage/', 'web/dist/', 'web/dist.building/', 'web/.vite/'] },
+  // .stryker-tmp*/ and reports/: StrykerJS's sandboxes and reports (npm run test:mutation).
+  { ignores: ['node_modules/', 'cdk.out/', '.facekit/', 'coverage/', 'web/dist/', 'web/dist.building/', 'web/.vite/', '.stryker-tmp*/', 'reports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -22,6 +22,9 @@ export default {
     'sim/cognito/operations/confirm-sign-up.ts',
     'sim/s3/request-authenticator.ts',
   ],
+  // Log statements are not mutated (why: stryker-plugins/log-text-ignorer.mjs).
+  plugins: ['@stryker-mutator/*', './stryker-plugins/log-text-ignorer.mjs'],
+  ignorers: ['log-text'],
   coverageAnalysis: 'perTest',
   ignoreStatic: true,
   concurrency: 2,

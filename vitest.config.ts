@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    // .stryker-tmp: StrykerJS's sandbox copies of the tests while `npm run test:mutation` runs.
-    exclude: ['node_modules/**', 'cdk.out/**', '.facekit/**', '.stryker-tmp/**'],
+    // .stryker-tmp*: StrykerJS's sandbox copies of the project while `npm run test:mutation` runs.
+    exclude: ['node_modules/**', 'cdk.out/**', '.facekit/**', '.stryker-tmp*/**'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // The SDK's notice that its 2027 releases need Node 22; versions here are pinned.

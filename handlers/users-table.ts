@@ -45,9 +45,14 @@ export const mailboxKey = (sub: string) => `MAILBOX#${sub}`;
 /** Epoch seconds one day from `now` (ms): when DynamoDB's TTL may drop a short-lived item. */
 export const expiresInOneDay = (now: number) => Math.floor(now / 1000) + ONE_DAY_SECONDS;
 
-export async function getUser(sub: string, options: { consistent?: boolean } = {}): Promise<UserRecord | undefined> {
+/**
+ * The user's record, read consistently: Verify may have bound a face or consumed a secret a
+ * moment before Define, Create or PreTokenGeneration reads it.
+ */
+export async function getUser(sub: string): Promise<UserRecord | undefined> {
   const { Item } = await documentClient.send(
-    new GetCommand({ TableName: config.usersTable, Key: { pk: userKey(sub) }, ConsistentRead: options.consistent }),
+    // Stryker disable next-line BooleanLiteral: dynalite reads consistently either way (docs/mutation-testing.md)
+    new GetCommand({ TableName: config.usersTable, Key: { pk: userKey(sub) }, ConsistentRead: true }),
   );
   if (!Item) return undefined;
   const { pk: _pk, ...user } = Item;
@@ -150,6 +155,7 @@ export async function markSignInPhotoUsed(objectKey: string, now: number): Promi
 
 export async function signInPhotoUsed(objectKey: string): Promise<boolean> {
   const { Item } = await documentClient.send(
+    // Stryker disable next-line BooleanLiteral: dynalite reads consistently either way (docs/mutation-testing.md)
     new GetCommand({ TableName: config.usersTable, Key: { pk: uploadKey(objectKey) }, ConsistentRead: true }),
   );
   return Item?.status === 'USED';
@@ -173,6 +179,7 @@ export async function recordSignIn(sub: string, now: number): Promise<boolean> {
 /** The indexer's verdict on one uploaded object, ignoring a verdict past its expiry. */
 export async function getUploadResult(objectKey: string, now: number): Promise<UploadResult | undefined> {
   const { Item } = await documentClient.send(
+    // Stryker disable next-line BooleanLiteral: dynalite reads consistently either way (docs/mutation-testing.md)
     new GetCommand({ TableName: config.usersTable, Key: { pk: uploadKey(objectKey) }, ConsistentRead: true }),
   );
   if (!Item || (typeof Item.expiresAt === 'number' && Item.expiresAt * 1000 <= now)) return undefined;

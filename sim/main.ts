@@ -139,11 +139,18 @@ const cloud = await startSimServer({
 });
 
 let forgetRunningKit = () => undefined as void;
-// Which faces the Rekognition emulator recognises (docs/rekognition.md). The model loads after
-// the banner, in the background: requests that need it wait for it, the rest never do.
+// Which faces the Rekognition emulator recognises (docs/rekognition.md). The neural model loads on
+// the first picture the synthetic detector finds no face in (that request waits for it, the rest
+// never do): loaded, it holds 75-190 MiB that a kit used with synthetic faces never needs.
+// FACEKIT_NEURAL_FACES=preload loads it after the banner instead.
 const faceModel = sharedNeuralFaceModel();
+const preloadFaceModel = process.env.FACEKIT_NEURAL_FACES === 'preload';
 const facesLine = `  faces      synthetic (pictures from \`facekit face\`) + ${
-  faceModel.enabled ? 'real photos (neural model loading in the background)' : 'real photos OFF (FACEKIT_NEURAL_FACES=off)'
+  !faceModel.enabled
+    ? 'real photos OFF (FACEKIT_NEURAL_FACES=off)'
+    : preloadFaceModel
+      ? 'real photos (neural model loading in the background)'
+      : 'real photos (neural model loaded on the first real photo; FACEKIT_NEURAL_FACES=preload loads it now)'
 }`;
 const outputLines = Object.entries(cloud.outputs).map(([key, value]) => `             ${key.padEnd(17)} ${value}`).join('\n');
 if (servicesMode) {
@@ -201,18 +208,24 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// A moment after listening: loading holds the event loop, and the first requests (a readiness
-// probe, `npm start`'s own user checking the endpoint) are answered first. Requests that need
-// the model wait for it (sim/rekognition/matcher/neural-model.ts).
+// Preloading starts a moment after listening: loading holds the event loop, and the first requests
+// (a readiness probe, `npm start`'s own user checking the endpoint) are answered first. Either way
+// requests that need the model wait for it (sim/rekognition/matcher/neural-model.ts), and the
+// outcome is printed once loading ends.
 const MODEL_LOAD_DELAY_MS = 300;
 if (faceModel.enabled && (!servicesMode || cloud.services.includes('rekognition'))) {
-  await new Promise((resume) => setTimeout(resume, MODEL_LOAD_DELAY_MS));
-  faceModel.load().then(
-    () => log(`faces: neural model ready in ${((faceModel.loadTime ?? 0) / 1000).toFixed(1)} s, real photos are recognised`),
-    (error: Error) =>
-      log(
-        `faces: the neural face model FAILED to load (${error.message}).\n` +
-          '       Real photos will have no face; synthetic faces (npx facekit face) still work. FACEKIT_NEURAL_FACES=off skips the model.',
-      ),
+  if (preloadFaceModel) {
+    await new Promise((resume) => setTimeout(resume, MODEL_LOAD_DELAY_MS));
+    faceModel.load().catch(() => undefined);
+  }
+  void faceModel.loadStarted().then(() =>
+    faceModel.load().then(
+      () => log(`faces: neural model ready in ${((faceModel.loadTime ?? 0) / 1000).toFixed(1)} s, real photos are recognised`),
+      (error: Error) =>
+        log(
+          `faces: the neural face model FAILED to load (${error.message}).\n` +
+            '       Real photos will have no face; synthetic faces (npx facekit face) still work. FACEKIT_NEURAL_FACES=off skips the model.',
+        ),
+    ),
   );
 }

@@ -24,7 +24,7 @@ type StepEvent = Pick<DefineAuthChallengeTriggerEvent, 'userPoolId' | 'userName'
 
 export async function currentStep(event: StepEvent): Promise<CurrentStep> {
   const { sub, userNotFound } = await subjectOf(event);
-  const read = await getUser(sub, { consistent: true });
+  const read = await getUser(sub);
   const user = userNotFound ? undefined : read;
   const step = nextStep(event.request.session, {
     userNotFound,

@@ -100,7 +100,7 @@ async function awaitVerdict(key: string, sub: string, startedAt: number): Promis
 }
 
 async function bind(sub: string, faceId: string, now: number, deviceHash: string | undefined): Promise<boolean> {
-  const user = await getUser(sub, { consistent: true });
+  const user = await getUser(sub);
   // Cognito retried this invocation after it had already bound the face.
   if (user?.faceId === faceId) return true;
   if (await bindFace(sub, faceId, user?.faceId, now, deviceHash)) {
@@ -110,7 +110,7 @@ async function bind(sub: string, faceId: string, now: number, deviceHash: string
     logger.info('face enrolled', { sub, replaced: !!user?.faceId });
     return true;
   }
-  const current = await getUser(sub, { consistent: true });
+  const current = await getUser(sub);
   if (current?.faceId === faceId) return true;
   // Another enrolment won the race: this face is bound to nobody, so it leaves the collection.
   await deleteFaces([faceId]);

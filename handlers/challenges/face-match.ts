@@ -38,7 +38,7 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
       logger.info('enrolment requested instead of a face match', { sub });
       return false;
     }
-    const user = await getUser(sub, { consistent: true });
+    const user = await getUser(sub);
     const deviceKey = deviceKeyOf(event.request.clientMetadata);
     const deviceHash = deviceKey ? sha256Hex(deviceKey) : undefined;
     const trustedDevice = !userNotFound && !!deviceHash && !!user?.trustedDevices?.includes(deviceHash);

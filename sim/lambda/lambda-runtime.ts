@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { FastifyPluginAsync } from 'fastify';
 import { systemClock, type Clock } from '../clock.js';
 import type { RequestSignatureVerifier } from '../request-signature.js';
@@ -361,6 +361,7 @@ class ExecutionEnvironment {
       // The host's loaders (tsx, vitest) have no business inside a function; a CPU profile of the
       // host (`node --cpu-prof`) covers its functions too.
       execArgv: process.execArgv.filter((flag) => flag.startsWith('--cpu-prof')),
+      resourceLimits: workerResourceLimits(definition),
       stdout: true,
       stderr: true,
     });
@@ -391,9 +392,18 @@ class ExecutionEnvironment {
           this.current.settle(message.error ? { error: message.error } : { payload: message.payload });
         }
       });
-      this.worker.on('error', (error) => {
-        // An exception that escaped the handler (e.g. an unawaited rejection) kills the environment.
+      this.worker.on('error', (error: Error & { code?: string }) => {
         this.usable = false;
+        if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+          // Past the function's memory size (workerResourceLimits): Lambda kills the runtime.
+          const killed = { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: signal: killed' };
+          onLog(definition.name, `Error: ${killed.errorMessage}`);
+          onLog(definition.name, killed.errorType);
+          if (!initialized) failed(initFailure(killed.errorType, killed.errorMessage));
+          this.current?.settle({ error: killed });
+          return;
+        }
+        // An exception that escaped the handler (e.g. an unawaited rejection) kills the environment.
         onLog(definition.name, `Uncaught ${error.name}: ${error.message}`);
         if (!initialized) failed(initFailure('Runtime.UnhandledPromiseRejection', error.message));
         this.current?.settle({ error: { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: error.message, trace: error.stack?.split('\n') } });
@@ -530,6 +540,23 @@ function forwardLines(stream: NodeJS.ReadableStream, emit: (line: string) => voi
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => lines.push(chunk));
   stream.on('end', () => lines.end());
+}
+
+/**
+ * V8's heap limits of one execution environment. The young generation is what makes a busy worker
+ * big: V8 lets it grow to 48 MiB per isolate (16 MiB semi-spaces) when a thread allocates fast,
+ * as a trigger making SDK calls does, and keeps it until the worker ends, so 9 functions times 4
+ * workers could hold well over 1 GiB of nursery under load. A trigger's short-lived garbage fits
+ * in a few MiB: capped at WORKER_YOUNG_GENERATION_MB, scavenges are more frequent but each is small
+ * (measured: same CPU per sign-in within noise, docs/lambda-dynamodb.md "Memory"). The old
+ * generation is capped at the function's memory size, as Lambda stops a function that exceeds it.
+ */
+const WORKER_YOUNG_GENERATION_MB = 6;
+function workerResourceLimits(definition: FunctionDefinition): ResourceLimits {
+  return {
+    maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+    maxOldGenerationSizeMb: Math.max(64, definition.memoryMb ?? 128),
+  };
 }
 
 function defaultConcurrencyPerFunction(): number {

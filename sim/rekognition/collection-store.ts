@@ -32,7 +32,7 @@ interface CollectionRecord {
 }
 
 /** A face as logged: synthetic faces keep the original `hash` field (older logs load as they are). */
-type LoggedFace = Omit<StoredFace, 'descriptor' | 'sequence'> & ({ hash: string } | { neural: { vector: string; hash: string } });
+type LoggedFace = Omit<StoredFace, 'descriptor' | 'sequence'> & ({ hash: string } | { neural: { vector: string; hash?: string } });
 type LogEntry = { add: LoggedFace } | { delete: string[] };
 
 export interface FaceMatch {

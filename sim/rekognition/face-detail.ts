@@ -1,7 +1,7 @@
 // What Rekognition says about a detected face (FaceDetail), and which quality problems a
 // QualityFilter level turns into UnindexedFaces / filtered faces.
 import type { QualityReason } from './matcher/detect-faces.js';
-import type { FoundFace } from './matcher/face-matcher.js';
+import type { LocatedFace } from './matcher/face-matcher.js';
 import type { QualityFilter } from './parameters.js';
 
 export const FACE_MODEL_VERSION = '7.0';
@@ -27,7 +27,7 @@ const ATTRIBUTE_FIELDS: Record<string, string> = {
  * Confidence), plus, for `attributes` ["ALL"] or named attributes, the fields the face's path
  * measures (fields a path cannot measure are left out rather than invented).
  */
-export function faceDetailOf(face: FoundFace, attributes: string[] = ['DEFAULT']): Record<string, unknown> {
+export function faceDetailOf(face: LocatedFace, attributes: string[] = ['DEFAULT']): Record<string, unknown> {
   const all = attributes.includes('ALL');
   const wanted = all ? Object.values(ATTRIBUTE_FIELDS) : attributes.map((name) => ATTRIBUTE_FIELDS[name]).filter(Boolean);
   const extra = Object.fromEntries(wanted.filter((field) => face.attributes[field] !== undefined).map((field) => [field, face.attributes[field]]));
@@ -49,7 +49,7 @@ const HIGH_QUALITY = { minBrightness: 35, minSharpness: 75, maxYaw: 30, minConfi
  * NONE filters nothing; LOW only faces that are barely faces (LOW_CONFIDENCE, SMALL_BOUNDING_BOX);
  * MEDIUM and AUTO every standard rule; HIGH additionally the stricter HIGH_QUALITY bar.
  */
-export function reasonsUnder(face: Pick<FoundFace, 'reasons' | 'confidence' | 'pose' | 'quality'>, filter: QualityFilter): QualityReason[] {
+export function reasonsUnder(face: Pick<LocatedFace, 'reasons' | 'confidence' | 'pose' | 'quality'>, filter: QualityFilter): QualityReason[] {
   switch (filter) {
     case 'NONE':
       return [];

@@ -2,7 +2,7 @@
 // drawn species), and only when it finds no face, the neural model. A picture of real people
 // therefore never pays for the synthetic path's guesses, and a drawn face never depends on the
 // model. If the model is off or failed to load, real pictures simply have no face.
-import type { FoundFace } from './matcher/face-matcher.js';
+import { EVERYTHING, type FaceNeeds, type FoundFace, type LocatedFace } from './matcher/face-matcher.js';
 import { NeuralMatcher } from './matcher/neural-matcher.js';
 import type { NeuralFaceModel } from './matcher/neural-model.js';
 import type { RgbRaster } from './matcher/raster.js';
@@ -15,12 +15,14 @@ export class FaceFinder {
     this.neuralMatcher = new NeuralMatcher(neuralModel);
   }
 
-  /** Every face of the picture, largest first, all from one path. */
-  async findFaces(raster: RgbRaster): Promise<FoundFace[]> {
+  /** Every face of the picture, largest first, all from one path; `needs` says what the caller uses. */
+  findFaces(raster: RgbRaster, needs?: FaceNeeds & { descriptors: true }): Promise<FoundFace[]>;
+  findFaces(raster: RgbRaster, needs: FaceNeeds): Promise<LocatedFace[]>;
+  async findFaces(raster: RgbRaster, needs: FaceNeeds = EVERYTHING): Promise<LocatedFace[]> {
     const synthetic = await syntheticMatcher.findFaces(raster);
     if (synthetic.length > 0 || !this.neuralModel.enabled || this.neuralModel.status === 'failed') return synthetic;
     try {
-      return await this.neuralMatcher.findFaces(raster);
+      return await this.neuralMatcher.findFaces(raster, needs);
     } catch (error) {
       // A model that failed to load was reported at startup; the picture just has no face.
       if ((this.neuralModel.status as string) === 'failed') return [];

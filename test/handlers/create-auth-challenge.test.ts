@@ -1,6 +1,6 @@
 import './handler-test-environment.js';
 import { createHash } from 'node:crypto';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CreateAuthChallengeTriggerEvent } from 'aws-lambda';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -145,10 +145,41 @@ describe('CreateAuthChallenge: MAILBOX_PROOF', () => {
 
     const subjects = ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input.Content?.Simple?.Subject?.Data);
     expect(subjects.filter((subject) => subject?.endsWith('enrolment code'))).toHaveLength(10);
-    expect(subjects.filter((subject) => subject?.includes('paused'))).toHaveLength(1);
+    // The notice goes with the first refusal (the 11th request), not a later one.
+    expect(subjects[10]).toContain('paused');
     expect(subjects).toHaveLength(11);
-    expect(await getItem(`MAILBOX#${user.sub}`)).toMatchObject({ codesSent: 10, noticeSent: true });
+    const budget = await getItem(`MAILBOX#${user.sub}`);
+    expect(budget).toMatchObject({ codesSent: 10, noticeSent: true });
+    // A day's window, and DynamoDB's TTL a minute after it.
+    expect(budget?.windowEndsAt).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+    expect(budget?.expiresAt).toBe(Math.floor(Number(budget?.windowEndsAt) / 1000) + 60);
+    expect(logs.text().match(/enrolment code refused: budget used up/g)).toHaveLength(2);
   }, 30_000);
+
+  it('tells the owner until when codes are paused: the end of the window already counted', async () => {
+    const user = await enrolledUser();
+    const windowEndsAt = Date.now() + 3_600_000;
+    await putItem({ pk: `MAILBOX#${user.sub}`, codesSent: 10, windowEndsAt, expiresAt: Math.floor(windowEndsAt / 1000) + 60 });
+
+    await create(askToEnrol(user));
+
+    const { text } = sentEmail();
+    expect(text).toContain(`none will be sent until ${new Date(windowEndsAt).toISOString()}`);
+  });
+
+  it('sends the code to the email on the user’s record, and to the sign-in email when there is no record', async () => {
+    const recorded = await enrolledUser();
+    const withoutRecord = newUser();
+    const event = askToEnrol(recorded);
+    event.request.userAttributes.email = 'changed@example.com';
+
+    await create(event);
+    await create(askToEnrol(withoutRecord));
+
+    const recipients = ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input.Destination?.ToAddresses);
+    expect(recipients).toEqual([[recorded.email], [withoutRecord.email]]);
+    expect(logs.text()).not.toContain('budget used up');
+  });
 
   it('starts a new budget once the day is over', async () => {
     const user = await enrolledUser();
@@ -158,23 +189,6 @@ describe('CreateAuthChallenge: MAILBOX_PROOF', () => {
 
     expect(sentEmail().code).toMatch(/^\d{8}$/);
     expect(await getItem(`MAILBOX#${user.sub}`)).toMatchObject({ codesSent: 1 });
-  });
-
-  it('refuses clearly when the client has no secret and no email sender is configured', async () => {
-    const user = await unenrolledUser();
-    vi.resetModules();
-    vi.stubEnv('EMAIL_SENDER', '');
-    try {
-      const { handler: withoutSender } = await import('../../handlers/create-auth-challenge.js');
-
-      const attempt = invoke(withoutSender, askToEnrol(user));
-
-      await expect(attempt).rejects.toThrow('enrolment needs the one-time secret from ConfirmSignUp; no email sender is configured');
-      expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
-    } finally {
-      vi.unstubAllEnvs();
-      vi.resetModules();
-    }
   });
 });
 
@@ -214,6 +228,28 @@ describe('CreateAuthChallenge: ENROL_FACE', () => {
 
     expect(first.response.publicChallengeParameters.previousRejection).toBeUndefined();
     expect(second.response.publicChallengeParameters.previousRejection).toBeUndefined();
+  });
+});
+
+describe('CreateAuthChallenge refuses to build', () => {
+  it('a challenge that is not CUSTOM_CHALLENGE', async () => {
+    const event = createEvent(await enrolledUser(), []);
+    event.request.challengeName = 'SMS_MFA';
+
+    await expect(create(event)).rejects.toThrow('internal error, please try again');
+    expect(logs.text()).toContain('unexpected challenge SMS_MFA');
+    expect(event.response.privateChallengeParameters).toEqual({});
+  });
+
+  it('a challenge for a session Define has failed or finished', async () => {
+    const user = await enrolledUser();
+    const failed = createEvent(user, [entry('FACE_MATCH', false), entry('FACE_MATCH', false), entry('FACE_MATCH', false)]);
+    const finished = createEvent(user, [entry('FACE_MATCH', true)]);
+
+    await expect(create(failed)).rejects.toThrow('internal error, please try again');
+    await expect(create(finished)).rejects.toThrow('internal error, please try again');
+    expect(logs.text()).toContain('no challenge to create: the session is at FAIL');
+    expect(logs.text()).toContain('no challenge to create: the session is at ISSUE_TOKENS');
   });
 });
 

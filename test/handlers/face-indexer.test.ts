@@ -63,6 +63,16 @@ describe('face-indexer', () => {
     expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, sub });
     expect((await getItem(`UPLOAD#${key}`))?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 86_000);
     expect(deletedKeys()).toEqual([key]);
+    expect(deletedFaces()).toEqual([]);
+  });
+
+  it('indexes the face when Rekognition leaves out the empty UnindexedFaces list', async () => {
+    const { sub, key } = enrolKey();
+    rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)] });
+
+    await index(s3Event(key));
+
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, sub });
   });
 
   it.each<[string, Partial<IndexFacesCommandOutput>, string, string[]]>([
@@ -138,6 +148,29 @@ describe('face-indexer', () => {
 
     expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
     expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE });
+  });
+
+  it('does nothing, and does not fail, for an event whose photo is gone before any verdict', async () => {
+    const { key } = enrolKey();
+    s3.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+
+    await index(s3Event(key));
+
+    expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
+    expect(await getItem(`UPLOAD#${key}`)).toBeUndefined();
+  });
+
+  it('removes no face when a duplicate event finds the rejection of the same photo recorded', async () => {
+    const { sub, key } = enrolKey();
+    rekognition.on(IndexFacesCommand).callsFake(async () => {
+      await putItem({ pk: `UPLOAD#${key}`, status: 'REJECTED', reason: 'NO_FACE', sub });
+      return { FaceRecords: [], UnindexedFaces: [] };
+    });
+
+    await index(s3Event(key));
+
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason: 'NO_FACE' });
+    expect(rekognition.commandCalls(DeleteFacesCommand)).toHaveLength(0);
   });
 
   it('does not overwrite a verdict on a duplicate event: the photo is deleted, not indexed again', async () => {

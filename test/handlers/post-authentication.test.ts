@@ -5,7 +5,7 @@ import { handler } from '../../handlers/post-authentication.js';
 import { attributesOf, getItem, invoke, newUser, putItem, type TestUser } from './trigger-events.js';
 import { captureLogs } from './log-capture.js';
 
-captureLogs();
+const logs = captureLogs();
 
 function authenticated(user: TestUser): PostAuthenticationTriggerEvent {
   return {
@@ -39,5 +39,27 @@ describe('PostAuthentication', () => {
     await invoke(handler, authenticated(user));
 
     expect(await getItem(`USER#${user.sub}`)).toBeUndefined();
+    expect(logs.text()).toContain('sign-in of a user without a record');
+  });
+
+  it('logs a recorded sign-in as such, not as a user without a record', async () => {
+    const user = newUser();
+    await putItem({ pk: `USER#${user.sub}`, sub: user.sub });
+
+    await invoke(handler, authenticated(user));
+
+    expect(logs.text()).toContain('sign-in recorded');
+    expect(logs.text()).not.toContain('without a record');
+  });
+
+  it('passes an event without a sub through, writing and logging nothing', async () => {
+    const event = authenticated(newUser());
+    delete event.request.userAttributes.sub;
+
+    const result = await invoke(handler, event);
+
+    expect(result).toBe(event);
+    expect(await getItem('USER#undefined')).toBeUndefined();
+    expect(logs.text()).toBe('');
   });
 });

@@ -63,6 +63,24 @@ describe('PostConfirmation', () => {
     expect((await getItem(`USER#${user.sub}`))?.enrolSecretHash).toBeUndefined();
   });
 
+  it('logs that a short enrolment secret was ignored, and says nothing of a missing one', async () => {
+    await confirm(confirmation(newUser(), { enrolSecret: SECRET.slice(0, 31) }));
+    const afterShort = logs.text();
+    await confirm(confirmation(newUser()));
+
+    expect(afterShort).toContain('enrolment secret ignored: too short');
+    expect(logs.text().match(/enrolment secret ignored/g)).toHaveLength(1);
+  });
+
+  it('refuses a confirmation without a sub, creating no record', async () => {
+    const event = confirmation(newUser(), { enrolSecret: SECRET });
+    delete event.request.userAttributes.sub;
+
+    await expect(confirm(event)).rejects.toThrow('internal error, please try again');
+    expect(logs.text()).toContain('confirmed user has no sub');
+    expect(await getItem('USER#undefined')).toBeUndefined();
+  });
+
   it('does not overwrite the record of a user who has already enrolled', async () => {
     const user = newUser();
     await putItem({ pk: `USER#${user.sub}`, sub: user.sub, email: user.email, faceId: 'face-1', createdAt: '2026-01-01T00:00:00.000Z' });

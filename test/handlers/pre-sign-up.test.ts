@@ -28,6 +28,13 @@ describe('PreSignUp', () => {
     expect(result.response).toEqual({ autoConfirmUser: false, autoVerifyEmail: false, autoVerifyPhone: false });
   });
 
+  it('accepts an address of exactly 254 characters, the longest SMTP allows', async () => {
+    const email = `${'a'.repeat(242)}@example.com`;
+
+    await expect(preSignUp(signUp({ email }))).resolves.toMatchObject({ response: { autoConfirmUser: false } });
+    expect(email).toHaveLength(254);
+  });
+
   it('refuses a sign-up without an email address, saying so', async () => {
     await expect(preSignUp(signUp({ name: 'Ada' }))).rejects.toThrow('an email address is required to sign up');
   });

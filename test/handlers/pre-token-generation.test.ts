@@ -47,6 +47,18 @@ describe('PreTokenGeneration', () => {
 
     const details = await claims(tokenGeneration(user));
 
-    expect(details.claimsToAddOrOverride).toEqual({ face_enrolled: 'false' });
+    // Strict: a `face_factor` key holding undefined is a claim Cognito would refuse.
+    expect(details.claimsToAddOrOverride).toStrictEqual({ face_enrolled: 'false' });
+  });
+
+  it('claims face_enrolled "false" for a user without a record, and for an event without a sub', async () => {
+    const withoutRecord = await claims(tokenGeneration(newUser()));
+    const withoutSub = tokenGeneration(newUser());
+    delete withoutSub.request.userAttributes.sub;
+
+    const withoutSubDetails = await claims(withoutSub);
+
+    expect(withoutRecord.claimsToAddOrOverride).toStrictEqual({ face_enrolled: 'false' });
+    expect(withoutSubDetails.claimsToAddOrOverride).toStrictEqual({ face_enrolled: 'false' });
   });
 });

@@ -13,14 +13,16 @@ import {
   type FaceMatch,
 } from '@aws-sdk/client-rekognition';
 import { DeleteObjectCommand, HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../handlers/verify-auth-challenge-response.js';
-import { BUCKET, COLLECTION } from './handler-test-environment.js';
+import { BUCKET, COLLECTION, SENDER } from './handler-test-environment.js';
 import { captureLogs } from './log-capture.js';
 import { getItem, invoke, newUser, putItem, verifyEvent, type TestUser } from './trigger-events.js';
 
 const s3 = mockClient(S3Client);
 const rekognition = mockClient(RekognitionClient);
+const ses = mockClient(SESv2Client);
 const logs = captureLogs();
 const verify = async (event: VerifyAuthChallengeResponseTriggerEvent) =>
   (await invoke<VerifyAuthChallengeResponseTriggerEvent, VerifyAuthChallengeResponseTriggerEvent>(handler, event)).response.answerCorrect;
@@ -35,6 +37,8 @@ const match = (faceId: string, similarity: number): FaceMatch => ({ Similarity: 
 beforeEach(() => {
   s3.reset();
   rekognition.reset();
+  ses.reset();
+  ses.on(SendEmailCommand).resolves({ MessageId: 'message-1' });
   s3.on(HeadObjectCommand).resolves({ ContentLength: 48_000, ContentType: 'image/jpeg' });
   s3.on(DeleteObjectCommand).resolves({});
   rekognition.on(DeleteFacesCommand).resolves({});
@@ -72,6 +76,14 @@ describe('Verify MAILBOX_PROOF with the enrolment secret', () => {
     expect(correct).toBe(true);
   });
 
+  it('takes the secret from the answer when ClientMetadata holds an empty one', async () => {
+    const user = await userWithSecret();
+
+    const correct = await verify(verifyEvent(user, privateParameters, secret, { enrolSecret: '' }));
+
+    expect(correct).toBe(true);
+  });
+
   it('refuses a wrong secret and keeps the right one usable', async () => {
     const user = await userWithSecret();
 
@@ -88,6 +100,24 @@ describe('Verify MAILBOX_PROOF with the enrolment secret', () => {
     const correct = await verify(verifyEvent(user, privateParameters, secret));
 
     expect(correct).toBe(false);
+  });
+
+  it('refuses the right secret under a method it did not create', async () => {
+    const user = await userWithSecret();
+
+    expect(await verify(verifyEvent(user, { challenge: 'MAILBOX_PROOF', method: 'SMS_CODE' }, secret))).toBe(false);
+    expect((await getItem(`USER#${user.sub}`))?.enrolSecretHash).toBe(sha256(secret));
+  });
+
+  it('refuses an unknown email, and an empty secret, under ENROL_SECRET', async () => {
+    const user = await userWithSecret();
+
+    expect(await verify(verifyEvent(undefined, privateParameters, secret))).toBe(false);
+    expect(await verify(verifyEvent(user, privateParameters, '   '))).toBe(false);
+  });
+
+  it('refuses a secret for a user without a record, without throwing', async () => {
+    expect(await verify(verifyEvent(newUser(), privateParameters, secret))).toBe(false);
   });
 
   it('refuses a secret the second time it is used', async () => {
@@ -162,6 +192,7 @@ describe('Verify FACE_MATCH', () => {
       FaceMatchThreshold: 95,
       MaxFaces: 4096,
     });
+    expect(s3.commandCalls(HeadObjectCommand).map((call) => call.args[0].input)).toEqual([{ Bucket: BUCKET, Key: key }]);
     expect((await getItem(`USER#${user.sub}`))?.lastFactor).toBe('face');
     expect(deletedKeys()).toEqual([key]);
   });
@@ -199,6 +230,20 @@ describe('Verify FACE_MATCH', () => {
     expect(logs.text()).toContain('possible crowding');
   });
 
+  it('accepts the user’s own face at exactly the threshold', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 95)] });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+  });
+
+  it('refuses when Rekognition matches nothing and leaves out the empty FaceMatches list', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({});
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+  });
+
   it('refuses the user’s own face below the threshold', async () => {
     const { user, privateParameters } = await enrolledUser();
     rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 94.9)] });
@@ -207,15 +252,16 @@ describe('Verify FACE_MATCH', () => {
   });
 
   it.each([
-    ['no face in the photo', new InvalidParameterException({ message: 'There are no faces in the image. Should be at least 1.', $metadata: {} })],
-    ['a photo that is not an image', new InvalidImageFormatException({ message: 'Request has invalid image format.', $metadata: {} })],
-    ['an image too large for Rekognition', new ImageTooLargeException({ message: 'Image size is too large.', $metadata: {} })],
-  ])('refuses %s without throwing, and deletes it', async (_, error) => {
+    ['no face in the photo', new InvalidParameterException({ message: 'There are no faces in the image. Should be at least 1.', $metadata: {} }), 'NO_FACE'],
+    ['a photo that is not an image', new InvalidImageFormatException({ message: 'Request has invalid image format.', $metadata: {} }), 'NOT_AN_IMAGE'],
+    ['an image too large for Rekognition', new ImageTooLargeException({ message: 'Image size is too large.', $metadata: {} }), 'TOO_LARGE'],
+  ])('refuses %s without throwing, logs why (%s) and deletes it', async (_, error, reason) => {
     const { user, key, privateParameters } = await enrolledUser();
     rekognition.on(SearchFacesByImageCommand).rejects(error);
 
     expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
     expect(deletedKeys()).toEqual([key]);
+    expect(logs.text()).toContain(`"reason":"${reason}"`);
   });
 
   it('refuses when nothing was uploaded, without asking Rekognition', async () => {
@@ -237,6 +283,44 @@ describe('Verify FACE_MATCH', () => {
   });
 
   it.each([
+    ['NotFound without a status', Object.assign(new Error('Not Found'), { name: 'NotFound' })],
+    ['NoSuchKey without a status', Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' })],
+    ['Forbidden without a status', Object.assign(new Error('Forbidden'), { name: 'Forbidden' })],
+    ['an unnamed 404', Object.assign(new Error('UnknownError'), { name: 'UnknownError', $metadata: { httpStatusCode: 404 } })],
+    ['an unnamed 403', Object.assign(new Error('UnknownError'), { name: 'UnknownError', $metadata: { httpStatusCode: 403 } })],
+  ])('reads %s on HeadObject as nothing uploaded', async (_, error) => {
+    const { user, privateParameters } = await enrolledUser();
+    s3.on(HeadObjectCommand).rejects(error);
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(searches()).toHaveLength(0);
+  });
+
+  it('throws when HeadObject fails for another reason, rather than calling the photo missing', async () => {
+    const { user, key, privateParameters } = await enrolledUser();
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('We encountered an internal error.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }));
+
+    await expect(verify(verifyEvent(user, privateParameters))).rejects.toThrow('internal error, please try again');
+    expect(await getItem(`FAILURES#${user.sub}`)).toBeUndefined();
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it.each([
+    ['of exactly 5 MB', { ContentLength: 5_242_880, ContentType: 'image/jpeg' }],
+    ['typed with capitals and a parameter', { ContentLength: 48_000, ContentType: 'Image/JPEG ; charset=binary' }],
+    ['typed binary/octet-stream', { ContentLength: 48_000, ContentType: 'binary/octet-stream' }],
+    ['typed application/octet-stream', { ContentLength: 48_000, ContentType: 'application/octet-stream' }],
+  ])('gives Rekognition a photo %s', async (_, head) => {
+    const { user, privateParameters } = await enrolledUser();
+    s3.on(HeadObjectCommand).resolves(head);
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99)] });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    expect(searches()).toHaveLength(1);
+  });
+
+  it.each([
+    ['that is empty', { ContentLength: 0, ContentType: 'image/jpeg' }],
     ['larger than 5 MB', { ContentLength: 5_242_881, ContentType: 'image/jpeg' }],
     ['not a JPEG or PNG', { ContentLength: 48_000, ContentType: 'text/html' }],
   ])('refuses a photo %s without asking Rekognition, and deletes it', async (_, head) => {
@@ -358,6 +442,17 @@ describe('Verify FACE_MATCH', () => {
     expect(logs.text()).not.toContain(deviceKey);
   }, 120_000);
 
+  it('remembers no device whose key is shorter than 32 characters', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
+
+    expect(await verify(verifyEvent(user, privateParameters, 'uploaded', { deviceKey: 'k'.repeat(31) }))).toBe(true);
+    expect(await verify(verifyEvent(user, { ...privateParameters, key: `signin/${hexKey()}` }, 'uploaded', { deviceKey: 'k'.repeat(513) }))).toBe(true);
+    expect(await verify(verifyEvent(user, { ...privateParameters, key: `signin/${hexKey()}` }, 'uploaded', { deviceKey: 'k'.repeat(32) }))).toBe(true);
+
+    expect((await getItem(`USER#${user.sub}`))?.trustedDevices).toEqual([sha256('k'.repeat(32))]);
+  });
+
   it('throws on an infrastructure error (Cognito then refuses the attempt) and still deletes the photo', async () => {
     const { user, key, privateParameters } = await enrolledUser();
     rekognition.on(SearchFacesByImageCommand).rejects(new ThrottlingException({ message: 'Slow down', $metadata: {} }));
@@ -384,6 +479,33 @@ describe('Verify ENROL_FACE', () => {
 
     expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
     expect(await getItem(`USER#${user.sub}`)).toMatchObject({ faceId: FACE, lastFactor: 'face-enrolment', enrolledAt: expect.any(String) });
+  });
+
+  it('tells the mailbox that a face was enrolled', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+    const before = Date.now();
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+
+    const calls = ses.commandCalls(SendEmailCommand);
+    expect(calls).toHaveLength(1);
+    const input = calls[0].args[0].input;
+    expect(input.FromEmailAddress).toBe(SENDER);
+    expect(input.Destination?.ToAddresses).toEqual([user.email]);
+    expect(input.Content?.Simple?.Subject?.Data).toBe('Face Kit <Test>: a face was enrolled');
+    const at = /at (\S+)\.\n/.exec(input.Content?.Simple?.Body?.Text?.Data ?? '')?.[1];
+    expect(Date.parse(at ?? '')).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  it('binds the face even when the notice cannot be sent', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error('Daily message quota exceeded'), { name: 'LimitExceededException' }));
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    expect((await getItem(`USER#${user.sub}`))?.faceId).toBe(FACE);
+    expect(logs.text()).toContain('enrolment notice not sent');
   });
 
   it('waits for a verdict that arrives while it polls', async () => {
@@ -452,6 +574,13 @@ describe('Verify ENROL_FACE', () => {
 });
 
 describe('Verify with unusable private parameters', () => {
+  it('answers false, without throwing, when the private parameters are missing', async () => {
+    const event = verifyEvent(newUser(), {});
+    delete (event.request as { privateChallengeParameters?: unknown }).privateChallengeParameters;
+
+    expect(await verify(event)).toBe(false);
+  });
+
   it('answers false for a challenge it does not know', async () => {
     expect(await verify(verifyEvent(newUser(), { challenge: 'toString' }))).toBe(false);
   });

@@ -174,6 +174,28 @@ describe('createLambdaRuntime', () => {
     expect(counts.sort()).toEqual([1, 1, 2]);
   });
 
+  it('stops a function that outgrows its memory size as Lambda does, and runs the next invocation in a fresh environment', async () => {
+    const hog = bundles.write('hog', 'index.mjs', `
+      let invocationsInThisEnvironment = 0;
+      const kept = [];
+      export const handler = async (event) => {
+        invocationsInThisEnvironment += 1;
+        // Live objects, not buffers: the function's memory size caps the JavaScript heap.
+        for (let megabyte = 0; megabyte < event.megabytes; megabyte++) kept.push(Array.from({ length: 128 * 1024 }, (_, i) => ({ i })));
+        return { invocationsInThisEnvironment };
+      };
+    `);
+    const lines: string[] = [];
+    runtime = createLambdaRuntime({ functions: [definition('hog', hog, { memoryMb: 128, timeoutSeconds: 30 })], onLog: (_, line) => lines.push(line) });
+
+    const error = await runtime.invoke('hog', { megabytes: 50 }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(FunctionError);
+    expect((error as FunctionError).payload).toEqual({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: signal: killed' });
+    expect(lines).toContain('Error: Runtime exited with error: signal: killed');
+    expect(await runtime.invoke('hog', { megabytes: 1 })).toEqual({ invocationsInThisEnvironment: 1 });
+  }, 60_000);
+
   it('stops waiting at the caller\'s timeoutMs when it is shorter than the function\'s timeout', async () => {
     runtime = createLambdaRuntime({ functions: [definition('sleeper', sleeper, { timeoutSeconds: 10 })], onLog: () => undefined });
     await runtime.invoke('sleeper', { sleepMs: 0 });

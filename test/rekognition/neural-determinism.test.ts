@@ -7,11 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { realPhoto, shotOf } from '../../sim/faces/real-face-shots.js';
 import { FaceFinder } from '../../sim/rekognition/face-finder.js';
 import { decodeImage } from '../../sim/rekognition/matcher/decode-image.js';
+import type { FaceDescriptor, LocatedFace } from '../../sim/rekognition/matcher/face-matcher.js';
 import { sharedNeuralFaceModel } from '../../sim/rekognition/matcher/neural-model.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
-/** Digest of every stored byte of every face found (descriptor vector and hash, box, landmarks). */
+/** Digest of every stored byte of every face found (descriptor, box, landmarks). */
 const DIGEST_SCRIPT = `
 import { createHash } from 'node:crypto';
 import { realPhoto, shotOf } from './sim/faces/real-face-shots.js';
@@ -23,7 +24,7 @@ const lines = [];
 for (const [photo, kind] of [['eileen-collins.jpg', 'original'], ['grace-hopper.jpg', 'rotate+8'], ['basketball-player-2.jpg', 'original']]) {
   for (const face of await finder.findFaces(await decodeImage(await shotOf(realPhoto(photo), kind)))) {
     const d = face.descriptor;
-    lines.push(createHash('sha256').update(d.vector).update(new Uint8Array(d.hash.buffer)).update(JSON.stringify([face.boundingBox, face.landmarks, face.pose, face.quality])).digest('hex'));
+    lines.push(createHash('sha256').update(d.vector).update(JSON.stringify([face.boundingBox, face.landmarks, face.pose, face.quality])).digest('hex'));
   }
 }
 console.log(JSON.stringify(lines));
@@ -48,11 +49,33 @@ describe('neural descriptors are deterministic', () => {
       const [face] = await finder.findFaces(await decodeImage(bytes));
       const descriptor = face.descriptor;
       if (descriptor.path !== 'neural') throw new Error('expected a real face');
-      return createHash('sha256').update(descriptor.vector).update(new Uint8Array(descriptor.hash.buffer)).digest('hex');
+      return createHash('sha256').update(descriptor.vector).digest('hex');
     };
     const collins = realPhoto('eileen-collins.jpg');
     const before = await digest(collins);
     await digest(await shotOf(realPhoto('grace-hopper.jpg'), 'crop'));
     expect(await digest(collins)).toBe(before);
+  }, 120_000);
+
+  it('do not depend on which optional networks ran, and DetectFaces without them reports the same faces', async () => {
+    const finder = new FaceFinder(sharedNeuralFaceModel());
+    const group = await decodeImage(realPhoto('basketball-player-2.jpg'));
+    const everything = await finder.findFaces(group);
+    const searchOnly = await finder.findFaces(group, { descriptors: true, attributes: false });
+    const detectOnly = await finder.findFaces(group, { descriptors: false, attributes: false });
+    expect(everything.length).toBeGreaterThan(0);
+    const digestOf = (descriptor: FaceDescriptor | undefined) => {
+      if (descriptor?.path !== 'neural') throw new Error('expected a real face');
+      return createHash('sha256').update(descriptor.vector).digest('hex');
+    };
+    expect(searchOnly.map((face) => digestOf(face.descriptor))).toEqual(everything.map((face) => digestOf(face.descriptor)));
+    // What DetectFaces shows without Attributes, and the quality problems IndexFaces filters on.
+    const shown = (face: LocatedFace) => [face.boundingBox, face.confidence, face.landmarks, face.pose, face.quality, face.reasons, face.areaPixels];
+    expect(detectOnly.map(shown)).toEqual(everything.map(shown));
+    expect(searchOnly.map(shown)).toEqual(everything.map(shown));
+    expect(detectOnly.every((face) => face.descriptor === undefined)).toBe(true);
+    // Without attributes asked for, no emotion or smile is invented.
+    expect(detectOnly[0].attributes).not.toHaveProperty('Emotions');
+    expect(everything[0].attributes).toHaveProperty('Emotions');
   }, 120_000);
 });

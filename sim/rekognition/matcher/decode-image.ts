@@ -8,7 +8,14 @@ import type { RgbRaster } from './raster.js';
  */
 type Sharp = typeof import('sharp').default;
 let sharpModule: Promise<Sharp> | undefined;
-const loadSharp = (): Promise<Sharp> => (sharpModule ??= import('sharp').then((loaded) => loaded.default));
+const loadSharp = (): Promise<Sharp> =>
+  (sharpModule ??= import('sharp').then(({ default: loaded }) => {
+    // libvips' operation cache (up to 50 MiB and 100 operations by default) keys operations by
+    // their input: every picture here is a new buffer, decoded once, so the cache never hits and
+    // only keeps memory after a burst. One setting for the process (sharp is one libvips).
+    loaded.cache(false);
+    return loaded;
+  }));
 async function sharp(...args: Parameters<Sharp>): Promise<ReturnType<Sharp>> {
   return (await loadSharp())(...args);
 }

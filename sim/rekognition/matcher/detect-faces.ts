@@ -5,7 +5,8 @@
 // patches are read into a 128-bit hash.
 import { CELL_SIZE, FACE_ELLIPSE, IDENTITY_CELLS, MOUTH, NOSE } from '../../faces/species.js';
 import { HASH_WORDS, type FaceHash } from './face-hash.js';
-import { boxBlur3, lumaOf, toWorkingRaster, type RgbRaster } from './raster.js';
+import { toWorkingRaster, type RgbRaster } from './raster.js';
+import { findSkinRegions, type Component } from './skin-regions.js';
 
 export type QualityReason = 'SMALL_BOUNDING_BOX' | 'LOW_BRIGHTNESS' | 'LOW_SHARPNESS' | 'EXTREME_POSE' | 'LOW_CONFIDENCE';
 
@@ -48,65 +49,6 @@ const MIN_ELLIPSE_OVERLAP = 0.88;
 /** Variance of the mouth along the eye line over its variance across it: a width-to-height ratio of at least 1.5. */
 const MIN_MOUTH_SPREAD_RATIO = 1.5 * 1.5;
 
-/** Skin hue: R > G > B, clearly saturated, and R-G between 20 % and 80 % of R-B. */
-function isSkin(r: number, g: number, b: number): boolean {
-  if (!(r > g && g > b)) return false;
-  const redBlue = r - b;
-  const redGreen = r - g;
-  return redBlue >= 20 && redGreen * 100 >= redBlue * 20 && redGreen * 100 <= redBlue * 80;
-}
-
-interface Component {
-  area: number;
-  minX: number;
-  minY: number;
-  maxX: number;
-  maxY: number;
-}
-
-/** 4-connected components of `mask == 1`, labels written into `labels` (0 = none). */
-function labelComponents(mask: Uint8Array, width: number, height: number, labels: Int32Array): Component[] {
-  const components: Component[] = [];
-  const queue = new Int32Array(width * height);
-  for (let start = 0; start < mask.length; start++) {
-    if (mask[start] !== 1 || labels[start] !== 0) continue;
-    const label = components.length + 1;
-    const component: Component = { area: 0, minX: width, minY: height, maxX: -1, maxY: -1 };
-    let head = 0;
-    let tail = 0;
-    queue[tail++] = start;
-    labels[start] = label;
-    while (head < tail) {
-      const index = queue[head++];
-      const x = index % width;
-      const y = (index - x) / width;
-      component.area++;
-      if (x < component.minX) component.minX = x;
-      if (x > component.maxX) component.maxX = x;
-      if (y < component.minY) component.minY = y;
-      if (y > component.maxY) component.maxY = y;
-      if (x > 0 && mask[index - 1] === 1 && labels[index - 1] === 0) {
-        labels[index - 1] = label;
-        queue[tail++] = index - 1;
-      }
-      if (x < width - 1 && mask[index + 1] === 1 && labels[index + 1] === 0) {
-        labels[index + 1] = label;
-        queue[tail++] = index + 1;
-      }
-      if (y > 0 && mask[index - width] === 1 && labels[index - width] === 0) {
-        labels[index - width] = label;
-        queue[tail++] = index - width;
-      }
-      if (y < height - 1 && mask[index + width] === 1 && labels[index + width] === 0) {
-        labels[index + width] = label;
-        queue[tail++] = index + width;
-      }
-    }
-    components.push(component);
-  }
-  return components;
-}
-
 interface Hole {
   area: number;
   x: number;
@@ -127,14 +69,7 @@ interface Point {
 export function detectFaces(source: RgbRaster): DetectedFace[] {
   const { raster, factor } = toWorkingRaster(source);
   const { width, height } = raster;
-  const blurred = boxBlur3(raster);
-  const mask = new Uint8Array(width * height);
-  for (let index = 0, offset = 0; index < mask.length; index++, offset += 3) {
-    mask[index] = isSkin(blurred[offset], blurred[offset + 1], blurred[offset + 2]) ? 1 : 0;
-  }
-  const luma = lumaOf(raster);
-  const labels = new Int32Array(width * height);
-  const components = labelComponents(mask, width, height, labels);
+  const { blurred, luma, labels, components } = findSkinRegions(raster);
   const faces: DetectedFace[] = [];
   components.forEach((component, index) => {
     if (component.area < MIN_FACE_AREA) return;

@@ -38,13 +38,36 @@ export interface FoundFace {
   descriptor: FaceDescriptor;
 }
 
+/** A face as DetectFaces needs it: everything but, possibly, the descriptor. */
+export type LocatedFace = Omit<FoundFace, 'descriptor'> & { descriptor?: FaceDescriptor };
+
+/**
+ * What the caller will use of the faces, so that a path can skip work nobody reads (the neural
+ * path's description network is most of a picture's cost). Whatever is skipped, what is returned
+ * is the same as with everything on.
+ */
+export interface FaceNeeds {
+  /** false: the faces will not be compared or stored (DetectFaces); the descriptor may be left out. */
+  descriptors: boolean;
+  /** false: no attribute beyond the defaults will be shown (Attributes absent or ["DEFAULT"]). */
+  attributes: boolean;
+}
+
+export const EVERYTHING: FaceNeeds = { descriptors: true, attributes: true };
+
 export interface FaceMatcher {
   readonly path: MatcherPath;
   /** Every face of the picture, largest first. */
-  findFaces(raster: RgbRaster): Promise<FoundFace[]>;
+  findFaces(raster: RgbRaster, needs?: FaceNeeds & { descriptors: true }): Promise<FoundFace[]>;
+  findFaces(raster: RgbRaster, needs: FaceNeeds): Promise<LocatedFace[]>;
 }
 
-export function largestFirst(faces: FoundFace[]): FoundFace[] {
+/** Whether a request's Attributes / DetectionAttributes list asks for more than the defaults. */
+export function wantsAttributes(attributes: string[]): boolean {
+  return attributes.some((name) => name !== 'DEFAULT');
+}
+
+export function largestFirst<Face extends LocatedFace>(faces: Face[]): Face[] {
   return faces.sort((left, right) => right.areaPixels - left.areaPixels || left.boundingBox.Left - right.boundingBox.Left);
 }
 

@@ -7,7 +7,7 @@
 // have no model here and are left out (docs/rekognition.md).
 import sharp from 'sharp';
 import { QUALITY_RULES, type QualityReason } from './detect-faces.js';
-import { largestFirst, type FaceMatcher, type FoundFace, type Landmark } from './face-matcher.js';
+import { EVERYTHING, largestFirst, type FaceMatcher, type FaceNeeds, type FoundFace, type Landmark, type LocatedFace } from './face-matcher.js';
 import { neuralDescriptorOf } from './neural-descriptor.js';
 import type { NeuralFaceModel, NeuralFaceResult } from './neural-model.js';
 import type { RgbRaster } from './raster.js';
@@ -75,11 +75,15 @@ export class NeuralMatcher implements FaceMatcher {
 
   constructor(readonly model: NeuralFaceModel) {}
 
-  async findFaces(raster: RgbRaster): Promise<FoundFace[]> {
-    const results = await this.model.detect(raster);
-    const faces: FoundFace[] = [];
+  findFaces(raster: RgbRaster, needs?: FaceNeeds & { descriptors: true }): Promise<FoundFace[]>;
+  findFaces(raster: RgbRaster, needs: FaceNeeds): Promise<LocatedFace[]>;
+  async findFaces(raster: RgbRaster, needs: FaceNeeds = EVERYTHING): Promise<LocatedFace[]> {
+    // Age and gender come from the description network too.
+    const description = needs.descriptors || needs.attributes;
+    const results = await this.model.detect(raster, { description, emotion: needs.attributes });
+    const faces: LocatedFace[] = [];
     for (const result of results) {
-      if (result.boxScore < MIN_DETECTOR_SCORE || result.mesh.length < 468 || result.descriptor.length === 0) continue;
+      if (result.boxScore < MIN_DETECTOR_SCORE || result.mesh.length < 468 || (description && result.descriptor.length === 0)) continue;
       const face = await foundFaceOf(result, raster);
       if (face) faces.push(face);
     }
@@ -87,7 +91,7 @@ export class NeuralMatcher implements FaceMatcher {
   }
 }
 
-async function foundFaceOf(result: NeuralFaceResult, raster: RgbRaster): Promise<FoundFace | undefined> {
+async function foundFaceOf(result: NeuralFaceResult, raster: RgbRaster): Promise<LocatedFace | undefined> {
   const [left, top, width, height] = clampBox(result.box);
   if (width <= 0 || height <= 0) return undefined;
   const { texture, ...quality } = await measureQuality(raster, [left, top, width, height]);
@@ -153,7 +157,7 @@ async function foundFaceOf(result: NeuralFaceResult, raster: RgbRaster): Promise
     reasons,
     attributes: attributesOf(result),
     areaPixels: widthPixels * heightPixels,
-    descriptor: { path: 'neural', ...neuralDescriptorOf(result.descriptor) },
+    ...(result.descriptor.length > 0 ? { descriptor: { path: 'neural' as const, ...neuralDescriptorOf(result.descriptor) } } : {}),
   };
 }
 
@@ -164,20 +168,21 @@ function attributesOf(result: NeuralFaceResult): Record<string, unknown> {
   // Inner-lip gap over mouth width; a closed mouth is near 0.
   const mouthRatio = distance(MESH.innerLipUp, MESH.innerLipDown) / Math.max(1e-9, distance(MESH.mouthLeft, MESH.mouthRight));
   const decision = (value: number, cut: number, spread: number) => ({ Value: value > cut, Confidence: round(50 + 50 * Math.min(1, Math.abs(value - cut) / spread), 3) });
-  const emotions = result.emotions
+  const emotions = (result.emotions ?? [])
     .filter(({ emotion }) => EMOTION_NAMES[emotion])
     .map(({ emotion, score }) => ({ Type: EMOTION_NAMES[emotion], Confidence: round(score * 100, 3) }))
     .sort((left, right) => right.Confidence - left.Confidence);
-  const happy = result.emotions.find(({ emotion }) => emotion === 'happy')?.score ?? 0;
+  const happy = result.emotions?.find(({ emotion }) => emotion === 'happy')?.score ?? 0;
   return {
     ...(result.age !== undefined ? { AgeRange: { Low: Math.max(0, Math.floor(result.age - 5)), High: Math.ceil(result.age + 5) } } : {}),
-    Smile: { Value: happy >= 0.5, Confidence: round(Math.max(happy, 1 - happy) * 100, 3) },
+    // Without the emotion model (no attributes asked for) there is no smile to report.
+    ...(result.emotions ? { Smile: { Value: happy >= 0.5, Confidence: round(Math.max(happy, 1 - happy) * 100, 3) } } : {}),
     ...(result.gender === 'male' || result.gender === 'female'
       ? { Gender: { Value: result.gender === 'male' ? 'Male' : 'Female', Confidence: round((result.genderScore ?? 0) * 100, 3) } }
       : {}),
     EyesOpen: decision(eyeRatio, 0.15, 0.1),
     MouthOpen: decision(mouthRatio, 0.1, 0.1),
-    Emotions: emotions,
+    ...(result.emotions ? { Emotions: emotions } : {}),
   };
 }
 

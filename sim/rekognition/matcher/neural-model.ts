@@ -4,7 +4,8 @@
 // run time), runs on CPU in Node without a native binary (tfjs-node needs one fetched at install,
 // impossible offline), and gives a 1024-value face descriptor plus age, gender and emotions.
 //
-// One model per process, loaded once (in the background at `npm start`, or on first use) and
+// One model per process, loaded once (on first use; `FACEKIT_NEURAL_FACES=preload` makes
+// `npm start` load it after its banner) and
 // run one picture at a time: the WASM backend is single-threaded here, so its arithmetic is the
 // same on every run and the same bytes give bit-identical descriptors.
 import { readFile } from 'node:fs/promises';
@@ -36,9 +37,25 @@ export interface NeuralFaceResult {
   age?: number;
   gender?: 'male' | 'female' | 'unknown';
   genderScore?: number;
-  emotions: { emotion: string; score: number }[];
+  /** Absent when the emotion model was not run (no attributes asked for). */
+  emotions?: { emotion: string; score: number }[];
+  /** Empty when the description network was not run (no descriptor nor age/gender needed). */
   descriptor: Float32Array;
 }
+
+/**
+ * Which of the optional networks a picture goes through. Detection and the face mesh always run
+ * (boxes, landmarks, pose); the description network (descriptor, age, gender: about two thirds
+ * of the time of a 640x480 frame) and the emotion classifier only when the operation uses what
+ * they give. Each network sees the same crop whatever else runs, so a descriptor does not depend
+ * on which of them ran.
+ */
+export interface NeuralStages {
+  description: boolean;
+  emotion: boolean;
+}
+
+export const ALL_STAGES: NeuralStages = { description: true, emotion: true };
 
 /** The package's dist folder. Its exports map spells subpaths without "./", so Node refuses
  * `@vladmandic/human/dist/...`: resolve the main entry and go from there. */
@@ -164,6 +181,7 @@ export class NeuralFaceModel {
   private loading?: Promise<void>;
   private failure?: Error;
   private loadMilliseconds?: number;
+  private readonly loadStartListeners: Array<() => void> = [];
 
   constructor(options: NeuralFaceModelOptions = {}) {
     this.enabled = options.enabled ?? true;
@@ -186,9 +204,18 @@ export class NeuralFaceModel {
     return this.loadMilliseconds;
   }
 
+  /**
+   * Resolves when loading starts, whoever starts it (`npm start` loads the model on the first
+   * picture that needs it, and reports the outcome then). Never rejects.
+   */
+  loadStarted(): Promise<void> {
+    return this.loading ? Promise.resolve() : new Promise((started) => this.loadStartListeners.push(started));
+  }
+
   /** Starts loading if nobody has; resolves when loaded, rejects if loading failed. */
   load(): Promise<void> {
     if (!this.enabled) return Promise.reject(new Error('the neural face path is off'));
+    if (!this.loading) for (const started of this.loadStartListeners.splice(0)) started();
     this.loading ??= (async () => {
       const started = performance.now();
       try {
@@ -203,22 +230,24 @@ export class NeuralFaceModel {
   }
 
   /** Faces in `raster`, in the order the model found them. Waits for the model. */
-  async detect(raster: RgbRaster): Promise<NeuralFaceResult[]> {
+  async detect(raster: RgbRaster, stages: NeuralStages = ALL_STAGES): Promise<NeuralFaceResult[]> {
     await this.load();
     const input = await modelInputOf(raster);
-    const run = detectionQueue.then(() => this.run(input));
+    const run = detectionQueue.then(() => this.run(input, stages));
     detectionQueue = run.catch(() => undefined);
     return run;
   }
 
-  private async run(input: ModelInput): Promise<NeuralFaceResult[]> {
+  private async run(input: ModelInput, stages: NeuralStages): Promise<NeuralFaceResult[]> {
     const human = this.human!;
     const { canvas } = input;
     const tensor = human.tf.tensor3d(canvas.pixels, [canvas.height, canvas.width, 3], 'int32');
     try {
-      const result = await human.detect(tensor);
+      // Human merges this into its configuration (it stays until the next call), so both
+      // switches are always given.
+      const result = await human.detect(tensor, { face: { description: { enabled: stages.description }, emotion: { enabled: stages.emotion } } } as Partial<Config>);
       if (result.error) throw new Error(`face model: ${result.error}`);
-      return result.face.map((face) => faceResultOf(face, input));
+      return result.face.map((face) => faceResultOf(face, input, stages));
     } finally {
       human.tf.dispose(tensor);
     }
@@ -256,7 +285,7 @@ async function modelInputOf(raster: RgbRaster): Promise<ModelInput> {
   };
 }
 
-function faceResultOf(face: FaceResult, { canvas, scaleX, scaleY }: ModelInput): NeuralFaceResult {
+function faceResultOf(face: FaceResult, { canvas, scaleX, scaleY }: ModelInput, stages: NeuralStages): NeuralFaceResult {
   const [x, y, width, height] = face.box;
   const toX = scaleX / canvas.width;
   const toY = scaleY / canvas.height;
@@ -270,7 +299,8 @@ function faceResultOf(face: FaceResult, { canvas, scaleX, scaleY }: ModelInput):
     ...(face.rotation?.gaze ? { gaze: { bearing: face.rotation.gaze.bearing, strength: face.rotation.gaze.strength } } : {}),
     ...(face.age !== undefined ? { age: face.age } : {}),
     ...(face.gender ? { gender: face.gender, genderScore: face.genderScore } : {}),
-    emotions: face.emotion ?? [],
+    // Human reports an empty list when the emotion model did not run.
+    ...(stages.emotion ? { emotions: face.emotion ?? [] } : {}),
     descriptor: Float32Array.from(face.embedding ?? []),
   };
 }

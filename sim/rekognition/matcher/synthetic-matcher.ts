@@ -33,6 +33,7 @@ export function foundFaceOf(face: DetectedFace): FoundFace {
   };
 }
 
+/** The synthetic path always gives everything: its descriptor and attributes cost nothing extra. */
 export const syntheticMatcher: FaceMatcher = {
   path: 'synthetic',
   findFaces: async (raster: RgbRaster) => detectFaces(raster).map(foundFaceOf),

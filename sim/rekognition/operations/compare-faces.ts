@@ -8,6 +8,9 @@ function comparedFaceOf(face: FoundFace): Record<string, unknown> {
   return { BoundingBox: face.boundingBox, Confidence: face.confidence, Landmarks: face.landmarks, Pose: face.pose, Quality: face.quality };
 }
 
+/** CompareFaces shows no attribute beyond the defaults. */
+const NO_ATTRIBUTES = { descriptors: true, attributes: false } as const;
+
 /** Compares the largest face of the source with up to 100 faces of the target. */
 export const compareFaces: RekognitionOperation = async (input, context) => {
   const threshold = numberOf(input.SimilarityThreshold, { min: 0, max: 100, fallback: 80 });
@@ -15,9 +18,9 @@ export const compareFaces: RekognitionOperation = async (input, context) => {
   const source = await context.images.load(input.SourceImage, context.region);
   const target = await context.images.load(input.TargetImage, context.region);
   const passes = (face: FoundFace) => reasonsUnder(face, qualityFilter).length === 0;
-  const sourceFace = (await context.faces.findFaces(source)).find(passes);
+  const sourceFace = (await context.faces.findFaces(source, NO_ATTRIBUTES)).find(passes);
   if (!sourceFace) throw new NoFacesInImageError();
-  const compared = (await context.faces.findFaces(target))
+  const compared = (await context.faces.findFaces(target, NO_ATTRIBUTES))
     .filter(passes)
     .slice(0, 100)
     // A face of the other matcher path is never a match, whatever the threshold.

@@ -1,11 +1,13 @@
 import { faceDetailOf } from '../face-detail.js';
 import type { RekognitionOperation } from '../rekognition-context.js';
+import { wantsAttributes } from '../matcher/face-matcher.js';
 import { checkAttributes } from './index-faces.js';
 
 /** DetectFaces reports at most the 100 largest faces. */
 export const detectFaces: RekognitionOperation = async (input, context) => {
   const attributes = checkAttributes(input.Attributes);
   const raster = await context.images.load(input.Image, context.region);
-  const faces = await context.faces.findFaces(raster);
+  // Nothing is compared or stored: the neural path can skip the face descriptor.
+  const faces = await context.faces.findFaces(raster, { descriptors: false, attributes: wantsAttributes(attributes) });
   return { FaceDetails: faces.slice(0, 100).map((face) => faceDetailOf(face, attributes)) };
 };

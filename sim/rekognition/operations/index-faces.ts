@@ -3,6 +3,7 @@ import { InvalidParameterError } from '../errors.js';
 import { collectionIdOf, externalImageIdOf, numberOf, qualityFilterOf } from '../parameters.js';
 import { existingCollection, type RekognitionOperation } from '../rekognition-context.js';
 import { faceOf } from '../stored-face.js';
+import { wantsAttributes } from '../matcher/face-matcher.js';
 
 /** Rekognition indexes at most 100 faces per picture. */
 const MAX_FACES_PER_IMAGE = 100;
@@ -16,7 +17,7 @@ export const indexFaces: RekognitionOperation = async (input, context) => {
   const raster = await context.images.load(input.Image, context.region);
 
   // Largest faces first: MaxFaces keeps the largest faces that pass the quality filter.
-  const faces = await context.faces.findFaces(raster);
+  const faces = await context.faces.findFaces(raster, { descriptors: true, attributes: wantsAttributes(attributes) });
   const imageId = context.random.uuid();
   const indexed: ReturnType<typeof faceDetailOf>[] = [];
   const toStore = [];

@@ -10,7 +10,7 @@ export const searchFacesByImage: RekognitionOperation = async (input, context) =
   const options = searchOptionsOf(input);
   const qualityFilter = qualityFilterOf(input.QualityFilter, 'NONE');
   const raster = await context.images.load(input.Image, context.region);
-  const searched = (await context.faces.findFaces(raster)).find((face) => reasonsUnder(face, qualityFilter).length === 0);
+  const searched = (await context.faces.findFaces(raster, { descriptors: true, attributes: false })).find((face) => reasonsUnder(face, qualityFilter).length === 0);
   if (!searched) throw new NoFacesInImageError();
   return {
     SearchedFaceBoundingBox: searched.boundingBox,
