@@ -58,6 +58,21 @@ function eyeDistanceOf(face: FaceLandmarks): number {
 // Occluder colours: things held in front of a face (a phone, a dark sleeve, paper, a mug, a hand).
 const OCCLUDER_COLOURS = ['#1e1e22', '#5a5f66', '#f2f2ee', '#2f4f8f', '#c89a78'];
 
+/** A filled rectangle below one eye, outwards from beside the nose, `minWidth`-`maxWidth` eye distances wide. */
+function cheekCovered(minWidth: number, maxWidth: number): PhotoTransform['apply'] {
+  return async (jpeg, face, random) => {
+    const eye = eyeDistanceOf(face);
+    const side = random.next() < 0.5 ? face.eyeLeft : face.eyeRight;
+    const outward = side === face.eyeLeft ? -1 : 1;
+    const width = random.between(minWidth, maxWidth) * eye;
+    const height = random.between(0.4, 0.6) * eye;
+    const x = side.x + outward * 0.1 * eye - (outward < 0 ? width : 0);
+    const y = side.y + random.between(0.25, 0.4) * eye;
+    const colour = OCCLUDER_COLOURS[random.integerBelow(OCCLUDER_COLOURS.length)];
+    return asJpeg(sharp(jpeg).composite([rectangleOver(x, y, width, height, colour)]));
+  };
+}
+
 export const PHOTO_TRANSFORMS: readonly PhotoTransform[] = [
   {
     name: 'rotate 2-5°',
@@ -180,33 +195,12 @@ export const PHOTO_TRANSFORMS: readonly PhotoTransform[] = [
   {
     name: 'cheek covered',
     description: 'a filled rectangle (0.35-0.55 x 0.4-0.6 eye distances; dark, grey, white, blue or skin-brown) over one cheek, inside the face',
-    apply: async (jpeg, face, random) => {
-      const eye = eyeDistanceOf(face);
-      const side = random.next() < 0.5 ? face.eyeLeft : face.eyeRight;
-      const outward = side === face.eyeLeft ? -1 : 1;
-      const width = random.between(0.35, 0.55) * eye;
-      const height = random.between(0.4, 0.6) * eye;
-      // Below the eye, from beside the nose outwards.
-      const x = side.x + outward * 0.1 * eye - (outward < 0 ? width : 0);
-      const y = side.y + random.between(0.25, 0.4) * eye;
-      const colour = OCCLUDER_COLOURS[random.integerBelow(OCCLUDER_COLOURS.length)];
-      return asJpeg(sharp(jpeg).composite([rectangleOver(x, y, width, height, colour)]));
-    },
+    apply: cheekCovered(0.35, 0.55),
   },
   {
     name: 'cheek covered from the side',
     description: 'as above, but the rectangle reaches past the face outline (a hand from the side)',
-    apply: async (jpeg, face, random) => {
-      const eye = eyeDistanceOf(face);
-      const side = random.next() < 0.5 ? face.eyeLeft : face.eyeRight;
-      const outward = side === face.eyeLeft ? -1 : 1;
-      const width = random.between(0.7, 0.9) * eye;
-      const height = random.between(0.4, 0.6) * eye;
-      const x = side.x + outward * 0.1 * eye - (outward < 0 ? width : 0);
-      const y = side.y + random.between(0.25, 0.4) * eye;
-      const colour = OCCLUDER_COLOURS[random.integerBelow(OCCLUDER_COLOURS.length)];
-      return asJpeg(sharp(jpeg).composite([rectangleOver(x, y, width, height, colour)]));
-    },
+    apply: cheekCovered(0.7, 0.9),
   },
   {
     name: 'JPEG quality 15-30',
