@@ -138,6 +138,7 @@ const cloud = await startSimServer({
   process.exit(1);
 });
 
+const endpointFile = join(dataDir, 'endpoint.json');
 let forgetRunningKit = () => undefined as void;
 // Which faces the Rekognition emulator recognises (docs/rekognition.md). The neural model loads on
 // the first picture the synthetic detector finds no face in (that request waits for it, the rest
@@ -169,11 +170,12 @@ Ctrl-C to stop.`);
   // The stack's outputs as `cdk deploy --outputs-file` writes them, plus one that says which kit
   // wrote the file: the CLI then talks to this kit, and to AWS only for a file without it.
   writeFileSync(outputsFile, JSON.stringify({ [stackName]: { ...cloud.outputs, [KIT_ENDPOINT_OUTPUT]: cloud.endpoint } }, null, 2) + '\n');
-  // So `facekit` and the Vite dev server find this kit from any folder ($XDG_STATE_HOME/facekit/kits/); gone at Ctrl-C.
+  writeFileSync(endpointFile, JSON.stringify({ endpoint: cloud.endpoint, pid: process.pid }) + '\n');
+  // So `facekit` finds this kit from any folder ($XDG_STATE_HOME/facekit/kits/); gone at Ctrl-C.
   try {
     forgetRunningKit = recordRunningKit({ endpoint: cloud.endpoint, pid: process.pid, projectDir, outputsFile, stackName, startedAt: new Date().toISOString() });
   } catch (error) {
-    log(`could not record this kit in the state folder (facekit finds it from this folder only; npm run web needs FACEKIT_ENDPOINT): ${(error as Error).message}`);
+    log(`could not record this kit in the state folder (facekit finds it from this folder only): ${(error as Error).message}`);
   }
 
   log(`
@@ -202,6 +204,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     stopping = true;
     log('stopping...');
     if (!servicesMode) {
+      rmSync(endpointFile, { force: true });
       forgetRunningKit();
     }
     void cloud.close().then(() => process.exit(0));

@@ -55,21 +55,3 @@ export function recordedKits(env?: NodeJS.ProcessEnv): RunningKitRecord[] {
   return records;
 }
 
-/**
- * The kit `npm start` runs for `projectDir`, if its process is alive: what the Vite dev server
- * targets (`npm run web`). Synchronous, for a config file; the CLI asks each kit over HTTP instead.
- */
-export function runningKitOf(projectDir: string, env?: NodeJS.ProcessEnv): RunningKitRecord | undefined {
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      // EPERM: the process exists but belongs to another user.
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  };
-  return recordedKits(env)
-    .filter((record) => resolve(record.projectDir) === resolve(projectDir) && alive(record.pid))
-    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
-}

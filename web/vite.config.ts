@@ -6,20 +6,23 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
-import { runningKitOf } from '../sim/running-kit.js';
 
 const webDir = import.meta.dirname;
 const projectDir = resolve(webDir, '..');
 
 /**
- * Where the dev server's page finds the kit: FACEKIT_ENDPOINT, else the kit a running `npm start`
- * of this project recorded (sim/running-kit.ts, as the CLI finds it), else the default.
- * `FACEKIT_ENDPOINT=aws` targets AWS (cdk-outputs.json).
+ * Where the dev server's page finds the kit: FACEKIT_ENDPOINT, else the endpoint a running
+ * `npm start` recorded, else the default. `FACEKIT_ENDPOINT=aws` targets AWS (cdk-outputs.json).
  */
 function kitEndpoint(): string {
   const fromEnvironment = process.env.FACEKIT_ENDPOINT;
   if (fromEnvironment !== undefined) return fromEnvironment === 'aws' ? '' : fromEnvironment.replace(/\/+$/, '');
-  return runningKitOf(projectDir)?.endpoint ?? 'http://127.0.0.1:4566';
+  const recorded = resolve(process.env.FACEKIT_DATA_DIR ?? resolve(projectDir, '.facekit'), 'endpoint.json');
+  try {
+    return (JSON.parse(readFileSync(recorded, 'utf8')) as { endpoint: string }).endpoint;
+  } catch {
+    return 'http://127.0.0.1:4566';
+  }
 }
 
 /**
