@@ -200,6 +200,11 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
     }
   }
 
+  // dynalite opens its store on the next tick, and LevelDB takes the directory's lock only once
+  // that open completes. A call waits for it, so this service holds the lock before it is handed
+  // out: a second sim started right after then meets the lock, not an unlocked directory.
+  if (storeDir) await call('ListTables', {});
+
   let sweeping: Promise<number> | undefined;
   /** One sweep at a time: a call during a sweep shares it. */
   function sweepAll(): Promise<number> {
