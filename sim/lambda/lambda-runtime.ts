@@ -41,9 +41,10 @@ export interface LambdaRuntimeOptions {
   asyncRetryDelaysMs?: number[];
   /**
    * Execution environments per function; further invocations wait for a free one. Default:
-   * `FACEKIT_LAMBDA_CONCURRENCY`, else twice the machine's cores (at least 4). A trigger spends most of its time waiting on the sim's own
-   * APIs, so a few environments keep the cores busy; many more only add memory (each holds its
-   * own SDK clients) and contention.
+   * `FACEKIT_LAMBDA_CONCURRENCY`, else the machine's cores (at least 2). A trigger spends most of
+   * its time waiting on the sim's own APIs, which answer on the one main thread, so a few
+   * environments keep the cores busy; more only add memory (each holds its own SDK clients) and
+   * contention (measured in docs/lambda-dynamodb.md, "Fewer workers per function").
    */
   maxConcurrencyPerFunction?: number;
   /** An environment idle this long is shut down, except the last one of each function. Default 30 s. */
@@ -562,7 +563,7 @@ function workerResourceLimits(definition: FunctionDefinition): ResourceLimits {
 function defaultConcurrencyPerFunction(): number {
   const configured = Number(process.env.FACEKIT_LAMBDA_CONCURRENCY);
   if (Number.isInteger(configured) && configured > 0) return configured;
-  return Math.max(4, 2 * availableParallelism());
+  return Math.max(2, availableParallelism());
 }
 
 function pick(source: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
