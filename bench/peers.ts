@@ -22,10 +22,17 @@ import { freePort } from '../sim/free-port.js';
 import { cognitoClient, enrolUser, percentile, TEST_CREDENTIALS, type StackTarget } from './face-users.js';
 import { projectDir } from './sim-process.js';
 
+interface Figures {
+  p50: number;
+  p99: number;
+}
+
 export interface Comparison {
   what: string;
-  kit: { p50: number; p99: number };
-  peer: { p50: number; p99: number };
+  kit: Figures;
+  peer: Figures;
+  /** The same client call against bench/floor-server.mjs, which answers at once: the client's own part. */
+  floor: Figures;
   peerName: string;
 }
 
@@ -69,26 +76,33 @@ async function timeEach(count: number, operation: (index: number) => Promise<unk
 
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 
-/** Rounds of kit and peer in alternating order; the median over rounds of each round's p50 and p99. */
-async function alternate(
-  rounds: number,
-  count: number,
-  kit: (round: number) => (index: number) => Promise<unknown>,
-  peer: (round: number) => (index: number) => Promise<unknown>,
-): Promise<{ kit: { p50: number; p99: number }; peer: { p50: number; p99: number } }> {
-  const figures = { kit: { p50: [] as number[], p99: [] as number[] }, peer: { p50: [] as number[], p99: [] as number[] } };
+type Side = 'kit' | 'peer' | 'floor';
+type Operation = (round: number) => (index: number) => Promise<unknown>;
+
+/**
+ * Rounds of kit, peer and floor, the order rotating each round (and reversed every other round);
+ * the median over rounds of each round's p50 and p99.
+ */
+async function alternate(rounds: number, count: number, operations: Record<Side, Operation>): Promise<Record<Side, Figures>> {
+  const sides: Side[] = ['kit', 'peer', 'floor'];
+  const figures = Object.fromEntries(sides.map((side) => [side, { p50: [] as number[], p99: [] as number[] }])) as Record<Side, { p50: number[]; p99: number[] }>;
   for (let round = 0; round < rounds; round++) {
-    const order: Array<'kit' | 'peer'> = round % 2 === 0 ? ['kit', 'peer'] : ['peer', 'kit'];
-    for (const side of order) {
-      const latencies = (await timeEach(count, side === 'kit' ? kit(round) : peer(round))).sort((a, b) => a - b);
+    const rotated = sides.map((_, position) => sides[(position + round) % sides.length]!);
+    for (const side of round % 2 === 0 ? rotated : rotated.reverse()) {
+      const latencies = (await timeEach(count, operations[side](round))).sort((a, b) => a - b);
       figures[side].p50.push(percentile(latencies, 50));
       figures[side].p99.push(percentile(latencies, 99));
     }
   }
-  return {
-    kit: { p50: median(figures.kit.p50), p99: median(figures.kit.p99) },
-    peer: { p50: median(figures.peer.p50), p99: median(figures.peer.p99) },
-  };
+  return Object.fromEntries(sides.map((side) => [side, { p50: median(figures[side].p50), p99: median(figures[side].p99) }])) as Record<Side, Figures>;
+}
+
+const FLOOR_GET_BYTES = 100 * 1024;
+
+/** bench/floor-server.mjs on a free loopback port. */
+async function startFloor(): Promise<PeerProcess> {
+  const port = await freePort('127.0.0.1');
+  return startPeer([join(projectDir, 'bench/floor-server.mjs'), String(port), String(FLOOR_GET_BYTES)], {}, projectDir, port, '/');
 }
 
 export async function compareWithCognitoLocal(kit: StackTarget & { userPoolId: string }, rounds: number, count: number): Promise<Comparison[]> {
@@ -97,6 +111,8 @@ export async function compareWithCognitoLocal(kit: StackTarget & { userPoolId: s
   const peerProcess = await startPeer([join(projectDir, 'node_modules/cognito-local/lib/bin/start.js')], { PORT: String(port), HOST: '127.0.0.1' }, cwd, port, '/health');
   const peer = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: peerProcess.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
   const kitClient = cognitoClient(kit);
+  const floorProcess = await startFloor();
+  const floor = new CognitoIdentityProviderClient({ region: 'us-east-1', endpoint: floorProcess.endpoint, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
   try {
     const pool = (await peer.send(new CreateUserPoolCommand({ PoolName: 'bench' }))).UserPool!;
     const client = (await peer.send(new CreateUserPoolClientCommand({ UserPoolId: pool.Id!, ClientName: 'bench' }))).UserPoolClient!;
@@ -108,21 +124,25 @@ export async function compareWithCognitoLocal(kit: StackTarget & { userPoolId: s
     await enrolUser(kit, kitClient, kitUser, 'bench-peer');
 
     const runId = randomBytes(4).toString('hex');
-    const signUp = await alternate(rounds, count,
-      (round) => (index) => kitClient.send(new SignUpCommand({
-        ClientId: kit.clientId, Username: `s-${runId}-${round}-${index}@example.com`, Password: password,
-        UserAttributes: [{ Name: 'email', Value: `s-${runId}-${round}-${index}@example.com` }],
-      })),
-      (round) => (index) => peer.send(new SignUpCommand({
-        ClientId: client.ClientId!, Username: `s-${runId}-${round}-${index}@example.com`, Password: password,
-        UserAttributes: [{ Name: 'email', Value: `s-${runId}-${round}-${index}@example.com` }],
-      })));
-    const adminGetUser = await alternate(rounds, count,
-      () => () => kitClient.send(new AdminGetUserCommand({ UserPoolId: kit.userPoolId, Username: kitUser })),
-      () => () => peer.send(new AdminGetUserCommand({ UserPoolId: pool.Id!, Username: peerUser })));
-    const initiateAuth = await alternate(rounds, count,
-      () => () => kitClient.send(new InitiateAuthCommand({ ClientId: kit.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: kitUser } })),
-      () => () => peer.send(new InitiateAuthCommand({ ClientId: client.ClientId!, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: peerUser, PASSWORD: password } })));
+    const signUpOf = (client: CognitoIdentityProviderClient, clientId: string): Operation => (round) => (index) => client.send(new SignUpCommand({
+      ClientId: clientId, Username: `s-${runId}-${round}-${index}@example.com`, Password: password,
+      UserAttributes: [{ Name: 'email', Value: `s-${runId}-${round}-${index}@example.com` }],
+    }));
+    const signUp = await alternate(rounds, count, {
+      kit: signUpOf(kitClient, kit.clientId),
+      peer: signUpOf(peer, client.ClientId!),
+      floor: signUpOf(floor, client.ClientId!),
+    });
+    const adminGetUser = await alternate(rounds, count, {
+      kit: () => () => kitClient.send(new AdminGetUserCommand({ UserPoolId: kit.userPoolId, Username: kitUser })),
+      peer: () => () => peer.send(new AdminGetUserCommand({ UserPoolId: pool.Id!, Username: peerUser })),
+      floor: () => () => floor.send(new AdminGetUserCommand({ UserPoolId: pool.Id!, Username: peerUser })),
+    });
+    const initiateAuth = await alternate(rounds, count, {
+      kit: () => () => kitClient.send(new InitiateAuthCommand({ ClientId: kit.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: kitUser } })),
+      peer: () => () => peer.send(new InitiateAuthCommand({ ClientId: client.ClientId!, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: peerUser, PASSWORD: password } })),
+      floor: () => () => floor.send(new InitiateAuthCommand({ ClientId: client.ClientId!, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: peerUser, PASSWORD: password } })),
+    });
     return [
       { what: 'SignUp (kit: PreSignUp + CustomMessage triggers)', ...signUp, peerName: 'cognito-local 5.3.0' },
       { what: 'AdminGetUser (SigV4 test/test)', ...adminGetUser, peerName: 'cognito-local 5.3.0' },
@@ -131,7 +151,8 @@ export async function compareWithCognitoLocal(kit: StackTarget & { userPoolId: s
   } finally {
     kitClient.destroy();
     peer.destroy();
-    await peerProcess.stop();
+    floor.destroy();
+    await Promise.all([peerProcess.stop(), floorProcess.stop()]);
     rmSync(cwd, { recursive: true, force: true });
   }
 }
@@ -148,7 +169,9 @@ export async function compareWithS3rver(kit: StackTarget & { bucket: string }, r
   const kitS3 = s3Of(kit.endpoint, TEST_CREDENTIALS);
   // s3rver's own default key pair, which it checks signatures against.
   const peerS3 = s3Of(peerProcess.endpoint, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
-  const body = randomBytes(100 * 1024);
+  const floorProcess = await startFloor();
+  const floorS3 = s3Of(floorProcess.endpoint, TEST_CREDENTIALS);
+  const body = randomBytes(FLOOR_GET_BYTES);
   const put = async (s3: S3Client, bucketName: string, key: string) => {
     const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucketName, Key: key }), { expiresIn: 300 });
     const response = await fetch(url, { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream' } });
@@ -163,12 +186,16 @@ export async function compareWithS3rver(kit: StackTarget & { bucket: string }, r
   };
   try {
     // Outside enrol/: the kit's bucket notifies the face indexer on enrol/ only.
-    const putFigures = await alternate(rounds, count,
-      (round) => (index) => put(kitS3, kit.bucket, `bench/${round}/${index}`),
-      (round) => (index) => put(peerS3, bucket, `bench/${round}/${index}`));
-    const getFigures = await alternate(rounds, count,
-      (round) => (index) => get(kitS3, kit.bucket, `bench/${round}/${index}`),
-      (round) => (index) => get(peerS3, bucket, `bench/${round}/${index}`));
+    const putFigures = await alternate(rounds, count, {
+      kit: (round) => (index) => put(kitS3, kit.bucket, `bench/${round}/${index}`),
+      peer: (round) => (index) => put(peerS3, bucket, `bench/${round}/${index}`),
+      floor: (round) => (index) => put(floorS3, bucket, `bench/${round}/${index}`),
+    });
+    const getFigures = await alternate(rounds, count, {
+      kit: (round) => (index) => get(kitS3, kit.bucket, `bench/${round}/${index}`),
+      peer: (round) => (index) => get(peerS3, bucket, `bench/${round}/${index}`),
+      floor: (round) => (index) => get(floorS3, bucket, `bench/${round}/${index}`),
+    });
     return [
       { what: 'presigned PUT 100 KB', ...putFigures, peerName: 's3rver 3.7.1' },
       { what: 'presigned GET 100 KB', ...getFigures, peerName: 's3rver 3.7.1' },
@@ -176,17 +203,35 @@ export async function compareWithS3rver(kit: StackTarget & { bucket: string }, r
   } finally {
     kitS3.destroy();
     peerS3.destroy();
-    await peerProcess.stop();
+    floorS3.destroy();
+    await Promise.all([peerProcess.stop(), floorProcess.stop()]);
     rmSync(directory, { recursive: true, force: true });
   }
 }
 
+/**
+ * kit and peer as measured, and what each spends above the floor (the server's own part): the
+ * client's part is in both and bounds the plain ratio from below.
+ */
 export function describeComparisons(comparisons: Comparison[]): string {
-  const lines = ['what'.padEnd(40) + 'kit p50/p99 ms'.padStart(18) + 'peer p50/p99 ms'.padStart(18) + '  ratio p50 / p99   peer'];
-  for (const { what, kit, peer, peerName } of comparisons) {
-    lines.push(`${what.split(' (')[0]!.padEnd(40)}${`${kit.p50.toFixed(1)} / ${kit.p99.toFixed(1)}`.padStart(18)}${`${peer.p50.toFixed(1)} / ${peer.p99.toFixed(1)}`.padStart(18)}` +
-      `  ${(kit.p50 / peer.p50).toFixed(2)}x / ${(kit.p99 / peer.p99).toFixed(2)}x   ${peerName}`);
+  const pair = (figures: Figures) => `${figures.p50.toFixed(1)} / ${figures.p99.toFixed(1)}`;
+  const ratio = (kit: number, peer: number) => `${(kit / peer).toFixed(2)}x`;
+  const aboveFloor = (side: Figures, floor: Figures) => ({ p50: Math.max(0, side.p50 - floor.p50), p99: Math.max(0, side.p99 - floor.p99) });
+  const lines = [
+    'what'.padEnd(24) + 'kit p50/p99 ms'.padStart(16) + 'peer p50/p99 ms'.padStart(17) + 'floor p50/p99'.padStart(15) +
+      '   ratio p50 / p99   above the floor: ratio p50 / p99   peer',
+  ];
+  for (const { what, kit, peer, floor, peerName } of comparisons) {
+    const kitServer = aboveFloor(kit, floor);
+    const peerServer = aboveFloor(peer, floor);
+    lines.push(`${what.split(' (')[0]!.padEnd(24)}${pair(kit).padStart(16)}${pair(peer).padStart(17)}${pair(floor).padStart(15)}` +
+      `   ${ratio(kit.p50, peer.p50)} / ${ratio(kit.p99, peer.p99)}`.padEnd(21) +
+      `${ratio(kitServer.p50, peerServer.p50)} / ${ratio(kitServer.p99, peerServer.p99)}`.padStart(30) + `   ${peerName}`);
   }
-  lines.push('', ...comparisons.filter(({ what }) => what.includes(' (')).map(({ what }) => `  ${what}`));
+  lines.push(
+    '',
+    ...comparisons.filter(({ what }) => what.includes(' (')).map(({ what }) => `  ${what}`),
+    '  floor: the same client call against bench/floor-server.mjs, which answers at once and checks nothing',
+  );
   return lines.join('\n');
 }
