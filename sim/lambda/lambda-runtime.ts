@@ -253,6 +253,8 @@ class FunctionPool {
   private readonly waiting: Array<() => void> = [];
   private readonly idleSince = new Map<ExecutionEnvironment, number>();
   private reaper?: NodeJS.Timeout;
+  /** The pool grew past one environment since its last fresh start (a burst, a load). */
+  private grew = false;
 
   constructor(
     readonly definition: FunctionDefinition,
@@ -281,6 +283,7 @@ class FunctionPool {
         continue;
       }
       if (this.all.size < this.settings.maxConcurrency) {
+        if (this.all.size > 0) this.grew = true;
         const fresh = new ExecutionEnvironment(this.definition, this.env, this.settings);
         this.all.add(fresh);
         return fresh;
@@ -311,22 +314,36 @@ class FunctionPool {
     this.waiting.shift()?.();
   }
 
-  /** Shuts down environments idle past the timeout, keeping one warm, as Lambda reclaims idle ones. */
+  /**
+   * Shuts down environments idle past the timeout, as Lambda reclaims idle ones, keeping one warm.
+   * After the pool grew, the one kept is a fresh environment rather than the last one used: a
+   * worker that served a load keeps the heap it grew to (V8 collects its old generation only when
+   * it needs room), so the process would not come back to its idle footprint.
+   */
   private scheduleReaper(): void {
-    if (this.reaper || this.all.size <= 1) return;
+    if (this.reaper || (this.all.size <= 1 && !this.grew)) return;
     this.reaper = setTimeout(() => {
       this.reaper = undefined;
       const cutoff = Date.now() - this.settings.idleTimeoutMs;
+      const idlePastCutoff = () => this.idle.length > 0 && (this.idleSince.get(this.idle[0]!) ?? 0) <= cutoff;
       // Oldest-idle first: the front of `idle` is the least recently used.
-      while (this.all.size > 1 && this.idle.length > 0 && (this.idleSince.get(this.idle[0]!) ?? 0) <= cutoff) {
-        const stale = this.idle.shift()!;
-        this.idleSince.delete(stale);
-        this.all.delete(stale);
-        void stale.terminate();
+      while (this.all.size > 1 && idlePastCutoff()) this.retire(this.idle[0]!);
+      if (this.grew && this.all.size === 1 && idlePastCutoff()) {
+        this.grew = false;
+        this.retire(this.idle[0]!);
+        // An environment that fails to load reports it to the next invocation, as at start-up.
+        this.prewarm().catch(() => undefined);
       }
       this.scheduleReaper();
     }, Math.max(1_000, this.settings.idleTimeoutMs / 2));
     this.reaper.unref();
+  }
+
+  private retire(environment: ExecutionEnvironment): void {
+    this.idle.splice(this.idle.indexOf(environment), 1);
+    this.idleSince.delete(environment);
+    this.all.delete(environment);
+    void environment.terminate();
   }
 
   async close(): Promise<void> {

@@ -49,13 +49,18 @@ const echoEnvironment = bundles.write('echo-env', 'index.mjs', `
 `);
 
 const sleeper = bundles.write('sleeper', 'index.mjs', `
+  const loadedAt = Date.now();
   let invocationsInThisEnvironment = 0;
   export const handler = async (event) => {
     invocationsInThisEnvironment += 1;
     await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
-    return { invocationsInThisEnvironment };
+    return event.withLoadTime ? { invocationsInThisEnvironment, loadedAt } : { invocationsInThisEnvironment };
   };
 `);
+interface SleeperResult {
+  invocationsInThisEnvironment: number;
+  loadedAt: number;
+}
 
 describe('createLambdaRuntime', () => {
   it('gives each function its own environment variables, plus Lambda\'s standard ones', async () => {
@@ -157,7 +162,7 @@ describe('createLambdaRuntime', () => {
     expect(quick).toEqual({ status: 'fulfilled', value: { invocationsInThisEnvironment: 1 } });
   });
 
-  it('shuts down environments left idle, keeping the most recently used one warm', async () => {
+  it('shuts down environments left idle after a burst, and keeps one fresh environment warm', async () => {
     runtime = createLambdaRuntime({
       functions: [definition('sleeper', sleeper)],
       onLog: () => undefined,
@@ -167,11 +172,26 @@ describe('createLambdaRuntime', () => {
     const burst = () => Promise.all([0, 1, 2].map(() => runtime!.invoke('sleeper', { sleepMs: 300 })));
     expect(await burst()).toEqual([1, 1, 1].map((count) => ({ invocationsInThisEnvironment: count })));
 
-    // Well past the idle timeout and the reaper's period (1 s): two of the three are gone.
+    // Well past the idle timeout and the reaper's period (1 s).
     await new Promise((resolve) => setTimeout(resolve, 3_500));
-    const counts = (await burst()).map((result) => (result as { invocationsInThisEnvironment: number }).invocationsInThisEnvironment);
+    const invokedAt = Date.now();
+    const first = (await runtime.invoke('sleeper', { sleepMs: 0, withLoadTime: true })) as SleeperResult;
+    const second = (await runtime.invoke('sleeper', { sleepMs: 0, withLoadTime: true })) as SleeperResult;
 
-    expect(counts.sort()).toEqual([1, 1, 2]);
+    // Not one of the three that served the burst, loaded before it was asked for, and alone.
+    expect(first.invocationsInThisEnvironment).toBe(1);
+    expect(first.loadedAt).toBeLessThan(invokedAt);
+    expect(second).toEqual({ invocationsInThisEnvironment: 2, loadedAt: first.loadedAt });
+  });
+
+  it('keeps the one environment of a function that never had to grow, module state and all', async () => {
+    runtime = createLambdaRuntime({ functions: [definition('sleeper', sleeper)], onLog: () => undefined, idleTimeoutMs: 200 });
+    const before = (await runtime.invoke('sleeper', { sleepMs: 0, withLoadTime: true })) as SleeperResult;
+
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const after = (await runtime.invoke('sleeper', { sleepMs: 0, withLoadTime: true })) as SleeperResult;
+
+    expect(after).toEqual({ invocationsInThisEnvironment: 2, loadedAt: before.loadedAt });
   });
 
   it('stops a function that outgrows its memory size as Lambda does, and runs the next invocation in a fresh environment', async () => {
