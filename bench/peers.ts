@@ -210,28 +210,32 @@ export async function compareWithS3rver(kit: StackTarget & { bucket: string }, r
 }
 
 /**
- * kit and peer as measured, and what each spends above the floor (the server's own part): the
- * client's part is in both and bounds the plain ratio from below.
+ * Medians above the floor: what kit and peer spend beyond the client's own part, which is in
+ * both and bounds the plain ratio from below. Only at p50: percentiles of different runs do not
+ * subtract, and a tail above the floor's tail says nothing.
  */
+export function ratioAboveFloor({ kit, peer, floor }: Comparison): string {
+  const peerPart = peer.p50 - floor.p50;
+  return peerPart > 0 ? `${(Math.max(0, kit.p50 - floor.p50) / peerPart).toFixed(2)}x` : 'n/a (peer at the floor)';
+}
+
 export function describeComparisons(comparisons: Comparison[]): string {
   const pair = (figures: Figures) => `${figures.p50.toFixed(1)} / ${figures.p99.toFixed(1)}`;
   const ratio = (kit: number, peer: number) => `${(kit / peer).toFixed(2)}x`;
-  const aboveFloor = (side: Figures, floor: Figures) => ({ p50: Math.max(0, side.p50 - floor.p50), p99: Math.max(0, side.p99 - floor.p99) });
   const lines = [
     'what'.padEnd(24) + 'kit p50/p99 ms'.padStart(16) + 'peer p50/p99 ms'.padStart(17) + 'floor p50/p99'.padStart(15) +
-      '   ratio p50 / p99   above the floor: ratio p50 / p99   peer',
+      '   ratio p50 / p99   p50 above the floor   peer',
   ];
-  for (const { what, kit, peer, floor, peerName } of comparisons) {
-    const kitServer = aboveFloor(kit, floor);
-    const peerServer = aboveFloor(peer, floor);
+  for (const comparison of comparisons) {
+    const { what, kit, peer, floor, peerName } = comparison;
     lines.push(`${what.split(' (')[0]!.padEnd(24)}${pair(kit).padStart(16)}${pair(peer).padStart(17)}${pair(floor).padStart(15)}` +
-      `   ${ratio(kit.p50, peer.p50)} / ${ratio(kit.p99, peer.p99)}`.padEnd(21) +
-      `${ratio(kitServer.p50, peerServer.p50)} / ${ratio(kitServer.p99, peerServer.p99)}`.padStart(30) + `   ${peerName}`);
+      `   ${`${ratio(kit.p50, peer.p50)} / ${ratio(kit.p99, peer.p99)}`.padEnd(18)}${ratioAboveFloor(comparison).padStart(20)}   ${peerName}`);
   }
   lines.push(
     '',
     ...comparisons.filter(({ what }) => what.includes(' (')).map(({ what }) => `  ${what}`),
-    '  floor: the same client call against bench/floor-server.mjs, which answers at once and checks nothing',
+    '  floor: the same client call against bench/floor-server.mjs, which answers at once and checks nothing;',
+    '  p50 above the floor: (kit - floor) / (peer - floor), the servers\' own parts',
   );
   return lines.join('\n');
 }
