@@ -56,6 +56,21 @@ export interface LoadOptions {
   log?: (line: string) => void;
 }
 
+async function settledRss(pid: number, log: (line: string) => void): Promise<number> {
+  const started = performance.now();
+  let previous = treeRssBytes(pid);
+  let steady = 0;
+  while (performance.now() - started < 45_000) {
+    await new Promise((wait) => setTimeout(wait, 1000));
+    const current = treeRssBytes(pid);
+    steady = Math.abs(current - previous) < 2 ** 20 ? steady + 1 : 0;
+    previous = current;
+    if (steady >= 3 && performance.now() - started >= 15_000) break;
+  }
+  log(`idle RSS settled after ${((performance.now() - started) / 1000).toFixed(0)} s: ${mebibytes(previous)}`);
+  return previous;
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
   const log = options.log ?? (() => undefined);
   let server: SimProcess | undefined;
@@ -77,9 +92,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
   try {
     const target = await stackTarget(endpoint);
     const cognito = cognitoClient(target);
-    // Idle: after start-up work settled (functions warmed), before any user.
-    await new Promise((wait) => setTimeout(wait, 2000));
-    const idleRss = pid ? treeRssBytes(pid) : undefined;
+    // Idle: after start-up work settled, before any user. The warmed function workers hold their
+    // bundles' loading garbage until V8's memory reducer runs in each, some seconds after their
+    // allocations stop: read 2 s after ready, the tree was at 215 MiB; 15 s after, at 176-181 MiB.
+    // So: at least 15 s, then the first reading that moved by under 1 MiB three seconds running.
+    const idleRss = pid ? await settledRss(pid, log) : undefined;
 
     const runId = Date.now().toString(36);
     const users: FaceUser[] = await Promise.all(Array.from({ length: options.users }, async (_, index) => ({
