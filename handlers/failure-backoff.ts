@@ -34,12 +34,18 @@ export function blockDurationMs(count: number): number {
   return Math.min(2 ** (count - FREE_ATTEMPTS - 1) * FIRST_BLOCK_MS, LONGEST_BLOCK_MS);
 }
 
-export async function isBlocked(bucket: string, now: number): Promise<boolean> {
+/** The bucket's run of failures, or undefined when it has none (the usual case: nothing to clear). */
+export async function readFailures(bucket: string): Promise<FailureRecord | undefined> {
   const { Item } = await documentClient.send(
     // Stryker disable next-line BooleanLiteral: dynalite reads consistently either way (docs/mutation-testing.md)
     new GetCommand({ TableName: config.usersTable, Key: { pk: bucket }, ConsistentRead: true }),
   );
-  return typeof Item?.blockedUntil === 'number' && Item.blockedUntil > now;
+  if (!Item) return undefined;
+  return { count: Number(Item.count ?? 0), ...(typeof Item.blockedUntil === 'number' ? { blockedUntil: Item.blockedUntil } : {}) };
+}
+
+export function isBlocked(failures: FailureRecord | undefined, now: number): boolean {
+  return failures?.blockedUntil !== undefined && failures.blockedUntil > now;
 }
 
 export async function recordFailure(bucket: string, now: number): Promise<FailureRecord> {

@@ -134,6 +134,18 @@ export async function recordFaceSignIn(sub: string, trustedDevices: string[] | u
   );
 }
 
+/**
+ * Whether `recordFaceSignIn(sub, trustedDevices)` would change the user's record. The usual
+ * sign-in (the face factor already recorded, from the newest trusted device or with no device
+ * key) changes nothing, and is not written again.
+ */
+export function faceSignInChangesRecord(user: UserRecord | undefined, trustedDevices: string[] | undefined): boolean {
+  if (user?.lastFactor !== 'face') return true;
+  if (!trustedDevices) return false;
+  const current = user.trustedDevices ?? [];
+  return trustedDevices.length !== current.length || trustedDevices.some((hash, index) => hash !== current[index]);
+}
+
 /** The trusted-device list with `deviceHash` added as the newest, the oldest dropped beyond the limit. */
 export function withTrustedDevice(current: string[] | undefined, deviceHash: string): string[] {
   const others = (current ?? []).filter((hash) => hash !== deviceHash);

@@ -8,12 +8,12 @@
 // timing tells them from an enrolled user. Answering with the ENROL intent asks to (re-)enrol
 // instead: no face is checked and no failure counted.
 import { subjectOf } from '../decoy-identities.js';
-import { clearFailures, failureBucket, isBlocked, recordFailure } from '../failure-backoff.js';
+import { clearFailures, failureBucket, isBlocked, readFailures, recordFailure } from '../failure-backoff.js';
 import { SEARCH_MAX_FACES, searchFace } from '../face-collection.js';
-import { deletePhoto, inspectPhoto, isSignInKey, newSignInKey, photoProblem, photoUploadParameters } from '../face-photos.js';
+import { deletePhoto, inspectPhoto, isSignInKey, newSignInKey, photoProblem, photoUploadParameters, type PhotoFacts } from '../face-photos.js';
 import { logger } from '../logger.js';
 import { sha256Hex } from '../secret-hashing.js';
-import { getUser, markSignInPhotoUsed, recordFaceSignIn, withTrustedDevice } from '../users-table.js';
+import { faceSignInChangesRecord, getUser, markSignInPhotoUsed, recordFaceSignIn, withTrustedDevice } from '../users-table.js';
 import { challengeMetadata } from './challenge-sequence.js';
 import type { ChallengeModule } from './challenge-module.js';
 import { asksToEnrol, deviceKeyOf } from './client-requests.js';
@@ -38,23 +38,30 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
       logger.info('enrolment requested instead of a face match', { sub });
       return false;
     }
-    const user = await getUser(sub);
+    // The record and the photo's size and type do not depend on each other: one round trip for both.
+    const [user, photo] = await Promise.all([getUser(sub), inspectPhoto(key)]);
     const deviceKey = deviceKeyOf(event.request.clientMetadata);
     const deviceHash = deviceKey ? sha256Hex(deviceKey) : undefined;
     const trustedDevice = !userNotFound && !!deviceHash && !!user?.trustedDevices?.includes(deviceHash);
     const bucket = failureBucket(sub, trustedDevice ? deviceHash : undefined);
-    if (await isBlocked(bucket, now)) {
+    const failures = await readFailures(bucket);
+    if (isBlocked(failures, now)) {
       logger.info('face sign-in refused: blocked after repeated failures', { sub, trustedDevice });
       return false;
     }
-    const matched = await photoShows(userNotFound ? undefined : user?.faceId, key, sub);
+    const matched = await photoShows(userNotFound ? undefined : user?.faceId, photo, key, sub);
     if (!matched) {
-      const failures = await recordFailure(bucket, now);
-      logger.info('face did not match', { sub, trustedDevice, failures: failures.count, blockedUntil: failures.blockedUntil });
+      const counted = await recordFailure(bucket, now);
+      logger.info('face did not match', { sub, trustedDevice, failures: counted.count, blockedUntil: counted.blockedUntil });
       return false;
     }
-    await clearFailures(bucket);
-    await recordFaceSignIn(sub, deviceHash ? withTrustedDevice(user?.trustedDevices, deviceHash) : undefined);
+    // Only what changes is written: most sign-ins follow no failure, from the device that signed
+    // in last, and need neither write.
+    const trustedDevices = deviceHash ? withTrustedDevice(user?.trustedDevices, deviceHash) : undefined;
+    await Promise.all([
+      failures ? clearFailures(bucket) : undefined,
+      faceSignInChangesRecord(user, trustedDevices) ? recordFaceSignIn(sub, trustedDevices) : undefined,
+    ]);
     logger.info('face matched', { sub, trustedDevice });
     return true;
   } finally {
@@ -64,8 +71,7 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
 };
 
 /** Whether the photo shows the face `faceId`; the search runs even without one, to take the same time. */
-async function photoShows(faceId: string | undefined, key: string, sub: string): Promise<boolean> {
-  const photo = await inspectPhoto(key);
+async function photoShows(faceId: string | undefined, photo: PhotoFacts | undefined, key: string, sub: string): Promise<boolean> {
   if (!photo) {
     logger.info('sign-in photo rejected', { sub, reason: 'NOT_UPLOADED' });
     return false;

@@ -1,7 +1,7 @@
 import './handler-test-environment.js';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FREE_ATTEMPTS, blockDurationMs, failureBucket, isBlocked, recordFailure } from '../../handlers/failure-backoff.js';
+import { FREE_ATTEMPTS, blockDurationMs, failureBucket, isBlocked, readFailures, recordFailure } from '../../handlers/failure-backoff.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -50,7 +50,21 @@ describe('failure backoff', () => {
     const now = Date.UTC(2026, 0, 1);
     for (let failure = 0; failure < FREE_ATTEMPTS + 1; failure++) await recordFailure(bucket, now);
 
-    expect(await isBlocked(bucket, now + 30 * SECOND - 1)).toBe(true);
-    expect(await isBlocked(bucket, now + 30 * SECOND)).toBe(false);
+    const failures = await readFailures(bucket);
+    expect(failures).toEqual({ count: FREE_ATTEMPTS + 1, blockedUntil: now + 30 * SECOND });
+    expect(isBlocked(failures, now + 30 * SECOND - 1)).toBe(true);
+    expect(isBlocked(failures, now + 30 * SECOND)).toBe(false);
+  });
+
+  it('reads no failures for a bucket that never failed, and a count without a block before the fifth failure', async () => {
+    const bucket = failureBucket(randomUUID());
+    const now = Date.UTC(2026, 0, 1);
+
+    expect(await readFailures(bucket)).toBeUndefined();
+    expect(isBlocked(undefined, now)).toBe(false);
+    await recordFailure(bucket, now);
+    const failures = await readFailures(bucket);
+    expect(failures).toEqual({ count: 1 });
+    expect(isBlocked(failures, now)).toBe(false);
   });
 });

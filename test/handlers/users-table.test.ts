@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   bindFace,
+  faceSignInChangesRecord,
   getUploadResult,
   MAX_TRUSTED_DEVICES,
   recordFaceSignIn,
@@ -22,6 +23,20 @@ describe('users table', () => {
     expect(withTrustedDevice(devices, 'd6')).toEqual(['d2', 'd3', 'd4', 'd5', 'd6']);
     expect(withTrustedDevice(devices, 'd2')).toEqual(['d1', 'd3', 'd4', 'd5', 'd2']);
     expect(MAX_TRUSTED_DEVICES).toBe(5);
+  });
+
+  it('writes a face sign-in only when it changes the record: a new factor, or a device that is not the newest', () => {
+    const user = { sub: 's', lastFactor: 'face' as const, trustedDevices: ['d1', 'd2'] };
+
+    expect(faceSignInChangesRecord(user, undefined)).toBe(false);
+    expect(faceSignInChangesRecord(user, ['d1', 'd2'])).toBe(false);
+    expect(faceSignInChangesRecord(user, ['d2', 'd1'])).toBe(true);
+    expect(faceSignInChangesRecord(user, ['d1', 'd2', 'd3'])).toBe(true);
+    expect(faceSignInChangesRecord({ sub: 's', lastFactor: 'face' }, ['d1'])).toBe(true);
+    expect(faceSignInChangesRecord({ sub: 's', lastFactor: 'face' }, undefined)).toBe(false);
+    expect(faceSignInChangesRecord({ ...user, lastFactor: 'face-enrolment' }, ['d1', 'd2'])).toBe(true);
+    expect(faceSignInChangesRecord({ sub: 's' }, undefined)).toBe(true);
+    expect(faceSignInChangesRecord(undefined, undefined)).toBe(true);
   });
 
   it('records a face sign-in: the factor, and the devices only when given', async () => {

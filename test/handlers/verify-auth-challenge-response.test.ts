@@ -15,6 +15,7 @@ import {
 import { DeleteObjectCommand, HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { documentClient } from '../../handlers/aws-clients/dynamodb.js';
 import { handler } from '../../handlers/verify-auth-challenge-response.js';
 import { BUCKET, COLLECTION, SENDER } from './handler-test-environment.js';
 import { captureLogs } from './log-capture.js';
@@ -441,6 +442,29 @@ describe('Verify FACE_MATCH', () => {
     expect(ownerSignIns).toBe(10);
     expect(logs.text()).not.toContain(deviceKey);
   }, 120_000);
+
+  it('writes only what a sign-in changes: after the first from a device, a repeat marks the photo used and nothing else', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    const deviceKey = 'a-device-key-of-at-least-32-characters';
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
+    const sent = vi.spyOn(documentClient, 'send');
+    const commandsOfOneSignIn = async () => {
+      sent.mockClear();
+      expect(await verify(verifyEvent(user, { ...privateParameters, key: `signin/${hexKey()}` }, 'uploaded', { deviceKey }))).toBe(true);
+      return sent.mock.calls.map(([command]) => command.constructor.name).sort();
+    };
+
+    try {
+      expect(await commandsOfOneSignIn()).toEqual(['GetCommand', 'GetCommand', 'PutCommand', 'UpdateCommand']);
+      expect(await commandsOfOneSignIn()).toEqual(['GetCommand', 'GetCommand', 'PutCommand']);
+      await putItem({ pk: `FAILURES#${user.sub}#device#${sha256(deviceKey).slice(0, 32)}`, count: 2 });
+      expect(await commandsOfOneSignIn()).toEqual(['DeleteCommand', 'GetCommand', 'GetCommand', 'PutCommand']);
+    } finally {
+      sent.mockRestore();
+    }
+    expect(await getItem(`USER#${user.sub}`)).toMatchObject({ lastFactor: 'face', trustedDevices: [sha256(deviceKey)] });
+    expect(await getItem(`FAILURES#${user.sub}#device#${sha256(deviceKey).slice(0, 32)}`)).toBeUndefined();
+  });
 
   it('remembers no device whose key is shorter than 32 characters', async () => {
     const { user, privateParameters } = await enrolledUser();
