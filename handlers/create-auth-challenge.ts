@@ -10,8 +10,8 @@ export const handler: CreateAuthChallengeTriggerHandler = withErrorBoundary('Cre
     throw new Error(`unexpected challenge ${event.request.challengeName}`);
   }
   const now = Date.now();
-  const { sub, userNotFound, user, step } = await currentStep(event);
+  const { sub, userNotFound, step, readUser } = await currentStep(event);
   if (step.action !== 'CHALLENGE') throw new Error(`no challenge to create: the session is at ${step.action}`);
-  await challengeModules[step.kind].createChallenge(event, { sub, userNotFound, user, now });
+  await challengeModules[step.kind].createChallenge(event, { sub, userNotFound, readUser, now });
   return event;
 });

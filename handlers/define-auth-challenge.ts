@@ -6,14 +6,13 @@ import { logger } from './logger.js';
 import { withErrorBoundary } from './trigger-errors.js';
 
 export const handler: DefineAuthChallengeTriggerHandler = withErrorBoundary('DefineAuthChallenge', async (event) => {
-  const { sub, userNotFound, user, step } = await currentStep(event);
+  const { sub, userNotFound, step } = await currentStep(event);
   event.response.issueTokens = step.action === 'ISSUE_TOKENS';
   event.response.failAuthentication = step.action === 'FAIL';
   if (step.action === 'CHALLENGE') event.response.challengeName = 'CUSTOM_CHALLENGE';
   logger.info('next step decided', {
     sub,
     userNotFound,
-    enrolled: !!user?.faceId,
     answered: event.request.session.length,
     ...step,
   });

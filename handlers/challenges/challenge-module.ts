@@ -7,8 +7,12 @@ export interface CreateContext {
   /** The user's sub, or the stand-in sub of an email that does not exist. */
   sub: string;
   userNotFound: boolean;
-  /** The user's record, undefined for an unknown user or one without a record. */
-  user: UserRecord | undefined;
+  /**
+   * The user's record, undefined for an unknown user or one without a record. Read on the first
+   * call only: a challenge that needs no record costs no read. Call it for unknown emails too
+   * (it then reads the stand-in's), so that the work does not tell them apart.
+   */
+  readUser(): Promise<UserRecord | undefined>;
   /** Epoch milliseconds. */
   now: number;
 }

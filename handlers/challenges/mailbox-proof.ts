@@ -33,7 +33,7 @@ export const EMAIL_CODE_MIN_CREATE_MS = 400;
 const NO_EMAIL_SENDER_MESSAGE =
   'enrolment needs the one-time secret from ConfirmSignUp; no email sender is configured';
 
-export const createChallenge: ChallengeModule['createChallenge'] = async (event, { sub, userNotFound, user, now }) => {
+export const createChallenge: ChallengeModule['createChallenge'] = async (event, { sub, userNotFound, readUser, now }) => {
   const startedAt = Date.now();
   const privateParameters: Record<string, string> = { challenge: 'MAILBOX_PROOF' };
   let method: MailboxProofMethod;
@@ -43,6 +43,7 @@ export const createChallenge: ChallengeModule['createChallenge'] = async (event,
     const sender = config.emailSender;
     if (!sender) throw new UserFacingError(NO_EMAIL_SENDER_MESSAGE);
     method = 'EMAIL_CODE';
+    const user = await readUser(); // for unknown emails too: same work
     const recipient = userNotFound ? undefined : (user?.email ?? event.request.userAttributes.email);
     const allowance = await takeCode(sub, now);
     let codeHash = sha256Hex(randomBytes(32).toString('hex')); // matches no code: nothing was sent

@@ -6,6 +6,7 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../handlers/create-auth-challenge.js';
 import { BUCKET, SENDER } from './handler-test-environment.js';
+import { dynamoDbCommandsOf } from './dynamodb-calls.js';
 import { captureLogs } from './log-capture.js';
 import { createEvent, ENROL_REQUEST, entry, getItem, invoke, newUser, putItem, type TestUser } from './trigger-events.js';
 
@@ -65,6 +66,16 @@ describe('CreateAuthChallenge: FACE_MATCH', () => {
     expect(url.searchParams.get('X-Amz-Expires')).toBe('170');
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
     expect(Date.parse(response.publicChallengeParameters.expiresAt) - Date.now()).toBeGreaterThan(160_000);
+  });
+
+  it('builds it without a DynamoDB call, whoever the email belongs to', async () => {
+    await create(createEvent(undefined, [])); // reads the key of stand-in subs, once per container
+    for (const user of [await enrolledUser(), await unenrolledUser(), undefined]) {
+      const commands = await dynamoDbCommandsOf(async () => {
+        expect((await create(createEvent(user, []))).response.challengeMetadata).toBe('FACE_MATCH');
+      });
+      expect(commands).toEqual([]);
+    }
   });
 
   it('chooses a new key for every challenge', async () => {

@@ -4,6 +4,7 @@ import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
 import { handler } from '../../handlers/define-auth-challenge.js';
 import { nextStep } from '../../handlers/challenges/challenge-sequence.js';
 import { defineEvent, entry, invoke, newUser, putItem, type TestUser } from './trigger-events.js';
+import { dynamoDbCommandsOf } from './dynamodb-calls.js';
 import { captureLogs } from './log-capture.js';
 
 captureLogs();
@@ -129,6 +130,28 @@ describe('DefineAuthChallenge for a user who has not enrolled', () => {
     const result = await define(defineEvent(user, [entry('FACE_MATCH', true)]));
 
     expect(result.response).toEqual({ challengeName: 'CUSTOM_CHALLENGE', issueTokens: false, failAuthentication: false });
+  });
+});
+
+describe('DefineAuthChallenge reads the user’s record only when the step depends on it', () => {
+  it('decides a session’s start, a wrong answer and the request to enrol without reading it, for every kind of email', async () => {
+    const known = await enrolledUser();
+    const fresh = await unenrolledUser();
+    await define(defineEvent(undefined, [])); // reads the key of stand-in subs, once per container
+    for (const user of [known, fresh, undefined]) {
+      for (const session of [[], [entry('FACE_MATCH', false)], [entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true)]]) {
+        const commands = await dynamoDbCommandsOf(() => define(defineEvent(user, session)));
+        expect(commands).toEqual([]);
+      }
+    }
+  });
+
+  it('reads it once after a correct FACE_MATCH, for every kind of email', async () => {
+    await define(defineEvent(undefined, [])); // reads the key of stand-in subs, once per container
+    for (const user of [await enrolledUser(), await unenrolledUser(), undefined]) {
+      const commands = await dynamoDbCommandsOf(() => define(defineEvent(user, [entry('FACE_MATCH', true)])));
+      expect(commands).toEqual(['GetCommand']);
+    }
   });
 });
 

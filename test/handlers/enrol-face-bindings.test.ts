@@ -39,7 +39,7 @@ describe('ENROL_FACE bindings', () => {
     const stranger = newUser();
     const event = createEvent(undefined, [entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true)]);
 
-    await expect(createChallenge(event, { sub: stranger.sub, userNotFound: true, user: undefined, now: Date.now() })).rejects.toThrow(
+    await expect(createChallenge(event, { sub: stranger.sub, userNotFound: true, readUser: async () => undefined, now: Date.now() })).rejects.toThrow(
       'ENROL_FACE for a user that does not exist',
     );
     expect(event.response.privateChallengeParameters).toEqual({});

@@ -15,9 +15,9 @@ import {
 import { DeleteObjectCommand, HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { documentClient } from '../../handlers/aws-clients/dynamodb.js';
 import { handler } from '../../handlers/verify-auth-challenge-response.js';
 import { BUCKET, COLLECTION, SENDER } from './handler-test-environment.js';
+import { dynamoDbCommandsOf } from './dynamodb-calls.js';
 import { captureLogs } from './log-capture.js';
 import { getItem, invoke, newUser, putItem, verifyEvent, type TestUser } from './trigger-events.js';
 
@@ -447,21 +447,14 @@ describe('Verify FACE_MATCH', () => {
     const { user, privateParameters } = await enrolledUser();
     const deviceKey = 'a-device-key-of-at-least-32-characters';
     rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
-    const sent = vi.spyOn(documentClient, 'send');
-    const commandsOfOneSignIn = async () => {
-      sent.mockClear();
+    const commandsOfOneSignIn = async () => (await dynamoDbCommandsOf(async () => {
       expect(await verify(verifyEvent(user, { ...privateParameters, key: `signin/${hexKey()}` }, 'uploaded', { deviceKey }))).toBe(true);
-      return sent.mock.calls.map(([command]) => command.constructor.name).sort();
-    };
+    })).sort();
 
-    try {
-      expect(await commandsOfOneSignIn()).toEqual(['GetCommand', 'GetCommand', 'PutCommand', 'UpdateCommand']);
-      expect(await commandsOfOneSignIn()).toEqual(['GetCommand', 'GetCommand', 'PutCommand']);
-      await putItem({ pk: `FAILURES#${user.sub}#device#${sha256(deviceKey).slice(0, 32)}`, count: 2 });
-      expect(await commandsOfOneSignIn()).toEqual(['DeleteCommand', 'GetCommand', 'GetCommand', 'PutCommand']);
-    } finally {
-      sent.mockRestore();
-    }
+    expect(await commandsOfOneSignIn()).toEqual(['GetCommand', 'GetCommand', 'PutCommand', 'UpdateCommand']);
+    expect(await commandsOfOneSignIn()).toEqual(['GetCommand', 'GetCommand', 'PutCommand']);
+    await putItem({ pk: `FAILURES#${user.sub}#device#${sha256(deviceKey).slice(0, 32)}`, count: 2 });
+    expect(await commandsOfOneSignIn()).toEqual(['DeleteCommand', 'GetCommand', 'GetCommand', 'PutCommand']);
     expect(await getItem(`USER#${user.sub}`)).toMatchObject({ lastFactor: 'face', trustedDevices: [sha256(deviceKey)] });
     expect(await getItem(`FAILURES#${user.sub}#device#${sha256(deviceKey).slice(0, 32)}`)).toBeUndefined();
   });
