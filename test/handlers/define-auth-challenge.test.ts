@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DefineAuthChallengeTriggerEvent } from 'aws-lambda';
 import { handler } from '../../handlers/define-auth-challenge.js';
 import { nextStep } from '../../handlers/challenges/challenge-sequence.js';
-import { defineEvent, entry, invoke, newUser, putItem, type TestUser } from './trigger-events.js';
+import { defineEvent, ENROL_REQUEST, entry, invoke, newUser, putItem, type TestUser } from './trigger-events.js';
 import { dynamoDbCommandsOf } from './dynamodb-calls.js';
 import { captureLogs } from './log-capture.js';
 
@@ -134,13 +134,20 @@ describe('DefineAuthChallenge for a user who has not enrolled', () => {
 });
 
 describe('DefineAuthChallenge reads the user’s record only when the step depends on it', () => {
-  it('decides a session’s start, a wrong answer and the request to enrol without reading it, for every kind of email', async () => {
+  it('decides a session’s start, a wrong answer, the request to enrol and a finished enrolment without reading it, for every kind of email', async () => {
     const known = await enrolledUser();
     const fresh = await unenrolledUser();
     await define(defineEvent(undefined, [])); // reads the key of stand-in subs, once per container
     for (const user of [known, fresh, undefined]) {
-      for (const session of [[], [entry('FACE_MATCH', false)], [entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true)]]) {
-        const commands = await dynamoDbCommandsOf(() => define(defineEvent(user, session)));
+      const enrolment = [entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true)];
+      for (const [session, clientMetadata] of [
+        [[], undefined],
+        [[entry('FACE_MATCH', false)], undefined],
+        [[entry('FACE_MATCH', false)], ENROL_REQUEST],
+        [enrolment, undefined],
+        [[...enrolment, entry('ENROL_FACE:enrol/x/y', true)], undefined],
+      ] as const) {
+        const commands = await dynamoDbCommandsOf(() => define(defineEvent(user, [...session], undefined, clientMetadata)));
         expect(commands).toEqual([]);
       }
     }

@@ -51,7 +51,7 @@ describe('failure backoff', () => {
     for (let failure = 0; failure < FREE_ATTEMPTS + 1; failure++) await recordFailure(bucket, now);
 
     const failures = await readFailures(bucket);
-    expect(failures).toEqual({ count: FREE_ATTEMPTS + 1, blockedUntil: now + 30 * SECOND });
+    expect(failures).toStrictEqual({ count: FREE_ATTEMPTS + 1, blockedUntil: now + 30 * SECOND });
     expect(isBlocked(failures, now + 30 * SECOND - 1)).toBe(true);
     expect(isBlocked(failures, now + 30 * SECOND)).toBe(false);
   });
@@ -64,7 +64,7 @@ describe('failure backoff', () => {
     expect(isBlocked(undefined, now)).toBe(false);
     await recordFailure(bucket, now);
     const failures = await readFailures(bucket);
-    expect(failures).toEqual({ count: 1 });
+    expect(failures).toStrictEqual({ count: 1 });
     expect(isBlocked(failures, now)).toBe(false);
   });
 });

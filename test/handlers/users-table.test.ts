@@ -32,6 +32,9 @@ describe('users table', () => {
     expect(faceSignInChangesRecord(user, ['d1', 'd2'])).toBe(false);
     expect(faceSignInChangesRecord(user, ['d2', 'd1'])).toBe(true);
     expect(faceSignInChangesRecord(user, ['d1', 'd2', 'd3'])).toBe(true);
+    expect(faceSignInChangesRecord(user, ['d1', 'd3'])).toBe(true);
+    expect(faceSignInChangesRecord(user, ['d1'])).toBe(true);
+    expect(faceSignInChangesRecord({ sub: 's', lastFactor: 'face' }, [])).toBe(false);
     expect(faceSignInChangesRecord({ sub: 's', lastFactor: 'face' }, ['d1'])).toBe(true);
     expect(faceSignInChangesRecord({ sub: 's', lastFactor: 'face' }, undefined)).toBe(false);
     expect(faceSignInChangesRecord({ ...user, lastFactor: 'face-enrolment' }, ['d1', 'd2'])).toBe(true);
