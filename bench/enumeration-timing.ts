@@ -37,12 +37,15 @@ async function main(): Promise<void> {
     const photo = await generateFixture('face', 'timing-stranger');
     const samples = new Map<string, number[]>();
     const record = (kind: Kind, step: StepName, ms: number) => samples.set(`${step}|${kind}`, [...(samples.get(`${step}|${kind}`) ?? []), ms]);
+    const kinds = ['enrolled', 'fresh', 'unknown'] as const;
     for (let round = 0; round < TRIES; round++) {
-      for (const kind of ['enrolled', 'fresh', 'unknown'] as const) {
+      // Each kind takes each place in the round equally often: what ran just before a probe
+      // (a 400 ms MAILBOX_PROOF, a warm or cold worker) must not favour one kind.
+      for (const kind of kinds.map((_, place) => kinds[(round + place) % kinds.length]!)) {
         await timeOneProbe(target, cognito, emails[kind], photo, (step, ms) => record(kind, step, ms));
       }
     }
-    console.log(`median (p25-p75) in ms over ${TRIES} tries, interleaved`);
+    console.log(`median (p25-p75) in ms over ${TRIES} tries, interleaved, the order rotating each round`);
     console.log('step'.padEnd(22) + ['enrolled', 'fresh', 'unknown'].map((kind) => kind.padStart(20)).join(''));
     for (const step of ['InitiateAuth', 'wrong face (photo)', 'ask to enrol'] as const) {
       const cells = (['enrolled', 'fresh', 'unknown'] as const).map((kind) => {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PoolRuntime } from './cognito-context.js';
 import { loadOrCreateSigningKeys, type SigningKeys } from './signing-keys.js';
 import { standInUsername } from './stand-in-username.js';
@@ -43,6 +43,17 @@ describe('the stand-in username of an unknown email', () => {
     expect(standIn).toMatch(UUID_V4);
     expect(standInUsername(pool, 'GHOST@Example.com')).toBe(standIn);
     expect(standInUsername(pool, 'wraith@example.com')).not.toBe(standIn);
+  });
+
+  it('exports the private key once per key, not on every sign-in of an unknown email', () => {
+    const freshKeys = loadOrCreateSigningKeys();
+    const exported = vi.spyOn(freshKeys.id.privateKey, 'export');
+    const first = standInUsername(poolWith(freshKeys), 'ghost@example.com');
+
+    expect(standInUsername(poolWith(freshKeys), 'ghost@example.com')).toBe(first);
+    expect(standInUsername(poolWith(freshKeys), 'wraith@example.com')).not.toBe(first);
+    expect(exported).toHaveBeenCalledTimes(1);
+    expect(first).toBe(standInUnderKey(freshKeys.id.privateKey.export({ format: 'jwk' }).d!, 'ghost@example.com'));
   });
 
   it('is the name as typed in a pool where users pick their username', () => {
