@@ -18,7 +18,8 @@ import { cognitoClient, enrolUser, percentile, stackTarget, type StackTarget } f
 
 const TRIES = 30;
 const projectDir = new URL('..', import.meta.url).pathname;
-type Kind = 'enrolled' | 'fresh' | 'unknown';
+const KINDS = ['enrolled', 'fresh', 'unknown'] as const;
+type Kind = (typeof KINDS)[number];
 type StepName = 'InitiateAuth' | 'wrong face (photo)' | 'ask to enrol';
 
 async function main(): Promise<void> {
@@ -37,18 +38,17 @@ async function main(): Promise<void> {
     const photo = await generateFixture('face', 'timing-stranger');
     const samples = new Map<string, number[]>();
     const record = (kind: Kind, step: StepName, ms: number) => samples.set(`${step}|${kind}`, [...(samples.get(`${step}|${kind}`) ?? []), ms]);
-    const kinds = ['enrolled', 'fresh', 'unknown'] as const;
     for (let round = 0; round < TRIES; round++) {
       // Each kind takes each place in the round equally often: what ran just before a probe
       // (a 400 ms MAILBOX_PROOF, a warm or cold worker) must not favour one kind.
-      for (const kind of kinds.map((_, place) => kinds[(round + place) % kinds.length]!)) {
+      for (const kind of KINDS.map((_, place) => KINDS[(round + place) % KINDS.length]!)) {
         await timeOneProbe(target, cognito, emails[kind], photo, (step, ms) => record(kind, step, ms));
       }
     }
     console.log(`median (p25-p75) in ms over ${TRIES} tries, interleaved, the order rotating each round`);
-    console.log('step'.padEnd(22) + ['enrolled', 'fresh', 'unknown'].map((kind) => kind.padStart(20)).join(''));
+    console.log('step'.padEnd(22) + KINDS.map((kind) => kind.padStart(20)).join(''));
     for (const step of ['InitiateAuth', 'wrong face (photo)', 'ask to enrol'] as const) {
-      const cells = (['enrolled', 'fresh', 'unknown'] as const).map((kind) => {
+      const cells = KINDS.map((kind) => {
         const sorted = [...(samples.get(`${step}|${kind}`) ?? [])].sort((a, b) => a - b);
         return `${percentile(sorted, 50).toFixed(1)} (${percentile(sorted, 25).toFixed(1)}-${percentile(sorted, 75).toFixed(1)})`.padStart(20);
       });
