@@ -1,14 +1,15 @@
-// findSkinRegions (one pass, runs and union-find) against the plain definition it replaced: blur
-// the whole picture, mask its skin, flood-fill the mask pixel by pixel. Same numbers required,
-// on the edge cases of the blur (pictures 1 and 2 pixels wide or tall) and of the labelling
-// (regions touching only diagonally, U shapes that join below, single pixels), and on a real
-// synthetic face.
+// findSkinRegions (one pass, runs and union-find) and blurredRegion against the plain definition
+// they replaced: blur the whole picture, mask its skin, flood-fill the mask pixel by pixel. Same
+// numbers required, on the edge cases of the blur (pictures 1 and 2 pixels wide or tall, windows
+// at the borders), of the skin test (colours on either side of each of its bounds) and of the
+// labelling (regions touching only diagonally, U shapes that join below, single pixels), and on a
+// real synthetic face.
 import { describe, expect, it } from 'vitest';
 import { generateFace } from '../../sim/faces/generate-face.js';
 import { SeededRandom } from '../../sim/faces/seeded-random.js';
 import { decodeImage } from '../../sim/rekognition/matcher/decode-image.js';
 import type { RgbRaster } from '../../sim/rekognition/matcher/raster.js';
-import { findSkinRegions, isSkin } from '../../sim/rekognition/matcher/skin-regions.js';
+import { blurredRegion, findSkinRegions, isSkin } from '../../sim/rekognition/matcher/skin-regions.js';
 
 /** 3x3 box blur, edges clamp, rounded: the definition. */
 function referenceBlur({ width, height, pixels }: RgbRaster): Uint8Array {
@@ -68,12 +69,27 @@ function referenceLabels(blurred: Uint8Array, width: number, height: number) {
   return { labels, components };
 }
 
+/** The rectangle's rows cut out of a whole blurred picture. */
+function cutOut(blurred: Uint8Array, pictureWidth: number, left: number, top: number, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) out.set(blurred.subarray(((top + y) * pictureWidth + left) * 3, ((top + y) * pictureWidth + left + width) * 3), y * width * 3);
+  return out;
+}
+
 function expectSameAsReference(raster: RgbRaster): void {
+  const { width, height } = raster;
   const found = findSkinRegions(raster);
   const blurred = referenceBlur(raster);
-  expect(Buffer.from(found.blurred).equals(Buffer.from(blurred))).toBe(true);
+  expect(Buffer.from(blurredRegion(raster, 0, 0, width, height)).equals(Buffer.from(blurred))).toBe(true);
+  // Windows at each corner and one inside, as the sharpness check cuts them around the eyes.
+  const windowWidth = Math.ceil(width / 2);
+  const windowHeight = Math.ceil(height / 2);
+  for (const [left, top] of [[0, 0], [width - windowWidth, 0], [0, height - windowHeight], [width - windowWidth, height - windowHeight], [Math.floor(width / 4), Math.floor(height / 4)]]) {
+    const window = blurredRegion(raster, left, top, windowWidth, windowHeight);
+    expect(Buffer.from(window).equals(Buffer.from(cutOut(blurred, width, left, top, windowWidth, windowHeight)))).toBe(true);
+  }
   expect(Buffer.from(found.luma).equals(Buffer.from(referenceLuma(raster)))).toBe(true);
-  const reference = referenceLabels(blurred, raster.width, raster.height);
+  const reference = referenceLabels(blurred, width, height);
   expect(found.components).toEqual(reference.components);
   expect(Buffer.from(found.labels.buffer).equals(Buffer.from(reference.labels.buffer))).toBe(true);
 }
@@ -136,6 +152,26 @@ describe('findSkinRegions', () => {
     const found = findSkinRegions(picture);
     expectSameAsReference(picture);
     expect(found.components.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('matches it on colours either side of each bound of the skin test', () => {
+    // Flat 4x4 tiles, so each tile's middle blurs to its own colour: red minus blue at 19, 20
+    // and 21 (skin needs 20), red minus green at 19-21 % and 79-81 % of it, and the orderings.
+    const colours = [
+      [119, 110, 100], [120, 110, 100], [121, 110, 100],
+      [150, 146, 100], [150, 140, 100], [150, 139, 100],
+      [150, 140, 100], [150, 110, 100], [150, 109, 100], [150, 111, 100],
+      [150, 150, 100], [150, 100, 100], [100, 150, 50], [150, 120, 130],
+    ];
+    const tile = 4;
+    const width = colours.length * tile;
+    const pixels = new Uint8Array(width * tile * 3);
+    for (let y = 0; y < tile; y++) for (let x = 0; x < width; x++) pixels.set(colours[Math.floor(x / tile)], (y * width + x) * 3);
+    const picture = { width, height: tile, pixels };
+    expectSameAsReference(picture);
+    const skinTiles = colours.map(([r, g, b]) => isSkin(r, g, b));
+    expect(skinTiles.filter(Boolean).length).toBeGreaterThanOrEqual(4);
+    expect(skinTiles.filter((skin) => !skin).length).toBeGreaterThanOrEqual(4);
   });
 
   it('matches it on a synthetic face photo', async () => {

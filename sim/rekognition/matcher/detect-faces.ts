@@ -6,7 +6,7 @@
 import { CELL_SIZE, FACE_ELLIPSE, IDENTITY_CELLS, MOUTH, NOSE } from '../../faces/species.js';
 import { HASH_WORDS, type FaceHash } from './face-hash.js';
 import { toWorkingRaster, type RgbRaster } from './raster.js';
-import { findSkinRegions, type Component } from './skin-regions.js';
+import { blurredRegion, findSkinRegions, type Component } from './skin-regions.js';
 
 export type QualityReason = 'SMALL_BOUNDING_BOX' | 'LOW_BRIGHTNESS' | 'LOW_SHARPNESS' | 'EXTREME_POSE' | 'LOW_CONFIDENCE';
 
@@ -69,11 +69,11 @@ interface Point {
 export function detectFaces(source: RgbRaster): DetectedFace[] {
   const { raster, factor } = toWorkingRaster(source);
   const { width, height } = raster;
-  const { blurred, luma, labels, components } = findSkinRegions(raster);
+  const { luma, labels, components } = findSkinRegions(raster);
   const faces: DetectedFace[] = [];
   components.forEach((component, index) => {
     if (component.area < MIN_FACE_AREA) return;
-    const face = analyzeCandidate(component, index + 1, labels, { width, height, luma, blurred, factor, source });
+    const face = analyzeCandidate(component, index + 1, labels, { width, height, luma, working: raster, factor, source });
     if (face) faces.push(face);
   });
   return faces.sort((left, right) => right.areaPixels - left.areaPixels || left.boundingBox.Left - right.boundingBox.Left);
@@ -83,8 +83,8 @@ interface Picture {
   width: number;
   height: number;
   luma: Uint8Array;
-  /** The 3x3-smoothed RGB the skin mask was computed from. */
-  blurred: Uint8Array;
+  /** The picture detection works on (`factor` times smaller than `source`); the skin mask is of its 3x3 blur. */
+  working: RgbRaster;
   factor: number;
   source: RgbRaster;
 }
@@ -418,19 +418,29 @@ function readIdentityHash(picture: Picture, mid: Point, ex: Point, ey: Point, ey
  */
 function sharpnessAround(picture: Picture, eyes: Point[], eyeDistance: number, contrast: number): number {
   if (contrast <= 1) return 0;
-  const { width, height, blurred } = picture;
-  const lumaAt = (index: number) => (77 * blurred[index * 3] + 150 * blurred[index * 3 + 1] + 29 * blurred[index * 3 + 2]) / 256;
+  const { width, height, working } = picture;
   const radius = Math.max(3, Math.ceil(0.35 * eyeDistance));
   // The 8 steepest squared gradients, kept sorted descending.
   const strongest = new Array<number>(8).fill(0);
   for (const eye of eyes) {
     const cx = Math.round(eye.x);
     const cy = Math.round(eye.y);
-    for (let y = Math.max(1, cy - radius); y <= Math.min(height - 2, cy + radius); y++) {
-      for (let x = Math.max(1, cx - radius); x <= Math.min(width - 2, cx + radius); x++) {
-        const index = y * width + x;
-        const gx = (lumaAt(index + 1) - lumaAt(index - 1)) / 2;
-        const gy = (lumaAt(index + width) - lumaAt(index - width)) / 2;
+    const top = Math.max(1, cy - radius);
+    const bottom = Math.min(height - 2, cy + radius);
+    const left = Math.max(1, cx - radius);
+    const right = Math.min(width - 2, cx + radius);
+    if (bottom < top || right < left) continue;
+    // The blurred window one pixel larger than the eye's square, for the central differences.
+    const windowWidth = right - left + 3;
+    const blurred = blurredRegion(working, left - 1, top - 1, windowWidth, bottom - top + 3);
+    const lumaAt = (x: number, y: number) => {
+      const index = ((y - top + 1) * windowWidth + (x - left + 1)) * 3;
+      return (77 * blurred[index] + 150 * blurred[index + 1] + 29 * blurred[index + 2]) / 256;
+    };
+    for (let y = top; y <= bottom; y++) {
+      for (let x = left; x <= right; x++) {
+        const gx = (lumaAt(x + 1, y) - lumaAt(x - 1, y)) / 2;
+        const gy = (lumaAt(x, y + 1) - lumaAt(x, y - 1)) / 2;
         let value = gx * gx + gy * gy;
         if (value <= strongest[7]) continue;
         for (let rank = 0; rank < 8; rank++) {

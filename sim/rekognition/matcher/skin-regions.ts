@@ -1,10 +1,11 @@
-// The first step of face detection (detect-faces.ts): the picture smoothed with a 3x3 box blur,
-// its luma, and the connected regions of skin hue in the smoothed picture, each pixel labelled
-// with its region. Done in one pass over the picture, keeping skin as horizontal runs joined by
-// union-find rather than as a mask flooded pixel by pixel: the same numbers as the plain
-// definition (blur everything, then mask, then label; test/rekognition/skin-regions.test.ts
-// holds it) at about half the time, which matters because every photo of every sign-in goes
-// through it on the kit's main thread.
+// The first step of face detection (detect-faces.ts): the picture's luma, and the connected
+// regions of skin hue in the picture smoothed with a 3x3 box blur, each pixel labelled with its
+// region. Done in one pass over the picture, keeping skin as horizontal runs joined by union-find
+// rather than as a mask flooded pixel by pixel, and without keeping the blurred picture (only the
+// sharpness check reads it, around the eyes: `blurredRegion`). The same numbers as the plain
+// definition (blur everything, then mask, then label; test/rekognition/skin-regions.test.ts holds
+// it) at a fraction of the time, which matters because every photo of every sign-in goes through
+// it on the kit's main thread.
 import type { RgbRaster } from './raster.js';
 
 /** Skin hue: R > G > B, clearly saturated, and R-G between 20 % and 80 % of R-B. */
@@ -62,15 +63,15 @@ function horizontalSums(pixels: Uint8Array, row: number, stride: number, sums: U
 }
 
 /**
- * One pass over the working picture, row by row: its 3x3 box blur (edges clamp, rounded), its
- * Rec. 601 luma (integer weights), and the runs of skin in the blurred picture. The same numbers
- * as blurring the whole picture, then masking, then labelling pixel by pixel, at a fraction of
- * the memory traffic: three rows of sums stay in cache, and skin is kept as runs, not a mask.
+ * One pass over the working picture, row by row: its Rec. 601 luma (integer weights), and the
+ * runs of skin in its 3x3 box blur (edges clamp, rounded). The same numbers as blurring the whole
+ * picture, then masking, then labelling pixel by pixel, at a fraction of the memory traffic: three
+ * rows of sums stay in cache, the blurred values are not stored, and skin is kept as runs, not a
+ * mask. Green is blurred only where red and blue already allow skin (most pixels of a photo do not).
  */
-function scanPicture(raster: RgbRaster): { blurred: Uint8Array; luma: Uint8Array; runs: SkinRuns } {
+function scanPicture(raster: RgbRaster): { luma: Uint8Array; runs: SkinRuns } {
   const { width, height, pixels } = raster;
   const stride = width * 3;
-  const blurred = new Uint8Array(pixels.length);
   const luma = new Uint8Array(width * height);
   const runs = new SkinRuns();
   let above = new Uint16Array(stride);
@@ -82,17 +83,16 @@ function scanPicture(raster: RgbRaster): { blurred: Uint8Array; luma: Uint8Array
     const up = y > 0 ? above : here;
     const down = y + 1 < height ? below : here;
     const row = y * stride;
+    const lumaRow = y * width;
     let runStart = -1;
     for (let x = 0, offset = 0; x < width; x++, offset += 3) {
-      const r = ((up[offset] + here[offset] + down[offset] + 4) / 9) | 0;
-      const g = ((up[offset + 1] + here[offset + 1] + down[offset + 1] + 4) / 9) | 0;
-      const b = ((up[offset + 2] + here[offset + 2] + down[offset + 2] + 4) / 9) | 0;
       const at = row + offset;
-      blurred[at] = r;
-      blurred[at + 1] = g;
-      blurred[at + 2] = b;
-      luma[y * width + x] = (77 * pixels[at] + 150 * pixels[at + 1] + 29 * pixels[at + 2] + 128) >> 8;
-      if (isSkin(r, g, b)) {
+      luma[lumaRow + x] = (77 * pixels[at] + 150 * pixels[at + 1] + 29 * pixels[at + 2] + 128) >> 8;
+      const r = ((up[offset] + here[offset] + down[offset] + 4) / 9) | 0;
+      const b = ((up[offset + 2] + here[offset + 2] + down[offset + 2] + 4) / 9) | 0;
+      // isSkin needs R - B >= 20 (which R > G > B implies no less than), so green waits for it.
+      const skin = r - b >= 20 && isSkin(r, ((up[offset + 1] + here[offset + 1] + down[offset + 1] + 4) / 9) | 0, b);
+      if (skin) {
         if (runStart < 0) runStart = x;
       } else if (runStart >= 0) {
         runs.add(y, runStart, x);
@@ -105,7 +105,37 @@ function scanPicture(raster: RgbRaster): { blurred: Uint8Array; luma: Uint8Array
     here = below;
     below = spare;
   }
-  return { blurred, luma, runs };
+  return { luma, runs };
+}
+
+/**
+ * The 3x3 box blur (edges clamp, rounded) of the rectangle at (`left`, `top`), `width` by
+ * `height` pixels inside the picture, as RGB rows of that rectangle: the values the skin test saw.
+ */
+export function blurredRegion(raster: RgbRaster, left: number, top: number, width: number, height: number): Uint8Array {
+  const { pixels } = raster;
+  const lastX = raster.width - 1;
+  const lastY = raster.height - 1;
+  const out = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const above = Math.max(0, top + y - 1) * raster.width * 3;
+    const row = (top + y) * raster.width * 3;
+    const below = Math.min(lastY, top + y + 1) * raster.width * 3;
+    for (let x = 0; x < width; x++) {
+      const leftColumn = Math.max(0, left + x - 1) * 3;
+      const column = (left + x) * 3;
+      const rightColumn = Math.min(lastX, left + x + 1) * 3;
+      const target = (y * width + x) * 3;
+      for (let channel = 0; channel < 3; channel++) {
+        const sum =
+          pixels[above + leftColumn + channel] + pixels[above + column + channel] + pixels[above + rightColumn + channel] +
+          pixels[row + leftColumn + channel] + pixels[row + column + channel] + pixels[row + rightColumn + channel] +
+          pixels[below + leftColumn + channel] + pixels[below + column + channel] + pixels[below + rightColumn + channel];
+        out[target + channel] = ((sum + 4) / 9) | 0;
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -171,8 +201,6 @@ function labelComponents(runs: SkinRuns, width: number, labels: Int32Array): Com
 }
 
 export interface SkinRegions {
-  /** The 3x3 box blur of the picture (edges clamp, rounded), RGB like the picture. */
-  blurred: Uint8Array;
   /** Rec. 601 luma of the (unblurred) picture in 0..255, integer weights. */
   luma: Uint8Array;
   /** Each pixel's region number (1-based, in the raster order of the regions' first pixels); 0 = not skin. */
@@ -181,10 +209,10 @@ export interface SkinRegions {
   components: Component[];
 }
 
-/** Smooths the picture, and finds its 4-connected regions of skin hue. */
+/** The picture's luma, and its 4-connected regions of skin hue (in the 3x3 box blur). */
 export function findSkinRegions(raster: RgbRaster): SkinRegions {
-  const { blurred, luma, runs } = scanPicture(raster);
+  const { luma, runs } = scanPicture(raster);
   const labels = new Int32Array(raster.width * raster.height);
   const components = labelComponents(runs, raster.width, labels);
-  return { blurred, luma, labels, components };
+  return { luma, labels, components };
 }
