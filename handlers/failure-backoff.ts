@@ -8,10 +8,10 @@
 // record) counts in a bucket of its own; every other attempt (strangers, and the owner on a new
 // device) shares the user's "untrusted" bucket. A stranger failing once a second for ever keeps
 // the untrusted bucket blocked and learns nothing; the owner's known devices are not affected.
-import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './aws-clients/dynamodb.js';
 import { config } from './config.js';
-import { expiresInOneDay, failuresKey } from './users-table.js';
+import { expiresInOneDay, failuresKey, getItems, userKey, userOf, type UserRecord } from './users-table.js';
 
 export const FREE_ATTEMPTS = 4;
 const FIRST_BLOCK_MS = 30_000;
@@ -34,14 +34,34 @@ export function blockDurationMs(count: number): number {
   return Math.min(2 ** (count - FREE_ATTEMPTS - 1) * FIRST_BLOCK_MS, LONGEST_BLOCK_MS);
 }
 
-/** The bucket's run of failures, or undefined when it has none (the usual case: nothing to clear). */
-export async function readFailures(bucket: string): Promise<FailureRecord | undefined> {
-  const { Item } = await documentClient.send(
-    // Stryker disable next-line BooleanLiteral: dynalite reads consistently either way (docs/mutation-testing.md)
-    new GetCommand({ TableName: config.usersTable, Key: { pk: bucket }, ConsistentRead: true }),
-  );
-  if (!Item) return undefined;
-  return { count: Number(Item.count ?? 0), ...(typeof Item.blockedUntil === 'number' ? { blockedUntil: Item.blockedUntil } : {}) };
+/** The run of failures stored in a bucket's item, or undefined when it has none (the usual case: nothing to clear). */
+export function failureRecordOf(item: Record<string, unknown> | undefined): FailureRecord | undefined {
+  if (!item) return undefined;
+  return { count: Number(item.count ?? 0), ...(typeof item.blockedUntil === 'number' ? { blockedUntil: item.blockedUntil } : {}) };
+}
+
+export interface SignInRecords {
+  user: UserRecord | undefined;
+  /** The failures of the user's untrusted bucket. */
+  untrusted: FailureRecord | undefined;
+  /** The failures of the device's own bucket (undefined without a device key). */
+  device: FailureRecord | undefined;
+}
+
+/**
+ * What a face sign-in reads before it searches: the user's record and the failures of both
+ * buckets the attempt may count in, in one consistent read (which bucket counts depends on the
+ * record, so reading it first would cost a second round trip).
+ */
+export async function readSignInRecords(sub: string, deviceHash: string | undefined): Promise<SignInRecords> {
+  const untrustedBucket = failureBucket(sub);
+  const deviceBucket = deviceHash ? failureBucket(sub, deviceHash) : undefined;
+  const items = await getItems(deviceBucket ? [userKey(sub), untrustedBucket, deviceBucket] : [userKey(sub), untrustedBucket]);
+  return {
+    user: userOf(items.get(userKey(sub))),
+    untrusted: failureRecordOf(items.get(untrustedBucket)),
+    device: deviceBucket ? failureRecordOf(items.get(deviceBucket)) : undefined,
+  };
 }
 
 export function isBlocked(failures: FailureRecord | undefined, now: number): boolean {

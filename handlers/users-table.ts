@@ -1,6 +1,6 @@
 // The users table (ARCHITECTURE.md): one item per user, per uploaded photo and per user's run of
 // failed face matches. Every write that could race with another function is conditional.
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './aws-clients/dynamodb.js';
 import { config } from './config.js';
 
@@ -54,9 +54,40 @@ export async function getUser(sub: string): Promise<UserRecord | undefined> {
     // Stryker disable next-line BooleanLiteral: dynalite reads consistently either way (docs/mutation-testing.md)
     new GetCommand({ TableName: config.usersTable, Key: { pk: userKey(sub) }, ConsistentRead: true }),
   );
-  if (!Item) return undefined;
-  const { pk: _pk, ...user } = Item;
-  return user as UserRecord;
+  return userOf(Item);
+}
+
+/** The user record stored in a table item (the item without its key). */
+export function userOf(item: Record<string, unknown> | undefined): UserRecord | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, ...user } = item;
+  return user as unknown as UserRecord;
+}
+
+/** How often BatchGetItem is asked again for keys it left unprocessed, and the first wait. */
+export const BATCH_GET_ATTEMPTS = 5;
+const FIRST_BATCH_RETRY_MS = 10;
+
+/**
+ * Items by key, read consistently in one BatchGetItem: one round trip instead of one per item.
+ * DynamoDB may leave keys unprocessed (throttling, or a response over 16 MB); those are asked
+ * again after a growing wait, as the SDK's own retries do for a throttled call. A key with no
+ * item is absent from the map.
+ */
+export async function getItems(keys: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+  const found = new Map<string, Record<string, unknown>>();
+  let pending: Record<string, unknown>[] = keys.map((pk) => ({ pk }));
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (attempt > BATCH_GET_ATTEMPTS) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed after ${BATCH_GET_ATTEMPTS} attempts`);
+    if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, FIRST_BATCH_RETRY_MS * 2 ** (attempt - 2)));
+    const { Responses, UnprocessedKeys } = await documentClient.send(
+      // Stryker disable next-line BooleanLiteral: dynalite reads consistently either way (docs/mutation-testing.md)
+      new BatchGetCommand({ RequestItems: { [config.usersTable]: { Keys: pending, ConsistentRead: true } } }),
+    );
+    for (const item of Responses?.[config.usersTable] ?? []) found.set(item.pk as string, item);
+    pending = UnprocessedKeys?.[config.usersTable]?.Keys ?? [];
+  }
+  return found;
 }
 
 /** Creates or replaces the record of a confirmed user, but never one that already has a face. */

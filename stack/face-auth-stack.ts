@@ -257,7 +257,9 @@ export class FaceAuthStack extends Stack {
     // Create sends enrolment codes, Verify the "a face was enrolled" notice.
     if (sesIdentity) allow(h.createAuthChallenge, ['ses:SendEmail'], [sesIdentity]);
 
-    allowItems(h.verifyAuthChallengeResponse, ['GetItem'], [user, upload, failures, DECOY_KEY_ITEM]);
+    allowItems(h.verifyAuthChallengeResponse, ['GetItem'], [user, upload, DECOY_KEY_ITEM]);
+    // A face sign-in reads the record and both failure buckets in one BatchGetItem.
+    allowItems(h.verifyAuthChallengeResponse, ['BatchGetItem'], [user, failures]);
     allowItems(h.verifyAuthChallengeResponse, ['PutItem'], [upload, DECOY_KEY_ITEM]);
     allowItems(h.verifyAuthChallengeResponse, ['UpdateItem'], [user, failures]);
     allowItems(h.verifyAuthChallengeResponse, ['DeleteItem'], [failures]);

@@ -8,12 +8,12 @@
 // timing tells them from an enrolled user. Answering with the ENROL intent asks to (re-)enrol
 // instead: no face is checked and no failure counted.
 import { subjectOf } from '../decoy-identities.js';
-import { clearFailures, failureBucket, isBlocked, readFailures, recordFailure } from '../failure-backoff.js';
+import { clearFailures, failureBucket, isBlocked, readSignInRecords, recordFailure } from '../failure-backoff.js';
 import { SEARCH_MAX_FACES, searchFace } from '../face-collection.js';
 import { deletePhoto, inspectPhoto, isSignInKey, newSignInKey, photoProblem, photoUploadParameters, type PhotoFacts } from '../face-photos.js';
 import { logger } from '../logger.js';
 import { sha256Hex } from '../secret-hashing.js';
-import { faceSignInChangesRecord, getUser, markSignInPhotoUsed, recordFaceSignIn, withTrustedDevice } from '../users-table.js';
+import { faceSignInChangesRecord, markSignInPhotoUsed, recordFaceSignIn, withTrustedDevice } from '../users-table.js';
 import { challengeMetadata } from './challenge-sequence.js';
 import type { ChallengeModule } from './challenge-module.js';
 import { asksToEnrol, deviceKeyOf } from './client-requests.js';
@@ -38,13 +38,14 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
       logger.info('enrolment requested instead of a face match', { sub });
       return false;
     }
-    // The record and the photo's size and type do not depend on each other: one round trip for both.
-    const [user, photo] = await Promise.all([getUser(sub), inspectPhoto(key)]);
     const deviceKey = deviceKeyOf(event.request.clientMetadata);
     const deviceHash = deviceKey ? sha256Hex(deviceKey) : undefined;
+    // The record, both failure buckets and the photo's size and type: one round trip for all.
+    const [records, photo] = await Promise.all([readSignInRecords(sub, deviceHash), inspectPhoto(key)]);
+    const { user } = records;
     const trustedDevice = !userNotFound && !!deviceHash && !!user?.trustedDevices?.includes(deviceHash);
     const bucket = failureBucket(sub, trustedDevice ? deviceHash : undefined);
-    const failures = await readFailures(bucket);
+    const failures = trustedDevice ? records.device : records.untrusted;
     if (isBlocked(failures, now)) {
       logger.info('face sign-in refused: blocked after repeated failures', { sub, trustedDevice });
       return false;

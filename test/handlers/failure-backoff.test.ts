@@ -1,7 +1,11 @@
 import './handler-test-environment.js';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FREE_ATTEMPTS, blockDurationMs, failureBucket, isBlocked, readFailures, recordFailure } from '../../handlers/failure-backoff.js';
+import { FREE_ATTEMPTS, blockDurationMs, failureBucket, isBlocked, readSignInRecords, recordFailure } from '../../handlers/failure-backoff.js';
+import { putItem } from './trigger-events.js';
+
+/** The untrusted bucket's failures, as a sign-in without a device key reads them. */
+const untrustedFailures = async (sub: string) => (await readSignInRecords(sub, undefined)).untrusted;
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -46,25 +50,43 @@ describe('failure backoff', () => {
   });
 
   it('holds the bucket blocked until the block ends, and no longer', async () => {
-    const bucket = failureBucket(randomUUID());
+    const sub = randomUUID();
+    const bucket = failureBucket(sub);
     const now = Date.UTC(2026, 0, 1);
     for (let failure = 0; failure < FREE_ATTEMPTS + 1; failure++) await recordFailure(bucket, now);
 
-    const failures = await readFailures(bucket);
+    const failures = await untrustedFailures(sub);
     expect(failures).toStrictEqual({ count: FREE_ATTEMPTS + 1, blockedUntil: now + 30 * SECOND });
     expect(isBlocked(failures, now + 30 * SECOND - 1)).toBe(true);
     expect(isBlocked(failures, now + 30 * SECOND)).toBe(false);
   });
 
   it('reads no failures for a bucket that never failed, and a count without a block before the fifth failure', async () => {
-    const bucket = failureBucket(randomUUID());
+    const sub = randomUUID();
     const now = Date.UTC(2026, 0, 1);
 
-    expect(await readFailures(bucket)).toBeUndefined();
+    expect(await untrustedFailures(sub)).toBeUndefined();
     expect(isBlocked(undefined, now)).toBe(false);
-    await recordFailure(bucket, now);
-    const failures = await readFailures(bucket);
+    await recordFailure(failureBucket(sub), now);
+    const failures = await untrustedFailures(sub);
     expect(failures).toStrictEqual({ count: 1 });
     expect(isBlocked(failures, now)).toBe(false);
+  });
+
+  it('reads the record and each bucket as its own: the device\'s failures are not the untrusted ones', async () => {
+    const sub = randomUUID();
+    const deviceHash = 'ab'.repeat(32);
+    const now = Date.UTC(2026, 0, 1);
+    await putItem({ pk: `USER#${sub}`, sub, faceId: 'face-1', trustedDevices: [deviceHash] });
+    await recordFailure(failureBucket(sub, deviceHash), now);
+    for (let failure = 0; failure < 3; failure++) await recordFailure(failureBucket(sub), now);
+
+    expect(await readSignInRecords(sub, deviceHash)).toStrictEqual({
+      user: { sub, faceId: 'face-1', trustedDevices: [deviceHash] },
+      untrusted: { count: 3 },
+      device: { count: 1 },
+    });
+    expect(await readSignInRecords(sub, undefined)).toStrictEqual({ user: { sub, faceId: 'face-1', trustedDevices: [deviceHash] }, untrusted: { count: 3 }, device: undefined });
+    expect(await readSignInRecords(randomUUID(), deviceHash)).toStrictEqual({ user: undefined, untrusted: undefined, device: undefined });
   });
 });

@@ -1,9 +1,14 @@
 import './handler-test-environment.js';
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../handlers/aws-clients/dynamodb.js';
+import { config } from '../../handlers/config.js';
 import {
+  BATCH_GET_ATTEMPTS,
   bindFace,
   faceSignInChangesRecord,
+  getItems,
   getUploadResult,
   MAX_TRUSTED_DEVICES,
   recordFaceSignIn,
@@ -104,5 +109,96 @@ describe('users table', () => {
     expect(await unlessConditionFails(async () => Promise.reject(conditionFailed))).toBe(false);
     await expect(unlessConditionFails(async () => Promise.reject(throttled))).rejects.toBe(throttled);
     await expect(unlessConditionFails(async () => Promise.reject('not an error'))).rejects.toBe('not an error');
+  });
+});
+
+describe('getItems (one BatchGetItem for several items)', () => {
+  it('returns the items found by key, leaving out the keys without one', async () => {
+    const [first, second, missing] = [randomUUID(), randomUUID(), randomUUID()].map((id) => `USER#${id}`);
+    await putItem({ pk: first, sub: 'one' });
+    await putItem({ pk: second, sub: 'two' });
+
+    const items = await getItems([first, second, missing]);
+
+    expect([...items.keys()].sort()).toEqual([first, second].sort());
+    expect(items.get(first)).toStrictEqual({ pk: first, sub: 'one' });
+    expect(items.get(second)).toStrictEqual({ pk: second, sub: 'two' });
+  });
+
+  it('asks again for the keys DynamoDB left unprocessed, and only those', async () => {
+    const [first, second] = [randomUUID(), randomUUID()].map((id) => `USER#${id}`);
+    await putItem({ pk: first, sub: 'one' });
+    await putItem({ pk: second, sub: 'two' });
+    const sent = vi.spyOn(documentClient, 'send');
+    // The first answer carries one item and leaves the other key unprocessed, as under throttling.
+    sent.mockImplementationOnce(async () => ({
+      Responses: { [config.usersTable]: [{ pk: first, sub: 'one' }] },
+      UnprocessedKeys: { [config.usersTable]: { Keys: [{ pk: second }], ConsistentRead: true } },
+    }));
+    try {
+      const items = await getItems([first, second]);
+
+      expect(items.get(first)).toStrictEqual({ pk: first, sub: 'one' });
+      expect(items.get(second)).toStrictEqual({ pk: second, sub: 'two' });
+      expect(sent).toHaveBeenCalledTimes(2);
+      const retried = (sent.mock.calls[1]![0] as BatchGetCommand).input.RequestItems![config.usersTable]!;
+      expect(retried).toStrictEqual({ Keys: [{ pk: second }], ConsistentRead: true });
+    } finally {
+      sent.mockRestore();
+    }
+  });
+
+  it('waits 10, 20, 40 and 80 ms before asking again, and not before the first attempt', async () => {
+    const key = `USER#${randomUUID()}`;
+    vi.useFakeTimers();
+    const sent = vi.spyOn(documentClient, 'send').mockImplementation(async () => ({ UnprocessedKeys: { [config.usersTable]: { Keys: [{ pk: key }] } } }));
+    try {
+      const reading = getItems([key]).catch((error: unknown) => error);
+      const callsAfter = async (ms: number) => {
+        await vi.advanceTimersByTimeAsync(ms);
+        return sent.mock.calls.length;
+      };
+      expect(await callsAfter(0)).toBe(1);
+      expect(await callsAfter(9)).toBe(1);
+      expect(await callsAfter(1)).toBe(2);
+      expect(await callsAfter(19)).toBe(2);
+      expect(await callsAfter(1)).toBe(3);
+      expect(await callsAfter(39)).toBe(3);
+      expect(await callsAfter(1)).toBe(4);
+      expect(await callsAfter(79)).toBe(4);
+      expect(await callsAfter(1)).toBe(5);
+      expect(await reading).toBeInstanceOf(Error);
+    } finally {
+      sent.mockRestore();
+      vi.useRealTimers();
+    }
+  });
+
+  it('reads an answer without Responses or UnprocessedKeys as nothing found', async () => {
+    const sent = vi.spyOn(documentClient, 'send').mockImplementationOnce(async () => ({}));
+    try {
+      const items = await getItems([`USER#${randomUUID()}`]);
+
+      expect(items.size).toBe(0);
+      expect(sent).toHaveBeenCalledTimes(1);
+    } finally {
+      sent.mockRestore();
+    }
+  });
+
+  it('gives up with an error, rather than answering without them, when keys stay unprocessed', async () => {
+    const key = `USER#${randomUUID()}`;
+    await putItem({ pk: key, sub: 'one' });
+    const sent = vi.spyOn(documentClient, 'send').mockImplementation(async () => ({
+      Responses: { [config.usersTable]: [] },
+      UnprocessedKeys: { [config.usersTable]: { Keys: [{ pk: key }] } },
+    }));
+    try {
+      await expect(getItems([key])).rejects.toThrow(`BatchGetItem left 1 keys unprocessed after ${BATCH_GET_ATTEMPTS} attempts`);
+      expect(sent).toHaveBeenCalledTimes(BATCH_GET_ATTEMPTS);
+      expect(BATCH_GET_ATTEMPTS).toBe(5);
+    } finally {
+      sent.mockRestore();
+    }
   });
 });

@@ -451,10 +451,10 @@ describe('Verify FACE_MATCH', () => {
       expect(await verify(verifyEvent(user, { ...privateParameters, key: `signin/${hexKey()}` }, 'uploaded', { deviceKey }))).toBe(true);
     })).sort();
 
-    expect(await commandsOfOneSignIn()).toEqual(['GetCommand', 'GetCommand', 'PutCommand', 'UpdateCommand']);
-    expect(await commandsOfOneSignIn()).toEqual(['GetCommand', 'GetCommand', 'PutCommand']);
+    expect(await commandsOfOneSignIn()).toEqual(['BatchGetCommand', 'PutCommand', 'UpdateCommand']);
+    expect(await commandsOfOneSignIn()).toEqual(['BatchGetCommand', 'PutCommand']);
     await putItem({ pk: `FAILURES#${user.sub}#device#${sha256(deviceKey).slice(0, 32)}`, count: 2 });
-    expect(await commandsOfOneSignIn()).toEqual(['DeleteCommand', 'GetCommand', 'GetCommand', 'PutCommand']);
+    expect(await commandsOfOneSignIn()).toEqual(['BatchGetCommand', 'DeleteCommand', 'PutCommand']);
     expect(await getItem(`USER#${user.sub}`)).toMatchObject({ lastFactor: 'face', trustedDevices: [sha256(deviceKey)] });
     expect(await getItem(`FAILURES#${user.sub}#device#${sha256(deviceKey).slice(0, 32)}`)).toBeUndefined();
   });

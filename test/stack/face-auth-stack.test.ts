@@ -370,7 +370,8 @@ describe('FaceAuthStack with default context', () => {
           's3:PutObject': [objects('enrol/'), objects('signin/')],
         },
         VerifyAuthChallengeResponse: {
-          'dynamodb:GetItem': [items('USER#*', 'UPLOAD#*', 'FAILURES#*', decoy)],
+          'dynamodb:GetItem': [items('USER#*', 'UPLOAD#*', decoy)],
+          'dynamodb:BatchGetItem': [items('USER#*', 'FAILURES#*')],
           'dynamodb:PutItem': [items('UPLOAD#*', decoy)],
           'dynamodb:UpdateItem': [items('USER#*', 'FAILURES#*')],
           'dynamodb:DeleteItem': [items('FAILURES#*')],
