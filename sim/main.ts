@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthesizeIfChanged } from './cloud-assembly/synth-cache.js';
 import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
+import { glibcMallocTrim, releaseFreedMemoryWhenQuiet } from './freed-memory.js';
 import { sharedNeuralFaceModel } from './rekognition/matcher/neural-model.js';
 import { localCredentialsFromEnvironment, type LocalCredentials } from './request-signature.js';
 import { KIT_ENDPOINT_OUTPUT, recordRunningKit } from './running-kit.js';
@@ -193,6 +194,15 @@ Try it from another terminal:
   npx facekit face --seed alice --variant 3 --out alice-2.jpg
   npx facekit signin --email alice@example.com --photo alice-2.jpg
 Ctrl-C to stop.`);
+}
+
+// Memory the process freed (workers shut down after a load, request buffers, decoded photos) goes
+// back to the system while the kit is quiet (sim/freed-memory.ts); FACEKIT_RELEASE_MEMORY=off
+// leaves it to the C library.
+if (process.env.FACEKIT_RELEASE_MEMORY !== 'off') {
+  void glibcMallocTrim().then((release) => {
+    if (release) releaseFreedMemoryWhenQuiet({ release });
+  });
 }
 
 // Before the face model loads: loading it holds the event loop for seconds, and a Ctrl-C then must
