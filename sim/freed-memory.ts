@@ -4,8 +4,8 @@
 // workers, request buffers and decoded photos free elsewhere stays in the process, counted in its
 // RSS. After a 16-client load that was 30-45 MiB: the kit stayed about 20 % above its idle RSS for
 // as long as it ran, while one malloc_trim(0) (called from a debugger) took it below idle
-// (docs/lambda-dynamodb.md, "Memory after a load"). So while the event loop is quiet, the kit
-// calls malloc_trim(0) itself, every few seconds.
+// (docs/lambda-dynamodb.md, "Memory after a load"). So the kit calls malloc_trim(0) itself, every
+// 10 s while its event loop is quiet.
 //
 // Node has no binding for it: the call goes through koffi, an FFI whose npm package ships prebuilt
 // binaries (as sharp's and classic-level's do). Where there is no glibc (macOS, musl, Windows)
