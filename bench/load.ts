@@ -56,16 +56,19 @@ export interface LoadOptions {
   log?: (line: string) => void;
 }
 
+/** The idle reading comes this long after ready at the earliest (why: in runLoad). */
+const IDLE_AFTER_MS = 35_000;
+
 async function settledRss(pid: number, log: (line: string) => void): Promise<number> {
   const started = performance.now();
   let previous = treeRssBytes(pid);
   let steady = 0;
-  while (performance.now() - started < 45_000) {
+  while (performance.now() - started < IDLE_AFTER_MS + 30_000) {
     await new Promise((wait) => setTimeout(wait, 1000));
     const current = treeRssBytes(pid);
     steady = Math.abs(current - previous) < 2 ** 20 ? steady + 1 : 0;
     previous = current;
-    if (steady >= 3 && performance.now() - started >= 15_000) break;
+    if (steady >= 3 && performance.now() - started >= IDLE_AFTER_MS) break;
   }
   log(`idle RSS settled after ${((performance.now() - started) / 1000).toFixed(0)} s: ${mebibytes(previous)}`);
   return previous;
@@ -95,7 +98,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     // Idle: after start-up work settled, before any user. The warmed function workers hold their
     // bundles' loading garbage until V8's memory reducer runs in each, some seconds after their
     // allocations stop: read 2 s after ready, the tree was at 215 MiB; 15 s after, at 176-181 MiB.
-    // So: at least 15 s, then the first reading that moved by under 1 MiB three seconds running.
+    // And `npm start` gives freed memory back at its first quiet look, 10, 20 or 30 s after ready
+    // (sim/freed-memory.ts): read before it, idle was 160 MiB; after it, 151-153 MiB. So: at least
+    // IDLE_AFTER_MS, then the first reading that moved by under 1 MiB three seconds running.
     const idleRss = pid ? await settledRss(pid, log) : undefined;
 
     const runId = Date.now().toString(36);
