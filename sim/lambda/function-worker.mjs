@@ -8,6 +8,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setImmediate } from 'node:timers';
 import { format } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { handler } = workerData;
@@ -43,6 +44,16 @@ for (const stream of [process.stdout, process.stderr]) {
   };
 }
 process.on('exit', flushLog);
+
+/**
+ * What Lambda's REPORT line calls Max Memory Used, for this environment: its V8 heap and the
+ * memory its objects hold outside it, in MB. The function's memory size caps that same heap
+ * (lambda-runtime.ts, workerResourceLimits); the process's RSS is shared by every environment.
+ */
+function memoryUsedMb() {
+  const { total_heap_size: heap, external_memory: external } = getHeapStatistics();
+  return Math.ceil((heap + external) / 1048576);
+}
 
 // Lambda's text log format: `<ISO time>\t<request id>\t<LEVEL>\t<message>`.
 for (const [method, level] of [
@@ -159,7 +170,7 @@ let handlerFunction;
 try {
   handlerFunction = await loadHandler();
   flushLog();
-  parentPort.postMessage({ type: 'ready' });
+  parentPort.postMessage({ type: 'ready', memoryUsedMb: memoryUsedMb() });
 } catch (error) {
   flushLog();
   parentPort.postMessage({ type: 'init-error', error: errorPayload(error, 'Runtime.ImportModuleError') });
@@ -185,18 +196,19 @@ parentPort.on('message', async (message) => {
       parentPort.postMessage({
         type: 'result',
         requestId,
+        memoryUsedMb: memoryUsedMb(),
         error: { errorType: 'Runtime.MarshalError', errorMessage: `Unable to stringify response body: ${error.message}` },
       });
       return;
     }
     flushLog();
-    parentPort.postMessage({ type: 'result', requestId, payload: serialized });
+    parentPort.postMessage({ type: 'result', requestId, memoryUsedMb: memoryUsedMb(), payload: serialized });
   } catch (error) {
     const payloadOfError = errorPayload(error);
     // Lambda logs an unhandled error in the function's log before answering.
     writeLog(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(payloadOfError)}\n`);
     flushLog();
-    parentPort.postMessage({ type: 'result', requestId, error: payloadOfError });
+    parentPort.postMessage({ type: 'result', requestId, memoryUsedMb: memoryUsedMb(), error: payloadOfError });
   } finally {
     currentRequestId = undefined;
   }

@@ -334,6 +334,45 @@ describe('createLambdaRuntime', () => {
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^REPORT RequestId: ${requestId}\\tDuration: `)));
   });
 
+  it('writes REPORT lines as Lambda does: durations to the hundredth, billed rounded up, memory used, init once', async () => {
+    const hoarder = bundles.write('hoarder', 'index.mjs', `
+      const kept = [];
+      export const handler = async (event) => {
+        if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
+        if (event.keepMb) kept.push(new Uint8Array(event.keepMb * 1048576).fill(1));
+        return kept.length;
+      };
+    `);
+    const lines: string[] = [];
+    runtime = createLambdaRuntime({ functions: [definition('hoarder', hoarder, { memoryMb: 256 })], onLog: (_name, line) => lines.push(line) });
+
+    for (let quick = 0; quick < 5; quick++) await runtime.invoke('hoarder', {});
+    await runtime.invoke('hoarder', { sleepMs: 25 });
+    await runtime.invoke('hoarder', { keepMb: 40 });
+    await runtime.invoke('hoarder', {});
+
+    // The shape that log tools parse REPORT lines with (e.g. Datadog's enhanced metrics).
+    const report = /^REPORT RequestId: \S+\tDuration: (\d+\.\d\d) ms\tBilled Duration: (\d+) ms\tMemory Size: 256 MB\tMax Memory Used: (\d+) MB(?:\tInit Duration: (\d+\.\d\d) ms)?$/;
+    const figures = lines
+      .filter((line) => line.startsWith('REPORT'))
+      .map((line) => report.exec(line))
+      .map((match) => ({ duration: Number(match![1]), billed: Number(match![2]), memoryUsed: Number(match![3]), init: match![4] }));
+    expect(figures).toHaveLength(8);
+    for (const { duration, billed } of figures) expect(billed).toBe(Math.max(1, Math.ceil(duration)));
+    // Timed in whole milliseconds, a warm invocation reads 0.00 or 1.00; these carry hundredths.
+    expect(figures.slice(0, 5).some(({ duration }) => !Number.isInteger(duration))).toBe(true);
+    // Timer callbacks may fire up to a millisecond early by the monotonic clock.
+    expect(figures[5]!.duration).toBeGreaterThanOrEqual(24);
+    // The environment's load time, on its first invocation only.
+    expect(Number(figures[0]!.init)).toBeGreaterThan(0);
+    expect(figures.slice(1).map(({ init }) => init)).toEqual(Array(7).fill(undefined));
+    // The most the environment has used: 40 MB kept by the handler shows, and stays.
+    const [before, kept, after] = figures.slice(5).map(({ memoryUsed }) => memoryUsed);
+    expect(before).toBeGreaterThan(0);
+    expect(kept! - before!).toBeGreaterThanOrEqual(40);
+    expect(after).toBeGreaterThanOrEqual(kept!);
+  });
+
   it('passes on the structured lines of a Powertools Logger', async () => {
     const structured = bundles.write('structured', 'index.mjs', `
       import { Logger } from '@aws-lambda-powertools/logger';
