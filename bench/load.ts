@@ -2,12 +2,13 @@
 // free loopback port with a fresh data folder (or uses --endpoint, loopback only), enrols users
 // through the real flow, then runs full face sign-ins (InitiateAuth -> PUT photo ->
 // RespondToAuthChallenge) from N concurrent raw SDK clients until --duration or --max-sign-ins,
-// and prints throughput, latency percentiles, errors, the server's CPU per sign-in and the RSS of
-// its process tree (idle, peak under load, after it).
+// and prints throughput, latency percentiles, errors, the server's CPU per sign-in, the RSS of
+// its process tree (idle, peak under load, after it) and, per function, its REPORT lines' figures.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeFunctions, summarizeReports, type FunctionFigures } from './function-reports.js';
 import { cognitoClient, enrolUser, inParallel, percentile, signIn, signInPhotos, stackTarget, type FaceUser } from './face-users.js';
 import { mainThreadCpuMs, mebibytes, startSimProcess, treeCpuMs, treeRssBytes, type SimProcess } from './sim-process.js';
 
@@ -42,6 +43,8 @@ export interface LoadFigures {
   idleRss?: number;
   peakRss?: number;
   afterRss?: number;
+  /** From the functions' REPORT lines during the load (not with --endpoint: another process's output). */
+  functions?: FunctionFigures[];
   firstErrors: string[];
 }
 
@@ -79,6 +82,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
   let server: SimProcess | undefined;
   let dataDir: string | undefined;
   let endpoint = options.endpoint;
+  const reportLines: string[] = [];
+  let collectingReports = false;
   if (endpoint) {
     const host = new URL(endpoint).hostname;
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) throw new Error(`the load test runs on loopback only, not ${host}`);
@@ -87,6 +92,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     server = await startSimProcess({
       dataDir,
       nodeFlags: options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [],
+      onOutput: (line) => {
+        if (collectingReports && line.includes('] REPORT RequestId: ')) reportLines.push(line);
+      },
     });
     endpoint = server.endpoint;
     log(`sim ready in ${server.readyAfterMs.toFixed(0)} ms at ${endpoint}`);
@@ -119,6 +127,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     const sampler = pid ? setInterval(() => { peakRss = Math.max(peakRss, treeRssBytes(pid)); }, 500) : undefined;
     const cpuBefore = pid ? treeCpuMs(pid) : 0;
     const mainBefore = pid ? mainThreadCpuMs(pid) : 0;
+    collectingReports = true;
     const loadStarted = performance.now();
     const stopAt = loadStarted + options.durationSeconds * 1000;
     let issued = 0;
@@ -136,6 +145,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
       }
     }));
     const seconds = (performance.now() - loadStarted) / 1000;
+    collectingReports = false;
     const cpuAfter = pid ? treeCpuMs(pid) : 0;
     const mainAfter = pid ? mainThreadCpuMs(pid) : 0;
     clearInterval(sampler);
@@ -165,6 +175,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
       idleRss,
       peakRss: pid ? peakRss : undefined,
       afterRss,
+      functions: server ? summarizeReports(reportLines) : undefined,
       firstErrors: [...new Set(errors)].slice(0, 5),
     };
   } finally {
@@ -185,6 +196,9 @@ export function describeLoad(figures: LoadFigures, afterSeconds: number): string
   }
   if (figures.idleRss !== undefined) {
     lines.push(`server RSS   idle ${mebibytes(figures.idleRss)}   peak under load ${mebibytes(figures.peakRss!)}   ${afterSeconds} s after ${mebibytes(figures.afterRss!)}`);
+  }
+  if (figures.functions?.length) {
+    lines.push('functions    during the load, from their REPORT lines:', ...describeFunctions(figures.functions));
   }
   for (const error of figures.firstErrors) lines.push(`error        ${error}`);
   return lines.join('\n');

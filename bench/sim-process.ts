@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { freePort } from '../sim/free-port.js';
 
 export const projectDir = resolve(import.meta.dirname, '..');
@@ -57,9 +58,11 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
   });
   const signal = (name: NodeJS.Signals) => (options.viaNpm ? process.kill(-child.pid!, name) : child.kill(name));
   if (options.onOutput) {
+    // Whole lines: a pipe's chunks end wherever they end, often inside a line.
     for (const stream of [child.stdout!, child.stderr!]) {
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => chunk.split('\n').filter(Boolean).forEach((line) => options.onOutput!(line)));
+      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+        if (line) options.onOutput!(line);
+      });
     }
   }
   const exited = new Promise<void>((done) => child.once('exit', () => done()));

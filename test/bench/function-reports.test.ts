@@ -1,0 +1,65 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describeFunctions, summarizeReports } from '../../bench/function-reports.js';
+import { createLambdaRuntime, type FunctionDefinition, type LambdaRuntime } from '../../sim/lambda/lambda-runtime.js';
+import { FunctionBundles } from '../lambda/function-bundles.js';
+
+const bundles = new FunctionBundles();
+afterAll(() => bundles.remove());
+let runtime: LambdaRuntime | undefined;
+afterEach(async () => {
+  await runtime?.close();
+  runtime = undefined;
+});
+
+const sleeper = bundles.write('sleeper', 'index.mjs', `
+  const kept = [];
+  export const handler = async (event) => {
+    await new Promise((resolve) => setTimeout(resolve, event.sleepMs ?? 0));
+    if (event.keepMb) kept.push(new Uint8Array(event.keepMb * 1048576).fill(1));
+    return 'ok';
+  };
+`);
+
+function definition(name: string): FunctionDefinition {
+  return { name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, codeDir: sleeper, handler: 'index.handler', runtime: 'nodejs22.x', timeoutSeconds: 3, environment: {} };
+}
+
+describe('summarizeReports', () => {
+  it('reads the REPORT lines the runtime writes, as `npm start` prints them: runs, durations, environments started, memory', async () => {
+    const printed: string[] = [];
+    runtime = createLambdaRuntime({
+      functions: [definition('QuickFunctionAB12CD34'), definition('SlowFunction0A1B2C3D')],
+      maxConcurrencyPerFunction: 2,
+      // As sim/embedded-cloud.ts prints a function's lines.
+      onLog: (name, line) => printed.push(`[${name}] ${line}`),
+    });
+
+    for (let run = 0; run < 6; run++) await runtime.invoke('QuickFunctionAB12CD34', {});
+    // Two at once: the pool starts a second environment.
+    await Promise.all([runtime.invoke('SlowFunction0A1B2C3D', { sleepMs: 60 }), runtime.invoke('SlowFunction0A1B2C3D', { sleepMs: 60, keepMb: 30 })]);
+    await runtime.invoke('SlowFunction0A1B2C3D', { sleepMs: 40 });
+    printed.push('[QuickFunctionAB12CD34] 2026-11-30T00:00:00.000Z\tabc\tINFO\tREPORT RequestId: in a message is not a report');
+
+    const figures = summarizeReports(printed);
+
+    expect(figures.map(({ name, invocations, environmentsStarted }) => ({ name, invocations, environmentsStarted }))).toEqual([
+      { name: 'QuickFunction', invocations: 6, environmentsStarted: 1 },
+      { name: 'SlowFunction', invocations: 3, environmentsStarted: 2 },
+    ]);
+    const [quick, slow] = figures;
+    // Timer callbacks may fire up to a millisecond early by the monotonic clock.
+    expect(slow!.p50).toBeGreaterThanOrEqual(59);
+    expect(slow!.max).toBeGreaterThanOrEqual(slow!.p50);
+    expect(Math.min(slow!.p50, slow!.p99)).toBeGreaterThanOrEqual(39);
+    expect(slow!.maxMemoryUsedMb - quick!.maxMemoryUsedMb).toBeGreaterThanOrEqual(30);
+
+    const described = describeFunctions(figures);
+    expect(described).toHaveLength(2);
+    expect(described[1]).toMatch(/^ {2}SlowFunction {2}\s+3 runs {3}p50 +\d+\.\d ms {3}p99 +\d+\.\d ms {3}max +\d+\.\d ms {3}2 environments started {3}max memory \d+ MB$/);
+    expect(described[0]).toContain('   1 environment started   ');
+  });
+
+  it('is empty without REPORT lines', () => {
+    expect(summarizeReports(['[QuickFunctionAB12CD34] START RequestId: x Version: $LATEST', 'sim ready'])).toEqual([]);
+  });
+});
