@@ -505,7 +505,9 @@ class ExecutionEnvironment {
     });
     const duration = performance.now() - startedTick;
     onLog(name, `END RequestId: ${requestId}`);
-    // Lambda's fields, in Lambda's order, so that what parses its REPORT lines parses these.
+    // Lambda's fields, in Lambda's order, so that what parses its REPORT lines parses these. Init
+    // Duration goes on an environment's first invocation even when it loaded ahead of it (warmed
+    // at start-up), as Lambda's provisioned environments report theirs.
     const init = this.initDurationMs === undefined ? '' : `\tInit Duration: ${this.initDurationMs.toFixed(2)} ms`;
     this.initDurationMs = undefined;
     onLog(
