@@ -24,6 +24,9 @@ export interface FunctionFigures {
 /** `[<function>] REPORT RequestId: ...`, as `npm start` prints a function's REPORT line. */
 const REPORT_LINE = /^\[([^\]]+)\] REPORT RequestId: /;
 
+/** Whether `npm start` printed this line as a function's REPORT line. */
+export const isReportLine = (line: string): boolean => REPORT_LINE.test(line);
+
 /** One entry per function that reported, the most invoked first. */
 export function summarizeReports(lines: Iterable<string>): FunctionFigures[] {
   const byName = new Map<string, { durations: number[]; environmentsStarted: number; maxMemoryUsedMb: number }>();

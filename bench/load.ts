@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeFunctions, summarizeReports, type FunctionFigures } from './function-reports.js';
+import { describeFunctions, isReportLine, summarizeReports, type FunctionFigures } from './function-reports.js';
 import { cognitoClient, enrolUser, inParallel, percentile, signIn, signInPhotos, stackTarget, type FaceUser } from './face-users.js';
 import { mainThreadCpuMs, mebibytes, startSimProcess, treeCpuMs, treeRssBytes, type SimProcess } from './sim-process.js';
 
@@ -93,7 +93,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
       dataDir,
       nodeFlags: options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [],
       onOutput: (line) => {
-        if (collectingReports && line.includes('] REPORT RequestId: ')) reportLines.push(line);
+        if (collectingReports && isReportLine(line)) reportLines.push(line);
       },
     });
     endpoint = server.endpoint;

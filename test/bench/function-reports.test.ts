@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { describeFunctions, summarizeReports } from '../../bench/function-reports.js';
-import { createLambdaRuntime, type FunctionDefinition, type LambdaRuntime } from '../../sim/lambda/lambda-runtime.js';
-import { FunctionBundles } from '../lambda/function-bundles.js';
+import { createLambdaRuntime, type LambdaRuntime } from '../../sim/lambda/lambda-runtime.js';
+import { FunctionBundles, SLEEP_AND_KEEP_SOURCE, testFunction } from '../lambda/function-bundles.js';
 
 const bundles = new FunctionBundles();
 afterAll(() => bundles.remove());
@@ -11,18 +11,8 @@ afterEach(async () => {
   runtime = undefined;
 });
 
-const sleeper = bundles.write('sleeper', 'index.mjs', `
-  const kept = [];
-  export const handler = async (event) => {
-    await new Promise((resolve) => setTimeout(resolve, event.sleepMs ?? 0));
-    if (event.keepMb) kept.push(new Uint8Array(event.keepMb * 1048576).fill(1));
-    return 'ok';
-  };
-`);
-
-function definition(name: string): FunctionDefinition {
-  return { name, arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`, codeDir: sleeper, handler: 'index.handler', runtime: 'nodejs22.x', timeoutSeconds: 3, environment: {} };
-}
+const sleepAndKeep = bundles.write('sleep-and-keep', 'index.mjs', SLEEP_AND_KEEP_SOURCE);
+const definition = (name: string) => testFunction(name, sleepAndKeep);
 
 describe('summarizeReports', () => {
   it('reads the REPORT lines the runtime writes, as `npm start` prints them: runs, durations, environments started, memory', async () => {

@@ -4,6 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FunctionDefinition } from '../../sim/lambda/lambda-runtime.js';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -33,3 +34,30 @@ export class FunctionBundles {
     rmSync(this.root, { recursive: true, force: true });
   }
 }
+
+/** A function of a test bundle, with the settings the tests share unless they give their own. */
+export function testFunction(name: string, codeDir: string, overrides: Partial<FunctionDefinition> = {}): FunctionDefinition {
+  return {
+    name,
+    arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+    codeDir,
+    handler: 'index.handler',
+    runtime: 'nodejs22.x',
+    timeoutSeconds: 3,
+    environment: {},
+    ...overrides,
+  };
+}
+
+/**
+ * A handler that waits `event.sleepMs`, then keeps `event.keepMb` MB for as long as its
+ * environment lives: what REPORT lines' durations and memory are tested with.
+ */
+export const SLEEP_AND_KEEP_SOURCE = `
+  const kept = [];
+  export const handler = async (event) => {
+    if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
+    if (event.keepMb) kept.push(new Uint8Array(event.keepMb * 1048576).fill(1));
+    return kept.length;
+  };
+`;

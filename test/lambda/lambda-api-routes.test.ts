@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLambdaRuntime, type FunctionDefinition, type LambdaRuntime } from '../../sim/lambda/lambda-runtime.js';
-import { FunctionBundles } from './function-bundles.js';
+import { FunctionBundles, testFunction } from './function-bundles.js';
 
 const bundles = new FunctionBundles();
 let runtime: LambdaRuntime;
@@ -19,16 +19,7 @@ let app: FastifyInstance;
 let lambda: LambdaClient;
 
 function definition(name: string, codeDir: string, environment: Record<string, string> = {}): FunctionDefinition {
-  return {
-    name,
-    arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
-    codeDir,
-    handler: 'index.handler',
-    runtime: 'nodejs22.x',
-    timeoutSeconds: 3,
-    memoryMb: 256,
-    environment,
-  };
+  return testFunction(name, codeDir, { memoryMb: 256, environment });
 }
 
 const decode = (payload?: Uint8Array) => JSON.parse(new TextDecoder().decode(payload));

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../sim/clock.js';
 import { FunctionError } from '../../sim/lambda/function-invoker.js';
-import { createLambdaRuntime, type FunctionDefinition, type LambdaRuntime } from '../../sim/lambda/lambda-runtime.js';
-import { FunctionBundles } from './function-bundles.js';
+import { createLambdaRuntime, type LambdaRuntime } from '../../sim/lambda/lambda-runtime.js';
+import { FunctionBundles, SLEEP_AND_KEEP_SOURCE, testFunction } from './function-bundles.js';
 
 const bundles = new FunctionBundles();
 afterAll(() => bundles.remove());
@@ -16,18 +16,7 @@ afterEach(async () => {
   runtime = undefined;
 });
 
-function definition(name: string, codeDir: string, overrides: Partial<FunctionDefinition> = {}): FunctionDefinition {
-  return {
-    name,
-    arn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
-    codeDir,
-    handler: 'index.handler',
-    runtime: 'nodejs22.x',
-    timeoutSeconds: 3,
-    environment: {},
-    ...overrides,
-  };
-}
+const definition = testFunction;
 
 const echoEnvironment = bundles.write('echo-env', 'index.mjs', `
   const tableAtImport = process.env.USERS_TABLE;
@@ -335,14 +324,7 @@ describe('createLambdaRuntime', () => {
   });
 
   it('writes REPORT lines as Lambda does: durations to the hundredth, billed rounded up, memory used, init once', async () => {
-    const hoarder = bundles.write('hoarder', 'index.mjs', `
-      const kept = [];
-      export const handler = async (event) => {
-        if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
-        if (event.keepMb) kept.push(new Uint8Array(event.keepMb * 1048576).fill(1));
-        return kept.length;
-      };
-    `);
+    const hoarder = bundles.write('hoarder', 'index.mjs', SLEEP_AND_KEEP_SOURCE);
     const lines: string[] = [];
     runtime = createLambdaRuntime({ functions: [definition('hoarder', hoarder, { memoryMb: 256 })], onLog: (_name, line) => lines.push(line) });
 
