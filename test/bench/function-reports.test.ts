@@ -41,7 +41,12 @@ describe('summarizeReports', () => {
     expect(slow!.p50).toBeGreaterThanOrEqual(59);
     expect(slow!.max).toBeGreaterThanOrEqual(slow!.p50);
     expect(Math.min(slow!.p50, slow!.p99)).toBeGreaterThanOrEqual(39);
-    expect(slow!.maxMemoryUsedMb - quick!.maxMemoryUsedMb).toBeGreaterThanOrEqual(30);
+    // The 30 MB one environment keeps shows in the function's largest figure. Two environments'
+    // own heaps differ by a few MB (how far each has grown since its last collection), so the
+    // margin over the quick function is 30 MB less that slack; without the kept memory both
+    // read about the same (5-10 MB).
+    expect(slow!.maxMemoryUsedMb).toBeGreaterThanOrEqual(30);
+    expect(slow!.maxMemoryUsedMb - quick!.maxMemoryUsedMb).toBeGreaterThanOrEqual(24);
 
     const described = describeFunctions(figures);
     expect(described).toHaveLength(2);

@@ -348,10 +348,13 @@ describe('createLambdaRuntime', () => {
     // The environment's load time, on its first invocation only.
     expect(Number(figures[0]!.init)).toBeGreaterThan(0);
     expect(figures.slice(1).map(({ init }) => init)).toEqual(Array(7).fill(undefined));
-    // The most the environment has used: 40 MB kept by the handler shows, and stays.
+    // The most the environment has used: 40 MB kept by the handler shows, and stays. The heap
+    // beside it may have been collected below its earlier high, so the rise is 40 MB less a
+    // few MB of slack (without the kept memory it is about 0).
     const [before, kept, after] = figures.slice(5).map(({ memoryUsed }) => memoryUsed);
     expect(before).toBeGreaterThan(0);
-    expect(kept! - before!).toBeGreaterThanOrEqual(40);
+    expect(kept).toBeGreaterThanOrEqual(40);
+    expect(kept! - before!).toBeGreaterThanOrEqual(34);
     expect(after).toBeGreaterThanOrEqual(kept!);
   });
 
