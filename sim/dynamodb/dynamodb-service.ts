@@ -9,10 +9,10 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import dynalite from 'dynalite';
 import { AwsServiceError, type PassthroughResponse, type PassthroughService } from '../aws-json-protocol.js';
 import { systemClock, type Clock } from '../clock.js';
 import { createTableInput, timeToLiveAttribute, type CloudFormationTableProperties } from './cloudformation-table.js';
+import { loadDynalite } from './load-dynalite.js';
 import { sweepExpiredItems, TimeToLiveSettings } from './time-to-live.js';
 
 export const DYNAMODB_TARGET_PREFIX = 'DynamoDB_20120810';
@@ -61,6 +61,7 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
   const timeToLive = new TimeToLiveSettings(storeDir ? join(storeDir, 'time-to-live.json') : undefined);
 
   if (storeDir) await assertStoreAvailable(join(storeDir, 'tables'));
+  const dynalite = loadDynalite();
   const server: Server = dynalite({
     ...(storeDir ? { path: join(storeDir, 'tables') } : {}),
     createTableMs: 0,
