@@ -5,11 +5,11 @@
 // `peg$parse`, so every parse creates them anew. V8 keeps the optimized code of functions made at
 // one site only while one of them is alive (the feedback vector holds that code weakly), so each
 // full garbage collection of the sim's main thread threw the parsers' optimized code away, and
-// V8's background threads compiled it all again for the next busy spell. In a 16-client load
-// (docs/lambda-dynamodb.md, "dynalite's parsers") that was 702 optimizing compilations of parser
-// functions against 150 with this change, and the sim used about 8 % less CPU per sign-in. The
-// parse itself is unchanged: the same source with one assignment added, kept as a memory of the
-// last parse (its expression and attribute values, a few hundred bytes).
+// V8's background threads compiled it all again for the next busy spell. In a 20 s load of 16
+// clients that was 487 optimizing compilations of parser functions against 116 with this change,
+// and about 9 % less CPU per sign-in (docs/lambda-dynamodb.md, "Fifth pass"). The parse itself is
+// unchanged: the same source with one assignment added. What stays reachable is the last parse
+// (its rule functions, expression and attribute values), a few hundred bytes per parser.
 import { readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
