@@ -9,7 +9,8 @@
 // clients that was 487 optimizing compilations of parser functions against 116 with this change,
 // and about 9 % less CPU per sign-in (docs/lambda-dynamodb.md, "Fifth pass"). The parse itself is
 // unchanged: the same source with one assignment added. What stays reachable is the last parse
-// (its rule functions, expression and attribute values), a few hundred bytes per parser.
+// (its rule functions and constants, its expression and attribute values): 30-36 KB of heap for
+// the three parsers, measured after a full collection.
 import { readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
