@@ -5,12 +5,12 @@
 // `peg$parse`, so every parse creates them anew. V8 keeps the optimized code of functions made at
 // one site only while one of them is alive (the feedback vector holds that code weakly), so each
 // full garbage collection of the sim's main thread threw the parsers' optimized code away, and
-// V8's background threads compiled it all again for the next busy spell. In a 20 s load of 16
-// clients that was 487 optimizing compilations of parser functions against 116 with this change,
-// and about 9 % less CPU per sign-in (docs/lambda-dynamodb.md, "Fifth pass"). The parse itself is
-// unchanged: the same source with one assignment added. What stays reachable is the last parse
-// (its rule functions and constants, its expression and attribute values): 30-36 KB of heap for
-// the three parsers, measured after a full collection.
+// V8's background threads compiled it all again for the next busy spell. In a 16-client load (the
+// enrolment, then 20 s of sign-ins) that was about 240 optimizing compilations of parser functions
+// against about 60 with this change, and about 9 % less CPU per sign-in (docs/lambda-dynamodb.md,
+// "Fifth pass"). The parse itself is unchanged: the same source with one assignment added. What
+// stays reachable is the last parse (its rule functions and constants, its expression and
+// attribute values): 30-36 KB of heap for the three parsers, measured after a full collection.
 import { readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';

@@ -44,7 +44,7 @@ describe('summarizeReports', () => {
     // The 30 MB one environment keeps shows in the function's largest figure. Two environments'
     // own heaps differ by a few MB (how far each has grown since its last collection), so the
     // margin over the quick function is 30 MB less that slack; without the kept memory both
-    // read about the same (5-10 MB).
+    // read about the same (12 MB each here).
     expect(slow!.maxMemoryUsedMb).toBeGreaterThanOrEqual(30);
     expect(slow!.maxMemoryUsedMb - quick!.maxMemoryUsedMb).toBeGreaterThanOrEqual(24);
 
