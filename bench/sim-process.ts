@@ -9,6 +9,36 @@ import { freePort } from '../sim/free-port.js';
 
 export const projectDir = resolve(import.meta.dirname, '..');
 
+export interface StartScriptSettings {
+  /** `NAME=value` words before `node`. */
+  env: Record<string, string>;
+  /** The words between `node` and `sim/start.mjs`. */
+  nodeFlags: string[];
+}
+
+/**
+ * What package.json's start script sets around `node sim/start.mjs` (environment and V8 flags), so
+ * that a server started here without npm runs as `npm start` runs it, from one definition.
+ */
+export function startScriptSettings(script = readStartScript()): StartScriptSettings {
+  const words = script.trim().split(/\s+/);
+  const node = words.indexOf('node');
+  const entry = words.indexOf('sim/start.mjs');
+  if (node < 0 || entry < node) throw new Error(`the start script does not run \`node ... sim/start.mjs\`: ${script}`);
+  const env: Record<string, string> = {};
+  for (const word of words.slice(0, node)) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
+    if (!match) throw new Error(`the start script has \`${word}\` before node, not an environment setting: ${script}`);
+    env[match[1]!] = match[2]!;
+  }
+  return { env, nodeFlags: words.slice(node + 1, entry) };
+}
+
+function readStartScript(): string {
+  const manifest = JSON.parse(readFileSync(join(projectDir, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return manifest.scripts.start;
+}
+
 export interface SimProcessOptions {
   dataDir: string;
   port?: number;
@@ -45,14 +75,15 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
   const startArgs = ['--port', String(port), '--data-dir', options.dataDir];
   // Under `npm run`, npm_execpath is the npm that runs us; otherwise the npm beside this node.
   const npmCli = process.env.npm_execpath ?? join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+  // Without npm, the start script's environment and node flags are set here, so that `node
+  // sim/start.mjs` measures what `npm start` runs.
+  const asStarted = startScriptSettings();
   const [command, args] = options.viaNpm
     ? [process.execPath, [npmCli, 'start', '--', ...startArgs]]
-    : [process.execPath, [...(options.nodeFlags ?? []), 'sim/start.mjs', ...startArgs]];
+    : [process.execPath, [...asStarted.nodeFlags, ...(options.nodeFlags ?? []), 'sim/start.mjs', ...startArgs]];
   const child = spawn(command, args, {
     cwd: projectDir,
-    // MALLOC_ARENA_MAX as package.json's start script sets it, so that `node sim/start.mjs` here
-    // measures what `npm start` runs.
-    env: { MALLOC_ARENA_MAX: '2', ...process.env, FACEKIT_OUTPUTS_FILE: join(options.dataDir, 'cdk-outputs.json'), ...options.env },
+    env: { ...asStarted.env, ...process.env, FACEKIT_OUTPUTS_FILE: join(options.dataDir, 'cdk-outputs.json'), ...options.env },
     stdio: ['ignore', options.onOutput ? 'pipe' : 'ignore', options.onOutput ? 'pipe' : 'ignore'],
     detached: options.viaNpm,
   });
