@@ -6,7 +6,7 @@ import { projectDir, startScriptSettings } from '../../bench/sim-process.js';
 
 describe('startScriptSettings', () => {
   it("reads the environment and node flags around `node sim/start.mjs` in package.json's start script", () => {
-    expect(startScriptSettings()).toEqual({ env: { MALLOC_ARENA_MAX: '2' }, nodeFlags: ['--single-threaded-gc'] });
+    expect(startScriptSettings()).toEqual({ env: { MALLOC_ARENA_MAX: '2' }, nodeFlags: ['--single-threaded-gc', '--max-semi-space-size=4'] });
     expect(startScriptSettings('node sim/start.mjs')).toEqual({ env: {}, nodeFlags: [] });
     expect(startScriptSettings(' A=1  B_2=x=y node --one --two=3 sim/start.mjs ')).toEqual({ env: { A: '1', B_2: 'x=y' }, nodeFlags: ['--one', '--two=3'] });
   });
