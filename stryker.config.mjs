@@ -13,6 +13,7 @@ export default {
     'sim/cognito/stand-in-username.ts',
     'sim/cognito/confirmation-codes.ts',
     'sim/cognito/attempt-limits.ts',
+    'sim/cognito/attribute-schema.ts',
     // The operations that drive the custom-auth flow, the refresh tokens and the confirmation codes.
     'sim/cognito/operations/initiate-auth.ts',
     'sim/cognito/operations/respond-to-auth-challenge.ts',

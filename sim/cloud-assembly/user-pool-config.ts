@@ -1,6 +1,7 @@
 // Maps the template's AWS::Cognito::UserPool and UserPoolClient properties to the Cognito sim's
 // configuration, with CloudFormation's defaults where the template is silent.
 import type { UserPoolClientConfig, UserPoolConfig, UserPoolLambdaConfig } from '../cognito/user-pool-config.js';
+import { customAttributesOf } from '../cognito/attribute-schema.js';
 import type { PlannedUserPool } from './stack-plan.js';
 
 type Unit = 'seconds' | 'minutes' | 'hours' | 'days';
@@ -16,6 +17,7 @@ export function userPoolConfigFromPlan(pool: PlannedUserPool, region: string): U
     UsernameAttributes?: string[];
     AliasAttributes?: string[];
     AutoVerifiedAttributes?: string[];
+    Schema?: unknown;
     LambdaConfig?: UserPoolLambdaConfig;
   };
   if (properties.UsernameAttributes && properties.UsernameAttributes.some((attribute) => attribute !== 'email')) {
@@ -27,6 +29,7 @@ export function userPoolConfigFromPlan(pool: PlannedUserPool, region: string): U
     name: pool.name,
     usernameAttributes: properties.UsernameAttributes?.includes('email') ? ['email'] : undefined,
     autoVerifiedAttributes: properties.AutoVerifiedAttributes?.includes('email') ? ['email'] : undefined,
+    customAttributes: customAttributesOf(properties.Schema),
     lambdaConfig: properties.LambdaConfig,
     clients: pool.clients.map(({ logicalId, clientId, properties: client }): UserPoolClientConfig => {
       const units = (client.TokenValidityUnits ?? {}) as Record<string, Unit>;

@@ -47,6 +47,8 @@ export interface UserPoolConfig {
   usernameAttributes?: Array<'email'>;
   /** `['email']`: sign-up sends a confirmation code by email. */
   autoVerifiedAttributes?: Array<'email'>;
+  /** Custom attributes the schema declares, with their prefix (`custom:tier`); the standard ones every pool has. */
+  customAttributes?: string[];
   lambdaConfig?: UserPoolLambdaConfig;
   clients: UserPoolClientConfig[];
 }

@@ -101,6 +101,7 @@ export function poolConfig(): UserPoolConfig {
     name: 'face-users',
     usernameAttributes: ['email'],
     autoVerifiedAttributes: ['email'],
+    customAttributes: ['custom:tier'],
     lambdaConfig: Object.fromEntries(TRIGGERS.map((trigger) => [trigger, functionArn(trigger)])),
     clients: [
       {

@@ -93,6 +93,36 @@ describe('Cognito sim: sign-up', () => {
     expect(await failureOf(signUp('weak@example.com', password))).toEqual({ name: 'InvalidPasswordException', message });
   });
 
+  const signUpWith = (email: string, attributes: Record<string, string>) =>
+    sim.client.send(new SignUpCommand({
+      ClientId: CLIENT_ID, Username: email, Password: PASSWORD,
+      UserAttributes: Object.entries(attributes).map(([Name, Value]) => ({ Name, Value })),
+    }));
+
+  it('refuses attributes outside the schema, which would otherwise be claims of the signed ID token', async () => {
+    const failure = await failureOf(signUpWith('claims@example.com', { email: 'claims@example.com', 'cognito:groups': 'admin', 'custom:role': 'admin', role: 'admin' }));
+    expect(failure).toEqual({
+      name: 'InvalidParameterException',
+      message: 'Attributes did not conform to the schema: cognito:groups: Attribute does not exist in the schema.\n'
+        + 'custom:role: Attribute does not exist in the schema.\nrole: Attribute does not exist in the schema.\n',
+    });
+    expect(await failureOf(sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'claims@example.com' })))).toMatchObject({ name: 'UserNotFoundException' });
+  });
+
+  it.each(['sub', 'email_verified', 'phone_number_verified'])('refuses a client write of %s, which only Cognito or an administrator sets', async (name) => {
+    expect(await failureOf(signUpWith('readonly@example.com', { email: 'readonly@example.com', [name]: 'true' }))).toEqual({
+      name: 'NotAuthorizedException', message: 'A client attempted to write unauthorized attribute',
+    });
+  });
+
+  it('keeps standard attributes and the custom ones the schema declares', async () => {
+    const { UserSub } = await signUpWith('schema@example.com', { email: 'schema@example.com', given_name: 'Ada', 'custom:tier': 'gold' });
+    const user = await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'schema@example.com' }));
+    expect(user.UserAttributes).toEqual(expect.arrayContaining([
+      { Name: 'sub', Value: UserSub }, { Name: 'given_name', Value: 'Ada' }, { Name: 'custom:tier', Value: 'gold' },
+    ]));
+  });
+
   it('refuses a username that is not an email in an email-username pool', async () => {
     expect(await failureOf(signUp('jane'))).toEqual({ name: 'InvalidParameterException', message: 'Username should be an email.' });
   });

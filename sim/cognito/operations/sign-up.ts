@@ -9,6 +9,7 @@ import {
   type CognitoContext,
   type PoolRuntime,
 } from '../cognito-context.js';
+import { assertClientWritable } from '../attribute-schema.js';
 import { sendConfirmationCode } from '../confirmation-codes.js';
 import { InvalidParameterError, UsernameExistsError } from '../errors.js';
 import { assertPasswordConforms } from '../password-policy.js';
@@ -29,6 +30,7 @@ export async function signUp(context: CognitoContext, input: Record<string, unkn
   const password = requireString(input, 'Password', MAX_PASSWORD_LENGTH);
   const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
   const attributes = attributeMap(input.UserAttributes, 'UserAttributes');
+  assertClientWritable(Object.keys(attributes), pool.config.customAttributes);
   const validationData = input.ValidationData === undefined ? undefined : attributeMap(input.ValidationData, 'ValidationData');
 
   if (pool.emailIsUsername) {

@@ -1,0 +1,45 @@
+// Which user attributes a client may write. Every pool has the standard OpenID Connect attributes;
+// custom ones exist only when the pool's schema declares them, and always carry the `custom:`
+// prefix. Anything else (`cognito:groups`, `role`, an undeclared `custom:` name) would end up in
+// the ID token Cognito signs, so Cognito refuses it, and so does the sim.
+import { InvalidParameterError, NotAuthorizedError } from './errors.js';
+
+/** The standard attributes of every user pool (Cognito's "Standard attributes" table). */
+export const STANDARD_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'address', 'birthdate', 'email', 'email_verified', 'family_name', 'gender', 'given_name',
+  'locale', 'middle_name', 'name', 'nickname', 'phone_number', 'phone_number_verified', 'picture',
+  'preferred_username', 'profile', 'sub', 'updated_at', 'website', 'zoneinfo',
+]);
+
+/**
+ * Standard attributes an app client can never write: Cognito sets `sub`, and only an
+ * administrator (or Cognito itself, after a code) marks an address verified.
+ */
+const CLIENT_READ_ONLY = new Set(['sub', 'email_verified', 'phone_number_verified']);
+
+/** The `custom:` names a CloudFormation `Schema` declares (developer-only ones are not client-writable). */
+export function customAttributesOf(schema: unknown): string[] {
+  if (!Array.isArray(schema)) return [];
+  return schema
+    .filter((entry): entry is { Name: string; DeveloperOnlyAttribute?: unknown } => typeof entry?.Name === 'string')
+    .filter((entry) => !STANDARD_ATTRIBUTES.has(entry.Name) && entry.DeveloperOnlyAttribute !== true && entry.DeveloperOnlyAttribute !== 'true')
+    .map((entry) => `custom:${entry.Name}`);
+}
+
+/**
+ * Refuses attributes a client may not write, as SignUp does: names outside the pool's schema with
+ * InvalidParameterException (one line per name, Cognito's wording), and read-only standard ones
+ * with NotAuthorizedException.
+ */
+export function assertClientWritable(names: Iterable<string>, customAttributes: readonly string[] = []): void {
+  const unknown: string[] = [];
+  let readOnly = false;
+  for (const name of names) {
+    if (CLIENT_READ_ONLY.has(name)) readOnly = true;
+    else if (!STANDARD_ATTRIBUTES.has(name) && !customAttributes.includes(name)) unknown.push(name);
+  }
+  if (unknown.length > 0) {
+    throw new InvalidParameterError(`Attributes did not conform to the schema: ${unknown.map((name) => `${name}: Attribute does not exist in the schema.\n`).join('')}`);
+  }
+  if (readOnly) throw new NotAuthorizedError('A client attempted to write unauthorized attribute');
+}
