@@ -202,6 +202,15 @@ export class FaceAuthStack extends Stack {
       enableTokenRevocation: true,
     });
 
+    // Verify ends a user's sessions when a new face replaces the old one (handlers/user-sessions.ts).
+    // A policy of its own, attached to the role: the pool names Verify as its trigger, so a
+    // statement on the pool inside the role's default policy, which the function depends on,
+    // would be a dependency cycle. Nothing else depends on this one.
+    new iam.Policy(this, 'VerifySignOutPolicy', {
+      roles: [h.verifyAuthChallengeResponse.fn.role!],
+      statements: [new iam.PolicyStatement({ actions: ['cognito-idp:AdminUserGlobalSignOut'], resources: [this.userPool.userPoolArn] })],
+    });
+
     // --- Outputs (ids are read by the emulator and written to cdk-outputs.json) ------------
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });

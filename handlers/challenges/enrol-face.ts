@@ -11,6 +11,7 @@ import { deletePhoto, newEnrolKey, photoUploadParameters, subOfEnrolKey } from '
 import { logger } from '../logger.js';
 import { sha256Hex } from '../secret-hashing.js';
 import { sendEmail } from '../send-email.js';
+import { signOutEverywhere, type PoolUser } from '../user-sessions.js';
 import {
   bindFace,
   getUploadResult,
@@ -65,7 +66,8 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
     return false;
   }
   const deviceKey = deviceKeyOf(event.request.clientMetadata);
-  const bound = await bind(sub, result.faceId, now, deviceKey ? sha256Hex(deviceKey) : undefined);
+  const owner = { userPoolId: event.userPoolId, userName: event.userName };
+  const bound = await bind(owner, sub, result.faceId, now, deviceKey ? sha256Hex(deviceKey) : undefined);
   if (bound) await notifyOwner(event.request.userAttributes.email, now);
   return bound;
 };
@@ -99,12 +101,24 @@ async function awaitVerdict(key: string, sub: string, startedAt: number): Promis
   return undefined;
 }
 
-async function bind(sub: string, faceId: string, now: number, deviceHash: string | undefined): Promise<boolean> {
+async function bind(owner: PoolUser, sub: string, faceId: string, now: number, deviceHash: string | undefined): Promise<boolean> {
   const user = await getUser(sub);
-  // Cognito retried this invocation after it had already bound the face.
-  if (user?.faceId === faceId) return true;
+  if (user?.faceId === faceId) {
+    // Cognito retried this invocation after it had already bound the face. The first try may have
+    // failed before it ended the old face's sessions, and this one cannot tell, so it ends them.
+    await signOutEverywhere(owner);
+    return true;
+  }
   if (await bindFace(sub, faceId, user?.faceId, now, deviceHash)) {
-    if (user?.faceId) await deleteFaces([user.faceId]);
+    if (user?.faceId) {
+      // Whoever enrolled the old face keeps no session made with it. After the bind, not before:
+      // a sign-in with the old face in between would otherwise get tokens that outlive it.
+      try {
+        await signOutEverywhere(owner);
+      } finally {
+        await deleteFaces([user.faceId]);
+      }
+    }
     // A fresh face after a proven mailbox: earlier failures (perhaps a stranger's) no longer count.
     await clearFailures(failureBucket(sub));
     logger.info('face enrolled', { sub, replaced: !!user?.faceId });

@@ -3,6 +3,7 @@
 import {
   AdminDeleteUserCommand,
   AdminGetUserCommand,
+  AdminUserGlobalSignOutCommand,
   DeleteUserCommand,
   GetUserCommand,
   GlobalSignOutCommand,
@@ -129,6 +130,21 @@ describe('Cognito sim: tokens and sessions', () => {
     }
     const again = await signUpAndSignIn(sim, 'signout@example.com');
     expect((await getUser(again.AccessToken!)).Username).toBe(first.sub);
+  });
+
+  it("AdminUserGlobalSignOut revokes the user's tokens on an administrator's word, and leaves other users' alone", async () => {
+    const target = await signUpAndSignIn(sim, 'admin-signout@example.com');
+    const other = await signUpAndSignIn(sim, 'bystander@example.com');
+
+    await sim.client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: POOL_ID, Username: 'ADMIN-SIGNOUT@example.com' }));
+
+    expect(await failureOf(getUser(target.AccessToken!))).toEqual({ name: 'NotAuthorizedException', message: 'Access Token has been revoked' });
+    expect(await failureOf(refresh(target.RefreshToken!))).toEqual({ name: 'NotAuthorizedException', message: 'Refresh Token has been revoked' });
+    expect((await getUser(other.AccessToken!)).Username).toBe(other.sub);
+    expect((await refresh(other.RefreshToken!)).AuthenticationResult?.AccessToken).toBeDefined();
+    expect(await failureOf(sim.client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: POOL_ID, Username: 'nobody@example.com' })))).toEqual({
+      name: 'UserNotFoundException', message: 'User does not exist.',
+    });
   });
 
   it('RevokeToken revokes one refresh token and the access tokens minted from it, and nothing else', async () => {

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-rekognition';
 import { DeleteObjectCommand, HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { AdminUserGlobalSignOutCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../handlers/verify-auth-challenge-response.js';
 import { BUCKET, COLLECTION, SENDER } from './handler-test-environment.js';
@@ -24,6 +25,7 @@ import { getItem, invoke, newUser, putItem, verifyEvent, type TestUser } from '.
 const s3 = mockClient(S3Client);
 const rekognition = mockClient(RekognitionClient);
 const ses = mockClient(SESv2Client);
+const cognito = mockClient(CognitoIdentityProviderClient);
 const logs = captureLogs();
 const verify = async (event: VerifyAuthChallengeResponseTriggerEvent) =>
   (await invoke<VerifyAuthChallengeResponseTriggerEvent, VerifyAuthChallengeResponseTriggerEvent>(handler, event)).response.answerCorrect;
@@ -39,6 +41,8 @@ beforeEach(() => {
   s3.reset();
   rekognition.reset();
   ses.reset();
+  cognito.reset();
+  cognito.on(AdminUserGlobalSignOutCommand).resolves({});
   ses.on(SendEmailCommand).resolves({ MessageId: 'message-1' });
   s3.on(HeadObjectCommand).resolves({ ContentLength: 48_000, ContentType: 'image/jpeg' });
   s3.on(DeleteObjectCommand).resolves({});
@@ -46,6 +50,7 @@ beforeEach(() => {
 });
 
 const deletedKeys = () => s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.Key);
+const signOuts = () => cognito.commandCalls(AdminUserGlobalSignOutCommand).map((call) => call.args[0].input);
 const searches = () => rekognition.commandCalls(SearchFacesByImageCommand);
 
 describe('Verify MAILBOX_PROOF with the enrolment secret', () => {
@@ -580,13 +585,43 @@ describe('Verify ENROL_FACE', () => {
     ]);
   });
 
-  it('answers true again when Cognito retries after the face was bound', async () => {
+  it('ends every session of the user when a face replaces another, so whoever enrolled the old face keeps no tokens', async () => {
+    const { user, key, privateParameters } = await enrollingUser(OTHER_FACE);
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+    const event = verifyEvent(user, privateParameters);
+
+    expect(await verify(event)).toBe(true);
+    expect(signOuts()).toEqual([{ UserPoolId: event.userPoolId, Username: event.userName }]);
+  });
+
+  it('ends no session on a first enrolment', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    expect(signOuts()).toEqual([]);
+  });
+
+  it('throws when the sessions cannot be ended (Cognito refuses the answer), keeping the new face and removing the old', async () => {
+    const { user, key, privateParameters } = await enrollingUser(OTHER_FACE);
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+    cognito.on(AdminUserGlobalSignOutCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }));
+
+    await expect(verify(verifyEvent(user, privateParameters))).rejects.toThrow('internal error, please try again');
+    expect((await getItem(`USER#${user.sub}`))?.faceId).toBe(FACE);
+    expect(rekognition.commandCalls(DeleteFacesCommand).map((call) => call.args[0].input.FaceIds)).toEqual([[OTHER_FACE]]);
+  });
+
+  it('answers true again when Cognito retries after the face was bound, and ends the sessions the first try may not have', async () => {
     const { user, key, privateParameters } = await enrollingUser();
     await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
     await verify(verifyEvent(user, privateParameters));
+    expect(signOuts()).toHaveLength(0);
 
-    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    const retry = verifyEvent(user, privateParameters);
+    expect(await verify(retry)).toBe(true);
     expect(rekognition.commandCalls(DeleteFacesCommand)).toHaveLength(0);
+    expect(signOuts()).toEqual([{ UserPoolId: retry.userPoolId, Username: retry.userName }]);
   });
 });
 

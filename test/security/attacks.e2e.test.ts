@@ -4,6 +4,7 @@
 // tested with it; what is shown here must hold without them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  GetUserCommand,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
   type InitiateAuthCommandOutput,
@@ -190,6 +191,8 @@ describe('finding 1: enrolment does not fall to code guessing', () => {
     // The attacker signed up with the victim's email and (say) guessed Cognito's sign-up code.
     await enrolledUser(email, await face('taken-attacker'), attacker);
     expect((await emailsTo(email)).map((message) => message.subject)).toContainEqual(expect.stringMatching(/a face was enrolled/));
+    const held = await attacker.authenticate(email, { photo: await face('taken-attacker', 2) });
+    if (held.kind !== 'signed-in') throw new Error(`the attacker's face did not sign in: ${held.kind}`);
 
     const victim = newDevice();
     const takeBack = await victim.authenticate(email, {
@@ -201,6 +204,16 @@ describe('finding 1: enrolment does not fall to code guessing', () => {
     expect(takeBack).toMatchObject({ kind: 'signed-in', challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE'] });
     expect((await attacker.authenticate(email, { photo: await face('taken-attacker', 1) })).kind).toBe('face-not-recognised');
     expect((await victim.authenticate(email, { photo: await face('taken-victim', 1) })).kind).toBe('signed-in');
+
+    // Taking the account back also takes back what the old face got: its refresh and access tokens.
+    const refresh = (refreshToken: string) => harness.cognito.send(new InitiateAuthCommand({
+      ClientId: harness.outputs.UserPoolClientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: refreshToken },
+    }));
+    await expect(refresh(held.tokens.RefreshToken!)).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Refresh Token has been revoked' });
+    await expect(harness.cognito.send(new GetUserCommand({ AccessToken: held.tokens.AccessToken! }))).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+    if (takeBack.kind !== 'signed-in') throw new Error('unreachable');
+    expect((await refresh(takeBack.tokens.RefreshToken!)).AuthenticationResult?.AccessToken).toBeDefined();
+    expect((await harness.cognito.send(new GetUserCommand({ AccessToken: takeBack.tokens.AccessToken! }))).UserAttributes).toContainEqual({ Name: 'email', Value: email });
   });
 });
 

@@ -381,6 +381,8 @@ describe('FaceAuthStack with default context', () => {
           's3:ListBucket': [listing('signin/')],
           'rekognition:SearchFacesByImage': [collectionArn],
           'rekognition:DeleteFaces': [collectionArn],
+          // A new face over an old one ends the user's sessions.
+          'cognito-idp:AdminUserGlobalSignOut': [`\${${ids.pool}.Arn}`],
         },
         PostAuthentication: { 'dynamodb:UpdateItem': [items('USER#*')] },
         PreTokenGeneration: { 'dynamodb:GetItem': [items('USER#*')] },
