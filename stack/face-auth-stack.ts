@@ -92,11 +92,11 @@ export class FaceAuthStack extends Stack {
     const bucket = { UPLOAD_BUCKET: this.uploadBucket.bucketName };
     const collection = { FACE_COLLECTION_ID: this.faceCollectionId };
     const appName = { APP_NAME: props.appName };
-    // On LocalStack: Rekognition calls go to the sim, S3 URLs are path-style (LocalStack serves
+    // On LocalStack: Rekognition and Cognito calls go to the sim, S3 URLs are path-style (LocalStack serves
     // every bucket on one host name), and each function has a fixed name, `<stackName>-<Handler>`,
     // so the sim's Cognito, planned from this same template, invokes the deployed functions by name.
     const targetEnvironment: Record<string, string> = localStack
-      ? { AWS_ENDPOINT_URL_REKOGNITION: localStack.simEndpoint, S3_FORCE_PATH_STYLE: 'true' }
+      ? { AWS_ENDPOINT_URL_REKOGNITION: localStack.simEndpoint, AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: localStack.simEndpoint, S3_FORCE_PATH_STYLE: 'true' }
       : {};
     const handlerFunction = (id: string, handlerProps: Omit<HandlerFunctionProps, 'functionName'>) =>
       new HandlerFunction(this, id, {

@@ -94,9 +94,13 @@ describe('FaceAuthStack with target=localstack', () => {
     }
   });
 
-  it('points every handler at the sim for Rekognition and at path-style S3 URLs', () => {
+  it('points every handler at the sim for Rekognition and Cognito, and at path-style S3 URLs', () => {
     for (const [handler, [, fn]] of functions) {
-      expect(environmentOf(fn), handler).toMatchObject({ AWS_ENDPOINT_URL_REKOGNITION: DEFAULT_SIM_ENDPOINT, S3_FORCE_PATH_STYLE: 'true' });
+      expect(environmentOf(fn), handler).toMatchObject({
+        AWS_ENDPOINT_URL_REKOGNITION: DEFAULT_SIM_ENDPOINT,
+        AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: DEFAULT_SIM_ENDPOINT,
+        S3_FORCE_PATH_STYLE: 'true',
+      });
     }
     // The contract variables are unchanged: the collection id is the one the sim creates.
     expect(environmentOf(functions.get('VerifyAuthChallengeResponse')![1]).FACE_COLLECTION_ID).toBe('faceauthstack-faces');
@@ -159,6 +163,7 @@ describe('target context', () => {
     for (const [handler, [, fn]] of functions) {
       expect(fn.Properties.FunctionName, handler).toBeUndefined();
       expect(environmentOf(fn).AWS_ENDPOINT_URL_REKOGNITION, handler).toBeUndefined();
+      expect(environmentOf(fn).AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, handler).toBeUndefined();
     }
   });
 
