@@ -3,12 +3,17 @@
 // (30 s, 60 s, ... up to 15 min). A success clears the count; DynamoDB's TTL drops a count a day
 // after its last failure.
 //
+// Every face check is counted before it runs (reserveAttempt), in one conditional write that also
+// sets the block the count calls for; a success then clears the count. Counting after the check
+// would let answers sent in parallel all pass the "not blocked" test before any of them failed:
+// with Lambda's concurrency, hundreds of checks where the policy allows four.
+//
 // Failures are counted per bucket, not per user, so a stranger cannot lock the owner out: a
 // device the user signed in from before (it sends its device key, whose hash is on the user's
 // record) counts in a bucket of its own; every other attempt (strangers, and the owner on a new
 // device) shares the user's "untrusted" bucket. A stranger failing once a second for ever keeps
 // the untrusted bucket blocked and learns nothing; the owner's known devices are not affected.
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from './aws-clients/dynamodb.js';
 import { config } from './config.js';
 import { expiresInOneDay, failuresKey, getItems, userKey, userOf, type UserRecord } from './users-table.js';
@@ -68,30 +73,63 @@ export function isBlocked(failures: FailureRecord | undefined, now: number): boo
   return failures?.blockedUntil !== undefined && failures.blockedUntil > now;
 }
 
-export async function recordFailure(bucket: string, now: number): Promise<FailureRecord> {
-  const { Attributes } = await documentClient.send(
-    new UpdateCommand({
-      TableName: config.usersTable,
-      Key: { pk: bucket },
-      UpdateExpression: 'ADD #count :one SET expiresAt = :expiresAt',
-      ExpressionAttributeNames: { '#count': 'count' },
-      ExpressionAttributeValues: { ':one': 1, ':expiresAt': expiresInOneDay(now) },
-      ReturnValues: 'ALL_NEW',
-    }),
+/** Reservations that lose a race are retried this often, each time on a fresh read. */
+const RESERVATION_TRIES = 4;
+
+/**
+ * Counts one face check in the bucket before it runs, atomically: the write succeeds only if the
+ * bucket still holds the count it was read with and is not blocked, and it sets the block that
+ * the new count calls for in the same write (a success clears both). Answers racing for the same
+ * bucket are serialised by the condition, so at most FREE_ATTEMPTS + 1 checks run before a block
+ * and one per block after that, however many arrive at once.
+ *
+ * `known` is the bucket as already read (undefined: no item). Returns the new count and block,
+ * or undefined when the bucket is blocked: then no check may run.
+ */
+export async function reserveAttempt(bucket: string, known: FailureRecord | undefined, now: number): Promise<FailureRecord | undefined> {
+  let current = known;
+  for (let attempt = 1; ; attempt++) {
+    if (isBlocked(current, now)) return undefined;
+    const count = (current?.count ?? 0) + 1;
+    const block = blockDurationMs(count);
+    const blockedUntil = block > 0 ? now + block : undefined;
+    try {
+      await documentClient.send(
+        new UpdateCommand({
+          TableName: config.usersTable,
+          Key: { pk: bucket },
+          UpdateExpression: blockedUntil === undefined
+            ? 'SET #count = :count, expiresAt = :expiresAt'
+            : 'SET #count = :count, expiresAt = :expiresAt, blockedUntil = :blockedUntil',
+          // Unchanged since it was read: same count (or still no item), and no block in force.
+          ConditionExpression: current
+            ? '#count = :known AND (attribute_not_exists(blockedUntil) OR blockedUntil <= :now)'
+            : 'attribute_not_exists(pk)',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: {
+            ':count': count,
+            ':expiresAt': expiresInOneDay(now),
+            ...(blockedUntil === undefined ? {} : { ':blockedUntil': blockedUntil }),
+            ...(current ? { ':known': current.count, ':now': now } : {}),
+          },
+        }),
+      );
+      return blockedUntil === undefined ? { count } : { count, blockedUntil };
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      // Another answer counted first: read what it wrote, and try again (refusing, if it blocked).
+      if (attempt === RESERVATION_TRIES) return undefined;
+      current = await readFailures(bucket);
+    }
+  }
+}
+
+async function readFailures(bucket: string): Promise<FailureRecord | undefined> {
+  const { Item } = await documentClient.send(
+    // Stryker disable next-line BooleanLiteral: dynalite reads consistently either way (docs/mutation-testing.md)
+    new GetCommand({ TableName: config.usersTable, Key: { pk: bucket }, ConsistentRead: true }),
   );
-  const count = Number(Attributes?.count ?? 1);
-  const block = blockDurationMs(count);
-  if (block === 0) return { count };
-  const blockedUntil = now + block;
-  await documentClient.send(
-    new UpdateCommand({
-      TableName: config.usersTable,
-      Key: { pk: bucket },
-      UpdateExpression: 'SET blockedUntil = :blockedUntil',
-      ExpressionAttributeValues: { ':blockedUntil': blockedUntil },
-    }),
-  );
-  return { count, blockedUntil };
+  return failureRecordOf(Item);
 }
 
 export async function clearFailures(bucket: string): Promise<void> {

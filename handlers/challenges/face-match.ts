@@ -8,7 +8,7 @@
 // timing tells them from an enrolled user. Answering with the ENROL intent asks to (re-)enrol
 // instead: no face is checked and no failure counted.
 import { subjectOf } from '../decoy-identities.js';
-import { clearFailures, failureBucket, isBlocked, readSignInRecords, recordFailure } from '../failure-backoff.js';
+import { clearFailures, failureBucket, readSignInRecords, reserveAttempt } from '../failure-backoff.js';
 import { SEARCH_MAX_FACES, searchFace } from '../face-collection.js';
 import { deletePhoto, inspectPhoto, isSignInKey, newSignInKey, photoProblem, photoUploadParameters, type PhotoFacts } from '../face-photos.js';
 import { logger } from '../logger.js';
@@ -45,22 +45,23 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
     const { user } = records;
     const trustedDevice = !userNotFound && !!deviceHash && !!user?.trustedDevices?.includes(deviceHash);
     const bucket = failureBucket(sub, trustedDevice ? deviceHash : undefined);
-    const failures = trustedDevice ? records.device : records.untrusted;
-    if (isBlocked(failures, now)) {
+    // Counted as a failure before the check runs (and cleared if it matches), so that answers
+    // sent in parallel cannot all pass while none has failed yet.
+    const counted = await reserveAttempt(bucket, trustedDevice ? records.device : records.untrusted, now);
+    if (!counted) {
       logger.info('face sign-in refused: blocked after repeated failures', { sub, trustedDevice });
       return false;
     }
     const matched = await photoShows(userNotFound ? undefined : user?.faceId, photo, key, sub);
     if (!matched) {
-      const counted = await recordFailure(bucket, now);
       logger.info('face did not match', { sub, trustedDevice, failures: counted.count, blockedUntil: counted.blockedUntil });
       return false;
     }
-    // Only what changes is written: most sign-ins follow no failure, from the device that signed
-    // in last, and need neither write.
+    // The user's record is written only when it changes: most sign-ins come from the device that
+    // signed in last.
     const trustedDevices = deviceHash ? withTrustedDevice(user?.trustedDevices, deviceHash) : undefined;
     await Promise.all([
-      failures ? clearFailures(bucket) : undefined,
+      clearFailures(bucket),
       faceSignInChangesRecord(user, trustedDevices) ? recordFaceSignIn(sub, trustedDevices) : undefined,
     ]);
     logger.info('face matched', { sub, trustedDevice });

@@ -1,8 +1,23 @@
 import './handler-test-environment.js';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { FREE_ATTEMPTS, blockDurationMs, failureBucket, isBlocked, readSignInRecords, recordFailure } from '../../handlers/failure-backoff.js';
-import { putItem } from './trigger-events.js';
+import {
+  FREE_ATTEMPTS,
+  blockDurationMs,
+  failureBucket,
+  failureRecordOf,
+  isBlocked,
+  readSignInRecords,
+  reserveAttempt,
+} from '../../handlers/failure-backoff.js';
+import { getItem, putItem } from './trigger-events.js';
+
+/** One face check that fails, as Verify counts it: read the bucket, then reserve the attempt. */
+async function recordFailure(bucket: string, now: number) {
+  const counted = await reserveAttempt(bucket, failureRecordOf(await getItem(bucket)), now);
+  if (!counted) throw new Error(`bucket ${bucket} is blocked`);
+  return counted;
+}
 
 /** The untrusted bucket's failures, as a sign-in without a device key reads them. */
 const untrustedFailures = async (sub: string) => (await readSignInRecords(sub, undefined)).untrusted;
@@ -71,6 +86,35 @@ describe('failure backoff', () => {
     const failures = await untrustedFailures(sub);
     expect(failures).toStrictEqual({ count: 1 });
     expect(isBlocked(failures, now)).toBe(false);
+  });
+
+  it('lets at most FREE_ATTEMPTS + 1 of 30 checks sent at once run, and blocks the rest', async () => {
+    const bucket = failureBucket(randomUUID());
+    const now = Date.UTC(2026, 0, 1);
+
+    // All 30 read the bucket before any of them counted: the race an attacker with parallel sessions runs.
+    const reserved = (await Promise.all(Array.from({ length: 30 }, () => reserveAttempt(bucket, undefined, now)))).filter(Boolean);
+
+    expect(reserved.length).toBeGreaterThanOrEqual(1);
+    expect(reserved.length).toBeLessThanOrEqual(FREE_ATTEMPTS + 1);
+    const stored = failureRecordOf(await getItem(bucket));
+    expect(stored?.count).toBe(reserved.length);
+    // Whatever got through, nothing more does until the block (if the count called for one) has passed.
+    expect(await reserveAttempt(bucket, stored, now)).toEqual(reserved.length === FREE_ATTEMPTS + 1 ? undefined : expect.anything());
+  });
+
+  it('refuses a check on a bucket blocked since it was read, and retries one whose count moved on', async () => {
+    const bucket = failureBucket(randomUUID());
+    const now = Date.UTC(2026, 0, 1);
+    await putItem({ pk: bucket, count: FREE_ATTEMPTS + 1, blockedUntil: now + 30 * SECOND });
+    expect(await reserveAttempt(bucket, { count: 2 }, now)).toBeUndefined();
+    expect(await getItem(bucket)).toMatchObject({ count: FREE_ATTEMPTS + 1, blockedUntil: now + 30 * SECOND });
+
+    await putItem({ pk: bucket, count: 3 });
+    expect(await reserveAttempt(bucket, undefined, now)).toStrictEqual({ count: 4 });
+    expect(await reserveAttempt(bucket, { count: 1 }, now)).toStrictEqual({ count: 5, blockedUntil: now + 30 * SECOND });
+    expect(await reserveAttempt(bucket, { count: 5 }, now + 30 * SECOND - 1)).toBeUndefined();
+    expect(await reserveAttempt(bucket, { count: 5, blockedUntil: now + 30 * SECOND }, now + 30 * SECOND)).toStrictEqual({ count: 6, blockedUntil: now + 90 * SECOND });
   });
 
   it('reads the record and each bucket as its own: the device\'s failures are not the untrusted ones', async () => {

@@ -364,6 +364,18 @@ describe('Verify FACE_MATCH', () => {
     expect(failures?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 86_000);
   });
 
+  it('lets at most five of 30 answers sent at once with a stranger’s face reach Rekognition, and blocks the rest', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(OTHER_FACE, 99.9)] });
+
+    const answers = await Promise.all(Array.from({ length: 30 }, () => verify(verifyEvent(user, { ...privateParameters, key: `signin/${hexKey()}` }))));
+
+    expect(answers.every((answer) => answer === false)).toBe(true);
+    expect(searches().length).toBeGreaterThanOrEqual(1);
+    expect(searches().length).toBeLessThanOrEqual(5);
+    expect((await getItem(`FAILURES#${user.sub}`))?.count).toBe(searches().length);
+  });
+
   it('refuses a blocked user without asking Rekognition, even with the right face, and deletes the photo', async () => {
     const { user, key, privateParameters } = await enrolledUser();
     await putItem({ pk: `FAILURES#${user.sub}`, count: 6, blockedUntil: Date.now() + 60_000 });
@@ -448,7 +460,7 @@ describe('Verify FACE_MATCH', () => {
     expect(logs.text()).not.toContain(deviceKey);
   }, 120_000);
 
-  it('writes only what a sign-in changes: after the first from a device, a repeat marks the photo used and nothing else', async () => {
+  it('counts the check before it runs and clears it on a match; writes the record only when a sign-in changes it', async () => {
     const { user, privateParameters } = await enrolledUser();
     const deviceKey = 'a-device-key-of-at-least-32-characters';
     rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
@@ -456,10 +468,11 @@ describe('Verify FACE_MATCH', () => {
       expect(await verify(verifyEvent(user, { ...privateParameters, key: `signin/${hexKey()}` }, 'uploaded', { deviceKey }))).toBe(true);
     })).sort();
 
-    expect(await commandsOfOneSignIn()).toEqual(['BatchGetCommand', 'PutCommand', 'UpdateCommand']);
-    expect(await commandsOfOneSignIn()).toEqual(['BatchGetCommand', 'PutCommand']);
+    // The first from this device: reserve, clear, mark the photo used, remember the device.
+    expect(await commandsOfOneSignIn()).toEqual(['BatchGetCommand', 'DeleteCommand', 'PutCommand', 'UpdateCommand', 'UpdateCommand']);
+    expect(await commandsOfOneSignIn()).toEqual(['BatchGetCommand', 'DeleteCommand', 'PutCommand', 'UpdateCommand']);
     await putItem({ pk: `FAILURES#${user.sub}#device#${sha256(deviceKey).slice(0, 32)}`, count: 2 });
-    expect(await commandsOfOneSignIn()).toEqual(['BatchGetCommand', 'DeleteCommand', 'PutCommand']);
+    expect(await commandsOfOneSignIn()).toEqual(['BatchGetCommand', 'DeleteCommand', 'PutCommand', 'UpdateCommand']);
     expect(await getItem(`USER#${user.sub}`)).toMatchObject({ lastFactor: 'face', trustedDevices: [sha256(deviceKey)] });
     expect(await getItem(`FAILURES#${user.sub}#device#${sha256(deviceKey).slice(0, 32)}`)).toBeUndefined();
   });
