@@ -1,14 +1,17 @@
 // Lambda's REST API (restJson1) for the functions of the embedded runtime: Invoke, GetFunction,
-// ListFunctions. Function errors are not HTTP errors: Lambda answers 200 with
-// `X-Amz-Function-Error: Unhandled` and the error as the payload.
+// GetFunctionConfiguration, ListFunctions. Function errors are not HTTP errors: Lambda answers 200
+// with `X-Amz-Function-Error: Unhandled` and the error as the payload. Every other operation of
+// the API answers that it is not emulated, in Lambda's error shape.
 import { randomUUID } from 'node:crypto';
-import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, RouteHandlerMethod } from 'fastify';
 import { setAmznRequestId } from '../request-id.js';
 import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
 import { FunctionError, type FunctionInvoker } from './function-invoker.js';
-import type { FunctionDefinition } from './lambda-runtime.js';
+import type { FunctionDefinition, InvokeOptions } from './lambda-runtime.js';
 
 export interface LambdaApiBackend extends FunctionInvoker {
+  invoke(functionName: string, event: unknown, options?: InvokeOptions): Promise<unknown>;
   resolve(nameOrArn: string): FunctionDefinition | undefined;
   functionArn(nameOrArn: string): string;
   listFunctions(): FunctionDefinition[];
@@ -17,16 +20,55 @@ export interface LambdaApiBackend extends FunctionInvoker {
 
 const API = '/2015-03-31/functions';
 
+/**
+ * The dated path prefixes of Lambda's operations (botocore's lambda/2015-03-31 model). Under them
+ * every request for Lambda is Lambda's, so an operation that is not emulated gets a Lambda error
+ * rather than S3's `NoSuchBucket` for a bucket named after the date.
+ */
+const API_VERSIONS = [
+  '2014-11-13', '2015-03-31', '2016-08-19', '2017-03-31', '2017-10-31', '2018-10-31', '2019-09-25', '2019-09-30',
+  '2020-04-22', '2020-06-30', '2021-07-20', '2021-10-31', '2021-11-15', '2024-08-31', '2025-11-30', '2025-12-01',
+];
+
 /** Invoke's documented synchronous payload limit. */
 const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
-/** With `signatures`, every call must be SigV4-signed for `lambda` by the local credentials, as on AWS. */
+/** `LogType: Tail` returns the last 4 KB of the invocation's log. */
+const LOG_TAIL_BYTES = 4 * 1024;
+
+/** ListFunctions returns at most 50 functions a page, whatever MaxItems asks (AWS's API reference). */
+const LIST_PAGE_LIMIT = 50;
+const MAX_ITEMS_RANGE = { min: 1, max: 10_000 };
+
+/** Router constraint: the service of the request's SigV4 credential scope, `unsigned` without one. */
+const SIGNED_FOR = 'sigv4Service';
+const UNSIGNED = 'unsigned';
+
+/** An error of Lambda's API, sent in its wire shape by the plugin's error handler. */
+class LambdaApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Lambda's routes share the S3 emulator's paths (`/<bucket>/<key>`), so a request signed for
+ * another service (header or presigned URL) is not Lambda's: an S3 client's request for a bucket
+ * named `2015-03-31` still reaches S3. An unsigned one is, so that it gets Lambda's refusal as on
+ * AWS (S3 refuses anonymous requests anyway). With `signatures`, every call must be SigV4-signed
+ * for `lambda` by the local credentials, as on AWS.
+ */
 export function lambdaApiRoutes(backend: LambdaApiBackend, signatures?: RequestSignatureVerifier): FastifyPluginAsync {
   return async (app) => {
     // The Invoke payload is opaque bytes whatever its content type; this plugin's context only.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_INVOKE_PAYLOAD_BYTES + 1024 }, (_request, body, done) => done(null, body));
-    app.setErrorHandler((error: FastifyError, _request, reply) => {
+    app.setErrorHandler((error: FastifyError | LambdaApiError, _request, reply) => {
+      if (error instanceof LambdaApiError) return sendError(reply, error.statusCode, error.code, error.message);
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return sendError(reply, 413, 'RequestTooLargeException', `Request must be smaller than ${MAX_INVOKE_PAYLOAD_BYTES} bytes for the InvokeFunction operation`);
       }
@@ -43,12 +85,13 @@ export function lambdaApiRoutes(backend: LambdaApiBackend, signatures?: RequestS
       });
     }
     app.addHook('onRequest', setAmznRequestId);
+    const route = lambdaRouter(app);
 
-    app.post<{ Params: { name: string } }>(`${API}/:name/invocations`, async (request, reply) => {
-      const { name } = request.params;
+    route('POST', `${API}/:name/invocations`, async (request, reply) => {
+      const { name } = request.params as { name: string };
       const requestId = randomUUID();
       reply.header('x-amzn-requestid', requestId);
-      if (!backend.resolve(name)) return sendResourceNotFound(reply, backend.functionArn(name));
+      const target = targetOf(backend, name, request.query);
 
       const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
       let event: unknown;
@@ -62,39 +105,185 @@ export function lambdaApiRoutes(backend: LambdaApiBackend, signatures?: RequestS
       const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
       if (invocationType === 'DryRun') return reply.code(204).send();
       if (invocationType === 'Event') {
-        await backend.invokeAsync(name, event);
+        await backend.invokeAsync(target.name, event);
         return reply.code(202).send();
       }
       if (invocationType !== 'RequestResponse') {
         return sendError(reply, 400, 'InvalidParameterValueException', `Unsupported invocation type: ${invocationType}`);
       }
+      const logType = String(request.headers['x-amz-log-type'] ?? 'None');
+      if (logType !== 'None' && logType !== 'Tail') {
+        return sendError(reply, 400, 'InvalidParameterValueException', `Unsupported log type: ${logType}`);
+      }
 
+      const log: string[] = [];
+      const options: InvokeOptions = logType === 'Tail' ? { onLog: (line) => log.push(line) } : {};
       reply.header('x-amz-executed-version', '$LATEST').header('content-type', 'application/json');
+      let result: unknown;
       try {
-        const result = await backend.invoke(name, event);
-        return reply.code(200).send(JSON.stringify(result ?? null));
+        result = await backend.invoke(target.name, event, options);
       } catch (error) {
         if (!(error instanceof FunctionError)) throw error;
-        if (error.errorType === 'ResourceNotFoundException') return sendResourceNotFound(reply, backend.functionArn(name));
-        const payload = error.payload ?? { errorType: error.errorType, errorMessage: error.message };
-        return reply.code(200).header('x-amz-function-error', 'Unhandled').send(JSON.stringify(payload));
+        if (error.errorType === 'ResourceNotFoundException') return sendResourceNotFound(reply, target.arn);
+        reply.header('x-amz-function-error', 'Unhandled');
+        result = error.payload ?? { errorType: error.errorType, errorMessage: error.message };
       }
+      if (logType === 'Tail') reply.header('x-amz-log-result', logTail(log));
+      return reply.code(200).send(JSON.stringify(result ?? null));
     });
 
-    app.get<{ Params: { name: string } }>(`${API}/:name`, async (request, reply) => {
-      const definition = backend.resolve(request.params.name);
-      if (!definition) return sendResourceNotFound(reply, backend.functionArn(request.params.name));
-      return reply.header('content-type', 'application/json').send(JSON.stringify({
+    route('GET', `${API}/:name`, async (request, reply) => {
+      const { definition } = targetOf(backend, (request.params as { name: string }).name, request.query);
+      return sendJson(reply, {
         Configuration: configurationOf(definition),
         Code: { RepositoryType: 'S3', Location: `file://${definition.codeDir}` },
-      }));
+      });
     });
 
-    const listFunctions = async (_request: unknown, reply: FastifyReply) =>
-      reply.header('content-type', 'application/json').send(JSON.stringify({ Functions: backend.listFunctions().map(configurationOf) }));
-    app.get(`${API}/`, listFunctions);
-    app.get(API, listFunctions);
+    route('GET', `${API}/:name/configuration`, async (request, reply) => {
+      const { definition } = targetOf(backend, (request.params as { name: string }).name, request.query);
+      return sendJson(reply, configurationOf(definition));
+    });
+
+    const listFunctions: RouteHandlerMethod = async (request, reply) => {
+      const { Marker: marker, MaxItems: maxItems } = request.query as Record<string, string | undefined>;
+      const functions = backend.listFunctions();
+      const start = marker === undefined ? 0 : positionAfter(functions, marker);
+      const end = start + Math.min(pageSizeOf(maxItems), LIST_PAGE_LIMIT);
+      const page = functions.slice(start, end);
+      return sendJson(reply, {
+        Functions: page.map(configurationOf),
+        ...(end < functions.length ? { NextMarker: markerAfter(page[page.length - 1]!) } : {}),
+      });
+    };
+    route('GET', `${API}/`, listFunctions);
+    route('GET', API, listFunctions);
+
+    // Everything else of the API (GetPolicy, ListAliases, DeleteFunction, GetAccountSettings, …).
+    const notEmulated: RouteHandlerMethod = async (request, reply) => {
+      const path = request.url.split('?')[0];
+      return sendError(reply, 404, 'UnknownOperationException',
+        `${request.method} ${path} is not an operation the local Lambda emulates (it serves Invoke, GetFunction, GetFunctionConfiguration and ListFunctions)`);
+    };
+    for (const version of API_VERSIONS) route(ALL_METHODS, `/${version}/*`, notEmulated);
   };
+}
+
+/** Not OPTIONS: a browser's preflight carries no signature, and S3 answers those for its buckets. */
+const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'];
+
+/**
+ * Registers each route for requests signed for `lambda` and for unsigned ones, after adding the
+ * router constraint that tells them apart. Requests signed for another service fall through to
+ * other routes (S3's wildcards).
+ */
+function lambdaRouter(app: FastifyInstance) {
+  if (!app.hasConstraintStrategy(SIGNED_FOR)) {
+    app.addConstraintStrategy({
+      name: SIGNED_FOR,
+      storage() {
+        // Holds find-my-way's handlers, typed by the router.
+        const handlers = new Map();
+        return {
+          get: (value: unknown) => handlers.get(value) ?? null,
+          set: (value: unknown, handler: unknown) => {
+            handlers.set(value, handler);
+          },
+        };
+      },
+      deriveConstraint: signingServiceOf,
+      mustMatchWhenDerived: false,
+    });
+  }
+  return (method: string | string[], url: string, handler: RouteHandlerMethod) => {
+    for (const service of ['lambda', UNSIGNED]) {
+      app.route({ method, url, handler, constraints: { [SIGNED_FOR]: service }, exposeHeadRoute: false });
+    }
+  };
+}
+
+/** The service of the SigV4 credential scope (`AKID/20240101/us-east-1/lambda/aws4_request`), header or query. */
+function signingServiceOf(request: IncomingMessage): string {
+  const authorization = request.headers.authorization;
+  const credential = typeof authorization === 'string'
+    ? /Credential=([^,\s]+)/.exec(authorization)?.[1]
+    : /[?&]X-Amz-Credential=([^&]*)/i.exec(request.url ?? '')?.[1];
+  if (credential === undefined) return UNSIGNED;
+  let scope: string;
+  try {
+    scope = decodeURIComponent(credential);
+  } catch {
+    return UNSIGNED;
+  }
+  return /\/[^/]+\/[^/]+\/([^/]+)\/aws4_request$/.exec(scope)?.[1] ?? UNSIGNED;
+}
+
+interface FunctionTarget {
+  /** What the runtime resolves: the name or ARN without its qualifier. */
+  name: string;
+  /** The ARN as asked, with its qualifier if any: what "Function not found" names. */
+  arn: string;
+  definition: FunctionDefinition;
+}
+
+/**
+ * The function a name, ARN or partial ARN designates, with the qualifier it carries (`name:1`,
+ * `…:function:name:prod`) or `Qualifier` gives. Only `$LATEST` exists here: no function has
+ * published versions or aliases, so any other qualifier is not found, as on AWS.
+ */
+function targetOf(backend: LambdaApiBackend, nameOrArn: string, query: unknown): FunctionTarget {
+  const match = /^((?:arn:[^:]+:lambda:[^:]*:)?(?:\d{12}:)?(?:function:)?[^:]+)(?::([^:]+))?$/.exec(nameOrArn);
+  const name = match?.[1] ?? nameOrArn;
+  const derived = match?.[2];
+  const given = (query as Record<string, string | undefined>).Qualifier;
+  if (derived !== undefined && given !== undefined && given !== derived) {
+    throw new LambdaApiError(400, 'InvalidParameterValueException', 'The derived qualifier from the function name does not match the specified qualifier.');
+  }
+  const qualifier = derived ?? given;
+  const arn = backend.functionArn(name) + (qualifier ? `:${qualifier}` : '');
+  const definition = backend.resolve(name);
+  if (!definition || (qualifier && qualifier !== '$LATEST')) throw new LambdaApiError(404, 'ResourceNotFoundException', `Function not found: ${arn}`);
+  return { name, arn, definition };
+}
+
+/** MaxItems as AWS validates it (1 to 10000); absent, one full page. */
+function pageSizeOf(maxItems: string | undefined): number {
+  if (maxItems === undefined) return LIST_PAGE_LIMIT;
+  const value = Number(maxItems);
+  if (!/^-?\d+$/.test(maxItems) || !Number.isSafeInteger(value)) {
+    throw new LambdaApiError(400, 'ValidationException', `1 validation error detected: Value '${maxItems}' at 'maxItems' failed to satisfy constraint: Member must be an integer`);
+  }
+  if (value < MAX_ITEMS_RANGE.min || value > MAX_ITEMS_RANGE.max) {
+    const bound = value < MAX_ITEMS_RANGE.min ? `greater than or equal to ${MAX_ITEMS_RANGE.min}` : `less than or equal to ${MAX_ITEMS_RANGE.max}`;
+    throw new LambdaApiError(400, 'ValidationException', `1 validation error detected: Value '${value}' at 'maxItems' failed to satisfy constraint: Member must have value ${bound}`);
+  }
+  return value;
+}
+
+/** NextMarker is opaque to clients: the last listed function's name, so a page resumes after it. */
+function markerAfter(definition: FunctionDefinition): string {
+  return Buffer.from(JSON.stringify({ after: definition.name })).toString('base64url');
+}
+
+function positionAfter(functions: FunctionDefinition[], marker: string): number {
+  let after: unknown;
+  try {
+    after = (JSON.parse(Buffer.from(marker, 'base64url').toString('utf8')) as { after?: unknown }).after;
+  } catch {
+    after = undefined;
+  }
+  const index = functions.findIndex((definition) => definition.name === after);
+  if (index < 0) throw new LambdaApiError(400, 'InvalidParameterValueException', `Invalid marker: ${marker}`);
+  return index + 1;
+}
+
+/** Base64 of the log's last 4 KB, cut at a line's start so that no character is split. */
+function logTail(lines: string[]): string {
+  const log = Buffer.from(lines.map((line) => `${line}\n`).join(''), 'utf8');
+  if (log.length <= LOG_TAIL_BYTES) return log.toString('base64');
+  const tail = log.subarray(log.length - LOG_TAIL_BYTES);
+  const lineStart = tail.indexOf(0x0a);
+  return (lineStart >= 0 && lineStart < tail.length - 1 ? tail.subarray(lineStart + 1) : tail).toString('base64');
 }
 
 function configurationOf(definition: FunctionDefinition): Record<string, unknown> {
@@ -113,15 +302,26 @@ function configurationOf(definition: FunctionDefinition): Record<string, unknown
   };
 }
 
+function sendJson(reply: FastifyReply, body: unknown) {
+  return reply.header('content-type', 'application/json').send(JSON.stringify(body));
+}
+
 function sendResourceNotFound(reply: FastifyReply, arn: string) {
   return sendError(reply, 404, 'ResourceNotFoundException', `Function not found: ${arn}`);
 }
 
-/** Lambda's error shape: `{"Type":"User","Message":...}` with the code in `x-amzn-errortype`. */
+/**
+ * Lambda's error shape: `{"Type":"User","Message":...}` with the code in `x-amzn-errortype`. The
+ * message member is `Message` in some of Lambda's exceptions (ResourceNotFoundException,
+ * ServiceException) and `message` in the others, as its model declares them.
+ */
 function sendError(reply: FastifyReply, statusCode: number, code: string, message: string) {
+  const messageMember = CAPITALISED_MESSAGE.has(code) ? 'Message' : 'message';
   return reply
     .code(statusCode)
     .header('content-type', 'application/json')
     .header('x-amzn-errortype', code)
-    .send(JSON.stringify({ Type: 'User', Message: message }));
+    .send(JSON.stringify({ Type: statusCode >= 500 ? 'Service' : 'User', [messageMember]: message }));
 }
+
+const CAPITALISED_MESSAGE = new Set(['ResourceNotFoundException', 'ServiceException']);

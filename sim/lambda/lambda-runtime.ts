@@ -57,7 +57,7 @@ export interface LambdaRuntimeOptions {
 }
 
 export interface LambdaRuntime extends FunctionInvoker {
-  /** Lambda's Invoke, GetFunction and ListFunctions APIs under `/2015-03-31/functions`. */
+  /** Lambda's Invoke, GetFunction, GetFunctionConfiguration and ListFunctions APIs under `/2015-03-31/functions`. */
   routes: FastifyPluginAsync;
   /** The function a name, ARN or partial ARN designates, if any. */
   resolve(nameOrArn: string): FunctionDefinition | undefined;
@@ -72,6 +72,13 @@ export interface LambdaRuntime extends FunctionInvoker {
   /** Resolves once every accepted asynchronous invocation (with its retries) has finished. */
   drainAsync(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface InvokeOptions {
+  /** Caps the wait on top of the function's own timeout. */
+  timeoutMs?: number;
+  /** Receives this invocation's log lines, START to REPORT (Invoke's `LogType: Tail`). */
+  onLog?(line: string): void;
 }
 
 interface EnvironmentSettings {
@@ -169,10 +176,10 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     return pool;
   }
 
-  async function invoke(functionName: string, event: unknown, invokeOptions: { timeoutMs?: number } = {}): Promise<unknown> {
+  async function invoke(functionName: string, event: unknown, invokeOptions: InvokeOptions = {}): Promise<unknown> {
     const pool = requirePool(functionName);
     const payload = JSON.stringify(event ?? null);
-    const run = pool.invoke(payload);
+    const run = pool.invoke(payload, invokeOptions.onLog);
     const outcome = invokeOptions.timeoutMs === undefined ? await run : await withCallerTimeout(run, invokeOptions.timeoutMs);
     if (outcome.error) throw toFunctionError(outcome.error);
     return JSON.parse(outcome.payload ?? 'null');
@@ -263,10 +270,10 @@ class FunctionPool {
     private readonly settings: EnvironmentSettings,
   ) {}
 
-  async invoke(payload: string): Promise<InvocationOutcome> {
+  async invoke(payload: string, invocationLog?: (line: string) => void): Promise<InvocationOutcome> {
     const environment = await this.acquire();
     try {
-      return await environment.invoke(payload);
+      return await environment.invoke(payload, invocationLog);
     } finally {
       this.release(environment);
     }
@@ -370,13 +377,15 @@ class ExecutionEnvironment {
   private initDurationMs?: number;
   /** The most memory the environment has reported using (function-worker.mjs, memoryUsedMb). */
   private maxMemoryUsedMb = 0;
+  /** The running invocation's own log: an environment runs one at a time, so its lines are that one's. */
+  private invocationLog?: (line: string) => void;
 
   constructor(
     private readonly definition: FunctionDefinition,
     env: Record<string, string>,
     private readonly settings: EnvironmentSettings,
   ) {
-    const { onLog, initTimeoutMs } = settings;
+    const { initTimeoutMs } = settings;
     const createdTick = performance.now();
     this.logStreamName = env.AWS_LAMBDA_LOG_STREAM_NAME ?? '';
     this.worker = new Worker(new URL('./function-worker.mjs', import.meta.url), {
@@ -391,9 +400,9 @@ class ExecutionEnvironment {
     });
     // The worker sends what the function writes as `log` messages; these streams carry only
     // what bypasses it (e.g. native code).
-    forwardLines(this.worker.stdout, (line) => onLog(definition.name, line));
-    forwardLines(this.worker.stderr, (line) => onLog(definition.name, line));
-    const logLines = lineSplitter((line) => onLog(definition.name, line));
+    forwardLines(this.worker.stdout, (line) => this.log(line));
+    forwardLines(this.worker.stderr, (line) => this.log(line));
+    const logLines = lineSplitter((line) => this.log(line));
 
     let initialized = false;
     this.ready = new Promise<void>((ready, failed) => {
@@ -424,14 +433,14 @@ class ExecutionEnvironment {
         if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') {
           // Past the function's memory size (workerResourceLimits): Lambda kills the runtime.
           const killed = { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: signal: killed' };
-          onLog(definition.name, `Error: ${killed.errorMessage}`);
-          onLog(definition.name, killed.errorType);
+          this.log(`Error: ${killed.errorMessage}`);
+          this.log(killed.errorType);
           if (!initialized) failed(initFailure(killed.errorType, killed.errorMessage));
           this.current?.settle({ error: killed });
           return;
         }
         // An exception that escaped the handler (e.g. an unawaited rejection) kills the environment.
-        onLog(definition.name, `Uncaught ${error.name}: ${error.message}`);
+        this.log(`Uncaught ${error.name}: ${error.message}`);
         if (!initialized) failed(initFailure('Runtime.UnhandledPromiseRejection', error.message));
         this.current?.settle({ error: { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: error.message, trace: error.stack?.split('\n') } });
       });
@@ -453,7 +462,12 @@ class ExecutionEnvironment {
     return this.ready.then(() => true, () => false);
   }
 
-  async invoke(payload: string): Promise<InvocationOutcome> {
+  private log(line: string): void {
+    this.settings.onLog(this.definition.name, line);
+    this.invocationLog?.(line);
+  }
+
+  async invoke(payload: string, invocationLog?: (line: string) => void): Promise<InvocationOutcome> {
     try {
       await this.ready;
     } catch (error) {
@@ -463,18 +477,19 @@ class ExecutionEnvironment {
       return { error: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: exit status ${this.exitCode ?? 1}` } };
     }
     const { name, timeoutSeconds, memoryMb = 128, arn } = this.definition;
-    const { onLog, clock } = this.settings;
+    const { clock } = this.settings;
     const requestId = randomUUID();
     const startedAt = Date.now();
     // Lambda reports durations to the hundredth of a millisecond: timed on the monotonic clock,
     // not Date.now(), whose whole milliseconds read 0.00 for most warm invocations.
     const startedTick = performance.now();
     const timeoutMs = timeoutSeconds * 1000;
-    onLog(name, `START RequestId: ${requestId} Version: $LATEST`);
+    this.invocationLog = invocationLog;
+    this.log(`START RequestId: ${requestId} Version: $LATEST`);
     const outcome = await new Promise<InvocationOutcome>((settle) => {
       const timer = setTimeout(() => {
         const message = `${new Date(clock.now()).toISOString()} ${requestId} Task timed out after ${((Date.now() - startedAt) / 1000).toFixed(2)} seconds`;
-        onLog(name, message);
+        this.log(message);
         this.usable = false;
         void this.worker.terminate();
         settle({ error: { errorType: 'Sandbox.Timedout', errorMessage: message } });
@@ -504,16 +519,16 @@ class ExecutionEnvironment {
       });
     });
     const duration = performance.now() - startedTick;
-    onLog(name, `END RequestId: ${requestId}`);
+    this.log(`END RequestId: ${requestId}`);
     // Lambda's fields, in Lambda's order, so that what parses its REPORT lines parses these. Init
     // Duration goes on an environment's first invocation even when it loaded ahead of it (warmed
     // at start-up), as Lambda's provisioned environments report theirs.
     const init = this.initDurationMs === undefined ? '' : `\tInit Duration: ${this.initDurationMs.toFixed(2)} ms`;
     this.initDurationMs = undefined;
-    onLog(
-      name,
+    this.log(
       `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(duration))} ms\tMemory Size: ${memoryMb} MB\tMax Memory Used: ${this.maxMemoryUsedMb} MB${init}`,
     );
+    this.invocationLog = undefined;
     return outcome;
   }
 

@@ -1,12 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  GetAccountSettingsCommand,
   GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  GetPolicyCommand,
+  InvalidParameterValueException,
   InvokeCommand,
   LambdaClient,
+  LambdaServiceException,
+  ListAliasesCommand,
   ListFunctionsCommand,
+  paginateListFunctions,
   ResourceNotFoundException,
 } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { build } from 'esbuild';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,12 +26,15 @@ const bundles = new FunctionBundles();
 let runtime: LambdaRuntime;
 let app: FastifyInstance;
 let lambda: LambdaClient;
+let s3: S3Client;
 
 function definition(name: string, codeDir: string, environment: Record<string, string> = {}): FunctionDefinition {
   return testFunction(name, codeDir, { memoryMb: 256, environment });
 }
 
 const decode = (payload?: Uint8Array) => JSON.parse(new TextDecoder().decode(payload));
+const logOf = (logResult?: string) => Buffer.from(logResult ?? '', 'base64').toString('utf8');
+const errorOf = (sent: Promise<unknown>) => sent.then(() => undefined, (caught: unknown) => caught as LambdaServiceException);
 
 beforeAll(async () => {
   const greeter = bundles.write('greeter', 'index.mjs', `
@@ -30,6 +42,13 @@ beforeAll(async () => {
     export const handler = async (event) => {
       if (process.env.RECEIVED_FILE) appendFileSync(process.env.RECEIVED_FILE, JSON.stringify(event) + '\\n');
       return { greeting: 'hello ' + event.name };
+    };
+  `);
+  const chatty = bundles.write('chatty', 'index.mjs', `
+    export const handler = async (event) => {
+      for (let line = 0; line < (event.lines ?? 1); line += 1) console.log(event.name + ' line ' + line + ' ' + 'x'.repeat(event.width ?? 0));
+      if (event.waitMs) await new Promise((resolve) => setTimeout(resolve, event.waitMs));
+      return 'logged';
     };
   `);
   const failing = bundles.write('failing', 'index.mjs', `
@@ -59,17 +78,23 @@ beforeAll(async () => {
       definition('greeter', greeter, { RECEIVED_FILE: bundles.scratch('greeter-received.txt') }),
       definition('failing', failing),
       definition('typed', typedDir),
+      definition('chatty', chatty),
     ],
     onLog: () => undefined,
   });
   app = Fastify();
   await app.register(runtime.routes);
+  // The S3 emulator's routes, as the kit serves them beside Lambda's: path-style wildcards.
+  app.route({ method: ['GET', 'PUT', 'DELETE'], url: '/*', handler: async (request) => `S3 stand-in: ${request.method} ${request.url}` });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  lambda = new LambdaClient({ endpoint: address, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  lambda = new LambdaClient({ endpoint: address, region: 'us-east-1', credentials });
+  s3 = new S3Client({ endpoint: address, region: 'us-east-1', credentials, forcePathStyle: true });
 });
 
 afterAll(async () => {
   lambda?.destroy();
+  s3?.destroy();
   await app?.close();
   await runtime?.close();
   bundles.remove();
@@ -157,6 +182,167 @@ describe('Lambda Invoke API', () => {
       MemorySize: 256,
       State: 'Active',
     });
-    expect(listed.Functions?.map((fn) => fn.FunctionName)).toEqual(['greeter', 'failing', 'typed']);
+    expect(listed.Functions?.map((fn) => fn.FunctionName)).toEqual(['greeter', 'failing', 'typed', 'chatty']);
+  });
+
+  it('describes a function with GetFunctionConfiguration as GetFunction\'s Configuration', async () => {
+    const configuration = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'greeter' }));
+    const described = await lambda.send(new GetFunctionCommand({ FunctionName: 'greeter' }));
+
+    expect(configuration).toMatchObject({ ...described.Configuration, $metadata: expect.anything() });
+    expect(configuration.FunctionArn).toBe('arn:aws:lambda:us-east-1:000000000000:function:greeter');
+  });
+});
+
+describe('Lambda operations that are not emulated', () => {
+  it('answers GetPolicy, ListAliases and GetAccountSettings with a Lambda UnknownOperationException naming the path', async () => {
+    const policy = await errorOf(lambda.send(new GetPolicyCommand({ FunctionName: 'greeter' })));
+    const aliases = await errorOf(lambda.send(new ListAliasesCommand({ FunctionName: 'greeter' })));
+    const settings = await errorOf(lambda.send(new GetAccountSettingsCommand({})));
+
+    expect(policy?.name).toBe('UnknownOperationException');
+    expect(policy?.$metadata.httpStatusCode).toBe(404);
+    expect(policy?.message).toMatch(/^GET \/2015-03-31\/functions\/greeter\/policy is not an operation the local Lambda emulates/);
+    expect(aliases?.name).toBe('UnknownOperationException');
+    expect(aliases?.message).toMatch(/^GET \/2015-03-31\/functions\/greeter\/aliases /);
+    expect(settings?.name).toBe('UnknownOperationException');
+    expect(settings?.message).toMatch(/^GET \/2016-08-19\/account-settings/);
+  });
+
+  it('leaves a request signed for S3 to S3, even on a bucket named like a Lambda API version', async () => {
+    const onFunctions = await s3.send(new GetObjectCommand({ Bucket: '2015-03-31', Key: 'functions/greeter' }));
+    const onSettings = await s3.send(new GetObjectCommand({ Bucket: '2016-08-19', Key: 'account-settings/' }));
+
+    expect(await onFunctions.Body?.transformToString()).toBe('S3 stand-in: GET /2015-03-31/functions/greeter?x-id=GetObject');
+    expect(await onSettings.Body?.transformToString()).toBe('S3 stand-in: GET /2016-08-19/account-settings/?x-id=GetObject');
+  });
+
+  it('leaves a presigned S3 URL to S3, and takes an unsigned request on Lambda\'s paths as Lambda\'s', async () => {
+    const presigned = await getSignedUrl(s3, new GetObjectCommand({ Bucket: '2015-03-31', Key: 'functions/greeter' }));
+    const unsigned = await fetch(new URL('/2015-03-31/functions/greeter/configuration', presigned));
+
+    expect(await (await fetch(presigned)).text()).toMatch(/^S3 stand-in: GET \/2015-03-31\/functions\/greeter\?/);
+    expect(await unsigned.json()).toMatchObject({ FunctionName: 'greeter' });
+  });
+});
+
+describe('ListFunctions pagination', () => {
+  it('returns MaxItems functions and a NextMarker that the next page resumes after', async () => {
+    const first = await lambda.send(new ListFunctionsCommand({ MaxItems: 3 }));
+    const second = await lambda.send(new ListFunctionsCommand({ MaxItems: 3, Marker: first.NextMarker }));
+
+    expect(first.Functions?.map((fn) => fn.FunctionName)).toEqual(['greeter', 'failing', 'typed']);
+    expect(first.NextMarker).toEqual(expect.any(String));
+    expect(second.Functions?.map((fn) => fn.FunctionName)).toEqual(['chatty']);
+    expect(second.NextMarker).toBeUndefined();
+  });
+
+  it('lets the SDK\'s paginator walk every page', async () => {
+    const pages = [];
+    for await (const page of paginateListFunctions({ client: lambda, pageSize: 1 }, {})) pages.push(page);
+
+    expect(pages.map((page) => page.Functions?.map((fn) => fn.FunctionName))).toEqual([['greeter'], ['failing'], ['typed'], ['chatty']]);
+  });
+
+  it('rejects a MaxItems outside 1 to 10000 with ValidationException', async () => {
+    const zero = await errorOf(lambda.send(new ListFunctionsCommand({ MaxItems: 0 })));
+    const tooMany = await errorOf(lambda.send(new ListFunctionsCommand({ MaxItems: 10_001 })));
+
+    expect(zero?.name).toBe('ValidationException');
+    expect(zero?.$metadata.httpStatusCode).toBe(400);
+    expect(zero?.message).toBe("1 validation error detected: Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1");
+    expect(tooMany?.message).toMatch(/Member must have value less than or equal to 10000$/);
+  });
+
+  it('rejects a Marker it did not hand out with InvalidParameterValueException', async () => {
+    const error = await errorOf(lambda.send(new ListFunctionsCommand({ Marker: 'not-a-marker' })));
+
+    expect(error).toBeInstanceOf(InvalidParameterValueException);
+    expect(error?.message).toBe('Invalid marker: not-a-marker');
+  });
+});
+
+describe('Invoke qualifiers', () => {
+  it('rejects a version that was never published with ResourceNotFoundException naming the qualified ARN', async () => {
+    const error = await errorOf(lambda.send(new InvokeCommand({ FunctionName: 'greeter', Qualifier: '1', Payload: '{}' })));
+
+    expect(error).toBeInstanceOf(ResourceNotFoundException);
+    expect(error?.message).toBe('Function not found: arn:aws:lambda:us-east-1:000000000000:function:greeter:1');
+  });
+
+  it('rejects an alias given in the function name, and GetFunction of a version, the same way', async () => {
+    const invoked = await errorOf(lambda.send(new InvokeCommand({ FunctionName: 'greeter:prod', Payload: '{}' })));
+    const described = await errorOf(lambda.send(new GetFunctionCommand({ FunctionName: 'greeter', Qualifier: '2' })));
+
+    expect(invoked?.message).toBe('Function not found: arn:aws:lambda:us-east-1:000000000000:function:greeter:prod');
+    expect(described).toBeInstanceOf(ResourceNotFoundException);
+    expect(described?.message).toBe('Function not found: arn:aws:lambda:us-east-1:000000000000:function:greeter:2');
+  });
+
+  it('runs $LATEST when asked for it by Qualifier or in the ARN', async () => {
+    const byQualifier = await lambda.send(new InvokeCommand({ FunctionName: 'greeter', Qualifier: '$LATEST', Payload: JSON.stringify({ name: 'Cy' }) }));
+    const byArn = await lambda.send(new InvokeCommand({
+      FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:greeter:$LATEST',
+      Payload: JSON.stringify({ name: 'Di' }),
+    }));
+
+    expect(decode(byQualifier.Payload)).toEqual({ greeting: 'hello Cy' });
+    expect(decode(byArn.Payload)).toEqual({ greeting: 'hello Di' });
+  });
+
+  it('rejects a Qualifier that contradicts the one in the function name with InvalidParameterValueException', async () => {
+    const error = await errorOf(lambda.send(new InvokeCommand({ FunctionName: 'greeter:$LATEST', Qualifier: '1', Payload: '{}' })));
+
+    expect(error).toBeInstanceOf(InvalidParameterValueException);
+  });
+});
+
+describe('Invoke with LogType Tail', () => {
+  it('returns the invocation\'s log, START to REPORT, base64-encoded as LogResult', async () => {
+    const response = await lambda.send(new InvokeCommand({ FunctionName: 'chatty', LogType: 'Tail', Payload: JSON.stringify({ name: 'tail' }) }));
+
+    const lines = logOf(response.LogResult).trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^START RequestId: [0-9a-f-]{36} Version: \$LATEST$/);
+    expect(lines[1]).toMatch(/\tINFO\ttail line 0 $/);
+    expect(lines[2]).toMatch(/^END RequestId: /);
+    expect(lines[3]).toMatch(/^REPORT RequestId: .*\tDuration: /);
+  });
+
+  it('returns no LogResult without LogType Tail', async () => {
+    const response = await lambda.send(new InvokeCommand({ FunctionName: 'chatty', Payload: JSON.stringify({ name: 'quiet' }) }));
+
+    expect(response.LogResult).toBeUndefined();
+  });
+
+  it('keeps the last 4 KB of a longer log, cut at a line', async () => {
+    const response = await lambda.send(new InvokeCommand({
+      FunctionName: 'chatty',
+      LogType: 'Tail',
+      Payload: JSON.stringify({ name: 'long', lines: 40, width: 200 }),
+    }));
+
+    const log = logOf(response.LogResult);
+    expect(Buffer.byteLength(log)).toBeLessThanOrEqual(4096);
+    expect(Buffer.byteLength(log)).toBeGreaterThan(3800);
+    expect(log).toMatch(/^\S+\t[0-9a-f-]{36}\tINFO\tlong line \d+ x+\n/);
+    expect(log).toContain('long line 39 ');
+    expect(log).toMatch(/REPORT RequestId: [^\n]+\n$/);
+  });
+
+  it('gives each of two concurrent invocations its own log', async () => {
+    const [first, second] = await Promise.all(['first', 'second'].map((name) =>
+      lambda.send(new InvokeCommand({ FunctionName: 'chatty', LogType: 'Tail', Payload: JSON.stringify({ name, waitMs: 200 }) }))));
+
+    expect(logOf(first.LogResult)).toContain('first line 0');
+    expect(logOf(first.LogResult)).not.toContain('second line 0');
+    expect(logOf(second.LogResult)).toContain('second line 0');
+    expect(logOf(second.LogResult)).not.toContain('first line 0');
+  });
+
+  it('returns the log of an invocation that failed too', async () => {
+    const response = await lambda.send(new InvokeCommand({ FunctionName: 'failing', LogType: 'Tail', Payload: '{}' }));
+
+    expect(response.FunctionError).toBe('Unhandled');
+    expect(logOf(response.LogResult)).toMatch(/\tERROR\tInvoke Error \t\{"errorType":"TypeError"/);
   });
 });
