@@ -48,7 +48,7 @@ export class ImageInput {
     if (header.width > IMAGE_LIMITS.maxSide || header.height > IMAGE_LIMITS.maxSide) throw new ImageTooLargeError();
     if (header.width < IMAGE_LIMITS.minSide || header.height < IMAGE_LIMITS.minSide) throw new InvalidParameterError();
     try {
-      return await decodeImage(bytes);
+      return await decodeImage(bytes, header);
     } catch {
       throw new InvalidImageFormatError();
     }

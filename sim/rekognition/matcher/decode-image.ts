@@ -44,16 +44,45 @@ export interface ImageHeader {
 
 /** Reads the header only; throws if sharp cannot parse it. */
 export async function readImageHeader(bytes: Uint8Array, format: ImageFormat): Promise<ImageHeader> {
+  return { format, ...(await uprightSize(bytes)) };
+}
+
+type Size = Pick<ImageHeader, 'width' | 'height'>;
+
+async function uprightSize(bytes: Uint8Array): Promise<Size> {
   const metadata = await (await sharp(bytes, { failOn: 'none' })).metadata();
   if (!metadata.width || !metadata.height) throw new Error('image has no size');
   const turned = (metadata.orientation ?? 1) >= 5;
-  return { format, width: turned ? metadata.height : metadata.width, height: turned ? metadata.width : metadata.height };
+  return { width: turned ? metadata.height : metadata.width, height: turned ? metadata.width : metadata.height };
 }
 
-/** Decodes to 8-bit sRGB, upright per EXIF. Throws on undecodable data. */
-export async function decodeImage(bytes: Uint8Array): Promise<RgbRaster> {
-  const { data, info } = await (await sharp(bytes, { failOn: 'truncated', limitInputPixels: 10_000 * 10_000 }))
-    .rotate()
+/**
+ * The most pixels a picture is decoded to: 4096 x 3072, a 12-megapixel phone photo (4032 x 3024)
+ * and anything smaller decode at full size. Larger pictures are scaled down while they decode, so
+ * a small file that declares 10,000 x 10,000 pixels (a PNG of one colour is 300 KB) costs about
+ * 40 MB of pixels rather than 300 MB, for each answer that sends one. Rekognition reports boxes
+ * and landmarks as ratios of the picture's size, so the scale does not show in its answers.
+ */
+export const MAX_DECODED_PIXELS = 4096 * 3072;
+
+/** The size to decode a width x height picture to: itself, or scaled down to MAX_DECODED_PIXELS. */
+export function decodedSize(width: number, height: number): Size {
+  if (width * height <= MAX_DECODED_PIXELS) return { width, height };
+  const scale = Math.sqrt(MAX_DECODED_PIXELS / (width * height));
+  return { width: Math.max(1, Math.floor(width * scale)), height: Math.max(1, Math.floor(height * scale)) };
+}
+
+/**
+ * Decodes to 8-bit sRGB, upright per EXIF, at most MAX_DECODED_PIXELS. Throws on undecodable data.
+ * `header`, when the caller read it already, spares a second parse of the header.
+ */
+export async function decodeImage(bytes: Uint8Array, header?: Size): Promise<RgbRaster> {
+  // sequentialRead: libvips streams the rows through the scaling instead of holding the whole picture.
+  const image = await sharp(bytes, { failOn: 'truncated', limitInputPixels: 10_000 * 10_000, sequentialRead: true });
+  const upright = header ?? (await uprightSize(bytes));
+  const target = decodedSize(upright.width, upright.height);
+  const scaled = target.width * target.height < upright.width * upright.height ? image.rotate().resize(target.width, target.height, { fit: 'fill' }) : image.rotate();
+  const { data, info } = await scaled
     .toColourspace('srgb')
     .removeAlpha()
     .raw({ depth: 'uchar' })

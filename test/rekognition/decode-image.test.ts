@@ -1,0 +1,46 @@
+// Decoding bounds the pixels a picture costs: a small file may declare a huge picture.
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { generateFace } from '../../sim/faces/generate-face.js';
+import { MAX_DECODED_PIXELS, decodeImage, decodedSize } from '../../sim/rekognition/matcher/decode-image.js';
+import { detectFaces } from '../../sim/rekognition/matcher/detect-faces.js';
+
+describe('decoding a picture', () => {
+  it('keeps a 12-megapixel phone photo at full size and scales larger ones down to the cap, keeping the shape', () => {
+    expect(decodedSize(4032, 3024)).toEqual({ width: 4032, height: 3024 });
+    expect(decodedSize(4096, 3072)).toEqual({ width: 4096, height: 3072 });
+    const square = decodedSize(10_000, 10_000);
+    expect(square.width * square.height).toBeLessThanOrEqual(MAX_DECODED_PIXELS);
+    expect(square.width).toBeGreaterThan(3500);
+    expect(square.width).toBe(square.height);
+    const wide = decodedSize(10_000, 5_000);
+    expect(wide.width * wide.height).toBeLessThanOrEqual(MAX_DECODED_PIXELS);
+    expect(wide.width / wide.height).toBeCloseTo(2, 2);
+  });
+
+  it('decodes a 300 KB PNG declaring 10,000 x 10,000 pixels at the cap, not at 300 MB', async () => {
+    const bomb = await sharp({ create: { width: 10_000, height: 10_000, channels: 3, background: { r: 200, g: 150, b: 120 } } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
+    expect(bomb.length).toBeLessThan(1_000_000);
+
+    const raster = await decodeImage(bomb);
+
+    expect(raster.width * raster.height).toBeLessThanOrEqual(MAX_DECODED_PIXELS);
+    expect(raster.pixels.length).toBe(raster.width * raster.height * 3);
+    expect(raster.width).toBe(raster.height);
+  }, 60_000);
+
+  it('finds the same face, in the same place, in a picture scaled up past the cap', async () => {
+    const photo = await generateFace({ seed: 'large-picture', size: 480 });
+    const large = await sharp(photo).resize(5000, 5000, { kernel: 'nearest' }).jpeg({ quality: 90 }).toBuffer();
+
+    const [small] = detectFaces(await decodeImage(photo));
+    const found = detectFaces(await decodeImage(large));
+
+    expect(found).toHaveLength(1);
+    for (const side of ['Left', 'Top', 'Width', 'Height'] as const) {
+      expect(found[0]!.boundingBox[side], side).toBeCloseTo(small!.boundingBox[side], 1);
+    }
+  }, 60_000);
+});
