@@ -1,6 +1,8 @@
 // The S3 emulator as a Fastify plugin: path-style `/<bucket>/<key>` on the shared server. Routes
 // are wildcards that leave `POST /` (JSON protocol services) to others, and every more specific
-// route (`/_sim/*`, Lambda's `/2015-03-31/...`, Cognito's JWKS) wins over them by Fastify's rules.
+// route (`/_sim/*`, Cognito's JWKS) wins over them by Fastify's rules. Lambda's dated paths
+// (`/2015-03-31/...` and the like) are Lambda's unless the request is signed for another service,
+// so a bucket named like a date still works (sim/lambda/lambda-api-routes.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
