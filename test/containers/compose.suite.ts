@@ -48,6 +48,17 @@ export function describeCompose(compose: string[] | undefined, engine: DockerEng
       expect(all.sort()).toEqual(['localstack', 'sim', 'sim-rekognition']);
     });
 
+    it('publishes the sims on loopback only, unless FACEKIT_BIND says otherwise', async () => {
+      // Compose v2 prints `host_ip: 127.0.0.1`, v1 `127.0.0.1:4566:4566/tcp`.
+      const hostIps = (config: string) => [...config.matchAll(/host_ip: ([\d.]+)|- ([\d.]+):\d+:\d+/g)].map((match) => match[1] ?? match[2]);
+      const { stdout } = await runCompose(compose, ['--profile', 'localstack', 'config'], { LOCALSTACK_AUTH_TOKEN: 'token-for-config-test' });
+      expect(hostIps(stdout)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+      // v1 prints the profile's services too; LocalStack stays on loopback either way.
+      const exposed = await runCompose(compose, ['config'], { FACEKIT_BIND: '0.0.0.0' });
+      expect(hostIps(exposed.stdout)).toContain('0.0.0.0');
+      expect(hostIps(exposed.stdout).filter((ip) => ip !== '0.0.0.0')).toEqual(hostIps(exposed.stdout).includes('127.0.0.1') ? ['127.0.0.1'] : []);
+    });
+
     it('passes the services-mode contract and the LocalStack network to the containers', async () => {
       const { stdout } = await runCompose(compose, ['--profile', 'localstack', 'config'], { LOCALSTACK_AUTH_TOKEN: 'token-for-config-test' });
       expect(stdout).toContain('FACEKIT_MODE: services');
