@@ -25,6 +25,7 @@ import { createSesService } from './ses/ses-service.js';
 import { freePort } from './free-port.js';
 import { appBackendRoutes } from '../examples/app-backend/routes.js';
 import { createTokenVerifier } from '../examples/app-backend/token-verifier.js';
+import { allowedHostsFromEnv, refuseRebindableHosts } from './allowed-hosts.js';
 import { kitRouteCors } from './browser-cors.js';
 import { webPageRoutes } from './web-page/routes.js';
 
@@ -64,6 +65,11 @@ export interface EmbeddedCloudOptions {
   onEmail?: (email: Email) => void;
   /** The built page served at /_sim/web/, or a promise of it while it builds; default web/dist as it is. */
   webPage?: string | Promise<string>;
+  /**
+   * Host names answered besides IP addresses, localhost and other names no outsider can point
+   * here (sim/allowed-hosts.ts); `.suffix` for a domain, `*` for any. Default: FACEKIT_ALLOWED_HOSTS.
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface SimServerOptions extends EmbeddedCloudOptions {
@@ -308,6 +314,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   const outputs = servedOutputs(plan, services);
   const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024, schemaController: { compilersFactory: schemaCompilersOnFirstUse() } });
   closers.unshift(() => app.close());
+  refuseRebindableHosts(app, options.allowedHosts ?? allowedHostsFromEnv(process.env.FACEKIT_ALLOWED_HOSTS));
   // Pages on the web origins (a dev server on another port) may read the kit's own routes.
   const webOrigins = webOriginsOf(plan, endpoint);
   const kitCors = kitRouteCors(webOrigins);

@@ -2,6 +2,7 @@
 // SDK calls and presigned-URL PUTs against the embedded cloud running the synthesized stack.
 // Cognito's own limits (ConfirmSignUp attempts and the like) are the sim's business and are
 // tested with it; what is shown here must hold without them.
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   GetUserCommand,
@@ -339,3 +340,26 @@ describe('finding 6: enrolment quality, and a way back', () => {
     expect((await harness.client.authenticate(email, { photo: await face('changed-before', 1) })).kind).toBe('face-not-recognised');
   });
 });
+
+describe('DNS rebinding: a page on an outsider\'s domain re-pointed at the kit', () => {
+  /** node:http, since fetch will not send a Host header of the caller's choosing. */
+  const getWithHost = (path: string, host: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const url = new URL(path, harness.endpoint);
+      const request = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, headers: { host } }, (response) => {
+        let body = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      request.on('error', reject).end();
+    });
+
+  it('reads no emailed code: a Host an outsider can point at 127.0.0.1 is refused, the kit\'s own is answered', async () => {
+    const port = new URL(harness.endpoint).port;
+    const rebound = await getWithHost('/_sim/emails', `attacker.example:${port}`);
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).not.toMatch(/code/i);
+    expect((await getWithHost('/_sim/emails', `127.0.0.1:${port}`)).status).toBe(200);
+    expect((await getWithHost('/_sim/emails', `localhost:${port}`)).status).toBe(200);
+  });
+});
+
