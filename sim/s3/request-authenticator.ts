@@ -147,6 +147,14 @@ export class RequestAuthenticator {
         '',
     );
     if (!sameSignature(expected, signature)) throw signatureDoesNotMatch(scope.accessKeyId, signature);
+    // An x-amz-* header the URL's signer did not sign (an ACL, metadata) would change what is
+    // stored without the signer's consent: S3 refuses it. The payload hash is never signed here.
+    const notSigned = Object.keys(request.headers)
+      .map((name) => name.toLowerCase())
+      .filter((name) => name.startsWith('x-amz-') && name !== 'x-amz-content-sha256' && !signedNames.includes(name));
+    if (notSigned.length > 0) {
+      throw accessDenied('There were headers present in the request which were not signed', { HeadersNotSigned: notSigned.join(', ') });
+    }
 
     const now = this.clock.now();
     const expiresAt = signingDate.getTime() + expiresIn * 1000;

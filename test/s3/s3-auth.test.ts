@@ -77,6 +77,28 @@ describe('presigned URLs from @aws-sdk/s3-request-presigner', () => {
     });
   });
 
+  it.each([['x-amz-acl', 'public-read'], ['x-amz-meta-owner', 'mallory'], ['X-Amz-Tagging', 'a=b']])(
+    'refuses an x-amz header the signer did not sign (%s), with nothing stored',
+    async (name, value) => {
+      const put = await fetch(await presignedPut(60, 'unsigned/header'), { method: 'PUT', body: 'x', headers: { 'content-type': 'image/jpeg', [name]: value } });
+      const error = await s3Error(put);
+      expect(error).toMatchObject({ status: 403, code: 'AccessDenied', message: 'There were headers present in the request which were not signed' });
+      expect(error.xml).toContain(`<HeadersNotSigned>${name.toLowerCase()}</HeadersNotSigned>`);
+      await expect(server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'unsigned/header' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+    },
+  );
+
+  it('accepts an x-amz header the signer signed, and an unsigned payload hash', async () => {
+    const url = await getSignedUrl(server.client, new PutObjectCommand({ Bucket: 'uploads', Key: 'signed/meta', Metadata: { owner: 'alice' } }), {
+      expiresIn: 60,
+      // Kept a header (not hoisted into the query), so the client must send it as signed.
+      unhoistableHeaders: new Set(['x-amz-meta-owner']),
+    });
+    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toContain('x-amz-meta-owner');
+    const put = await fetch(url, { method: 'PUT', body: 'x', headers: { 'x-amz-meta-owner': 'alice', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } });
+    expect(put.status).toBe(200);
+  });
+
   it('refuses a URL whose expiry was extended with SignatureDoesNotMatch', async () => {
     const url = (await presignedPut(60)).replace('X-Amz-Expires=60', 'X-Amz-Expires=600');
     expect(url).toContain('X-Amz-Expires=600');
