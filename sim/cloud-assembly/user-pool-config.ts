@@ -1,6 +1,12 @@
 // Maps the template's AWS::Cognito::UserPool and UserPoolClient properties to the Cognito sim's
 // configuration, with CloudFormation's defaults where the template is silent.
-import type { UserPoolClientConfig, UserPoolConfig, UserPoolLambdaConfig } from '../cognito/user-pool-config.js';
+import type {
+  UserPoolClientConfig,
+  UserPoolClientSettings,
+  UserPoolConfig,
+  UserPoolLambdaConfig,
+  UserPoolSettings,
+} from '../cognito/user-pool-config.js';
 import { customAttributesOf } from '../cognito/attribute-schema.js';
 import type { PlannedUserPool } from './stack-plan.js';
 
@@ -10,6 +16,26 @@ const MINUTES_PER: Record<Unit, number> = { seconds: 1 / 60, minutes: 1, hours: 
 function toMinutes(value: unknown, unit: unknown, defaultUnit: Unit): number | undefined {
   if (value === undefined) return undefined;
   return Number(value) * MINUTES_PER[((unit as Unit | undefined) ?? defaultUnit)];
+}
+
+// Template properties whose CloudFormation shape is the one DescribeUserPool / DescribeUserPoolClient
+// answer with, copied as they are. CloudFormation's defaults are applied where the sim reports them
+// (pool-view.ts), so a hand-written configuration gets them too.
+const REPORTED_POOL_PROPERTIES = [
+  'UserPoolTier', 'DeletionProtection', 'MfaConfiguration', 'Policies', 'Schema', 'AliasAttributes',
+  'UsernameConfiguration', 'AccountRecoverySetting', 'AdminCreateUserConfig', 'EmailConfiguration',
+  'SmsConfiguration', 'EmailVerificationMessage', 'EmailVerificationSubject', 'SmsVerificationMessage',
+  'SmsAuthenticationMessage', 'VerificationMessageTemplate', 'UserAttributeUpdateSettings',
+  'DeviceConfiguration', 'UserPoolAddOns', 'UserPoolTags',
+] as const satisfies ReadonlyArray<keyof UserPoolSettings>;
+const REPORTED_CLIENT_PROPERTIES = [
+  'SupportedIdentityProviders', 'CallbackURLs', 'LogoutURLs', 'DefaultRedirectURI', 'AllowedOAuthFlows',
+  'AllowedOAuthScopes', 'AllowedOAuthFlowsUserPoolClient', 'ReadAttributes', 'WriteAttributes',
+  'EnableTokenRevocation', 'EnablePropagateAdditionalUserContextData',
+] as const satisfies ReadonlyArray<keyof UserPoolClientSettings>;
+
+function pick<T>(properties: Record<string, unknown>, names: ReadonlyArray<keyof T & string>): T {
+  return Object.fromEntries(names.filter((name) => properties[name] !== undefined).map((name) => [name, properties[name]])) as T;
 }
 
 export function userPoolConfigFromPlan(pool: PlannedUserPool, region: string): UserPoolConfig {
@@ -31,6 +57,7 @@ export function userPoolConfigFromPlan(pool: PlannedUserPool, region: string): U
     autoVerifiedAttributes: properties.AutoVerifiedAttributes?.includes('email') ? ['email'] : undefined,
     customAttributes: customAttributesOf(properties.Schema),
     lambdaConfig: properties.LambdaConfig,
+    settings: pick<UserPoolSettings>(pool.properties, REPORTED_POOL_PROPERTIES),
     clients: pool.clients.map(({ logicalId, clientId, properties: client }): UserPoolClientConfig => {
       const units = (client.TokenValidityUnits ?? {}) as Record<string, Unit>;
       const refreshMinutes = toMinutes(client.RefreshTokenValidity, units.RefreshToken, 'days');
@@ -44,6 +71,7 @@ export function userPoolConfigFromPlan(pool: PlannedUserPool, region: string): U
         accessTokenValidityMinutes: toMinutes(client.AccessTokenValidity, units.AccessToken, 'hours'),
         idTokenValidityMinutes: toMinutes(client.IdTokenValidity, units.IdToken, 'hours'),
         refreshTokenValidityDays: refreshMinutes === undefined ? undefined : refreshMinutes / 1440,
+        settings: pick<UserPoolClientSettings>(client, REPORTED_CLIENT_PROPERTIES),
       };
     }),
   };

@@ -100,7 +100,34 @@ export function clientById(context: CognitoContext, clientId: string): ClientInP
   throw new ResourceNotFoundError(`User pool client ${clientId} does not exist.`);
 }
 
+/**
+ * Coral's InvalidParameterException for members that break their model constraints: one
+ * `Value '<v>' at '<member>' failed to satisfy constraint: <constraint>` per violation, joined
+ * with `; ` after `<n> validation error(s) detected: `.
+ */
+export function validationFailed(violations: Array<{ value: string; path: string; constraint: string }>): InvalidParameterError {
+  const count = violations.length === 1 ? '1 validation error' : `${violations.length} validation errors`;
+  const each = violations.map(({ value, path, constraint }) => `Value '${value}' at '${path}' failed to satisfy constraint: ${constraint}`);
+  return new InvalidParameterError(`${count} detected: ${each.join('; ')}`);
+}
+
+// UserPoolIdType in Cognito's service model; Coral matches the whole value.
+const USER_POOL_ID_PATTERN = '[\\w-]+_[0-9a-zA-Z]+';
+const USER_POOL_ID_MAX_LENGTH = 55;
+
+/**
+ * A malformed id fails validation before any lookup (InvalidParameterException); only a
+ * well-formed id that names no pool is ResourceNotFoundException.
+ */
 export function poolById(context: CognitoContext, userPoolId: string): PoolRuntime {
+  const violations = [];
+  if (!new RegExp(`^${USER_POOL_ID_PATTERN}$`).test(userPoolId)) {
+    violations.push({ value: userPoolId, path: 'userPoolId', constraint: `Member must satisfy regular expression pattern: ${USER_POOL_ID_PATTERN}` });
+  }
+  if (userPoolId.length > USER_POOL_ID_MAX_LENGTH) {
+    violations.push({ value: userPoolId, path: 'userPoolId', constraint: `Member must have length less than or equal to ${USER_POOL_ID_MAX_LENGTH}` });
+  }
+  if (violations.length > 0) throw validationFailed(violations);
   const pool = context.pools.get(userPoolId);
   if (!pool) throw new ResourceNotFoundError(`User pool ${userPoolId} does not exist.`);
   return pool;

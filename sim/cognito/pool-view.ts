@@ -1,9 +1,9 @@
 // What the describe and list operations show of a pool and its clients, in Cognito's shapes
 // (UserPoolType, UserPoolDescriptionType, UserPoolClientType, UserPoolClientDescription). Only
-// what the sim knows from the template; settings it does not emulate are left out, not invented.
+// what the template says, and AWS's defaults where it is silent; nothing else is invented.
 import { InvalidParameterError } from './errors.js';
-import type { PoolRuntime } from './cognito-context.js';
-import type { ResolvedClient } from './user-pool-config.js';
+import { validationFailed, type PoolRuntime } from './cognito-context.js';
+import type { ResolvedClient, SchemaAttribute, UserPoolConfig } from './user-pool-config.js';
 
 // The account every local ARN names (as the stack plan's).
 const LOCAL_ACCOUNT_ID = '000000000000';
@@ -19,21 +19,66 @@ export function userPoolDescription(pool: PoolRuntime) {
   };
 }
 
+// Cognito's default password policy, which CloudFormation applies when Policies is absent (and the
+// one assertPasswordConforms enforces).
+const DEFAULT_PASSWORD_POLICY = {
+  MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true, TemporaryPasswordValidityDays: 7,
+};
+
+const text = (minLength: number, maxLength = 2048): Omit<SchemaAttribute, 'Name'> =>
+  ({ AttributeDataType: 'String', StringAttributeConstraints: { MinLength: String(minLength), MaxLength: String(maxLength) } });
+const BOOLEAN: Omit<SchemaAttribute, 'Name'> = { AttributeDataType: 'Boolean' };
+
+// The standard attributes every pool has, in the order and with the constraints DescribeUserPool
+// lists them (the AWS CLI's describe-user-pool example); a template's Schema may make one required.
+const STANDARD_SCHEMA: SchemaAttribute[] = [
+  { Name: 'sub', ...text(1), Mutable: false, Required: true },
+  ...['name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website', 'email']
+    .map((Name) => ({ Name, ...text(0) })),
+  { Name: 'email_verified', ...BOOLEAN },
+  { Name: 'gender', ...text(0) },
+  { Name: 'birthdate', ...text(10, 10) },
+  ...['zoneinfo', 'locale', 'phone_number'].map((Name) => ({ Name, ...text(0) })),
+  { Name: 'phone_number_verified', ...BOOLEAN },
+  { Name: 'address', ...text(0) },
+  { Name: 'updated_at', AttributeDataType: 'Number', NumberAttributeConstraints: { MinValue: '0' } },
+  { Name: 'identities', AttributeDataType: 'String', StringAttributeConstraints: {} },
+];
+
+/** SchemaAttributes: the standard attributes as the template adjusts them, then its custom ones. */
+function schemaAttributes(config: UserPoolConfig): SchemaAttribute[] {
+  const declared = new Map((config.settings?.Schema ?? []).map((entry) => [entry.Name, entry]));
+  const standard = STANDARD_SCHEMA.map((attribute) => {
+    const { Name, AttributeDataType, Mutable = true, Required = false, ...constraints } = { ...attribute, ...declared.get(attribute.Name) };
+    return { Name, AttributeDataType, DeveloperOnlyAttribute: false, Mutable, Required, ...constraints };
+  });
+  // Described as `custom:<name>`; a developer-only one as `dev:custom:<name>` (the CLI's example).
+  const custom = [...declared.values()]
+    .filter((entry) => !STANDARD_SCHEMA.some((attribute) => attribute.Name === entry.Name))
+    .map((entry) => ({ ...entry, Name: `${entry.DeveloperOnlyAttribute === true ? 'dev:' : ''}custom:${entry.Name}` }));
+  // A hand-written configuration names its custom attributes without describing them.
+  const undescribed = (config.customAttributes ?? [])
+    .filter((name) => !custom.some((entry) => entry.Name === name))
+    .map((Name) => ({ Name }));
+  return [...standard, ...custom, ...undescribed];
+}
+
 export function userPoolType(pool: PoolRuntime) {
   const { config } = pool;
+  const { Schema: _schema, Policies, UserPoolTier, MfaConfiguration, DeletionProtection, ...reported } = config.settings ?? {};
   return {
     ...userPoolDescription(pool),
     Arn: `arn:aws:cognito-idp:${config.region}:${LOCAL_ACCOUNT_ID}:userpool/${config.userPoolId}`,
-    // The policy assertPasswordConforms enforces (Cognito's default).
-    Policies: {
-      PasswordPolicy: { MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true, TemporaryPasswordValidityDays: 7 },
-    },
+    Policies: { ...Policies, PasswordPolicy: Policies?.PasswordPolicy ?? DEFAULT_PASSWORD_POLICY },
+    SchemaAttributes: schemaAttributes(config),
     ...(config.usernameAttributes ? { UsernameAttributes: config.usernameAttributes } : {}),
     ...(config.autoVerifiedAttributes ? { AutoVerifiedAttributes: config.autoVerifiedAttributes } : {}),
-    MfaConfiguration: 'OFF',
+    ...reported,
     EstimatedNumberOfUsers: pool.store.listUsers().length,
-    DeletionProtection: 'INACTIVE',
-    UserPoolTier: 'ESSENTIALS',
+    // CloudFormation's defaults for a pool whose template leaves these out.
+    MfaConfiguration: MfaConfiguration ?? 'OFF',
+    DeletionProtection: DeletionProtection ?? 'INACTIVE',
+    UserPoolTier: UserPoolTier ?? 'ESSENTIALS',
   };
 }
 
@@ -53,8 +98,10 @@ export function userPoolClientType(pool: PoolRuntime, client: ResolvedClient) {
     IdTokenValidity: client.idTokenValidityMinutes,
     RefreshTokenValidity: client.refreshTokenValidityDays,
     TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'days' },
+    // AWS's defaults for a client created without these.
     EnableTokenRevocation: true,
     AllowedOAuthFlowsUserPoolClient: false,
+    ...client.settings,
   };
 }
 
@@ -67,9 +114,7 @@ export function pageOf<T>(items: T[], input: Record<string, unknown>, options: {
     throw new InvalidParameterError("1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null");
   }
   const maxResults = input.MaxResults === undefined ? 60 : Number(input.MaxResults);
-  if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 60) {
-    throw new InvalidParameterError(`1 validation error detected: Value '${String(input.MaxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 60`);
-  }
+  assertInRange(maxResults, 'maxResults', 1, 60);
   let start = 0;
   if (typeof input.NextToken === 'string') {
     start = Number(Buffer.from(input.NextToken, 'base64url').toString('utf8'));
@@ -78,4 +123,11 @@ export function pageOf<T>(items: T[], input: Record<string, unknown>, options: {
   const page = items.slice(start, start + maxResults);
   const next = start + page.length;
   return { page, ...(next < items.length ? { nextToken: Buffer.from(String(next)).toString('base64url') } : {}) };
+}
+
+/** An integer member outside its model range, worded by the bound it breaks (as Coral words it). */
+export function assertInRange(value: number, path: string, min: number, max: number): void {
+  if (Number.isInteger(value) && value >= min && value <= max) return;
+  const constraint = value < min ? `Member must have value greater than or equal to ${min}` : `Member must have value less than or equal to ${max}`;
+  throw validationFailed([{ value: String(value), path, constraint }]);
 }

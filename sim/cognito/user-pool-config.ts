@@ -36,6 +36,87 @@ export interface UserPoolClientConfig {
   idTokenValidityMinutes?: number;
   /** Default 30. */
   refreshTokenValidityDays?: number;
+  /** What DescribeUserPoolClient reports beyond the above, as the template gives it. */
+  settings?: UserPoolClientSettings;
+}
+
+/**
+ * Client settings the sim reports but does not act on (no hosted UI, OAuth endpoints or
+ * analytics), in Cognito's shapes (`UserPoolClientType` members).
+ */
+export interface UserPoolClientSettings {
+  SupportedIdentityProviders?: string[];
+  CallbackURLs?: string[];
+  LogoutURLs?: string[];
+  DefaultRedirectURI?: string;
+  AllowedOAuthFlows?: string[];
+  AllowedOAuthScopes?: string[];
+  AllowedOAuthFlowsUserPoolClient?: boolean;
+  ReadAttributes?: string[];
+  WriteAttributes?: string[];
+  EnableTokenRevocation?: boolean;
+  EnablePropagateAdditionalUserContextData?: boolean;
+}
+
+/** A `Schema` entry of the template (Cognito's `SchemaAttributeType`, custom names without their prefix). */
+export interface SchemaAttribute {
+  Name: string;
+  AttributeDataType?: 'String' | 'Number' | 'DateTime' | 'Boolean';
+  DeveloperOnlyAttribute?: boolean;
+  Mutable?: boolean;
+  Required?: boolean;
+  NumberAttributeConstraints?: { MinValue?: string; MaxValue?: string };
+  StringAttributeConstraints?: { MinLength?: string; MaxLength?: string };
+}
+
+/**
+ * Pool settings DescribeUserPool reports, as the template gives them, in Cognito's shapes
+ * (`UserPoolType` members). Apart from the Schema's custom attributes (see `customAttributes`) the
+ * sim does not act on them: sign-up checks Cognito's default password policy, there is no MFA.
+ */
+export interface UserPoolSettings {
+  UserPoolTier?: 'LITE' | 'ESSENTIALS' | 'PLUS';
+  DeletionProtection?: 'ACTIVE' | 'INACTIVE';
+  MfaConfiguration?: 'OFF' | 'ON' | 'OPTIONAL';
+  Policies?: {
+    PasswordPolicy?: {
+      MinimumLength?: number;
+      RequireUppercase?: boolean;
+      RequireLowercase?: boolean;
+      RequireNumbers?: boolean;
+      RequireSymbols?: boolean;
+      PasswordHistorySize?: number;
+      TemporaryPasswordValidityDays?: number;
+    };
+    SignInPolicy?: { AllowedFirstAuthFactors?: string[] };
+  };
+  Schema?: SchemaAttribute[];
+  AliasAttributes?: string[];
+  UsernameConfiguration?: { CaseSensitive?: boolean };
+  AccountRecoverySetting?: { RecoveryMechanisms?: Array<{ Name: string; Priority: number }> };
+  AdminCreateUserConfig?: {
+    AllowAdminCreateUserOnly?: boolean;
+    UnusedAccountValidityDays?: number;
+    InviteMessageTemplate?: { SMSMessage?: string; EmailMessage?: string; EmailSubject?: string };
+  };
+  EmailConfiguration?: { SourceArn?: string; ReplyToEmailAddress?: string; EmailSendingAccount?: string; From?: string; ConfigurationSet?: string };
+  SmsConfiguration?: { SnsCallerArn?: string; ExternalId?: string; SnsRegion?: string };
+  EmailVerificationMessage?: string;
+  EmailVerificationSubject?: string;
+  SmsVerificationMessage?: string;
+  SmsAuthenticationMessage?: string;
+  VerificationMessageTemplate?: {
+    SmsMessage?: string;
+    EmailMessage?: string;
+    EmailSubject?: string;
+    EmailMessageByLink?: string;
+    EmailSubjectByLink?: string;
+    DefaultEmailOption?: 'CONFIRM_WITH_LINK' | 'CONFIRM_WITH_CODE';
+  };
+  UserAttributeUpdateSettings?: { AttributesRequireVerificationBeforeUpdate?: string[] };
+  DeviceConfiguration?: { ChallengeRequiredOnNewDevice?: boolean; DeviceOnlyRememberedOnUserPrompt?: boolean };
+  UserPoolAddOns?: { AdvancedSecurityMode?: string };
+  UserPoolTags?: Record<string, string>;
 }
 
 export interface UserPoolConfig {
@@ -50,6 +131,8 @@ export interface UserPoolConfig {
   /** Custom attributes the schema declares, with their prefix (`custom:tier`); the standard ones every pool has. */
   customAttributes?: string[];
   lambdaConfig?: UserPoolLambdaConfig;
+  /** What DescribeUserPool reports beyond the above; absent members get AWS's defaults there. */
+  settings?: UserPoolSettings;
   clients: UserPoolClientConfig[];
 }
 
@@ -74,6 +157,7 @@ export function resolveClient(client: UserPoolClientConfig): ResolvedClient {
     accessTokenValidityMinutes: client.accessTokenValidityMinutes ?? 60,
     idTokenValidityMinutes: client.idTokenValidityMinutes ?? 60,
     refreshTokenValidityDays: client.refreshTokenValidityDays ?? 30,
+    settings: client.settings ?? {},
   };
 }
 

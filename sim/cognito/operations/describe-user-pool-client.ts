@@ -1,5 +1,6 @@
-// DescribeUserPoolClient: a client's flows, token lifetimes and existence-error setting. The
-// client must belong to the named pool, as on AWS.
+// DescribeUserPoolClient: a client's flows, token lifetimes, existence-error setting and the other
+// settings its template gives (identity providers, OAuth). The client must belong to the named
+// pool, as on AWS.
 import { poolById, requireString, type CognitoContext } from '../cognito-context.js';
 import { ResourceNotFoundError } from '../errors.js';
 import { userPoolClientType } from '../pool-view.js';

@@ -1,6 +1,7 @@
 // ListUsers with Cognito's filter syntax (`email = "x"`, `email ^= "x"`) and pagination.
 import { poolById, requireString, type CognitoContext } from '../cognito-context.js';
 import { InvalidParameterError } from '../errors.js';
+import { assertInRange } from '../pool-view.js';
 import type { StoredUser } from '../user-pool-store.js';
 import { userType } from '../user-view.js';
 
@@ -17,40 +18,67 @@ function parseFilter(filter: string | undefined): UserPredicate {
   const match = FILTER.exec(filter);
   if (!match || !SEARCHABLE.has(match[1]!)) throw new InvalidParameterError('Error while parsing filter.');
   const [, attribute, operator, quoted] = match as unknown as [string, string, string, string];
+  // The ListUsers reference: `cognito:user_status` (the console's Status: CONFIRMED, ...) matches
+  // in any case; `status` (the console's Enabled: Enabled or Disabled) only in its own case.
+  const caseInsensitive = attribute === 'cognito:user_status';
   const expected = quoted.replace(/\\(.)/g, '$1');
+  const wanted = caseInsensitive ? expected.toLowerCase() : expected;
   const valueOf = (user: StoredUser): string | undefined => {
     if (attribute === 'username') return user.username;
-    if (attribute === 'status' || attribute === 'cognito:user_status') return user.status;
+    if (attribute === 'status') return user.enabled ? 'Enabled' : 'Disabled';
+    if (attribute === 'cognito:user_status') return user.status.toLowerCase();
     return user.attributes[attribute];
   };
   return (user) => {
     const value = valueOf(user);
     if (value === undefined) return false;
-    return operator === '=' ? value === expected : value.startsWith(expected);
+    return operator === '=' ? value === wanted : value.startsWith(wanted);
   };
 }
+
+// The token names the last user returned, in the store's order (creation time, then username), and
+// the next page starts strictly after that position: a user deleted between pages, that one included,
+// neither breaks the token nor makes anyone else skipped.
+interface PagePosition {
+  createdAt: number;
+  username: string;
+}
+
+function tokenAfter(user: StoredUser): string {
+  return Buffer.from(JSON.stringify([user.createdAt, user.username])).toString('base64url');
+}
+
+function positionOf(token: string): PagePosition {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (Array.isArray(decoded) && decoded.length === 2 && Number.isFinite(decoded[0]) && typeof decoded[1] === 'string') {
+      return { createdAt: decoded[0] as number, username: decoded[1] };
+    }
+  } catch {
+    // Not JSON: not a token of ours.
+  }
+  throw new InvalidParameterError('Invalid pagination token.');
+}
+
+const isAfter = (user: StoredUser, position: PagePosition) =>
+  user.createdAt > position.createdAt || (user.createdAt === position.createdAt && user.username.localeCompare(position.username) > 0);
 
 export async function listUsers(context: CognitoContext, input: Record<string, unknown>) {
   const pool = poolById(context, requireString(input, 'UserPoolId'));
   const limit = input.Limit === undefined ? 60 : Number(input.Limit);
-  if (!Number.isInteger(limit) || limit < 0 || limit > 60) {
-    throw new InvalidParameterError(`1 validation error detected: Value '${String(input.Limit)}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60`);
-  }
+  // QueryLimitType is 0 to 60 in the model (ListUserPools' and ListUserPoolClients' start at 1).
+  assertInRange(limit, 'limit', 0, 60);
   const matches = parseFilter(typeof input.Filter === 'string' ? input.Filter : undefined);
   const only = Array.isArray(input.AttributesToGet) ? (input.AttributesToGet as string[]) : undefined;
-  const users = pool.store.listUsers().filter(matches);
-
-  // The token names the first user of the next page, so deletions between pages do not skip anyone else.
-  let start = 0;
+  let users = pool.store.listUsers().filter(matches);
   if (typeof input.PaginationToken === 'string') {
-    const next = Buffer.from(input.PaginationToken, 'base64url').toString('utf8');
-    start = users.findIndex((user) => user.username === next);
-    if (start < 0) throw new InvalidParameterError('Invalid pagination token.');
+    const position = positionOf(input.PaginationToken);
+    users = users.filter((user) => isAfter(user, position));
   }
-  const page = users.slice(start, start + (limit || 60));
-  const following = users[start + page.length];
+  const page = users.slice(0, limit || 60);
+  const last = page.at(-1);
   return {
     Users: page.map((user) => userType(user, only)),
-    ...(following ? { PaginationToken: Buffer.from(following.username).toString('base64url') } : {}),
+    ...(last && users.length > page.length ? { PaginationToken: tokenAfter(last) } : {}),
   };
 }

@@ -1,0 +1,229 @@
+// The administrators' view of a pool (ListUsers, DescribeUserPool, DescribeUserPoolClient, the list
+// operations' limits, pool-id validation), driven with the real AWS SDK v3 client against the sim.
+import { resolve } from 'node:path';
+import {
+  AdminDeleteUserCommand,
+  AdminGetUserCommand,
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+  ListUserPoolClientsCommand,
+  ListUserPoolsCommand,
+  ListUsersCommand,
+  SignUpCommand,
+  type UserType,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planStack, readStackTemplate } from '../../sim/cloud-assembly/stack-plan.js';
+import { synthesizeIfChanged } from '../../sim/cloud-assembly/synth-cache.js';
+import { userPoolConfigFromPlan } from '../../sim/cloud-assembly/user-pool-config.js';
+import { CLIENT_ID, PASSWORD, POOL_ID, REGION, failureOf, signUpAndSignIn, startCognitoSim, type CognitoSimHarness } from './cognito-sim-harness.js';
+
+const emailOf = (user: UserType) => user.Attributes?.find((attribute) => attribute.Name === 'email')?.Value;
+
+describe('Cognito sim: ListUsers', () => {
+  let sim: CognitoSimHarness;
+  beforeAll(async () => {
+    sim = await startCognitoSim();
+    await signUpAndSignIn(sim, 'confirmed@example.com');
+    await sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'pending@example.com', Password: PASSWORD }));
+  });
+  afterAll(() => sim.close({ removeData: true }));
+
+  const emailsMatching = async (Filter: string) =>
+    ((await sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Filter }))).Users ?? []).map(emailOf).sort();
+
+  it('filters on status as Enabled or Disabled, in that case only', async () => {
+    expect(await emailsMatching('status = "Enabled"')).toEqual(['confirmed@example.com', 'pending@example.com']);
+    expect(await emailsMatching('status ^= "En"')).toHaveLength(2);
+    expect(await emailsMatching('status = "enabled"')).toEqual([]);
+    expect(await emailsMatching('status = "Disabled"')).toEqual([]);
+  });
+
+  it('filters on cognito:user_status in any case', async () => {
+    expect(await emailsMatching('cognito:user_status = "confirmed"')).toEqual(['confirmed@example.com']);
+    expect(await emailsMatching('cognito:user_status = "CONFIRMED"')).toEqual(['confirmed@example.com']);
+    expect(await emailsMatching('cognito:user_status = "Unconfirmed"')).toEqual(['pending@example.com']);
+    expect(await emailsMatching('cognito:user_status ^= "unconf"')).toEqual(['pending@example.com']);
+  });
+
+  it('rejects a Limit below 0 or above 60 with the bound it breaks', async () => {
+    expect(await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Limit: -1 })))).toEqual({
+      name: 'InvalidParameterException',
+      message: "1 validation error detected: Value '-1' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 0",
+    });
+    expect(await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Limit: 61 })))).toEqual({
+      name: 'InvalidParameterException',
+      message: "1 validation error detected: Value '61' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60",
+    });
+  });
+});
+
+describe('Cognito sim: ListUsers pages', () => {
+  let sim: CognitoSimHarness;
+  const emails = ['page-a@example.com', 'page-b@example.com', 'page-c@example.com', 'page-d@example.com', 'page-e@example.com'];
+  beforeAll(async () => {
+    sim = await startCognitoSim();
+    for (const email of emails) {
+      await sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: email, Password: PASSWORD }));
+      sim.clock.advance(1000);
+    }
+  });
+  afterAll(() => sim.close({ removeData: true }));
+
+  const page = (Limit: number, PaginationToken?: string) => sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Limit, PaginationToken }));
+
+  it('continues after the last user returned when users are deleted between pages, that one and the next included', async () => {
+    const first = await page(2);
+    expect(first.Users?.map(emailOf)).toEqual(['page-a@example.com', 'page-b@example.com']);
+
+    // page-b was the last one returned, page-c would have started the next page.
+    await sim.client.send(new AdminDeleteUserCommand({ UserPoolId: POOL_ID, Username: 'page-b@example.com' }));
+    await sim.client.send(new AdminDeleteUserCommand({ UserPoolId: POOL_ID, Username: 'page-c@example.com' }));
+    const second = await page(2, first.PaginationToken);
+
+    expect(second.Users?.map(emailOf)).toEqual(['page-d@example.com', 'page-e@example.com']);
+    expect(second.PaginationToken).toBeUndefined();
+  });
+
+  it('answers a token it did not issue with Invalid pagination token.', async () => {
+    const notOurs = Buffer.from('page-d@example.com').toString('base64url');
+
+    expect(await failureOf(page(2, notOurs))).toEqual({ name: 'InvalidParameterException', message: 'Invalid pagination token.' });
+    expect(await failureOf(page(2, 'not base64 at all!'))).toEqual({ name: 'InvalidParameterException', message: 'Invalid pagination token.' });
+  });
+});
+
+describe('Cognito sim: list limits and pool ids', () => {
+  let sim: CognitoSimHarness;
+  beforeAll(async () => {
+    sim = await startCognitoSim();
+  });
+  afterAll(() => sim.close({ removeData: true }));
+
+  it('rejects MaxResults 0 of ListUserPools and ListUserPoolClients with the lower bound', async () => {
+    const tooFew = "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1";
+
+    expect(await failureOf(sim.client.send(new ListUserPoolsCommand({ MaxResults: 0 })))).toEqual({ name: 'InvalidParameterException', message: tooFew });
+    expect(await failureOf(sim.client.send(new ListUserPoolClientsCommand({ UserPoolId: POOL_ID, MaxResults: 0 })))).toEqual({ name: 'InvalidParameterException', message: tooFew });
+    expect((await failureOf(sim.client.send(new ListUserPoolsCommand({ MaxResults: 61 })))).message).toMatch(/Member must have value less than or equal to 60$/);
+  });
+
+  it('answers a malformed pool id with the pattern it breaks, before looking it up', async () => {
+    const pattern = 'Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+';
+
+    expect(await failureOf(sim.client.send(new AdminGetUserCommand({ UserPoolId: 'not-a-pool', Username: 'x@example.com' })))).toEqual({
+      name: 'InvalidParameterException',
+      message: `1 validation error detected: Value 'not-a-pool' at 'userPoolId' failed to satisfy constraint: ${pattern}`,
+    });
+    expect(await failureOf(sim.client.send(new DescribeUserPoolCommand({ UserPoolId: 'bad!' })))).toEqual({
+      name: 'InvalidParameterException',
+      message: `1 validation error detected: Value 'bad!' at 'userPoolId' failed to satisfy constraint: ${pattern}`,
+    });
+  });
+
+  it('answers a pool id over 55 characters with the length limit, and with both constraints when it breaks both', async () => {
+    const long = `${REGION}_${'a'.repeat(46)}`;
+    const longAndMalformed = `${'a'.repeat(56)}!`;
+
+    expect(await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: long })))).toEqual({
+      name: 'InvalidParameterException',
+      message: `1 validation error detected: Value '${long}' at 'userPoolId' failed to satisfy constraint: Member must have length less than or equal to 55`,
+    });
+    expect((await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: longAndMalformed })))).message).toMatch(/^2 validation errors detected: .*regular expression pattern.*; .*length less than or equal to 55$/);
+  });
+
+  it('keeps ResourceNotFoundException for a well-formed id that names no pool', async () => {
+    expect(await failureOf(sim.client.send(new AdminGetUserCommand({ UserPoolId: 'eu-west-1_Nopool123', Username: 'x@example.com' })))).toEqual({
+      name: 'ResourceNotFoundException', message: 'User pool eu-west-1_Nopool123 does not exist.',
+    });
+  });
+});
+
+describe("Cognito sim: DescribeUserPool and DescribeUserPoolClient of the synthesized stack's pool", () => {
+  const projectDir = resolve(import.meta.dirname, '../..');
+  let sim: CognitoSimHarness;
+  let poolId: string;
+  let clientId: string;
+  let template: { pool: Record<string, unknown>; client: Record<string, unknown> };
+  beforeAll(async () => {
+    const { cloudAssemblyDir } = await synthesizeIfChanged({ projectDir });
+    const plan = planStack({ cloudAssemblyDir, stackName: 'FaceAuthStack', region: REGION });
+    const config = userPoolConfigFromPlan(plan.userPools[0]!, REGION);
+    poolId = config.userPoolId;
+    clientId = config.clients[0]!.clientId;
+    const resources = Object.values(readStackTemplate(cloudAssemblyDir, 'FaceAuthStack').Resources);
+    template = {
+      pool: resources.find((resource) => resource.Type === 'AWS::Cognito::UserPool')!.Properties!,
+      client: resources.find((resource) => resource.Type === 'AWS::Cognito::UserPoolClient')!.Properties!,
+    };
+    sim = await startCognitoSim({ configurePool: () => config });
+  });
+  afterAll(() => sim?.close({ removeData: true }));
+
+  it("reports the template's feature plan and the settings it gives, as the template gives them", async () => {
+    const { UserPool } = await sim.client.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
+
+    expect(template.pool.UserPoolTier).toBe('LITE');
+    expect(UserPool).toMatchObject({
+      UserPoolTier: 'LITE',
+      UsernameConfiguration: { CaseSensitive: false },
+      AccountRecoverySetting: template.pool.AccountRecoverySetting,
+      AdminCreateUserConfig: template.pool.AdminCreateUserConfig,
+      VerificationMessageTemplate: template.pool.VerificationMessageTemplate,
+      UserAttributeUpdateSettings: template.pool.UserAttributeUpdateSettings,
+      EmailVerificationMessage: template.pool.EmailVerificationMessage,
+      EmailVerificationSubject: template.pool.EmailVerificationSubject,
+      SmsVerificationMessage: template.pool.SmsVerificationMessage,
+    });
+    // SourceArn is an Fn::Join in the template: it arrives resolved.
+    expect(UserPool?.EmailConfiguration).toEqual({
+      EmailSendingAccount: 'DEVELOPER',
+      From: (template.pool.EmailConfiguration as { From: string }).From,
+      SourceArn: `arn:aws:ses:${REGION}:000000000000:identity/no-reply@facekit.local`,
+    });
+  });
+
+  it("reports CloudFormation's defaults for what the template leaves out (no MFA, Cognito's password policy)", async () => {
+    const { UserPool } = await sim.client.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
+
+    expect(template.pool.MfaConfiguration).toBeUndefined();
+    expect(template.pool.Policies).toBeUndefined();
+    expect(UserPool?.MfaConfiguration).toBe('OFF');
+    expect(UserPool?.DeletionProtection).toBe('INACTIVE');
+    expect(UserPool?.Policies?.PasswordPolicy).toEqual({
+      MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true, TemporaryPasswordValidityDays: 7,
+    });
+  });
+
+  it('lists the standard attributes every pool has, with email required as the Schema says', async () => {
+    const { UserPool } = await sim.client.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
+    const attributes = UserPool?.SchemaAttributes ?? [];
+
+    expect(attributes.map((attribute) => attribute.Name)).toEqual([
+      'sub', 'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website',
+      'email', 'email_verified', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number', 'phone_number_verified', 'address',
+      'updated_at', 'identities',
+    ]);
+    expect(attributes.find((attribute) => attribute.Name === 'sub')).toEqual({
+      Name: 'sub', AttributeDataType: 'String', DeveloperOnlyAttribute: false, Mutable: false, Required: true,
+      StringAttributeConstraints: { MinLength: '1', MaxLength: '2048' },
+    });
+    expect(attributes.find((attribute) => attribute.Name === 'email')).toEqual({
+      Name: 'email', AttributeDataType: 'String', DeveloperOnlyAttribute: false, Mutable: true, Required: true,
+      StringAttributeConstraints: { MinLength: '0', MaxLength: '2048' },
+    });
+    expect(attributes.find((attribute) => attribute.Name === 'updated_at')).toMatchObject({ AttributeDataType: 'Number', NumberAttributeConstraints: { MinValue: '0' } });
+  });
+
+  it("reports the client's identity providers and the other settings the template gives", async () => {
+    const { UserPoolClient } = await sim.client.send(new DescribeUserPoolClientCommand({ UserPoolId: poolId, ClientId: clientId }));
+
+    expect(UserPoolClient).toMatchObject({
+      SupportedIdentityProviders: ['COGNITO'],
+      EnableTokenRevocation: template.client.EnableTokenRevocation,
+      AllowedOAuthFlowsUserPoolClient: template.client.AllowedOAuthFlowsUserPoolClient,
+      ExplicitAuthFlows: template.client.ExplicitAuthFlows,
+      AuthSessionValidity: template.client.AuthSessionValidity,
+    });
+  });
+});
