@@ -103,6 +103,11 @@ describe('failure backoff', () => {
     expect(await reserveAttempt(bucket, stored, now)).toEqual(reserved.length === FREE_ATTEMPTS + 1 ? undefined : expect.anything());
   });
 
+  it('throws on a write that fails for any reason but a lost race, rather than refusing the check', async () => {
+    // A partition key over DynamoDB's 2048 bytes: ValidationException, not ConditionalCheckFailedException.
+    await expect(reserveAttempt(`FAILURES#${'x'.repeat(2100)}`, undefined, Date.UTC(2026, 0, 1))).rejects.toThrow(/2048|size|key/i);
+  });
+
   it('refuses a check on a bucket blocked since it was read, and retries one whose count moved on', async () => {
     const bucket = failureBucket(randomUUID());
     const now = Date.UTC(2026, 0, 1);

@@ -381,9 +381,11 @@ describe('Verify FACE_MATCH', () => {
     await putItem({ pk: `FAILURES#${user.sub}`, count: 6, blockedUntil: Date.now() + 60_000 });
     rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
 
-    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    const commands = await dynamoDbCommandsOf(async () => expect(await verify(verifyEvent(user, privateParameters))).toBe(false));
     expect(searches()).toHaveLength(0);
     expect(deletedKeys()).toEqual([key]);
+    // Refused on what it read: no reservation written, none retried.
+    expect(commands.filter((command) => command === 'UpdateCommand')).toEqual([]);
   });
 
   it('lets the user in once the block has passed, and clears the count', async () => {
