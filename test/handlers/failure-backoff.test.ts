@@ -1,6 +1,7 @@
 import './handler-test-environment.js';
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { documentClient } from '../../handlers/aws-clients/dynamodb.js';
 import {
   FREE_ATTEMPTS,
   blockDurationMs,
@@ -103,9 +104,19 @@ describe('failure backoff', () => {
     expect(await reserveAttempt(bucket, stored, now)).toEqual(reserved.length === FREE_ATTEMPTS + 1 ? undefined : expect.anything());
   });
 
-  it('throws on a write that fails for any reason but a lost race, rather than refusing the check', async () => {
+  it('throws on a write that fails for any reason but a lost race, rather than refusing or retrying the check', async () => {
     // A partition key over DynamoDB's 2048 bytes: ValidationException, not ConditionalCheckFailedException.
     await expect(reserveAttempt(`FAILURES#${'x'.repeat(2100)}`, undefined, Date.UTC(2026, 0, 1))).rejects.toThrow(/2048|size|key/i);
+    // Throttled once, with the bucket readable: the error reaches Verify (Cognito refuses the attempt), nothing is counted.
+    const bucket = failureBucket(randomUUID());
+    const send = vi.spyOn(documentClient, 'send');
+    send.mockRejectedValueOnce(Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException' }));
+    try {
+      await expect(reserveAttempt(bucket, undefined, Date.UTC(2026, 0, 1))).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
+    } finally {
+      send.mockRestore();
+    }
+    expect(await getItem(bucket)).toBeUndefined();
   });
 
   it('refuses a check on a bucket blocked since it was read, and retries one whose count moved on', async () => {

@@ -88,6 +88,11 @@ describe('presigned URLs from @aws-sdk/s3-request-presigner', () => {
     },
   );
 
+  it('names every unsigned header, as S3 lists them', async () => {
+    const put = await fetch(await presignedPut(60, 'unsigned/two'), { method: 'PUT', body: 'x', headers: { 'x-amz-acl': 'public-read', 'x-amz-meta-owner': 'mallory' } });
+    expect((await s3Error(put)).xml).toContain('<HeadersNotSigned>x-amz-acl, x-amz-meta-owner</HeadersNotSigned>');
+  });
+
   it('accepts an x-amz header the signer signed, and an unsigned payload hash', async () => {
     const url = await getSignedUrl(server.client, new PutObjectCommand({ Bucket: 'uploads', Key: 'signed/meta', Metadata: { owner: 'alice' } }), {
       expiresIn: 60,
