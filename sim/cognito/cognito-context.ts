@@ -5,11 +5,11 @@ import type { FunctionInvoker } from '../lambda/function-invoker.js';
 import type { Outbox } from '../outbox.js';
 import type { AuthSessionStore } from './auth-sessions.js';
 import type { AttemptLimiter } from './attempt-limits.js';
-import { ResourceNotFoundError, InvalidParameterError, SerializationError } from './errors.js';
+import { ResourceNotFoundError, InvalidParameterError, SerializationError, UserNotFoundError } from './errors.js';
 import type { SigningKeys } from './signing-keys.js';
 import type { TriggerRunner } from './triggers.js';
 import type { ResolvedClient, UserPoolConfig } from './user-pool-config.js';
-import type { UserPoolStore } from './user-pool-store.js';
+import type { StoredUser, UserPoolStore } from './user-pool-store.js';
 
 export interface PoolRuntime {
   config: UserPoolConfig;
@@ -131,6 +131,14 @@ export function poolById(context: CognitoContext, userPoolId: string): PoolRunti
   const pool = context.pools.get(userPoolId);
   if (!pool) throw new ResourceNotFoundError(`User pool ${userPoolId} does not exist.`);
   return pool;
+}
+
+/** The user an administrator's call names (`UserPoolId`, `Username` by name or email alias). */
+export function userNamedByAdmin(context: CognitoContext, input: Record<string, unknown>): { pool: PoolRuntime; user: StoredUser } {
+  const pool = poolById(context, requireString(input, 'UserPoolId'));
+  const user = pool.store.findUser(requireString(input, 'Username'));
+  if (!user) throw new UserNotFoundError();
+  return { pool, user };
 }
 
 export function nowInSeconds(context: CognitoContext): number {

@@ -1,12 +1,9 @@
-// AdminGetUser: by username or email alias. (The sim does not check IAM signatures.)
-import { poolById, requireString, type CognitoContext } from '../cognito-context.js';
-import { UserNotFoundError } from '../errors.js';
+// AdminGetUser: by username or email alias; IAM-only, so the request must be SigV4-signed (cognito-service.ts).
+import { userNamedByAdmin, type CognitoContext } from '../cognito-context.js';
 import { userType } from '../user-view.js';
 
 export async function adminGetUser(context: CognitoContext, input: Record<string, unknown>) {
-  const pool = poolById(context, requireString(input, 'UserPoolId'));
-  const user = pool.store.findUser(requireString(input, 'Username'));
-  if (!user) throw new UserNotFoundError();
+  const { user } = userNamedByAdmin(context, input);
   const { Attributes, ...rest } = userType(user);
   return { ...rest, UserAttributes: Attributes };
 }
