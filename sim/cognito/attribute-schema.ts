@@ -31,7 +31,7 @@ export function customAttributesOf(schema: unknown): string[] {
  * InvalidParameterException (one line per name, Cognito's wording), and read-only standard ones
  * with NotAuthorizedException.
  */
-export function assertClientWritable(names: Iterable<string>, customAttributes: readonly string[] = []): void {
+export function assertClientWritable(names: Iterable<string>, customAttributes: readonly string[]): void {
   const unknown: string[] = [];
   let readOnly = false;
   for (const name of names) {

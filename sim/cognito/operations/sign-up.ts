@@ -30,7 +30,7 @@ export async function signUp(context: CognitoContext, input: Record<string, unkn
   const password = requireString(input, 'Password', MAX_PASSWORD_LENGTH);
   const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
   const attributes = attributeMap(input.UserAttributes, 'UserAttributes');
-  assertClientWritable(Object.keys(attributes), pool.config.customAttributes);
+  assertClientWritable(Object.keys(attributes), pool.config.customAttributes ?? []);
   const validationData = input.ValidationData === undefined ? undefined : attributeMap(input.ValidationData, 'ValidationData');
 
   if (pool.emailIsUsername) {
