@@ -31,8 +31,8 @@ export const signatureDoesNotMatch = (accessKeyId: string, signatureProvided: st
     { AWSAccessKeyId: accessKeyId, SignatureProvided: signatureProvided },
   );
 
-export const notImplemented = () =>
-  new S3Error('NotImplemented', 'A header you provided implies functionality that is not implemented', 501);
+/** S3's code and status; the message names what the kit does not emulate, which S3's own would not. */
+export const notImplemented = (feature: string) => new S3Error('NotImplemented', `${feature} is not emulated (docs/s3.md lists what is)`, 501);
 
 export const methodNotAllowed = (method: string, resourceType: 'SERVICE' | 'BUCKET' | 'OBJECT') =>
   new S3Error('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405, {

@@ -173,10 +173,16 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       throw noSuchBucket(bucket);
     }
 
+    // A browser form upload (POST Object, from a presigned POST) carries its signature in the form,
+    // which the kit does not read: say so, rather than refuse it as unsigned.
+    if (method === 'POST' && !key && /^multipart\/form-data/i.test(request.headers['content-type'] ?? '')) {
+      throw notImplemented('POST Object (a browser form upload, e.g. from a presigned POST; use a presigned PUT)');
+    }
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     call.accessKeyId = (await authenticator.authenticate({ method, rawPath, query, headers: request.headers, body })).accessKeyId;
 
-    if (UNSUPPORTED_SUBRESOURCES.some((name) => name in query)) throw notImplemented();
+    const unsupported = UNSUPPORTED_SUBRESOURCES.find((name) => name in query);
+    if (unsupported) throw notImplemented(`${method} ?${unsupported} (${key ? 'object' : bucket ? 'bucket' : 'service'} subresource)`);
     if (!bucket) {
       if (method === 'GET') return listBuckets(call);
       throw methodNotAllowed(method, 'SERVICE');

@@ -1,7 +1,9 @@
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetBucketCorsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -202,6 +204,24 @@ describe('objects through @aws-sdk/client-s3', () => {
     expect(error.name).toBe('NoSuchBucket');
     const invalid = await errorOf(server.client.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })));
     expect(invalid.name).toBe('InvalidBucketName');
+  });
+});
+
+describe('what the kit does not emulate', () => {
+  it('answers 501 NotImplemented naming the subresource, CopyObject, or the form upload', async () => {
+    const cors = await errorOf(server.client.send(new GetBucketCorsCommand({ Bucket: 'uploads' })));
+    expect(cors).toMatchObject({ name: 'NotImplemented', message: 'GET ?cors (bucket subresource) is not emulated (docs/s3.md lists what is)' });
+    expect(cors.$metadata.httpStatusCode).toBe(501);
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'a', Body: 'a' }));
+    const copy = await errorOf(server.client.send(new CopyObjectCommand({ Bucket: 'uploads', Key: 'b', CopySource: 'uploads/a' })));
+    expect(copy).toMatchObject({ name: 'NotImplemented', message: 'CopyObject is not emulated (docs/s3.md lists what is)' });
+
+    const form = new FormData();
+    form.set('key', 'uploaded');
+    form.set('file', new Blob(['x']));
+    const post = await fetch(`${server.endpoint}/uploads`, { method: 'POST', body: form });
+    expect(post.status).toBe(501);
+    expect(await post.text()).toContain('POST Object (a browser form upload, e.g. from a presigned POST; use a presigned PUT) is not emulated');
   });
 });
 

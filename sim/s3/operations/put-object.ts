@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { StoredObject } from '../object-store.js';
 import { decodeAwsChunked, isAwsChunked, verifyContentMd5, verifyContentSha256, verifyFlexibleChecksum } from '../payload.js';
-import { noSuchKey, S3Error } from '../s3-errors.js';
+import { noSuchKey, notImplemented, S3Error } from '../s3-errors.js';
 import { queueNotifications } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
 import { requireBucket } from './bucket-operations.js';
@@ -13,7 +13,7 @@ export const STORED_HEADERS = ['cache-control', 'content-disposition', 'content-
 
 export function putObject(call: S3Call) {
   requireBucket(call);
-  if (call.request.headers['x-amz-copy-source'] !== undefined) throw new S3Error('NotImplemented', 'CopyObject is not emulated', 501);
+  if (call.request.headers['x-amz-copy-source'] !== undefined) throw notImplemented('CopyObject');
   const headers = call.request.headers;
   checkConditionalWrite(call);
   const raw = Buffer.isBuffer(call.request.body) ? call.request.body : Buffer.alloc(0);
