@@ -1,12 +1,13 @@
-// The embedded DynamoDB: dynalite (a DynamoDB-compatible server on LevelDB or memory) listening
-// on a private loopback port, fronted by the sim's single endpoint. Requests are forwarded
+// The embedded DynamoDB: dynalite (a DynamoDB-compatible server on LevelDB or memory), fronted by
+// the sim's single endpoint, which hands it each request in this process. Requests are forwarded
 // byte for byte and answered verbatim, except Time to Live, which dynalite lacks and which is
 // emulated here (settings plus a periodic sweep of expired items).
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { AwsServiceError, type PassthroughResponse, type PassthroughService } from '../aws-json-protocol.js';
@@ -36,7 +37,7 @@ export interface CreatedTable {
 }
 
 export interface DynamoDbService {
-  /** The internal dynalite URL (tests may point a client straight at it). */
+  /** Where dynalite listens: `unix:<socket path>`, private to this user (see below). */
   endpoint: string;
   /** Serves one DynamoDB JSON 1.0 request; give it to `registerJsonServices` as a passthrough. */
   forward: PassthroughService['forward'];
@@ -68,11 +69,18 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  // dynalite closes its LevelDB only when its server closes, so the server must listen. Not on a TCP
+  // port: dynalite checks no signature and answers any origin (CORS *), so a loopback port let any
+  // web page on this machine that found it read and rewrite the users table. A Unix socket in a
+  // directory only this user can enter is out of every browser's reach.
+  const socketDir = mkdtempSync(join(tmpdir(), 'facekit-dynalite-'));
+  chmodSync(socketDir, 0o700);
+  const socketPath = join(socketDir, 'dynalite.sock');
   await new Promise<void>((listening, failed) => {
     server.once('error', failed);
-    server.listen(0, '127.0.0.1', () => listening());
+    server.listen(socketPath, () => listening());
   });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const endpoint = `unix:${socketPath}`;
   const handleRequest = server.listeners('request')[0] as DynaliteRequestHandler;
 
   /**
@@ -243,6 +251,7 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
     await sweeping?.catch(() => undefined);
     server.closeIdleConnections();
     await new Promise<void>((closed, failed) => server.close((error) => (error ? failed(error) : closed())));
+    rmSync(socketDir, { recursive: true, force: true });
   }
 
   return {

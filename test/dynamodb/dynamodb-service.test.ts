@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   ConditionalCheckFailedException,
   DescribeTableCommand,
@@ -68,6 +68,16 @@ afterEach(async () => {
 });
 
 describe('createDynamoDbService', () => {
+  it('keeps dynalite off every TCP port: it checks no signature and allows any origin, so a web page could reach it', async () => {
+    const { service } = await startSim();
+    expect(service.endpoint).toMatch(/^unix:\//);
+    const socketPath = service.endpoint.slice('unix:'.length);
+    expect(statSync(socketPath).isSocket()).toBe(true);
+    expect(statSync(dirname(socketPath)).mode & 0o777).toBe(0o700);
+    await stopSim(running.at(-1)!);
+    expect(existsSync(dirname(socketPath))).toBe(false);
+  });
+
   it('creates a table from CloudFormation properties, once', async () => {
     const { service, client } = await startSim();
 
