@@ -25,16 +25,25 @@ export interface AnsweredChallenge {
   correct: boolean;
   /** The photo key of an ENROL_FACE challenge. */
   key?: string;
+  /** When a FACE_MATCH challenge was issued (epoch ms); absent in sessions from before it was recorded. */
+  issuedAt?: number;
 }
 
-export function challengeMetadata(kind: ChallengeKind, key?: string): string {
-  return kind === 'ENROL_FACE' ? `ENROL_FACE:${key}` : kind;
+/**
+ * What Create records about a challenge, for Define and Create to read back from the session: the
+ * kind, an ENROL_FACE's photo key, a FACE_MATCH's issue time. Only triggers see it.
+ */
+export function challengeMetadata(kind: ChallengeKind, detail?: string | number): string {
+  if (kind === 'ENROL_FACE') return `ENROL_FACE:${detail}`;
+  return kind === 'FACE_MATCH' && detail !== undefined ? `FACE_MATCH:${detail}` : kind;
 }
 
 function readEntry(entry: SessionEntry): AnsweredChallenge | undefined {
   if (entry.challengeName !== 'CUSTOM_CHALLENGE') return undefined;
   const metadata = entry.challengeMetadata ?? '';
   if (metadata === 'MAILBOX_PROOF' || metadata === 'FACE_MATCH') return { kind: metadata, correct: entry.challengeResult };
+  const issued = /^FACE_MATCH:(\d{1,15})$/.exec(metadata);
+  if (issued) return { kind: 'FACE_MATCH', correct: entry.challengeResult, issuedAt: Number(issued[1]) };
   if (metadata.startsWith('ENROL_FACE:')) {
     return { kind: 'ENROL_FACE', correct: entry.challengeResult, key: metadata.slice('ENROL_FACE:'.length) };
   }
@@ -52,6 +61,8 @@ export interface UserState {
   userNotFound: boolean;
   /** The user has a face bound to their record. */
   enrolled: boolean;
+  /** When that face was bound (epoch ms); NaN or absent when not known. */
+  enrolledAt?: number;
   /** The answer just given (RespondToAuthChallenge's ClientMetadata) asked to enrol. */
   enrolRequested?: boolean;
 }
@@ -77,7 +88,16 @@ export function nextStep(session: SessionEntry[], user: UserState): NextStep {
   const enrolling = requestIndex >= 0;
   const mailboxProven = enrolling && answered.some((entry) => entry.kind === 'MAILBOX_PROOF' && entry.correct);
   if (last?.correct && !user.userNotFound) {
-    if (last.kind === 'FACE_MATCH' && user.enrolled) return { action: 'ISSUE_TOKENS' };
+    if (last.kind === 'FACE_MATCH' && user.enrolled) {
+      // A face bound after this challenge was issued replaced the one Verify matched, if it was
+      // matched before the bind: the owner took the account back meanwhile, and its sign-out must
+      // not be outrun by a sign-in with the old face that was already under way.
+      // (Either time unknown: NaN, which compares false.)
+      if (Number(user.enrolledAt) >= Number(last.issuedAt)) {
+        return { action: 'FAIL', reason: 'the face was enrolled again during this session' };
+      }
+      return { action: 'ISSUE_TOKENS' };
+    }
     if (last.kind === 'ENROL_FACE' && mailboxProven) return { action: 'ISSUE_TOKENS' };
   }
   // The request to enrol is a choice, not a wrong answer: it does not use up an attempt.

@@ -37,8 +37,9 @@ export async function currentStep(event: StepEvent): Promise<CurrentStep> {
     nextStep(session, { userNotFound: false, enrolRequested, enrolled: true }),
     nextStep(session, { userNotFound: false, enrolRequested, enrolled: false }),
   );
-  const enrolled = dependsOnFace && !!(await readUser())?.faceId;
-  const step = nextStep(session, { userNotFound, enrolRequested, enrolled });
+  const user = dependsOnFace ? await readUser() : undefined;
+  const enrolled = !!user?.faceId;
+  const step = nextStep(session, { userNotFound, enrolRequested, enrolled, enrolledAt: Date.parse(user?.enrolledAt ?? '') });
   return { sub, userNotFound, step, readUser };
 }
 

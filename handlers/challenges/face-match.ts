@@ -22,7 +22,8 @@ export const createChallenge: ChallengeModule['createChallenge'] = async (event,
   const key = newSignInKey();
   event.response.publicChallengeParameters = await photoUploadParameters('FACE_MATCH', key, now);
   event.response.privateChallengeParameters = { challenge: 'FACE_MATCH', key };
-  event.response.challengeMetadata = challengeMetadata('FACE_MATCH');
+  // The issue time lets Define refuse tokens for a match made with a face replaced since (enrolled again).
+  event.response.challengeMetadata = challengeMetadata('FACE_MATCH', now);
   logger.info('challenge created', { challenge: 'FACE_MATCH' });
 };
 

@@ -54,9 +54,13 @@ describe('CreateAuthChallenge: FACE_MATCH', () => {
   it('gives an enrolled user a presigned PUT for a fresh signin/<hex> key that names nobody, and keeps the key private', async () => {
     const user = await enrolledUser();
 
+    const before = Date.now();
     const { response } = await create(createEvent(user, []));
 
-    expect(response.challengeMetadata).toBe('FACE_MATCH');
+    // The issue time, for Define to refuse a match made with a face enrolled again since.
+    const issuedAt = Number(/^FACE_MATCH:(\d+)$/.exec(response.challengeMetadata ?? '')?.[1]);
+    expect(issuedAt).toBeGreaterThanOrEqual(before);
+    expect(issuedAt).toBeLessThanOrEqual(Date.now());
     expect(response.privateChallengeParameters).toEqual({ challenge: 'FACE_MATCH', key: expect.stringMatching(new RegExp(`^signin/${HEX_KEY}$`)) });
     expect(Object.keys(response.publicChallengeParameters).sort()).toEqual(['challenge', 'expiresAt', 'maxBytes', 'uploadUrl']);
     expect(response.publicChallengeParameters).toMatchObject({ challenge: 'FACE_MATCH', maxBytes: '5242880' });
@@ -72,7 +76,7 @@ describe('CreateAuthChallenge: FACE_MATCH', () => {
     await create(createEvent(undefined, [])); // reads the key of stand-in subs, once per container
     for (const user of [await enrolledUser(), await unenrolledUser(), undefined]) {
       const commands = await dynamoDbCommandsOf(async () => {
-        expect((await create(createEvent(user, []))).response.challengeMetadata).toBe('FACE_MATCH');
+        expect((await create(createEvent(user, []))).response.challengeMetadata).toMatch(/^FACE_MATCH:\d+$/);
       });
       expect(commands).toEqual([]);
     }
@@ -96,7 +100,7 @@ describe('CreateAuthChallenge: FACE_MATCH', () => {
     for (const other of [unknown, fresh]) {
       expect(Object.keys(other.response.publicChallengeParameters).sort()).toEqual(Object.keys(known.response.publicChallengeParameters).sort());
       expect(other.response.publicChallengeParameters).toMatchObject({ challenge: 'FACE_MATCH', maxBytes: '5242880' });
-      expect(other.response.challengeMetadata).toBe(known.response.challengeMetadata);
+      expect(other.response.challengeMetadata?.replace(/\d+$/, '<time>')).toBe(known.response.challengeMetadata?.replace(/\d+$/, '<time>'));
       expect(Object.keys(other.response.privateChallengeParameters).sort()).toEqual(['challenge', 'key']);
       expect(other.response.privateChallengeParameters.key).toMatch(new RegExp(`^signin/${HEX_KEY}$`));
     }

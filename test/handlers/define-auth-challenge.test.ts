@@ -40,6 +40,20 @@ describe('DefineAuthChallenge for an enrolled user', () => {
     expect(result.response).toEqual({ challengeName: undefined, issueTokens: true, failAuthentication: false });
   });
 
+  it('fails a correct FACE_MATCH whose challenge was issued before the face now bound (enrolled again meanwhile), and issues tokens for one issued after', async () => {
+    const user = newUser();
+    const enrolledAt = Date.UTC(2026, 10, 30, 12, 0, 0);
+    await putItem({ pk: `USER#${user.sub}`, sub: user.sub, email: user.email, faceId: '11111111-2222-4333-8444-555555555555', enrolledAt: new Date(enrolledAt).toISOString() });
+
+    const before = await define(defineEvent(user, [entry(`FACE_MATCH:${enrolledAt - 1}`, true)]));
+    const sameMoment = await define(defineEvent(user, [entry(`FACE_MATCH:${enrolledAt}`, true)]));
+    const after = await define(defineEvent(user, [entry(`FACE_MATCH:${enrolledAt + 1}`, true)]));
+
+    expect(before.response).toEqual({ challengeName: undefined, issueTokens: false, failAuthentication: true });
+    expect(sameMoment.response.failAuthentication).toBe(true);
+    expect(after.response).toEqual({ challengeName: undefined, issueTokens: true, failAuthentication: false });
+  });
+
   it('asks again after one or two wrong answers', async () => {
     const user = await enrolledUser();
 
@@ -220,6 +234,15 @@ describe('the challenge sequence', () => {
 
   it('re-enrols an enrolled user: tokens after a proven mailbox and a correct ENROL_FACE', () => {
     expect(nextStep([entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true), entry('ENROL_FACE:k', true)], enrolled)).toEqual({ action: 'ISSUE_TOKENS' });
+  });
+
+  it('reads a FACE_MATCH entry with or without its issue time, and nothing else after the colon', () => {
+    expect(nextStep([entry('FACE_MATCH:1764504000000', true)], enrolled)).toEqual({ action: 'ISSUE_TOKENS' });
+    expect(nextStep([entry('FACE_MATCH:1764504000000', true)], { ...enrolled, enrolledAt: 1764504000000 })).toMatchObject({ action: 'FAIL' });
+    expect(nextStep([entry('FACE_MATCH', true)], { ...enrolled, enrolledAt: 1764504000000 })).toEqual({ action: 'ISSUE_TOKENS' });
+    for (const metadata of ['FACE_MATCH:', 'FACE_MATCH:12x', 'FACE_MATCH:-5', 'FACE_MATCH:1234567890123456', 'xFACE_MATCH:1']) {
+      expect(nextStep([entry(metadata, true)], enrolled), metadata).toMatchObject({ action: 'FAIL', reason: 'session holds a step this flow never asks for' });
+    }
   });
 
   it('never issues tokens for an unknown email, even when every answer verified', () => {
