@@ -11,7 +11,12 @@ describe('Host headers the kit answers (DNS rebinding)', () => {
     expect(isAllowedHost(host)).toBe(true);
   });
 
-  it.each(['attacker.example', 'attacker.example:4566', 'localhost.attacker.example', '127.0.0.1.nip.io:4566', 'kit.dev.example.com'])(
+  it.each([
+    'attacker.example', 'attacker.example:4566', 'localhost.attacker.example', '127.0.0.1.nip.io:4566', 'kit.dev.example.com',
+    // Not host syntax, so not read as the harmless name it starts or ends with.
+    '[::1].attacker.example', '[::1]attacker.example', '127.0.0.1:4733@attacker.example', 'attacker%2eexample', 'attacker\u3002example',
+    'localhost:4566 attacker.example', 'localhost:99999999',
+  ])(
     'refuses %s, which an outsider can point at 127.0.0.1',
     (host) => {
       expect(isAllowedHost(host)).toBe(false);

@@ -10,6 +10,7 @@
 import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
+const HOST_SYNTAX = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i;
 const ALWAYS_ALLOWED_SUFFIXES = ['.localhost', '.local', '.internal', '.localhost.localstack.cloud'];
 const ALWAYS_ALLOWED_NAMES = ['localhost', 'localhost.localstack.cloud'];
 
@@ -28,6 +29,9 @@ export function hostNameOf(hostHeader: string): string {
 export function isAllowedHost(hostHeader: string | undefined, extra: readonly string[] = []): boolean {
   // HTTP/1.0 clients may send none; browsers always do.
   if (hostHeader === undefined || hostHeader === '') return true;
+  // A host name (letters, digits, dots, hyphens) or a bracketed IPv6 address, and a port: nothing
+  // else is a Host a client sends, and anything else could be read two ways.
+  if (!HOST_SYNTAX.test(hostHeader.trim())) return false;
   const name = hostNameOf(hostHeader).replace(/\.$/, '');
   if (isIP(name) !== 0) return true;
   if (!name.includes('.')) return true;
