@@ -34,8 +34,7 @@ export interface AnsweredChallenge {
  * kind, an ENROL_FACE's photo key, a FACE_MATCH's issue time. Only triggers see it.
  */
 export function challengeMetadata(kind: ChallengeKind, detail?: string | number): string {
-  if (kind === 'ENROL_FACE') return `ENROL_FACE:${detail}`;
-  return kind === 'FACE_MATCH' && detail !== undefined ? `FACE_MATCH:${detail}` : kind;
+  return detail === undefined ? kind : `${kind}:${detail}`;
 }
 
 function readEntry(entry: SessionEntry): AnsweredChallenge | undefined {

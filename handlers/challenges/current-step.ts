@@ -39,7 +39,7 @@ export async function currentStep(event: StepEvent): Promise<CurrentStep> {
   );
   const user = dependsOnFace ? await readUser() : undefined;
   const enrolled = !!user?.faceId;
-  const step = nextStep(session, { userNotFound, enrolRequested, enrolled, enrolledAt: Date.parse(user?.enrolledAt ?? '') });
+  const step = nextStep(session, { userNotFound, enrolRequested, enrolled, enrolledAt: Date.parse(String(user?.enrolledAt)) });
   return { sub, userNotFound, step, readUser };
 }
 

@@ -238,7 +238,9 @@ describe('the challenge sequence', () => {
 
   it('reads a FACE_MATCH entry with or without its issue time, and nothing else after the colon', () => {
     expect(nextStep([entry('FACE_MATCH:1764504000000', true)], enrolled)).toEqual({ action: 'ISSUE_TOKENS' });
-    expect(nextStep([entry('FACE_MATCH:1764504000000', true)], { ...enrolled, enrolledAt: 1764504000000 })).toMatchObject({ action: 'FAIL' });
+    expect(nextStep([entry('FACE_MATCH:1764504000000', true)], { ...enrolled, enrolledAt: 1764504000000 })).toEqual({
+      action: 'FAIL', reason: 'the face was enrolled again during this session',
+    });
     expect(nextStep([entry('FACE_MATCH', true)], { ...enrolled, enrolledAt: 1764504000000 })).toEqual({ action: 'ISSUE_TOKENS' });
     for (const metadata of ['FACE_MATCH:', 'FACE_MATCH:12x', 'FACE_MATCH:-5', 'FACE_MATCH:1234567890123456', 'xFACE_MATCH:1']) {
       expect(nextStep([entry(metadata, true)], enrolled), metadata).toMatchObject({ action: 'FAIL', reason: 'session holds a step this flow never asks for' });
