@@ -5,6 +5,7 @@ describe("a pool's attribute schema", () => {
   it('reads the custom attributes a CloudFormation Schema declares, with their prefix, and leaves out standard and developer-only ones', () => {
     expect(customAttributesOf([
       { Name: 'email', Required: true },
+      { Name: 'identities' },
       { Name: 'tier', AttributeDataType: 'String' },
       { Name: 'internal', DeveloperOnlyAttribute: true },
       { Name: 'legacy', DeveloperOnlyAttribute: 'true' },
@@ -18,7 +19,7 @@ describe("a pool's attribute schema", () => {
 
   it('has the standard attributes of every pool', () => {
     expect([...STANDARD_ATTRIBUTES].sort()).toEqual([
-      'address', 'birthdate', 'email', 'email_verified', 'family_name', 'gender', 'given_name', 'locale', 'middle_name', 'name',
+      'address', 'birthdate', 'email', 'email_verified', 'family_name', 'gender', 'given_name', 'identities', 'locale', 'middle_name', 'name',
       'nickname', 'phone_number', 'phone_number_verified', 'picture', 'preferred_username', 'profile', 'sub', 'updated_at',
       'website', 'zoneinfo',
     ]);
@@ -37,7 +38,7 @@ describe("a pool's attribute schema", () => {
     expect(() => assertClientWritable(['custom:tier'], [])).toThrow(expect.objectContaining({ name: 'InvalidParameterException' }));
   });
 
-  it.each(['sub', 'email_verified', 'phone_number_verified'])('refuses a client write of %s', (name) => {
+  it.each(['sub', 'identities', 'email_verified', 'phone_number_verified'])('refuses a client write of %s', (name) => {
     expect(() => assertClientWritable(['email', name], [])).toThrow(expect.objectContaining({
       name: 'NotAuthorizedException', message: 'A client attempted to write unauthorized attribute',
     }));

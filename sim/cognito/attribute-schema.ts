@@ -3,19 +3,37 @@
 // prefix. Anything else (`cognito:groups`, `role`, an undeclared `custom:` name) would end up in
 // the ID token Cognito signs, so Cognito refuses it, and so does the sim.
 import { InvalidParameterError, NotAuthorizedError } from './errors.js';
+import type { SchemaAttribute } from './user-pool-config.js';
+
+const text = (minLength: number, maxLength = 2048): Omit<SchemaAttribute, 'Name'> =>
+  ({ AttributeDataType: 'String', StringAttributeConstraints: { MinLength: String(minLength), MaxLength: String(maxLength) } });
+const BOOLEAN: Omit<SchemaAttribute, 'Name'> = { AttributeDataType: 'Boolean' };
+
+// The standard attributes every pool has, in the order and with the constraints DescribeUserPool
+// lists them (the AWS CLI's describe-user-pool example); a template's Schema may make one required.
+export const STANDARD_SCHEMA: readonly SchemaAttribute[] = [
+  { Name: 'sub', ...text(1), Mutable: false, Required: true },
+  ...['name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website', 'email']
+    .map((Name) => ({ Name, ...text(0) })),
+  { Name: 'email_verified', ...BOOLEAN },
+  { Name: 'gender', ...text(0) },
+  { Name: 'birthdate', ...text(10, 10) },
+  ...['zoneinfo', 'locale', 'phone_number'].map((Name) => ({ Name, ...text(0) })),
+  { Name: 'phone_number_verified', ...BOOLEAN },
+  { Name: 'address', ...text(0) },
+  { Name: 'updated_at', AttributeDataType: 'Number', NumberAttributeConstraints: { MinValue: '0' } },
+  { Name: 'identities', AttributeDataType: 'String', StringAttributeConstraints: {} },
+];
 
 /** The standard attributes of every user pool (Cognito's "Standard attributes" table). */
-export const STANDARD_ATTRIBUTES: ReadonlySet<string> = new Set([
-  'address', 'birthdate', 'email', 'email_verified', 'family_name', 'gender', 'given_name',
-  'locale', 'middle_name', 'name', 'nickname', 'phone_number', 'phone_number_verified', 'picture',
-  'preferred_username', 'profile', 'sub', 'updated_at', 'website', 'zoneinfo',
-]);
+export const STANDARD_ATTRIBUTES: ReadonlySet<string> = new Set(STANDARD_SCHEMA.map((attribute) => attribute.Name));
 
 /**
- * Standard attributes an app client can never write: Cognito sets `sub`, and only an
- * administrator (or Cognito itself, after a code) marks an address verified.
+ * Standard attributes an app client can never write: Cognito sets `sub` (and `identities`, for
+ * users of a federated provider), and only an administrator (or Cognito itself, after a code)
+ * marks an address verified.
  */
-const CLIENT_READ_ONLY = new Set(['sub', 'email_verified', 'phone_number_verified']);
+const CLIENT_READ_ONLY = new Set(['sub', 'identities', 'email_verified', 'phone_number_verified']);
 
 /** The `custom:` names a CloudFormation `Schema` declares (developer-only ones are not client-writable). */
 export function customAttributesOf(schema: unknown): string[] {

@@ -111,6 +111,13 @@ export function validationFailed(violations: Array<{ value: string; path: string
   return new InvalidParameterError(`${count} detected: ${each.join('; ')}`);
 }
 
+/** An integer member outside its model range, worded by the bound it breaks (as Coral words it). */
+export function assertInRange(value: number, path: string, min: number, max: number): void {
+  if (Number.isInteger(value) && value >= min && value <= max) return;
+  const constraint = value < min ? `Member must have value greater than or equal to ${min}` : `Member must have value less than or equal to ${max}`;
+  throw validationFailed([{ value: String(value), path, constraint }]);
+}
+
 // UserPoolIdType in Cognito's service model; Coral matches the whole value.
 const USER_POOL_ID_PATTERN = '[\\w-]+_[0-9a-zA-Z]+';
 const USER_POOL_ID_MAX_LENGTH = 55;

@@ -2,7 +2,8 @@
 // (UserPoolType, UserPoolDescriptionType, UserPoolClientType, UserPoolClientDescription). Only
 // what the template says, and AWS's defaults where it is silent; nothing else is invented.
 import { InvalidParameterError } from './errors.js';
-import { validationFailed, type PoolRuntime } from './cognito-context.js';
+import { STANDARD_ATTRIBUTES, STANDARD_SCHEMA } from './attribute-schema.js';
+import { assertInRange, type PoolRuntime } from './cognito-context.js';
 import type { ResolvedClient, SchemaAttribute, UserPoolConfig } from './user-pool-config.js';
 
 // The account every local ARN names (as the stack plan's).
@@ -25,26 +26,6 @@ const DEFAULT_PASSWORD_POLICY = {
   MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true, TemporaryPasswordValidityDays: 7,
 };
 
-const text = (minLength: number, maxLength = 2048): Omit<SchemaAttribute, 'Name'> =>
-  ({ AttributeDataType: 'String', StringAttributeConstraints: { MinLength: String(minLength), MaxLength: String(maxLength) } });
-const BOOLEAN: Omit<SchemaAttribute, 'Name'> = { AttributeDataType: 'Boolean' };
-
-// The standard attributes every pool has, in the order and with the constraints DescribeUserPool
-// lists them (the AWS CLI's describe-user-pool example); a template's Schema may make one required.
-const STANDARD_SCHEMA: SchemaAttribute[] = [
-  { Name: 'sub', ...text(1), Mutable: false, Required: true },
-  ...['name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website', 'email']
-    .map((Name) => ({ Name, ...text(0) })),
-  { Name: 'email_verified', ...BOOLEAN },
-  { Name: 'gender', ...text(0) },
-  { Name: 'birthdate', ...text(10, 10) },
-  ...['zoneinfo', 'locale', 'phone_number'].map((Name) => ({ Name, ...text(0) })),
-  { Name: 'phone_number_verified', ...BOOLEAN },
-  { Name: 'address', ...text(0) },
-  { Name: 'updated_at', AttributeDataType: 'Number', NumberAttributeConstraints: { MinValue: '0' } },
-  { Name: 'identities', AttributeDataType: 'String', StringAttributeConstraints: {} },
-];
-
 /** SchemaAttributes: the standard attributes as the template adjusts them, then its custom ones. */
 function schemaAttributes(config: UserPoolConfig): SchemaAttribute[] {
   const declared = new Map((config.settings?.Schema ?? []).map((entry) => [entry.Name, entry]));
@@ -54,7 +35,7 @@ function schemaAttributes(config: UserPoolConfig): SchemaAttribute[] {
   });
   // Described as `custom:<name>`; a developer-only one as `dev:custom:<name>` (the CLI's example).
   const custom = [...declared.values()]
-    .filter((entry) => !STANDARD_SCHEMA.some((attribute) => attribute.Name === entry.Name))
+    .filter((entry) => !STANDARD_ATTRIBUTES.has(entry.Name))
     .map((entry) => ({ ...entry, Name: `${entry.DeveloperOnlyAttribute === true ? 'dev:' : ''}custom:${entry.Name}` }));
   // A hand-written configuration names its custom attributes without describing them.
   const undescribed = (config.customAttributes ?? [])
@@ -123,11 +104,4 @@ export function pageOf<T>(items: T[], input: Record<string, unknown>, options: {
   const page = items.slice(start, start + maxResults);
   const next = start + page.length;
   return { page, ...(next < items.length ? { nextToken: Buffer.from(String(next)).toString('base64url') } : {}) };
-}
-
-/** An integer member outside its model range, worded by the bound it breaks (as Coral words it). */
-export function assertInRange(value: number, path: string, min: number, max: number): void {
-  if (Number.isInteger(value) && value >= min && value <= max) return;
-  const constraint = value < min ? `Member must have value greater than or equal to ${min}` : `Member must have value less than or equal to ${max}`;
-  throw validationFailed([{ value: String(value), path, constraint }]);
 }

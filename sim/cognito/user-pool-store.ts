@@ -78,6 +78,11 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** The order users are listed in (ListUsers pages by it): creation time, then username. */
+export function compareUsers(one: Pick<StoredUser, 'createdAt' | 'username'>, other: Pick<StoredUser, 'createdAt' | 'username'>): number {
+  return one.createdAt - other.createdAt || one.username.localeCompare(other.username);
+}
+
 export class UserPoolStore {
   private readonly users = new Map<string, StoredUser>();
   /** Lower-cased email → username (email-alias lookups). */
@@ -138,7 +143,7 @@ export class UserPoolStore {
 
   /** Oldest first: the order ListUsers pages through. */
   listUsers(): StoredUser[] {
-    return [...this.users.values()].sort((a, b) => a.createdAt - b.createdAt || a.username.localeCompare(b.username));
+    return [...this.users.values()].sort(compareUsers);
   }
 
   /** Stores the user as it is now (operations change a user, then put it). */

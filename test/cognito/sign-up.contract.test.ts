@@ -109,7 +109,7 @@ describe('Cognito sim: sign-up', () => {
     expect(await failureOf(sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'claims@example.com' })))).toMatchObject({ name: 'UserNotFoundException' });
   });
 
-  it.each(['sub', 'email_verified', 'phone_number_verified'])('refuses a client write of %s, which only Cognito or an administrator sets', async (name) => {
+  it.each(['sub', 'identities', 'email_verified', 'phone_number_verified'])('refuses a client write of %s, which only Cognito or an administrator sets', async (name) => {
     expect(await failureOf(signUpWith('readonly@example.com', { email: 'readonly@example.com', [name]: 'true' }))).toEqual({
       name: 'NotAuthorizedException', message: 'A client attempted to write unauthorized attribute',
     });

@@ -1,8 +1,7 @@
 // ListUsers with Cognito's filter syntax (`email = "x"`, `email ^= "x"`) and pagination.
-import { poolById, requireString, type CognitoContext } from '../cognito-context.js';
+import { assertInRange, poolById, requireString, type CognitoContext } from '../cognito-context.js';
 import { InvalidParameterError } from '../errors.js';
-import { assertInRange } from '../pool-view.js';
-import type { StoredUser } from '../user-pool-store.js';
+import { compareUsers, type StoredUser } from '../user-pool-store.js';
 import { userType } from '../user-view.js';
 
 const SEARCHABLE = new Set([
@@ -36,7 +35,7 @@ function parseFilter(filter: string | undefined): UserPredicate {
   };
 }
 
-// The token names the last user returned, in the store's order (creation time, then username), and
+// The token names the last user returned, in the store's order (compareUsers), and
 // the next page starts strictly after that position: a user deleted between pages, that one included,
 // neither breaks the token nor makes anyone else skipped.
 interface PagePosition {
@@ -60,8 +59,6 @@ function positionOf(token: string): PagePosition {
   throw new InvalidParameterError('Invalid pagination token.');
 }
 
-const isAfter = (user: StoredUser, position: PagePosition) =>
-  user.createdAt > position.createdAt || (user.createdAt === position.createdAt && user.username.localeCompare(position.username) > 0);
 
 export async function listUsers(context: CognitoContext, input: Record<string, unknown>) {
   const pool = poolById(context, requireString(input, 'UserPoolId'));
@@ -73,7 +70,7 @@ export async function listUsers(context: CognitoContext, input: Record<string, u
   let users = pool.store.listUsers().filter(matches);
   if (typeof input.PaginationToken === 'string') {
     const position = positionOf(input.PaginationToken);
-    users = users.filter((user) => isAfter(user, position));
+    users = users.filter((user) => compareUsers(user, position) > 0);
   }
   const page = users.slice(0, limit || 60);
   const last = page.at(-1);
