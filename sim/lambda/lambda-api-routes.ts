@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, RouteHandlerMethod } from 'fastify';
 import { setAmznRequestId } from '../request-id.js';
 import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
+import { authorizationFields, parseCredentialScope, SIGV4_ALGORITHM } from '../sigv4.js';
 import { FunctionError, type FunctionInvoker } from './function-invoker.js';
 import type { FunctionDefinition, InvokeOptions } from './lambda-runtime.js';
 
@@ -205,17 +206,18 @@ function lambdaRouter(app: FastifyInstance) {
 /** The service of the SigV4 credential scope (`AKID/20240101/us-east-1/lambda/aws4_request`), header or query. */
 function signingServiceOf(request: IncomingMessage): string {
   const authorization = request.headers.authorization;
-  const credential = typeof authorization === 'string'
-    ? /Credential=([^,\s]+)/.exec(authorization)?.[1]
-    : /[?&]X-Amz-Credential=([^&]*)/i.exec(request.url ?? '')?.[1];
-  if (credential === undefined) return UNSIGNED;
-  let scope: string;
-  try {
-    scope = decodeURIComponent(credential);
-  } catch {
-    return UNSIGNED;
+  let credential: string | undefined;
+  if (typeof authorization === 'string') {
+    credential = authorization.startsWith(`${SIGV4_ALGORITHM} `) ? authorizationFields(authorization).credential : undefined;
+  } else {
+    const queryCredential = /[?&]X-Amz-Credential=([^&]*)/i.exec(request.url ?? '')?.[1];
+    try {
+      credential = queryCredential === undefined ? undefined : decodeURIComponent(queryCredential);
+    } catch {
+      credential = undefined;
+    }
   }
-  return /\/[^/]+\/[^/]+\/([^/]+)\/aws4_request$/.exec(scope)?.[1] ?? UNSIGNED;
+  return (credential === undefined ? undefined : parseCredentialScope(credential)?.service) ?? UNSIGNED;
 }
 
 interface FunctionTarget {
