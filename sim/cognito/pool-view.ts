@@ -4,6 +4,7 @@
 import { InvalidParameterError } from './errors.js';
 import { STANDARD_ATTRIBUTES, STANDARD_SCHEMA } from './attribute-schema.js';
 import { assertInRange, type PoolRuntime } from './cognito-context.js';
+import { passwordPolicyOf } from './password-policy.js';
 import type { ResolvedClient, SchemaAttribute, UserPoolConfig } from './user-pool-config.js';
 
 // The account every local ARN names (as the stack plan's).
@@ -19,12 +20,6 @@ export function userPoolDescription(pool: PoolRuntime) {
     LastModifiedDate: epochSeconds(pool.createdAt),
   };
 }
-
-// Cognito's default password policy, which CloudFormation applies when Policies is absent (and the
-// one assertPasswordConforms enforces).
-const DEFAULT_PASSWORD_POLICY = {
-  MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true, TemporaryPasswordValidityDays: 7,
-};
 
 /** SchemaAttributes: the standard attributes as the template adjusts them, then its custom ones. */
 function schemaAttributes(config: UserPoolConfig): SchemaAttribute[] {
@@ -50,7 +45,7 @@ export function userPoolType(pool: PoolRuntime) {
   return {
     ...userPoolDescription(pool),
     Arn: `arn:aws:cognito-idp:${config.region}:${LOCAL_ACCOUNT_ID}:userpool/${config.userPoolId}`,
-    Policies: { ...Policies, PasswordPolicy: Policies?.PasswordPolicy ?? DEFAULT_PASSWORD_POLICY },
+    Policies: { ...Policies, PasswordPolicy: passwordPolicyOf(config.settings) },
     SchemaAttributes: schemaAttributes(config),
     ...(config.usernameAttributes ? { UsernameAttributes: config.usernameAttributes } : {}),
     ...(config.autoVerifiedAttributes ? { AutoVerifiedAttributes: config.autoVerifiedAttributes } : {}),

@@ -71,8 +71,8 @@ export interface SchemaAttribute {
 
 /**
  * Pool settings DescribeUserPool reports, as the template gives them, in Cognito's shapes
- * (`UserPoolType` members). Apart from the Schema's custom attributes (see `customAttributes`) the
- * sim does not act on them: sign-up checks Cognito's default password policy, there is no MFA.
+ * (`UserPoolType` members). Apart from the Schema's custom attributes (see `customAttributes`) and
+ * the password policy, which SignUp checks (`password-policy.ts`), the sim does not act on them: there is no MFA.
  */
 export interface UserPoolSettings {
   UserPoolTier?: 'LITE' | 'ESSENTIALS' | 'PLUS';

@@ -216,3 +216,33 @@ describe('Cognito sim: sign-up', () => {
     });
   });
 });
+
+describe("Cognito sim: sign-up under the template's password policy", () => {
+  let sim: CognitoSimHarness;
+  beforeAll(async () => {
+    sim = await startCognitoSim({
+      configurePool: (config) => ({
+        ...config,
+        settings: { ...config.settings, Policies: { PasswordPolicy: { MinimumLength: 12, RequireNumbers: true } } },
+      }),
+    });
+  });
+  afterAll(() => sim.close({ removeData: true }));
+
+  const signUp = (email: string, password: string) =>
+    sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: email, Password: password }));
+
+  it('holds a password to the length the pool sets, not to 8', async () => {
+    expect(await failureOf(signUp('short@example.com', 'elevenchar1'))).toEqual({
+      name: 'InvalidPasswordException', message: 'Password did not conform with policy: Password not long enough',
+    });
+  });
+
+  it('requires only what the policy requires', async () => {
+    expect(await failureOf(signUp('digitless@example.com', 'twelve chars'))).toEqual({
+      name: 'InvalidPasswordException', message: 'Password did not conform with policy: Password must have numeric characters',
+    });
+    // No upper case and no symbol: this pool does not ask for them.
+    expect((await signUp('plain@example.com', 'twelvechars1')).UserConfirmed).toBe(false);
+  });
+});

@@ -12,7 +12,7 @@ import {
 import { assertClientWritable } from '../attribute-schema.js';
 import { sendConfirmationCode } from '../confirmation-codes.js';
 import { InvalidParameterError, UsernameExistsError } from '../errors.js';
-import { assertPasswordConforms } from '../password-policy.js';
+import { assertPasswordConforms, passwordPolicyOf } from '../password-policy.js';
 import { isObject } from '../triggers.js';
 import type { StoredUser } from '../user-pool-store.js';
 
@@ -40,7 +40,7 @@ export async function signUp(context: CognitoContext, input: Record<string, unkn
   if (attributes.email !== undefined && !EMAIL.test(attributes.email)) {
     throw new InvalidParameterError('Invalid email address format.');
   }
-  assertPasswordConforms(password);
+  assertPasswordConforms(password, passwordPolicyOf(pool.config.settings));
   assertNameIsFree(pool, givenUsername);
 
   const sub = context.random.uuid();
