@@ -70,6 +70,7 @@ async function indexPhoto(key: string): Promise<void> {
       sub,
       status: result.status,
       ...(result.status === 'REJECTED' ? { reason: result.reason } : {}),
+      ...(problem ? { size: photo.size, contentType: photo.contentType } : {}),
     });
   } finally {
     await deletePhoto(key);

@@ -12,6 +12,12 @@ import { config } from './config.js';
 /** Rekognition's limit for image bytes; S3 objects may be larger, but we refuse them. */
 export const MAX_PHOTO_BYTES = 5_242_880;
 const ACCEPTED_CONTENT_TYPES = new Set(['image/jpeg', 'image/png']);
+/**
+ * Types that say nothing about the bytes, so the photo goes to Rekognition, which checks them
+ * anyway: none sent, S3's and the SDKs' generic binary types, and the form type that
+ * `curl --data-binary` and Python's urllib send with any body when not told otherwise.
+ */
+const UNDECLARED_CONTENT_TYPES = new Set(['binary/octet-stream', 'application/octet-stream', 'application/x-www-form-urlencoded']);
 
 const SUB_PATTERN = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const ENROL_KEY = new RegExp(`^enrol/(${SUB_PATTERN})/[0-9a-f]{32}$`);
@@ -78,11 +84,8 @@ export type PhotoProblem = 'TOO_LARGE' | 'NOT_AN_IMAGE';
 export function photoProblem(photo: PhotoFacts): PhotoProblem | undefined {
   if (photo.size > MAX_PHOTO_BYTES) return 'TOO_LARGE';
   if (photo.size === 0) return 'NOT_AN_IMAGE';
-  // Browsers and curl may omit the type or send a generic one; Rekognition checks the bytes anyway.
   const type = photo.contentType?.split(';')[0].trim().toLowerCase();
-  if (type && type !== 'binary/octet-stream' && type !== 'application/octet-stream' && !ACCEPTED_CONTENT_TYPES.has(type)) {
-    return 'NOT_AN_IMAGE';
-  }
+  if (type && !UNDECLARED_CONTENT_TYPES.has(type) && !ACCEPTED_CONTENT_TYPES.has(type)) return 'NOT_AN_IMAGE';
   return undefined;
 }
 

@@ -81,7 +81,7 @@ async function photoShows(faceId: string | undefined, photo: PhotoFacts | undefi
   }
   const problem = photoProblem(photo);
   if (problem) {
-    logger.info('sign-in photo rejected', { sub, reason: problem });
+    logger.info('sign-in photo rejected', { sub, reason: problem, size: photo.size, contentType: photo.contentType });
     return false;
   }
   const outcome = await searchFace(key);

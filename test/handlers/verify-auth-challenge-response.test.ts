@@ -316,6 +316,8 @@ describe('Verify FACE_MATCH', () => {
     ['typed with capitals and a parameter', { ContentLength: 48_000, ContentType: 'Image/JPEG ; charset=binary' }],
     ['typed binary/octet-stream', { ContentLength: 48_000, ContentType: 'binary/octet-stream' }],
     ['typed application/octet-stream', { ContentLength: 48_000, ContentType: 'application/octet-stream' }],
+    // What `curl --data-binary @photo.jpg -X PUT` and Python's urllib send when not told a type.
+    ['typed as a form, as curl and urllib do by default', { ContentLength: 48_000, ContentType: 'application/x-www-form-urlencoded' }],
   ])('gives Rekognition a photo %s', async (_, head) => {
     const { user, privateParameters } = await enrolledUser();
     s3.on(HeadObjectCommand).resolves(head);

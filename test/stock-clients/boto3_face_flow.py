@@ -39,9 +39,9 @@ def latest_code(address, since):
     raise RuntimeError(f"no code for {address}")
 
 
-def upload(url, path):
+def upload(url, path, headers=None):
     with open(path, "rb") as photo:
-        request = urllib.request.Request(url, data=photo.read(), method="PUT", headers={"Content-Type": "image/jpeg"})
+        request = urllib.request.Request(url, data=photo.read(), method="PUT", headers=headers or {})
     with urllib.request.urlopen(request) as response:
         return response.status
 
@@ -75,11 +75,12 @@ while "AuthenticationResult" not in step:
     elif parameters["challenge"] == "MAILBOX_PROOF":
         step = respond(step["Session"], parameters["USERNAME"], enrol_secret, {"enrolSecret": enrol_secret})
     else:
-        upload(parameters["uploadUrl"], enrol_photo)
+        upload(parameters["uploadUrl"], enrol_photo, {"Content-Type": "image/jpeg"})
         step = respond(step["Session"], parameters["USERNAME"], "uploaded")
 result["enrolment"] = challenges
 
-# Sign-in: FACE_MATCH with another photo of the same person.
+# Sign-in: FACE_MATCH with another photo of the same person, uploaded as a Python user would at
+# first: no type given, so urllib declares its form type (as curl --data-binary does).
 step = cognito.initiate_auth(ClientId=client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": email})
 result["signIn"] = [step["ChallengeParameters"]["challenge"]]
 upload(step["ChallengeParameters"]["uploadUrl"], signin_photo)
