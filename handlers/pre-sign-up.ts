@@ -1,5 +1,8 @@
 // PreSignUp: every account needs a plausible email address, because the mailbox is what a face
-// gets enrolled against. Accounts are never auto-confirmed: the emailed code confirms them.
+// gets enrolled against, and nothing else: whoever signs up first with an address that is not
+// theirs leaves an unconfirmed account its owner takes over by confirming it (docs/handlers.md),
+// so any other attribute (name, phone_number, preferred_username...) would be the stranger's,
+// in the owner's ID token. Accounts are never auto-confirmed: the emailed code confirms them.
 import type { PreSignUpTriggerHandler } from 'aws-lambda';
 import { logger } from './logger.js';
 import { UserFacingError, withErrorBoundary } from './trigger-errors.js';
@@ -7,6 +10,8 @@ import { UserFacingError, withErrorBoundary } from './trigger-errors.js';
 // Deliberately loose (one @, a dot in the domain, no spaces): the emailed code is the real check.
 const PLAUSIBLE_EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 const MAX_EMAIL_LENGTH = 254;
+/** The one attribute a sign-up may carry (Cognito's own `cognito:` names are not the client's). */
+const SIGN_UP_ATTRIBUTE = 'email';
 
 function isPlausibleEmail(email: string | undefined): email is string {
   return !!email && email.length <= MAX_EMAIL_LENGTH && PLAUSIBLE_EMAIL.test(email);
@@ -16,6 +21,8 @@ export const handler: PreSignUpTriggerHandler = withErrorBoundary('PreSignUp', a
   const email = event.request.userAttributes.email;
   if (!email) throw new UserFacingError('an email address is required to sign up');
   if (!isPlausibleEmail(email)) throw new UserFacingError('the email address does not look valid');
+  const others = Object.keys(event.request.userAttributes).filter((name) => name !== SIGN_UP_ATTRIBUTE && !name.startsWith('cognito:'));
+  if (others.length > 0) throw new UserFacingError('only an email address can be given at sign-up');
   event.response.autoConfirmUser = false;
   event.response.autoVerifyEmail = false;
   event.response.autoVerifyPhone = false;

@@ -39,6 +39,19 @@ describe('PreSignUp', () => {
     await expect(preSignUp(signUp({ name: 'Ada' }))).rejects.toThrow('an email address is required to sign up');
   });
 
+  it.each(['name', 'preferred_username', 'phone_number', 'website', 'custom:tier'])(
+    'refuses a sign-up that also gives %s: whoever signs up first with an address need not own it, and the owner who confirms keeps the account',
+    async (name) => {
+      await expect(preSignUp(signUp({ email: 'ada@example.com', [name]: 'Mallory' }))).rejects.toThrow('only an email address can be given at sign-up');
+    },
+  );
+
+  it("accepts Cognito's own cognito: names beside the email, which no client writes", async () => {
+    await expect(preSignUp(signUp({ email: 'ada@example.com', 'cognito:user_status': 'UNCONFIRMED' }))).resolves.toMatchObject({
+      response: { autoConfirmUser: false },
+    });
+  });
+
   it.each(['ada', 'ada@', '@example.com', 'ada@example', 'ada lovelace@example.com', 'ada@exa mple.com', 'ada@@example.com', `${'a'.repeat(250)}@example.com`])(
     'refuses the implausible address "%s"',
     async (email) => {

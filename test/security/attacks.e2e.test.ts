@@ -8,13 +8,14 @@ import {
   GetUserCommand,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
+  SignUpCommand,
   type InitiateAuthCommandOutput,
   type RespondToAuthChallengeCommandOutput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { generateFace, generateFixture } from '../../sim/faces/generate-face.js';
-import { FaceAuthClient, uploadPhoto } from '../../cli/face-auth-client.js';
+import { FaceAuthClient, decodeJwtClaims, uploadPhoto } from '../../cli/face-auth-client.js';
 import { latestCode, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 
 let harness: Harness;
@@ -184,6 +185,35 @@ describe('finding 1: enrolment does not fall to code guessing', () => {
     // The attacker's only way in would be an emailed enrolment code.
     const intent = await respond(await initiate(email), 'ENROL', { intent: 'ENROL' });
     expect(intent.ChallengeParameters).toMatchObject({ challenge: 'MAILBOX_PROOF', method: 'EMAIL_CODE' });
+  });
+
+  it('lets a stranger who signed up first with the victim’s email put nothing of theirs in the owner’s ID token', async () => {
+    const email = 'first-come-attributes@example.com';
+    // Raw SignUp, as an attacker sends it: the victim's email plus profile attributes of the attacker's choosing.
+    const stranger = harness.cognito.send(
+      new SignUpCommand({
+        ClientId: harness.outputs.UserPoolClientId,
+        Username: email,
+        Password: 'Known-to-the-attacker-1!',
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'name', Value: 'Mallory' },
+          { Name: 'preferred_username', Value: 'admin' },
+          { Name: 'phone_number', Value: '+15550001111' },
+        ],
+      }),
+    );
+    await expect(stranger).rejects.toMatchObject({ message: expect.stringContaining('only an email address can be given at sign-up') });
+
+    // Whatever the stranger managed to sign up, the owner's take-over leaves only the email in the token.
+    const victim = newDevice();
+    await victim.signUpOrResend(email);
+    const enrolSecret = await victim.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
+    const enrolled = await victim.authenticate(email, { photo: await face('first-come-attributes'), enrolSecret });
+    if (enrolled.kind !== 'signed-in') throw new Error(`the owner did not enrol: ${enrolled.kind}`);
+    const claims = decodeJwtClaims(enrolled.tokens.IdToken!);
+    expect(claims).toMatchObject({ email, email_verified: true });
+    for (const name of ['name', 'preferred_username', 'phone_number']) expect(claims).not.toHaveProperty(name);
   });
 
   it('tells the mailbox when a face is enrolled, and lets its owner take the account back with an emailed code', async () => {
