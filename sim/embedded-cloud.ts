@@ -5,7 +5,7 @@
 // not served here is reached at another endpoint (S3 images for Rekognition, Lambda for Cognito).
 import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { registerJsonServices, type AwsServiceError, type JsonService, type PassthroughService } from './aws-json-protocol.js';
 import { systemClock, type Clock } from './clock.js';
@@ -20,7 +20,7 @@ import { preloadImageDecoder } from './rekognition/matcher/decode-image.js';
 import { createRekognitionService } from './rekognition/service.js';
 import { DEFAULT_LOCAL_CREDENTIALS, RequestSignatureVerifier, type LocalCredentials } from './request-signature.js';
 import { corsRulesFromConfiguration, expirationRulesFromConfiguration } from './s3/bucket-config-translation.js';
-import { createS3Service, type S3Service } from './s3/s3-service.js';
+import { answerS3FrameworkError, createS3Service, S3_ROUTER_OPTIONS, type S3Service } from './s3/s3-service.js';
 import { createSesService } from './ses/ses-service.js';
 import { freePort } from './free-port.js';
 import { appBackendRoutes } from '../examples/app-backend/routes.js';
@@ -96,6 +96,13 @@ export interface EmbeddedCloud {
 /** Where Cognito's tokens say they come from: `iss` is this plus `/<userPoolId>`. */
 export function awsCognitoIssuerBaseUrl(region: string): string {
   return `https://cognito-idp.${region}.amazonaws.com`;
+}
+
+/** Fastify's own refusals of a request no route saw (a path it cannot decode), in an AWS shape. */
+function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply, servesS3: boolean): void {
+  if (servesS3) return answerS3FrameworkError(error, request, reply);
+  reply.code(400).header('content-type', 'application/json').header('x-amzn-errortype', 'BadRequestException')
+    .send(JSON.stringify({ __type: 'BadRequestException', message: error.message }));
 }
 
 /** Every emulated service on one endpoint: what `npm start` runs. */
@@ -312,7 +319,15 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   if (serves('ses')) routes.ses = createSesService({ outbox, clock, signatures }).routes;
 
   const outputs = servedOutputs(plan, services);
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024, schemaController: { compilersFactory: schemaCompilersOnFirstUse() } });
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    bodyLimit: 32 * 1024 * 1024,
+    schemaController: { compilersFactory: schemaCompilersOnFirstUse() },
+    routerOptions: S3_ROUTER_OPTIONS,
+    // A path find-my-way cannot percent-decode never reaches a route. S3 owns every path no other
+    // route claims, so it answers in S3's shape (400 InvalidURI) when S3 is served here.
+    frameworkErrors: (error, request, reply) => answerFrameworkError(error, request, reply, localS3 !== undefined),
+  });
   closers.unshift(() => app.close());
   refuseRebindableHosts(app, options.allowedHosts ?? allowedHostsFromEnv(process.env.FACEKIT_ALLOWED_HOSTS));
   // Pages on the web origins (a dev server on another port) may read the kit's own routes.

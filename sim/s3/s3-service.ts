@@ -314,6 +314,40 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
 }
 
 /**
+ * Fastify answers a request before any route or hook sees it when find-my-way cannot percent-decode
+ * its path (`/bucket/%ff%fe`, `/bucket/a%zz`): by default with a JSON body of its own. The server
+ * S3 runs on passes this as its `frameworkErrors` option, so such a request gets S3's answer to a
+ * path it cannot decode, `400 InvalidURI` in XML, with S3's request-id headers.
+ */
+export function answerS3FrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const requestId = randomBytes(8).toString('hex').toUpperCase();
+  const hostId = randomBytes(32).toString('base64');
+  const path = request.url.split('?')[0] ?? '';
+  const s3Error = error.code === 'FST_ERR_BAD_URL'
+    ? new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400, { URI: path })
+    : new S3Error('InvalidRequest', error.message, error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400);
+  reply
+    .code(s3Error.statusCode)
+    .header('x-amz-request-id', requestId)
+    .header('x-amz-id-2', hostId)
+    .header('server', 'AmazonS3')
+    .header('content-type', 'application/xml');
+  if (request.method === 'HEAD') {
+    reply.send();
+    return;
+  }
+  reply.send(errorXml(s3Error, requestId, hostId));
+}
+
+/**
+ * Router options for the server S3 runs on. find-my-way refuses a path parameter longer than 100
+ * characters (414, Fastify's JSON) unless told otherwise; S3's `POST /:bucket` and the kit's
+ * `/:poolId/.well-known/jwks.json` must see long names and answer them themselves (NoSuchBucket).
+ * Node caps the whole request head at 16 KiB, so no parameter reaches this length.
+ */
+export const S3_ROUTER_OPTIONS = { maxParamLength: 16 * 1024 } as const;
+
+/**
  * Virtual-hosted style for local names only: browsers resolve `<bucket>.localhost` to the loopback
  * address, and the SDK picks that style for a `localhost` endpoint without forcePathStyle.
  */

@@ -302,6 +302,32 @@ describe('sharing the server with other emulators', () => {
   });
 });
 
+describe('paths Fastify itself would refuse', () => {
+  it('answers a path that does not percent-decode with S3 XML InvalidURI, not a Fastify JSON error', async () => {
+    for (const path of ['/uploads/%ff%fe', '/uploads/a%zz', '/uploads/%E0%A4%A', '/%ff/key']) {
+      for (const method of ['GET', 'PUT', 'DELETE', 'POST']) {
+        const response = await fetch(`${server.endpoint}${path}`, { method, body: method === 'PUT' || method === 'POST' ? 'x' : undefined });
+        expect(response.status, `${method} ${path}`).toBe(400);
+        expect(response.headers.get('content-type')).toBe('application/xml');
+        expect(response.headers.get('x-amz-request-id')).toMatch(/^[0-9A-F]{16}$/);
+        const text = await response.text();
+        expect(text, `${method} ${path}`).toContain('<Code>InvalidURI</Code>');
+        expect(text).toContain(`<URI>${path}</URI>`);
+      }
+    }
+    const head = await fetch(`${server.endpoint}/uploads/%ff`, { method: 'HEAD' });
+    expect(head.status).toBe(400);
+    expect(await head.text()).toBe('');
+  });
+
+  it('routes a bucket name longer than 100 characters to S3, which answers NoSuchBucket', async () => {
+    const long = 'b'.repeat(200);
+    const response = await fetch(`${server.endpoint}/${long}?delete`, { method: 'POST', body: '<Delete/>' });
+    expect(response.status).toBe(404);
+    expect(await response.text()).toContain('<Code>NoSuchBucket</Code>');
+  });
+});
+
 describe('persistence', () => {
   let dataDir: string;
   beforeEach(() => {

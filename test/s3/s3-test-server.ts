@@ -2,7 +2,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import { createS3Service } from '../../sim/s3/s3-service.js';
+import { answerS3FrameworkError, createS3Service, S3_ROUTER_OPTIONS } from '../../sim/s3/s3-service.js';
 import type { S3Service, S3ServiceOptions } from '../../sim/s3/s3-service.js';
 
 export interface RunningS3 {
@@ -15,7 +15,8 @@ export interface RunningS3 {
 }
 
 export async function startS3(options: S3ServiceOptions = {}, configure?: (app: FastifyInstance) => void): Promise<RunningS3> {
-  const app = Fastify();
+  // As the embedded cloud does: S3's answer to a path Fastify cannot decode, long bucket names routed.
+  const app = Fastify({ routerOptions: S3_ROUTER_OPTIONS, frameworkErrors: answerS3FrameworkError });
   configure?.(app);
   const s3 = createS3Service(options);
   await app.register(s3.routes);
