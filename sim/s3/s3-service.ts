@@ -78,6 +78,11 @@ const UNSUPPORTED_SUBRESOURCES = [
   'retention', 'select', 'tagging', 'torrent', 'uploadId', 'uploads', 'versioning', 'versionId', 'versions', 'website',
 ];
 
+/** The methods S3 operations use. */
+const S3_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'POST']);
+/** Methods Fastify routes that no S3 operation uses: S3 answers them 405 MethodNotAllowed (Node 20's parser refuses QUERY itself). */
+const UNUSED_METHODS = ['PATCH', 'TRACE', 'QUERY'];
+
 /** A request sweeps expired objects when the last sweep is this old on the injected clock. */
 const SWEEP_EVERY_MS = 60_000;
 
@@ -159,6 +164,8 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       pendingInvocations: state.pendingInvocations,
     };
 
+    // PATCH, TRACE: no S3 operation uses them, whatever the resource or the credentials.
+    if (!S3_METHODS.has(method)) throw methodNotAllowed(method, key ? 'OBJECT' : bucket ? 'BUCKET' : 'SERVICE');
     // A name S3 would never accept cannot hold a bucket (this also covers Cognito pool ids).
     const creatingBucket = method === 'PUT' && !key;
     if (bucket && !creatingBucket && !isValidBucketName(bucket)) {
@@ -285,7 +292,9 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     });
 
     const routeOptions = { bodyLimit: MAX_OBJECT_BYTES, handler: handle };
-    app.route({ method: ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'], url: '/*', exposeHeadRoute: false, ...routeOptions });
+    // Every other method Fastify knows is routed here too, so S3 refuses it in XML (405) rather
+    // than Fastify with a JSON 404.
+    app.route({ method: ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', ...UNUSED_METHODS], url: '/*', exposeHeadRoute: false, ...routeOptions });
     // POST only below a bucket (DeleteObjects): `POST /` belongs to the JSON protocol services.
     app.route({ method: 'POST', url: '/:bucket', ...routeOptions });
     app.route({ method: 'POST', url: '/:bucket/*', ...routeOptions });

@@ -328,6 +328,33 @@ describe('paths Fastify itself would refuse', () => {
   });
 });
 
+describe('methods no S3 operation uses', () => {
+  it('answers PATCH and TRACE with 405 MethodNotAllowed in XML, naming the resource type', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['PATCH', '/uploads/key', 'OBJECT'],
+      ['PATCH', '/uploads', 'BUCKET'],
+      ['PATCH', '/', 'SERVICE'],
+      ['TRACE', '/uploads/key', 'OBJECT'],
+      ['TRACE', '/uploads', 'BUCKET'],
+    ];
+    for (const [method, path, resourceType] of cases) {
+      // fetch refuses TRACE, so these go through node:http.
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest(`${server.endpoint}${path}`, { method }, (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+        });
+        request.on('error', reject);
+        request.end();
+      });
+      expect(status, `${method} ${path}`).toBe(405);
+      expect(body).toContain('<Code>MethodNotAllowed</Code>');
+      expect(body).toContain(`<Method>${method}</Method><ResourceType>${resourceType}</ResourceType>`);
+    }
+  });
+});
+
 describe('persistence', () => {
   let dataDir: string;
   beforeEach(() => {
