@@ -70,6 +70,9 @@ export interface S3Service {
 /** S3 single PUT objects are capped at 5 GB; the emulator keeps bodies in memory while handling them. */
 export const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
 
+/** The longest object key S3 accepts, in bytes of UTF-8. */
+export const MAX_KEY_BYTES = 1024;
+
 /** Requests with these query parameters ask for features the emulator does not have. */
 const UNSUPPORTED_SUBRESOURCES = [
   'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'encryption', 'intelligent-tiering', 'inventory',
@@ -210,6 +213,11 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
           throw methodNotAllowed(method, 'BUCKET');
       }
       throw methodNotAllowed(method, 'BUCKET');
+    }
+    // S3 keys are at most 1024 bytes of UTF-8; a longer one is refused whatever the operation.
+    const keyBytes = Buffer.byteLength(key, 'utf8');
+    if (keyBytes > MAX_KEY_BYTES) {
+      throw new S3Error('KeyTooLongError', 'Your key is too long', 400, { MaxSizeAllowed: MAX_KEY_BYTES, Size: keyBytes });
     }
     switch (method) {
       case 'PUT':

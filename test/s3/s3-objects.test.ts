@@ -84,6 +84,25 @@ describe('objects through @aws-sdk/client-s3', () => {
     expect((await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads' }))).KeyCount).toBe(0);
   });
 
+  it('refuses a key over 1024 bytes of UTF-8 with KeyTooLongError, storing nothing', async () => {
+    const atLimit = `k/${'é'.repeat(511)}`; // 2 + 1022 = 1024 bytes
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: atLimit, Body: 'x' }));
+    const tooLong = `${atLimit}k`;
+    for (const call of [
+      () => server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: tooLong, Body: 'x' })),
+      () => server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: tooLong })),
+      () => server.client.send(new DeleteObjectCommand({ Bucket: 'uploads', Key: tooLong })),
+    ]) {
+      const error = await errorOf(call());
+      expect(error.name).toBe('KeyTooLongError');
+      expect(error.$metadata.httpStatusCode).toBe(400);
+    }
+    const head = await errorOf(server.client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: tooLong })));
+    expect(head.$metadata.httpStatusCode).toBe(400);
+    const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads' }));
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual([atLimit]);
+  });
+
   it('accepts a JSON body as opaque bytes', async () => {
     await server.client.send(
       new PutObjectCommand({ Bucket: 'uploads', Key: 'doc.json', Body: '{"not":"parsed"', ContentType: 'application/json' }),
