@@ -177,6 +177,22 @@ describe('S3 request authenticator: Authorization header', () => {
     });
   });
 
+  it('refuses a credential scope dated another day than x-amz-date as malformed, signed over that scope or not', async () => {
+    const mismatch = {
+      code: 'AuthorizationHeaderMalformed',
+      message: 'The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.',
+      statusCode: 400,
+      details: {},
+    };
+    const request = await headerSigned();
+    const otherDay = withHeaders(request, { authorization: String(request.headers.authorization).replace('/20260101/', '/20251231/') });
+    expect(await refusal(authenticatorAt(), otherDay)).toEqual(mismatch);
+    // Signed on the 1st, dated the 2nd: the scope says one day, x-amz-date another.
+    const signedOnFirst = await headerSigned({ signingDate: SIGNED_AT });
+    const redated = withHeaders(signedOnFirst, { 'x-amz-date': '20260102T000000Z' });
+    expect(await refusal(new RequestAuthenticator(CREDENTIALS, new ManualClock(Date.UTC(2026, 0, 2))), redated)).toEqual(mismatch);
+  });
+
   it('refuses an unknown access key, including names every JavaScript object has', async () => {
     for (const accessKeyId of ['AKIAUNKNOWN', 'toString', '__proto__', 'constructor']) {
       expect(await refusal(authenticatorAt(), await headerSigned({ accessKeyId }))).toEqual({
@@ -290,6 +306,14 @@ describe('S3 request authenticator: presigned URLs', () => {
     const request = await presigned();
     const credential = String(request.query['X-Amz-Credential']).replace('/aws4_request', '');
     expect(await refusal(authenticatorAt(), withQuery(request, { 'X-Amz-Credential': credential }))).toEqual(parameterError(MALFORMED_CREDENTIAL));
+  });
+
+  it('refuses a credential scope dated another day than X-Amz-Date', async () => {
+    const request = await presigned();
+    const credential = String(request.query['X-Amz-Credential']).replace('/20260101/', '/20251231/');
+    expect(await refusal(authenticatorAt(), withQuery(request, { 'X-Amz-Credential': credential }))).toEqual(
+      parameterError('Invalid credential date. Date is not the same as X-Amz-Date.'),
+    );
   });
 
   it('refuses an unknown key, a wrong secret and a changed path', async () => {

@@ -25,6 +25,8 @@ export interface Authenticated {
 }
 
 const MAX_PRESIGNED_EXPIRES_SECONDS = 604_800;
+/** S3's words when the credential scope's date is not the day of X-Amz-Date. */
+const CREDENTIAL_DATE_MISMATCH = 'Invalid credential date. Date is not the same as X-Amz-Date.';
 const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
 export class RequestAuthenticator {
@@ -68,6 +70,10 @@ export class RequestAuthenticator {
     );
     const signingDate = parseAmzDate(amzDate);
     if (!signingDate) throw accessDenied('AWS authentication requires a valid Date or x-amz-date header');
+    // The signer derives its key from the scope's date: S3 refuses a scope dated another day.
+    if (scope.date !== amzDate.slice(0, 8)) {
+      throw new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${CREDENTIAL_DATE_MISMATCH}`, 400);
+    }
     const now = this.clock.now();
     if (Math.abs(now - signingDate.getTime()) > MAX_CLOCK_SKEW_MS) {
       throw new S3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', 403, {
@@ -119,6 +125,7 @@ export class RequestAuthenticator {
     }
     const signingDate = parseAmzDate(amzDate);
     if (!signingDate) throw parameterError("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+    if (scope.date !== amzDate.slice(0, 8)) throw parameterError(CREDENTIAL_DATE_MISMATCH);
     const secret = this.secretOf(scope.accessKeyId);
 
     const signedNames = signedHeaderNames(signedHeaders);
