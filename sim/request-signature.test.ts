@@ -66,6 +66,18 @@ describe('request dates', () => {
     await expect(verifier.verify(captured, 'rekognition')).rejects.toThrow(/^Signature expired: \d{8}T\d{6}Z is now earlier than/);
   });
 
+  it('refuses a credential scope dated another day than X-Amz-Date, as AWS words it', async () => {
+    const request = await signedRequest('{}');
+    const amzDate = String(request.headers['x-amz-date']);
+    const day = amzDate.slice(0, 8);
+    const otherDay = day === '20200101' ? '20200102' : '20200101';
+    const authorization = String(request.headers.authorization).replace(`/${day}/`, `/${otherDay}/`);
+    await expect(verifier.verify({ ...request, headers: { ...request.headers, authorization } }, 'rekognition')).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+      message: `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${otherDay}' != '${day}', from '${amzDate}'.`,
+    });
+  });
+
   it('accepts a request signed with the real time while the sim clock is days ahead, as tests move it', async () => {
     const ahead = new ManualClock(Date.now() + 3 * 24 * 3600 * 1000);
     const withClock = new RequestSignatureVerifier({ credentials: LOCAL, clock: ahead });

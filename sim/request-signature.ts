@@ -105,6 +105,11 @@ export class RequestSignatureVerifier {
     if (scope.service !== signingName) {
       throw new SignatureRefusal('InvalidSignatureException', `Credential should be scoped to correct service: '${signingName}'. `);
     }
+    // The signer derives its key from X-Amz-Date alone, so the scope's own date must be checked here.
+    if (scope.date !== amzDate.slice(0, 8)) {
+      throw new SignatureRefusal('InvalidSignatureException',
+        `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scope.date}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
+    }
     const secretAccessKey = this.secrets.get(scope.accessKeyId);
     if (secretAccessKey === undefined) {
       if (this.options.trustTemporaryCredentials && request.headers['x-amz-security-token']) return { accessKeyId: scope.accessKeyId };
