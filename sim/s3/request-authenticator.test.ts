@@ -252,10 +252,23 @@ describe('S3 request authenticator: presigned URLs', () => {
     await expect(authenticatorAt().authenticate(await presigned())).resolves.toEqual({ accessKeyId: 'test', region: 'eu-west-1' });
   });
 
-  it('takes the first of repeated query parameters, as S3 does', async () => {
-    const request = await presigned();
-    const repeated = withQuery(request, { 'X-Amz-Algorithm': ['AWS4-HMAC-SHA256', 'AWS4-HMAC-SHA1'] });
-    await expect(authenticatorAt().authenticate(repeated)).resolves.toMatchObject({ accessKeyId: 'test' });
+  it('refuses a repeated authentication parameter, even when one of its values is the signed one', async () => {
+    for (const name of ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature']) {
+      const request = await presigned();
+      const sent = String(request.query[name]);
+      for (const values of [[sent, sent], [sent, `${sent}0`], [`${sent}0`, sent]]) {
+        expect(await refusal(authenticatorAt(), withQuery(request, { [name]: values })), `${name} ${values.join(' ')}`).toEqual(
+          parameterError(`Query-string authentication parameters must appear only once; repeated: ${name}`),
+        );
+      }
+    }
+    const token = withQuery(await presigned(), { 'X-Amz-Security-Token': ['a', 'b'], 'X-Amz-Signature': ['c', 'd'] });
+    expect((await refusal(authenticatorAt(), token)).message).toBe(
+      'Query-string authentication parameters must appear only once; repeated: X-Amz-Signature, X-Amz-Security-Token',
+    );
+    // Other parameters may repeat: they are signed over as sent.
+    const other = withQuery(await presigned(), { 'x-id': ['GetObject', 'GetObject'] });
+    expect((await refusal(authenticatorAt(), other)).code).toBe('SignatureDoesNotMatch');
   });
 
   it('accepts a URL that signs its payload hash as a header, and refuses it when the hash header changes', async () => {

@@ -25,6 +25,8 @@ export interface Authenticated {
 }
 
 const MAX_PRESIGNED_EXPIRES_SECONDS = 604_800;
+/** The query parameters of SigV4 query authentication, each allowed once. */
+const PRESIGN_PARAMETERS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token'];
 /** S3's words when the credential scope's date is not the day of X-Amz-Date. */
 const CREDENTIAL_DATE_MISMATCH = 'Invalid credential date. Date is not the same as X-Amz-Date.';
 const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
@@ -99,11 +101,12 @@ export class RequestAuthenticator {
   }
 
   private async verifyPresignedUrl(request: IncomingS3Request): Promise<Authenticated> {
-    const single = (name: string) => {
-      const value = request.query[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
     const parameterError = (message: string) => new S3Error('AuthorizationQueryParametersError', message, 400);
+    // A repeated authentication parameter is refused rather than one of its values picked: the URL
+    // was signed with one value, and which one a server takes would decide what is checked.
+    const repeated = PRESIGN_PARAMETERS.filter((name) => Array.isArray(request.query[name]));
+    if (repeated.length > 0) throw parameterError(`Query-string authentication parameters must appear only once; repeated: ${repeated.join(', ')}`);
+    const single = (name: string) => request.query[name] as string | undefined;
     if (single('X-Amz-Algorithm') !== ALGORITHM) {
       throw parameterError('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
     }

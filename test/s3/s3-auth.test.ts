@@ -119,6 +119,16 @@ describe('presigned URLs from @aws-sdk/s3-request-presigner', () => {
     expect(error).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
   });
 
+  it('refuses a URL with an authentication parameter appended again, storing nothing', async () => {
+    const url = await presignedPut(60);
+    const signature = new URL(url).searchParams.get('X-Amz-Signature')!;
+    for (const extra of [`X-Amz-Signature=${'0'.repeat(64)}`, `X-Amz-Signature=${signature}`, 'X-Amz-Expires=604800', 'X-Amz-Date=20200101T000000Z']) {
+      const error = await s3Error(await fetch(`${url}&${extra}`, { method: 'PUT', body: 'x' }));
+      expect(error, extra).toMatchObject({ status: 400, code: 'AuthorizationQueryParametersError' });
+    }
+    expect(await server.s3.readObject('uploads', KEY)).toBeUndefined();
+  });
+
   it('refuses an expired URL with AccessDenied "Request has expired"', async () => {
     const url = await presignedPut(60);
     clock.advance(59_000);
