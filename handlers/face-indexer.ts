@@ -1,5 +1,6 @@
 // face-indexer: runs on each photo created under `enrol/`, indexes its one face into the
-// collection, records the verdict under UPLOAD#<key> for Verify to read, and deletes the photo.
+// collection, holds it as the user's pending face (the only one Verify may bind), records the
+// verdict under UPLOAD#<key> for Verify to read, and deletes the photo.
 // S3 delivers events at least once: the first verdict for a key stands, and a redelivered event
 // for a photo already gone does nothing. It also runs on each photo created under `signin/`, and
 // deletes at once one that Verify has already looked at (a second PUT to a presigned URL that is
@@ -9,7 +10,7 @@ import { deleteFaces, indexFace } from './face-collection.js';
 import { deletePhoto, inspectPhoto, isSignInKey, photoProblem, subOfEnrolKey } from './face-photos.js';
 import { logger } from './logger.js';
 import { withErrorBoundary } from './trigger-errors.js';
-import { getUploadResult, recordUploadResultIfAbsent, signInPhotoUsed, type UploadResult } from './users-table.js';
+import { getUploadResult, holdPendingFace, recordUploadResultIfAbsent, signInPhotoUsed, type UploadResult } from './users-table.js';
 
 /** S3 event keys are URL-encoded, with spaces as '+'. */
 function objectKeyOf(record: S3EventRecord): string {
@@ -56,6 +57,7 @@ async function indexPhoto(key: string): Promise<void> {
     }
     const problem = photoProblem(photo);
     const outcome = problem ? { rejection: problem } : await indexFace(key, sub);
+    if ('faceId' in outcome) await holdAsPending(sub, outcome.faceId);
     const result: UploadResult =
       'faceId' in outcome
         ? { status: 'INDEXED', faceId: outcome.faceId, sub }
@@ -74,5 +76,19 @@ async function indexPhoto(key: string): Promise<void> {
     });
   } finally {
     await deletePhoto(key);
+  }
+}
+
+/**
+ * Makes the new face the user's pending one before its verdict is recorded, so that Verify never
+ * reads a verdict whose face it may not bind. The face this replaces belonged to an enrolment
+ * photo that was never answered, or lost to this one: nobody can bind it, so it leaves the
+ * collection.
+ */
+async function holdAsPending(sub: string, faceId: string): Promise<void> {
+  const replaced = await holdPendingFace(sub, faceId);
+  if (replaced) {
+    await deleteFaces([replaced]);
+    logger.info('unanswered enrolment face deleted', { sub });
   }
 }

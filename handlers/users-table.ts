@@ -23,6 +23,12 @@ export interface UserRecord {
   lastFactor?: LastFactor;
   /** SHA-256 hex of the device keys of the devices this face signed in from (newest last, at most 5). */
   trustedDevices?: string[];
+  /**
+   * The face indexed from the user's latest enrolment photo, until Verify binds it. Only this face
+   * can be bound, and the next enrolment photo's face takes its place, the one it replaces leaving
+   * the collection: an enrolment never answered leaves at most one face bound to nobody.
+   */
+  pendingFaceId?: string;
 }
 
 /** Devices remembered per user: the oldest is forgotten first. */
@@ -119,8 +125,29 @@ export async function consumeEnrolSecret(sub: string, secretHash: string, now: n
 }
 
 /**
- * Binds an indexed face to the user, provided nobody bound another face since `previousFaceId`
- * was read (two enrolments racing must not silently replace each other).
+ * Holds a freshly indexed face as the user's pending face, before its verdict is recorded (Verify
+ * binds only the pending face), and returns the pending face it replaced, which nobody can bind
+ * any more. A user without a record (PostConfirmation failed) gets one, as bindFace would give.
+ */
+export async function holdPendingFace(sub: string, faceId: string): Promise<string | undefined> {
+  const { Attributes } = await documentClient.send(
+    new UpdateCommand({
+      TableName: config.usersTable,
+      Key: { pk: userKey(sub) },
+      UpdateExpression: 'SET #sub = :sub, pendingFaceId = :faceId',
+      ExpressionAttributeNames: { '#sub': 'sub' },
+      ExpressionAttributeValues: { ':sub': sub, ':faceId': faceId },
+      ReturnValues: 'UPDATED_OLD',
+    }),
+  );
+  const replaced: unknown = Attributes?.pendingFaceId;
+  return typeof replaced === 'string' && replaced !== faceId ? replaced : undefined;
+}
+
+/**
+ * Binds the user's pending face, provided it is still pending (a later enrolment photo has not
+ * replaced it) and nobody bound another face since `previousFaceId` was read (two enrolments
+ * racing must not silently replace each other).
  */
 export async function bindFace(
   sub: string,
@@ -137,8 +164,8 @@ export async function bindFace(
         // A new face starts a new list of trusted devices: after a take-back by the mailbox owner,
         // the devices of whoever enrolled before are strangers again.
         UpdateExpression:
-          'SET #sub = :sub, faceId = :faceId, enrolledAt = :enrolledAt, lastFactor = :factor, createdAt = if_not_exists(createdAt, :enrolledAt), trustedDevices = :devices',
-        ConditionExpression: previousFaceId ? 'faceId = :previous' : 'attribute_not_exists(faceId)',
+          'SET #sub = :sub, faceId = :faceId, enrolledAt = :enrolledAt, lastFactor = :factor, createdAt = if_not_exists(createdAt, :enrolledAt), trustedDevices = :devices REMOVE pendingFaceId',
+        ConditionExpression: `pendingFaceId = :faceId AND ${previousFaceId ? 'faceId = :previous' : 'attribute_not_exists(faceId)'}`,
         ExpressionAttributeNames: { '#sub': 'sub' },
         ExpressionAttributeValues: {
           ':sub': sub,

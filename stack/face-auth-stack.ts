@@ -290,6 +290,8 @@ export class FaceAuthStack extends Stack {
     // GetItem: a redelivered S3 event finds the verdict already recorded and does nothing; a
     // sign-in photo PUT again after its check finds the USED mark and is deleted.
     allowItems(h.faceIndexer, ['GetItem', 'PutItem'], [upload]);
+    // The indexed face becomes the user's pending face, replacing an unanswered enrolment's.
+    allowItems(h.faceIndexer, ['UpdateItem'], [user]);
   }
 }
 

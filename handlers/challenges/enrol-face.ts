@@ -126,7 +126,8 @@ async function bind(owner: PoolUser, sub: string, faceId: string, now: number, d
   }
   const current = await getUser(sub);
   if (current?.faceId === faceId) return true;
-  // Another enrolment won the race: this face is bound to nobody, so it leaves the collection.
+  // Another enrolment won the race, or a later enrolment photo replaced this face as the pending
+  // one: it is bound to nobody, so it leaves the collection (if the indexer has not removed it).
   await deleteFaces([faceId]);
   logger.warn('enrolment lost a race with another enrolment', { sub });
   return false;

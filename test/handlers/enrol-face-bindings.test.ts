@@ -11,6 +11,7 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createChallenge } from '../../handlers/challenges/enrol-face.js';
 import { handler } from '../../handlers/verify-auth-challenge-response.js';
+import { holdPendingFace } from '../../handlers/users-table.js';
 import { createEvent, entry, getItem, invoke, newUser, putItem, verifyEvent, type TestUser } from './trigger-events.js';
 
 const s3 = mockClient(S3Client);
@@ -19,8 +20,11 @@ const ses = mockClient(SESv2Client);
 
 const FACE = 'dddddddd-0000-4000-8000-000000000004';
 const enrolKeyOf = (sub: string) => `enrol/${sub}/${randomBytes(16).toString('hex')}`;
-const indexedVerdict = (key: string, sub: string) =>
-  putItem({ pk: `UPLOAD#${key}`, sub, status: 'INDEXED', faceId: FACE, expiresAt: Math.floor(Date.now() / 1000) + 3600 });
+/** As the face-indexer records an indexed face: held as the user's pending face, then the verdict. */
+async function indexedVerdict(key: string, sub: string): Promise<void> {
+  await holdPendingFace(sub, FACE);
+  await putItem({ pk: `UPLOAD#${key}`, sub, status: 'INDEXED', faceId: FACE, expiresAt: Math.floor(Date.now() / 1000) + 3600 });
+}
 const verify = async (event: VerifyAuthChallengeResponseTriggerEvent) =>
   (await invoke<VerifyAuthChallengeResponseTriggerEvent, VerifyAuthChallengeResponseTriggerEvent>(handler, event)).response.answerCorrect;
 const deletedFaceIds = () => rekognition.commandCalls(DeleteFacesCommand).flatMap((call) => call.args[0].input.FaceIds ?? []);

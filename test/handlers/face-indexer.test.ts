@@ -29,8 +29,9 @@ const SECOND_FACE = 'bbbbbbbb-0000-4000-8000-000000000002';
 const faceRecord = (faceId: string) => ({ Face: { FaceId: faceId }, FaceDetail: {} });
 const unindexed = (...reasons: string[]) => ({ Reasons: reasons as never, FaceDetail: {} });
 
-function enrolKey(): { sub: string; key: string } {
-  const sub = randomUUID();
+/** A new enrolment photo's key, of a user who has a record (PostConfirmation wrote it). */
+async function enrolKey(sub: string = randomUUID()): Promise<{ sub: string; key: string }> {
+  if (!(await getItem(`USER#${sub}`))) await putItem({ pk: `USER#${sub}`, sub });
   return { sub, key: `enrol/${sub}/${randomUUID().replace(/-/g, '')}` };
 }
 
@@ -47,7 +48,7 @@ const deletedFaces = () => rekognition.commandCalls(DeleteFacesCommand).flatMap(
 
 describe('face-indexer', () => {
   it('indexes the one face of an enrolment photo under the user’s sub, records it and deletes the photo', async () => {
-    const { sub, key } = enrolKey();
+    const { sub, key } = await enrolKey();
     rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] });
 
     await index(s3Event(key));
@@ -67,7 +68,7 @@ describe('face-indexer', () => {
   });
 
   it('indexes the face when Rekognition leaves out the empty UnindexedFaces list', async () => {
-    const { sub, key } = enrolKey();
+    const { sub, key } = await enrolKey();
     rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)] });
 
     await index(s3Event(key));
@@ -82,7 +83,7 @@ describe('face-indexer', () => {
     ['only a face of low quality', { FaceRecords: [], UnindexedFaces: [unindexed('LOW_BRIGHTNESS', 'SMALL_BOUNDING_BOX')] }, 'LOW_QUALITY', []],
     ['no face at all', { FaceRecords: [], UnindexedFaces: [] }, 'NO_FACE', []],
   ])('rejects a photo with %s as %s and keeps no face', async (_, output, reason, removedFaces) => {
-    const { sub, key } = enrolKey();
+    const { sub, key } = await enrolKey();
     rekognition.on(IndexFacesCommand).resolves(output);
 
     await index(s3Event(key));
@@ -97,7 +98,7 @@ describe('face-indexer', () => {
     ['InvalidParameterException', new InvalidParameterException({ message: 'Request has invalid parameters.', $metadata: {} }), 'NOT_AN_IMAGE'],
     ['ImageTooLargeException', new ImageTooLargeException({ message: 'Image size is too large.', $metadata: {} }), 'TOO_LARGE'],
   ])('maps %s to %s', async (_, error, reason) => {
-    const { key } = enrolKey();
+    const { key } = await enrolKey();
     rekognition.on(IndexFacesCommand).rejects(error);
 
     await index(s3Event(key));
@@ -107,7 +108,7 @@ describe('face-indexer', () => {
   });
 
   it('rejects a photo over 5 MB as TOO_LARGE without indexing it', async () => {
-    const { key } = enrolKey();
+    const { key } = await enrolKey();
     s3.on(HeadObjectCommand).resolves({ ContentLength: 5_242_881, ContentType: 'image/jpeg' });
 
     await index(s3Event(key));
@@ -118,7 +119,7 @@ describe('face-indexer', () => {
   });
 
   it('decodes the URL-encoded key of the event', async () => {
-    const { key } = enrolKey();
+    const { key } = await enrolKey();
     rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] });
 
     await index(s3Event(key.replaceAll('/', '%2F')));
@@ -140,7 +141,7 @@ describe('face-indexer', () => {
   });
 
   it('does nothing for a redelivered event whose photo is already gone', async () => {
-    const { sub, key } = enrolKey();
+    const { sub, key } = await enrolKey();
     await putItem({ pk: `UPLOAD#${key}`, status: 'INDEXED', faceId: FACE, sub });
     s3.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
 
@@ -151,7 +152,7 @@ describe('face-indexer', () => {
   });
 
   it('does nothing, and does not fail, for an event whose photo is gone before any verdict', async () => {
-    const { key } = enrolKey();
+    const { key } = await enrolKey();
     s3.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
 
     await index(s3Event(key));
@@ -161,7 +162,7 @@ describe('face-indexer', () => {
   });
 
   it('removes no face when a duplicate event finds the rejection of the same photo recorded', async () => {
-    const { sub, key } = enrolKey();
+    const { sub, key } = await enrolKey();
     rekognition.on(IndexFacesCommand).callsFake(async () => {
       await putItem({ pk: `UPLOAD#${key}`, status: 'REJECTED', reason: 'NO_FACE', sub });
       return { FaceRecords: [], UnindexedFaces: [] };
@@ -174,7 +175,7 @@ describe('face-indexer', () => {
   });
 
   it('does not overwrite a verdict on a duplicate event: the photo is deleted, not indexed again', async () => {
-    const { sub, key } = enrolKey();
+    const { sub, key } = await enrolKey();
     await putItem({ pk: `UPLOAD#${key}`, status: 'REJECTED', reason: 'NOT_UPLOADED', sub });
     rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] });
 
@@ -186,7 +187,7 @@ describe('face-indexer', () => {
   });
 
   it('removes the face it indexed when another verdict was recorded while it worked', async () => {
-    const { sub, key } = enrolKey();
+    const { sub, key } = await enrolKey();
     rekognition.on(IndexFacesCommand).callsFake(async () => {
       await putItem({ pk: `UPLOAD#${key}`, status: 'REJECTED', reason: 'NOT_UPLOADED', sub });
       return { FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] };
@@ -200,7 +201,7 @@ describe('face-indexer', () => {
   });
 
   it('throws on an infrastructure error, so Lambda retries, and still deletes the photo', async () => {
-    const { key } = enrolKey();
+    const { key } = await enrolKey();
     rekognition.on(IndexFacesCommand).rejects(new ThrottlingException({ message: 'Slow down', $metadata: {} }));
 
     await expect(index(s3Event(key))).rejects.toThrow();
@@ -208,9 +209,61 @@ describe('face-indexer', () => {
     expect(deletedKeys()).toEqual([key]);
   });
 
+  it('holds the indexed face as the user’s pending face, and deletes the unanswered enrolment’s face it replaces', async () => {
+    const first = await enrolKey();
+    rekognition.on(IndexFacesCommand).resolvesOnce({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] })
+      .resolvesOnce({ FaceRecords: [faceRecord(SECOND_FACE)], UnindexedFaces: [] });
+
+    await index(s3Event(first.key));
+    expect(await getItem(`USER#${first.sub}`)).toEqual({ pk: `USER#${first.sub}`, sub: first.sub, pendingFaceId: FACE });
+    expect(deletedFaces()).toEqual([]);
+
+    // The first photo's challenge was never answered; the same user uploads another.
+    const second = await enrolKey(first.sub);
+    await index(s3Event(second.key));
+
+    expect(await getItem(`USER#${first.sub}`)).toMatchObject({ pendingFaceId: SECOND_FACE });
+    expect(deletedFaces()).toEqual([FACE]);
+    expect(await getItem(`UPLOAD#${second.key}`)).toMatchObject({ status: 'INDEXED', faceId: SECOND_FACE });
+  });
+
+  it('keeps a face that is pending already when a redelivered event indexes it again', async () => {
+    const { sub, key } = await enrolKey();
+    await putItem({ pk: `USER#${sub}`, sub, pendingFaceId: FACE });
+    rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] });
+
+    await index(s3Event(key));
+
+    expect(deletedFaces()).toEqual([]);
+    expect(await getItem(`USER#${sub}`)).toMatchObject({ pendingFaceId: FACE });
+  });
+
+  it('leaves the bound face alone: only the pending one is replaced', async () => {
+    const { sub, key } = await enrolKey();
+    await putItem({ pk: `USER#${sub}`, sub, faceId: FACE });
+    rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(SECOND_FACE)], UnindexedFaces: [] });
+
+    await index(s3Event(key));
+
+    expect(deletedFaces()).toEqual([]);
+    expect(await getItem(`USER#${sub}`)).toMatchObject({ faceId: FACE, pendingFaceId: SECOND_FACE });
+  });
+
+  it('gives a user without a record (PostConfirmation failed) one holding the pending face, as Verify binds it', async () => {
+    const sub = randomUUID();
+    const key = `enrol/${sub}/${randomUUID().replace(/-/g, '')}`;
+    rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] });
+
+    await index(s3Event(key));
+
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: FACE });
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, sub });
+    expect(deletedFaces()).toEqual([]);
+  });
+
   it('handles every record of an event', async () => {
-    const first = enrolKey();
-    const second = enrolKey();
+    const first = await enrolKey();
+    const second = await enrolKey();
     rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] });
 
     await index(s3Event(first.key, second.key));

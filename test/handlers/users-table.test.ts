@@ -10,6 +10,7 @@ import {
   faceSignInChangesRecord,
   getItems,
   getUploadResult,
+  holdPendingFace,
   MAX_TRUSTED_DEVICES,
   recordFaceSignIn,
   recordUploadResultIfAbsent,
@@ -59,11 +60,32 @@ describe('users table', () => {
     expect(await getItem(`USER#${sub}`)).toMatchObject({ lastFactor: 'face', trustedDevices: ['old', 'new'] });
   });
 
+  it('holds a new face as pending and returns the pending face it replaced, creating a missing record', async () => {
+    const sub = randomUUID();
+
+    expect(await holdPendingFace(sub, 'face-1')).toBeUndefined();
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-1' });
+    expect(await holdPendingFace(sub, 'face-1')).toBeUndefined();
+    expect(await holdPendingFace(sub, 'face-2')).toBe('face-1');
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-2' });
+  });
+
+  it('binds only the pending face', async () => {
+    const sub = randomUUID();
+    await putItem({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-2' });
+
+    expect(await bindFace(sub, 'face-1', undefined, NOW)).toBe(false);
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-2' });
+    expect(await bindFace(sub, 'face-2', undefined, NOW)).toBe(true);
+  });
+
   it('binds a first face with a new list of trusted devices, and refuses it once another face is bound', async () => {
     const sub = randomUUID();
     await putItem({ pk: `USER#${sub}`, sub, trustedDevices: ['a-stranger'] });
 
+    await holdPendingFace(sub, 'face-1');
     expect(await bindFace(sub, 'face-1', undefined, NOW, 'device-hash')).toBe(true);
+    await holdPendingFace(sub, 'face-2');
     expect(await bindFace(sub, 'face-2', undefined, NOW)).toBe(false);
 
     expect(await getItem(`USER#${sub}`)).toEqual({
@@ -74,6 +96,7 @@ describe('users table', () => {
       createdAt: '2026-11-29T17:00:00.000Z',
       lastFactor: 'face-enrolment',
       trustedDevices: ['device-hash'],
+      pendingFaceId: 'face-2',
     });
   });
 
@@ -81,7 +104,9 @@ describe('users table', () => {
     const sub = randomUUID();
     await putItem({ pk: `USER#${sub}`, sub, faceId: 'face-1', createdAt: '2026-01-01T00:00:00.000Z', trustedDevices: ['d1'] });
 
+    await holdPendingFace(sub, 'face-3');
     expect(await bindFace(sub, 'face-3', 'face-0', NOW)).toBe(false);
+    await holdPendingFace(sub, 'face-2');
     expect(await bindFace(sub, 'face-2', 'face-1', NOW)).toBe(true);
 
     expect(await getItem(`USER#${sub}`)).toMatchObject({ faceId: 'face-2', createdAt: '2026-01-01T00:00:00.000Z', trustedDevices: [] });

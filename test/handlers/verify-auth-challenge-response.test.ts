@@ -509,8 +509,34 @@ describe('Verify ENROL_FACE', () => {
     const key = `enrol/${user.sub}/${hexKey()}`;
     return { user, key, privateParameters: { challenge: 'ENROL_FACE', key } };
   }
-  const verdict = (key: string, sub: string, result: Record<string, string>) =>
-    putItem({ pk: `UPLOAD#${key}`, sub, ...result, expiresAt: Math.floor(Date.now() / 1000) + 3600 });
+  /** A verdict as the face-indexer records it: an indexed face is first held as the user's pending face. */
+  async function verdict(key: string, sub: string, result: Record<string, string>): Promise<void> {
+    if (result.status === 'INDEXED') await holdAsPending(sub, result.faceId!);
+    await putItem({ pk: `UPLOAD#${key}`, sub, ...result, expiresAt: Math.floor(Date.now() / 1000) + 3600 });
+  }
+  async function holdAsPending(sub: string, faceId: string): Promise<void> {
+    await putItem({ pk: `USER#${sub}`, sub, ...(await getItem(`USER#${sub}`)), pendingFaceId: faceId });
+  }
+
+  it('binds only the pending face: one a later enrolment photo replaced is refused and leaves the collection', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+    // The user uploaded again under another ENROL_FACE challenge before this answer arrived.
+    await holdAsPending(user.sub, OTHER_FACE);
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(await getItem(`USER#${user.sub}`)).toMatchObject({ pendingFaceId: OTHER_FACE });
+    expect((await getItem(`USER#${user.sub}`))?.faceId).toBeUndefined();
+    expect(rekognition.commandCalls(DeleteFacesCommand).map((call) => call.args[0].input.FaceIds)).toEqual([[FACE]]);
+  });
+
+  it('clears the pending face when it binds it', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    expect(await getItem(`USER#${user.sub}`)).not.toHaveProperty('pendingFaceId');
+  });
 
   it('binds the indexed face of exactly this key to the user', async () => {
     const { user, key, privateParameters } = await enrollingUser();

@@ -12,10 +12,12 @@ import {
   type InitiateAuthCommandOutput,
   type RespondToAuthChallengeCommandOutput,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { generateFace, generateFixture } from '../../sim/faces/generate-face.js';
 import { FaceAuthClient, decodeJwtClaims, uploadPhoto } from '../../cli/face-auth-client.js';
+import { LOCAL_CREDENTIALS } from '../../sim/embedded-cloud.js';
 import { latestCode, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 
 let harness: Harness;
@@ -368,6 +370,51 @@ describe('finding 6: enrolment quality, and a way back', () => {
     expect(reEnrolled.kind).toBe('signed-in');
     expect((await harness.client.authenticate(email, { photo: await face('changed-after', 1) })).kind).toBe('signed-in');
     expect((await harness.client.authenticate(email, { photo: await face('changed-before', 1) })).kind).toBe('face-not-recognised');
+  });
+});
+
+describe('abandoned enrolments: faces bound to nobody', () => {
+  const rekognition = () => new RekognitionClient({ region: harness.outputs.Region, endpoint: harness.endpoint, credentials: LOCAL_CREDENTIALS });
+  async function facesIndexedFor(sub: string): Promise<string[]> {
+    const faceIds: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await rekognition().send(new ListFacesCommand({ CollectionId: harness.outputs.CollectionId, NextToken, MaxResults: 4096 }));
+      faceIds.push(...(page.Faces ?? []).filter((listed) => listed.ExternalImageId === sub).map((listed) => listed.FaceId!));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return faceIds;
+  }
+  async function pendingFaceOf(sub: string): Promise<unknown> {
+    const { Item } = await harness.dynamo.send(new GetCommand({ TableName: harness.outputs.UsersTableName, Key: { pk: `USER#${sub}` }, ConsistentRead: true }));
+    return Item?.pendingFaceId;
+  }
+
+  it('keeps at most one unbound face per account however many enrolment photos are left unanswered, and none once one is bound', async () => {
+    const email = 'abandons@example.com';
+    const { sub } = await confirmedUser(email);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const proof = await respond(await initiate(email), 'ENROL', { intent: 'ENROL' });
+      const enrolFace = await respond(proof, (await latestCode(harness.endpoint, email)).code);
+      expect(enrolFace.ChallengeParameters?.challenge).toBe('ENROL_FACE');
+      await uploadPhoto(enrolFace.ChallengeParameters!.uploadUrl!, await face(`abandons-${attempt}`));
+      // The indexer runs on the upload and deletes the photo; the challenge is never answered.
+      await expect.poll(() => objectsUnder(`enrol/${sub}/`), { timeout: 10_000 }).toEqual([]);
+      const unbound = await facesIndexedFor(sub);
+      expect(unbound).toHaveLength(1);
+      expect(unbound).toEqual([await pendingFaceOf(sub)]);
+    }
+
+    const enrolled = await harness.client.authenticate(email, {
+      photo: await face('abandons-kept'),
+      enrol: true,
+      emailCode: async () => (await latestCode(harness.endpoint, email)).code,
+    });
+
+    expect(enrolled.kind).toBe('signed-in');
+    const { Item } = await harness.dynamo.send(new GetCommand({ TableName: harness.outputs.UsersTableName, Key: { pk: `USER#${sub}` }, ConsistentRead: true }));
+    expect(Item?.pendingFaceId).toBeUndefined();
+    expect(await facesIndexedFor(sub)).toEqual([Item?.faceId]);
   });
 });
 

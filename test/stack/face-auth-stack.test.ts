@@ -394,6 +394,7 @@ describe('FaceAuthStack with default context', () => {
           'rekognition:DeleteFaces': [collectionArn],
           'dynamodb:GetItem': [items('UPLOAD#*')],
           'dynamodb:PutItem': [items('UPLOAD#*')],
+          'dynamodb:UpdateItem': [items('USER#*')],
         },
       };
       for (const handler of HANDLERS) {
