@@ -21,8 +21,9 @@ export const handler: PreSignUpTriggerHandler = withErrorBoundary('PreSignUp', a
   const email = event.request.userAttributes.email;
   if (!email) throw new UserFacingError('an email address is required to sign up');
   if (!isPlausibleEmail(email)) throw new UserFacingError('the email address does not look valid');
+  // Only a public sign-up: an administrator's AdminCreateUser (email_verified, a name...) is trusted.
   const others = Object.keys(event.request.userAttributes).filter((name) => name !== SIGN_UP_ATTRIBUTE && !name.startsWith('cognito:'));
-  if (others.length > 0) throw new UserFacingError('only an email address can be given at sign-up');
+  if (event.triggerSource === 'PreSignUp_SignUp' && others.length > 0) throw new UserFacingError('only an email address can be given at sign-up');
   event.response.autoConfirmUser = false;
   event.response.autoVerifyEmail = false;
   event.response.autoVerifyPhone = false;

@@ -46,6 +46,12 @@ describe('PreSignUp', () => {
     },
   );
 
+  it('accepts what an administrator gives with AdminCreateUser beside the email', async () => {
+    const created = { ...signUp({ email: 'ada@example.com', email_verified: 'true', name: 'Ada' }), triggerSource: 'PreSignUp_AdminCreateUser' as const };
+
+    await expect(preSignUp(created)).resolves.toMatchObject({ response: { autoConfirmUser: false } });
+  });
+
   it("accepts Cognito's own cognito: names beside the email, which no client writes", async () => {
     await expect(preSignUp(signUp({ email: 'ada@example.com', 'cognito:user_status': 'UNCONFIRMED' }))).resolves.toMatchObject({
       response: { autoConfirmUser: false },
