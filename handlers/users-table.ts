@@ -140,8 +140,8 @@ export async function holdPendingFace(sub: string, faceId: string): Promise<stri
       ReturnValues: 'UPDATED_OLD',
     }),
   );
-  const replaced: unknown = Attributes?.pendingFaceId;
-  return typeof replaced === 'string' && replaced !== faceId ? replaced : undefined;
+  const replaced = Attributes?.pendingFaceId as string | undefined;
+  return replaced === faceId ? undefined : replaced;
 }
 
 /**

@@ -530,6 +530,17 @@ describe('Verify ENROL_FACE', () => {
     expect(rekognition.commandCalls(DeleteFacesCommand).map((call) => call.args[0].input.FaceIds)).toEqual([[FACE]]);
   });
 
+  it('answers true to both of two runs racing on one answer (Cognito retrying), binding the face once and deleting none', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+
+    const answers = await Promise.all([verify(verifyEvent(user, privateParameters)), verify(verifyEvent(user, privateParameters))]);
+
+    expect(answers).toEqual([true, true]);
+    expect(await getItem(`USER#${user.sub}`)).toMatchObject({ faceId: FACE });
+    expect(rekognition.commandCalls(DeleteFacesCommand)).toHaveLength(0);
+  });
+
   it('clears the pending face when it binds it', async () => {
     const { user, key, privateParameters } = await enrollingUser();
     await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
