@@ -127,6 +127,7 @@ async function bind(owner: PoolUser, sub: string, faceId: string, now: number, d
     return true;
   }
   const current = await getUser(sub);
+  // Stryker disable next-line OptionalChaining: as above, the record is there
   if (current?.faceId === faceId) return true;
   // Another enrolment won the race, or a later enrolment photo replaced this face as the pending
   // one: it is bound to nobody, so it leaves the collection (if the indexer has not removed it).

@@ -525,6 +525,7 @@ describe('Verify ENROL_FACE', () => {
     await holdAsPending(user.sub, OTHER_FACE);
 
     expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
     expect(await getItem(`USER#${user.sub}`)).toMatchObject({ pendingFaceId: OTHER_FACE });
     expect((await getItem(`USER#${user.sub}`))?.faceId).toBeUndefined();
     expect(rekognition.commandCalls(DeleteFacesCommand).map((call) => call.args[0].input.FaceIds)).toEqual([[FACE]]);
@@ -626,6 +627,9 @@ describe('Verify ENROL_FACE', () => {
 
     expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
     expect((await getItem(`USER#${user.sub}`))?.faceId).toBeUndefined();
+    // Nor does it touch the stranger's pending face.
+    expect(rekognition.commandCalls(DeleteFacesCommand)).toHaveLength(0);
+    expect(await getItem(`USER#${stranger.sub}`)).toMatchObject({ pendingFaceId: FACE });
   });
 
   it('replaces a previously bound face and removes the old one from the collection', async () => {
