@@ -2,7 +2,7 @@
 // own origin): serving, then the page in headless Chromium with a fake camera showing a generated
 // face, and generated photos chosen through its file input. The same page on the Vite dev server's
 // own origin is in vite-dev-server.test.ts.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Fastify from 'fastify';
@@ -184,6 +184,21 @@ describe.skipIf(skipBrowserTests('the browser tests of the face sign-in page'))(
 
     expect(outcome).toBe('success');
     expect(await page.text('outcome')).toBe(`Signed in as ${email}.`);
+    await page.signOut();
+  }, 60_000);
+
+  it('signs in with a picture file over the 5 MB upload limit (a phone’s full-resolution photo), sent scaled down', async () => {
+    const email = 'retake@example.com';
+    // The same face drawn at 1,800 px as an uncompressed PNG: about 9.7 MB, as a phone photo can be.
+    const path = join(photoDir, 'retake-face-huge.png');
+    const face = await generateFixture('face', 'retake', 4);
+    writeFileSync(path, await sharp(face).resize(1800, 1800, { fit: 'fill' }).png({ compressionLevel: 0 }).toBuffer());
+    expect(statSync(path).size).toBeGreaterThan(5_242_880);
+    await page.choosePhoto(path);
+
+    const outcome = await page.signIn(email);
+
+    expect(outcome).toBe('success');
     await page.signOut();
   }, 60_000);
 

@@ -31,6 +31,22 @@ function isBlank(canvas) {
   return max - min < 8;
 }
 
+/** The largest photo an upload URL takes (the challenge's `maxBytes`, docs/handlers.md). */
+const MAX_PHOTO_BYTES = 5_242_880;
+/** A picture over that limit is sent scaled to this longest side: ample for the face matcher. */
+const SCALED_LONGEST_SIDE = 2048;
+
+/** A picture file as a JPEG small enough to upload (a phone's full-resolution photo may not be). */
+async function scaledDown(bitmap) {
+  const scale = Math.min(1, SCALED_LONGEST_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.92));
+  return { blob, width: canvas.width, height: canvas.height };
+}
+
 function drawFitted(canvas, source, width, height) {
   const context = canvas.getContext('2d');
   context.fillStyle = '#222';
@@ -91,8 +107,18 @@ export function PhotoPicker({ onPhoto, onProblem }) {
       onProblem('Choose a JPEG or PNG picture.');
       return;
     }
-    onPhoto(file, file.name);
     const bitmap = await createImageBitmap(file).catch(() => undefined);
+    if (file.size <= MAX_PHOTO_BYTES) {
+      onPhoto(file, file.name);
+    } else {
+      // Sent as it is, the upload would be refused as too large (or a sign-in fail for no shown reason).
+      const scaled = bitmap && (await scaledDown(bitmap));
+      if (!scaled?.blob) {
+        onProblem('The picture could not be read. Choose another JPEG or PNG picture.');
+        return;
+      }
+      onPhoto(scaled.blob, `${file.name}, scaled to ${scaled.width}×${scaled.height}`);
+    }
     if (bitmap) drawFitted(snapshot.current, bitmap, bitmap.width, bitmap.height);
   }
 
