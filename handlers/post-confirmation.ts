@@ -1,8 +1,10 @@
-// PostConfirmation: creates the user's record once the sign-up code is confirmed. A client may
-// pass a one-time `enrolSecret` (>= 32 characters) in ClientMetadata; its hash, valid for ten
-// minutes, then stands in for an emailed code in the first enrolment (MAILBOX_PROOF).
+// PostConfirmation: creates the user's record once the sign-up code is confirmed, and replaces the
+// password SignUp was given by one nobody knows (pool-password.ts). A client may pass a one-time
+// `enrolSecret` (>= 32 characters) in ClientMetadata; its hash, valid for ten minutes, then stands
+// in for an emailed code in the first enrolment (MAILBOX_PROOF).
 import type { PostConfirmationTriggerHandler } from 'aws-lambda';
 import { logger } from './logger.js';
+import { replacePassword } from './pool-password.js';
 import { sha256Hex } from './secret-hashing.js';
 import { withErrorBoundary } from './trigger-errors.js';
 import { createUserUnlessEnrolled, type UserRecord } from './users-table.js';
@@ -28,5 +30,12 @@ export const handler: PostConfirmationTriggerHandler = withErrorBoundary('PostCo
     sub,
     enrolSecret: !!record.enrolSecretHash && created,
   });
+  try {
+    await replacePassword({ userPoolId: event.userPoolId, userName: event.userName });
+  } catch (error) {
+    // Cognito keeps the account confirmed when this trigger fails, so failing now would only turn
+    // its owner away; the sign-up's password opens nothing while no client allows password sign-in.
+    logger.error('sign-up password not replaced', { sub, error: error instanceof Error ? error.name : String(error) });
+  }
   return event;
 });

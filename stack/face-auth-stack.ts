@@ -211,6 +211,13 @@ export class FaceAuthStack extends Stack {
       statements: [new iam.PolicyStatement({ actions: ['cognito-idp:AdminUserGlobalSignOut'], resources: [this.userPool.userPoolArn] })],
     });
 
+    // PostConfirmation replaces the sign-up's password by one nobody knows (handlers/pool-password.ts);
+    // a policy of its own for the same reason.
+    new iam.Policy(this, 'PostConfirmationPasswordPolicy', {
+      roles: [h.postConfirmation.fn.role!],
+      statements: [new iam.PolicyStatement({ actions: ['cognito-idp:AdminSetUserPassword'], resources: [this.userPool.userPoolArn] })],
+    });
+
     // --- Outputs (ids are read by the emulator and written to cdk-outputs.json) ------------
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });

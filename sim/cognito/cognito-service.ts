@@ -12,6 +12,7 @@ import type { CognitoContext, PoolRuntime } from './cognito-context.js';
 import { adminConfirmSignUp } from './operations/admin-confirm-sign-up.js';
 import { adminDeleteUser } from './operations/admin-delete-user.js';
 import { adminGetUser } from './operations/admin-get-user.js';
+import { adminSetUserPassword } from './operations/admin-set-user-password.js';
 import { adminUserGlobalSignOut } from './operations/admin-user-global-sign-out.js';
 import { confirmSignUp } from './operations/confirm-sign-up.js';
 import { deleteUser } from './operations/delete-user.js';
@@ -71,6 +72,7 @@ const OPERATIONS: Record<string, CognitoOperation> = {
   AdminDeleteUser: adminDeleteUser,
   AdminConfirmSignUp: adminConfirmSignUp,
   AdminUserGlobalSignOut: adminUserGlobalSignOut,
+  AdminSetUserPassword: adminSetUserPassword,
   ListUsers: listUsers,
   // What stock tools call first (aws cognito-idp list-user-pools, describe-user-pool-client...).
   ListUserPools: listUserPools,

@@ -2,6 +2,7 @@
 // operations' limits, pool-id validation), driven with the real AWS SDK v3 client against the sim.
 import { resolve } from 'node:path';
 import {
+  AdminSetUserPasswordCommand,
   AdminDeleteUserCommand,
   AdminGetUserCommand,
   DescribeUserPoolClientCommand,
@@ -55,6 +56,39 @@ describe('Cognito sim: ListUsers', () => {
       name: 'InvalidParameterException',
       message: "1 validation error detected: Value '61' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60",
     });
+  });
+});
+
+describe('Cognito sim: AdminSetUserPassword', () => {
+  let sim: CognitoSimHarness;
+  beforeAll(async () => {
+    sim = await startCognitoSim();
+  });
+  afterAll(() => sim.close({ removeData: true }));
+  const setPassword = (Username: string, Password: string, Permanent?: boolean) =>
+    sim.client.send(new AdminSetUserPasswordCommand({ UserPoolId: POOL_ID, Username, Password, Permanent }));
+
+  it('sets a permanent password, which makes an unconfirmed user CONFIRMED as AWS documents', async () => {
+    await sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'set-password@example.com', Password: PASSWORD }));
+
+    await setPassword('set-password@example.com', 'An0ther-Passw0rd!', true);
+
+    const user = await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'set-password@example.com' }));
+    expect(user.UserStatus).toBe('CONFIRMED');
+  });
+
+  it("holds the password to the pool's policy, names an unknown user, and refuses a temporary password it does not emulate", async () => {
+    await sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'weak-set@example.com', Password: PASSWORD }));
+
+    expect(await failureOf(setPassword('weak-set@example.com', 'short', true))).toEqual({
+      name: 'InvalidPasswordException', message: 'Password did not conform with policy: Password not long enough',
+    });
+    expect(await failureOf(setPassword('nobody@example.com', 'An0ther-Passw0rd!', true))).toEqual({
+      name: 'UserNotFoundException', message: 'User does not exist.',
+    });
+    expect(await failureOf(setPassword('weak-set@example.com', 'An0ther-Passw0rd!'))).toMatchObject({ name: 'UnsupportedOperationException' });
+    const user = await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'weak-set@example.com' }));
+    expect(user.UserStatus).toBe('UNCONFIRMED');
   });
 });
 

@@ -1,12 +1,20 @@
 import './handler-test-environment.js';
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { PostConfirmationTriggerEvent } from 'aws-lambda';
+import { AdminSetUserPasswordCommand, CognitoIdentityProviderClient, InternalErrorException } from '@aws-sdk/client-cognito-identity-provider';
+import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../handlers/post-confirmation.js';
 import { captureLogs } from './log-capture.js';
 import { attributesOf, getItem, invoke, newUser, putItem, type TestUser } from './trigger-events.js';
 
 const logs = captureLogs();
+const cognito = mockClient(CognitoIdentityProviderClient);
+beforeEach(() => {
+  cognito.reset();
+  cognito.on(AdminSetUserPasswordCommand).resolves({});
+});
+const passwordsSet = () => cognito.commandCalls(AdminSetUserPasswordCommand).map((call) => call.args[0].input);
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const SECRET = 'k4Jd9s0QpL2mN8vX1cR7tY5wE3uI6oA0';
 
@@ -29,6 +37,36 @@ function confirmation(
 const confirm = (event: PostConfirmationTriggerEvent) => invoke(handler, event);
 
 describe('PostConfirmation', () => {
+  it('replaces the password the sign-up gave (perhaps a stranger\'s) by a permanent one nobody knows', async () => {
+    const [first, second] = [newUser(), newUser()];
+
+    await confirm(confirmation(first));
+    await confirm(confirmation(second));
+
+    const [set, other] = passwordsSet();
+    expect(set).toEqual({ UserPoolId: 'us-east-1_FaceKit01', Username: first.email, Password: expect.any(String), Permanent: true });
+    expect(other).toMatchObject({ Username: second.email });
+    // 100 characters with every class a pool's policy may require, and new each time.
+    expect(set!.Password).toHaveLength(100);
+    expect(set!.Password).toMatch(/[a-z]/);
+    expect(set!.Password).toMatch(/[A-Z]/);
+    expect(set!.Password).toMatch(/[0-9]/);
+    expect(set!.Password).toMatch(/[^a-zA-Z0-9]/);
+    expect(other!.Password).not.toBe(set!.Password);
+    expect(logs.text()).not.toContain(set!.Password);
+  });
+
+  it('still confirms, with the record made, when the password cannot be replaced, and says so in the log', async () => {
+    const user = newUser();
+    cognito.on(AdminSetUserPasswordCommand).rejects(new InternalErrorException({ message: 'internal error', $metadata: {} }));
+
+    await expect(confirm(confirmation(user))).resolves.toBeDefined();
+
+    expect(await getItem(`USER#${user.sub}`)).toMatchObject({ sub: user.sub });
+    expect(logs.text()).toContain('sign-up password not replaced');
+    expect(logs.text()).toContain('InternalErrorException');
+  });
+
   it('creates an unenrolled user record', async () => {
     const user = newUser();
 
@@ -102,5 +140,6 @@ describe('PostConfirmation', () => {
     await confirm(confirmation(user, undefined, 'PostConfirmation_ConfirmForgotPassword'));
 
     expect(await getItem(`USER#${user.sub}`)).toBeUndefined();
+    expect(passwordsSet()).toEqual([]);
   });
 });

@@ -361,7 +361,8 @@ describe('FaceAuthStack with default context', () => {
       const expected: Record<HandlerId, Record<string, string[]>> = {
         PreSignUp: {},
         CustomMessage: {},
-        PostConfirmation: { 'dynamodb:PutItem': [items('USER#*')] },
+        // The sign-up's password is replaced by one nobody knows.
+        PostConfirmation: { 'dynamodb:PutItem': [items('USER#*')], 'cognito-idp:AdminSetUserPassword': [`\${${ids.pool}.Arn}`] },
         DefineAuthChallenge: { 'dynamodb:GetItem': [items('USER#*', decoy)], 'dynamodb:PutItem': [items(decoy)] },
         CreateAuthChallenge: {
           'dynamodb:GetItem': [items('USER#*', decoy)],
