@@ -239,11 +239,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_OBJECT_BYTES }, (_request, body, done) => done(null, body));
 
     app.addHook('onRequest', async (request, reply) => {
-      const state: RequestState = {
-        requestId: randomBytes(8).toString('hex').toUpperCase(),
-        hostId: randomBytes(32).toString('base64'),
-        pendingInvocations: [],
-      };
+      const state: RequestState = { ...newRequestIds(), pendingInvocations: [] };
       states.set(request, state);
       const contentType = request.headers['content-type'];
       if (contentType !== undefined && !PARSEABLE_CONTENT_TYPE.test(contentType)) {
@@ -294,9 +290,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
         s3Error = new S3Error('InternalError', 'We encountered an internal error. Please try again.', 500);
       }
       if (state) state.pendingInvocations.length = 0;
-      reply.code(s3Error.statusCode).header('content-type', 'application/xml');
-      if (request.method === 'HEAD') return reply.send();
-      return reply.send(errorXml(s3Error, state?.requestId ?? '', state?.hostId ?? ''));
+      return sendS3Error(request, reply, s3Error, state ?? { requestId: '', hostId: '' });
     });
 
     const routeOptions = { bodyLimit: MAX_OBJECT_BYTES, handler: handle };
@@ -337,23 +331,24 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
  * path it cannot decode, `400 InvalidURI` in XML, with S3's request-id headers.
  */
 export function answerS3FrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const requestId = randomBytes(8).toString('hex').toUpperCase();
-  const hostId = randomBytes(32).toString('base64');
+  const ids = newRequestIds();
   const path = request.url.split('?')[0] ?? '';
   const s3Error = error.code === 'FST_ERR_BAD_URL'
     ? new S3Error('InvalidURI', "Couldn't parse the specified URI.", 400, { URI: path })
     : new S3Error('InvalidRequest', error.message, error.statusCode !== undefined && error.statusCode < 500 ? error.statusCode : 400);
-  reply
-    .code(s3Error.statusCode)
-    .header('x-amz-request-id', requestId)
-    .header('x-amz-id-2', hostId)
-    .header('server', 'AmazonS3')
-    .header('content-type', 'application/xml');
-  if (request.method === 'HEAD') {
-    reply.send();
-    return;
-  }
-  reply.send(errorXml(s3Error, requestId, hostId));
+  reply.header('x-amz-request-id', ids.requestId).header('x-amz-id-2', ids.hostId).header('server', 'AmazonS3');
+  void sendS3Error(request, reply, s3Error, ids);
+}
+
+/** S3's two ids of one request, sent as x-amz-request-id and x-amz-id-2. */
+function newRequestIds(): { requestId: string; hostId: string } {
+  return { requestId: randomBytes(8).toString('hex').toUpperCase(), hostId: randomBytes(32).toString('base64') };
+}
+
+/** An S3 error in XML; a HEAD gets the status alone, as S3 answers it. */
+function sendS3Error(request: FastifyRequest, reply: FastifyReply, error: S3Error, ids: { requestId: string; hostId: string }) {
+  reply.code(error.statusCode).header('content-type', 'application/xml');
+  return request.method === 'HEAD' ? reply.send() : reply.send(errorXml(error, ids.requestId, ids.hostId));
 }
 
 /**
