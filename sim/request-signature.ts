@@ -9,6 +9,7 @@ import {
   parseAmzDate,
   parseCredentialScope,
   sameSignature,
+  scopeDatedOn,
   signedHeaderNames,
   SIGV4_ALGORITHM,
   type IncomingSignedRequest,
@@ -105,8 +106,7 @@ export class RequestSignatureVerifier {
     if (scope.service !== signingName) {
       throw new SignatureRefusal('InvalidSignatureException', `Credential should be scoped to correct service: '${signingName}'. `);
     }
-    // The signer derives its key from X-Amz-Date alone, so the scope's own date must be checked here.
-    if (scope.date !== amzDate.slice(0, 8)) {
+    if (!scopeDatedOn(scope, amzDate)) {
       throw new SignatureRefusal('InvalidSignatureException',
         `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scope.date}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
     }

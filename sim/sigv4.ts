@@ -52,6 +52,14 @@ export function parseCredentialScope(credential: string): CredentialScope | unde
   return { accessKeyId, date, region, service };
 }
 
+/**
+ * Whether the credential scope is dated the day of X-Amz-Date. The signer derives its key from
+ * X-Amz-Date alone, so a scope dated another day would otherwise pass unnoticed.
+ */
+export function scopeDatedOn(scope: CredentialScope, amzDate: string): boolean {
+  return scope.date === amzDate.slice(0, 8);
+}
+
 export function signedHeaderNames(list: string): string[] {
   return list
     .split(';')

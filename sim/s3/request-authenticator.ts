@@ -7,6 +7,7 @@ import {
   parseAmzDate,
   parseCredentialScope,
   sameSignature,
+  scopeDatedOn,
   signableRequest,
   signedHeaderNames,
   signerFor,
@@ -72,8 +73,7 @@ export class RequestAuthenticator {
     );
     const signingDate = parseAmzDate(amzDate);
     if (!signingDate) throw accessDenied('AWS authentication requires a valid Date or x-amz-date header');
-    // The signer derives its key from the scope's date: S3 refuses a scope dated another day.
-    if (scope.date !== amzDate.slice(0, 8)) {
+    if (!scopeDatedOn(scope, amzDate)) {
       throw new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${CREDENTIAL_DATE_MISMATCH}`, 400);
     }
     const now = this.clock.now();
@@ -128,7 +128,7 @@ export class RequestAuthenticator {
     }
     const signingDate = parseAmzDate(amzDate);
     if (!signingDate) throw parameterError("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
-    if (scope.date !== amzDate.slice(0, 8)) throw parameterError(CREDENTIAL_DATE_MISMATCH);
+    if (!scopeDatedOn(scope, amzDate)) throw parameterError(CREDENTIAL_DATE_MISMATCH);
     const secret = this.secretOf(scope.accessKeyId);
 
     const signedNames = signedHeaderNames(signedHeaders);
