@@ -202,21 +202,18 @@ export class FaceAuthStack extends Stack {
       enableTokenRevocation: true,
     });
 
+    // Cognito calls on the pool get a policy of their own, attached to the role: the pool names
+    // the function as its trigger, so a statement on the pool inside the role's default policy,
+    // which the function depends on, would be a dependency cycle. Nothing else depends on these.
+    const allowOnPool = (id: string, handler: HandlerFunction, action: string) =>
+      new iam.Policy(this, id, {
+        roles: [handler.fn.role!],
+        statements: [new iam.PolicyStatement({ actions: [`cognito-idp:${action}`], resources: [this.userPool.userPoolArn] })],
+      });
     // Verify ends a user's sessions when a new face replaces the old one (handlers/user-sessions.ts).
-    // A policy of its own, attached to the role: the pool names Verify as its trigger, so a
-    // statement on the pool inside the role's default policy, which the function depends on,
-    // would be a dependency cycle. Nothing else depends on this one.
-    new iam.Policy(this, 'VerifySignOutPolicy', {
-      roles: [h.verifyAuthChallengeResponse.fn.role!],
-      statements: [new iam.PolicyStatement({ actions: ['cognito-idp:AdminUserGlobalSignOut'], resources: [this.userPool.userPoolArn] })],
-    });
-
-    // PostConfirmation replaces the sign-up's password by one nobody knows (handlers/pool-password.ts);
-    // a policy of its own for the same reason.
-    new iam.Policy(this, 'PostConfirmationPasswordPolicy', {
-      roles: [h.postConfirmation.fn.role!],
-      statements: [new iam.PolicyStatement({ actions: ['cognito-idp:AdminSetUserPassword'], resources: [this.userPool.userPoolArn] })],
-    });
+    allowOnPool('VerifySignOutPolicy', h.verifyAuthChallengeResponse, 'AdminUserGlobalSignOut');
+    // PostConfirmation replaces the sign-up's password by one nobody knows (handlers/pool-password.ts).
+    allowOnPool('PostConfirmationPasswordPolicy', h.postConfirmation, 'AdminSetUserPassword');
 
     // --- Outputs (ids are read by the emulator and written to cdk-outputs.json) ------------
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
