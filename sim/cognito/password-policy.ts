@@ -9,6 +9,9 @@ export const DEFAULT_PASSWORD_POLICY = {
   MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: true, TemporaryPasswordValidityDays: 7,
 } as const satisfies PasswordPolicy;
 
+/** The longest password Cognito takes (API reference, and the quota "Maximum characters in password"). */
+export const MAX_PASSWORD_LENGTH = 256;
+
 // The symbols Cognito counts as special characters.
 const SYMBOLS = /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/;
 

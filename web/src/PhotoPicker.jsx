@@ -107,10 +107,10 @@ export function PhotoPicker({ onPhoto, onProblem }) {
       onProblem('Choose a JPEG or PNG picture.');
       return;
     }
+    const fits = file.size <= MAX_PHOTO_BYTES;
+    if (fits) onPhoto(file, file.name);
     const bitmap = await createImageBitmap(file).catch(() => undefined);
-    if (file.size <= MAX_PHOTO_BYTES) {
-      onPhoto(file, file.name);
-    } else {
+    if (!fits) {
       // Sent as it is, the upload would be refused as too large (or a sign-in fail for no shown reason).
       const scaled = bitmap && (await scaledDown(bitmap));
       if (!scaled?.blob) {

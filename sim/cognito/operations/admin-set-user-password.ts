@@ -4,10 +4,7 @@
 // at sign-in) is not emulated and is refused as such.
 import { requireString, userNamedByAdmin, type CognitoContext } from '../cognito-context.js';
 import { SerializationError, UnsupportedOperationError } from '../errors.js';
-import { assertPasswordConforms, passwordPolicyOf } from '../password-policy.js';
-
-/** The API reference's longest password. */
-const MAX_PASSWORD_LENGTH = 256;
+import { assertPasswordConforms, MAX_PASSWORD_LENGTH, passwordPolicyOf } from '../password-policy.js';
 
 export async function adminSetUserPassword(context: CognitoContext, input: Record<string, unknown>) {
   const { pool, user } = userNamedByAdmin(context, input);

@@ -12,7 +12,7 @@ import {
 import { assertClientWritable } from '../attribute-schema.js';
 import { sendConfirmationCode } from '../confirmation-codes.js';
 import { InvalidParameterError, UsernameExistsError } from '../errors.js';
-import { assertPasswordConforms, passwordPolicyOf } from '../password-policy.js';
+import { assertPasswordConforms, MAX_PASSWORD_LENGTH, passwordPolicyOf } from '../password-policy.js';
 import { isObject } from '../triggers.js';
 import type { StoredUser } from '../user-pool-store.js';
 
@@ -20,7 +20,6 @@ const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 /** SignUp's documented member limits (API reference, AttributeType, and the pool quotas). */
 const MAX_CLIENT_ID_LENGTH = 128;
 const MAX_USERNAME_LENGTH = 128;
-const MAX_PASSWORD_LENGTH = 256;
 const MAX_ATTRIBUTE_NAME_LENGTH = 32;
 const MAX_ATTRIBUTE_VALUE_LENGTH = 2048;
 
