@@ -123,10 +123,16 @@ const USER_POOL_ID_PATTERN = '[\\w-]+_[0-9a-zA-Z]+';
 const USER_POOL_ID_MAX_LENGTH = 55;
 
 /**
- * A malformed id fails validation before any lookup (InvalidParameterException); only a
- * well-formed id that names no pool is ResourceNotFoundException.
+ * The request's `UserPoolId`, checked against its own model constraints (pattern, at most 55
+ * characters) and not the 2048-character default of other members, before anything is looked up.
  */
-export function poolById(context: CognitoContext, userPoolId: string): PoolRuntime {
+export function requireUserPoolId(input: Record<string, unknown>): string {
+  const userPoolId = requireString(input, 'UserPoolId', Number.POSITIVE_INFINITY);
+  assertWellFormedPoolId(userPoolId);
+  return userPoolId;
+}
+
+function assertWellFormedPoolId(userPoolId: string): void {
   const violations = [];
   if (!new RegExp(`^${USER_POOL_ID_PATTERN}$`).test(userPoolId)) {
     violations.push({ value: userPoolId, path: 'userPoolId', constraint: `Member must satisfy regular expression pattern: ${USER_POOL_ID_PATTERN}` });
@@ -135,6 +141,14 @@ export function poolById(context: CognitoContext, userPoolId: string): PoolRunti
     violations.push({ value: userPoolId, path: 'userPoolId', constraint: `Member must have length less than or equal to ${USER_POOL_ID_MAX_LENGTH}` });
   }
   if (violations.length > 0) throw validationFailed(violations);
+}
+
+/**
+ * A malformed id fails validation before any lookup (InvalidParameterException); only a
+ * well-formed id that names no pool is ResourceNotFoundException.
+ */
+export function poolById(context: CognitoContext, userPoolId: string): PoolRuntime {
+  assertWellFormedPoolId(userPoolId);
   const pool = context.pools.get(userPoolId);
   if (!pool) throw new ResourceNotFoundError(`User pool ${userPoolId} does not exist.`);
   return pool;
@@ -142,8 +156,12 @@ export function poolById(context: CognitoContext, userPoolId: string): PoolRunti
 
 /** The user an administrator's call names (`UserPoolId`, `Username` by name or email alias). */
 export function userNamedByAdmin(context: CognitoContext, input: Record<string, unknown>): { pool: PoolRuntime; user: StoredUser } {
-  const pool = poolById(context, requireString(input, 'UserPoolId'));
-  const user = pool.store.findUser(requireString(input, 'Username'));
+  // Every member is validated before the pool is looked up, as Coral validates a request whole
+  // before the service sees it.
+  const userPoolId = requireUserPoolId(input);
+  const username = requireString(input, 'Username');
+  const pool = poolById(context, userPoolId);
+  const user = pool.store.findUser(username);
   if (!user) throw new UserNotFoundError();
   return { pool, user };
 }

@@ -5,6 +5,7 @@ import {
   AdminSetUserPasswordCommand,
   AdminDeleteUserCommand,
   AdminGetUserCommand,
+  AdminUserGlobalSignOutCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   ListUserPoolClientsCommand,
@@ -164,6 +165,37 @@ describe('Cognito sim: list limits and pool ids', () => {
       message: `1 validation error detected: Value '${long}' at 'userPoolId' failed to satisfy constraint: Member must have length less than or equal to 55`,
     });
     expect((await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: longAndMalformed })))).message).toMatch(/^2 validation errors detected: .*regular expression pattern.*; .*length less than or equal to 55$/);
+  });
+
+  it('checks a pool id over 2048 characters against its own limit of 55, not the 2048 of other members', async () => {
+    const huge = `${REGION}_${'a'.repeat(2100)}`;
+    const lengthOnly = {
+      name: 'InvalidParameterException',
+      message: `1 validation error detected: Value '${huge}' at 'userPoolId' failed to satisfy constraint: Member must have length less than or equal to 55`,
+    };
+    expect(await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: huge })))).toEqual(lengthOnly);
+    expect(await failureOf(sim.client.send(new DescribeUserPoolCommand({ UserPoolId: huge })))).toEqual(lengthOnly);
+    expect(await failureOf(sim.client.send(new AdminGetUserCommand({ UserPoolId: huge, Username: 'x@example.com' })))).toEqual(lengthOnly);
+  });
+
+  it('validates every member before looking the pool up, as Coral validates a request whole', async () => {
+    const nowhere = 'eu-west-1_Nopool123';
+    expect(await failureOf(sim.client.send(new AdminGetUserCommand({ UserPoolId: nowhere } as never)))).toEqual({
+      name: 'InvalidParameterException',
+      message: "1 validation error detected: Value null at 'username' failed to satisfy constraint: Member must not be null",
+    });
+    expect(await failureOf(sim.client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: nowhere } as never)))).toEqual({
+      name: 'InvalidParameterException',
+      message: "1 validation error detected: Value null at 'username' failed to satisfy constraint: Member must not be null",
+    });
+    expect(await failureOf(sim.client.send(new DescribeUserPoolClientCommand({ UserPoolId: nowhere } as never)))).toEqual({
+      name: 'InvalidParameterException',
+      message: "1 validation error detected: Value null at 'clientId' failed to satisfy constraint: Member must not be null",
+    });
+    expect((await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: nowhere, Limit: 61 }))))).toEqual({
+      name: 'InvalidParameterException',
+      message: "1 validation error detected: Value '61' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60",
+    });
   });
 
   it('keeps ResourceNotFoundException for a well-formed id that names no pool', async () => {

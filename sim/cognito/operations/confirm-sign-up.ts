@@ -7,10 +7,11 @@ import { triggerUserAttributes } from '../triggers.js';
 import type { StoredUser } from '../user-pool-store.js';
 
 export async function confirmSignUp(context: CognitoContext, input: Record<string, unknown>) {
-  const { pool, client } = clientById(context, requireString(input, 'ClientId'));
+  const clientId = requireString(input, 'ClientId');
   const username = requireString(input, 'Username');
   const code = requireString(input, 'ConfirmationCode');
   const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
+  const { pool, client } = clientById(context, clientId);
 
   const user = pool.store.findUser(username);
   if (!user) {

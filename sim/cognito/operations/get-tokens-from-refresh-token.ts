@@ -6,11 +6,14 @@ import { InvalidParameterError } from '../errors.js';
 import { tokensFromRefreshToken } from '../refresh-tokens.js';
 
 export async function getTokensFromRefreshToken(context: CognitoContext, input: Record<string, unknown>) {
-  const found = clientById(context, requireString(input, 'ClientId'));
+  // Every member is validated before the client is looked up (Coral validates the request whole).
+  const clientId = requireString(input, 'ClientId');
   const refreshToken = requireString(input, 'RefreshToken');
+  const clientMetadata = optionalStringMap(input, 'ClientMetadata');
+  const found = clientById(context, clientId);
   // The same client setting gates both refresh calls; the message is the InitiateAuth one (unverified here).
   if (!found.client.explicitAuthFlows.includes('ALLOW_REFRESH_TOKEN_AUTH')) {
     throw new InvalidParameterError('REFRESH_TOKEN_AUTH flow not enabled for this client');
   }
-  return { AuthenticationResult: await tokensFromRefreshToken(context, found, refreshToken, optionalStringMap(input, 'ClientMetadata')) };
+  return { AuthenticationResult: await tokensFromRefreshToken(context, found, refreshToken, clientMetadata) };
 }

@@ -26,25 +26,29 @@ const CLIENT_SETTING_OF_FLOW: Record<string, string> = {
 const ADMIN_ONLY_FLOWS = ['ADMIN_NO_SRP_AUTH', 'ADMIN_USER_PASSWORD_AUTH'];
 
 export async function initiateAuth(context: CognitoContext, input: Record<string, unknown>) {
-  const found = clientById(context, requireString(input, 'ClientId'));
+  // Every member is validated (the AuthFlow enum included) before the client is looked up, as
+  // Coral validates the request whole before the service sees it.
+  const clientId = requireString(input, 'ClientId');
   const authFlow = requireString(input, 'AuthFlow');
   const parameters = optionalStringMap(input, 'AuthParameters') ?? {};
-
-  if (ADMIN_ONLY_FLOWS.includes(authFlow)) throw new InvalidParameterError('Initiate Auth method not supported');
+  const clientMetadata = optionalStringMap(input, 'ClientMetadata');
   const setting = CLIENT_SETTING_OF_FLOW[authFlow];
-  if (!setting) {
+  if (!setting && !ADMIN_ONLY_FLOWS.includes(authFlow)) {
     throw new InvalidParameterError(
       `1 validation error detected: Value '${authFlow}' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: [${[...Object.keys(CLIENT_SETTING_OF_FLOW), ...ADMIN_ONLY_FLOWS].join(', ')}]`,
     );
   }
+  const found = clientById(context, clientId);
+
+  if (!setting) throw new InvalidParameterError('Initiate Auth method not supported');
   if (!found.client.explicitAuthFlows.includes(setting)) {
     throw new InvalidParameterError(`${authFlow} flow not enabled for this client`);
   }
   if (authFlow === 'CUSTOM_AUTH') {
-    return startCustomAuth(context, found, parameters, optionalStringMap(input, 'ClientMetadata'));
+    return startCustomAuth(context, found, parameters, clientMetadata);
   }
   if (authFlow === 'REFRESH_TOKEN_AUTH' || authFlow === 'REFRESH_TOKEN') {
-    return refreshTokens(context, found, parameters, optionalStringMap(input, 'ClientMetadata'));
+    return refreshTokens(context, found, parameters, clientMetadata);
   }
   throw new UnsupportedOperationError(`The sim does not emulate the ${authFlow} flow.`);
 }

@@ -5,9 +5,10 @@ import { codeDeliveryDetails, sendConfirmationCode } from '../confirmation-codes
 import { InvalidParameterError, UserNotFoundError } from '../errors.js';
 
 export async function resendConfirmationCode(context: CognitoContext, input: Record<string, unknown>) {
-  const { pool, client } = clientById(context, requireString(input, 'ClientId'));
+  const clientId = requireString(input, 'ClientId');
   const username = requireString(input, 'Username');
   const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
+  const { pool, client } = clientById(context, clientId);
 
   const user = pool.store.findUser(username);
   if (!user) {

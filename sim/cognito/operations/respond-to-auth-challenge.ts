@@ -6,8 +6,9 @@ import { INVALID_SESSION, InvalidParameterError, NotAuthorizedError, Unsupported
 import { standInUsername } from '../stand-in-username.js';
 
 export async function respondToAuthChallenge(context: CognitoContext, input: Record<string, unknown>) {
-  const { pool, client } = clientById(context, requireString(input, 'ClientId'));
+  const clientId = requireString(input, 'ClientId');
   const challengeName = requireString(input, 'ChallengeName');
+  const { pool, client } = clientById(context, clientId);
   if (challengeName !== 'CUSTOM_CHALLENGE') {
     throw new UnsupportedOperationError(`The sim emulates only CUSTOM_CHALLENGE, not ${challengeName}.`);
   }

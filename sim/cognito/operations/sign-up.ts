@@ -24,13 +24,15 @@ const MAX_ATTRIBUTE_NAME_LENGTH = 32;
 const MAX_ATTRIBUTE_VALUE_LENGTH = 2048;
 
 export async function signUp(context: CognitoContext, input: Record<string, unknown>) {
-  const { pool, client } = clientById(context, requireString(input, 'ClientId', MAX_CLIENT_ID_LENGTH));
+  // Every member is validated before the client is looked up (Coral validates the request whole).
+  const clientId = requireString(input, 'ClientId', MAX_CLIENT_ID_LENGTH);
   const givenUsername = requireString(input, 'Username', MAX_USERNAME_LENGTH);
   const password = requireString(input, 'Password', MAX_PASSWORD_LENGTH);
   const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
   const attributes = attributeMap(input.UserAttributes, 'UserAttributes');
-  assertClientWritable(Object.keys(attributes), pool.config.customAttributes ?? []);
   const validationData = input.ValidationData === undefined ? undefined : attributeMap(input.ValidationData, 'ValidationData');
+  const { pool, client } = clientById(context, clientId);
+  assertClientWritable(Object.keys(attributes), pool.config.customAttributes ?? []);
 
   if (pool.emailIsUsername) {
     if (!EMAIL.test(givenUsername)) throw new InvalidParameterError('Username should be an email.');
