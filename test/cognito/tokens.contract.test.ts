@@ -4,11 +4,15 @@ import {
   AdminDeleteUserCommand,
   AdminGetUserCommand,
   AdminUserGlobalSignOutCommand,
+  ConfirmSignUpCommand,
   DeleteUserCommand,
+  GetTokensFromRefreshTokenCommand,
   GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
   ListUsersCommand,
+  ResendConfirmationCodeCommand,
+  RespondToAuthChallengeCommand,
   RevokeTokenCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -161,6 +165,49 @@ describe('Cognito sim: tokens and sessions', () => {
     });
   });
 
+  it('RevokeToken refuses an access or ID token with UnsupportedTokenTypeException and revokes nothing', async () => {
+    const tokens = await signUpAndSignIn(sim, 'revoke-type@example.com');
+    for (const token of [tokens.AccessToken!, tokens.IdToken!]) {
+      expect(await failureOf(sim.client.send(new RevokeTokenCommand({ ClientId: CLIENT_ID, Token: token })))).toEqual({
+        name: 'UnsupportedTokenTypeException', message: 'Only refresh tokens can be revoked.',
+      });
+    }
+    expect((await getUser(tokens.AccessToken!)).Username).toBe(tokens.sub);
+    expect((await refresh(tokens.RefreshToken!)).AuthenticationResult?.AccessToken).toBeTruthy();
+  });
+
+  it('RevokeToken answers an expired refresh token with success, as the revocation endpoint does any invalid token', async () => {
+    const tokens = await signUpAndSignIn(sim, 'revoke-expired@example.com');
+    sim.clock.advance(31 * 24 * 3600_000);
+    await expect(sim.client.send(new RevokeTokenCommand({ ClientId: CLIENT_ID, Token: tokens.RefreshToken! }))).resolves.toBeDefined();
+  });
+
+  it('validates every member before looking the client up, as Coral validates a request whole', async () => {
+    const nobody = 'nosuchclient00000000000000';
+    expect(await failureOf(sim.client.send(new GetTokensFromRefreshTokenCommand({ ClientId: nobody } as never)))).toEqual({
+      name: 'InvalidParameterException',
+      message: "1 validation error detected: Value null at 'refreshToken' failed to satisfy constraint: Member must not be null",
+    });
+    expect((await failureOf(sim.client.send(new InitiateAuthCommand({ ClientId: nobody, AuthFlow: 'NO_SUCH_FLOW' as never })))).message).toMatch(
+      /^1 validation error detected: Value 'NO_SUCH_FLOW' at 'authFlow' failed to satisfy constraint: Member must satisfy enum value set: \[/,
+    );
+    expect(await failureOf(sim.client.send(new InitiateAuthCommand({ ClientId: nobody } as never)))).toEqual({
+      name: 'InvalidParameterException',
+      message: "1 validation error detected: Value null at 'authFlow' failed to satisfy constraint: Member must not be null",
+    });
+    const nullAt = (member: string) => ({
+      name: 'InvalidParameterException', message: `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
+    });
+    expect(await failureOf(sim.client.send(new SignUpCommand({ ClientId: nobody, Username: 'x@example.com' } as never)))).toEqual(nullAt('password'));
+    expect(await failureOf(sim.client.send(new ConfirmSignUpCommand({ ClientId: nobody, Username: 'x@example.com' } as never)))).toEqual(nullAt('confirmationCode'));
+    expect(await failureOf(sim.client.send(new ResendConfirmationCodeCommand({ ClientId: nobody } as never)))).toEqual(nullAt('username'));
+    expect(await failureOf(sim.client.send(new RespondToAuthChallengeCommand({ ClientId: nobody } as never)))).toEqual(nullAt('challengeName'));
+    // A well-formed call with an unknown client still names the client.
+    expect(await failureOf(sim.client.send(new InitiateAuthCommand({ ClientId: nobody, AuthFlow: 'ADMIN_NO_SRP_AUTH' })))).toEqual({
+      name: 'ResourceNotFoundException', message: `User pool client ${nobody} does not exist.`,
+    });
+  });
+
   it('DeleteUser removes the caller; its tokens no longer work', async () => {
     const tokens = await signUpAndSignIn(sim, 'delete-me@example.com');
     await sim.client.send(new DeleteUserCommand({ AccessToken: tokens.AccessToken }));
@@ -196,6 +243,33 @@ describe('Cognito sim: tokens and sessions', () => {
     });
     expect(await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: 'eu-west-1_Nopool123' })))).toEqual({
       name: 'ResourceNotFoundException', message: 'User pool eu-west-1_Nopool123 does not exist.',
+    });
+  });
+});
+
+describe('Cognito sim: a client with EnableTokenRevocation false', () => {
+  let sim: CognitoSimHarness;
+  beforeAll(async () => {
+    sim = await startCognitoSim({
+      configurePool: (config) => ({
+        ...config,
+        clients: config.clients.map((client) => (client.clientId === CLIENT_ID ? { ...client, settings: { EnableTokenRevocation: false } } : client)),
+      }),
+    });
+  });
+  afterAll(() => sim.close({ removeData: true }));
+
+  it('refuses RevokeToken with UnsupportedOperationException, and the refresh token stays valid', async () => {
+    const tokens = await signUpAndSignIn(sim, 'no-revocation@example.com');
+    expect(await failureOf(sim.client.send(new RevokeTokenCommand({ ClientId: CLIENT_ID, Token: tokens.RefreshToken! })))).toEqual({
+      name: 'UnsupportedOperationException', message: 'Token revocation is not enabled for this app client.',
+    });
+    const refreshed = await sim.client.send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } }));
+    expect(refreshed.AuthenticationResult?.AccessToken).toBeTruthy();
+    // GlobalSignOut is no token revocation call: it still signs the user out.
+    await sim.client.send(new GlobalSignOutCommand({ AccessToken: tokens.AccessToken }));
+    expect(await failureOf(sim.client.send(new GetUserCommand({ AccessToken: tokens.AccessToken })))).toEqual({
+      name: 'NotAuthorizedException', message: 'Access Token has been revoked',
     });
   });
 });
