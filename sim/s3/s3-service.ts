@@ -96,6 +96,8 @@ interface RequestState {
   hostId: string;
   bucket?: string;
   pendingInvocations: PendingInvocation[];
+  /** The response is over: sent, or its client gone before it could be. */
+  responseClosed: boolean;
   /** A Content-Type Fastify would refuse to route to a parser (empty, no subtype), restored for S3. */
   unparseableContentType?: string;
 }
@@ -141,6 +143,22 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     } catch (error) {
       options.onError?.(error);
     }
+  }
+
+  function deliverPending(state: RequestState): void {
+    for (const invocation of state.pendingInvocations.splice(0)) deliver(invocation);
+  }
+
+  /**
+   * A request whose client hung up while it was handled (its body had arrived whole) still stores
+   * its object, as on S3, so it still notifies: its response's 'close' came before the operation
+   * queued anything, and nothing after it would send what the operation queued.
+   */
+  async function handleThenNotifyIfGone(request: FastifyRequest, reply: FastifyReply) {
+    const answer = await handle(request, reply);
+    const state = states.get(request)!;
+    if (state.responseClosed) deliverPending(state);
+    return answer;
   }
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {
@@ -239,8 +257,14 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_OBJECT_BYTES }, (_request, body, done) => done(null, body));
 
     app.addHook('onRequest', async (request, reply) => {
-      const state: RequestState = { ...newRequestIds(), pendingInvocations: [] };
+      const state: RequestState = { ...newRequestIds(), pendingInvocations: [], responseClosed: false };
       states.set(request, state);
+      // Notifications go out once the response has been sent, as S3's are asynchronous; 'close'
+      // also comes when the client hung up first (Fastify's onResponse then never runs).
+      reply.raw.once('close', () => {
+        state.responseClosed = true;
+        deliverPending(state);
+      });
       const contentType = request.headers['content-type'];
       if (contentType !== undefined && !PARSEABLE_CONTENT_TYPE.test(contentType)) {
         state.unparseableContentType = contentType;
@@ -266,12 +290,6 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       return payload;
     });
 
-    // Notifications go out only once the response has been sent, as S3's are asynchronous.
-    app.addHook('onResponse', async (request) => {
-      const pending = states.get(request)?.pendingInvocations ?? [];
-      for (const invocation of pending.splice(0)) deliver(invocation);
-    });
-
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const state = states.get(request);
       let s3Error: S3Error;
@@ -293,7 +311,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       return sendS3Error(request, reply, s3Error, state ?? { requestId: '', hostId: '' });
     });
 
-    const routeOptions = { bodyLimit: MAX_OBJECT_BYTES, handler: handle };
+    const routeOptions = { bodyLimit: MAX_OBJECT_BYTES, handler: handleThenNotifyIfGone };
     // Every other method Fastify knows is routed here too, so S3 refuses it in XML (405) rather
     // than Fastify with a JSON 404.
     app.route({ method: ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', ...UNUSED_METHODS], url: '/*', exposeHeadRoute: false, ...routeOptions });

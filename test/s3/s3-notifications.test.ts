@@ -1,6 +1,7 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FunctionInvoker } from '../../sim/lambda/function-invoker.js';
 import { InProcessInvoker } from '../../sim/lambda/function-invoker.js';
@@ -172,5 +173,58 @@ describe('event notifications', () => {
     expect(invoked).toEqual(['never-answers', 'broken']);
     expect(errors).toHaveLength(1);
     expect(String(errors[0])).toContain('function is down');
+  });
+});
+
+/** Sends a presigned PUT's head and `bodyBytes` of its `contentLength`-byte body on a raw socket, then hangs up. */
+async function putThenHangUp(running: RunningS3, key: string, contentLength: number, bodyBytes: number): Promise<void> {
+  const url = new URL(await getSignedUrl(running.client, new PutObjectCommand({ Bucket: 'photos', Key: key }), { expiresIn: 60 }));
+  await new Promise<void>((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => {
+      socket.write(`PUT ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: ${contentLength}\r\n\r\n`);
+      socket.end('x'.repeat(bodyBytes), () => {
+        socket.destroy();
+        resolve();
+      });
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('event notifications of uploads whose client hung up', () => {
+  it('notifies of an object stored for a client that hung up after its body, before its answer', async () => {
+    const indexer = recordingFunction();
+    const closedBeforeAnswer: boolean[] = [];
+    server = await startS3({ invoker: new InProcessInvoker({ indexer: indexer.handler }) }, (app) => {
+      // The whole body is in; the answer waits until the client has gone, as on a busy kit.
+      app.addHook('preHandler', async (request) => {
+        if (!request.raw.socket.destroyed) await new Promise((resolve) => request.raw.socket.once('close', resolve));
+        closedBeforeAnswer.push(request.raw.socket.destroyed);
+      });
+    });
+    server.s3.createBucket({ name: 'photos', notifications: [{ events: ['s3:ObjectCreated:*'], functionName: 'indexer' }] });
+    await putThenHangUp(server, 'enrol/u1/photo.jpg', 1000, 1000);
+
+    const [event] = await indexer.waitFor(1);
+    expect(closedBeforeAnswer).toEqual([true]);
+    expect(event!.Records[0]!.s3.object).toMatchObject({ key: 'enrol/u1/photo.jpg', size: 1000 });
+    expect((await server.s3.readObject('photos', 'enrol/u1/photo.jpg'))?.length).toBe(1000);
+  });
+
+  it('stores nothing and notifies nobody when the client hangs up in the middle of the body', async () => {
+    const indexer = recordingFunction();
+    const errors: unknown[] = [];
+    server = await startS3({ invoker: new InProcessInvoker({ indexer: indexer.handler }), onError: (error) => errors.push(error) });
+    server.s3.createBucket({ name: 'photos', notifications: [{ events: ['s3:ObjectCreated:*'], functionName: 'indexer' }] });
+    for (let upload = 0; upload < 5; upload++) await putThenHangUp(server, `enrol/u1/cut-${upload}.jpg`, 100_000, 50_000);
+    // A whole upload after them, on the same server: once its event is in, theirs would have been.
+    const url = await getSignedUrl(server.client, new PutObjectCommand({ Bucket: 'photos', Key: 'enrol/u1/whole.jpg' }), { expiresIn: 60 });
+    expect((await fetch(url, { method: 'PUT', body: 'whole' })).status).toBe(200);
+
+    await indexer.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(indexer.events.map((event) => event.Records[0]!.s3.object.key)).toEqual(['enrol/u1/whole.jpg']);
+    for (let upload = 0; upload < 5; upload++) expect(await server.s3.readObject('photos', `enrol/u1/cut-${upload}.jpg`)).toBeUndefined();
+    expect(errors).toEqual([]);
   });
 });
