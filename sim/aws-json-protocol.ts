@@ -2,6 +2,7 @@
 // `X-Amz-Target: <TargetPrefix>.<Operation>`. Several services share one endpoint, so one route
 // dispatches on the target prefix; services only supply their operations and error shape.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RequestTimeoutError } from './connection-timeouts.js';
 import { answerJsonApiPreflight, isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS } from './browser-cors.js';
 import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from './request-signature.js';
 import { setAmznRequestId } from './request-id.js';
@@ -120,6 +121,10 @@ export function registerJsonServices(
     const service = byPrefix.get(targetPrefixOf(request)) ?? ({ errorBody: genericErrorBody } as JsonService);
     if (error instanceof AwsServiceError) return sendError(reply, service, error);
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, service, requestTooLarge());
+    // A body that stopped coming (sim/connection-timeouts.ts): AWS's common error for it.
+    if (error instanceof RequestTimeoutError) {
+      return sendError(reply, service, new AwsServiceError('RequestTimeoutException', 'Reading the request timed out', 408));
+    }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, service, new AwsServiceError('SerializationException', error.message));
     }

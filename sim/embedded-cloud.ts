@@ -26,6 +26,7 @@ import { freePort } from './free-port.js';
 import { appBackendRoutes } from '../examples/app-backend/routes.js';
 import { createTokenVerifier } from '../examples/app-backend/token-verifier.js';
 import { allowedHostsFromEnv, refuseRebindableHosts } from './allowed-hosts.js';
+import { applyConnectionTimeouts, connectionTimeoutsFromEnv, type ConnectionTimeouts } from './connection-timeouts.js';
 import { kitRouteCors } from './browser-cors.js';
 import { webPageRoutes } from './web-page/routes.js';
 
@@ -70,6 +71,12 @@ export interface EmbeddedCloudOptions {
    * here (sim/allowed-hosts.ts); `.suffix` for a domain, `*` for any. Default: FACEKIT_ALLOWED_HOSTS.
    */
   allowedHosts?: readonly string[];
+  /**
+   * How long a silent socket and a whole request may take (sim/connection-timeouts.ts); a stalled
+   * upload is answered as S3 answers it. Default: FACEKIT_IDLE_TIMEOUT_MS and
+   * FACEKIT_REQUEST_TIMEOUT_MS, else 20 s and 5 minutes.
+   */
+  connectionTimeouts?: Partial<ConnectionTimeouts>;
 }
 
 export interface SimServerOptions extends EmbeddedCloudOptions {
@@ -172,6 +179,12 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   const credentials = options.credentials ?? DEFAULT_LOCAL_CREDENTIALS;
   const services = new Set(options.services);
   if (services.size === 0) throw new Error('no service to serve');
+  // Read before anything starts, so a bad FACEKIT_*_TIMEOUT_MS stops the start with its own message.
+  const timeoutsFromEnv = connectionTimeoutsFromEnv(process.env);
+  const connectionTimeouts: ConnectionTimeouts = {
+    idleMs: options.connectionTimeouts?.idleMs ?? timeoutsFromEnv.idleMs,
+    requestMs: options.connectionTimeouts?.requestMs ?? timeoutsFromEnv.requestMs,
+  };
   const serves = (service: ServiceName) => services.has(service);
   if (serves('rekognition') && !serves('s3') && !options.s3Endpoint) {
     throw new Error('Rekognition without S3 here needs an S3 endpoint to read images from (FACEKIT_S3_ENDPOINT)');
@@ -329,6 +342,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     frameworkErrors: (error, request, reply) => answerFrameworkError(error, request, reply, localS3 !== undefined),
   });
   closers.unshift(() => app.close());
+  applyConnectionTimeouts(app.server, connectionTimeouts);
   refuseRebindableHosts(app, options.allowedHosts ?? allowedHostsFromEnv(process.env.FACEKIT_ALLOWED_HOSTS));
   // Pages on the web origins (a dev server on another port) may read the kit's own routes.
   const webOrigins = webOriginsOf(plan, endpoint);

@@ -36,6 +36,10 @@ from any folder.
 Credentials: IAM-authenticated APIs (Cognito Admin*, Rekognition, DynamoDB, Lambda, SES, S3) must be
 signed with FACEKIT_ACCESS_KEY_ID / FACEKIT_SECRET_ACCESS_KEY (default test / test).
 
+Timeouts: a socket silent for FACEKIT_IDLE_TIMEOUT_MS (default 20000) is closed, a stalled upload
+answered as S3 does (400 RequestTimeout); a request must arrive whole within
+FACEKIT_REQUEST_TIMEOUT_MS (default 300000, enough for a 5 MB photo at 150 kbit/s).
+
 Services mode (next to LocalStack; docs/localstack.md): FACEKIT_MODE=services,
 FACEKIT_SERVICES=rekognition,cognito-idp, FACEKIT_S3_ENDPOINT and FACEKIT_LAMBDA_ENDPOINT
 (e.g. http://localhost:4566). Uses ${LOCALSTACK_ASSEMBLY_DIR}/ (synthesized with -c target=localstack).

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
+import { RequestTimeoutError } from '../connection-timeouts.js';
 import type { FunctionInvoker } from '../lambda/function-invoker.js';
 import type { CorsRule } from './cors.js';
 import { corsResponseHeaders, findCorsRule } from './cors.js';
@@ -295,6 +296,9 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       let s3Error: S3Error;
       if (error instanceof S3Error) {
         s3Error = error;
+      } else if (error instanceof RequestTimeoutError) {
+        // A body that stopped coming (sim/connection-timeouts.ts): S3's answer, word for word.
+        s3Error = new S3Error('RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.', 400);
       } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         s3Error = new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
           ProposedSize: String(request.headers['content-length'] ?? ''),
