@@ -11,6 +11,8 @@ import { AuthSessionStore } from './auth-sessions.js';
 import type { CognitoContext, PoolRuntime } from './cognito-context.js';
 import { adminConfirmSignUp } from './operations/admin-confirm-sign-up.js';
 import { adminDeleteUser } from './operations/admin-delete-user.js';
+import { adminDisableUser } from './operations/admin-disable-user.js';
+import { adminEnableUser } from './operations/admin-enable-user.js';
 import { adminGetUser } from './operations/admin-get-user.js';
 import { adminSetUserPassword } from './operations/admin-set-user-password.js';
 import { adminUserGlobalSignOut } from './operations/admin-user-global-sign-out.js';
@@ -73,6 +75,8 @@ const OPERATIONS: Record<string, CognitoOperation> = {
   AdminConfirmSignUp: adminConfirmSignUp,
   AdminUserGlobalSignOut: adminUserGlobalSignOut,
   AdminSetUserPassword: adminSetUserPassword,
+  AdminDisableUser: adminDisableUser,
+  AdminEnableUser: adminEnableUser,
   ListUsers: listUsers,
   // What stock tools call first (aws cognito-idp list-user-pools, describe-user-pool-client...).
   ListUserPools: listUserPools,

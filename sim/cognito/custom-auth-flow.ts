@@ -9,6 +9,7 @@ import {
   InvalidLambdaResponseError,
   InvalidParameterError,
   NotAuthorizedError,
+  USER_DISABLED,
   UnsupportedOperationError,
 } from './errors.js';
 import { issueRefreshToken, mintTokens, type AuthenticationResult, type ClaimsOverride } from './tokens.js';
@@ -144,6 +145,10 @@ async function completeSignIn(
     response: {},
   });
   const claimsOverride = await runPreTokenGeneration(pool, client, user, 'TokenGeneration_Authentication', clientMetadata);
+  // The triggers take time: an administrator may have disabled or deleted the user meanwhile.
+  const current = pool.store.getUser(user.username);
+  if (!current) throw new NotAuthorizedError(INCORRECT_CREDENTIALS);
+  if (!current.enabled) throw new NotAuthorizedError(USER_DISABLED);
   const authTime = Math.floor(context.clock.now() / 1000);
   const { refreshToken, originJti } = issueRefreshToken(context, pool, client, user, authTime);
   const tokens = await mintTokens(context, { pool, client, user, originJti, authTime, claimsOverride });

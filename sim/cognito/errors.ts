@@ -85,3 +85,4 @@ export class UnsupportedOperationError extends AwsServiceError {
 
 export const INCORRECT_CREDENTIALS = 'Incorrect username or password.';
 export const INVALID_SESSION = 'Invalid session for the user.';
+export const USER_DISABLED = 'User is disabled.';

@@ -2,7 +2,7 @@
 // and GetTokensFromRefreshToken (the call Amplify v6 makes) share it.
 import type { ClientInPool, CognitoContext } from './cognito-context.js';
 import { runPreTokenGeneration } from './custom-auth-flow.js';
-import { NotAuthorizedError } from './errors.js';
+import { NotAuthorizedError, USER_DISABLED } from './errors.js';
 import { mintTokens } from './tokens.js';
 
 export async function tokensFromRefreshToken(
@@ -18,7 +18,7 @@ export async function tokensFromRefreshToken(
   const user = pool.store.getUser(family.username);
   // Stryker disable next-line StringLiteral: unreachable, UserPoolStore.deleteUser drops the user's refresh tokens with the user
   if (!user) throw new NotAuthorizedError('Invalid Refresh Token');
-  if (!user.enabled) throw new NotAuthorizedError('User is disabled.');
+  if (!user.enabled) throw new NotAuthorizedError(USER_DISABLED);
 
   const claimsOverride = await runPreTokenGeneration(pool, client, user, 'TokenGeneration_RefreshTokens', clientMetadata);
   // No new refresh token: the old one stays valid (the sim has no refresh token rotation).

@@ -1,11 +1,16 @@
 // The administrators' view of a pool (ListUsers, DescribeUserPool, DescribeUserPoolClient, the list
-// operations' limits, pool-id validation), driven with the real AWS SDK v3 client against the sim.
+// operations' limits, pool-id validation, disabling and enabling users), driven with the real AWS SDK v3 client against the sim.
 import { resolve } from 'node:path';
 import {
   AdminSetUserPasswordCommand,
   AdminDeleteUserCommand,
+  AdminDisableUserCommand,
+  AdminEnableUserCommand,
   AdminGetUserCommand,
   AdminUserGlobalSignOutCommand,
+  GetUserCommand,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   ListUserPoolClientsCommand,
@@ -14,7 +19,7 @@ import {
   SignUpCommand,
   type UserType,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { planStack, readStackTemplate } from '../../sim/cloud-assembly/stack-plan.js';
 import { synthesizeIfChanged } from '../../sim/cloud-assembly/synth-cache.js';
 import { userPoolConfigFromPlan } from '../../sim/cloud-assembly/user-pool-config.js';
@@ -90,6 +95,104 @@ describe('Cognito sim: AdminSetUserPassword', () => {
     expect(await failureOf(setPassword('weak-set@example.com', 'An0ther-Passw0rd!'))).toMatchObject({ name: 'UnsupportedOperationException' });
     const user = await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'weak-set@example.com' }));
     expect(user.UserStatus).toBe('UNCONFIRMED');
+  });
+});
+
+describe('Cognito sim: AdminDisableUser and AdminEnableUser', () => {
+  let sim: CognitoSimHarness;
+  beforeAll(async () => {
+    sim = await startCognitoSim();
+  });
+  afterAll(() => sim.close({ removeData: true }));
+  beforeEach(() => sim.reset());
+
+  const disable = (Username: string) => sim.client.send(new AdminDisableUserCommand({ UserPoolId: POOL_ID, Username }));
+  const enable = (Username: string) => sim.client.send(new AdminEnableUserCommand({ UserPoolId: POOL_ID, Username }));
+  const initiate = (email: string) =>
+    sim.client.send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
+  const answer = (email: string, Session: string | undefined, ANSWER: string) =>
+    sim.client.send(new RespondToAuthChallengeCommand({
+      ClientId: CLIENT_ID, ChallengeName: 'CUSTOM_CHALLENGE', Session, ChallengeResponses: { USERNAME: email, ANSWER },
+    }));
+  const refresh = (REFRESH_TOKEN: string) =>
+    sim.client.send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN } }));
+  const disabled = { name: 'NotAuthorizedException', message: 'User is disabled.' };
+
+  it("stops sign-in, revokes the user's tokens and keeps the user listed as Disabled; other users are untouched", async () => {
+    const target = await signUpAndSignIn(sim, 'disabled@example.com');
+    const bystander = await signUpAndSignIn(sim, 'bystander-disable@example.com');
+
+    await disable('DISABLED@example.com');
+
+    const user = await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'disabled@example.com' }));
+    expect(user).toMatchObject({ Enabled: false, UserStatus: 'CONFIRMED' });
+    const listed = await sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Filter: 'status = "Disabled"' }));
+    expect(listed.Users?.map(emailOf)).toEqual(['disabled@example.com']);
+    expect(await failureOf(initiate('disabled@example.com'))).toEqual(disabled);
+    expect(await failureOf(sim.client.send(new GetUserCommand({ AccessToken: target.AccessToken })))).toEqual({
+      name: 'NotAuthorizedException', message: 'Access Token has been revoked',
+    });
+    expect(await failureOf(refresh(target.RefreshToken!))).toMatchObject({ name: 'NotAuthorizedException' });
+    expect((await sim.client.send(new GetUserCommand({ AccessToken: bystander.AccessToken }))).Username).toBe(bystander.sub);
+    expect((await refresh(bystander.RefreshToken!)).AuthenticationResult?.AccessToken).toBeDefined();
+  });
+
+  it('refuses a sign-in already under way when the user is disabled before the next answer', async () => {
+    await signUpAndSignIn(sim, 'mid-flow@example.com');
+    const started = await initiate('mid-flow@example.com');
+    const secondRound = await answer('mid-flow@example.com', started.Session, 'answer-1');
+
+    await disable('mid-flow@example.com');
+    const answersVerified = sim.eventsOf('VerifyAuthChallengeResponse').length;
+
+    expect(await failureOf(answer('mid-flow@example.com', secondRound.Session, 'answer-2'))).toEqual(disabled);
+    // Refused before VerifyAuthChallengeResponse, as InitiateAuth refuses before any trigger.
+    expect(sim.eventsOf('VerifyAuthChallengeResponse')).toHaveLength(answersVerified);
+  });
+
+  it('mints no tokens when the user is disabled while the last triggers run', async () => {
+    await signUpAndSignIn(sim, 'during-triggers@example.com');
+    sim.triggers.PostAuthentication = async (event) => {
+      await disable('during-triggers@example.com');
+      return event;
+    };
+    const started = await initiate('during-triggers@example.com');
+    const secondRound = await answer('during-triggers@example.com', started.Session, 'answer-1');
+
+    expect(await failureOf(answer('during-triggers@example.com', secondRound.Session, 'answer-2'))).toEqual(disabled);
+  });
+
+  it('mints no tokens for a user deleted while the last triggers run', async () => {
+    await signUpAndSignIn(sim, 'deleted-during@example.com');
+    sim.triggers.PreTokenGeneration = async (event) => {
+      await sim.client.send(new AdminDeleteUserCommand({ UserPoolId: POOL_ID, Username: 'deleted-during@example.com' }));
+      return event;
+    };
+    const started = await initiate('deleted-during@example.com');
+    const secondRound = await answer('deleted-during@example.com', started.Session, 'answer-1');
+
+    expect(await failureOf(answer('deleted-during@example.com', secondRound.Session, 'answer-2'))).toEqual({
+      name: 'NotAuthorizedException', message: 'Incorrect username or password.',
+    });
+  });
+
+  it('lets an enabled user sign in again, with the tokens revoked at the disabling still revoked', async () => {
+    const before = await signUpAndSignIn(sim, 'reenabled@example.com');
+    await disable('reenabled@example.com');
+    await disable('reenabled@example.com');
+
+    await enable('reenabled@example.com');
+
+    const user = await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'reenabled@example.com' }));
+    expect(user.Enabled).toBe(true);
+    const after = await signUpAndSignIn(sim, 'reenabled@example.com');
+    expect((await sim.client.send(new GetUserCommand({ AccessToken: after.AccessToken }))).Username).toBe(after.sub);
+    expect(await failureOf(refresh(before.RefreshToken!))).toEqual({ name: 'NotAuthorizedException', message: 'Refresh Token has been revoked' });
+  });
+
+  it('names an unknown user as the other administrator operations do', async () => {
+    expect(await failureOf(disable('nobody@example.com'))).toEqual({ name: 'UserNotFoundException', message: 'User does not exist.' });
+    expect(await failureOf(enable('nobody@example.com'))).toEqual({ name: 'UserNotFoundException', message: 'User does not exist.' });
   });
 });
 

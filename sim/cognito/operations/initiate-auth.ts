@@ -7,6 +7,7 @@ import {
   InvalidParameterError,
   NotAuthorizedError,
   UnsupportedOperationError,
+  USER_DISABLED,
   UserNotConfirmedError,
   UserNotFoundError,
 } from '../errors.js';
@@ -64,7 +65,7 @@ async function startCustomAuth(
   const user = pool.store.findUser(givenName);
   if (!user && client.preventUserExistenceErrors !== 'ENABLED') throw new UserNotFoundError();
   if (user && user.status !== 'CONFIRMED') throw new UserNotConfirmedError();
-  if (user && !user.enabled) throw new NotAuthorizedError('User is disabled.');
+  if (user && !user.enabled) throw new NotAuthorizedError(USER_DISABLED);
 
   // InitiateAuth's ClientMetadata goes to PreAuthentication only (as validationData).
   await pool.triggers.run('PreAuthentication', {

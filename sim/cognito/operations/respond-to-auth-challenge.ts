@@ -2,7 +2,7 @@
 // records the result in the history, and lets DefineAuthChallenge decide the next step.
 import { clientById, optionalStringMap, requireString, type CognitoContext } from '../cognito-context.js';
 import { nextStep, verifyAnswer, type FlowState } from '../custom-auth-flow.js';
-import { INVALID_SESSION, InvalidParameterError, NotAuthorizedError, UnsupportedOperationError } from '../errors.js';
+import { INVALID_SESSION, InvalidParameterError, NotAuthorizedError, UnsupportedOperationError, USER_DISABLED } from '../errors.js';
 import { standInUsername } from '../stand-in-username.js';
 
 export async function respondToAuthChallenge(context: CognitoContext, input: Record<string, unknown>) {
@@ -36,6 +36,8 @@ export async function respondToAuthChallenge(context: CognitoContext, input: Rec
     : givenName === session.username || standInUsername(pool, givenName) === session.username;
   if (!sameUser) throw new NotAuthorizedError(INVALID_SESSION);
   if (!session.userNotFound && !user) throw new NotAuthorizedError(INVALID_SESSION);
+  // An administrator may have disabled the user since the session began (AdminDisableUser).
+  if (user && !user.enabled) throw new NotAuthorizedError(USER_DISABLED);
 
   const state: FlowState = { pool, client, user, username: session.username, history: session.history, clientMetadata };
   const correct = await verifyAnswer(state, session.privateChallengeParameters, answer);
