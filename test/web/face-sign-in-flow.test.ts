@@ -1,6 +1,7 @@
 // The page's flow module (web/src/face-sign-in-flow.js) with Amplify v6 in Node against a started
 // kit: the challenge protocol and its refusals, faster than through a browser. Amplify keeps its
 // tokens in an in-memory store here; in the page, in localStorage.
+import { AdminDisableUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { Amplify } from 'aws-amplify';
 import { cognitoUserPoolsTokenProvider } from 'aws-amplify/auth/cognito';
 import { InMemoryKeyValueStorage } from '../amplify-token-storage.js';
@@ -71,6 +72,19 @@ describe('the page’s flow with Amplify, from Node', () => {
 
     expect((error as Error).name).toBe('UsernameExistsException');
     expect(describeError(error)).toMatch(/^An account with this email already exists\./);
+  });
+
+  it('tells a disabled account apart from a refused photo, which waiting would not cure', async () => {
+    const email = 'disabled-module@example.com';
+    await signInWithFace(email, { deviceKey, photo: await photo('face', 'disabled-module'), enrolSecret: await signUpAndConfirm(email) });
+    await signOutEverywhere();
+    await harness.cognito.send(new AdminDisableUserCommand({ UserPoolId: harness.outputs.UserPoolId, Username: email }));
+
+    const error = await signInWithFace(email, { deviceKey, photo: await photo('face', 'disabled-module', 2) }).catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ name: 'NotAuthorizedException', message: 'User is disabled.' });
+    expect(describeError(error)).toBe('This account is disabled. Ask the administrator to enable it again. (User is disabled.)');
+    expect(describeError({ name: 'NotAuthorizedException', message: 'Incorrect username or password.' })).toMatch(/^Sign-in was refused\. Wait a little/);
   });
 
   it('takes over an unconfirmed sign-up of the same email by confirming a new code, and refuses a confirmed one', async () => {

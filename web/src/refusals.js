@@ -29,8 +29,13 @@ const ERROR_WORDS = {
   NetworkError: 'The sign-in service cannot be reached. Is the kit running (`npm start`)?',
 };
 
+/** Cognito's NotAuthorizedException covers refusals that waiting does not cure; its message tells them apart. */
+const NOT_AUTHORIZED_WORDS = {
+  'User is disabled.': 'This account is disabled. Ask the administrator to enable it again.',
+};
+
 /** An error from Amplify (its `name` is Cognito's exception) or from the page, in plain words. */
 export function describeError(error) {
-  const words = ERROR_WORDS[error?.name];
+  const words = (error?.name === 'NotAuthorizedException' && NOT_AUTHORIZED_WORDS[error.message]) || ERROR_WORDS[error?.name];
   return words ? `${words} (${error.message})` : String(error?.message ?? error);
 }
