@@ -3,11 +3,10 @@
 // with `X-Amz-Function-Error: Unhandled` and the error as the payload. Every other operation of
 // the API answers that it is not emulated, in Lambda's error shape.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, RouteHandlerMethod } from 'fastify';
 import { setAmznRequestId } from '../request-id.js';
 import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
-import { authorizationFields, parseCredentialScope, SIGV4_ALGORITHM } from '../sigv4.js';
+import { addSigningServiceConstraint, SIGNED_FOR, UNSIGNED } from '../signing-service-constraint.js';
 import { FunctionError, type FunctionInvoker } from './function-invoker.js';
 import type { FunctionDefinition, InvokeOptions } from './lambda-runtime.js';
 
@@ -40,10 +39,6 @@ const LOG_TAIL_BYTES = 4 * 1024;
 /** ListFunctions returns at most 50 functions a page, whatever MaxItems asks (AWS's API reference). */
 const LIST_PAGE_LIMIT = 50;
 const MAX_ITEMS_RANGE = { min: 1, max: 10_000 };
-
-/** Router constraint: the service of the request's SigV4 credential scope, `unsigned` without one. */
-const SIGNED_FOR = 'sigv4Service';
-const UNSIGNED = 'unsigned';
 
 /** An error of Lambda's API, sent in its wire shape by the plugin's error handler. */
 class LambdaApiError extends Error {
@@ -179,45 +174,12 @@ const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'];
  * other routes (S3's wildcards).
  */
 function lambdaRouter(app: FastifyInstance) {
-  if (!app.hasConstraintStrategy(SIGNED_FOR)) {
-    app.addConstraintStrategy({
-      name: SIGNED_FOR,
-      storage() {
-        // Holds find-my-way's handlers, typed by the router.
-        const handlers = new Map();
-        return {
-          get: (value: unknown) => handlers.get(value) ?? null,
-          set: (value: unknown, handler: unknown) => {
-            handlers.set(value, handler);
-          },
-        };
-      },
-      deriveConstraint: signingServiceOf,
-      mustMatchWhenDerived: false,
-    });
-  }
+  addSigningServiceConstraint(app);
   return (method: string | string[], url: string, handler: RouteHandlerMethod) => {
     for (const service of ['lambda', UNSIGNED]) {
       app.route({ method, url, handler, constraints: { [SIGNED_FOR]: service }, exposeHeadRoute: false });
     }
   };
-}
-
-/** The service of the SigV4 credential scope (`AKID/20240101/us-east-1/lambda/aws4_request`), header or query. */
-function signingServiceOf(request: IncomingMessage): string {
-  const authorization = request.headers.authorization;
-  let credential: string | undefined;
-  if (typeof authorization === 'string') {
-    credential = authorization.startsWith(`${SIGV4_ALGORITHM} `) ? authorizationFields(authorization).credential : undefined;
-  } else {
-    const queryCredential = /[?&]X-Amz-Credential=([^&]*)/i.exec(request.url ?? '')?.[1];
-    try {
-      credential = queryCredential === undefined ? undefined : decodeURIComponent(queryCredential);
-    } catch {
-      credential = undefined;
-    }
-  }
-  return (credential === undefined ? undefined : parseCredentialScope(credential)?.service) ?? UNSIGNED;
 }
 
 interface FunctionTarget {
