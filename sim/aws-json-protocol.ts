@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { RequestTimeoutError } from './connection-timeouts.js';
 import { answerJsonApiPreflight, isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS } from './browser-cors.js';
 import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from './request-signature.js';
+import { isQueryProtocolRequest, refuseUnservedQueryRequest } from './aws-query-protocol.js';
 import { setAmznRequestId } from './request-id.js';
 
 /** An error in the shape AWS returns it: `code` is the exception name the SDK surfaces. */
@@ -125,6 +126,7 @@ export function registerJsonServices(
     if (error instanceof RequestTimeoutError) {
       return sendError(reply, service, new AwsServiceError('RequestTimeoutException', 'Reading the request timed out', 408));
     }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' && isQueryProtocolRequest(request)) return refuseUnservedQueryRequest(request, reply);
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, service, new AwsServiceError('SerializationException', error.message));
     }

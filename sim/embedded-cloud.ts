@@ -22,6 +22,7 @@ import { DEFAULT_LOCAL_CREDENTIALS, RequestSignatureVerifier, type LocalCredenti
 import { corsRulesFromConfiguration, expirationRulesFromConfiguration } from './s3/bucket-config-translation.js';
 import { answerS3FrameworkError, createS3Service, S3_ROUTER_OPTIONS, type S3Service } from './s3/s3-service.js';
 import { createSesService } from './ses/ses-service.js';
+import { createStsService } from './sts/sts-service.js';
 import { freePort } from './free-port.js';
 import { appBackendRoutes } from '../examples/app-backend/routes.js';
 import { createTokenVerifier } from '../examples/app-backend/token-verifier.js';
@@ -374,6 +375,8 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     });
     await app.register(appBackendRoutes(verifier), { prefix: '/_sim/example' });
   }
+  // Not a service of the stack, but what stock tools ask first: `aws sts get-caller-identity`.
+  await app.register(createStsService({ signatures }).routes);
   for (const service of ['cognito-idp', 'ses', 'lambda', 's3'] as const) {
     const plugin = routes[service];
     if (plugin) await app.register(plugin);

@@ -1,5 +1,6 @@
 // SES v2 (REST JSON) on the shared server: POST /v2/email/outbound-emails lands in the Outbox, so
-// emails a handler sends can be read at /_sim/emails. With a verifier, calls must be SigV4-signed.
+// emails a handler sends can be read at /_sim/emails; SES v2's other operations answer that they
+// are not emulated. With a verifier, calls must be SigV4-signed.
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
 import type { Clock } from '../clock.js';
@@ -56,6 +57,17 @@ export function createSesService(options: SesServiceOptions): { routes: FastifyP
       if (input === UNPARSEABLE_BODY) throw new BadRequestError('Request body is not valid JSON');
       if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new BadRequestError('Request body must be a JSON object');
       return reply.header('content-type', 'application/json').send(JSON.stringify(sendEmail(input, services)));
+    });
+    // SES v2's other operations live under /v2/email/ too (ListEmailIdentities is GET
+    // /v2/email/identities). They are refused as not emulated, in SES's shape, rather than falling
+    // through to S3, which would name a bucket `v2` (too short to be one) as missing.
+    app.route({
+      method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      url: '/v2/email/*',
+      exposeHeadRoute: false,
+      handler: async (request, reply) =>
+        sendError(reply, 404, 'UnknownOperationException',
+          `${request.method} ${request.url.split('?')[0]} is not an operation the local SES emulates (it serves SendEmail)`),
     });
   };
   return { routes };
