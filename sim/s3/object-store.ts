@@ -1,8 +1,15 @@
 // Buckets and objects, in memory or under `<root>/` on disk. On disk each bucket is a folder with
-// bucket.json and objects/<sha256(key)>.{data,json}: hashing the key keeps any key (slashes, dots,
-// unicode) a safe file name. Object metadata is read per bucket on first use, never the data.
+// bucket.json and objects/<sha256(key)>.object: hashing the key keeps any key (slashes, dots,
+// unicode) a safe file name. An object file is its metadata as one line of JSON, a newline, then
+// the body, written to a temporary name and renamed: the rename is the one step that makes an
+// object, or a new version of it, visible, so a process killed at any moment leaves each key's old
+// object or its new one, whole. (Metadata and body used to be two files, `.json` and `.data`,
+// renamed one after the other: a kill between the two renames of an overwrite left the old
+// metadata beside the new body. Folders written that way are still read, and each such object is
+// rewritten in the new form when it is next written.) Object metadata is read per bucket on first
+// use, never the bodies.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CorsRule } from './cors.js';
 import type { NotificationConfig } from './event-notifications.js';
@@ -106,8 +113,9 @@ export class ObjectStore {
     const objects = this.objectsOf(bucket);
     if (this.root) {
       const base = this.objectPath(bucket, object.key);
-      writeAtomically(`${base}.data`, body);
-      writeAtomically(`${base}.json`, JSON.stringify(object));
+      writeAtomically(`${base}${OBJECT_FILE}`, Buffer.concat([Buffer.from(`${JSON.stringify(object)}\n`, 'utf8'), body]));
+      // The new file wins over an older form's pair when both are found, so a kill here loses nothing.
+      removeLegacyFiles(base);
     } else {
       this.buckets.get(bucket)!.bodies.set(object.key, body);
     }
@@ -119,8 +127,11 @@ export class ObjectStore {
   }
 
   readBody(bucket: string, key: string): Buffer {
-    if (this.root) return readFileSync(`${this.objectPath(bucket, key)}.data`);
-    return this.buckets.get(bucket)!.bodies.get(key)!;
+    if (!this.root) return this.buckets.get(bucket)!.bodies.get(key)!;
+    const base = this.objectPath(bucket, key);
+    if (!existsSync(`${base}${OBJECT_FILE}`)) return readFileSync(`${base}${LEGACY_DATA_FILE}`);
+    const file = readFileSync(`${base}${OBJECT_FILE}`);
+    return file.subarray(file.indexOf(NEWLINE) + 1);
   }
 
   /** Returns the removed object, if there was one. */
@@ -131,7 +142,8 @@ export class ObjectStore {
     objects.delete(key);
     if (this.root) {
       const base = this.objectPath(bucket, key);
-      for (const file of [`${base}.json`, `${base}.data`]) if (existsSync(file)) unlinkSync(file);
+      if (existsSync(`${base}${OBJECT_FILE}`)) unlinkSync(`${base}${OBJECT_FILE}`);
+      removeLegacyFiles(base);
     } else {
       this.buckets.get(bucket)!.bodies.delete(key);
     }
@@ -150,9 +162,23 @@ export class ObjectStore {
       state.objects = new Map();
       const folder = join(this.root!, bucket, 'objects');
       if (existsSync(folder)) {
-        for (const file of readdirSync(folder)) {
-          if (!file.endsWith('.json')) continue;
+        const files = readdirSync(folder);
+        // A write the process did not live to rename is not an object: its temporary file goes.
+        for (const file of files) if (file.endsWith(TEMPORARY_FILE)) unlinkSync(join(folder, file));
+        // So is an older-form body whose metadata was never renamed into place (or was deleted first).
+        const listed = new Set(files);
+        for (const file of files) {
+          if (file.endsWith(LEGACY_DATA_FILE) && !listed.has(`${file.slice(0, -LEGACY_DATA_FILE.length)}${LEGACY_METADATA_FILE}`)) unlinkSync(join(folder, file));
+        }
+        for (const file of files) {
+          if (!file.endsWith(LEGACY_METADATA_FILE)) continue;
           const object = JSON.parse(readFileSync(join(folder, file), 'utf8')) as StoredObject;
+          state.objects.set(object.key, object);
+        }
+        // After the older form's files, so that an object rewritten in the new form wins.
+        for (const file of files) {
+          if (!file.endsWith(OBJECT_FILE)) continue;
+          const object = readObjectMetadata(join(folder, file));
           state.objects.set(object.key, object);
         }
       }
@@ -173,9 +199,43 @@ export class ObjectStore {
   }
 }
 
+const OBJECT_FILE = '.object';
+const LEGACY_METADATA_FILE = '.json';
+const LEGACY_DATA_FILE = '.data';
+const TEMPORARY_FILE = '.tmp';
+const NEWLINE = 0x0a;
+/** Metadata lines are a few KB at most (S3 caps user metadata at 2 KB); read in steps of this. */
+const METADATA_READ_BYTES = 16 * 1024;
+
+/** The metadata line at the head of an object file, read without the body. */
+function readObjectMetadata(file: string): StoredObject {
+  const descriptor = openSync(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    for (let position = 0; ; ) {
+      const chunk = Buffer.alloc(METADATA_READ_BYTES);
+      const read = readSync(descriptor, chunk, 0, chunk.length, position);
+      const end = chunk.subarray(0, read).indexOf(NEWLINE);
+      if (end >= 0 || read === 0) {
+        chunks.push(chunk.subarray(0, end >= 0 ? end : read));
+        return JSON.parse(Buffer.concat(chunks).toString('utf8')) as StoredObject;
+      }
+      chunks.push(chunk.subarray(0, read));
+      position += read;
+    }
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+/** The older form's pair, metadata first: a pair cut short leaves a body nobody lists, never a listed object without its body. */
+function removeLegacyFiles(base: string): void {
+  for (const file of [`${base}${LEGACY_METADATA_FILE}`, `${base}${LEGACY_DATA_FILE}`]) if (existsSync(file)) unlinkSync(file);
+}
+
 /** Write then rename, so a crash never leaves a half-written object behind a valid name. */
 function writeAtomically(file: string, content: string | Buffer): void {
-  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const temporary = `${file}.${randomBytes(6).toString('hex')}${TEMPORARY_FILE}`;
   writeFileSync(temporary, content);
   renameSync(temporary, file);
 }
