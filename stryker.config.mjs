@@ -21,6 +21,11 @@ export default {
     'sim/cognito/operations/revoke-token.ts',
     'sim/cognito/operations/global-sign-out.ts',
     'sim/cognito/operations/confirm-sign-up.ts',
+    // The administrator's calls that change whether and how a user may sign in.
+    'sim/cognito/operations/admin-disable-user.ts',
+    'sim/cognito/operations/admin-enable-user.ts',
+    'sim/cognito/operations/admin-set-user-password.ts',
+    'sim/cognito/password-policy.ts',
     'sim/s3/request-authenticator.ts',
   ],
   // Log statements are not mutated (why: stryker-plugins/log-text-ignorer.mjs).

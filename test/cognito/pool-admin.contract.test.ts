@@ -92,8 +92,26 @@ describe('Cognito sim: AdminSetUserPassword', () => {
     expect(await failureOf(setPassword('nobody@example.com', 'An0ther-Passw0rd!', true))).toEqual({
       name: 'UserNotFoundException', message: 'User does not exist.',
     });
-    expect(await failureOf(setPassword('weak-set@example.com', 'An0ther-Passw0rd!'))).toMatchObject({ name: 'UnsupportedOperationException' });
+    expect(await failureOf(setPassword('weak-set@example.com', 'An0ther-Passw0rd!'))).toEqual({
+      name: 'UnsupportedOperationException',
+      message: 'The sim emulates permanent passwords only (Permanent: true), not the FORCE_CHANGE_PASSWORD status.',
+    });
     const user = await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'weak-set@example.com' }));
+    expect(user.UserStatus).toBe('UNCONFIRMED');
+  });
+
+  it('refuses a Permanent that is not a boolean, which the SDKs cannot send, as Coral would not read it', async () => {
+    await sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'typed-set@example.com', Password: PASSWORD }));
+    // A hand-made request: the harness checks no signature.
+    const response = await fetch(sim.baseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.AdminSetUserPassword' },
+      body: JSON.stringify({ UserPoolId: POOL_ID, Username: 'typed-set@example.com', Password: 'An0ther-Passw0rd!', Permanent: 'yes' }),
+    });
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ __type: 'SerializationException', message: 'Permanent must be a boolean, not "yes"' });
+    const user = await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'typed-set@example.com' }));
     expect(user.UserStatus).toBe('UNCONFIRMED');
   });
 });

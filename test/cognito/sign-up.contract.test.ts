@@ -242,7 +242,31 @@ describe("Cognito sim: sign-up under the template's password policy", () => {
     expect(await failureOf(signUp('digitless@example.com', 'twelve chars'))).toEqual({
       name: 'InvalidPasswordException', message: 'Password did not conform with policy: Password must have numeric characters',
     });
-    // No upper case and no symbol: this pool does not ask for them.
+    // No upper case and no symbol: this pool does not ask for them; nor lower case.
     expect((await signUp('plain@example.com', 'twelvechars1')).UserConfirmed).toBe(false);
+    expect((await signUp('digits@example.com', '123456789012')).UserConfirmed).toBe(false);
+  });
+});
+
+describe('Cognito sim: sign-up under a policy that asks for symbols and no digits', () => {
+  let sim: CognitoSimHarness;
+  beforeAll(async () => {
+    sim = await startCognitoSim({
+      configurePool: (config) => ({
+        ...config,
+        settings: { ...config.settings, Policies: { PasswordPolicy: { MinimumLength: 10, RequireSymbols: true } } },
+      }),
+    });
+  });
+  afterAll(() => sim.close({ removeData: true }));
+
+  const signUp = (email: string, password: string) =>
+    sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: email, Password: password }));
+
+  it('takes a password without digits and refuses one without a symbol', async () => {
+    expect((await signUp('no-digits@example.com', 'no digits here!')).UserConfirmed).toBe(false);
+    expect(await failureOf(signUp('no-symbol@example.com', 'NoSymbol12345'))).toEqual({
+      name: 'InvalidPasswordException', message: 'Password did not conform with policy: Password must have symbol characters',
+    });
   });
 });

@@ -174,6 +174,11 @@ describe('Cognito sim: tokens and sessions', () => {
     }
     expect((await getUser(tokens.AccessToken!)).Username).toBe(tokens.sub);
     expect((await refresh(tokens.RefreshToken!)).AuthenticationResult?.AccessToken).toBeTruthy();
+    // A JWT that says it is neither is just a token nobody issued: no error, as for any other.
+    const unsignedJwt = (payload: object) => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.`;
+    for (const payload of [{ sub: tokens.sub }, { token_use: 'refresh' }]) {
+      await expect(sim.client.send(new RevokeTokenCommand({ ClientId: CLIENT_ID, Token: unsignedJwt(payload) }))).resolves.toBeDefined();
+    }
   });
 
   it('RevokeToken answers an expired refresh token with success, as the revocation endpoint does any invalid token', async () => {

@@ -7,11 +7,9 @@ import { userNamedByAdmin, type CognitoContext } from '../cognito-context.js';
 
 export async function adminDisableUser(context: CognitoContext, input: Record<string, unknown>) {
   const { pool, user } = userNamedByAdmin(context, input);
-  if (user.enabled) {
-    user.enabled = false;
-    user.updatedAt = context.clock.now();
-    pool.store.putUser(user);
-  }
+  user.enabled = false;
+  user.updatedAt = context.clock.now();
+  pool.store.putUser(user);
   pool.store.revokeAllOfUser(user.username);
   return {};
 }

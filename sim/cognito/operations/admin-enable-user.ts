@@ -4,10 +4,8 @@ import { userNamedByAdmin, type CognitoContext } from '../cognito-context.js';
 
 export async function adminEnableUser(context: CognitoContext, input: Record<string, unknown>) {
   const { pool, user } = userNamedByAdmin(context, input);
-  if (!user.enabled) {
-    user.enabled = true;
-    user.updatedAt = context.clock.now();
-    pool.store.putUser(user);
-  }
+  user.enabled = true;
+  user.updatedAt = context.clock.now();
+  pool.store.putUser(user);
   return {};
 }
