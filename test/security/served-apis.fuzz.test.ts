@@ -1,5 +1,5 @@
 // Fuzzes every API the embedded cloud serves (Cognito, Rekognition, DynamoDB, Lambda, SES, S3,
-// the JWKS and /_sim routes) with seeded random requests over loopback: prototype-named targets,
+// STS and the Query protocol's refusals, the JWKS and /_sim routes) with seeded random requests over loopback: prototype-named targets,
 // wrong JSON types, invalid JSON, oversized strings, odd methods and paths. Most requests are
 // signed with the local credentials so they get past the signature check into the operations.
 // No answer may be a 5xx, every JSON-protocol error must be in AWS's shape, and the server must
@@ -158,6 +158,25 @@ function jsonProtocolRequest(): FuzzRequest {
   };
 }
 
+/** The AWS Query protocol (STS's GetCallerIdentity is served; SNS, IAM and the rest are refused in XML). */
+function queryProtocolRequest(): FuzzRequest {
+  const action = pick(['GetCallerIdentity', 'GetCallerIdentity', 'AssumeRole', 'GetSessionToken', 'ListTopics', '', ...JS_MEMBERS, randomString().slice(0, 200)]);
+  const version = pick(['2011-06-15', '2011-06-15', '2010-03-31', '', randomString().slice(0, 50)]);
+  const form = new URLSearchParams({ Action: action, Version: version });
+  if (chance(0.3)) form.append(pick(MEMBER_NAMES), randomString().slice(0, 500));
+  const body = chance(0.1) ? pick(['Action=%zz&Version=%', `Action=GetCallerIdentity&Version=2011-06-15&Pad=${'x'.repeat(70 * 1024)}`, randomBody()]) : form.toString();
+  const viaQuery = chance(0.2);
+  return {
+    kind: 'query',
+    method: viaQuery ? 'GET' : 'POST',
+    path: viaQuery ? `/?${form.toString()}` : '/',
+    headers: viaQuery ? {} : { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    body: viaQuery ? undefined : body,
+    // A GET / signed for anything but sts, or unsigned, is S3's ListBuckets.
+    signAs: viaQuery ? 'sts' : pick(['sts', 'sts', 'sns', 'iam', undefined]),
+  };
+}
+
 function restRequest(): FuzzRequest {
   const functionName = pick([...harness.cloud.plan.functions.map((fn) => fn.name), ...JS_MEMBERS, randomString().slice(0, 200)]);
   const bucket = pick([harness.outputs.BucketName, ...JS_MEMBERS, 'no-such-bucket']);
@@ -198,7 +217,7 @@ describe('fuzzing every served API', () => {
     const shapeless: string[] = [];
     let sent = 0;
     while (sent < REQUESTS && Date.now() - started < TIME_BUDGET_MS) {
-      const request = chance(0.6) ? jsonProtocolRequest() : restRequest();
+      const request = chance(0.55) ? jsonProtocolRequest() : chance(0.15) ? queryProtocolRequest() : restRequest();
       const { status, text } = await send(request);
       sent++;
       const described = `#${sent} ${request.kind} ${request.method} ${request.path.slice(0, 80)} ${(request.body ?? '').slice(0, 200)} → ${status} ${text.slice(0, 160)}`;
@@ -208,6 +227,10 @@ describe('fuzzing every served API', () => {
       if (status >= 500 && !notImplemented) serverErrors.push(described);
       // S3 errors are XML (a HEAD's has no body): never Fastify's JSON.
       if (request.kind === 's3' && status >= 400 && request.method !== 'HEAD' && !/^<\?xml[^>]*>\s*<Error><Code>\w+<\/Code>/.test(text)) {
+        shapeless.push(described);
+      }
+      // Query-protocol errors are XML in its <ErrorResponse> shape, which the CLI and SDKs parse.
+      if (request.kind === 'query' && status >= 400 && !/^<ErrorResponse( xmlns="[^"]+")?><Error><Type>(Sender|Receiver)<\/Type><Code>\w+<\/Code>/.test(text)) {
         shapeless.push(described);
       }
       if (request.jsonProtocol && status >= 400) {
