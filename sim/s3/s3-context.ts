@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
 import { configurationIdOf, notificationMatches, s3EventRecord } from './event-notifications.js';
 import type { S3EventName, Sequencer } from './event-notifications.js';
+import type { ExpirationRule } from './lifecycle.js';
 
 export interface S3Services {
   store: ObjectStore;
@@ -13,6 +14,8 @@ export interface S3Services {
   sequencer: Sequencer;
   /** The canonical id of the one emulated account that owns every bucket. */
   ownerId: string;
+  /** The bucket's lifecycle expiration rules, as the template set them. */
+  expirationRulesOf(bucket: string): ExpirationRule[];
 }
 
 export interface PendingInvocation {

@@ -20,6 +20,7 @@ import { RequestAuthenticator } from './request-authenticator.js';
 import type { PendingInvocation, S3Call, S3Services } from './s3-context.js';
 import { errorXml, methodNotAllowed, noSuchBucket, notImplemented, S3Error } from './s3-errors.js';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './operations/bucket-operations.js';
+import { getBucketCors, getBucketLifecycleConfiguration, getBucketNotificationConfiguration } from './operations/bucket-configuration.js';
 import { corsPreflight } from './operations/cors-preflight.js';
 import { deleteObject, deleteObjects } from './operations/delete-objects.js';
 import { getObject } from './operations/get-object.js';
@@ -110,7 +111,10 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
   const clock = options.clock ?? systemClock;
   const region = options.region ?? 'us-east-1';
   const store = new ObjectStore(options.dataDir ? join(options.dataDir, 's3') : undefined);
-  const services: S3Services = { store, clock, region, sequencer: new Sequencer(), ownerId: OWNER_ID };
+  const services: S3Services = {
+    store, clock, region, sequencer: new Sequencer(), ownerId: OWNER_ID,
+    expirationRulesOf: (bucket) => expirationRules.get(bucket) ?? [],
+  };
   const authenticator = new RequestAuthenticator(options.credentials ?? { test: 'test' }, clock);
   const states = new WeakMap<FastifyRequest, RequestState>();
   const expirationRules = new Map<string, ExpirationRule[]>();
@@ -210,6 +214,12 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     call.accessKeyId = (await authenticator.authenticate({ method, rawPath, query, headers: request.headers, body })).accessKeyId;
 
+    // The bucket's configuration from the template can be read; changing it is not emulated.
+    if (method === 'GET' && bucket && !key) {
+      if ('cors' in query) return getBucketCors(call);
+      if ('notification' in query) return getBucketNotificationConfiguration(call);
+      if ('lifecycle' in query) return getBucketLifecycleConfiguration(call);
+    }
     const unsupported = UNSUPPORTED_SUBRESOURCES.find((name) => name in query);
     if (unsupported) throw notImplemented(`${method} ?${unsupported} (${key ? 'object' : bucket ? 'bucket' : 'service'} subresource)`);
     if (!bucket) {

@@ -108,10 +108,13 @@ describe('what the AWS CLI asks beside the stack', () => {
   const aws = (...args: string[]) => run(AWS_CLI, [...args, '--endpoint-url', harness.endpoint, '--output', 'json'], { env: clientEnvironment() });
   const stderrOf = (call: Promise<unknown>) => call.then(() => '', (error: { stderr?: string }) => error.stderr ?? '');
 
-  it.skipIf(awsCliMissing)("Debian's AWS CLI: sts get-caller-identity answers the local account; APIs the kit does not serve say so", async () => {
+  it.skipIf(awsCliMissing)("Debian's AWS CLI: sts get-caller-identity answers the local account, get-bucket-cors the stack's rules; APIs the kit does not serve say so", async () => {
     const identity = JSON.parse((await aws('sts', 'get-caller-identity')).stdout) as Record<string, string>;
 
     expect(identity).toEqual({ UserId: '000000000000', Account: '000000000000', Arn: 'arn:aws:iam::000000000000:root' });
+    // Which web origins may upload photos, as the stack configured the bucket.
+    const cors = JSON.parse((await aws('s3api', 'get-bucket-cors', '--bucket', harness.outputs.BucketName)).stdout) as { CORSRules: Array<{ AllowedOrigins: string[] }> };
+    expect(cors.CORSRules[0]!.AllowedOrigins).toContain('http://localhost:5173');
     expect(await stderrOf(aws('sns', 'list-topics'))).toMatch(/\(InvalidAction\) when calling the ListTopics operation: The local kit does not emulate the sns Query API/);
     expect(await stderrOf(aws('sesv2', 'list-email-identities'))).toMatch(
       /\(UnknownOperationException\) when calling the ListEmailIdentities operation: GET \/v2\/email\/identities is not an operation the local SES emulates/,

@@ -3,7 +3,7 @@ import {
   CreateBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
-  GetBucketCorsCommand,
+  GetBucketAclCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -228,9 +228,9 @@ describe('objects through @aws-sdk/client-s3', () => {
 
 describe('what the kit does not emulate', () => {
   it('answers 501 NotImplemented naming the subresource, CopyObject, or the form upload', async () => {
-    const cors = await errorOf(server.client.send(new GetBucketCorsCommand({ Bucket: 'uploads' })));
-    expect(cors).toMatchObject({ name: 'NotImplemented', message: 'GET ?cors (bucket subresource) is not emulated (docs/s3.md lists what is)' });
-    expect(cors.$metadata.httpStatusCode).toBe(501);
+    const acl = await errorOf(server.client.send(new GetBucketAclCommand({ Bucket: 'uploads' })));
+    expect(acl).toMatchObject({ name: 'NotImplemented', message: 'GET ?acl (bucket subresource) is not emulated (docs/s3.md lists what is)' });
+    expect(acl.$metadata.httpStatusCode).toBe(501);
     await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'a', Body: 'a' }));
     const copy = await errorOf(server.client.send(new CopyObjectCommand({ Bucket: 'uploads', Key: 'b', CopySource: 'uploads/a' })));
     expect(copy).toMatchObject({ name: 'NotImplemented', message: 'CopyObject is not emulated (docs/s3.md lists what is)' });

@@ -1,0 +1,78 @@
+// Reading a bucket's configuration with the real SDK (what `aws s3api get-bucket-cors`,
+// `get-bucket-notification-configuration` and `get-bucket-lifecycle-configuration` call): the
+// template's CORS rules, Lambda notifications and expiration rules come back in S3's shapes; a
+// bucket without any gets S3's NoSuch... errors; changing them is still refused as not emulated.
+import {
+  GetBucketCorsCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketNotificationConfigurationCommand,
+  PutBucketCorsCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startS3, type RunningS3 } from './s3-test-server.js';
+
+const INDEXER = 'arn:aws:lambda:us-east-1:000000000000:function:FaceIndexer';
+let server: RunningS3;
+beforeAll(async () => {
+  server = await startS3();
+  server.s3.createBucket({
+    name: 'configured',
+    cors: [{ Id: 'web', AllowedMethods: ['PUT', 'GET'], AllowedOrigins: ['http://localhost:5173'], AllowedHeaders: ['*'], ExposedHeaders: ['ETag'], MaxAge: 300 }],
+    notifications: [
+      { functionName: INDEXER, events: ['s3:ObjectCreated:*'], prefix: 'enrol/' },
+      { functionName: 'FaceIndexer', events: ['s3:ObjectCreated:*'], prefix: 'signin/', suffix: '.jpg', id: 'sign-in-sweep' },
+    ],
+    expiration: [{ id: 'expire-enrol-photos', prefix: 'enrol/', days: 1 }, { prefix: 'old/', date: Date.UTC(2030, 0, 1) }],
+  });
+  server.s3.createBucket({ name: 'plain' });
+});
+afterAll(() => server?.close());
+
+describe('reading a bucket configuration', () => {
+  it('returns the CORS rules as configured', async () => {
+    const cors = await server.client.send(new GetBucketCorsCommand({ Bucket: 'configured' }));
+
+    expect(cors.CORSRules).toEqual([
+      { ID: 'web', AllowedMethods: ['PUT', 'GET'], AllowedOrigins: ['http://localhost:5173'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 300 },
+    ]);
+  });
+
+  it('returns the Lambda notifications with their ids, function ARNs (also of a function given by name), events and key filters', async () => {
+    const notifications = await server.client.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'configured' }));
+
+    expect(notifications.LambdaFunctionConfigurations).toEqual([
+      { Id: 'notification-1', LambdaFunctionArn: INDEXER, Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'Prefix', Value: 'enrol/' }] } } },
+      {
+        Id: 'sign-in-sweep', LambdaFunctionArn: INDEXER, Events: ['s3:ObjectCreated:*'],
+        Filter: { Key: { FilterRules: [{ Name: 'Prefix', Value: 'signin/' }, { Name: 'Suffix', Value: '.jpg' }] } },
+      },
+    ]);
+  });
+
+  it('returns the expiration rules, by days or by date', async () => {
+    const lifecycle = await server.client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'configured' }));
+
+    expect(lifecycle.Rules).toEqual([
+      { ID: 'expire-enrol-photos', Filter: { Prefix: 'enrol/' }, Status: 'Enabled', Expiration: { Days: 1 } },
+      { Filter: { Prefix: 'old/' }, Status: 'Enabled', Expiration: { Date: new Date(Date.UTC(2030, 0, 1)) } },
+    ]);
+  });
+
+  it("answers a bucket without CORS or lifecycle rules with S3's errors, and without notifications with an empty configuration", async () => {
+    await expect(server.client.send(new GetBucketCorsCommand({ Bucket: 'plain' }))).rejects.toMatchObject({
+      name: 'NoSuchCORSConfiguration', message: 'The CORS configuration does not exist', $metadata: { httpStatusCode: 404 },
+    });
+    await expect(server.client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'plain' }))).rejects.toMatchObject({
+      name: 'NoSuchLifecycleConfiguration', message: 'The lifecycle configuration does not exist',
+    });
+    const notifications = await server.client.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'plain' }));
+    expect(notifications.LambdaFunctionConfigurations).toBeUndefined();
+    await expect(server.client.send(new GetBucketCorsCommand({ Bucket: 'no-such-bucket' }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
+  });
+
+  it('still refuses to change the configuration, as not emulated', async () => {
+    await expect(server.client.send(new PutBucketCorsCommand({
+      Bucket: 'configured', CORSConfiguration: { CORSRules: [{ AllowedMethods: ['GET'], AllowedOrigins: ['*'] }] },
+    }))).rejects.toMatchObject({ name: 'NotImplemented' });
+  });
+});
