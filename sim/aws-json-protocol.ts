@@ -161,7 +161,7 @@ export function registerJsonServices(
     const service = byPrefix.get(target.slice(0, dot));
     if (!service) {
       return sendError(reply, { errorBody: genericErrorBody } as JsonService,
-        new AwsServiceError('UnknownOperationException', `Unknown target: ${target || '(none)'}`));
+        new AwsServiceError('UnknownOperationException', unknownTargetMessage(target, [...byPrefix.keys(), ...passthroughByPrefix.keys()])));
     }
     // Own properties only: a target like `constructor` or `__proto__` must not reach Object's members.
     const operation = Object.hasOwn(service.operations, operationName) ? service.operations[operationName] : undefined;
@@ -199,6 +199,20 @@ async function forwardVerbatim(request: FastifyRequest, reply: FastifyReply, ser
     return sendError(reply, { errorBody: genericErrorBody } as JsonService,
       new AwsServiceError('InternalServerError', 'Internal server error', 500));
   }
+}
+
+/** JSON APIs stock tools reach for that the kit does not serve, and where to look instead. */
+const NOT_SERVED_HINTS: Record<string, string> = {
+  Logs_20140328:
+    "CloudWatch Logs is not emulated: the functions' log lines (START, END, REPORT and what they print) are printed by the running kit, each prefixed with its function's name",
+};
+
+/** Names the target, the APIs this endpoint does serve, and a hint where one helps (`aws logs tail`). */
+function unknownTargetMessage(target: string, servedPrefixes: string[]): string {
+  const prefix = target.slice(0, Math.max(0, target.lastIndexOf('.')));
+  const served = servedPrefixes.length > 0 ? `; the JSON APIs served here are ${servedPrefixes.join(', ')}` : '';
+  const hint = Object.hasOwn(NOT_SERVED_HINTS, prefix) ? `. ${NOT_SERVED_HINTS[prefix]}` : '';
+  return `Unknown target: ${target || '(none)'}${served}${hint}`;
 }
 
 function requestTooLarge(): AwsServiceError {

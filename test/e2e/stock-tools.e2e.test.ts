@@ -115,6 +115,9 @@ describe('what the AWS CLI asks beside the stack', () => {
     // Which web origins may upload photos, as the stack configured the bucket.
     const cors = JSON.parse((await aws('s3api', 'get-bucket-cors', '--bucket', harness.outputs.BucketName)).stdout) as { CORSRules: Array<{ AllowedOrigins: string[] }> };
     expect(cors.CORSRules[0]!.AllowedOrigins).toContain('http://localhost:5173');
+    expect(await stderrOf(aws('logs', 'describe-log-groups'))).toMatch(
+      /\(UnknownOperationException\) when calling the DescribeLogGroups operation: Unknown target: Logs_20140328\.DescribeLogGroups; the JSON APIs served here are .*AWSCognitoIdentityProviderService.*\. CloudWatch Logs is not emulated: the functions' log lines .* are printed by the running kit/,
+    );
     expect(await stderrOf(aws('sns', 'list-topics'))).toMatch(/\(InvalidAction\) when calling the ListTopics operation: The local kit does not emulate the sns Query API/);
     expect(await stderrOf(aws('sesv2', 'list-email-identities'))).toMatch(
       /\(UnknownOperationException\) when calling the ListEmailIdentities operation: GET \/v2\/email\/identities is not an operation the local SES emulates/,
