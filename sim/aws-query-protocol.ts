@@ -51,6 +51,12 @@ export function isQueryProtocolRequest(request: FastifyRequest): boolean {
   return /^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '');
 }
 
+/** Query APIs stock tools reach for that the kit does not serve, and where to look instead. */
+const NOT_SERVED_HINTS: Record<string, string> = {
+  // `aws cloudformation describe-stacks` is how scripts read a deployed stack's outputs.
+  cloudformation: 'The outputs of the stack are in cdk-outputs.json, as cdk deploy --outputs-file writes it, and at GET /_sim/outputs',
+};
+
 /**
  * A Query call that no route took (STS's is taken before it gets here): refused in the Query
  * protocol's XML, which the CLI and SDKs parse into the error's code and message, rather than in
@@ -58,10 +64,11 @@ export function isQueryProtocolRequest(request: FastifyRequest): boolean {
  */
 export function refuseUnservedQueryRequest(request: FastifyRequest, reply: FastifyReply) {
   const service = signingServiceOf(request);
+  const hint = Object.hasOwn(NOT_SERVED_HINTS, service) ? `. ${NOT_SERVED_HINTS[service]}` : '';
   const error =
     service === UNSIGNED
       ? new QueryError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token')
-      : new QueryError(400, 'InvalidAction', `The local kit does not emulate the ${service} Query API (of the Query APIs it serves only STS GetCallerIdentity)`);
+      : new QueryError(400, 'InvalidAction', `The local kit does not emulate the ${service} Query API (of the Query APIs it serves only STS GetCallerIdentity)${hint}`);
   return reply
     .code(error.statusCode)
     .header('content-type', 'text/xml')

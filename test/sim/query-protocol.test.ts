@@ -106,6 +106,9 @@ describe('other Query APIs and the paths STS shares', () => {
     expect(sns.status).toBe(400);
     expect(sns.text).toMatch(/^<ErrorResponse><Error><Type>Sender<\/Type><Code>InvalidAction<\/Code>/);
     expect(elementText(sns.text, 'Message')).toMatch(/does not emulate the sns Query API/);
+    // Where a script that reads a stack's outputs from CloudFormation should look instead.
+    const stacks = await send({ service: 'cloudformation', form: { Action: 'DescribeStacks', Version: '2010-05-15' } });
+    expect(elementText(stacks.text, 'Message')).toMatch(/cloudformation Query API .*\. The outputs of the stack are in cdk-outputs\.json, .* and at GET \/_sim\/outputs$/);
     expect(unsigned.status).toBe(403);
     expect(elementText(unsigned.text, 'Code')).toBe('MissingAuthenticationToken');
   });
