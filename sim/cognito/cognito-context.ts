@@ -128,11 +128,6 @@ const USER_POOL_ID_MAX_LENGTH = 55;
  */
 export function requireUserPoolId(input: Record<string, unknown>): string {
   const userPoolId = requireString(input, 'UserPoolId', Number.POSITIVE_INFINITY);
-  assertWellFormedPoolId(userPoolId);
-  return userPoolId;
-}
-
-function assertWellFormedPoolId(userPoolId: string): void {
   const violations = [];
   if (!new RegExp(`^${USER_POOL_ID_PATTERN}$`).test(userPoolId)) {
     violations.push({ value: userPoolId, path: 'userPoolId', constraint: `Member must satisfy regular expression pattern: ${USER_POOL_ID_PATTERN}` });
@@ -141,14 +136,14 @@ function assertWellFormedPoolId(userPoolId: string): void {
     violations.push({ value: userPoolId, path: 'userPoolId', constraint: `Member must have length less than or equal to ${USER_POOL_ID_MAX_LENGTH}` });
   }
   if (violations.length > 0) throw validationFailed(violations);
+  return userPoolId;
 }
 
 /**
- * A malformed id fails validation before any lookup (InvalidParameterException); only a
- * well-formed id that names no pool is ResourceNotFoundException.
+ * The pool a well-formed id (from `requireUserPoolId`, which refuses a malformed one with
+ * InvalidParameterException) names; ResourceNotFoundException when it names none.
  */
 export function poolById(context: CognitoContext, userPoolId: string): PoolRuntime {
-  assertWellFormedPoolId(userPoolId);
   const pool = context.pools.get(userPoolId);
   if (!pool) throw new ResourceNotFoundError(`User pool ${userPoolId} does not exist.`);
   return pool;
