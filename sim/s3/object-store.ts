@@ -10,7 +10,7 @@
 // use, never the bodies.
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CorsRule } from './cors.js';
 import type { NotificationConfig } from './event-notifications.js';
 
@@ -113,6 +113,7 @@ export class ObjectStore {
     const objects = this.objectsOf(bucket);
     if (this.root) {
       const base = this.objectPath(bucket, object.key);
+      mkdirSync(dirname(base), { recursive: true });
       writeAtomically(`${base}${OBJECT_FILE}`, Buffer.concat([Buffer.from(`${JSON.stringify(object)}\n`, 'utf8'), body]));
       // The new file wins over an older form's pair when both are found, so a kill here loses nothing.
       removeLegacyFiles(base);
@@ -129,8 +130,13 @@ export class ObjectStore {
   readBody(bucket: string, key: string): Buffer {
     if (!this.root) return this.buckets.get(bucket)!.bodies.get(key)!;
     const base = this.objectPath(bucket, key);
-    if (!existsSync(`${base}${OBJECT_FILE}`)) return readFileSync(`${base}${LEGACY_DATA_FILE}`);
-    const file = readFileSync(`${base}${OBJECT_FILE}`);
+    let file: Buffer;
+    try {
+      file = readFileSync(`${base}${OBJECT_FILE}`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return readFileSync(`${base}${LEGACY_DATA_FILE}`);
+    }
     return file.subarray(file.indexOf(NEWLINE) + 1);
   }
 
@@ -186,10 +192,9 @@ export class ObjectStore {
     return state.objects;
   }
 
+  /** Where the object's file goes; its folder is made by the first write, not by reads. */
   private objectPath(bucket: string, key: string): string {
-    const folder = join(this.root!, bucket, 'objects');
-    mkdirSync(folder, { recursive: true });
-    return join(folder, createHash('sha256').update(key, 'utf8').digest('hex'));
+    return join(this.root!, bucket, 'objects', createHash('sha256').update(key, 'utf8').digest('hex'));
   }
 
   private saveBucketRecord(record: BucketRecord): void {
