@@ -28,6 +28,8 @@ export function queryErrorXml(error: QueryError, requestId: string, xmlns?: stri
   );
 }
 
+const missingAuthenticationToken = () => new QueryError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
+
 /**
  * The codes STS (like every Query service) gives the signature refusals the JSON services name
  * `...Exception` (AWS's "Common Errors": IncompleteSignature, InvalidClientTokenId,
@@ -36,7 +38,7 @@ export function queryErrorXml(error: QueryError, requestId: string, xmlns?: stri
 export function queryRefusal(refusal: SignatureRefusal): QueryError {
   switch (refusal.code) {
     case 'MissingAuthenticationTokenException':
-      return new QueryError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
+      return missingAuthenticationToken();
     case 'IncompleteSignatureException':
       return new QueryError(400, 'IncompleteSignature', refusal.message);
     case 'UnrecognizedClientException':
@@ -67,7 +69,7 @@ export function refuseUnservedQueryRequest(request: FastifyRequest, reply: Fasti
   const hint = Object.hasOwn(NOT_SERVED_HINTS, service) ? `. ${NOT_SERVED_HINTS[service]}` : '';
   const error =
     service === UNSIGNED
-      ? new QueryError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token')
+      ? missingAuthenticationToken()
       : new QueryError(400, 'InvalidAction', `The local kit does not emulate the ${service} Query API (of the Query APIs it serves only STS GetCallerIdentity)${hint}`);
   return reply
     .code(error.statusCode)

@@ -111,13 +111,13 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
   const clock = options.clock ?? systemClock;
   const region = options.region ?? 'us-east-1';
   const store = new ObjectStore(options.dataDir ? join(options.dataDir, 's3') : undefined);
+  const expirationRules = new Map<string, ExpirationRule[]>();
   const services: S3Services = {
     store, clock, region, sequencer: new Sequencer(), ownerId: OWNER_ID,
     expirationRulesOf: (bucket) => expirationRules.get(bucket) ?? [],
   };
   const authenticator = new RequestAuthenticator(options.credentials ?? { test: 'test' }, clock);
   const states = new WeakMap<FastifyRequest, RequestState>();
-  const expirationRules = new Map<string, ExpirationRule[]>();
   let lastSweep = Number.NEGATIVE_INFINITY;
 
   function sweep(): string[] {
