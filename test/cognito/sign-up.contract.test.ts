@@ -217,20 +217,20 @@ describe('Cognito sim: sign-up', () => {
   });
 });
 
-describe("Cognito sim: sign-up under the template's password policy", () => {
+/** A pool whose template sets this password policy, for the describe block that calls it; its SignUp. */
+function signUpUnderPasswordPolicy(policy: Record<string, number | boolean>) {
   let sim: CognitoSimHarness;
   beforeAll(async () => {
     sim = await startCognitoSim({
-      configurePool: (config) => ({
-        ...config,
-        settings: { ...config.settings, Policies: { PasswordPolicy: { MinimumLength: 12, RequireNumbers: true } } },
-      }),
+      configurePool: (config) => ({ ...config, settings: { ...config.settings, Policies: { PasswordPolicy: policy } } }),
     });
   });
   afterAll(() => sim.close({ removeData: true }));
+  return (email: string, password: string) => sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: email, Password: password }));
+}
 
-  const signUp = (email: string, password: string) =>
-    sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: email, Password: password }));
+describe("Cognito sim: sign-up under the template's password policy", () => {
+  const signUp = signUpUnderPasswordPolicy({ MinimumLength: 12, RequireNumbers: true });
 
   it('holds a password to the length the pool sets, not to 8', async () => {
     expect(await failureOf(signUp('short@example.com', 'elevenchar1'))).toEqual({
@@ -249,19 +249,7 @@ describe("Cognito sim: sign-up under the template's password policy", () => {
 });
 
 describe('Cognito sim: sign-up under a policy that asks for symbols and no digits', () => {
-  let sim: CognitoSimHarness;
-  beforeAll(async () => {
-    sim = await startCognitoSim({
-      configurePool: (config) => ({
-        ...config,
-        settings: { ...config.settings, Policies: { PasswordPolicy: { MinimumLength: 10, RequireSymbols: true } } },
-      }),
-    });
-  });
-  afterAll(() => sim.close({ removeData: true }));
-
-  const signUp = (email: string, password: string) =>
-    sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: email, Password: password }));
+  const signUp = signUpUnderPasswordPolicy({ MinimumLength: 10, RequireSymbols: true });
 
   it('takes a password without digits and refuses one without a symbol', async () => {
     expect((await signUp('no-digits@example.com', 'no digits here!')).UserConfirmed).toBe(false);
