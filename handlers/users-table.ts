@@ -211,24 +211,49 @@ export function withTrustedDevice(current: string[] | undefined, deviceHash: str
 }
 
 /**
- * Marks a sign-in photo as looked at. A PUT to its presigned URL after this (the URL lives on
- * for its TTL) is deleted by the face-indexer as soon as S3 reports it.
+ * What a face check found, kept with the photo's USED mark. Cognito retries a Verify that has not
+ * answered in 5 seconds with the very same event; by then the first run may have deleted the
+ * photo, and the retry must answer what that run found rather than "nothing uploaded".
  */
-export async function markSignInPhotoUsed(objectKey: string, now: number): Promise<void> {
+export interface SignInVerdict {
+  sub: string;
+  matched: boolean;
+  /** When the run that found it started (ms). */
+  checkedAt: number;
+}
+
+/**
+ * Marks a sign-in photo as looked at, with the verdict when the check reached one. A PUT to its
+ * presigned URL after this (the URL lives on for its TTL) is deleted by the face-indexer as soon
+ * as S3 reports it.
+ */
+export async function markSignInPhotoUsed(objectKey: string, now: number, verdict?: Omit<SignInVerdict, 'checkedAt'>): Promise<void> {
+  const found = verdict ? { sub: verdict.sub, matched: verdict.matched, checkedAt: now } : {};
   await documentClient.send(
     new PutCommand({
       TableName: config.usersTable,
-      Item: { pk: uploadKey(objectKey), status: 'USED', expiresAt: expiresInOneDay(now) },
+      Item: { pk: uploadKey(objectKey), status: 'USED', ...found, expiresAt: expiresInOneDay(now) },
     }),
   );
 }
 
-export async function signInPhotoUsed(objectKey: string): Promise<boolean> {
+async function signInPhotoMark(objectKey: string): Promise<Record<string, unknown> | undefined> {
   const { Item } = await documentClient.send(
     // Stryker disable next-line BooleanLiteral: dynalite reads consistently either way (docs/mutation-testing.md)
     new GetCommand({ TableName: config.usersTable, Key: { pk: uploadKey(objectKey) }, ConsistentRead: true }),
   );
-  return Item?.status === 'USED';
+  return Item?.status === 'USED' ? Item : undefined;
+}
+
+export async function signInPhotoUsed(objectKey: string): Promise<boolean> {
+  return (await signInPhotoMark(objectKey)) !== undefined;
+}
+
+/** The verdict an earlier check of this sign-in photo recorded, if it reached one. */
+export async function signInPhotoVerdict(objectKey: string): Promise<SignInVerdict | undefined> {
+  const mark = await signInPhotoMark(objectKey);
+  if (typeof mark?.sub !== 'string' || typeof mark.matched !== 'boolean' || typeof mark.checkedAt !== 'number') return undefined;
+  return { sub: mark.sub, matched: mark.matched, checkedAt: mark.checkedAt };
 }
 
 /** Returns false when there is no record to update (it is not created from a sign-in alone). */

@@ -2,6 +2,7 @@
 // here; Verify asks Rekognition which collection faces it matches and accepts only when THIS
 // user's face is among the matches at or above the threshold. The photo is deleted on every
 // path, so it cannot be replayed, and marked used, so a second PUT to the same URL is deleted too.
+// The mark keeps the verdict, for Cognito's retry of a run it stopped waiting for.
 //
 // An unknown email, and a user without a face, get the same challenge and the same checks (the
 // stand-in sub's records are read and its failures counted), so nothing in the answers or their
@@ -13,7 +14,7 @@ import { SEARCH_MAX_FACES, searchFace } from '../face-collection.js';
 import { deletePhoto, inspectPhoto, isSignInKey, newSignInKey, photoProblem, photoUploadParameters, type PhotoFacts } from '../face-photos.js';
 import { logger } from '../logger.js';
 import { sha256Hex } from '../secret-hashing.js';
-import { faceSignInChangesRecord, markSignInPhotoUsed, recordFaceSignIn, withTrustedDevice } from '../users-table.js';
+import { faceSignInChangesRecord, markSignInPhotoUsed, recordFaceSignIn, signInPhotoVerdict, withTrustedDevice } from '../users-table.js';
 import { challengeMetadata } from './challenge-sequence.js';
 import type { ChallengeModule } from './challenge-module.js';
 import { asksToEnrol, deviceKeyOf } from './client-requests.js';
@@ -27,6 +28,13 @@ export const createChallenge: ChallengeModule['createChallenge'] = async (event,
   logger.info('challenge created', { challenge: 'FACE_MATCH' });
 };
 
+/**
+ * Cognito runs a trigger again when it has not answered in 5 seconds, three times in all, with
+ * the same event (a busy Rekognition, a cold start). The first run goes on and deletes the photo,
+ * so a later run answers the verdict that run recorded, if it is this recent and for this user.
+ */
+export const RETRIED_CHECK_WINDOW_MS = 30_000;
+
 export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) => {
   const key = event.request.privateChallengeParameters.key ?? '';
   if (!isSignInKey(key)) {
@@ -34,6 +42,8 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
     return false;
   }
   const { sub, userNotFound } = await subjectOf(event);
+  let verdict: boolean | undefined;
+  let answeredBefore = false;
   try {
     if (asksToEnrol(event.request.clientMetadata)) {
       logger.info('enrolment requested instead of a face match', { sub });
@@ -43,6 +53,15 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
     const deviceHash = deviceKey ? sha256Hex(deviceKey) : undefined;
     // The record, both failure buckets and the photo's size and type: one round trip for all.
     const [records, photo] = await Promise.all([readSignInRecords(sub, deviceHash), inspectPhoto(key)]);
+    if (!photo) {
+      // Nothing to check: either never uploaded, or checked and deleted by a run Cognito gave up
+      // waiting for. That run counted the attempt already.
+      const earlier = await verdictOfEarlierRun(key, sub, now);
+      if (earlier !== undefined) {
+        answeredBefore = true;
+        return earlier;
+      }
+    }
     const { user } = records;
     const trustedDevice = !userNotFound && !!deviceHash && !!user?.trustedDevices?.includes(deviceHash);
     const bucket = failureBucket(sub, trustedDevice ? deviceHash : undefined);
@@ -51,12 +70,12 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
     const counted = await reserveAttempt(bucket, trustedDevice ? records.device : records.untrusted, now);
     if (!counted) {
       logger.info('face sign-in refused: blocked after repeated failures', { sub, trustedDevice });
-      return false;
+      return (verdict = false);
     }
-    const matched = await photoShows(userNotFound ? undefined : user?.faceId, photo, key, sub);
+    const matched = await photoShows(userNotFound ? undefined : user?.faceId, photo, key, sub, now);
     if (!matched) {
       logger.info('face did not match', { sub, trustedDevice, failures: counted.count, blockedUntil: counted.blockedUntil });
-      return false;
+      return (verdict = false);
     }
     // The user's record is written only when it changes: most sign-ins come from the device that
     // signed in last.
@@ -66,15 +85,24 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
       faceSignInChangesRecord(user, trustedDevices) ? recordFaceSignIn(sub, trustedDevices) : undefined,
     ]);
     logger.info('face matched', { sub, trustedDevice });
-    return true;
+    return (verdict = true);
   } finally {
-    await markSignInPhotoUsed(key, now);
+    // The mark comes before the delete: the face-indexer and a retried run read it once the photo is gone.
+    if (!answeredBefore) await markSignInPhotoUsed(key, now, verdict === undefined ? undefined : { sub, matched: verdict });
     await deletePhoto(key);
   }
 };
 
+/** The verdict of an earlier run on this same answer (Cognito retrying), if there is one to trust. */
+async function verdictOfEarlierRun(key: string, sub: string, now: number): Promise<boolean | undefined> {
+  const earlier = await signInPhotoVerdict(key);
+  if (!earlier || earlier.sub !== sub || now - earlier.checkedAt > RETRIED_CHECK_WINDOW_MS) return undefined;
+  logger.info('sign-in photo already checked: its verdict stands (Cognito retried)', { sub, matched: earlier.matched });
+  return earlier.matched;
+}
+
 /** Whether the photo shows the face `faceId`; the search runs even without one, to take the same time. */
-async function photoShows(faceId: string | undefined, photo: PhotoFacts | undefined, key: string, sub: string): Promise<boolean> {
+async function photoShows(faceId: string | undefined, photo: PhotoFacts | undefined, key: string, sub: string, now: number): Promise<boolean> {
   if (!photo) {
     logger.info('sign-in photo rejected', { sub, reason: 'NOT_UPLOADED' });
     return false;
@@ -84,7 +112,17 @@ async function photoShows(faceId: string | undefined, photo: PhotoFacts | undefi
     logger.info('sign-in photo rejected', { sub, reason: problem, size: photo.size, contentType: photo.contentType });
     return false;
   }
-  const outcome = await searchFace(key);
+  let outcome;
+  try {
+    outcome = await searchFace(key);
+  } catch (error) {
+    // The photo went between the HeadObject and the search: a run Cognito gave up waiting for
+    // checked it and deleted it meanwhile. Its verdict stands; without one, the error does.
+    if (!(error instanceof Error && error.name === 'InvalidS3ObjectException')) throw error;
+    const earlier = await verdictOfEarlierRun(key, sub, now);
+    if (earlier === undefined) throw error;
+    return earlier;
+  }
   if ('rejection' in outcome) {
     logger.info('sign-in photo rejected', { sub, reason: outcome.rejection });
     return false;

@@ -38,6 +38,8 @@ export interface Harness {
   cognito: CognitoIdentityProviderClient;
   s3: S3Client;
   dynamo: DynamoDBDocumentClient;
+  /** The kit's log lines (progress and the functions' output), when asked for with `keepLog`. */
+  log: string[];
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -47,12 +49,13 @@ export async function cloudAssembly(): Promise<string> {
   return cloudAssemblyDir;
 }
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(options: { keepLog?: boolean } = {}): Promise<Harness> {
   const cloudAssemblyDir = await cloudAssembly();
   const dataDir = mkdtempSync(join(tmpdir(), 'facekit-e2e-'));
   const clock = new OffsetClock();
+  const log: string[] = [];
   const start = (port = 0) =>
-    startEmbeddedCloud({ cloudAssemblyDir, stackName: STACK_NAME, port, dataDir, clock, log: () => undefined });
+    startEmbeddedCloud({ cloudAssemblyDir, stackName: STACK_NAME, port, dataDir, clock, log: options.keepLog ? (line) => log.push(line) : () => undefined });
   // As `npm start` does after its banner, the face model is loaded before anyone enrols: loading it
   // lazily inside the first enrolment would spend Cognito's trigger budget on it.
   let [cloud] = await Promise.all([start(), sharedNeuralFaceModel().load()]);
@@ -70,6 +73,7 @@ export async function startHarness(): Promise<Harness> {
     cognito: new CognitoIdentityProviderClient(sdk),
     s3: new S3Client({ ...sdk, forcePathStyle: true }),
     dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(sdk)),
+    log,
     async restart() {
       await cloud.close();
       cloud = await start(Number(new URL(endpoint).port));

@@ -500,6 +500,86 @@ describe('Verify FACE_MATCH', () => {
     expect(deletedKeys()).toEqual([key]);
     expect(logs.text()).toContain('ThrottlingException');
   });
+
+  describe('when Cognito retries a run it stopped waiting for (5 seconds), with the same event', () => {
+    const photoGone = () => s3.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+
+    it('answers the first run’s match once that run deleted the photo, asking Rekognition once and counting nothing', async () => {
+      const { user, key, privateParameters } = await enrolledUser();
+      rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.1)] });
+      const event = verifyEvent(user, privateParameters);
+      expect(await verify(structuredClone(event))).toBe(true);
+      expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'USED', sub: user.sub, matched: true });
+
+      photoGone();
+      expect(await verify(structuredClone(event))).toBe(true);
+
+      expect(searches()).toHaveLength(1);
+      expect(await getItem(`FAILURES#${user.sub}`)).toBeUndefined();
+      expect(logs.text()).toContain('its verdict stands');
+      expect(deletedKeys()).toEqual([key, key]);
+    });
+
+    it('answers the first run’s refusal without counting the failure twice', async () => {
+      const { user, key, privateParameters } = await enrolledUser();
+      rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(OTHER_FACE, 99.9)] });
+      const event = verifyEvent(user, privateParameters);
+      expect(await verify(structuredClone(event))).toBe(false);
+      expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'USED', sub: user.sub, matched: false });
+
+      photoGone();
+      expect(await verify(structuredClone(event))).toBe(false);
+
+      expect(searches()).toHaveLength(1);
+      expect((await getItem(`FAILURES#${user.sub}`))?.count).toBe(1);
+    });
+
+    it('answers a match recorded by a run that was still searching when the retry read the photo', async () => {
+      const { user, key, privateParameters } = await enrolledUser();
+      await putItem({ pk: `UPLOAD#${key}`, status: 'USED', sub: user.sub, matched: true, checkedAt: Date.now() });
+      rekognition.on(SearchFacesByImageCommand).rejects(Object.assign(new Error('Unable to get object metadata from S3.'), { name: 'InvalidS3ObjectException' }));
+
+      expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+      // This run counted its attempt before searching; the match clears it.
+      expect(await getItem(`FAILURES#${user.sub}`)).toBeUndefined();
+    });
+
+    it('throws when the photo vanishes during the search and no run recorded a verdict (Cognito refuses the attempt)', async () => {
+      const { user, privateParameters } = await enrolledUser();
+      rekognition.on(SearchFacesByImageCommand).rejects(Object.assign(new Error('Unable to get object metadata from S3.'), { name: 'InvalidS3ObjectException' }));
+
+      await expect(verify(verifyEvent(user, privateParameters))).rejects.toThrow('internal error');
+    });
+
+    it.each([
+      ['a verdict recorded for another user', (sub: string) => ({ sub: `${sub}-other`, matched: true, checkedAt: Date.now() })],
+      ['a verdict older than the retry window', (sub: string) => ({ sub, matched: true, checkedAt: Date.now() - 30_001 })],
+      ['a mark without a verdict (a run that threw, or the face-indexer’s)', () => ({})],
+    ])('refuses a missing photo as nothing uploaded, counting it, despite %s', async (_, verdictOf) => {
+      const { user, key, privateParameters } = await enrolledUser();
+      await putItem({ pk: `UPLOAD#${key}`, status: 'USED', ...verdictOf(user.sub) });
+      photoGone();
+
+      expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+      expect(logs.text()).toContain('"reason":"NOT_UPLOADED"');
+      expect((await getItem(`FAILURES#${user.sub}`))?.count).toBe(1);
+    });
+
+    it('takes a verdict exactly at the edge of the retry window', async () => {
+      const { user, key, privateParameters } = await enrolledUser();
+      const now = Date.now();
+      await putItem({ pk: `UPLOAD#${key}`, status: 'USED', sub: user.sub, matched: true, checkedAt: now - 30_000 });
+      photoGone();
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        vi.setSystemTime(now);
+        expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+  });
 });
 
 describe('Verify ENROL_FACE', () => {
