@@ -18,6 +18,13 @@ export interface UserRecord {
   enrolSecretHash?: string;
   /** Epoch milliseconds. */
   enrolSecretExpiresAt?: number;
+  /**
+   * Which answer took the secret: SHA-256 hex of that challenge's proof id and the secret's hash,
+   * so Cognito's retry of that very answer is still accepted (see mailbox-proof.ts).
+   */
+  enrolSecretTakenBy?: string;
+  /** Epoch milliseconds. */
+  enrolSecretTakenAt?: number;
   /** ISO 8601 */
   lastSignInAt?: string;
   lastFactor?: LastFactor;
@@ -109,16 +116,19 @@ export async function createUserUnlessEnrolled(user: UserRecord): Promise<boolea
   );
 }
 
-/** Removes the enrolment secret if it is still this one and still live: it works once. */
-export async function consumeEnrolSecret(sub: string, secretHash: string, now: number): Promise<boolean> {
+/**
+ * Removes the enrolment secret if it is still this one and still live: it works once. `takenBy`
+ * names the answer that took it.
+ */
+export async function consumeEnrolSecret(sub: string, secretHash: string, now: number, takenBy: string): Promise<boolean> {
   return unlessConditionFails(() =>
     documentClient.send(
       new UpdateCommand({
         TableName: config.usersTable,
         Key: { pk: userKey(sub) },
-        UpdateExpression: 'REMOVE enrolSecretHash, enrolSecretExpiresAt',
+        UpdateExpression: 'REMOVE enrolSecretHash, enrolSecretExpiresAt SET enrolSecretTakenBy = :takenBy, enrolSecretTakenAt = :now',
         ConditionExpression: 'enrolSecretHash = :hash AND enrolSecretExpiresAt > :now',
-        ExpressionAttributeValues: { ':hash': secretHash, ':now': now },
+        ExpressionAttributeValues: { ':hash': secretHash, ':now': now, ':takenBy': takenBy },
       }),
     ),
   );

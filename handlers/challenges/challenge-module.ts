@@ -17,6 +17,13 @@ export interface CreateContext {
   now: number;
 }
 
+/**
+ * Cognito runs a trigger again, with the same event, when it has not answered in 5 seconds (three
+ * attempts in all); the run it gave up on goes on. An answer that run already used up (a deleted
+ * photo, a taken secret) is answered as that run found, when it began at most this long ago.
+ */
+export const RETRIED_CHECK_WINDOW_MS = 30_000;
+
 export interface ChallengeModule {
   /** Fills event.response: public and private parameters, and challengeMetadata. */
   createChallenge(event: CreateAuthChallengeTriggerEvent, context: CreateContext): Promise<void>;

@@ -16,7 +16,7 @@ import { logger } from '../logger.js';
 import { sha256Hex } from '../secret-hashing.js';
 import { faceSignInChangesRecord, markSignInPhotoUsed, recordFaceSignIn, signInPhotoVerdict, withTrustedDevice } from '../users-table.js';
 import { challengeMetadata } from './challenge-sequence.js';
-import type { ChallengeModule } from './challenge-module.js';
+import { RETRIED_CHECK_WINDOW_MS, type ChallengeModule } from './challenge-module.js';
 import { asksToEnrol, deviceKeyOf } from './client-requests.js';
 
 export const createChallenge: ChallengeModule['createChallenge'] = async (event, { now }) => {
@@ -27,13 +27,6 @@ export const createChallenge: ChallengeModule['createChallenge'] = async (event,
   event.response.challengeMetadata = challengeMetadata('FACE_MATCH', now);
   logger.info('challenge created', { challenge: 'FACE_MATCH' });
 };
-
-/**
- * Cognito runs a trigger again when it has not answered in 5 seconds, three times in all, with
- * the same event (a busy Rekognition, a cold start). The first run goes on and deletes the photo,
- * so a later run answers the verdict that run recorded, if it is this recent and for this user.
- */
-export const RETRIED_CHECK_WINDOW_MS = 30_000;
 
 export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) => {
   const key = event.request.privateChallengeParameters.key ?? '';

@@ -16,9 +16,9 @@ import { takeCode } from '../mailbox-budget.js';
 import { sameDigest, sha256Hex } from '../secret-hashing.js';
 import { sendEmail } from '../send-email.js';
 import { UserFacingError } from '../trigger-errors.js';
-import { consumeEnrolSecret, getUser } from '../users-table.js';
+import { consumeEnrolSecret, getUser, type UserRecord } from '../users-table.js';
 import { challengeMetadata } from './challenge-sequence.js';
-import type { ChallengeModule } from './challenge-module.js';
+import { RETRIED_CHECK_WINDOW_MS, type ChallengeModule } from './challenge-module.js';
 import { enrolSecretOf } from './client-requests.js';
 
 type MailboxProofMethod = 'ENROL_SECRET' | 'EMAIL_CODE';
@@ -39,6 +39,8 @@ export const createChallenge: ChallengeModule['createChallenge'] = async (event,
   let method: MailboxProofMethod;
   if (enrolSecretOf(event.request.clientMetadata)) {
     method = 'ENROL_SECRET';
+    // Names this challenge: the answer that takes the secret is recognised when Cognito retries it.
+    privateParameters.proofId = randomBytes(16).toString('hex');
   } else {
     const sender = config.emailSender;
     if (!sender) throw new UserFacingError(NO_EMAIL_SENDER_MESSAGE);
@@ -85,11 +87,30 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
   // Stryker disable next-line ConditionalExpression,LogicalOperator: redundant with the conditional write
   if (userNotFound || !secret) return false;
   const secretHash = sha256Hex(secret);
+  const takenBy = sha256Hex(`${privateParameters.proofId ?? ''}:${secretHash}`);
+  if (tookTheSecretBefore(user, privateParameters.proofId, takenBy, now)) {
+    logger.info('enrolment secret already taken by this answer: accepted again (Cognito retried)', { sub });
+    return true;
+  }
   if (!user?.enrolSecretHash) return false;
   // Stryker disable next-line ConditionalExpression,EqualityOperator: redundant with the conditional write
   if ((user.enrolSecretExpiresAt ?? 0) <= now) return false;
   // Stryker disable next-line ConditionalExpression: redundant with the conditional write
   if (!sameDigest(secretHash, user.enrolSecretHash)) return false;
   // Single use: only the first of two concurrent answers removes it.
-  return consumeEnrolSecret(sub, secretHash, now);
+  if (await consumeEnrolSecret(sub, secretHash, now, takenBy)) return true;
+  // Another answer took it meanwhile: another challenge's (refused), or this one's in a run Cognito
+  // gave up on while this retry was reading.
+  return tookTheSecretBefore(await getUser(sub), privateParameters.proofId, takenBy, now);
 };
+
+/**
+ * Cognito runs Verify again, with the same event, when it has not answered in 5 seconds; the run
+ * it gave up on may have taken the secret already. That answer (this challenge's proof id, this
+ * secret) is accepted again for RETRIED_CHECK_WINDOW_MS; another challenge's never is.
+ */
+function tookTheSecretBefore(user: UserRecord | undefined, proofId: string | undefined, takenBy: string, now: number): boolean {
+  // Challenges made before proof ids existed have none: their answers are never taken as retries.
+  if (!proofId || !user?.enrolSecretTakenBy) return false;
+  return now - (user.enrolSecretTakenAt ?? 0) <= RETRIED_CHECK_WINDOW_MS && sameDigest(takenBy, user.enrolSecretTakenBy);
+}

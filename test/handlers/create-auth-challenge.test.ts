@@ -112,9 +112,12 @@ describe('CreateAuthChallenge: MAILBOX_PROOF', () => {
     const user = await unenrolledUser({ hash: sha256('s'.repeat(40)), expiresAt: Date.now() + 60_000 });
 
     const { response } = await create(askToEnrol(user, { enrolSecret: 's'.repeat(40) }));
+    const again = await create(askToEnrol(user, { enrolSecret: 's'.repeat(40) }));
 
     expect(response.publicChallengeParameters).toEqual({ challenge: 'MAILBOX_PROOF', method: 'ENROL_SECRET' });
-    expect(response.privateChallengeParameters).toEqual({ challenge: 'MAILBOX_PROOF', method: 'ENROL_SECRET' });
+    // The proof id names this challenge, so Cognito's retry of its answer is told from another's.
+    expect(response.privateChallengeParameters).toEqual({ challenge: 'MAILBOX_PROOF', method: 'ENROL_SECRET', proofId: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(again.response.privateChallengeParameters.proofId).not.toBe(response.privateChallengeParameters.proofId);
     expect(response.challengeMetadata).toBe('MAILBOX_PROOF');
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });

@@ -147,6 +147,59 @@ describe('Verify MAILBOX_PROOF with the enrolment secret', () => {
     expect(outcomes.map((pair) => pair.filter(Boolean).length)).toEqual(users.map(() => 1));
   });
 
+  describe('when Cognito retries an answer it stopped waiting for (5 seconds), with the same event', () => {
+    const challenge = (proofId: string) => ({ ...privateParameters, proofId });
+
+    it('accepts the retry of the answer that took the secret, and refuses the same secret in another challenge', async () => {
+      const user = await userWithSecret();
+      const event = verifyEvent(user, challenge('proof-a'), secret);
+      expect(await verify(structuredClone(event))).toBe(true);
+
+      expect(await verify(structuredClone(event))).toBe(true);
+      expect(logs.text()).toContain('accepted again (Cognito retried)');
+      expect(await verify(verifyEvent(user, challenge('proof-b'), secret))).toBe(false);
+    });
+
+    it('refuses the same challenge with another secret once the secret was taken', async () => {
+      const user = await userWithSecret();
+      expect(await verify(verifyEvent(user, challenge('proof-a'), secret))).toBe(true);
+
+      expect(await verify(verifyEvent(user, challenge('proof-a'), `${secret}x`))).toBe(false);
+    });
+
+    it('accepts the retry up to 30 seconds after the answer that took the secret began, not after', async () => {
+      const user = await userWithSecret();
+      const start = Date.now();
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        vi.setSystemTime(start);
+        expect(await verify(verifyEvent(user, challenge('proof-a'), secret))).toBe(true);
+        vi.setSystemTime(start + 30_000);
+        expect(await verify(verifyEvent(user, challenge('proof-a'), secret))).toBe(true);
+        vi.setSystemTime(start + 30_001);
+        expect(await verify(verifyEvent(user, challenge('proof-a'), secret))).toBe(false);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('accepts both runs of one answer racing on the secret, and one of two challenges', async () => {
+      // Both runs read the live secret before either removes it: the loser of the conditional
+      // removal reads again and finds its own answer took it. Ten users, as above.
+      const users = await Promise.all(Array.from({ length: 10 }, () => userWithSecret()));
+
+      const sameAnswer = await Promise.all(users.slice(0, 5).map((user) => {
+        const event = verifyEvent(user, challenge(`proof-${user.sub}`), secret);
+        return Promise.all([verify(structuredClone(event)), verify(structuredClone(event))]);
+      }));
+      const twoChallenges = await Promise.all(users.slice(5).map((user) =>
+        Promise.all([verify(verifyEvent(user, challenge('proof-a'), secret)), verify(verifyEvent(user, challenge('proof-b'), secret))])));
+
+      expect(sameAnswer.map((pair) => pair.filter(Boolean).length)).toEqual([2, 2, 2, 2, 2]);
+      expect(twoChallenges.map((pair) => pair.filter(Boolean).length)).toEqual([1, 1, 1, 1, 1]);
+    });
+  });
+
   it('never logs the secret', async () => {
     const user = await userWithSecret();
 
