@@ -147,16 +147,18 @@ const endpointFile = join(dataDir, 'endpoint.json');
 let forgetRunningKit = () => undefined as void;
 // Which faces the Rekognition emulator recognises (docs/rekognition.md). The neural model loads on
 // the first picture the synthetic detector finds no face in (that request waits for it, the rest
-// never do): loaded, it holds 75-190 MiB that a kit used with synthetic faces never needs.
-// FACEKIT_NEURAL_FACES=preload loads it after the banner instead.
+// never do), and is unloaded after FACEKIT_NEURAL_IDLE_MS without one: loaded, it holds 75-190 MiB
+// that a kit used with synthetic faces never needs. FACEKIT_NEURAL_FACES=preload loads it after
+// the banner instead, and keeps it.
 const faceModel = sharedNeuralFaceModel();
 const preloadFaceModel = process.env.FACEKIT_NEURAL_FACES === 'preload';
+const unloadedAfter = Number.isFinite(faceModel.idleReleaseMs) ? `, unloaded after ${faceModel.idleReleaseMs / 1000} s without one` : '';
 const facesLine = `  faces      synthetic (pictures from \`facekit face\`) + ${
   !faceModel.enabled
     ? 'real photos OFF (FACEKIT_NEURAL_FACES=off)'
     : preloadFaceModel
-      ? 'real photos (neural model loading in the background)'
-      : 'real photos (neural model loaded on the first real photo; FACEKIT_NEURAL_FACES=preload loads it now)'
+      ? 'real photos (neural model loading in the background, kept loaded)'
+      : `real photos (neural model loaded on the first real photo${unloadedAfter}; FACEKIT_NEURAL_FACES=preload loads it now)`
 }`;
 const outputLines = Object.entries(cloud.outputs).map(([key, value]) => `             ${key.padEnd(17)} ${value}`).join('\n');
 if (servicesMode) {
@@ -209,8 +211,8 @@ if (process.env.FACEKIT_RELEASE_MEMORY !== 'off') {
   });
 }
 
-// Before the face model loads: loading it holds the event loop for seconds, and a Ctrl-C then must
-// still stop the kit cleanly (and forget its record in the state folder).
+// Before the face model loads: a Ctrl-C while it loads must still stop the kit cleanly (and forget
+// its record in the state folder).
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
@@ -225,15 +227,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// Preloading starts a moment after listening: loading holds the event loop, and the first requests
-// (a readiness probe, `npm start`'s own user checking the endpoint) are answered first. Either way
-// requests that need the model wait for it (sim/rekognition/matcher/neural-model.ts), and the
-// outcome is printed once loading ends.
+// Preloading starts a moment after listening: loading keeps a core busy for a second or more (in
+// the model's own thread), and the first requests (a readiness probe, `npm start`'s own user
+// checking the endpoint) are answered first. Either way requests that need the model wait for it
+// (sim/rekognition/matcher/neural-model.ts), and the outcome of the first load is printed once it
+// ends.
 const MODEL_LOAD_DELAY_MS = 300;
 if (faceModel.enabled && (!servicesMode || cloud.services.includes('rekognition'))) {
   if (preloadFaceModel) {
     await new Promise((resume) => setTimeout(resume, MODEL_LOAD_DELAY_MS));
-    faceModel.load().catch(() => undefined);
+    faceModel.keepLoaded().catch(() => undefined);
   }
   void faceModel.loadStarted().then(() =>
     faceModel.load().then(

@@ -56,9 +56,10 @@ export async function startHarness(options: { keepLog?: boolean } = {}): Promise
   const log: string[] = [];
   const start = (port = 0) =>
     startEmbeddedCloud({ cloudAssemblyDir, stackName: STACK_NAME, port, dataDir, clock, log: options.keepLog ? (line) => log.push(line) : () => undefined });
-  // As `npm start` does after its banner, the face model is loaded before anyone enrols: loading it
-  // lazily inside the first enrolment would spend Cognito's trigger budget on it.
-  let [cloud] = await Promise.all([start(), sharedNeuralFaceModel().load()]);
+  // As `npm start` does after its banner with FACEKIT_NEURAL_FACES=preload, the face model is loaded
+  // before anyone enrols, and kept: loading it inside an enrolment (the first, or the first after an
+  // idle release) would spend Cognito's trigger budget on it.
+  let [cloud] = await Promise.all([start(), sharedNeuralFaceModel().keepLoaded()]);
   const endpoint = cloud.endpoint;
   const outputs = cloud.outputs as unknown as StackOutputs;
   const region = outputs.Region;

@@ -22,7 +22,7 @@ import { registerJsonServices } from '../../sim/aws-json-protocol.js';
 import { generateFace } from '../../sim/faces/generate-face.js';
 import { realPhoto, shotOf } from '../../sim/faces/real-face-shots.js';
 import { CollectionStore } from '../../sim/rekognition/collection-store.js';
-import { loadHuman, NeuralFaceModel } from '../../sim/rekognition/matcher/neural-model.js';
+import { NeuralFaceModel } from '../../sim/rekognition/matcher/neural-model.js';
 import { createRekognitionService, type RekognitionServiceOptions } from '../../sim/rekognition/service.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -255,8 +255,7 @@ describe('IndexFaces QualityFilter on real faces', () => {
 
 describe('a model loaded on first use (as npm start does)', () => {
   it('is not loaded by synthetic pictures, and the first real picture loads it and waits for it', async () => {
-    let loads = 0;
-    const lazy = new NeuralFaceModel({ loader: () => { loads += 1; return loadHuman(); } });
+    const lazy = new NeuralFaceModel();
     const started = lazy.loadStarted().then(() => lazy.status);
     const kit = await startSim({ neuralModel: lazy });
 
@@ -268,14 +267,14 @@ describe('a model loaded on first use (as npm start does)', () => {
     expect(statusAfterSynthetic).toBe('not loaded');
     expect(await started).not.toBe('not loaded');
     expect(real.FaceDetails).toHaveLength(1);
-    expect([lazy.status, loads]).toEqual(['ready', 1]);
+    expect([lazy.status, lazy.loads]).toEqual(['ready', 1]);
   });
 });
 
 describe('a model that cannot load', () => {
   it('leaves the synthetic path working and real pictures without a face', async () => {
-    const broken = new NeuralFaceModel({ loader: () => Promise.reject(new Error('face models not loaded from /nowhere: blazeface')) });
-    await expect(broken.load()).rejects.toThrow(/face models not loaded/);
+    const broken = new NeuralFaceModel({ modelsFolder: '/nowhere' });
+    await expect(broken.load()).rejects.toThrow('face models not loaded from /nowhere');
     const degraded = await startSim({ neuralModel: broken });
 
     const synthetic = await degraded.client.send(new DetectFacesCommand({ Image: bytes(await generateFace({ seed: 'alice' })) }));

@@ -4,24 +4,16 @@
 // run time), runs on CPU in Node without a native binary (tfjs-node needs one fetched at install,
 // impossible offline), and gives a 1024-value face descriptor plus age, gender and emotions.
 //
-// One model per process, loaded once (on first use; `FACEKIT_NEURAL_FACES=preload` makes
-// `npm start` load it after its banner) and
-// run one picture at a time: the WASM backend is single-threaded here, so its arithmetic is the
-// same on every run and the same bytes give bit-identical descriptors.
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Config, FaceResult, Human } from '@vladmandic/human';
-import sharp from 'sharp';
+// The model runs in a worker thread of its own (neural-model-worker.mjs), one picture at a time:
+// a picture costs 100-400 ms of CPU, which on the kit's one event loop held up every other
+// request. The WASM backend is single-threaded there, so its arithmetic is the same on every run
+// and the same bytes give bit-identical descriptors. The thread is started on first use
+// (`FACEKIT_NEURAL_FACES=preload` makes `npm start` start it after its banner and keep it) and
+// ended after a quiet spell, which is the only way to give back the model's WebAssembly memory.
+import { Worker } from 'node:worker_threads';
 import type { RgbRaster } from './raster.js';
 
-const require = createRequire(import.meta.url);
-
 export type NeuralModelStatus = 'off' | 'not loaded' | 'loading' | 'ready' | 'failed';
-
-/** The model sees pictures no larger than this on their longer side (boxes stay ratios). */
-export const MODEL_INPUT_SIDE = 1024;
 
 /** A face as the model reports it, in ratios of the picture it was given. */
 export interface NeuralFaceResult {
@@ -57,142 +49,53 @@ export interface NeuralStages {
 
 export const ALL_STAGES: NeuralStages = { description: true, emotion: true };
 
-/** The package's dist folder. Its exports map spells subpaths without "./", so Node refuses
- * `@vladmandic/human/dist/...`: resolve the main entry and go from there. */
-function humanDistFolder(): string {
-  return dirname(require.resolve('@vladmandic/human'));
-}
-
-function modelsFolder(): string {
-  return join(humanDistFolder(), '..', 'models');
-}
-
-function wasmFolder(): string {
-  // Resolves to .../tfjs-backend-wasm/dist/tf-backend-wasm.node.js; the .wasm files sit beside it.
-  return dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
-}
-
-/**
- * Human loads models with the global fetch, and Node's fetch cannot read file:// URLs. This
- * wrapper answers only file:// URLs inside the package's models folder from disk and hands
- * every other request to the original fetch untouched.
- */
-const modelFolderUrls = new Set<string>();
-function installModelFetch(folder: string): void {
-  const first = modelFolderUrls.size === 0;
-  modelFolderUrls.add(pathToFileURL(folder).href + '/');
-  if (!first) return;
-  const originalFetch = globalThis.fetch;
-  globalThis.fetch = async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (![...modelFolderUrls].some((prefix) => url.startsWith(prefix))) return originalFetch(input, init);
-    const path = fileURLToPath(url);
-    try {
-      const body = await readFile(path);
-      return new Response(body, { status: 200, headers: { 'content-type': path.endsWith('.json') ? 'application/json' : 'application/octet-stream' } });
-    } catch {
-      return new Response(`model file not found: ${path}`, { status: 404 });
-    }
-  };
-}
-
-function configOf(models: string): Partial<Config> {
-  const never = { skipFrames: 0, skipTime: 0 };
-  return {
-    backend: 'wasm',
-    wasmPath: pathToFileURL(wasmFolder()).href + '/',
-    modelBasePath: pathToFileURL(models).href + '/',
-    debug: false,
-    validateModels: false,
-    async: false,
-    warmup: 'none',
-    cacheModels: false,
-    // No frame-to-frame caching: every picture is analysed from scratch, or a result would
-    // depend on the picture before it.
-    cacheSensitivity: 0,
-    filter: { enabled: false },
-    gesture: { enabled: false },
-    body: { enabled: false },
-    hand: { enabled: false },
-    object: { enabled: false },
-    segmentation: { enabled: false },
-    face: {
-      enabled: true,
-      detector: { ...never, rotation: true, maxDetected: 100, minConfidence: 0.3, iouThreshold: 0.1, return: false },
-      mesh: { enabled: true, keepInvalid: false },
-      // Iris refinement costs about 90 ms a face and only moves the pupils a little; the eye
-      // landmarks come from the mesh's eye contours instead.
-      iris: { enabled: false },
-      description: { enabled: true, minConfidence: 0, ...never },
-      emotion: { enabled: true, minConfidence: 0, ...never },
-      antispoof: { enabled: false },
-      liveness: { enabled: false },
-      attention: { enabled: false },
-      gear: { enabled: false },
-    },
-  } as Partial<Config>;
-}
-
-/** The models the neural path cannot work without (Human's names for them). */
-const REQUIRED_MODELS = ['blazeface', 'facemesh', 'faceres'];
+/** The model's thread ends after this long without a picture, unless configured otherwise. */
+export const DEFAULT_IDLE_RELEASE_MS = 60_000;
 
 export interface NeuralFaceModelOptions {
   /** false: the neural path is off (FACEKIT_NEURAL_FACES=off). */
   enabled?: boolean;
-  /** Loads the library and its models; tests inject a failing one. Default: loadHuman. */
-  loader?: () => Promise<Human>;
+  /**
+   * How long the model stays loaded after its last picture; then its thread ends and its memory
+   * goes back to the system, and the next picture loads it again. Infinity: never. Default 60 s.
+   */
+  idleReleaseMs?: number;
+  /** Where the thread reads the model files; tests name a folder without them to make loading fail. Default: the npm package's. */
+  modelsFolder?: string;
+  /** The thread's script; tests give one that crashes. Default: neural-model-worker.mjs. */
+  threadScript?: URL;
 }
 
 /**
- * Loads Human with the models shipped in its package, once per process: Human keeps loaded
- * models in a module-wide registry, so a second instance would share (and race on) them anyway.
- */
-let humanLoading: Promise<Human> | undefined;
-export function loadHuman(): Promise<Human> {
-  humanLoading ??= loadHumanOnce();
-  return humanLoading;
-}
-
-async function loadHumanOnce(): Promise<Human> {
-  const models = modelsFolder();
-  installModelFetch(models);
-  const { Human: HumanClass } = require(join(humanDistFolder(), 'human.node-wasm.js')) as { Human: new (config: Partial<Config>) => Human };
-  const human = new HumanClass(configOf(models));
-  // Human logs a model it cannot fetch and carries on; the check below turns that into a failure.
-  await human.load();
-  if (human.tf.getBackend() !== 'wasm') throw new Error(`tfjs backend is ${human.tf.getBackend()}, not wasm`);
-  const loaded = human.models.loaded();
-  const missing = REQUIRED_MODELS.filter((name) => !loaded.includes(name));
-  if (missing.length > 0) throw new Error(`face models not loaded from ${models}: ${missing.join(', ')}`);
-  return human;
-}
-
-/** One picture at a time through Human, whichever NeuralFaceModel asks (they share one Human). */
-let detectionQueue: Promise<unknown> = Promise.resolve();
-
-/**
- * The neural path's model as the emulator sees it: off, loading, ready or failed, loaded at most
- * once, and used one picture at a time. Instances with the default loader share one Human.
+ * The neural path's model as the emulator sees it: off, not loaded, loading, ready or failed.
+ * It lives in a thread of its own, started when a picture (or `load()`) needs it and ended after
+ * `idleReleaseMs` without a picture, or when it crashes: either way the next picture starts
+ * another. A failed load is final, as it was when the model lived on the main thread.
  */
 export class NeuralFaceModel {
   readonly enabled: boolean;
-  private readonly loader: () => Promise<Human>;
-  private human?: Human;
+  readonly idleReleaseMs: number;
+  private readonly threadOptions: { script: URL; modelsFolder?: string };
+  private thread?: ModelThread;
   private loading?: Promise<void>;
   private failure?: Error;
   private loadMilliseconds?: number;
+  private threadsStarted = 0;
+  private kept = false;
+  private releaseTimer?: NodeJS.Timeout;
   private readonly loadStartListeners: Array<() => void> = [];
 
   constructor(options: NeuralFaceModelOptions = {}) {
     this.enabled = options.enabled ?? true;
-    this.loader = options.loader ?? loadHuman;
+    this.idleReleaseMs = options.idleReleaseMs ?? DEFAULT_IDLE_RELEASE_MS;
+    this.threadOptions = { script: options.threadScript ?? new URL('./neural-model-worker.mjs', import.meta.url), modelsFolder: options.modelsFolder };
   }
 
   get status(): NeuralModelStatus {
     if (!this.enabled) return 'off';
     if (this.failure) return 'failed';
-    if (this.human) return 'ready';
-    return this.loading ? 'loading' : 'not loaded';
+    if (!this.thread) return 'not loaded';
+    return this.thread.isLoaded ? 'ready' : 'loading';
   }
 
   /** Why loading failed (for the startup message). */
@@ -200,8 +103,14 @@ export class NeuralFaceModel {
     return this.failure;
   }
 
+  /** How long the latest load took, in milliseconds. */
   get loadTime(): number | undefined {
     return this.loadMilliseconds;
+  }
+
+  /** How many times the model has started loading: once, plus once per reload after a release or a crash. */
+  get loads(): number {
+    return this.threadsStarted;
   }
 
   /**
@@ -212,102 +121,175 @@ export class NeuralFaceModel {
     return this.loading ? Promise.resolve() : new Promise((started) => this.loadStartListeners.push(started));
   }
 
-  /** Starts loading if nobody has; resolves when loaded, rejects if loading failed. */
+  /** Starts loading if the model is not loaded or loading; resolves when loaded, rejects if loading failed. */
   load(): Promise<void> {
     if (!this.enabled) return Promise.reject(new Error('the neural face path is off'));
-    if (!this.loading) for (const started of this.loadStartListeners.splice(0)) started();
-    this.loading ??= (async () => {
-      const started = performance.now();
-      try {
-        this.human = await this.loader();
-        this.loadMilliseconds = performance.now() - started;
-      } catch (error) {
-        this.failure = error instanceof Error ? error : new Error(String(error));
-        throw this.failure;
-      }
-    })();
-    return this.loading;
+    if (this.failure) return Promise.reject(this.failure);
+    return this.loading ?? this.startThread();
+  }
+
+  /** Loads the model and keeps it loaded however long it stays idle (`FACEKIT_NEURAL_FACES=preload`, the test harness). */
+  keepLoaded(): Promise<void> {
+    this.kept = true;
+    clearTimeout(this.releaseTimer);
+    return this.load();
   }
 
   /** Faces in `raster`, in the order the model found them. Waits for the model. */
   async detect(raster: RgbRaster, stages: NeuralStages = ALL_STAGES): Promise<NeuralFaceResult[]> {
     await this.load();
-    const input = await modelInputOf(raster);
-    const run = detectionQueue.then(() => this.run(input, stages));
-    detectionQueue = run.catch(() => undefined);
-    return run;
+    // load() resolved in this same turn of the event loop: neither a release nor a crash (both
+    // come in later turns) can have ended the thread since.
+    return this.thread!.detect(raster, stages);
   }
 
-  private async run(input: ModelInput, stages: NeuralStages): Promise<NeuralFaceResult[]> {
-    const human = this.human!;
-    const { canvas } = input;
-    const tensor = human.tf.tensor3d(canvas.pixels, [canvas.height, canvas.width, 3], 'int32');
-    try {
-      // Human merges this into its configuration (it stays until the next call), so both
-      // switches are always given.
-      const result = await human.detect(tensor, { face: { description: { enabled: stages.description }, emotion: { enabled: stages.emotion } } } as Partial<Config>);
-      if (result.error) throw new Error(`face model: ${result.error}`);
-      return result.face.map((face) => faceResultOf(face, input, stages));
-    } finally {
-      human.tf.dispose(tensor);
-    }
+  private startThread(): Promise<void> {
+    const started = performance.now();
+    const thread = new ModelThread(this.threadOptions, {
+      onIdle: () => this.releaseWhenIdle(),
+      onEnd: () => {
+        if (this.thread !== thread) return;
+        this.thread = undefined;
+        this.loading = undefined;
+        clearTimeout(this.releaseTimer);
+      },
+    });
+    this.thread = thread;
+    this.threadsStarted += 1;
+    this.loading = thread.loaded.then(
+      () => {
+        this.loadMilliseconds = performance.now() - started;
+        this.releaseWhenIdle();
+      },
+      (error: Error) => {
+        this.failure = error;
+        throw error;
+      },
+    );
+    for (const listener of this.loadStartListeners.splice(0)) listener();
+    return this.loading;
+  }
+
+  /** (Re)starts the idle countdown; the thread ends when it runs out with no picture in hand. */
+  private releaseWhenIdle(): void {
+    if (this.kept || !Number.isFinite(this.idleReleaseMs)) return;
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = setTimeout(() => {
+      const thread = this.thread;
+      if (!thread?.isLoaded || thread.busy) return;
+      this.thread = undefined;
+      this.loading = undefined;
+      thread.end();
+    }, this.idleReleaseMs);
+    // A quiet kit (or a test run) ends without waiting for the release.
+    this.releaseTimer.unref();
   }
 }
 
-/**
- * What the model is given: the picture shrunk to MODEL_INPUT_SIDE if larger, and, if wider or
- * taller than 4:3, extended with grey (right or bottom) to 4:3. The detector squeezes its input
- * into a 256x256 square: a 3:1 group photo would lose its faces to the squeeze, while padding a
- * 4:3 webcam frame to a square would shrink its faces for nothing. `scaleX`/`scaleY` turn canvas
- * ratios back into picture ratios.
- */
-interface ModelInput {
-  canvas: RgbRaster;
-  scaleX: number;
-  scaleY: number;
+/** What the thread answers (neural-model-worker.mjs). */
+type ThreadMessage =
+  | { type: 'loaded' }
+  | { type: 'load-failed'; message: string }
+  | { type: 'faces'; id: number; faces: NeuralFaceResult[] }
+  | { type: 'detect-failed'; id: number; message: string };
+
+interface PendingPicture {
+  found(faces: NeuralFaceResult[]): void;
+  failed(error: Error): void;
 }
 
-async function modelInputOf(raster: RgbRaster): Promise<ModelInput> {
-  const shrink = Math.min(1, MODEL_INPUT_SIDE / Math.max(raster.width, raster.height));
-  const width = Math.max(1, Math.round(raster.width * shrink));
-  const height = Math.max(1, Math.round(raster.height * shrink));
-  const canvasWidth = Math.max(width, Math.ceil((height * 3) / 4));
-  const canvasHeight = Math.max(height, Math.ceil((width * 3) / 4));
-  const padded = canvasWidth !== width || canvasHeight !== height;
-  let image = sharp(raster.pixels, { raw: { width: raster.width, height: raster.height, channels: 3 } });
-  if (shrink < 1) image = image.resize(width, height, { fit: 'fill', kernel: 'lanczos3' });
-  if (padded) image = image.extend({ right: canvasWidth - width, bottom: canvasHeight - height, background: { r: 128, g: 128, b: 128 } });
-  const { data, info } = shrink < 1 || padded ? await image.raw().toBuffer({ resolveWithObject: true }) : { data: Buffer.from(raster.pixels.buffer, raster.pixels.byteOffset, raster.pixels.byteLength), info: { width, height } };
-  return {
-    canvas: { width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) },
-    scaleX: info.width / width,
-    scaleY: info.height / height,
-  };
+/** One worker thread with the model loaded in it, from its start to its end (released, or crashed). */
+class ModelThread {
+  readonly loaded: Promise<void>;
+  isLoaded = false;
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, PendingPicture>();
+  private nextId = 0;
+  /** What made the thread crash (an exception nothing caught there), reported with its end. */
+  private crash?: Error;
+
+  constructor(
+    options: { script: URL; modelsFolder?: string },
+    private readonly events: { onIdle(): void; onEnd(): void },
+  ) {
+    this.worker = new Worker(options.script, {
+      workerData: { modelsFolder: options.modelsFolder },
+      // The host's loaders (tsx, vitest) have no business in the thread; a CPU profile of the
+      // host (`node --cpu-prof`) covers it too.
+      execArgv: process.execArgv.filter((flag) => flag.startsWith('--cpu-prof')),
+    });
+    this.loaded = new Promise<void>((loaded, failed) => {
+      this.worker.on('message', (message: ThreadMessage) => {
+        if (message.type === 'loaded') {
+          this.isLoaded = true;
+          loaded();
+          this.holdProcessWhileBusy();
+        } else if (message.type === 'load-failed') {
+          failed(new Error(message.message));
+          this.end();
+        } else {
+          const picture = this.pending.get(message.id);
+          this.pending.delete(message.id);
+          if (message.type === 'faces') picture?.found(message.faces);
+          else picture?.failed(new Error(message.message));
+          this.holdProcessWhileBusy();
+          if (this.pending.size === 0) this.events.onIdle();
+        }
+      });
+      this.worker.on('error', (error) => {
+        this.crash = error;
+      });
+      // An answer that cannot be read leaves its picture unanswered: end the thread, which fails it.
+      this.worker.on('messageerror', () => this.end());
+      this.worker.on('exit', (code) => {
+        const how = this.crash ? `crashed (${this.crash.message})` : `exited with code ${code}`;
+        if (!this.isLoaded) failed(new Error(`the neural face model's thread ${how} while loading`, { cause: this.crash }));
+        for (const picture of this.pending.values()) picture.failed(new Error(`the neural face model's thread ${how} while reading a picture`, { cause: this.crash }));
+        this.pending.clear();
+        this.events.onEnd();
+      });
+    });
+    // Failures surface through NeuralFaceModel.load(); this keeps an unobserved one from being "unhandled".
+    this.loaded.catch(() => undefined);
+  }
+
+  /** Whether a picture is being read or waits to be. */
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+
+  detect(raster: RgbRaster, stages: NeuralStages): Promise<NeuralFaceResult[]> {
+    const id = this.nextId++;
+    // A copy the thread owns (handed over, not copied again): the caller goes on reading `raster`.
+    const pixels = new Uint8Array(raster.pixels);
+    const answer = new Promise<NeuralFaceResult[]>((found, failed) => this.pending.set(id, { found, failed }));
+    this.worker.postMessage({ id, width: raster.width, height: raster.height, pixels, stages }, [pixels.buffer]);
+    this.holdProcessWhileBusy();
+    return answer;
+  }
+
+  /** Ends the thread; its memory goes back to the system, and pictures still pending fail. */
+  end(): void {
+    void this.worker.terminate();
+  }
+
+  /** A loading or busy thread keeps the process alive (a script awaiting a picture); an idle one does not. */
+  private holdProcessWhileBusy(): void {
+    if (!this.isLoaded || this.busy) this.worker.ref();
+    else this.worker.unref();
+  }
 }
 
-function faceResultOf(face: FaceResult, { canvas, scaleX, scaleY }: ModelInput, stages: NeuralStages): NeuralFaceResult {
-  const [x, y, width, height] = face.box;
-  const toX = scaleX / canvas.width;
-  const toY = scaleY / canvas.height;
-  const angle = face.rotation?.angle ?? { roll: 0, yaw: 0, pitch: 0 };
-  return {
-    box: [x * toX, y * toY, width * toX, height * toY],
-    boxScore: face.boxScore,
-    faceScore: face.faceScore,
-    mesh: face.mesh.map(([px, py, pz]) => [px * toX, py * toY, pz ?? 0] as [number, number, number]),
-    rotation: { roll: angle.roll, yaw: angle.yaw, pitch: angle.pitch },
-    ...(face.rotation?.gaze ? { gaze: { bearing: face.rotation.gaze.bearing, strength: face.rotation.gaze.strength } } : {}),
-    ...(face.age !== undefined ? { age: face.age } : {}),
-    ...(face.gender ? { gender: face.gender, genderScore: face.genderScore } : {}),
-    // Human reports an empty list when the emotion model did not run.
-    ...(stages.emotion ? { emotions: face.emotion ?? [] } : {}),
-    descriptor: Float32Array.from(face.embedding ?? []),
-  };
+/** FACEKIT_NEURAL_IDLE_MS: milliseconds, or `never`; anything else means the default. */
+export function idleReleaseMsOf(setting: string | undefined): number {
+  if (setting?.trim().toLowerCase() === 'never') return Infinity;
+  const milliseconds = Number(setting);
+  return setting && Number.isInteger(milliseconds) && milliseconds > 0 ? milliseconds : DEFAULT_IDLE_RELEASE_MS;
 }
 
-/** The process's one model (its weights take about 15 MB; loading it twice would double that). */
+/** The process's one model (each loaded copy holds 75-190 MiB). */
 let shared: NeuralFaceModel | undefined;
 export function sharedNeuralFaceModel(): NeuralFaceModel {
-  shared ??= new NeuralFaceModel({ enabled: process.env.FACEKIT_NEURAL_FACES !== 'off' });
+  shared ??= new NeuralFaceModel({ enabled: process.env.FACEKIT_NEURAL_FACES !== 'off', idleReleaseMs: idleReleaseMsOf(process.env.FACEKIT_NEURAL_IDLE_MS) });
   return shared;
 }
