@@ -1,5 +1,5 @@
 // Users of the kit as the load test, the bench and the crash test drive them: raw SDK clients
-// (Cognito's public API, photos PUT to the presigned URLs), synthetic faces. Enrolment follows
+// (Cognito's public API, photos PUT to the presigned URLs), synthetic faces or real photographs. Enrolment follows
 // the real path: SignUp, the emailed code, ConfirmSignUp with an enrolment secret, then the
 // custom auth flow with the first photo. A sign-in is InitiateAuth -> PUT photo ->
 // RespondToAuthChallenge, and counts only when tokens come back.
@@ -12,6 +12,7 @@ import {
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { generateFixture } from '../sim/faces/generate-face.js';
+import { realPhoto, shotOf, type ShotKind } from '../sim/faces/real-face-shots.js';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -50,8 +51,11 @@ async function putPhoto(url: string, photo: Buffer): Promise<void> {
   if (!response.ok) throw new Error(`photo upload refused: HTTP ${response.status}`);
 }
 
-/** Signs a new user up and enrols their face; resolves once tokens came back. */
-export async function enrolUser(target: StackTarget, cognito: CognitoIdentityProviderClient, email: string, seed: string): Promise<void> {
+/**
+ * Signs a new user up and enrols their face (a synthetic face drawn from `face` when it is a seed,
+ * else the photo `face`); resolves once tokens came back.
+ */
+export async function enrolUser(target: StackTarget, cognito: CognitoIdentityProviderClient, email: string, face: string | Buffer): Promise<void> {
   await cognito.send(new SignUpCommand({
     ClientId: target.clientId,
     Username: email,
@@ -73,7 +77,7 @@ export async function enrolUser(target: StackTarget, cognito: CognitoIdentityPro
     if (parameters.challenge === 'FACE_MATCH' && round === 0) answer = 'ENROL';
     else if (parameters.challenge === 'MAILBOX_PROOF') answer = enrolSecret;
     else if (parameters.challenge === 'ENROL_FACE' && !parameters.previousRejection) {
-      await putPhoto(parameters.uploadUrl!, await generateFixture('face', seed, 0));
+      await putPhoto(parameters.uploadUrl!, typeof face === 'string' ? await generateFixture('face', face, 0) : face);
       answer = 'uploaded';
     } else throw new Error(`enrolment of ${email} stopped at ${parameters.challenge} ${parameters.previousRejection ?? ''}`);
     response = await cognito.send(new RespondToAuthChallengeCommand({
@@ -115,6 +119,19 @@ export async function inParallel<T>(items: T[], concurrency: number, work: (item
 
 export async function signInPhotos(seed: string, count: number): Promise<Buffer[]> {
   return Promise.all(Array.from({ length: count }, (_, index) => generateFixture('face', seed, index + 1)));
+}
+
+/**
+ * The photographs of test/fixtures/real-faces that pass enrolment's quality bar (QualityFilter
+ * HIGH): the others are a half profile and faces too small or soft in their frames.
+ */
+const ENROLLABLE_REAL_PHOTOS = ['eileen-collins.jpg', 'grace-hopper.jpg'];
+const REAL_SIGN_IN_SHOTS: ShotKind[] = ['crop', 'mirror'];
+
+/** User `index`'s real face: a photograph to enrol with, and other shots of it to sign in with. */
+export async function realFaceOf(index: number): Promise<{ enrolPhoto: Buffer; signInPhotos: Buffer[] }> {
+  const enrolPhoto = realPhoto(ENROLLABLE_REAL_PHOTOS[index % ENROLLABLE_REAL_PHOTOS.length]!);
+  return { enrolPhoto, signInPhotos: await Promise.all(REAL_SIGN_IN_SHOTS.map((kind) => shotOf(enrolPhoto, kind))) };
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeFunctions, isReportLine, summarizeReports, type FunctionFigures } from './function-reports.js';
-import { cognitoClient, enrolUser, inParallel, percentile, signIn, signInPhotos, stackTarget, type FaceUser } from './face-users.js';
+import { cognitoClient, enrolUser, inParallel, percentile, realFaceOf, signIn, signInPhotos, stackTarget, type FaceUser } from './face-users.js';
 import { mainThreadCpuMs, mebibytes, startSimProcess, treeCpuMs, treeRssBytes, type SimProcess } from './sim-process.js';
 
 const HELP = `Usage: npm run load [-- options]
@@ -20,6 +20,9 @@ const HELP = `Usage: npm run load [-- options]
   --users <n>         users enrolled before the load (default 4 per client, at least 8)
   --after <s>         seconds to wait after the load before the last RSS reading (default 5)
   --cpu-prof <dir>    run the server under node --cpu-prof, profile written to <dir> on exit
+  --faces <kind>      synthetic (default: generated faces, the synthetic matcher) or real
+                      (photographs from test/fixtures/real-faces through the neural model; the
+                      kit is started with FACEKIT_NEURAL_FACES=preload)
   --endpoint <url>    use a running sim (loopback only) instead of starting one
   --json              print the figures as one JSON line as well
 `;
@@ -54,6 +57,8 @@ export interface LoadOptions {
   maxSignIns: number;
   users: number;
   afterSeconds: number;
+  /** Generated faces (the synthetic matcher; the default) or real photographs (the neural model). */
+  faces?: 'synthetic' | 'real';
   cpuProfDir?: string;
   endpoint?: string;
   log?: (line: string) => void;
@@ -91,6 +96,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     dataDir = mkdtempSync(join(tmpdir(), 'facekit-load-'));
     server = await startSimProcess({
       dataDir,
+      // Real photographs need the model: loaded before the load, as the first one would otherwise
+      // load it inside its sign-in.
+      env: options.faces === 'real' ? { FACEKIT_NEURAL_FACES: 'preload' } : {},
       nodeFlags: options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [],
       onOutput: (line) => {
         if (collectingReports && isReportLine(line)) reportLines.push(line);
@@ -112,12 +120,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     const idleRss = pid ? await settledRss(pid, log) : undefined;
 
     const runId = Date.now().toString(36);
-    const users: FaceUser[] = await Promise.all(Array.from({ length: options.users }, async (_, index) => ({
-      email: `load-${runId}-${index}@example.com`,
-      photos: await signInPhotos(`load-${index}`, 2),
-    })));
+    const faces = await Promise.all(Array.from({ length: options.users }, async (_, index) =>
+      options.faces === 'real' ? realFaceOf(index) : { enrolPhoto: `load-${index}`, signInPhotos: await signInPhotos(`load-${index}`, 2) }));
+    const users: FaceUser[] = faces.map((face, index) => ({ email: `load-${runId}-${index}@example.com`, photos: face.signInPhotos }));
     const enrolStarted = performance.now();
-    await inParallel(users, Math.min(8, options.clients), (user, index) => enrolUser(target, cognito, user.email, `load-${index}`));
+    await inParallel(users, Math.min(8, options.clients), (user, index) => enrolUser(target, cognito, user.email, faces[index]!.enrolPhoto));
     const enrolSeconds = (performance.now() - enrolStarted) / 1000;
     log(`${users.length} users enrolled in ${enrolSeconds.toFixed(1)} s`);
 
@@ -212,6 +219,7 @@ if (process.argv[1]?.endsWith('load.ts')) {
       'max-sign-ins': { type: 'string', default: '100000' },
       users: { type: 'string' },
       after: { type: 'string', default: '5' },
+      faces: { type: 'string', default: 'synthetic' },
       'cpu-prof': { type: 'string' },
       endpoint: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -230,10 +238,12 @@ if (process.argv[1]?.endsWith('load.ts')) {
     maxSignIns: Number(values['max-sign-ins']),
     users: Number(values.users ?? Math.max(8, clients * 4)),
     afterSeconds: Number(values.after),
+    faces: values.faces as LoadOptions['faces'],
     cpuProfDir: values['cpu-prof'],
     endpoint: values.endpoint,
     log: (line) => console.log(line),
   };
+  if (!['synthetic', 'real'].includes(options.faces!)) throw new Error(`--faces must be synthetic or real, not ${options.faces}`);
   for (const [name, value] of Object.entries({ clients, duration: options.durationSeconds, users: options.users, after: options.afterSeconds })) {
     if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number`);
   }
