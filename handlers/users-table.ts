@@ -233,16 +233,16 @@ export interface SignInVerdict {
 }
 
 /**
- * Marks a sign-in photo as looked at, with the verdict when the check reached one. A PUT to its
- * presigned URL after this (the URL lives on for its TTL) is deleted by the face-indexer as soon
- * as S3 reports it.
+ * Marks a sign-in photo as looked at, with the verdict when the check reached one (`matched`
+ * undefined: it did not, and the mark holds none). A PUT to its presigned URL after this (the URL
+ * lives on for its TTL) is deleted by the face-indexer as soon as S3 reports it.
  */
-export async function markSignInPhotoUsed(objectKey: string, now: number, verdict?: Omit<SignInVerdict, 'checkedAt'>): Promise<void> {
-  const found = verdict ? { sub: verdict.sub, matched: verdict.matched, checkedAt: now } : {};
+export async function markSignInPhotoUsed(objectKey: string, now: number, sub: string, matched: boolean | undefined): Promise<void> {
   await documentClient.send(
     new PutCommand({
       TableName: config.usersTable,
-      Item: { pk: uploadKey(objectKey), status: 'USED', ...found, expiresAt: expiresInOneDay(now) },
+      // An undefined `matched` is left out of the item (removeUndefinedValues).
+      Item: { pk: uploadKey(objectKey), status: 'USED', sub, matched, checkedAt: now, expiresAt: expiresInOneDay(now) },
     }),
   );
 }
@@ -262,8 +262,8 @@ export async function signInPhotoUsed(objectKey: string): Promise<boolean> {
 /** The verdict an earlier check of this sign-in photo recorded, if it reached one. */
 export async function signInPhotoVerdict(objectKey: string): Promise<SignInVerdict | undefined> {
   const mark = await signInPhotoMark(objectKey);
-  if (typeof mark?.sub !== 'string' || typeof mark.matched !== 'boolean' || typeof mark.checkedAt !== 'number') return undefined;
-  return { sub: mark.sub, matched: mark.matched, checkedAt: mark.checkedAt };
+  if (typeof mark?.matched !== 'boolean' || typeof mark.checkedAt !== 'number') return undefined;
+  return { sub: String(mark.sub), matched: mark.matched, checkedAt: mark.checkedAt };
 }
 
 /** Returns false when there is no record to update (it is not created from a sign-in alone). */

@@ -81,7 +81,7 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
     return (verdict = true);
   } finally {
     // The mark comes before the delete: the face-indexer and a retried run read it once the photo is gone.
-    if (!answeredBefore) await markSignInPhotoUsed(key, now, verdict === undefined ? undefined : { sub, matched: verdict });
+    if (!answeredBefore) await markSignInPhotoUsed(key, now, sub, verdict);
     await deletePhoto(key);
   }
 };

@@ -87,7 +87,7 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
   // Stryker disable next-line ConditionalExpression,LogicalOperator: redundant with the conditional write
   if (userNotFound || !secret) return false;
   const secretHash = sha256Hex(secret);
-  const takenBy = sha256Hex(`${privateParameters.proofId ?? ''}:${secretHash}`);
+  const takenBy = sha256Hex(`${privateParameters.proofId}:${secretHash}`);
   if (tookTheSecretBefore(user, privateParameters.proofId, takenBy, now)) {
     logger.info('enrolment secret already taken by this answer: accepted again (Cognito retried)', { sub });
     return true;

@@ -124,6 +124,7 @@ describe('Verify MAILBOX_PROOF with the enrolment secret', () => {
 
   it('refuses a secret for a user without a record, without throwing', async () => {
     expect(await verify(verifyEvent(newUser(), privateParameters, secret))).toBe(false);
+    expect(await verify(verifyEvent(newUser(), { ...privateParameters, proofId: 'proof-a' }, secret))).toBe(false);
   });
 
   it('refuses a secret the second time it is used', async () => {
@@ -571,6 +572,8 @@ describe('Verify FACE_MATCH', () => {
       expect(await getItem(`FAILURES#${user.sub}`)).toBeUndefined();
       expect(logs.text()).toContain('its verdict stands');
       expect(deletedKeys()).toEqual([key, key]);
+      // Cognito's third attempt: the second left the first run's verdict as it was.
+      expect(await verify(structuredClone(event))).toBe(true);
     });
 
     it('answers the first run’s refusal without counting the failure twice', async () => {
@@ -597,6 +600,14 @@ describe('Verify FACE_MATCH', () => {
       expect(await getItem(`FAILURES#${user.sub}`)).toBeUndefined();
     });
 
+    it('throws on another Rekognition error, even with an earlier run’s verdict recorded: only a vanished photo is answered by it', async () => {
+      const { user, key, privateParameters } = await enrolledUser();
+      await putItem({ pk: `UPLOAD#${key}`, status: 'USED', sub: user.sub, matched: true, checkedAt: Date.now() });
+      rekognition.on(SearchFacesByImageCommand).rejects(new ThrottlingException({ message: 'Slow down', $metadata: {} }));
+
+      await expect(verify(verifyEvent(user, privateParameters))).rejects.toThrow('internal error');
+    });
+
     it('throws when the photo vanishes during the search and no run recorded a verdict (Cognito refuses the attempt)', async () => {
       const { user, privateParameters } = await enrolledUser();
       rekognition.on(SearchFacesByImageCommand).rejects(Object.assign(new Error('Unable to get object metadata from S3.'), { name: 'InvalidS3ObjectException' }));
@@ -607,7 +618,9 @@ describe('Verify FACE_MATCH', () => {
     it.each([
       ['a verdict recorded for another user', (sub: string) => ({ sub: `${sub}-other`, matched: true, checkedAt: Date.now() })],
       ['a verdict older than the retry window', (sub: string) => ({ sub, matched: true, checkedAt: Date.now() - 30_001 })],
-      ['a mark without a verdict (a run that threw, or the face-indexer’s)', () => ({})],
+      ['a mark without a verdict (a run that threw)', (sub: string) => ({ sub, checkedAt: Date.now() })],
+      ['a verdict without the time its check began', (sub: string) => ({ sub, matched: true })],
+      ['a mark of an older version, with nothing but its status', () => ({})],
     ])('refuses a missing photo as nothing uploaded, counting it, despite %s', async (_, verdictOf) => {
       const { user, key, privateParameters } = await enrolledUser();
       await putItem({ pk: `UPLOAD#${key}`, status: 'USED', ...verdictOf(user.sub) });
