@@ -40,6 +40,10 @@ Timeouts: a socket silent for FACEKIT_IDLE_TIMEOUT_MS (default 20000) is closed,
 answered as S3 does (400 RequestTimeout); a request must arrive whole within
 FACEKIT_REQUEST_TIMEOUT_MS (default 300000, enough for a 5 MB photo at 150 kbit/s).
 
+Real faces: the neural face model loads on the first real photo and is unloaded after
+FACEKIT_NEURAL_IDLE_MS (default 60000; never) without one; FACEKIT_NEURAL_FACES=preload loads it
+at start and keeps it, =off turns real faces off (docs/rekognition.md).
+
 Services mode (next to LocalStack; docs/localstack.md): FACEKIT_MODE=services,
 FACEKIT_SERVICES=rekognition,cognito-idp, FACEKIT_S3_ENDPOINT and FACEKIT_LAMBDA_ENDPOINT
 (e.g. http://localhost:4566). Uses ${LOCALSTACK_ASSEMBLY_DIR}/ (synthesized with -c target=localstack).
