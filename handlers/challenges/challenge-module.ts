@@ -24,6 +24,11 @@ export interface CreateContext {
  */
 export const RETRIED_CHECK_WINDOW_MS = 30_000;
 
+/** Whether a run that began at `startedAt` is recent enough for its outcome to answer a retry at `now`. */
+export function withinRetryWindow(startedAt: number, now: number): boolean {
+  return now - startedAt <= RETRIED_CHECK_WINDOW_MS;
+}
+
 export interface ChallengeModule {
   /** Fills event.response: public and private parameters, and challengeMetadata. */
   createChallenge(event: CreateAuthChallengeTriggerEvent, context: CreateContext): Promise<void>;

@@ -16,7 +16,7 @@ import { logger } from '../logger.js';
 import { sha256Hex } from '../secret-hashing.js';
 import { faceSignInChangesRecord, markSignInPhotoUsed, recordFaceSignIn, signInPhotoVerdict, withTrustedDevice } from '../users-table.js';
 import { challengeMetadata } from './challenge-sequence.js';
-import { RETRIED_CHECK_WINDOW_MS, type ChallengeModule } from './challenge-module.js';
+import { withinRetryWindow, type ChallengeModule } from './challenge-module.js';
 import { asksToEnrol, deviceKeyOf } from './client-requests.js';
 
 export const createChallenge: ChallengeModule['createChallenge'] = async (event, { now }) => {
@@ -89,7 +89,7 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
 /** The verdict of an earlier run on this same answer (Cognito retrying), if there is one to trust. */
 async function verdictOfEarlierRun(key: string, sub: string, now: number): Promise<boolean | undefined> {
   const earlier = await signInPhotoVerdict(key);
-  if (!earlier || earlier.sub !== sub || now - earlier.checkedAt > RETRIED_CHECK_WINDOW_MS) return undefined;
+  if (!earlier || earlier.sub !== sub || !withinRetryWindow(earlier.checkedAt, now)) return undefined;
   logger.info('sign-in photo already checked: its verdict stands (Cognito retried)', { sub, matched: earlier.matched });
   return earlier.matched;
 }

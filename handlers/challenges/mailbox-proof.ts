@@ -18,7 +18,7 @@ import { sendEmail } from '../send-email.js';
 import { UserFacingError } from '../trigger-errors.js';
 import { consumeEnrolSecret, getUser, type UserRecord } from '../users-table.js';
 import { challengeMetadata } from './challenge-sequence.js';
-import { RETRIED_CHECK_WINDOW_MS, type ChallengeModule } from './challenge-module.js';
+import { withinRetryWindow, type ChallengeModule } from './challenge-module.js';
 import { enrolSecretOf } from './client-requests.js';
 
 type MailboxProofMethod = 'ENROL_SECRET' | 'EMAIL_CODE';
@@ -107,10 +107,10 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
 /**
  * Cognito runs Verify again, with the same event, when it has not answered in 5 seconds; the run
  * it gave up on may have taken the secret already. That answer (this challenge's proof id, this
- * secret) is accepted again for RETRIED_CHECK_WINDOW_MS; another challenge's never is.
+ * secret) is accepted again within the retry window (withinRetryWindow); another challenge's never is.
  */
 function tookTheSecretBefore(user: UserRecord | undefined, proofId: string | undefined, takenBy: string, now: number): boolean {
   // Challenges made before proof ids existed have none: their answers are never taken as retries.
   if (!proofId || !user?.enrolSecretTakenBy) return false;
-  return now - (user.enrolSecretTakenAt ?? 0) <= RETRIED_CHECK_WINDOW_MS && sameDigest(takenBy, user.enrolSecretTakenBy);
+  return withinRetryWindow(user.enrolSecretTakenAt ?? 0, now) && sameDigest(takenBy, user.enrolSecretTakenBy);
 }
