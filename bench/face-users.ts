@@ -128,10 +128,20 @@ export async function signInPhotos(seed: string, count: number): Promise<Buffer[
 const ENROLLABLE_REAL_PHOTOS = ['eileen-collins.jpg', 'grace-hopper.jpg'];
 const REAL_SIGN_IN_SHOTS: ShotKind[] = ['crop', 'mirror'];
 
+type RealFace = { enrolPhoto: Buffer; signInPhotos: Buffer[] };
+/** Made once per photograph: users share the few there are. */
+const realFaces = new Map<string, Promise<RealFace>>();
+
 /** User `index`'s real face: a photograph to enrol with, and other shots of it to sign in with. */
-export async function realFaceOf(index: number): Promise<{ enrolPhoto: Buffer; signInPhotos: Buffer[] }> {
-  const enrolPhoto = realPhoto(ENROLLABLE_REAL_PHOTOS[index % ENROLLABLE_REAL_PHOTOS.length]!);
-  return { enrolPhoto, signInPhotos: await Promise.all(REAL_SIGN_IN_SHOTS.map((kind) => shotOf(enrolPhoto, kind))) };
+export function realFaceOf(index: number): Promise<RealFace> {
+  const name = ENROLLABLE_REAL_PHOTOS[index % ENROLLABLE_REAL_PHOTOS.length]!;
+  let face = realFaces.get(name);
+  if (!face) {
+    const enrolPhoto = realPhoto(name);
+    face = Promise.all(REAL_SIGN_IN_SHOTS.map((kind) => shotOf(enrolPhoto, kind))).then((signInPhotos) => ({ enrolPhoto, signInPhotos }));
+    realFaces.set(name, face);
+  }
+  return face;
 }
 
 export function percentile(sorted: number[], p: number): number {
