@@ -41,8 +41,13 @@ export function faceDetailOf(face: LocatedFace, attributes: string[] = ['DEFAULT
   };
 }
 
-/** The stricter bar of QualityFilter HIGH, on top of the standard rules. */
-const HIGH_QUALITY = { minBrightness: 35, minSharpness: 75, maxYaw: 30, minConfidence: 97 } as const;
+/**
+ * The stricter bar of QualityFilter HIGH, on top of the standard rules. No stricter brightness:
+ * Brightness is the face's mean luma, which reads skin tone as much as light, and the neural
+ * model recognises faces far darker than the standard bar lets through (docs/rekognition.md,
+ * "Brightness and skin tone"), so a stricter one would only refuse darker-skinned people in ordinary light.
+ */
+const HIGH_QUALITY = { minSharpness: 75, maxYaw: 30, minConfidence: 97 } as const;
 
 /**
  * Reasons a face fails `filter`:
@@ -62,7 +67,6 @@ export function reasonsUnder(face: Pick<LocatedFace, 'reasons' | 'confidence' | 
       const reasons = new Set(face.reasons);
       if (face.confidence < HIGH_QUALITY.minConfidence) reasons.add('LOW_CONFIDENCE');
       if (Math.abs(face.pose.Yaw) > HIGH_QUALITY.maxYaw) reasons.add('EXTREME_POSE');
-      if (face.quality.Brightness < HIGH_QUALITY.minBrightness) reasons.add('LOW_BRIGHTNESS');
       if (face.quality.Sharpness < HIGH_QUALITY.minSharpness) reasons.add('LOW_SHARPNESS');
       return [...reasons];
     }

@@ -92,6 +92,13 @@ describe('detectFaces', () => {
     expect(reasonsUnder(face, 'HIGH')).toEqual(['EXTREME_POSE']);
   });
 
+  it('holds no stricter brightness bar under QualityFilter HIGH: a dim face that passes the standard rules passes HIGH', async () => {
+    const [face] = await facesIn(await generateFace({ seed: 'dusk', camera: { brightness: -90 } }));
+    expect(face.quality.Brightness).toBeGreaterThan(20);
+    expect(face.quality.Brightness).toBeLessThan(35);
+    expect(reasonsUnder(face, 'HIGH')).toEqual([]);
+  });
+
   it('reads greyscale and PNG-with-alpha pictures', async () => {
     const colour = await generateFace({ seed: 'formats' });
     const withAlpha = await sharp(colour).ensureAlpha().png().toBuffer();

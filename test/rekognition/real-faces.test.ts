@@ -225,6 +225,21 @@ describe('IndexFaces QualityFilter on real faces', () => {
     expect(indexed.UnindexedFaces![0].Reasons).toContain('LOW_BRIGHTNESS');
   });
 
+  it('indexes faces that read darker in ordinary light under QualityFilter HIGH, as enrolment uses, and finds them again', async () => {
+    // Mean luma reads skin tone as much as light: a normally exposed portrait reads about 33, the
+    // same portrait at 65 % exposure about 27, and the model still recognises both.
+    await sim.client.send(new CreateCollectionCommand({ CollectionId: 'ordinary-light' }));
+    const dimmer = await sharp(photos.hopper).linear(0.65, 0).jpeg({ quality: 90 }).toBuffer();
+    for (const [name, photo] of [['messi', photos.messi], ['hopper-dimmer', dimmer]] as const) {
+      const indexed = await sim.client.send(new IndexFacesCommand({ CollectionId: 'ordinary-light', Image: bytes(photo), QualityFilter: 'HIGH', ExternalImageId: name }));
+      expect(indexed.FaceRecords![0].FaceDetail!.Quality!.Brightness).toBeGreaterThan(20);
+      expect(indexed.FaceRecords![0].FaceDetail!.Quality!.Brightness).toBeLessThan(35);
+      expect(indexed.UnindexedFaces).toEqual([]);
+    }
+    const { FaceMatches } = await sim.client.send(new SearchFacesByImageCommand({ CollectionId: 'ordinary-light', Image: bytes(photos.hopper), FaceMatchThreshold: 95 }));
+    expect(FaceMatches!.map((match) => match.Face!.ExternalImageId)).toEqual(['hopper-dimmer']);
+  });
+
   it('refuses an out-of-focus face as LOW_SHARPNESS', async () => {
     const blurred = await sharp(photos.collins).blur(2.5).jpeg({ quality: 95 }).toBuffer();
     const indexed = await sim.client.send(new IndexFacesCommand({ CollectionId: 'quality', Image: bytes(blurred) }));
