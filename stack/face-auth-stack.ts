@@ -164,8 +164,10 @@ export class FaceAuthStack extends Stack {
       signInAliases: { email: true },
       signInCaseSensitive: false,
       autoVerify: { email: true },
-      keepOriginal: { email: true },
-      standardAttributes: { email: { required: true, mutable: true } },
+      // The email is the account: whoever could change it (UpdateUserAttributes, with any access
+      // token of the user) would take the sign-in name and the owner's way back (enrolling again
+      // by emailed code). Immutable, so Cognito refuses every change, the administrator's too.
+      standardAttributes: { email: { required: true, mutable: false } },
       userVerification: { emailStyle: cognito.VerificationEmailStyle.CODE },
       // Nobody signs in with a password (the client does not allow it), so there is nothing to recover.
       accountRecovery: cognito.AccountRecovery.NONE,
@@ -200,6 +202,10 @@ export class FaceAuthStack extends Stack {
       authSessionValidity: Duration.minutes(3),
       disableOAuth: true,
       enableTokenRevocation: true,
+      // Without WriteAttributes a user's access token may write every standard attribute, the
+      // ID token's claims among them (name, picture...), which PreSignUp refuses at sign-up. The
+      // client writes the email (required, so it must be writable) at sign-up, and nothing else.
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true }),
     });
 
     // Cognito calls on the pool get a policy of their own, attached to the role: the pool names

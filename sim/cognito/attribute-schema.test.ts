@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STANDARD_ATTRIBUTES, assertClientWritable, customAttributesOf } from './attribute-schema.js';
+import { STANDARD_ATTRIBUTES, assertClientWritable, customAttributesOf, immutableAttributesOf } from './attribute-schema.js';
 
 describe("a pool's attribute schema", () => {
   it('reads the custom attributes a CloudFormation Schema declares, with their prefix, and leaves out standard and developer-only ones', () => {
@@ -28,6 +28,29 @@ describe("a pool's attribute schema", () => {
   it('lets a client write standard and declared custom attributes', () => {
     expect(() => assertClientWritable(['email', 'given_name', 'custom:tier'], ['custom:tier'])).not.toThrow();
     expect(() => assertClientWritable([], [])).not.toThrow();
+  });
+
+  it("refuses what the app client's WriteAttributes leave out, when it lists them", () => {
+    expect(() => assertClientWritable(['email'], [], ['email'])).not.toThrow();
+    expect(() => assertClientWritable(['email', 'name'], [], ['email'])).toThrow(expect.objectContaining({
+      name: 'NotAuthorizedException', message: 'A client attempted to write unauthorized attribute',
+    }));
+    expect(() => assertClientWritable(['name'], [], [])).toThrow(expect.objectContaining({ name: 'NotAuthorizedException' }));
+    expect(() => assertClientWritable(['name', 'custom:tier'], ['custom:tier'], undefined)).not.toThrow();
+    // A name outside the schema is reported as such, whatever WriteAttributes say.
+    expect(() => assertClientWritable(['custom:role'], [], ['email'])).toThrow(expect.objectContaining({ name: 'InvalidParameterException' }));
+  });
+
+  it('knows which attributes nobody may change: sub, and what the Schema declares immutable', () => {
+    expect([...immutableAttributesOf([
+      { Name: 'email', Required: true, Mutable: false },
+      { Name: 'name', Mutable: true },
+      { Name: 'tier', Mutable: 'false' },
+      { Name: 'plan' },
+      { Mutable: false },
+      null,
+    ])].sort()).toEqual(['custom:tier', 'email', 'sub']);
+    expect([...immutableAttributesOf(undefined)]).toEqual(['sub']);
   });
 
   it('refuses undeclared names, one line each, before read-only ones', () => {

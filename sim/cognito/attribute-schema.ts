@@ -45,19 +45,34 @@ export function customAttributesOf(schema: unknown): string[] {
 }
 
 /**
- * Refuses attributes a client may not write, as SignUp does: names outside the pool's schema with
- * InvalidParameterException (one line per name, Cognito's wording), and read-only standard ones
+ * Refuses attributes a client may not write, as SignUp and UpdateUserAttributes do: names outside
+ * the pool's schema with InvalidParameterException (one line per name, Cognito's wording), and
+ * read-only standard ones, or any the app client's WriteAttributes (when it lists them) leave out,
  * with NotAuthorizedException.
  */
-export function assertClientWritable(names: Iterable<string>, customAttributes: readonly string[]): void {
+export function assertClientWritable(names: Iterable<string>, customAttributes: readonly string[], writeAttributes?: readonly string[]): void {
   const unknown: string[] = [];
   let readOnly = false;
   for (const name of names) {
-    if (CLIENT_READ_ONLY.has(name)) readOnly = true;
-    else if (!STANDARD_ATTRIBUTES.has(name) && !customAttributes.includes(name)) unknown.push(name);
+    if (CLIENT_READ_ONLY.has(name) || (writeAttributes !== undefined && !writeAttributes.includes(name))) readOnly = true;
+    if (!STANDARD_ATTRIBUTES.has(name) && !customAttributes.includes(name)) unknown.push(name);
   }
   if (unknown.length > 0) {
     throw new InvalidParameterError(`Attributes did not conform to the schema: ${unknown.map((name) => `${name}: Attribute does not exist in the schema.\n`).join('')}`);
   }
   if (readOnly) throw new NotAuthorizedError('A client attempted to write unauthorized attribute');
+}
+
+/**
+ * The attributes nobody may change after sign-up: `sub`, and those the template's Schema declares
+ * with `Mutable: false` (custom ones by their `custom:` name).
+ */
+export function immutableAttributesOf(schema: unknown): Set<string> {
+  const immutable = new Set(['sub']);
+  if (!Array.isArray(schema)) return immutable;
+  for (const entry of schema) {
+    if (typeof entry?.Name !== 'string' || (entry.Mutable !== false && entry.Mutable !== 'false')) continue;
+    immutable.add(STANDARD_ATTRIBUTES.has(entry.Name) ? entry.Name : `custom:${entry.Name}`);
+  }
+  return immutable;
 }

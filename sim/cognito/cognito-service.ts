@@ -18,6 +18,7 @@ import { adminSetUserPassword } from './operations/admin-set-user-password.js';
 import { adminUserGlobalSignOut } from './operations/admin-user-global-sign-out.js';
 import { confirmSignUp } from './operations/confirm-sign-up.js';
 import { deleteUser } from './operations/delete-user.js';
+import { updateUserAttributes } from './operations/update-user-attributes.js';
 import { getTokensFromRefreshToken } from './operations/get-tokens-from-refresh-token.js';
 import { getUser } from './operations/get-user.js';
 import { globalSignOut } from './operations/global-sign-out.js';
@@ -70,6 +71,7 @@ const OPERATIONS: Record<string, CognitoOperation> = {
   GlobalSignOut: globalSignOut,
   RevokeToken: revokeToken,
   DeleteUser: deleteUser,
+  UpdateUserAttributes: updateUserAttributes,
   AdminGetUser: adminGetUser,
   AdminDeleteUser: adminDeleteUser,
   AdminConfirmSignUp: adminConfirmSignUp,

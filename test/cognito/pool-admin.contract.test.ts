@@ -357,11 +357,11 @@ describe("Cognito sim: DescribeUserPool and DescribeUserPoolClient of the synthe
       AccountRecoverySetting: template.pool.AccountRecoverySetting,
       AdminCreateUserConfig: template.pool.AdminCreateUserConfig,
       VerificationMessageTemplate: template.pool.VerificationMessageTemplate,
-      UserAttributeUpdateSettings: template.pool.UserAttributeUpdateSettings,
       EmailVerificationMessage: template.pool.EmailVerificationMessage,
       EmailVerificationSubject: template.pool.EmailVerificationSubject,
       SmsVerificationMessage: template.pool.SmsVerificationMessage,
     });
+    expect(UserPool?.UserAttributeUpdateSettings).toEqual(template.pool.UserAttributeUpdateSettings);
     // SourceArn is an Fn::Join in the template: it arrives resolved.
     expect(UserPool?.EmailConfiguration).toEqual({
       EmailSendingAccount: 'DEVELOPER',
@@ -382,7 +382,7 @@ describe("Cognito sim: DescribeUserPool and DescribeUserPoolClient of the synthe
     });
   });
 
-  it('lists the standard attributes every pool has, with email required as the Schema says', async () => {
+  it('lists the standard attributes every pool has, with email required and immutable as the Schema says', async () => {
     const { UserPool } = await sim.client.send(new DescribeUserPoolCommand({ UserPoolId: poolId }));
     const attributes = UserPool?.SchemaAttributes ?? [];
 
@@ -396,7 +396,7 @@ describe("Cognito sim: DescribeUserPool and DescribeUserPoolClient of the synthe
       StringAttributeConstraints: { MinLength: '1', MaxLength: '2048' },
     });
     expect(attributes.find((attribute) => attribute.Name === 'email')).toEqual({
-      Name: 'email', AttributeDataType: 'String', DeveloperOnlyAttribute: false, Mutable: true, Required: true,
+      Name: 'email', AttributeDataType: 'String', DeveloperOnlyAttribute: false, Mutable: false, Required: true,
       StringAttributeConstraints: { MinLength: '0', MaxLength: '2048' },
     });
     expect(attributes.find((attribute) => attribute.Name === 'updated_at')).toMatchObject({ AttributeDataType: 'Number', NumberAttributeConstraints: { MinValue: '0' } });

@@ -9,6 +9,7 @@ import {
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
   SignUpCommand,
+  UpdateUserAttributesCommand,
   type InitiateAuthCommandOutput,
   type RespondToAuthChallengeCommandOutput,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -205,7 +206,9 @@ describe('finding 1: enrolment does not fall to code guessing', () => {
         ],
       }),
     );
-    await expect(stranger).rejects.toMatchObject({ message: expect.stringContaining('only an email address can be given at sign-up') });
+    // The app client may write the email only (its WriteAttributes), so Cognito refuses the rest
+    // before PreSignUp, which refuses them too (test/handlers/pre-sign-up.test.ts) if a client ever may.
+    await expect(stranger).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'A client attempted to write unauthorized attribute' });
 
     // Whatever the stranger managed to sign up, the owner's take-over leaves only the email in the token.
     const victim = newDevice();
@@ -247,6 +250,28 @@ describe('finding 1: enrolment does not fall to code guessing', () => {
     if (takeBack.kind !== 'signed-in') throw new Error('unreachable');
     expect((await refresh(takeBack.tokens.RefreshToken!)).AuthenticationResult?.AccessToken).toBeDefined();
     expect((await harness.cognito.send(new GetUserCommand({ AccessToken: takeBack.tokens.AccessToken! }))).UserAttributes).toContainEqual({ Name: 'email', Value: email });
+  });
+});
+
+describe('a holder of the user’s access token cannot take the account’s email or write its ID token’s claims', () => {
+  it('refuses UpdateUserAttributes of the email (immutable) and of every other attribute (outside the client’s WriteAttributes), and changes nothing', async () => {
+    const email = 'email-change@example.com';
+    await enrolledUser(email, await face('email-change'));
+    const signedIn = await harness.client.authenticate(email, { photo: await face('email-change', 1) });
+    if (signedIn.kind !== 'signed-in') throw new Error(`the owner's face did not sign in: ${signedIn.kind}`);
+    const update = (Name: string, Value: string) =>
+      harness.cognito.send(new UpdateUserAttributesCommand({ AccessToken: signedIn.tokens.AccessToken!, UserAttributes: [{ Name, Value }] }));
+
+    await expect(update('email', 'attacker@example.com')).rejects.toMatchObject({
+      name: 'InvalidParameterException', message: 'user.email: Attribute cannot be updated.\n',
+    });
+    for (const name of ['name', 'preferred_username', 'picture', 'locale', 'email_verified']) {
+      await expect(update(name, 'x'), name).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'A client attempted to write unauthorized attribute' });
+    }
+    const { UserAttributes } = await harness.cognito.send(new GetUserCommand({ AccessToken: signedIn.tokens.AccessToken! }));
+    expect(UserAttributes).toContainEqual({ Name: 'email', Value: email });
+    expect(UserAttributes!.map((attribute) => attribute.Name)).not.toContain('name');
+    expect(await emailsTo('attacker@example.com')).toEqual([]);
   });
 });
 

@@ -89,6 +89,8 @@ const DOCUMENTED_ERRORS: Record<string, Array<[string, RegExp]>> = {
   RevokeToken: [],
   SignUp: [
     ['UsernameExistsException', /^An account with the given email already exists\.$/],
+    // The app client may write the email only (its WriteAttributes), before PreSignUp refuses the rest.
+    ['NotAuthorizedException', /^A client attempted to write unauthorized attribute$/],
     ['UserLambdaValidationException', /^PreSignUp failed with error only an email address can be given at sign-up\.$/],
   ],
   ConfirmSignUp: [

@@ -153,6 +153,14 @@ describe('FaceAuthStack with default context', () => {
       expect(pool.Properties.EmailConfiguration).toEqual({ EmailSendingAccount: 'COGNITO_DEFAULT' });
     });
 
+    it('lets nobody change the email after sign-up, and lets the app client write the email only', () => {
+      const [, pool] = onlyResource(template, 'AWS::Cognito::UserPool');
+      const [, client] = onlyResource(template, 'AWS::Cognito::UserPoolClient');
+      expect(pool.Properties.Schema).toEqual([{ Name: 'email', Required: true, Mutable: false }]);
+      expect(pool.Properties.UserAttributeUpdateSettings).toBeUndefined();
+      expect(client.Properties.WriteAttributes).toEqual(['email']);
+    });
+
     it('wires each of the eight triggers to its own handler function', () => {
       const [, pool] = onlyResource(template, 'AWS::Cognito::UserPool');
       const lambdaConfig = pool.Properties.LambdaConfig as Json;

@@ -32,7 +32,7 @@ export async function signUp(context: CognitoContext, input: Record<string, unkn
   const attributes = attributeMap(input.UserAttributes, 'UserAttributes');
   const validationData = input.ValidationData === undefined ? undefined : attributeMap(input.ValidationData, 'ValidationData');
   const { pool, client } = clientById(context, clientId);
-  assertClientWritable(Object.keys(attributes), pool.config.customAttributes ?? []);
+  assertClientWritable(Object.keys(attributes), pool.config.customAttributes ?? [], client.settings.WriteAttributes);
 
   if (pool.emailIsUsername) {
     if (!EMAIL.test(givenUsername)) throw new InvalidParameterError('Username should be an email.');
@@ -99,10 +99,11 @@ function assertNameIsFree(pool: PoolRuntime, username: string): void {
 }
 
 /**
- * `[{Name, Value}]` to a map, as SignUp's UserAttributes and ValidationData arrive, checked against
+ * `[{Name, Value}]` to a map, as SignUp's UserAttributes and ValidationData (and
+ * UpdateUserAttributes' UserAttributes) arrive, checked against
  * Cognito's limits before anything is stored: names 1-32 characters, values at most 2048.
  */
-function attributeMap(value: unknown, field: string): Record<string, string> {
+export function attributeMap(value: unknown, field: string): Record<string, string> {
   if (value === undefined || value === null) return {};
   if (!Array.isArray(value)) throw wrongType(value, 'list');
   const map = Object.create(null) as Record<string, string>;
