@@ -45,6 +45,18 @@ describe('the stand-in username of an unknown email', () => {
     expect(standInUsername(pool, 'wraith@example.com')).not.toBe(standIn);
   });
 
+  it('is its own stand-in, as a generated username names its own user; other names, however close, are mapped', () => {
+    const pool = poolWith(keys);
+    const standIn = standInUsername(pool, 'ghost@example.com');
+
+    expect(standInUsername(pool, standIn)).toBe(standIn);
+    for (const near of [standIn.toUpperCase(), ` ${standIn}`, `${standIn}0`, `x${standIn}`, standIn.replace(/^(.{14})4/, '$11'), standIn.replace(/^(.{19})./, '$1c')]) {
+      expect(standInUsername(pool, near), near).toMatch(UUID_V4);
+      expect(standInUsername(pool, near), near).not.toBe(near);
+      expect(standInUsername(pool, near), near).toBe(standInUnderKey(keys.id.privateKey.export({ format: 'jwk' }).d!, near));
+    }
+  });
+
   it('exports the private key once per key, not on every sign-in of an unknown email', () => {
     const freshKeys = loadOrCreateSigningKeys();
     const exported = vi.spyOn(freshKeys.id.privateKey, 'export');

@@ -22,8 +22,15 @@ function standInSecret(pool: PoolRuntime): string {
   return secret;
 }
 
+/** The shape of the usernames this pool generates (`context.random.uuid()`: lower-case, version 4). */
+const GENERATED_USERNAME = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 export function standInUsername(pool: PoolRuntime, givenName: string): string {
   if (!pool.emailIsUsername) return givenName;
+  // A user's USERNAME given back names that same user, so a stand-in given back must name itself:
+  // were it mapped again, two InitiateAuth calls would tell an unknown email from a known one.
+  // Only names a lookup by username could find are kept (the exact generated shape).
+  if (GENERATED_USERNAME.test(givenName)) return givenName;
   const bytes = createHmac('sha256', standInSecret(pool)).update(`${pool.config.userPoolId}\0${givenName.toLowerCase()}`).digest().subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x40; // version 4 layout, like the usernames Cognito generates
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;

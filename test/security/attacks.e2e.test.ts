@@ -140,6 +140,14 @@ describe('finding 2: no enumeration through the face flow', () => {
     expect(second.ChallengeParameters!.USERNAME).toBe(first.ChallengeParameters!.USERNAME);
   });
 
+  it('answers a USERNAME given back with itself, for a known email and an unknown one alike', async () => {
+    await confirmedUser('enum-echo@example.com');
+    for (const email of ['enum-echo@example.com', 'enum-echo-nobody@example.com']) {
+      const username = (await initiate(email)).ChallengeParameters!.USERNAME!;
+      expect((await initiate(username)).ChallengeParameters!.USERNAME, email).toBe(username);
+    }
+  });
+
   it('still tells an unconfirmed email apart, as Cognito itself does (residual, documented)', async () => {
     await harness.client.signUp('enum-pending@example.com');
     await expect(initiate('enum-pending@example.com')).rejects.toMatchObject({ name: 'UserNotConfirmedException' });
