@@ -21,6 +21,8 @@ function user(username: string, email: string, createdAt = 1): StoredUser {
   return { username, attributes: { sub: username, email }, status: 'CONFIRMED', enabled: true, createdAt, updatedAt: createdAt };
 }
 
+const DAY = 24 * 60 * 60_000;
+
 function token(username: string, originJti: string, expiresAt: number): StoredRefreshToken {
   return { tokenHash: hashToken(originJti), clientId: 'client', username, originJti, authTime: 1, expiresAt, revoked: false };
 }
@@ -66,13 +68,16 @@ describe('UserPoolStore', () => {
     store.addRefreshToken(token('u1', 'kept', 5_000_000));
     store.addRefreshToken(token('u1', 'revoked', 5_000_000));
     store.addRefreshToken(token('u1', 'expiring', 2_000_000));
+    // Expired, but an access token minted from it just before may last a day more.
+    store.addRefreshToken(token('u1', 'just-expired', 2_000_000 + DAY));
     store.addRefreshToken(token('u2', 'of-deleted-user', 5_000_000));
     store.revokeFamily('revoked');
     store.deleteUser('u2');
     await store.close();
 
-    clock.advance(1_500_000);
+    clock.advance(1_500_000 + DAY);
     const reopened = new UserPoolStore(directory, { clock });
+    expect(reopened.findTokenFamily('just-expired')).toBeDefined();
     expect(reopened.findTokenFamily('kept')?.revoked).toBe(false);
     expect(reopened.findTokenFamily('revoked')?.revoked).toBe(true);
     expect(reopened.findTokenFamily('expiring')).toBeUndefined();
@@ -81,8 +86,9 @@ describe('UserPoolStore', () => {
     expect(reopened.findRefreshToken('kept')?.revoked).toBe(true);
     await reopened.close();
     const lines = readFileSync(join(directory, 'state.jsonl'), 'utf8').trim().split('\n');
-    // Compacted at open: one user, two tokens; then one line for the revocation of `kept`.
-    expect(lines).toHaveLength(4);
+    // Compacted at open: one user, three tokens; then one line for the revocation of `kept` (and
+    // of `just-expired`).
+    expect(lines).toHaveLength(6);
   });
 
   it('ignores a last line cut short by a crash', async () => {

@@ -73,6 +73,12 @@ const LEGACY_FILE = 'state.json';
 const MIN_COMPACTION_BYTES = 1024 * 1024;
 const FLUSH_DELAY_MS = 1000;
 const EXPIRED_SWEEP_INTERVAL_MS = 10 * 60_000;
+/**
+ * How long a token family outlives its refresh token: an access token minted from it just before
+ * it expired lasts up to a day more (Cognito's longest access and ID token validity) and is
+ * checked against its family, which must still be there to say whether it was revoked.
+ */
+const FAMILY_OUTLIVES_REFRESH_TOKEN_MS = 24 * 60 * 60_000;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -191,12 +197,12 @@ export class UserPoolStore {
     }
   }
 
-  /** Removes refresh tokens past their expiry; returns how many. */
+  /** Removes refresh tokens a day past their expiry, when no token minted from them is valid; returns how many. */
   forgetExpiredTokens(): number {
     const now = this.clock.now();
     let removed = 0;
     for (const [hash, token] of this.refreshTokens) {
-      if (token.expiresAt > now) continue;
+      if (token.expiresAt + FAMILY_OUTLIVES_REFRESH_TOKEN_MS > now) continue;
       this.unindexToken(hash);
       // No line: a replay drops expired tokens by itself.
       removed++;
