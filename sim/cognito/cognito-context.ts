@@ -77,6 +77,25 @@ export function requireString(input: Record<string, unknown>, name: string, maxL
   return value;
 }
 
+/** Cognito's `UsernameType`: 1-128 letters, marks, symbols, numbers and punctuation, so no spaces, controls or lone surrogates. */
+const USERNAME_PATTERN = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u;
+const MAX_USERNAME_LENGTH = 128;
+
+/**
+ * A `Username` member, checked as Coral checks `UsernameType` (the value is sensitive, so the
+ * message does not repeat it). A name the pattern lets through is what every client can print:
+ * a lone surrogate stored at SignUp made `aws cognito-idp list-users` fail for the whole pool.
+ */
+export function requireUsername(input: Record<string, unknown>, name = 'Username'): string {
+  const value = requireString(input, name, MAX_USERNAME_LENGTH);
+  if (!USERNAME_PATTERN.test(value)) {
+    throw new InvalidParameterError(
+      `1 validation error detected: Value at '${memberName(name)}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+`,
+    );
+  }
+  return value;
+}
+
 /** A map of strings (ClientMetadata, AuthParameters, ChallengeResponses): every value must be a string. */
 export function optionalStringMap(input: Record<string, unknown>, name: string): Record<string, string> | undefined {
   const value = input[name];
@@ -154,7 +173,7 @@ export function userNamedByAdmin(context: CognitoContext, input: Record<string, 
   // Every member is validated before the pool is looked up, as Coral validates a request whole
   // before the service sees it.
   const userPoolId = requireUserPoolId(input);
-  const username = requireString(input, 'Username');
+  const username = requireUsername(input);
   const pool = poolById(context, userPoolId);
   const user = pool.store.findUser(username);
   if (!user) throw new UserNotFoundError();

@@ -127,6 +127,17 @@ describe('Cognito sim: sign-up', () => {
     expect(await failureOf(signUp('jane'))).toEqual({ name: 'InvalidParameterException', message: 'Username should be an email.' });
   });
 
+  it('refuses usernames outside Cognito’s UsernameType pattern (controls, spaces, lone surrogates), which no client could print back', async () => {
+    const pattern = "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+";
+    for (const username of ['a\ud800b@example.com', 'nul\u0000@example.com', 'bell\u0007@example.com', 'tab\t@example.com', '\udc00']) {
+      expect(await failureOf(signUp(username)), JSON.stringify(username)).toEqual({ name: 'InvalidParameterException', message: pattern });
+      expect(await failureOf(sim.client.send(new ResendConfirmationCodeCommand({ ClientId: CLIENT_ID, Username: username })))).toEqual({ name: 'InvalidParameterException', message: pattern });
+      expect(await failureOf(sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: username })))).toEqual({ name: 'InvalidParameterException', message: pattern });
+    }
+    // Letters, marks, symbols, numbers and punctuation of any script pass the pattern.
+    expect((await signUp('zoë+face€@exämple.com')).UserConfirmed).toBe(false);
+  });
+
   it('answers an unknown client id with ResourceNotFoundException', async () => {
     expect(await failureOf(signUp('x@example.com', PASSWORD, 'nosuchclient000000000000000'))).toEqual({
       name: 'ResourceNotFoundException', message: 'User pool client nosuchclient000000000000000 does not exist.',

@@ -1,5 +1,5 @@
 // ConfirmSignUp (client) and the confirmation step it shares with AdminConfirmSignUp.
-import { clientById, optionalStringMap, requireString, type CognitoContext, type PoolRuntime } from '../cognito-context.js';
+import { clientById, optionalStringMap, requireString, requireUsername, type CognitoContext, type PoolRuntime } from '../cognito-context.js';
 import { attemptKey, CONFIRM_SIGN_UP_POLICY } from '../attempt-limits.js';
 import { consumeConfirmationCode } from '../confirmation-codes.js';
 import { CodeMismatchError, NotAuthorizedError, UserNotFoundError } from '../errors.js';
@@ -8,7 +8,7 @@ import type { StoredUser } from '../user-pool-store.js';
 
 export async function confirmSignUp(context: CognitoContext, input: Record<string, unknown>) {
   const clientId = requireString(input, 'ClientId');
-  const username = requireString(input, 'Username');
+  const username = requireUsername(input);
   const code = requireString(input, 'ConfirmationCode');
   const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
   const { pool, client } = clientById(context, clientId);

@@ -4,6 +4,7 @@ import {
   memberName,
   optionalStringMap,
   requireString,
+  requireUsername,
   tooLong,
   wrongType,
   type CognitoContext,
@@ -19,14 +20,13 @@ import type { StoredUser } from '../user-pool-store.js';
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 /** SignUp's documented member limits (API reference, AttributeType, and the pool quotas). */
 const MAX_CLIENT_ID_LENGTH = 128;
-const MAX_USERNAME_LENGTH = 128;
 const MAX_ATTRIBUTE_NAME_LENGTH = 32;
 const MAX_ATTRIBUTE_VALUE_LENGTH = 2048;
 
 export async function signUp(context: CognitoContext, input: Record<string, unknown>) {
   // Every member is validated before the client is looked up (Coral validates the request whole).
   const clientId = requireString(input, 'ClientId', MAX_CLIENT_ID_LENGTH);
-  const givenUsername = requireString(input, 'Username', MAX_USERNAME_LENGTH);
+  const givenUsername = requireUsername(input);
   const password = requireString(input, 'Password', MAX_PASSWORD_LENGTH);
   const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
   const attributes = attributeMap(input.UserAttributes, 'UserAttributes');
