@@ -168,6 +168,28 @@ describe('objects through @aws-sdk/client-s3', () => {
     expect(head.$metadata.httpStatusCode).toBe(404);
   });
 
+  it('sets the response-* overrides as headers, and refuses one no header can carry with 400 InvalidArgument, not a 500 the SDK retries', async () => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'report', Body: 'numbers' }));
+    const got = await server.client.send(new GetObjectCommand({
+      Bucket: 'uploads', Key: 'report', ResponseContentDisposition: 'attachment; filename="caf\u00e9.txt"', ResponseContentType: 'text/csv',
+    }));
+    expect([got.ContentDisposition, got.ContentType, await got.Body!.transformToString()]).toEqual(['attachment; filename="caf\u00e9.txt"', 'text/csv', 'numbers']);
+
+    for (const [member, value, parameter] of [
+      ['ResponseContentDisposition', 'attachment; filename="\u20acuro.txt"', 'response-content-disposition'],
+      ['ResponseContentType', 'text/plain; name=\u20ac', 'response-content-type'],
+      ['ResponseCacheControl', 'no-cache\r\nX-Injected: 1', 'response-cache-control'],
+    ] as const) {
+      const error = await errorOf(server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'report', [member]: value })));
+      expect([error.name, error.message, error.$metadata.httpStatusCode, error.$metadata.attempts], member).toEqual([
+        'InvalidArgument', 'Header value cannot be represented using ISO-8859-1.', 400, 1,
+      ]);
+      expect((error as unknown as { ArgumentName?: string }).ArgumentName).toBe(parameter);
+      const url = await getSignedUrl(server.client, new HeadObjectCommand({ Bucket: 'uploads', Key: 'report', [member]: value }));
+      expect((await fetch(url, { method: 'HEAD' })).status).toBe(400);
+    }
+  });
+
   it('returns a byte range with 206 and Content-Range', async () => {
     await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'digits', Body: '0123456789' }));
     const got = await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'digits', Range: 'bytes=2-5' }));

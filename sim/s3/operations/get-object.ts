@@ -16,8 +16,36 @@ const RESPONSE_OVERRIDES: Record<string, string> = {
   'response-content-encoding': 'content-encoding',
 };
 
+/**
+ * What an HTTP header can carry: tab, printable ASCII and the rest of ISO-8859-1. S3 answers a
+ * response-* value outside it (a filename with a euro sign) with 400 InvalidArgument; set as a
+ * header, Node would throw and the SDK see a 500 and retry.
+ */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+function responseOverrides(call: S3Call): Array<[header: string, value: string]> {
+  const overrides: Array<[string, string]> = [];
+  for (const [parameter, header] of Object.entries(RESPONSE_OVERRIDES)) {
+    const value = queryValue(call, parameter);
+    if (value === undefined) continue;
+    if (!HEADER_VALUE.test(value)) {
+      throw new S3Error('InvalidArgument', 'Header value cannot be represented using ISO-8859-1.', 400, { ArgumentName: parameter, ArgumentValue: value });
+    }
+    overrides.push([header, value]);
+  }
+  return overrides;
+}
+
 export function getObject(call: S3Call, { headOnly }: { headOnly: boolean }) {
   if (headOnly && !call.services.store.getBucket(call.bucket)) return call.reply.code(404).send();
+  let overrides: Array<[string, string]>;
+  try {
+    overrides = responseOverrides(call);
+  } catch (error) {
+    // HEAD answers carry no body, so the SDK only sees the status.
+    if (headOnly) return call.reply.code(400).send();
+    throw error;
+  }
   requireBucket(call);
   const object = call.services.store.headObject(call.bucket, call.key);
   if (!object) {
@@ -49,10 +77,7 @@ export function getObject(call: S3Call, { headOnly }: { headOnly: boolean }) {
     .header('x-amz-server-side-encryption', 'AES256');
   for (const [name, value] of Object.entries(object.headers)) reply.header(name, value);
   for (const [name, value] of Object.entries(object.metadata)) reply.header(`x-amz-meta-${name}`, value);
-  for (const [parameter, header] of Object.entries(RESPONSE_OVERRIDES)) {
-    const value = queryValue(call, parameter);
-    if (value !== undefined) reply.header(header, value);
-  }
+  for (const [header, value] of overrides) reply.header(header, value);
 
   if (!range && object.checksum && call.request.headers['x-amz-checksum-mode'] === 'ENABLED') {
     reply.header(`x-amz-checksum-${object.checksum.algorithm}`, object.checksum.value).header('x-amz-checksum-type', 'FULL_OBJECT');
