@@ -95,7 +95,11 @@ export function signerFor(scope: CredentialScope, secretAccessKey: string, uriEs
   });
 }
 
-/** The request as the client signed it: only the headers it listed, with the given query. */
+/**
+ * The request as the client signed it: only the headers it listed, with the given query. A
+ * listed header the request does not carry is signed as empty, as the server reads it, so a list
+ * edited after signing no longer matches (dropped, it would be the list the client signed).
+ */
 export function signableRequest(
   request: IncomingSignedRequest,
   signedNames: string[],
@@ -103,8 +107,8 @@ export function signableRequest(
 ): SignableRequest {
   const headers: Record<string, string> = {};
   for (const name of signedNames) {
-    const value = request.headers[name];
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+    const value = request.headers[name] ?? '';
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const contentSha256 = request.headers['x-amz-content-sha256'];
   if (typeof contentSha256 === 'string') headers['x-amz-content-sha256'] = contentSha256;

@@ -195,6 +195,17 @@ describe('Authorization header', () => {
     expect((await send(signed.headers)).status).toBe(200);
     const tampered = await s3Error(await send({ ...signed.headers, 'x-amz-meta-owner': 'user-2' }));
     expect(tampered.code).toBe('SignatureDoesNotMatch');
+    // The list of signed headers is signed too: naming one more, which the request does not carry, breaks it.
+    const listed = signed.headers.authorization!.replace('SignedHeaders=', 'SignedHeaders=x-not-sent;');
+    expect(listed).not.toBe(signed.headers.authorization);
+    expect((await s3Error(await send({ ...signed.headers, authorization: listed }))).code).toBe('SignatureDoesNotMatch');
+  });
+
+  it('refuses a presigned URL whose list of signed headers was edited after signing', async () => {
+    const url = new URL(await presignedPut(60, 'edited/list'));
+    url.searchParams.set('X-Amz-SignedHeaders', `${url.searchParams.get('X-Amz-SignedHeaders')};x-not-sent`);
+    expect((await s3Error(await fetch(url, { method: 'PUT', body: 'x' }))).code).toBe('SignatureDoesNotMatch');
+    await expect(server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'edited/list' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
   });
 
   it('refuses unsigned requests with AccessDenied', async () => {
