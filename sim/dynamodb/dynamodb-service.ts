@@ -1,7 +1,8 @@
 // The embedded DynamoDB: dynalite (a DynamoDB-compatible server on LevelDB or memory), fronted by
 // the sim's single endpoint, which hands it each request in this process. Requests are forwarded
 // byte for byte and answered verbatim, except Time to Live, which dynalite lacks and which is
-// emulated here (settings plus a periodic sweep of expired items).
+// emulated here (settings plus a periodic sweep of expired items), and attribute values nested past
+// DynamoDB's limit, refused here (attribute-nesting.ts) since dynalite has no limit.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { AwsServiceError, type PassthroughResponse, type PassthroughService } from '../aws-json-protocol.js';
 import { systemClock, type Clock } from '../clock.js';
+import { nestsTooDeep, NESTING_LIMIT_MESSAGE } from './attribute-nesting.js';
 import { createTableInput, timeToLiveAttribute, type CloudFormationTableProperties } from './cloudformation-table.js';
 import { loadDynalite } from './load-dynalite.js';
 import { sweepExpiredItems, TimeToLiveSettings } from './time-to-live.js';
@@ -164,8 +166,12 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
 
   const forward: PassthroughService['forward'] = async (target, headers, body) => {
     const operation = target.slice(target.lastIndexOf('.') + 1);
+    const request = parsedBody(body);
     // dynalite never answers a body that is JSON but not an object (`null`, `[]`, `7`): refuse it here.
-    if (!isObjectOrUnparseable(body)) return answerLocally(notAnObject, body);
+    if (request === NOT_AN_OBJECT) return answerLocally(notAnObject, body);
+    if (request !== UNPARSEABLE && nestsTooDeep(operation, request)) {
+      return errorResponse(new AwsServiceError('ValidationException', NESTING_LIMIT_MESSAGE));
+    }
     // Own properties only: a target such as `toLocaleString` must reach dynalite, which refuses it.
     if (Object.hasOwn(timeToLiveOperations, operation)) return answerLocally(timeToLiveOperations[operation]!, body);
 
@@ -176,8 +182,8 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
     }
     forwarded['x-amz-target'] = target;
     const response = await send(target, forwarded, body);
-    if (operation === 'DeleteTable' && response.statusCode === 200) {
-      timeToLive.disable(String((JSON.parse(body) as { TableName?: string }).TableName ?? ''));
+    if (operation === 'DeleteTable' && response.statusCode === 200 && typeof request === 'object') {
+      timeToLive.disable(String(request.TableName ?? ''));
     }
     return response;
   };
@@ -297,16 +303,19 @@ async function assertStoreAvailable(path: string): Promise<void> {
   }
 }
 
-/** True for an empty body, a JSON object, or text that is not JSON at all (dynalite answers those). */
-function isObjectOrUnparseable(body: string): boolean {
-  if (body.trim() === '') return true;
+const UNPARSEABLE = Symbol('not JSON');
+const NOT_AN_OBJECT = Symbol('JSON but not an object');
+
+/** The request as an object; an empty body reads as `{}`, and text that is not JSON is for dynalite to answer. */
+function parsedBody(body: string): Record<string, unknown> | typeof UNPARSEABLE | typeof NOT_AN_OBJECT {
+  if (body.trim() === '') return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
-    return true;
+    return UNPARSEABLE;
   }
-  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed as Record<string, unknown> : NOT_AN_OBJECT;
 }
 
 async function notAnObject(): Promise<Record<string, unknown>> {
@@ -317,8 +326,6 @@ async function answerLocally(
   operation: (input: Record<string, unknown>) => Promise<Record<string, unknown>>,
   body: string,
 ): Promise<PassthroughResponse> {
-  let statusCode = 200;
-  let output: Record<string, unknown>;
   try {
     let input: Record<string, unknown>;
     try {
@@ -329,13 +336,20 @@ async function answerLocally(
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
       throw new AwsServiceError('SerializationException', 'Start of structure or map expected');
     }
-    output = await operation(input);
+    return jsonResponse(200, await operation(input));
   } catch (error) {
     if (!(error instanceof AwsServiceError)) throw error;
-    statusCode = error.statusCode;
-    const namespace = error.code === 'ValidationException' ? 'com.amazon.coral.validate' : 'com.amazonaws.dynamodb.v20120810';
-    output = { __type: `${namespace}#${error.code}`, message: error.message };
+    return errorResponse(error);
   }
+}
+
+/** An error in DynamoDB's JSON shape, as dynalite words its own (validation errors in coral's namespace). */
+function errorResponse(error: AwsServiceError): PassthroughResponse {
+  const namespace = error.code === 'ValidationException' ? 'com.amazon.coral.validate' : 'com.amazonaws.dynamodb.v20120810';
+  return jsonResponse(error.statusCode, { __type: `${namespace}#${error.code}`, message: error.message });
+}
+
+function jsonResponse(statusCode: number, output: Record<string, unknown>): PassthroughResponse {
   const text = JSON.stringify(output);
   return {
     statusCode,

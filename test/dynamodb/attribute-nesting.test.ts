@@ -1,0 +1,143 @@
+import {
+  AttributeValue,
+  BatchWriteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerJsonServices } from '../../sim/aws-json-protocol.js';
+import { NESTING_LIMIT_MESSAGE } from '../../sim/dynamodb/attribute-nesting.js';
+import { createDynamoDbService, type DynamoDbService } from '../../sim/dynamodb/index.js';
+
+// DynamoDB refuses attribute values nested past 32 levels; dynalite has no limit and overflowed its
+// stack on a few thousand levels (a 500). Boundary from nubo-db/dynoxide#110, captured on AWS.
+const TABLE = 'NestingTable';
+let service: DynamoDbService;
+let app: FastifyInstance;
+let endpoint: string;
+let client: DynamoDBClient;
+
+beforeAll(async () => {
+  service = await createDynamoDbService({ ttlSweepIntervalMs: 0 });
+  app = Fastify();
+  registerJsonServices(app, [], 'us-east-1', { passthrough: [service.passthrough] });
+  endpoint = await app.listen({ port: 0, host: '127.0.0.1' });
+  client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  await service.createTable({
+    TableName: TABLE,
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    BillingMode: 'PAY_PER_REQUEST',
+  });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await app?.close();
+  await service?.close();
+});
+
+/** A scalar wrapped in `wraps` single-member maps: `wraps` 1 is `{ M: { n: { S: 'leaf' } } }`. */
+function wrappedInMaps(wraps: number): AttributeValue {
+  let value: AttributeValue = { S: 'leaf' };
+  for (let wrap = 0; wrap < wraps; wrap += 1) value = { M: { n: value } };
+  return value;
+}
+
+function wrappedInLists(wraps: number): AttributeValue {
+  let value: AttributeValue = { S: 'leaf' };
+  for (let wrap = 0; wrap < wraps; wrap += 1) value = { L: [value] };
+  return value;
+}
+
+/** The same as JSON text, built without recursion: the SDK's own serializer recurses. */
+function putItemBodyWrappedInMaps(wraps: number): string {
+  return `{"TableName":"${TABLE}","Item":{"pk":{"S":"deep"},"data":${'{"M":{"n":'.repeat(wraps)}{"S":"leaf"}${'}}'.repeat(wraps)}}}`;
+}
+
+async function postPutItem(body: string): Promise<Response> {
+  return fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': 'DynamoDB_20120810.PutItem',
+      authorization: 'AWS4-HMAC-SHA256 Credential=test/20261123/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      'x-amz-date': '20261123T000000Z',
+    },
+    body,
+  });
+}
+
+async function refusal(command: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
+  const error = await command.then(() => undefined, (caught: unknown) => caught as Error & { $metadata?: { httpStatusCode?: number } });
+  expect(error, 'the request was accepted').toBeDefined();
+  return { name: error!.name, message: error!.message, status: error!.$metadata?.httpStatusCode };
+}
+
+const NESTING_REFUSAL = { name: 'ValidationException', message: NESTING_LIMIT_MESSAGE, status: 400 };
+
+describe('attribute nesting limit', () => {
+  it('stores an item with a scalar wrapped in 31 maps, and reads it back', async () => {
+    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'maps-31' }, data: wrappedInMaps(31) } }));
+
+    const { Item } = await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'maps-31' } } }));
+
+    expect(Item?.data).toEqual(wrappedInMaps(31));
+  });
+
+  it('refuses an item with a scalar wrapped in 32 maps with ValidationException', async () => {
+    expect(await refusal(client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'maps-32' }, data: wrappedInMaps(32) } }))))
+      .toEqual(NESTING_REFUSAL);
+  });
+
+  it('counts lists as maps: 31 wraps stored, 32 refused', async () => {
+    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'lists-31' }, data: wrappedInLists(31) } }));
+
+    expect(await refusal(client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'lists-32' }, data: wrappedInLists(32) } }))))
+      .toEqual(NESTING_REFUSAL);
+  });
+
+  it('refuses an over-deep value in UpdateItem, BatchWriteItem and Query expression values', async () => {
+    const deep = wrappedInMaps(32);
+
+    const update = await refusal(client.send(new UpdateItemCommand({
+      TableName: TABLE, Key: { pk: { S: 'maps-31' } }, UpdateExpression: 'SET #d = :deep',
+      ExpressionAttributeNames: { '#d': 'data' }, ExpressionAttributeValues: { ':deep': deep },
+    })));
+    const batch = await refusal(client.send(new BatchWriteItemCommand({
+      RequestItems: { [TABLE]: [{ PutRequest: { Item: { pk: { S: 'batch' }, data: deep } } }] },
+    })));
+    const query = await refusal(client.send(new QueryCommand({
+      TableName: TABLE, KeyConditionExpression: 'pk = :pk', FilterExpression: '#d = :deep',
+      ExpressionAttributeNames: { '#d': 'data' }, ExpressionAttributeValues: { ':pk': { S: 'maps-31' }, ':deep': deep },
+    })));
+
+    expect([update, batch, query]).toEqual([NESTING_REFUSAL, NESTING_REFUSAL, NESTING_REFUSAL]);
+  });
+
+  it('lets a 31-wrap expression value through to the condition, which is then evaluated', async () => {
+    // The item has no `data`, so the condition is false: refused as a failed condition, not for its nesting.
+    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'condition' } } }));
+
+    const evaluated = await refusal(client.send(new UpdateItemCommand({
+      TableName: TABLE, Key: { pk: { S: 'condition' } }, UpdateExpression: 'SET touched = :t',
+      ConditionExpression: '#d = :deep', ExpressionAttributeNames: { '#d': 'data' },
+      ExpressionAttributeValues: { ':t': { S: 'yes' }, ':deep': wrappedInMaps(31) },
+    })));
+
+    expect(evaluated).toEqual({ name: 'ConditionalCheckFailedException', message: 'The conditional request failed', status: 400 });
+  });
+
+  it.each([1_500, 100_000])('answers an item nested %i levels with the 400, and keeps serving', async (wraps) => {
+    const response = await postPutItem(putItemBodyWrappedInMaps(wraps));
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ __type: 'com.amazon.coral.validate#ValidationException', message: NESTING_LIMIT_MESSAGE });
+    const { Item } = await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'maps-31' } } }));
+    expect(Item?.pk).toEqual({ S: 'maps-31' });
+  });
+});
