@@ -33,6 +33,16 @@ const API_VERSIONS = [
 /** Invoke's documented synchronous payload limit. */
 const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
+/**
+ * How deep a payload's arrays and objects may nest. The runtime serializes the event again to hand
+ * it to the function's worker, and V8's JSON.stringify and structured clone recurse once per level:
+ * a payload nested 20,000 levels (40 KB) overflowed the stack and came back as a 500. AWS's
+ * answers to unparseable payloads are in Jackson's words (`Could not parse request body into
+ * json: Unexpected character ...`), and Jackson refuses documents nested past 1000 by default;
+ * that AWS applies the same bound is an assumption, not a capture.
+ */
+const MAX_PAYLOAD_NESTING = 1000;
+
 /** `LogType: Tail` returns the last 4 KB of the invocation's log. */
 const LOG_TAIL_BYTES = 4 * 1024;
 
@@ -58,12 +68,16 @@ class LambdaApiError extends Error {
  * AWS (S3 refuses anonymous requests anyway). With `signatures`, every call must be SigV4-signed
  * for `lambda` by the local credentials, as on AWS.
  */
-export function lambdaApiRoutes(backend: LambdaApiBackend, signatures?: RequestSignatureVerifier): FastifyPluginAsync {
+export function lambdaApiRoutes(
+  backend: LambdaApiBackend,
+  signatures?: RequestSignatureVerifier,
+  log: (line: string) => void = (line) => process.stderr.write(`[lambda] ${line}\n`),
+): FastifyPluginAsync {
   return async (app) => {
     // The Invoke payload is opaque bytes whatever its content type; this plugin's context only.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_INVOKE_PAYLOAD_BYTES + 1024 }, (_request, body, done) => done(null, body));
-    app.setErrorHandler((error: FastifyError | LambdaApiError, _request, reply) => {
+    app.setErrorHandler((error: FastifyError | LambdaApiError, request, reply) => {
       if (error instanceof LambdaApiError) return sendError(reply, error.statusCode, error.code, error.message);
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return sendError(reply, 413, 'RequestTooLargeException', `Request must be smaller than ${MAX_INVOKE_PAYLOAD_BYTES} bytes for the InvokeFunction operation`);
@@ -71,6 +85,8 @@ export function lambdaApiRoutes(backend: LambdaApiBackend, signatures?: RequestS
       if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
         return sendError(reply, error.statusCode, 'InvalidRequestContentException', error.message);
       }
+      // The kit's Fastify logs nothing (logger: false), so a 500 would otherwise leave no trace.
+      log(`${request.method} ${request.url.split('?')[0]} answered 500 ServiceException (request ${String(reply.getHeader('x-amzn-requestid') ?? request.id)}): ${withoutMessage(error)}`);
       return sendError(reply, 500, 'ServiceException', 'Internal service error');
     });
     if (signatures) {
@@ -96,6 +112,10 @@ export function lambdaApiRoutes(backend: LambdaApiBackend, signatures?: RequestS
       } catch (error) {
         return sendError(reply, 400, 'InvalidRequestContentException',
           `Could not parse request body into json: Could not parse payload into json: ${(error as Error).message}`);
+      }
+      if (nestsDeeperThan(raw, MAX_PAYLOAD_NESTING)) {
+        return sendError(reply, 400, 'InvalidRequestContentException',
+          `Could not parse request body into json: Could not parse payload into json: Document nesting depth exceeds the maximum allowed (${MAX_PAYLOAD_NESTING})`);
       }
 
       const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
@@ -239,6 +259,39 @@ function positionAfter(functions: FunctionDefinition[], marker: string): number 
   const index = functions.findIndex((definition) => definition.name === after);
   if (index < 0) throw new LambdaApiError(400, 'InvalidParameterValueException', `Invalid marker: ${marker}`);
   return index + 1;
+}
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `limit`, read as text in one pass: the
+ * parsed value cannot be walked recursively for the very reason it is being measured.
+ */
+function nestsDeeperThan(json: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < json.length; index += 1) {
+    const character = json[index];
+    if (inString) {
+      if (character === '\\') index += 1;
+      else if (character === '"') inString = false;
+    } else if (character === '"') {
+      inString = true;
+    } else if (character === '{' || character === '[') {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (character === '}' || character === ']') {
+      depth -= 1;
+    }
+  }
+  return false;
+}
+
+/**
+ * An unexpected error for the log: its name and where it was thrown, not its message. A JSON
+ * error's message quotes the text it failed on, which may be a payload, and payloads carry secrets.
+ */
+function withoutMessage(error: Error): string {
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return [error.name || 'Error', ...frames.slice(0, 8)].join('\n');
 }
 
 /** Base64 of the log's last 4 KB, cut at a line's start so that no character is split. */

@@ -19,6 +19,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { build } from 'esbuild';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lambdaApiRoutes, type LambdaApiBackend } from '../../sim/lambda/lambda-api-routes.js';
 import { createLambdaRuntime, type FunctionDefinition, type LambdaRuntime } from '../../sim/lambda/lambda-runtime.js';
 import { FunctionBundles, testFunction } from './function-bundles.js';
 
@@ -34,6 +35,8 @@ function definition(name: string, codeDir: string, environment: Record<string, s
 
 const decode = (payload?: Uint8Array) => JSON.parse(new TextDecoder().decode(payload));
 const logOf = (logResult?: string) => Buffer.from(logResult ?? '', 'base64').toString('utf8');
+/** `[[[…1…]]]`, `levels` arrays deep. */
+const nestedArrays = (levels: number) => `${'['.repeat(levels)}1${']'.repeat(levels)}`;
 const errorOf = (sent: Promise<unknown>) => sent.then(() => undefined, (caught: unknown) => caught as LambdaServiceException);
 
 beforeAll(async () => {
@@ -167,6 +170,28 @@ describe('Lambda Invoke API', () => {
     const error = await lambda.send(new InvokeCommand({ FunctionName: 'greeter', Payload: 'not json' })).catch((caught: unknown) => caught);
 
     expect((error as Error).name).toBe('InvalidRequestContentException');
+  });
+
+  it('invokes a payload nested 1000 levels, and refuses 1001 with InvalidRequestContentException', async () => {
+    const accepted = await lambda.send(new InvokeCommand({ FunctionName: 'chatty', Payload: nestedArrays(1000) }));
+    const refused = await errorOf(lambda.send(new InvokeCommand({ FunctionName: 'chatty', Payload: nestedArrays(1001) })));
+
+    expect(decode(accepted.Payload)).toBe('logged');
+    expect(refused?.name).toBe('InvalidRequestContentException');
+    expect(refused?.$metadata.httpStatusCode).toBe(400);
+  });
+
+  it('answers a payload nested 20,000 levels with a 400, not a 500, and keeps serving', async () => {
+    // Deep enough that V8's JSON.stringify and structured clone overflow the stack.
+    const deepObjects = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+
+    const refused = await errorOf(lambda.send(new InvokeCommand({ FunctionName: 'chatty', Payload: deepObjects })));
+    const refusedAsEvent = await errorOf(lambda.send(new InvokeCommand({ FunctionName: 'chatty', Payload: deepObjects, InvocationType: 'Event' })));
+    const after = await lambda.send(new InvokeCommand({ FunctionName: 'chatty', Payload: '{}' }));
+
+    expect([refused?.name, refused?.$metadata.httpStatusCode]).toEqual(['InvalidRequestContentException', 400]);
+    expect([refusedAsEvent?.name, refusedAsEvent?.$metadata.httpStatusCode]).toEqual(['InvalidRequestContentException', 400]);
+    expect(decode(after.Payload)).toBe('logged');
   });
 
   it('describes a function with GetFunction and lists all with ListFunctions', async () => {
@@ -344,5 +369,41 @@ describe('Invoke with LogType Tail', () => {
 
     expect(response.FunctionError).toBe('Unhandled');
     expect(logOf(response.LogResult)).toMatch(/\tERROR\tInvoke Error \t\{"errorType":"TypeError"/);
+  });
+});
+
+describe('Lambda Invoke API, an unexpected failure', () => {
+  it('answers 500 ServiceException and logs where it failed, without the payload or the error message', async () => {
+    // Prepare: a backend whose invoke fails as no function error does.
+    const logged: string[] = [];
+    const failingBackend: LambdaApiBackend = {
+      region: 'us-east-1',
+      resolve: (name) => testFunction(name, '/nowhere'),
+      functionArn: (name) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+      listFunctions: () => [],
+      invoke: async (_name, event) => {
+        throw new SyntaxError(`Unexpected token in ${JSON.stringify(event)}`);
+      },
+      invokeAsync: async () => undefined,
+    };
+    const server = Fastify();
+    await server.register(lambdaApiRoutes(failingBackend, undefined, (line) => logged.push(line)));
+    const client = new LambdaClient({
+      endpoint: await server.listen({ port: 0, host: '127.0.0.1' }),
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+
+    // Act
+    const error = await errorOf(client.send(new InvokeCommand({ FunctionName: 'broken', Payload: JSON.stringify({ password: 'hunter2' }) })));
+    client.destroy();
+    await server.close();
+
+    // Assess
+    expect([error?.name, error?.$metadata.httpStatusCode]).toEqual(['ServiceException', 500]);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatch(/^POST \/2015-03-31\/functions\/broken\/invocations answered 500 ServiceException \(request [\w-]+\): SyntaxError\n\s+at /);
+    expect(logged[0]).not.toContain('hunter2');
   });
 });
