@@ -6,7 +6,8 @@ import { RequestTimeoutError } from './connection-timeouts.js';
 import { answerJsonApiPreflight, isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS } from './browser-cors.js';
 import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from './request-signature.js';
 import { isQueryProtocolRequest, refuseUnservedQueryRequest } from './aws-query-protocol.js';
-import { setAmznRequestId } from './request-id.js';
+import { reportInternalError } from './internal-errors.js';
+import { AMZN_REQUEST_ID, setAmznRequestId } from './request-id.js';
 
 /** An error in the shape AWS returns it: `code` is the exception name the SDK surfaces. */
 export class AwsServiceError extends Error {
@@ -130,7 +131,7 @@ export function registerJsonServices(
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, service, new AwsServiceError('SerializationException', error.message));
     }
-    request.log.error({ err: error }, 'request failed');
+    reportInternalError('json', `POST / ${String(request.headers['x-amz-target'] ?? '')}`, requestIdOf(reply), error);
     return sendError(reply, service, new AwsServiceError('InternalFailure', 'Internal server error', 500));
   };
 
@@ -182,7 +183,7 @@ export function registerJsonServices(
       return reply.header('content-type', 'application/x-amz-json-1.1').send(JSON.stringify(output ?? {}));
     } catch (error) {
       if (error instanceof AwsServiceError) return sendError(reply, service, error);
-      request.log.error({ err: error, target }, 'operation failed');
+      reportInternalError('json', target, requestIdOf(reply), error);
       return sendError(reply, service, new AwsServiceError('InternalErrorException', 'Internal server error', 500));
     }
   });
@@ -195,7 +196,7 @@ async function forwardVerbatim(request: FastifyRequest, reply: FastifyReply, ser
     // As a Buffer: Fastify would append `; charset=utf-8` to the content type of a string.
     return reply.code(response.statusCode).headers(response.headers).send(Buffer.from(response.body, 'utf8'));
   } catch (error) {
-    request.log.error({ err: error, target }, 'passthrough failed');
+    reportInternalError('json', target, requestIdOf(reply), error);
     return sendError(reply, { errorBody: genericErrorBody } as JsonService,
       new AwsServiceError('InternalServerError', 'Internal server error', 500));
   }
@@ -240,4 +241,9 @@ function sendError(reply: FastifyReply, service: JsonService, error: AwsServiceE
     .header('content-type', 'application/x-amz-json-1.1')
     .header('x-amzn-errortype', error.code)
     .send(JSON.stringify(service.errorBody(error)));
+}
+
+function requestIdOf(reply: FastifyReply): string | undefined {
+  const id = reply.getHeader(AMZN_REQUEST_ID);
+  return id === undefined ? undefined : String(id);
 }

@@ -3,6 +3,7 @@
 // with `X-Amz-Function-Error: Unhandled` and the error as the payload. Every other operation of
 // the API answers that it is not emulated, in Lambda's error shape.
 import { randomUUID } from 'node:crypto';
+import { withoutMessage } from '../internal-errors.js';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, RouteHandlerMethod } from 'fastify';
 import { setAmznRequestId } from '../request-id.js';
 import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
@@ -285,14 +286,6 @@ function nestsDeeperThan(json: string, limit: number): boolean {
   return false;
 }
 
-/**
- * An unexpected error for the log: its name and where it was thrown, not its message. A JSON
- * error's message quotes the text it failed on, which may be a payload, and payloads carry secrets.
- */
-function withoutMessage(error: Error): string {
-  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
-  return [error.name || 'Error', ...frames.slice(0, 8)].join('\n');
-}
 
 /** Base64 of the log's last 4 KB, cut at a line's start so that no character is split. */
 function logTail(lines: string[]): string {

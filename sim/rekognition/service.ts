@@ -1,6 +1,7 @@
 // The Rekognition face-collection emulator as a JSON 1.1 service. The table below only maps
 // X-Amz-Target operation names to their files; all behaviour lives in operations/.
 import { AwsServiceError, type JsonService } from '../aws-json-protocol.js';
+import { reportInternalError } from '../internal-errors.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from '../clock.js';
 import { CollectionStore } from './collection-store.js';
 import { InternalServerError, rekognitionErrorBody } from './errors.js';
@@ -59,13 +60,13 @@ export function createRekognitionService(options: RekognitionServiceOptions = {}
   const operations = Object.fromEntries(
     Object.entries(OPERATIONS).map(([name, operation]) => [
       name,
-      async (input: Record<string, unknown>, { request, region }: { request: { log: { error(payload: object, message: string): void } }; region: string }) => {
+      async (input: Record<string, unknown>, { region }: { region: string }) => {
         const context: RekognitionContext = { ...base, region: options.region ?? region };
         try {
           return await operation(input, context);
         } catch (error) {
           if (error instanceof AwsServiceError) throw error;
-          request.log.error({ err: error, operation: name }, 'rekognition operation failed');
+          reportInternalError('rekognition', name, undefined, error);
           throw new InternalServerError();
         }
       },

@@ -1,0 +1,22 @@
+// Unexpected errors: what the kit answers with a 500, reported on stderr. The server runs Fastify
+// without its logger (sim/embedded-cloud.ts), so without this a 500 would leave no trace.
+// Only the error's name and where it was thrown are written, never its message: a JSON error
+// quotes the text it failed on, and requests carry tokens, codes and photos.
+
+/** One line naming the service, the call and the request id, then the error's name and stack frames. */
+export function reportInternalError(
+  service: string,
+  call: string,
+  requestId: string | undefined,
+  error: unknown,
+  write: (text: string) => void = (text) => process.stderr.write(text),
+): void {
+  write(`[${service}] ${call} answered 500 (request ${requestId ?? 'unknown'}): ${withoutMessage(error)}\n`);
+}
+
+/** An error's name and its first stack frames, without its message. */
+export function withoutMessage(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return [error.name || 'Error', ...frames.slice(0, 8)].join('\n');
+}
