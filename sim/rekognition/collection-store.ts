@@ -53,6 +53,11 @@ export class FaceCollection {
     return this.faces.size;
   }
 
+  /** How many sequence numbers faces have been given (0 to this - 1), deleted faces' included. */
+  get sequencesIssued(): number {
+    return this.nextSequence;
+  }
+
   getFace(faceId: string): StoredFace | undefined {
     return this.faces.get(faceId)?.face;
   }

@@ -8,8 +8,12 @@ const FACE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export function collectionIdOf(input: Record<string, unknown>): string {
   const value = input.CollectionId;
-  if (typeof value !== 'string' || !COLLECTION_ID.test(value)) throw new InvalidParameterError();
+  if (!isCollectionId(value)) throw new InvalidParameterError();
   return value;
+}
+
+export function isCollectionId(value: unknown): value is string {
+  return typeof value === 'string' && COLLECTION_ID.test(value);
 }
 
 export function externalImageIdOf(input: Record<string, unknown>): string | undefined {

@@ -278,6 +278,43 @@ describe('indexing and searching faces', () => {
     expect(await failureOf(sim.client.send(new DeleteFacesCommand({ CollectionId: 'members', FaceIds: ['NOT-A-UUID'] })))).toMatchObject({ name: 'InvalidParameterException' });
   });
 
+  it('refuses a ListFaces NextToken it did not issue for that collection rather than restarting or ending the list', async () => {
+    await sim.client.send(new CreateCollectionCommand({ CollectionId: 'paged' }));
+    await sim.client.send(new CreateCollectionCommand({ CollectionId: 'paged-elsewhere' }));
+    for (const image of [faces.alice, faces.bob]) await sim.client.send(new IndexFacesCommand({ CollectionId: 'paged', Image: bytes(image) }));
+    const first = await sim.client.send(new ListFacesCommand({ CollectionId: 'paged', MaxResults: 1 }));
+    const scope = 'faces:paged';
+
+    const refusals = [
+      tokenOf({ scope, after: -5 }),
+      tokenOf({ scope, after: 0.5 }),
+      tokenOf({ scope, after: 2 }),
+      tokenOf({ scope, after: 'x' }),
+      tokenOf({ scope, after: '0' }),
+      tokenOf({ scope }),
+      tokenOf({ a: 1 }),
+      tokenOf({ scope, after: 0, extra: true }),
+      tokenOf({ after: 0, scope }),
+      tokenOf([scope, 0]),
+      tokenOf(null),
+      'not base64 at all',
+    ];
+    for (const NextToken of refusals) {
+      expect(await failureOf(sim.client.send(new ListFacesCommand({ CollectionId: 'paged', NextToken }))), NextToken).toMatchObject({ name: 'InvalidPaginationTokenException' });
+    }
+    expect(await failureOf(sim.client.send(new ListFacesCommand({ CollectionId: 'paged-elsewhere', NextToken: first.NextToken })))).toMatchObject({ name: 'InvalidPaginationTokenException' });
+    expect(first.NextToken).toBe(tokenOf({ scope, after: 0 }));
+    expect((await sim.client.send(new ListFacesCommand({ CollectionId: 'paged', NextToken: first.NextToken }))).Faces).toHaveLength(1);
+  });
+
+  it('refuses a ListCollections NextToken whose position is not a collection id', async () => {
+    for (const after of [5, '', 'no spaces allowed', null]) {
+      expect(await failureOf(sim.client.send(new ListCollectionsCommand({ NextToken: tokenOf({ scope: 'collections', after }) })))).toMatchObject({ name: 'InvalidPaginationTokenException' });
+    }
+    expect(await failureOf(sim.client.send(new ListCollectionsCommand({ NextToken: tokenOf({ scope: 'faces:paged', after: 'paged' }) })))).toMatchObject({ name: 'InvalidPaginationTokenException' });
+    expect((await sim.client.send(new ListCollectionsCommand({ NextToken: tokenOf({ scope: 'collections', after: 'a-collection-since-deleted' }) }))).CollectionIds).toBeDefined();
+  });
+
   it('honours EXIF orientation: a sideways-stored photo gives the upright bounding box', async () => {
     const sideways = await sim.client.send(new DetectFacesCommand({ Image: bytes(faces.aliceSideways) }));
     const upright = await sim.client.send(new DetectFacesCommand({ Image: bytes(faces.aliceUpright) }));
@@ -429,3 +466,8 @@ describe('persistence', () => {
     expect(search.FaceMatches![0].Face!.FaceId).toBe(alice.FaceRecords![0].Face!.FaceId);
   });
 });
+
+/** A pagination token as the sim encodes one (base64 of JSON), for hand-edited tokens. */
+function tokenOf(position: unknown): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64');
+}
