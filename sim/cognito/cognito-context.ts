@@ -54,12 +54,13 @@ export function memberName(name: string): string {
  * The SerializationException Cognito's JSON layer (Coral) answers when a member has the wrong JSON
  * type, worded as it words it.
  */
-export function wrongType(value: unknown, expected: 'string' | 'map' | 'list'): SerializationError {
-  if (typeof value === 'number') return new SerializationError(`class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an ${expected === 'string' ? 'String' : expected === 'map' ? 'Map' : 'List'}`);
-  if (typeof value === 'boolean') return new SerializationError(`class java.lang.Boolean can not be converted to an ${expected === 'string' ? 'String' : expected === 'map' ? 'Map' : 'List'}`);
+export function wrongType(value: unknown, expected: 'string' | 'map' | 'list' | 'integer'): SerializationError {
+  const javaType = { string: 'String', map: 'Map', list: 'List', integer: 'Integer' }[expected];
+  if (typeof value === 'number') return new SerializationError(`class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an ${javaType}`);
+  if (typeof value === 'boolean') return new SerializationError(`class java.lang.Boolean can not be converted to an ${javaType}`);
   if (Array.isArray(value)) return new SerializationError('Start of list found where not expected');
   if (typeof value === 'object') return new SerializationError('Start of structure or map found where not expected.');
-  return new SerializationError(`class java.lang.String can not be converted to an ${expected === 'map' ? 'Map' : 'List'}`);
+  return new SerializationError(`class java.lang.String can not be converted to an ${javaType}`);
 }
 
 /** `Member must have length less than or equal to N`, Cognito's message for an over-long member. */
@@ -128,6 +129,19 @@ export function validationFailed(violations: Array<{ value: string; path: string
   const count = violations.length === 1 ? '1 validation error' : `${violations.length} validation errors`;
   const each = violations.map(({ value, path, constraint }) => `Value '${value}' at '${path}' failed to satisfy constraint: ${constraint}`);
   return new InvalidParameterError(`${count} detected: ${each.join('; ')}`);
+}
+
+/**
+ * An integer member (`Limit`, `MaxResults`) as Coral reads it: absent or null is undefined; a
+ * string, boolean, list or map is its SerializationException (`"10"` is not read as 10); a number
+ * is truncated to an integer (Coral's TruncatingBigNumber: `1.5` is read as 1), so only its range
+ * check can refuse it, with the value it read.
+ */
+export function optionalInteger(input: Record<string, unknown>, name: string): number | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number') throw wrongType(value, 'integer');
+  return Math.floor(value);
 }
 
 /** An integer member outside its model range, worded by the bound it breaks (as Coral words it). */

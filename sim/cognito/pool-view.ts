@@ -3,7 +3,7 @@
 // what the template says, and AWS's defaults where it is silent; nothing else is invented.
 import { InvalidParameterError } from './errors.js';
 import { STANDARD_ATTRIBUTES, STANDARD_SCHEMA } from './attribute-schema.js';
-import { assertInRange, type PoolRuntime } from './cognito-context.js';
+import { assertInRange, optionalInteger, type PoolRuntime } from './cognito-context.js';
 import { passwordPolicyOf } from './password-policy.js';
 import type { ResolvedClient, SchemaAttribute, UserPoolConfig } from './user-pool-config.js';
 
@@ -81,19 +81,30 @@ export function userPoolClientType(pool: PoolRuntime, client: ResolvedClient) {
   };
 }
 
+export interface PageRequest {
+  maxResults: number;
+  nextToken?: string;
+}
+
 /**
- * `MaxResults` (1 to 60) and `NextToken` over a list: the token is the index of the next item,
- * opaque to the caller.
+ * A list call's `MaxResults` (1 to 60) and `NextToken`, read and validated before anything is
+ * looked up, as Coral validates a request whole.
  */
-export function pageOf<T>(items: T[], input: Record<string, unknown>, options: { maxResultsRequired: boolean }): { page: T[]; nextToken?: string } {
-  if (input.MaxResults === undefined && options.maxResultsRequired) {
+export function pageRequestOf(input: Record<string, unknown>, options: { maxResultsRequired: boolean }): PageRequest {
+  const requested = optionalInteger(input, 'MaxResults');
+  if (requested === undefined && options.maxResultsRequired) {
     throw new InvalidParameterError("1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null");
   }
-  const maxResults = input.MaxResults === undefined ? 60 : Number(input.MaxResults);
+  const maxResults = requested ?? 60;
   assertInRange(maxResults, 'maxResults', 1, 60);
+  return { maxResults, ...(typeof input.NextToken === 'string' ? { nextToken: input.NextToken } : {}) };
+}
+
+/** One page of a list: the token is the index of the next item, opaque to the caller. */
+export function pageOf<T>(items: T[], { maxResults, nextToken }: PageRequest): { page: T[]; nextToken?: string } {
   let start = 0;
-  if (typeof input.NextToken === 'string') {
-    start = Number(Buffer.from(input.NextToken, 'base64url').toString('utf8'));
+  if (nextToken !== undefined) {
+    start = Number(Buffer.from(nextToken, 'base64url').toString('utf8'));
     if (!Number.isInteger(start) || start < 0 || start > items.length) throw new InvalidParameterError('Invalid pagination token.');
   }
   const page = items.slice(start, start + maxResults);

@@ -264,6 +264,57 @@ describe('Cognito sim: list limits and pool ids', () => {
     expect((await failureOf(sim.client.send(new ListUserPoolsCommand({ MaxResults: 61 })))).message).toMatch(/Member must have value less than or equal to 60$/);
   });
 
+  // Hand-made requests: the SDKs send integers as JSON numbers, and the harness checks no signature.
+  const rawCall = async (operation: string, body: Record<string, unknown>) => {
+    const response = await fetch(sim.baseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${operation}` },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const serializationError = (message: string) => ({ status: 400, body: { __type: 'SerializationException', message } });
+
+  it.each([
+    ['ListUsers', 'Limit', { UserPoolId: POOL_ID }],
+    ['ListUserPools', 'MaxResults', {}],
+    ['ListUserPoolClients', 'MaxResults', { UserPoolId: POOL_ID }],
+  ])('refuses a %s %s that is not a JSON number with SerializationException, as Coral does', async (operation, member, rest) => {
+    expect(await rawCall(operation, { ...rest, [member]: '1' })).toEqual(serializationError('class java.lang.String can not be converted to an Integer'));
+    expect(await rawCall(operation, { ...rest, [member]: true })).toEqual(serializationError('class java.lang.Boolean can not be converted to an Integer'));
+    expect(await rawCall(operation, { ...rest, [member]: [1] })).toEqual(serializationError('Start of list found where not expected'));
+    expect(await rawCall(operation, { ...rest, [member]: { n: 1 } })).toEqual(serializationError('Start of structure or map found where not expected.'));
+  });
+
+  it('reads a wrong-typed Limit before validating the pool id, as Coral reads the body before validating it', async () => {
+    expect(await rawCall('ListUsers', { UserPoolId: 'not-a-pool', Limit: '1' })).toEqual(serializationError('class java.lang.String can not be converted to an Integer'));
+    expect(await rawCall('ListUserPoolClients', { UserPoolId: 'eu-west-1_Nopool123', MaxResults: '1' })).toEqual(serializationError('class java.lang.String can not be converted to an Integer'));
+  });
+
+  it('truncates a fractional Limit or MaxResults to an integer and validates what it read', async () => {
+    expect((await rawCall('ListUsers', { UserPoolId: POOL_ID, Limit: 1.5 })).status).toBe(200);
+    expect((await rawCall('ListUserPools', { MaxResults: 60.9 })).status).toBe(200);
+    expect(await rawCall('ListUsers', { UserPoolId: POOL_ID, Limit: 61.5 })).toEqual({
+      status: 400,
+      body: { __type: 'InvalidParameterException', message: "1 validation error detected: Value '61' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60" },
+    });
+    expect(await rawCall('ListUserPools', { MaxResults: 0.5 })).toEqual({
+      status: 400,
+      body: { __type: 'InvalidParameterException', message: "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1" },
+    });
+  });
+
+  it('takes a null MaxResults of ListUserPools as missing', async () => {
+    expect(await rawCall('ListUserPools', { MaxResults: null })).toEqual({
+      status: 400,
+      body: { __type: 'InvalidParameterException', message: "1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null" },
+    });
+  });
+
+  it('validates ListUserPoolClients MaxResults before looking the pool up', async () => {
+    expect((await failureOf(sim.client.send(new ListUserPoolClientsCommand({ UserPoolId: 'eu-west-1_Nopool123', MaxResults: 0 })))).name).toBe('InvalidParameterException');
+  });
+
   it('answers a malformed pool id with the pattern it breaks, before looking it up', async () => {
     const pattern = 'Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+';
 

@@ -1,5 +1,5 @@
 // ListUsers with Cognito's filter syntax (`email = "x"`, `email ^= "x"`) and pagination.
-import { assertInRange, poolById, requireUserPoolId, type CognitoContext } from '../cognito-context.js';
+import { assertInRange, optionalInteger, poolById, requireUserPoolId, type CognitoContext } from '../cognito-context.js';
 import { InvalidParameterError } from '../errors.js';
 import { compareUsers, type StoredUser } from '../user-pool-store.js';
 import { userType } from '../user-view.js';
@@ -61,8 +61,9 @@ function positionOf(token: string): PagePosition {
 
 
 export async function listUsers(context: CognitoContext, input: Record<string, unknown>) {
+  // A member of the wrong type fails as the body is read, before any member is validated.
+  const limit = optionalInteger(input, 'Limit') ?? 60;
   const userPoolId = requireUserPoolId(input);
-  const limit = input.Limit === undefined ? 60 : Number(input.Limit);
   // QueryLimitType is 0 to 60 in the model (ListUserPools' and ListUserPoolClients' start at 1).
   assertInRange(limit, 'limit', 0, 60);
   const pool = poolById(context, userPoolId);
