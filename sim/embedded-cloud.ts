@@ -20,10 +20,12 @@ import { preloadImageDecoder } from './rekognition/matcher/decode-image.js';
 import { createRekognitionService } from './rekognition/service.js';
 import { DEFAULT_LOCAL_CREDENTIALS, RequestSignatureVerifier, type LocalCredentials } from './request-signature.js';
 import { corsRulesFromConfiguration, expirationRulesFromConfiguration } from './s3/bucket-config-translation.js';
+import { answerS3ClientErrors, type RefusedRequest } from './s3/client-errors.js';
 import { answerS3FrameworkError, createS3Service, S3_ROUTER_OPTIONS, type S3Service } from './s3/s3-service.js';
 import { createSesService } from './ses/ses-service.js';
 import { createStsService } from './sts/sts-service.js';
 import { freePort } from './free-port.js';
+import { signingServiceOf } from './signing-service-constraint.js';
 import { appBackendRoutes } from '../examples/app-backend/routes.js';
 import { createTokenVerifier } from '../examples/app-backend/token-verifier.js';
 import { allowedHostsFromEnv, refuseRebindableHosts } from './allowed-hosts.js';
@@ -111,6 +113,18 @@ function answerFrameworkError(error: FastifyError, request: FastifyRequest, repl
   if (servesS3) return answerS3FrameworkError(error, request, reply);
   reply.code(400).header('content-type', 'application/json').header('x-amzn-errortype', 'BadRequestException')
     .send(JSON.stringify({ __type: 'BadRequestException', message: error.message }));
+}
+
+/**
+ * Whether S3 would have served a request that never reached the router, judged from its path as
+ * the routes here divide paths: S3's wildcards take every path but the JSON and Query protocols'
+ * `/`, the kit's `/_sim/` and `/favicon.ico`, a pool's `/.well-known/` documents, SES's
+ * `/v2/email/`, and Lambda's dated API paths (`/2015-03-31/...`) unless signed for S3.
+ */
+function servedByS3({ path, headers }: RefusedRequest): boolean {
+  if (path === '/' || path === '/favicon.ico' || path.startsWith('/_sim/') || path.startsWith('/v2/email/')) return false;
+  if (/^\/[^/]+\/\.well-known\//.test(path)) return false;
+  return !/^\/\d{4}-\d{2}-\d{2}(\/|$)/.test(path) || signingServiceOf({ headers, url: path }) === 's3';
 }
 
 /** Every emulated service on one endpoint: what `npm start` runs. */
@@ -344,6 +358,9 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   });
   closers.unshift(() => app.close());
   applyConnectionTimeouts(app.server, connectionTimeouts);
+  // A request Node's parser refuses (a head over 16 KiB, a body short of its Content-Length) gets
+  // S3's XML on the paths S3 serves; the other services keep Fastify's answer.
+  if (localS3) answerS3ClientErrors(app.server, servedByS3);
   refuseRebindableHosts(app, options.allowedHosts ?? allowedHostsFromEnv(process.env.FACEKIT_ALLOWED_HOSTS));
   // Pages on the web origins (a dev server on another port) may read the kit's own routes.
   const webOrigins = webOriginsOf(plan, endpoint);

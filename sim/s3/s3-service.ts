@@ -373,7 +373,7 @@ export function answerS3FrameworkError(error: FastifyError, request: FastifyRequ
 }
 
 /** S3's two ids of one request, sent as x-amz-request-id and x-amz-id-2. */
-function newRequestIds(): { requestId: string; hostId: string } {
+export function newRequestIds(): { requestId: string; hostId: string } {
   return { requestId: randomBytes(8).toString('hex').toUpperCase(), hostId: randomBytes(32).toString('base64') };
 }
 

@@ -2,6 +2,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
+import { answerS3ClientErrors } from '../../sim/s3/client-errors.js';
 import { answerS3FrameworkError, createS3Service, S3_ROUTER_OPTIONS } from '../../sim/s3/s3-service.js';
 import type { S3Service, S3ServiceOptions } from '../../sim/s3/s3-service.js';
 
@@ -20,6 +21,8 @@ export async function startS3(options: S3ServiceOptions = {}, configure?: (app: 
   configure?.(app);
   const s3 = createS3Service(options);
   await app.register(s3.routes);
+  // S3 alone on this server: every refusal of Node's parser is S3's to answer.
+  answerS3ClientErrors(app.server, () => true);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no port');

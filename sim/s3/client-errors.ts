@@ -1,0 +1,95 @@
+// Requests Node's HTTP parser refuses never reach a route: a head over its 16 KiB limit (a
+// 20,000-character key), Content-Length beside Transfer-Encoding, a bad chunk size, a body that
+// ends before its Content-Length. Node reports them on the server's 'clientError' event, where
+// Fastify answers in JSON of its own. On a path S3 owns, S3 answers them in its XML instead.
+import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { S3Error, errorXml } from './s3-errors.js';
+import { newRequestIds } from './s3-service.js';
+
+/** What is known of a refused request: its method and path, and the headers when Node read them. */
+export interface RefusedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+}
+
+/**
+ * Answers in S3's XML the parser refusals of requests `ownedByS3` says S3 would have served; any
+ * other refusal (and any timeout, which sim/connection-timeouts.ts answers) goes to the handlers
+ * the server had, Fastify's among them. Install after those handlers.
+ */
+export function answerS3ClientErrors(server: Server, ownedByS3: (request: RefusedRequest) => boolean): void {
+  // The request a socket is on once Node has read its head: a refusal of its body names it.
+  const inFlight = new WeakMap<Socket, { request: IncomingMessage; response: ServerResponse }>();
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    inFlight.set(socket, { request, response });
+    response.once('close', () => {
+      if (inFlight.get(socket)?.request === request) inFlight.delete(socket);
+    });
+  });
+
+  const otherHandlers = server.listeners('clientError') as Array<(error: ParserError, socket: Socket) => void>;
+  server.removeAllListeners('clientError');
+  server.on('clientError', (error: ParserError, socket: Socket) => {
+    const current = inFlight.get(socket);
+    const refused = current ? { method: current.request.method ?? '', path: pathOf(current.request.url ?? ''), headers: current.request.headers } : requestLineOf(error.rawPacket);
+    const answerable = !socket.destroyed && socket.writable && !current?.response.headersSent;
+    if (answerable && error.code?.startsWith('HPE_') && refused && ownedByS3(refused)) {
+      writeS3Error(socket, refused.method, s3ErrorFor(error, maxHeaderSize));
+      return;
+    }
+    for (const handler of otherHandlers) handler.call(server, error, socket);
+  });
+}
+
+/** Node's parser errors carry llhttp's code and reason, and the bytes it was reading. */
+type ParserError = Error & { code?: string; reason?: string; rawPacket?: Buffer };
+
+function s3ErrorFor(error: ParserError, maxSize: number): S3Error {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      // S3's answer to a head over its limit (8 KiB there; here Node's, 16 KiB by default).
+      return new S3Error('RequestHeaderSectionTooLarge', 'Your request header section exceeds the maximum allowed size.', 400, { MaxSizeAllowed: maxSize });
+    case 'HPE_INVALID_EOF_STATE':
+      // The client closed its side before the body was whole.
+      return new S3Error('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header.', 400);
+    default:
+      return new S3Error('InvalidRequest', `The request could not be parsed: ${error.reason ?? error.message}`, 400);
+  }
+}
+
+/**
+ * The method, path and headers at the start of the bytes the parser refused, when a request
+ * starts there: a head Node could not read whole is in the packet that ended it.
+ */
+function requestLineOf(packet: Buffer | undefined): RefusedRequest | undefined {
+  if (!packet) return undefined;
+  const head = packet.toString('latin1');
+  const line = /^([A-Z]+) (\/\S*)/.exec(head);
+  if (!line) return undefined;
+  const authorization = /\r\nauthorization:[ \t]*([^\r\n]*)/i.exec(head)?.[1];
+  return { method: line[1]!, path: pathOf(line[2]!), headers: authorization === undefined ? {} : { authorization } };
+}
+
+function pathOf(url: string): string {
+  return url.split('?')[0] ?? '';
+}
+
+/** The answer written on the socket itself (no route runs), with S3's headers; then the socket closes. */
+function writeS3Error(socket: Socket, method: string, error: S3Error): void {
+  const ids = newRequestIds();
+  const body = method === 'HEAD' ? '' : errorXml(error, ids.requestId, ids.hostId);
+  const head = [
+    `HTTP/1.1 ${error.statusCode} ${STATUS_CODES[error.statusCode] ?? ''}`,
+    'Content-Type: application/xml',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    `x-amz-request-id: ${ids.requestId}`,
+    `x-amz-id-2: ${ids.hostId}`,
+    'Server: AmazonS3',
+    'Connection: close',
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+  socket.once('finish', () => socket.destroy());
+}

@@ -1,0 +1,86 @@
+// Requests Node's HTTP parser refuses, on the embedded cloud where S3 shares the endpoint with the
+// JSON services, Lambda, SES and the kit's own routes: on S3's paths S3 answers in XML
+// (sim/s3/client-errors.ts); everywhere else the answer stays Fastify's, as before.
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmbeddedCloud, type EmbeddedCloud } from '../../sim/embedded-cloud.js';
+import { cloudAssembly, STACK_NAME } from '../e2e/embedded-cloud-harness.js';
+
+let cloud: EmbeddedCloud;
+let bucket: string;
+
+beforeAll(async () => {
+  cloud = await startEmbeddedCloud({ cloudAssemblyDir: await cloudAssembly(), stackName: STACK_NAME, log: () => undefined });
+  bucket = cloud.outputs.BucketName!;
+});
+afterAll(async () => {
+  await cloud?.close();
+});
+
+/** Sends `bytes` on a raw socket, half-closes it, and returns everything the kit sent back. */
+function exchange(bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(cloud.endpoint).port), '127.0.0.1', () => socket.end(bytes));
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+}
+
+const statusLine = (answer: string) => answer.slice(0, answer.indexOf('\r\n'));
+const bodyOf = (answer: string) => answer.slice(answer.indexOf('\r\n\r\n') + 4);
+const CONFLICTING_FRAMING = 'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n';
+const COGNITO_HEADERS = 'Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth\r\n';
+
+describe('on S3 paths', () => {
+  it('answers a GET of a 20,000-character key with RequestHeaderSectionTooLarge in XML', async () => {
+    const answer = await exchange(`GET /${bucket}/${'k'.repeat(20_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+
+    expect(statusLine(answer)).toBe('HTTP/1.1 400 Bad Request');
+    expect(answer).toMatch(/\r\ncontent-type: application\/xml\r\n/i);
+    expect(bodyOf(answer)).toContain('<Code>RequestHeaderSectionTooLarge</Code>');
+  });
+
+  it('answers a PUT whose body ends early with IncompleteBody in XML', async () => {
+    const answer = await exchange(`PUT /${bucket}/parser-refusals/short.bin HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789`);
+
+    expect(statusLine(answer)).toBe('HTTP/1.1 400 Bad Request');
+    expect(bodyOf(answer)).toContain('<Code>IncompleteBody</Code>');
+  });
+
+  it('answers a PUT with Content-Length beside Transfer-Encoding with InvalidRequest in XML', async () => {
+    const answer = await exchange(`PUT /${bucket}/parser-refusals/framed.bin HTTP/1.1\r\nHost: localhost\r\n${CONFLICTING_FRAMING}`);
+
+    expect(statusLine(answer)).toBe('HTTP/1.1 400 Bad Request');
+    expect(bodyOf(answer)).toContain('<Code>InvalidRequest</Code>');
+  });
+});
+
+describe('elsewhere, as before', () => {
+  it.each([
+    ['a Cognito call (POST /)', `POST / HTTP/1.1\r\nHost: localhost\r\n${COGNITO_HEADERS}`],
+    ['the kit health route', 'GET /_sim/health HTTP/1.1\r\nHost: localhost\r\n'],
+    ['an unsigned Lambda API call', 'POST /2015-03-31/functions/any/invocations HTTP/1.1\r\nHost: localhost\r\n'],
+    ['an SES call', 'POST /v2/email/outbound-emails HTTP/1.1\r\nHost: localhost\r\n'],
+  ])('keeps Fastify’s JSON 400 for %s with conflicting framing', async (_case, head) => {
+    const answer = await exchange(`${head}${CONFLICTING_FRAMING}`);
+
+    expect(statusLine(answer)).toBe('HTTP/1.1 400 Bad Request');
+    expect(answer).toMatch(/\r\ncontent-type: application\/json\r\n/i);
+  });
+
+  it('keeps Fastify’s JSON 431 for a Cognito call with a head over the limit', async () => {
+    const answer = await exchange(`POST / HTTP/1.1\r\nHost: localhost\r\n${COGNITO_HEADERS}X-Padding: ${'p'.repeat(20_000)}\r\nContent-Length: 2\r\n\r\n{}`);
+
+    expect(statusLine(answer)).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(answer).toMatch(/\r\ncontent-type: application\/json\r\n/i);
+  });
+
+  it('keeps Fastify’s JSON 400 for a Cognito call whose body ends early', async () => {
+    const answer = await exchange(`POST / HTTP/1.1\r\nHost: localhost\r\n${COGNITO_HEADERS}Content-Length: 100\r\n\r\n{"AuthFlow":`);
+
+    expect(statusLine(answer)).toBe('HTTP/1.1 400 Bad Request');
+    expect(answer).toMatch(/\r\ncontent-type: application\/json\r\n/i);
+  });
+});
