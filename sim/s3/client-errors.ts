@@ -2,7 +2,7 @@
 // 20,000-character key), Content-Length beside Transfer-Encoding, a bad chunk size, a body that
 // ends before its Content-Length. Node reports them on the server's 'clientError' event, where
 // Fastify answers in JSON of its own. On a path S3 owns, S3 answers them in its XML instead.
-import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { maxHeaderSize, ServerResponse, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { S3Error, errorXml } from './s3-errors.js';
 import { newRequestIds } from './s3-service.js';
@@ -20,20 +20,10 @@ export interface RefusedRequest {
  * the server had, Fastify's among them. Install after those handlers.
  */
 export function answerS3ClientErrors(server: Server, ownedByS3: (request: RefusedRequest) => boolean): void {
-  // The request a socket is on once Node has read its head: a refusal of its body names it.
-  const inFlight = new WeakMap<Socket, { request: IncomingMessage; response: ServerResponse }>();
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const socket = request.socket;
-    inFlight.set(socket, { request, response });
-    response.once('close', () => {
-      if (inFlight.get(socket)?.request === request) inFlight.delete(socket);
-    });
-  });
-
   const otherHandlers = server.listeners('clientError') as Array<(error: ParserError, socket: Socket) => void>;
   server.removeAllListeners('clientError');
   server.on('clientError', (error: ParserError, socket: Socket) => {
-    const current = inFlight.get(socket);
+    const current = requestOn(socket);
     const refused = current ? { method: current.request.method ?? '', path: pathOf(current.request.url ?? ''), headers: current.request.headers } : requestLineOf(error.rawPacket);
     const answerable = !socket.destroyed && socket.writable && !current?.response.headersSent;
     if (answerable && error.code?.startsWith('HPE_') && refused && ownedByS3(refused)) {
@@ -42,6 +32,19 @@ export function answerS3ClientErrors(server: Server, ownedByS3: (request: Refuse
     }
     for (const handler of otherHandlers) handler.call(server, error, socket);
   });
+}
+
+/**
+ * The request a socket is on once Node has read its head (a refusal of its body names it): the
+ * response Node attached to the socket, and its request. Read only when a refusal happens, where a
+ * listener of our own on every request would cost every request its turn on the main thread.
+ */
+function requestOn(socket: Socket): { request: IncomingMessage; response: ServerResponse } | undefined {
+  // Node's own link from a socket to the response being written on it (`_httpMessage`,
+  // undocumented but what node:http itself reads): set for the request in progress.
+  const response = (socket as Socket & { _httpMessage?: unknown })._httpMessage;
+  if (!(response instanceof ServerResponse) || !response.req) return undefined;
+  return { request: response.req, response };
 }
 
 /** Node's parser errors carry llhttp's code and reason, and the bytes it was reading. */
