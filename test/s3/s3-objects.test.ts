@@ -12,7 +12,6 @@ import {
   NoSuchKey,
   PutObjectCommand,
   S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { request as httpRequest } from 'node:http';
@@ -24,7 +23,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerJsonServices } from '../../sim/aws-json-protocol.js';
 import { MAX_OBJECT_BYTES } from '../../sim/s3/s3-service.js';
-import { startS3 } from './s3-test-server.js';
+import { errorOf, startS3 } from './s3-test-server.js';
 import type { RunningS3 } from './s3-test-server.js';
 
 let server: RunningS3;
@@ -36,16 +35,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await server.close();
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof S3ServiceException) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('objects through @aws-sdk/client-s3', () => {
   it('stores an object and returns body, content type, user metadata, MD5 ETag and Last-Modified', async () => {

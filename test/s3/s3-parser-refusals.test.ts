@@ -1,9 +1,8 @@
 // Requests Node's HTTP parser refuses before any route runs (sim/s3/client-errors.ts): S3 answers
 // them in its XML, with its request-id headers, and closes the connection.
-import { connect } from 'node:net';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startS3, type RunningS3 } from './s3-test-server.js';
+import { errorOf, exchangeRaw, startS3, type RunningS3 } from './s3-test-server.js';
 
 let server: RunningS3;
 
@@ -19,31 +18,13 @@ afterEach(async () => {
 const AUTHORIZATION = 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=' + '0'.repeat(64);
 
 /** Sends `bytes` on a raw socket, half-closes it, and returns everything the server sent back. */
-function exchange(bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(new URL(server.endpoint).port), '127.0.0.1', () => socket.end(bytes));
-    let received = '';
-    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
-    socket.on('close', () => resolve(received));
-    socket.on('error', reject);
-  });
-}
+const exchange = (bytes: string) => exchangeRaw(server.endpoint, bytes);
 
 function parsed(answer: string) {
   const headEnd = answer.indexOf('\r\n\r\n');
   const [statusLine, ...headerLines] = answer.slice(0, headEnd).split('\r\n');
   const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
   return { statusLine, headers, body: answer.slice(headEnd + 4) };
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof S3ServiceException) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('S3 requests the HTTP parser refuses', () => {

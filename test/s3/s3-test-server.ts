@@ -1,5 +1,6 @@
 // Starts the S3 emulator on a real port with the real SDK client pointed at it.
-import { S3Client } from '@aws-sdk/client-s3';
+import { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { connect } from 'node:net';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { answerS3ClientErrors } from '../../sim/s3/client-errors.js';
@@ -46,4 +47,26 @@ export async function startS3(options: S3ServiceOptions = {}, configure?: (app: 
       await app.close();
     },
   };
+}
+
+/** The S3 error a call failed with (anything else fails the test). */
+export async function errorOf(promise: Promise<unknown>): Promise<S3ServiceException> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof S3ServiceException) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** Sends `bytes` to `endpoint` on a raw socket, half-closes it, and returns everything sent back. */
+export function exchangeRaw(endpoint: string, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(endpoint).port), '127.0.0.1', () => socket.end(bytes));
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
 }

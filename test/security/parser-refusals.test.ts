@@ -1,10 +1,10 @@
 // Requests Node's HTTP parser refuses, on the embedded cloud where S3 shares the endpoint with the
 // JSON services, Lambda, SES and the kit's own routes: on S3's paths S3 answers in XML
 // (sim/s3/client-errors.ts); everywhere else the answer stays Fastify's, as before.
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedCloud, type EmbeddedCloud } from '../../sim/embedded-cloud.js';
 import { cloudAssembly, STACK_NAME } from '../e2e/embedded-cloud-harness.js';
+import { exchangeRaw } from '../s3/s3-test-server.js';
 
 let cloud: EmbeddedCloud;
 let bucket: string;
@@ -18,15 +18,7 @@ afterAll(async () => {
 });
 
 /** Sends `bytes` on a raw socket, half-closes it, and returns everything the kit sent back. */
-function exchange(bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(new URL(cloud.endpoint).port), '127.0.0.1', () => socket.end(bytes));
-    let received = '';
-    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
-    socket.on('close', () => resolve(received));
-    socket.on('error', reject);
-  });
-}
+const exchange = (bytes: string) => exchangeRaw(cloud.endpoint, bytes);
 
 const statusLine = (answer: string) => answer.slice(0, answer.indexOf('\r\n'));
 const bodyOf = (answer: string) => answer.slice(answer.indexOf('\r\n\r\n') + 4);
