@@ -28,8 +28,9 @@ export const SIGNING_KEYS_FILE = 'signing-keys.json';
 function signingKeyOf(privateKey: KeyObject): SigningKey {
   const publicKey = createPublicKey(privateKey);
   const { e, n } = publicKey.export({ format: 'jwk' });
-  // RFC 7638 thumbprint: a stable kid derived from the key itself.
-  const kid = createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+  // RFC 7638 thumbprint: a stable kid derived from the key itself, in standard base64 as Cognito's
+  // kids are (44 characters ending in `=`, often with a `/` or `+`, which verifiers must look up as given).
+  const kid = createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64');
   return { kid, privateKey, publicKey, publicJwk: { alg: 'RS256', e, kid, kty: 'RSA', n, use: 'sig' } };
 }
 

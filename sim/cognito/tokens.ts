@@ -1,7 +1,8 @@
 // Cognito's tokens: RS256 id and access JWTs with Cognito's claims, and opaque refresh tokens
 // that live in the store until they expire or are revoked. Revoking a refresh token (RevokeToken,
 // GlobalSignOut) also revokes the access tokens minted from it, through their `origin_jti`.
-import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { sign as signBytes } from 'node:crypto';
+import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { nowInSeconds, type CognitoContext, type PoolRuntime } from './cognito-context.js';
 import { NotAuthorizedError, UserNotFoundError } from './errors.js';
 import type { SigningKey } from './signing-keys.js';
@@ -78,14 +79,26 @@ export async function mintTokens(context: CognitoContext, options: MintOptions):
     jti: context.random.uuid(),
     username: user.username,
   };
-  const sign = (claims: JWTPayload, key: SigningKey) =>
-    new SignJWT(claims).setProtectedHeader({ kid: key.kid, alg: 'RS256' }).sign(key.privateKey);
   return {
-    AccessToken: await sign(accessClaims, pool.signingKeys.access),
+    AccessToken: signAsCognito(accessClaims, pool.signingKeys.access),
     ExpiresIn: client.accessTokenValidityMinutes * 60,
     TokenType: 'Bearer',
-    IdToken: await sign(idClaims, pool.signingKeys.id),
+    IdToken: signAsCognito(idClaims, pool.signingKeys.id),
   };
+}
+
+/**
+ * A JWT written as Cognito writes its tokens, byte for byte: Cognito's JSON escapes every `/`
+ * (`"iss":"https:\/\/cognito-idp...`, a `kid` with a slash), which jose's serialisation does not,
+ * and code that reads the raw parts (an issuer compared as text, a hash of the payload's bytes)
+ * must meet the same bytes here as on AWS. RS256 is RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518,
+ * 3.3), node's default for an RSA key; jose and aws-jwt-verify verify what this signs (tests).
+ */
+function signAsCognito(claims: JWTPayload, key: SigningKey): string {
+  // A `/` stands only inside JSON strings, where `\/` is its escape.
+  const part = (value: object) => Buffer.from(JSON.stringify(value).replaceAll('/', '\\/')).toString('base64url');
+  const signingInput = `${part({ kid: key.kid, alg: 'RS256' })}.${part(claims)}`;
+  return `${signingInput}.${signBytes('sha256', Buffer.from(signingInput), key.privateKey).toString('base64url')}`;
 }
 
 /** The user's attributes as id token claims: `*_verified` become booleans, as Cognito writes them. */

@@ -68,6 +68,20 @@ describe('Cognito sim: tokens and sessions', () => {
     });
   });
 
+  it('writes its tokens byte for byte as Cognito does: every `/` escaped, kid first, kids in standard base64', async () => {
+    const tokens = await signUpAndSignIn(sim, 'bytes@example.com');
+    for (const token of [tokens.IdToken!, tokens.AccessToken!]) {
+      const [header, payload] = token.split('.').map((part) => Buffer.from(part, 'base64url').toString('utf8'));
+      const { kid } = JSON.parse(header!) as { kid: string };
+      expect(kid).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      expect(header).toBe(`{"kid":"${kid.replaceAll('/', '\\/')}","alg":"RS256"}`);
+      expect(payload).toContain(`"iss":"${sim.issuer.replaceAll('/', '\\/')}"`);
+      expect(payload!.replaceAll('\\/', '')).not.toContain('/');
+    }
+    const jwks = (await (await fetch(`${sim.issuer}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
+    expect(jwks.keys.map((key) => key.kid)).toEqual([decodeProtectedHeader(tokens.IdToken!).kid, decodeProtectedHeader(tokens.AccessToken!).kid]);
+  });
+
   it('applies PreTokenGeneration to the id token but never to reserved claims', async () => {
     const tokens = await signUpAndSignIn(sim, 'claims@example.com');
     const id = decodeJwt(tokens.IdToken!);
