@@ -55,7 +55,16 @@ export const JSON_API_RESPONSE_CORS_HEADERS: Readonly<Record<string, string>> = 
 
 /** The kit's own routes whose answers a page on a web origin may read. */
 export function isKitRoute(path: string): boolean {
-  return path.startsWith('/_sim/') || path === '/_sim' || /^\/[^/]+\/\.well-known\/(jwks\.json|openid-configuration)$/.test(path);
+  return path.startsWith('/_sim/') || path === '/_sim' || isPoolDiscoveryDocument(path);
+}
+
+/**
+ * A pool's JWKS and OpenID configuration: public documents, which Cognito serves to pages on any
+ * origin (a browser OIDC client such as oidc-client-ts, the one AWS's own quick-start code for a
+ * React app uses, fetches the configuration from the app's origin), so the kit does too.
+ */
+function isPoolDiscoveryDocument(path: string): boolean {
+  return /^\/[^/]+\/\.well-known\/(jwks\.json|openid-configuration)$/.test(path);
 }
 
 /**
@@ -65,6 +74,7 @@ export function isKitRoute(path: string): boolean {
 export function kitRouteCors(webOrigins: readonly string[]) {
   const allowed = new Set(webOrigins);
   const allows = (request: FastifyRequest) => {
+    if (isPoolDiscoveryDocument(pathOf(request))) return '*';
     const origin = request.headers.origin;
     return origin !== undefined && allowed.has(origin) ? origin : undefined;
   };

@@ -93,15 +93,29 @@ describe('the kit’s own routes, for the web origins', () => {
   const read = (path: string, origin: string) => fetch(`${harness.endpoint}${path}`, { headers: { origin } });
 
   it.each(['http://localhost:5173', 'http://127.0.0.1:5173', 'http://localhost:3000', 'http://127.0.0.1:3000'])(
-    'lets a page on %s read the outputs, the outbox and the JWKS',
+    'lets a page on %s read the outputs, the outbox and the health',
     async (origin) => {
-      const paths = ['/_sim/outputs', '/_sim/emails?to=nobody@example.com', '/_sim/health', `/${harness.outputs.UserPoolId}/.well-known/jwks.json`];
+      const paths = ['/_sim/outputs', '/_sim/emails?to=nobody@example.com', '/_sim/health'];
 
       const responses = await Promise.all(paths.map((path) => read(path, origin)));
 
       expect(responses.map((response) => [response.status, response.headers.get('access-control-allow-origin')])).toEqual(paths.map(() => [200, origin]));
     },
   );
+
+  it('lets a page on any origin read the pool’s JWKS and OpenID configuration, public documents, as Cognito does', async () => {
+    const pool = harness.outputs.UserPoolId;
+    for (const path of [`/${pool}/.well-known/jwks.json`, `/${pool}/.well-known/openid-configuration`]) {
+      for (const origin of ['http://localhost:8080', 'https://app.example.com']) {
+        const response = await read(path, origin);
+        expect([response.status, response.headers.get('access-control-allow-origin')], `${path} from ${origin}`).toEqual([200, '*']);
+        const preflight = await fetch(`${harness.endpoint}${path}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } });
+        expect([preflight.status, preflight.headers.get('access-control-allow-origin')]).toEqual([204, '*']);
+      }
+    }
+    // The outbox stays the web origins' only.
+    expect((await read('/_sim/emails?to=nobody@example.com', 'https://app.example.com')).headers.get('access-control-allow-origin')).toBeNull();
+  });
 
   it('lets the kit’s own origin read them and no other origin', async () => {
     const own = await read('/_sim/outputs', harness.endpoint);
