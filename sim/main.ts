@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthesizeIfChanged } from './cloud-assembly/synth-cache.js';
+import { assertDataFolderUnused } from './dynamodb/dynamodb-service.js';
 import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
 import { glibcMallocTrim, releaseFreedMemoryWhenQuiet } from './freed-memory.js';
 import { sharedNeuralFaceModel } from './rekognition/matcher/neural-model.js';
@@ -92,6 +93,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 if (args.reset && existsSync(dataDir)) {
+  try {
+    await assertDataFolderUnused(dataDir);
+  } catch (error) {
+    console.error(`facekit: --reset refused, nothing removed: ${(error as Error).message}\nStop the kit that uses ${dataDir} (Ctrl-C) and run --reset again.`);
+    process.exit(1);
+  }
   rmSync(dataDir, { recursive: true, force: true });
   log(`reset: removed ${dataDir}`);
 }

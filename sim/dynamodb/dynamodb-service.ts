@@ -4,7 +4,7 @@
 // emulated here (settings plus a periodic sweep of expired items), and attribute values nested past
 // DynamoDB's limit, refused here (attribute-nesting.ts) since dynalite has no limit.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
@@ -281,6 +281,16 @@ function lowerCaseKeys(headers: Record<string, string>): Record<string, string> 
 interface LevelDatabase {
   open(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Refuses when a running kit holds the DynamoDB store of `dataDir` (LevelDB's lock), so that
+ * `--reset` never removes a folder from under a kit: everything it had, and everything it
+ * acknowledged afterwards into the removed files, would be lost.
+ */
+export async function assertDataFolderUnused(dataDir: string): Promise<void> {
+  const tables = join(dataDir, 'dynamodb', 'tables');
+  if (existsSync(tables)) await assertStoreAvailable(tables);
 }
 
 /**

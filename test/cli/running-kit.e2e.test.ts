@@ -76,6 +76,29 @@ describe('a running kit, found from anywhere', () => {
     expect(fromItsFile.endpoint).toBe(endpoint);
   });
 
+  it('refuses a --reset of its data folder by a second start, and removes nothing', async () => {
+    const second = spawn(process.execPath, ['sim/start.mjs', '--reset', '--port', String(await freePort('127.0.0.1')), '--data-dir', join(scratch, 'data')], {
+      cwd: projectDir,
+      env: { ...process.env, FACEKIT_CLOUD_ASSEMBLY: await cloudAssembly(), FACEKIT_OUTPUTS_FILE: join(scratch, 'second-outputs.json'), FACEKIT_STATE_DIR: join(scratch, 'second-state') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let errors = '';
+    second.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    // Without the refusal it would wipe the folder and run on: it is stopped whatever happens.
+    const code = await new Promise((exited) => {
+      const timer = setTimeout(() => exited('still running after 30 s'), 30_000);
+      second.once('exit', (exitCode) => exited(exitCode));
+      second.once('exit', () => clearTimeout(timer));
+    }).finally(() => second.kill('SIGKILL'));
+
+    expect(code).toBe(1);
+    expect(errors).toContain('--reset refused, nothing removed');
+    expect(errors).toContain('is another sim using it?');
+    expect(existsSync(join(scratch, 'data', 'dynamodb', 'tables'))).toBe(true);
+    expect(existsSync(join(scratch, 'data', 'endpoint.json'))).toBe(true);
+    expect((await fetch(`${endpoint}/_sim/health`)).status).toBe(200);
+  }, 60_000);
+
   it('forgets itself at Ctrl-C, and the CLI then says it is not running', async () => {
     const { outputsFile, stateDir } = paths();
     kit!.kill('SIGINT');
