@@ -1,9 +1,10 @@
 // Where emulated email goes: Cognito's codes and messages, and anything sent through SES.
 // Readable at GET /_sim/emails and printed to the console, so sign-up can finish offline.
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
+import { readJsonLines } from './json-lines.js';
 
 export interface Email {
   to: string;
@@ -26,9 +27,7 @@ export class Outbox {
     if (options.dataDir) {
       mkdirSync(options.dataDir, { recursive: true });
       this.file = join(options.dataDir, 'emails.jsonl');
-      if (existsSync(this.file)) {
-        for (const line of readFileSync(this.file, 'utf8').split('\n')) if (line) this.emails.push(JSON.parse(line));
-      }
+      this.emails.push(...readJsonLines<Email>(this.file));
     }
   }
 

@@ -4,6 +4,7 @@
 // the call returns (collections.json for the list, an append-only log per collection for faces,
 // descriptors included), so a restarted emulator searches without running any model again.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readJsonLines } from '../json-lines.js';
 import { join } from 'node:path';
 import type { Box } from './matcher/detect-faces.js';
 import { maxDistanceForThreshold, hashFromHex, hashToHex, similarityOfDistance } from './matcher/face-hash.js';
@@ -203,19 +204,9 @@ export class CollectionStore {
       const logFile = this.logFileOf(record.id)!;
       const collection = new FaceCollection(record, logFile);
       let replayedDeletes = false;
-      if (existsSync(logFile)) {
-        for (const line of readFileSync(logFile, 'utf8').split('\n')) {
-          if (!line.trim()) continue;
-          let entry: LogEntry;
-          try {
-            entry = JSON.parse(line) as LogEntry;
-          } catch {
-            // A line cut short by a crash mid-write: that write never returned, so skip it.
-            continue;
-          }
-          replayedDeletes ||= 'delete' in entry;
-          collection.replay(entry);
-        }
+      for (const entry of readJsonLines<LogEntry>(logFile)) {
+        replayedDeletes ||= 'delete' in entry;
+        collection.replay(entry);
       }
       if (replayedDeletes) collection.compact();
       this.collections.set(record.id, collection);
