@@ -40,6 +40,9 @@ const WEB_DIST_DIR = resolvePath(import.meta.dirname, '../web/dist');
 export const LOCAL_CREDENTIALS = DEFAULT_LOCAL_CREDENTIALS;
 
 /** Service names as AWS spells them in endpoints and as `/_sim/health` lists them. */
+/** How long a stop waits for requests in flight before it closes their connections. */
+const SHUTDOWN_GRACE_MS = 2000;
+
 export const SERVICE_NAMES = ['cognito-idp', 'rekognition', 'dynamodb', 's3', 'lambda', 'ses'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -356,7 +359,16 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     // route claims, so it answers in S3's shape (400 InvalidURI) when S3 is served here.
     frameworkErrors: (error, request, reply) => answerFrameworkError(error, request, reply, localS3 !== undefined),
   });
-  closers.unshift(() => app.close());
+  closers.unshift(async () => {
+    // Requests in flight get a moment to finish; then every connection is closed, a client half-way
+    // through sending a body among them, which would otherwise hold the stop for the idle timeout.
+    const forced = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    try {
+      await app.close();
+    } finally {
+      clearTimeout(forced);
+    }
+  });
   applyConnectionTimeouts(app.server, connectionTimeouts);
   // A request Node's parser refuses (a head over 16 KiB, a body short of its Content-Length) gets
   // S3's XML on the paths S3 serves; the other services keep Fastify's answer.

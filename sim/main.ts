@@ -227,9 +227,13 @@ if (process.env.FACEKIT_RELEASE_MEMORY !== 'off') {
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (stopping) return;
+    // A second Ctrl-C does not wait: acknowledged writes are already on disk (a SIGKILL loses none).
+    if (stopping) {
+      log('stopping now');
+      process.exit(130);
+    }
     stopping = true;
-    log('stopping...');
+    log('stopping... (Ctrl-C again to stop at once)');
     if (!servicesMode) {
       rmSync(endpointFile, { force: true });
       forgetRunningKit();

@@ -3,6 +3,7 @@
 // record goes, and the CLI then says the kit is not running instead of trying AWS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,8 +102,18 @@ describe('a running kit, found from anywhere', () => {
 
   it('forgets itself at Ctrl-C, and the CLI then says it is not running', async () => {
     const { outputsFile, stateDir } = paths();
+    // A client half-way through sending a body does not hold the stop for the 20 s idle timeout.
+    const stalled = connect(Number(new URL(endpoint).port), '127.0.0.1');
+    stalled.on('error', () => undefined);
+    await new Promise((connected) => stalled.once('connect', connected));
+    stalled.write('PUT /bucket/key HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\nhalf');
+    await new Promise((settled) => setTimeout(settled, 200));
+    const stopAsked = Date.now();
     kit!.kill('SIGINT');
     await new Promise((stopped) => kit!.once('exit', stopped));
+    stalled.destroy();
+
+    expect(Date.now() - stopAsked).toBeLessThan(10_000);
 
     expect(existsSync(join(stateDir, 'kits')) ? readdirSync(join(stateDir, 'kits')) : []).toEqual([]);
     await expect(resolveTarget({ cwd: join(outputsFile, '..'), env: { FACEKIT_STATE_DIR: stateDir } })).rejects.toThrow(
