@@ -59,7 +59,8 @@ export async function synthesizeIfChanged(options: {
 
   // Two processes (npm start and a test run, two test files) must not synthesize into the same
   // folder at once; the second waits and then finds the assembly current.
-  const release = await lockFolder(`${outDir}.lock`);
+  const release = await lockFolder(`${outDir}.lock`, (pid) =>
+    options.log?.(`waiting for another start to finish synthesizing (${pid ? `pid ${pid}` : 'holder unknown'}; lock ${outDir}.lock)...`));
   try {
     if (isCurrent()) return { cloudAssemblyDir: outDir, synthesized: false, milliseconds: Date.now() - started };
     await runCdkSynth(options.projectDir, outDir, context, options.log);
@@ -72,18 +73,50 @@ export async function synthesizeIfChanged(options: {
   return { cloudAssemblyDir: outDir, synthesized: true, milliseconds };
 }
 
-/** A lock as a folder (mkdir is atomic); one left by a killed process is taken over after 10 minutes. */
-export async function lockFolder(path: string): Promise<() => void> {
+/**
+ * A lock as a folder (mkdir is atomic), naming its holder's pid. One whose holder is gone (a start
+ * stopped by Ctrl-C while it synthesized, a killed process) is taken over at once; one without a
+ * pid, after 10 minutes. While a live holder has it, `onWait` is told once.
+ */
+export async function lockFolder(path: string, onWait?: (holderPid: number | undefined) => void): Promise<() => void> {
+  let told = false;
   for (;;) {
     try {
       mkdirSync(path);
+      writeFileSync(join(path, 'pid'), String(process.pid));
       return () => rmSync(path, { recursive: true, force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const age = Date.now() - statSync(path, { throwIfNoEntry: false })!.mtimeMs;
-      if (age > 10 * 60_000) rmSync(path, { recursive: true, force: true });
-      else await new Promise((resolve) => setTimeout(resolve, 500));
+      const holderPid = lockHolder(path);
+      const age = Date.now() - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+      if ((holderPid !== undefined && !isRunning(holderPid)) || age > 10 * 60_000) {
+        rmSync(path, { recursive: true, force: true });
+        continue;
+      }
+      if (!told) onWait?.(holderPid);
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
+  }
+}
+
+/** The pid a lock names; none while its holder has not written it yet, or once it is released. */
+function lockHolder(path: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(path, 'pid'), 'utf8'));
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
