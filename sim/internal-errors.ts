@@ -9,13 +9,13 @@ export function reportInternalError(
   call: string,
   requestId: string | undefined,
   error: unknown,
-  write: (text: string) => void = (text) => process.stderr.write(text),
+  write: (text: string) => void = (text) => void process.stderr.write(text),
 ): void {
   write(`[${service}] ${call} answered 500 (request ${requestId ?? 'unknown'}): ${withoutMessage(error)}\n`);
 }
 
 /** An error's name and its first stack frames, without its message. */
-export function withoutMessage(error: unknown): string {
+function withoutMessage(error: unknown): string {
   if (!(error instanceof Error)) return typeof error;
   const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
   return [error.name || 'Error', ...frames.slice(0, 8)].join('\n');

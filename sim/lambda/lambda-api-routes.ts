@@ -3,8 +3,8 @@
 // with `X-Amz-Function-Error: Unhandled` and the error as the payload. Every other operation of
 // the API answers that it is not emulated, in Lambda's error shape.
 import { randomUUID } from 'node:crypto';
-import { withoutMessage } from '../internal-errors.js';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, RouteHandlerMethod } from 'fastify';
+import { reportInternalError } from '../internal-errors.js';
 import { setAmznRequestId } from '../request-id.js';
 import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
 import { addSigningServiceConstraint, SIGNED_FOR, UNSIGNED } from '../signing-service-constraint.js';
@@ -72,7 +72,8 @@ class LambdaApiError extends Error {
 export function lambdaApiRoutes(
   backend: LambdaApiBackend,
   signatures?: RequestSignatureVerifier,
-  log: (line: string) => void = (line) => process.stderr.write(`[lambda] ${line}\n`),
+  /** Where an unexpected error is reported (reportInternalError's); stderr by default. */
+  write?: (text: string) => void,
 ): FastifyPluginAsync {
   return async (app) => {
     // The Invoke payload is opaque bytes whatever its content type; this plugin's context only.
@@ -86,8 +87,7 @@ export function lambdaApiRoutes(
       if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
         return sendError(reply, error.statusCode, 'InvalidRequestContentException', error.message);
       }
-      // The kit's Fastify logs nothing (logger: false), so a 500 would otherwise leave no trace.
-      log(`${request.method} ${request.url.split('?')[0]} answered 500 ServiceException (request ${String(reply.getHeader('x-amzn-requestid') ?? request.id)}): ${withoutMessage(error)}`);
+      reportInternalError('lambda', `${request.method} ${request.url.split('?')[0]}`, String(reply.getHeader('x-amzn-requestid') ?? request.id), error, write);
       return sendError(reply, 500, 'ServiceException', 'Internal service error');
     });
     if (signatures) {
@@ -285,7 +285,6 @@ function nestsDeeperThan(json: string, limit: number): boolean {
   }
   return false;
 }
-
 
 /** Base64 of the log's last 4 KB, cut at a line's start so that no character is split. */
 function logTail(lines: string[]): string {

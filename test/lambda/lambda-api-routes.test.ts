@@ -403,7 +403,7 @@ describe('Lambda Invoke API, an unexpected failure', () => {
     // Assess
     expect([error?.name, error?.$metadata.httpStatusCode]).toEqual(['ServiceException', 500]);
     expect(logged).toHaveLength(1);
-    expect(logged[0]).toMatch(/^POST \/2015-03-31\/functions\/broken\/invocations answered 500 ServiceException \(request [\w-]+\): SyntaxError\n\s+at /);
+    expect(logged[0]).toMatch(/^\[lambda\] POST \/2015-03-31\/functions\/broken\/invocations answered 500 \(request [\w-]+\): SyntaxError\n\s+at /);
     expect(logged[0]).not.toContain('hunter2');
   });
 });
