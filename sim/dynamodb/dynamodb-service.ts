@@ -63,10 +63,11 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
   const storeDir = options.dataDir ? join(options.dataDir, 'dynamodb') : undefined;
   const timeToLive = new TimeToLiveSettings(storeDir ? join(storeDir, 'time-to-live.json') : undefined);
 
-  if (storeDir) await assertStoreAvailable(join(storeDir, 'tables'));
+  const tablesDir = options.dataDir ? tablesFolderOf(options.dataDir) : undefined;
+  if (tablesDir) await assertStoreAvailable(tablesDir);
   const dynalite = loadDynalite();
   const server: Server = dynalite({
-    ...(storeDir ? { path: join(storeDir, 'tables') } : {}),
+    ...(tablesDir ? { path: tablesDir } : {}),
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
@@ -289,8 +290,13 @@ interface LevelDatabase {
  * acknowledged afterwards into the removed files, would be lost.
  */
 export async function assertDataFolderUnused(dataDir: string): Promise<void> {
-  const tables = join(dataDir, 'dynamodb', 'tables');
+  const tables = tablesFolderOf(dataDir);
   if (existsSync(tables)) await assertStoreAvailable(tables);
+}
+
+/** Where dynalite keeps the tables (LevelDB) of a data folder. */
+function tablesFolderOf(dataDir: string): string {
+  return join(dataDir, 'dynamodb', 'tables');
 }
 
 /**
