@@ -88,8 +88,10 @@ export async function lockFolder(path: string, onWait?: (holderPid: number | und
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holderPid = lockHolder(path);
-      const age = Date.now() - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0);
-      if ((holderPid !== undefined && !isRunning(holderPid)) || age > 10 * 60_000) {
+      const made = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+      // Released meanwhile: try again, never removing a lock another start may just have taken.
+      if (made === undefined) continue;
+      if ((holderPid !== undefined && !isRunning(holderPid)) || Date.now() - made > 10 * 60_000) {
         rmSync(path, { recursive: true, force: true });
         continue;
       }
