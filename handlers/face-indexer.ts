@@ -86,7 +86,21 @@ async function indexPhoto(key: string): Promise<void> {
  * collection.
  */
 async function holdAsPending(sub: string, faceId: string): Promise<void> {
-  const replaced = await holdPendingFace(sub, faceId);
+  let replaced: string | undefined;
+  try {
+    replaced = await holdPendingFace(sub, faceId);
+  } catch (error) {
+    // The photo is deleted on the way out, so Lambda's retry finds nothing to index again: a face
+    // left here would be bound to nobody and never removed.
+    await deleteFaces([faceId]).catch((cleanupError: unknown) =>
+      logger.error('face not held as pending, and not deleted', {
+        sub,
+        faceId,
+        error: cleanupError instanceof Error ? cleanupError.name : String(cleanupError),
+      }),
+    );
+    throw error;
+  }
   if (replaced) {
     await deleteFaces([replaced]);
     logger.info('unanswered enrolment face deleted', { sub });

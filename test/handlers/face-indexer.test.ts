@@ -1,6 +1,6 @@
 import './handler-test-environment.js';
 import { randomUUID } from 'node:crypto';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { S3Event } from 'aws-lambda';
 import {
   DeleteFacesCommand,
@@ -13,7 +13,9 @@ import {
   type IndexFacesCommandOutput,
 } from '@aws-sdk/client-rekognition';
 import { DeleteObjectCommand, HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { documentClient } from '../../handlers/aws-clients/dynamodb.js';
 import { handler } from '../../handlers/face-indexer.js';
 import { BUCKET, COLLECTION } from './handler-test-environment.js';
 import { captureLogs } from './log-capture.js';
@@ -21,7 +23,7 @@ import { getItem, invoke, putItem, s3Event } from './trigger-events.js';
 
 const s3 = mockClient(S3Client);
 const rekognition = mockClient(RekognitionClient);
-captureLogs();
+const logs = captureLogs();
 const index = (event: S3Event) => invoke<S3Event, void>(handler, event);
 
 const FACE = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -207,6 +209,54 @@ describe('face-indexer', () => {
     await expect(index(s3Event(key))).rejects.toThrow();
     expect(await getItem(`UPLOAD#${key}`)).toBeUndefined();
     expect(deletedKeys()).toEqual([key]);
+  });
+
+  describe('when holding the indexed face as pending fails', () => {
+    /** Fails the first UpdateItem (holdPendingFace's) the way a throttled table does; everything else goes through. */
+    function failPendingHold() {
+      const send = documentClient.send.bind(documentClient);
+      return vi.spyOn(documentClient, 'send').mockImplementation(((command: { constructor: { name: string } }) => {
+        if (command.constructor.name === 'UpdateCommand') {
+          return Promise.reject(new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
+        }
+        return send(command as never);
+      }) as never);
+    }
+
+    it('deletes the face it indexed, since the retry finds the photo gone and nobody could ever bind it', async () => {
+      const { sub, key } = await enrolKey();
+      rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] });
+      const sent = failPendingHold();
+      try {
+        await expect(index(s3Event(key))).rejects.toThrow();
+      } finally {
+        sent.mockRestore();
+      }
+
+      expect(deletedFaces()).toEqual([FACE]);
+      expect(deletedKeys()).toEqual([key]);
+      expect(await getItem(`UPLOAD#${key}`)).toBeUndefined();
+      expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub });
+    });
+
+    it('throws the table’s error, not the clean-up’s, and logs a face it could not delete', async () => {
+      const { sub, key } = await enrolKey();
+      rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] });
+      rekognition.on(DeleteFacesCommand).rejects(new ThrottlingException({ message: 'Slow down', $metadata: {} }));
+      const sent = failPendingHold();
+      try {
+        await expect(index(s3Event(key))).rejects.toThrow();
+      } finally {
+        sent.mockRestore();
+      }
+
+      const errors = logs.text().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.level === 'ERROR');
+      expect(errors).toEqual([
+        expect.objectContaining({ message: 'face not held as pending, and not deleted', sub, faceId: FACE, error: 'ThrottlingException' }),
+        expect.objectContaining({ message: 'failed', error: expect.objectContaining({ name: 'ProvisionedThroughputExceededException' }) }),
+      ]);
+      expect(deletedKeys()).toEqual([key]);
+    });
   });
 
   it('holds the indexed face as the user’s pending face, and deletes the unanswered enrolment’s face it replaces', async () => {
