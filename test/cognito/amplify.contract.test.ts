@@ -6,6 +6,7 @@ import { JwtRsaVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { Amplify } from 'aws-amplify';
 import {
+  autoSignIn,
   confirmSignIn,
   confirmSignUp,
   fetchAuthSession,
@@ -159,6 +160,29 @@ describe('Cognito sim with Amplify v6 (aws-amplify/auth)', () => {
     });
     expect(sim.eventsOf('DefineAuthChallenge').at(-1).request.session).toHaveLength(3);
     expect((await fetchAuthSession()).tokens).toBeUndefined();
+  });
+
+  it('signs in straight after confirmSignUp with autoSignIn and the custom flow', async () => {
+    const newcomer = 'auto@example.com';
+    const signedUp = await signUp({
+      username: newcomer,
+      password: PASSWORD,
+      options: { userAttributes: { email: newcomer }, autoSignIn: { authFlowType: 'CUSTOM_WITHOUT_SRP' } },
+    });
+    expect(signedUp.nextStep.signUpStep).toBe('CONFIRM_SIGN_UP');
+    expect(await confirmSignUp({ username: newcomer, confirmationCode: await sim.latestCode(newcomer) })).toEqual({
+      isSignUpComplete: true, nextStep: { signUpStep: 'COMPLETE_AUTO_SIGN_IN' },
+    });
+
+    // Amplify starts the custom flow without the sign-up's password, as CUSTOM_WITHOUT_SRP requires.
+    expect(await autoSignIn()).toEqual({
+      isSignedIn: false,
+      nextStep: { signInStep: 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE', additionalInfo: { round: '1', USERNAME: signedUp.userId } },
+    });
+    await confirmSignIn({ challengeResponse: 'answer-1' });
+    expect(await confirmSignIn({ challengeResponse: 'answer-2' })).toEqual({ isSignedIn: true, nextStep: { signInStep: 'DONE' } });
+    expect((await fetchAuthSession()).userSub).toBe(signedUp.userId);
+    expect(sim.eventsOf('DefineAuthChallenge')[0].userName).toBe(signedUp.userId);
   });
 
   it('sends an unconfirmed user to CONFIRM_SIGN_UP, as Amplify does with UserNotConfirmedException', async () => {
