@@ -30,7 +30,7 @@ import { appBackendRoutes } from '../examples/app-backend/routes.js';
 import { createTokenVerifier } from '../examples/app-backend/token-verifier.js';
 import { allowedHostsFromEnv, refuseRebindableHosts } from './allowed-hosts.js';
 import { applyConnectionTimeouts, connectionTimeoutsFromEnv, type ConnectionTimeouts } from './connection-timeouts.js';
-import { kitRouteCors } from './browser-cors.js';
+import { corsRefusalHint, kitRouteCors } from './browser-cors.js';
 import { webPageRoutes } from './web-page/routes.js';
 
 /** The page as `npm start` builds it (sim/web-page/build-cache.ts). */
@@ -377,8 +377,10 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   // Pages on the web origins (a dev server on another port) may read the kit's own routes.
   const webOrigins = webOriginsOf(plan, endpoint);
   const kitCors = kitRouteCors(webOrigins);
+  const refusedOriginHint = corsRefusalHint(webOrigins, log);
   app.addHook('onSend', async (request, reply, payload) => {
     kitCors.addResponseHeaders(request, reply);
+    refusedOriginHint(request, reply);
     return payload;
   });
   app.options('/_sim/*', kitCors.answerPreflight);

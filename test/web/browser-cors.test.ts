@@ -13,7 +13,7 @@ let harness: Harness;
 beforeAll(async () => {
   // The favicon is served from the built page, as `npm start` builds it: build it here too, so the
   // test does not depend on another test file having built web/dist first.
-  const [started] = await Promise.all([startHarness(), buildWebPageIfChanged({ projectDir: resolve(import.meta.dirname, '../..') })]);
+  const [started] = await Promise.all([startHarness({ keepLog: true }), buildWebPageIfChanged({ projectDir: resolve(import.meta.dirname, '../..') })]);
   harness = started;
 }, 180_000);
 
@@ -142,6 +142,29 @@ describe('the kit’s own routes, for the web origins', () => {
     expect(allowed.headers.get('access-control-allow-headers')).toBe('cache-control');
     expect(refused.status).toBe(403);
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('an origin outside the web origins', () => {
+  it('is named once on the kit’s output, with where the list lives, since the browser only says a header is missing', async () => {
+    const app = 'http://localhost:5199';
+    const signedUpload = `/${harness.outputs.BucketName}/enrol/someone/photo?X-Amz-Signature=${'ab'.repeat(32)}`;
+
+    const outputs = await fetch(`${harness.endpoint}/_sim/outputs`, { headers: { origin: app } });
+    const upload = await fetch(`${harness.endpoint}${signedUpload}`, {
+      method: 'OPTIONS',
+      headers: { origin: app, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+    });
+    const cognito = await amplifyPreflight(app);
+    await fetch(`${harness.endpoint}/_sim/outputs`, { headers: { origin: 'http://localhost:5173' } });
+
+    expect([outputs.headers.get('access-control-allow-origin'), upload.status, cognito.status]).toEqual([null, 403, 200]);
+    const hints = harness.log.filter((line) => line.startsWith('CORS:'));
+    expect(hints.filter((line) => line.includes(app))).toEqual([
+      expect.stringMatching(/^CORS: refused a page on http:\/\/localhost:5199 \(GET \/_sim\/outputs\): it is not one of the stack's webOrigins \(http:\/\/localhost:4566, .*\)\. Add it to "webOrigins" in the context of cdk\.json/),
+    ]);
+    expect(hints.filter((line) => line.includes('5173') && !line.includes('webOrigins ('))).toEqual([]);
+    expect(harness.log.join('\n')).not.toContain('X-Amz-Signature');
   });
 });
 
