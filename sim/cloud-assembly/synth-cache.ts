@@ -52,9 +52,7 @@ export async function synthesizeIfChanged(options: {
   const outDir = options.outDir ?? join(options.projectDir, 'cdk.out');
   const context = options.context ?? EMBEDDED_STACK_CONTEXT;
   const fingerprint = fingerprintStackInputs(options.projectDir, context);
-  const fingerprintFile = join(outDir, FINGERPRINT_FILE);
-  const isCurrent = () =>
-    !options.force && existsSync(join(outDir, 'manifest.json')) && existsSync(fingerprintFile) && readFileSync(fingerprintFile, 'utf8') === fingerprint;
+  const isCurrent = () => !options.force && cachedAssemblyIsCurrent(outDir, fingerprint);
   if (isCurrent()) return { cloudAssemblyDir: outDir, synthesized: false, milliseconds: Date.now() - started };
 
   // Two processes (npm start and a test run, two test files) must not synthesize into the same
@@ -64,13 +62,40 @@ export async function synthesizeIfChanged(options: {
   try {
     if (isCurrent()) return { cloudAssemblyDir: outDir, synthesized: false, milliseconds: Date.now() - started };
     await runCdkSynth(options.projectDir, outDir, context, options.log);
-    writeFileSync(fingerprintFile, fingerprint);
+    recordCachedAssembly(outDir, fingerprint);
   } finally {
     release();
   }
   const milliseconds = Date.now() - started;
   options.log?.(`synthesized in ${(milliseconds / 1000).toFixed(1)} s`);
   return { cloudAssemblyDir: outDir, synthesized: true, milliseconds };
+}
+
+/**
+ * The fingerprint file names the inputs and the templates synthesized from them. `npm run synth`
+ * and `cdk deploy` write into cdk.out too, without the kit's context (no email sender): the inputs
+ * alone would take their templates for the kit's, and email-code enrolment would fail.
+ */
+function cachedAssemblyIsCurrent(outDir: string, inputsFingerprint: string): boolean {
+  const fingerprintFile = join(outDir, FINGERPRINT_FILE);
+  return (
+    existsSync(join(outDir, 'manifest.json')) &&
+    existsSync(fingerprintFile) &&
+    readFileSync(fingerprintFile, 'utf8') === `${inputsFingerprint} ${digestOfTemplates(outDir)}`
+  );
+}
+
+/** Marks the assembly in `outDir` as synthesized from inputs with this fingerprint. */
+function recordCachedAssembly(outDir: string, inputsFingerprint: string): void {
+  writeFileSync(join(outDir, FINGERPRINT_FILE), `${inputsFingerprint} ${digestOfTemplates(outDir)}`);
+}
+
+function digestOfTemplates(outDir: string): string {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(outDir).filter((file) => file.endsWith('.template.json')).sort()) {
+    hash.update(name).update('\0').update(readFileSync(join(outDir, name))).update('\0');
+  }
+  return hash.digest('hex');
 }
 
 /**
