@@ -8,16 +8,33 @@ import { resolveTarget } from '../../cli/target.js';
 import { appBackendRoutes } from './routes.js';
 import { createTokenVerifier } from './token-verifier.js';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '4750' },
-    endpoint: { type: 'string' },
-    outputs: { type: 'string' },
-    aws: { type: 'boolean', default: false },
-  },
-});
+const USAGE = `Usage: npm run example:backend [-- options]
+
+Serves GET /me on 127.0.0.1, answering only for an access token of the stack's user pool and
+client (Authorization: Bearer <token>), verified with aws-jwt-verify's CognitoJwtVerifier.
+
+Options:
+  --port <n>        port to listen on (default: 4750)
+  --endpoint <url>  the kit to verify tokens of (default: $FACEKIT_ENDPOINT, the kit that wrote
+                    cdk-outputs.json here, or the running \`npm start\`)
+  --outputs <file>  stack outputs file (default: cdk-outputs.json here)
+  --aws             the stack deployed to AWS (outputs from \`npm run deploy\`)
+  -h, --help        this help`;
 
 try {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '4750' },
+      endpoint: { type: 'string' },
+      outputs: { type: 'string' },
+      aws: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const target = await resolveTarget({ endpoint: values.endpoint, outputsFile: values.outputs, aws: values.aws });
   const verifier = createTokenVerifier({
     userPoolId: target.outputs.UserPoolId,
@@ -37,6 +54,7 @@ try {
   const address = await app.listen({ port: Number(values.port), host: '127.0.0.1' });
   console.log(`example app backend on ${address}/me, verifying tokens of ${target.outputs.UserPoolId} (${target.description})`);
 } catch (error) {
-  console.error(`example backend: ${(error as Error).message}`);
+  // parseArgs' own advice (positional arguments after '--') does not apply: there are none.
+  console.error(`example backend: ${(error as Error).message.split('. To specify a positional argument')[0]} (npm run example:backend -- --help)`);
   process.exit(1);
 }
