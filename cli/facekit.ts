@@ -74,7 +74,16 @@ const REFUSAL_HELP: Record<string, string> = {
     'take a new photo of your face, closer to the camera',
   MULTIPLE_FACES: 'more than one face is in the photo; make sure you are alone in the picture',
   LOW_QUALITY: 'the face is too small, blurred, dark or turned away; come closer, face the camera, in better light',
+  NOT_AN_IMAGE: 'the file is not a JPEG or PNG picture the check can read (80 to 10,000 px a side); take the photo again, or save it as JPEG',
+  TOO_LARGE: 'the photo is over 5 MB (5,242,880 bytes); send a smaller one, e.g. scaled to 2,048 px on its longest side',
+  NOT_UPLOADED: 'the photo did not arrive in time; check the connection to the endpoint and try again',
 };
+
+/** The line an enrolment refusal prints: what the reason means and what to do next. */
+export function refusalMessage(reason: string): string {
+  const help = REFUSAL_HELP[reason] ?? `${reason}; retake the photo`;
+  return `face refused (${reason}): ${help}. Then run \`facekit signin --enrol\` again.`;
+}
 
 function report(outcome: AuthOutcome): void {
   if (outcome.kind === 'face-not-recognised') {
@@ -83,14 +92,25 @@ function report(outcome: AuthOutcome): void {
     return;
   }
   if (outcome.kind === 'enrolment-rejected') {
-    const help = REFUSAL_HELP[outcome.reason] ?? `${outcome.reason}; retake the photo`;
-    console.error(`face refused (${outcome.reason}): ${help}. Then run \`facekit signin --enrol\` again.`);
+    console.error(refusalMessage(outcome.reason));
     process.exitCode = 1;
     return;
   }
   const claims = decodeJwtClaims(outcome.tokens.IdToken!);
   console.log(`signed in (${outcome.challenges.join(' → ')}). ID token claims:`);
   console.log(JSON.stringify(claims, null, 2));
+}
+
+function isAlreadyConfirmed(error: unknown): boolean {
+  const { name, message } = error as Error;
+  return name === 'InvalidParameterException' && message === 'User is already confirmed.';
+}
+
+function alreadySignedUp(email: string, photo: string): string {
+  return (
+    `${email} is already signed up and confirmed. Sign in with \`facekit signin --email ${email} --photo ${photo}\`, ` +
+    'or add --enrol to enrol this face instead (after a code sent by email)'
+  );
 }
 
 function contentTypeOf(path: string): string {
@@ -117,7 +137,9 @@ export function buildProgram(extraCommands: Command[] = []): Command {
     const started = Date.now();
     // An unconfirmed sign-up of this email (anyone's) is taken over by confirming a new code; an
     // email already confirmed answers "User is already confirmed.": then `signin --enrol`.
-    const { resent } = await client.signUpOrResend(options.email);
+    const { resent } = await client.signUpOrResend(options.email).catch((error: unknown) => {
+      throw isAlreadyConfirmed(error) ? new Error(alreadySignedUp(options.email, options.photo)) : error;
+    });
     console.log(resent ? `${options.email} was signed up but not confirmed; a new confirmation code was sent by email` : `signed up ${options.email}; confirmation code sent by email`);
     const enrolSecret = await client.confirmSignUp(options.email, await readCode(started));
     console.log('email confirmed; enrolling the face...');
@@ -206,7 +228,8 @@ export function describeFailure(error: unknown): string {
     const where = failure.address ? ` at ${failure.address}${failure.port ? `:${failure.port}` : ''}` : '';
     return `the kit stopped answering${where}: ${START_THE_KIT}`;
   }
-  return `${named.name && !['Error', 'TargetError'].includes(named.name) ? `${named.name}: ` : ''}${named.message}`;
+  // An AWS error's name is its code, worth showing; these names say nothing to the user.
+  return `${named.name && !['Error', 'TargetError', 'InvalidArgumentError'].includes(named.name) ? `${named.name}: ` : ''}${named.message}`;
 }
 
 export async function main(argv = process.argv): Promise<void> {

@@ -1,0 +1,84 @@
+// What `facekit` tells a user whose enrolment or sign-up did not go through: each case names
+// the next step, instead of an exception's name or a bare reason code.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildProgram, describeFailure, refusalMessage } from '../../cli/facekit.js';
+
+describe('refusalMessage', () => {
+  it.each(['NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY', 'NOT_AN_IMAGE', 'TOO_LARGE', 'NOT_UPLOADED'])(
+    'explains %s in words and points to enrolling again',
+    (reason) => {
+      const message = refusalMessage(reason);
+
+      expect(message).toMatch(new RegExp(`^face refused \\(${reason}\\): [a-z]`));
+      expect(message).not.toContain(`${reason};`);
+      expect(message).toMatch(/Then run `facekit signin --enrol` again\.$/);
+    },
+  );
+
+  it('says which pictures the check reads for NOT_AN_IMAGE, and the size limit for TOO_LARGE', () => {
+    expect(refusalMessage('NOT_AN_IMAGE')).toContain('JPEG or PNG');
+    expect(refusalMessage('TOO_LARGE')).toContain('5 MB');
+  });
+});
+
+/** A stand-in kit whose Cognito answers a sign-up of an email that is already confirmed. */
+async function kitWhereTheEmailIsConfirmed(): Promise<{ endpoint: string; server: Server }> {
+  const server = createServer((request, response) => {
+    if (request.url === '/_sim/outputs') {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ FaceAuthStack: { UserPoolId: 'us-east-1_test', UserPoolClientId: 'client', BucketName: 'b', UsersTableName: 't', CollectionId: 'c', Region: 'us-east-1' } }));
+      return;
+    }
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const [type, message] = target.endsWith('.SignUp')
+      ? ['UsernameExistsException', 'An account with the given email already exists.']
+      : target.endsWith('.ResendConfirmationCode')
+        ? ['InvalidParameterException', 'User is already confirmed.']
+        : ['UnknownOperationException', `Unknown operation ${target}`];
+    request.resume();
+    response.statusCode = 400;
+    response.setHeader('content-type', 'application/x-amz-json-1.1');
+    response.setHeader('x-amzn-errortype', type);
+    response.end(JSON.stringify({ __type: type, message }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+  vi.restoreAllMocks();
+});
+
+describe('facekit signup', () => {
+  it('of an email already signed up and confirmed says to sign in, or enrol again, instead of "User is already confirmed."', async () => {
+    const { endpoint, server } = await kitWhereTheEmailIsConfirmed();
+    const folder = mkdtempSync(join(tmpdir(), 'facekit-signup-'));
+    cleanups.push(() => server.close(), () => rmSync(folder, { recursive: true, force: true }));
+    const photo = join(folder, 'alice.jpg');
+    writeFileSync(photo, 'not read by this test');
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+
+    const signup = buildProgram().parseAsync(['signup', '--email', 'alice@example.com', '--photo', photo, '--endpoint', endpoint], { from: 'user' });
+
+    await expect(signup).rejects.toThrow(
+      `alice@example.com is already signed up and confirmed. Sign in with \`facekit signin --email alice@example.com --photo ${photo}\`, or add --enrol`,
+    );
+  });
+});
+
+describe('describeFailure', () => {
+  it("gives an option's refusal without commander's class name, and an AWS error with its code", () => {
+    expect(describeFailure(new InvalidArgumentError('--kind corrupt is broken JPEG bytes: name the file .jpg, not .png'))).toBe(
+      '--kind corrupt is broken JPEG bytes: name the file .jpg, not .png',
+    );
+    expect(describeFailure(Object.assign(new Error('User is disabled.'), { name: 'NotAuthorizedException' }))).toBe('NotAuthorizedException: User is disabled.');
+  });
+});
