@@ -37,13 +37,19 @@ from any folder.
 Credentials: IAM-authenticated APIs (Cognito Admin*, Rekognition, DynamoDB, Lambda, SES, S3) must be
 signed with FACEKIT_ACCESS_KEY_ID / FACEKIT_SECRET_ACCESS_KEY (default test / test).
 
+Host names: requests naming the kit by a public DNS name are refused (403; DNS rebinding): IP
+addresses, localhost, names without a dot, *.local and *.internal are answered, and
+FACEKIT_ALLOWED_HOSTS=kit.example.com,.dev.example.org adds others (* for any).
+
 Timeouts: a socket silent for FACEKIT_IDLE_TIMEOUT_MS (default 20000) is closed, a stalled upload
 answered as S3 does (400 RequestTimeout); a request must arrive whole within
 FACEKIT_REQUEST_TIMEOUT_MS (default 300000, enough for a 5 MB photo at 150 kbit/s).
 
 Real faces: the neural face model loads on the first real photo and is unloaded after
-FACEKIT_NEURAL_IDLE_MS (default 60000; never) without one; FACEKIT_NEURAL_FACES=preload loads it
-at start and keeps it, =off turns real faces off (docs/rekognition.md).
+FACEKIT_NEURAL_IDLE_MS milliseconds without one (default 60000; \`never\` keeps it);
+FACEKIT_NEURAL_FACES=preload loads it at start and keeps it, =off turns real faces off
+(docs/rekognition.md). Memory freed is given back to the system while the kit is quiet
+(FACEKIT_RELEASE_MEMORY=off to keep it).
 
 Services mode (next to LocalStack; docs/localstack.md): FACEKIT_MODE=services,
 FACEKIT_SERVICES=rekognition,cognito-idp, FACEKIT_S3_ENDPOINT and FACEKIT_LAMBDA_ENDPOINT

@@ -38,7 +38,10 @@ export function parseStartOptions(args: string[], env: NodeJS.ProcessEnv = proce
       },
     });
   } catch (error) {
-    throw new StartOptionsError(`${(error as Error).message.split('\n')[0]} (see npm start -- --help)`);
+    // parseArgs' advice on an unknown option (a positional argument after '--') does not apply:
+    // the start takes none.
+    const [problem] = (error as Error).message.split(/\n|\. To specify a positional argument/);
+    throw new StartOptionsError(`${problem} (see npm start -- --help)`);
   }
   const options = parsed.values as unknown as StartOptions;
   const positionals = [...parsed.positionals];
