@@ -84,6 +84,22 @@ function cdk(args: string[]): Promise<void> {
   });
 }
 
+if (extraArgs.includes('--help') || extraArgs.includes('-h')) {
+  console.log(`Usage: npm run deploy:local [-- cdk options]
+
+Deploys FaceAuthStack to LocalStack: cdklocal bootstrap, then cdklocal deploy, both with
+--context target=localstack and the cdk options given (-- -c faceMatchThreshold=98), and writes
+cdk-outputs.json ($FACEKIT_OUTPUTS_FILE to change). When LocalStack has no Cognito, the user
+pool comes from the sim in services mode: its ids are merged into that file.
+
+LocalStack: $AWS_ENDPOINT_URL, else $LOCALSTACK_ENDPOINT, else http://localhost:4566 (now ${endpoint}).
+The sim in services mode: $FACEKIT_SERVICES_ENDPOINT, else ${DEFAULT_SIM_SERVICES_ENDPOINT}.
+Credentials default to test / test, the region to us-east-1. Start both with
+docker-compose --profile localstack up -d localstack sim-rekognition (needs LOCALSTACK_AUTH_TOKEN;
+docs/localstack.md).`);
+  process.exit(0);
+}
+
 if (!existsSync(cdklocal)) {
   console.error(`cdklocal is not installed (${cdklocal}): run \`npm ci\` (it is the aws-cdk-local dev dependency).`);
   process.exit(1);

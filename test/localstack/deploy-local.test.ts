@@ -143,9 +143,9 @@ describe('messages', () => {
 });
 
 describe('npm run deploy:local', () => {
-  const run = (env: Record<string, string>) =>
+  const run = (env: Record<string, string>, args: string[] = []) =>
     new Promise<{ code: number | null; output: string }>((resolveRun, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'stack/deploy-local.ts'], {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'stack/deploy-local.ts', ...args], {
         cwd: projectDir,
         env: { ...process.env, LOCALSTACK_ENDPOINT: '', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -156,6 +156,16 @@ describe('npm run deploy:local', () => {
       child.on('error', reject);
       child.on('exit', (code) => resolveRun({ code, output }));
     });
+
+  it('--help says what it does and where it looks, without asking LocalStack or deploying', async () => {
+    const { code, output } = await run({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9' }, ['--help']);
+
+    expect(code).toBe(0);
+    expect(output).toMatch(/^Usage: npm run deploy:local \[-- cdk options\]/);
+    expect(output).toContain('(now http://127.0.0.1:9)');
+    expect(output).not.toContain('checking LocalStack');
+    expect(output).not.toContain('$ cdklocal');
+  });
 
   it('stops before deploying when nothing answers at the endpoint', async () => {
     const server = createServer();
