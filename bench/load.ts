@@ -90,8 +90,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
   const reportLines: string[] = [];
   let collectingReports = false;
   if (endpoint) {
-    const host = new URL(endpoint).hostname;
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) throw new Error(`the load test runs on loopback only, not ${host}`);
+    checkLoopback(endpoint);
   } else {
     dataDir = mkdtempSync(join(tmpdir(), 'facekit-load-'));
     server = await startSimProcess({
@@ -211,8 +210,16 @@ export function describeLoad(figures: LoadFigures, afterSeconds: number): string
   return lines.join('\n');
 }
 
-if (process.argv[1]?.endsWith('load.ts')) {
+/** The load test sends traffic to this machine only. */
+function checkLoopback(endpoint: string): void {
+  const host = new URL(endpoint).hostname;
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) throw new Error(`the load test runs on loopback only, not ${host}`);
+}
+
+/** The options of `npm run load`; a usage error is one line that names --help. */
+function loadOptionsFromArgs(args: string[]): { options: LoadOptions; json: boolean; help: boolean } {
   const { values } = parseArgs({
+    args,
     options: {
       clients: { type: 'string', default: '16' },
       duration: { type: 'string', default: '30' },
@@ -226,11 +233,6 @@ if (process.argv[1]?.endsWith('load.ts')) {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    process.stdout.write(HELP);
-    process.exit(0);
-  }
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const clients = Number(values.clients);
   const options: LoadOptions = {
     clients,
@@ -247,9 +249,29 @@ if (process.argv[1]?.endsWith('load.ts')) {
   for (const [name, value] of Object.entries({ clients, duration: options.durationSeconds, users: options.users, after: options.afterSeconds })) {
     if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number`);
   }
+  if (options.endpoint) checkLoopback(options.endpoint);
+  return { options, json: values.json, help: values.help };
+}
+
+if (process.argv[1]?.endsWith('load.ts')) {
+  let parsed: ReturnType<typeof loadOptionsFromArgs>;
+  try {
+    parsed = loadOptionsFromArgs(process.argv.slice(2));
+  } catch (error) {
+    // parseArgs' advice on an unknown option (a positional argument after '--') does not apply.
+    const [problem] = (error as Error).message.split(/\n|\. To specify a positional argument/);
+    console.error(`npm run load: ${problem} (npm run load -- --help)`);
+    process.exit(1);
+  }
+  if (parsed.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { options } = parsed;
   const figures = await runLoad(options);
   console.log(describeLoad(figures, options.afterSeconds));
-  if (values.json) console.log(JSON.stringify(figures));
+  if (parsed.json) console.log(JSON.stringify(figures));
   // Errors make the run fail loudly, so a script can rely on the exit code.
   process.exitCode = figures.errors > 0 || figures.signIns === 0 ? 1 : 0;
 }
