@@ -77,6 +77,7 @@ const REFUSAL_HELP: Record<string, string> = {
   NOT_AN_IMAGE: 'the file is not a JPEG or PNG picture the check can read (80 to 10,000 px a side); take the photo again, or save it as JPEG',
   TOO_LARGE: 'the photo is over 5 MB (5,242,880 bytes); send a smaller one, e.g. scaled to 2,048 px on its longest side',
   NOT_UPLOADED: 'the photo did not arrive in time; check the connection to the endpoint and try again',
+  NOT_CHECKED_IN_TIME: 'the photo arrived but its check did not finish in time (a busy machine, or the face model loading); try again',
 };
 
 /** The line an enrolment refusal prints: what the reason means and what to do next. */

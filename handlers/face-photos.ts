@@ -4,7 +4,7 @@
 // the FACE_MATCH challenge goes to any email, and a sub in its URL would tell an enrolled user
 // (whose USERNAME is that sub) from an unknown email.
 import { randomBytes } from 'node:crypto';
-import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { s3Client } from './aws-clients/s3.js';
 import { config } from './config.js';
@@ -76,6 +76,16 @@ export async function inspectPhoto(key: string): Promise<PhotoFacts | undefined>
     if (isMissingObject(error)) return undefined;
     throw error;
   }
+}
+
+/**
+ * Whether an object is stored under the key, found by listing it (its name only): for Verify,
+ * whose role may not read enrolment photos. A key sorts before every longer key it begins, so
+ * one listed key is enough.
+ */
+export async function isPhotoStored(key: string): Promise<boolean> {
+  const listed = await s3Client.send(new ListObjectsV2Command({ Bucket: config.uploadBucket, Prefix: key, MaxKeys: 1 }));
+  return listed.Contents?.[0]?.Key === key;
 }
 
 export type PhotoProblem = 'TOO_LARGE' | 'NOT_AN_IMAGE';

@@ -42,7 +42,14 @@ export interface UserRecord {
 export const MAX_TRUSTED_DEVICES = 5;
 
 /** Why an enrolment photo was refused; reported to the client as `previousRejection`. */
-export type RejectionReason = 'NO_FACE' | 'MULTIPLE_FACES' | 'LOW_QUALITY' | 'NOT_AN_IMAGE' | 'TOO_LARGE' | 'NOT_UPLOADED';
+export type RejectionReason =
+  | 'NO_FACE'
+  | 'MULTIPLE_FACES'
+  | 'LOW_QUALITY'
+  | 'NOT_AN_IMAGE'
+  | 'TOO_LARGE'
+  | 'NOT_UPLOADED'
+  | 'NOT_CHECKED_IN_TIME';
 
 export type UploadResult =
   | { status: 'INDEXED'; faceId: string; sub: string }

@@ -286,7 +286,8 @@ export class FaceAuthStack extends Stack {
     // (which also authorises HeadObject); enrolment photos are only ever deleted by Verify.
     allow(h.verifyAuthChallengeResponse, ['s3:GetObject'], objectsUnder('signin/'));
     allow(h.verifyAuthChallengeResponse, ['s3:DeleteObject'], objectsUnder(...UPLOAD_PREFIXES));
-    allowListing(h.verifyAuthChallengeResponse, ['signin/']);
+    // Listing enrol/ tells an enrolment photo still waiting for the indexer from one never uploaded.
+    allowListing(h.verifyAuthChallengeResponse, ['signin/', 'enrol/']);
     allow(h.verifyAuthChallengeResponse, ['rekognition:SearchFacesByImage', 'rekognition:DeleteFaces'], [faceCollectionArn]);
     if (sesIdentity) allow(h.verifyAuthChallengeResponse, ['ses:SendEmail'], [sesIdentity]);
 

@@ -7,7 +7,7 @@ import { config } from '../config.js';
 import { deleteFaces } from '../face-collection.js';
 import { faceEnrolledEmail } from '../email-messages.js';
 import { clearFailures, failureBucket } from '../failure-backoff.js';
-import { deletePhoto, newEnrolKey, photoUploadParameters, subOfEnrolKey } from '../face-photos.js';
+import { deletePhoto, isPhotoStored, newEnrolKey, photoUploadParameters, subOfEnrolKey } from '../face-photos.js';
 import { logger } from '../logger.js';
 import { sha256Hex } from '../secret-hashing.js';
 import { sendEmail } from '../send-email.js';
@@ -84,7 +84,12 @@ async function notifyOwner(recipient: string | undefined, now: number): Promise<
   }
 }
 
-/** Waits up to ENROL_WAIT_MS for the indexer; if it has not spoken by then, the upload is declared missing. */
+/**
+ * Waits up to ENROL_WAIT_MS for the indexer; if it has not spoken by then, the photo is refused:
+ * as not uploaded when none is stored under the key, and as not checked in time when one still
+ * is (the indexer deletes every photo it has looked at, so it has not finished: a cold start, a
+ * slow Rekognition), so the user is not told to check a connection that worked.
+ */
 async function awaitVerdict(key: string, sub: string, startedAt: number): Promise<UploadResult | undefined> {
   const deadline = startedAt + config.enrolWaitMs;
   for (;;) {
@@ -93,9 +98,10 @@ async function awaitVerdict(key: string, sub: string, startedAt: number): Promis
     if (Date.now() + POLL_INTERVAL_MS > deadline) break;
     await sleep(POLL_INTERVAL_MS);
   }
-  const declared = await recordUploadResultIfAbsent(key, { status: 'REJECTED', reason: 'NOT_UPLOADED', sub }, Date.now());
+  const reason: RejectionReason = (await isPhotoStored(key)) ? 'NOT_CHECKED_IN_TIME' : 'NOT_UPLOADED';
+  const declared = await recordUploadResultIfAbsent(key, { status: 'REJECTED', reason, sub }, Date.now());
   if (!declared) return getUploadResult(key, Date.now()); // the indexer finished just now
-  logger.info('enrolment photo not uploaded in time', { sub, key });
+  logger.info('enrolment photo without a verdict in time', { sub, key, reason });
   // A late upload must not linger; the indexer also ignores it, as the verdict now exists.
   await deletePhoto(key);
   return undefined;

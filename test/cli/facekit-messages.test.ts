@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram, describeFailure, refusalMessage } from '../../cli/facekit.js';
 
 describe('refusalMessage', () => {
-  it.each(['NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY', 'NOT_AN_IMAGE', 'TOO_LARGE', 'NOT_UPLOADED'])(
+  it.each(['NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY', 'NOT_AN_IMAGE', 'TOO_LARGE', 'NOT_UPLOADED', 'NOT_CHECKED_IN_TIME'])(
     'explains %s in words and points to enrolling again',
     (reason) => {
       const message = refusalMessage(reason);

@@ -224,7 +224,7 @@ describe('CreateAuthChallenge: ENROL_FACE', () => {
     expect(decodeURIComponent(new URL(response.publicChallengeParameters.uploadUrl).pathname)).toContain(key);
   });
 
-  it.each(['NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY', 'NOT_AN_IMAGE', 'TOO_LARGE', 'NOT_UPLOADED'])(
+  it.each(['NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY', 'NOT_AN_IMAGE', 'TOO_LARGE', 'NOT_UPLOADED', 'NOT_CHECKED_IN_TIME'])(
     'reports the previous photo’s rejection %s in the next ENROL_FACE challenge',
     async (reason) => {
       const user = await unenrolledUser();

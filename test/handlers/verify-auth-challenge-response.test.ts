@@ -12,7 +12,7 @@ import {
   ThrottlingException,
   type FaceMatch,
 } from '@aws-sdk/client-rekognition';
-import { DeleteObjectCommand, HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { AdminUserGlobalSignOutCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -46,6 +46,7 @@ beforeEach(() => {
   ses.on(SendEmailCommand).resolves({ MessageId: 'message-1' });
   s3.on(HeadObjectCommand).resolves({ ContentLength: 48_000, ContentType: 'image/jpeg' });
   s3.on(DeleteObjectCommand).resolves({});
+  s3.on(ListObjectsV2Command).resolves({ KeyCount: 0 }); // nothing stored under the listed prefix
   rekognition.on(DeleteFacesCommand).resolves({});
 });
 
@@ -754,6 +755,26 @@ describe('Verify ENROL_FACE', () => {
     expect((await getItem(`USER#${user.sub}`))?.faceId).toBeUndefined();
     expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason: 'NOT_UPLOADED', sub: user.sub });
     expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('records NOT_CHECKED_IN_TIME, not NOT_UPLOADED, when the photo is still stored as time runs out (the indexer has not finished with it)', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    s3.on(ListObjectsV2Command).resolves({ KeyCount: 1, Contents: [{ Key: key }] });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(s3.commandCalls(ListObjectsV2Command).map((call) => call.args[0].input)).toEqual([{ Bucket: BUCKET, Prefix: key, MaxKeys: 1 }]);
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason: 'NOT_CHECKED_IN_TIME', sub: user.sub });
+    expect(logs.text()).toContain('"reason":"NOT_CHECKED_IN_TIME"');
+    // The indexer ignores the photo once a verdict exists, so it goes now.
+    expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('records NOT_UPLOADED when only a longer key is listed under the photo’s key', async () => {
+    const { user, key, privateParameters } = await enrollingUser();
+    s3.on(ListObjectsV2Command).resolves({ KeyCount: 1, Contents: [{ Key: `${key}0` }] });
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(false);
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason: 'NOT_UPLOADED' });
   });
 
   it('refuses a key that is not under the user’s own enrol/ prefix', async () => {

@@ -387,7 +387,7 @@ describe('FaceAuthStack with default context', () => {
           // Rekognition reads sign-in photos with Verify's credentials; enrolment photos it only deletes.
           's3:GetObject': [objects('signin/')],
           's3:DeleteObject': [objects('enrol/'), objects('signin/')],
-          's3:ListBucket': [listing('signin/')],
+          's3:ListBucket': [listing('signin/', 'enrol/')],
           'rekognition:SearchFacesByImage': [collectionArn],
           'rekognition:DeleteFaces': [collectionArn],
           // A new face over an old one ends the user's sessions.

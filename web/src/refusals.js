@@ -10,6 +10,7 @@ export const REFUSAL_MESSAGES = {
   NOT_AN_IMAGE: 'The file is not a JPEG or PNG picture.',
   TOO_LARGE: 'The picture is too large. Use a smaller one.',
   NOT_UPLOADED: 'The photo did not arrive. Check the connection and try again.',
+  NOT_CHECKED_IN_TIME: 'The photo arrived, but checking it took too long. Please try again.',
   FACE_NOT_RECOGNISED: 'Face not recognised: this photo does not match the face enrolled for this account.',
 };
 
