@@ -2,10 +2,11 @@
 // cdk-outputs.json as `cdk deploy --outputs-file` would, and runs until Ctrl-C.
 // With FACEKIT_MODE=services (next to LocalStack, see sim/services-mode.ts) it serves only the
 // listed services, from the target=localstack template, and leaves cdk-outputs.json to deploy:local.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthesizeIfChanged } from './cloud-assembly/synth-cache.js';
+import { DamagedDataError } from './damaged-data.js';
 import { assertDataFolderUnused } from './dynamodb/dynamodb-service.js';
 import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
 import { glibcMallocTrim, releaseFreedMemoryWhenQuiet } from './freed-memory.js';
@@ -57,6 +58,8 @@ FACEKIT_SERVICES=rekognition,cognito-idp, FACEKIT_S3_ENDPOINT and FACEKIT_LAMBDA
 `;
 
 const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** File system errors that say the data folder, or something in it, is not what the kit can write to. */
+const UNUSABLE_FOLDER_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EEXIST', 'EISDIR']);
 let args: StartOptions;
 try {
   const parsed = parseStartOptions(process.argv.slice(2));
@@ -94,11 +97,33 @@ const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-e
 const outputsFile = resolve(process.env.FACEKIT_OUTPUTS_FILE ?? join(projectDir, 'cdk-outputs.json'));
 const log = (line: string) => console.log(line);
 
+/**
+ * Why the start failed, and what to do, for a failure of the data folder: a damaged file (which
+ * one, what is wrong, and that nothing was removed), or a folder the kit cannot use.
+ */
+function startFailure(error: Error & { code?: string; path?: string }): string {
+  if (error instanceof DamagedDataError) {
+    const reset = `npm start -- --reset${args['data-dir'] ? ` --data-dir ${args['data-dir']}` : ''}`;
+    return `${error.message}\n` +
+      'Nothing was removed. To go on, either:\n' +
+      `  - restore ${dataDir} from a copy (with no kit running on it), or\n` +
+      `  - start afresh with \`${reset}\`, which deletes all the kit's data in ${dataDir} (users, faces, photos, tables, emails).`;
+  }
+  if (error.path && error.code && UNUSABLE_FOLDER_CODES.has(error.code)) {
+    return `${error.message}\nThe kit keeps its state in ${dataDir}: it must be a folder this user can write (not a file, nor a file in place of one of its folders), on a disk with free space.`;
+  }
+  return error.message;
+}
+
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`facekit: invalid port ${args.port ?? process.env.PORT}`);
   process.exit(2);
 }
 if (args.reset && existsSync(dataDir)) {
+  if (!statSync(dataDir).isDirectory()) {
+    console.error(`facekit: --reset refused, nothing removed: ${dataDir} is a file, not a data folder`);
+    process.exit(1);
+  }
   try {
     await assertDataFolderUnused(dataDir);
   } catch (error) {
@@ -108,7 +133,12 @@ if (args.reset && existsSync(dataDir)) {
   rmSync(dataDir, { recursive: true, force: true });
   log(`reset: removed ${dataDir}`);
 }
-mkdirSync(dataDir, { recursive: true });
+try {
+  mkdirSync(dataDir, { recursive: true });
+} catch (error) {
+  console.error(`facekit: could not start: ${startFailure(error as Error)}`);
+  process.exit(1);
+}
 
 // The page builds (when its sources changed) in a child process while the stack synthesizes and
 // the kit starts; /_sim/web/ says "building" until it is done. A runtime image carries it built.
@@ -156,7 +186,7 @@ const cloud = await startSimServer({
   webPage,
   onEmail: (email) => log(`email to ${email.to}: ${email.subject}\n${email.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()}`),
 }).catch((error: Error & { code?: string }) => {
-  console.error(`facekit: could not start: ${error.code === 'EADDRINUSE' ? `port ${port} is in use (set PORT or --port)` : error.message}`);
+  console.error(`facekit: could not start: ${error.code === 'EADDRINUSE' ? `port ${port} is in use (set PORT or --port)` : startFailure(error)}`);
   process.exit(1);
 });
 

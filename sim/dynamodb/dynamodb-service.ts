@@ -4,18 +4,18 @@
 // emulated here (settings plus a periodic sweep of expired items), and attribute values nested past
 // DynamoDB's limit, refused here (attribute-nesting.ts) since dynalite has no limit.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { EventEmitter } from 'node:events';
-import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { AwsServiceError, type PassthroughResponse, type PassthroughService } from '../aws-json-protocol.js';
 import { systemClock, type Clock } from '../clock.js';
+import { DamagedDataError } from '../damaged-data.js';
 import { nestsTooDeep, NESTING_LIMIT_MESSAGE } from './attribute-nesting.js';
 import { createTableInput, timeToLiveAttribute, type CloudFormationTableProperties } from './cloudformation-table.js';
-import { loadDynalite } from './load-dynalite.js';
+import { createDynaliteServer, type DynaliteDatabase } from './load-dynalite.js';
 import { sweepExpiredItems, TimeToLiveSettings } from './time-to-live.js';
 
 export const DYNAMODB_TARGET_PREFIX = 'DynamoDB_20120810';
@@ -64,14 +64,16 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
   const timeToLive = new TimeToLiveSettings(storeDir ? join(storeDir, 'time-to-live.json') : undefined);
 
   const tablesDir = options.dataDir ? tablesFolderOf(options.dataDir) : undefined;
-  if (tablesDir) await assertStoreAvailable(tablesDir);
-  const dynalite = loadDynalite();
-  const server: Server = dynalite({
+  if (tablesDir) assertTablesFolderWhole(tablesDir);
+  const { server, database } = createDynaliteServer({
     ...(tablesDir ? { path: tablesDir } : {}),
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  // Opened here, before any request, rather than lazily by dynalite's first one: a failed open
+  // (another sim holds the lock, a damaged file) then stops the start with its reason.
+  if (tablesDir && database) await openTables(database, tablesDir);
   // dynalite closes its LevelDB only when its server closes, so the server must listen. Not on a TCP
   // port: dynalite checks no signature and answers any origin (CORS *), so a loopback port let any
   // web page on this machine that found it read and rewrite the users table. A Unix socket in a
@@ -216,11 +218,6 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
     }
   }
 
-  // dynalite opens its store on the next tick, and LevelDB takes the directory's lock only once
-  // that open completes. A call waits for it, so this service holds the lock before it is handed
-  // out: a second sim started right after then meets the lock, not an unlocked directory.
-  if (storeDir) await call('ListTables', {});
-
   let sweeping: Promise<number> | undefined;
   /** One sweep at a time: a call during a sweep shares it. */
   function sweepAll(): Promise<number> {
@@ -287,11 +284,24 @@ interface LevelDatabase {
 /**
  * Refuses when a running kit holds the DynamoDB store of `dataDir` (LevelDB's lock), so that
  * `--reset` never removes a folder from under a kit: everything it had, and everything it
- * acknowledged afterwards into the removed files, would be lost.
+ * acknowledged afterwards into the removed files, would be lost. A damaged store is no reason to
+ * refuse: starting afresh is what `--reset` is for.
  */
 export async function assertDataFolderUnused(dataDir: string): Promise<void> {
   const tables = tablesFolderOf(dataDir);
-  if (existsSync(tables)) await assertStoreAvailable(tables);
+  if (!existsSync(tables) || !statSync(tables).isDirectory()) return;
+  // `level` as dynalite itself resolves it: the same version, no dependency of our own.
+  const requireFromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
+  const { Level } = requireFromDynalite('level') as { Level: new (location: string) => LevelDatabase };
+  const database = new Level(tables);
+  try {
+    await database.open();
+  } catch (error) {
+    const cause = causeOf(error);
+    if (cause.code === 'LEVEL_LOCKED') throw new Error(inUseMessage(tables, cause));
+  } finally {
+    await database.close().catch(() => undefined);
+  }
 }
 
 /** Where dynalite keeps the tables (LevelDB) of a data folder. */
@@ -299,23 +309,100 @@ function tablesFolderOf(dataDir: string): string {
   return join(dataDir, 'dynamodb', 'tables');
 }
 
+const WHAT = 'the DynamoDB data';
+
+/** The LevelDB error under abstract-level's "Database failed to open" (classic-level gives it a code). */
+function causeOf(error: unknown): Error & { code?: string } {
+  return ((error as { cause?: Error }).cause ?? error) as Error & { code?: string };
+}
+
+function inUseMessage(tables: string, cause: Error): string {
+  return `DynamoDB data in ${tables} cannot be opened (is another sim using it?): ${cause.message}`;
+}
+
 /**
- * dynalite opens its LevelDB lazily and, when that fails (another sim holds the lock), throws
- * from inside its request handler, which ends the process. Opening the store once beforehand
- * turns that into a clear error at start-up.
+ * What LevelDB cannot see for itself before it opens: a store whose CURRENT file is gone (LevelDB
+ * would take the folder for a new store, and delete the tables' files as obsolete), and a file
+ * where the folder belongs.
  */
-async function assertStoreAvailable(path: string): Promise<void> {
-  // `level` as dynalite itself resolves it: the same version, no dependency of our own.
-  const requireFromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
-  const { Level } = requireFromDynalite('level') as { Level: new (location: string) => LevelDatabase };
-  const database = new Level(path);
+function assertTablesFolderWhole(tables: string): void {
+  const stat = statSync(tables, { throwIfNoEntry: false });
+  if (!stat) return;
+  if (!stat.isDirectory()) throw new DamagedDataError(WHAT, tables, 'a file where the tables folder belongs');
+  const files = readdirSync(tables);
+  // Every write LevelDB acknowledged is in a .log or a table file (.ldb, .sst of older versions).
+  if (!files.includes('CURRENT') && files.some((file) => /\.(log|ldb|sst)$/.test(file))) {
+    throw new DamagedDataError(WHAT, join(tables, 'CURRENT'), 'missing, beside the tables\' files (it names the store\'s MANIFEST)');
+  }
+}
+
+/**
+ * Opens dynalite's database, then reads every key once: LevelDB opens a store whose table files
+ * are cut short or corrupted and fails only when a read reaches them, which dynalite does inside a
+ * request, where the error ended the process. The read is a few milliseconds for the kit's tables.
+ */
+async function openTables(database: DynaliteDatabase, tables: string): Promise<void> {
   try {
     await database.open();
   } catch (error) {
-    const cause = (error as { cause?: Error }).cause ?? (error as Error);
-    throw new Error(`DynamoDB data in ${path} cannot be opened (is another sim using it?): ${cause.message}`);
-  } finally {
+    throw openFailure(error, tables);
+  }
+  try {
+    for await (const key of database.keys({ fillCache: false })) void key;
+  } catch (error) {
     await database.close().catch(() => undefined);
+    throw openFailure(error, tables);
+  }
+}
+
+/** LevelDB's error as the kit words it: another kit holds the store, a file is damaged, or the folder cannot be used. */
+function openFailure(error: unknown, tables: string): Error {
+  const cause = causeOf(error);
+  if (cause.code === 'LEVEL_LOCKED') return new Error(inUseMessage(tables, cause), { cause });
+  const damaged = cause.code === 'LEVEL_CORRUPTION' || cause.code === 'LEVEL_IO_ERROR' ? damagedFileOf(cause.message, tables) : undefined;
+  if (damaged) return new DamagedDataError(WHAT, damaged.file, damaged.problem, { cause });
+  return new Error(`DynamoDB data in ${tables} cannot be opened: ${cause.message}`, { cause });
+}
+
+const STORE_FILE = /^(?:\d+\.(?:ldb|sst|log)|MANIFEST-\d+)$/;
+
+/**
+ * Which file of the store LevelDB's message is about, and what is wrong with it; undefined for an
+ * error that is not damage (a permission, a full disk). LevelDB words these as
+ * "Corruption: <what>" and "IO error: <path>: <reason>".
+ */
+function damagedFileOf(message: string, tables: string): { file: string; problem: string } | undefined {
+  const text = message.replace(/^(Corruption|IO error): /, '');
+  const inFolder = (name: string) => join(tables, name);
+  const missing = /missing files; e\.g\.: (\S+)$/.exec(text);
+  if (missing) return { file: missing[1]!, problem: 'missing (the store lists it)' };
+  const named = /^(\/.*?): (.*)$/.exec(text);
+  if (named) {
+    const [, file, reason] = named as unknown as [string, string, string];
+    const name = basename(file);
+    // CURRENT names the MANIFEST: a name that is no store file, or none there, is CURRENT's fault.
+    if (/No such file or directory/.test(reason)) {
+      return STORE_FILE.test(name)
+        ? { file, problem: 'missing (the store lists it)' }
+        : { file: inFolder('CURRENT'), problem: `names ${name}, which is not there` };
+    }
+    // A read past the end of a table file cut short.
+    if (/Invalid argument/.test(reason) && STORE_FILE.test(name)) return { file, problem: 'cut short' };
+    return undefined;
+  }
+  if (!message.startsWith('Corruption: ')) return undefined;
+  if (text.includes('CURRENT')) return { file: inFolder('CURRENT'), problem: text };
+  if (/descriptor|manifest/i.test(text)) return { file: inFolder(manifestOf(tables) ?? 'MANIFEST'), problem: text };
+  return { file: tables, problem: `${text} (in one of its table files)` };
+}
+
+/** The MANIFEST file CURRENT names, if it names one. */
+function manifestOf(tables: string): string | undefined {
+  try {
+    const name = readFileSync(join(tables, 'CURRENT'), 'utf8').trim();
+    return /^MANIFEST-\d+$/.test(name) ? name : undefined;
+  } catch {
+    return undefined;
   }
 }
 

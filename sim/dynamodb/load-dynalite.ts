@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { compileFunction } from 'node:vm';
+import type { Server } from 'node:http';
 import type dynaliteServer from 'dynalite';
 
 const requireHere = createRequire(import.meta.url);
@@ -27,6 +28,39 @@ const PARSE_STARTS = '  peg$result = peg$startRuleFunction();';
 export function loadDynalite(): typeof dynaliteServer {
   keepParsersOptimized();
   return requireHere('dynalite') as typeof dynaliteServer;
+}
+
+/** The LevelDB database dynalite keeps its tables in (abstract-level's API, the calls used here). */
+export interface DynaliteDatabase {
+  readonly status: string;
+  open(options?: { passive?: boolean }): Promise<void>;
+  close(): Promise<void>;
+  keys(options?: { fillCache?: boolean }): AsyncIterable<string>;
+}
+
+/**
+ * dynalite's server, with the database it opens (dynalite keeps it to itself): it opens it lazily,
+ * and a first request racing a failed open (another sim holds the lock, a file is damaged) ended
+ * the process with a raw `Iterator is not open`. Holding the database lets the caller open it
+ * first and say why it failed. `database` is undefined for the in-memory store.
+ */
+export function createDynaliteServer(options: Parameters<typeof dynaliteServer>[0]): { server: Server; database?: DynaliteDatabase } {
+  const dynalite = loadDynalite();
+  // dynalite's index calls `db.create(options)` on its own module's exports, once, synchronously.
+  const store = requireHere(join(dirname(requireHere.resolve('dynalite')), 'db', 'index.js')) as { create(options: unknown): { db: DynaliteDatabase } };
+  const create = store.create;
+  let database: DynaliteDatabase | undefined;
+  store.create = (createOptions) => {
+    const created = create(createOptions);
+    database = created.db;
+    return created;
+  };
+  try {
+    const server = dynalite(options);
+    return { server, database: options?.path ? database : undefined };
+  } finally {
+    store.create = create;
+  }
 }
 
 /**

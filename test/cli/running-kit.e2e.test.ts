@@ -2,7 +2,7 @@
 // records itself in the state folder, so `facekit` reaches it from any folder; at Ctrl-C the
 // record goes, and the CLI then says the kit is not running instead of trying AWS.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,4 +120,79 @@ describe('a running kit, found from anywhere', () => {
       `the local kit that wrote ${outputsFile} is not running (nothing answers at ${endpoint})`,
     );
   });
+});
+
+describe('a start on a data folder it cannot use', () => {
+  /** `npm start` on `dataDir`, until it is ready (then left running) or exits. */
+  async function startKit(dataDir: string, name: string): Promise<{ kit: ChildProcess; code: number | null; output: string; errors: string }> {
+    const started = spawn(process.execPath, ['sim/start.mjs', '--no-synth', '--port', String(await freePort('127.0.0.1')), '--data-dir', dataDir], {
+      cwd: projectDir,
+      env: {
+        ...process.env,
+        FACEKIT_NEURAL_FACES: 'off',
+        FACEKIT_CLOUD_ASSEMBLY: await cloudAssembly(),
+        FACEKIT_OUTPUTS_FILE: join(scratch, `${name}-outputs.json`),
+        FACEKIT_STATE_DIR: join(scratch, `${name}-state`),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let errors = '';
+    started.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    started.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    // null: ready (and left running); otherwise the exit code.
+    let ready: NodeJS.Timeout | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const code = await new Promise<number | null>((settled, failed) => {
+      ready = setInterval(() => output.includes('ready in') && settled(null), 50);
+      timer = setTimeout(() => failed(new Error(`npm start neither ready nor ended in 60 s:\n${output}${errors}`)), 60_000);
+      started.once('exit', (exitCode) => settled(exitCode ?? -1));
+    }).finally(() => {
+      clearInterval(ready);
+      clearTimeout(timer);
+    });
+    return { kit: started, code, output, errors };
+  }
+
+  async function stop(kit: ChildProcess): Promise<void> {
+    if (kit.exitCode !== null || kit.signalCode !== null) return;
+    kit.kill('SIGTERM');
+    await new Promise((stopped) => kit.once('exit', stopped));
+  }
+
+  it('ends the loser of two starts at the same instant with the clear message and exit code 1, and the winner keeps working', async () => {
+    const dataDir = join(scratch, 'contended');
+    const kits = await Promise.all([startKit(dataDir, 'first'), startKit(dataDir, 'second')]);
+    try {
+      const winners = kits.filter((kit) => kit.code === null);
+      const losers = kits.filter((kit) => kit.code !== null);
+
+      expect(winners).toHaveLength(1);
+      expect(losers.map((loser) => loser.code)).toEqual([1]);
+      expect(losers[0]!.errors).toMatch(/DynamoDB data in .* cannot be opened \(is another sim using it\?\)/);
+      expect(losers[0]!.errors).not.toMatch(/^\s+at /m);
+      const endpoint = /endpoint\s+(http:\S+)/.exec(winners[0]!.output)![1]!;
+      expect((await fetch(`${endpoint}/_sim/health`)).status).toBe(200);
+    } finally {
+      for (const { kit } of kits) await stop(kit);
+    }
+  }, 90_000);
+
+  it('ends a start on a damaged DynamoDB store with which file, that nothing was removed, and what to do, exit code 1', async () => {
+    const dataDir = join(scratch, 'damaged');
+    const first = await startKit(dataDir, 'before-damage');
+    await stop(first.kit);
+    const current = join(dataDir, 'dynamodb', 'tables', 'CURRENT');
+    writeFileSync(current, '');
+
+    const { kit, code, errors } = await startKit(dataDir, 'damaged');
+    await stop(kit);
+
+    expect(code).toBe(1);
+    expect(errors).toContain(`the DynamoDB data is damaged: ${current}:`);
+    expect(errors).toContain('Nothing was removed.');
+    expect(errors).toContain(`npm start -- --reset --data-dir ${dataDir}`);
+    expect(errors).not.toMatch(/^\s+at /m);
+    expect(existsSync(join(dataDir, 'dynamodb', 'tables'))).toBe(true);
+  }, 90_000);
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
@@ -14,7 +14,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerJsonServices } from '../../sim/aws-json-protocol.js';
 import { ManualClock } from '../../sim/clock.js';
+import { DamagedDataError } from '../../sim/damaged-data.js';
 import { createDynamoDbService, type DynamoDbService, type DynamoDbServiceOptions } from '../../sim/dynamodb/index.js';
+import { assertDataFolderUnused } from '../../sim/dynamodb/dynamodb-service.js';
 
 /** The users table as CDK synthesizes it (see ARCHITECTURE.md). */
 const usersTableProperties = {
@@ -163,6 +165,25 @@ describe('createDynamoDbService', () => {
     await expect(second).rejects.toThrow(/cannot be opened \(is another sim using it\?\)/);
   });
 
+  it('refuses, with the same message, the loser of two services started together on one new data directory', async () => {
+    // dynalite opened its store lazily: a start whose check of the lock passed just before the
+    // other took it ended the process with a raw "Iterator is not open" (and never answered). The
+    // window is narrow: each try starts the second service 0-8 ms after the first, and about one
+    // try in ten met it before the fix.
+    const hung = () => new Promise<never>((_, failed) => setTimeout(() => failed(new Error('no answer in 2 s')), 2000));
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const dataDir = temporaryDataDir();
+      const start = () => Promise.race([createDynamoDbService({ dataDir, ttlSweepIntervalMs: 0 }), hung()]);
+      const outcomes = await Promise.allSettled([start(), new Promise((later) => setTimeout(later, attempt % 9)).then(start)]);
+      const opened = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+      const refusals = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as Error).message] : []));
+      for (const service of opened) await service.close();
+
+      expect(opened).toHaveLength(1);
+      expect(refusals).toEqual([expect.stringMatching(/cannot be opened \(is another sim using it\?\)/)]);
+    }
+  }, 30_000);
+
   it('keeps nothing across a restart without a data directory', async () => {
     const before = await startSim();
     await before.service.createTable(usersTableProperties);
@@ -261,3 +282,78 @@ describe('createDynamoDbService', () => {
     });
   });
 });
+
+describe('a damaged DynamoDB data directory', () => {
+  /** A store with its items in a table file (.ldb), a MANIFEST, CURRENT and a log: what a kit leaves after two runs. */
+  async function storeWithItems(): Promise<{ dataDir: string; tables: string }> {
+    const dataDir = temporaryDataDir();
+    for (let run = 0; run < 2; run++) {
+      const sim = await startSim({ dataDir });
+      await sim.service.createTable(usersTableProperties);
+      for (let index = 0; index < 20; index++) {
+        await sim.documents.send(new PutCommand({ TableName: TABLE, Item: { pk: `USER#${run}-${index}`, email: `user${index}@example.com` } }));
+      }
+      await stopSim(sim);
+    }
+    return { dataDir, tables: join(dataDir, 'dynamodb', 'tables') };
+  }
+
+  const fileOf = (tables: string, pattern: RegExp) => join(tables, readdirSync(tables).find((name) => pattern.test(name))!);
+  /** The store's table files: LevelDB's open may add one (its log, written out) and a MANIFEST listing it, no more. */
+  const tableFiles = (tables: string) => readdirSync(tables).filter((name) => name.endsWith('.ldb')).map((name) => `${name} ${statSync(join(tables, name)).size}`);
+
+  const damages: Array<[string, (tables: string) => string, RegExp]> = [
+    ['a table file cut short', (tables) => { const file = fileOf(tables, /\.ldb$/); truncateSync(file, 100); return file; }, /^cut short$/],
+    ['a table file with garbage inside', (tables) => { const file = fileOf(tables, /\.ldb$/); writeAt(file, 200, 'GARBAGE GARBAGE'); return tables; }, /in one of its table files/],
+    ['a missing table file', (tables) => { const file = fileOf(tables, /\.ldb$/); rmSync(file); return file; }, /^missing \(the store lists it\)$/],
+    ['a MANIFEST cut short', (tables) => { const file = fileOf(tables, /^MANIFEST-/); truncateSync(file, 20); return file; }, /descriptor/],
+    ['an empty CURRENT', (tables) => { truncateSync(join(tables, 'CURRENT'), 0); return join(tables, 'CURRENT'); }, /does not end with newline/],
+    ['a CURRENT naming no file', (tables) => { writeFileSync(join(tables, 'CURRENT'), 'garbage\n'); return join(tables, 'CURRENT'); }, /names garbage, which is not there/],
+    // LevelDB would take the folder for a new store and delete the table files as obsolete.
+    ['a missing CURRENT', (tables) => { rmSync(join(tables, 'CURRENT')); return join(tables, 'CURRENT'); }, /missing/],
+  ];
+
+  it.each(damages)('stops the start with %s, naming the file, and removes nothing', async (_, damage, problem) => {
+    const { dataDir, tables } = await storeWithItems();
+    const file = damage(tables);
+    const before = tableFiles(tables);
+
+    const error = await createDynamoDbService({ dataDir, ttlSweepIntervalMs: 0 }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(DamagedDataError);
+    expect((error as DamagedDataError).file).toBe(file);
+    expect((error as DamagedDataError).problem).toMatch(problem);
+    expect((error as Error).message).not.toContain('another sim');
+    expect(tableFiles(tables)).toEqual(expect.arrayContaining(before));
+  });
+
+  it('stops the start when a file stands where the tables folder belongs', async () => {
+    const dataDir = temporaryDataDir();
+    mkdirSync(join(dataDir, 'dynamodb'));
+    writeFileSync(join(dataDir, 'dynamodb', 'tables'), 'not a folder');
+
+    const error = await createDynamoDbService({ dataDir, ttlSweepIntervalMs: 0 }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(DamagedDataError);
+    expect((error as Error).message).toContain('a file where the tables folder belongs');
+  });
+
+  it('lets --reset remove a damaged store, and only refuses one a running service holds', async () => {
+    const damaged = await storeWithItems();
+    truncateSync(join(damaged.tables, 'CURRENT'), 0);
+    const held = temporaryDataDir();
+    await startSim({ dataDir: held });
+
+    await expect(assertDataFolderUnused(damaged.dataDir)).resolves.toBeUndefined();
+    await expect(assertDataFolderUnused(held)).rejects.toThrow(/is another sim using it\?/);
+  });
+});
+
+function writeAt(file: string, position: number, text: string): void {
+  const descriptor = openSync(file, 'r+');
+  try {
+    writeSync(descriptor, text, position);
+  } finally {
+    closeSync(descriptor);
+  }
+}
