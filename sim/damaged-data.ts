@@ -43,7 +43,8 @@ export function readJsonFile<T>(what: string, file: string, isValid: (value: unk
   try {
     value = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new DamagedDataError(what, file, bytes.length === 0 ? 'empty' : `not JSON (${(error as Error).message})`, { cause: error });
+    // Not the parser's message: it quotes the text, which may be a key or a token.
+    throw new DamagedDataError(what, file, bytes.length === 0 ? 'empty' : 'not JSON (cut short or overwritten)', { cause: error });
   }
   if (!isValid(value)) throw new DamagedDataError(what, file, 'JSON, but not of the shape the kit writes');
   return value;

@@ -1,26 +1,44 @@
 // The kit's append-only JSON-lines logs (a collection's faces, the outbox). A write cut short (a
 // power cut, a full disk) leaves a last line without its newline: that write never returned, so
 // the line is dropped, and cut from the file too, or the next append would join it and be lost
-// with it at the following start.
-import { existsSync, readFileSync, truncateSync } from 'node:fs';
+// with it at the following start. Any other line that is not a JSON object is damage from outside:
+// the start stops and names it (sim/damaged-data.ts), rather than going on without that entry.
+import { truncateSync } from 'node:fs';
+import { DamagedDataError, isJsonObject, readDataFile } from './damaged-data.js';
 
 const NEWLINE = 0x0a;
 
-/** The complete lines of `file` as parsed JSON (none when it does not exist); a torn last line is cut from the file. */
-export function readJsonLines<T>(file: string): T[] {
-  if (!existsSync(file)) return [];
-  const bytes = readFileSync(file);
+/**
+ * The complete lines of `file` as parsed JSON (none when it does not exist); a torn last line is
+ * cut from the file. `what` names the data in the error for a damaged line.
+ */
+export function readJsonLines<T>(what: string, file: string): T[] {
+  const bytes = readDataFile(what, file);
+  if (!bytes) return [];
   const complete = bytes.lastIndexOf(NEWLINE) + 1;
+  const entries = parseJsonLines<T>(what, file, bytes.subarray(0, complete).toString('utf8'));
+  // Only once the rest is known whole: a damaged file is left exactly as it was found.
   if (complete < bytes.length) truncateSync(file, complete);
+  return entries;
+}
+
+/** Every line of `text` (which ends with a newline, or is empty) as a JSON object; empty lines are skipped. */
+export function parseJsonLines<T>(what: string, file: string, text: string): T[] {
   const entries: T[] = [];
-  for (const line of bytes.subarray(0, complete).toString('utf8').split('\n')) {
+  const lines = text.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
     if (!line.trim()) continue;
+    let entry: unknown;
     try {
-      entries.push(JSON.parse(line) as T);
+      entry = JSON.parse(line);
     } catch {
-      // Only a torn write makes a line that does not parse, and the file is written line by line.
-      continue;
+      entry = undefined;
     }
+    // The line itself is not quoted: it may hold a code or a token.
+    if (!isJsonObject(entry)) throw new DamagedDataError(what, file, `line ${index + 1} is not a JSON object (the kit writes whole lines of JSON)`);
+    entries.push(entry as T);
   }
   return entries;
 }
+

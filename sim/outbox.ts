@@ -27,7 +27,7 @@ export class Outbox {
     if (options.dataDir) {
       mkdirSync(options.dataDir, { recursive: true });
       this.file = join(options.dataDir, 'emails.jsonl');
-      this.emails.push(...readJsonLines<Email>(this.file));
+      this.emails.push(...readJsonLines<Email>('the outbox of emails sent', this.file));
     }
   }
 

@@ -5,10 +5,11 @@
 // after it; a new data folder (`npm start -- --reset`) means new keys. Synchronous, so the service
 // can be built without awaiting.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { JWK } from 'jose';
+import { isJsonObject, readJsonFile } from '../damaged-data.js';
 
 export type TokenUse = 'id' | 'access';
 export const TOKEN_USES: readonly TokenUse[] = ['id', 'access'];
@@ -57,15 +58,20 @@ export async function prepareSigningKeys(directory: string): Promise<void> {
   renameSync(aside, file);
 }
 
+function isStoredKeys(value: unknown): value is Record<TokenUse, JsonWebKey> {
+  return isJsonObject(value) && TOKEN_USES.every((use) => isJsonObject(value[use]));
+}
+
 /**
  * The pool's keys from `directory`, created there when absent (in memory without a directory).
  * A folder from before keys were split per token type (`signing-key.json`) gets new keys: tokens
  * signed with the old one stop verifying, as after any key rotation; refresh tokens still work.
+ * A damaged keys file stops the start: new keys would silently end every session issued before.
  */
 export function loadOrCreateSigningKeys(directory?: string): SigningKeys {
   const file = directory ? join(directory, SIGNING_KEYS_FILE) : undefined;
-  if (file && existsSync(file)) {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<TokenUse, JsonWebKey>;
+  const stored = file ? readJsonFile('the Cognito data', file, isStoredKeys) : undefined;
+  if (stored) {
     return {
       id: signingKeyOf(createPrivateKey({ key: stored.id, format: 'jwk' })),
       access: signingKeyOf(createPrivateKey({ key: stored.access, format: 'jwk' })),

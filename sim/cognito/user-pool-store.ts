@@ -17,7 +17,6 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
-  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -26,6 +25,8 @@ import {
 import { open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
+import { isJsonObject, readDataFile, readJsonFile } from '../damaged-data.js';
+import { parseJsonLines } from '../json-lines.js';
 
 export type UserStatus = 'UNCONFIRMED' | 'CONFIRMED';
 
@@ -68,6 +69,7 @@ export interface UserPoolStoreOptions {
 }
 
 const LOG_FILE = 'state.jsonl';
+const WHAT = 'the Cognito data';
 /** The whole-file format this store replaced; read once and turned into a log. */
 const LEGACY_FILE = 'state.json';
 const MIN_COMPACTION_BYTES = 1024 * 1024;
@@ -79,6 +81,10 @@ const EXPIRED_SWEEP_INTERVAL_MS = 10 * 60_000;
  * checked against its family, which must still be there to say whether it was revoked.
  */
 const FAMILY_OUTLIVES_REFRESH_TOKEN_MS = 24 * 60 * 60_000;
+
+function isLegacyState(value: unknown): value is { users: StoredUser[]; refreshTokens: StoredRefreshToken[] } {
+  return isJsonObject(value) && Array.isArray(value.users) && Array.isArray(value.refreshTokens);
+}
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -122,9 +128,10 @@ export class UserPoolStore {
     this.file = join(directory, LOG_FILE);
     rmSync(`${this.file}.compacting`, { force: true });
     const legacy = join(directory, LEGACY_FILE);
-    if (existsSync(this.file)) this.replay(readFileSync(this.file, 'utf8'));
+    const log = readDataFile(WHAT, this.file);
+    if (log) this.replay(this.file, log.toString('utf8'));
     else if (existsSync(legacy)) {
-      const state = JSON.parse(readFileSync(legacy, 'utf8')) as { users: StoredUser[]; refreshTokens: StoredRefreshToken[] };
+      const state = readJsonFile(WHAT, legacy, isLegacyState)!;
       for (const user of state.users) this.indexUser(user);
       for (const token of state.refreshTokens) this.indexToken(token);
     }
@@ -230,16 +237,11 @@ export class UserPoolStore {
     this.forgetExpiredTokens();
   }
 
-  private replay(text: string): void {
-    let start = 0;
-    while (start < text.length) {
-      const end = text.indexOf('\n', start);
-      // A line without its newline is a write cut short by a crash: it was never acknowledged.
-      if (end === -1) break;
-      const line = text.slice(start, end);
-      start = end + 1;
-      if (line === '') continue;
-      const record = JSON.parse(line) as LogRecord;
+  private replay(file: string, text: string): void {
+    // A line without its newline is a write cut short by a crash: it was never acknowledged. Any
+    // other line that is not a record stops the start (sim/json-lines.ts), naming the line.
+    const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+    for (const record of parseJsonLines<LogRecord>(WHAT, file, complete)) {
       if ('user' in record) this.indexUser(record.user);
       else if ('deleteUser' in record) {
         this.unindexUser(record.deleteUser);

@@ -2,15 +2,18 @@
 // knows no UpdateTimeToLive): the settings per table are kept here, persisted next to the
 // tables, and a sweep deletes items whose TTL attribute is in the past, as DynamoDB's background
 // process does.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { isJsonObject, readJsonFile } from '../damaged-data.js';
 
 /** Table name → TTL attribute name, for the tables where TTL is enabled. */
 export class TimeToLiveSettings {
   private readonly attributes: Map<string, string>;
 
   constructor(private readonly file?: string) {
-    const saved = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
+    // A damaged file stops the start (sim/damaged-data.ts): the TTL of a table that is not in the
+    // template lives only here.
+    const saved = (file && readJsonFile('the DynamoDB data', file, isTableToAttribute)) || {};
     this.attributes = new Map(Object.entries(saved));
   }
 
@@ -38,6 +41,10 @@ export class TimeToLiveSettings {
     writeFileSync(`${this.file}.tmp`, JSON.stringify(Object.fromEntries(this.attributes), null, 2));
     renameSync(`${this.file}.tmp`, this.file);
   }
+}
+
+function isTableToAttribute(value: unknown): value is Record<string, string> {
+  return isJsonObject(value) && Object.values(value).every((attribute) => typeof attribute === 'string');
 }
 
 /** Calls one DynamoDB operation on the backing store; rejects with the AWS error. */

@@ -3,7 +3,8 @@
 // is never compared with a face of the other. With a data folder every change is written before
 // the call returns (collections.json for the list, an append-only log per collection for faces,
 // descriptors included), so a restarted emulator searches without running any model again.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { DamagedDataError, isJsonObject, readJsonFile } from '../damaged-data.js';
 import { readJsonLines } from '../json-lines.js';
 import { join } from 'node:path';
 import type { Box } from './matcher/detect-faces.js';
@@ -177,10 +178,12 @@ export class CollectionStore {
   }
 
   delete(id: string): void {
-    this.collections.delete(id);
-    this.saveList();
+    // The faces first: a log left behind by a crash between the two steps would read as a
+    // collection that collections.json lost (below), and stop the next start.
     const logFile = this.logFileOf(id);
     if (logFile) rmSync(logFile, { force: true });
+    this.collections.delete(id);
+    this.saveList();
   }
 
   private logFileOf(id: string): string | undefined {
@@ -198,13 +201,21 @@ export class CollectionStore {
 
   private load(): void {
     const file = join(this.folder!, 'collections.json');
-    if (!existsSync(file)) return;
-    const records = JSON.parse(readFileSync(file, 'utf8')) as CollectionRecord[];
+    const records = readJsonFile(WHAT, file, isCollectionList) ?? [];
+    // A faces log whose collection the list does not name: the list was lost or damaged, and
+    // creating the template's collection again would empty the log (every enrolled face).
+    const listed = new Set(records.map((record) => this.logFileOf(record.id)));
+    for (const name of readdirSync(join(this.folder!, 'faces'))) {
+      const logFile = join(this.folder!, 'faces', name);
+      if (!/^collection-.*\.jsonl$/.test(name) || listed.has(logFile) || statSync(logFile).size === 0) continue;
+      const problem = records.length === 0 ? `missing or empty, but ${logFile} holds a collection's faces` : `does not list the collection whose faces are in ${logFile}`;
+      throw new DamagedDataError(WHAT, file, problem);
+    }
     for (const record of records) {
       const logFile = this.logFileOf(record.id)!;
       const collection = new FaceCollection(record, logFile);
       let replayedDeletes = false;
-      for (const entry of readJsonLines<LogEntry>(logFile)) {
+      for (const entry of readJsonLines<LogEntry>(WHAT, logFile)) {
         replayedDeletes ||= 'delete' in entry;
         collection.replay(entry);
       }
@@ -213,3 +224,10 @@ export class CollectionStore {
     }
   }
 }
+
+const WHAT = 'the Rekognition data';
+
+function isCollectionList(value: unknown): value is CollectionRecord[] {
+  return Array.isArray(value) && value.every((record) => isJsonObject(record) && typeof record.id === 'string');
+}
+

@@ -11,6 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { DamagedDataError, isJsonObject, readJsonFile } from '../damaged-data.js';
 import type { CorsRule } from './cors.js';
 import type { NotificationConfig } from './event-notifications.js';
 
@@ -68,10 +69,13 @@ export class ObjectStore {
     if (!root) return;
     mkdirSync(root, { recursive: true });
     for (const entry of readdirSync(root, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
       const recordFile = join(root, entry.name, 'bucket.json');
-      if (entry.isDirectory() && existsSync(recordFile)) {
-        const record = JSON.parse(readFileSync(recordFile, 'utf8')) as BucketRecord;
-        this.buckets.set(record.name, { record, bodies: new Map() });
+      const record = readJsonFile(WHAT, recordFile, isBucketRecord);
+      if (record) this.buckets.set(record.name, { record, bodies: new Map() });
+      // Without its record the bucket would be created again, empty, over objects no one could list.
+      else if (existsSync(join(root, entry.name, 'objects')) && readdirSync(join(root, entry.name, 'objects')).length > 0) {
+        throw new DamagedDataError(WHAT, recordFile, 'missing, but the bucket\'s folder holds objects');
       }
     }
   }
@@ -178,7 +182,7 @@ export class ObjectStore {
         }
         for (const file of files) {
           if (!file.endsWith(LEGACY_METADATA_FILE)) continue;
-          const object = JSON.parse(readFileSync(join(folder, file), 'utf8')) as StoredObject;
+          const object = parsedMetadata(join(folder, file), readFileSync(join(folder, file), 'utf8'));
           state.objects.set(object.key, object);
         }
         // After the older form's files, so that an object rewritten in the new form wins.
@@ -223,7 +227,7 @@ function readObjectMetadata(file: string): StoredObject {
       const end = chunk.subarray(0, read).indexOf(NEWLINE);
       if (end >= 0 || read === 0) {
         chunks.push(chunk.subarray(0, end >= 0 ? end : read));
-        return JSON.parse(Buffer.concat(chunks).toString('utf8')) as StoredObject;
+        return parsedMetadata(file, Buffer.concat(chunks).toString('utf8'));
       }
       chunks.push(chunk.subarray(0, read));
       position += read;
@@ -243,4 +247,22 @@ function writeAtomically(file: string, content: string | Buffer): void {
   const temporary = `${file}.${randomBytes(6).toString('hex')}${TEMPORARY_FILE}`;
   writeFileSync(temporary, content);
   renameSync(temporary, file);
+}
+
+const WHAT = 'the S3 data';
+
+function isBucketRecord(value: unknown): value is BucketRecord {
+  return isJsonObject(value) && typeof value.name === 'string' && typeof value.creationDate === 'number';
+}
+
+/** An object's metadata line; an object file that does not start with one is damaged. */
+function parsedMetadata(file: string, text: string): StoredObject {
+  let metadata: unknown;
+  try {
+    metadata = JSON.parse(text);
+  } catch {
+    metadata = undefined;
+  }
+  if (!isJsonObject(metadata) || typeof metadata.key !== 'string') throw new DamagedDataError(WHAT, file, 'its metadata (the first line) is not the JSON the kit writes');
+  return metadata as unknown as StoredObject;
 }
