@@ -109,3 +109,15 @@ describe('planStack', () => {
     expect(() => planStack({ cloudAssemblyDir: writeAssembly(broken), stackName: 'Demo', region: 'eu-west-1' })).toThrow(/not a function of this stack/);
   });
 });
+
+describe('a damaged cloud assembly', () => {
+  it('names the file cut short and says how to build it again', () => {
+    const dir = writeAssembly(template);
+    const file = join(dir, 'Demo.template.json');
+    writeFileSync(file, '{"Resources": {');
+
+    expect(() => planStack({ cloudAssemblyDir: dir, stackName: 'Demo', region: 'us-east-1' })).toThrow(
+      `the cloud assembly file ${file} is damaged (not JSON): remove ${dir} and start again`,
+    );
+  });
+});

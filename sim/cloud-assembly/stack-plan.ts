@@ -69,14 +69,29 @@ export function readStackTemplate(cloudAssemblyDir: string, stackName: string): 
   if (!existsSync(manifestFile)) {
     throw new Error(`no cloud assembly at ${cloudAssemblyDir}: run \`npx cdk synth\` first`);
   }
-  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+  const manifest = readAssemblyFile(cloudAssemblyDir, manifestFile) as {
     artifacts?: Record<string, { type: string; properties?: { templateFile?: string }; displayName?: string }>;
   };
   const artifact = Object.entries(manifest.artifacts ?? {}).find(
     ([id, candidate]) => candidate.type === 'aws:cloudformation:stack' && (id === stackName || candidate.displayName === stackName),
   );
   if (!artifact?.[1].properties?.templateFile) throw new Error(`stack ${stackName} is not in ${manifestFile}`);
-  return JSON.parse(readFileSync(join(cloudAssemblyDir, artifact[1].properties.templateFile), 'utf8')) as Template;
+  return readAssemblyFile(cloudAssemblyDir, join(cloudAssemblyDir, artifact[1].properties.templateFile)) as Template;
+}
+
+/**
+ * A JSON file of the cloud assembly, or an error naming it. The assembly is built from the stack
+ * (nothing the kit acknowledged lives there), so the way out is to build it again.
+ */
+function readAssemblyFile(cloudAssemblyDir: string, file: string): unknown {
+  let problem: string;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    problem = code === 'ENOENT' ? 'is missing' : code ? `cannot be read (${code})` : 'is damaged (not JSON)';
+  }
+  throw new Error(`the cloud assembly file ${file} ${problem}: remove ${cloudAssemblyDir} and start again to synthesize the stack afresh (\`npx cdk synth\` for another assembly)`);
 }
 
 function digest(text: string): Buffer {
