@@ -124,8 +124,8 @@ describe('a running kit, found from anywhere', () => {
 
 describe('a start on a data folder it cannot use', () => {
   /** `npm start` on `dataDir`, until it is ready (then left running) or exits. */
-  async function startKit(dataDir: string, name: string): Promise<{ kit: ChildProcess; code: number | null; output: string; errors: string }> {
-    const started = spawn(process.execPath, ['sim/start.mjs', '--no-synth', '--port', String(await freePort('127.0.0.1')), '--data-dir', dataDir], {
+  async function startKit(dataDir: string, name: string, options: string[] = []): Promise<{ kit: ChildProcess; code: number | null; output: string; errors: string }> {
+    const started = spawn(process.execPath, ['sim/start.mjs', '--no-synth', ...options, '--port', String(await freePort('127.0.0.1')), '--data-dir', dataDir], {
       cwd: projectDir,
       env: {
         ...process.env,
@@ -194,5 +194,20 @@ describe('a start on a data folder it cannot use', () => {
     expect(errors).toContain(`npm start -- --reset --data-dir ${dataDir}`);
     expect(errors).not.toMatch(/^\s+at /m);
     expect(existsSync(join(dataDir, 'dynamodb', 'tables'))).toBe(true);
+  }, 90_000);
+
+  it('ends a start whose data folder is a file with one line, and --reset refuses to remove that file', async () => {
+    const notAFolder = join(scratch, 'not-a-folder');
+    writeFileSync(notAFolder, 'a file of the user');
+
+    const started = await startKit(notAFolder, 'file');
+    const reset = await startKit(notAFolder, 'file-reset', ['--reset']);
+
+    expect(started.code).toBe(1);
+    expect(started.errors).toContain(`it must be a folder this user can write`);
+    expect(started.errors).not.toMatch(/^\s+at /m);
+    expect(reset.code).toBe(1);
+    expect(reset.errors).toContain(`--reset refused, nothing removed: ${notAFolder} is a file, not a data folder`);
+    expect(readFileSync(notAFolder, 'utf8')).toBe('a file of the user');
   }, 90_000);
 });
