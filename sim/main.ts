@@ -2,11 +2,12 @@
 // cdk-outputs.json as `cdk deploy --outputs-file` would, and runs until Ctrl-C.
 // With FACEKIT_MODE=services (next to LocalStack, see sim/services-mode.ts) it serves only the
 // listed services, from the target=localstack template, and leaves cdk-outputs.json to deploy:local.
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthesizeIfChanged } from './cloud-assembly/synth-cache.js';
 import { DamagedDataError } from './damaged-data.js';
+import { entriesNotTheKits, foreignEntriesMessage } from './data-folder.js';
 import { assertDataFolderUnused } from './dynamodb/dynamodb-service.js';
 import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
 import { glibcMallocTrim, releaseFreedMemoryWhenQuiet } from './freed-memory.js';
@@ -26,7 +27,8 @@ Options:
   --port <n>       port to listen on (default: $PORT, or 4566; 4567 in services mode)
   --host <addr>    address to bind (default: $HOST or 127.0.0.1)
   --data-dir <d>   state folder (default: $FACEKIT_DATA_DIR, or .facekit; .facekit/services in services mode)
-  --reset          wipe the state folder before starting
+  --reset          wipe the state folder before starting (refused while a kit uses it, or
+                   when it holds files the kit did not write)
   --no-synth       use cdk.out as it is (default when $FACEKIT_CLOUD_ASSEMBLY is set)
   -h, --help       this help
 Options given without the -- (npm start --port 4610) are read back from npm's settings, with a note.
@@ -122,6 +124,11 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 if (args.reset && existsSync(dataDir)) {
   if (!statSync(dataDir).isDirectory()) {
     console.error(`facekit: --reset refused, nothing removed: ${dataDir} is a file, not a data folder`);
+    process.exit(1);
+  }
+  const strangers = entriesNotTheKits(readdirSync(dataDir));
+  if (strangers.length > 0) {
+    console.error(`facekit: --reset refused, nothing removed: ${foreignEntriesMessage(dataDir, strangers)}`);
     process.exit(1);
   }
   try {

@@ -196,6 +196,19 @@ describe('a start on a data folder it cannot use', () => {
     expect(existsSync(join(dataDir, 'dynamodb', 'tables'))).toBe(true);
   }, 90_000);
 
+  it('refuses a --reset of a folder holding files the kit did not write, and removes nothing', async () => {
+    const notTheKits = join(scratch, 'a-project');
+    mkdirSync(join(notTheKits, 'cognito'), { recursive: true });
+    writeFileSync(join(notTheKits, 'notes.txt'), 'the user’s notes');
+
+    const reset = await startKit(notTheKits, 'foreign-reset', ['--reset']);
+
+    expect(reset.code).toBe(1);
+    expect(reset.errors).toContain(`--reset refused, nothing removed: ${notTheKits} holds files the kit did not write (notes.txt)`);
+    expect(readFileSync(join(notTheKits, 'notes.txt'), 'utf8')).toBe('the user’s notes');
+    expect(existsSync(join(notTheKits, 'cognito'))).toBe(true);
+  }, 90_000);
+
   it('ends a start whose data folder is a file with one line, and --reset refuses to remove that file', async () => {
     const notAFolder = join(scratch, 'not-a-folder');
     writeFileSync(notAFolder, 'a file of the user');
