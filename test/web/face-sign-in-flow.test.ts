@@ -17,7 +17,7 @@ import {
   signUpWithEmail,
   type FlowOutcome,
 } from '../../web/src/face-sign-in-flow.js';
-import { describeError, REFUSAL_MESSAGES } from '../../web/src/refusals.js';
+import { describeError, needsAnotherPhoto, REFUSAL_MESSAGES } from '../../web/src/refusals.js';
 import { amplifyConfig } from '../../web/src/stack-config.js';
 import { latestCode, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 
@@ -45,6 +45,17 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await signOutEverywhere(); // a test that failed half-way must not leave the next one signed in
+});
+
+describe('needsAnotherPhoto', () => {
+  it('asks for another photo when the photo was at fault, and lets the same one go again when it did not arrive or was not checked in time', () => {
+    for (const reason of ['NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY', 'NOT_AN_IMAGE', 'TOO_LARGE']) {
+      expect(needsAnotherPhoto({ kind: 'enrolment-rejected', reason })).toBe(true);
+    }
+    expect(needsAnotherPhoto({ kind: 'face-not-recognised' })).toBe(true);
+    expect(needsAnotherPhoto({ kind: 'enrolment-rejected', reason: 'NOT_UPLOADED' })).toBe(false);
+    expect(needsAnotherPhoto({ kind: 'enrolment-rejected', reason: 'NOT_CHECKED_IN_TIME' })).toBe(false);
+  });
 });
 
 describe('the page’s flow with Amplify, from Node', () => {

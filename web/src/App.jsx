@@ -6,7 +6,7 @@ import { Amplify } from 'aws-amplify';
 import { useEffect, useRef, useState } from 'react';
 import { askAppBackend, confirmEmail, currentClaims, newDeviceKey, signInWithFace, signOutEverywhere, signUpOrResend } from './face-sign-in-flow.js';
 import { PhotoPicker } from './PhotoPicker.jsx';
-import { describeError } from './refusals.js';
+import { describeError, needsAnotherPhoto } from './refusals.js';
 import { amplifyConfig, loadStackConfig } from './stack-config.js';
 
 const STEP_WORDS = {
@@ -96,8 +96,15 @@ export function App() {
   /** Waits for a new photo after a refusal; undefined when the user cancels. */
   function askForRetake(refusal) {
     step(refusal.kind === 'enrolment-rejected' ? 'Photo refused' : 'Face not recognised');
-    finish(`${refusal.message} Take or choose another photo, then press "Try again with this photo".`, 'retake');
-    refusedPhoto.current = photo.current;
+    const anotherPhoto = needsAnotherPhoto(refusal);
+    finish(
+      anotherPhoto
+        ? `${refusal.message} Take or choose another photo, then press "Try again with this photo".`
+        : `${refusal.message} Press "Try again with this photo" to send it again, or take another first.`,
+      'retake',
+    );
+    // The same photo is refused again only when the photo was at fault.
+    refusedPhoto.current = anotherPhoto ? photo.current : undefined;
     setRetaking(true);
     return new Promise((resolve) => {
       waiters.current.retake = resolve;

@@ -2,3 +2,4 @@
 export const REFUSAL_MESSAGES: Record<string, string>;
 export function describeRefusal(reason: string): string;
 export function describeError(error: unknown): string;
+export function needsAnotherPhoto(refusal: { kind: string; reason?: string }): boolean;

@@ -14,6 +14,17 @@ export const REFUSAL_MESSAGES = {
   FACE_NOT_RECOGNISED: 'Face not recognised: this photo does not match the face enrolled for this account.',
 };
 
+/**
+ * Refusals that say nothing against the photo itself (it did not arrive, or its check did not
+ * finish in time): sending the same photo again is the thing to do.
+ */
+const PHOTO_NOT_AT_FAULT = new Set(['NOT_UPLOADED', 'NOT_CHECKED_IN_TIME']);
+
+/** Whether a refusal (an `enrolment-rejected` or `face-not-recognised` outcome) calls for another photo. */
+export function needsAnotherPhoto(refusal) {
+  return !(refusal.kind === 'enrolment-rejected' && PHOTO_NOT_AT_FAULT.has(refusal.reason));
+}
+
 export function describeRefusal(reason) {
   return REFUSAL_MESSAGES[reason] ?? `The photo was refused (${reason}).`;
 }
