@@ -33,7 +33,8 @@ Options:
   -h, --help       this help
 Options given without the -- (npm start --port 4610) are read back from npm's settings, with a note.
 
-Writes cdk-outputs.json ($FACEKIT_OUTPUTS_FILE) with the stack's outputs plus FacekitEndpoint, and
+Writes cdk-outputs.json ($FACEKIT_OUTPUTS_FILE) with the stack's outputs plus FacekitEndpoint, under
+the stack's name ($FACEKIT_STACK_NAME, default FaceAuthStack, as a deploy with -c stackName names it), and
 records the running kit in $XDG_STATE_HOME/facekit/kits ($FACEKIT_STATE_DIR) so that facekit finds it
 from any folder.
 
