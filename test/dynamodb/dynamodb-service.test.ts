@@ -1,4 +1,5 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
@@ -6,12 +7,15 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
+  ListTablesCommand,
+  QueryCommand,
   ResourceNotFoundException,
+  ScanCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerJsonServices } from '../../sim/aws-json-protocol.js';
 import { ManualClock } from '../../sim/clock.js';
 import { DamagedDataError } from '../../sim/damaged-data.js';
@@ -183,6 +187,39 @@ describe('createDynamoDbService', () => {
       expect(refusals).toEqual([expect.stringMatching(/cannot be opened \(is another sim using it\?\)/)]);
     }
   }, 30_000);
+
+  it('closes the LevelDB iterator of every read it streams: an open one keeps the memtable and files of its moment', async () => {
+    // Prepare: abstract-level attaches each iterator to its database until the iterator closes
+    const { service, client, documents } = await startSim({ dataDir: temporaryDataDir() });
+    await service.createTable(usersTableProperties);
+    for (const pk of ['USER#a', 'USER#b', 'UPLOAD#c']) await documents.send(new PutCommand({ TableName: TABLE, Item: { pk, expiresAt: 1 } }));
+    const requireFromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
+    const { AbstractLevel } = createRequire(createRequire(requireFromDynalite.resolve('level')).resolve('classic-level'))('abstract-level') as {
+      AbstractLevel: { prototype: { attachResource(resource: object): void; detachResource(resource: object): void } };
+    };
+    const { attachResource, detachResource } = AbstractLevel.prototype;
+    const open = new Set<object>();
+    const attach = vi.spyOn(AbstractLevel.prototype, 'attachResource').mockImplementation(function (this: unknown, resource) {
+      open.add(resource);
+      return attachResource.call(this, resource);
+    });
+    const detach = vi.spyOn(AbstractLevel.prototype, 'detachResource').mockImplementation(function (this: unknown, resource) {
+      open.delete(resource);
+      return detachResource.call(this, resource);
+    });
+
+    // Act: the TTL sweep's Scans, a Scan stopped by its Limit, a Query and ListTables
+    for (let sweep = 0; sweep < 3; sweep++) await service.sweepExpiredItems();
+    await client.send(new ScanCommand({ TableName: TABLE, Limit: 1 }));
+    await client.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'USER#a' } } }));
+    await client.send(new ListTablesCommand({}));
+
+    // Assess
+    expect(attach.mock.calls.length).toBeGreaterThanOrEqual(12);
+    await expect.poll(() => open.size, { timeout: 2_000 }).toBe(0);
+    detach.mockRestore();
+    attach.mockRestore();
+  });
 
   it('keeps nothing across a restart without a data directory', async () => {
     const before = await startSim();
