@@ -16,7 +16,7 @@ import { DamagedDataError } from '../damaged-data.js';
 import { nestsTooDeep, NESTING_LIMIT_MESSAGE } from './attribute-nesting.js';
 import { createTableInput, timeToLiveAttribute, type CloudFormationTableProperties } from './cloudformation-table.js';
 import { createDynaliteServer, type DynaliteDatabase } from './load-dynalite.js';
-import { sweepExpiredItems, TimeToLiveSettings } from './time-to-live.js';
+import { nextSweepDelay, sweepExpiredItems, TimeToLiveSettings } from './time-to-live.js';
 
 export const DYNAMODB_TARGET_PREFIX = 'DynamoDB_20120810';
 
@@ -25,8 +25,14 @@ export interface DynamoDbServiceOptions {
   dataDir?: string;
   /** The time TTL compares against. */
   clock?: Clock;
-  /** How often expired items are deleted; 0 turns the periodic sweep off. Default 10 s. */
+  /**
+   * How often expired items are deleted; 0 turns the periodic sweep off. Default 10 s. A sweep
+   * reads the whole table, so the next one waits at least `TTL_SWEEP_PACE` times as long as the
+   * last one took: a large table is swept less often rather than taking more of the main thread.
+   */
   ttlSweepIntervalMs?: number;
+  /** Told after each periodic sweep what it deleted and how long it took. */
+  onSweep?: (sweep: { deleted: number; ms: number }) => void;
   /** Problems of the background sweep. */
   log?: (line: string) => void;
 }
@@ -219,6 +225,7 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
   }
 
   let sweeping: Promise<number> | undefined;
+  let closing = false;
   /** One sweep at a time: a call during a sweep shares it. */
   function sweepAll(): Promise<number> {
     if (!sweeping) {
@@ -235,7 +242,8 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
     let deleted = 0;
     for (const [tableName, attributeName] of timeToLive.enabledTables()) {
       try {
-        deleted += await sweepExpiredItems(call, tableName, attributeName, clock.now());
+        // A stop waits for the page in hand only, not for the rest of a large table.
+        deleted += await sweepExpiredItems(call, tableName, attributeName, clock.now(), () => closing);
       } catch (error) {
         if ((error as AwsServiceError).code === 'ResourceNotFoundException') timeToLive.disable(tableName);
         else throw error;
@@ -245,13 +253,24 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
   }
 
   const sweepIntervalMs = options.ttlSweepIntervalMs ?? 10_000;
-  const sweepTimer = sweepIntervalMs > 0
-    ? setInterval(() => sweepAll().catch((error: unknown) => log(`TTL sweep failed: ${(error as Error).message}`)), sweepIntervalMs)
-    : undefined;
-  sweepTimer?.unref();
+  let sweepTimer: NodeJS.Timeout | undefined;
+  function scheduleSweep(delayMs: number): void {
+    sweepTimer = setTimeout(() => {
+      const started = performance.now();
+      void sweepAll().then(
+        (deleted) => options.onSweep?.({ deleted, ms: performance.now() - started }),
+        (error: unknown) => log(`TTL sweep failed: ${(error as Error).message}`),
+      ).finally(() => {
+        if (!closing) scheduleSweep(nextSweepDelay(sweepIntervalMs, performance.now() - started));
+      });
+    }, delayMs);
+    sweepTimer.unref();
+  }
+  if (sweepIntervalMs > 0) scheduleSweep(sweepIntervalMs);
 
   async function close(): Promise<void> {
-    clearInterval(sweepTimer);
+    closing = true;
+    clearTimeout(sweepTimer);
     await sweeping?.catch(() => undefined);
     server.closeIdleConnections();
     await new Promise<void>((closed, failed) => server.close((error) => (error ? failed(error) : closed())));

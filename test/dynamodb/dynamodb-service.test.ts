@@ -13,7 +13,7 @@ import {
   ScanCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerJsonServices } from '../../sim/aws-json-protocol.js';
@@ -66,6 +66,15 @@ function temporaryDataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'facekit-dynamodb-'));
   dataDirs.push(dir);
   return dir;
+}
+
+/** `count` sign-in verdicts that expire in an hour, as the Verify trigger writes them. */
+async function fillTable(documents: DynamoDBDocumentClient, count: number): Promise<void> {
+  const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+  for (let first = 0; first < count; first += 25) {
+    const items = Array.from({ length: Math.min(25, count - first) }, (_, index) => ({ PutRequest: { Item: { pk: `UPLOAD#signin/${first + index}`, status: 'USED', expiresAt } } }));
+    await documents.send(new BatchWriteCommand({ RequestItems: { [TABLE]: items } }));
+  }
 }
 
 afterEach(async () => {
@@ -274,6 +283,47 @@ describe('createDynamoDbService', () => {
 
       await expect.poll(async () => (await documents.send(new GetCommand({ TableName: TABLE, Key: { pk: 'FAILURES#x' } }))).Item, { timeout: 3_000 })
         .toBeUndefined();
+    });
+
+    it('sweeps a large table less often instead of for longer: at most about 5 % of the time', async () => {
+      // Prepare: 3,000 items, read by every sweep, and an interval shorter than one sweep
+      const sweeps: number[] = [];
+      const { service, documents } = await startSim({ ttlSweepIntervalMs: 1, onSweep: ({ ms }) => sweeps.push(ms) });
+      await service.createTable(usersTableProperties);
+      await fillTable(documents, 3_000);
+      const filled = sweeps.length;
+      await expect.poll(() => sweeps.length, { timeout: 10_000 }).toBeGreaterThan(filled);
+
+      // Act: from the end of a sweep of the whole table
+      const first = sweeps.length;
+      const started = performance.now();
+      await new Promise((wait) => setTimeout(wait, 3_000));
+      const elapsed = performance.now() - started;
+
+      // Assess: back to back, sweeping took nearly all of it
+      const sweeping = sweeps.slice(first).reduce((sum, ms) => sum + ms, 0);
+      expect(sweeping / elapsed).toBeLessThan(0.2);
+    });
+
+    it('lets a stop wait for one page of a sweep, not for the rest of a large table', async () => {
+      // Prepare: how long a whole sweep of 5,000 items takes here
+      const sim = await startSim();
+      await sim.service.createTable(usersTableProperties);
+      await fillTable(sim.documents, 5_000);
+      let started = performance.now();
+      await sim.service.sweepExpiredItems();
+      const wholeSweep = performance.now() - started;
+
+      // Act: stop while the next sweep runs
+      const sweep = sim.service.sweepExpiredItems();
+      await new Promise((wait) => setImmediate(wait));
+      started = performance.now();
+      await stopSim(sim);
+      const stop = performance.now() - started;
+
+      // Assess
+      expect(await sweep).toBe(0);
+      expect(stop).toBeLessThan(wholeSweep / 2);
     });
 
     it('is switched with UpdateTimeToLive and reported by DescribeTimeToLive', async () => {
