@@ -91,6 +91,35 @@ describe('UserPoolStore', () => {
     expect(lines).toHaveLength(6);
   });
 
+  it('opens a large log that is compact enough without rewriting it: the rewrite was most of a large pool\'s opening', async () => {
+    // Prepare: over 1 MiB of live refresh tokens, and a revocation (a line no longer live)
+    const directory = folder();
+    const store = new UserPoolStore(directory);
+    store.putUser(user('u1', 'a@example.com'));
+    for (let index = 0; index < 6_000; index++) store.addRefreshToken(token('u1', `family-${index}`, Date.now() + DAY));
+    store.revokeFamily('family-0');
+    await store.close();
+    const file = join(directory, 'state.jsonl');
+    const before = statSync(file);
+
+    // Act
+    const reopened = new UserPoolStore(directory);
+    reopened.revokeFamily('family-1');
+    const revocation = `${JSON.stringify({ token: reopened.findTokenFamily('family-1') })}\n`;
+    await reopened.close();
+
+    // Assess: the same file, grown by the one change
+    const after = statSync(file);
+    expect(before.size).toBeGreaterThan(1024 * 1024);
+    expect(after.ino).toBe(before.ino);
+    expect(after.size - before.size).toBe(revocation.length);
+    const third = new UserPoolStore(directory);
+    expect(third.findTokenFamily('family-0')?.revoked).toBe(true);
+    expect(third.findTokenFamily('family-1')?.revoked).toBe(true);
+    expect(third.findTokenFamily('family-5999')?.revoked).toBe(false);
+    await third.close();
+  });
+
   it('ignores a last line cut short by a crash', async () => {
     const directory = folder();
     const store = new UserPoolStore(directory);

@@ -8,7 +8,8 @@
 // kernel has the bytes. The file is flushed to the disk (fdatasync, off the event loop) at most a
 // second later, so an OS crash or power cut may lose that last second, as the earlier whole-file
 // rewrite (no fsync either) could. The log is compacted to one line per live record when it
-// opens, and in the background when it has grown to several times the live size.
+// opens, unless it is compact enough already, and in the background when it has grown to several
+// times the live size.
 import { createHash } from 'node:crypto';
 import {
   closeSync,
@@ -128,17 +129,28 @@ export class UserPoolStore {
     this.file = join(directory, LOG_FILE);
     rmSync(`${this.file}.compacting`, { force: true });
     const legacy = join(directory, LEGACY_FILE);
-    const log = readDataFile(WHAT, this.file);
-    if (log) this.replay(this.file, log.toString('utf8'));
+    let log: { lines: number; bytes: number; torn: boolean } | undefined;
+    const text = readDataFile(WHAT, this.file);
+    if (text) log = { ...this.replay(this.file, text.toString('utf8')), bytes: text.length };
     else if (existsSync(legacy)) {
       const state = readJsonFile(WHAT, legacy, isLegacyState)!;
       for (const user of state.users) this.indexUser(user);
       for (const token of state.refreshTokens) this.indexToken(token);
     }
     this.forgetExpiredTokens();
-    // Start from a compact file: one line per live record. Opening is the one moment the whole
-    // pool is written, before the server answers anything.
-    this.writeSnapshotSync();
+    const live = this.users.size + this.refreshTokens.size;
+    // Start from a compact file, one line per live record, before the server answers anything.
+    // A log that is compact enough is kept as it is: rewriting it is most of the time a large pool
+    // takes to open (300,000 refresh tokens, 89 MB: 3.9 s to open, 2.2 s of it the rewrite). A
+    // small log is compacted whenever it holds a line that is not live; a large one when it is
+    // `compactionRatio` times its live records, the background compaction's rule.
+    const compactEnough = log !== undefined && !log.torn && !existsSync(legacy) &&
+      (log.bytes <= MIN_COMPACTION_BYTES ? log.lines <= live : log.lines <= this.compactionRatio * live);
+    if (compactEnough) {
+      this.fd = openSync(this.file, 'a');
+      this.logBytes = log!.bytes;
+      this.liveBytes = live === 0 ? 0 : Math.round((log!.bytes * live) / Math.max(log!.lines, live));
+    } else this.writeSnapshotSync();
     if (existsSync(legacy)) rmSync(legacy);
   }
 
@@ -237,11 +249,13 @@ export class UserPoolStore {
     this.forgetExpiredTokens();
   }
 
-  private replay(file: string, text: string): void {
+  /** Replays the log; returns how many records it held and whether its last line was cut short. */
+  private replay(file: string, text: string): { lines: number; torn: boolean } {
     // A line without its newline is a write cut short by a crash: it was never acknowledged. Any
     // other line that is not a record stops the start (sim/json-lines.ts), naming the line.
     const complete = text.slice(0, text.lastIndexOf('\n') + 1);
-    for (const record of parseJsonLines<LogRecord>(WHAT, file, complete)) {
+    const records = parseJsonLines<LogRecord>(WHAT, file, complete);
+    for (const record of records) {
       if ('user' in record) this.indexUser(record.user);
       else if ('deleteUser' in record) {
         this.unindexUser(record.deleteUser);
@@ -249,6 +263,7 @@ export class UserPoolStore {
       } else if ('token' in record) this.indexToken(record.token);
       else if ('deleteToken' in record) this.unindexToken(record.deleteToken);
     }
+    return { lines: records.length, torn: complete.length < text.length };
   }
 
   private indexUser(user: StoredUser): void {
