@@ -21,6 +21,7 @@ import { ManualClock } from '../../sim/clock.js';
 import { DamagedDataError } from '../../sim/damaged-data.js';
 import { createDynamoDbService, type DynamoDbService, type DynamoDbServiceOptions } from '../../sim/dynamodb/index.js';
 import { assertDataFolderUnused } from '../../sim/dynamodb/dynamodb-service.js';
+import { sweepExpiredItems, TTL_SWEEP_PACE } from '../../sim/dynamodb/time-to-live.js';
 
 /** The users table as CDK synthesizes it (see ARCHITECTURE.md). */
 const usersTableProperties = {
@@ -285,45 +286,45 @@ describe('createDynamoDbService', () => {
         .toBeUndefined();
     });
 
-    it('sweeps a large table less often instead of for longer: at most about 5 % of the time', async () => {
-      // Prepare: 3,000 items, read by every sweep, and an interval shorter than one sweep
-      const sweeps: number[] = [];
-      const { service, documents } = await startSim({ ttlSweepIntervalMs: 1, onSweep: ({ ms }) => sweeps.push(ms) });
+    it('sweeps a large table less often instead of for longer: each sweep waits 19 times as long as the last took', async () => {
+      // Prepare: 3,000 items, read by every sweep, and an interval far shorter than one sweep
+      const sweeps: Array<{ ms: number; endedAt: number }> = [];
+      const { service, documents } = await startSim({ ttlSweepIntervalMs: 1, onSweep: ({ ms }) => sweeps.push({ ms, endedAt: performance.now() }) });
       await service.createTable(usersTableProperties);
       await fillTable(documents, 3_000);
-      const filled = sweeps.length;
-      await expect.poll(() => sweeps.length, { timeout: 10_000 }).toBeGreaterThan(filled);
 
-      // Act: from the end of a sweep of the whole table
-      const first = sweeps.length;
-      const started = performance.now();
-      await new Promise((wait) => setTimeout(wait, 3_000));
-      const elapsed = performance.now() - started;
+      // Act: three sweeps of the whole table
+      const filled = sweeps.length + 1; // the sweep running while the table filled may have read part of it
+      await expect.poll(() => sweeps.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(filled + 3);
 
-      // Assess: back to back, sweeping took nearly all of it
-      const sweeping = sweeps.slice(first).reduce((sum, ms) => sum + ms, 0);
-      expect(sweeping / elapsed).toBeLessThan(0.2);
-    });
+      // Assess: the wait before each sweep against the time the one before it took (a timer fires
+      // up to a millisecond early); back to back, the waits were a millisecond
+      const whole = sweeps.slice(filled, filled + 3);
+      for (const [previous, next] of [[whole[0]!, whole[1]!], [whole[1]!, whole[2]!]] as const) {
+        const waited = next.endedAt - next.ms - previous.endedAt;
+        expect(waited).toBeGreaterThanOrEqual(TTL_SWEEP_PACE * previous.ms - 2);
+      }
+    }, 40_000);
 
-    it('lets a stop wait for one page of a sweep, not for the rest of a large table', async () => {
-      // Prepare: how long a whole sweep of 5,000 items takes here
-      const sim = await startSim();
-      await sim.service.createTable(usersTableProperties);
-      await fillTable(sim.documents, 5_000);
-      let started = performance.now();
-      await sim.service.sweepExpiredItems();
-      const wholeSweep = performance.now() - started;
+    it('ends a sweep after the page in hand once told to stop, reading the table in pages of 500', async () => {
+      // Prepare: a table of ten pages, and a stop that comes while the third is read
+      const scans: Array<Record<string, unknown>> = [];
+      let stopping = false;
+      const call = async (operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> => {
+        if (operation === 'DescribeTable') return { Table: { KeySchema: [{ AttributeName: 'pk' }] } };
+        scans.push(input);
+        if (scans.length === 3) stopping = true;
+        return { Items: [], ...(scans.length < 10 ? { LastEvaluatedKey: { pk: { S: `page-${scans.length}` } } } : {}) };
+      };
 
-      // Act: stop while the next sweep runs
-      const sweep = sim.service.sweepExpiredItems();
-      await new Promise((wait) => setImmediate(wait));
-      started = performance.now();
-      await stopSim(sim);
-      const stop = performance.now() - started;
+      // Act
+      const deleted = await sweepExpiredItems(call, TABLE, 'expiresAt', Date.now(), () => stopping);
 
       // Assess
-      expect(await sweep).toBe(0);
-      expect(stop).toBeLessThan(wholeSweep / 2);
+      expect(deleted).toBe(0);
+      expect(scans).toHaveLength(3);
+      expect(scans.map((scan) => scan.Limit)).toEqual([500, 500, 500]);
+      expect(scans[2]!.ExclusiveStartKey).toEqual({ pk: { S: 'page-2' } });
     });
 
     it('is switched with UpdateTimeToLive and reported by DescribeTimeToLive', async () => {
