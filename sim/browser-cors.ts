@@ -67,12 +67,17 @@ function isPoolDiscoveryDocument(path: string): boolean {
   return /^\/[^/]+\/\.well-known\/(jwks\.json|openid-configuration)$/.test(path);
 }
 
+/** The most refused origins `reportRefusedOrigin` names: a flood of made-up origins grows nothing. */
+const MAX_ORIGINS_TOLD = 20;
+
 /**
  * CORS for the kit's own routes, for the listed origins: a hook for `onSend`, and the answer to
- * their preflights. Credentials are not allowed: these routes take no cookies.
+ * their preflights. Credentials are not allowed: these routes take no cookies. `log` hears of an
+ * origin the list refused (`reportRefusedOrigin`).
  */
-export function kitRouteCors(webOrigins: readonly string[]) {
+export function kitRouteCors(webOrigins: readonly string[], log: (line: string) => void = () => undefined) {
   const allowed = new Set(webOrigins);
+  const told = new Set<string>();
   const allows = (request: FastifyRequest) => {
     if (isPoolDiscoveryDocument(pathOf(request))) return '*';
     const origin = request.headers.origin;
@@ -85,6 +90,27 @@ export function kitRouteCors(webOrigins: readonly string[]) {
       reply.header('vary', 'Origin');
       const origin = allows(request);
       if (origin) reply.header('access-control-allow-origin', origin);
+    },
+    /**
+     * A browser reports a refused origin only as "No 'Access-Control-Allow-Origin' header", in the
+     * page's console, and the kit said nothing at all: an app on a port outside the stack's web
+     * origins (Vite on 5199, say) found its `/_sim/outputs` fetch and photo uploads failing with no
+     * word of where the list is. This says it on the kit's output, once per origin, for any route:
+     * a response to a request naming an `Origin` that is not among the web origins (the kit's own
+     * included) and that carries no `Access-Control-Allow-Origin` (the JSON APIs answer any
+     * origin, so they never do).
+     */
+    reportRefusedOrigin(request: FastifyRequest, reply: FastifyReply): void {
+      const origin = request.headers.origin;
+      if (origin === undefined || allowed.has(origin) || told.has(origin) || reply.hasHeader('access-control-allow-origin')) return;
+      if (told.size >= MAX_ORIGINS_TOLD) return;
+      told.add(origin);
+      const what = request.method === 'OPTIONS' ? `${String(request.headers['access-control-request-method'] ?? '')} preflight` : request.method;
+      log(
+        `CORS: refused a page on ${origin} (${what.trim()} ${pathOf(request)}): it is not one of the stack's webOrigins ` +
+          `(${[...allowed].join(', ')}). Add it to "webOrigins" in the context of cdk.json (the list replaces the default) ` +
+          'and restart; docs/web.md, "CORS". Said once per origin.',
+      );
     },
     answerPreflight(request: FastifyRequest, reply: FastifyReply) {
       const origin = allows(request);
@@ -101,32 +127,5 @@ export function kitRouteCors(webOrigins: readonly string[]) {
         })
         .send();
     },
-  };
-}
-
-/**
- * A browser reports a refused origin only as "No 'Access-Control-Allow-Origin' header", in the
- * page's console, and the kit said nothing at all: an app on a port outside the stack's web
- * origins (Vite on 5199, say) found its `/_sim/outputs` fetch and photo uploads failing with no
- * word of where the list is. This says it on the kit's output, once per origin: a response to a
- * request naming an `Origin` that is not among the web origins (the kit's own included) and that
- * carries no `Access-Control-Allow-Origin` (the JSON APIs answer any origin, so they never do).
- */
-const MAX_ORIGINS_TOLD = 20;
-
-export function corsRefusalHint(webOrigins: readonly string[], log: (line: string) => void) {
-  const allowed = new Set(webOrigins);
-  const told = new Set<string>();
-  return (request: FastifyRequest, reply: FastifyReply): void => {
-    const origin = request.headers.origin;
-    if (origin === undefined || allowed.has(origin) || told.has(origin) || reply.hasHeader('access-control-allow-origin')) return;
-    if (told.size >= MAX_ORIGINS_TOLD) return; // a flood of made-up origins grows nothing
-    told.add(origin);
-    const what = request.method === 'OPTIONS' ? `${String(request.headers['access-control-request-method'] ?? '')} preflight` : request.method;
-    log(
-      `CORS: refused a page on ${origin} (${what.trim()} ${pathOf(request)}): it is not one of the stack's webOrigins ` +
-        `(${[...allowed].join(', ')}). Add it to "webOrigins" in the context of cdk.json (the list replaces the default) ` +
-        'and restart; docs/web.md, "CORS". Said once per origin.',
-    );
   };
 }

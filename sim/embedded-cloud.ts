@@ -30,7 +30,7 @@ import { appBackendRoutes } from '../examples/app-backend/routes.js';
 import { createTokenVerifier } from '../examples/app-backend/token-verifier.js';
 import { allowedHostsFromEnv, refuseRebindableHosts } from './allowed-hosts.js';
 import { applyConnectionTimeouts, connectionTimeoutsFromEnv, type ConnectionTimeouts } from './connection-timeouts.js';
-import { corsRefusalHint, kitRouteCors } from './browser-cors.js';
+import { kitRouteCors } from './browser-cors.js';
 import { webPageRoutes } from './web-page/routes.js';
 
 /** The page as `npm start` builds it (sim/web-page/build-cache.ts). */
@@ -39,10 +39,10 @@ const WEB_DIST_DIR = resolvePath(import.meta.dirname, '../web/dist');
 /** The default credentials every served API accepts (`test`/`test`); see `credentials` below. */
 export const LOCAL_CREDENTIALS = DEFAULT_LOCAL_CREDENTIALS;
 
-/** Service names as AWS spells them in endpoints and as `/_sim/health` lists them. */
 /** How long a stop waits for requests in flight before it closes their connections. */
 const SHUTDOWN_GRACE_MS = 2000;
 
+/** Service names as AWS spells them in endpoints and as `/_sim/health` lists them. */
 export const SERVICE_NAMES = ['cognito-idp', 'rekognition', 'dynamodb', 's3', 'lambda', 'ses'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
@@ -376,11 +376,10 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   refuseRebindableHosts(app, options.allowedHosts ?? allowedHostsFromEnv(process.env.FACEKIT_ALLOWED_HOSTS));
   // Pages on the web origins (a dev server on another port) may read the kit's own routes.
   const webOrigins = webOriginsOf(plan, endpoint);
-  const kitCors = kitRouteCors(webOrigins);
-  const refusedOriginHint = corsRefusalHint(webOrigins, log);
+  const kitCors = kitRouteCors(webOrigins, log);
   app.addHook('onSend', async (request, reply, payload) => {
     kitCors.addResponseHeaders(request, reply);
-    refusedOriginHint(request, reply);
+    kitCors.reportRefusedOrigin(request, reply);
     return payload;
   });
   app.options('/_sim/*', kitCors.answerPreflight);
