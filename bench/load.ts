@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { withoutPositionalAdvice } from '../sim/parse-args-errors.js';
 import { describeFunctions, isReportLine, summarizeReports, type FunctionFigures } from './function-reports.js';
 import { cognitoClient, enrolUser, inParallel, percentile, realFaceOf, signIn, signInPhotos, stackTarget, type FaceUser } from './face-users.js';
 import { mainThreadCpuMs, mebibytes, startSimProcess, treeCpuMs, treeRssBytes, type SimProcess } from './sim-process.js';
@@ -258,8 +259,7 @@ if (process.argv[1]?.endsWith('load.ts')) {
   try {
     parsed = loadOptionsFromArgs(process.argv.slice(2));
   } catch (error) {
-    // parseArgs' advice on an unknown option (a positional argument after '--') does not apply.
-    const [problem] = (error as Error).message.split(/\n|\. To specify a positional argument/);
+    const [problem] = withoutPositionalAdvice((error as Error).message).split('\n');
     console.error(`npm run load: ${problem} (npm run load -- --help)`);
     process.exit(1);
   }

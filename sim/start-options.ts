@@ -4,6 +4,7 @@
 // here as the user meant them, with a note; anything else unexpected is a one-line error, never
 // a parseArgs stack trace.
 import { parseArgs } from 'node:util';
+import { withoutPositionalAdvice } from './parse-args-errors.js';
 
 export interface StartOptions {
   port?: string;
@@ -38,9 +39,7 @@ export function parseStartOptions(args: string[], env: NodeJS.ProcessEnv = proce
       },
     });
   } catch (error) {
-    // parseArgs' advice on an unknown option (a positional argument after '--') does not apply:
-    // the start takes none.
-    const [problem] = (error as Error).message.split(/\n|\. To specify a positional argument/);
+    const [problem] = withoutPositionalAdvice((error as Error).message).split('\n');
     throw new StartOptionsError(`${problem} (see npm start -- --help)`);
   }
   const options = parsed.values as unknown as StartOptions;

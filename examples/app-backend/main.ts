@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { resolveTarget } from '../../cli/target.js';
+import { withoutPositionalAdvice } from '../../sim/parse-args-errors.js';
 import { appBackendRoutes } from './routes.js';
 import { createTokenVerifier } from './token-verifier.js';
 
@@ -54,7 +55,6 @@ try {
   const address = await app.listen({ port: Number(values.port), host: '127.0.0.1' });
   console.log(`example app backend on ${address}/me, verifying tokens of ${target.outputs.UserPoolId} (${target.description})`);
 } catch (error) {
-  // parseArgs' own advice (positional arguments after '--') does not apply: there are none.
-  console.error(`example backend: ${(error as Error).message.split('. To specify a positional argument')[0]} (npm run example:backend -- --help)`);
+  console.error(`example backend: ${withoutPositionalAdvice((error as Error).message)} (npm run example:backend -- --help)`);
   process.exit(1);
 }
