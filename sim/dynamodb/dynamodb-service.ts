@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { AwsServiceError, type PassthroughResponse, type PassthroughService } from '../aws-json-protocol.js';
@@ -15,7 +14,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { DamagedDataError } from '../damaged-data.js';
 import { nestsTooDeep, NESTING_LIMIT_MESSAGE } from './attribute-nesting.js';
 import { createTableInput, timeToLiveAttribute, type CloudFormationTableProperties } from './cloudformation-table.js';
-import { createDynaliteServer, type DynaliteDatabase } from './load-dynalite.js';
+import { createDynaliteServer, requireFromDynalite, type DynaliteDatabase } from './load-dynalite.js';
 import { nextSweepDelay, sweepExpiredItems, TimeToLiveSettings } from './time-to-live.js';
 
 export const DYNAMODB_TARGET_PREFIX = 'DynamoDB_20120810';
@@ -309,8 +308,6 @@ interface LevelDatabase {
 export async function assertDataFolderUnused(dataDir: string): Promise<void> {
   const tables = tablesFolderOf(dataDir);
   if (!existsSync(tables) || !statSync(tables).isDirectory()) return;
-  // `level` as dynalite itself resolves it: the same version, no dependency of our own.
-  const requireFromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
   const { Level } = requireFromDynalite('level') as { Level: new (location: string) => LevelDatabase };
   const database = new Level(tables);
   try {

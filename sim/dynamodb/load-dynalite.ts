@@ -20,6 +20,10 @@ import type { Server } from 'node:http';
 import type dynaliteServer from 'dynalite';
 
 const requireHere = createRequire(import.meta.url);
+/** `require` as dynalite's own modules resolve: its stores (level, memory-level) at the versions it uses, no dependency of ours. */
+export const requireFromDynalite = createRequire(requireHere.resolve('dynalite'));
+/** dynalite's `db` folder: its store and its expression parsers. */
+const DYNALITE_DB_DIR = join(dirname(requireHere.resolve('dynalite')), 'db');
 
 export const DYNALITE_PARSERS = ['conditionParser.js', 'updateParser.js', 'projectionParser.js'];
 /** The line of pegjs output that runs the parse: the rules of this parse exist by then. */
@@ -49,7 +53,7 @@ export interface DynaliteDatabase {
 export function createDynaliteServer(options: Parameters<typeof dynaliteServer>[0]): { server: Server; database?: DynaliteDatabase } {
   const dynalite = loadDynalite();
   // dynalite's index calls `db.create(options)` on its own module's exports, once, synchronously.
-  const store = requireHere(join(dirname(requireHere.resolve('dynalite')), 'db', 'index.js')) as { create(options: unknown): { db: DynaliteDatabase } };
+  const store = requireHere(join(DYNALITE_DB_DIR, 'index.js')) as { create(options: unknown): { db: DynaliteDatabase } };
   const create = store.create;
   let database: DynaliteDatabase | undefined;
   store.create = (createOptions) => {
@@ -77,13 +81,10 @@ type IteratorClass = { prototype: { return?: () => Promise<void>; close(): Promi
  * replaced (a table churned by 80,000 writes over 2,000 keys: 393 MiB of RSS and 88 MiB on disk
  * against 159 MiB and 3 MiB with this; docs/lambda-dynamodb.md, "A soak"). Gives the iterator
  * classes of dynalite's two stores (classic-level on disk, memory-level in memory) a `return()`
- * that closes the iterator; a class with a `return()` of its own is left as it is. Returns the
- * classes changed.
+ * that closes the iterator; a class with a `return()` of its own is left as it is.
  */
-export function closeIteratorsOfEndedStreams(): IteratorClass[] {
-  const requireFromDynalite = createRequire(requireHere.resolve('dynalite'));
+function closeIteratorsOfEndedStreams(): void {
   const stores = [createRequire(requireFromDynalite.resolve('level')).resolve('classic-level'), requireFromDynalite.resolve('memory-level')];
-  const changed: IteratorClass[] = [];
   for (const store of stores) {
     const abstractLevel = createRequire(store)('abstract-level') as Record<'AbstractIterator' | 'AbstractKeyIterator' | 'AbstractValueIterator', IteratorClass>;
     for (const iteratorClass of [abstractLevel.AbstractIterator, abstractLevel.AbstractKeyIterator, abstractLevel.AbstractValueIterator]) {
@@ -91,10 +92,8 @@ export function closeIteratorsOfEndedStreams(): IteratorClass[] {
       iteratorClass.prototype.return = function closeIterator(this: IteratorClass['prototype']) {
         return this.close();
       };
-      changed.push(iteratorClass);
     }
   }
-  return changed;
 }
 
 /**
@@ -104,10 +103,9 @@ export function closeIteratorsOfEndedStreams(): IteratorClass[] {
  * slower after a collection, never different. Returns the files it changed.
  */
 export function keepParsersOptimized(): string[] {
-  const parsersDir = join(dirname(requireHere.resolve('dynalite')), 'db');
   const changed: string[] = [];
   for (const file of DYNALITE_PARSERS) {
-    const filename = join(parsersDir, file);
+    const filename = join(DYNALITE_DB_DIR, file);
     if (requireHere.cache[filename]) continue;
     const source = readFileSync(filename, 'utf8');
     if (source.split(PARSE_STARTS).length !== 2) continue;
@@ -117,7 +115,7 @@ export function keepParsersOptimized(): string[] {
     const parser = new Module(filename);
     parser.filename = filename;
     const run = compileFunction(keepingRules, ['exports', 'require', 'module', '__filename', '__dirname'], { filename });
-    run.call(parser.exports, parser.exports, createRequire(filename), parser, filename, parsersDir);
+    run.call(parser.exports, parser.exports, createRequire(filename), parser, filename, DYNALITE_DB_DIR);
     parser.loaded = true;
     requireHere.cache[filename] = parser;
     changed.push(file);

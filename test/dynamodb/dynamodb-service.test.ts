@@ -21,6 +21,7 @@ import { ManualClock } from '../../sim/clock.js';
 import { DamagedDataError } from '../../sim/damaged-data.js';
 import { createDynamoDbService, type DynamoDbService, type DynamoDbServiceOptions } from '../../sim/dynamodb/index.js';
 import { assertDataFolderUnused } from '../../sim/dynamodb/dynamodb-service.js';
+import { requireFromDynalite } from '../../sim/dynamodb/load-dynalite.js';
 import { sweepExpiredItems, TTL_SWEEP_PACE } from '../../sim/dynamodb/time-to-live.js';
 
 /** The users table as CDK synthesizes it (see ARCHITECTURE.md). */
@@ -203,7 +204,6 @@ describe('createDynamoDbService', () => {
     const { service, client, documents } = await startSim({ dataDir: temporaryDataDir() });
     await service.createTable(usersTableProperties);
     for (const pk of ['USER#a', 'USER#b', 'UPLOAD#c']) await documents.send(new PutCommand({ TableName: TABLE, Item: { pk, expiresAt: 1 } }));
-    const requireFromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
     const { AbstractLevel } = createRequire(createRequire(requireFromDynalite.resolve('level')).resolve('classic-level'))('abstract-level') as {
       AbstractLevel: { prototype: { attachResource(resource: object): void; detachResource(resource: object): void } };
     };
