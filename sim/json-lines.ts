@@ -4,7 +4,7 @@
 // with it at the following start. Any other line that is not a JSON object is damage from outside:
 // the start stops and names it (sim/damaged-data.ts), rather than going on without that entry.
 import { truncateSync } from 'node:fs';
-import { DamagedDataError, isJsonObject, readDataFile } from './damaged-data.js';
+import { DamagedDataError, parseJsonObject, readDataFile } from './damaged-data.js';
 
 const NEWLINE = 0x0a;
 
@@ -29,14 +29,9 @@ export function parseJsonLines<T>(what: string, file: string, text: string): T[]
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
     if (!line.trim()) continue;
-    let entry: unknown;
-    try {
-      entry = JSON.parse(line);
-    } catch {
-      entry = undefined;
-    }
+    const entry = parseJsonObject(line);
     // The line itself is not quoted: it may hold a code or a token.
-    if (!isJsonObject(entry)) throw new DamagedDataError(what, file, `line ${index + 1} is not a JSON object (the kit writes whole lines of JSON)`);
+    if (!entry) throw new DamagedDataError(what, file, `line ${index + 1} is not a JSON object (the kit writes whole lines of JSON)`);
     entries.push(entry as T);
   }
   return entries;

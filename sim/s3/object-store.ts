@@ -11,7 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DamagedDataError, isJsonObject, readJsonFile } from '../damaged-data.js';
+import { DamagedDataError, isJsonObject, parseJsonObject, readJsonFile } from '../damaged-data.js';
 import type { CorsRule } from './cors.js';
 import type { NotificationConfig } from './event-notifications.js';
 
@@ -257,12 +257,7 @@ function isBucketRecord(value: unknown): value is BucketRecord {
 
 /** An object's metadata line; an object file that does not start with one is damaged. */
 function parsedMetadata(file: string, text: string): StoredObject {
-  let metadata: unknown;
-  try {
-    metadata = JSON.parse(text);
-  } catch {
-    metadata = undefined;
-  }
-  if (!isJsonObject(metadata) || typeof metadata.key !== 'string') throw new DamagedDataError(WHAT, file, 'its metadata (the first line) is not the JSON the kit writes');
+  const metadata = parseJsonObject(text);
+  if (typeof metadata?.key !== 'string') throw new DamagedDataError(WHAT, file, 'its metadata (the first line) is not the JSON the kit writes');
   return metadata as unknown as StoredObject;
 }
