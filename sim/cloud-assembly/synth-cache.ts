@@ -81,13 +81,18 @@ function cachedAssemblyIsCurrent(outDir: string, inputsFingerprint: string): boo
   return (
     existsSync(join(outDir, 'manifest.json')) &&
     existsSync(fingerprintFile) &&
-    readFileSync(fingerprintFile, 'utf8') === `${inputsFingerprint} ${digestOfTemplates(outDir)}`
+    readFileSync(fingerprintFile, 'utf8') === assemblyFingerprint(outDir, inputsFingerprint)
   );
 }
 
 /** Marks the assembly in `outDir` as synthesized from inputs with this fingerprint. */
 function recordCachedAssembly(outDir: string, inputsFingerprint: string): void {
-  writeFileSync(join(outDir, FINGERPRINT_FILE), `${inputsFingerprint} ${digestOfTemplates(outDir)}`);
+  writeFileSync(join(outDir, FINGERPRINT_FILE), assemblyFingerprint(outDir, inputsFingerprint));
+}
+
+/** What the fingerprint file holds: the inputs' fingerprint and a digest of the templates in `outDir`. */
+function assemblyFingerprint(outDir: string, inputsFingerprint: string): string {
+  return `${inputsFingerprint} ${digestOfTemplates(outDir)}`;
 }
 
 function digestOfTemplates(outDir: string): string {
