@@ -37,6 +37,8 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
   const { sub, userNotFound } = await subjectOf(event);
   let verdict: boolean | undefined;
   let answeredBefore = false;
+  /** A match's own writes, sent with the photo's mark (one round trip for all of them). */
+  let writesOfMatch: Array<Promise<void> | undefined> = [];
   try {
     if (asksToEnrol(event.request.clientMetadata)) {
       logger.info('enrolment requested instead of a face match', { sub });
@@ -73,15 +75,15 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
     // The user's record is written only when it changes: most sign-ins come from the device that
     // signed in last.
     const trustedDevices = deviceHash ? withTrustedDevice(user?.trustedDevices, deviceHash) : undefined;
-    await Promise.all([
+    writesOfMatch = [
       clearFailures(bucket),
       faceSignInChangesRecord(user, trustedDevices) ? recordFaceSignIn(sub, trustedDevices) : undefined,
-    ]);
+    ];
     logger.info('face matched', { sub, trustedDevice });
     return (verdict = true);
   } finally {
     // The mark comes before the delete: the face-indexer and a retried run read it once the photo is gone.
-    if (!answeredBefore) await markSignInPhotoUsed(key, now, sub, verdict);
+    await Promise.all([...writesOfMatch, answeredBefore ? undefined : markSignInPhotoUsed(key, now, sub, verdict)]);
     await deletePhoto(key);
   }
 };
