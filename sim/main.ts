@@ -50,7 +50,8 @@ answered as S3 does (400 RequestTimeout); a request must arrive whole within
 FACEKIT_REQUEST_TIMEOUT_MS (default 300000, enough for a 5 MB photo at 150 kbit/s).
 
 Real faces: the neural face model loads on the first real photo and is unloaded after
-FACEKIT_NEURAL_IDLE_MS milliseconds without one (default 60000; \`never\` keeps it);
+FACEKIT_NEURAL_IDLE_MS milliseconds without one (default 60000; \`never\` keeps it); a second
+copy loads while photos queue (FACEKIT_NEURAL_THREADS, default 2 on two cores or more);
 FACEKIT_NEURAL_FACES=preload loads it at start and keeps it, =off turns real faces off
 (docs/rekognition.md). Memory freed is given back to the system while the kit is quiet
 (FACEKIT_RELEASE_MEMORY=off to keep it).

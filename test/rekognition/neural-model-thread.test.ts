@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { realPhoto } from '../../sim/faces/real-face-shots.js';
 import { decodeImage } from '../../sim/rekognition/matcher/decode-image.js';
-import { DEFAULT_IDLE_RELEASE_MS, idleReleaseMsOf, NeuralFaceModel, type NeuralFaceResult } from '../../sim/rekognition/matcher/neural-model.js';
+import { DEFAULT_IDLE_RELEASE_MS, idleReleaseMsOf, NeuralFaceModel, neuralThreadsOf, type NeuralFaceResult } from '../../sim/rekognition/matcher/neural-model.js';
 import type { RgbRaster } from '../../sim/rekognition/matcher/raster.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -71,6 +71,45 @@ console.log('answered', faces.length, model.status);
   }, 150_000);
 });
 
+describe('a neural model in up to two threads', () => {
+  it('starts a second thread when a picture arrives while the first has one in hand, then hands each thread a picture of the next two', async () => {
+    const model = new NeuralFaceModel({ threads: 2, idleReleaseMs: Infinity });
+    await model.load();
+    const alone = await model.detect(collins);
+    expect(model.threadsRunning).toBe(1);
+
+    // The first thread is busy with the first picture: the second goes behind it, and a second thread starts.
+    const burst = await Promise.all([model.detect(collins), model.detect(collins)]);
+    await vi.waitFor(() => expect(model.picturesInHand).toEqual([0, 0]), { timeout: 60_000, interval: 20 });
+    const spread = [model.detect(collins), model.detect(collins)];
+    await vi.waitFor(() => expect(model.picturesInHand).toEqual([1, 1]), { timeout: 10_000, interval: 5 });
+    const faces = await Promise.all(spread);
+
+    expect([model.threadsRunning, model.loads]).toEqual([2, 2]);
+    expect(new Set([alone, ...burst, ...faces].map((found) => digestOf(found)[0])).size).toBe(1);
+  });
+
+  it('starts no second thread when it may run only one: pictures queue behind each other', async () => {
+    const model = new NeuralFaceModel({ threads: 1, idleReleaseMs: Infinity });
+    await model.load();
+    const pictures = [model.detect(collins), model.detect(collins)];
+    await vi.waitFor(() => expect(model.picturesInHand).toEqual([2]), { timeout: 10_000, interval: 5 });
+    await Promise.all(pictures);
+    expect([model.threadsRunning, model.loads]).toEqual([1, 1]);
+  });
+
+  it('ends the second thread when it is idle, and keeps one when kept loaded', async () => {
+    const model = new NeuralFaceModel({ threads: 2, idleReleaseMs: 50 });
+    await model.keepLoaded();
+    await Promise.all([model.detect(collins), model.detect(collins), model.detect(collins)]);
+    await vi.waitFor(() => expect(model.loads).toBe(2), { timeout: 60_000, interval: 20 });
+
+    await vi.waitFor(() => expect(model.threadsRunning).toBe(1), { timeout: 60_000, interval: 20 });
+    await new Promise((resume) => setTimeout(resume, 200));
+    expect([model.threadsRunning, model.status]).toEqual([1, 'ready']);
+  });
+});
+
 describe('a neural model whose thread dies', () => {
   it('fails the picture in hand and the one queued behind it with a clear error; the next picture gets a new thread and the same faces', async () => {
     const model = new NeuralFaceModel({ threadScript: crashingThread, idleReleaseMs: Infinity });
@@ -107,6 +146,13 @@ describe('a neural model that cannot load', () => {
     expect((loadFailure as Error).message).toMatch(/^face models not loaded from \/nowhere: /);
     expect(detectFailure).toBe(loadFailure);
     expect([model.status, model.error, model.loads]).toEqual(['failed', loadFailure, 1]);
+  });
+});
+
+describe('FACEKIT_NEURAL_THREADS', () => {
+  it('takes a whole number from 1 to the cores; anything else means 2, or 1 on one core', () => {
+    expect(['1', '2', '4', undefined, '', '0', '5', '1.5', 'two'].map((setting) => neuralThreadsOf(setting, 4))).toEqual([1, 2, 4, 2, 2, 2, 2, 2, 2]);
+    expect([neuralThreadsOf(undefined, 1), neuralThreadsOf('2', 1)]).toEqual([1, 1]);
   });
 });
 

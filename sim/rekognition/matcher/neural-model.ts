@@ -10,6 +10,7 @@
 // and the same bytes give bit-identical descriptors. The thread is started on first use
 // (`FACEKIT_NEURAL_FACES=preload` makes `npm start` start it after its banner and keep it) and
 // ended after a quiet spell, which is the only way to give back the model's WebAssembly memory.
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RgbRaster } from './raster.js';
 
@@ -62,40 +63,52 @@ export interface NeuralFaceModelOptions {
   idleReleaseMs?: number;
   /** Where the thread reads the model files; tests name a folder without them to make loading fail. Default: the npm package's. */
   modelsFolder?: string;
+  /**
+   * The most threads the model may run in at once (each holds its own 75-190 MiB while loaded).
+   * Default 1; `npm start` uses FACEKIT_NEURAL_THREADS, or 2 on a machine with two cores or more.
+   */
+  threads?: number;
   /** The thread's script; tests give one that crashes. Default: neural-model-worker.mjs. */
   threadScript?: URL;
 }
 
 /**
  * The neural path's model as the emulator sees it: off, not loaded, loading, ready or failed.
- * It lives in a thread of its own, started when a picture (or `load()`) needs it and ended after
- * `idleReleaseMs` without a picture, or when it crashes: either way the next picture starts
- * another. A failed load is final, as it was when the model lived on the main thread.
+ * It lives in threads of their own: one started when a picture (or `load()`) needs it, and a
+ * second (up to `threads`) when a picture arrives while every loaded thread already has one in
+ * hand, so that a burst of real photos uses more than one core. Each thread ends after
+ * `idleReleaseMs` without a picture, or when it crashes; with none left, the next picture starts
+ * one again. A failed first load is final, as it was when the model lived on the main thread.
  */
 export class NeuralFaceModel {
   readonly enabled: boolean;
   readonly idleReleaseMs: number;
+  /** The most threads the model runs in at once. */
+  readonly threads: number;
   private readonly threadOptions: { script: URL; modelsFolder?: string };
-  private thread?: ModelThread;
+  /** Every thread started and not yet ended, oldest first (loading or loaded). */
+  private pool: ModelThread[] = [];
+  /** Resolves once a thread of the pool is loaded; undefined while the pool is empty. */
   private loading?: Promise<void>;
   private failure?: Error;
   private loadMilliseconds?: number;
   private threadsStarted = 0;
   private kept = false;
-  private releaseTimer?: NodeJS.Timeout;
+  private readonly releaseTimers = new Map<ModelThread, NodeJS.Timeout>();
   private readonly loadStartListeners: Array<() => void> = [];
 
   constructor(options: NeuralFaceModelOptions = {}) {
     this.enabled = options.enabled ?? true;
     this.idleReleaseMs = options.idleReleaseMs ?? DEFAULT_IDLE_RELEASE_MS;
+    this.threads = Math.max(1, Math.floor(options.threads ?? 1));
     this.threadOptions = { script: options.threadScript ?? new URL('./neural-model-worker.mjs', import.meta.url), modelsFolder: options.modelsFolder };
   }
 
   get status(): NeuralModelStatus {
     if (!this.enabled) return 'off';
     if (this.failure) return 'failed';
-    if (!this.thread) return 'not loaded';
-    return this.thread.isLoaded ? 'ready' : 'loading';
+    if (this.pool.length === 0) return 'not loaded';
+    return this.pool.some((thread) => thread.isLoaded) ? 'ready' : 'loading';
   }
 
   /** Why loading failed (for the startup message). */
@@ -108,9 +121,19 @@ export class NeuralFaceModel {
     return this.loadMilliseconds;
   }
 
-  /** How many times the model has started loading: once, plus once per reload after a release or a crash. */
+  /** How many times the model has started loading: once per thread started (a second thread, a reload after a release or a crash). */
   get loads(): number {
     return this.threadsStarted;
+  }
+
+  /** How many threads hold the model or are loading it now. */
+  get threadsRunning(): number {
+    return this.pool.length;
+  }
+
+  /** The pictures each loaded thread has in hand, oldest thread first. */
+  get picturesInHand(): number[] {
+    return this.pool.filter((thread) => thread.isLoaded).map((thread) => thread.pending);
   }
 
   /**
@@ -128,10 +151,9 @@ export class NeuralFaceModel {
     return this.loading ?? this.startThread();
   }
 
-  /** Loads the model and keeps it loaded however long it stays idle (`FACEKIT_NEURAL_FACES=preload`, the test harness). */
+  /** Loads the model and keeps one thread of it loaded however long it stays idle (`FACEKIT_NEURAL_FACES=preload`, the test harness). */
   keepLoaded(): Promise<void> {
     this.kept = true;
-    clearTimeout(this.releaseTimer);
     return this.load();
   }
 
@@ -139,50 +161,69 @@ export class NeuralFaceModel {
   async detect(raster: RgbRaster, stages: NeuralStages = ALL_STAGES): Promise<NeuralFaceResult[]> {
     await this.load();
     // load() resolved in this same turn of the event loop: neither a release nor a crash (both
-    // come in later turns) can have ended the thread since.
-    return this.thread!.detect(raster, stages);
+    // come in later turns) can have ended every loaded thread since.
+    const loaded = this.pool.filter((thread) => thread.isLoaded);
+    const thread = loaded.reduce((least, candidate) => (candidate.pending < least.pending ? candidate : least));
+    // Every loaded thread already has a picture in hand: one more thread, if the pool has room
+    // and none is loading yet. This picture goes to the queue of the least busy thread meanwhile.
+    if (thread.pending > 0 && this.pool.length < this.threads && loaded.length === this.pool.length) void this.startThread().catch(() => undefined);
+    clearTimeout(this.releaseTimers.get(thread));
+    return thread.detect(raster, stages);
   }
 
   private startThread(): Promise<void> {
     const started = performance.now();
     const thread = new ModelThread(this.threadOptions, {
-      onIdle: () => this.releaseWhenIdle(),
-      onEnd: () => {
-        if (this.thread !== thread) return;
-        this.thread = undefined;
-        this.loading = undefined;
-        clearTimeout(this.releaseTimer);
-      },
+      onIdle: () => this.releaseWhenIdle(thread),
+      onEnd: () => this.forget(thread),
     });
-    this.thread = thread;
+    this.pool.push(thread);
     this.threadsStarted += 1;
-    this.loading = thread.loaded.then(
+    const first = this.pool.length === 1;
+    const loaded = thread.loaded.then(
       () => {
         this.loadMilliseconds = performance.now() - started;
-        this.releaseWhenIdle();
+        this.releaseWhenIdle(thread);
       },
       (error: Error) => {
-        this.failure = error;
+        // Only the first thread's failure is final: a second one failing (memory, say) leaves the model as it was.
+        if (first && !this.pool.some((other) => other.isLoaded)) this.failure = error;
         throw error;
       },
     );
-    for (const listener of this.loadStartListeners.splice(0)) listener();
-    return this.loading;
+    if (first) {
+      this.loading = loaded;
+      for (const listener of this.loadStartListeners.splice(0)) listener();
+    }
+    return loaded;
   }
 
-  /** (Re)starts the idle countdown; the thread ends when it runs out with no picture in hand. */
-  private releaseWhenIdle(): void {
-    if (this.kept || !Number.isFinite(this.idleReleaseMs)) return;
-    clearTimeout(this.releaseTimer);
-    this.releaseTimer = setTimeout(() => {
-      const thread = this.thread;
-      if (!thread?.isLoaded || thread.busy) return;
-      this.thread = undefined;
-      this.loading = undefined;
+  /** A thread that ended (released, crashed, failed to load) leaves the pool; with no loaded thread left, the next picture loads one. */
+  private forget(thread: ModelThread): void {
+    this.pool = this.pool.filter((other) => other !== thread);
+    clearTimeout(this.releaseTimers.get(thread));
+    this.releaseTimers.delete(thread);
+    if (this.pool.some((other) => other.isLoaded)) return;
+    // A thread still loading (started as a second one) becomes the one the next picture waits for.
+    const next = this.pool[0];
+    this.loading = next?.loaded.then(() => undefined);
+  }
+
+  /** (Re)starts a thread's idle countdown; the thread ends when it runs out with no picture in hand. */
+  private releaseWhenIdle(thread: ModelThread): void {
+    if (!Number.isFinite(this.idleReleaseMs)) return;
+    clearTimeout(this.releaseTimers.get(thread));
+    const timer = setTimeout(() => {
+      this.releaseTimers.delete(thread);
+      if (!thread.isLoaded || thread.busy) return;
+      // A model kept loaded keeps one thread; the others end as usual.
+      if (this.kept && this.pool.filter((other) => other.isLoaded).length <= 1) return;
       thread.end();
+      this.forget(thread);
     }, this.idleReleaseMs);
     // A quiet kit (or a test run) ends without waiting for the release.
-    this.releaseTimer.unref();
+    timer.unref();
+    this.releaseTimers.set(thread, timer);
   }
 }
 
@@ -203,7 +244,7 @@ class ModelThread {
   readonly loaded: Promise<void>;
   isLoaded = false;
   private readonly worker: Worker;
-  private readonly pending = new Map<number, PendingPicture>();
+  private readonly pendingPictures = new Map<number, PendingPicture>();
   private nextId = 0;
   /** What made the thread crash (an exception nothing caught there), reported with its end. */
   private crash?: Error;
@@ -228,12 +269,12 @@ class ModelThread {
           failed(new Error(message.message));
           this.end();
         } else {
-          const picture = this.pending.get(message.id);
-          this.pending.delete(message.id);
+          const picture = this.pendingPictures.get(message.id);
+          this.pendingPictures.delete(message.id);
           if (message.type === 'faces') picture?.found(message.faces);
           else picture?.failed(new Error(message.message));
           this.holdProcessWhileBusy();
-          if (this.pending.size === 0) this.events.onIdle();
+          if (this.pendingPictures.size === 0) this.events.onIdle();
         }
       });
       this.worker.on('error', (error) => {
@@ -244,8 +285,8 @@ class ModelThread {
       this.worker.on('exit', (code) => {
         const how = this.crash ? `crashed (${this.crash.message})` : `exited with code ${code}`;
         if (!this.isLoaded) failed(new Error(`the neural face model's thread ${how} while loading`, { cause: this.crash }));
-        for (const picture of this.pending.values()) picture.failed(new Error(`the neural face model's thread ${how} while reading a picture`, { cause: this.crash }));
-        this.pending.clear();
+        for (const picture of this.pendingPictures.values()) picture.failed(new Error(`the neural face model's thread ${how} while reading a picture`, { cause: this.crash }));
+        this.pendingPictures.clear();
         this.events.onEnd();
       });
     });
@@ -255,14 +296,19 @@ class ModelThread {
 
   /** Whether a picture is being read or waits to be. */
   get busy(): boolean {
-    return this.pending.size > 0;
+    return this.pendingPictures.size > 0;
+  }
+
+  /** How many pictures the thread has in hand (one being read, the rest queued behind it). */
+  get pending(): number {
+    return this.pendingPictures.size;
   }
 
   detect(raster: RgbRaster, stages: NeuralStages): Promise<NeuralFaceResult[]> {
     const id = this.nextId++;
     // A copy the thread owns (handed over, not copied again): the caller goes on reading `raster`.
     const pixels = new Uint8Array(raster.pixels);
-    const answer = new Promise<NeuralFaceResult[]>((found, failed) => this.pending.set(id, { found, failed }));
+    const answer = new Promise<NeuralFaceResult[]>((found, failed) => this.pendingPictures.set(id, { found, failed }));
     this.worker.postMessage({ id, width: raster.width, height: raster.height, pixels, stages }, [pixels.buffer]);
     this.holdProcessWhileBusy();
     return answer;
@@ -287,9 +333,24 @@ export function idleReleaseMsOf(setting: string | undefined): number {
   return setting && Number.isInteger(milliseconds) && milliseconds > 0 ? milliseconds : DEFAULT_IDLE_RELEASE_MS;
 }
 
+/**
+ * FACEKIT_NEURAL_THREADS: how many threads the model may run in at once, a whole number from 1 to
+ * the cores there are; anything else means the default, 2 where there are two cores or more (a
+ * picture uses one core, and each thread holds its own copy of the model).
+ */
+export function neuralThreadsOf(setting: string | undefined, cores = availableParallelism()): number {
+  const threads = Number(setting);
+  if (setting && Number.isInteger(threads) && threads >= 1 && threads <= cores) return threads;
+  return Math.min(2, cores);
+}
+
 /** The process's one model (each loaded copy holds 75-190 MiB). */
 let shared: NeuralFaceModel | undefined;
 export function sharedNeuralFaceModel(): NeuralFaceModel {
-  shared ??= new NeuralFaceModel({ enabled: process.env.FACEKIT_NEURAL_FACES !== 'off', idleReleaseMs: idleReleaseMsOf(process.env.FACEKIT_NEURAL_IDLE_MS) });
+  shared ??= new NeuralFaceModel({
+    enabled: process.env.FACEKIT_NEURAL_FACES !== 'off',
+    idleReleaseMs: idleReleaseMsOf(process.env.FACEKIT_NEURAL_IDLE_MS),
+    threads: neuralThreadsOf(process.env.FACEKIT_NEURAL_THREADS),
+  });
   return shared;
 }
