@@ -24,6 +24,8 @@ export interface Config {
   readonly uploadBucket: string;
   /** Rekognition collection holding one face per enrolled user. */
   readonly faceCollectionId: string;
+  /** The user pool, for a function that is not one of its triggers (whose events name it). */
+  readonly userPoolId: string;
   /** Minimum similarity (0-100) for a sign-in photo to count as the user's face. */
   readonly faceMatchThreshold: number;
   /** Lifetime of presigned PUT URLs, in seconds. */
@@ -56,6 +58,7 @@ export function readConfig(env: Environment): Config {
   const usersTable = required('USERS_TABLE');
   const uploadBucket = required('UPLOAD_BUCKET');
   const faceCollectionId = required('FACE_COLLECTION_ID');
+  const userPoolId = required('USER_POOL_ID');
   const values = {
     faceMatchThreshold: numberSetting(env, 'FACE_MATCH_THRESHOLD', 95, 0, 100),
     uploadUrlTtlSeconds: numberSetting(env, 'UPLOAD_URL_TTL_SECONDS', 170, 1, 604_800),
@@ -74,6 +77,9 @@ export function readConfig(env: Environment): Config {
     },
     get faceCollectionId() {
       return faceCollectionId();
+    },
+    get userPoolId() {
+      return userPoolId();
     },
   });
 }

@@ -31,6 +31,7 @@ import { createTokenVerifier } from '../examples/app-backend/token-verifier.js';
 import { allowedHostsFromEnv, refuseRebindableHosts } from './allowed-hosts.js';
 import { applyConnectionTimeouts, connectionTimeoutsFromEnv, type ConnectionTimeouts } from './connection-timeouts.js';
 import { kitRouteCors } from './browser-cors.js';
+import { runSchedules } from './scheduled-rules.js';
 import { webPageRoutes } from './web-page/routes.js';
 
 /** The page as `npm start` builds it (sim/web-page/build-cache.ts). */
@@ -276,6 +277,15 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     });
     routes.lambda = lambda.routes;
     invoker = lambda;
+    // The template's scheduled rules (the deleted-user sweep), as EventBridge would run them.
+    const stopSchedules = runSchedules(plan.schedules, {
+      invoker: lambda,
+      region,
+      accountId: plan.accountId,
+      clock,
+      onError: (error) => log(`schedule: ${(error as Error).message ?? String(error)}`),
+    });
+    closers.push(async () => stopSchedules());
   } else if (options.lambdaEndpoint) {
     // Loaded only here: the embedded cloud never needs the Lambda SDK client itself.
     const { LambdaApiInvoker } = await import('./lambda/lambda-api-invoker.js');

@@ -1,6 +1,8 @@
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as rekognition from 'aws-cdk-lib/aws-rekognition';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -15,6 +17,10 @@ const ENROL_WAIT_MS = 3500;
 /** Cognito waits 5 s for a trigger; Verify spends up to ENROL_WAIT_MS of it waiting for the indexer. */
 const TRIGGER_TIMEOUT = Duration.seconds(5);
 const INDEXER_TIMEOUT = Duration.seconds(30);
+/** A daily sweep lists the whole pool and collection: minutes at most, even for a large pool. */
+const SWEEP_TIMEOUT = Duration.minutes(15);
+/** How long a deleted user's face may stay in the collection at most, give or take the sweep's run. */
+export const DELETED_USER_SWEEP_RATE = Duration.days(1);
 const UPLOAD_PREFIXES = ['enrol/', 'signin/'] as const;
 /** Partition key of the item handlers/decoy-identities.ts keeps its HMAC key in. */
 export const DECOY_KEY_ITEM = 'SECRET#decoy-sub-key';
@@ -31,6 +37,8 @@ export class FaceAuthStack extends Stack {
   readonly usersTable: dynamodb.Table;
   readonly faceCollectionId: string;
   readonly handlers: Record<HandlerName, HandlerFunction>;
+  /** Not a trigger nor an S3 handler: run by a schedule. */
+  readonly deletedUserSweep: HandlerFunction;
 
   constructor(scope: Construct, id: string, props: FaceAuthStackProps) {
     super(scope, id, props);
@@ -207,6 +215,34 @@ export class FaceAuthStack extends Stack {
       // client writes the email (required, so it must be writable) at sign-up, and nothing else.
       writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true }),
     });
+
+    // Cognito has no trigger for a deleted user: a daily sweep removes the faces and records of
+    // users no longer in the pool (handlers/deleted-user-sweep.ts).
+    const sweep = handlerFunction('DeletedUserSweep', {
+      entryName: 'deleted-user-sweep',
+      description: 'Daily: removes the faces and records of users deleted from the user pool',
+      environment: { ...table, ...collection, USER_POOL_ID: this.userPool.userPoolId },
+      memorySize: 256,
+      timeout: SWEEP_TIMEOUT,
+    });
+    this.deletedUserSweep = sweep;
+    new events.Rule(this, 'DeletedUserSweepSchedule', {
+      description: 'Removes the faces and records of users deleted from the user pool',
+      schedule: events.Schedule.rate(DELETED_USER_SWEEP_RATE),
+      targets: [new targets.LambdaFunction(sweep.fn, { retryAttempts: 2 })],
+    });
+    if (faceCollection) sweep.node.addDependency(faceCollection);
+    sweep.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser'], resources: [this.userPool.userPoolArn] }));
+    sweep.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['rekognition:ListFaces', 'rekognition:DeleteFaces'], resources: [faceCollectionArn] }));
+    // A Scan reads every item (no key to narrow it to); only USER# records are deleted.
+    sweep.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [this.usersTable.tableArn] }));
+    sweep.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DeleteItem'],
+        resources: [this.usersTable.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*'] } },
+      }),
+    );
 
     // Cognito calls on the pool get a policy of their own, attached to the role: the pool names
     // the function as its trigger, so a statement on the pool inside the role's default policy,

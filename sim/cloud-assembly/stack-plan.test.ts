@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planStack } from './stack-plan.js';
+import { planStack, rateIntervalMs } from './stack-plan.js';
 
 function writeAssembly(template: object): string {
   const dir = mkdtempSync(join(tmpdir(), 'facekit-plan-'));
@@ -107,6 +107,54 @@ describe('planStack', () => {
       'arn:aws:lambda:eu-west-1:1:function:elsewhere';
 
     expect(() => planStack({ cloudAssemblyDir: writeAssembly(broken), stackName: 'Demo', region: 'eu-west-1' })).toThrow(/not a function of this stack/);
+  });
+});
+
+describe('scheduled rules', () => {
+  const sweeper = { Type: 'AWS::Lambda::Function', Metadata: { 'aws:asset:path': 'asset.abc' }, Properties: { Runtime: 'nodejs22.x', Handler: 'index.handler' } };
+  const rule = (properties: Record<string, unknown>) => ({ Type: 'AWS::Events::Rule', Properties: { Targets: [{ Arn: { 'Fn::GetAtt': ['Sweeper', 'Arn'] }, Id: 'Target0' }], ...properties } });
+  const planWith = (resources: Record<string, unknown>) =>
+    planStack({ cloudAssemblyDir: writeAssembly({ ...template, Resources: { ...template.Resources, ...resources } }), stackName: 'Demo', region: 'eu-west-1' });
+
+  it('runs a rate() rule\'s targets, and keeps warm only the functions something else calls', () => {
+    const plan = planWith({ Sweeper: sweeper, Daily: rule({ ScheduleExpression: 'rate(1 day)', State: 'ENABLED' }) });
+    const sweeperName = plan.functions.find((fn) => fn.logicalId === 'Sweeper')!.name;
+
+    expect(plan.schedules).toEqual([
+      { logicalId: 'Daily', ruleArn: 'arn:aws:events:eu-west-1:000000000000:rule/Demo-Daily', expression: 'rate(1 day)', intervalMs: 86_400_000, functionNames: [sweeperName] },
+    ]);
+    expect(plan.functions.map((fn) => [fn.logicalId, fn.keepWarm])).toEqual([['Indexer', undefined], ['Sweeper', false]]);
+  });
+
+  it('keeps warm a scheduled function that is also a trigger or a notification target', () => {
+    const plan = planWith({ Hourly: { ...rule({ ScheduleExpression: 'rate(2 hours)' }), Properties: { ScheduleExpression: 'rate(2 hours)', Targets: [{ Arn: { 'Fn::GetAtt': ['Indexer', 'Arn'] } }] } } });
+
+    expect(plan.schedules.map((schedule) => schedule.intervalMs)).toEqual([7_200_000]);
+    expect(plan.functions.find((fn) => fn.logicalId === 'Indexer')!.keepWarm).toBeUndefined();
+  });
+
+  it('skips, saying why, a cron schedule, an event pattern and a disabled rule', () => {
+    const plan = planWith({
+      Sweeper: sweeper,
+      Cron: rule({ ScheduleExpression: 'cron(0 3 * * ? *)' }),
+      Pattern: rule({ EventPattern: { source: ['aws.s3'] } }),
+      Off: rule({ ScheduleExpression: 'rate(1 day)', State: 'DISABLED' }),
+    });
+
+    expect(plan.schedules).toEqual([]);
+    expect(plan.skipped.filter((skipped) => skipped.type === 'AWS::Events::Rule')).toEqual([
+      { logicalId: 'Cron', type: 'AWS::Events::Rule', reason: 'schedule cron(0 3 * * ? *): the embedded cloud runs rate() schedules only' },
+      { logicalId: 'Pattern', type: 'AWS::Events::Rule', reason: 'an event pattern rule; the embedded cloud runs schedules only' },
+      { logicalId: 'Off', type: 'AWS::Events::Rule', reason: 'disabled' },
+    ]);
+    expect(plan.functions.find((fn) => fn.logicalId === 'Sweeper')!.keepWarm).toBeUndefined();
+  });
+
+  it('reads rate() as EventBridge writes it: a singular unit for 1, a plural one above', () => {
+    expect(['rate(1 minute)', 'rate(5 minutes)', 'rate(1 hour)', 'rate(12 hours)', 'rate(1 day)', 'rate(30 days)'].map(rateIntervalMs)).toEqual([
+      60_000, 300_000, 3_600_000, 43_200_000, 86_400_000, 2_592_000_000,
+    ]);
+    expect(['rate(1 minutes)', 'rate(2 day)', 'rate(0 days)', 'rate(1 week)', 'rate(1.5 hours)', 'rate(1day)', 'cron(0 * * * ? *)'].map(rateIntervalMs)).toEqual(Array(7).fill(undefined));
   });
 });
 

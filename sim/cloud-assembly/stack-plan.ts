@@ -49,6 +49,16 @@ export interface PlannedUserPool {
   clients: Array<{ logicalId: string; clientId: string; properties: Properties }>;
 }
 
+/** An EventBridge rule of the template that runs functions on a schedule (`rate(...)`). */
+export interface PlannedSchedule {
+  logicalId: string;
+  ruleArn: string;
+  /** The template's ScheduleExpression, e.g. `rate(1 day)`. */
+  expression: string;
+  intervalMs: number;
+  functionNames: string[];
+}
+
 export interface StackPlan {
   stackName: string;
   region: string;
@@ -58,6 +68,7 @@ export interface StackPlan {
   tables: PlannedTable[];
   collections: Array<{ logicalId: string; collectionId: string }>;
   userPools: PlannedUserPool[];
+  schedules: PlannedSchedule[];
   outputs: Record<string, string>;
   /** Resources the embedded cloud does not run (e.g. CDK's own custom-resource functions). */
   skipped: Array<{ logicalId: string; type: string; reason: string }>;
@@ -172,6 +183,11 @@ export function planStack(options: { cloudAssemblyDir: string; stackName: string
         resolved = { ref: id, attributes: { ClientId: id, Name: text(properties.ClientName) ?? logicalId } };
         break;
       }
+      case 'AWS::Events::Rule': {
+        const name = explicitName('Name') ?? physicalName.generic(stackName, logicalId);
+        resolved = { ref: name, attributes: { Arn: `${arnPrefix('events')}:rule/${name}` } };
+        break;
+      }
       case 'AWS::IAM::Role': {
         const name = explicitName('RoleName') ?? physicalName.generic(stackName, logicalId);
         resolved = { ref: name, attributes: { Arn: `arn:aws:iam::${accountId}:role/${name}`, RoleId: name } };
@@ -192,6 +208,7 @@ export function planStack(options: { cloudAssemblyDir: string; stackName: string
     tables: [],
     collections: [],
     userPools: [],
+    schedules: [],
     outputs: {},
     skipped: [],
   };
@@ -297,8 +314,49 @@ export function planStack(options: { cloudAssemblyDir: string; stackName: string
     }
   }
 
+  // Pass 4: schedules, and which functions only they run (those are not kept warm).
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Events::Rule') continue;
+    const resolved = resolve(resource.Properties ?? {}, context) as { ScheduleExpression?: string; State?: string; Targets?: Array<{ Arn?: string }> };
+    const expression = resolved.ScheduleExpression;
+    if (!expression) {
+      plan.skipped.push({ logicalId, type: resource.Type, reason: 'an event pattern rule; the embedded cloud runs schedules only' });
+      continue;
+    }
+    const intervalMs = rateIntervalMs(expression);
+    if (intervalMs === undefined) {
+      plan.skipped.push({ logicalId, type: resource.Type, reason: `schedule ${expression}: the embedded cloud runs rate() schedules only` });
+      continue;
+    }
+    if (resolved.State === 'DISABLED') {
+      plan.skipped.push({ logicalId, type: resource.Type, reason: 'disabled' });
+      continue;
+    }
+    const functionNames = (resolved.Targets ?? []).map((target) => functionNameByArn.get(target.Arn ?? '')).filter((name): name is string => name !== undefined);
+    plan.schedules.push({ logicalId, ruleArn: context.resources.get(logicalId)!.attributes.Arn!, expression, intervalMs, functionNames });
+  }
+  const invokedOtherwise = new Set([
+    ...plan.buckets.flatMap((bucket) => bucket.notifications.map((notification) => notification.functionName)),
+    ...plan.userPools.flatMap((pool) => Object.values((pool.properties.LambdaConfig ?? {}) as Record<string, unknown>).map((arn) => functionNameByArn.get(String(arn)))),
+  ]);
+  for (const fn of plan.functions) {
+    if (plan.schedules.some((schedule) => schedule.functionNames.includes(fn.name)) && !invokedOtherwise.has(fn.name)) fn.keepWarm = false;
+  }
+
   for (const [outputId, output] of Object.entries(template.Outputs ?? {})) {
     plan.outputs[outputId] = String(resolve(output.Value, context));
   }
   return plan;
+}
+
+const RATE_UNITS_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** `rate(<n> <unit>)` in milliseconds (EventBridge's units: minute(s), hour(s), day(s)); undefined for anything else. */
+export function rateIntervalMs(expression: string): number | undefined {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  if (!match) return undefined;
+  const count = Number(match[1]);
+  // EventBridge: a value of 1 takes the singular unit, anything greater the plural.
+  if (count < 1 || (count === 1) !== !match[2].endsWith('s')) return undefined;
+  return count * RATE_UNITS_MS[match[2].replace(/s$/, '')]!;
 }

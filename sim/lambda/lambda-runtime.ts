@@ -26,6 +26,12 @@ export interface FunctionDefinition {
   timeoutSeconds: number;
   memoryMb?: number;
   environment: Record<string, string>;
+  /**
+   * false for a function run rarely (a daily schedule): not loaded ahead of its first invocation,
+   * and shut down once idle, down to no environment at all. Default true: loaded at start, and
+   * one environment kept when idle.
+   */
+  keepWarm?: boolean;
 }
 
 export interface LambdaRuntimeOptions {
@@ -300,8 +306,13 @@ class FunctionPool {
     }
   }
 
+  /** Environments an idle pool keeps: one, or none for a function not kept warm. */
+  private get kept(): number {
+    return this.definition.keepWarm === false ? 0 : 1;
+  }
+
   async prewarm(): Promise<void> {
-    if (this.closed || this.all.size > 0) return;
+    if (this.closed || this.all.size > 0 || this.kept === 0) return;
     const fresh = new ExecutionEnvironment(this.definition, this.env, this.settings);
     this.all.add(fresh);
     this.idle.push(fresh);
@@ -323,19 +334,21 @@ class FunctionPool {
   }
 
   /**
-   * Shuts down environments idle past the timeout, as Lambda reclaims idle ones, keeping one warm.
+   * Shuts down environments idle past the timeout, as Lambda reclaims idle ones, keeping one warm
+   * (none for a function not kept warm).
    * After the pool grew, the one kept is a fresh environment rather than the last one used: a
    * worker that served a load keeps the heap it grew to (V8 collects its old generation only when
    * it needs room), so the process would not come back to its idle footprint.
    */
   private scheduleReaper(): void {
-    if (this.reaper || (this.all.size <= 1 && !this.grew)) return;
+    if (this.reaper || (this.all.size <= this.kept && !this.grew)) return;
     this.reaper = setTimeout(() => {
       this.reaper = undefined;
       const cutoff = Date.now() - this.settings.idleTimeoutMs;
       const idlePastCutoff = () => this.idle.length > 0 && (this.idleSince.get(this.idle[0]!) ?? 0) <= cutoff;
       // Oldest-idle first: the front of `idle` is the least recently used.
-      while (this.all.size > 1 && idlePastCutoff()) this.retire(this.idle[0]!);
+      while (this.all.size > this.kept && idlePastCutoff()) this.retire(this.idle[0]!);
+      if (this.all.size === 0) this.grew = false;
       if (this.grew && this.all.size === 1 && idlePastCutoff()) {
         this.grew = false;
         this.retire(this.idle[0]!);

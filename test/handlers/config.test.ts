@@ -21,6 +21,7 @@ describe('handlers configuration', () => {
       USERS_TABLE: 'users',
       UPLOAD_BUCKET: 'photos',
       FACE_COLLECTION_ID: 'faces',
+      USER_POOL_ID: 'us-east-1_pool',
       FACE_MATCH_THRESHOLD: '98.5',
       UPLOAD_URL_TTL_SECONDS: '120',
       ENROL_WAIT_MS: '2000',
@@ -33,6 +34,7 @@ describe('handlers configuration', () => {
       usersTable: 'users',
       uploadBucket: 'photos',
       faceCollectionId: 'faces',
+      userPoolId: 'us-east-1_pool',
       faceMatchThreshold: 98.5,
       uploadUrlTtlSeconds: 120,
       enrolWaitMs: 2000,
@@ -46,6 +48,7 @@ describe('handlers configuration', () => {
     ['usersTable', 'USERS_TABLE'],
     ['uploadBucket', 'UPLOAD_BUCKET'],
     ['faceCollectionId', 'FACE_COLLECTION_ID'],
+    ['userPoolId', 'USER_POOL_ID'],
   ] as const)('says "missing configuration" when %s is used but %s is not set', (setting, variable) => {
     const config = readConfig({ [variable]: '  ' });
 

@@ -173,6 +173,32 @@ describe('createLambdaRuntime', () => {
     expect(second).toEqual({ invocationsInThisEnvironment: 2, loadedAt: first.loadedAt });
   });
 
+  it('neither loads ahead nor keeps an environment of a function not kept warm (a daily schedule)', async () => {
+    const loadsFile = bundles.scratch('rarely-run-loads.txt');
+    const counted = bundles.write('rarely-run', 'index.mjs', `
+      import { appendFileSync } from 'node:fs';
+      appendFileSync(process.env.LOADS_FILE, 'loaded\\n');
+      let invocationsInThisEnvironment = 0;
+      export const handler = async () => ({ invocationsInThisEnvironment: ++invocationsInThisEnvironment });
+    `);
+    runtime = createLambdaRuntime({
+      functions: [definition('rarely-run', counted, { environment: { LOADS_FILE: loadsFile }, keepWarm: false })],
+      onLog: () => undefined,
+      idleTimeoutMs: 200,
+    });
+
+    await runtime.prewarm();
+    const loadedBeforeInvoking = readFileSync(loadsFile, { encoding: 'utf8', flag: 'a+' });
+    const first = await runtime.invoke('rarely-run', {});
+    const again = await runtime.invoke('rarely-run', {});
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const afterIdle = await runtime.invoke('rarely-run', {});
+
+    expect(loadedBeforeInvoking).toBe('');
+    expect([first, again, afterIdle]).toEqual([1, 2, 1].map((count) => ({ invocationsInThisEnvironment: count })));
+    expect(readFileSync(loadsFile, 'utf8')).toBe('loaded\nloaded\n');
+  });
+
   it('keeps the one environment of a function that never had to grow, module state and all', async () => {
     runtime = createLambdaRuntime({ functions: [definition('sleeper', sleeper)], onLog: () => undefined, idleTimeoutMs: 200 });
     const before = (await runtime.invoke('sleeper', { sleepMs: 0, withLoadTime: true })) as SleeperResult;

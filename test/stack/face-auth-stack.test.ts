@@ -30,7 +30,7 @@ const TRIGGERS = [
   'PostAuthentication',
   'PreTokenGeneration',
 ] as const;
-const HANDLERS = [...TRIGGERS, 'FaceIndexer'] as const;
+const HANDLERS = [...TRIGGERS, 'FaceIndexer', 'DeletedUserSweep'] as const;
 type HandlerId = (typeof HANDLERS)[number];
 
 /** The variables of the ARCHITECTURE.md contract; no function may receive anything else. */
@@ -38,6 +38,7 @@ const CONTRACT_VARIABLES = [
   'USERS_TABLE',
   'UPLOAD_BUCKET',
   'FACE_COLLECTION_ID',
+  'USER_POOL_ID',
   'FACE_MATCH_THRESHOLD',
   'UPLOAD_URL_TTL_SECONDS',
   'ENROL_WAIT_MS',
@@ -290,6 +291,21 @@ describe('FaceAuthStack with default context', () => {
       expect(functionOf(template, 'FaceIndexer').Properties.Timeout).toBe(30);
     });
 
+    it('runs the deleted-user sweep once a day, retried twice, and gives it 15 minutes', () => {
+      const [, rule] = onlyResource(template, 'AWS::Events::Rule');
+      expect(rule.Properties).toMatchObject({
+        ScheduleExpression: 'rate(1 day)',
+        State: 'ENABLED',
+        Targets: [{ Arn: { 'Fn::GetAtt': [functionId(template, 'DeletedUserSweep'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } }],
+      });
+      expect(functionOf(template, 'DeletedUserSweep').Properties.Timeout).toBe(900);
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [functionId(template, 'DeletedUserSweep'), 'Arn'] },
+        Principal: 'events.amazonaws.com',
+      });
+    });
+
     it('logs each function to its own log group kept for one week', () => {
       const logGroups = resourcesOf(template, 'AWS::Logs::LogGroup');
       const used = new Set<string>();
@@ -322,6 +338,7 @@ describe('FaceAuthStack with default context', () => {
         PostAuthentication: { USERS_TABLE: table },
         PreTokenGeneration: { USERS_TABLE: table },
         FaceIndexer: { USERS_TABLE: table, UPLOAD_BUCKET: bucket, FACE_COLLECTION_ID: 'faceauthstack-faces' },
+        DeletedUserSweep: { USERS_TABLE: table, FACE_COLLECTION_ID: 'faceauthstack-faces', USER_POOL_ID: { Ref: ids.pool } },
       };
       for (const handler of HANDLERS) {
         const environment = environmentOf(template, handler);
@@ -404,6 +421,16 @@ describe('FaceAuthStack with default context', () => {
           'dynamodb:GetItem': [items('UPLOAD#*')],
           'dynamodb:PutItem': [items('UPLOAD#*')],
           'dynamodb:UpdateItem': [items('USER#*')],
+        },
+        // Lists the pool and the collection, reads the table whole (a Scan has no key to narrow
+        // it), and deletes only USER# records and faces.
+        DeletedUserSweep: {
+          'cognito-idp:ListUsers': [`\${${ids.pool}.Arn}`],
+          'cognito-idp:AdminGetUser': [`\${${ids.pool}.Arn}`],
+          'rekognition:ListFaces': [collectionArn],
+          'rekognition:DeleteFaces': [collectionArn],
+          'dynamodb:Scan': [tableArn],
+          'dynamodb:DeleteItem': [items('USER#*')],
         },
       };
       for (const handler of HANDLERS) {
