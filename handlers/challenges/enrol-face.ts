@@ -67,7 +67,7 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
   }
   const deviceKey = deviceKeyOf(event.request.clientMetadata);
   const owner = { userPoolId: event.userPoolId, userName: event.userName };
-  const bound = await bind(owner, sub, result.faceId, now, deviceKey ? sha256Hex(deviceKey) : undefined);
+  const bound = await bind(owner, sub, result.faceId, deviceKey ? sha256Hex(deviceKey) : undefined);
   if (bound) await notifyOwner(event.request.userAttributes.email, now);
   return bound;
 };
@@ -107,7 +107,7 @@ async function awaitVerdict(key: string, sub: string, startedAt: number): Promis
   return undefined;
 }
 
-async function bind(owner: PoolUser, sub: string, faceId: string, now: number, deviceHash: string | undefined): Promise<boolean> {
+async function bind(owner: PoolUser, sub: string, faceId: string, deviceHash: string | undefined): Promise<boolean> {
   const user = await getUser(sub);
   if (user?.faceId === faceId) {
     // Cognito retried this invocation after it had already bound the face. The first try may have
@@ -115,8 +115,13 @@ async function bind(owner: PoolUser, sub: string, faceId: string, now: number, d
     await signOutEverywhere(owner);
     return true;
   }
+  // The face is dated from this write, not from when the answer arrived: Verify may have waited
+  // seconds for the indexer, and a FACE_MATCH issued during that wait and matched with the old face
+  // before the bind would otherwise pass Define's check (enrolledAt against the challenge's issue
+  // time) after the sign-out below, and its tokens would outlive the take-back.
+  const boundAt = Date.now();
   // Stryker disable next-line OptionalChaining: the indexer made the record it held this face on; were it gone, the conditional bind fails either way
-  if (await bindFace(sub, faceId, user?.faceId, now, deviceHash)) {
+  if (await bindFace(sub, faceId, user?.faceId, boundAt, deviceHash)) {
     // Stryker disable next-line OptionalChaining: as above, a bound face means a record
     if (user?.faceId) {
       // Whoever enrolled the old face keeps no session made with it. After the bind, not before:

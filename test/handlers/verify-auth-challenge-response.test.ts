@@ -1,7 +1,8 @@
 import './handler-test-environment.js';
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DefineAuthChallengeTriggerEvent, VerifyAuthChallengeResponseTriggerEvent } from 'aws-lambda';
 import {
   DeleteFacesCommand,
   ImageTooLargeException,
@@ -17,10 +18,11 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { AdminUserGlobalSignOutCommand, CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../handlers/verify-auth-challenge-response.js';
+import { handler as defineHandler } from '../../handlers/define-auth-challenge.js';
 import { BUCKET, COLLECTION, SENDER } from './handler-test-environment.js';
 import { dynamoDbCommandsOf } from './dynamodb-calls.js';
 import { captureLogs } from './log-capture.js';
-import { getItem, invoke, newUser, putItem, verifyEvent, type TestUser } from './trigger-events.js';
+import { defineEvent, entry, getItem, invoke, newUser, putItem, verifyEvent, type TestUser } from './trigger-events.js';
 
 const s3 = mockClient(S3Client);
 const rekognition = mockClient(RekognitionClient);
@@ -817,6 +819,26 @@ describe('Verify ENROL_FACE', () => {
 
     expect(await verify(event)).toBe(true);
     expect(signOuts()).toEqual([{ UserPoolId: event.userPoolId, Username: event.userName }]);
+  });
+
+  it('dates the new face from its bind, not from when the answer began waiting for the indexer: a sign-in with the old face issued during that wait gets no tokens', async () => {
+    const { user, key, privateParameters } = await enrollingUser(OTHER_FACE);
+    const takeBack = verify(verifyEvent(user, privateParameters)); // polls for the indexer's verdict
+    await sleep(20);
+    // Meanwhile whoever holds the old face begins a sign-in (Create records when it issued the
+    // FACE_MATCH) and Verify matches the old face, still bound...
+    const issuedAt = Date.now();
+    await sleep(20);
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+    expect(await takeBack).toBe(true);
+    expect(signOuts()).toHaveLength(1);
+
+    // ...and Define, which runs after the bind and its sign-out, must not issue tokens that outlive them.
+    const next = await invoke<DefineAuthChallengeTriggerEvent, DefineAuthChallengeTriggerEvent>(
+      defineHandler,
+      defineEvent(user, [entry(`FACE_MATCH:${issuedAt}`, true)]),
+    );
+    expect(next.response).toMatchObject({ issueTokens: false, failAuthentication: true });
   });
 
   it('ends no session on a first enrolment', async () => {
