@@ -3,7 +3,7 @@
 // dispatches on the target prefix; services only supply their operations and error shape.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestTimeoutError } from './connection-timeouts.js';
-import { answerJsonApiPreflight, isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS } from './browser-cors.js';
+import { isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS, jsonApiPreflight } from './browser-cors.js';
 import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from './request-signature.js';
 import { isQueryProtocolRequest, refuseUnservedQueryRequest } from './aws-query-protocol.js';
 import { reportInternalError } from './internal-errors.js';
@@ -67,6 +67,11 @@ export interface JsonServicesOptions {
   passthrough?: PassthroughService[];
   /** Checks the signature of IAM-authenticated calls; without it nothing is checked. */
   signatures?: RequestSignatureVerifier;
+  /**
+   * The origins whose pages may send signed calls (sim/browser-cors.ts); without it, any origin
+   * may, as on AWS. The kit's key is public, so the embedded cloud gives its web origins.
+   */
+  signedCallOrigins?: readonly string[];
 }
 
 /** Bodies no JSON service accepts, refused by Fastify itself. */
@@ -137,12 +142,19 @@ export function registerJsonServices(
 
   // Browsers on any origin may call the JSON APIs, as AWS's endpoints allow (sim/browser-cors.ts).
   // A preflight naming X-Amz-Target is answered here even on a path S3 would otherwise take.
-  app.options('/', answerJsonApiPreflight);
+  // A preflight asking to send a signed call gets the signed-call origins only (options.signedCallOrigins).
+  const answerPreflight = jsonApiPreflight(options.signedCallOrigins);
+  app.options('/', answerPreflight);
   app.addHook('onRequest', async (request, reply) => {
-    if (isJsonApiPreflight(request)) return answerJsonApiPreflight(request, reply);
+    if (isJsonApiPreflight(request)) return answerPreflight(request, reply);
   });
-  const allowAnyOrigin = async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    reply.headers(JSON_API_RESPONSE_CORS_HEADERS);
+  const signedCallOrigins = options.signedCallOrigins && new Set(options.signedCallOrigins);
+  const allowAnyOrigin = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    // A browser sends no signed call without the preflight above; should one come all the same, a
+    // page outside the signed-call origins does not get to read the answer.
+    const origin = request.headers.origin;
+    const signedFromElsewhere = signedCallOrigins && request.headers.authorization && origin !== undefined && !signedCallOrigins.has(origin);
+    if (!signedFromElsewhere) reply.headers(JSON_API_RESPONSE_CORS_HEADERS);
     return payload;
   };
 

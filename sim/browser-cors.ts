@@ -2,6 +2,11 @@
 // - the JSON APIs (Cognito, Rekognition, DynamoDB: `POST /` with X-Amz-Target) answer any origin.
 //   AWS's regional endpoints answer a preflight with `*`, POST, the requested headers echoed back,
 //   the headers an SDK reads exposed, and a two-day max-age (observed on cognito-idp.us-east-1).
+//   One exception, where the kit cannot be AWS: a signed call (SigV4 `Authorization`), which AWS
+//   guards with a secret key, is guarded here by a key everyone knows (`test`/`test`), so a page
+//   on any site the developer visits could sign DynamoDB, Rekognition or Cognito admin calls with it
+//   and read or rewrite the kit's users (put its own face id on someone's record). A preflight
+//   asking to send such a call is answered for the web origins only.
 // - the kit's own routes (`/_sim/*`, the JWKS) answer the stack's web origins only, as S3 answers
 //   them for the upload bucket (its CORS rules come from the same `webOrigins`).
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -33,11 +38,39 @@ export function isJsonApiPreflight(request: FastifyRequest): boolean {
   return pathOf(request) === '/' || requestedHeaders(request).includes('x-amz-target');
 }
 
-export function answerJsonApiPreflight(request: FastifyRequest, reply: FastifyReply) {
+/** Request headers only a signed call sends: the signature, and temporary credentials' token. */
+const SIGNED_CALL_HEADERS = new Set(['authorization', 'x-amz-security-token']);
+
+/** Whether a preflight asks to send a signed (IAM-authenticated) call. */
+function asksForSignedCall(request: FastifyRequest): boolean {
+  return requestedHeaders(request).some((header) => SIGNED_CALL_HEADERS.has(header));
+}
+
+/**
+ * The JSON APIs' preflight answer. `signedCallOrigins`: the origins whose pages may send signed
+ * calls (the web origins); without it, every origin may, as on AWS.
+ */
+export function jsonApiPreflight(signedCallOrigins?: readonly string[]) {
+  const allowed = signedCallOrigins && new Set(signedCallOrigins);
+  return (request: FastifyRequest, reply: FastifyReply) => {
+    const origin = request.headers.origin;
+    if (allowed && asksForSignedCall(request) && !(origin !== undefined && allowed.has(origin))) {
+      return reply
+        .code(403)
+        .header('vary', 'Origin')
+        .type('text/plain; charset=utf-8')
+        .send(`CORS: origin not allowed to send signed calls with the kit's well-known key: ${origin ?? '(none)'}`);
+    }
+    return answerJsonApiPreflight(request, reply);
+  };
+}
+
+function answerJsonApiPreflight(request: FastifyRequest, reply: FastifyReply) {
   const asked = String(request.headers['access-control-request-headers'] ?? '').trim();
   return reply
     .code(200)
     .headers({
+      vary: 'Origin',
       'access-control-allow-origin': '*',
       'access-control-allow-headers': asked || JSON_API_DEFAULT_HEADERS,
       'access-control-allow-methods': 'POST',

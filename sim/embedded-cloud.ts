@@ -399,7 +399,8 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     const browserVisit = request.method === 'GET' && request.url === '/' && !request.headers.authorization && /text\/html/.test(request.headers.accept ?? '');
     if (browserVisit) return reply.redirect('/_sim/web/');
   });
-  registerJsonServices(app, jsonServices, region, { passthrough: passthroughServices, signatures });
+  // Signed calls from a browser only from the web origins: the kit's key is no secret (sim/browser-cors.ts).
+  registerJsonServices(app, jsonServices, region, { passthrough: passthroughServices, signatures, signedCallOrigins: webOrigins });
   const servedList = SERVICE_NAMES.filter(serves);
   app.get('/_sim/health', async () => ({ status: 'ready', services: servedList }));
   app.get('/_sim/outputs', async () => ({ [plan.stackName]: outputs }));

@@ -1,10 +1,13 @@
-// CORS as a browser meets it: the JSON APIs answer any origin as AWS's endpoints do, the kit's own
+// CORS as a browser meets it: the JSON APIs answer any origin as AWS's endpoints do (but signed calls,
+// made with the kit's public key, only from the web origins), the kit's own
 // routes (`/_sim/*`, the JWKS) answer the stack's web origins, bucket paths keep S3's CORS, and
 // stray browser requests (/favicon.ico, unknown paths, the bare endpoint) are not S3 access errors.
 // The same preflights are made by a real browser in vite-dev-server.test.ts.
 import { resolve } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS } from '../../sim/embedded-cloud.js';
 import { buildWebPageIfChanged } from '../../sim/web-page/build-cache.js';
 import { startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 
@@ -86,6 +89,54 @@ describe('the Cognito JSON endpoint, from a page on another origin', () => {
     expect(upload.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:5173');
     expect(upload.headers.get('access-control-allow-methods')).toBe('PUT');
     expect(strangerUpload.status).toBe(403);
+  });
+});
+
+describe('signed calls from a page, made with the kit’s well-known key', () => {
+  /** What Chromium sends before an SDK's signed DynamoDB call from a page on `origin`. */
+  const signedCallPreflight = (origin: string) =>
+    fetch(`${harness.endpoint}/`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'amz-sdk-invocation-id,amz-sdk-request,authorization,content-type,x-amz-date,x-amz-target,x-amz-user-agent',
+      },
+    });
+  const listTablesFrom = (origin: string) => {
+    const client = new DynamoDBClient({ region: harness.outputs.Region, endpoint: harness.endpoint, credentials: LOCAL_CREDENTIALS });
+    client.middlewareStack.add((next) => async (args) => {
+      (args.request as { headers: Record<string, string> }).headers.origin = origin;
+      return next(args);
+    }, { step: 'finalizeRequest', name: 'pageOrigin' });
+    let allowOrigin: string | undefined;
+    client.middlewareStack.add((next) => async (args) => {
+      const result = await next(args);
+      allowOrigin = (result.response as { headers: Record<string, string> }).headers['access-control-allow-origin'];
+      return result;
+    }, { step: 'deserialize', name: 'readAllowOrigin' });
+    return client.send(new ListTablesCommand({})).then((listed) => ({ listed, allowOrigin }));
+  };
+
+  it('lets no page on an outsider’s site send them: it could read and rewrite every user (a face id on someone’s record)', async () => {
+    const preflight = await signedCallPreflight('https://evil.example');
+    const answered = await listTablesFrom('https://evil.example');
+
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    // Had a browser sent it anyway, the page could not read the answer.
+    expect(answered.listed.TableNames).toContain(harness.outputs.UsersTableName);
+    expect(answered.allowOrigin).toBeUndefined();
+  });
+
+  it('lets a page on a web origin send them, as the stack’s dev servers may', async () => {
+    const preflight = await signedCallPreflight('http://localhost:5173');
+    const answered = await listTablesFrom('http://localhost:5173');
+
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    expect(answered.allowOrigin).toBe('*');
   });
 });
 
