@@ -197,20 +197,32 @@ export async function bindFace(
   );
 }
 
-/** After a face sign-in: the factor for the token claims, and the device remembered as trusted. */
-export async function recordFaceSignIn(sub: string, trustedDevices: string[] | undefined): Promise<void> {
-  await documentClient.send(
-    new UpdateCommand({
-      TableName: config.usersTable,
-      Key: { pk: userKey(sub) },
-      UpdateExpression: trustedDevices ? 'SET lastFactor = :factor, trustedDevices = :devices' : 'SET lastFactor = :factor',
-      ExpressionAttributeValues: { ':factor': 'face' satisfies LastFactor, ...(trustedDevices ? { ':devices': trustedDevices } : {}) },
-    }),
+/**
+ * After a face sign-in: the factor for the token claims, and the device remembered as trusted.
+ * Only while `faceId`, the face that matched, is still bound; false when another face was bound
+ * since it was read (a re-enrolment): the device list read with the old face must not be written
+ * over the one the new face started with.
+ */
+export async function recordFaceSignIn(sub: string, faceId: string, trustedDevices: string[] | undefined): Promise<boolean> {
+  return unlessConditionFails(() =>
+    documentClient.send(
+      new UpdateCommand({
+        TableName: config.usersTable,
+        Key: { pk: userKey(sub) },
+        UpdateExpression: trustedDevices ? 'SET lastFactor = :factor, trustedDevices = :devices' : 'SET lastFactor = :factor',
+        ConditionExpression: 'faceId = :faceId',
+        ExpressionAttributeValues: {
+          ':factor': 'face' satisfies LastFactor,
+          ':faceId': faceId,
+          ...(trustedDevices ? { ':devices': trustedDevices } : {}),
+        },
+      }),
+    ),
   );
 }
 
 /**
- * Whether `recordFaceSignIn(sub, trustedDevices)` would change the user's record. The usual
+ * Whether `recordFaceSignIn(sub, faceId, trustedDevices)` would change the user's record. The usual
  * sign-in (the face factor already recorded, from the newest trusted device or with no device
  * key) changes nothing, and is not written again.
  */

@@ -38,7 +38,7 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
   let verdict: boolean | undefined;
   let answeredBefore = false;
   /** A match's own writes, sent with the photo's mark (one round trip for all of them). */
-  let writesOfMatch: Array<Promise<void> | undefined> = [];
+  let writesOfMatch: Array<Promise<void>> = [];
   try {
     if (asksToEnrol(event.request.clientMetadata)) {
       logger.info('enrolment requested instead of a face match', { sub });
@@ -67,18 +67,27 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
       logger.info('face sign-in refused: blocked after repeated failures', { sub, trustedDevice });
       return (verdict = false);
     }
-    const matched = await photoShows(userNotFound ? undefined : user?.faceId, photo, key, sub, now);
-    if (!matched) {
+    const faceId = userNotFound ? undefined : user?.faceId;
+    const matched = await photoShows(faceId, photo, key, sub, now);
+    if (!matched || !faceId) {
       logger.info('face did not match', { sub, trustedDevice, failures: counted.count, blockedUntil: counted.blockedUntil });
       return (verdict = false);
     }
     // The user's record is written only when it changes: most sign-ins come from the device that
-    // signed in last.
+    // signed in last. (Then nothing is written, and Define refuses tokens for a match made with a
+    // face replaced meanwhile.)
     const trustedDevices = deviceHash ? withTrustedDevice(user?.trustedDevices, deviceHash) : undefined;
-    writesOfMatch = [
-      clearFailures(bucket),
-      faceSignInChangesRecord(user, trustedDevices) ? recordFaceSignIn(sub, trustedDevices) : undefined,
-    ];
+    if (faceSignInChangesRecord(user, trustedDevices)) {
+      const [, recorded] = await Promise.all([clearFailures(bucket), recordFaceSignIn(sub, faceId, trustedDevices)]);
+      if (!recorded) {
+        // The owner enrolled another face during the check: the one that matched no longer opens the account.
+        logger.warn('face matched one replaced during the check: refused', { sub, trustedDevice });
+        return (verdict = false);
+      }
+    } else {
+      // The usual sign-in writes nothing on the record: the count is cleared beside the photo's mark.
+      writesOfMatch = [clearFailures(bucket)];
+    }
     logger.info('face matched', { sub, trustedDevice });
     return (verdict = true);
   } finally {

@@ -50,11 +50,13 @@ describe('users table', () => {
 
   it('records a face sign-in: the factor, and the devices only when given', async () => {
     const sub = randomUUID();
-    await putItem({ pk: `USER#${sub}`, sub, trustedDevices: ['old'] });
+    await putItem({ pk: `USER#${sub}`, sub, faceId: 'face-1', trustedDevices: ['old'] });
 
-    await recordFaceSignIn(sub, undefined);
+    expect(await recordFaceSignIn(sub, 'face-1', undefined)).toBe(true);
     const kept = await getItem(`USER#${sub}`);
-    await recordFaceSignIn(sub, ['old', 'new']);
+    expect(await recordFaceSignIn(sub, 'face-1', ['old', 'new'])).toBe(true);
+    // Another face bound since the match was read: nothing written.
+    expect(await recordFaceSignIn(sub, 'face-0', ['other'])).toBe(false);
 
     expect(kept).toMatchObject({ lastFactor: 'face', trustedDevices: ['old'] });
     expect(await getItem(`USER#${sub}`)).toMatchObject({ lastFactor: 'face', trustedDevices: ['old', 'new'] });

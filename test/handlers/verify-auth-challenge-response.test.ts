@@ -538,6 +538,23 @@ describe('Verify FACE_MATCH', () => {
     expect(await getItem(`FAILURES#${user.sub}#device#${sha256(deviceKey).slice(0, 32)}`)).toBeUndefined();
   });
 
+  it('writes back no device list over a face bound during the check: the owner’s take-back keeps only the owner’s device, and the old face’s match is refused', async () => {
+    const { user, privateParameters } = await enrolledUser();
+    const ownerDevice = sha256('the-owner-device-key-of-at-least-32-characters');
+    await putItem({ ...(await getItem(`USER#${user.sub}`)), lastFactor: 'face', trustedDevices: [sha256('an-attacker-device-of-at-least-32-characters')] });
+    // The old face matches; while Rekognition searches, the owner's re-enrolment binds a new face
+    // and trusts the owner's device alone (what bindFace writes).
+    rekognition.on(SearchFacesByImageCommand).callsFake(async () => {
+      await putItem({ ...(await getItem(`USER#${user.sub}`)), faceId: OTHER_FACE, lastFactor: 'face-enrolment', trustedDevices: [ownerDevice] });
+      return { FaceMatches: [match(FACE, 99.9)] };
+    });
+
+    const correct = await verify(verifyEvent(user, privateParameters, 'uploaded', { deviceKey: 'another-attacker-device-of-at-least-32-chars' }));
+
+    expect(correct).toBe(false);
+    expect(await getItem(`USER#${user.sub}`)).toMatchObject({ faceId: OTHER_FACE, lastFactor: 'face-enrolment', trustedDevices: [ownerDevice] });
+  });
+
   it('remembers no device whose key is shorter than 32 characters', async () => {
     const { user, privateParameters } = await enrolledUser();
     rekognition.on(SearchFacesByImageCommand).resolves({ FaceMatches: [match(FACE, 99.9)] });
