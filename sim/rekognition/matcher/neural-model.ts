@@ -7,9 +7,11 @@
 // The model runs in a worker thread of its own (neural-model-worker.mjs), one picture at a time:
 // a picture costs 100-400 ms of CPU, which on the kit's one event loop held up every other
 // request. The WASM backend is single-threaded there, so its arithmetic is the same on every run
-// and the same bytes give bit-identical descriptors. The thread is started on first use
-// (`FACEKIT_NEURAL_FACES=preload` makes `npm start` start it after its banner and keep it) and
-// ended after a quiet spell, which is the only way to give back the model's WebAssembly memory.
+// and the same bytes give bit-identical descriptors, whichever thread reads them. The thread is
+// started on first use (`FACEKIT_NEURAL_FACES=preload` makes `npm start` start it after its banner
+// and keep it), a second one while pictures queue behind the first (so a burst uses two cores), and
+// each is ended after a quiet spell, which is the only way to give back the model's WebAssembly
+// memory.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RgbRaster } from './raster.js';
