@@ -4,6 +4,8 @@ import { InvalidParameterError } from './errors.js';
 
 const COLLECTION_ID = /^[a-zA-Z0-9_.-]{1,255}$/;
 const EXTERNAL_IMAGE_ID = /^[a-zA-Z0-9_.\-:]{1,255}$/;
+/** UserId in Rekognition's model: 1 to 128 characters of [a-zA-Z0-9_.\-:]. */
+const USER_ID = /^[a-zA-Z0-9_.\-:]{1,128}$/;
 const FACE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function collectionIdOf(input: Record<string, unknown>): string {
@@ -20,6 +22,13 @@ export function externalImageIdOf(input: Record<string, unknown>): string | unde
   const value = input.ExternalImageId;
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || !EXTERNAL_IMAGE_ID.test(value)) throw new InvalidParameterError();
+  return value;
+}
+
+export function userIdOf(input: Record<string, unknown>): string | undefined {
+  const value = input.UserId;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !USER_ID.test(value)) throw new InvalidParameterError();
   return value;
 }
 

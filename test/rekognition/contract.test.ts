@@ -278,6 +278,19 @@ describe('indexing and searching faces', () => {
     expect(await failureOf(sim.client.send(new DeleteFacesCommand({ CollectionId: 'members', FaceIds: ['NOT-A-UUID'] })))).toMatchObject({ name: 'InvalidParameterException' });
   });
 
+  it('lists no face for a ListFaces UserId, since no face is associated with a user here, and refuses a malformed UserId', async () => {
+    await sim.client.send(new CreateCollectionCommand({ CollectionId: 'by-user' }));
+    await sim.client.send(new IndexFacesCommand({ CollectionId: 'by-user', Image: bytes(faces.alice), ExternalImageId: 'alice' }));
+
+    const listed = await sim.client.send(new ListFacesCommand({ CollectionId: 'by-user', UserId: 'alice' }));
+    expect(listed.Faces).toEqual([]);
+    expect(listed.NextToken).toBeUndefined();
+    expect((await sim.client.send(new ListFacesCommand({ CollectionId: 'by-user' }))).Faces).toHaveLength(1);
+    for (const UserId of ['', 'no spaces', 'u'.repeat(129)]) {
+      expect(await failureOf(sim.client.send(new ListFacesCommand({ CollectionId: 'by-user', UserId }))), UserId).toMatchObject({ name: 'InvalidParameterException' });
+    }
+  });
+
   it('refuses a ListFaces NextToken it did not issue for that collection rather than restarting or ending the list', async () => {
     await sim.client.send(new CreateCollectionCommand({ CollectionId: 'paged' }));
     await sim.client.send(new CreateCollectionCommand({ CollectionId: 'paged-elsewhere' }));

@@ -1,6 +1,6 @@
 import { FACE_MODEL_VERSION } from '../face-detail.js';
 import { decodePageToken, encodePageToken } from '../page-token.js';
-import { collectionIdOf, faceIdListOf, numberOf, pageTokenOf } from '../parameters.js';
+import { collectionIdOf, faceIdListOf, numberOf, pageTokenOf, userIdOf } from '../parameters.js';
 import type { FaceCollection } from '../collection-store.js';
 import { existingCollection, type RekognitionOperation } from '../rekognition-context.js';
 import { faceOf } from '../stored-face.js';
@@ -12,7 +12,11 @@ export const listFaces: RekognitionOperation = async (input, context) => {
   const token = pageTokenOf(input.NextToken);
   const after = token === undefined ? -1 : decodePageToken(token, `faces:${collectionId}`, (value): value is number => isSequenceOf(collection, value));
   const onlyFaceIds = input.FaceIds === undefined ? undefined : new Set(faceIdListOf(input.FaceIds, { min: 1, max: 4096 }));
-  const faces = collection.listFaces().filter((face) => face.sequence > after && (!onlyFaceIds || onlyFaceIds.has(face.FaceId)));
+  // `UserId` lists the faces associated with that user. Users (CreateUser, AssociateFaces) are not
+  // emulated, so no face belongs to any user and the list is empty; ignoring the filter listed every
+  // face of the collection, which a "remove this user's faces" clean-up would then delete.
+  const onlyUsersFaces = userIdOf(input) !== undefined;
+  const faces = onlyUsersFaces ? [] : collection.listFaces().filter((face) => face.sequence > after && (!onlyFaceIds || onlyFaceIds.has(face.FaceId)));
   const page = faces.slice(0, maxResults);
   return {
     Faces: page.map(faceOf),
