@@ -31,8 +31,18 @@ const API_VERSIONS = [
   '2020-04-22', '2020-06-30', '2021-07-20', '2021-10-31', '2021-11-15', '2024-08-31', '2025-11-30', '2025-12-01',
 ];
 
-/** Invoke's documented synchronous payload limit. */
+/** Invoke's documented payload limits: 6 MB synchronous (RequestResponse, DryRun), 1 MB Event. */
 const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
+const MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024;
+
+/**
+ * The code Lambda answers an over-limit payload with. botocore's model names the shape
+ * RequestTooLargeException, but the service sends `RequestEntityTooLargeException` (413), with
+ * these messages, as boto3 and SDK callers report them (e.g. ASFHyP3/hyp3#2241 for Event).
+ */
+const PAYLOAD_TOO_LARGE = 'RequestEntityTooLargeException';
+const syncPayloadTooLarge = `Request must be smaller than ${MAX_INVOKE_PAYLOAD_BYTES} bytes for the InvokeFunction operation`;
+const eventPayloadTooLarge = (bytes: number) => `${bytes} byte payload is too large for the Event invocation type (limit ${MAX_EVENT_PAYLOAD_BYTES} bytes)`;
 
 /**
  * How deep a payload's arrays and objects may nest. The runtime serializes the event again to hand
@@ -82,7 +92,7 @@ export function lambdaApiRoutes(
     app.setErrorHandler((error: FastifyError | LambdaApiError, request, reply) => {
       if (error instanceof LambdaApiError) return sendError(reply, error.statusCode, error.code, error.message);
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        return sendError(reply, 413, 'RequestTooLargeException', `Request must be smaller than ${MAX_INVOKE_PAYLOAD_BYTES} bytes for the InvokeFunction operation`);
+        return sendError(reply, 413, PAYLOAD_TOO_LARGE, syncPayloadTooLarge);
       }
       if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
         return sendError(reply, error.statusCode, 'InvalidRequestContentException', error.message);
@@ -106,6 +116,13 @@ export function lambdaApiRoutes(
       reply.header('x-amzn-requestid', requestId);
       const target = targetOf(backend, name, request.query);
 
+      // The parser's bodyLimit leaves room for a little over the limit, so that the limit is applied
+      // here, to the payload's bytes, and per invocation type: an Event's queue takes at most 1 MB.
+      const payloadBytes = Buffer.isBuffer(request.body) ? request.body.length : 0;
+      if (payloadBytes > MAX_INVOKE_PAYLOAD_BYTES) return sendError(reply, 413, PAYLOAD_TOO_LARGE, syncPayloadTooLarge);
+      if (payloadBytes > MAX_EVENT_PAYLOAD_BYTES && request.headers['x-amz-invocation-type'] === 'Event') {
+        return sendError(reply, 413, PAYLOAD_TOO_LARGE, eventPayloadTooLarge(payloadBytes));
+      }
       const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
       let event: unknown;
       try {

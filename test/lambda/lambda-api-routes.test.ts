@@ -172,6 +172,28 @@ describe('Lambda Invoke API', () => {
     expect((error as Error).name).toBe('InvalidRequestContentException');
   });
 
+  it('refuses a payload over 6 MB, and an Event payload over 1 MB, with RequestEntityTooLargeException as Lambda words them', async () => {
+    /** A JSON payload of exactly `bytes` bytes. */
+    const payloadOf = (bytes: number, name: string) => JSON.stringify({ name, pad: 'x'.repeat(bytes - JSON.stringify({ name, pad: '' }).length) });
+    const overSync = payloadOf(6 * 1024 * 1024 + 1, 'too-big');
+    const overEvent = payloadOf(1024 * 1024 + 1, 'too-big-event');
+
+    const sync = await errorOf(lambda.send(new InvokeCommand({ FunctionName: 'greeter', Payload: overSync })));
+    expect(sync?.name).toBe('RequestEntityTooLargeException');
+    expect(sync?.$metadata.httpStatusCode).toBe(413);
+    expect(sync?.message).toBe('Request must be smaller than 6291456 bytes for the InvokeFunction operation');
+
+    const event = await errorOf(lambda.send(new InvokeCommand({ FunctionName: 'greeter', InvocationType: 'Event', Payload: overEvent })));
+    expect(event?.name).toBe('RequestEntityTooLargeException');
+    expect(event?.$metadata.httpStatusCode).toBe(413);
+    expect(event?.message).toBe('1048577 byte payload is too large for the Event invocation type (limit 1048576 bytes)');
+    await runtime.drainAsync();
+    expect(readFileSync(bundles.scratch('greeter-received.txt'), 'utf8')).not.toContain('too-big');
+
+    // The same 1 MB + 1 payload is within the synchronous limit.
+    expect(decode((await lambda.send(new InvokeCommand({ FunctionName: 'greeter', Payload: overEvent }))).Payload)).toEqual({ greeting: 'hello too-big-event' });
+  });
+
   it('invokes a payload nested 1000 levels, and refuses 1001 with InvalidRequestContentException', async () => {
     const accepted = await lambda.send(new InvokeCommand({ FunctionName: 'chatty', Payload: nestedArrays(1000) }));
     const refused = await errorOf(lambda.send(new InvokeCommand({ FunctionName: 'chatty', Payload: nestedArrays(1001) })));
