@@ -286,6 +286,31 @@ describe('Cognito sim: list limits and pool ids', () => {
     expect(await rawCall(operation, { ...rest, [member]: { n: 1 } })).toEqual(serializationError('Start of structure or map found where not expected.'));
   });
 
+  it('refuses a ListUsers Filter, PaginationToken or AttributesToGet of the wrong JSON type instead of ignoring it (and listing every user)', async () => {
+    expect(await rawCall('ListUsers', { UserPoolId: POOL_ID, Filter: 5 })).toEqual(serializationError('class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String'));
+    expect(await rawCall('ListUsers', { UserPoolId: POOL_ID, Filter: { email: 'a@example.com' } })).toEqual(serializationError('Start of structure or map found where not expected.'));
+    expect(await rawCall('ListUsers', { UserPoolId: POOL_ID, PaginationToken: true })).toEqual(serializationError('class java.lang.Boolean can not be converted to an String'));
+    expect(await rawCall('ListUsers', { UserPoolId: POOL_ID, AttributesToGet: 'email' })).toEqual(serializationError('class java.lang.String can not be converted to an List'));
+    expect(await rawCall('ListUsers', { UserPoolId: POOL_ID, AttributesToGet: [7] })).toEqual(serializationError('class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String'));
+    // Read before the pool id is validated, as the body is read whole first.
+    expect(await rawCall('ListUsers', { UserPoolId: 'not-a-pool', Filter: [] })).toEqual(serializationError('Start of list found where not expected'));
+  });
+
+  it('refuses a ListUsers Filter over 256 characters and attribute names outside 1 to 32 characters, as the model limits them', async () => {
+    const filter = `email ^= "${'a'.repeat(250)}"`;
+    expect(await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Filter: filter })))).toEqual({
+      name: 'InvalidParameterException',
+      message: `1 validation error detected: Value '${filter}' at 'filter' failed to satisfy constraint: Member must have length less than or equal to 256`,
+    });
+    const longName = `custom:${'n'.repeat(26)}`;
+    expect(await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, AttributesToGet: ['email', longName, ''] })))).toEqual({
+      name: 'InvalidParameterException',
+      message: `2 validation errors detected: Value '${longName}' at 'attributesToGet.2.member' failed to satisfy constraint: Member must have length less than or equal to 32; `
+        + "Value '' at 'attributesToGet.3.member' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    });
+    expect((await sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, AttributesToGet: ['email'], Filter: `email ^= "${'a'.repeat(245)}"` }))).Users).toEqual([]);
+  });
+
   it('reads a wrong-typed Limit before validating the pool id, as Coral reads the body before validating it', async () => {
     expect(await rawCall('ListUsers', { UserPoolId: 'not-a-pool', Limit: '1' })).toEqual(serializationError('class java.lang.String can not be converted to an Integer'));
     expect(await rawCall('ListUserPoolClients', { UserPoolId: 'eu-west-1_Nopool123', MaxResults: '1' })).toEqual(serializationError('class java.lang.String can not be converted to an Integer'));

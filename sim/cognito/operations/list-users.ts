@@ -1,5 +1,5 @@
 // ListUsers with Cognito's filter syntax (`email = "x"`, `email ^= "x"`) and pagination.
-import { assertInRange, optionalInteger, poolById, requireUserPoolId, type CognitoContext } from '../cognito-context.js';
+import { assertInRange, optionalInteger, poolById, requireUserPoolId, validationFailed, wrongType, type CognitoContext } from '../cognito-context.js';
 import { InvalidParameterError } from '../errors.js';
 import { compareUsers, type StoredUser } from '../user-pool-store.js';
 import { userType } from '../user-view.js';
@@ -60,18 +60,62 @@ function positionOf(token: string): PagePosition {
 }
 
 
+/** UserFilterType's and AttributeNameType's lengths in Cognito's model. */
+const MAX_FILTER_LENGTH = 256;
+const ATTRIBUTE_NAME_LENGTH = { min: 1, max: 32 };
+
+/**
+ * A string member as Coral reads it: absent or null is undefined, any other JSON type its
+ * SerializationException. A Filter or PaginationToken of another type was taken as absent, so
+ * `Filter: 5` listed every user of the pool and `PaginationToken: 5` restarted the list.
+ */
+function optionalString(input: Record<string, unknown>, name: string): string | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw wrongType(value, 'string');
+  return value;
+}
+
+/** `AttributesToGet`: a list of strings, read as Coral reads it (a list of another type was ignored). */
+function attributesToGetOf(input: Record<string, unknown>): string[] | undefined {
+  const value = input.AttributesToGet;
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw wrongType(value, 'list');
+  return value.map((name: unknown) => {
+    if (typeof name !== 'string') throw wrongType(name, 'string');
+    return name;
+  });
+}
+
+/** The model's length limits on Filter and on each name of AttributesToGet (Coral's member paths). */
+function assertListUsersLengths(filter: string | undefined, attributesToGet: string[] | undefined): void {
+  const violations = [];
+  for (const [index, name] of (attributesToGet ?? []).entries()) {
+    const path = `attributesToGet.${index + 1}.member`;
+    if (name.length < ATTRIBUTE_NAME_LENGTH.min) violations.push({ value: name, path, constraint: `Member must have length greater than or equal to ${ATTRIBUTE_NAME_LENGTH.min}` });
+    if (name.length > ATTRIBUTE_NAME_LENGTH.max) violations.push({ value: name, path, constraint: `Member must have length less than or equal to ${ATTRIBUTE_NAME_LENGTH.max}` });
+  }
+  if (filter !== undefined && filter.length > MAX_FILTER_LENGTH) {
+    violations.push({ value: filter, path: 'filter', constraint: `Member must have length less than or equal to ${MAX_FILTER_LENGTH}` });
+  }
+  if (violations.length > 0) throw validationFailed(violations);
+}
+
 export async function listUsers(context: CognitoContext, input: Record<string, unknown>) {
   // A member of the wrong type fails as the body is read, before any member is validated.
   const limit = optionalInteger(input, 'Limit') ?? 60;
+  const filter = optionalString(input, 'Filter');
+  const only = attributesToGetOf(input);
+  const paginationToken = optionalString(input, 'PaginationToken');
   const userPoolId = requireUserPoolId(input);
   // QueryLimitType is 0 to 60 in the model (ListUserPools' and ListUserPoolClients' start at 1).
   assertInRange(limit, 'limit', 0, 60);
+  assertListUsersLengths(filter, only);
   const pool = poolById(context, userPoolId);
-  const matches = parseFilter(typeof input.Filter === 'string' ? input.Filter : undefined);
-  const only = Array.isArray(input.AttributesToGet) ? (input.AttributesToGet as string[]) : undefined;
+  const matches = parseFilter(filter);
   let users = pool.store.listUsers().filter(matches);
-  if (typeof input.PaginationToken === 'string') {
-    const position = positionOf(input.PaginationToken);
+  if (paginationToken !== undefined) {
+    const position = positionOf(paginationToken);
     users = users.filter((user) => compareUsers(user, position) > 0);
   }
   const page = users.slice(0, limit || 60);
