@@ -78,6 +78,17 @@ export function requireString(input: Record<string, unknown>, name: string, maxL
   return value;
 }
 
+/**
+ * An optional string member as Coral reads it: absent or null is undefined, any other JSON type its
+ * SerializationException (never taken as absent), an empty string is returned as it is.
+ */
+export function optionalString(input: Record<string, unknown>, name: string): string | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw wrongType(value, 'string');
+  return value;
+}
+
 /** Cognito's `UsernameType`: 1-128 letters, marks, symbols, numbers and punctuation, so no spaces, controls or lone surrogates. */
 const USERNAME_PATTERN = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u;
 const MAX_USERNAME_LENGTH = 128;

@@ -3,7 +3,7 @@
 // what the template says, and AWS's defaults where it is silent; nothing else is invented.
 import { InvalidParameterError } from './errors.js';
 import { STANDARD_ATTRIBUTES, STANDARD_SCHEMA } from './attribute-schema.js';
-import { assertInRange, optionalInteger, type PoolRuntime } from './cognito-context.js';
+import { assertInRange, optionalInteger, optionalString, validationFailed, type PoolRuntime } from './cognito-context.js';
 import { passwordPolicyOf } from './password-policy.js';
 import type { ResolvedClient, SchemaAttribute, UserPoolConfig } from './user-pool-config.js';
 
@@ -95,9 +95,14 @@ export function pageRequestOf(input: Record<string, unknown>, options: { maxResu
   if (requested === undefined && options.maxResultsRequired) {
     throw new InvalidParameterError("1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null");
   }
+  // A NextToken of another JSON type was taken as absent, and an empty one as the first page's.
+  const nextToken = optionalString(input, 'NextToken');
   const maxResults = requested ?? 60;
   assertInRange(maxResults, 'maxResults', 1, 60);
-  return { maxResults, ...(typeof input.NextToken === 'string' ? { nextToken: input.NextToken } : {}) };
+  if (nextToken === '') {
+    throw validationFailed([{ value: '', path: 'nextToken', constraint: 'Member must have length greater than or equal to 1' }]);
+  }
+  return { maxResults, ...(nextToken !== undefined ? { nextToken } : {}) };
 }
 
 /** One page of a list: the token is the index of the next item, opaque to the caller. */

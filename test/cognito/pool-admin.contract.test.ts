@@ -296,6 +296,19 @@ describe('Cognito sim: list limits and pool ids', () => {
     expect(await rawCall('ListUsers', { UserPoolId: 'not-a-pool', Filter: [] })).toEqual(serializationError('Start of list found where not expected'));
   });
 
+  it.each([
+    ['ListUserPools', { MaxResults: 10 }],
+    ['ListUserPoolClients', { UserPoolId: POOL_ID }],
+  ])('refuses a %s NextToken of the wrong JSON type, or empty, instead of answering the first page', async (operation, rest) => {
+    expect(await rawCall(operation, { ...rest, NextToken: 1 })).toEqual(serializationError('class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String'));
+    expect(await rawCall(operation, { ...rest, NextToken: ['x'] })).toEqual(serializationError('Start of list found where not expected'));
+    expect(await rawCall(operation, { ...rest, NextToken: '' })).toEqual({
+      status: 400,
+      body: { __type: 'InvalidParameterException', message: "1 validation error detected: Value '' at 'nextToken' failed to satisfy constraint: Member must have length greater than or equal to 1" },
+    });
+    expect((await rawCall(operation, { ...rest, NextToken: null })).status).toBe(200);
+  });
+
   it('refuses a ListUsers Filter over 256 characters and attribute names outside 1 to 32 characters, as the model limits them', async () => {
     const filter = `email ^= "${'a'.repeat(250)}"`;
     expect(await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Filter: filter })))).toEqual({

@@ -1,5 +1,5 @@
 // ListUsers with Cognito's filter syntax (`email = "x"`, `email ^= "x"`) and pagination.
-import { assertInRange, optionalInteger, poolById, requireUserPoolId, validationFailed, wrongType, type CognitoContext } from '../cognito-context.js';
+import { assertInRange, optionalInteger, optionalString, poolById, requireUserPoolId, validationFailed, wrongType, type CognitoContext } from '../cognito-context.js';
 import { InvalidParameterError } from '../errors.js';
 import { compareUsers, type StoredUser } from '../user-pool-store.js';
 import { userType } from '../user-view.js';
@@ -64,18 +64,6 @@ function positionOf(token: string): PagePosition {
 const MAX_FILTER_LENGTH = 256;
 const ATTRIBUTE_NAME_LENGTH = { min: 1, max: 32 };
 
-/**
- * A string member as Coral reads it: absent or null is undefined, any other JSON type its
- * SerializationException. A Filter or PaginationToken of another type was taken as absent, so
- * `Filter: 5` listed every user of the pool and `PaginationToken: 5` restarted the list.
- */
-function optionalString(input: Record<string, unknown>, name: string): string | undefined {
-  const value = input[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw wrongType(value, 'string');
-  return value;
-}
-
 /** `AttributesToGet`: a list of strings, read as Coral reads it (a list of another type was ignored). */
 function attributesToGetOf(input: Record<string, unknown>): string[] | undefined {
   const value = input.AttributesToGet;
@@ -104,6 +92,8 @@ function assertListUsersLengths(filter: string | undefined, attributesToGet: str
 export async function listUsers(context: CognitoContext, input: Record<string, unknown>) {
   // A member of the wrong type fails as the body is read, before any member is validated.
   const limit = optionalInteger(input, 'Limit') ?? 60;
+  // A Filter or PaginationToken of another type was once taken as absent: `Filter: 5` listed
+  // every user of the pool and `PaginationToken: 5` restarted the list.
   const filter = optionalString(input, 'Filter');
   const only = attributesToGetOf(input);
   const paginationToken = optionalString(input, 'PaginationToken');
