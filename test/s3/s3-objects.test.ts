@@ -92,6 +92,29 @@ describe('objects through @aws-sdk/client-s3', () => {
     expect(listed.Contents?.map((entry) => entry.Key)).toEqual([atLimit]);
   });
 
+  it('refuses user metadata over 2 KB of keys and values with MetadataTooLarge, storing nothing', async () => {
+    const atLimit = { owner: 'v'.repeat(2042) }; // 5 + 2042 = 2047 bytes (SDKs send metadata in ASCII)
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'meta/at-limit', Body: 'x', Metadata: { ...atLimit, a: '' } }));
+    expect((await server.client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'meta/at-limit' }))).Metadata).toEqual({ ...atLimit, a: '' });
+
+    const error = await errorOf(server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'meta/over', Body: 'x', Metadata: { ...atLimit, ab: '' } })));
+    expect(error.name).toBe('MetadataTooLarge');
+    expect(error.message).toBe('Your metadata headers exceed the maximum allowed metadata size.');
+    expect(error.$metadata.httpStatusCode).toBe(400);
+    const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads', Prefix: 'meta/' }));
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['meta/at-limit']);
+  });
+
+  it('refuses a storage class S3 does not have with InvalidStorageClass, and accepts the real ones', async () => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'class/ia', Body: 'x', StorageClass: 'STANDARD_IA' }));
+    const error = await errorOf(server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'class/bogus', Body: 'x', StorageClass: 'BOGUS' as never })));
+    expect(error.name).toBe('InvalidStorageClass');
+    expect(error.message).toBe('The storage class you specified is not valid');
+    expect(error.$metadata.httpStatusCode).toBe(400);
+    const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads', Prefix: 'class/' }));
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['class/ia']);
+  });
+
   it('accepts a JSON body as opaque bytes', async () => {
     await server.client.send(
       new PutObjectCommand({ Bucket: 'uploads', Key: 'doc.json', Body: '{"not":"parsed"', ContentType: 'application/json' }),

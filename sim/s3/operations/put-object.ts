@@ -8,6 +8,22 @@ import { queueNotifications } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
 import { requireBucket } from './bucket-operations.js';
 
+/**
+ * "Within the PUT request header, the user-defined metadata is limited to 2 KB in size", measured
+ * as the UTF-8 bytes of each key and value (S3 user guide, "Working with object metadata"); the
+ * keys are counted here without their `x-amz-meta-` prefix.
+ */
+export const MAX_USER_METADATA_BYTES = 2048;
+
+/**
+ * The storage classes PutObject's `x-amz-storage-class` takes: botocore's StorageClass enum but
+ * OUTPOSTS (S3 on Outposts buckets only; LocalStack, whose S3 is checked against AWS, refuses it too).
+ */
+const STORAGE_CLASSES = new Set([
+  'STANDARD', 'REDUCED_REDUNDANCY', 'STANDARD_IA', 'ONEZONE_IA', 'INTELLIGENT_TIERING', 'GLACIER', 'DEEP_ARCHIVE',
+  'GLACIER_IR', 'SNOW', 'EXPRESS_ONEZONE', 'FSX_OPENZFS', 'FSX_ONTAP',
+]);
+
 /** Representation headers S3 stores with the object and returns on GET/HEAD. */
 export const STORED_HEADERS = ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'] as const;
 
@@ -15,6 +31,12 @@ export function putObject(call: S3Call) {
   requireBucket(call);
   if (call.request.headers['x-amz-copy-source'] !== undefined) throw notImplemented('CopyObject');
   const headers = call.request.headers;
+  // Accepted and not kept (every object is served as STANDARD), but a class S3 does not have is
+  // refused as S3 refuses it rather than stored as if it were valid.
+  const storageClass = headers['x-amz-storage-class'];
+  if (storageClass !== undefined && !STORAGE_CLASSES.has(String(storageClass))) {
+    throw new S3Error('InvalidStorageClass', 'The storage class you specified is not valid', 400, { StorageClassRequested: String(storageClass) });
+  }
   checkConditionalWrite(call);
   const raw = Buffer.isBuffer(call.request.body) ? call.request.body : Buffer.alloc(0);
 
@@ -50,6 +72,10 @@ export function putObject(call: S3Call) {
   const metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (name.startsWith('x-amz-meta-') && value !== undefined) metadata[name.slice('x-amz-meta-'.length)] = String(value);
+  }
+  const metadataBytes = Object.entries(metadata).reduce((total, [name, value]) => total + Buffer.byteLength(name) + Buffer.byteLength(value), 0);
+  if (metadataBytes > MAX_USER_METADATA_BYTES) {
+    throw new S3Error('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.', 400);
   }
 
   const object: StoredObject = {
