@@ -109,6 +109,21 @@ describe('Cognito sim: custom auth edges', () => {
         name: 'UnsupportedOperationException', message: 'The sim emulates only CUSTOM_CHALLENGE, not SMS_MFA.',
       });
     });
+
+    it('refuses a challenge name outside the model\'s enum as Coral validates it, even for an unknown client', async () => {
+      const { email } = await newUser();
+      const first = await start(email);
+      const enumViolation = (name: string) => ({
+        name: 'InvalidParameterException',
+        message: `1 validation error detected: Value '${name}' at 'challengeName' failed to satisfy constraint: Member must satisfy enum value set: `
+          + '[SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA, SELECT_MFA_TYPE, MFA_SETUP, PASSWORD_VERIFIER, CUSTOM_CHALLENGE, SELECT_CHALLENGE, '
+          + 'DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER, ADMIN_NO_SRP_AUTH, NEW_PASSWORD_REQUIRED, SMS_OTP, PASSWORD, WEB_AUTHN, PASSWORD_SRP]',
+      });
+      expect(await failureOf(respond(first.Session, { USERNAME: email, ANSWER: 'x' }, CLIENT_ID, 'custom_challenge' as ChallengeNameType))).toEqual(enumViolation('custom_challenge'));
+      expect(await failureOf(respond(first.Session, { USERNAME: email, ANSWER: 'x' }, 'unknownclient', 'CUSTOM' as ChallengeNameType))).toEqual(enumViolation('CUSTOM'));
+      // The session was not consumed by the refusals.
+      expect((await respond(first.Session, { USERNAME: email, ANSWER: 'x' })).ChallengeName).toBe('CUSTOM_CHALLENGE');
+    });
   });
 
   describe('trigger answers', () => {

@@ -1,13 +1,25 @@
 // RespondToAuthChallenge for CUSTOM_CHALLENGE: consumes the session, runs VerifyAuthChallengeResponse,
 // records the result in the history, and lets DefineAuthChallenge decide the next step.
-import { clientById, optionalStringMap, requireString, type CognitoContext } from '../cognito-context.js';
+import { clientById, optionalStringMap, requireString, validationFailed, type CognitoContext } from '../cognito-context.js';
 import { nextStep, verifyAnswer, type FlowState } from '../custom-auth-flow.js';
 import { INVALID_SESSION, InvalidParameterError, NotAuthorizedError, UnsupportedOperationError, USER_DISABLED } from '../errors.js';
 import { standInUsername } from '../stand-in-username.js';
 
+/** ChallengeNameType in Cognito's service model, in its order. */
+const CHALLENGE_NAMES = [
+  'SMS_MFA', 'EMAIL_OTP', 'SOFTWARE_TOKEN_MFA', 'SELECT_MFA_TYPE', 'MFA_SETUP', 'PASSWORD_VERIFIER', 'CUSTOM_CHALLENGE',
+  'SELECT_CHALLENGE', 'DEVICE_SRP_AUTH', 'DEVICE_PASSWORD_VERIFIER', 'ADMIN_NO_SRP_AUTH', 'NEW_PASSWORD_REQUIRED', 'SMS_OTP',
+  'PASSWORD', 'WEB_AUTHN', 'PASSWORD_SRP',
+];
+
 export async function respondToAuthChallenge(context: CognitoContext, input: Record<string, unknown>) {
   const clientId = requireString(input, 'ClientId');
   const challengeName = requireString(input, 'ChallengeName');
+  // A name outside the model's enum fails Coral's validation, before the client is looked up, as
+  // InitiateAuth's AuthFlow does; only a real challenge the sim does not run is "not emulated".
+  if (!CHALLENGE_NAMES.includes(challengeName)) {
+    throw validationFailed([{ value: challengeName, path: 'challengeName', constraint: `Member must satisfy enum value set: [${CHALLENGE_NAMES.join(', ')}]` }]);
+  }
   const { pool, client } = clientById(context, clientId);
   if (challengeName !== 'CUSTOM_CHALLENGE') {
     throw new UnsupportedOperationError(`The sim emulates only CUSTOM_CHALLENGE, not ${challengeName}.`);
