@@ -75,11 +75,24 @@ export class ImageInput {
     if (typeof Name !== 'string' || Name.length < 1 || Name.length > 1024) throw new InvalidParameterError();
     if (Version !== undefined && (typeof Version !== 'string' || Version.length < 1 || Version.length > 1024)) throw new InvalidParameterError();
     const body = isObjectReader(this.s3)
-      ? await this.s3.readObject(Bucket, Name).then((found) => found ?? Promise.reject(new InvalidS3ObjectError()), () => Promise.reject(new InvalidS3ObjectError()))
+      ? await this.readFromProcess(this.s3, Bucket, Name, Version)
       : await this.readWithClient(region, Bucket, Name, Version);
     if (body.length > IMAGE_LIMITS.maxS3ObjectBytes) throw new ImageTooLargeError();
     if (body.length === 0) throw new InvalidImageFormatError();
     return body;
+  }
+
+  /**
+   * The in-process S3 keeps no versions (versioning is not emulated): an object's only version is
+   * S3's `null` one, so a GetObject of any other fails on S3, which Rekognition reports as
+   * InvalidS3ObjectException. Reading the current object instead answered a request for a version
+   * that does not exist (or a photo since overwritten) with other bytes.
+   */
+  private async readFromProcess(reader: S3ObjectReader, bucket: string, key: string, version: string | undefined): Promise<Uint8Array> {
+    if (version !== undefined && version !== 'null') throw new InvalidS3ObjectError();
+    const found = await reader.readObject(bucket, key).catch(() => undefined);
+    if (!found) throw new InvalidS3ObjectError();
+    return found;
   }
 
   private async readWithClient(region: string, bucket: string, key: string, version: string | undefined): Promise<Uint8Array> {

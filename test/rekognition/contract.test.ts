@@ -440,6 +440,19 @@ describe('S3Object images', () => {
     });
   });
 
+  it('reads an in-process S3 (the embedded cloud) only at its null version, since it keeps no versions', async () => {
+    const inProcess = await startSim({ s3: { readObject: async (bucket, key) => (bucket === 'photos' && key === 'alice.jpg' ? new Uint8Array(faces.alice) : undefined) } });
+    const image = (Version?: string) => ({ S3Object: { Bucket: 'photos', Name: 'alice.jpg', ...(Version === undefined ? {} : { Version }) } });
+
+    expect((await inProcess.client.send(new DetectFacesCommand({ Image: image() }))).FaceDetails).toHaveLength(1);
+    expect((await inProcess.client.send(new DetectFacesCommand({ Image: image('null') }))).FaceDetails).toHaveLength(1);
+    expect(await failureOf(inProcess.client.send(new DetectFacesCommand({ Image: image('3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo') })))).toEqual({
+      name: 'InvalidS3ObjectException',
+      message: 'Unable to get object metadata from S3. Check object key, region and/or access permissions.',
+    });
+    await inProcess.close();
+  });
+
   it('turns a missing object into InvalidS3ObjectException', async () => {
     expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: 'uploads', Name: 'missing.jpg' } } })))).toEqual({
       name: 'InvalidS3ObjectException',
