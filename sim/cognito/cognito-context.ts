@@ -78,6 +78,26 @@ export function requireString(input: Record<string, unknown>, name: string, maxL
   return value;
 }
 
+// TokenModelType in Cognito's service model (AccessToken, RefreshToken, RevokeToken's Token): a
+// pattern and no length limit.
+const TOKEN_PATTERN = /^[A-Za-z0-9\-_=.]+$/;
+
+/**
+ * A token member checked as Coral checks TokenModelType, before any token is read: a value outside
+ * its pattern (`Bearer eyJ...`, a pasted line break) is InvalidParameterException, not the
+ * NotAuthorizedException of a well-formed token the pool did not issue. The value is sensitive, so
+ * the message does not repeat it; the model sets no length limit, so none is applied.
+ */
+export function requireToken(input: Record<string, unknown>, name: string): string {
+  const value = requireString(input, name, Number.POSITIVE_INFINITY);
+  if (!TOKEN_PATTERN.test(value)) {
+    throw new InvalidParameterError(
+      `1 validation error detected: Value at '${memberName(name)}' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9-_=.]+`,
+    );
+  }
+  return value;
+}
+
 /**
  * An optional string member as Coral reads it: absent or null is undefined, any other JSON type its
  * SerializationException (never taken as absent), an empty string is returned as it is.

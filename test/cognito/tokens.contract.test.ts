@@ -195,6 +195,23 @@ describe('Cognito sim: tokens and sessions', () => {
     }
   });
 
+  it('refuses a token outside TokenModelType\'s pattern (a "Bearer " prefix, a line break) with InvalidParameterException, never repeating it', async () => {
+    const tokens = await signUpAndSignIn(sim, 'token-pattern@example.com');
+    const patternBroken = (member: string) => ({
+      name: 'InvalidParameterException',
+      message: `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9-_=.]+`,
+    });
+    const bearer = `Bearer ${tokens.AccessToken!}`;
+    expect(await failureOf(getUser(bearer))).toEqual(patternBroken('accessToken'));
+    expect(await failureOf(sim.client.send(new GlobalSignOutCommand({ AccessToken: bearer })))).toEqual(patternBroken('accessToken'));
+    expect(await failureOf(sim.client.send(new DeleteUserCommand({ AccessToken: `${tokens.AccessToken!}\n` })))).toEqual(patternBroken('accessToken'));
+    expect(await failureOf(sim.client.send(new GetTokensFromRefreshTokenCommand({ ClientId: CLIENT_ID, RefreshToken: `${tokens.RefreshToken!} ` })))).toEqual(patternBroken('refreshToken'));
+    expect(await failureOf(sim.client.send(new RevokeTokenCommand({ ClientId: CLIENT_ID, Token: `"${tokens.RefreshToken!}"` })))).toEqual(patternBroken('token'));
+    // Nothing was signed out, deleted or revoked by the refusals.
+    expect((await getUser(tokens.AccessToken!)).Username).toBe(tokens.sub);
+    expect((await refresh(tokens.RefreshToken!)).AuthenticationResult?.AccessToken).toBeDefined();
+  });
+
   it('RevokeToken answers an expired refresh token with success, as the revocation endpoint does any invalid token', async () => {
     const tokens = await signUpAndSignIn(sim, 'revoke-expired@example.com');
     sim.clock.advance(31 * 24 * 3600_000);

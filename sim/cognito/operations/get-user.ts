@@ -1,9 +1,9 @@
 // GetUser: the caller's own attributes, from an access token.
-import { requireString, type CognitoContext } from '../cognito-context.js';
+import { requireToken, type CognitoContext } from '../cognito-context.js';
 import { authenticateAccessToken } from '../tokens.js';
 import { attributeList } from '../user-view.js';
 
 export async function getUser(context: CognitoContext, input: Record<string, unknown>) {
-  const { user } = await authenticateAccessToken(context, requireString(input, 'AccessToken'));
+  const { user } = await authenticateAccessToken(context, requireToken(input, 'AccessToken'));
   return { Username: user.username, UserAttributes: attributeList(user) };
 }

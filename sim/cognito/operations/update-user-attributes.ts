@@ -3,14 +3,14 @@
 // WriteAttributes leave out, read-only and immutable ones), so that a local test shows what the
 // deployed pool lets a token holder do. A change that passes every check is not emulated (no
 // codes to verify a new address, no CustomMessage_UpdateUserAttribute): it is refused as such.
-import { optionalStringMap, requireString, type CognitoContext } from '../cognito-context.js';
+import { optionalStringMap, requireToken, type CognitoContext } from '../cognito-context.js';
 import { assertClientWritable, immutableAttributesOf } from '../attribute-schema.js';
 import { InvalidParameterError, UnsupportedOperationError } from '../errors.js';
 import { authenticateAccessToken } from '../tokens.js';
 import { attributeMap } from './sign-up.js';
 
 export async function updateUserAttributes(context: CognitoContext, input: Record<string, unknown>) {
-  const accessToken = requireString(input, 'AccessToken');
+  const accessToken = requireToken(input, 'AccessToken');
   if (input.UserAttributes === undefined || input.UserAttributes === null) {
     throw new InvalidParameterError("1 validation error detected: Value null at 'userAttributes' failed to satisfy constraint: Member must not be null");
   }
