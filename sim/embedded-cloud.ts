@@ -32,6 +32,7 @@ import { allowedHostsFromEnv, refuseRebindableHosts } from './allowed-hosts.js';
 import { applyConnectionTimeouts, connectionTimeoutsFromEnv, type ConnectionTimeouts } from './connection-timeouts.js';
 import { kitRouteCors } from './browser-cors.js';
 import { runSchedules } from './scheduled-rules.js';
+import { kitOwnOrigins, urlHostOf, withKitOwnOrigins } from './kit-origins.js';
 import { webPageRoutes } from './web-page/routes.js';
 
 /** The page as `npm start` builds it (sim/web-page/build-cache.ts). */
@@ -163,15 +164,14 @@ function servedOutputs(plan: StackPlan, services: ReadonlySet<ServiceName>): Rec
 
 /**
  * The origins a page may read the kit's own routes from: the stack's `webOrigins` (the upload
- * bucket's CORS origins, the one place the template records them) and the kit's own origin.
+ * bucket's CORS origins, the one place the template records them) and the kit's own origins
+ * (its page, under any loopback name; sim/kit-origins.ts).
  */
 function webOriginsOf(plan: StackPlan, endpoint: string): string[] {
   const fromStack = plan.buckets.flatMap((bucket) =>
     bucket.corsRules.flatMap((rule) => (Array.isArray(rule.AllowedOrigins) ? (rule.AllowedOrigins as unknown[]).map(String) : [])),
   );
-  const own = new URL(endpoint);
-  const ownOrigins = [own.origin, `${own.protocol}//localhost:${own.port}`];
-  return [...new Set([...fromStack.filter((origin) => !origin.includes('*')), ...ownOrigins])];
+  return [...new Set([...fromStack.filter((origin) => !origin.includes('*')), ...kitOwnOrigins(endpoint)])];
 }
 
 /**
@@ -219,7 +219,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
 
   // The functions' SDK clients need the endpoint before the server listens, so pick the port first.
   const port = options.port || (await freePort(host));
-  const endpointHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const endpointHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : urlHostOf(host);
   const endpoint = `http://${endpointHost}:${port}`;
 
   // Next to LocalStack, functions there sign with temporary keys from LocalStack's STS that the
@@ -308,7 +308,8 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     for (const bucket of plan.buckets) {
       s3.createBucket({
         name: bucket.name,
-        cors: corsRulesFromConfiguration(bucket.corsRules),
+        // The kit's page uploads from whichever loopback name it was opened by (sim/kit-origins.ts).
+        cors: withKitOwnOrigins(corsRulesFromConfiguration(bucket.corsRules), kitOwnOrigins(endpoint)),
         notifications: bucket.notifications,
         expiration: expirationRulesFromConfiguration(bucket.lifecycleRules),
       });

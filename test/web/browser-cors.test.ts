@@ -140,6 +140,41 @@ describe('signed calls from a page, made with the kit’s well-known key', () =>
   });
 });
 
+describe('the kit’s own page, opened by any loopback name on the kit’s port', () => {
+  // The harness runs on a free port, never 4566: the stack's web origins do not list it, as they
+  // do not list the port of `npm start -- --port 5000`. The presigned URL names 127.0.0.1.
+  const port = () => new URL(harness.endpoint).port;
+  const uploadPreflight = (origin: string) =>
+    fetch(`${harness.endpoint}/${harness.outputs.BucketName}/enrol/someone/photo`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+    });
+
+  it.each(['localhost', '127.0.0.1', '[::1]'])('lets the page on http://%s:<port> upload its photo', async (host) => {
+    const origin = `http://${host}:${port()}`;
+
+    const response = await uploadPreflight(origin);
+
+    expect([response.status, response.headers.get('access-control-allow-origin'), response.headers.get('access-control-allow-methods')]).toEqual([200, origin, 'PUT']);
+  });
+
+  it('lets no other port or name upload that the stack did not list', async () => {
+    const others = [`http://localhost:${Number(port()) + 1}`, `https://localhost:${port()}`, `http://kit.example.com:${port()}`];
+
+    const statuses = await Promise.all(others.map(async (origin) => (await uploadPreflight(origin)).status));
+
+    expect(statuses).toEqual([403, 403, 403]);
+  });
+
+  it('lets the page on http://[::1]:<port> read the kit’s own routes', async () => {
+    const origin = `http://[::1]:${port()}`;
+
+    const response = await fetch(`${harness.endpoint}/_sim/outputs`, { headers: { origin } });
+
+    expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+  });
+});
+
 describe('the kit’s own routes, for the web origins', () => {
   const read = (path: string, origin: string) => fetch(`${harness.endpoint}${path}`, { headers: { origin } });
 
