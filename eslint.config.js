@@ -19,7 +19,7 @@ export default tseslint.config(
       parser: tseslint.parser,
       parserOptions: { ecmaFeatures: { jsx: true } },
       globals: Object.fromEntries(
-        ['window', 'document', 'navigator', 'fetch', 'crypto', 'btoa', 'createImageBitmap', 'URL', 'FormData', 'localStorage'].map((name) => [name, 'readonly']),
+        ['window', 'document', 'navigator', 'fetch', 'crypto', 'btoa', 'createImageBitmap', 'URL', 'FormData', 'localStorage', 'sessionStorage'].map((name) => [name, 'readonly']),
       ),
     },
   },

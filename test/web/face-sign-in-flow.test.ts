@@ -11,11 +11,13 @@ import {
   confirmEmail,
   currentClaims,
   newDeviceKey,
+  PhotoUploadError,
   signInWithFace,
   signOutEverywhere,
   signUpOrResend,
   signUpWithEmail,
   type FlowOutcome,
+  type Refusal,
 } from '../../web/src/face-sign-in-flow.js';
 import { describeError, needsAnotherPhoto, REFUSAL_MESSAGES } from '../../web/src/refusals.js';
 import { amplifyConfig } from '../../web/src/stack-config.js';
@@ -55,6 +57,7 @@ describe('needsAnotherPhoto', () => {
     expect(needsAnotherPhoto({ kind: 'face-not-recognised' })).toBe(true);
     expect(needsAnotherPhoto({ kind: 'enrolment-rejected', reason: 'NOT_UPLOADED' })).toBe(false);
     expect(needsAnotherPhoto({ kind: 'enrolment-rejected', reason: 'NOT_CHECKED_IN_TIME' })).toBe(false);
+    expect(needsAnotherPhoto({ kind: 'upload-failed' })).toBe(false);
   });
 });
 
@@ -110,7 +113,7 @@ describe('the page’s flow with Amplify, from Node', () => {
   it('puts the reason for a refused enrolment photo in plain words and enrols the retaken photo in the same session', async () => {
     const email = 'noface@example.com';
     const enrolSecret = await signUpAndConfirm(email);
-    const refusals: FlowOutcome[] = [];
+    const refusals: Refusal[] = [];
     const retaken = await photo('face', 'noface');
 
     const outcome = await signInWithFace(email, {
@@ -140,7 +143,7 @@ describe('the page’s flow with Amplify, from Node', () => {
   ] as const)('explains a photo with %s, then one with %s, in plain words, and enrols the third', async (first, second, reasons) => {
     const email = `refusals-${reasons[0].toLowerCase()}@example.com`;
     const enrolSecret = await signUpAndConfirm(email);
-    const refusals: FlowOutcome[] = [];
+    const refusals: Refusal[] = [];
     const retakes = [new Blob([await refusedPhotos[second](email)], { type: 'image/jpeg' }), await photo('face', email)];
 
     const outcome = await signInWithFace(email, {
@@ -151,7 +154,7 @@ describe('the page’s flow with Amplify, from Node', () => {
     });
 
     expect(refusals.map((refusal) => refusal.kind === 'enrolment-rejected' && refusal.reason)).toEqual(reasons);
-    expect(refusals.map((refusal) => refusal.kind !== 'signed-in' && refusal.message)).toEqual(reasons.map((reason) => REFUSAL_MESSAGES[reason]));
+    expect(refusals.map((refusal) => refusal.message)).toEqual(reasons.map((reason) => REFUSAL_MESSAGES[reason]));
     expect(outcome.kind).toBe('signed-in');
   });
 
@@ -189,5 +192,69 @@ describe('the page’s flow with Amplify, from Node', () => {
 
     expect(outcome).toEqual({ kind: 'face-not-recognised', message: expect.stringMatching(/^Face not recognised/), challenges: ['FACE_MATCH'] });
     expect(await currentClaims()).toBeUndefined();
+  });
+
+  it('offers to send the photo again in the same session when its upload did not arrive, and signs in with it', async () => {
+    const email = 'dropped-upload@example.com';
+    await signInWithFace(email, { deviceKey, photo: await photo('face', 'dropped'), enrolSecret: await signUpAndConfirm(email) });
+    await signOutEverywhere();
+    const failures: unknown[] = [];
+    const realFetch = globalThis.fetch;
+    let uploads = 0;
+    // The connection drops under the first photo upload, as when the kit stops (a browser says "Failed to fetch").
+    globalThis.fetch = async (input, init) => {
+      if (init?.method === 'PUT' && uploads++ === 0) throw new TypeError('Failed to fetch');
+      return realFetch(input, init);
+    };
+    const sent = await photo('face', 'dropped', 2);
+    let outcome: FlowOutcome;
+    try {
+      outcome = await signInWithFace(email, { deviceKey, photo: sent, retakePhoto: async (failure) => (failures.push(failure), sent) });
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+
+    expect(failures).toEqual([
+      { kind: 'upload-failed', message: expect.stringMatching(/^The photo could not be sent: the connection failed\. .*No answer from 127\.0\.0\.1:\d+\.\)$/), challenges: ['FACE_MATCH'] },
+    ]);
+    expect(outcome).toEqual({ kind: 'signed-in', challenges: ['FACE_MATCH'] });
+  });
+
+  it('says the sign-in expired when the photo is sent again after Cognito’s 3 minutes, instead of an HTTP status', async () => {
+    const email = 'slow-retake@example.com';
+    await signInWithFace(email, { deviceKey, photo: await photo('face', 'slow'), enrolSecret: await signUpAndConfirm(email) });
+    await signOutEverywhere();
+    const rightFace = await photo('face', 'slow', 2);
+
+    const error = await signInWithFace(email, {
+      deviceKey,
+      photo: await photo('face', 'slow-stranger'),
+      retakePhoto: async () => {
+        harness.clock.advance(3 * 60_000 + 1_000); // the user took more than 3 minutes over a new photo
+        return rightFace;
+      },
+    }).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(PhotoUploadError);
+    expect(error).toMatchObject({ retryable: false, message: REFUSAL_MESSAGES.SESSION_ENDED });
+    expect(describeError(error)).toBe(REFUSAL_MESSAGES.SESSION_ENDED);
+  });
+
+  it('says the sign-in expired when the emailed code comes after Cognito’s 3 minutes, not to wait and retry', async () => {
+    const email = 'slow-code@example.com';
+    await signUpAndConfirm(email);
+
+    const error = await signInWithFace(email, {
+      deviceKey,
+      photo: await photo('face', 'slow-code'),
+      enrol: true,
+      emailCode: async () => {
+        harness.clock.advance(3 * 60_000 + 1_000); // the email was read late
+        return (await latestCode(harness.endpoint, email)).code;
+      },
+    }).catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ name: 'NotAuthorizedException', message: 'Invalid session for the user.' });
+    expect(describeError(error)).toBe(`${REFUSAL_MESSAGES.SESSION_ENDED} (Invalid session for the user.)`);
   });
 });

@@ -255,3 +255,178 @@ describe.skipIf(skipBrowserTests('the browser tests of the face sign-in page'))(
     }
   }, 60_000);
 });
+
+describe.skipIf(skipBrowserTests('the page as a person meets it'))('the served page as a person meets it, in headless Chromium', () => {
+  const browsers: HeadlessChromium[] = [];
+  let browser: HeadlessChromium;
+
+  /** A new tab on the page, in `inBrowser` (tabs of one browser share localStorage, as a person's do). */
+  async function openPage(inBrowser = browser): Promise<FaceSignInPage> {
+    const page = new FaceSignInPage(await inBrowser.open(`${harness.endpoint}/_sim/web/`), harness.endpoint);
+    await page.ready();
+    return page;
+  }
+
+  /** An account with an enrolled face, signed out. */
+  async function enrolled(page: FaceSignInPage, email: string): Promise<void> {
+    await page.choosePhoto(await photoFile(email, 'face', email));
+    expect(await page.signUp(email)).toBe('success');
+    await page.signOut();
+  }
+
+  const reload = async (page: FaceSignInPage) => {
+    await page.page.evaluate(`delete document.body.dataset.ready; location.reload()`);
+    await page.ready();
+  };
+
+  beforeAll(() => {
+    browser = HeadlessChromium.launch();
+    browsers.push(browser);
+  });
+
+  afterAll(async () => {
+    for (const launched of browsers) await launched.close();
+  });
+
+  it.each([
+    ['denied', /^The camera is blocked for this page\. Allow it .*then press "Start camera" again; or choose a picture instead\.$/],
+    ['none', /^No camera was found\. Connect one and press "Start camera" again, or choose a picture instead\.$/],
+  ] as const)('says what to do when the camera is %s, and leaves "Start camera" to press again', async (camera, words) => {
+    const cameraBrowser = HeadlessChromium.launch({ camera });
+    browsers.push(cameraBrowser);
+    const page = await openPage(cameraBrowser);
+
+    await page.click('start-camera');
+    const status = await page.waitFor<string>(`/camera/i.test(document.getElementById('photo-status').textContent) && document.getElementById('photo-status').textContent`);
+
+    expect(status).toMatch(words);
+    expect(await page.page.evaluate<boolean>(`document.getElementById('start-camera').disabled`)).toBe(false);
+  }, 60_000);
+
+  it('follows a sign-in and a sign-out made in another tab of the same browser', async () => {
+    const email = 'two-tabs@example.com';
+    const first = await openPage();
+    await enrolled(first, email);
+    const second = await openPage();
+
+    await first.choosePhoto(await photoFile('two-tabs-2', 'face', email, 2));
+    expect(await first.signIn(email)).toBe('success');
+    await second.waitFor(`document.body.dataset.signedIn === 'true'`);
+    const followedIn = await second.text('outcome');
+    await first.signOut();
+    await second.waitFor(`document.body.dataset.signedIn === 'false'`);
+
+    expect(followedIn).toBe(`Signed in as ${email} in another tab.`);
+    expect(await second.text('outcome')).toBe('Signed out in another tab.');
+    expect(await second.page.evaluate<boolean>(`!document.getElementById('sign-in').disabled`)).toBe(true);
+  }, 120_000);
+
+  it('shows the other tab’s session when it signs in before hearing of it, instead of Amplify’s refusal', async () => {
+    const email = 'two-tabs-late@example.com';
+    const first = await openPage();
+    await enrolled(first, email);
+    const second = await openPage();
+    // As if the other tab's sign-in had not reached this one yet: the page gets no storage events.
+    await second.page.send('Page.addScriptToEvaluateOnNewDocument', {
+      source: `const listen = window.addEventListener; window.addEventListener = function (type, ...rest) { if (type !== 'storage') listen.call(this, type, ...rest); };`,
+    });
+    await reload(second);
+    await first.choosePhoto(await photoFile('two-tabs-late-2', 'face', email, 2));
+    expect(await first.signIn(email)).toBe('success');
+
+    await second.choosePhoto(await photoFile('two-tabs-late-3', 'face', email, 3));
+    const outcome = await second.signIn(email);
+
+    expect(outcome).toBe('success');
+    expect(await second.text('outcome')).toBe(`Already signed in as ${email}, in another tab. Sign out first to sign in as someone else.`);
+    expect(await second.text('signed-in-email')).toBe(email);
+    await second.signOut();
+  }, 120_000);
+
+  it('after a reload in the middle of an enrolment, says it was cut short and finishes it with "Enrol my face"', async () => {
+    const email = 'reload-enrol@example.com';
+    const page = await openPage();
+    await page.choosePhoto(await photoFile('reload-enrol-none', 'no-face', email));
+    await page.press('sign-up', email);
+    await page.enterEmailedCode(email);
+    await page.refusal();
+
+    await reload(page);
+    const told = await page.text('outcome');
+    const emailKept = await page.page.evaluate<string>(`document.getElementById('email').value`);
+    await page.choosePhoto(await photoFile('reload-enrol-face', 'face', email));
+    await page.press('enrol', email);
+    await page.enterEmailedCode(email);
+    const outcome = await page.settled();
+
+    expect(told).toBe(`The enrolment of ${email} was cut short (the page was reloaded or left) before the face was enrolled. Press "Enrol my face" to finish it, with a code sent by email.`);
+    expect(emailKept).toBe(email);
+    expect(outcome).toBe('success');
+    await page.signOut();
+  }, 120_000);
+
+  it('after a reload in the middle of a sign-in, says so, and signs in again', async () => {
+    const email = 'reload-sign-in@example.com';
+    const page = await openPage();
+    await enrolled(page, email);
+    await page.choosePhoto(await photoFile('reload-sign-in-stranger', 'face', 'reload-stranger'));
+    await page.press('sign-in', email);
+    await page.refusal();
+
+    await reload(page);
+    const told = await page.text('outcome');
+    await page.choosePhoto(await photoFile('reload-sign-in-2', 'face', email, 2));
+    const outcome = await page.signIn(email);
+
+    expect(told).toBe(`The sign-in of ${email} was cut short (the page was reloaded or left). Press "Sign in" to start again.`);
+    expect(outcome).toBe('success');
+    await page.signOut();
+    // Finished work is not reported as cut short after the next reload.
+    await reload(page);
+    expect(await page.text('outcome')).toBe('');
+  }, 120_000);
+
+  it('when the kit stops while a sign-in waits, offers to send the photo again, and after the restart says to start again', async () => {
+    const email = 'network-drop@example.com';
+    const page = await openPage();
+    await enrolled(page, email);
+    await page.choosePhoto(await photoFile('network-drop-stranger', 'face', 'network-stranger'));
+    await page.press('sign-in', email);
+    await page.refusal();
+
+    await harness.cloud.close();
+    await page.choosePhoto(await photoFile('network-drop-2', 'face', email, 2));
+    await page.click('retry');
+    const unsent = await page.refusal();
+    await harness.restart();
+    await page.click('retry');
+    const ended = await page.settled();
+    const endedWords = await page.text('outcome');
+    const outcome = await page.signIn(email);
+
+    expect(unsent).toMatch(/^The photo could not be sent: the connection failed\. .*Press "Try again with this photo" to send it again/);
+    expect(ended).toBe('failure');
+    // The kit keeps sessions in memory (docs/cognito.md): the restarted one no longer knows it.
+    expect(endedWords).toMatch(/^This sign-in has ended: .*Press "Sign in" to start again/);
+    expect(outcome).toBe('success');
+    await page.signOut();
+  }, 120_000);
+
+  it('says a sign-in that waited past Cognito’s 3 minutes has ended, not that the upload got HTTP 403', async () => {
+    const email = 'slow-page@example.com';
+    const page = await openPage();
+    await enrolled(page, email);
+    await page.choosePhoto(await photoFile('slow-page-stranger', 'face', 'slow-page-stranger'));
+    await page.press('sign-in', email);
+    await page.refusal();
+
+    harness.clock.advance(3 * 60_000 + 1_000);
+    await page.choosePhoto(await photoFile('slow-page-2', 'face', email, 2));
+    await page.click('retry');
+    const outcome = await page.settled();
+
+    expect(outcome).toBe('failure');
+    expect(await page.text('outcome')).toMatch(/^This sign-in has ended: it lasts 3 minutes/);
+  }, 120_000);
+});
+

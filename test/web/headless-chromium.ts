@@ -61,8 +61,18 @@ export class HeadlessChromium {
    * @param options.args more flags, e.g. `--use-file-for-fake-video-capture=<file.y4m>` (what the
    *   fake camera shows) or `--host-resolver-rules=MAP localhost:5173 127.0.0.1:<port>` (a page
    *   on a given origin served from another port).
+   * @param options.camera `fake` (default): a camera whose use is allowed without asking;
+   *   `denied`: that camera, but the page is refused its use, as when a person answers "Block";
+   *   `none`: no camera at all.
    */
-  static launch(options: { args?: string[] } = {}): HeadlessChromium {
+  static launch(options: { args?: string[]; camera?: 'fake' | 'denied' | 'none' } = {}): HeadlessChromium {
+    const camera = options.camera ?? 'fake';
+    // Without the fake UI, headless Chromium refuses every permission request, as a person blocking it.
+    const cameraFlags = {
+      fake: ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+      denied: ['--use-fake-device-for-media-stream'],
+      none: [],
+    }[camera];
     const profileDir = mkdtempSync(join(tmpdir(), 'facekit-chromium-'));
     const child = spawn(
       CHROMIUM_PATH,
@@ -71,8 +81,7 @@ export class HeadlessChromium {
         '--no-sandbox',
         '--disable-gpu',
         '--remote-debugging-pipe',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
+        ...cameraFlags,
         '--disable-background-networking',
         '--disable-component-update',
         '--no-first-run',

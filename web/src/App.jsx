@@ -18,6 +18,43 @@ const STEP_WORDS = {
 
 const DEVICE_KEY_STORAGE = 'facekit.deviceKey';
 
+/**
+ * What this tab was doing (`{ action, email }`), kept in sessionStorage (per tab, kept across a
+ * reload, the back button and forward again) until it ends. Found on load, it was cut short, and
+ * the page says how to go on: the enrolment secret lived in memory only, so an enrolment cut
+ * short after the email was confirmed needs "Enrol my face" and a code by email.
+ */
+const INTERRUPTED_STORAGE = 'facekit.inProgress';
+
+function rememberInProgress(action, email) {
+  try {
+    if (action) sessionStorage.setItem(INTERRUPTED_STORAGE, JSON.stringify({ action, email }));
+    else sessionStorage.removeItem(INTERRUPTED_STORAGE);
+  } catch {
+    // storage disabled: a reload then starts afresh without a word, as before
+  }
+}
+
+/** What was cut short by a reload or by leaving the page, and the way on; undefined if nothing. */
+function interruptedWork() {
+  let pending;
+  try {
+    pending = JSON.parse(sessionStorage.getItem(INTERRUPTED_STORAGE) ?? 'null');
+    sessionStorage.removeItem(INTERRUPTED_STORAGE);
+  } catch {
+    return undefined;
+  }
+  if (!pending?.email) return undefined;
+  const words = {
+    'sign-up': `The sign-up of ${pending.email} was cut short (the page was reloaded or left). Press "Sign up" again for a new code by email.`,
+    enrol: `The enrolment of ${pending.email} was cut short (the page was reloaded or left) before the face was enrolled. Press "Enrol my face" to finish it, with a code sent by email.`,
+    'sign-in': `The sign-in of ${pending.email} was cut short (the page was reloaded or left). Press "Sign in" to start again.`,
+  }[pending.action];
+  return words && { email: pending.email, words };
+}
+
+const emailOf = (claims) => String(claims.email ?? claims['cognito:username'] ?? '');
+
 /** This browser's device key, kept so that strangers' failed attempts do not block it (docs/handlers.md). */
 function rememberedDeviceKey() {
   try {
@@ -35,6 +72,8 @@ export function App() {
   const [target, setTarget] = useState('Reading the stack outputs…');
   const [ready, setReady] = useState(false);
   const [busy, setBusy] = useState(true);
+  /** The email of a flow a reload cut short, put back in the form. */
+  const [interruptedEmail, setInterruptedEmail] = useState();
   const [photoStatus, setPhotoStatus] = useState('No photo yet.');
   const [steps, setSteps] = useState([]);
   const [outcome, setOutcome] = useState({ text: '', kind: '' });
@@ -61,6 +100,11 @@ export function App() {
         setTarget(`User pool client ${config.userPoolClientId} in ${config.region}, on ${config.target}.`);
         if (signedIn) setClaims(signedIn);
         if (config.userPoolEndpoint) setBackendUrl(`${config.userPoolEndpoint}/_sim/example/me`);
+        const interrupted = signedIn ? (rememberInProgress(undefined), undefined) : interruptedWork();
+        if (interrupted) {
+          setInterruptedEmail(interrupted.email);
+          finish(interrupted.words, 'interrupted');
+        }
         setReady(true);
         setBusy(false);
       } catch (error) {
@@ -71,6 +115,34 @@ export function App() {
       cancelled = true;
     };
   }, []);
+
+  // Amplify keeps its tokens in localStorage, which every tab of this origin shares: another tab
+  // signing in or out changes them (a `storage` event here). Followed, so that this tab neither
+  // shows a session that ended nor offers a sign-in Amplify would refuse as already signed in.
+  const shownClaims = useRef();
+  shownClaims.current = claims;
+  useEffect(() => {
+    const onStorage = async (event) => {
+      if (event.key !== null && !event.key.startsWith('CognitoIdentityServiceProvider.')) return;
+      const signedIn = await currentClaims().catch(() => undefined);
+      if (Boolean(signedIn) === Boolean(shownClaims.current) && signedIn?.sub === shownClaims.current?.sub) return;
+      setClaims(signedIn);
+      setBackendAnswer(undefined);
+      if (signedIn) finish(`Signed in as ${emailOf(signedIn)} in another tab.`, 'success');
+      else finish('Signed out in another tab.', 'signed-out');
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, []);
+
+  // While a sign-up or sign-in runs, leaving or reloading asks first (the browser's own "Leave
+  // site?"), since the work in progress is lost; the page says what was cut short if it happens.
+  useEffect(() => {
+    if (!busy || !ready) return undefined;
+    const warn = (event) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [busy, ready]);
 
   // State tests (and screen readers, through the live region) can wait for.
   useEffect(() => {
@@ -95,7 +167,7 @@ export function App() {
 
   /** Waits for a new photo after a refusal; undefined when the user cancels. */
   function askForRetake(refusal) {
-    step(refusal.kind === 'enrolment-rejected' ? 'Photo refused' : 'Face not recognised');
+    step({ 'enrolment-rejected': 'Photo refused', 'upload-failed': 'Photo not sent' }[refusal.kind] ?? 'Face not recognised');
     const anotherPhoto = needsAnotherPhoto(refusal);
     finish(
       anotherPhoto
@@ -169,6 +241,8 @@ export function App() {
     const code = await askForCode('Code from the email');
     step('Confirming the email');
     enrolSecrets.current.set(email, await confirmEmail(email, code));
+    // Confirmed: cut short from here on, the account exists without a face, and the secret is lost.
+    rememberInProgress('enrol', email);
     setCodeLabel(undefined);
     step('Email confirmed');
     await authenticate(email, true);
@@ -181,14 +255,25 @@ export function App() {
     setSteps([]);
     finish('', 'working');
     setBusy(true);
+    rememberInProgress(action === 'sign-up' || action === 'enrol' ? action : 'sign-in', email);
     try {
       await (action === 'sign-up' ? signUpAndEnrol(email) : authenticate(email, action === 'enrol'));
     } catch (error) {
       setCodeLabel(undefined);
       setRetaking(false);
+      // Another tab signed in before this one heard of it: show that session rather than
+      // Amplify's "There is already a signed in user." with no way on.
+      const signedIn = error?.name === 'UserAlreadyAuthenticatedException' ? await currentClaims().catch(() => undefined) : undefined;
+      if (signedIn) {
+        setClaims(signedIn);
+        step('Already signed in');
+        finish(`Already signed in as ${emailOf(signedIn)}, in another tab. Sign out first to sign in as someone else.`, 'success');
+        return;
+      }
       step('Stopped');
       finish(describeError(error), 'failure');
     } finally {
+      rememberInProgress(undefined);
       setBusy(false);
     }
   }
@@ -241,7 +326,7 @@ export function App() {
         {claims ? (
           <div id="signed-in">
             <p>
-              Signed in as <strong id="signed-in-email">{String(claims.email ?? claims['cognito:username'] ?? '')}</strong>.
+              Signed in as <strong id="signed-in-email">{emailOf(claims)}</strong>.
             </p>
             <button type="button" id="sign-out" onClick={onSignOut} disabled={busy}>Sign out</button>
             {backendUrl && (
@@ -253,7 +338,7 @@ export function App() {
           </div>
         ) : (
           <form id="account-form" onSubmit={onAccountSubmit}>
-            <label>Email <input type="email" id="email" name="email" autoComplete="email" required /></label>
+            <label>Email <input type="email" id="email" name="email" autoComplete="email" required defaultValue={interruptedEmail} key={interruptedEmail} /></label>
             <button type="submit" id="sign-in" name="action" value="sign-in" disabled={busy}>Sign in</button>
             <button type="submit" id="sign-up" name="action" value="sign-up" disabled={busy}>Sign up</button>
             <button type="submit" id="enrol" name="action" value="enrol" disabled={busy} title="First time, or when your face is no longer recognised: a code is sent by email">

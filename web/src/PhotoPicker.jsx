@@ -1,6 +1,7 @@
 // The photo: a frame from the webcam (Capture, then Retake as often as needed) or a picture file,
 // for machines without a camera and for the synthetic faces `facekit face` draws.
 import { useEffect, useRef, useState } from 'react';
+import { describeCameraProblem } from './refusals.js';
 
 /**
  * Resolves once the video has put a picture on screen. `videoWidth` is known as soon as the stream's
@@ -69,7 +70,8 @@ export function PhotoPicker({ onPhoto, onProblem }) {
 
   async function startCamera() {
     if (!navigator.mediaDevices?.getUserMedia) {
-      onProblem('This browser offers no camera here; choose a picture instead.');
+      // Browsers hide the camera API on plain http:// pages other than localhost.
+      onProblem(describeCameraProblem({ name: window.isSecureContext ? 'NoCameraApi' : 'InsecureContext' }));
       return;
     }
     try {
@@ -77,7 +79,7 @@ export function PhotoPicker({ onPhoto, onProblem }) {
       await firstFramePainted(video.current);
       setCameraOn(true);
     } catch (error) {
-      onProblem(`The camera could not start (${error.name}); choose a picture instead.`);
+      onProblem(describeCameraProblem(error));
     }
   }
 

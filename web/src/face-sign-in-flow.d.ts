@@ -22,8 +22,26 @@ export interface SignInWithFaceOptions {
   enrolSecret?: string;
   emailCode?: () => Promise<string>;
   onStep?: (kind: ChallengeKind, parameters: { method?: string; enrolRequested?: boolean }) => void;
-  /** Asked for another photo after a refusal; none ends the flow with that refusal. */
-  retakePhoto?: (refusal: Exclude<FlowOutcome, { kind: 'signed-in' }>) => Promise<Blob | undefined>;
+  /**
+   * Asked for another photo after a refusal, or for the same one again after an upload that did
+   * not arrive (`upload-failed`); none ends the flow with that refusal (or the upload's error).
+   */
+  retakePhoto?: (refusal: Refusal) => Promise<Blob | undefined>;
+}
+
+/** What `retakePhoto` is asked about. */
+export type Refusal = Exclude<FlowOutcome, { kind: 'signed-in' }> | UploadFailure;
+
+/** The photo did not reach the upload URL, and the session may send it again. */
+export interface UploadFailure {
+  kind: 'upload-failed';
+  message: string;
+  challenges: ChallengeKind[];
+}
+
+export class PhotoUploadError extends Error {
+  readonly retryable: boolean;
+  constructor(message: string, options: { retryable: boolean; cause?: unknown });
 }
 
 export function signInWithFace(email: string, options: SignInWithFaceOptions): Promise<FlowOutcome>;

@@ -4,7 +4,7 @@
 // and goes on through MAILBOX_PROOF → ENROL_FACE. No DOM here: the page hands in callbacks for
 // what needs the user (a code from the email, another photo).
 import { confirmSignIn, confirmSignUp, fetchAuthSession, resendSignUpCode, signIn, signOut, signUp } from 'aws-amplify/auth';
-import { describeRefusal } from './refusals.js';
+import { describeRefusal, REFUSAL_MESSAGES } from './refusals.js';
 
 const CHALLENGE_KINDS = ['MAILBOX_PROOF', 'ENROL_FACE', 'FACE_MATCH'];
 
@@ -65,9 +65,56 @@ export async function confirmEmail(email, code) {
   return enrolSecret;
 }
 
+/**
+ * A photo that did not reach the upload URL. `retryable`: nothing was answered yet, so the same
+ * session can send it again (a dropped connection, a server error); otherwise, e.g. for an upload
+ * URL that expired with its session, only a new sign-in helps.
+ */
+export class PhotoUploadError extends Error {
+  constructor(message, { retryable, cause }) {
+    super(message, { cause });
+    this.name = 'PhotoUploadError';
+    this.retryable = retryable;
+  }
+}
+
 async function uploadPhoto(uploadUrl, photo) {
-  const response = await fetch(uploadUrl, { method: 'PUT', body: photo, headers: { 'content-type': photo.type || 'image/jpeg' } });
-  if (!response.ok) throw new Error(`The photo upload was refused (HTTP ${response.status}).`);
+  let response;
+  try {
+    response = await fetch(uploadUrl, { method: 'PUT', body: photo, headers: { 'content-type': photo.type || 'image/jpeg' } });
+  } catch (error) {
+    // All a browser says ("Failed to fetch") for a dropped connection, a stopped server, or a
+    // preflight the bucket's CORS refused.
+    throw new PhotoUploadError(`${REFUSAL_MESSAGES.UPLOAD_UNREACHABLE} (No answer from ${new URL(uploadUrl).host}.)`, { retryable: true, cause: error });
+  }
+  if (response.ok) return;
+  const body = await response.text().catch(() => '');
+  const [code, s3Message] = ['Code', 'Message'].map((tag) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(body)?.[1]);
+  // S3's answer to a presigned URL past its expiry, which the kit sets inside Cognito's 3-minute session.
+  if (response.status === 403 && s3Message === 'Request has expired') throw new PhotoUploadError(REFUSAL_MESSAGES.SESSION_ENDED, { retryable: false });
+  const said = [code, s3Message].filter(Boolean).join(': ');
+  throw new PhotoUploadError(`The photo upload was refused (HTTP ${response.status}${said ? `, ${said}` : ''}).`, {
+    retryable: response.status >= 500 || code === 'RequestTimeout',
+  });
+}
+
+/**
+ * Uploads the photo. When it did not arrive and may be sent again, the user is asked
+ * (`retakePhoto`, an `upload-failed` refusal) in the same session: no answer was sent, so no
+ * attempt is used up, and the challenge's upload URL is still the one to use.
+ */
+async function uploadUntilSent(uploadUrl, photo, options, challenges) {
+  for (;;) {
+    try {
+      await uploadPhoto(uploadUrl, photo);
+      return;
+    } catch (error) {
+      if (!(error instanceof PhotoUploadError) || !error.retryable || !options.retakePhoto) throw error;
+      const again = await options.retakePhoto({ kind: 'upload-failed', message: error.message, challenges: [...challenges] });
+      if (!again) throw error;
+      photo = again;
+    }
+  }
 }
 
 /**
@@ -80,7 +127,8 @@ async function uploadPhoto(uploadUrl, photo) {
  *   onStep?: (kind: string, parameters: { method?: string, enrolRequested?: boolean }) => void,
  *   retakePhoto?: (refusal: object) => Promise<Blob | undefined> }} options
  *   retakePhoto: asked for another photo when the last was refused or not recognised (same
- *   session, which allows three answers); without one the refusal is the outcome.
+ *   session, which allows three answers), or for the same one again when its upload failed;
+ *   without one the refusal is the outcome (an upload that failed: its PhotoUploadError).
  * @returns {Promise<{ kind: 'signed-in', challenges: string[] }
  *   | { kind: 'enrolment-rejected', reason: string, message: string, challenges: string[] }
  *   | { kind: 'face-not-recognised', message: string, challenges: string[] }>}
@@ -125,7 +173,7 @@ export async function signInWithFace(email, options) {
       else if (options.emailCode) answer = String(await options.emailCode()).trim();
       else throw new Error('Enrolling needs the code sent by email.');
     } else {
-      await uploadPhoto(parameters.uploadUrl, photo);
+      await uploadUntilSent(parameters.uploadUrl, photo, options, challenges);
       answer = 'uploaded';
     }
     const clientMetadata = {

@@ -3,3 +3,4 @@ export const REFUSAL_MESSAGES: Record<string, string>;
 export function describeRefusal(reason: string): string;
 export function describeError(error: unknown): string;
 export function needsAnotherPhoto(refusal: { kind: string; reason?: string }): boolean;
+export function describeCameraProblem(error: unknown): string;

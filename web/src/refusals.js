@@ -12,6 +12,10 @@ export const REFUSAL_MESSAGES = {
   NOT_UPLOADED: 'The photo did not arrive. Check the connection and try again.',
   NOT_CHECKED_IN_TIME: 'The photo arrived, but checking it took too long. Please try again.',
   FACE_NOT_RECOGNISED: 'Face not recognised: this photo does not match the face enrolled for this account.',
+  UPLOAD_UNREACHABLE: 'The photo could not be sent: the connection failed. Check the connection and try again.',
+  SESSION_ENDED:
+    'This sign-in has ended: it lasts 3 minutes from "Sign in" to the last answer (and a restarted kit forgets it). ' +
+    'Press "Sign in" to start again, or "Enrol my face" to enrol.',
 };
 
 /**
@@ -22,6 +26,7 @@ const PHOTO_NOT_AT_FAULT = new Set(['NOT_UPLOADED', 'NOT_CHECKED_IN_TIME']);
 
 /** Whether a refusal (an `enrolment-rejected` or `face-not-recognised` outcome) calls for another photo. */
 export function needsAnotherPhoto(refusal) {
+  if (refusal.kind === 'upload-failed') return false;
   return !(refusal.kind === 'enrolment-rejected' && PHOTO_NOT_AT_FAULT.has(refusal.reason));
 }
 
@@ -41,9 +46,38 @@ const ERROR_WORDS = {
   NetworkError: 'The sign-in service cannot be reached. Is the kit running (`npm start`)?',
 };
 
+/**
+ * Why the camera did not start, by the DOMException getUserMedia rejects with. `InsecureContext`
+ * and `NoCameraApi` are the page's own names for a browser that offers no getUserMedia at all.
+ */
+const CAMERA_WORDS = {
+  NotAllowedError:
+    'The camera is blocked for this page. Allow it (the camera icon in the address bar, or the site settings), ' +
+    'then press "Start camera" again; or choose a picture instead.',
+  NotFoundError: 'No camera was found. Connect one and press "Start camera" again, or choose a picture instead.',
+  NotReadableError:
+    'The camera is busy or blocked by the system (another application may be using it). ' +
+    'Free it and press "Start camera" again, or choose a picture instead.',
+  InsecureContext: 'Browsers allow the camera only on https:// pages and on localhost; choose a picture instead.',
+  NoCameraApi: 'This browser offers no camera here; choose a picture instead.',
+};
+CAMERA_WORDS.SecurityError = CAMERA_WORDS.NotAllowedError;
+CAMERA_WORDS.OverconstrainedError = CAMERA_WORDS.NotFoundError;
+CAMERA_WORDS.AbortError = CAMERA_WORDS.NotReadableError;
+
+/** A camera that did not start, in words that say what to do next. */
+export function describeCameraProblem(error) {
+  return CAMERA_WORDS[error?.name] ?? `The camera could not start (${error?.name ?? error}); choose a picture instead.`;
+}
+
 /** Cognito's NotAuthorizedException covers refusals that waiting does not cure; its message tells them apart. */
 const NOT_AUTHORIZED_WORDS = {
   'User is disabled.': 'This account is disabled. Ask the administrator to enable it again.',
+  // A custom auth session lives 3 minutes; an answer after that (a photo taken slowly, a code
+  // fetched from the mailbox late, or sent to a kit restarted since: it keeps sessions in memory)
+  // is refused with these words, which do not say why nor what to do.
+  'Invalid session for the user.': REFUSAL_MESSAGES.SESSION_ENDED,
+  'Invalid session for the user, session is expired.': REFUSAL_MESSAGES.SESSION_ENDED,
 };
 
 /** An error from Amplify (its `name` is Cognito's exception) or from the page, in plain words. */
