@@ -386,6 +386,24 @@ describe.skipIf(skipBrowserTests('the page as a person meets it'))('the served p
     expect(await page.text('outcome')).toBe('');
   }, 120_000);
 
+  it('after the back button and forward again in the middle of a sign-in, says it was cut short', async () => {
+    const email = 'back-button@example.com';
+    const page = await openPage();
+    await enrolled(page, email);
+    await page.choosePhoto(await photoFile('back-button-stranger', 'face', 'back-stranger'));
+    await page.press('sign-in', email);
+    await page.refusal();
+
+    // The page was opened from about:blank: back leaves it, forward comes back to it.
+    await page.page.evaluate(`setTimeout(() => history.back(), 0)`);
+    await page.waitFor(`location.href === 'about:blank'`);
+    await page.page.evaluate(`setTimeout(() => history.forward(), 0)`);
+    await page.ready();
+
+    expect(await page.page.evaluate<string>(`document.body.dataset.outcome`)).toBe('interrupted');
+    expect(await page.text('outcome')).toBe(`The sign-in of ${email} was cut short (the page was reloaded or left). Press "Sign in" to start again.`);
+  }, 120_000);
+
   it('when the kit stops while a sign-in waits, offers to send the photo again, and after the restart says to start again', async () => {
     const email = 'network-drop@example.com';
     const page = await openPage();
