@@ -264,6 +264,10 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
         AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
         // Functions run on nodejs22.x in AWS; here on this process's Node, which may be 20.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        // An endpoint named by a host name (`--host localhost`) would otherwise make the SDK address
+        // `<bucket>.localhost`, which Node cannot resolve; path-style names the endpoint as it is,
+        // in the presigned URLs too (the handlers' setting, which LocalStack's functions get as well).
+        S3_FORCE_PATH_STYLE: 'true',
       },
       onLog: (functionName, line) => log(`[${functionName.replace(`${plan.stackName}-`, '')}] ${line}`),
       signatures,

@@ -49,6 +49,29 @@ describe.skipIf(skipBrowserTests('the page opened by each loopback name'))('the 
     expect(await page.text('target')).toContain(`on the kit at ${origin}.`);
     expect([outcome, await page.text('outcome')]).toEqual(['success', `Enrolled and signed in as ${email}.`]);
   }, 90_000);
+
+  it('signs up and enrols on a kit bound by the name localhost (`npm start -- --host localhost`)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'facekit-localhost-kit-'));
+    const namedKit = await startEmbeddedCloud({ cloudAssemblyDir: await cloudAssembly(), stackName: STACK_NAME, host: 'localhost', port: 0, dataDir });
+    try {
+      const email = 'bound-by-name@example.com';
+      const photo = join(workDir, `${email}.jpg`);
+      writeFileSync(photo, await generateFixture('face', email));
+      // The functions' S3 client used to address `<bucket>.localhost`, which Node cannot resolve:
+      // Verify failed with an internal error on every photo.
+      const page = new FaceSignInPage(await browser.open(`${namedKit.endpoint}/_sim/web/`), namedKit.endpoint);
+      await page.ready();
+      await page.choosePhoto(photo);
+
+      const outcome = await page.signUp(email);
+
+      expect(namedKit.endpoint).toMatch(/^http:\/\/localhost:\d+$/);
+      expect([outcome, await page.text('outcome')]).toEqual(['success', `Enrolled and signed in as ${email}.`]);
+    } finally {
+      await namedKit.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe('a kit bound to the IPv6 loopback (`npm start -- --host ::1`)', () => {
