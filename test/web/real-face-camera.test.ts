@@ -1,8 +1,8 @@
 // The face sign-in page in headless Chromium with a fake webcam showing a real person
 // (test/fixtures/real-faces): enrolment from one shot, sign-in from another shot of the same
-// person, a different person refused. One browser per camera picture, since Chromium reads its
-// fake-camera file once at launch.
-import { mkdtempSync, rmSync } from 'node:fs';
+// person, a different person refused, and then the right person in the same session. One browser
+// per camera picture, since Chromium reads its fake-camera file once at launch.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,29 @@ describe.skipIf(skipBrowserTests('the real-face camera test'))('the page with a 
     expect(signedIn).toBe('success');
     expect(signedInClaims).toMatchObject({ email, sub: enrolledClaims.sub });
     expect(strangerRefusal).toMatch(/^Face not recognised/);
+  }, 300_000);
+
+  it('refuses a wrong person at the camera, then signs in the right one in the same session', async () => {
+    const email = 'hopper-camera@example.com';
+    const hopper = realPhoto('grace-hopper.jpg');
+    const enrolPage = await pageWithCamera('hopper-enrol', hopper);
+    await enrolPage.captureFromCamera();
+    expect(await enrolPage.signUp(email)).toBe('success');
+
+    const page = await pageWithCamera('hopper-stranger', realPhoto('eileen-collins.jpg'));
+    await page.captureFromCamera();
+    await page.press('sign-in', email);
+    const refusal = await page.refusal();
+    const rightFace = join(workDir, 'hopper-brighter.jpg');
+    writeFileSync(rightFace, await shotOf(hopper, 'brighter'));
+    await page.choosePhoto(rightFace);
+    await page.click('retry');
+    const outcome = await page.settled();
+
+    expect(refusal).toMatch(/^Face not recognised/);
+    expect(outcome).toBe('success');
+    expect(await page.text('outcome')).toBe(`Signed in as ${email}.`);
+    expect(await page.text('steps')).toContain('Face not recognised');
   }, 300_000);
 
   it('tells a person whose camera shows no face that the photo is the problem', async () => {
