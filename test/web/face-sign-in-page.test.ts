@@ -365,6 +365,24 @@ describe.skipIf(skipBrowserTests('the page as a person meets it'))('the served p
     await page.signOut();
   }, 120_000);
 
+  it('after a reload while the sign-up waits for its code, says so, and signs up again with a new code', async () => {
+    const email = 'reload-sign-up@example.com';
+    const page = await openPage();
+    await page.choosePhoto(await photoFile('reload-sign-up', 'face', email));
+    await page.press('sign-up', email);
+    await page.waitFor(`!document.getElementById('code-form').hidden`);
+
+    await reload(page);
+    const told = await page.text('outcome');
+    await page.choosePhoto(await photoFile('reload-sign-up', 'face', email));
+    const outcome = await page.signUp(email);
+
+    expect(told).toBe(`The sign-up of ${email} was cut short (the page was reloaded or left). Press "Sign up" again for a new code by email.`);
+    expect(outcome).toBe('success');
+    expect(await page.text('steps')).toContain('Already signed up but not confirmed: a new code was sent by email');
+    await page.signOut();
+  }, 120_000);
+
   it('after a reload in the middle of a sign-in, says so, and signs in again', async () => {
     const email = 'reload-sign-in@example.com';
     const page = await openPage();
