@@ -38,6 +38,7 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
   let verdict: boolean | undefined;
   let answeredBefore = false;
   /** A match's own writes, sent with the photo's mark (one round trip for all of them). */
+  // Stryker disable next-line ArrayDeclaration: a non-promise in Promise.all is a value already settled
   let writesOfMatch: Array<Promise<void>> = [];
   try {
     if (asksToEnrol(event.request.clientMetadata)) {

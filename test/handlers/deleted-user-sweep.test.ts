@@ -1,6 +1,6 @@
 import './handler-test-environment.js';
 import { randomUUID } from 'node:crypto';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ScheduledEvent } from 'aws-lambda';
 import { AdminGetUserCommand, CognitoIdentityProviderClient, ListUsersCommand, UserNotFoundException, type UserType } from '@aws-sdk/client-cognito-identity-provider';
 import { DeleteFacesCommand, ListFacesCommand, RekognitionClient, ThrottlingException, type Face } from '@aws-sdk/client-rekognition';
@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { documentClient } from '../../handlers/aws-clients/dynamodb.js';
 import { handler } from '../../handlers/deleted-user-sweep.js';
 import { COLLECTION, TABLE } from './handler-test-environment.js';
+import { dynamoDbCommandsOf } from './dynamodb-calls.js';
 import { captureLogs } from './log-capture.js';
 import { getItem, invoke, putItem, USER_POOL_ID } from './trigger-events.js';
 
@@ -19,7 +20,8 @@ process.env.USER_POOL_ID = USER_POOL_ID;
 
 const scheduledEvent = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} } as unknown as ScheduledEvent;
 const sweep = () => invoke<ScheduledEvent, void>(handler, scheduledEvent);
-const poolUser = (sub: string): UserType => ({ Username: sub, Attributes: [{ Name: 'sub', Value: sub }] });
+// As ListUsers lists them: the sub among other attributes (AttributesToGet may name several).
+const poolUser = (sub: string): UserType => ({ Username: sub, Attributes: [{ Name: 'email', Value: `${sub.slice(0, 8)}@example.com` }, { Name: 'sub', Value: sub }] });
 const face = (sub: string): Face => ({ FaceId: randomUUID(), ExternalImageId: sub });
 const notFound = () => new UserNotFoundException({ message: 'User does not exist.', $metadata: {} });
 
@@ -92,6 +94,36 @@ describe('the deleted-user sweep', () => {
 
     expect(rekognition.commandCalls(DeleteFacesCommand).map((call) => call.args[0].input.FaceIds)).toEqual([[orphan.FaceId]]);
     expect(await getItem(`USER#${recordOnly}`)).toBeUndefined();
+  });
+
+  it('deletes no record for a sub that has only faces', async () => {
+    const faceOnly = randomUUID();
+    pool([]);
+    collection([face(faceOnly)]);
+
+    const commands = await dynamoDbCommandsOf(sweep);
+
+    expect(commands).toEqual(['ScanCommand']);
+    expect(deletedFaceIds()).toHaveLength(1);
+  });
+
+  it('reads a listed user without attributes, or without a sub, as no member, and a scan page without Items as empty', async () => {
+    const deleted = randomUUID();
+    const deletedFace = face(deleted);
+    cognito.on(ListUsersCommand).resolves({ Users: [{ Username: 'no-attributes' }, { Username: 'no-sub', Attributes: [{ Name: 'email', Value: 'x@example.com' }] }] });
+    cognito.on(AdminGetUserCommand).rejects(notFound());
+    collection([deletedFace]);
+    const send = documentClient.send.bind(documentClient) as (command: unknown) => Promise<unknown>;
+    const scanWithoutItems = vi.spyOn(documentClient, 'send').mockImplementation((async (command: object) =>
+      command instanceof ScanCommand ? { Count: 0, ScannedCount: 0 } : send(command)) as never);
+    try {
+      await sweep();
+    } finally {
+      scanWithoutItems.mockRestore();
+    }
+
+    expect(cognito.commandCalls(AdminGetUserCommand).map((call) => call.args[0].input.Username)).toEqual([deleted]);
+    expect(deletedFaceIds()).toEqual([deletedFace.FaceId]);
   });
 
   it('reads every page of the pool, the collection and the table', async () => {
