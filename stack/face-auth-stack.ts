@@ -232,17 +232,11 @@ export class FaceAuthStack extends Stack {
       targets: [new targets.LambdaFunction(sweep.fn, { retryAttempts: 2 })],
     });
     if (faceCollection) sweep.node.addDependency(faceCollection);
-    sweep.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser'], resources: [this.userPool.userPoolArn] }));
-    sweep.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['rekognition:ListFaces', 'rekognition:DeleteFaces'], resources: [faceCollectionArn] }));
+    allow(sweep, ['cognito-idp:ListUsers', 'cognito-idp:AdminGetUser'], [this.userPool.userPoolArn]);
+    allow(sweep, ['rekognition:ListFaces', 'rekognition:DeleteFaces'], [faceCollectionArn]);
     // A Scan reads every item (no key to narrow it to); only USER# records are deleted.
-    sweep.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [this.usersTable.tableArn] }));
-    sweep.fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:DeleteItem'],
-        resources: [this.usersTable.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['USER#*'] } },
-      }),
-    );
+    allow(sweep, ['dynamodb:Scan'], [this.usersTable.tableArn]);
+    allowItemsOf(sweep, this.usersTable.tableArn, ['DeleteItem'], ['USER#*']);
 
     // Cognito calls on the pool get a policy of their own, attached to the role: the pool names
     // the function as its trigger, so a statement on the pool inside the role's default policy,
@@ -279,13 +273,7 @@ export class FaceAuthStack extends Stack {
     const tableArn = this.usersTable.tableArn;
     const bucketArn = this.uploadBucket.bucketArn;
     const objectsUnder = (...prefixes: string[]) => prefixes.map((prefix) => this.uploadBucket.arnForObjects(`${prefix}*`));
-    const allow = (handler: HandlerFunction, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
-      handler.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
-    /** DynamoDB actions on the users table, only on items whose key matches one of `patterns`. */
-    const allowItems = (handler: HandlerFunction, actions: string[], patterns: string[]) =>
-      allow(handler, actions.map((action) => `dynamodb:${action}`), [tableArn], {
-        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns },
-      });
+    const allowItems = (handler: HandlerFunction, actions: string[], patterns: string[]) => allowItemsOf(handler, tableArn, actions, patterns);
     const allowListing = (handler: HandlerFunction, prefixes: string[]) =>
       allow(handler, ['s3:ListBucket'], [bucketArn], { StringLike: { 's3:prefix': prefixes.map((prefix) => `${prefix}*`) } });
     const user = 'USER#*';
@@ -352,6 +340,18 @@ export type HandlerName =
   | 'postAuthentication'
   | 'preTokenGeneration'
   | 'faceIndexer';
+
+/** Actions on resources, in the statements of the handler's own role. */
+function allow(handler: HandlerFunction, actions: string[], resources: string[], conditions?: Record<string, unknown>): void {
+  handler.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources, conditions }));
+}
+
+/** DynamoDB actions on the table, only on items whose key matches one of `patterns`. */
+function allowItemsOf(handler: HandlerFunction, tableArn: string, actions: string[], patterns: string[]): void {
+  allow(handler, actions.map((action) => `dynamodb:${action}`), [tableArn], {
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': patterns },
+  });
+}
 
 function toPascalCase(kebab: string): string {
   return kebab.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
