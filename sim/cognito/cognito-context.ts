@@ -44,6 +44,8 @@ export interface ClientInPool {
 
 /** Cognito's request members are limited in length; the longest (attribute values, codes) to 2048. */
 const DEFAULT_MAX_STRING_LENGTH = 2048;
+/** AttributeNameType in Cognito's model: 1 to 32 characters. */
+export const MAX_ATTRIBUTE_NAME_LENGTH = 32;
 
 /** `ClientId` → `clientId`, as Cognito names members in validation messages. */
 export function memberName(name: string): string {
@@ -69,9 +71,8 @@ export function tooLong(path: string, maxLength: number): InvalidParameterError 
 }
 
 export function requireString(input: Record<string, unknown>, name: string, maxLength = DEFAULT_MAX_STRING_LENGTH): string {
-  const value = input[name];
-  if (value !== undefined && value !== null && typeof value !== 'string') throw wrongType(value, 'string');
-  if (typeof value !== 'string' || value === '') {
+  const value = optionalString(input, name);
+  if (value === undefined || value === '') {
     throw new InvalidParameterError(`1 validation error detected: Value null at '${memberName(name)}' failed to satisfy constraint: Member must not be null`);
   }
   if (value.length > maxLength) throw tooLong(memberName(name), maxLength);

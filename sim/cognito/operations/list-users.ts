@@ -1,5 +1,5 @@
 // ListUsers with Cognito's filter syntax (`email = "x"`, `email ^= "x"`) and pagination.
-import { assertInRange, optionalInteger, optionalString, poolById, requireUserPoolId, validationFailed, wrongType, type CognitoContext } from '../cognito-context.js';
+import { assertInRange, MAX_ATTRIBUTE_NAME_LENGTH, optionalInteger, optionalString, poolById, requireUserPoolId, validationFailed, wrongType, type CognitoContext } from '../cognito-context.js';
 import { InvalidParameterError } from '../errors.js';
 import { compareUsers, type StoredUser } from '../user-pool-store.js';
 import { userType } from '../user-view.js';
@@ -62,7 +62,7 @@ function positionOf(token: string): PagePosition {
 
 /** UserFilterType's and AttributeNameType's lengths in Cognito's model. */
 const MAX_FILTER_LENGTH = 256;
-const ATTRIBUTE_NAME_LENGTH = { min: 1, max: 32 };
+const ATTRIBUTE_NAME_LENGTH = { min: 1, max: MAX_ATTRIBUTE_NAME_LENGTH };
 
 /** `AttributesToGet`: a list of strings, read as Coral reads it (a list of another type was ignored). */
 function attributesToGetOf(input: Record<string, unknown>): string[] | undefined {

@@ -1,6 +1,7 @@
 // SignUp: creates an UNCONFIRMED user (or a confirmed one when PreSignUp says so) and emails a code.
 import {
   clientById,
+  MAX_ATTRIBUTE_NAME_LENGTH,
   memberName,
   optionalStringMap,
   requireString,
@@ -20,7 +21,6 @@ import type { StoredUser } from '../user-pool-store.js';
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 /** SignUp's documented member limits (API reference, AttributeType, and the pool quotas). */
 const MAX_CLIENT_ID_LENGTH = 128;
-const MAX_ATTRIBUTE_NAME_LENGTH = 32;
 const MAX_ATTRIBUTE_VALUE_LENGTH = 2048;
 
 export async function signUp(context: CognitoContext, input: Record<string, unknown>) {
