@@ -19,16 +19,17 @@ export function isCollectionId(value: unknown): value is string {
 }
 
 export function externalImageIdOf(input: Record<string, unknown>): string | undefined {
-  const value = input.ExternalImageId;
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || !EXTERNAL_IMAGE_ID.test(value)) throw new InvalidParameterError();
-  return value;
+  return optionalMatching(input.ExternalImageId, EXTERNAL_IMAGE_ID);
 }
 
 export function userIdOf(input: Record<string, unknown>): string | undefined {
-  const value = input.UserId;
+  return optionalMatching(input.UserId, USER_ID);
+}
+
+/** An optional string member: undefined when absent or null, refused unless it matches `pattern`. */
+function optionalMatching(value: unknown, pattern: RegExp): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || !USER_ID.test(value)) throw new InvalidParameterError();
+  if (typeof value !== 'string' || !pattern.test(value)) throw new InvalidParameterError();
   return value;
 }
 
