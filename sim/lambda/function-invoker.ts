@@ -26,7 +26,8 @@ export interface FunctionInvoker {
   /**
    * Invokes synchronously (RequestResponse) and returns the function's result.
    * Rejects with FunctionError when the function throws or times out; `timeoutMs` caps the wait
-   * on top of the function's own timeout (Cognito gives a trigger 5 seconds).
+   * on top of the function's own timeout (Cognito gives a trigger 5 seconds), counted from when
+   * the function starts running where the invoker can tell (the embedded Lambda runtime).
    */
   invoke(functionName: string, event: unknown, options?: { timeoutMs?: number }): Promise<unknown>;
   /** Invokes asynchronously (InvocationType Event): returns once the event is accepted. */

@@ -81,7 +81,10 @@ export interface LambdaRuntime extends FunctionInvoker {
 }
 
 export interface InvokeOptions {
-  /** Caps the wait on top of the function's own timeout. */
+  /**
+   * The caller's limit on a run, on top of the function's own timeout, counted from when an
+   * environment takes the invocation (not while it waits for a free one).
+   */
   timeoutMs?: number;
   /** Receives this invocation's log lines, START to REPORT (Invoke's `LogType: Tail`). */
   onLog?(line: string): void;
@@ -185,8 +188,10 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
   async function invoke(functionName: string, event: unknown, invokeOptions: InvokeOptions = {}): Promise<unknown> {
     const pool = requirePool(functionName);
     const payload = JSON.stringify(event ?? null);
-    const run = pool.invoke(payload, invokeOptions.onLog);
-    const outcome = invokeOptions.timeoutMs === undefined ? await run : await withCallerTimeout(run, invokeOptions.timeoutMs);
+    const { timeoutMs, onLog: invocationLog } = invokeOptions;
+    const outcome = timeoutMs === undefined
+      ? await pool.invoke(payload, invocationLog)
+      : await withCallerTimeout((taken) => pool.invoke(payload, invocationLog, taken), timeoutMs);
     if (outcome.error) throw toFunctionError(outcome.error);
     return JSON.parse(outcome.payload ?? 'null');
   }
@@ -276,8 +281,10 @@ class FunctionPool {
     private readonly settings: EnvironmentSettings,
   ) {}
 
-  async invoke(payload: string, invocationLog?: (line: string) => void): Promise<InvocationOutcome> {
+  /** `taken` is called once an environment takes the invocation, after any wait for a free one. */
+  async invoke(payload: string, invocationLog?: (line: string) => void, taken?: () => void): Promise<InvocationOutcome> {
     const environment = await this.acquire();
+    taken?.();
     try {
       return await environment.invoke(payload, invocationLog);
     } finally {
@@ -567,17 +574,31 @@ function toFunctionError(payload: FunctionErrorPayload): FunctionError {
   return new FunctionError(kind, payload.errorMessage, payload);
 }
 
-/** The caller stops waiting (Cognito gives a trigger 5 s); the invocation itself runs on to its own timeout. */
-async function withCallerTimeout(run: Promise<InvocationOutcome>, timeoutMs: number): Promise<InvocationOutcome> {
+/**
+ * The caller stops waiting (Cognito gives a trigger 5 s); the invocation itself runs on to its own
+ * timeout. The caller's clock starts when an environment takes the invocation, cold start
+ * included, as on AWS. Time spent waiting for a free environment is not counted: that queue is
+ * this emulator's (its pools are sized to the machine's cores), where Lambda would have started
+ * another environment at once. Counted, it made every trigger time out once the machine was
+ * overloaded (64 clients here), and Cognito's retries then ran the same work twice, which
+ * overloaded it further.
+ */
+async function withCallerTimeout(
+  run: (taken: () => void) => Promise<InvocationOutcome>,
+  timeoutMs: number,
+): Promise<InvocationOutcome> {
   let timer: NodeJS.Timeout | undefined;
+  let startClock!: () => void;
   const timeout = new Promise<InvocationOutcome>((settle) => {
-    timer = setTimeout(
-      () => settle({ error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` } }),
-      timeoutMs,
-    );
+    startClock = () => {
+      timer = setTimeout(
+        () => settle({ error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` } }),
+        timeoutMs,
+      );
+    };
   });
   try {
-    return await Promise.race([run, timeout]);
+    return await Promise.race([run(startClock), timeout]);
   } finally {
     clearTimeout(timer);
   }

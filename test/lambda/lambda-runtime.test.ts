@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -242,6 +242,35 @@ describe('createLambdaRuntime', () => {
     expect((error as FunctionError).errorType).toBe('TimeoutError');
     expect((error as FunctionError).message).toBe('Task timed out after 0.30 seconds');
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('counts the caller\'s timeoutMs from when an environment takes the invocation, not while it waits for one', async () => {
+    // Prepare: one environment, held by an invocation that returns only once the test opens a gate
+    const gateFile = bundles.scratch('queue-gate.txt');
+    const gated = bundles.write('gated', 'index.mjs', `
+      import { existsSync } from 'node:fs';
+      export const handler = async (event) => {
+        while (event.waitForGate && !existsSync(process.env.GATE_FILE)) await new Promise((resolve) => setTimeout(resolve, 20));
+        return event.name;
+      };
+    `);
+    runtime = createLambdaRuntime({
+      functions: [definition('gated', gated, { timeoutSeconds: 30, environment: { GATE_FILE: gateFile } })],
+      onLog: () => undefined,
+      maxConcurrencyPerFunction: 1,
+    });
+    await runtime.invoke('gated', { name: 'warm-up' });
+    const holder = runtime.invoke('gated', { name: 'holder', waitForGate: true });
+
+    // Act: a second invocation queued behind it far longer than its caller's limit, then let through
+    const queued = runtime.invoke('gated', { name: 'queued' }, { timeoutMs: 1_000 });
+    const queuedOutcome = queued.then((value) => ({ value }), (error: unknown) => ({ error }));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    writeFileSync(gateFile, 'open');
+
+    // Assess: the wait for the environment did not count (Lambda would have started another one)
+    expect(await holder).toBe('holder');
+    expect(await queuedOutcome).toEqual({ value: 'queued' });
   });
 
   it('reports a thrown error as Unhandled with the function\'s error type, message and trace', async () => {
