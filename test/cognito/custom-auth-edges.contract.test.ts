@@ -233,7 +233,7 @@ describe('Cognito sim: custom auth edges', () => {
       }
       expect(await failureOf(sim.client.send(new InitiateAuthCommand({
         ClientId: CLIENT_ID, AuthFlow: 'ADMIN_NO_SRP_AUTH', AuthParameters: { USERNAME: 'a@example.com', PASSWORD },
-      })))).toEqual({ name: 'InvalidParameterException', message: 'Initiate Auth method not supported' });
+      })))).toEqual({ name: 'InvalidParameterException', message: 'Initiate Auth method not supported.' });
     });
   });
 

@@ -180,7 +180,7 @@ describe('Cognito sim: custom auth flow', () => {
     })))).toEqual({ name: 'InvalidParameterException', message: 'USER_PASSWORD_AUTH flow not enabled for this client' });
     expect(await failureOf(sim.client.send(new InitiateAuthCommand({
       ClientId: CLIENT_ID, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD },
-    })))).toEqual({ name: 'InvalidParameterException', message: 'Initiate Auth method not supported' });
+    })))).toEqual({ name: 'InvalidParameterException', message: 'Initiate Auth method not supported.' });
   });
 
   it('turns a throwing trigger into UserLambdaValidationException with its message', async () => {

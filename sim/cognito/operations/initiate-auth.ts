@@ -41,7 +41,8 @@ export async function initiateAuth(context: CognitoContext, input: Record<string
   }
   const found = clientById(context, clientId);
 
-  if (!setting) throw new InvalidParameterError('Initiate Auth method not supported');
+  // Worded with its final period, as AWS answers it (aws-doc-sdk-examples#5289, soto-cognito-authentication-kit#10).
+  if (!setting) throw new InvalidParameterError('Initiate Auth method not supported.');
   if (!found.client.explicitAuthFlows.includes(setting)) {
     throw new InvalidParameterError(`${authFlow} flow not enabled for this client`);
   }
