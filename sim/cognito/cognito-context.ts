@@ -153,6 +153,18 @@ export function clientById(context: CognitoContext, clientId: string): ClientInP
 }
 
 /**
+ * The client a call names together with its pool (`UserPoolId`, `ClientId`, both validated):
+ * ResourceNotFoundException when the pool does not exist, or the client is not one of its own,
+ * even when another pool of this endpoint has it.
+ */
+export function clientOfPool(context: CognitoContext, userPoolId: string, clientId: string): ClientInPool {
+  const pool = poolById(context, userPoolId);
+  const client = pool.clients.get(clientId);
+  if (!client) throw new ResourceNotFoundError(`User pool client ${clientId} does not exist.`);
+  return { pool, client };
+}
+
+/**
  * Coral's InvalidParameterException for members that break their model constraints: one
  * `Value '<v>' at '<member>' failed to satisfy constraint: <constraint>` per violation, joined
  * with `; ` after `<n> validation error(s) detected: `.

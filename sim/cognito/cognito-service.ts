@@ -14,6 +14,8 @@ import { adminDeleteUser } from './operations/admin-delete-user.js';
 import { adminDisableUser } from './operations/admin-disable-user.js';
 import { adminEnableUser } from './operations/admin-enable-user.js';
 import { adminGetUser } from './operations/admin-get-user.js';
+import { adminInitiateAuth } from './operations/admin-initiate-auth.js';
+import { adminRespondToAuthChallenge } from './operations/admin-respond-to-auth-challenge.js';
 import { adminSetUserPassword } from './operations/admin-set-user-password.js';
 import { adminUserGlobalSignOut } from './operations/admin-user-global-sign-out.js';
 import { confirmSignUp } from './operations/confirm-sign-up.js';
@@ -79,6 +81,9 @@ const OPERATIONS: Record<string, CognitoOperation> = {
   AdminSetUserPassword: adminSetUserPassword,
   AdminDisableUser: adminDisableUser,
   AdminEnableUser: adminEnableUser,
+  // The custom auth flow from a backend, with IAM credentials (not in PUBLIC_OPERATIONS).
+  AdminInitiateAuth: adminInitiateAuth,
+  AdminRespondToAuthChallenge: adminRespondToAuthChallenge,
   ListUsers: listUsers,
   // What stock tools call first (aws cognito-idp list-user-pools, describe-user-pool-client...).
   ListUserPools: listUserPools,

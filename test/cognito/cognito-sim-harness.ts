@@ -20,6 +20,7 @@ import { createCognitoService } from '../../sim/cognito/index.js';
 import type { TriggerName, UserPoolConfig } from '../../sim/cognito/index.js';
 import { InProcessInvoker } from '../../sim/lambda/function-invoker.js';
 import { Outbox } from '../../sim/outbox.js';
+import { DEFAULT_LOCAL_CREDENTIALS, RequestSignatureVerifier } from '../../sim/request-signature.js';
 
 export const REGION = 'eu-west-1';
 export const POOL_ID = 'eu-west-1_Face12345';
@@ -152,6 +153,10 @@ export async function startCognitoSim(
     issuerBaseUrl?: string;
     /** Changes the pool the sim serves, e.g. a client without a flow or a pool without a trigger. */
     configurePool?: (config: UserPoolConfig) => UserPoolConfig;
+    /** More pools the sim serves beside the default one (a client of another pool). */
+    otherPools?: UserPoolConfig[];
+    /** Refuse IAM-only calls not signed with the local key, as the embedded cloud does. */
+    checkSignatures?: boolean;
   } = {},
 ): Promise<CognitoSimHarness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cognito-sim-'));
@@ -168,7 +173,7 @@ export async function startCognitoSim(
   }
   let baseUrl = '';
   const cognito = createCognitoService({
-    pools: [options.configurePool ? options.configurePool(poolConfig()) : poolConfig()],
+    pools: [options.configurePool ? options.configurePool(poolConfig()) : poolConfig(), ...(options.otherPools ?? [])],
     invoker: new InProcessInvoker(functions),
     outbox,
     dataDir,
@@ -176,7 +181,8 @@ export async function startCognitoSim(
     issuerBaseUrl: options.issuerBaseUrl ?? (() => baseUrl),
   });
   const app: FastifyInstance = Fastify();
-  registerJsonServices(app, [cognito.json], REGION);
+  const signatures = options.checkSignatures ? new RequestSignatureVerifier({ credentials: DEFAULT_LOCAL_CREDENTIALS, clock }) : undefined;
+  registerJsonServices(app, [cognito.json], REGION, { signatures });
   await app.register(cognito.routes);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

@@ -1,6 +1,7 @@
 // RespondToAuthChallenge for CUSTOM_CHALLENGE: consumes the session, runs VerifyAuthChallengeResponse,
 // records the result in the history, and lets DefineAuthChallenge decide the next step.
-import { clientById, optionalStringMap, requireString, validationFailed, type CognitoContext } from '../cognito-context.js';
+// AdminRespondToAuthChallenge answers through `answerChallenge` too.
+import { clientById, optionalString, optionalStringMap, requireString, validationFailed, type ClientInPool, type CognitoContext } from '../cognito-context.js';
 import { nextStep, verifyAnswer, type FlowState } from '../custom-auth-flow.js';
 import { INVALID_SESSION, InvalidParameterError, NotAuthorizedError, UnsupportedOperationError, USER_DISABLED } from '../errors.js';
 import { standInUsername } from '../stand-in-username.js';
@@ -12,34 +13,52 @@ const CHALLENGE_NAMES = [
   'PASSWORD', 'WEB_AUTHN', 'PASSWORD_SRP',
 ];
 
-export async function respondToAuthChallenge(context: CognitoContext, input: Record<string, unknown>) {
-  const clientId = requireString(input, 'ClientId');
+/** The members of an answer both APIs share, validated before any client or pool is looked up. */
+export interface ChallengeAnswer {
+  challengeName: string;
+  responses: Record<string, string>;
+  clientMetadata?: Record<string, string>;
+  session?: string;
+}
+
+/** Reads and validates ChallengeName (against the model's enum), ChallengeResponses, ClientMetadata and Session. */
+export function readChallengeAnswer(input: Record<string, unknown>): ChallengeAnswer {
   const challengeName = requireString(input, 'ChallengeName');
   // A name outside the model's enum fails Coral's validation, before the client is looked up, as
   // InitiateAuth's AuthFlow does; only a real challenge the sim does not run is "not emulated".
   if (!CHALLENGE_NAMES.includes(challengeName)) {
     throw validationFailed([{ value: challengeName, path: 'challengeName', constraint: `Member must satisfy enum value set: [${CHALLENGE_NAMES.join(', ')}]` }]);
   }
-  const { pool, client } = clientById(context, clientId);
-  if (challengeName !== 'CUSTOM_CHALLENGE') {
-    throw new UnsupportedOperationError(`The sim emulates only CUSTOM_CHALLENGE, not ${challengeName}.`);
-  }
   const responses = optionalStringMap(input, 'ChallengeResponses') ?? {};
   const clientMetadata = optionalStringMap(input, 'ClientMetadata');
-  const sessionId =
-    typeof input.Session === 'string'
-      ? input.Session
-      : // Stryker disable next-line StringLiteral: any placeholder names no open session, so the refusal is the same
-        '';
+  const session = optionalString(input, 'Session');
+  return { challengeName, responses, ...(clientMetadata ? { clientMetadata } : {}), ...(session !== undefined ? { session } : {}) };
+}
 
-  const session = sessionId ? context.sessions.take(sessionId) : undefined;
+export async function respondToAuthChallenge(context: CognitoContext, input: Record<string, unknown>) {
+  const clientId = requireString(input, 'ClientId');
+  const answer = readChallengeAnswer(input);
+  return answerChallenge(context, clientById(context, clientId), answer);
+}
+
+/**
+ * Answers a challenge for the client, once the API's request is validated and its client found.
+ * Every rule of an answer (sessions single use and bound to their pool, client and user, disabled
+ * and deleted users, the triggers' verdict) is here, shared by both APIs.
+ */
+export async function answerChallenge(context: CognitoContext, { pool, client }: ClientInPool, answer: ChallengeAnswer) {
+  if (answer.challengeName !== 'CUSTOM_CHALLENGE') {
+    throw new UnsupportedOperationError(`The sim emulates only CUSTOM_CHALLENGE, not ${answer.challengeName}.`);
+  }
+  const { responses, clientMetadata } = answer;
+  const session = answer.session ? context.sessions.take(answer.session) : undefined;
   if (!session || session.clientId !== client.clientId || session.userPoolId !== pool.config.userPoolId) {
     throw new NotAuthorizedError(INVALID_SESSION);
   }
   const givenName = responses.USERNAME;
   if (!givenName) throw new InvalidParameterError('Missing required parameter USERNAME');
-  const answer = responses.ANSWER;
-  if (answer === undefined) throw new InvalidParameterError('Missing required parameter ANSWER');
+  const challengeAnswer = responses.ANSWER;
+  if (challengeAnswer === undefined) throw new InvalidParameterError('Missing required parameter ANSWER');
 
   const user = session.userNotFound ? undefined : pool.store.getUser(session.username);
   // The caller may name the user by username or by email alias, but it must be the session's user.
@@ -52,7 +71,7 @@ export async function respondToAuthChallenge(context: CognitoContext, input: Rec
   if (user && !user.enabled) throw new NotAuthorizedError(USER_DISABLED);
 
   const state: FlowState = { pool, client, user, username: session.username, history: session.history, clientMetadata };
-  const correct = await verifyAnswer(state, session.privateChallengeParameters, answer);
+  const correct = await verifyAnswer(state, session.privateChallengeParameters, challengeAnswer);
   state.history = [
     ...session.history,
     {

@@ -1,0 +1,46 @@
+// ContextData and AnalyticsMetadata of the admin sign-in calls: accepted and checked as Coral
+// checks them (shape and required members), then unused: the sim has no threat protection to
+// score the user's device with and no Pinpoint to send analytics to.
+import { InvalidParameterError } from './errors.js';
+import { memberName, optionalString, wrongType } from './cognito-context.js';
+import { isObject } from './triggers.js';
+
+/** ContextDataType's members Coral requires, in the model's order. */
+const REQUIRED_CONTEXT_MEMBERS = ['IpAddress', 'ServerName', 'ServerPath', 'HttpHeaders'];
+
+function missing(path: string): InvalidParameterError {
+  return new InvalidParameterError(`1 validation error detected: Value null at '${path}' failed to satisfy constraint: Member must not be null`);
+}
+
+/** A structure member: absent or null is nothing to check, anything but an object its SerializationException. */
+function optionalStructure(input: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (!isObject(value)) throw wrongType(value, 'map');
+  return value;
+}
+
+/** `ContextData` (ContextDataType): IpAddress, ServerName, ServerPath and HttpHeaders required. */
+export function checkContextData(input: Record<string, unknown>): void {
+  const contextData = optionalStructure(input, 'ContextData');
+  if (!contextData) return;
+  for (const name of ['IpAddress', 'ServerName', 'ServerPath', 'EncodedData']) optionalString(contextData, name);
+  const headers = contextData.HttpHeaders;
+  if (headers !== undefined && headers !== null) {
+    if (!Array.isArray(headers)) throw wrongType(headers, 'list');
+    for (const header of headers) {
+      if (header === null) continue;
+      if (!isObject(header)) throw wrongType(header, 'map');
+      optionalString(header, 'headerName');
+      optionalString(header, 'headerValue');
+    }
+  }
+  const absent = REQUIRED_CONTEXT_MEMBERS.find((name) => contextData[name] === undefined || contextData[name] === null);
+  if (absent) throw missing(`contextData.${memberName(absent)}`);
+}
+
+/** `AnalyticsMetadata` (AnalyticsMetadataType): an optional AnalyticsEndpointId string. */
+export function checkAnalyticsMetadata(input: Record<string, unknown>): void {
+  const analytics = optionalStructure(input, 'AnalyticsMetadata');
+  if (analytics) optionalString(analytics, 'AnalyticsEndpointId');
+}
