@@ -1,7 +1,8 @@
 // Stock tools against the embedded cloud: the operations they call first (ListUserPools,
 // DescribeUserPool, ListUserPoolClients, DescribeUserPoolClient), a request id on every response,
-// and the whole face flow driven by Debian's AWS CLI and boto3 (skipped, with the reason printed,
-// only when those packages are not installed: `.ci/run` installs them).
+// and the whole face flow driven by Debian's AWS CLI (also as a backend, with the admin calls) and
+// boto3 (skipped, with the reason printed, only when those packages are not installed: `.ci/run`
+// installs them).
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -195,13 +196,14 @@ describe('request ids', () => {
 });
 
 describe('the face flow with stock clients', () => {
+  const aws = async (...args: string[]) => {
+    const { stdout } = await run(AWS_CLI, [...args, '--endpoint-url', harness.endpoint, '--output', 'json'], { env: clientEnvironment() })
+      // The command line holds sessions and secrets: report the operation and the CLI's own error only.
+      .catch((error: { stderr?: string }) => { throw new Error(`aws ${args.slice(0, 2).join(' ')} failed: ${error.stderr?.trim()}`); });
+    return (stdout.trim() ? JSON.parse(stdout) : {}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+
   it.skipIf(awsCliMissing)("Debian's AWS CLI: describe, sign-up, confirm from the outbox, enrol a face, sign in, list users", async () => {
-    const aws = async (...args: string[]) => {
-      const { stdout } = await run(AWS_CLI, [...args, '--endpoint-url', harness.endpoint, '--output', 'json'], { env: clientEnvironment() })
-        // The command line holds sessions and secrets: report the operation and the CLI's own error only.
-        .catch((error: { stderr?: string }) => { throw new Error(`aws ${args.slice(0, 2).join(' ')} failed: ${error.stderr?.trim()}`); });
-      return (stdout.trim() ? JSON.parse(stdout) : {}) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-    };
     const email = 'aws-cli@example.com';
     const enrolSecret = 'cli-enrol-secret-0123456789abcdefghij';
 
@@ -250,6 +252,52 @@ describe('the face flow with stock clients', () => {
     const listed = await aws('cognito-idp', 'list-users', '--user-pool-id', poolId, '--filter', `email = "${email}"`);
     expect(listed.Users.map((user: { Attributes: Array<{ Name: string; Value: string }> }) =>
       user.Attributes.find((attribute) => attribute.Name === 'sub')?.Value)).toEqual([sub]);
+  }, 120_000);
+
+  it.skipIf(awsCliMissing)("Debian's AWS CLI as a backend: admin-initiate-auth and admin-respond-to-auth-challenge enrol a face and sign in through the kit's triggers", async () => {
+    const email = 'aws-cli-admin@example.com';
+    const enrolSecret = 'cli-admin-enrol-secret-0123456789abcd';
+    const poolId = harness.outputs.UserPoolId;
+    const clientId = harness.outputs.UserPoolClientId;
+    await aws('cognito-idp', 'sign-up', '--client-id', clientId, '--username', email,
+      '--password', 'Unused-Passw0rd!-cli', '--user-attributes', JSON.stringify([{ Name: 'email', Value: email }]));
+    await aws('cognito-idp', 'confirm-sign-up', '--client-id', clientId, '--username', email,
+      '--confirmation-code', (await latestCode(harness.endpoint, email)).code, '--client-metadata', JSON.stringify({ enrolSecret }));
+
+    const initiate = () => aws('cognito-idp', 'admin-initiate-auth', '--user-pool-id', poolId, '--client-id', clientId,
+      '--auth-flow', 'CUSTOM_AUTH', '--auth-parameters', `USERNAME=${email}`);
+    const respond = (session: string, username: string, answer: string, metadata?: Record<string, string>) =>
+      aws('cognito-idp', 'admin-respond-to-auth-challenge', '--user-pool-id', poolId, '--client-id', clientId,
+        '--challenge-name', 'CUSTOM_CHALLENGE', '--session', session, '--challenge-responses', JSON.stringify({ USERNAME: username, ANSWER: answer }),
+        ...(metadata ? ['--client-metadata', JSON.stringify(metadata)] : []));
+
+    const challenges: string[] = [];
+    let step = await initiate();
+    while (!step.AuthenticationResult) {
+      const parameters = step.ChallengeParameters as Record<string, string>;
+      challenges.push(parameters.challenge!);
+      if (parameters.challenge === 'FACE_MATCH') {
+        step = await respond(step.Session, parameters.USERNAME!, 'ENROL', { intent: 'ENROL', enrolSecret });
+      } else if (parameters.challenge === 'MAILBOX_PROOF') {
+        step = await respond(step.Session, parameters.USERNAME!, enrolSecret, { enrolSecret });
+      } else {
+        await uploadPhoto(parameters.uploadUrl!, await generateFixture('face', 'aws-cli-admin', 0));
+        step = await respond(step.Session, parameters.USERNAME!, 'uploaded');
+      }
+    }
+    expect(challenges).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
+
+    step = await initiate();
+    await uploadPhoto(step.ChallengeParameters.uploadUrl, await generateFixture('face', 'aws-cli-admin', 2));
+    step = await respond(step.Session, step.ChallengeParameters.USERNAME, 'uploaded');
+    expect(step.AuthenticationResult.TokenType).toBe('Bearer');
+    const refreshed = await aws('cognito-idp', 'admin-initiate-auth', '--user-pool-id', poolId, '--client-id', clientId,
+      '--auth-flow', 'REFRESH_TOKEN_AUTH', '--auth-parameters', `REFRESH_TOKEN=${step.AuthenticationResult.RefreshToken}`);
+    expect(refreshed.AuthenticationResult.AccessToken).toBeTruthy();
+    // USER_PASSWORD_AUTH is InitiateAuth's alone; the CLI shows AWS's refusal.
+    await expect(aws('cognito-idp', 'admin-initiate-auth', '--user-pool-id', poolId, '--client-id', clientId,
+      '--auth-flow', 'USER_PASSWORD_AUTH', '--auth-parameters', `USERNAME=${email},PASSWORD=x`))
+      .rejects.toThrow('An error occurred (InvalidParameterException) when calling the AdminInitiateAuth operation: Initiate Auth method not supported.');
   }, 120_000);
 
   it.skipIf(boto3Missing)("Debian's boto3: the same flow, request ids in ResponseMetadata, and presigned URLs as S3 answers them", async () => {
