@@ -2,6 +2,8 @@
 // drive it only from outside, with the AWS SDK, presigned URLs and the kit's client, as a user would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AdminInitiateAuthCommand,
+  AdminRespondToAuthChallengeCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
@@ -270,6 +272,31 @@ describe('sign-in', () => {
 
     await harness.cognito.send(new GlobalSignOutCommand({ AccessToken: refreshed.AuthenticationResult!.AccessToken! }));
     await expect(refresh()).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+  });
+
+  it('signs in from a backend with IAM credentials (AdminInitiateAuth, AdminRespondToAuthChallenge) through the same triggers', async () => {
+    const { UserPoolId: userPoolId, UserPoolClientId: clientId } = harness.outputs;
+    const respond = async (previous: { Session?: string; ChallengeParameters?: Record<string, string> }, photo: Buffer) => {
+      await uploadPhoto(previous.ChallengeParameters!.uploadUrl!, photo);
+      return harness.cognito.send(new AdminRespondToAuthChallengeCommand({
+        UserPoolId: userPoolId, ClientId: clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: previous.Session,
+        ChallengeResponses: { USERNAME: previous.ChallengeParameters!.USERNAME!, ANSWER: 'uploaded' },
+      }));
+    };
+
+    const first = await harness.cognito.send(new AdminInitiateAuthCommand({
+      UserPoolId: userPoolId, ClientId: clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'bob@example.com' },
+    }));
+    expect(first.ChallengeParameters).toMatchObject({ challenge: 'FACE_MATCH', USERNAME: bobSub });
+    const refused = await respond(first, await face('mallory'));
+    expect(refused.AuthenticationResult).toBeUndefined();
+    expect(refused.ChallengeParameters).toMatchObject({ challenge: 'FACE_MATCH' });
+    const signedIn = await respond(refused, await face('bob', 5));
+
+    const verifier = CognitoJwtVerifier.create({ userPoolId, clientId, tokenUse: 'id' });
+    verifier.cacheJwks((await (await fetch(`${harness.endpoint}/${userPoolId}/.well-known/jwks.json`)).json()) as Parameters<typeof verifier.cacheJwks>[0]);
+    expect(await verifier.verify(signedIn.AuthenticationResult!.IdToken!)).toMatchObject({ sub: bobSub, face_factor: 'face' });
+    expect(await objectsUnder('signin/')).toEqual([]);
   });
 });
 
