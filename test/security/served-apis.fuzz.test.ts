@@ -23,7 +23,7 @@ const OPERATIONS: Record<string, { prefix: string; service: string; operations: 
   cognito: {
     prefix: 'AWSCognitoIdentityProviderService',
     service: 'cognito-idp',
-    operations: ['SignUp', 'ConfirmSignUp', 'ResendConfirmationCode', 'InitiateAuth', 'RespondToAuthChallenge', 'GetTokensFromRefreshToken', 'GetUser', 'GlobalSignOut', 'RevokeToken', 'DeleteUser', 'AdminGetUser', 'AdminDeleteUser', 'AdminConfirmSignUp', 'ListUsers', 'ForgotPassword', 'DescribeUserPool'],
+    operations: ['SignUp', 'ConfirmSignUp', 'ResendConfirmationCode', 'InitiateAuth', 'RespondToAuthChallenge', 'GetTokensFromRefreshToken', 'GetUser', 'GlobalSignOut', 'RevokeToken', 'DeleteUser', 'AdminGetUser', 'AdminDeleteUser', 'AdminConfirmSignUp', 'AdminInitiateAuth', 'AdminRespondToAuthChallenge', 'ListUsers', 'ForgotPassword', 'DescribeUserPool'],
   },
   rekognition: {
     prefix: 'RekognitionService',
@@ -42,7 +42,7 @@ const MEMBER_NAMES = [
   'Filter', 'Limit', 'PaginationToken', 'AttributesToGet', 'CollectionId', 'Image', 'FaceId', 'FaceIds', 'MaxFaces',
   'FaceMatchThreshold', 'QualityFilter', 'ExternalImageId', 'DetectionAttributes', 'SourceImage', 'TargetImage', 'NextToken',
   'MaxResults', 'TableName', 'Key', 'Item', 'KeyConditionExpression', 'ExpressionAttributeValues', 'RequestItems',
-  'TransactItems', 'USERNAME', 'ANSWER', 'REFRESH_TOKEN', '__proto__', 'constructor',
+  'TransactItems', 'USERNAME', 'ANSWER', 'REFRESH_TOKEN', 'ContextData', 'AnalyticsMetadata', 'HttpHeaders', '__proto__', 'constructor',
 ];
 const AUTH_FLOWS = ['CUSTOM_AUTH', 'REFRESH_TOKEN_AUTH', 'REFRESH_TOKEN', 'USER_SRP_AUTH', 'ADMIN_NO_SRP_AUTH', 'USER_AUTH'];
 
