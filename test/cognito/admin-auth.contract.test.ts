@@ -448,6 +448,8 @@ describe('Cognito sim: AdminInitiateAuth and AdminRespondToAuthChallenge', () =>
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: [CONTEXT_DATA] })).toEqual(serialization(LIST_FOUND));
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, IpAddress: 203 } })).toEqual(serialization(NUMBER_AS_STRING));
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, EncodedData: true } })).toEqual(serialization('class java.lang.Boolean can not be converted to an String'));
+      expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, ServerPath: ['/'] } })).toEqual(serialization(LIST_FOUND));
+      expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, HttpHeaders: [{ headerName: 7, headerValue: 'a' }] } })).toEqual(serialization(NUMBER_AS_STRING));
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, HttpHeaders: { headerName: 'a' } } })).toEqual(serialization(STRUCTURE_FOUND));
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, HttpHeaders: ['User-Agent: kiosk'] } })).toEqual(serialization('class java.lang.String can not be converted to an Map'));
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, HttpHeaders: [{ headerName: 'a', headerValue: 1 }] } })).toEqual(serialization(NUMBER_AS_STRING));
@@ -472,6 +474,15 @@ describe('Cognito sim: AdminInitiateAuth and AdminRespondToAuthChallenge', () =>
       expect(await rawCall('AdminInitiateAuth', {
         UserPoolId: POOL_ID, ClientId: 'nosuchclient', AuthFlow: 'CUSTOM_AUTH', AuthParameters: null, ClientMetadata: null, ContextData: null, AnalyticsMetadata: null,
       })).toEqual({ name: 'ResourceNotFoundException', message: 'User pool client nosuchclient does not exist.' });
+      expect(await rawCall('AdminInitiateAuth', {
+        UserPoolId: POOL_ID, ClientId: 'nosuchclient', AuthFlow: 'CUSTOM_AUTH', ContextData: { ...CONTEXT_DATA, EncodedData: null, HttpHeaders: [null, { headerName: null }] },
+      })).toEqual({ name: 'ResourceNotFoundException', message: 'User pool client nosuchclient does not exist.' });
+      // A required member sent as null is as missing as one left out.
+      expect(await rawCall('AdminRespondToAuthChallenge', {
+        UserPoolId: POOL_ID, ClientId: 'nosuchclient', ChallengeName: 'CUSTOM_CHALLENGE', ContextData: { ...CONTEXT_DATA, ServerName: null },
+      })).toEqual({
+        name: 'InvalidParameterException', message: "1 validation error detected: Value null at 'contextData.serverName' failed to satisfy constraint: Member must not be null",
+      });
     });
   });
 });
