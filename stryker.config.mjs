@@ -17,6 +17,9 @@ export default {
     // The operations that drive the custom-auth flow, the refresh tokens and the confirmation codes.
     'sim/cognito/operations/initiate-auth.ts',
     'sim/cognito/operations/respond-to-auth-challenge.ts',
+    'sim/cognito/operations/admin-initiate-auth.ts',
+    'sim/cognito/operations/admin-respond-to-auth-challenge.ts',
+    'sim/cognito/context-data.ts',
     'sim/cognito/operations/get-tokens-from-refresh-token.ts',
     'sim/cognito/operations/revoke-token.ts',
     'sim/cognito/operations/global-sign-out.ts',
