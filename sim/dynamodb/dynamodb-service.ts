@@ -14,7 +14,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { DamagedDataError } from '../damaged-data.js';
 import { nestsTooDeep, NESTING_LIMIT_MESSAGE } from './attribute-nesting.js';
 import { createTableInput, timeToLiveAttribute, type CloudFormationTableProperties } from './cloudformation-table.js';
-import { createDynaliteServer, requireFromDynalite, type DynaliteDatabase } from './load-dynalite.js';
+import { createDynaliteServer, onStoreFailure, requireFromDynalite, type DynaliteDatabase } from './load-dynalite.js';
 import { nextSweepDelay, sweepExpiredItems, TimeToLiveSettings } from './time-to-live.js';
 
 export const DYNAMODB_TARGET_PREFIX = 'DynamoDB_20120810';
@@ -70,6 +70,8 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
 
   const tablesDir = options.dataDir ? tablesFolderOf(options.dataDir) : undefined;
   if (tablesDir) assertTablesFolderWhole(tablesDir);
+  // A request the store failed (a full disk) is answered InternalServerError; the kit's log says why.
+  onStoreFailure((error) => log(`the table store failed, answered InternalServerError: ${error.message}`));
   const { server, database } = createDynaliteServer({
     ...(tablesDir ? { path: tablesDir } : {}),
     createTableMs: 0,

@@ -12,7 +12,12 @@
 // "Fifth pass"). The parse itself is unchanged: the same source with one assignment added. What
 // stays reachable is the last parse (its rule functions and constants, its expression and
 // attribute values): 30-36 KB of heap for the three parsers, measured after a full collection.
-import { readFileSync } from 'node:fs';
+//
+// A third change: a failure of the store itself (LevelDB's `IO error ... No space left on
+// device`, a database closed under a request) is answered as DynamoDB's InternalServerError
+// (`answerStoreFailuresAsInternalErrors` below). dynalite throws it from the store's callback,
+// which ended the whole kit with a raw stack the first time the disk filled up.
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { compileFunction } from 'node:vm';
@@ -29,11 +34,60 @@ export const DYNALITE_PARSERS = ['conditionParser.js', 'updateParser.js', 'proje
 /** The line of pegjs output that runs the parse: the rules of this parse exist by then. */
 const PARSE_STARTS = '  peg$result = peg$startRuleFunction();';
 
-/** dynalite's server factory, its parsers loaded by `keepParsersOptimized` first, its iterators closed when read. */
+/**
+ * dynalite's server factory, its parsers loaded by `keepParsersOptimized` first, its iterators
+ * closed when read, its store's failures answered as InternalServerError.
+ */
 export function loadDynalite(): typeof dynaliteServer {
   keepParsersOptimized();
   closeIteratorsOfEndedStreams();
+  answerStoreFailuresAsInternalErrors();
   return requireHere('dynalite') as typeof dynaliteServer;
+}
+
+/** Told of each failure of the store that a request was answered InternalServerError for (the kit logs it). */
+let reportStoreFailure = (error: Error): void => {
+  process.stderr.write(`[dynamodb] the table store failed: ${error.message}\n`);
+};
+
+const WRAPPED = Symbol('answers store failures');
+type DynaliteAction = (store: unknown, data: unknown, callback: (error: (Error & { statusCode?: number }) | null | undefined, result?: unknown) => void) => unknown;
+
+/**
+ * Each of dynalite's operations (`dynalite/actions/*.js`), put in node's module cache wrapped so
+ * that an error without an HTTP status, which only the store gives, reaches dynalite's request
+ * handler as a 500 `InternalServerError` in DynamoDB's shape; dynalite's own answer to it is
+ * `if (err) throw err`, from a LevelDB callback, which nothing can catch. The SDK retries a 500,
+ * as it does on AWS. Must run before dynalite's index loads (it takes the operations then); an
+ * operation already wrapped is left as it is. Returns the files it wrapped.
+ */
+export function answerStoreFailuresAsInternalErrors(): string[] {
+  const actionsDir = join(dirname(requireHere.resolve('dynalite')), 'actions');
+  const wrapped: string[] = [];
+  for (const file of readdirSync(actionsDir)) {
+    if (!file.endsWith('.js')) continue;
+    const filename = join(actionsDir, file);
+    // Loaded now, or already by another operation (BatchWriteItem loads PutItem's): either way cached.
+    const action = requireHere(filename) as DynaliteAction;
+    if (WRAPPED in action) continue;
+    requireHere.cache[filename]!.exports = Object.assign(function answeringStoreFailures(store: unknown, data: unknown, callback: Parameters<DynaliteAction>[2]) {
+      return action(store, data, (error, result) => {
+        if (!error || error.statusCode) return callback(error, result);
+        reportStoreFailure(error);
+        callback(Object.assign(new Error(error.message, { cause: error }), {
+          statusCode: 500,
+          body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' },
+        }));
+      });
+    }, { [WRAPPED]: true }) satisfies DynaliteAction;
+    wrapped.push(file);
+  }
+  return wrapped;
+}
+
+/** Where failures of the store are reported from now on. */
+export function onStoreFailure(report: (error: Error) => void): void {
+  reportStoreFailure = report;
 }
 
 /** The LevelDB database dynalite keeps its tables in (abstract-level's API, the calls used here). */
