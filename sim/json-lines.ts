@@ -3,7 +3,10 @@
 // the line is dropped, and cut from the file too, or the next append would join it and be lost
 // with it at the following start. Any other line that is not a JSON object is damage from outside:
 // the start stops and names it (sim/damaged-data.ts), rather than going on without that entry.
-import { truncateSync } from 'node:fs';
+// An append that fails part-way while the kit runs (a disk that fills up) is cut from the file at
+// once (`appendWholeSync`): left there, the next append, once the disk had room again, joined it
+// into a line of garbage in the middle of the log, which stopped the next start.
+import { closeSync, fstatSync, ftruncateSync, openSync, truncateSync, writeSync } from 'node:fs';
 import { DamagedDataError, parseJsonObject, readDataFile } from './damaged-data.js';
 
 const NEWLINE = 0x0a;
@@ -37,3 +40,41 @@ export function parseJsonLines<T>(what: string, file: string, text: string): T[]
   return entries;
 }
 
+
+/**
+ * Appends `text` to the log open for appending as `fd`, whose length is `length`, whole or not at
+ * all: when a write fails part-way (ENOSPC after some bytes fit), what it wrote is cut off again
+ * and the error thrown, so the log still ends with a whole line. Returns the bytes written.
+ */
+export function appendWholeSync(fd: number, text: string, length: number): number {
+  const bytes = Buffer.from(text, 'utf8');
+  const progress = { written: 0 };
+  try {
+    writeWholeSync(fd, bytes, progress);
+  } catch (error) {
+    if (progress.written > 0) ftruncateSync(fd, length);
+    throw error;
+  }
+  return progress.written;
+}
+
+/**
+ * Writes all of `bytes` to `fd`, or throws: writeSync may write less than asked without an error
+ * (the disk filled up part-way), and the rest, tried again, then gets the error. `progress`
+ * counts what was written, for a caller that undoes it.
+ */
+export function writeWholeSync(fd: number, bytes: Buffer | string, progress = { written: 0 }): number {
+  const buffer = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
+  while (progress.written < buffer.length) progress.written += writeSync(fd, buffer, progress.written);
+  return progress.written;
+}
+
+/** `appendWholeSync` on `file` (created when missing), for logs not held open. */
+export function appendWholeToFileSync(file: string, text: string): void {
+  const fd = openSync(file, 'a');
+  try {
+    appendWholeSync(fd, text, fstatSync(fd).size);
+  } finally {
+    closeSync(fd);
+  }
+}

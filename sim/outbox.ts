@@ -1,10 +1,10 @@
 // Where emulated email goes: Cognito's codes and messages, and anything sent through SES.
 // Readable at GET /_sim/emails and printed to the console, so sign-up can finish offline.
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { readJsonLines } from './json-lines.js';
+import { appendWholeToFileSync, readJsonLines } from './json-lines.js';
 
 export interface Email {
   to: string;
@@ -37,7 +37,7 @@ export class Outbox {
   send(email: Omit<Email, 'sentAt'>): Email {
     const stored: Email = { ...email, sentAt: new Date(this.clock.now()).toISOString() };
     this.emails.push(stored);
-    if (this.file) appendFileSync(this.file, JSON.stringify(stored) + '\n');
+    if (this.file) appendWholeToFileSync(this.file, JSON.stringify(stored) + '\n');
     this.print?.(stored);
     return stored;
   }

@@ -21,13 +21,12 @@ import {
   renameSync,
   rmSync,
   statSync,
-  writeSync,
 } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../clock.js';
 import { isJsonObject, readDataFile, readJsonFile } from '../damaged-data.js';
-import { parseJsonLines } from '../json-lines.js';
+import { appendWholeSync, parseJsonLines, writeWholeSync } from '../json-lines.js';
 
 export type UserStatus = 'UNCONFIRMED' | 'CONFIRMED';
 
@@ -319,7 +318,7 @@ export class UserPoolStore {
   private append(record: LogRecord): void {
     if (this.fd === undefined) return;
     const line = `${JSON.stringify(record)}\n`;
-    this.logBytes += writeSync(this.fd, line);
+    this.logBytes += appendWholeSync(this.fd, line, this.logBytes);
     this.compactionBacklog?.push(line);
     this.scheduleFlush();
     if (!this.compaction && this.logBytes > MIN_COMPACTION_BYTES && this.logBytes > this.compactionRatio * this.liveBytes) {
@@ -358,11 +357,11 @@ export class UserPoolStore {
       for (const line of this.snapshotLines()) {
         chunk += line;
         if (chunk.length > 256 * 1024) {
-          bytes += writeSync(fd, chunk);
+          bytes += writeWholeSync(fd, chunk);
           chunk = '';
         }
       }
-      bytes += writeSync(fd, chunk);
+      bytes += writeWholeSync(fd, chunk);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -391,17 +390,20 @@ export class UserPoolStore {
       for (const line of this.snapshotLines()) {
         chunk += line;
         if (++linesInSlice >= 500) {
-          bytes += (await handle.write(chunk)).bytesWritten;
+          // writeFile writes all of it (write may write part, on a disk that fills up).
+          await handle.writeFile(chunk);
+          bytes += Buffer.byteLength(chunk);
           chunk = '';
           linesInSlice = 0;
         }
       }
-      bytes += (await handle.write(chunk)).bytesWritten;
+      await handle.writeFile(chunk);
+      bytes += Buffer.byteLength(chunk);
       // Everything written meanwhile, synchronously from here on so nothing slips in between.
       const backlog = this.compactionBacklog.join('');
       this.compactionBacklog = undefined;
       const fd = handle.fd;
-      const backlogBytes = backlog ? writeSync(fd, backlog) : 0;
+      const backlogBytes = backlog ? writeWholeSync(fd, backlog) : 0;
       if (this.fd === undefined) return; // closed meanwhile: keep the old log
       renameSync(temporary, file);
       closeSync(this.fd);

@@ -3,9 +3,9 @@
 // is never compared with a face of the other. With a data folder every change is written before
 // the call returns (collections.json for the list, an append-only log per collection for faces,
 // descriptors included), so a restarted emulator searches without running any model again.
-import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { DamagedDataError, isJsonObject, readJsonFile } from '../damaged-data.js';
-import { readJsonLines } from '../json-lines.js';
+import { appendWholeToFileSync, readJsonLines } from '../json-lines.js';
 import { join } from 'node:path';
 import type { Box } from './matcher/detect-faces.js';
 import { maxDistanceForThreshold, hashFromHex, hashToHex, similarityOfDistance } from './matcher/face-hash.js';
@@ -71,14 +71,21 @@ export class FaceCollection {
 
   addFaces(faces: Omit<StoredFace, 'sequence'>[]): StoredFace[] {
     const added = faces.map((face) => this.insert(face));
-    if (this.logFile) this.append(added.map((face) => ({ add: loggedFaceOf(face) })));
+    try {
+      if (this.logFile) this.append(added.map((face) => ({ add: loggedFaceOf(face) })));
+    } catch (error) {
+      // Not logged (a full disk): not searchable either, rather than until the next start only.
+      for (const face of added) this.remove(face.FaceId);
+      throw error;
+    }
     return added;
   }
 
-  /** Removes the faces that exist; returns the ids removed. */
+  /** Removes the faces that exist; returns the ids removed. Logged first: a failed write removes none. */
   deleteFaces(faceIds: string[]): string[] {
-    const deleted = faceIds.filter((faceId) => this.remove(faceId));
+    const deleted = [...new Set(faceIds)].filter((faceId) => this.faces.has(faceId));
     if (deleted.length > 0) this.append([{ delete: deleted }]);
+    for (const faceId of deleted) this.remove(faceId);
     return deleted;
   }
 
@@ -130,7 +137,7 @@ export class FaceCollection {
 
   private append(entries: LogEntry[]): void {
     if (!this.logFile || entries.length === 0) return;
-    appendFileSync(this.logFile, entries.map((entry) => JSON.stringify(entry) + '\n').join(''));
+    appendWholeToFileSync(this.logFile, entries.map((entry) => JSON.stringify(entry) + '\n').join(''));
   }
 }
 

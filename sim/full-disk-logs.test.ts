@@ -1,0 +1,129 @@
+// The append-only logs of the data folder when the disk fills up part-way through a write: the
+// write fails, leaves nothing of itself in the file, and the next write, once the disk has room
+// again, is read back at the next start. The part a failed write had left was joined by the next
+// append into a line of garbage in the middle of the log, and the next start stopped on it
+// (a chaos audit enrolling on a 20 MiB tmpfs: `the Cognito data is damaged: ... line 29 is not
+// a JSON object`). The simulated disk is seen through node:fs's writeSync, which the logs use;
+// node's appendFileSync, which the collection's log and the outbox used before, writes a string
+// without it, so for those two the test without the fix sees no full disk at all (the tmpfs did).
+import fs, { mkdtempSync, rmSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UserPoolStore, type StoredUser } from './cognito/user-pool-store.js';
+import { Outbox } from './outbox.js';
+import { CollectionStore } from './rekognition/collection-store.js';
+import { hashFromHex } from './rekognition/matcher/face-hash.js';
+
+const folders: string[] = [];
+function scratch(): string {
+  const folder = mkdtempSync(join(tmpdir(), 'facekit-full-disk-'));
+  folders.push(folder);
+  return folder;
+}
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+const realWriteSync = fs.writeSync;
+
+/**
+ * Runs `write` on a disk that fills up during it: the first write(2) stores half of what it was
+ * given and returns that count, as Linux does when the space runs out, and every later one fails
+ * with ENOSPC. (The module object is changed, and the named imports synced with it, so both
+ * `writeSync` and node's own appendFileSync see the full disk.)
+ */
+function onADiskThatFills(write: () => void): unknown {
+  let calls = 0;
+  (fs as { writeSync: unknown }).writeSync = (fd: number, data: string | NodeJS.ArrayBufferView, offset?: number, length?: number) => {
+    if (calls++ > 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+    const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const start = typeof data === 'string' ? 0 : (offset ?? 0);
+    const wanted = typeof data === 'string' ? bytes.length : (length ?? bytes.length - start);
+    return realWriteSync(fd, bytes, start, Math.ceil(wanted / 2));
+  };
+  syncBuiltinESMExports();
+  try {
+    write();
+  } catch (error) {
+    return error;
+  } finally {
+    fs.writeSync = realWriteSync;
+    syncBuiltinESMExports();
+  }
+  return undefined;
+}
+
+const userNamed = (username: string): StoredUser => ({
+  username,
+  attributes: { sub: username, email: `${username}@example.com` },
+  status: 'CONFIRMED',
+  enabled: true,
+  createdAt: 1,
+  updatedAt: 1,
+});
+
+const faceNamed = (faceId: string) => ({
+  FaceId: faceId,
+  ImageId: faceId,
+  ExternalImageId: faceId,
+  BoundingBox: { Width: 0.5, Height: 0.5, Left: 0.25, Top: 0.25 },
+  Confidence: 99.9,
+  descriptor: { path: 'synthetic' as const, hash: hashFromHex('a026509aab38faf1816bbf7baa83d524') },
+});
+
+describe('a log whose disk fills up during a write', () => {
+  it('keeps the Cognito state readable: the failed change is not in it, the next one is', async () => {
+    const folder = scratch();
+    const store = new UserPoolStore(folder);
+    store.putUser(userNamed('before'));
+
+    const failure = onADiskThatFills(() => store.putUser(userNamed('during')));
+    store.putUser(userNamed('after'));
+    await store.close();
+
+    expect(failure).toMatchObject({ code: 'ENOSPC' });
+    const reopened = new UserPoolStore(folder);
+    expect(reopened.listUsers().map((user) => user.username)).toEqual(['after', 'before']);
+    await reopened.close();
+  });
+
+  it('keeps a collection\'s faces readable: the failed face is not in it, the next one is', () => {
+    const folder = scratch();
+    const collection = new CollectionStore(folder).create({ id: 'faces', arn: 'arn', createdAt: 1 });
+    collection.addFaces([faceNamed('before')]);
+
+    const failure = onADiskThatFills(() => collection.addFaces([faceNamed('during')]));
+    collection.addFaces([faceNamed('after')]);
+
+    expect(failure).toMatchObject({ code: 'ENOSPC' });
+    expect(collection.listFaces().map((face) => face.FaceId)).toEqual(['before', 'after']);
+    const reopened = new CollectionStore(folder).get('faces')!;
+    expect(reopened.listFaces().map((face) => face.FaceId)).toEqual(['before', 'after']);
+  });
+
+  it('deletes no face when the deletion cannot be logged', () => {
+    const folder = scratch();
+    const collection = new CollectionStore(folder).create({ id: 'faces', arn: 'arn', createdAt: 1 });
+    collection.addFaces([faceNamed('kept')]);
+
+    const failure = onADiskThatFills(() => collection.deleteFaces(['kept']));
+
+    expect(failure).toMatchObject({ code: 'ENOSPC' });
+    expect(collection.listFaces().map((face) => face.FaceId)).toEqual(['kept']);
+    expect(new CollectionStore(folder).get('faces')!.listFaces().map((face) => face.FaceId)).toEqual(['kept']);
+  });
+
+  it('keeps the outbox readable: the failed email is not in it, the next one is', () => {
+    const folder = scratch();
+    const outbox = new Outbox({ dataDir: folder });
+    outbox.send({ to: 'before@example.com', subject: 's', body: 'b', source: 'ses' });
+
+    const failure = onADiskThatFills(() => outbox.send({ to: 'during@example.com', subject: 's', body: 'b', source: 'ses' }));
+    outbox.send({ to: 'after@example.com', subject: 's', body: 'b', source: 'ses' });
+
+    expect(failure).toMatchObject({ code: 'ENOSPC' });
+    expect(new Outbox({ dataDir: folder }).list().map((email) => email.to)).toEqual(['before@example.com', 'after@example.com']);
+  });
+});
