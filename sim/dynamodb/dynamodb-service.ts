@@ -70,8 +70,12 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
 
   const tablesDir = options.dataDir ? tablesFolderOf(options.dataDir) : undefined;
   if (tablesDir) assertTablesFolderWhole(tablesDir);
-  // A request the store failed (a full disk) is answered InternalServerError; the kit's log says why.
-  onStoreFailure((error) => log(`the table store failed, answered InternalServerError: ${error.message}`));
+  // A request the store failed (a full disk), and every one after it, is answered
+  // InternalServerError (sim/dynamodb/load-dynalite.ts); the kit's log says why and what to do.
+  onStoreFailure((error) => log(
+    `the table store failed: ${error.message}\n` +
+      'Every DynamoDB request is now answered InternalServerError, so that nothing written after a failed write is lost (LevelDB drops the rest of a log after one). Free space if the disk is full, then restart the kit.',
+  ));
   const { server, database } = createDynaliteServer({
     ...(tablesDir ? { path: tablesDir } : {}),
     createTableMs: 0,

@@ -14,9 +14,10 @@
 // attribute values): 30-36 KB of heap for the three parsers, measured after a full collection.
 //
 // A third change: a failure of the store itself (LevelDB's `IO error ... No space left on
-// device`, a database closed under a request) is answered as DynamoDB's InternalServerError
-// (`answerStoreFailuresAsInternalErrors` below). dynalite throws it from the store's callback,
-// which ended the whole kit with a raw stack the first time the disk filled up.
+// device`, a database closed under a request) is answered as DynamoDB's InternalServerError, and
+// so is every request after it until the process ends (`answerStoreFailuresAsInternalErrors`
+// below). dynalite threw it from the store's callback, which ended the whole kit with a raw stack
+// the first time the disk filled up.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -45,10 +46,23 @@ export function loadDynalite(): typeof dynaliteServer {
   return requireHere('dynalite') as typeof dynaliteServer;
 }
 
-/** Told of each failure of the store that a request was answered InternalServerError for (the kit logs it). */
+/** Told of the failure of the store that stopped it (the kit logs it). */
 let reportStoreFailure = (error: Error): void => {
   process.stderr.write(`[dynamodb] the table store failed: ${error.message}\n`);
 };
+/**
+ * The first failure of the store, after which every request is refused until the process ends.
+ * A write LevelDB failed part-way (the disk filled up) leaves part of a record in its log, and at
+ * the next open LevelDB drops the rest of that log block as corrupt: the writes acknowledged after
+ * the disk had room again were lost without a word (a chaos audit: three users enrolled after
+ * the space came back could not sign in after a restart, their records gone). Refusing them keeps
+ * every acknowledged write; a restart opens the store afresh.
+ */
+let storeFailure: Error | undefined;
+const internalServerError = (cause: Error) => Object.assign(new Error(cause.message, { cause }), {
+  statusCode: 500,
+  body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' },
+});
 
 const WRAPPED = Symbol('answers store failures');
 type DynaliteAction = (store: unknown, data: unknown, callback: (error: (Error & { statusCode?: number }) | null | undefined, result?: unknown) => void) => unknown;
@@ -57,8 +71,8 @@ type DynaliteAction = (store: unknown, data: unknown, callback: (error: (Error &
  * Each of dynalite's operations (`dynalite/actions/*.js`), put in node's module cache wrapped so
  * that an error without an HTTP status, which only the store gives, reaches dynalite's request
  * handler as a 500 `InternalServerError` in DynamoDB's shape; dynalite's own answer to it is
- * `if (err) throw err`, from a LevelDB callback, which nothing can catch. The SDK retries a 500,
- * as it does on AWS. Must run before dynalite's index loads (it takes the operations then); an
+ * `if (err) throw err`, from a LevelDB callback, which nothing can catch. From then on every
+ * request gets the same answer (`storeFailure` above says why). Must run before dynalite's index loads (it takes the operations then); an
  * operation already wrapped is left as it is. Returns the files it wrapped.
  */
 export function answerStoreFailuresAsInternalErrors(): string[] {
@@ -71,13 +85,14 @@ export function answerStoreFailuresAsInternalErrors(): string[] {
     const action = requireHere(filename) as DynaliteAction;
     if (WRAPPED in action) continue;
     requireHere.cache[filename]!.exports = Object.assign(function answeringStoreFailures(store: unknown, data: unknown, callback: Parameters<DynaliteAction>[2]) {
+      if (storeFailure) return callback(internalServerError(storeFailure));
       return action(store, data, (error, result) => {
         if (!error || error.statusCode) return callback(error, result);
-        reportStoreFailure(error);
-        callback(Object.assign(new Error(error.message, { cause: error }), {
-          statusCode: 500,
-          body: { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'Internal server error' },
-        }));
+        if (!storeFailure) {
+          storeFailure = error;
+          reportStoreFailure(error);
+        }
+        callback(internalServerError(error));
       });
     }, { [WRAPPED]: true }) satisfies DynaliteAction;
     wrapped.push(file);
@@ -85,9 +100,10 @@ export function answerStoreFailuresAsInternalErrors(): string[] {
   return wrapped;
 }
 
-/** Where failures of the store are reported from now on. */
+/** Where a failure of the store is reported from now on; a new store (the kit's start) starts unfailed. */
 export function onStoreFailure(report: (error: Error) => void): void {
   reportStoreFailure = report;
+  storeFailure = undefined;
 }
 
 /** The LevelDB database dynalite keeps its tables in (abstract-level's API, the calls used here). */
