@@ -14,9 +14,21 @@ export function reportInternalError(
   write(`[${service}] ${call} answered 500 (request ${requestId ?? 'unknown'}): ${withoutMessage(error)}\n`);
 }
 
-/** An error's name and its first stack frames, without its message. */
+/** An error's name and its first stack frames, without its message; a system error's code, call and path. */
 function withoutMessage(error: unknown): string {
   if (!(error instanceof Error)) return typeof error;
   const frames = (error.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
-  return [error.name || 'Error', ...frames.slice(0, 8)].join('\n');
+  return [`${error.name || 'Error'}${systemErrorOf(error)}`, ...frames.slice(0, 8)].join('\n');
+}
+
+/**
+ * ` ENOSPC (write)`, ` EROFS (open /data/emails.jsonl)`: what the file system refused, which is
+ * all a 500 from a full disk or a read-only file has to say (the bare `Error` and frames left the
+ * user guessing). Node's own fields, never text a request carried.
+ */
+function systemErrorOf(error: Error): string {
+  const { code, syscall, path } = error as NodeJS.ErrnoException;
+  if (typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code)) return '';
+  const call = typeof syscall === 'string' ? [syscall, ...(typeof path === 'string' ? [path] : [])].join(' ') : '';
+  return ` ${code}${call ? ` (${call})` : ''}`;
 }
