@@ -452,6 +452,7 @@ describe('Cognito sim: AdminInitiateAuth and AdminRespondToAuthChallenge', () =>
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, HttpHeaders: [{ headerName: 7, headerValue: 'a' }] } })).toEqual(serialization(NUMBER_AS_STRING));
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, HttpHeaders: { headerName: 'a' } } })).toEqual(serialization(STRUCTURE_FOUND));
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, HttpHeaders: ['User-Agent: kiosk'] } })).toEqual(serialization('class java.lang.String can not be converted to an Map'));
+      expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, HttpHeaders: 'User-Agent: kiosk' } })).toEqual(serialization('class java.lang.String can not be converted to an List'));
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, HttpHeaders: [{ headerName: 'a', headerValue: 1 }] } })).toEqual(serialization(NUMBER_AS_STRING));
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, AnalyticsMetadata: 'endpoint-1' })).toEqual(serialization('class java.lang.String can not be converted to an Map'));
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, AnalyticsMetadata: { AnalyticsEndpointId: 1 } })).toEqual(serialization(NUMBER_AS_STRING));

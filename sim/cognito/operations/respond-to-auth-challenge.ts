@@ -62,9 +62,11 @@ export async function answerChallenge(context: CognitoContext, { pool, client }:
 
   const user = session.userNotFound ? undefined : pool.store.getUser(session.username);
   // The caller may name the user by username or by email alias, but it must be the session's user.
+  // An unknown user's session holds the stand-in of the name it began with, and a stand-in (or a
+  // name that needs none) is its own stand-in, so one comparison covers both ways of naming it.
   const sameUser = user
     ? pool.store.findUser(givenName)?.username === user.username
-    : givenName === session.username || standInUsername(pool, givenName) === session.username;
+    : standInUsername(pool, givenName) === session.username;
   if (!sameUser) throw new NotAuthorizedError(INVALID_SESSION);
   if (!session.userNotFound && !user) throw new NotAuthorizedError(INVALID_SESSION);
   // An administrator may have disabled the user since the session began (AdminDisableUser).
