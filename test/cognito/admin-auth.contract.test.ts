@@ -453,6 +453,11 @@ describe('Cognito sim: AdminInitiateAuth and AdminRespondToAuthChallenge', () =>
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, HttpHeaders: { headerName: 'a' } } })).toEqual(serialization(STRUCTURE_FOUND));
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, HttpHeaders: ['User-Agent: kiosk'] } })).toEqual(serialization('class java.lang.String can not be converted to an Map'));
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, HttpHeaders: 'User-Agent: kiosk' } })).toEqual(serialization('class java.lang.String can not be converted to an List'));
+      // A JSON null is an absent member, not a wrong type: the required list is missing.
+      expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, HttpHeaders: null } })).toEqual({
+        name: 'InvalidParameterException',
+        message: "1 validation error detected: Value null at 'contextData.httpHeaders' failed to satisfy constraint: Member must not be null",
+      });
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, ContextData: { ...CONTEXT_DATA, HttpHeaders: [{ headerName: 'a', headerValue: 1 }] } })).toEqual(serialization(NUMBER_AS_STRING));
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, AnalyticsMetadata: 'endpoint-1' })).toEqual(serialization('class java.lang.String can not be converted to an Map'));
       expect(await rawCall('AdminInitiateAuth', { ...initiateBody, AnalyticsMetadata: { AnalyticsEndpointId: 1 } })).toEqual(serialization(NUMBER_AS_STRING));
