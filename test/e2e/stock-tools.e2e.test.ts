@@ -226,24 +226,9 @@ describe('the face flow with stock clients', () => {
     const initiate = () => aws('cognito-idp', 'initiate-auth', '--client-id', clientId, '--auth-flow', 'CUSTOM_AUTH',
       '--auth-parameters', JSON.stringify({ USERNAME: email }));
 
-    const challenges: string[] = [];
-    let step = await initiate();
-    while (!step.AuthenticationResult) {
-      const parameters = step.ChallengeParameters as Record<string, string>;
-      challenges.push(parameters.challenge!);
-      // Every session starts with FACE_MATCH; the ENROL intent (with the secret) asks to enrol instead.
-      if (parameters.challenge === 'FACE_MATCH') {
-        step = await respond(step.Session, parameters.USERNAME!, 'ENROL', { intent: 'ENROL', enrolSecret });
-      } else if (parameters.challenge === 'MAILBOX_PROOF') {
-        step = await respond(step.Session, parameters.USERNAME!, enrolSecret, { enrolSecret });
-      } else {
-        await uploadPhoto(parameters.uploadUrl!, await generateFixture('face', 'aws-cli', 0));
-        step = await respond(step.Session, parameters.USERNAME!, 'uploaded');
-      }
-    }
-    expect(challenges).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
+    expect(await enrolThroughChallenges(initiate, respond, enrolSecret, 'aws-cli')).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
 
-    step = await initiate();
+    let step = await initiate();
     expect(step.ChallengeParameters.challenge).toBe('FACE_MATCH');
     await uploadPhoto(step.ChallengeParameters.uploadUrl, await generateFixture('face', 'aws-cli', 2));
     step = await respond(step.Session, step.ChallengeParameters.USERNAME, 'uploaded');
@@ -271,23 +256,9 @@ describe('the face flow with stock clients', () => {
         '--challenge-name', 'CUSTOM_CHALLENGE', '--session', session, '--challenge-responses', JSON.stringify({ USERNAME: username, ANSWER: answer }),
         ...(metadata ? ['--client-metadata', JSON.stringify(metadata)] : []));
 
-    const challenges: string[] = [];
-    let step = await initiate();
-    while (!step.AuthenticationResult) {
-      const parameters = step.ChallengeParameters as Record<string, string>;
-      challenges.push(parameters.challenge!);
-      if (parameters.challenge === 'FACE_MATCH') {
-        step = await respond(step.Session, parameters.USERNAME!, 'ENROL', { intent: 'ENROL', enrolSecret });
-      } else if (parameters.challenge === 'MAILBOX_PROOF') {
-        step = await respond(step.Session, parameters.USERNAME!, enrolSecret, { enrolSecret });
-      } else {
-        await uploadPhoto(parameters.uploadUrl!, await generateFixture('face', 'aws-cli-admin', 0));
-        step = await respond(step.Session, parameters.USERNAME!, 'uploaded');
-      }
-    }
-    expect(challenges).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
+    expect(await enrolThroughChallenges(initiate, respond, enrolSecret, 'aws-cli-admin')).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
 
-    step = await initiate();
+    let step = await initiate();
     await uploadPhoto(step.ChallengeParameters.uploadUrl, await generateFixture('face', 'aws-cli-admin', 2));
     step = await respond(step.Session, step.ChallengeParameters.USERNAME, 'uploaded');
     expect(step.AuthenticationResult.TokenType).toBe('Bearer');
@@ -325,3 +296,30 @@ describe('the face flow with stock clients', () => {
     else expect(result.presigned_default).toMatchObject({ status: 200 });
   }, 120_000);
 });
+
+/** Runs a new user's first sign-in, which enrols a face, through the CLI's calls; returns the challenges met. */
+async function enrolThroughChallenges(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  initiate: () => Promise<any>,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  respond: (session: string, username: string, answer: string, metadata?: Record<string, string>) => Promise<any>,
+  enrolSecret: string,
+  fixtureSeed: string,
+): Promise<string[]> {
+  const challenges: string[] = [];
+  let step = await initiate();
+  while (!step.AuthenticationResult) {
+    const parameters = step.ChallengeParameters as Record<string, string>;
+    challenges.push(parameters.challenge!);
+    // Every session starts with FACE_MATCH; the ENROL intent (with the secret) asks to enrol instead.
+    if (parameters.challenge === 'FACE_MATCH') {
+      step = await respond(step.Session, parameters.USERNAME!, 'ENROL', { intent: 'ENROL', enrolSecret });
+    } else if (parameters.challenge === 'MAILBOX_PROOF') {
+      step = await respond(step.Session, parameters.USERNAME!, enrolSecret, { enrolSecret });
+    } else {
+      await uploadPhoto(parameters.uploadUrl!, await generateFixture('face', fixtureSeed, 0));
+      step = await respond(step.Session, parameters.USERNAME!, 'uploaded');
+    }
+  }
+  return challenges;
+}
