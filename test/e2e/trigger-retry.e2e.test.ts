@@ -1,10 +1,14 @@
 // Cognito gives a trigger 5 seconds, then runs it again with the same event (three attempts in
-// all). On a busy machine a face check can wait for a free execution environment first, then run
-// within its own 5-second timeout yet end after Cognito stopped waiting: it deletes the photo
-// before the retry looks for it. The retry must answer what that run found (measured before the
-// fix: 13 of 66 real-face sign-ins from 16 clients refused as "nothing uploaded", each counted as
-// a failure). Here: one execution environment per function, and the face model holds two
-// pictures, so the second sign-in's check waits behind the first and ends after 5 seconds.
+// all). On a busy machine a face check can wait for a free execution environment first. That
+// wait is the embedded cloud's own (its pools are sized to the cores; Lambda would start another
+// environment at once), so it no longer counts toward Cognito's 5 seconds
+// (docs/lambda-dynamodb.md, "Errors and timeouts"). Before, the check that waited ended after
+// Cognito had stopped waiting, Cognito ran it again, and the retry had to answer the first run's
+// verdict (measured then: 13 of 66 real-face sign-ins from 16 clients refused as "nothing
+// uploaded" until Verify kept its verdicts; that answer on a retry is tested in
+// test/handlers/verify-auth-challenge-response.test.ts). Here: one execution environment per
+// function, and the face model holds two pictures, so the second sign-in's check waits behind the
+// first and ends over 5 seconds after Cognito called it: it is run once, not retried.
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { realPhoto, shotOf } from '../../sim/faces/real-face-shots.js';
@@ -45,7 +49,7 @@ function holdNextPictures(holds: number[]): { entered: Promise<void> } {
 const verifyLines = () => harness.log.filter((line) => line.startsWith('[VerifyAuthChallengeResponse'));
 
 describe('a face check that ends after Cognito stopped waiting for it', () => {
-  it('signs the user in on Cognito’s retry, with that check’s verdict, and counts no failure', async () => {
+  it('signs the user in without a retry when the check waited for an environment, and counts no failure', async () => {
     const email = 'busy-machine@example.com';
     await harness.client.signUp(email);
     const enrolSecret = await harness.client.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
@@ -54,6 +58,7 @@ describe('a face check that ends after Cognito stopped waiting for it', () => {
 
     // The first check holds the only environment 3 s; the second waits for it, then takes 2.5 s:
     // each run stays within the function's own 5 s, the second ends over 5 s after Cognito called.
+    const runsBefore = verifyLines().filter((line) => line.includes('START RequestId')).length;
     const hold = holdNextPictures([3000, 2500]);
     const first = harness.client.authenticate(email, { photo });
     await hold.entered;
@@ -61,8 +66,9 @@ describe('a face check that ends after Cognito stopped waiting for it', () => {
 
     expect(await first).toMatchObject({ kind: 'signed-in', challenges: ['FACE_MATCH'] });
     expect(await second).toMatchObject({ kind: 'signed-in', challenges: ['FACE_MATCH'] });
-    // The scenario happened: Cognito retried the second check, and the retry answered the verdict.
-    expect(verifyLines().filter((line) => line.includes('its verdict stands')).length).toBeGreaterThanOrEqual(1);
+    // Each check ran once: the time the second waited for the environment was not Cognito's.
+    expect(verifyLines().filter((line) => line.includes('START RequestId')).length - runsBefore).toBe(2);
+    expect(verifyLines().filter((line) => line.includes('its verdict stands'))).toEqual([]);
     const { Items } = await harness.dynamo.send(new ScanCommand({ TableName: harness.outputs.UsersTableName }));
     expect(Items?.filter((item) => String(item.pk).startsWith('FAILURES#'))).toEqual([]);
   }, 120_000);
