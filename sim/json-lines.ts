@@ -40,7 +40,6 @@ export function parseJsonLines<T>(what: string, file: string, text: string): T[]
   return entries;
 }
 
-
 /**
  * Appends `text` to the log open for appending as `fd`, whose length is `length`, whole or not at
  * all: when a write fails part-way (ENOSPC after some bytes fit), what it wrote is cut off again

@@ -65,6 +65,11 @@ export function wrongType(value: unknown, expected: 'string' | 'map' | 'list' | 
   return new SerializationError(`class java.lang.String can not be converted to an ${javaType}`);
 }
 
+/** `Member must not be null`, Coral's message for a required member absent or JSON null at `path`. */
+export function memberMissing(path: string): InvalidParameterError {
+  return new InvalidParameterError(`1 validation error detected: Value null at '${path}' failed to satisfy constraint: Member must not be null`);
+}
+
 /** `Member must have length less than or equal to N`, Cognito's message for an over-long member. */
 export function tooLong(path: string, maxLength: number): InvalidParameterError {
   return new InvalidParameterError(`1 validation error detected: Value at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${maxLength}`);
@@ -73,7 +78,7 @@ export function tooLong(path: string, maxLength: number): InvalidParameterError 
 export function requireString(input: Record<string, unknown>, name: string, maxLength = DEFAULT_MAX_STRING_LENGTH): string {
   const value = optionalString(input, name);
   if (value === undefined || value === '') {
-    throw new InvalidParameterError(`1 validation error detected: Value null at '${memberName(name)}' failed to satisfy constraint: Member must not be null`);
+    throw memberMissing(memberName(name));
   }
   if (value.length > maxLength) throw tooLong(memberName(name), maxLength);
   return value;

@@ -1,16 +1,11 @@
 // ContextData and AnalyticsMetadata of the admin sign-in calls: accepted and checked as Coral
 // checks them (shape and required members), then unused: the sim has no threat protection to
 // score the user's device with and no Pinpoint to send analytics to.
-import { InvalidParameterError } from './errors.js';
-import { memberName, optionalString, wrongType } from './cognito-context.js';
+import { memberMissing, memberName, optionalString, wrongType } from './cognito-context.js';
 import { isObject } from './triggers.js';
 
 /** ContextDataType's members Coral requires, in the model's order. */
 const REQUIRED_CONTEXT_MEMBERS = ['IpAddress', 'ServerName', 'ServerPath', 'HttpHeaders'];
-
-function missing(path: string): InvalidParameterError {
-  return new InvalidParameterError(`1 validation error detected: Value null at '${path}' failed to satisfy constraint: Member must not be null`);
-}
 
 /** A structure member: absent or null is nothing to check, anything but an object its SerializationException. */
 function optionalStructure(input: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
@@ -36,7 +31,7 @@ export function checkContextData(input: Record<string, unknown>): void {
     }
   }
   const absent = REQUIRED_CONTEXT_MEMBERS.find((name) => contextData[name] === undefined || contextData[name] === null);
-  if (absent) throw missing(`contextData.${memberName(absent)}`);
+  if (absent) throw memberMissing(`contextData.${memberName(absent)}`);
 }
 
 /** `AnalyticsMetadata` (AnalyticsMetadataType): an optional AnalyticsEndpointId string. */

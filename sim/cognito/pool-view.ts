@@ -3,7 +3,7 @@
 // what the template says, and AWS's defaults where it is silent; nothing else is invented.
 import { InvalidParameterError } from './errors.js';
 import { STANDARD_ATTRIBUTES, STANDARD_SCHEMA } from './attribute-schema.js';
-import { assertInRange, optionalInteger, optionalString, validationFailed, type PoolRuntime } from './cognito-context.js';
+import { assertInRange, memberMissing, optionalInteger, optionalString, validationFailed, type PoolRuntime } from './cognito-context.js';
 import { passwordPolicyOf } from './password-policy.js';
 import type { ResolvedClient, SchemaAttribute, UserPoolConfig } from './user-pool-config.js';
 
@@ -93,7 +93,7 @@ export interface PageRequest {
 export function pageRequestOf(input: Record<string, unknown>, options: { maxResultsRequired: boolean }): PageRequest {
   const requested = optionalInteger(input, 'MaxResults');
   if (requested === undefined && options.maxResultsRequired) {
-    throw new InvalidParameterError("1 validation error detected: Value null at 'maxResults' failed to satisfy constraint: Member must not be null");
+    throw memberMissing('maxResults');
   }
   // A NextToken of another JSON type was taken as absent, and an empty one as the first page's.
   const nextToken = optionalString(input, 'NextToken');

@@ -2,6 +2,7 @@
 import {
   clientById,
   MAX_ATTRIBUTE_NAME_LENGTH,
+  memberMissing,
   memberName,
   optionalStringMap,
   requireString,
@@ -114,7 +115,7 @@ export function attributeMap(value: unknown, field: string): Record<string, stri
     if (name !== undefined && name !== null && typeof name !== 'string') throw wrongType(name, 'string');
     if (attributeValue !== undefined && attributeValue !== null && typeof attributeValue !== 'string') throw wrongType(attributeValue, 'string');
     if (typeof name !== 'string' || name === '') {
-      throw new InvalidParameterError(`1 validation error detected: Value null at '${path}.name' failed to satisfy constraint: Member must not be null`);
+      throw memberMissing(`${path}.name`);
     }
     if (name.length > MAX_ATTRIBUTE_NAME_LENGTH) throw tooLong(`${path}.name`, MAX_ATTRIBUTE_NAME_LENGTH);
     const text = attributeValue ?? '';

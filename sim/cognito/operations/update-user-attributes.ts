@@ -3,7 +3,7 @@
 // WriteAttributes leave out, read-only and immutable ones), so that a local test shows what the
 // deployed pool lets a token holder do. A change that passes every check is not emulated (no
 // codes to verify a new address, no CustomMessage_UpdateUserAttribute): it is refused as such.
-import { optionalStringMap, requireToken, type CognitoContext } from '../cognito-context.js';
+import { memberMissing, optionalStringMap, requireToken, type CognitoContext } from '../cognito-context.js';
 import { assertClientWritable, immutableAttributesOf } from '../attribute-schema.js';
 import { InvalidParameterError, UnsupportedOperationError } from '../errors.js';
 import { authenticateAccessToken } from '../tokens.js';
@@ -12,7 +12,7 @@ import { attributeMap } from './sign-up.js';
 export async function updateUserAttributes(context: CognitoContext, input: Record<string, unknown>) {
   const accessToken = requireToken(input, 'AccessToken');
   if (input.UserAttributes === undefined || input.UserAttributes === null) {
-    throw new InvalidParameterError("1 validation error detected: Value null at 'userAttributes' failed to satisfy constraint: Member must not be null");
+    throw memberMissing('userAttributes');
   }
   const names = Object.keys(attributeMap(input.UserAttributes, 'UserAttributes'));
   optionalStringMap(input, 'ClientMetadata');
