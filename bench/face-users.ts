@@ -55,7 +55,18 @@ async function putPhoto(url: string, photo: Buffer): Promise<void> {
  * Signs a new user up and enrols their face (a synthetic face drawn from `face` when it is a seed,
  * else the photo `face`); resolves once tokens came back.
  */
-export async function enrolUser(target: StackTarget, cognito: CognitoIdentityProviderClient, email: string, face: string | Buffer): Promise<void> {
+export interface EnrolmentHooks {
+  /** Runs once the enrolment photo's PUT has been answered (the crash test kills the kit there). */
+  afterPhotoSent?(): Promise<void>;
+}
+
+export async function enrolUser(
+  target: StackTarget,
+  cognito: CognitoIdentityProviderClient,
+  email: string,
+  face: string | Buffer,
+  hooks: EnrolmentHooks = {},
+): Promise<void> {
   await cognito.send(new SignUpCommand({
     ClientId: target.clientId,
     Username: email,
@@ -80,6 +91,7 @@ export async function enrolUser(target: StackTarget, cognito: CognitoIdentityPro
     // stopped waiting (a busy machine); the same photo goes again, as the kit's page sends it.
     else if (parameters.challenge === 'ENROL_FACE' && (!parameters.previousRejection || parameters.previousRejection === 'NOT_CHECKED_IN_TIME')) {
       await putPhoto(parameters.uploadUrl!, typeof face === 'string' ? await generateFixture('face', face, 0) : face);
+      await hooks.afterPhotoSent?.();
       answer = 'uploaded';
     } else throw new Error(`enrolment of ${email} stopped at ${parameters.challenge} ${parameters.previousRejection ?? ''}`);
     response = await cognito.send(new RespondToAuthChallengeCommand({

@@ -3,7 +3,7 @@ import { entriesNotTheKits, foreignEntriesMessage } from './data-folder.js';
 
 describe('entriesNotTheKits', () => {
   it('finds nothing foreign in a folder the kit wrote, the default one included', () => {
-    expect(entriesNotTheKits(['cognito', 'dynamodb', 'rekognition', 's3', 'emails.jsonl', 'endpoint.json', 'services', 'test-bundles'])).toEqual([]);
+    expect(entriesNotTheKits(['cognito', 'dynamodb', 'lambda', 'rekognition', 's3', 'emails.jsonl', 'endpoint.json', 'services', 'test-bundles'])).toEqual([]);
   });
 
   it('names every entry the kit does not write, near misses included', () => {

@@ -3,11 +3,12 @@
 // must not wipe files the kit never wrote.
 
 /**
- * The entries the kit writes at the top of a data folder: one folder per store, the outbox, the
+ * The entries the kit writes at the top of a data folder: one folder per store (Lambda's holds its
+ * queue of asynchronous invocations), the outbox, the
  * running kit's endpoint, and in the default `.facekit` the services-mode folder and the test
  * bundles.
  */
-const KIT_ENTRIES = new Set(['cognito', 'dynamodb', 'rekognition', 's3', 'emails.jsonl', 'endpoint.json', 'services', 'test-bundles']);
+const KIT_ENTRIES = new Set(['cognito', 'dynamodb', 'lambda', 'rekognition', 's3', 'emails.jsonl', 'endpoint.json', 'services', 'test-bundles']);
 
 /** The entries of a data folder's listing that the kit did not write. */
 export function entriesNotTheKits(entries: readonly string[]): string[] {

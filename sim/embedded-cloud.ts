@@ -271,6 +271,8 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       },
       onLog: (functionName, line) => log(`[${functionName.replace(`${plan.stackName}-`, '')}] ${line}`),
       signatures,
+      // Accepted events (S3 notifications, Invoke with InvocationType Event) survive a stop or a kill.
+      dataDir: options.dataDir,
     });
     closers.push(() => lambda.close());
     // Loading a bundle takes a second or more; every function is warmed in the background once
@@ -278,6 +280,8 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     afterListen.push(() => {
       const warming = lambda.prewarm().catch((error: unknown) => log(`prewarm: ${(error as Error).message}`));
       closers.push(() => warming);
+      const resumed = lambda.resumeAsync();
+      if (resumed > 0) log(`lambda: delivering ${resumed} asynchronous invocation(s) accepted before the last stop`);
     });
     routes.lambda = lambda.routes;
     invoker = lambda;

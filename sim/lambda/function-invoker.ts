@@ -31,7 +31,15 @@ export interface FunctionInvoker {
    */
   invoke(functionName: string, event: unknown, options?: { timeoutMs?: number }): Promise<unknown>;
   /** Invokes asynchronously (InvocationType Event): returns once the event is accepted. */
-  invokeAsync(functionName: string, event: unknown): Promise<void>;
+  invokeAsync(functionName: string, event: unknown, options?: AsyncInvokeOptions): Promise<void>;
+}
+
+export interface AsyncInvokeOptions {
+  /**
+   * Delivery waits for this to settle: S3 hands an event over before it answers the request that
+   * caused it (so an invoker that keeps events keeps it from then on), to be delivered after.
+   */
+  after?: Promise<unknown>;
 }
 
 /** In-process functions, keyed by name or ARN: for tests and simple embeddings. */
@@ -59,7 +67,8 @@ export class InProcessInvoker implements FunctionInvoker {
     }
   }
 
-  async invokeAsync(functionName: string, event: unknown): Promise<void> {
-    this.invoke(functionName, event).catch(() => undefined);
+  async invokeAsync(functionName: string, event: unknown, options: AsyncInvokeOptions = {}): Promise<void> {
+    const after = options.after?.catch(() => undefined) ?? Promise.resolve();
+    after.then(() => this.invoke(functionName, event)).catch(() => undefined);
   }
 }

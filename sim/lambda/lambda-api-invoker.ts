@@ -1,7 +1,7 @@
 // A FunctionInvoker that calls functions through the Lambda Invoke API (LocalStack, real AWS, or
 // the embedded sim's own Lambda endpoint), with the real @aws-sdk/client-lambda.
 import { InvokeCommand, LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
-import { FunctionError, type FunctionInvoker } from './function-invoker.js';
+import { FunctionError, type AsyncInvokeOptions, type FunctionInvoker } from './function-invoker.js';
 
 export interface LambdaApiInvokerOptions {
   /** e.g. `http://localhost:4566`; absent: the SDK's default (or `AWS_ENDPOINT_URL_LAMBDA`). */
@@ -66,7 +66,9 @@ export class LambdaApiInvoker implements FunctionInvoker {
     return payload;
   }
 
-  async invokeAsync(functionName: string, event: unknown): Promise<void> {
+  /** The Lambda behind the endpoint keeps the event once it accepts it; nothing is kept here before that. */
+  async invokeAsync(functionName: string, event: unknown, options: AsyncInvokeOptions = {}): Promise<void> {
+    await options.after?.catch(() => undefined);
     try {
       await this.client.send(
         new InvokeCommand({

@@ -4,13 +4,14 @@
 // terminated when an invocation runs past the function's timeout.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { FastifyPluginAsync } from 'fastify';
 import { systemClock, type Clock } from '../clock.js';
 import type { RequestSignatureVerifier } from '../request-signature.js';
-import { FunctionError, type FunctionErrorPayload, type FunctionInvoker } from './function-invoker.js';
+import { AsyncInvocationLog } from './async-invocation-log.js';
+import { FunctionError, type AsyncInvokeOptions, type FunctionErrorPayload, type FunctionInvoker } from './function-invoker.js';
 import { lambdaApiRoutes } from './lambda-api-routes.js';
 
 export interface FunctionDefinition {
@@ -60,6 +61,12 @@ export interface LambdaRuntimeOptions {
   initTimeoutMs?: number;
   /** When given, the Lambda API answers only SigV4-signed calls of the local credentials. */
   signatures?: RequestSignatureVerifier;
+  /**
+   * Where accepted asynchronous invocations are kept until delivered (`lambda/` in it), so that a
+   * kit stopped or killed in between delivers them at its next start (`resumeAsync`). Without
+   * one they are kept in memory only.
+   */
+  dataDir?: string;
 }
 
 export interface LambdaRuntime extends FunctionInvoker {
@@ -77,6 +84,11 @@ export interface LambdaRuntime extends FunctionInvoker {
   prewarm(): Promise<void>;
   /** Resolves once every accepted asynchronous invocation (with its retries) has finished. */
   drainAsync(): Promise<void>;
+  /**
+   * Delivers what a previous run accepted and did not finish (kept in `dataDir`), once the APIs
+   * the functions call are listening. Returns how many there were.
+   */
+  resumeAsync(): number;
   close(): Promise<void>;
 }
 
@@ -130,6 +142,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     byArn.set(definition.arn, pool);
   }
   const pendingAsync = new Set<Promise<void>>();
+  const asyncLog = new AsyncInvocationLog(options.dataDir ? join(options.dataDir, 'lambda', 'async-invocations.jsonl') : undefined);
   const retryTimers = new Set<NodeJS.Timeout>();
   let closed = false;
 
@@ -196,15 +209,42 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     return JSON.parse(outcome.payload ?? 'null');
   }
 
-  async function invokeAsync(functionName: string, event: unknown): Promise<void> {
+  /**
+   * Accepted once written down (synchronously, before this returns its promise); delivered once
+   * `options.after` has settled (S3 notifies once its response has gone out).
+   */
+  async function invokeAsync(functionName: string, event: unknown, invokeOptions: AsyncInvokeOptions = {}): Promise<void> {
     const pool = requirePool(functionName);
     const payload = JSON.stringify(event ?? null);
-    const delivery = deliverWithRetries(pool, payload).finally(() => pendingAsync.delete(delivery));
+    const id = asyncLog.accept(pool.definition.name, payload);
+    deliverInBackground(id, pool, payload, invokeOptions.after);
+  }
+
+  function deliverInBackground(id: string, pool: FunctionPool, payload: string, after?: Promise<unknown>): void {
+    const delivery = (async () => {
+      await after?.catch(() => undefined);
+      if (await deliverWithRetries(pool, payload)) asyncLog.finish(id);
+    })().finally(() => pendingAsync.delete(delivery));
     pendingAsync.add(delivery);
   }
 
-  async function deliverWithRetries(pool: FunctionPool, payload: string): Promise<void> {
-    for (let attempt = 0; attempt <= retryDelays.length && !closed; attempt += 1) {
+  function resumeAsync(): number {
+    const unfinished = asyncLog.unfinished();
+    for (const { id, functionName, payload } of unfinished) {
+      const pool = byName.get(functionName);
+      if (pool) {
+        deliverInBackground(id, pool, payload);
+      } else {
+        onLog(functionName, 'Asynchronous invocation from before the restart dropped: the function is no longer in the stack');
+        asyncLog.finish(id);
+      }
+    }
+    return unfinished.length;
+  }
+
+  /** True once the invocation has its outcome (success, or the last attempt failed); false when the runtime closed first. */
+  async function deliverWithRetries(pool: FunctionPool, payload: string): Promise<boolean> {
+    for (let attempt = 0; attempt <= retryDelays.length; attempt += 1) {
       if (attempt > 0) {
         await new Promise<void>((wake) => {
           const timer = setTimeout(() => {
@@ -213,19 +253,22 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
           }, retryDelays[attempt - 1]);
           retryTimers.add(timer);
         });
-        if (closed) return;
       }
+      if (closed) return false;
       let outcome: InvocationOutcome;
       try {
         outcome = await pool.invoke(payload);
       } catch (error) {
         outcome = { error: { errorType: 'ServiceException', errorMessage: String(error) } };
       }
-      if (!outcome.error) return;
+      if (!outcome.error) return true;
+      // An environment ended by the close: the next start delivers the event again.
+      if (closed) return false;
       const last = attempt === retryDelays.length;
       onLog(pool.definition.name, `Asynchronous invocation failed (attempt ${attempt + 1} of ${retryDelays.length + 1})` +
         `${last ? ', event dropped' : ', retrying'}: ${outcome.error.errorType}: ${outcome.error.errorMessage}`);
     }
+    return true;
   }
 
   async function prewarm(): Promise<void> {
@@ -245,6 +288,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     for (const timer of retryTimers) clearTimeout(timer);
     retryTimers.clear();
     await Promise.all([...byName.values()].map((pool) => pool.close()));
+    asyncLog.close();
   }
 
   return {
@@ -255,6 +299,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     listFunctions: () => options.functions.slice(),
     prewarm,
     drainAsync,
+    resumeAsync,
     close,
     routes: lambdaApiRoutes({ invoke, invokeAsync, resolve, functionArn, listFunctions: () => options.functions.slice(), region }, options.signatures),
   };

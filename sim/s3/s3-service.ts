@@ -97,9 +97,13 @@ interface RequestState {
   requestId: string;
   hostId: string;
   bucket?: string;
+  /** Events of the operation not yet handed over to the invoker. */
   pendingInvocations: PendingInvocation[];
   /** The response is over: sent, or its client gone before it could be. */
   responseClosed: boolean;
+  /** Settles when the response is over: the notifications' delivery waits for it. */
+  responseOver: Promise<void>;
+  endResponse(): void;
   /** A Content-Type Fastify would refuse to route to a parser (empty, no subtype), restored for S3. */
   unparseableContentType?: string;
 }
@@ -138,20 +142,26 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
   }, sweepIntervalMs) : undefined;
   sweepTimer?.unref();
 
-  function deliver({ functionName, event }: PendingInvocation): void {
+  function deliver({ functionName, event }: PendingInvocation, after: Promise<void>): void {
     if (!options.invoker) {
       options.onError?.(new Error(`S3 notification for ${functionName} dropped: no function invoker configured`));
       return;
     }
     try {
-      options.invoker.invokeAsync(functionName, event).catch((error: unknown) => options.onError?.(error));
+      options.invoker.invokeAsync(functionName, event, { after }).catch((error: unknown) => options.onError?.(error));
     } catch (error) {
       options.onError?.(error);
     }
   }
 
-  function deliverPending(state: RequestState): void {
-    for (const invocation of state.pendingInvocations.splice(0)) deliver(invocation);
+  /**
+   * Hands the operation's events to the invoker before the response goes out, so that one which
+   * keeps them (the embedded Lambda, on disk) has them even if the kit dies right after
+   * answering; each is delivered once the response is over, as S3's notifications are
+   * asynchronous.
+   */
+  function handOverPending(state: RequestState): void {
+    for (const invocation of state.pendingInvocations.splice(0)) deliver(invocation, state.responseOver);
   }
 
   /**
@@ -162,7 +172,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
   async function handleThenNotifyIfGone(request: FastifyRequest, reply: FastifyReply) {
     const answer = await handle(request, reply);
     const state = states.get(request)!;
-    if (state.responseClosed) deliverPending(state);
+    if (state.responseClosed) handOverPending(state);
     return answer;
   }
 
@@ -269,13 +279,16 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_OBJECT_BYTES }, (_request, body, done) => done(null, body));
 
     app.addHook('onRequest', async (request, reply) => {
-      const state: RequestState = { ...newRequestIds(), pendingInvocations: [], responseClosed: false };
+      let endResponse!: () => void;
+      const responseOver = new Promise<void>((resolve) => (endResponse = resolve));
+      const state: RequestState = { ...newRequestIds(), pendingInvocations: [], responseClosed: false, responseOver, endResponse };
       states.set(request, state);
       // Notifications go out once the response has been sent, as S3's are asynchronous; 'close'
       // also comes when the client hung up first (Fastify's onResponse then never runs).
       reply.raw.once('close', () => {
         state.responseClosed = true;
-        deliverPending(state);
+        state.endResponse();
+        handOverPending(state);
       });
       const contentType = request.headers['content-type'];
       if (contentType !== undefined && !PARSEABLE_CONTENT_TYPE.test(contentType)) {
@@ -292,8 +305,11 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
 
     // CORS headers on actual (non-preflight) responses, errors included, so browsers can read them.
     app.addHook('onSend', async (request, reply, payload) => {
+      const state = states.get(request);
+      // A successful operation's events (the error handler drops those of a failed one).
+      if (state && reply.statusCode < 300) handOverPending(state);
       const origin = request.headers.origin;
-      const bucket = states.get(request)?.bucket;
+      const bucket = state?.bucket;
       if (origin && bucket && request.method !== 'OPTIONS') {
         const rules = store.getBucket(bucket)?.cors;
         const rule = rules && findCorsRule(rules, { origin, method: request.method });

@@ -478,6 +478,55 @@ describe('createLambdaRuntime', () => {
     expect(lines).toContain('Asynchronous invocation failed (attempt 3 of 3), event dropped: Error: broken');
   });
 
+  it('delivers at the next start an asynchronous event that the runtime closed on, and only that one', async () => {
+    const dataDir = bundles.scratch('async-data');
+    const deliveredFile = bundles.scratch('async-delivered.txt');
+    const recorder = bundles.write('recorder', 'index.mjs', `
+      import { appendFileSync } from 'node:fs';
+      export const handler = async (event) => {
+        if (event.hang) await new Promise(() => undefined);
+        appendFileSync(process.env.DELIVERED_FILE, event.id + '\\n');
+      };
+    `);
+    const functions = [definition('recorder', recorder, { environment: { DELIVERED_FILE: deliveredFile }, timeoutSeconds: 30 })];
+    const starts: string[] = [];
+    // One environment, so the second event waits behind the one that hangs.
+    const first = createLambdaRuntime({
+      functions, dataDir, maxConcurrencyPerFunction: 1, onLog: (_name, line) => line.startsWith('START') && starts.push(line),
+    });
+    await first.invokeAsync('recorder', { id: 'delivered' });
+    await first.drainAsync();
+    await first.invokeAsync('recorder', { id: 'in-flight', hang: true });
+    await first.invokeAsync('recorder', { id: 'waiting' });
+    await vi.waitFor(() => expect(starts).toHaveLength(2));
+    await first.close();
+    expect(readFileSync(deliveredFile, 'utf8')).toBe('delivered\n');
+
+    runtime = createLambdaRuntime({ functions, dataDir, onLog: () => undefined });
+    const resumed = runtime.resumeAsync();
+
+    expect(resumed).toBe(2);
+    // The hanging one hangs again, in its own environment: the one that waited behind it is recorded.
+    await vi.waitFor(() => expect(readFileSync(deliveredFile, 'utf8')).toBe('delivered\nwaiting\n'));
+  });
+
+  it('drops at the next start an event for a function no longer in the stack, and says so', async () => {
+    const dataDir = bundles.scratch('async-data-gone');
+    const quiet = bundles.write('quiet', 'index.mjs', 'export const handler = async () => new Promise(() => undefined);');
+    const first = createLambdaRuntime({ functions: [definition('renamed-away', quiet, { timeoutSeconds: 30 })], dataDir, onLog: () => undefined });
+    await first.invokeAsync('renamed-away', {});
+    await first.close();
+    const lines: string[] = [];
+
+    runtime = createLambdaRuntime({ functions: [definition('other', quiet)], dataDir, onLog: (name, line) => lines.push(`${name}: ${line}`) });
+
+    expect(runtime.resumeAsync()).toBe(1);
+    expect(lines).toEqual(['renamed-away: Asynchronous invocation from before the restart dropped: the function is no longer in the stack']);
+    await runtime.close();
+    runtime = createLambdaRuntime({ functions: [definition('other', quiet)], dataDir, onLog: () => undefined });
+    expect(runtime.resumeAsync()).toBe(0);
+  });
+
   it('replaces an environment that a late unhandled rejection killed', async () => {
     const careless = bundles.write('careless', 'index.mjs', `
       let invocationsInThisEnvironment = 0;
