@@ -10,7 +10,9 @@ import fs, { mkdtempSync, rmSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { AdminConfirmSignUpCommand, AdminGetUserCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CLIENT_ID, PASSWORD, POOL_ID, startCognitoSim } from '../test/cognito/cognito-sim-harness.js';
 import { UserPoolStore, type StoredUser } from './cognito/user-pool-store.js';
 import { Outbox } from './outbox.js';
 import { CollectionStore } from './rekognition/collection-store.js';
@@ -35,6 +37,31 @@ const realWriteSync = fs.writeSync;
  * `writeSync` and node's own appendFileSync see the full disk.)
  */
 function onADiskThatFills(write: () => void): unknown {
+  const restore = fillTheDisk();
+  try {
+    write();
+  } catch (error) {
+    return error;
+  } finally {
+    restore();
+  }
+  return undefined;
+}
+
+/** `onADiskThatFills` around an asynchronous call: its result, or what it threw. */
+async function onADiskThatFillsWhile(call: () => Promise<unknown>): Promise<unknown> {
+  const restore = fillTheDisk();
+  try {
+    return await call();
+  } catch (error) {
+    return error;
+  } finally {
+    restore();
+  }
+}
+
+/** Makes writeSync see a disk that fills up (see `onADiskThatFills`); returns what restores it. */
+function fillTheDisk(): () => void {
   let calls = 0;
   (fs as { writeSync: unknown }).writeSync = (fd: number, data: string | NodeJS.ArrayBufferView, offset?: number, length?: number) => {
     if (calls++ > 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
@@ -44,15 +71,10 @@ function onADiskThatFills(write: () => void): unknown {
     return realWriteSync(fd, bytes, start, Math.ceil(wanted / 2));
   };
   syncBuiltinESMExports();
-  try {
-    write();
-  } catch (error) {
-    return error;
-  } finally {
+  return () => {
     fs.writeSync = realWriteSync;
     syncBuiltinESMExports();
-  }
-  return undefined;
+  };
 }
 
 const userNamed = (username: string): StoredUser => ({
@@ -74,19 +96,63 @@ const faceNamed = (faceId: string) => ({
 });
 
 describe('a log whose disk fills up during a write', () => {
-  it('keeps the Cognito state readable: the failed change is not in it, the next one is', async () => {
+  it('keeps the Cognito state readable: the failed change is not in it, and nothing more is written until a restart', async () => {
     const folder = scratch();
     const store = new UserPoolStore(folder);
     store.putUser(userNamed('before'));
 
     const failure = onADiskThatFills(() => store.putUser(userNamed('during')));
-    store.putUser(userNamed('after'));
+    // The disk has room again, but memory holds the change the log lost: the store takes no more.
+    expect(() => store.putUser(userNamed('refused'))).toThrow(failure as Error);
+    expect(store.failedWrite).toBe(failure);
     await store.close();
 
     expect(failure).toMatchObject({ code: 'ENOSPC' });
     const reopened = new UserPoolStore(folder);
-    expect(reopened.listUsers().map((user) => user.username)).toEqual(['after', 'before']);
+    expect(reopened.listUsers().map((user) => user.username)).toEqual(['before']);
+    reopened.putUser(userNamed('after'));
     await reopened.close();
+    const again = new UserPoolStore(folder);
+    expect(again.listUsers().map((user) => user.username)).toEqual(['after', 'before']);
+    await again.close();
+  });
+
+  it('has Cognito answer every request InternalErrorException after a change it could not write, and lose nothing it acknowledged', async () => {
+    const reports: string[] = [];
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((text) => (reports.push(String(text)), true));
+    let sim = await startCognitoSim();
+    try {
+      await sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'kept@example.com', Password: PASSWORD }));
+      await sim.client.send(new AdminConfirmSignUpCommand({ UserPoolId: POOL_ID, Username: 'kept@example.com' }));
+
+      const failed = await onADiskThatFillsWhile(() =>
+        sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'lost@example.com', Password: PASSWORD })));
+      // Room again: still refused, reads included, since memory holds the change the log lost.
+      const refusedSignUp = await sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'later@example.com', Password: PASSWORD })).catch((error: unknown) => error);
+      const refusedRead = await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'lost@example.com' })).catch((error: unknown) => error);
+
+      expect(failed).toMatchObject({ name: 'InternalErrorException', $metadata: { httpStatusCode: 500 } });
+      for (const refused of [refusedSignUp, refusedRead]) {
+        expect(refused).toMatchObject({ name: 'InternalErrorException', message: 'Internal server error', $metadata: { httpStatusCode: 500 } });
+      }
+      expect(reports.filter((line) => line.startsWith('[cognito] '))).toEqual([
+        `[cognito] the state of ${POOL_ID} could not be written (ENOSPC): every Cognito request is answered InternalErrorException until the kit restarts. Free some space, then restart: nothing acknowledged is lost.\n`,
+      ]);
+    } finally {
+      stderr.mockRestore();
+      await sim.close();
+    }
+
+    sim = await startCognitoSim({ dataDir: sim.dataDir });
+    try {
+      const kept = await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'kept@example.com' }));
+      expect(kept.UserStatus).toBe('CONFIRMED');
+      await expect(sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'lost@example.com' })))
+        .rejects.toMatchObject({ name: 'UserNotFoundException' });
+      await sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'later@example.com', Password: PASSWORD }));
+    } finally {
+      await sim.close({ removeData: true });
+    }
   });
 
   it('keeps a collection\'s faces readable: the failed face is not in it, the next one is', () => {

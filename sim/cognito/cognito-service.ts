@@ -2,7 +2,7 @@
 // the custom auth flow through the pool's real triggers. See docs/cognito.md.
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
-import type { JsonOperation, JsonService } from '../aws-json-protocol.js';
+import { AwsServiceError, type JsonOperation, type JsonService } from '../aws-json-protocol.js';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from '../clock.js';
 import type { FunctionInvoker } from '../lambda/function-invoker.js';
 import type { Outbox } from '../outbox.js';
@@ -50,6 +50,8 @@ export interface CognitoServiceOptions {
   random?: RandomSource;
   /** e.g. `http://localhost:4566`; a function when the port is known only after listen. */
   issuerBaseUrl: string | (() => string);
+  /** Told once when a pool's log could not take a change (default: a line on stderr). */
+  onStoreFailure?(message: string): void;
 }
 
 export interface CognitoService {
@@ -148,8 +150,34 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
     issuer: (userPoolId) => `${baseUrl().replace(/\/+$/, '')}/${userPoolId}`,
   };
 
+  const reportStoreFailure = options.onStoreFailure ?? ((message: string) => void process.stderr.write(`[cognito] ${message}\n`));
+  let storeFailureReported = false;
+  const failedStore = () => [...pools.values()].find((pool) => pool.store.failedWrite);
+
+  function reportStoreFailureOnce(): void {
+    const pool = failedStore();
+    if (!pool || storeFailureReported) return;
+    storeFailureReported = true;
+    const code = (pool.store.failedWrite as NodeJS.ErrnoException).code;
+    reportStoreFailure(`the state of ${pool.config.userPoolId} could not be written${code ? ` (${code})` : ''}: every Cognito ` +
+      'request is answered InternalErrorException until the kit restarts. Free some space, then restart: nothing acknowledged is lost.');
+  }
+
   const operations: Record<string, JsonOperation> = {};
-  for (const [name, operation] of Object.entries(OPERATIONS)) operations[name] = (input) => operation(context, input);
+  for (const [name, operation] of Object.entries(OPERATIONS)) {
+    operations[name] = async (input) => {
+      // After a pool's log failed to take a change (a full disk), every request is answered 500,
+      // as DynamoDB's store does (sim/dynamodb/load-dynalite.ts): that change is in memory and
+      // not on disk, so answering from memory could acknowledge what the next start never sees.
+      if (failedStore()) throw new AwsServiceError('InternalErrorException', 'Internal server error', 500);
+      try {
+        return await operation(context, input);
+      } catch (error) {
+        reportStoreFailureOnce();
+        throw error;
+      }
+    };
+  }
 
   return {
     json: {

@@ -119,6 +119,12 @@ export class UserPoolStore {
   private compactionBacklog?: string[];
   private compaction?: Promise<void>;
   private lastExpirySweep = 0;
+  /**
+   * The first change the log could not take (a full disk). Operations change a user in memory
+   * before they store it, so from then on memory holds a change the log does not: nothing more is
+   * written, and the service refuses every request until a restart reads the log afresh.
+   */
+  private writeFailure?: Error;
 
   constructor(directory?: string, options: UserPoolStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -315,10 +321,21 @@ export class UserPoolStore {
     if (ofUser?.size === 0) this.tokensOfUser.delete(token.username);
   }
 
+  /** Why the log stopped taking changes, if it did (see `writeFailure`). */
+  get failedWrite(): Error | undefined {
+    return this.writeFailure;
+  }
+
   private append(record: LogRecord): void {
     if (this.fd === undefined) return;
+    if (this.writeFailure) throw this.writeFailure;
     const line = `${JSON.stringify(record)}\n`;
-    this.logBytes += appendWholeSync(this.fd, line, this.logBytes);
+    try {
+      this.logBytes += appendWholeSync(this.fd, line, this.logBytes);
+    } catch (error) {
+      this.writeFailure = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
     this.compactionBacklog?.push(line);
     this.scheduleFlush();
     if (!this.compaction && this.logBytes > MIN_COMPACTION_BYTES && this.logBytes > this.compactionRatio * this.liveBytes) {
