@@ -61,6 +61,29 @@ describe('AsyncInvocationLog', () => {
     expect(new AsyncInvocationLog(file).unfinished().map(({ id }) => id)).toEqual([inFlight]);
   });
 
+  it('does not rewrite a backlog larger than the bar at every finish', () => {
+    const file = logFile();
+    const log = new AsyncInvocationLog(file, { compactAboveBytes: 4096 });
+    // 100 events of about 250 bytes in flight at once: six times the bar (a backlog resumed at a start).
+    const ids = Array.from({ length: 100 }, (_, n) => log.accept('indexer', JSON.stringify({ n, pad: 'x'.repeat(200) })));
+    let rewrites = 0;
+    let inode = statSync(file).ino;
+    for (const id of ids) {
+      log.finish(id);
+      // A rewrite renames a new file over the old one.
+      if (statSync(file).ino !== inode) rewrites += 1;
+      inode = statSync(file).ino;
+    }
+
+    // Rewriting whenever the file is past the bar rewrote all that was left at each of the ~85
+    // finishes before the backlog fell under it; waiting until half the file is finished lines
+    // rewrites a few times (each rewrite at most half of what was written since the one before).
+    expect(rewrites).toBeGreaterThan(0);
+    expect(rewrites).toBeLessThan(10);
+    log.close();
+    expect(new AsyncInvocationLog(file).unfinished()).toEqual([]);
+  });
+
   it('drops a torn last line, whose accept never returned', () => {
     const file = logFile();
     const first = new AsyncInvocationLog(file);
