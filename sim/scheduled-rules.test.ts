@@ -80,4 +80,25 @@ describe('scheduled rules in the embedded cloud', () => {
       expect(errors.map((error) => (error as Error).message)).toEqual(['no such function', 'no such function']);
     });
   });
+
+  it('reports an event the invoker could not keep (thrown, a full disk), and goes on', () => {
+    vi.useFakeTimers();
+    const errors: unknown[] = [];
+    const stop = runSchedules([{ ...schedule(1_000), functionNames: ['Demo-Sweep'] }], {
+      invoker: {
+        invoke: async () => undefined,
+        invokeAsync: () => {
+          throw new Error('ENOSPC: no space left on device, write');
+        },
+      },
+      region: 'eu-west-1',
+      accountId: '000000000000',
+      onError: (error) => errors.push(error),
+    });
+
+    vi.advanceTimersByTime(2_000);
+    stop();
+
+    expect(errors.map((error) => (error as Error).message)).toEqual(['ENOSPC: no space left on device, write', 'ENOSPC: no space left on device, write']);
+  });
 });

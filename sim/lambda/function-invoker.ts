@@ -30,7 +30,13 @@ export interface FunctionInvoker {
    * the function starts running where the invoker can tell (the embedded Lambda runtime).
    */
   invoke(functionName: string, event: unknown, options?: { timeoutMs?: number }): Promise<unknown>;
-  /** Invokes asynchronously (InvocationType Event): returns once the event is accepted. */
+  /**
+   * Invokes asynchronously (InvocationType Event): returns once the event is accepted. An invoker
+   * that keeps events (the embedded Lambda, on disk) throws synchronously, before it returns its
+   * promise, when it could not keep one (a full disk): S3 hands its events over before it answers,
+   * and refuses the request (500) rather than acknowledge an upload whose event is lost. A rejected
+   * promise is an invocation that failed otherwise (no such function, a remote Lambda down).
+   */
   invokeAsync(functionName: string, event: unknown, options?: AsyncInvokeOptions): Promise<void>;
 }
 

@@ -211,13 +211,20 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
 
   /**
    * Accepted once written down (synchronously, before this returns its promise); delivered once
-   * `options.after` has settled (S3 notifies once its response has gone out).
+   * `options.after` has settled (S3 notifies once its response has gone out). A write that fails
+   * is thrown, not returned as a rejection (FunctionInvoker.invokeAsync): S3 then answers 500.
    */
-  async function invokeAsync(functionName: string, event: unknown, invokeOptions: AsyncInvokeOptions = {}): Promise<void> {
-    const pool = requirePool(functionName);
+  function invokeAsync(functionName: string, event: unknown, invokeOptions: AsyncInvokeOptions = {}): Promise<void> {
+    let pool: FunctionPool;
+    try {
+      pool = requirePool(functionName);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const payload = JSON.stringify(event ?? null);
     const id = asyncLog.accept(pool.definition.name, payload);
     deliverInBackground(id, pool, payload, invokeOptions.after);
+    return Promise.resolve();
   }
 
   function deliverInBackground(id: string, pool: FunctionPool, payload: string, after?: Promise<unknown>): void {

@@ -142,26 +142,42 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
   }, sweepIntervalMs) : undefined;
   sweepTimer?.unref();
 
+  /** Throws when the invoker could not keep the event (sim/lambda/function-invoker.ts); a failed delivery goes to onError. */
   function deliver({ functionName, event }: PendingInvocation, after: Promise<void>): void {
     if (!options.invoker) {
       options.onError?.(new Error(`S3 notification for ${functionName} dropped: no function invoker configured`));
       return;
     }
-    try {
-      options.invoker.invokeAsync(functionName, event, { after }).catch((error: unknown) => options.onError?.(error));
-    } catch (error) {
-      options.onError?.(error);
-    }
+    options.invoker.invokeAsync(functionName, event, { after }).catch((error: unknown) => options.onError?.(error));
   }
 
   /**
    * Hands the operation's events to the invoker before the response goes out, so that one which
    * keeps them (the embedded Lambda, on disk) has them even if the kit dies right after
    * answering; each is delivered once the response is over, as S3's notifications are
-   * asynchronous.
+   * asynchronous. Throws, once every event was handed over, when one could not be kept (a full
+   * disk): the response is then S3's 500 InternalError, not an acknowledgement whose event is
+   * lost (the client tries again, as the SDKs do on a 500, and its new PUT notifies).
    */
   function handOverPending(state: RequestState): void {
-    for (const invocation of state.pendingInvocations.splice(0)) deliver(invocation, state.responseOver);
+    let notKept: unknown;
+    for (const invocation of state.pendingInvocations.splice(0)) {
+      try {
+        deliver(invocation, state.responseOver);
+      } catch (error) {
+        notKept ??= error;
+      }
+    }
+    if (notKept !== undefined) throw notKept;
+  }
+
+  /** For a response already over: nobody is left to answer, so an event not kept is only reported. */
+  function handOverPendingOfClosedResponse(state: RequestState): void {
+    try {
+      handOverPending(state);
+    } catch (error) {
+      options.onError?.(error);
+    }
   }
 
   /**
@@ -172,7 +188,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
   async function handleThenNotifyIfGone(request: FastifyRequest, reply: FastifyReply) {
     const answer = await handle(request, reply);
     const state = states.get(request)!;
-    if (state.responseClosed) handOverPending(state);
+    if (state.responseClosed) handOverPendingOfClosedResponse(state);
     return answer;
   }
 
@@ -288,7 +304,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       reply.raw.once('close', () => {
         state.responseClosed = true;
         state.endResponse();
-        handOverPending(state);
+        handOverPendingOfClosedResponse(state);
       });
       const contentType = request.headers['content-type'];
       if (contentType !== undefined && !PARSEABLE_CONTENT_TYPE.test(contentType)) {
@@ -306,7 +322,8 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     // CORS headers on actual (non-preflight) responses, errors included, so browsers can read them.
     app.addHook('onSend', async (request, reply, payload) => {
       const state = states.get(request);
-      // A successful operation's events (the error handler drops those of a failed one).
+      // A successful operation's events (the error handler drops those of a failed one). An event
+      // that could not be kept is thrown: Fastify sends the error handler's 500 instead.
       if (state && reply.statusCode < 300) handOverPending(state);
       const origin = request.headers.origin;
       const bucket = state?.bucket;

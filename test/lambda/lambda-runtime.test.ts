@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../sim/clock.js';
+import { AsyncInvocationLog } from '../../sim/lambda/async-invocation-log.js';
 import { FunctionError } from '../../sim/lambda/function-invoker.js';
 import { createLambdaRuntime, type LambdaRuntime } from '../../sim/lambda/lambda-runtime.js';
 import { FunctionBundles, SLEEP_AND_KEEP_SOURCE, testFunction } from './function-bundles.js';
@@ -508,6 +509,22 @@ describe('createLambdaRuntime', () => {
     expect(resumed).toBe(2);
     // The hanging one hangs again, in its own environment: the one that waited behind it is recorded.
     await vi.waitFor(() => expect(readFileSync(deliveredFile, 'utf8')).toBe('delivered\nwaiting\n'));
+  });
+
+  it('throws, before it returns, an asynchronous event it could not write down; an unknown function is a rejection', async () => {
+    const quiet = bundles.write('quiet-kept', 'index.mjs', 'export const handler = async () => undefined;');
+    runtime = createLambdaRuntime({ functions: [definition('kept', quiet)], dataDir: bundles.scratch('async-data-full'), onLog: () => undefined });
+    const diskFull = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const accept = vi.spyOn(AsyncInvocationLog.prototype, 'accept').mockImplementation(() => {
+      throw diskFull;
+    });
+    try {
+      // S3 hands its events over before it answers: a throw there is a 500 rather than an acknowledged, lost event.
+      expect(() => runtime!.invokeAsync('kept', {})).toThrow(diskFull);
+    } finally {
+      accept.mockRestore();
+    }
+    await expect(runtime.invokeAsync('missing', {})).rejects.toMatchObject({ errorType: 'ResourceNotFoundException' });
   });
 
   it('drops at the next start an event for a function no longer in the stack, and says so', async () => {

@@ -176,6 +176,38 @@ describe('event notifications', () => {
   });
 });
 
+describe('an event the invoker could not keep', () => {
+  it('answers the PUT 500 InternalError rather than acknowledge an upload whose event is lost', async () => {
+    const errors: unknown[] = [];
+    const diskFull = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const delivered: string[] = [];
+    // As the embedded Lambda does when its queue cannot be written: thrown before it returns.
+    const fullDiskInvoker: FunctionInvoker = {
+      invoke: async () => undefined,
+      invokeAsync: (functionName) => {
+        if (functionName === 'indexer') throw diskFull;
+        delivered.push(functionName);
+        return Promise.resolve();
+      },
+    };
+    server = await startS3({ invoker: fullDiskInvoker, onError: (error) => errors.push(error) });
+    server.s3.createBucket({
+      name: 'photos',
+      notifications: [
+        { events: ['s3:ObjectCreated:*'], functionName: 'indexer' },
+        { events: ['s3:ObjectCreated:*'], functionName: 'audit' },
+      ],
+    });
+
+    const put = server.client.send(new PutObjectCommand({ Bucket: 'photos', Key: 'a.jpg', Body: 'x' }));
+
+    await expect(put).rejects.toMatchObject({ name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+    expect(errors).toEqual([diskFull]);
+    // The other function's event was kept, and is delivered.
+    expect(delivered).toEqual(['audit']);
+  });
+});
+
 /** Sends a presigned PUT's head and `bodyBytes` of its `contentLength`-byte body on a raw socket, then hangs up. */
 async function putThenHangUp(running: RunningS3, key: string, contentLength: number, bodyBytes: number): Promise<void> {
   const url = new URL(await getSignedUrl(running.client, new PutObjectCommand({ Bucket: 'photos', Key: key }), { expiresIn: 60 }));
