@@ -428,4 +428,33 @@ describe('Lambda Invoke API, an unexpected failure', () => {
     expect(logged[0]).toMatch(/^\[lambda\] POST \/2015-03-31\/functions\/broken\/invocations answered 500 \(request [\w-]+\): SyntaxError\n\s+at /);
     expect(logged[0]).not.toContain('hunter2');
   });
+
+  it('answers an Event it could not keep (thrown before the backend returns: a full disk) 500 ServiceException, not 202', async () => {
+    const logged: string[] = [];
+    const fullDiskBackend: LambdaApiBackend = {
+      region: 'us-east-1',
+      resolve: (name) => testFunction(name, '/nowhere'),
+      functionArn: (name) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+      listFunctions: () => [],
+      invoke: async () => undefined,
+      invokeAsync: () => {
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    };
+    const server = Fastify();
+    await server.register(lambdaApiRoutes(fullDiskBackend, undefined, (line) => logged.push(line)));
+    const client = new LambdaClient({
+      endpoint: await server.listen({ port: 0, host: '127.0.0.1' }),
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+
+    const error = await errorOf(client.send(new InvokeCommand({ FunctionName: 'sweep', InvocationType: 'Event', Payload: '{}' })));
+    client.destroy();
+    await server.close();
+
+    expect([error?.name, error?.$metadata.httpStatusCode]).toEqual(['ServiceException', 500]);
+    expect(logged).toHaveLength(1);
+  });
 });
