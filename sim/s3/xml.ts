@@ -7,12 +7,41 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
 }
 
-export function unescapeXml(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_match, entity: string) => {
-    if (entity.startsWith('#x')) return String.fromCodePoint(parseInt(entity.slice(2), 16));
-    if (entity.startsWith('#')) return String.fromCodePoint(parseInt(entity.slice(1), 10));
+/**
+ * XML 1.0's Char production: a character reference to anything else (NUL, a lone surrogate, a code
+ * point past U+10FFFF) makes the document not well-formed, so S3 answers MalformedXML.
+ */
+function isXmlChar(codePoint: number): boolean {
+  return codePoint === 0x9 || codePoint === 0xa || codePoint === 0xd
+    || (codePoint >= 0x20 && codePoint <= 0xd7ff)
+    || (codePoint >= 0xe000 && codePoint <= 0xfffd)
+    || (codePoint >= 0x10000 && codePoint <= 0x10ffff);
+}
+
+/**
+ * The text of an element, its references resolved; undefined when it is not well-formed XML text:
+ * a character reference to no XML character (`&#x110000;` made String.fromCodePoint throw, a 500), or
+ * an `&` that starts none of the five predefined entities. Entities a DTD declares are refused too
+ * (a parser that reads no DTD, so neither external entities nor "billion laughs" expand).
+ */
+export function unescapeXml(text: string): string | undefined {
+  let wellFormed = true;
+  const unescaped = text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);|&/g, (match, entity: string | undefined) => {
+    if (entity === undefined) {
+      wellFormed = false;
+      return match;
+    }
+    if (entity.startsWith('#')) {
+      const codePoint = entity.startsWith('#x') ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
+      if (!isXmlChar(codePoint)) {
+        wellFormed = false;
+        return match;
+      }
+      return String.fromCodePoint(codePoint);
+    }
     return { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[entity]!;
   });
+  return wellFormed ? unescaped : undefined;
 }
 
 /** `<Name>text</Name>`, escaped; nothing when the value is undefined. */

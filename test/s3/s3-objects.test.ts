@@ -13,7 +13,9 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { request as httpRequest } from 'node:http';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -439,5 +441,49 @@ describe('persistence', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('DeleteObjects bodies that are not well-formed XML', () => {
+  /** POSTs `xml` to ?delete with its Content-MD5, signed by the SDK's own signer. */
+  async function deleteWithBody(xml: string) {
+    const body = Buffer.from(xml);
+    const signed = await new SignatureV4({ credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false }).sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: Number(new URL(server.endpoint).port),
+      path: '/uploads',
+      query: { delete: '' },
+      headers: { host: new URL(server.endpoint).host, 'content-md5': createHash('md5').update(body).digest('base64'), 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      body,
+    });
+    const headers = Object.fromEntries(Object.entries(signed.headers).filter(([name]) => name !== 'host'));
+    const response = await fetch(`${server.endpoint}/uploads?delete`, { method: 'POST', headers, body });
+    return { status: response.status, text: await response.text() };
+  }
+
+  it.each([
+    ['a character reference past U+10FFFF', '&#x110000;'],
+    ['a decimal character reference past U+10FFFF', '&#99999999999;'],
+    ['a reference to NUL', '&#0;'],
+    ['a reference to a lone surrogate', '&#xD800;'],
+    ['an entity only a DTD declares', '&ext;'],
+    ['a bare ampersand', 'a&b'],
+  ])('answers a key with %s MalformedXML and deletes nothing', async (_case, keyText) => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'kept', Body: 'x' }));
+    const { status, text } = await deleteWithBody(
+      `<?xml version="1.0"?><!DOCTYPE Delete [<!ENTITY ext SYSTEM "file:///etc/passwd">]><Delete><Object><Key>kept</Key></Object><Object><Key>${keyText}</Key></Object></Delete>`,
+    );
+    expect(status).toBe(400);
+    expect(text).toContain('<Code>MalformedXML</Code>');
+    const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads' }));
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['kept']);
+  });
+
+  it('still reads the predefined entities and character references S3 clients write', async () => {
+    const { status, text } = await deleteWithBody('<Delete><Object><Key>a&amp;b&#x1F600;&#233;&lt;</Key></Object></Delete>');
+    expect(status).toBe(200);
+    expect(text).toContain('<Key>a&amp;b\u{1F600}é&lt;</Key>');
   });
 });

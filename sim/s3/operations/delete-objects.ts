@@ -17,6 +17,7 @@ export function deleteObject(call: S3Call) {
 }
 
 const MAX_KEYS_PER_DELETE = 1000;
+const MALFORMED_XML_MESSAGE = 'The XML you provided was not well-formed or did not validate against our published schema';
 
 export function deleteObjects(call: S3Call) {
   requireBucket(call);
@@ -26,17 +27,18 @@ export function deleteObjects(call: S3Call) {
   const xml = body.toString('utf8');
   const objects = elementTexts(xml, 'Object');
   if (!xml.includes('<Delete') || objects.length === 0 || objects.length > MAX_KEYS_PER_DELETE) {
-    throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
+    throw new S3Error('MalformedXML', MALFORMED_XML_MESSAGE, 400);
   }
   const quiet = elementTexts(xml, 'Quiet')[0]?.trim() === 'true';
-  const deleted: string[] = [];
-  for (const object of objects) {
+  // Every key is read before any is deleted: a body malformed at its tenth key deletes nothing,
+  // as S3 validates the whole document first.
+  const keys = objects.map((object) => {
     const keyText = elementTexts(object, 'Key')[0];
-    if (keyText === undefined) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
-    const key = unescapeXml(keyText);
-    deleteOne(call, key);
-    deleted.push(key);
-  }
-  const entries = quiet ? '' : deleted.map((key) => `<Deleted>${element('Key', key)}</Deleted>`).join('');
+    const key = keyText === undefined ? undefined : unescapeXml(keyText);
+    if (key === undefined) throw new S3Error('MalformedXML', MALFORMED_XML_MESSAGE, 400);
+    return key;
+  });
+  for (const key of keys) deleteOne(call, key);
+  const entries = quiet ? '' : keys.map((key) => `<Deleted>${element('Key', key)}</Deleted>`).join('');
   return sendXml(call, 200, xmlDocument(`<DeleteResult xmlns="${S3_XMLNS}">${entries}</DeleteResult>`));
 }
