@@ -105,9 +105,11 @@ export function signableRequest(
   signedNames: string[],
   query: Record<string, string | string[]>,
 ): SignableRequest {
-  const headers: Record<string, string> = {};
+  // No prototype: a listed `__proto__` assigned into a plain object would set its prototype and be
+  // no header, so the list would be re-signed without it, as the client signed it before the edit.
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const name of signedNames) {
-    const value = request.headers[name] ?? '';
+    const value = Object.hasOwn(request.headers, name) ? request.headers[name] ?? '' : '';
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const contentSha256 = request.headers['x-amz-content-sha256'];

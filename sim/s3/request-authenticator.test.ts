@@ -286,6 +286,18 @@ describe('S3 request authenticator: presigned URLs', () => {
     expect((await refusal(authenticatorAt(), withHeaders(request, { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }))).code).toBe('SignatureDoesNotMatch');
   });
 
+  it('refuses a signed-headers list edited after signing, even to add a name every JavaScript object has', async () => {
+    // `__proto__` assigned into a plain object is no header at all: the list was re-signed as `host`
+    // alone, the list the URL was signed with, and the edited URL was accepted.
+    for (const list of ['__proto__;host', 'constructor;host', 'host;x-amz-meta-owner']) {
+      const request = withQuery(await presigned(), { 'X-Amz-SignedHeaders': list });
+      expect((await refusal(authenticatorAt(), request)).code, list).toBe('SignatureDoesNotMatch');
+    }
+    const header = await headerSigned();
+    const authorization = String(header.headers.authorization).replace('SignedHeaders=', 'SignedHeaders=__proto__;');
+    expect((await refusal(authenticatorAt(), withHeaders(header, { authorization }))).code).toBe('SignatureDoesNotMatch');
+  });
+
   it('refuses another algorithm', async () => {
     const request = withQuery(await presigned(), { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA1' });
     expect(await refusal(authenticatorAt(), request)).toEqual(parameterError('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"'));
