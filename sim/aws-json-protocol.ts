@@ -1,6 +1,7 @@
 // The AWS JSON 1.1 protocol (Cognito, Rekognition, ...): every call is `POST /` with
 // `X-Amz-Target: <TargetPrefix>.<Operation>`. Several services share one endpoint, so one route
 // dispatches on the target prefix; services only supply their operations and error shape.
+import { isUtf8 } from 'node:buffer';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestTimeoutError } from './connection-timeouts.js';
 import { isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS, jsonApiPreflight } from './browser-cors.js';
@@ -76,7 +77,8 @@ export interface JsonServicesOptions {
 
 /** Bodies no JSON service accepts, refused by Fastify itself. */
 const MAX_JSON_BODY_BYTES = 32 * 1024 * 1024;
-const rawBodies = new WeakMap<FastifyRequest, string>();
+/** Each JSON body's bytes as sent, which its signature covers. */
+const rawBodies = new WeakMap<FastifyRequest, Buffer | string>();
 const UNPARSEABLE_BODY = Symbol('unparseable JSON body');
 
 const JSON_CONTENT_TYPES = ['application/x-amz-json-1.1', 'application/x-amz-json-1.0'];
@@ -107,15 +109,20 @@ export function registerJsonServices(
   const byPrefix = new Map(services.map((service) => [service.targetPrefix, service]));
   for (const type of JSON_CONTENT_TYPES) {
     if (!app.hasContentTypeParser(type)) {
-      app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: MAX_JSON_BODY_BYTES }, (request, body, done) => {
+      // Read as bytes: decoded as a string, bytes that are no UTF-8 became U+FFFD unnoticed, and a
+      // SignUp with such bytes in its Username created a user named with replacement characters.
+      app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: MAX_JSON_BODY_BYTES }, (request, bytes, done) => {
         const prefix = targetPrefixOf(request);
         const limit = (byPrefix.get(prefix) ?? passthroughByPrefix.get(prefix))?.maxRequestBytes;
-        if (limit !== undefined && Buffer.byteLength(body as string) > limit) return done(requestTooLarge(), undefined);
-        rawBodies.set(request, body as string);
+        if (limit !== undefined && (bytes as Buffer).length > limit) return done(requestTooLarge(), undefined);
+        rawBodies.set(request, bytes as Buffer);
+        const body = (bytes as Buffer).toString('utf8');
         // A passthrough service gets the body as sent, even when it is not valid JSON.
         if (passthroughByPrefix.has(prefix)) return done(null, body);
+        // JSON text is UTF-8 (RFC 8259): other bytes make it no JSON, refused as any unparseable body.
+        if (!isUtf8(bytes as Buffer)) return done(null, UNPARSEABLE_BODY);
         try {
-          done(null, body === '' ? {} : JSON.parse(body as string));
+          done(null, body === '' ? {} : JSON.parse(body));
         } catch {
           // Refused in the handler, after the signature: AWS authenticates before it deserializes.
           done(null, UNPARSEABLE_BODY);
