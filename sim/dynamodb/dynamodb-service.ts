@@ -13,6 +13,7 @@ import { AwsServiceError, type PassthroughResponse, type PassthroughService } fr
 import { systemClock, type Clock } from '../clock.js';
 import { DamagedDataError } from '../damaged-data.js';
 import { nestsTooDeep, NESTING_LIMIT_MESSAGE } from './attribute-nesting.js';
+import { expressionRefusal } from './expression-nesting.js';
 import { createTableInput, timeToLiveAttribute, type CloudFormationTableProperties } from './cloudformation-table.js';
 import { createDynaliteServer, onStoreFailure, requireFromDynalite, type DynaliteDatabase } from './load-dynalite.js';
 import { nextSweepDelay, sweepExpiredItems, TimeToLiveSettings } from './time-to-live.js';
@@ -186,6 +187,9 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
     if (request !== UNPARSEABLE && nestsTooDeep(operation, request)) {
       return errorResponse(new AwsServiceError('ValidationException', NESTING_LIMIT_MESSAGE));
     }
+    // dynalite's condition parser takes exponential time in nested groups (expression-nesting.ts).
+    const refusedExpression = request !== UNPARSEABLE ? expressionRefusal(request) : undefined;
+    if (refusedExpression) return errorResponse(new AwsServiceError('ValidationException', refusedExpression));
     // Own properties only: a target such as `toLocaleString` must reach dynalite, which refuses it.
     if (Object.hasOwn(timeToLiveOperations, operation)) return answerLocally(timeToLiveOperations[operation]!, body);
 

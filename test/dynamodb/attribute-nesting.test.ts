@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerJsonServices } from '../../sim/aws-json-protocol.js';
 import { NESTING_LIMIT_MESSAGE } from '../../sim/dynamodb/attribute-nesting.js';
+import { conditionNestingMessage, MAX_CONDITION_PARENTHESES_DEPTH, MAX_EXPRESSION_BYTES } from '../../sim/dynamodb/expression-nesting.js';
 import { createDynamoDbService, type DynamoDbService } from '../../sim/dynamodb/index.js';
 
 // DynamoDB refuses attribute values nested past 32 levels; dynalite has no limit and overflowed its
@@ -139,5 +140,53 @@ describe('attribute nesting limit', () => {
     expect(await response.json()).toEqual({ __type: 'com.amazon.coral.validate#ValidationException', message: NESTING_LIMIT_MESSAGE });
     const { Item } = await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'maps-31' } } }));
     expect(Item?.pk).toEqual({ S: 'maps-31' });
+  });
+});
+
+// dynalite's condition parser takes time exponential in how deep parenthesized groups nest: a
+// ConditionExpression of 100 nested groups never came back and froze the whole kit. Groups that
+// mean something (no redundant parentheses, which DynamoDB refuses) alternate AND and OR.
+describe('expressions dynalite would take too long to parse', () => {
+  const grouped = (levels: number, condition: string) => `${'('.repeat(levels)}${condition}${')'.repeat(levels)}`;
+  /** `attribute_not_exists(pk) AND (attribute_not_exists(pk) OR (...))`, `groups` levels deep. */
+  const nestedConditions = (groups: number): string =>
+    groups === 0 ? 'attribute_not_exists(pk)' : `attribute_not_exists(pk) ${groups % 2 ? 'AND' : 'OR'} (${nestedConditions(groups - 1)})`;
+
+  it.each([
+    ['ConditionExpression', () => new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'grouped' } }, ConditionExpression: grouped(100, 'attribute_not_exists(pk)') })],
+    ['FilterExpression', () => new QueryCommand({
+      TableName: TABLE,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: nestedConditions(20),
+      ExpressionAttributeValues: { ':pk': { S: 'grouped' } },
+    })],
+    ['KeyConditionExpression', () => new QueryCommand({ TableName: TABLE, KeyConditionExpression: grouped(30, 'pk = :pk'), ExpressionAttributeValues: { ':pk': { S: 'grouped' } } })],
+  ])('refuses a %s nested past the limit with a ValidationException naming it', async (member, command) => {
+    const error = await client.send(command() as PutItemCommand).then(() => undefined, (failure: Error) => failure);
+    expect(error?.name).toBe('ValidationException');
+    expect(error?.message).toBe(conditionNestingMessage(member));
+  });
+
+  it(`accepts ${MAX_CONDITION_PARENTHESES_DEPTH} levels, a function call's own parentheses included`, async () => {
+    const condition = nestedConditions(MAX_CONDITION_PARENTHESES_DEPTH - 1);
+    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'grouped' } }, ConditionExpression: condition }));
+    const got = await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'grouped' } } }));
+    expect(got.Item).toEqual({ pk: { S: 'grouped' } });
+  });
+
+  it(`refuses an expression over ${MAX_EXPRESSION_BYTES} bytes as DynamoDB does, and accepts one of exactly that size`, async () => {
+    const shallowGroups = (bytes: number) => {
+      const group = '(attribute_not_exists(pk) AND attribute_not_exists(a))';
+      const joined = Array.from({ length: Math.ceil(bytes / group.length) }, () => group).join(' OR ');
+      return `${joined.slice(0, joined.lastIndexOf(' OR ', bytes))}${' '.repeat(bytes - joined.lastIndexOf(' OR ', bytes))}`;
+    };
+    const atLimit = shallowGroups(MAX_EXPRESSION_BYTES);
+    expect(Buffer.byteLength(atLimit)).toBe(MAX_EXPRESSION_BYTES);
+    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'long' } }, ConditionExpression: atLimit }));
+    const error = await client
+      .send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'long' } }, ConditionExpression: `${atLimit} ` }))
+      .then(() => undefined, (failure: Error) => failure);
+    expect(error?.name).toBe('ValidationException');
+    expect(error?.message).toBe(`Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size: ${MAX_EXPRESSION_BYTES + 1}`);
   });
 });
