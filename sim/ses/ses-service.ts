@@ -1,6 +1,7 @@
 // SES v2 (REST JSON) on the shared server: POST /v2/email/outbound-emails lands in the Outbox, so
 // emails a handler sends can be read at /_sim/emails; SES v2's other operations answer that they
 // are not emulated. With a verifier, calls must be SigV4-signed.
+import { isUtf8 } from 'node:buffer';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
 import type { Clock } from '../clock.js';
@@ -26,11 +27,15 @@ export function createSesService(options: SesServiceOptions): { routes: FastifyP
   const routes: FastifyPluginAsync = async (app) => {
     // The SDK sends application/json; parse it here whatever the parent context registered.
     app.removeAllContentTypeParsers();
-    const rawBodies = new WeakMap<FastifyRequest, string>();
-    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_REQUEST_BYTES }, (request, body, done) => {
-      rawBodies.set(request, body as string);
+    const rawBodies = new WeakMap<FastifyRequest, Buffer>();
+    // Read as bytes: JSON text is UTF-8 (RFC 8259), and other bytes decoded as a string became
+    // U+FFFD unnoticed (an email sent with replacement characters in its address or subject).
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_REQUEST_BYTES }, (request, bytes, done) => {
+      rawBodies.set(request, bytes as Buffer);
+      if (!isUtf8(bytes as Buffer)) return done(null, UNPARSEABLE_BODY);
+      const body = (bytes as Buffer).toString('utf8');
       try {
-        done(null, body === '' ? {} : JSON.parse(body as string));
+        done(null, body === '' ? {} : JSON.parse(body));
       } catch {
         // Refused in the handler, after the signature: AWS authenticates before it deserializes.
         done(null, UNPARSEABLE_BODY);

@@ -74,3 +74,21 @@ describe('SES v2 SendEmail through @aws-sdk/client-sesv2', () => {
     expect(outbox.list()).toEqual([]);
   });
 });
+
+describe('a body that is not UTF-8', () => {
+  it('is refused as no JSON and sends nothing, where its bytes used to become U+FFFD in the email', async () => {
+    const address = app.server.address() as { port: number };
+    const body = Buffer.concat([
+      Buffer.from('{"FromEmailAddress":"a@b.test","Destination":{"ToAddresses":["'),
+      Buffer.from([0xc0, 0xaf]),
+      Buffer.from('x@example.com"]},"Content":{"Simple":{"Subject":{"Data":"s"},"Body":{"Text":{"Data":"b"}}}}}'),
+    ]);
+    const response = await fetch(`http://127.0.0.1:${address.port}/v2/email/outbound-emails`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body,
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('x-amzn-errortype')).toBe('BadRequestException');
+    expect(await response.json()).toEqual({ message: 'Request body is not valid JSON' });
+    expect(outbox.list()).toEqual([]);
+  });
+});
