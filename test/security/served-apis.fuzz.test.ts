@@ -1,12 +1,15 @@
 // Fuzzes every API the embedded cloud serves (Cognito, Rekognition, DynamoDB, Lambda, SES, S3,
 // STS and the Query protocol's refusals, the JWKS and /_sim routes) with seeded random requests over loopback: prototype-named targets,
-// wrong JSON types, invalid JSON, oversized strings, odd methods and paths. Most requests are
+// wrong JSON types, invalid JSON, oversized strings, odd methods and paths, and inputs aimed at the
+// parsers (bodies that are not UTF-8, nested parentheses in DynamoDB conditions, XML character
+// references and DTDs in DeleteObjects; `parserRequest` below). Most requests are
 // signed with the local credentials so they get past the signature check into the operations.
 // No answer may be a 5xx, every JSON-protocol error must be in AWS's shape, and the server must
 // still serve a real sign-up afterwards. Set FUZZ_SEED to replay a run; FUZZ_REQUESTS to go longer.
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../sim/embedded-cloud.js';
 import { SeededRandom } from '../../sim/faces/seeded-random.js';
@@ -106,7 +109,7 @@ function randomBody(): string {
 }
 
 const signers = new Map<string, SignatureV4>();
-async function signed(url: URL, init: { method: string; headers: Record<string, string>; body: string | undefined }, service: string) {
+async function signed(url: URL, init: { method: string; headers: Record<string, string>; body: string | Buffer | undefined }, service: string) {
   if (!signers.has(service)) {
     signers.set(service, new SignatureV4({ credentials: LOCAL_CREDENTIALS, region: harness.outputs.Region, service, sha256: Sha256, uriEscapePath: service !== 's3' }));
   }
@@ -130,7 +133,7 @@ interface FuzzRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   /** The SigV4 service to sign for, or undefined to send unsigned. */
   signAs?: string;
   /** JSON-protocol errors must carry `__type`. */
@@ -195,6 +198,61 @@ function restRequest(): FuzzRequest {
   return pick(choices)();
 }
 
+/**
+ * Inputs that once took the kit down or past its parsers: JSON bodies that are not UTF-8 (they
+ * became U+FFFD unnoticed), condition expressions of nested parentheses (dynalite's parser takes
+ * exponential time in them: 100 levels froze the kit), DeleteObjects keys with character
+ * references to no XML character (a 500) and DTD entities.
+ */
+function parserRequest(): FuzzRequest {
+  const choices: Array<() => FuzzRequest> = [
+    () => {
+      const api = pick(Object.values(OPERATIONS));
+      const bytes = pick([[0xc0, 0xaf], [0xff, 0xfe], [0xed, 0xa0, 0x80], [0xe2, 0x82]]);
+      return {
+        kind: `${api.service} not UTF-8`,
+        method: 'POST',
+        path: '/',
+        headers: { 'content-type': api.service === 'dynamodb' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1', 'x-amz-target': `${api.prefix}.${pick(api.operations)}` },
+        body: Buffer.concat([Buffer.from('{"Username":"'), Buffer.from(bytes), Buffer.from('x@example.com","ClientId":"x"}')]),
+        signAs: chance(0.7) ? api.service : undefined,
+        jsonProtocol: true,
+      };
+    },
+    () => {
+      const levels = random.integerBelow(200);
+      const member = pick(['ConditionExpression', 'FilterExpression', 'KeyConditionExpression']);
+      const condition = `${'('.repeat(levels)}${member === 'KeyConditionExpression' ? 'pk = :v' : 'attribute_not_exists(pk)'}${')'.repeat(levels)}`;
+      const operation = member === 'ConditionExpression' ? 'PutItem' : 'Query';
+      const input = operation === 'PutItem'
+        ? { TableName: harness.outputs.UsersTableName, Item: { pk: { S: 'fuzz-parentheses' } }, [member]: condition }
+        : { TableName: harness.outputs.UsersTableName, KeyConditionExpression: 'pk = :v', ExpressionAttributeValues: { ':v': { S: 'fuzz' } }, [member]: condition };
+      return {
+        kind: `dynamodb ${operation} ${member} ${levels} levels`,
+        method: 'POST',
+        path: '/',
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${operation}` },
+        body: JSON.stringify(input),
+        signAs: 'dynamodb',
+        jsonProtocol: true,
+      };
+    },
+    () => {
+      const key = pick(['&#x110000;', '&#99999999999;', '&#0;', '&#xD800;', '&ext;', 'a&b', '&amp;&#x1F600;', '&#65;']);
+      const body = `${chance(0.5) ? '<!DOCTYPE Delete [<!ENTITY ext SYSTEM "file:///etc/passwd">]>' : ''}<Delete><Object><Key>${key}</Key></Object></Delete>`;
+      return {
+        kind: 's3',
+        method: 'POST',
+        path: `/${harness.outputs.BucketName}?delete`,
+        headers: { 'content-type': 'application/xml', 'content-md5': createHash('md5').update(body).digest('base64') },
+        body,
+        signAs: 's3',
+      };
+    },
+  ];
+  return pick(choices)();
+}
+
 async function send(request: FuzzRequest): Promise<{ status: number; text: string }> {
   const url = new URL(request.path, harness.endpoint);
   const bodyAllowed = !['GET', 'HEAD'].includes(request.method);
@@ -217,10 +275,10 @@ describe('fuzzing every served API', () => {
     const shapeless: string[] = [];
     let sent = 0;
     while (sent < REQUESTS && Date.now() - started < TIME_BUDGET_MS) {
-      const request = chance(0.55) ? jsonProtocolRequest() : chance(0.15) ? queryProtocolRequest() : restRequest();
+      const request = chance(0.1) ? parserRequest() : chance(0.55) ? jsonProtocolRequest() : chance(0.15) ? queryProtocolRequest() : restRequest();
       const { status, text } = await send(request);
       sent++;
-      const described = `#${sent} ${request.kind} ${request.method} ${request.path.slice(0, 80)} ${(request.body ?? '').slice(0, 200)} → ${status} ${text.slice(0, 160)}`;
+      const described = `#${sent} ${request.kind} ${request.method} ${request.path.slice(0, 80)} ${String(request.body ?? '').slice(0, 200)} → ${status} ${text.slice(0, 160)}`;
       // S3 answers 501 NotImplemented for a feature it has and the sim does not (?acl, ?uploads):
       // a truthful refusal rather than a failure, so it is the one 5xx allowed.
       const notImplemented = request.kind === 's3' && status === 501 && (request.method === 'HEAD' || text.includes('<Code>NotImplemented</Code>'));
