@@ -128,7 +128,8 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     lastSweep = clock.now();
     const expired: string[] = [];
     for (const [bucket, rules] of expirationRules) {
-      expired.push(...expireObjects(store, bucket, rules, lastSweep).map((key) => `${bucket}/${key}`));
+      // Not push(...keys): spread into arguments, a sweep of some 125,000 keys overflows the stack.
+      for (const key of expireObjects(store, bucket, rules, lastSweep)) expired.push(`${bucket}/${key}`);
     }
     return expired;
   }
