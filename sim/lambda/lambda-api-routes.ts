@@ -2,6 +2,7 @@
 // GetFunctionConfiguration, ListFunctions. Function errors are not HTTP errors: Lambda answers 200
 // with `X-Amz-Function-Error: Unhandled` and the error as the payload. Every other operation of
 // the API answers that it is not emulated, in Lambda's error shape.
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, RouteHandlerMethod } from 'fastify';
 import { reportInternalError } from '../internal-errors.js';
@@ -122,6 +123,12 @@ export function lambdaApiRoutes(
       if (payloadBytes > MAX_INVOKE_PAYLOAD_BYTES) return sendError(reply, 413, PAYLOAD_TOO_LARGE, syncPayloadTooLarge);
       if (payloadBytes > MAX_EVENT_PAYLOAD_BYTES && request.headers['x-amz-invocation-type'] === 'Event') {
         return sendError(reply, 413, PAYLOAD_TOO_LARGE, eventPayloadTooLarge(payloadBytes));
+      }
+      // Decoded as it is, a payload that is not UTF-8 would reach the function with U+FFFD in
+      // place of its bytes; Lambda's JSON parser refuses it.
+      if (Buffer.isBuffer(request.body) && !isUtf8(request.body)) {
+        return sendError(reply, 400, 'InvalidRequestContentException',
+          'Could not parse request body into json: Could not parse payload into json: Invalid UTF-8 in the payload');
       }
       const raw = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
       let event: unknown;

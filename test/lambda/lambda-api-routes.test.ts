@@ -172,6 +172,17 @@ describe('Lambda Invoke API', () => {
     expect((error as Error).name).toBe('InvalidRequestContentException');
   });
 
+  it('rejects a payload that is not UTF-8 with InvalidRequestContentException, and does not run the function', async () => {
+    // A JSON string holding 0xC0 0xAF (an overlong "/"): decoded leniently, it became U+FFFD twice.
+    const payload = Buffer.concat([Buffer.from('{"name":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')]);
+    for (const InvocationType of ['RequestResponse', 'Event'] as const) {
+      const error = await errorOf(lambda.send(new InvokeCommand({ FunctionName: 'greeter', InvocationType, Payload: payload })));
+      expect([error?.name, error?.$metadata.httpStatusCode]).toEqual(['InvalidRequestContentException', 400]);
+    }
+    await runtime.drainAsync();
+    expect(readFileSync(bundles.scratch('greeter-received.txt'), 'utf8')).not.toContain('\ufffd');
+  });
+
   it('refuses a payload over 6 MB, and an Event payload over 1 MB, with RequestEntityTooLargeException as Lambda words them', async () => {
     /** A JSON payload of exactly `bytes` bytes. */
     const payloadOf = (bytes: number, name: string) => JSON.stringify({ name, pad: 'x'.repeat(bytes - JSON.stringify({ name, pad: '' }).length) });
