@@ -1,10 +1,9 @@
 // Each store of the data folder, given a damaged file: the start stops with a DamagedDataError
 // naming the file and what is wrong, and the file is left exactly as it was found. A torn last
 // line of a log is not damage (that write never returned): it is still dropped.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadOrCreateSigningKeys } from './cognito/signing-keys.js';
 import { UserPoolStore } from './cognito/user-pool-store.js';
 import { DamagedDataError } from './damaged-data.js';
@@ -13,16 +12,9 @@ import { readJsonLines } from './json-lines.js';
 import { Outbox } from './outbox.js';
 import { CollectionStore } from './rekognition/collection-store.js';
 import { ObjectStore } from './s3/object-store.js';
+import { scratchFolders } from '../test/scratch-folders.js';
 
-const folders: string[] = [];
-function scratch(): string {
-  const folder = mkdtempSync(join(tmpdir(), 'facekit-damaged-'));
-  folders.push(folder);
-  return folder;
-}
-afterEach(() => {
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
-});
+const scratch = scratchFolders('facekit-damaged-');
 
 /** Every file under `folder` with its bytes, to show nothing was removed or rewritten. */
 function contentsOf(folder: string): Record<string, string> {

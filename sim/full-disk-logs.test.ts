@@ -6,27 +6,18 @@
 // a JSON object`). The simulated disk is seen through node:fs's writeSync, which the logs use;
 // node's appendFileSync, which the collection's log and the outbox used before, writes a string
 // without it, so for those two the test without the fix sees no full disk at all (the tmpfs did).
-import fs, { mkdtempSync, rmSync } from 'node:fs';
+import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AdminConfirmSignUpCommand, AdminGetUserCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CLIENT_ID, PASSWORD, POOL_ID, startCognitoSim } from '../test/cognito/cognito-sim-harness.js';
 import { UserPoolStore, type StoredUser } from './cognito/user-pool-store.js';
 import { Outbox } from './outbox.js';
 import { CollectionStore } from './rekognition/collection-store.js';
 import { hashFromHex } from './rekognition/matcher/face-hash.js';
+import { scratchFolders } from '../test/scratch-folders.js';
 
-const folders: string[] = [];
-function scratch(): string {
-  const folder = mkdtempSync(join(tmpdir(), 'facekit-full-disk-'));
-  folders.push(folder);
-  return folder;
-}
-afterEach(() => {
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
-});
+const scratch = scratchFolders('facekit-full-disk-');
 
 const realWriteSync = fs.writeSync;
 

@@ -1,20 +1,12 @@
 // The outbox keeps the newest emails only: a kit left running used to keep every email it sent,
 // in memory and in emails.jsonl, and read them all again at each start.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Outbox } from './outbox.js';
+import { scratchFolders } from '../test/scratch-folders.js';
 
-const folders: string[] = [];
-function scratch(): string {
-  const folder = mkdtempSync(join(tmpdir(), 'facekit-outbox-'));
-  folders.push(folder);
-  return folder;
-}
-afterEach(() => {
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
-});
+const scratch = scratchFolders('facekit-outbox-');
 
 function sendNumbered(outbox: Outbox, from: number, to: number, recipient = (n: number) => `user${n % 2}@example.com`): void {
   for (let n = from; n <= to; n++) outbox.send({ to: recipient(n), subject: `email ${n}`, body: `code ${n}`, source: 'ses' });

@@ -1,21 +1,13 @@
 // The pool store's log: every change survives a new store on the same folder, the file grows by
 // the change only, and compaction (at open and in the background) keeps exactly the live records.
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
 import { hashToken, UserPoolStore, type StoredRefreshToken, type StoredUser } from './user-pool-store.js';
+import { scratchFolders } from '../../test/scratch-folders.js';
 
-const folders: string[] = [];
-function folder(): string {
-  const directory = mkdtempSync(join(tmpdir(), 'facekit-store-'));
-  folders.push(directory);
-  return directory;
-}
-afterEach(() => {
-  for (const directory of folders.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
+const folder = scratchFolders('facekit-store-');
 
 function user(username: string, email: string, createdAt = 1): StoredUser {
   return { username, attributes: { sub: username, email }, status: 'CONFIRMED', enabled: true, createdAt, updatedAt: createdAt };
