@@ -1,4 +1,4 @@
-// The kit's append-only JSON-lines logs (a collection's faces, the outbox). A write cut short (a
+// The kit's append-only JSON-lines logs (a collection's faces, the outbox), and the whole-file swap its stores rewrite files with. A
 // power cut, a full disk) leaves a last line without its newline: that write never returned, so
 // the line is dropped, and cut from the file too, or the next append would join it and be lost
 // with it at the following start. Any other line that is not a JSON object is damage from outside:
@@ -6,7 +6,7 @@
 // An append that fails part-way while the kit runs (a disk that fills up) is cut from the file at
 // once (`appendWholeSync`): left there, the next append, once the disk had room again, joined it
 // into a line of garbage in the middle of the log, which stopped the next start.
-import { closeSync, fstatSync, ftruncateSync, openSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, renameSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { DamagedDataError, parseJsonObject, readDataFile } from './damaged-data.js';
 
 const NEWLINE = 0x0a;
@@ -76,4 +76,24 @@ export function appendWholeToFileSync(file: string, text: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Replaces `file` with `content` whole: written beside it, then renamed over it, so a kill leaves
+ * the old file or the new one. When the write fails (a full disk), what it wrote beside is removed
+ * where it can be, the file is left as it was, and the error is thrown.
+ */
+export function replaceFileSync(file: string, content: string): void {
+  const temporary = `${file}.tmp`;
+  try {
+    writeFileSync(temporary, content);
+  } catch (error) {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // Not ours to clear (a folder of that name): the file itself is untouched.
+    }
+    throw error;
+  }
+  renameSync(temporary, file);
 }

@@ -4,11 +4,11 @@
 // it ever sent, in memory and in `emails.jsonl`, read whole again at each start (a soak sent
 // about 100 a minute). The log is rewritten with the kept ones when it holds twice as many, so
 // each email costs its append plus, amortized, one more write.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
-import { appendWholeToFileSync, readJsonLines } from './json-lines.js';
+import { appendWholeToFileSync, readJsonLines, replaceFileSync } from './json-lines.js';
 
 export interface Email {
   to: string;
@@ -109,19 +109,12 @@ export class Outbox {
    * appended); it is tried again after `keep` more emails.
    */
   private rewriteFile(): void {
-    const file = this.file!;
     const kept = this.list();
     try {
-      writeFileSync(`${file}.tmp`, kept.map((email) => JSON.stringify(email) + '\n').join(''));
-      renameSync(`${file}.tmp`, file);
+      replaceFileSync(this.file!, kept.map((email) => JSON.stringify(email) + '\n').join(''));
       this.linesInFile = kept.length;
       this.rewriteAt = 2 * this.keep;
     } catch {
-      try {
-        rmSync(`${file}.tmp`, { force: true });
-      } catch {
-        // Not ours to clear (a folder of that name): the log is still whole.
-      }
       this.rewriteAt = this.linesInFile + this.keep;
     }
   }

@@ -2,9 +2,10 @@
 // knows no UpdateTimeToLive): the settings per table are kept here, persisted next to the
 // tables, and a sweep deletes items whose TTL attribute is in the past, as DynamoDB's background
 // process does.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isJsonObject, readJsonFile } from '../damaged-data.js';
+import { replaceFileSync } from '../json-lines.js';
 
 /** Table name → TTL attribute name, for the tables where TTL is enabled. */
 export class TimeToLiveSettings {
@@ -38,8 +39,7 @@ export class TimeToLiveSettings {
     if (!this.file) return;
     mkdirSync(dirname(this.file), { recursive: true });
     // Written aside then renamed, so a crash never leaves half a file.
-    writeFileSync(`${this.file}.tmp`, JSON.stringify(Object.fromEntries(this.attributes), null, 2));
-    renameSync(`${this.file}.tmp`, this.file);
+    replaceFileSync(this.file, JSON.stringify(Object.fromEntries(this.attributes), null, 2));
   }
 }
 

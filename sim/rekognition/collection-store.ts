@@ -3,9 +3,9 @@
 // is never compared with a face of the other. With a data folder every change is written before
 // the call returns (collections.json for the list, an append-only log per collection for faces,
 // descriptors included), so a restarted emulator searches without running any model again.
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { DamagedDataError, isJsonObject, readJsonFile } from '../damaged-data.js';
-import { appendWholeToFileSync, readJsonLines } from '../json-lines.js';
+import { appendWholeToFileSync, readJsonLines, replaceFileSync } from '../json-lines.js';
 import { join } from 'node:path';
 import type { Box } from './matcher/detect-faces.js';
 import { maxDistanceForThreshold, hashFromHex, hashToHex, similarityOfDistance } from './matcher/face-hash.js';
@@ -111,8 +111,7 @@ export class FaceCollection {
   compact(): void {
     if (!this.logFile) return;
     const lines = this.listFaces().map((face) => JSON.stringify({ add: loggedFaceOf(face) }) + '\n');
-    writeFileSync(`${this.logFile}.tmp`, lines.join(''));
-    renameSync(`${this.logFile}.tmp`, this.logFile);
+    replaceFileSync(this.logFile, lines.join(''));
   }
 
   private insert(face: Omit<StoredFace, 'sequence'>): StoredFace {
@@ -202,8 +201,7 @@ export class CollectionStore {
     if (!this.folder) return;
     const records = [...this.collections.values()].map((collection) => collection.record);
     const file = join(this.folder, 'collections.json');
-    writeFileSync(`${file}.tmp`, JSON.stringify(records, null, 2));
-    renameSync(`${file}.tmp`, file);
+    replaceFileSync(file, JSON.stringify(records, null, 2));
   }
 
   private load(): void {
