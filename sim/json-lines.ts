@@ -1,4 +1,5 @@
-// The kit's append-only JSON-lines logs (a collection's faces, the outbox), and the whole-file swap its stores rewrite files with. A
+// The kit's append-only JSON-lines logs (a collection's faces, the outbox), and the whole-file
+// swap its stores rewrite files with. A write cut short (a
 // power cut, a full disk) leaves a last line without its newline: that write never returned, so
 // the line is dropped, and cut from the file too, or the next append would join it and be lost
 // with it at the following start. Any other line that is not a JSON object is damage from outside:
