@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   GetAccountSettingsCommand,
@@ -355,6 +355,43 @@ describe('Invoke qualifiers', () => {
   });
 });
 
+describe('Function ARNs of another region or account', () => {
+  it('refuses another region\'s ARN with ResourceNotFoundException, as Lambda does, and does not run the function', async () => {
+    const received = bundles.scratch('greeter-received.txt');
+    const receivedNow = () => (existsSync(received) ? readFileSync(received, 'utf8') : '');
+    const before = receivedNow();
+    const invoked = await errorOf(lambda.send(new InvokeCommand({
+      FunctionName: 'arn:aws:lambda:eu-west-1:000000000000:function:greeter',
+      Payload: JSON.stringify({ name: 'elsewhere' }),
+    })));
+    const described = await errorOf(lambda.send(new GetFunctionCommand({ FunctionName: 'arn:aws:lambda:eu-west-1:000000000000:function:greeter' })));
+
+    expect(invoked).toBeInstanceOf(ResourceNotFoundException);
+    expect(invoked?.$metadata.httpStatusCode).toBe(404);
+    expect(invoked?.message).toBe('Functions from \'eu-west-1\' are not reachable in this region (\'us-east-1\')');
+    expect(described).toBeInstanceOf(ResourceNotFoundException);
+    expect(receivedNow()).toBe(before);
+  });
+
+  it('refuses another account\'s ARN, full or partial, with AccessDeniedException (403)', async () => {
+    const full = await errorOf(lambda.send(new InvokeCommand({ FunctionName: 'arn:aws:lambda:us-east-1:111122223333:function:greeter', Payload: '{}' })));
+    const partial = await errorOf(lambda.send(new GetFunctionConfigurationCommand({ FunctionName: '111122223333:function:greeter' })));
+
+    expect(full?.name).toBe('AccessDeniedException');
+    expect(full?.$metadata.httpStatusCode).toBe(403);
+    expect(full?.message).toBe('User: arn:aws:iam::000000000000:root is not authorized to perform: lambda:InvokeFunction on resource: '
+      + 'arn:aws:lambda:us-east-1:111122223333:function:greeter because no resource-based policy allows the lambda:InvokeFunction action');
+    expect(partial?.name).toBe('AccessDeniedException');
+    expect(partial?.message).toContain('lambda:GetFunctionConfiguration on resource: 111122223333:function:greeter');
+  });
+
+  it('still runs the function by its partial ARN in this account', async () => {
+    const response = await lambda.send(new InvokeCommand({ FunctionName: '000000000000:function:greeter', Payload: JSON.stringify({ name: 'Ed' }) }));
+
+    expect(decode(response.Payload)).toEqual({ greeting: 'hello Ed' });
+  });
+});
+
 describe('Invoke with LogType Tail', () => {
   it('returns the invocation\'s log, START to REPORT, base64-encoded as LogResult', async () => {
     const response = await lambda.send(new InvokeCommand({ FunctionName: 'chatty', LogType: 'Tail', Payload: JSON.stringify({ name: 'tail' }) }));
@@ -411,6 +448,7 @@ describe('Lambda Invoke API, an unexpected failure', () => {
     const logged: string[] = [];
     const failingBackend: LambdaApiBackend = {
       region: 'us-east-1',
+      accountId: '000000000000',
       resolve: (name) => testFunction(name, '/nowhere'),
       functionArn: (name) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
       listFunctions: () => [],
@@ -444,6 +482,7 @@ describe('Lambda Invoke API, an unexpected failure', () => {
     const logged: string[] = [];
     const fullDiskBackend: LambdaApiBackend = {
       region: 'us-east-1',
+      accountId: '000000000000',
       resolve: (name) => testFunction(name, '/nowhere'),
       functionArn: (name) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
       listFunctions: () => [],
