@@ -189,7 +189,8 @@ export function lambdaApiRoutes(
     });
 
     const listFunctions: RouteHandlerMethod = async (request, reply) => {
-      const { Marker: marker, MaxItems: maxItems } = request.query as Record<string, string | undefined>;
+      const marker = queryValue(request.query, 'Marker');
+      const maxItems = queryValue(request.query, 'MaxItems');
       const functions = backend.listFunctions();
       const start = marker === undefined ? 0 : positionAfter(functions, marker);
       const end = start + Math.min(pageSizeOf(maxItems), LIST_PAGE_LIMIT);
@@ -247,7 +248,7 @@ function targetOf(backend: LambdaApiBackend, nameOrArn: string, query: unknown, 
   const match = /^((?:arn:[^:]+:lambda:[^:]*:)?(?:\d{12}:)?(?:function:)?[^:]+)(?::([^:]+))?$/.exec(nameOrArn);
   const name = match?.[1] ?? nameOrArn;
   const derived = match?.[2];
-  const given = (query as Record<string, string | undefined>).Qualifier;
+  const given = queryValue(query, 'Qualifier');
   if (derived !== undefined && given !== undefined && given !== derived) {
     throw new LambdaApiError(400, 'InvalidParameterValueException', 'The derived qualifier from the function name does not match the specified qualifier.');
   }
@@ -279,6 +280,18 @@ function refuseElsewhere(backend: LambdaApiBackend, nameOrArn: string, action: s
   if (region !== undefined && region !== backend.region) {
     throw new LambdaApiError(404, 'ResourceNotFoundException', `Functions from '${region}' are not reachable in this region ('${backend.region}')`);
   }
+}
+
+/**
+ * A query parameter's value; of one given more than once (`?Qualifier=a&Qualifier=b`, which Fastify
+ * parses to an array), the first. Joined, the values made a qualifier nobody sent (`a,b`), named
+ * in the 404. Taking the first is how LocalStack's parser reads a scalar query member
+ * (`request.args.get`, localstack/aws/protocol/parser.py) and how S3 was measured to read one
+ * (brekkylab/backlot#176); Lambda's own answer was not captured.
+ */
+function queryValue(query: unknown, name: string): string | undefined {
+  const value = (query as Record<string, string | string[] | undefined>)[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /** MaxItems as AWS validates it (1 to 10000); absent, one full page. */

@@ -28,6 +28,7 @@ let runtime: LambdaRuntime;
 let app: FastifyInstance;
 let lambda: LambdaClient;
 let s3: S3Client;
+let endpoint: string;
 
 function definition(name: string, codeDir: string, environment: Record<string, string> = {}): FunctionDefinition {
   return testFunction(name, codeDir, { memoryMb: 256, environment });
@@ -90,6 +91,7 @@ beforeAll(async () => {
   // The S3 emulator's routes, as the kit serves them beside Lambda's: path-style wildcards.
   app.route({ method: ['GET', 'PUT', 'DELETE'], url: '/*', handler: async (request) => `S3 stand-in: ${request.method} ${request.url}` });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  endpoint = address;
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   lambda = new LambdaClient({ endpoint: address, region: 'us-east-1', credentials });
   s3 = new S3Client({ endpoint: address, region: 'us-east-1', credentials, forcePathStyle: true });
@@ -389,6 +391,43 @@ describe('Function ARNs of another region or account', () => {
     const response = await lambda.send(new InvokeCommand({ FunctionName: '000000000000:function:greeter', Payload: JSON.stringify({ name: 'Ed' }) }));
 
     expect(decode(response.Payload)).toEqual({ greeting: 'hello Ed' });
+  });
+});
+
+describe('A query parameter given twice', () => {
+  /** A client whose requests carry `query` as sent (set before signing), whatever the command's members. */
+  function clientWithQuery(query: Record<string, string | string[]>) {
+    const client = new LambdaClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    client.middlewareStack.add((next) => async (args) => {
+      (args.request as { query: Record<string, string | string[]> }).query = query;
+      return next(args);
+    }, { step: 'build', priority: 'low' });
+    return client;
+  }
+
+  it('takes the first Qualifier, never one joined from both', async () => {
+    const latestFirst = clientWithQuery({ Qualifier: ['$LATEST', '1'] });
+    const versionFirst = clientWithQuery({ Qualifier: ['1', '$LATEST'] });
+    try {
+      const invoked = await latestFirst.send(new InvokeCommand({ FunctionName: 'greeter', Payload: JSON.stringify({ name: 'Twice' }) }));
+      const refused = await errorOf(versionFirst.send(new InvokeCommand({ FunctionName: 'greeter', Payload: '{}' })));
+
+      expect(decode(invoked.Payload)).toEqual({ greeting: 'hello Twice' });
+      expect(refused).toBeInstanceOf(ResourceNotFoundException);
+      expect(refused?.message).toBe('Function not found: arn:aws:lambda:us-east-1:000000000000:function:greeter:1');
+    } finally {
+      latestFirst.destroy();
+      versionFirst.destroy();
+    }
+  });
+
+  it('takes the first MaxItems of ListFunctions', async () => {
+    const client = clientWithQuery({ MaxItems: ['1', '2'] });
+    try {
+      expect((await client.send(new ListFunctionsCommand({}))).Functions).toHaveLength(1);
+    } finally {
+      client.destroy();
+    }
   });
 });
 
