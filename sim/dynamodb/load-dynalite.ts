@@ -198,6 +198,38 @@ function cacheModule(filename: string, source: string): void {
   requireHere.cache[filename] = loaded;
 }
 
+/** dynalite's store and item logic, whose `mapPath` and `mapPaths` read and build projections. */
+const DYNALITE_DB_INDEX = join(DYNALITE_DB_DIR, 'index.js');
+/**
+ * The lines of `mapPath` that read an attribute or a map entry by name, and the line of `mapPaths`
+ * that makes a projected map, each with what replaces it: own properties only, and a map without
+ * a prototype, so that `__proto__` is an entry like any other there too.
+ */
+const PATH_LINES: Array<[string, string]> = [
+  ['    return item[path[0]]\n', '    return Object.prototype.hasOwnProperty.call(item, path[0]) ? item[path[0]] : undefined\n'],
+  ['      resolved = resolved.M[piece]\n', '      resolved = Object.prototype.hasOwnProperty.call(resolved.M, piece) ? resolved.M[piece] : undefined\n'],
+  ['        curItem.M = curItem.M || {}\n', '        curItem.M = curItem.M || Object.create(null)\n'],
+];
+
+/**
+ * A projection read attributes by name with `item[name]`: `__proto__` on an item without one was
+ * Object.prototype (GetItem projecting it answered `{"__proto__":{}}`), and a projected `m.__proto__`
+ * was written into a plain `{}` and lost. dynalite's `db/index.js` is loaded with the three lines
+ * of PATH_LINES replaced; a version without exactly those lines, or one already loaded, is left
+ * as it ships. Must run before anything requires it (its validation module does).
+ */
+function keepProtoAttributeNamesInPaths(): boolean {
+  if (requireHere.cache[DYNALITE_DB_INDEX]) return false;
+  let source = readFileSync(DYNALITE_DB_INDEX, 'utf8');
+  for (const [line, replacement] of PATH_LINES) {
+    const parts = source.split(line);
+    if (parts.length !== 2) return false;
+    source = parts.join(replacement);
+  }
+  cacheModule(DYNALITE_DB_INDEX, source);
+  return true;
+}
+
 /** dynalite's request validation, which copies every map of a request (an Item, a Key, an M value). */
 const DYNALITE_VALIDATIONS = join(dirname(requireHere.resolve('dynalite')), 'validations', 'index.js');
 /** The line of it that copies one entry of a map into a plain `{}`, in its Map and ParameterizedMap checks. */
@@ -215,6 +247,7 @@ const MAP_ENTRY_DEFINE = '        Object.defineProperty(newVal, key, { value: ch
  * dynalite version), is left as dynalite ships it. Returns whether it changed it.
  */
 export function keepProtoAttributeNames(): boolean {
+  keepProtoAttributeNamesInPaths();
   if (requireHere.cache[DYNALITE_VALIDATIONS]) return false;
   const source = readFileSync(DYNALITE_VALIDATIONS, 'utf8');
   const parts = source.split(MAP_ENTRY_COPY);

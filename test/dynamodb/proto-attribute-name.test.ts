@@ -38,7 +38,7 @@ afterAll(async () => {
 const itemWithProto = (pk: string) => JSON.parse(`{"pk":{"S":"${pk}"},"__proto__":{"S":"top"},"profile":{"M":{"__proto__":{"N":"7"},"name":{"S":"Ana"}}}}`) as Record<string, AttributeValue>;
 
 /** GetItem's answer as DynamoDB's JSON, read without the SDK (its deserializer drops a top-level `__proto__` key). */
-async function rawGetItem(pk: string): Promise<string> {
+async function rawGetItem(pk: string, projection: Record<string, unknown> = {}): Promise<string> {
   const response = await fetch(endpoint, {
     method: 'POST',
     headers: {
@@ -47,7 +47,7 @@ async function rawGetItem(pk: string): Promise<string> {
       authorization: 'AWS4-HMAC-SHA256 Credential=test/20261123/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
       'x-amz-date': '20261123T000000Z',
     },
-    body: JSON.stringify({ TableName: TABLE, Key: { pk: { S: pk } } }),
+    body: JSON.stringify({ TableName: TABLE, Key: { pk: { S: pk } }, ...projection }),
   });
   return response.text();
 }
@@ -69,5 +69,18 @@ describe('an attribute named __proto__', () => {
     const batch = scanned.Items!.find((item) => item.pk!.S === 'batch');
     expect(Object.hasOwn(batch!.profile!.M!, '__proto__')).toBe(true);
     expect(JSON.parse(await rawGetItem('batch'))).toEqual({ Item: itemWithProto('batch') });
+  });
+
+  it('is projected like any other name, and is no attribute of an item that lacks it', async () => {
+    await client.send(new PutItemCommand({ TableName: TABLE, Item: itemWithProto('projected') }));
+    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'plain' }, profile: { M: { name: { S: 'Bo' } } } } }));
+    const names = { ExpressionAttributeNames: { '#p': '__proto__' } };
+
+    const nested = await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'projected' } }, ProjectionExpression: 'profile.#p', ...names }));
+    expect(Object.hasOwn(nested.Item!.profile!.M!, '__proto__')).toBe(true);
+    expect(JSON.parse(await rawGetItem('projected', { ProjectionExpression: '#p', ...names }))).toEqual(JSON.parse('{"Item":{"__proto__":{"S":"top"}}}'));
+    // Not Object.prototype's members, read as if they were the item's.
+    expect(await rawGetItem('plain', { ProjectionExpression: '#p', ...names })).toBe('{"Item":{}}');
+    expect(await rawGetItem('plain', { ProjectionExpression: 'profile.#p', ...names })).toBe('{"Item":{}}');
   });
 });
