@@ -17,10 +17,25 @@ function isPlausibleEmail(email: string | undefined): email is string {
   return !!email && email.length <= MAX_EMAIL_LENGTH && PLAUSIBLE_EMAIL.test(email);
 }
 
+/**
+ * Whether a character is the small or capital half of a plain case pair, each the other's case.
+ * The pool compares addresses case-insensitively (signInCaseSensitive: false), and the Kelvin sign
+ * lower-cases to an ASCII k: an unconfirmed `\u212Aate@example.com` would hold
+ * `kate@example.com`, and the code Kate asks for would go to the other address, so she could never
+ * confirm. The long s, dotless i and dotted capital I, ß, the final sigma, the micro and Angstrom
+ * signs and titlecase letters become other letters the same way, one way or the other.
+ */
+function hasPlainCase(character: string): boolean {
+  const lower = character.toLowerCase();
+  const upper = character.toUpperCase();
+  return (character === lower || character === upper) && lower.toUpperCase() === upper && upper.toLowerCase() === lower;
+}
+
 export const handler: PreSignUpTriggerHandler = withErrorBoundary('PreSignUp', async (event) => {
   const email = event.request.userAttributes.email;
   if (!email) throw new UserFacingError('an email address is required to sign up');
   if (!isPlausibleEmail(email)) throw new UserFacingError('the email address does not look valid');
+  if (![...email].every(hasPlainCase)) throw new UserFacingError('the email address has a letter that a change of case turns into another');
   // Only a public sign-up: an administrator's AdminCreateUser (email_verified, a name...) is trusted.
   const others = Object.keys(event.request.userAttributes).filter((name) => name !== SIGN_UP_ATTRIBUTE && !name.startsWith('cognito:'));
   if (event.triggerSource === 'PreSignUp_SignUp' && others.length > 0) throw new UserFacingError('only an email address can be given at sign-up');

@@ -7,7 +7,9 @@ import {
   authorizationFields,
   expectedHeaderSignature,
   parseAmzDate,
+  notKeyValueMessage,
   parseCredentialScope,
+  repeatedAuthorization,
   sameSignature,
   scopeDatedOn,
   signedHeaderNames,
@@ -81,6 +83,8 @@ export class RequestSignatureVerifier {
    * the sim's clock by days while SDK clients sign with the real time.
    */
   async verify(request: IncomingSignedRequest, signingName: string): Promise<{ accessKeyId: string }> {
+    const repeated = repeatedAuthorization(request);
+    if (repeated !== undefined) throw new SignatureRefusal('IncompleteSignatureException', notKeyValueMessage(repeated));
     const authorization = request.headers.authorization;
     if (authorization === undefined || authorization === '') {
       throw new SignatureRefusal('MissingAuthenticationTokenException', 'Missing Authentication Token');
@@ -149,7 +153,7 @@ export class RequestSignatureVerifier {
 
 /** The parts of an HTTP request (Fastify's or Node's) a signature covers. */
 export function signedRequestOf(
-  request: { method: string; url: string; headers: IncomingSignedRequest['headers'] },
+  request: { method: string; url: string; headers: IncomingSignedRequest['headers']; raw?: { rawHeaders?: string[] } },
   body: Buffer | string | undefined,
 ): IncomingSignedRequest {
   const queryAt = request.url.indexOf('?');
@@ -160,7 +164,14 @@ export function signedRequestOf(
       query[name] = earlier === undefined ? value : [...(Array.isArray(earlier) ? earlier : [earlier]), value];
     });
   }
-  return { method: request.method, rawPath: queryAt < 0 ? request.url : request.url.slice(0, queryAt), query, headers: request.headers, body: body ?? '' };
+  return {
+    method: request.method,
+    rawPath: queryAt < 0 ? request.url : request.url.slice(0, queryAt),
+    query,
+    headers: request.headers,
+    body: body ?? '',
+    rawHeaders: request.raw?.rawHeaders,
+  };
 }
 
 /** Verifies and returns the refusal instead of throwing it, for routes that answer in their own shape. */

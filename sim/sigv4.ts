@@ -19,6 +19,11 @@ export interface IncomingSignedRequest {
   headers: IncomingHttpHeaders;
   /** The raw body, hashed when the client sent no x-amz-content-sha256. */
   body?: Buffer | string;
+  /**
+   * The header lines as sent (Node's `rawHeaders`: name, value, name, value…). `headers` keeps only
+   * the first of repeated `Authorization` lines, so only these show that there were two.
+   */
+  rawHeaders?: readonly string[];
 }
 
 export interface CredentialScope {
@@ -42,6 +47,34 @@ export function authorizationFields(authorization: string): AuthorizationFields 
     if (equals > 0) fields.set(part.slice(0, equals).trim(), part.slice(equals + 1).trim());
   }
   return { credential: fields.get('Credential'), signedHeaders: fields.get('SignedHeaders'), signature: fields.get('Signature') };
+}
+
+/**
+ * The `Authorization` header as AWS reads it when a request carries more than one: the values
+ * joined with commas, as HTTP combines repeated fields (envoyproxy/envoy#23702: two SigV4 headers
+ * sent to Lambda were refused as one, `'AWS4-HMAC-SHA256' not a valid key=value pair (missing
+ * equal-sign) in Authorization header: '<first>,<second>'`). Undefined when there is at most one.
+ * Node's `headers.authorization` is the first line alone: checked on its own, a request could
+ * carry a second one that some other reader (a proxy, a log) takes for its identity.
+ */
+export function repeatedAuthorization(request: Pick<IncomingSignedRequest, 'rawHeaders'>): string | undefined {
+  const values: string[] = [];
+  const raw = request.rawHeaders ?? [];
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    if (raw[index]!.toLowerCase() === 'authorization') values.push(raw[index + 1]!);
+  }
+  return values.length > 1 ? values.join(',') : undefined;
+}
+
+/**
+ * The IncompleteSignatureException message of AWS's front-ends for an Authorization header with a
+ * part that is no `key=value` pair: after the algorithm, the header splits at commas and spaces,
+ * and the first part without `=` is named.
+ */
+export function notKeyValueMessage(authorization: string): string {
+  const parts = authorization.replace(/^\S+\s*/, '').split(/[\s,]+/).filter(Boolean);
+  const culprit = parts.find((part) => !part.includes('=')) ?? authorization;
+  return `'${culprit}' not a valid key=value pair (missing equal-sign) in Authorization header: '${authorization}'.`;
 }
 
 /** `AKID/20260101/us-east-1/s3/aws4_request` → its parts, or undefined when malformed. */

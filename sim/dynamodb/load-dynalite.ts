@@ -36,11 +36,13 @@ export const DYNALITE_PARSERS = ['conditionParser.js', 'updateParser.js', 'proje
 const PARSE_STARTS = '  peg$result = peg$startRuleFunction();';
 
 /**
- * dynalite's server factory, its parsers loaded by `keepParsersOptimized` first, its iterators
+ * dynalite's server factory, its parsers loaded by `keepParsersOptimized` first, its validation
+ * by `keepProtoAttributeNames` (an attribute named `__proto__` is kept), its iterators
  * closed when read, its store's failures answered as InternalServerError.
  */
 export function loadDynalite(): typeof dynaliteServer {
   keepParsersOptimized();
+  keepProtoAttributeNames();
   closeIteratorsOfEndedStreams();
   answerStoreFailuresAsInternalErrors();
   return requireHere('dynalite') as typeof dynaliteServer;
@@ -180,15 +182,76 @@ export function keepParsersOptimized(): string[] {
     const source = readFileSync(filename, 'utf8');
     if (source.split(PARSE_STARTS).length !== 2) continue;
     const keepingRules = `${source.replace(PARSE_STARTS, `  peg$latestRules = peg$startRuleFunctions;\n${PARSE_STARTS}`)}\nvar peg$latestRules;\n`;
-
-    // As node's CommonJS loader runs a file, through the public module and vm APIs.
-    const parser = new Module(filename);
-    parser.filename = filename;
-    const run = compileFunction(keepingRules, ['exports', 'require', 'module', '__filename', '__dirname'], { filename });
-    run.call(parser.exports, parser.exports, createRequire(filename), parser, filename, DYNALITE_DB_DIR);
-    parser.loaded = true;
-    requireHere.cache[filename] = parser;
+    cacheModule(filename, keepingRules);
     changed.push(file);
   }
   return changed;
+}
+
+/** Runs `source` as node's CommonJS loader runs a file (through the public module and vm APIs) and caches it as `filename`. */
+function cacheModule(filename: string, source: string): void {
+  const loaded = new Module(filename);
+  loaded.filename = filename;
+  const run = compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename });
+  run.call(loaded.exports, loaded.exports, createRequire(filename), loaded, filename, dirname(filename));
+  loaded.loaded = true;
+  requireHere.cache[filename] = loaded;
+}
+
+/** dynalite's store and item logic, whose `mapPath` and `mapPaths` read and build projections. */
+const DYNALITE_DB_INDEX = join(DYNALITE_DB_DIR, 'index.js');
+/**
+ * The lines of `mapPath` that read an attribute or a map entry by name, and the line of `mapPaths`
+ * that makes a projected map, each with what replaces it: own properties only, and a map without
+ * a prototype, so that `__proto__` is an entry like any other there too.
+ */
+const PATH_LINES: Array<[string, string]> = [
+  ['    return item[path[0]]\n', '    return Object.prototype.hasOwnProperty.call(item, path[0]) ? item[path[0]] : undefined\n'],
+  ['      resolved = resolved.M[piece]\n', '      resolved = Object.prototype.hasOwnProperty.call(resolved.M, piece) ? resolved.M[piece] : undefined\n'],
+  ['        curItem.M = curItem.M || {}\n', '        curItem.M = curItem.M || Object.create(null)\n'],
+];
+
+/**
+ * A projection read attributes by name with `item[name]`: `__proto__` on an item without one was
+ * Object.prototype (GetItem projecting it answered `{"__proto__":{}}`), and a projected `m.__proto__`
+ * was written into a plain `{}` and lost. dynalite's `db/index.js` is loaded with the three lines
+ * of PATH_LINES replaced; a version without exactly those lines, or one already loaded, is left
+ * as it ships. Must run before anything requires it (its validation module does).
+ */
+function keepProtoAttributeNamesInPaths(): boolean {
+  if (requireHere.cache[DYNALITE_DB_INDEX]) return false;
+  let source = readFileSync(DYNALITE_DB_INDEX, 'utf8');
+  for (const [line, replacement] of PATH_LINES) {
+    const parts = source.split(line);
+    if (parts.length !== 2) return false;
+    source = parts.join(replacement);
+  }
+  cacheModule(DYNALITE_DB_INDEX, source);
+  return true;
+}
+
+/** dynalite's request validation, which copies every map of a request (an Item, a Key, an M value). */
+const DYNALITE_VALIDATIONS = join(dirname(requireHere.resolve('dynalite')), 'validations', 'index.js');
+/** The line of it that copies one entry of a map into a plain `{}`, in its Map and ParameterizedMap checks. */
+const MAP_ENTRY_COPY = '        newVal[key] = checkType(val[key], children)';
+const MAP_ENTRY_DEFINE = '        Object.defineProperty(newVal, key, { value: checkType(val[key], children), enumerable: true, writable: true, configurable: true })';
+
+/**
+ * DynamoDB takes any attribute name, `__proto__` included, but dynalite's validation copied each
+ * map of a request with `newVal[key] = …` into a plain object, where the key `__proto__` sets the
+ * copy's prototype instead of adding an entry: PutItem dropped an attribute named `__proto__`, at
+ * the top of the item or inside an M, with no error (found by a fuzzing audit, 2026-12-01). The
+ * copy now defines the entry as an own property, which JSON.stringify stores and returns like any
+ * other. The copy keeps its usual prototype, so the rest of dynalite reads it as before. A
+ * validation module already loaded, or one without exactly the two lines this relies on (another
+ * dynalite version), is left as dynalite ships it. Returns whether it changed it.
+ */
+export function keepProtoAttributeNames(): boolean {
+  keepProtoAttributeNamesInPaths();
+  if (requireHere.cache[DYNALITE_VALIDATIONS]) return false;
+  const source = readFileSync(DYNALITE_VALIDATIONS, 'utf8');
+  const parts = source.split(MAP_ENTRY_COPY);
+  if (parts.length !== 3) return false;
+  cacheModule(DYNALITE_VALIDATIONS, parts.join(MAP_ENTRY_DEFINE));
+  return true;
 }

@@ -308,7 +308,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     drainAsync,
     resumeAsync,
     close,
-    routes: lambdaApiRoutes({ invoke, invokeAsync, resolve, functionArn, listFunctions: () => options.functions.slice(), region }, options.signatures),
+    routes: lambdaApiRoutes({ invoke, invokeAsync, resolve, functionArn, listFunctions: () => options.functions.slice(), region, accountId }, options.signatures),
   };
 }
 

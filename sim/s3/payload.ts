@@ -43,6 +43,45 @@ export function decodeAwsChunked(body: Buffer): { data: Buffer; trailers: Record
 
 export const FLEXIBLE_CHECKSUMS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'] as const;
 
+/**
+ * The trailing headers S3 takes in `x-amz-trailer`: one flexible checksum, of the algorithms its
+ * API model lists (botocore's and @aws-sdk/client-s3's ChecksumAlgorithm: CRC32, CRC32C,
+ * CRC64NVME, MD5, SHA1, SHA256, SHA512, XXHASH3, XXHASH64, XXHASH128). Those beyond
+ * FLEXIBLE_CHECKSUMS are accepted but neither verified nor stored here.
+ */
+const TRAILER_CHECKSUMS = new Set([...FLEXIBLE_CHECKSUMS, 'md5', 'sha512', 'xxhash3', 'xxhash64', 'xxhash128'].map((algorithm) => `x-amz-checksum-${algorithm}`));
+
+/** The signature of a signed trailer (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER), not a trailer S3 stores. */
+const TRAILER_SIGNATURE = 'x-amz-trailer-signature';
+
+const malformedTrailer = () => new S3Error('MalformedTrailerError',
+  'The request contained trailing data that was not well-formed or did not conform to our published schema.', 400);
+
+/**
+ * `x-amz-trailer` must name one checksum header S3 knows: anything else (`x-amz-checksum-md4`,
+ * `x-amz-meta-owner`, two names) is a 400 `InvalidRequest`, as S3 answers it. Returns the name,
+ * lower-cased, or undefined when the header is absent.
+ */
+export function declaredTrailer(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const value = headers['x-amz-trailer'];
+  if (value === undefined) return undefined;
+  const name = String(value).trim().toLowerCase();
+  if (!TRAILER_CHECKSUMS.has(name)) {
+    throw new S3Error('InvalidRequest', 'The value specified in the x-amz-trailer header is not supported', 400);
+  }
+  return name;
+}
+
+/**
+ * The trailers an aws-chunked body ended with must be the one `x-amz-trailer` declared: a trailer
+ * missing, another one, or one sent without the header is a 400 `MalformedTrailerError`. Otherwise
+ * an undeclared `x-amz-checksum-*` line would be taken as the object's checksum.
+ */
+export function checkTrailers(declared: string | undefined, trailers: Record<string, string>): void {
+  const sent = Object.keys(trailers).filter((name) => name !== TRAILER_SIGNATURE);
+  if (declared === undefined ? sent.length > 0 : sent.length !== 1 || sent[0] !== declared) throw malformedTrailer();
+}
+
 /** Base64 digest for the checksums Node can compute; undefined for the CRCs it cannot. */
 function computeChecksum(algorithm: string, data: Buffer): string | undefined {
   switch (algorithm) {

@@ -6,6 +6,7 @@ import {
   expectedHeaderSignature,
   parseAmzDate,
   parseCredentialScope,
+  repeatedAuthorization,
   sameSignature,
   scopeDatedOn,
   signableRequest,
@@ -39,6 +40,10 @@ export class RequestAuthenticator {
   ) {}
 
   async authenticate(request: IncomingS3Request): Promise<Authenticated> {
+    // Node keeps the first of two Authorization lines; S3 reads them as one malformed header.
+    if (repeatedAuthorization(request) !== undefined) {
+      throw new S3Error('AuthorizationHeaderMalformed', 'The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.', 400);
+    }
     const authorization = request.headers.authorization;
     const queryAlgorithm = request.query['X-Amz-Algorithm'];
     if (authorization !== undefined && queryAlgorithm !== undefined) {

@@ -240,7 +240,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     }
     if (method === 'POST' && bucket) refusePostFromDisallowedOrigin(call);
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-    call.accessKeyId = (await authenticator.authenticate({ method, rawPath, query, headers: request.headers, body })).accessKeyId;
+    call.accessKeyId = (await authenticator.authenticate({ method, rawPath, query, headers: request.headers, body, rawHeaders: request.raw.rawHeaders })).accessKeyId;
 
     // The bucket's configuration from the template can be read; changing it is not emulated.
     if (method === 'GET' && bucket && !key) {

@@ -64,4 +64,32 @@ describe('PreSignUp', () => {
       await expect(preSignUp(signUp({ email }))).rejects.toThrow('the email address does not look valid');
     },
   );
+
+  // The pool compares addresses case-insensitively: an unconfirmed Kelvin-sign twin of Kate's
+  // address would hold hers, and the code she asks for would go to the twin.
+  it.each([
+    ['the Kelvin sign, small k', '\u212Aate@example.com'],
+    ['the Angstrom sign, small å', '\u212Bsa@example.com'],
+    ['the long s, capital S', '\u017Fam@example.com'],
+    ['the dotted capital I, small i and a dot', '\u0130nfo@example.com'],
+    ['the dotless i, capital I', 'k\u0131m@example.com'],
+    ['ß, capital SS', 'stra\u00DFe@example.com'],
+    ['the titlecase Dž, capital DŽ and small dž', '\u01C5ana@example.com'],
+    ['the Kelvin sign in the domain', 'kate@\u212Aample.com'],
+  ])('refuses an address with %s', async (_what, email) => {
+    await expect(preSignUp(signUp({ email }))).rejects.toThrow('the email address has a letter that a change of case turns into another');
+  });
+
+  it('refuses such an address from AdminCreateUser too', async () => {
+    const created = { ...signUp({ email: '\u212Aate@example.com' }), triggerSource: 'PreSignUp_AdminCreateUser' as const };
+
+    await expect(preSignUp(created)).rejects.toThrow('the email address has a letter that a change of case turns into another');
+  });
+
+  it.each(['Kate@Example.COM', 'jos\u00E9@example.com', '\u00DCnal@example.com', '\u03A3\u03C9\u03C3@example.gr', '\uFF4Bate@example.com', '\u01C6ana@example.com', '\u01C4ANA@example.com', '\u65E5\u672C@example.jp'])(
+    'accepts "%s", whose letters are plain small or capital halves of their pairs',
+    async (email) => {
+      await expect(preSignUp(signUp({ email }))).resolves.toMatchObject({ response: { autoConfirmUser: false } });
+    },
+  );
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   GetAccountSettingsCommand,
@@ -28,6 +28,7 @@ let runtime: LambdaRuntime;
 let app: FastifyInstance;
 let lambda: LambdaClient;
 let s3: S3Client;
+let endpoint: string;
 
 function definition(name: string, codeDir: string, environment: Record<string, string> = {}): FunctionDefinition {
   return testFunction(name, codeDir, { memoryMb: 256, environment });
@@ -90,6 +91,7 @@ beforeAll(async () => {
   // The S3 emulator's routes, as the kit serves them beside Lambda's: path-style wildcards.
   app.route({ method: ['GET', 'PUT', 'DELETE'], url: '/*', handler: async (request) => `S3 stand-in: ${request.method} ${request.url}` });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  endpoint = address;
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   lambda = new LambdaClient({ endpoint: address, region: 'us-east-1', credentials });
   s3 = new S3Client({ endpoint: address, region: 'us-east-1', credentials, forcePathStyle: true });
@@ -355,6 +357,80 @@ describe('Invoke qualifiers', () => {
   });
 });
 
+describe('Function ARNs of another region or account', () => {
+  it('refuses another region\'s ARN with ResourceNotFoundException, as Lambda does, and does not run the function', async () => {
+    const received = bundles.scratch('greeter-received.txt');
+    const receivedNow = () => (existsSync(received) ? readFileSync(received, 'utf8') : '');
+    const before = receivedNow();
+    const invoked = await errorOf(lambda.send(new InvokeCommand({
+      FunctionName: 'arn:aws:lambda:eu-west-1:000000000000:function:greeter',
+      Payload: JSON.stringify({ name: 'elsewhere' }),
+    })));
+    const described = await errorOf(lambda.send(new GetFunctionCommand({ FunctionName: 'arn:aws:lambda:eu-west-1:000000000000:function:greeter' })));
+
+    expect(invoked).toBeInstanceOf(ResourceNotFoundException);
+    expect(invoked?.$metadata.httpStatusCode).toBe(404);
+    expect(invoked?.message).toBe('Functions from \'eu-west-1\' are not reachable in this region (\'us-east-1\')');
+    expect(described).toBeInstanceOf(ResourceNotFoundException);
+    expect(receivedNow()).toBe(before);
+  });
+
+  it('refuses another account\'s ARN, full or partial, with AccessDeniedException (403)', async () => {
+    const full = await errorOf(lambda.send(new InvokeCommand({ FunctionName: 'arn:aws:lambda:us-east-1:111122223333:function:greeter', Payload: '{}' })));
+    const partial = await errorOf(lambda.send(new GetFunctionConfigurationCommand({ FunctionName: '111122223333:function:greeter' })));
+
+    expect(full?.name).toBe('AccessDeniedException');
+    expect(full?.$metadata.httpStatusCode).toBe(403);
+    expect(full?.message).toBe('User: arn:aws:iam::000000000000:root is not authorized to perform: lambda:InvokeFunction on resource: '
+      + 'arn:aws:lambda:us-east-1:111122223333:function:greeter because no resource-based policy allows the lambda:InvokeFunction action');
+    expect(partial?.name).toBe('AccessDeniedException');
+    expect(partial?.message).toContain('lambda:GetFunctionConfiguration on resource: 111122223333:function:greeter');
+  });
+
+  it('still runs the function by its partial ARN in this account', async () => {
+    const response = await lambda.send(new InvokeCommand({ FunctionName: '000000000000:function:greeter', Payload: JSON.stringify({ name: 'Ed' }) }));
+
+    expect(decode(response.Payload)).toEqual({ greeting: 'hello Ed' });
+  });
+});
+
+describe('A query parameter given twice', () => {
+  /** A client whose requests carry `query` as sent (set before signing), whatever the command's members. */
+  function clientWithQuery(query: Record<string, string | string[]>) {
+    const client = new LambdaClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    client.middlewareStack.add((next) => async (args) => {
+      (args.request as { query: Record<string, string | string[]> }).query = query;
+      return next(args);
+    }, { step: 'build', priority: 'low' });
+    return client;
+  }
+
+  it('takes the first Qualifier, never one joined from both', async () => {
+    const latestFirst = clientWithQuery({ Qualifier: ['$LATEST', '1'] });
+    const versionFirst = clientWithQuery({ Qualifier: ['1', '$LATEST'] });
+    try {
+      const invoked = await latestFirst.send(new InvokeCommand({ FunctionName: 'greeter', Payload: JSON.stringify({ name: 'Twice' }) }));
+      const refused = await errorOf(versionFirst.send(new InvokeCommand({ FunctionName: 'greeter', Payload: '{}' })));
+
+      expect(decode(invoked.Payload)).toEqual({ greeting: 'hello Twice' });
+      expect(refused).toBeInstanceOf(ResourceNotFoundException);
+      expect(refused?.message).toBe('Function not found: arn:aws:lambda:us-east-1:000000000000:function:greeter:1');
+    } finally {
+      latestFirst.destroy();
+      versionFirst.destroy();
+    }
+  });
+
+  it('takes the first MaxItems of ListFunctions', async () => {
+    const client = clientWithQuery({ MaxItems: ['1', '2'] });
+    try {
+      expect((await client.send(new ListFunctionsCommand({}))).Functions).toHaveLength(1);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
 describe('Invoke with LogType Tail', () => {
   it('returns the invocation\'s log, START to REPORT, base64-encoded as LogResult', async () => {
     const response = await lambda.send(new InvokeCommand({ FunctionName: 'chatty', LogType: 'Tail', Payload: JSON.stringify({ name: 'tail' }) }));
@@ -411,6 +487,7 @@ describe('Lambda Invoke API, an unexpected failure', () => {
     const logged: string[] = [];
     const failingBackend: LambdaApiBackend = {
       region: 'us-east-1',
+      accountId: '000000000000',
       resolve: (name) => testFunction(name, '/nowhere'),
       functionArn: (name) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
       listFunctions: () => [],
@@ -444,6 +521,7 @@ describe('Lambda Invoke API, an unexpected failure', () => {
     const logged: string[] = [];
     const fullDiskBackend: LambdaApiBackend = {
       region: 'us-east-1',
+      accountId: '000000000000',
       resolve: (name) => testFunction(name, '/nowhere'),
       functionArn: (name) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
       listFunctions: () => [],

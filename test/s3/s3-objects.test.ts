@@ -444,6 +444,65 @@ describe('persistence', () => {
   });
 });
 
+describe('aws-chunked uploads whose trailer S3 does not take', () => {
+  /** PUTs `content` aws-chunked, with `x-amz-trailer` (if any) and the trailer lines given, signed by the SDK's signer. */
+  async function putChunked(key: string, content: string, trailerHeader: string | undefined, trailerLines: string[]) {
+    const body = Buffer.from(`${Buffer.byteLength(content).toString(16)}\r\n${content}\r\n0\r\n${trailerLines.map((line) => `${line}\r\n`).join('')}\r\n`);
+    const signed = await new SignatureV4({ credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false }).sign({
+      method: 'PUT',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port: Number(new URL(server.endpoint).port),
+      path: `/uploads/${key}`,
+      headers: {
+        host: new URL(server.endpoint).host,
+        'content-encoding': 'aws-chunked',
+        'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+        'x-amz-decoded-content-length': String(Buffer.byteLength(content)),
+        ...(trailerHeader === undefined ? {} : { 'x-amz-trailer': trailerHeader }),
+      },
+      body,
+    });
+    const headers = Object.fromEntries(Object.entries(signed.headers).filter(([name]) => name !== 'host'));
+    const response = await fetch(`${server.endpoint}/uploads/${key}`, { method: 'PUT', headers, body });
+    return { status: response.status, text: await response.text() };
+  }
+  const stored = (key: string) => server.client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: key })).then(() => true, () => false);
+  // crc32 of "hello".
+  const crc32OfHello = 'NhCmhg==';
+
+  it.each([
+    ['a checksum S3 does not have', 'x-amz-checksum-md4', 'x-amz-checksum-md4:AAAA'],
+    ['a header that is not a checksum', 'x-amz-meta-owner', 'x-amz-meta-owner:mallory'],
+    ['two checksums', 'x-amz-checksum-crc32,x-amz-checksum-sha256', `x-amz-checksum-crc32:${crc32OfHello}`],
+  ])('refuses an x-amz-trailer naming %s with 400 InvalidRequest, and stores nothing', async (_case, trailerHeader, line) => {
+    const { status, text } = await putChunked('refused', 'hello', trailerHeader, [line]);
+
+    expect(status).toBe(400);
+    expect(text).toContain('<Code>InvalidRequest</Code><Message>The value specified in the x-amz-trailer header is not supported</Message>');
+    expect(await stored('refused')).toBe(false);
+  });
+
+  it.each([
+    ['a trailer other than the declared one', 'x-amz-checksum-sha256', [`x-amz-checksum-crc32:${crc32OfHello}`]],
+    ['no trailer where one was declared', 'x-amz-checksum-crc32', []],
+    ['a trailer nobody declared', undefined, [`x-amz-checksum-crc32:${crc32OfHello}`]],
+  ])('refuses %s with 400 MalformedTrailerError', async (_case, trailerHeader, lines) => {
+    const { status, text } = await putChunked('malformed', 'hello', trailerHeader, lines);
+
+    expect(status).toBe(400);
+    expect(text).toContain('<Code>MalformedTrailerError</Code>');
+    expect(await stored('malformed')).toBe(false);
+  });
+
+  it('stores the upload when the trailer is the declared checksum, in any case, or when there is none', async () => {
+    expect((await putChunked('declared', 'hello', 'X-Amz-Checksum-CRC32', [`x-amz-checksum-crc32:${crc32OfHello}`])).status).toBe(200);
+    expect((await putChunked('none', 'hello', undefined, [])).status).toBe(200);
+    const got = await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'declared', ChecksumMode: 'ENABLED' }));
+    expect([await got.Body!.transformToString(), got.ChecksumCRC32]).toEqual(['hello', crc32OfHello]);
+  });
+});
+
 describe('DeleteObjects bodies that are not well-formed XML', () => {
   /** POSTs `xml` to ?delete with its Content-MD5, signed by the SDK's own signer. */
   async function deleteWithBody(xml: string) {

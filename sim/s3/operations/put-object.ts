@@ -2,7 +2,7 @@
 // the ETag, and queue ObjectCreated:Put notifications.
 import { createHash } from 'node:crypto';
 import type { StoredObject } from '../object-store.js';
-import { decodeAwsChunked, isAwsChunked, verifyContentMd5, verifyContentSha256, verifyFlexibleChecksum } from '../payload.js';
+import { checkTrailers, declaredTrailer, decodeAwsChunked, isAwsChunked, verifyContentMd5, verifyContentSha256, verifyFlexibleChecksum } from '../payload.js';
 import { noSuchKey, notImplemented, S3Error } from '../s3-errors.js';
 import { queueNotifications } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
@@ -42,8 +42,10 @@ export function putObject(call: S3Call) {
 
   let data = raw;
   let trailers: Record<string, string> = {};
+  const trailer = declaredTrailer(headers);
   if (isAwsChunked(headers)) {
     ({ data, trailers } = decodeAwsChunked(raw));
+    checkTrailers(trailer, trailers);
     const decodedLength = headers['x-amz-decoded-content-length'];
     if (decodedLength !== undefined && Number(decodedLength) !== data.length) {
       throw new S3Error('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header', 400);
