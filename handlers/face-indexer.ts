@@ -60,8 +60,14 @@ async function indexPhoto(key: string): Promise<void> {
   const photo = await inspectPhoto(key);
   if (!photo) {
     logger.info('photo already gone: redelivered event ignored', { key });
-    // Verify deletes a photo it gave up waiting for, perhaps while an attempt lay dead after IndexFaces.
-    if (await indexingWasAttempted(key)) await deleteFacesOfEarlierAttempts(key, sub);
+    if (await indexingWasAttempted(key)) {
+      // An attempt reached IndexFaces, and the photo is gone: Verify gave up on it (and recorded
+      // why), or the attempt failed after IndexFaces (its answer lost, the table throttled) and
+      // deleted the photo on its way out with no verdict. Nobody can index the photo again, so it
+      // gets the verdict Verify would give it, unless one stands, and the faces it left then go.
+      await recordUploadResultIfAbsent(key, { status: 'REJECTED', reason: 'NOT_CHECKED_IN_TIME', sub }, Date.now());
+      await deleteFacesOfEarlierAttempts(key, sub);
+    }
     return;
   }
   try {

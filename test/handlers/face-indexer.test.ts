@@ -514,18 +514,37 @@ describe('face-indexer after an attempt that died midway', () => {
     expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
   });
 
-  it('deletes nothing while the photo has no verdict: a duplicate event may be about to record its face', async () => {
+  it('gives a photo an attempt left without a verdict, deleted on its way out, the verdict Verify would give it, and deletes its face', async () => {
+    // IndexFaces stored the face, but its answer was lost: the attempt failed and deleted the photo.
     const { sub, key } = await enrolKey();
     await putItem({ pk: `INDEXING#${key}`, sub });
     const collection = fakeCollection([]);
-    collection.store({ FaceId: FACE, ExternalImageId: tagOf(key) });
+    const another = await enrolKey(sub);
+    collection.store({ FaceId: SECOND_FACE, ExternalImageId: tagOf(another.key) }, { FaceId: FACE, ExternalImageId: tagOf(key) });
     gone();
 
     await index(s3Event(key));
 
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason: 'NOT_CHECKED_IN_TIME', sub });
+    expect(deletedFaces()).toEqual([FACE]);
+    expect(collection.faces()).toEqual([{ FaceId: SECOND_FACE, ExternalImageId: tagOf(another.key) }]);
+    expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
+    expect(cleanUpWarnings()).toEqual([expect.objectContaining({ key, sub, faces: 1 })]);
+  });
+
+  it('keeps the verdict a duplicate event recorded, and its face, when the photo is gone', async () => {
+    const { sub, key } = await enrolKey();
+    await putItem({ pk: `INDEXING#${key}`, sub });
+    await putItem({ pk: `UPLOAD#${key}`, status: 'INDEXED', faceId: FACE, sub });
+    const collection = fakeCollection([]);
+    collection.store({ FaceId: FACE, ExternalImageId: tagOf(key) }, { FaceId: SECOND_FACE, ExternalImageId: tagOf(key) });
+    gone();
+
+    await index(s3Event(key));
+
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, sub });
     expect(collection.faces()).toEqual([{ FaceId: FACE, ExternalImageId: tagOf(key) }]);
-    expect(rekognition.commandCalls(ListFacesCommand)).toHaveLength(0);
-    expect(deletedFaces()).toEqual([]);
+    expect(deletedFaces()).toEqual([SECOND_FACE]);
   });
 
   it('lists nothing and warns of nothing when the earlier attempt left no face', async () => {
