@@ -547,6 +547,22 @@ describe('face-indexer after an attempt that died midway', () => {
     expect(deletedFaces()).toEqual([SECOND_FACE]);
   });
 
+  it('lists nothing for a photo whose verdict is past its expiry, though DynamoDB’s TTL has yet to remove it', async () => {
+    const { sub, key } = await enrolKey();
+    const expired = Math.floor(Date.now() / 1000) - 60;
+    await putItem({ pk: `INDEXING#${key}`, sub, expiresAt: expired });
+    await putItem({ pk: `UPLOAD#${key}`, status: 'INDEXED', faceId: FACE, sub, expiresAt: expired });
+    const collection = fakeCollection([]);
+    collection.store({ FaceId: SECOND_FACE, ExternalImageId: tagOf(key) });
+    gone();
+
+    await index(s3Event(key));
+
+    expect(rekognition.commandCalls(ListFacesCommand)).toHaveLength(0);
+    expect(deletedFaces()).toEqual([]);
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, expiresAt: expired });
+  });
+
   it('lists nothing and warns of nothing when the earlier attempt left no face', async () => {
     const { sub, key } = await enrolKey();
     await putItem({ pk: `INDEXING#${key}`, sub });
