@@ -16,6 +16,7 @@ import { ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { cognitoClient, enrolUser, signInPhotos, stackTarget, TEST_CREDENTIALS, type StackTarget } from './face-users.js';
 import { startSimProcess, type SimProcess } from './sim-process.js';
+import { ownerOfFace } from '../handlers/face-tags.js';
 
 const rounds = Number(process.argv[2] ?? 12);
 const port = Number(process.argv[3] ?? 4901);
@@ -139,7 +140,7 @@ async function settleAndCheck(kit: SimProcess, label: string): Promise<void> {
     counts.logBytesMax = Math.max(counts.logBytesMax, logBytes);
     check(logBytes < 3 * 1024 * 1024, `${label}: the log is ${logBytes} bytes`);
 
-    // Every bound face is its user's own (the collection's ExternalImageId is the sub it was indexed for).
+    // Every bound face is its user's own (the owner part of the collection's ExternalImageId is the sub it was indexed for).
     const dynamodb = new DynamoDBClient({ region: clients.target.region, endpoint: clients.target.endpoint, credentials: TEST_CREDENTIALS });
     const rekognition = new RekognitionClient({ region: clients.target.region, endpoint: clients.target.endpoint, credentials: TEST_CREDENTIALS });
     try {
@@ -148,7 +149,7 @@ async function settleAndCheck(kit: SimProcess, label: string): Promise<void> {
       let NextToken: string | undefined;
       do {
         const page = await rekognition.send(new ListFacesCommand({ CollectionId: clients.collection, MaxResults: 4096, NextToken }));
-        for (const face of page.Faces ?? []) faces.set(face.FaceId!, face.ExternalImageId!);
+        for (const face of page.Faces ?? []) faces.set(face.FaceId!, ownerOfFace(face.ExternalImageId!));
         NextToken = page.NextToken;
       } while (NextToken);
       const held = new Set<string>();

@@ -35,6 +35,7 @@ import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/clien
 import { InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ownerOfFace } from '../handlers/face-tags.js';
 import { generateFixture } from '../sim/faces/generate-face.js';
 import { signInPhotos, TEST_CREDENTIALS } from './face-users.js';
 import { startSimProcess, type SimProcess } from './sim-process.js';
@@ -515,7 +516,7 @@ async function settleAndCheck(kit: Kit, label: string): Promise<void> {
     let NextToken: string | undefined;
     do {
       const page = await rekognition.send(new ListFacesCommand({ CollectionId: kit.collection, MaxResults: 4096, NextToken }));
-      for (const face of page.Faces ?? []) faces.set(face.FaceId!, face.ExternalImageId!);
+      for (const face of page.Faces ?? []) faces.set(face.FaceId!, ownerOfFace(face.ExternalImageId!));
       NextToken = page.NextToken;
     } while (NextToken);
     const held = new Set<string>();

@@ -6,8 +6,8 @@
 // A user counts as gone only when the pool's listing lacks them AND AdminGetUser, asked after the
 // listing, says they do not exist: someone signing up while the sweep runs is never touched. The
 // faces go before the record, so a sweep cut short leaves a record that the next one finds again;
-// faces are found by the collection's own ExternalImageId (the sub), so a face whose record is
-// already gone (or never held it) goes too. Other items of a user (failure counts, photo marks,
+// faces are found by the collection's own ExternalImageId (whose owner part is the sub, see
+// face-tags.ts), so a face whose record is already gone (or never held it) goes too. Other items of a user (failure counts, photo marks,
 // the mailbox budget) expire through the table's TTL within a day.
 import type { ScheduledHandler } from 'aws-lambda';
 import { AdminGetUserCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
@@ -17,13 +17,14 @@ import { cognitoClient } from './aws-clients/cognito.js';
 import { documentClient } from './aws-clients/dynamodb.js';
 import { rekognitionClient } from './aws-clients/rekognition.js';
 import { config } from './config.js';
-import { deleteFaces } from './face-collection.js';
+import { deleteFaces, FACES_PER_PAGE } from './face-collection.js';
+import { ownerOfFace } from './face-tags.js';
 import { logger } from './logger.js';
 import { withErrorBoundary } from './trigger-errors.js';
 import { userKey } from './users-table.js';
 
 /** DeleteFaces takes at most this many ids per call. */
-const DELETE_FACES_MAX = 4096;
+const DELETE_FACES_MAX = FACES_PER_PAGE;
 
 export const handler: ScheduledHandler = withErrorBoundary('deleted-user-sweep', async () => {
   const userPoolId = config.userPoolId;
@@ -61,7 +62,10 @@ async function subsInPool(userPoolId: string): Promise<Set<string>> {
   return subs;
 }
 
-/** The collection's faces whose ExternalImageId (the sub they were indexed for) is not in `members`. */
+/**
+ * The collection's faces whose owner (the sub they were indexed for, from the ExternalImageId
+ * `<sub>:<photo id>`, or the sub alone for faces indexed by older versions) is not in `members`.
+ */
 async function collectionFacesNotIn(members: Set<string>): Promise<Map<string, string[]>> {
   const faces = new Map<string, string[]>();
   let NextToken: string | undefined;
@@ -69,7 +73,7 @@ async function collectionFacesNotIn(members: Set<string>): Promise<Map<string, s
     const page = await rekognitionClient.send(new ListFacesCommand({ CollectionId: config.faceCollectionId, MaxResults: DELETE_FACES_MAX, NextToken }));
     // Stryker disable next-line ArrayDeclaration: a made-up face without an ExternalImageId is skipped, as none is
     for (const face of page.Faces ?? []) {
-      const sub = face.ExternalImageId;
+      const sub = face.ExternalImageId && ownerOfFace(face.ExternalImageId);
       if (!sub || !face.FaceId || members.has(sub)) continue;
       faces.set(sub, [...(faces.get(sub) ?? []), face.FaceId]);
     }

@@ -1,8 +1,10 @@
-// The Rekognition collection: one indexed face per enrolled user (ExternalImageId = sub).
+// The Rekognition collection: one indexed face per enrolled user. A face's ExternalImageId names
+// the enrolment photo it was indexed from, `<sub>:<photo id>` (face-tags.ts).
 // Images are always read by Rekognition from the upload bucket, never passed through a function.
-import { DeleteFacesCommand, IndexFacesCommand, SearchFacesByImageCommand } from '@aws-sdk/client-rekognition';
+import { DeleteFacesCommand, IndexFacesCommand, ListFacesCommand, SearchFacesByImageCommand } from '@aws-sdk/client-rekognition';
 import { rekognitionClient } from './aws-clients/rekognition.js';
 import { config } from './config.js';
+import { faceTagOf } from './face-tags.js';
 import type { RejectionReason } from './users-table.js';
 
 export type IndexOutcome = { faceId: string } | { rejection: RejectionReason };
@@ -19,15 +21,18 @@ function imageRejection(error: unknown): RejectionReason | undefined {
   return error instanceof Error ? IMAGE_ERRORS[error.name] : undefined;
 }
 
+/** ListFaces' largest MaxResults, which is also DeleteFaces' largest list of ids. */
+export const FACES_PER_PAGE = 4096;
+
 /** Indexes the single face of an enrolment photo; more than one face, or none usable, is a rejection. */
-export async function indexFace(key: string, sub: string): Promise<IndexOutcome> {
+export async function indexFace(key: string): Promise<IndexOutcome> {
   let response;
   try {
     response = await rekognitionClient.send(
       new IndexFacesCommand({
         CollectionId: config.faceCollectionId,
         Image: { S3Object: { Bucket: config.uploadBucket, Name: key } },
-        ExternalImageId: sub,
+        ExternalImageId: faceTagOf(key),
         MaxFaces: 1,
         // HIGH: a face Rekognition itself rates sharp, bright and frontal enough, so later sign-in
         // photos of the same person can match it; a blurred enrolment would never match again.
@@ -84,6 +89,22 @@ export async function searchFace(key: string): Promise<SearchOutcome> {
     if (rejection) return { rejection: error instanceof Error && error.name === 'InvalidParameterException' ? 'NO_FACE' : rejection };
     throw error;
   }
+}
+
+/**
+ * The ids of the collection's faces whose ExternalImageId is `tag`. ListFaces has no filter on it,
+ * so this reads the whole collection: only for the rare retry of an indexing that died midway.
+ */
+export async function facesTagged(tag: string): Promise<string[]> {
+  const faceIds: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await rekognitionClient.send(new ListFacesCommand({ CollectionId: config.faceCollectionId, MaxResults: FACES_PER_PAGE, NextToken }));
+    // Stryker disable next-line ArrayDeclaration: a made-up face without an ExternalImageId is skipped, as none is
+    for (const face of page.Faces ?? []) if (face.ExternalImageId === tag && face.FaceId) faceIds.push(face.FaceId);
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return faceIds;
 }
 
 export async function deleteFaces(faceIds: string[]): Promise<void> {

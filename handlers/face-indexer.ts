@@ -2,15 +2,27 @@
 // collection, holds it as the user's pending face (the only one Verify may bind), records the
 // verdict under UPLOAD#<key> for Verify to read, and deletes the photo.
 // S3 delivers events at least once: the first verdict for a key stands, and a redelivered event
-// for a photo already gone does nothing. It also runs on each photo created under `signin/`, and
-// deletes at once one that Verify has already looked at (a second PUT to a presigned URL that is
-// still valid) or that no challenge can have asked for; the others Verify deletes itself.
+// for a photo already gone indexes nothing. An attempt that dies between IndexFaces and the hold
+// (a timeout, a killed process) leaves a face nobody holds; its retry finds the trace the attempt
+// left first and deletes that face once the verdict stands (deleteFacesOfEarlierAttempts).
+// It also runs on each photo created under `signin/`, and deletes at once one that Verify has
+// already looked at (a second PUT to a presigned URL that is still valid) or that no challenge
+// can have asked for; the others Verify deletes itself.
 import type { S3EventRecord, S3Handler } from 'aws-lambda';
-import { deleteFaces, indexFace } from './face-collection.js';
+import { deleteFaces, facesTagged, indexFace } from './face-collection.js';
 import { deletePhoto, inspectPhoto, isSignInKey, photoProblem, subOfEnrolKey } from './face-photos.js';
+import { faceTagOf } from './face-tags.js';
 import { logger } from './logger.js';
 import { withErrorBoundary } from './trigger-errors.js';
-import { getUploadResult, holdPendingFace, recordUploadResultIfAbsent, signInPhotoUsed, type UploadResult } from './users-table.js';
+import {
+  getUploadResult,
+  holdPendingFace,
+  indexingWasAttempted,
+  recordUploadResultIfAbsent,
+  signInPhotoUsed,
+  traceIndexingAttempt,
+  type UploadResult,
+} from './users-table.js';
 
 /** S3 event keys are URL-encoded, with spaces as '+'. */
 function objectKeyOf(record: S3EventRecord): string {
@@ -48,15 +60,26 @@ async function indexPhoto(key: string): Promise<void> {
   const photo = await inspectPhoto(key);
   if (!photo) {
     logger.info('photo already gone: redelivered event ignored', { key });
+    if (await indexingWasAttempted(key)) {
+      // An attempt reached IndexFaces, and the photo is gone: Verify gave up on it (and recorded
+      // why), or the attempt failed after IndexFaces (its answer lost, the table throttled) and
+      // deleted the photo on its way out with no verdict. Nobody can index the photo again, so it
+      // gets the verdict Verify would give it, unless one stands, and the faces it left then go.
+      await recordUploadResultIfAbsent(key, { status: 'REJECTED', reason: 'NOT_CHECKED_IN_TIME', sub }, Date.now());
+      await deleteFacesOfEarlierAttempts(key, sub);
+    }
     return;
   }
   try {
     if (await getUploadResult(key, Date.now())) {
       logger.info('photo already has a verdict: not indexed again', { key });
+      if (await indexingWasAttempted(key)) await deleteFacesOfEarlierAttempts(key, sub);
       return;
     }
     const problem = photoProblem(photo);
-    const outcome = problem ? { rejection: problem } : await indexFace(key, sub);
+    // The trace goes first, so that no face of this photo can exist without it.
+    const earlierAttempt = !problem && !(await traceIndexingAttempt(key, sub, Date.now()));
+    const outcome = problem ? { rejection: problem } : await indexFace(key);
     if ('faceId' in outcome) await holdAsPending(sub, outcome.faceId);
     const result: UploadResult =
       'faceId' in outcome
@@ -67,6 +90,7 @@ async function indexPhoto(key: string): Promise<void> {
       // Someone recorded a verdict first (a duplicate event, or Verify gave up): this face is nobody's.
       await deleteFaces([result.faceId]);
     }
+    if (earlierAttempt) await deleteFacesOfEarlierAttempts(key, sub);
     logger.info(recorded ? 'verdict recorded' : 'verdict already recorded: kept', {
       key,
       sub,
@@ -105,4 +129,25 @@ async function holdAsPending(sub: string, faceId: string): Promise<void> {
     await deleteFaces([replaced]);
     logger.info('unanswered enrolment face deleted', { sub });
   }
+}
+
+/**
+ * Deletes the faces indexed from this photo by attempts that died before holding or deleting them,
+ * found by their ExternalImageId (faceTagOf). Only once the photo has its verdict, and never the
+ * verdict's own face: Verify binds no other face of the photo, so every other one is bound to
+ * nobody, whether its attempt died or is a duplicate event still running (which would have deleted
+ * it itself, on finding the verdict taken). Deleting before the verdict could take the face of
+ * such a duplicate before it records it, and Verify would then bind a face no longer in the
+ * collection. Faces of the user's other photos are left alone: another enrolment of the same user
+ * may be between its IndexFaces and its hold. Runs only on a retry, as it lists the collection.
+ */
+async function deleteFacesOfEarlierAttempts(key: string, sub: string): Promise<void> {
+  const verdict = await getUploadResult(key, Date.now());
+  if (!verdict) return;
+  // Stryker disable next-line ConditionalExpression: a REJECTED verdict has no faceId, so reading one keeps nothing either
+  const verdictFace = verdict.status === 'INDEXED' ? verdict.faceId : undefined;
+  const leftBehind = (await facesTagged(faceTagOf(key))).filter((faceId) => faceId !== verdictFace);
+  if (leftBehind.length === 0) return;
+  await deleteFaces(leftBehind);
+  logger.warn('faces left by an earlier indexing of the photo deleted', { key, sub, faces: leftBehind.length });
 }

@@ -61,6 +61,7 @@ export const userKey = (sub: string) => `USER#${sub}`;
 export const uploadKey = (objectKey: string) => `UPLOAD#${objectKey}`;
 export const failuresKey = (sub: string) => `FAILURES#${sub}`;
 export const mailboxKey = (sub: string) => `MAILBOX#${sub}`;
+export const indexingKey = (objectKey: string) => `INDEXING#${objectKey}`;
 
 /** Epoch seconds one day from `now` (ms): when DynamoDB's TTL may drop a short-lived item. */
 export const expiresInOneDay = (now: number) => Math.floor(now / 1000) + ONE_DAY_SECONDS;
@@ -324,6 +325,33 @@ export async function recordUploadResultIfAbsent(objectKey: string, result: Uplo
       }),
     ),
   );
+}
+
+/**
+ * Leaves the trace of an indexing of this enrolment photo, before its IndexFaces: false when an
+ * earlier attempt left one, so this one is a retry (or a duplicate event) and the earlier may have
+ * indexed faces and died before holding or deleting them. The trace outlives the attempt and
+ * expires with the verdict; on the first delivery it costs this one conditional write.
+ */
+export async function traceIndexingAttempt(objectKey: string, sub: string, now: number): Promise<boolean> {
+  return unlessConditionFails(() =>
+    documentClient.send(
+      new PutCommand({
+        TableName: config.usersTable,
+        Item: { pk: indexingKey(objectKey), sub, startedAt: now, expiresAt: expiresInOneDay(now) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    ),
+  );
+}
+
+/** Whether an indexing of this enrolment photo ever reached IndexFaces (traceIndexingAttempt). */
+export async function indexingWasAttempted(objectKey: string): Promise<boolean> {
+  const { Item } = await documentClient.send(
+    // Stryker disable next-line BooleanLiteral: dynalite reads consistently either way (docs/mutation-testing.md)
+    new GetCommand({ TableName: config.usersTable, Key: { pk: indexingKey(objectKey) }, ConsistentRead: true }),
+  );
+  return Item !== undefined;
 }
 
 /** Runs a conditional write; false when its condition did not hold. */

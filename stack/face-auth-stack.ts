@@ -264,7 +264,7 @@ export class FaceAuthStack extends Stack {
    * Each handler gets exactly the actions it calls, on exactly the resources it touches. The list
    * follows the handlers' code (handlers/*.ts), not just the flow diagram: see docs/stack.md.
    * Table access is narrowed to the item kinds each function reads or writes (`USER#<sub>`,
-   * `UPLOAD#<key>`, `FAILURES#<sub>...`, `MAILBOX#<sub>`, the decoy key) with
+   * `UPLOAD#<key>`, `INDEXING#<key>`, `FAILURES#<sub>...`, `MAILBOX#<sub>`, the decoy key) with
    * `dynamodb:LeadingKeys`; listing (which S3 needs to answer 404 rather than 403 for a missing
    * photo) is narrowed to the photo prefixes with `s3:prefix`.
    */
@@ -280,6 +280,7 @@ export class FaceAuthStack extends Stack {
     const upload = 'UPLOAD#*';
     const failures = 'FAILURES#*';
     const mailbox = 'MAILBOX#*';
+    const indexing = 'INDEXING#*';
     const sesIdentity = props.emailSender
       ? this.formatArn({ service: 'ses', resource: 'identity', resourceName: props.emailSender.sesIdentity })
       : undefined;
@@ -321,10 +322,12 @@ export class FaceAuthStack extends Stack {
     allow(h.faceIndexer, ['s3:GetObject'], objectsUnder('enrol/'));
     allow(h.faceIndexer, ['s3:DeleteObject'], objectsUnder(...UPLOAD_PREFIXES));
     allowListing(h.faceIndexer, ['enrol/']);
-    allow(h.faceIndexer, ['rekognition:IndexFaces', 'rekognition:DeleteFaces'], [faceCollectionArn]);
+    // ListFaces: a retry of an indexing that died after IndexFaces finds the faces it left.
+    allow(h.faceIndexer, ['rekognition:IndexFaces', 'rekognition:ListFaces', 'rekognition:DeleteFaces'], [faceCollectionArn]);
     // GetItem: a redelivered S3 event finds the verdict already recorded and does nothing; a
-    // sign-in photo PUT again after its check finds the USED mark and is deleted.
-    allowItems(h.faceIndexer, ['GetItem', 'PutItem'], [upload]);
+    // sign-in photo PUT again after its check finds the USED mark and is deleted. INDEXING#<key>
+    // is the trace an indexing leaves before IndexFaces, for its retry to find.
+    allowItems(h.faceIndexer, ['GetItem', 'PutItem'], [upload, indexing]);
     // The indexed face becomes the user's pending face, replacing an unanswered enrolment's.
     allowItems(h.faceIndexer, ['UpdateItem'], [user]);
   }

@@ -1,10 +1,13 @@
 // SIGKILL under load loses nothing that was acknowledged: `npm start` is killed while users are
 // enrolling, started again on the same data folder, and every user whose enrolment finished
 // (tokens came back) signs in with their face. A kill right after an enrolment photo's PUT was
-// answered leaves no photo behind: its S3 event is delivered at the next start. Small on
-// purpose; no timings are asserted.
+// answered leaves no photo behind: its S3 event is delivered at the next start. A kill as
+// IndexFaces has stored the face leaves no face bound to nobody once the event came again. Small
+// on purpose; no timings are asserted.
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -114,5 +117,68 @@ describe('embedded cloud after a crash', () => {
     }
     // Printed for whoever checks that the kills came in time (not asserted: a fast machine may not need it).
     console.log(resumedLines.join('\n') || 'every indexer finished before its kill');
+  }, 240_000);
+
+  it('leaves no face bound to nobody after kills as IndexFaces stored an enrolment photo’s face', async () => {
+    const indexDir = mkdtempSync(join(tmpdir(), 'facekit-crash-index-'));
+    const facesFolder = join(indexDir, 'rekognition', 'faces');
+    const facesLogBytes = () =>
+      existsSync(facesFolder) ? readdirSync(facesFolder).reduce((bytes, name) => bytes + (statSync(join(facesFolder, name), { throwIfNoEntry: false })?.size ?? 0), 0) : 0;
+    let kit: SimProcess | undefined;
+    let killsAtIndex = 0;
+    try {
+      await cloudAssembly();
+      // The kill comes as soon as the collection's log grows after the PUT: IndexFaces has stored
+      // the face, and the indexer has (most likely) not held it yet. Two, as the chaos audit's kills
+      // at this point left an orphan face four times in five.
+      for (let user = 0; user < 2; user++) {
+        kit = await startSimProcess({ dataDir: indexDir });
+        const target = await stackTarget(kit.endpoint);
+        const cognito = cognitoClient(target);
+        const killedKit = kit;
+        const enrolment = enrolUser(target, cognito, `index-crash-${user}@example.com`, `index-crash-${user}`, {
+          afterPhotoSent: async () => {
+            const before = facesLogBytes();
+            for (let tick = 0; tick < 30_000 && facesLogBytes() === before; tick++) await new Promise((next) => setImmediate(next));
+            if (facesLogBytes() > before) killsAtIndex += 1;
+            await killedKit.kill();
+            throw new Error('killed at IndexFaces');
+          },
+        });
+        await expect(enrolment).rejects.toThrow('killed at IndexFaces');
+        cognito.destroy();
+      }
+
+      kit = await startSimProcess({ dataDir: indexDir });
+      const target = await stackTarget(kit.endpoint);
+      const outputs = Object.values((await (await fetch(`${kit.endpoint}/_sim/outputs`)).json()) as Record<string, Record<string, string>>)[0]!;
+      const clients = { region: target.region, endpoint: target.endpoint, credentials: TEST_CREDENTIALS };
+      const s3 = new S3Client({ ...clients, forcePathStyle: true });
+      const dynamodb = new DynamoDBClient(clients);
+      const rekognition = new RekognitionClient(clients);
+      try {
+        // The redelivered events run in the background after the kit is ready; each deletes its
+        // photo last, after any clean-up.
+        const enrolPhotos = async () => (await s3.send(new ListObjectsV2Command({ Bucket: outputs.BucketName, Prefix: 'enrol/' }))).KeyCount ?? 0;
+        for (let wait = 0; wait < 300 && (await enrolPhotos()) > 0; wait++) await new Promise((pause) => setTimeout(pause, 100));
+        expect(await enrolPhotos()).toBe(0);
+        const { Faces = [] } = await rekognition.send(new ListFacesCommand({ CollectionId: outputs.CollectionId, MaxResults: 4096 }));
+        const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: outputs.UsersTableName }));
+        const held = Items.filter((item) => item.pk?.S?.startsWith('USER#')).flatMap((item) => [item.faceId?.S, item.pendingFaceId?.S]);
+        // Each user's redelivered photo is indexed again and its face held as pending; the face the
+        // killed run had stored is gone.
+        expect(Faces.map((face) => face.FaceId).sort()).toEqual(held.filter((faceId) => faceId !== undefined).sort());
+        expect(Faces).toHaveLength(2);
+      } finally {
+        s3.destroy();
+        dynamodb.destroy();
+        rekognition.destroy();
+      }
+    } finally {
+      await kit?.kill();
+      rmSync(indexDir, { recursive: true, force: true });
+    }
+    // Printed for whoever checks that the kills came at IndexFaces (not asserted: a kill may miss it).
+    console.log(`${killsAtIndex} of 2 kills came as the collection's log grew`);
   }, 240_000);
 });

@@ -6,6 +6,7 @@ import { AdminDeleteUserCommand, DeleteUserCommand } from '@aws-sdk/client-cogni
 import { InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ownerOfFace } from '../../handlers/face-tags.js';
 import { LOCAL_CREDENTIALS } from '../../sim/embedded-cloud.js';
 import { generateFixture } from '../../sim/faces/generate-face.js';
 import { latestCode, startHarness, type Harness } from './embedded-cloud-harness.js';
@@ -36,7 +37,7 @@ async function enrolledUser(email: string, seed: string): Promise<{ sub: string;
 
 const facesBySub = async () => {
   const { Faces = [] } = await rekognition.send(new ListFacesCommand({ CollectionId: harness.outputs.CollectionId, MaxResults: 4096 }));
-  return Faces.map((face) => face.ExternalImageId);
+  return Faces.map((face) => ownerOfFace(face.ExternalImageId!));
 };
 const userRecord = async (sub: string) =>
   (await harness.dynamo.send(new GetCommand({ TableName: harness.outputs.UsersTableName, Key: { pk: `USER#${sub}` } }))).Item;

@@ -70,6 +70,22 @@ describe('the deleted-user sweep', () => {
     expect(JSON.parse(summary ?? '{}')).toMatchObject({ usersInPool: 1, usersRemoved: 1, facesRemoved: 2 });
   });
 
+  it('reads the owner of a face tagged with its enrolment photo, as the indexer tags faces (and older ones alone)', async () => {
+    const [member, deleted] = [randomUUID(), randomUUID()];
+    const photo = () => randomUUID().replace(/-/g, '');
+    const memberFaces = [face(`${member}:${photo()}`), face(member)];
+    const deletedFaces = [face(`${deleted}:${photo()}`), face(deleted), face(`${deleted}:${photo()}`)];
+    await record(deleted);
+    pool([member]);
+    collection([memberFaces[0], deletedFaces[0], memberFaces[1], deletedFaces[1], deletedFaces[2]]);
+
+    await sweep();
+
+    expect(deletedFaceIds()).toEqual(deletedFaces.map((deletedFace) => deletedFace.FaceId));
+    expect(cognito.commandCalls(AdminGetUserCommand).map((call) => call.args[0].input.Username)).toEqual([deleted]);
+    expect(await getItem(`USER#${deleted}`)).toBeUndefined();
+  });
+
   it('leaves alone a user who signed up after the listing (AdminGetUser finds them)', async () => {
     const newcomer = randomUUID();
     const newcomerFace = face(newcomer);

@@ -7,9 +7,11 @@ import {
   ImageTooLargeException,
   IndexFacesCommand,
   InvalidImageFormatException,
+  ListFacesCommand,
   InvalidParameterException,
   RekognitionClient,
   ThrottlingException,
+  type Face,
   type IndexFacesCommandOutput,
 } from '@aws-sdk/client-rekognition';
 import { DeleteObjectCommand, HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
@@ -49,7 +51,7 @@ const deletedKeys = () => s3.commandCalls(DeleteObjectCommand).map((call) => cal
 const deletedFaces = () => rekognition.commandCalls(DeleteFacesCommand).flatMap((call) => call.args[0].input.FaceIds);
 
 describe('face-indexer', () => {
-  it('indexes the one face of an enrolment photo under the user’s sub, records it and deletes the photo', async () => {
+  it('indexes the one face of an enrolment photo under the user’s sub and the photo, records it and deletes the photo', async () => {
     const { sub, key } = await enrolKey();
     rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] });
 
@@ -58,7 +60,7 @@ describe('face-indexer', () => {
     expect(rekognition.commandCalls(IndexFacesCommand)[0].args[0].input).toEqual({
       CollectionId: COLLECTION,
       Image: { S3Object: { Bucket: BUCKET, Name: key } },
-      ExternalImageId: sub,
+      ExternalImageId: `${sub}:${key.split('/')[2]}`,
       MaxFaces: 1,
       QualityFilter: 'HIGH',
       DetectionAttributes: ['DEFAULT'],
@@ -67,6 +69,12 @@ describe('face-indexer', () => {
     expect((await getItem(`UPLOAD#${key}`))?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 86_000);
     expect(deletedKeys()).toEqual([key]);
     expect(deletedFaces()).toEqual([]);
+    // The first delivery leaves its trace before IndexFaces, and lists no faces.
+    const trace = await getItem(`INDEXING#${key}`);
+    expect(trace).toEqual({ pk: `INDEXING#${key}`, sub, startedAt: expect.any(Number), expiresAt: expect.any(Number) });
+    expect(trace!.expiresAt).toBeGreaterThan(Date.now() / 1000 + 86_000);
+    expect(trace!.expiresAt).toBeLessThanOrEqual(Date.now() / 1000 + 86_400);
+    expect(rekognition.commandCalls(ListFacesCommand)).toHaveLength(0);
   });
 
   it('indexes the face when Rekognition leaves out the empty UnindexedFaces list', async () => {
@@ -118,6 +126,8 @@ describe('face-indexer', () => {
     expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason: 'TOO_LARGE' });
     expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
     expect(deletedKeys()).toEqual([key]);
+    // Nothing indexed, so no trace for a retry to follow.
+    expect(await getItem(`INDEXING#${key}`)).toBeUndefined();
   });
 
   it('decodes the URL-encoded key of the event', async () => {
@@ -151,6 +161,8 @@ describe('face-indexer', () => {
 
     expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
     expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE });
+    // No attempt left a trace: nothing to look for in the collection.
+    expect(rekognition.commandCalls(ListFacesCommand)).toHaveLength(0);
   });
 
   it('does nothing, and does not fail, for an event whose photo is gone before any verdict', async () => {
@@ -186,6 +198,7 @@ describe('face-indexer', () => {
     expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
     expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason: 'NOT_UPLOADED' });
     expect(deletedKeys()).toEqual([key]);
+    expect(rekognition.commandCalls(ListFacesCommand)).toHaveLength(0);
   });
 
   it('removes the face it indexed when another verdict was recorded while it worked', async () => {
@@ -320,6 +333,246 @@ describe('face-indexer', () => {
 
     expect(await getItem(`UPLOAD#${first.key}`)).toMatchObject({ status: 'INDEXED', sub: first.sub });
     expect(await getItem(`UPLOAD#${second.key}`)).toMatchObject({ status: 'INDEXED', sub: second.sub });
+  });
+});
+
+/**
+ * A collection kept the way Rekognition keeps one, for attempts that die midway: IndexFaces stores
+ * a face under the request's ExternalImageId (the ids given, in order), ListFaces lists two faces a
+ * page, DeleteFaces removes. `killNext` makes the next call of an operation never answer, as when
+ * the process is killed during it: none of that attempt's code runs again. A killed IndexFaces has
+ * stored its face (the window the retry must clean up after), a killed DeleteFaces has deleted
+ * nothing. `pauseNext` stalls the next IndexFaces, face stored, until released: an indexer still
+ * running.
+ */
+function fakeCollection(faceIds: string[], unindexedFaces: ReturnType<typeof unindexed>[] = []) {
+  const stored: Face[] = [];
+  const ids = [...faceIds];
+  const stalls = new Map<string, Promise<void>>();
+  const stalled = async (operation: string) => {
+    const stall = stalls.get(operation);
+    stalls.delete(operation);
+    await stall;
+  };
+  rekognition.on(IndexFacesCommand).callsFake(async (input: { ExternalImageId: string }) => {
+    const faceId = ids.shift()!;
+    stored.push({ FaceId: faceId, ExternalImageId: input.ExternalImageId });
+    await stalled('IndexFaces');
+    return { FaceRecords: [faceRecord(faceId)], UnindexedFaces: unindexedFaces };
+  });
+  rekognition.on(ListFacesCommand).callsFake(async (input: { NextToken?: string }) => {
+    const start = Number(input.NextToken ?? 0);
+    const page = stored.slice(start, start + 2);
+    return { Faces: page, ...(start + 2 < stored.length ? { NextToken: String(start + 2) } : {}) };
+  });
+  rekognition.on(DeleteFacesCommand).callsFake(async (input: { FaceIds: string[] }) => {
+    await stalled('DeleteFaces');
+    for (const faceId of input.FaceIds) {
+      const at = stored.findIndex((face) => face.FaceId === faceId);
+      if (at >= 0) stored.splice(at, 1);
+    }
+    return { DeletedFaces: input.FaceIds };
+  });
+  return {
+    faces: () => [...stored],
+    store: (...faces: Face[]) => stored.push(...faces),
+    killNext: (operation: 'IndexFaces' | 'DeleteFaces') => void stalls.set(operation, new Promise<void>(() => undefined)),
+    pauseNext: (operation: 'IndexFaces') => {
+      let release!: () => void;
+      stalls.set(operation, new Promise<void>((resolve) => (release = resolve)));
+      return () => release();
+    },
+  };
+}
+
+const tagOf = (key: string) => `${key.split('/')[1]}:${key.split('/')[2]}`;
+const gone = () => s3.on(HeadObjectCommand).rejects(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }));
+const cleanUpWarnings = () =>
+  logs
+    .text()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((line) => line.message === 'faces left by an earlier indexing of the photo deleted');
+
+describe('face-indexer after an attempt that died midway', () => {
+  const OTHER_FACE = 'cccccccc-0000-4000-8000-000000000003';
+
+  it('deletes the face an attempt killed right after IndexFaces left, and holds the retry’s face', async () => {
+    const { sub, key } = await enrolKey();
+    const collection = fakeCollection([FACE, SECOND_FACE]);
+    collection.killNext('IndexFaces');
+    void index(s3Event(key));
+    await vi.waitFor(() => expect(collection.faces()).toHaveLength(1));
+
+    // The event comes again (S3's redelivery, or the embedded Lambda's after a restart).
+    await index(s3Event(key));
+
+    expect(collection.faces()).toEqual([{ FaceId: SECOND_FACE, ExternalImageId: tagOf(key) }]);
+    expect(deletedFaces()).toEqual([FACE]);
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: SECOND_FACE });
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: SECOND_FACE, sub });
+    expect(deletedKeys()).toEqual([key]);
+    expect(cleanUpWarnings()).toEqual([expect.objectContaining({ level: 'WARN', key, sub, faces: 1 })]);
+  });
+
+  it('deletes the faces of a photo of several people when the attempt died before deleting them itself', async () => {
+    const { sub, key } = await enrolKey();
+    const collection = fakeCollection([FACE, SECOND_FACE], [unindexed('EXCEEDS_MAX_FACES')]);
+    collection.killNext('DeleteFaces');
+    void index(s3Event(key));
+    await vi.waitFor(() => expect(deletedFaces()).toEqual([FACE]));
+    expect(collection.faces()).toEqual([{ FaceId: FACE, ExternalImageId: tagOf(key) }]);
+
+    await index(s3Event(key));
+
+    expect(collection.faces()).toEqual([]);
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason: 'MULTIPLE_FACES', sub });
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub });
+  });
+
+  it('leaves alone the face of another photo of the same user that a running indexer has yet to hold', async () => {
+    const first = await enrolKey();
+    const other = await enrolKey(first.sub);
+    const collection = fakeCollection([FACE, OTHER_FACE, SECOND_FACE]);
+    collection.killNext('IndexFaces');
+    void index(s3Event(first.key));
+    await vi.waitFor(() => expect(collection.faces()).toHaveLength(1));
+    const releaseOther = collection.pauseNext('IndexFaces');
+    const otherIndexing = index(s3Event(other.key));
+    await vi.waitFor(() => expect(collection.faces()).toHaveLength(2));
+
+    await index(s3Event(first.key));
+
+    expect(deletedFaces()).toEqual([FACE]);
+    expect(collection.faces().map((face) => face.FaceId)).toEqual([OTHER_FACE, SECOND_FACE]);
+    releaseOther();
+    await otherIndexing;
+    // The other photo came last: its face is held, and the first photo's retried face, now
+    // unanswered, leaves as any replaced pending face does.
+    expect(await getItem(`USER#${first.sub}`)).toEqual({ pk: `USER#${first.sub}`, sub: first.sub, pendingFaceId: OTHER_FACE });
+    expect(await getItem(`UPLOAD#${other.key}`)).toMatchObject({ status: 'INDEXED', faceId: OTHER_FACE });
+    expect(collection.faces()).toEqual([{ FaceId: OTHER_FACE, ExternalImageId: tagOf(other.key) }]);
+  });
+
+  it('keeps the face of the verdict a duplicate event recorded while the retry indexed the photo again', async () => {
+    const { sub, key } = await enrolKey();
+    await putItem({ pk: `INDEXING#${key}`, sub });
+    const collection = fakeCollection([]);
+    collection.store({ FaceId: FACE, ExternalImageId: tagOf(key) });
+    rekognition.on(IndexFacesCommand).callsFake(async (input: { ExternalImageId: string }) => {
+      collection.store({ FaceId: SECOND_FACE, ExternalImageId: input.ExternalImageId });
+      await putItem({ pk: `UPLOAD#${key}`, status: 'INDEXED', faceId: FACE, sub });
+      return { FaceRecords: [faceRecord(SECOND_FACE)], UnindexedFaces: [] };
+    });
+
+    await index(s3Event(key));
+
+    expect(collection.faces()).toEqual([{ FaceId: FACE, ExternalImageId: tagOf(key) }]);
+    expect(deletedFaces()).toEqual([SECOND_FACE]);
+    // It deleted its own face on finding the verdict taken: nothing was left for the clean-up.
+    expect(cleanUpWarnings()).toEqual([]);
+  });
+
+  it('deletes what a dead attempt left once Verify gave up on the photo and deleted it, and only that', async () => {
+    const { sub, key } = await enrolKey();
+    const another = await enrolKey(sub);
+    await putItem({ pk: `INDEXING#${key}`, sub });
+    await putItem({ pk: `UPLOAD#${key}`, status: 'REJECTED', reason: 'NOT_CHECKED_IN_TIME', sub });
+    const collection = fakeCollection([]);
+    const kept: Face[] = [
+      { FaceId: OTHER_FACE, ExternalImageId: sub }, // indexed by an older version: the sub alone
+      { FaceId: SECOND_FACE, ExternalImageId: tagOf(another.key) },
+      { ExternalImageId: tagOf(key) }, // a listing without an id is no face to delete
+    ];
+    collection.store(...kept, { FaceId: FACE, ExternalImageId: tagOf(key) });
+    gone();
+
+    await index(s3Event(key));
+
+    expect(deletedFaces()).toEqual([FACE]);
+    expect(collection.faces()).toEqual(kept);
+    expect(rekognition.commandCalls(ListFacesCommand).map((call) => call.args[0].input)).toEqual([
+      { CollectionId: COLLECTION, MaxResults: 4096, NextToken: undefined },
+      { CollectionId: COLLECTION, MaxResults: 4096, NextToken: '2' },
+    ]);
+    expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
+  });
+
+  it('keeps the verdict’s face when a retry finds the photo still there with its verdict', async () => {
+    const { sub, key } = await enrolKey();
+    await putItem({ pk: `INDEXING#${key}`, sub });
+    await putItem({ pk: `UPLOAD#${key}`, status: 'INDEXED', faceId: FACE, sub });
+    const collection = fakeCollection([]);
+    collection.store({ FaceId: FACE, ExternalImageId: tagOf(key) }, { FaceId: SECOND_FACE, ExternalImageId: tagOf(key) });
+
+    await index(s3Event(key));
+
+    expect(collection.faces()).toEqual([{ FaceId: FACE, ExternalImageId: tagOf(key) }]);
+    expect(deletedFaces()).toEqual([SECOND_FACE]);
+    expect(deletedKeys()).toEqual([key]);
+    expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
+  });
+
+  it('gives a photo an attempt left without a verdict, deleted on its way out, the verdict Verify would give it, and deletes its face', async () => {
+    // IndexFaces stored the face, but its answer was lost: the attempt failed and deleted the photo.
+    const { sub, key } = await enrolKey();
+    await putItem({ pk: `INDEXING#${key}`, sub });
+    const collection = fakeCollection([]);
+    const another = await enrolKey(sub);
+    collection.store({ FaceId: SECOND_FACE, ExternalImageId: tagOf(another.key) }, { FaceId: FACE, ExternalImageId: tagOf(key) });
+    gone();
+
+    await index(s3Event(key));
+
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'REJECTED', reason: 'NOT_CHECKED_IN_TIME', sub });
+    expect(deletedFaces()).toEqual([FACE]);
+    expect(collection.faces()).toEqual([{ FaceId: SECOND_FACE, ExternalImageId: tagOf(another.key) }]);
+    expect(rekognition.commandCalls(IndexFacesCommand)).toHaveLength(0);
+    expect(cleanUpWarnings()).toEqual([expect.objectContaining({ key, sub, faces: 1 })]);
+  });
+
+  it('keeps the verdict a duplicate event recorded, and its face, when the photo is gone', async () => {
+    const { sub, key } = await enrolKey();
+    await putItem({ pk: `INDEXING#${key}`, sub });
+    await putItem({ pk: `UPLOAD#${key}`, status: 'INDEXED', faceId: FACE, sub });
+    const collection = fakeCollection([]);
+    collection.store({ FaceId: FACE, ExternalImageId: tagOf(key) }, { FaceId: SECOND_FACE, ExternalImageId: tagOf(key) });
+    gone();
+
+    await index(s3Event(key));
+
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, sub });
+    expect(collection.faces()).toEqual([{ FaceId: FACE, ExternalImageId: tagOf(key) }]);
+    expect(deletedFaces()).toEqual([SECOND_FACE]);
+  });
+
+  it('lists nothing for a photo whose verdict is past its expiry, though DynamoDB’s TTL has yet to remove it', async () => {
+    const { sub, key } = await enrolKey();
+    const expired = Math.floor(Date.now() / 1000) - 60;
+    await putItem({ pk: `INDEXING#${key}`, sub, expiresAt: expired });
+    await putItem({ pk: `UPLOAD#${key}`, status: 'INDEXED', faceId: FACE, sub, expiresAt: expired });
+    const collection = fakeCollection([]);
+    collection.store({ FaceId: SECOND_FACE, ExternalImageId: tagOf(key) });
+    gone();
+
+    await index(s3Event(key));
+
+    expect(rekognition.commandCalls(ListFacesCommand)).toHaveLength(0);
+    expect(deletedFaces()).toEqual([]);
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, expiresAt: expired });
+  });
+
+  it('lists nothing and warns of nothing when the earlier attempt left no face', async () => {
+    const { sub, key } = await enrolKey();
+    await putItem({ pk: `INDEXING#${key}`, sub });
+    fakeCollection([FACE]);
+
+    await index(s3Event(key));
+
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE });
+    expect(deletedFaces()).toEqual([]);
+    expect(cleanUpWarnings()).toEqual([]);
   });
 });
 

@@ -126,7 +126,7 @@ describe('FaceAuthStack with target=localstack', () => {
       { actions: ['rekognition:DeleteFaces', 'rekognition:SearchFacesByImage'], resources: [collectionArn] },
     ]);
     expect(rekognitionGrants(template, functions.get('FaceIndexer')![1])).toEqual([
-      { actions: ['rekognition:DeleteFaces', 'rekognition:IndexFaces'], resources: [collectionArn] },
+      { actions: ['rekognition:DeleteFaces', 'rekognition:IndexFaces', 'rekognition:ListFaces'], resources: [collectionArn] },
     ]);
     for (const handler of HANDLERS.filter((id) => id !== 'VerifyAuthChallengeResponse' && id !== 'FaceIndexer')) {
       expect(rekognitionGrants(template, functions.get(handler)![1]), handler).toEqual([]);

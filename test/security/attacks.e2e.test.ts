@@ -16,6 +16,7 @@ import {
 import { ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ownerOfFace } from '../../handlers/face-tags.js';
 import { generateFace, generateFixture } from '../../sim/faces/generate-face.js';
 import { FaceAuthClient, decodeJwtClaims, uploadPhoto } from '../../cli/face-auth-client.js';
 import { LOCAL_CREDENTIALS } from '../../sim/embedded-cloud.js';
@@ -413,7 +414,7 @@ describe('abandoned enrolments: faces bound to nobody', () => {
     let NextToken: string | undefined;
     do {
       const page = await rekognition().send(new ListFacesCommand({ CollectionId: harness.outputs.CollectionId, NextToken, MaxResults: 4096 }));
-      faceIds.push(...(page.Faces ?? []).filter((listed) => listed.ExternalImageId === sub).map((listed) => listed.FaceId!));
+      faceIds.push(...(page.Faces ?? []).filter((listed) => ownerOfFace(listed.ExternalImageId!) === sub).map((listed) => listed.FaceId!));
       NextToken = page.NextToken;
     } while (NextToken);
     return faceIds;

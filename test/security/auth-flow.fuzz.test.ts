@@ -53,6 +53,7 @@ import { ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { FaceAuthClient, decodeJwtClaims, unusablePassword } from '../../cli/face-auth-client.js';
+import { ownerOfFace } from '../../handlers/face-tags.js';
 import { generateFixture } from '../../sim/faces/generate-face.js';
 import { SeededRandom } from '../../sim/faces/seeded-random.js';
 import { LOCAL_CREDENTIALS } from '../../sim/embedded-cloud.js';
@@ -761,14 +762,17 @@ async function checkVictimRecords(): Promise<void> {
   );
 }
 
-/** The collection's faces, by the sub they were indexed for (ExternalImageId). */
+/** The collection's faces, by the sub they were indexed for (the owner part of ExternalImageId). */
 async function facesBySub(): Promise<Map<string, string[]>> {
   const rekognition = new RekognitionClient({ region: harness.outputs.Region, endpoint: harness.endpoint, credentials: LOCAL_CREDENTIALS });
   const faces = new Map<string, string[]>();
   let NextToken: string | undefined;
   do {
     const page = await rekognition.send(new ListFacesCommand({ CollectionId: harness.outputs.CollectionId, NextToken, MaxResults: 4096 }));
-    for (const face of page.Faces ?? []) faces.set(face.ExternalImageId!, [...(faces.get(face.ExternalImageId!) ?? []), face.FaceId!]);
+    for (const face of page.Faces ?? []) {
+      const sub = ownerOfFace(face.ExternalImageId!);
+      faces.set(sub, [...(faces.get(sub) ?? []), face.FaceId!]);
+    }
     NextToken = page.NextToken;
   } while (NextToken);
   return faces;

@@ -105,6 +105,7 @@ describe('two Authorization headers', () => {
 
     expect(twice.status).toBe(400);
     expect(twice.body).toContain('<Code>AuthorizationHeaderMalformed</Code>');
+    expect(twice.body).toContain('<Message>The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.</Message>');
     expect(once.status).toBe(200);
     const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'uploads' }));
     expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['other']);

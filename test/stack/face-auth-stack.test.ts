@@ -417,9 +417,11 @@ describe('FaceAuthStack with default context', () => {
           's3:DeleteObject': [objects('enrol/'), objects('signin/')],
           's3:ListBucket': [listing('enrol/')],
           'rekognition:IndexFaces': [collectionArn],
+          // A retry of an indexing that died after IndexFaces lists the faces it left.
+          'rekognition:ListFaces': [collectionArn],
           'rekognition:DeleteFaces': [collectionArn],
-          'dynamodb:GetItem': [items('UPLOAD#*')],
-          'dynamodb:PutItem': [items('UPLOAD#*')],
+          'dynamodb:GetItem': [items('UPLOAD#*', 'INDEXING#*')],
+          'dynamodb:PutItem': [items('UPLOAD#*', 'INDEXING#*')],
           'dynamodb:UpdateItem': [items('USER#*')],
         },
         // Lists the pool and the collection, reads the table whole (a Scan has no key to narrow
