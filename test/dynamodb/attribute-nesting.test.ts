@@ -7,40 +7,24 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerJsonServices } from '../../sim/aws-json-protocol.js';
 import { NESTING_LIMIT_MESSAGE } from '../../sim/dynamodb/attribute-nesting.js';
 import { conditionNestingMessage, MAX_CONDITION_PARENTHESES_DEPTH, MAX_EXPRESSION_BYTES } from '../../sim/dynamodb/expression-nesting.js';
-import { createDynamoDbService, type DynamoDbService } from '../../sim/dynamodb/index.js';
+import { startOneTableEndpoint, type OneTableEndpoint } from './one-table-endpoint.js';
 
 // DynamoDB refuses attribute values nested past 32 levels; dynalite has no limit and overflowed its
 // stack on a few thousand levels (a 500). Boundary from nubo-db/dynoxide#110, captured on AWS.
 const TABLE = 'NestingTable';
-let service: DynamoDbService;
-let app: FastifyInstance;
+let kit: OneTableEndpoint;
 let endpoint: string;
 let client: DynamoDBClient;
 
 beforeAll(async () => {
-  service = await createDynamoDbService({ ttlSweepIntervalMs: 0 });
-  app = Fastify();
-  registerJsonServices(app, [], 'us-east-1', { passthrough: [service.passthrough] });
-  endpoint = await app.listen({ port: 0, host: '127.0.0.1' });
-  client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  await service.createTable({
-    TableName: TABLE,
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
+  kit = await startOneTableEndpoint(TABLE);
+  ({ endpoint, client } = kit);
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await app?.close();
-  await service?.close();
-});
+afterAll(() => kit?.close());
 
 /** A scalar wrapped in `wraps` single-member maps: `wraps` 1 is `{ M: { n: { S: 'leaf' } } }`. */
 function wrappedInMaps(wraps: number): AttributeValue {

@@ -3,36 +3,20 @@
 // entry, so PutItem dropped the attribute without an error (sim/dynamodb/load-dynalite.ts,
 // keepProtoAttributeNames).
 import { BatchWriteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerJsonServices } from '../../sim/aws-json-protocol.js';
-import { createDynamoDbService, type DynamoDbService } from '../../sim/dynamodb/index.js';
+import { startOneTableEndpoint, type OneTableEndpoint } from './one-table-endpoint.js';
 
 const TABLE = 'ProtoTable';
-let service: DynamoDbService;
-let app: FastifyInstance;
+let kit: OneTableEndpoint;
 let endpoint: string;
 let client: DynamoDBClient;
 
 beforeAll(async () => {
-  service = await createDynamoDbService({ ttlSweepIntervalMs: 0 });
-  app = Fastify();
-  registerJsonServices(app, [], 'us-east-1', { passthrough: [service.passthrough] });
-  endpoint = await app.listen({ port: 0, host: '127.0.0.1' });
-  client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  await service.createTable({
-    TableName: TABLE,
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
+  kit = await startOneTableEndpoint(TABLE);
+  ({ endpoint, client } = kit);
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await app?.close();
-  await service?.close();
-});
+afterAll(() => kit?.close());
 
 /** An item with `__proto__` as an attribute and as a key of a map attribute; JSON.parse makes both own properties. */
 const itemWithProto = (pk: string) => JSON.parse(`{"pk":{"S":"${pk}"},"__proto__":{"S":"top"},"profile":{"M":{"__proto__":{"N":"7"},"name":{"S":"Ana"}}}}`) as Record<string, AttributeValue>;
