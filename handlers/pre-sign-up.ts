@@ -31,11 +31,25 @@ function hasPlainCase(character: string): boolean {
   return (character === lower || character === upper) && lower.toUpperCase() === upper && upper.toLowerCase() === lower;
 }
 
+/**
+ * Whether the address is written in Unicode's compatibility-composed form (NFKC), the one spelling
+ * of what it shows. A fullwidth letter (`\uFF4Bate@`), a ligature (`van\u0133k@`, ij) or a letter
+ * typed as a base and a combining mark (`ka\u0301te@`) looks like, or is, another address in
+ * its usual form: IDNA maps a fullwidth domain to ASCII, so its mail reaches the ASCII domain's
+ * mailbox, and nothing in Cognito's documentation says whether it folds such forms when it compares
+ * usernames, which would make the twin hold the other address as the Kelvin sign does. RFC 6532
+ * asks for normalized addresses too.
+ */
+function isCompatibilityComposed(email: string): boolean {
+  return email.normalize('NFKC') === email;
+}
+
 export const handler: PreSignUpTriggerHandler = withErrorBoundary('PreSignUp', async (event) => {
   const email = event.request.userAttributes.email;
   if (!email) throw new UserFacingError('an email address is required to sign up');
   if (!isPlausibleEmail(email)) throw new UserFacingError('the email address does not look valid');
   if (![...email].every(hasPlainCase)) throw new UserFacingError('the email address has a letter that a change of case turns into another');
+  if (!isCompatibilityComposed(email)) throw new UserFacingError('the email address has a character in an unusual form (fullwidth, a ligature or a combining mark)');
   // Only a public sign-up: an administrator's AdminCreateUser (email_verified, a name...) is trusted.
   const others = Object.keys(event.request.userAttributes).filter((name) => name !== SIGN_UP_ATTRIBUTE && !name.startsWith('cognito:'));
   if (event.triggerSource === 'PreSignUp_SignUp' && others.length > 0) throw new UserFacingError('only an email address can be given at sign-up');

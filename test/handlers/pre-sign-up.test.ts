@@ -86,8 +86,21 @@ describe('PreSignUp', () => {
     await expect(preSignUp(created)).rejects.toThrow('the email address has a letter that a change of case turns into another');
   });
 
-  it.each(['Kate@Example.COM', 'jos\u00E9@example.com', '\u00DCnal@example.com', '\u03A3\u03C9\u03C3@example.gr', '\uFF4Bate@example.com', '\u01C6ana@example.com', '\u01C4ANA@example.com', '\u65E5\u672C@example.jp'])(
-    'accepts "%s", whose letters are plain small or capital halves of their pairs',
+  // Twins by another form of the same characters: a fullwidth domain reaches the ASCII domain's mailbox.
+  it.each([
+    ['a fullwidth letter', '\uFF4Bate@example.com'],
+    ['a fullwidth letter in the domain', 'kate@\uFF45xample.com'],
+    ['the ij ligature', 'van\u0133k@example.com'],
+    ['the small dž ligature', '\u01C6ana@example.com'],
+    ['the capital DŽ ligature', '\u01C4ANA@example.com'],
+    ['a base letter and a combining acute accent', 'jose\u0301@example.com'],
+    ['a superscript digit', 'kate\u00B2@example.com'],
+  ])('refuses an address with %s', async (_what, email) => {
+    await expect(preSignUp(signUp({ email }))).rejects.toThrow('the email address has a character in an unusual form (fullwidth, a ligature or a combining mark)');
+  });
+
+  it.each(['Kate@Example.COM', 'jos\u00E9@example.com', '\u00DCnal@example.com', '\u03A3\u03C9\u03C3@example.gr', '\u65E5\u672C@example.jp', 'ana\u00B7maria@example.cat'])(
+    'accepts "%s", whose letters are plain small or capital halves of their pairs, each in its one composed form',
     async (email) => {
       await expect(preSignUp(signUp({ email }))).resolves.toMatchObject({ response: { autoConfirmUser: false } });
     },
