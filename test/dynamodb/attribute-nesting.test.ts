@@ -1,30 +1,20 @@
 import {
   AttributeValue,
   BatchWriteItemCommand,
-  DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NESTING_LIMIT_MESSAGE } from '../../sim/dynamodb/attribute-nesting.js';
 import { conditionNestingMessage, MAX_CONDITION_PARENTHESES_DEPTH, MAX_EXPRESSION_BYTES } from '../../sim/dynamodb/expression-nesting.js';
-import { startOneTableEndpoint, type OneTableEndpoint } from './one-table-endpoint.js';
+import { useOneTableEndpoint } from './one-table-endpoint.js';
 
 // DynamoDB refuses attribute values nested past 32 levels; dynalite has no limit and overflowed its
 // stack on a few thousand levels (a 500). Boundary from nubo-db/dynoxide#110, captured on AWS.
 const TABLE = 'NestingTable';
-let kit: OneTableEndpoint;
-let endpoint: string;
-let client: DynamoDBClient;
-
-beforeAll(async () => {
-  kit = await startOneTableEndpoint(TABLE);
-  ({ endpoint, client } = kit);
-});
-
-afterAll(() => kit?.close());
+const dynamodb = useOneTableEndpoint(TABLE);
 
 /** A scalar wrapped in `wraps` single-member maps: `wraps` 1 is `{ M: { n: { S: 'leaf' } } }`. */
 function wrappedInMaps(wraps: number): AttributeValue {
@@ -45,7 +35,7 @@ function putItemBodyWrappedInMaps(wraps: number): string {
 }
 
 async function postPutItem(body: string): Promise<Response> {
-  return fetch(endpoint, {
+  return fetch(dynamodb.endpoint, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-amz-json-1.0',
@@ -67,36 +57,36 @@ const NESTING_REFUSAL = { name: 'ValidationException', message: NESTING_LIMIT_ME
 
 describe('attribute nesting limit', () => {
   it('stores an item with a scalar wrapped in 31 maps, and reads it back', async () => {
-    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'maps-31' }, data: wrappedInMaps(31) } }));
+    await dynamodb.client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'maps-31' }, data: wrappedInMaps(31) } }));
 
-    const { Item } = await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'maps-31' } } }));
+    const { Item } = await dynamodb.client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'maps-31' } } }));
 
     expect(Item?.data).toEqual(wrappedInMaps(31));
   });
 
   it('refuses an item with a scalar wrapped in 32 maps with ValidationException', async () => {
-    expect(await refusal(client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'maps-32' }, data: wrappedInMaps(32) } }))))
+    expect(await refusal(dynamodb.client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'maps-32' }, data: wrappedInMaps(32) } }))))
       .toEqual(NESTING_REFUSAL);
   });
 
   it('counts lists as maps: 31 wraps stored, 32 refused', async () => {
-    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'lists-31' }, data: wrappedInLists(31) } }));
+    await dynamodb.client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'lists-31' }, data: wrappedInLists(31) } }));
 
-    expect(await refusal(client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'lists-32' }, data: wrappedInLists(32) } }))))
+    expect(await refusal(dynamodb.client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'lists-32' }, data: wrappedInLists(32) } }))))
       .toEqual(NESTING_REFUSAL);
   });
 
   it('refuses an over-deep value in UpdateItem, BatchWriteItem and Query expression values', async () => {
     const deep = wrappedInMaps(32);
 
-    const update = await refusal(client.send(new UpdateItemCommand({
+    const update = await refusal(dynamodb.client.send(new UpdateItemCommand({
       TableName: TABLE, Key: { pk: { S: 'maps-31' } }, UpdateExpression: 'SET #d = :deep',
       ExpressionAttributeNames: { '#d': 'data' }, ExpressionAttributeValues: { ':deep': deep },
     })));
-    const batch = await refusal(client.send(new BatchWriteItemCommand({
+    const batch = await refusal(dynamodb.client.send(new BatchWriteItemCommand({
       RequestItems: { [TABLE]: [{ PutRequest: { Item: { pk: { S: 'batch' }, data: deep } } }] },
     })));
-    const query = await refusal(client.send(new QueryCommand({
+    const query = await refusal(dynamodb.client.send(new QueryCommand({
       TableName: TABLE, KeyConditionExpression: 'pk = :pk', FilterExpression: '#d = :deep',
       ExpressionAttributeNames: { '#d': 'data' }, ExpressionAttributeValues: { ':pk': { S: 'maps-31' }, ':deep': deep },
     })));
@@ -106,9 +96,9 @@ describe('attribute nesting limit', () => {
 
   it('lets a 31-wrap expression value through to the condition, which is then evaluated', async () => {
     // The item has no `data`, so the condition is false: refused as a failed condition, not for its nesting.
-    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'condition' } } }));
+    await dynamodb.client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'condition' } } }));
 
-    const evaluated = await refusal(client.send(new UpdateItemCommand({
+    const evaluated = await refusal(dynamodb.client.send(new UpdateItemCommand({
       TableName: TABLE, Key: { pk: { S: 'condition' } }, UpdateExpression: 'SET touched = :t',
       ConditionExpression: '#d = :deep', ExpressionAttributeNames: { '#d': 'data' },
       ExpressionAttributeValues: { ':t': { S: 'yes' }, ':deep': wrappedInMaps(31) },
@@ -122,7 +112,7 @@ describe('attribute nesting limit', () => {
 
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ __type: 'com.amazon.coral.validate#ValidationException', message: NESTING_LIMIT_MESSAGE });
-    const { Item } = await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'maps-31' } } }));
+    const { Item } = await dynamodb.client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'maps-31' } } }));
     expect(Item?.pk).toEqual({ S: 'maps-31' });
   });
 });
@@ -146,15 +136,15 @@ describe('expressions dynalite would take too long to parse', () => {
     })],
     ['KeyConditionExpression', () => new QueryCommand({ TableName: TABLE, KeyConditionExpression: grouped(30, 'pk = :pk'), ExpressionAttributeValues: { ':pk': { S: 'grouped' } } })],
   ])('refuses a %s nested past the limit with a ValidationException naming it', async (member, command) => {
-    const error = await client.send(command() as PutItemCommand).then(() => undefined, (failure: Error) => failure);
+    const error = await dynamodb.client.send(command() as PutItemCommand).then(() => undefined, (failure: Error) => failure);
     expect(error?.name).toBe('ValidationException');
     expect(error?.message).toBe(conditionNestingMessage(member));
   });
 
   it(`accepts ${MAX_CONDITION_PARENTHESES_DEPTH} levels, a function call's own parentheses included`, async () => {
     const condition = nestedConditions(MAX_CONDITION_PARENTHESES_DEPTH - 1);
-    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'grouped' } }, ConditionExpression: condition }));
-    const got = await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'grouped' } } }));
+    await dynamodb.client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'grouped' } }, ConditionExpression: condition }));
+    const got = await dynamodb.client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'grouped' } } }));
     expect(got.Item).toEqual({ pk: { S: 'grouped' } });
   });
 
@@ -166,8 +156,8 @@ describe('expressions dynalite would take too long to parse', () => {
     };
     const atLimit = shallowGroups(MAX_EXPRESSION_BYTES);
     expect(Buffer.byteLength(atLimit)).toBe(MAX_EXPRESSION_BYTES);
-    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'long' } }, ConditionExpression: atLimit }));
-    const error = await client
+    await dynamodb.client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'long' } }, ConditionExpression: atLimit }));
+    const error = await dynamodb.client
       .send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'long' } }, ConditionExpression: `${atLimit} ` }))
       .then(() => undefined, (failure: Error) => failure);
     expect(error?.name).toBe('ValidationException');

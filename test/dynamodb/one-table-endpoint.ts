@@ -2,6 +2,7 @@
 // tests that send it items through the real client and read its raw answers.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import Fastify from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { registerJsonServices } from '../../sim/aws-json-protocol.js';
 import { createDynamoDbService } from '../../sim/dynamodb/index.js';
 
@@ -11,7 +12,7 @@ export interface OneTableEndpoint {
   close(): Promise<void>;
 }
 
-export async function startOneTableEndpoint(tableName: string): Promise<OneTableEndpoint> {
+async function startOneTableEndpoint(tableName: string): Promise<OneTableEndpoint> {
   const service = await createDynamoDbService({ ttlSweepIntervalMs: 0 });
   const app = Fastify();
   registerJsonServices(app, [], 'us-east-1', { passthrough: [service.passthrough] });
@@ -30,6 +31,30 @@ export async function startOneTableEndpoint(tableName: string): Promise<OneTable
       client.destroy();
       await app.close();
       await service.close();
+    },
+  };
+}
+
+/**
+ * Starts the endpoint before a test file's tests and closes it after them. The members are read
+ * through getters, as they exist only once `beforeAll` has run.
+ */
+export function useOneTableEndpoint(tableName: string): Omit<OneTableEndpoint, 'close'> {
+  let started: OneTableEndpoint | undefined;
+  beforeAll(async () => {
+    started = await startOneTableEndpoint(tableName);
+  });
+  afterAll(() => started?.close());
+  const running = () => {
+    if (!started) throw new Error('the DynamoDB endpoint starts in beforeAll');
+    return started;
+  };
+  return {
+    get endpoint() {
+      return running().endpoint;
+    },
+    get client() {
+      return running().client;
     },
   };
 }
