@@ -18,6 +18,7 @@ import {
   getUploadResult,
   holdPendingFace,
   indexingWasAttempted,
+  type PendingHold,
   recordUploadResultIfAbsent,
   signInPhotoUsed,
   traceIndexingAttempt,
@@ -79,15 +80,22 @@ async function indexPhoto(key: string): Promise<void> {
     const problem = photoProblem(photo);
     // The trace goes first, so that no face of this photo can exist without it.
     const earlierAttempt = !problem && !(await traceIndexingAttempt(key, sub, Date.now()));
-    const outcome = problem ? { rejection: problem } : await indexFace(key);
-    if ('faceId' in outcome) await holdAsPending(sub, outcome.faceId);
+    const indexed = problem ? { rejection: problem } : await indexFace(key);
+    const outcome = 'faceId' in indexed ? await holdAsPending(sub, indexed.faceId, key) : indexed;
+    if (!outcome) {
+      // Another run of this photo held its face, and it is no longer pending: bound (so its
+      // verdict stands) or replaced by a later photo's. This run has no verdict to give.
+      if (earlierAttempt) await deleteFacesOfEarlierAttempts(key, sub);
+      return;
+    }
     const result: UploadResult =
       'faceId' in outcome
         ? { status: 'INDEXED', faceId: outcome.faceId, sub }
         : { status: 'REJECTED', reason: outcome.rejection, sub };
     const recorded = await recordUploadResultIfAbsent(key, result, Date.now());
-    if (!recorded && result.status === 'INDEXED') {
-      // Someone recorded a verdict first (a duplicate event, or Verify gave up): this face is nobody's.
+    if (!recorded && result.status === 'INDEXED' && !(await verdictNames(key, result.faceId))) {
+      // Someone recorded another verdict first (Verify gave up, or a run of this photo with its
+      // own face): this face is nobody's.
       await deleteFaces([result.faceId]);
     }
     if (earlierAttempt) await deleteFacesOfEarlierAttempts(key, sub);
@@ -105,14 +113,16 @@ async function indexPhoto(key: string): Promise<void> {
 
 /**
  * Makes the new face the user's pending one before its verdict is recorded, so that Verify never
- * reads a verdict whose face it may not bind. The face this replaces belonged to an enrolment
- * photo that was never answered, or lost to this one: nobody can bind it, so it leaves the
- * collection.
+ * reads a verdict whose face it may not bind, and returns the face the verdict is to name. The face
+ * this replaces belonged to an enrolment photo that was never answered, or lost to this one:
+ * nobody can bind it, so it leaves the collection. When another run of the same photo holds its
+ * face already, that one stays and is the verdict's (its run may have died before recording it),
+ * and this run's face leaves; with nothing of the photo pending any more, there is no verdict to give.
  */
-async function holdAsPending(sub: string, faceId: string): Promise<void> {
-  let replaced: string | undefined;
+async function holdAsPending(sub: string, faceId: string, key: string): Promise<{ faceId: string } | undefined> {
+  let hold: PendingHold;
   try {
-    replaced = await holdPendingFace(sub, faceId);
+    hold = await holdPendingFace(sub, faceId, key);
   } catch (error) {
     // The photo is deleted on the way out, so Lambda's retry finds nothing to index again: a face
     // left here would be bound to nobody and never removed.
@@ -125,10 +135,23 @@ async function holdAsPending(sub: string, faceId: string): Promise<void> {
     );
     throw error;
   }
-  if (replaced) {
-    await deleteFaces([replaced]);
-    logger.info('unanswered enrolment face deleted', { sub });
+  if (hold.held) {
+    if (hold.replaced) {
+      await deleteFaces([hold.replaced]);
+      logger.info('unanswered enrolment face deleted', { sub });
+    }
+    return { faceId };
   }
+  if (hold.heldForPhoto === faceId) return { faceId };
+  await deleteFaces([faceId]);
+  logger.info('face surplus to another run of the photo deleted', { key, sub });
+  return hold.heldForPhoto === undefined ? undefined : { faceId: hold.heldForPhoto };
+}
+
+/** Whether the photo's standing verdict names this face. */
+async function verdictNames(key: string, faceId: string): Promise<boolean> {
+  const verdict = await getUploadResult(key, Date.now());
+  return verdict?.status === 'INDEXED' && verdict.faceId === faceId;
 }
 
 /**

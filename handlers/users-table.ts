@@ -36,6 +36,8 @@ export interface UserRecord {
    * the collection: an enrolment never answered leaves at most one face bound to nobody.
    */
   pendingFaceId?: string;
+  /** The enrolment photo (its S3 key) the pending face was indexed from. */
+  pendingPhoto?: string;
 }
 
 /** Devices remembered per user: the oldest is forgotten first. */
@@ -142,24 +144,37 @@ export async function consumeEnrolSecret(sub: string, secretHash: string, now: n
   );
 }
 
+/** What holding a face as pending did: replaced another photo's face, or left another run's. */
+export type PendingHold = { held: true; replaced?: string } | { held: false; heldForPhoto?: string };
+
 /**
  * Holds a freshly indexed face as the user's pending face, before its verdict is recorded (Verify
- * binds only the pending face), and returns the pending face it replaced, which nobody can bind
- * any more. A user without a record (PostConfirmation failed) gets one, as bindFace would give.
+ * binds only the pending face), and names the pending face it replaced, which nobody can bind
+ * any more. A face another run of the same photo holds (a duplicate event, or a retry after a run
+ * that died between its hold and its verdict) is not replaced: it may be the face the photo's
+ * verdict names, and replacing it lost the enrolment. This run's face is then the surplus, and
+ * `heldForPhoto` names the one held, while it is still pending. A user without a record
+ * (PostConfirmation failed) gets one, as bindFace would give.
  */
-export async function holdPendingFace(sub: string, faceId: string): Promise<string | undefined> {
-  const { Attributes } = await documentClient.send(
-    new UpdateCommand({
-      TableName: config.usersTable,
-      Key: { pk: userKey(sub) },
-      UpdateExpression: 'SET #sub = :sub, pendingFaceId = :faceId',
-      ExpressionAttributeNames: { '#sub': 'sub' },
-      ExpressionAttributeValues: { ':sub': sub, ':faceId': faceId },
-      ReturnValues: 'UPDATED_OLD',
-    }),
-  );
-  const replaced = Attributes?.pendingFaceId as string | undefined;
-  return replaced === faceId ? undefined : replaced;
+export async function holdPendingFace(sub: string, faceId: string, photoKey: string): Promise<PendingHold> {
+  let replaced: string | undefined;
+  const held = await unlessConditionFails(async () => {
+    const { Attributes } = await documentClient.send(
+      new UpdateCommand({
+        TableName: config.usersTable,
+        Key: { pk: userKey(sub) },
+        UpdateExpression: 'SET #sub = :sub, pendingFaceId = :faceId, pendingPhoto = :photo',
+        ConditionExpression: 'attribute_not_exists(pendingPhoto) OR pendingPhoto <> :photo',
+        ExpressionAttributeNames: { '#sub': 'sub' },
+        ExpressionAttributeValues: { ':sub': sub, ':faceId': faceId, ':photo': photoKey },
+        ReturnValues: 'UPDATED_OLD',
+      }),
+    );
+    replaced = Attributes?.pendingFaceId as string | undefined;
+  });
+  if (held) return replaced === undefined || replaced === faceId ? { held: true } : { held: true, replaced };
+  const user = await getUser(sub);
+  return user?.pendingPhoto === photoKey ? { held: false, heldForPhoto: user.pendingFaceId } : { held: false };
 }
 
 /**
@@ -182,7 +197,7 @@ export async function bindFace(
         // A new face starts a new list of trusted devices: after a take-back by the mailbox owner,
         // the devices of whoever enrolled before are strangers again.
         UpdateExpression:
-          'SET #sub = :sub, faceId = :faceId, enrolledAt = :enrolledAt, lastFactor = :factor, createdAt = if_not_exists(createdAt, :enrolledAt), trustedDevices = :devices REMOVE pendingFaceId',
+          'SET #sub = :sub, faceId = :faceId, enrolledAt = :enrolledAt, lastFactor = :factor, createdAt = if_not_exists(createdAt, :enrolledAt), trustedDevices = :devices REMOVE pendingFaceId, pendingPhoto',
         ConditionExpression: `pendingFaceId = :faceId AND ${previousFaceId ? 'faceId = :previous' : 'attribute_not_exists(faceId)'}`,
         ExpressionAttributeNames: { '#sub': 'sub' },
         ExpressionAttributeValues: {

@@ -328,8 +328,9 @@ export class FaceAuthStack extends Stack {
     // sign-in photo PUT again after its check finds the USED mark and is deleted. INDEXING#<key>
     // is the trace an indexing leaves before IndexFaces, for its retry to find.
     allowItems(h.faceIndexer, ['GetItem', 'PutItem'], [upload, indexing]);
-    // The indexed face becomes the user's pending face, replacing an unanswered enrolment's.
-    allowItems(h.faceIndexer, ['UpdateItem'], [user]);
+    // The indexed face becomes the user's pending face, replacing an unanswered enrolment's; a hold
+    // refused because another run of the photo holds its face reads which face that is.
+    allowItems(h.faceIndexer, ['GetItem', 'UpdateItem'], [user]);
   }
 }
 

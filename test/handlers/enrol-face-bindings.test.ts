@@ -22,7 +22,7 @@ const FACE = 'dddddddd-0000-4000-8000-000000000004';
 const enrolKeyOf = (sub: string) => `enrol/${sub}/${randomBytes(16).toString('hex')}`;
 /** As the face-indexer records an indexed face: held as the user's pending face, then the verdict. */
 async function indexedVerdict(key: string, sub: string): Promise<void> {
-  await holdPendingFace(sub, FACE);
+  await holdPendingFace(sub, FACE, key);
   await putItem({ pk: `UPLOAD#${key}`, sub, status: 'INDEXED', faceId: FACE, expiresAt: Math.floor(Date.now() / 1000) + 3600 });
 }
 const verify = async (event: VerifyAuthChallengeResponseTriggerEvent) =>

@@ -278,7 +278,7 @@ describe('face-indexer', () => {
       .resolvesOnce({ FaceRecords: [faceRecord(SECOND_FACE)], UnindexedFaces: [] });
 
     await index(s3Event(first.key));
-    expect(await getItem(`USER#${first.sub}`)).toEqual({ pk: `USER#${first.sub}`, sub: first.sub, pendingFaceId: FACE });
+    expect(await getItem(`USER#${first.sub}`)).toEqual({ pk: `USER#${first.sub}`, sub: first.sub, pendingFaceId: FACE, pendingPhoto: first.key });
     expect(deletedFaces()).toEqual([]);
 
     // The first photo's challenge was never answered; the same user uploads another.
@@ -319,7 +319,7 @@ describe('face-indexer', () => {
 
     await index(s3Event(key));
 
-    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: FACE });
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: FACE, pendingPhoto: key });
     expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, sub });
     expect(deletedFaces()).toEqual([]);
   });
@@ -410,7 +410,7 @@ describe('face-indexer after an attempt that died midway', () => {
 
     expect(collection.faces()).toEqual([{ FaceId: SECOND_FACE, ExternalImageId: tagOf(key) }]);
     expect(deletedFaces()).toEqual([FACE]);
-    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: SECOND_FACE });
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: SECOND_FACE, pendingPhoto: key });
     expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: SECOND_FACE, sub });
     expect(deletedKeys()).toEqual([key]);
     expect(cleanUpWarnings()).toEqual([expect.objectContaining({ level: 'WARN', key, sub, faces: 1 })]);
@@ -450,7 +450,7 @@ describe('face-indexer after an attempt that died midway', () => {
     await otherIndexing;
     // The other photo came last: its face is held, and the first photo's retried face, now
     // unanswered, leaves as any replaced pending face does.
-    expect(await getItem(`USER#${first.sub}`)).toEqual({ pk: `USER#${first.sub}`, sub: first.sub, pendingFaceId: OTHER_FACE });
+    expect(await getItem(`USER#${first.sub}`)).toEqual({ pk: `USER#${first.sub}`, sub: first.sub, pendingFaceId: OTHER_FACE, pendingPhoto: other.key });
     expect(await getItem(`UPLOAD#${other.key}`)).toMatchObject({ status: 'INDEXED', faceId: OTHER_FACE });
     expect(collection.faces()).toEqual([{ FaceId: OTHER_FACE, ExternalImageId: tagOf(other.key) }]);
   });
@@ -561,6 +561,69 @@ describe('face-indexer after an attempt that died midway', () => {
     expect(rekognition.commandCalls(ListFacesCommand)).toHaveLength(0);
     expect(deletedFaces()).toEqual([]);
     expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, expiresAt: expired });
+  });
+
+  it('keeps the enrolment when two runs of one photo overlap: the late run leaves the face held for the photo, and its verdict', async () => {
+    const { sub, key } = await enrolKey();
+    const collection = fakeCollection([FACE, SECOND_FACE]);
+    const releaseFirst = collection.pauseNext('IndexFaces');
+    const first = index(s3Event(key));
+    await vi.waitFor(() => expect(collection.faces()).toHaveLength(1));
+
+    await index(s3Event(key));
+    releaseFirst();
+    await first;
+
+    expect(collection.faces()).toEqual([{ FaceId: SECOND_FACE, ExternalImageId: tagOf(key) }]);
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: SECOND_FACE, pendingPhoto: key });
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: SECOND_FACE, sub });
+    expect(deletedFaces()).not.toContain(SECOND_FACE);
+  });
+
+  it('gives the verdict to the face a run that died after its hold left, instead of replacing it', async () => {
+    const { sub, key } = await enrolKey();
+    await putItem({ pk: `USER#${sub}`, sub, pendingFaceId: FACE, pendingPhoto: key });
+    await putItem({ pk: `INDEXING#${key}`, sub });
+    const collection = fakeCollection([SECOND_FACE]);
+    collection.store({ FaceId: FACE, ExternalImageId: tagOf(key) });
+
+    await index(s3Event(key));
+
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, sub });
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: FACE, pendingPhoto: key });
+    expect(collection.faces()).toEqual([{ FaceId: FACE, ExternalImageId: tagOf(key) }]);
+    expect(deletedFaces()).toEqual([SECOND_FACE]);
+  });
+
+  it('gives no verdict of its own when the face another run of the photo held is bound meanwhile', async () => {
+    const { sub, key } = await enrolKey();
+    await putItem({ pk: `USER#${sub}`, sub, pendingFaceId: FACE, pendingPhoto: key });
+    await putItem({ pk: `INDEXING#${key}`, sub });
+    const collection = fakeCollection([SECOND_FACE]);
+    collection.store({ FaceId: FACE, ExternalImageId: tagOf(key) });
+    const send = documentClient.send.bind(documentClient);
+    const sent = vi.spyOn(documentClient, 'send').mockImplementation((async (command: { constructor: { name: string } }) => {
+      try {
+        return await send(command as never);
+      } finally {
+        if (command.constructor.name === 'UpdateCommand') {
+          // The hold was refused; the other run records its verdict and Verify binds its face.
+          await putItem({ pk: `UPLOAD#${key}`, status: 'INDEXED', faceId: FACE, sub });
+          await putItem({ pk: `USER#${sub}`, sub, faceId: FACE });
+        }
+      }
+    }) as never);
+    try {
+      await index(s3Event(key));
+    } finally {
+      sent.mockRestore();
+    }
+
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, sub });
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, faceId: FACE });
+    expect(collection.faces()).toEqual([{ FaceId: FACE, ExternalImageId: tagOf(key) }]);
+    expect(deletedFaces()).toEqual([SECOND_FACE]);
+    expect(deletedKeys()).toEqual([key]);
   });
 
   it('lists nothing and warns of nothing when the earlier attempt left no face', async () => {

@@ -65,11 +65,35 @@ describe('users table', () => {
   it('holds a new face as pending and returns the pending face it replaced, creating a missing record', async () => {
     const sub = randomUUID();
 
-    expect(await holdPendingFace(sub, 'face-1')).toBeUndefined();
-    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-1' });
-    expect(await holdPendingFace(sub, 'face-1')).toBeUndefined();
-    expect(await holdPendingFace(sub, 'face-2')).toBe('face-1');
-    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-2' });
+    expect(await holdPendingFace(sub, 'face-1', 'photo-1')).toEqual({ held: true });
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-1', pendingPhoto: 'photo-1' });
+    expect(await holdPendingFace(sub, 'face-2', 'photo-2')).toEqual({ held: true, replaced: 'face-1' });
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-2', pendingPhoto: 'photo-2' });
+  });
+
+  it('holds a face over a pending face of an older version, which names no photo, and does not call it replaced when it is the same', async () => {
+    const sub = randomUUID();
+    await putItem({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-1' });
+
+    expect(await holdPendingFace(sub, 'face-1', 'photo-1')).toEqual({ held: true });
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-1', pendingPhoto: 'photo-1' });
+  });
+
+  it('leaves the face another run of the same photo holds, and names it', async () => {
+    const sub = randomUUID();
+    await holdPendingFace(sub, 'face-1', 'photo-1');
+
+    expect(await holdPendingFace(sub, 'face-2', 'photo-1')).toEqual({ held: false, heldForPhoto: 'face-1' });
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-1', pendingPhoto: 'photo-1' });
+  });
+
+  it('names no held face once the photo’s face is bound', async () => {
+    const sub = randomUUID();
+    await holdPendingFace(sub, 'face-1', 'photo-1');
+    expect(await bindFace(sub, 'face-1', undefined, NOW)).toBe(true);
+    expect(await getItem(`USER#${sub}`)).not.toHaveProperty('pendingPhoto');
+
+    expect(await holdPendingFace(sub, 'face-2', 'photo-1')).toEqual({ held: true });
   });
 
   it('binds only the pending face', async () => {
@@ -85,9 +109,9 @@ describe('users table', () => {
     const sub = randomUUID();
     await putItem({ pk: `USER#${sub}`, sub, trustedDevices: ['a-stranger'] });
 
-    await holdPendingFace(sub, 'face-1');
+    await holdPendingFace(sub, 'face-1', 'photo-1');
     expect(await bindFace(sub, 'face-1', undefined, NOW, 'device-hash')).toBe(true);
-    await holdPendingFace(sub, 'face-2');
+    await holdPendingFace(sub, 'face-2', 'photo-2');
     expect(await bindFace(sub, 'face-2', undefined, NOW)).toBe(false);
 
     expect(await getItem(`USER#${sub}`)).toEqual({
@@ -99,6 +123,7 @@ describe('users table', () => {
       lastFactor: 'face-enrolment',
       trustedDevices: ['device-hash'],
       pendingFaceId: 'face-2',
+      pendingPhoto: 'photo-2',
     });
   });
 
@@ -106,9 +131,9 @@ describe('users table', () => {
     const sub = randomUUID();
     await putItem({ pk: `USER#${sub}`, sub, faceId: 'face-1', createdAt: '2026-01-01T00:00:00.000Z', trustedDevices: ['d1'] });
 
-    await holdPendingFace(sub, 'face-3');
+    await holdPendingFace(sub, 'face-3', 'photo-3');
     expect(await bindFace(sub, 'face-3', 'face-0', NOW)).toBe(false);
-    await holdPendingFace(sub, 'face-2');
+    await holdPendingFace(sub, 'face-2', 'photo-2');
     expect(await bindFace(sub, 'face-2', 'face-1', NOW)).toBe(true);
 
     expect(await getItem(`USER#${sub}`)).toMatchObject({ faceId: 'face-2', createdAt: '2026-01-01T00:00:00.000Z', trustedDevices: [] });

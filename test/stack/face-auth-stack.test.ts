@@ -420,7 +420,8 @@ describe('FaceAuthStack with default context', () => {
           // A retry of an indexing that died after IndexFaces lists the faces it left.
           'rekognition:ListFaces': [collectionArn],
           'rekognition:DeleteFaces': [collectionArn],
-          'dynamodb:GetItem': [items('UPLOAD#*', 'INDEXING#*')],
+          // A hold refused for another run of the same photo reads which face that run holds.
+          'dynamodb:GetItem': [items('UPLOAD#*', 'INDEXING#*'), items('USER#*')],
           'dynamodb:PutItem': [items('UPLOAD#*', 'INDEXING#*')],
           'dynamodb:UpdateItem': [items('USER#*')],
         },
