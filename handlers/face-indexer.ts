@@ -151,6 +151,7 @@ async function holdAsPending(sub: string, faceId: string, key: string): Promise<
 /** Whether the photo's standing verdict names this face. */
 async function verdictNames(key: string, faceId: string): Promise<boolean> {
   const verdict = await getUploadResult(key, Date.now());
+  // Stryker disable next-line ConditionalExpression: a REJECTED verdict has no faceId, so it names no face either way
   return verdict?.status === 'INDEXED' && verdict.faceId === faceId;
 }
 

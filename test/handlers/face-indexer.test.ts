@@ -595,22 +595,17 @@ describe('face-indexer after an attempt that died midway', () => {
     expect(deletedFaces()).toEqual([SECOND_FACE]);
   });
 
-  it('gives no verdict of its own when the face another run of the photo held is bound meanwhile', async () => {
-    const { sub, key } = await enrolKey();
-    await putItem({ pk: `USER#${sub}`, sub, pendingFaceId: FACE, pendingPhoto: key });
-    await putItem({ pk: `INDEXING#${key}`, sub });
-    const collection = fakeCollection([SECOND_FACE]);
-    collection.store({ FaceId: FACE, ExternalImageId: tagOf(key) });
+  /**
+   * Runs the event with the hold refused for a face another run of the photo holds, and `meanwhile`
+   * changing the table between that refusal and the read of the record that follows it.
+   */
+  async function indexWhileHoldRefused(key: string, meanwhile: () => Promise<void>): Promise<void> {
     const send = documentClient.send.bind(documentClient);
     const sent = vi.spyOn(documentClient, 'send').mockImplementation((async (command: { constructor: { name: string } }) => {
       try {
         return await send(command as never);
       } finally {
-        if (command.constructor.name === 'UpdateCommand') {
-          // The hold was refused; the other run records its verdict and Verify binds its face.
-          await putItem({ pk: `UPLOAD#${key}`, status: 'INDEXED', faceId: FACE, sub });
-          await putItem({ pk: `USER#${sub}`, sub, faceId: FACE });
-        }
+        if (command.constructor.name === 'UpdateCommand') await meanwhile();
       }
     }) as never);
     try {
@@ -618,12 +613,81 @@ describe('face-indexer after an attempt that died midway', () => {
     } finally {
       sent.mockRestore();
     }
+  }
+
+  it('gives no verdict of its own when the face another run of the photo held is bound meanwhile, and cleans up after a dead attempt', async () => {
+    const { sub, key } = await enrolKey();
+    await putItem({ pk: `USER#${sub}`, sub, pendingFaceId: FACE, pendingPhoto: key });
+    await putItem({ pk: `INDEXING#${key}`, sub });
+    const collection = fakeCollection([SECOND_FACE]);
+    collection.store({ FaceId: FACE, ExternalImageId: tagOf(key) }, { FaceId: OTHER_FACE, ExternalImageId: tagOf(key) });
+
+    await indexWhileHoldRefused(key, async () => {
+      // The other run records its verdict, and Verify binds its face.
+      await putItem({ pk: `UPLOAD#${key}`, status: 'INDEXED', faceId: FACE, sub });
+      await putItem({ pk: `USER#${sub}`, sub, faceId: FACE });
+    });
 
     expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, sub });
     expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, faceId: FACE });
     expect(collection.faces()).toEqual([{ FaceId: FACE, ExternalImageId: tagOf(key) }]);
-    expect(deletedFaces()).toEqual([SECOND_FACE]);
+    expect(deletedFaces()).toEqual([SECOND_FACE, OTHER_FACE]);
     expect(deletedKeys()).toEqual([key]);
+  });
+
+  it('deletes its own face, and lists nothing, when the face another run of the photo held is bound meanwhile and no attempt died', async () => {
+    const { sub, key } = await enrolKey();
+    await putItem({ pk: `USER#${sub}`, sub, pendingFaceId: FACE, pendingPhoto: key });
+    const collection = fakeCollection([SECOND_FACE]);
+    collection.store({ FaceId: FACE, ExternalImageId: tagOf(key) });
+
+    await indexWhileHoldRefused(key, async () => {
+      await putItem({ pk: `UPLOAD#${key}`, status: 'INDEXED', faceId: FACE, sub });
+      await putItem({ pk: `USER#${sub}`, sub, faceId: FACE });
+    });
+
+    expect(deletedFaces()).toEqual([SECOND_FACE]);
+    expect(collection.faces()).toEqual([{ FaceId: FACE, ExternalImageId: tagOf(key) }]);
+    expect(rekognition.commandCalls(ListFacesCommand)).toHaveLength(0);
+  });
+
+  it('records no verdict naming another photo’s face when a later photo’s face replaced the held one meanwhile', async () => {
+    const { sub, key } = await enrolKey();
+    const later = await enrolKey(sub);
+    await putItem({ pk: `USER#${sub}`, sub, pendingFaceId: FACE, pendingPhoto: key });
+    const collection = fakeCollection([SECOND_FACE]);
+    collection.store({ FaceId: OTHER_FACE, ExternalImageId: tagOf(later.key) });
+
+    await indexWhileHoldRefused(key, async () => {
+      await putItem({ pk: `USER#${sub}`, sub, pendingFaceId: OTHER_FACE, pendingPhoto: later.key });
+    });
+
+    expect(await getItem(`UPLOAD#${key}`)).toBeUndefined();
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: OTHER_FACE, pendingPhoto: later.key });
+    expect(deletedFaces()).toEqual([SECOND_FACE]);
+  });
+
+  it('keeps the face held for the photo when a run of it gets that very face again', async () => {
+    const { sub, key } = await enrolKey();
+    await putItem({ pk: `USER#${sub}`, sub, pendingFaceId: FACE, pendingPhoto: key });
+    rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(FACE)], UnindexedFaces: [] });
+
+    await index(s3Event(key));
+
+    expect(deletedFaces()).toEqual([]);
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ status: 'INDEXED', faceId: FACE, sub });
+  });
+
+  it('deletes its face when the verdict its write lost to has expired, though the TTL has yet to remove it', async () => {
+    const { sub, key } = await enrolKey();
+    const expired = Math.floor(Date.now() / 1000) - 60;
+    await putItem({ pk: `UPLOAD#${key}`, status: 'INDEXED', faceId: FACE, sub, expiresAt: expired });
+    rekognition.on(IndexFacesCommand).resolves({ FaceRecords: [faceRecord(SECOND_FACE)], UnindexedFaces: [] });
+
+    await index(s3Event(key));
+
+    expect(deletedFaces()).toEqual([SECOND_FACE]);
+    expect(await getItem(`UPLOAD#${key}`)).toMatchObject({ faceId: FACE, expiresAt: expired });
   });
 
   it('lists nothing and warns of nothing when the earlier attempt left no face', async () => {

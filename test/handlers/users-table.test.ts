@@ -65,9 +65,9 @@ describe('users table', () => {
   it('holds a new face as pending and returns the pending face it replaced, creating a missing record', async () => {
     const sub = randomUUID();
 
-    expect(await holdPendingFace(sub, 'face-1', 'photo-1')).toEqual({ held: true });
+    expect(await holdPendingFace(sub, 'face-1', 'photo-1')).toStrictEqual({ held: true });
     expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-1', pendingPhoto: 'photo-1' });
-    expect(await holdPendingFace(sub, 'face-2', 'photo-2')).toEqual({ held: true, replaced: 'face-1' });
+    expect(await holdPendingFace(sub, 'face-2', 'photo-2')).toStrictEqual({ held: true, replaced: 'face-1' });
     expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-2', pendingPhoto: 'photo-2' });
   });
 
@@ -75,7 +75,7 @@ describe('users table', () => {
     const sub = randomUUID();
     await putItem({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-1' });
 
-    expect(await holdPendingFace(sub, 'face-1', 'photo-1')).toEqual({ held: true });
+    expect(await holdPendingFace(sub, 'face-1', 'photo-1')).toStrictEqual({ held: true });
     expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-1', pendingPhoto: 'photo-1' });
   });
 
@@ -83,7 +83,7 @@ describe('users table', () => {
     const sub = randomUUID();
     await holdPendingFace(sub, 'face-1', 'photo-1');
 
-    expect(await holdPendingFace(sub, 'face-2', 'photo-1')).toEqual({ held: false, heldForPhoto: 'face-1' });
+    expect(await holdPendingFace(sub, 'face-2', 'photo-1')).toStrictEqual({ held: false, heldForPhoto: 'face-1' });
     expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, pendingFaceId: 'face-1', pendingPhoto: 'photo-1' });
   });
 
@@ -93,7 +93,7 @@ describe('users table', () => {
     expect(await bindFace(sub, 'face-1', undefined, NOW)).toBe(true);
     expect(await getItem(`USER#${sub}`)).not.toHaveProperty('pendingPhoto');
 
-    expect(await holdPendingFace(sub, 'face-2', 'photo-1')).toEqual({ held: true });
+    expect(await holdPendingFace(sub, 'face-2', 'photo-1')).toStrictEqual({ held: true });
   });
 
   it('binds only the pending face', async () => {
