@@ -11,13 +11,11 @@
 // the mailbox budget) expire through the table's TTL within a day.
 import type { ScheduledHandler } from 'aws-lambda';
 import { AdminGetUserCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { ListFacesCommand } from '@aws-sdk/client-rekognition';
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { cognitoClient } from './aws-clients/cognito.js';
 import { documentClient } from './aws-clients/dynamodb.js';
-import { rekognitionClient } from './aws-clients/rekognition.js';
 import { config } from './config.js';
-import { deleteFaces, FACES_PER_PAGE } from './face-collection.js';
+import { collectionFaces, deleteFaces, FACES_PER_PAGE } from './face-collection.js';
 import { ownerOfFace } from './face-tags.js';
 import { logger } from './logger.js';
 import { withErrorBoundary } from './trigger-errors.js';
@@ -68,17 +66,11 @@ async function subsInPool(userPoolId: string): Promise<Set<string>> {
  */
 async function collectionFacesNotIn(members: Set<string>): Promise<Map<string, string[]>> {
   const faces = new Map<string, string[]>();
-  let NextToken: string | undefined;
-  do {
-    const page = await rekognitionClient.send(new ListFacesCommand({ CollectionId: config.faceCollectionId, MaxResults: DELETE_FACES_MAX, NextToken }));
-    // Stryker disable next-line ArrayDeclaration: a made-up face without an ExternalImageId is skipped, as none is
-    for (const face of page.Faces ?? []) {
-      const sub = face.ExternalImageId && ownerOfFace(face.ExternalImageId);
-      if (!sub || !face.FaceId || members.has(sub)) continue;
-      faces.set(sub, [...(faces.get(sub) ?? []), face.FaceId]);
-    }
-    NextToken = page.NextToken;
-  } while (NextToken);
+  for await (const face of collectionFaces()) {
+    const sub = face.ExternalImageId && ownerOfFace(face.ExternalImageId);
+    if (!sub || !face.FaceId || members.has(sub)) continue;
+    faces.set(sub, [...(faces.get(sub) ?? []), face.FaceId]);
+  }
   return faces;
 }
 

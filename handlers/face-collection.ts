@@ -1,7 +1,7 @@
 // The Rekognition collection: one indexed face per enrolled user. A face's ExternalImageId names
 // the enrolment photo it was indexed from, `<sub>:<photo id>` (face-tags.ts).
 // Images are always read by Rekognition from the upload bucket, never passed through a function.
-import { DeleteFacesCommand, IndexFacesCommand, ListFacesCommand, SearchFacesByImageCommand } from '@aws-sdk/client-rekognition';
+import { DeleteFacesCommand, IndexFacesCommand, ListFacesCommand, SearchFacesByImageCommand, type Face } from '@aws-sdk/client-rekognition';
 import { rekognitionClient } from './aws-clients/rekognition.js';
 import { config } from './config.js';
 import { faceTagOf } from './face-tags.js';
@@ -91,19 +91,24 @@ export async function searchFace(key: string): Promise<SearchOutcome> {
   }
 }
 
+/** Every face of the collection, read page by page through ListFaces. */
+export async function* collectionFaces(): AsyncGenerator<Face> {
+  let NextToken: string | undefined;
+  do {
+    const page = await rekognitionClient.send(new ListFacesCommand({ CollectionId: config.faceCollectionId, MaxResults: FACES_PER_PAGE, NextToken }));
+    // Stryker disable next-line ArrayDeclaration: a made-up face is skipped by every caller, as none is
+    yield* page.Faces ?? [];
+    NextToken = page.NextToken;
+  } while (NextToken);
+}
+
 /**
  * The ids of the collection's faces whose ExternalImageId is `tag`. ListFaces has no filter on it,
  * so this reads the whole collection: only for the rare retry of an indexing that died midway.
  */
 export async function facesTagged(tag: string): Promise<string[]> {
   const faceIds: string[] = [];
-  let NextToken: string | undefined;
-  do {
-    const page = await rekognitionClient.send(new ListFacesCommand({ CollectionId: config.faceCollectionId, MaxResults: FACES_PER_PAGE, NextToken }));
-    // Stryker disable next-line ArrayDeclaration: a made-up face without an ExternalImageId is skipped, as none is
-    for (const face of page.Faces ?? []) if (face.ExternalImageId === tag && face.FaceId) faceIds.push(face.FaceId);
-    NextToken = page.NextToken;
-  } while (NextToken);
+  for await (const face of collectionFaces()) if (face.ExternalImageId === tag && face.FaceId) faceIds.push(face.FaceId);
   return faceIds;
 }
 
