@@ -303,6 +303,8 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   }
 
   let localS3: S3Service | undefined;
+  /** The Rekognition beside this S3, once it exists: it looks ahead at stored pictures. */
+  let noticeStoredPicture: ((body: Uint8Array) => void) | undefined;
   if (serves('s3')) {
     const s3 = createS3Service({
       dataDir: options.dataDir,
@@ -311,6 +313,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       credentials: { [credentials.accessKeyId]: credentials.secretAccessKey },
       invoker: invoker!,
       onError: (error) => log(`s3: ${(error as Error).message ?? String(error)}`),
+      onObjectStored: (body) => noticeStoredPicture?.(body),
     });
     closers.push(() => s3.close());
     for (const bucket of plan.buckets) {
@@ -340,6 +343,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       imageStore?.destroy();
     });
     jsonServices.push(rekognition);
+    if (localS3) noticeStoredPicture = (body) => rekognition.noticeStored(body);
     afterListen.push(preloadImageDecoder);
     // The template's collections, created by the service's own CreateCollection operation (the
     // call CloudFormation makes) before the endpoint answers, so no request finds one missing.

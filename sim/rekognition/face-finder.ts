@@ -8,6 +8,10 @@ import type { NeuralFaceModel } from './matcher/neural-model.js';
 import type { RgbRaster } from './matcher/raster.js';
 import { syntheticMatcher } from './matcher/synthetic-matcher.js';
 
+export interface KnownFaces {
+  syntheticFaces?: FoundFace[];
+}
+
 export class FaceFinder {
   private readonly neuralMatcher: NeuralMatcher;
 
@@ -15,11 +19,14 @@ export class FaceFinder {
     this.neuralMatcher = new NeuralMatcher(neuralModel);
   }
 
-  /** Every face of the picture, largest first, all from one path; `needs` says what the caller uses. */
-  findFaces(raster: RgbRaster, needs?: FaceNeeds & { descriptors: true }): Promise<FoundFace[]>;
-  findFaces(raster: RgbRaster, needs: FaceNeeds): Promise<LocatedFace[]>;
-  async findFaces(raster: RgbRaster, needs: FaceNeeds = EVERYTHING): Promise<LocatedFace[]> {
-    const synthetic = await syntheticMatcher.findFaces(raster);
+  /**
+   * Every face of the picture, largest first, all from one path; `needs` says what the caller uses.
+   * `known.syntheticFaces`: what the synthetic path found in this very picture already (picture-faces.ts).
+   */
+  findFaces(raster: RgbRaster, needs?: FaceNeeds & { descriptors: true }, known?: KnownFaces): Promise<FoundFace[]>;
+  findFaces(raster: RgbRaster, needs: FaceNeeds, known?: KnownFaces): Promise<LocatedFace[]>;
+  async findFaces(raster: RgbRaster, needs: FaceNeeds = EVERYTHING, known: KnownFaces = {}): Promise<LocatedFace[]> {
+    const synthetic = known.syntheticFaces ?? (await syntheticMatcher.findFaces(raster));
     if (synthetic.length > 0 || !this.neuralModel.enabled || this.neuralModel.status === 'failed') return synthetic;
     try {
       return await this.neuralMatcher.findFaces(raster, needs);

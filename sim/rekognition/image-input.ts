@@ -1,5 +1,6 @@
 // Turns a request's `Image` ({Bytes} or {S3Object}) into decoded pixels, enforcing Rekognition's
-// limits in the order the service checks them: source, size, format, dimensions, decodability.
+// limits in the order the service checks them: source and size (`read`), then format, dimensions
+// and decodability (`decode`).
 import type { S3Client } from '@aws-sdk/client-s3';
 import { decodeImage, readImageHeader, sniffImageFormat } from './matcher/decode-image.js';
 import type { RgbRaster } from './matcher/raster.js';
@@ -34,9 +35,8 @@ export class ImageInput {
 
   constructor(private readonly s3: S3ClientSource | undefined) {}
 
-  /** Validates and decodes `image`; throws the Rekognition exception for each failure. */
-  async load(image: unknown, region: string): Promise<RgbRaster> {
-    const bytes = await this.bytesOf(image, region);
+  /** Checks the picture's format and size, then decodes it; throws the Rekognition exception for each failure. */
+  async decode(bytes: Uint8Array): Promise<RgbRaster> {
     const format = sniffImageFormat(bytes);
     if (!format) throw new InvalidImageFormatError();
     let header;
@@ -54,7 +54,8 @@ export class ImageInput {
     }
   }
 
-  private async bytesOf(image: unknown, region: string): Promise<Uint8Array> {
+  /** The bytes of a request's `image` ({Bytes} or {S3Object}), checked for what comes before decoding. */
+  async read(image: unknown, region: string): Promise<Uint8Array> {
     if (!image || typeof image !== 'object' || Array.isArray(image)) throw new InvalidParameterError();
     const { Bytes: encoded, S3Object: s3Object } = image as Record<string, unknown>;
     if ((encoded === undefined) === (s3Object === undefined)) throw new InvalidParameterError();

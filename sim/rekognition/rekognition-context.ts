@@ -2,16 +2,14 @@
 import type { Clock, RandomSource } from '../clock.js';
 import type { CollectionStore, FaceCollection } from './collection-store.js';
 import { ResourceNotFoundError } from './errors.js';
-import type { FaceFinder } from './face-finder.js';
-import type { ImageInput } from './image-input.js';
+import type { PictureFaces } from './picture-faces.js';
 
 export interface RekognitionContext {
   store: CollectionStore;
   clock: Clock;
   random: RandomSource;
-  images: ImageInput;
-  /** Finds faces through the synthetic or the neural matcher path. */
-  faces: FaceFinder;
+  /** Reads a request's picture and finds its faces through the synthetic or the neural matcher path. */
+  pictures: PictureFaces;
   /** Region of this request (ARNs, S3 client). */
   region: string;
   accountId: string;

@@ -7,6 +7,7 @@ import { CollectionStore } from './collection-store.js';
 import { InternalServerError, rekognitionErrorBody } from './errors.js';
 import { FaceFinder } from './face-finder.js';
 import { ImageInput, type S3ClientSource } from './image-input.js';
+import { PictureFaces } from './picture-faces.js';
 import { sharedNeuralFaceModel, type NeuralFaceModel } from './matcher/neural-model.js';
 import type { RekognitionContext, RekognitionOperation } from './rekognition-context.js';
 import { compareFaces } from './operations/compare-faces.js';
@@ -52,11 +53,16 @@ const OPERATIONS: Record<string, RekognitionOperation> = {
   CompareFaces: compareFaces,
 };
 
-export function createRekognitionService(options: RekognitionServiceOptions = {}): JsonService & { close(): Promise<void> } {
+export interface RekognitionService extends JsonService {
+  /** An S3 beside it stored `bytes`: the faces a request will ask for are looked for ahead (picture-faces.ts). */
+  noticeStored(bytes: Uint8Array): void;
+  close(): Promise<void>;
+}
+
+export function createRekognitionService(options: RekognitionServiceOptions = {}): RekognitionService {
   const store = options.store ?? new CollectionStore(options.dataDir);
-  const images = new ImageInput(options.s3);
-  const faces = new FaceFinder(options.neuralModel ?? sharedNeuralFaceModel());
-  const base = { store, images, faces, clock: options.clock ?? systemClock, random: options.random ?? cryptoRandom, accountId: options.accountId ?? '000000000000' };
+  const pictures = new PictureFaces(new ImageInput(options.s3), new FaceFinder(options.neuralModel ?? sharedNeuralFaceModel()));
+  const base = { store, pictures, clock: options.clock ?? systemClock, random: options.random ?? cryptoRandom, accountId: options.accountId ?? '000000000000' };
   const operations = Object.fromEntries(
     Object.entries(OPERATIONS).map(([name, operation]) => [
       name,
@@ -79,6 +85,7 @@ export function createRekognitionService(options: RekognitionServiceOptions = {}
     signingName: 'rekognition',
     // Image bytes are capped at 5 MB, about 6.7 MB once base64-encoded in the JSON body.
     maxRequestBytes: 8 * 1024 * 1024,
+    noticeStored: (bytes) => pictures.noticeStored(bytes),
     // Every write is synchronous, so there is nothing to flush; kept for a uniform lifecycle.
     close: async () => undefined,
   };

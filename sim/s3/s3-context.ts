@@ -16,6 +16,8 @@ export interface S3Services {
   ownerId: string;
   /** The bucket's lifecycle expiration rules, as the template set them. */
   expirationRulesOf(bucket: string): ExpirationRule[];
+  /** Told each object body a PUT stored; must return at once and never throw. */
+  onObjectStored?(body: Uint8Array): void;
 }
 
 export interface PendingInvocation {

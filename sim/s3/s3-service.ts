@@ -51,6 +51,8 @@ export interface S3ServiceOptions {
   invoker?: FunctionInvoker;
   /** Failed notification deliveries and internal errors. */
   onError?(error: unknown): void;
+  /** Told each object body a PUT stored (the embedded cloud's Rekognition looks at pictures ahead). */
+  onObjectStored?(body: Uint8Array): void;
   /** How often (real time) the lifecycle sweep runs while idle; 0 turns the timer off. Default 60 s. */
   lifecycleSweepIntervalMs?: number;
 }
@@ -119,6 +121,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
   const services: S3Services = {
     store, clock, region, sequencer: new Sequencer(), ownerId: OWNER_ID,
     expirationRulesOf: (bucket) => expirationRules.get(bucket) ?? [],
+    onObjectStored: options.onObjectStored,
   };
   const authenticator = new RequestAuthenticator(options.credentials ?? { test: 'test' }, clock);
   const states = new WeakMap<FastifyRequest, RequestState>();

@@ -546,3 +546,22 @@ describe('DeleteObjects bodies that are not well-formed XML', () => {
     expect(text).toContain('<Key>a&amp;b\u{1F600}é&lt;</Key>');
   });
 });
+
+describe('onObjectStored (the embedded Rekognition looks ahead at stored pictures)', () => {
+  it('is told the body of each object a PUT stored, and of nothing a PUT was refused', async () => {
+    const bodies: string[] = [];
+    const own = await startS3({ onObjectStored: (body) => bodies.push(Buffer.from(body).toString()) });
+    try {
+      own.s3.createBucket({ name: 'uploads' });
+      await own.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'a', Body: 'first body' }));
+      const refused = await errorOf(own.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'b', Body: 'refused body', StorageClass: 'NO_SUCH_CLASS' as never })));
+      expect(refused.name).toBe('InvalidStorageClass');
+      const stranger = own.clientWith({ accessKeyId: 'test', secretAccessKey: 'wrong' });
+      await errorOf(stranger.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'c', Body: 'unsigned body' })));
+      await own.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'a', Body: 'second body' }));
+      expect(bodies).toEqual(['first body', 'second body']);
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -15,12 +15,13 @@ const NO_ATTRIBUTES = { descriptors: true, attributes: false } as const;
 export const compareFaces: RekognitionOperation = async (input, context) => {
   const threshold = numberOf(input.SimilarityThreshold, { min: 0, max: 100, fallback: 80 });
   const qualityFilter = qualityFilterOf(input.QualityFilter, 'NONE');
-  const source = await context.images.load(input.SourceImage, context.region);
-  const target = await context.images.load(input.TargetImage, context.region);
+  // Both pictures are read before either is judged: a bad target is reported before a source without a face.
+  const sourceFaces = await context.pictures.facesIn(input.SourceImage, context.region, NO_ATTRIBUTES);
+  const targetFaces = await context.pictures.facesIn(input.TargetImage, context.region, NO_ATTRIBUTES);
   const passes = (face: FoundFace) => reasonsUnder(face, qualityFilter).length === 0;
-  const sourceFace = (await context.faces.findFaces(source, NO_ATTRIBUTES)).find(passes);
+  const sourceFace = sourceFaces.find(passes);
   if (!sourceFace) throw new NoFacesInImageError();
-  const compared = (await context.faces.findFaces(target, NO_ATTRIBUTES))
+  const compared = targetFaces
     .filter(passes)
     .slice(0, 100)
     // A face of the other matcher path is never a match, whatever the threshold.

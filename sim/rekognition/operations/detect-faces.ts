@@ -6,8 +6,7 @@ import { checkAttributes } from './index-faces.js';
 /** DetectFaces reports at most the 100 largest faces. */
 export const detectFaces: RekognitionOperation = async (input, context) => {
   const attributes = checkAttributes(input.Attributes);
-  const raster = await context.images.load(input.Image, context.region);
   // Nothing is compared or stored: the neural path can skip the face descriptor.
-  const faces = await context.faces.findFaces(raster, { descriptors: false, attributes: wantsAttributes(attributes) });
+  const faces = await context.pictures.facesIn(input.Image, context.region, { descriptors: false, attributes: wantsAttributes(attributes) });
   return { FaceDetails: faces.slice(0, 100).map((face) => faceDetailOf(face, attributes)) };
 };

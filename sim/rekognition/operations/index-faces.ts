@@ -14,10 +14,8 @@ export const indexFaces: RekognitionOperation = async (input, context) => {
   const maxFaces = numberOf(input.MaxFaces, { min: 1, max: Number.MAX_SAFE_INTEGER, fallback: MAX_FACES_PER_IMAGE, integer: true });
   const qualityFilter = qualityFilterOf(input.QualityFilter, 'AUTO');
   const attributes = checkAttributes(input.DetectionAttributes);
-  const raster = await context.images.load(input.Image, context.region);
-
   // Largest faces first: MaxFaces keeps the largest faces that pass the quality filter.
-  const faces = await context.faces.findFaces(raster, { descriptors: true, attributes: wantsAttributes(attributes) });
+  const faces = await context.pictures.facesIn(input.Image, context.region, { descriptors: true, attributes: wantsAttributes(attributes) });
   const imageId = context.random.uuid();
   const indexed: ReturnType<typeof faceDetailOf>[] = [];
   const toStore = [];

@@ -9,8 +9,7 @@ export const searchFacesByImage: RekognitionOperation = async (input, context) =
   const collection = existingCollection(context, collectionIdOf(input));
   const options = searchOptionsOf(input);
   const qualityFilter = qualityFilterOf(input.QualityFilter, 'NONE');
-  const raster = await context.images.load(input.Image, context.region);
-  const searched = (await context.faces.findFaces(raster, { descriptors: true, attributes: false })).find((face) => reasonsUnder(face, qualityFilter).length === 0);
+  const searched = (await context.pictures.facesIn(input.Image, context.region, { descriptors: true, attributes: false })).find((face) => reasonsUnder(face, qualityFilter).length === 0);
   if (!searched) throw new NoFacesInImageError();
   return {
     SearchedFaceBoundingBox: searched.boundingBox,

@@ -92,6 +92,7 @@ export function putObject(call: S3Call) {
   };
   call.services.store.putObject(call.bucket, object, data);
   queueNotifications(call, 'ObjectCreated:Put', call.key, object);
+  call.services.onObjectStored?.(data);
 
   call.reply.header('etag', object.etag).header('x-amz-server-side-encryption', 'AES256');
   if (checksum) call.reply.header(`x-amz-checksum-${checksum.algorithm}`, checksum.value).header('x-amz-checksum-type', 'FULL_OBJECT');
