@@ -20,6 +20,7 @@ export default defineConfig({
       'sim/cognito/**/*.test.ts',
       'sim/request-signature.test.ts',
       'test/sim/repeated-authorization.test.ts',
+      'test/rekognition/picture-faces.test.ts',
     ],
     // Tests that wait out the Lambda invoker's 5-second trigger timeout (sim/lambda, not mutated
     // here) skip themselves under this flag: each would add 16 s to every mutant they cover.
