@@ -108,11 +108,21 @@ describe('faces found ahead of the request', () => {
     expect(capped.findFaces).not.toHaveBeenCalled();
   });
 
-  it('looks at no more than maxAheadAtOnce pictures at a time, and at a picture stored twice once', async () => {
+  it('looks at a picture stored twice while its faces wait once', async () => {
+    const photo = await generateFixture('face', 'ahead-9', 1);
+    const { pictures, images, findFaces } = picturesOf({ photo });
+    pictures.noticeStored(photo);
+    pictures.noticeStored(photo);
+    await pictures.facesIn(stored('photo'), 'us-east-1', NEEDS);
+    await aTurnLater();
+    expect(images.decodes).toBe(1);
+    expect(findFaces).not.toHaveBeenCalled();
+  });
+
+  it('looks at no more than maxAheadAtOnce pictures at a time', async () => {
     const first = await generateFixture('face', 'ahead-7', 1);
     const second = await generateFixture('face', 'ahead-7b', 1);
     const { pictures, images, findFaces } = picturesOf({ first, second }, { maxAheadAtOnce: 1 });
-    pictures.noticeStored(first);
     pictures.noticeStored(first);
     pictures.noticeStored(second);
     await pictures.facesIn(stored('first'), 'us-east-1', NEEDS);
