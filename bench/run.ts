@@ -25,8 +25,9 @@ Runs every benchmark below, one after the other, or only those whose file name c
 
 ${BENCHES.map(([file, measures]) => `  ${file.replace(/\.ts$/, '').padEnd(22)} ${measures}`).join('\n')}
 
-Sizes: BENCH_STARTS, BENCH_SIGN_INS, BENCH_ROUNDS, BENCH_PER_ROUND, BENCH_LOAD_CLIENTS,
-BENCH_LOAD_SECONDS, BENCH_AFTER_SECONDS (embedded-cloud; BENCH_STARTS for start too). The matcher
+Sizes: BENCH_STARTS, BENCH_SIGN_INS, BENCH_JIT_WARMING_SIGN_INS, BENCH_ROUNDS, BENCH_PER_ROUND,
+BENCH_LOAD_CLIENTS, BENCH_LOAD_SECONDS, BENCH_AFTER_SECONDS (embedded-cloud; BENCH_STARTS for
+start too). The matcher
 and search benchmarks take sizes as arguments when run alone (npx tsx bench/face-search.ts 1000).
 A load test alone: npm run load -- --help.`;
 
