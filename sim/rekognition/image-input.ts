@@ -35,8 +35,12 @@ export class ImageInput {
 
   constructor(private readonly s3: S3ClientSource | undefined) {}
 
-  /** Checks the picture's format and size, then decodes it; throws the Rekognition exception for each failure. */
-  async decode(bytes: Uint8Array): Promise<RgbRaster> {
+  /**
+   * Checks the picture's format and size, then decodes it; throws the Rekognition exception for
+   * each failure. `maxPixels`: a budget of the caller's own (not Rekognition's), checked once the
+   * header is read, before the costly decoding; a picture over it throws a plain Error.
+   */
+  async decode(bytes: Uint8Array, { maxPixels = Infinity }: { maxPixels?: number } = {}): Promise<RgbRaster> {
     const format = sniffImageFormat(bytes);
     if (!format) throw new InvalidImageFormatError();
     let header;
@@ -47,6 +51,7 @@ export class ImageInput {
     }
     if (header.width > IMAGE_LIMITS.maxSide || header.height > IMAGE_LIMITS.maxSide) throw new ImageTooLargeError();
     if (header.width < IMAGE_LIMITS.minSide || header.height < IMAGE_LIMITS.minSide) throw new InvalidParameterError();
+    if (header.width * header.height > maxPixels) throw new Error(`${header.width} x ${header.height} pixels, over the caller's budget`);
     try {
       return await decodeImage(bytes, header);
     } catch {

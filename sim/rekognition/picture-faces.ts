@@ -12,8 +12,9 @@
 // once. Faces found are the answer, as FaceFinder answers the synthetic path's faces before
 // any other; none found spares a real photograph that pass on its way to the neural path; a
 // failed check leaves the request to fail it again and report it. The work ahead is skipped
-// whenever it would cost for nothing: large objects, objects that are not JPEG or PNG, more than
-// a few at a time; the request then does it all, as it did before.
+// whenever it would cost for nothing, or more than a sign-in costs: large objects, pictures of
+// many pixels, objects that are not JPEG or PNG, more than a few at a time; the request then does
+// it all, as it did before.
 import { createHash } from 'node:crypto';
 import type { FaceFinder } from './face-finder.js';
 import type { ImageInput } from './image-input.js';
@@ -24,6 +25,12 @@ import { syntheticMatcher } from './matcher/synthetic-matcher.js';
 export interface PictureFacesOptions {
   /** Larger stored objects are not looked at ahead (a face photo is tens of KB). Default 1 MiB. */
   maxAheadBytes?: number;
+  /**
+   * Pictures of more pixels are not decoded ahead (read from the header). Default 2048 x 1536,
+   * the largest photo the kit's page sends; a small file can declare 10,000 x 10,000 pixels, and
+   * a PUT must not buy more work than a sign-in does.
+   */
+  maxAheadPixels?: number;
   /** Pictures looked at ahead at the same time; more uploads meanwhile are left to the request. Default 2. */
   maxAheadAtOnce?: number;
   /** Results kept for a request that has not come yet; the oldest goes first. Default 32. */
@@ -35,6 +42,7 @@ export class PictureFaces {
   private readonly ahead = new Map<string, Promise<FoundFace[] | undefined>>();
   private aheadInProgress = 0;
   private readonly maxAheadBytes: number;
+  private readonly maxAheadPixels: number;
   private readonly maxAheadAtOnce: number;
   private readonly maxKept: number;
 
@@ -44,6 +52,7 @@ export class PictureFaces {
     options: PictureFacesOptions = {},
   ) {
     this.maxAheadBytes = options.maxAheadBytes ?? 1024 * 1024;
+    this.maxAheadPixels = options.maxAheadPixels ?? 2048 * 1536;
     this.maxAheadAtOnce = options.maxAheadAtOnce ?? 2;
     this.maxKept = options.maxKept ?? 32;
   }
@@ -70,7 +79,7 @@ export class PictureFaces {
     if (this.ahead.has(key)) return;
     this.aheadInProgress += 1;
     const found = new Promise<void>((turnOver) => setImmediate(turnOver))
-      .then(async (): Promise<FoundFace[] | undefined> => syntheticMatcher.findFaces(await this.images.decode(bytes)))
+      .then(async (): Promise<FoundFace[] | undefined> => syntheticMatcher.findFaces(await this.images.decode(bytes, { maxPixels: this.maxAheadPixels })))
       // A picture that fails a check fails it again in the request, which reports it.
       .catch(() => undefined)
       .finally(() => {

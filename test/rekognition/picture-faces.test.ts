@@ -15,9 +15,9 @@ const NEEDS = { descriptors: true, attributes: false } as const;
 class CountedDecodes extends ImageInput {
   decodes = 0;
 
-  override async decode(bytes: Uint8Array): Promise<RgbRaster> {
+  override async decode(bytes: Uint8Array, budget?: { maxPixels?: number }): Promise<RgbRaster> {
     this.decodes += 1;
-    return super.decode(bytes);
+    return super.decode(bytes, budget);
   }
 }
 
@@ -106,6 +106,20 @@ describe('faces found ahead of the request', () => {
     capped.pictures.noticeStored(photo);
     await capped.pictures.facesIn(stored('photo'), 'us-east-1', NEEDS);
     expect(capped.findFaces).not.toHaveBeenCalled();
+  });
+
+  it('decodes nothing ahead past its pixel budget (a small file can declare 10,000 x 10,000 pixels)', async () => {
+    const photo = await generateFixture('face', 'ahead-10', 1);
+    const { width, height } = await new ImageInput(undefined).decode(photo);
+    const over = picturesOf({ photo }, { maxAheadPixels: width * height - 1 });
+    over.pictures.noticeStored(photo);
+    const faces = await over.pictures.facesIn(stored('photo'), 'us-east-1', NEEDS);
+    expect(over.findFaces).toHaveBeenCalledTimes(1);
+    expect(faces).toHaveLength(1);
+    const within = picturesOf({ photo }, { maxAheadPixels: width * height });
+    within.pictures.noticeStored(photo);
+    await within.pictures.facesIn(stored('photo'), 'us-east-1', NEEDS);
+    expect(within.findFaces).not.toHaveBeenCalled();
   });
 
   it('looks at a picture stored twice while its faces wait once', async () => {
