@@ -66,12 +66,13 @@ export class PictureFaces {
     if (foundAhead && foundAhead.length > 0) return foundAhead;
     // Decoded again rather than kept: a picture's pixels are a megabyte, its faces a few hundred bytes.
     const raster = await this.images.decode(bytes);
-    return foundAhead ? this.finder.findFaces(raster, needs, { syntheticFaces: foundAhead }) : this.finder.findFaces(raster, needs);
+    return this.finder.findFaces(raster, needs, { syntheticFaces: foundAhead });
   }
 
   /**
-   * A picture was stored (the embedded S3's PUT): start what a request for it would do. Returns at
-   * once; the work goes on after the caller's turn, so the PUT's answer is not held for it.
+   * A picture was stored (the embedded S3's PUT): start what a request for it would do. Only the
+   * SHA-256 is taken in the caller's turn (as the PUT's MD5 is); the decoding and the detector go
+   * on after it, so the PUT's answer is not held for them.
    */
   noticeStored(bytes: Uint8Array): void {
     if (bytes.length > this.maxAheadBytes || this.aheadInProgress >= this.maxAheadAtOnce || !sniffImageFormat(bytes)) return;
