@@ -208,6 +208,12 @@ export class FaceAuthStack extends Stack {
       authFlows: { custom: true },
       preventUserExistenceErrors: true,
       authSessionValidity: Duration.minutes(3),
+      // Revocation (a take-back by enrolling again, a disabled account) reaches Cognito at once,
+      // but an API that only verifies JWTs (aws-jwt-verify) accepts a revoked access or ID token
+      // until it expires. Cognito's shortest validity keeps that window at 5 minutes instead of
+      // the default hour; clients renew with the refresh token, which Cognito does check.
+      accessTokenValidity: Duration.minutes(5),
+      idTokenValidity: Duration.minutes(5),
       disableOAuth: true,
       enableTokenRevocation: true,
       // Without WriteAttributes a user's access token may write every standard attribute, the

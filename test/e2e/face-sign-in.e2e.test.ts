@@ -269,6 +269,15 @@ describe('sign-in', () => {
 
     const refreshed = await refresh();
     expect(decodeJwtClaims(refreshed.AuthenticationResult!.IdToken!)).toMatchObject({ sub: bobSub, face_enrolled: 'true' });
+    // The stack gives access and ID tokens Cognito's shortest life, 5 minutes, at sign-in and at
+    // refresh alike: an API that only verifies JWTs accepts a revoked one that long at most.
+    for (const tokens of [outcome.tokens, refreshed.AuthenticationResult!]) {
+      expect(tokens.ExpiresIn).toBe(300);
+      for (const token of [tokens.AccessToken!, tokens.IdToken!]) {
+        const { iat, exp } = decodeJwtClaims(token) as { iat: number; exp: number };
+        expect(exp - iat).toBe(300);
+      }
+    }
 
     await harness.cognito.send(new GlobalSignOutCommand({ AccessToken: refreshed.AuthenticationResult!.AccessToken! }));
     await expect(refresh()).rejects.toMatchObject({ name: 'NotAuthorizedException' });

@@ -144,6 +144,14 @@ describe('FaceAuthStack with default context', () => {
       });
     });
 
+    it('lets access and ID tokens live 5 minutes, Cognito\'s shortest, so that a JWT-only API stops accepting a revoked one soon', () => {
+      template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        AccessTokenValidity: 5,
+        IdTokenValidity: 5,
+        TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes' },
+      });
+    });
+
     it('signs users up by themselves with the email as username, verified by a code', () => {
       const [, pool] = onlyResource(template, 'AWS::Cognito::UserPool');
       expect(pool.Properties.UsernameAttributes).toEqual(['email']);
