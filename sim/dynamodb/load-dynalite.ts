@@ -24,6 +24,7 @@ import { dirname, join } from 'node:path';
 import { compileFunction } from 'node:vm';
 import type { Server } from 'node:http';
 import type dynaliteServer from 'dynalite';
+import { keepTableDescriptions, type DynaliteStore } from './kept-table-descriptions.js';
 
 const requireHere = createRequire(import.meta.url);
 /** `require` as dynalite's own modules resolve: its stores (level, memory-level) at the versions it uses, no dependency of ours. */
@@ -117,7 +118,8 @@ export interface DynaliteDatabase {
 }
 
 /**
- * dynalite's server, with the database it opens (dynalite keeps it to itself): it opens it lazily,
+ * dynalite's server, with the database it opens (dynalite keeps it to itself), its table
+ * descriptions kept in memory (kept-table-descriptions.ts). dynalite opens the database lazily,
  * and a first request racing a failed open (another sim holds the lock, a file is damaged) ended
  * the process with a raw `Iterator is not open`. Holding the database lets the caller open it
  * first and say why it failed. `database` is undefined for the in-memory store.
@@ -125,12 +127,13 @@ export interface DynaliteDatabase {
 export function createDynaliteServer(options: Parameters<typeof dynaliteServer>[0]): { server: Server; database?: DynaliteDatabase } {
   const dynalite = loadDynalite();
   // dynalite's index calls `db.create(options)` on its own module's exports, once, synchronously.
-  const store = requireHere(join(DYNALITE_DB_DIR, 'index.js')) as { create(options: unknown): { db: DynaliteDatabase } };
+  const store = requireHere(join(DYNALITE_DB_DIR, 'index.js')) as { create(options: unknown): DynaliteStore & { db: DynaliteDatabase } };
   const create = store.create;
   let database: DynaliteDatabase | undefined;
   store.create = (createOptions) => {
     const created = create(createOptions);
     database = created.db;
+    keepTableDescriptions(created);
     return created;
   };
   try {

@@ -4,45 +4,17 @@
 // the process goes on. dynalite threw it from the
 // store's callback, which ended the whole kit with a raw stack (found with the data folder on a
 // full tmpfs while users enrolled).
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDynaliteServer, onStoreFailure } from '../../sim/dynamodb/load-dynalite.js';
+import { send, type DynaliteHandler } from './dynalite-requests.js';
 
 const folders: string[] = [];
 afterEach(() => {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
-
-type Handler = (request: EventEmitter, response: object) => void;
-
-/** One DynamoDB JSON request through dynalite's own request handler. */
-function send(handler: Handler, operation: string, input: unknown): Promise<{ statusCode: number; body: Record<string, unknown> }> {
-  return new Promise((answered) => {
-    const request = Object.assign(new EventEmitter(), {
-      method: 'POST',
-      url: '/',
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': `DynamoDB_20120810.${operation}`,
-        authorization: 'AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-        'x-amz-date': '20260101T000000Z',
-      },
-    });
-    const response = {
-      statusCode: 200,
-      setHeader() {},
-      end(chunk?: string) {
-        answered({ statusCode: response.statusCode, body: JSON.parse(chunk ?? '{}') as Record<string, unknown> });
-      },
-    };
-    handler(request, response);
-    request.emit('data', Buffer.from(JSON.stringify(input)));
-    request.emit('end');
-  });
-}
 
 const INTERNAL_SERVER_ERROR = {
   statusCode: 500,
@@ -57,7 +29,7 @@ async function storeWithTable() {
   onStoreFailure((error) => reported.push(error.message));
   const { server, database } = createDynaliteServer({ path: folder, createTableMs: 0 });
   await database!.open();
-  const handler = server.listeners('request')[0] as Handler;
+  const handler = server.listeners('request')[0] as DynaliteHandler;
   const created = await send(handler, 'CreateTable', {
     TableName: 'users',
     AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
