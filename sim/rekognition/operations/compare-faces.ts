@@ -15,7 +15,8 @@ const NO_ATTRIBUTES = { descriptors: true, attributes: false } as const;
 export const compareFaces: RekognitionOperation = async (input, context) => {
   const threshold = numberOf(input.SimilarityThreshold, { min: 0, max: 100, fallback: 80 });
   const qualityFilter = qualityFilterOf(input.QualityFilter, 'NONE');
-  // Both pictures are read before either is judged: a bad target is reported before a source without a face.
+  // A source without a face is reported only after the target's checks, so a bad target is
+  // reported first. (A bad target makes the source's detection wasted work: an error path only.)
   const sourceFaces = await context.pictures.facesIn(input.SourceImage, context.region, NO_ATTRIBUTES);
   const targetFaces = await context.pictures.facesIn(input.TargetImage, context.region, NO_ATTRIBUTES);
   const passes = (face: FoundFace) => reasonsUnder(face, qualityFilter).length === 0;
