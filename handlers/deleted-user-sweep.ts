@@ -15,14 +15,11 @@ import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { cognitoClient } from './aws-clients/cognito.js';
 import { documentClient } from './aws-clients/dynamodb.js';
 import { config } from './config.js';
-import { collectionFaces, deleteFaces, FACES_PER_PAGE } from './face-collection.js';
+import { collectionFaces, deleteFaces } from './face-collection.js';
 import { ownerOfFace } from './face-tags.js';
 import { logger } from './logger.js';
 import { withErrorBoundary } from './trigger-errors.js';
 import { userKey } from './users-table.js';
-
-/** DeleteFaces takes at most this many ids per call. */
-const DELETE_FACES_MAX = FACES_PER_PAGE;
 
 export const handler: ScheduledHandler = withErrorBoundary('deleted-user-sweep', async () => {
   const userPoolId = config.userPoolId;
@@ -34,8 +31,7 @@ export const handler: ScheduledHandler = withErrorBoundary('deleted-user-sweep',
   for (const sub of new Set([...facesBySub.keys(), ...recordSubs])) {
     if (await userExists(userPoolId, sub)) continue;
     const faceIds = facesBySub.get(sub) ?? [];
-    // Stryker disable next-line EqualityOperator: one more pass with an empty slice sends nothing (deleteFaces skips an empty list)
-    for (let start = 0; start < faceIds.length; start += DELETE_FACES_MAX) await deleteFaces(faceIds.slice(start, start + DELETE_FACES_MAX));
+    await deleteFaces(faceIds);
     if (recordSubs.has(sub)) await documentClient.send(new DeleteCommand({ TableName: config.usersTable, Key: { pk: userKey(sub) } }));
     usersRemoved += 1;
     facesRemoved += faceIds.length;
