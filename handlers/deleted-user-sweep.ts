@@ -9,6 +9,14 @@
 // faces are found by the collection's own ExternalImageId (whose owner part is the sub, see
 // face-tags.ts), so a face whose record is already gone (or never held it) goes too. Other items of a user (failure counts, photo marks,
 // the mailbox budget) expire through the table's TTL within a day.
+//
+// It also removes a member's face that nobody can bind: neither the record's face nor its pending
+// one, indexed from an enrolment photo whose INDEXING# trace has expired. The face-indexer deletes
+// such faces itself, on a retry of the attempt that left them; only when every retry died too did
+// one stay for ever. The trace is written before IndexFaces and lives a day, far longer than
+// Lambda retries an event (6 hours at most), so while it exists an indexing of that photo may
+// still hold its face, and the face is left alone. A face tagged with the sub alone (indexed by
+// older versions) names no photo, and is left alone too.
 import type { ScheduledHandler } from 'aws-lambda';
 import { AdminGetUserCommand, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -16,16 +24,17 @@ import { cognitoClient } from './aws-clients/cognito.js';
 import { documentClient } from './aws-clients/dynamodb.js';
 import { config } from './config.js';
 import { collectionFaces, deleteFaces } from './face-collection.js';
-import { ownerOfFace } from './face-tags.js';
+import { ownerOfFace, photoKeyOfFace } from './face-tags.js';
 import { logger } from './logger.js';
 import { withErrorBoundary } from './trigger-errors.js';
-import { userKey } from './users-table.js';
+import { indexingWasAttempted, userKey } from './users-table.js';
 
 export const handler: ScheduledHandler = withErrorBoundary('deleted-user-sweep', async () => {
   const userPoolId = config.userPoolId;
   const members = await subsInPool(userPoolId);
-  const facesBySub = await collectionFacesNotIn(members);
-  const recordSubs = await recordSubsNotIn(members);
+  const { ofOthers: facesBySub, ofMembers } = await collectionFacesByOwner(members);
+  const records = await userRecords();
+  const recordSubs = new Set([...records.keys()].filter((sub) => !members.has(sub)));
   let usersRemoved = 0;
   let facesRemoved = 0;
   for (const sub of new Set([...facesBySub.keys(), ...recordSubs])) {
@@ -36,8 +45,30 @@ export const handler: ScheduledHandler = withErrorBoundary('deleted-user-sweep',
     usersRemoved += 1;
     facesRemoved += faceIds.length;
   }
-  logger.info('deleted users swept', { usersInPool: members.size, usersRemoved, facesRemoved });
+  const unboundFaceIds = await facesNobodyCanBind(ofMembers, records);
+  await deleteFaces(unboundFaceIds);
+  logger.info('deleted users swept', { usersInPool: members.size, usersRemoved, facesRemoved, unboundFacesRemoved: unboundFaceIds.length });
 });
+
+interface MemberFace {
+  sub: string;
+  faceId: string;
+  externalImageId: string;
+}
+
+/** The faces a member's record neither binds nor holds as pending, whose enrolment photo's indexing trace has expired. */
+async function facesNobodyCanBind(faces: MemberFace[], records: Map<string, BoundFaces>): Promise<string[]> {
+  const unbound: string[] = [];
+  for (const { sub, faceId, externalImageId } of faces) {
+    const record = records.get(sub);
+    if (faceId === record?.faceId || faceId === record?.pendingFaceId) continue;
+    const photoKey = photoKeyOfFace(externalImageId);
+    // An indexing of the photo began within a day: it may yet hold this face.
+    if (!photoKey || (await indexingWasAttempted(photoKey))) continue;
+    unbound.push(faceId);
+  }
+  return unbound;
+}
 
 /** Every sub of the pool, from ListUsers' pages. */
 async function subsInPool(userPoolId: string): Promise<Set<string>> {
@@ -57,40 +88,48 @@ async function subsInPool(userPoolId: string): Promise<Set<string>> {
 }
 
 /**
- * The collection's faces whose owner (the sub they were indexed for, from the ExternalImageId
- * `<sub>:<photo id>`, or the sub alone for faces indexed by older versions) is not in `members`.
+ * The collection's faces by owner (the sub they were indexed for, from the ExternalImageId
+ * `<sub>:<photo id>`, or the sub alone for faces indexed by older versions): those of users not
+ * in `members`, by sub, and those of members.
  */
-async function collectionFacesNotIn(members: Set<string>): Promise<Map<string, string[]>> {
-  const faces = new Map<string, string[]>();
+async function collectionFacesByOwner(members: Set<string>): Promise<{ ofOthers: Map<string, string[]>; ofMembers: MemberFace[] }> {
+  const ofOthers = new Map<string, string[]>();
+  const ofMembers: MemberFace[] = [];
   for await (const face of collectionFaces()) {
     const sub = face.ExternalImageId && ownerOfFace(face.ExternalImageId);
-    if (!sub || !face.FaceId || members.has(sub)) continue;
-    faces.set(sub, [...(faces.get(sub) ?? []), face.FaceId]);
+    if (!sub || !face.FaceId) continue;
+    if (members.has(sub)) ofMembers.push({ sub, faceId: face.FaceId, externalImageId: face.ExternalImageId! });
+    else ofOthers.set(sub, [...(ofOthers.get(sub) ?? []), face.FaceId]);
   }
-  return faces;
+  return { ofOthers, ofMembers };
 }
 
-/** The subs of USER# records whose user is not in `members`. */
-async function recordSubsNotIn(members: Set<string>): Promise<Set<string>> {
-  const subs = new Set<string>();
+/** The faces a USER# record binds or holds as pending. */
+interface BoundFaces {
+  faceId?: string;
+  pendingFaceId?: string;
+}
+
+/** Every USER# record, by sub: the faces it binds. */
+async function userRecords(): Promise<Map<string, BoundFaces>> {
+  const records = new Map<string, BoundFaces>();
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await documentClient.send(
       new ScanCommand({
         TableName: config.usersTable,
         FilterExpression: 'begins_with(pk, :user)',
-        ProjectionExpression: 'pk',
+        ProjectionExpression: 'pk, faceId, pendingFaceId',
         ExpressionAttributeValues: { ':user': userKey('') },
         ExclusiveStartKey,
       }),
     );
     for (const item of page.Items ?? []) {
-      const sub = String(item.pk).slice(userKey('').length);
-      if (!members.has(sub)) subs.add(sub);
+      records.set(String(item.pk).slice(userKey('').length), { faceId: item.faceId as string | undefined, pendingFaceId: item.pendingFaceId as string | undefined });
     }
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  return subs;
+  return records;
 }
 
 /** Asked after the listing: a user who signed up since is not in it, but exists. */

@@ -18,3 +18,9 @@ export function faceTagOf(key: string): string {
 export function ownerOfFace(externalImageId: string): string {
   return externalImageId.split(':')[0];
 }
+
+/** The enrolment photo key a face was indexed from (`enrol/<sub>/<photo id>`), or undefined for a face tagged with the sub alone. */
+export function photoKeyOfFace(externalImageId: string): string | undefined {
+  const [sub, photoId] = externalImageId.split(':');
+  return photoId ? `enrol/${sub}/${photoId}` : undefined;
+}

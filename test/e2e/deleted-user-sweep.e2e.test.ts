@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminDeleteUserCommand, DeleteUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
-import { ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
+import { IndexFacesCommand, ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ownerOfFace } from '../../handlers/face-tags.js';
 import { LOCAL_CREDENTIALS } from '../../sim/embedded-cloud.js';
@@ -53,20 +53,31 @@ describe('the deleted-user sweep', () => {
     expect(harness.cloud.plan.functions.filter((fn) => fn.keepWarm === false)).toEqual([sweep]);
   });
 
-  it('removes the faces and records of users deleted by themselves or by an administrator, and keeps everyone else', async () => {
+  it('removes the faces and records of users deleted by themselves or by an administrator, and a face nobody can bind, and keeps everyone else', async () => {
     const stays = await enrolledUser('stays@example.com', 'stays');
     const leaves = await enrolledUser('leaves@example.com', 'leaves');
     const removed = await enrolledUser('removed@example.com', 'removed');
     await harness.cognito.send(new DeleteUserCommand({ AccessToken: leaves.accessToken }));
     await harness.cognito.send(new AdminDeleteUserCommand({ UserPoolId: harness.outputs.UserPoolId, Username: 'removed@example.com' }));
     expect((await facesBySub()).sort()).toEqual([stays.sub, leaves.sub, removed.sub].sort());
+    // A face of a member that no record binds, from a photo with no indexing trace: as an
+    // indexing whose every retry died between IndexFaces and holding the face would leave it.
+    await rekognition.send(
+      new IndexFacesCommand({
+        CollectionId: harness.outputs.CollectionId,
+        Image: { Bytes: await generateFixture('face', 'stays', 5) },
+        ExternalImageId: `${stays.sub}:${'0'.repeat(32)}`,
+        MaxFaces: 1,
+      }),
+    );
 
     const { Functions = [] } = await lambda.send(new ListFunctionsCommand({}));
     const sweepName = Functions.map((fn) => fn.FunctionName!).find((name) => name.includes('DeletedUserSweep'));
     const run = await lambda.send(new InvokeCommand({ FunctionName: sweepName, Payload: JSON.stringify({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }) }));
 
     expect(run.FunctionError).toBeUndefined();
-    expect(await facesBySub()).toEqual([stays.sub]);
+    const { Faces: left = [] } = await rekognition.send(new ListFacesCommand({ CollectionId: harness.outputs.CollectionId, MaxResults: 4096 }));
+    expect(left.map((face) => face.FaceId)).toEqual([(await userRecord(stays.sub))?.faceId]);
     expect(await userRecord(leaves.sub)).toBeUndefined();
     expect(await userRecord(removed.sub)).toBeUndefined();
     expect(await userRecord(stays.sub)).toMatchObject({ email: 'stays@example.com' });

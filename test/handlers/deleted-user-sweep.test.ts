@@ -75,6 +75,7 @@ describe('the deleted-user sweep', () => {
     const photo = () => randomUUID().replace(/-/g, '');
     const memberFaces = [face(`${member}:${photo()}`), face(member)];
     const deletedFaces = [face(`${deleted}:${photo()}`), face(deleted), face(`${deleted}:${photo()}`)];
+    await record(member, memberFaces[0].FaceId);
     await record(deleted);
     pool([member]);
     collection([memberFaces[0], deletedFaces[0], memberFaces[1], deletedFaces[1], deletedFaces[2]]);
@@ -84,6 +85,43 @@ describe('the deleted-user sweep', () => {
     expect(deletedFaceIds()).toEqual(deletedFaces.map((deletedFace) => deletedFace.FaceId));
     expect(cognito.commandCalls(AdminGetUserCommand).map((call) => call.args[0].input.Username)).toEqual([deleted]);
     expect(await getItem(`USER#${deleted}`)).toBeUndefined();
+  });
+
+  it("removes a member's face that nobody can bind once its photo's indexing trace has expired, and keeps every face that may yet be bound", async () => {
+    const member = randomUUID();
+    const photo = () => randomUUID().replace(/-/g, '');
+    const [boundPhoto, pendingPhoto, tracedPhoto, expiredPhoto] = [photo(), photo(), photo(), photo()];
+    const bound = face(`${member}:${boundPhoto}`);
+    const pending = face(`${member}:${pendingPhoto}`);
+    // An indexing of this photo began within the day: a retry may still hold its face.
+    const traced = face(`${member}:${tracedPhoto}`);
+    const expired = face(`${member}:${expiredPhoto}`);
+    // Indexed by an older version: the tag names no photo whose trace could be read.
+    const untagged = face(member);
+    await putItem({ pk: `USER#${member}`, sub: member, faceId: bound.FaceId, pendingFaceId: pending.FaceId });
+    // The traces of the bound and pending photos have expired too: the record keeps their faces.
+    await putItem({ pk: `INDEXING#enrol/${member}/${tracedPhoto}`, sub: member, startedAt: Date.now() });
+    pool([member]);
+    collection([bound, pending, traced, expired, untagged]);
+
+    await sweep();
+
+    expect(rekognition.commandCalls(DeleteFacesCommand).map((call) => call.args[0].input)).toEqual([{ CollectionId: COLLECTION, FaceIds: [expired.FaceId] }]);
+    expect(await getItem(`USER#${member}`)).toMatchObject({ faceId: bound.FaceId, pendingFaceId: pending.FaceId });
+    expect(cognito.commandCalls(AdminGetUserCommand)).toHaveLength(0);
+    const summary = logs.text().split('\n').find((line) => line.includes('deleted users swept'));
+    expect(JSON.parse(summary ?? '{}')).toMatchObject({ usersInPool: 1, usersRemoved: 0, facesRemoved: 0, unboundFacesRemoved: 1 });
+  });
+
+  it("removes a member's face tagged with a photo when the member has no record at all", async () => {
+    const member = randomUUID();
+    const unbound = face(`${member}:${randomUUID().replace(/-/g, '')}`);
+    pool([member]);
+    collection([unbound]);
+
+    await sweep();
+
+    expect(deletedFaceIds()).toEqual([unbound.FaceId]);
   });
 
   it('leaves alone a user who signed up after the listing (AdminGetUser finds them)', async () => {
