@@ -94,6 +94,7 @@ async function subsInPool(userPoolId: string): Promise<Set<string>> {
  */
 async function collectionFacesByOwner(members: Set<string>): Promise<{ ofOthers: Map<string, string[]>; ofMembers: MemberFace[] }> {
   const ofOthers = new Map<string, string[]>();
+  // Stryker disable next-line ArrayDeclaration: a made-up entry has no face id, which matches a missing record's and is skipped
   const ofMembers: MemberFace[] = [];
   for await (const face of collectionFaces()) {
     const sub = face.ExternalImageId && ownerOfFace(face.ExternalImageId);
