@@ -243,6 +243,8 @@ export class FaceAuthStack extends Stack {
     // A Scan reads every item (no key to narrow it to); only USER# records are deleted.
     allow(sweep, ['dynamodb:Scan'], [this.usersTable.tableArn]);
     allowItemsOf(sweep, this.usersTable.tableArn, ['DeleteItem'], ['USER#*']);
+    // Whether a member's unbound face may still be held: its photo's indexing trace.
+    allowItemsOf(sweep, this.usersTable.tableArn, ['GetItem'], ['INDEXING#*']);
 
     // Cognito calls on the pool get a policy of their own, attached to the role: the pool names
     // the function as its trigger, so a statement on the pool inside the role's default policy,

@@ -434,13 +434,14 @@ describe('FaceAuthStack with default context', () => {
           'dynamodb:UpdateItem': [items('USER#*')],
         },
         // Lists the pool and the collection, reads the table whole (a Scan has no key to narrow
-        // it), and deletes only USER# records and faces.
+        // it) and the indexing traces of unbound faces, and deletes only USER# records and faces.
         DeletedUserSweep: {
           'cognito-idp:ListUsers': [`\${${ids.pool}.Arn}`],
           'cognito-idp:AdminGetUser': [`\${${ids.pool}.Arn}`],
           'rekognition:ListFaces': [collectionArn],
           'rekognition:DeleteFaces': [collectionArn],
           'dynamodb:Scan': [tableArn],
+          'dynamodb:GetItem': [items('INDEXING#*')],
           'dynamodb:DeleteItem': [items('USER#*')],
         },
       };
