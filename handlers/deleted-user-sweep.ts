@@ -32,9 +32,9 @@ import { indexingWasAttempted, userKey } from './users-table.js';
 export const handler: ScheduledHandler = withErrorBoundary('deleted-user-sweep', async () => {
   const userPoolId = config.userPoolId;
   const members = await subsInPool(userPoolId);
-  const { ofOthers: facesBySub, ofMembers } = await collectionFacesByOwner(members);
-  const records = await userRecords();
-  const recordSubs = new Set([...records.keys()].filter((sub) => !members.has(sub)));
+  // The records before the faces: a face held after this read is found with its fresh indexing trace.
+  const { recordSubs, boundFaceIds } = await userRecordsOf(members);
+  const { ofOthers: facesBySub, unboundOfMembers } = await collectionFacesByOwner(members, boundFaceIds);
   let usersRemoved = 0;
   let facesRemoved = 0;
   for (const sub of new Set([...facesBySub.keys(), ...recordSubs])) {
@@ -45,23 +45,20 @@ export const handler: ScheduledHandler = withErrorBoundary('deleted-user-sweep',
     usersRemoved += 1;
     facesRemoved += faceIds.length;
   }
-  const unboundFaceIds = await facesNobodyCanBind(ofMembers, records);
+  const unboundFaceIds = await facesNobodyCanBind(unboundOfMembers);
   await deleteFaces(unboundFaceIds);
   logger.info('deleted users swept', { usersInPool: members.size, usersRemoved, facesRemoved, unboundFacesRemoved: unboundFaceIds.length });
 });
 
-interface MemberFace {
-  sub: string;
+interface UnboundFace {
   faceId: string;
   externalImageId: string;
 }
 
-/** The faces a member's record neither binds nor holds as pending, whose enrolment photo's indexing trace has expired. */
-async function facesNobodyCanBind(faces: MemberFace[], records: Map<string, BoundFaces>): Promise<string[]> {
+/** Of members' faces no record binds, those whose enrolment photo's indexing trace has expired. */
+async function facesNobodyCanBind(faces: UnboundFace[]): Promise<string[]> {
   const unbound: string[] = [];
-  for (const { sub, faceId, externalImageId } of faces) {
-    const record = records.get(sub);
-    if (faceId === record?.faceId || faceId === record?.pendingFaceId) continue;
+  for (const { faceId, externalImageId } of faces) {
     const photoKey = photoKeyOfFace(externalImageId);
     // An indexing of the photo began within a day: it may yet hold this face.
     if (!photoKey || (await indexingWasAttempted(photoKey))) continue;
@@ -90,30 +87,31 @@ async function subsInPool(userPoolId: string): Promise<Set<string>> {
 /**
  * The collection's faces by owner (the sub they were indexed for, from the ExternalImageId
  * `<sub>:<photo id>`, or the sub alone for faces indexed by older versions): those of users not
- * in `members`, by sub, and those of members.
+ * in `members`, by sub, and those of members that no record binds.
  */
-async function collectionFacesByOwner(members: Set<string>): Promise<{ ofOthers: Map<string, string[]>; ofMembers: MemberFace[] }> {
+async function collectionFacesByOwner(
+  members: Set<string>,
+  boundFaceIds: Set<string>,
+): Promise<{ ofOthers: Map<string, string[]>; unboundOfMembers: UnboundFace[] }> {
   const ofOthers = new Map<string, string[]>();
-  // Stryker disable next-line ArrayDeclaration: a made-up entry has no face id, which matches a missing record's and is skipped
-  const ofMembers: MemberFace[] = [];
+  // Stryker disable next-line ArrayDeclaration: a made-up entry has no ExternalImageId, so it names no photo and is skipped
+  const unboundOfMembers: UnboundFace[] = [];
   for await (const face of collectionFaces()) {
     const sub = face.ExternalImageId && ownerOfFace(face.ExternalImageId);
     if (!sub || !face.FaceId) continue;
-    if (members.has(sub)) ofMembers.push({ sub, faceId: face.FaceId, externalImageId: face.ExternalImageId! });
-    else ofOthers.set(sub, [...(ofOthers.get(sub) ?? []), face.FaceId]);
+    if (!members.has(sub)) ofOthers.set(sub, [...(ofOthers.get(sub) ?? []), face.FaceId]);
+    else if (!boundFaceIds.has(face.FaceId)) unboundOfMembers.push({ faceId: face.FaceId, externalImageId: face.ExternalImageId! });
   }
-  return { ofOthers, ofMembers };
+  return { ofOthers, unboundOfMembers };
 }
 
-/** The faces a USER# record binds or holds as pending. */
-interface BoundFaces {
-  faceId?: string;
-  pendingFaceId?: string;
-}
-
-/** Every USER# record, by sub: the faces it binds. */
-async function userRecords(): Promise<Map<string, BoundFaces>> {
-  const records = new Map<string, BoundFaces>();
+/**
+ * From every USER# record: the subs of those whose user is not in `members`, and the faces the
+ * records bind or hold as pending (their ids alone, to keep the sweep small for a large pool).
+ */
+async function userRecordsOf(members: Set<string>): Promise<{ recordSubs: Set<string>; boundFaceIds: Set<string> }> {
+  const recordSubs = new Set<string>();
+  const boundFaceIds = new Set<string>();
   let ExclusiveStartKey: Record<string, unknown> | undefined;
   do {
     const page = await documentClient.send(
@@ -126,11 +124,13 @@ async function userRecords(): Promise<Map<string, BoundFaces>> {
       }),
     );
     for (const item of page.Items ?? []) {
-      records.set(String(item.pk).slice(userKey('').length), { faceId: item.faceId as string | undefined, pendingFaceId: item.pendingFaceId as string | undefined });
+      const sub = String(item.pk).slice(userKey('').length);
+      if (!members.has(sub)) recordSubs.add(sub);
+      for (const faceId of [item.faceId, item.pendingFaceId]) if (typeof faceId === 'string') boundFaceIds.add(faceId);
     }
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
-  return records;
+  return { recordSubs, boundFaceIds };
 }
 
 /** Asked after the listing: a user who signed up since is not in it, but exists. */
