@@ -45,19 +45,17 @@ export function keepTableDescriptions(store: DynaliteStore): void {
   let writesUnderWay = 0;
   const closed = () => store.lifecycleManager?.getState() === 'closed';
 
-  const writing = <Args extends unknown[]>(write: (...args: [...Args, (error?: Error | null) => void]) => void, names: (...args: Args) => string[] | 'all') =>
-    (...args: [...Args, (error?: Error | null) => void]) => {
-      const callback = args.pop() as (error?: Error | null) => void;
-      const written = names(...(args as unknown as Args));
-      if (written === 'all') kept.clear();
-      else for (const name of written) kept.delete(name);
-      writesBegun += 1;
-      writesUnderWay += 1;
-      write(...(args as unknown as Args), (error?: Error | null) => {
-        writesUnderWay -= 1;
-        callback(error);
-      });
+  /** Forgets what a write touches and counts it while under way; returns its callback, wrapped. */
+  const writing = (names: string[] | 'all', callback: (error?: Error | null) => void) => {
+    if (names === 'all') kept.clear();
+    else for (const name of names) kept.delete(name);
+    writesBegun += 1;
+    writesUnderWay += 1;
+    return (error?: Error | null) => {
+      writesUnderWay -= 1;
+      callback(error);
     };
+  };
 
   tables.get = (name, callback) => {
     const json = closed() ? undefined : kept.get(name);
@@ -72,9 +70,9 @@ export function keepTableDescriptions(store: DynaliteStore): void {
       callback(error, table);
     });
   };
-  tables.put = writing<[string, unknown]>(put, (name) => [name]);
-  tables.del = writing<[string]>(del, (name) => [name]);
-  tables.batch = writing<[unknown[]]>(batch, () => 'all');
+  tables.put = (name, table, callback) => put(name, table, writing([name], callback));
+  tables.del = (name, callback) => del(name, writing([name], callback));
+  tables.batch = (operations, callback) => batch(operations, writing('all', callback));
   tables[KEPT] = true;
 }
 
