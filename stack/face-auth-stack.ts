@@ -300,7 +300,8 @@ export class FaceAuthStack extends Stack {
     allowItems(h.defineAuthChallenge, ['GetItem'], [user, DECOY_KEY_ITEM]);
     allowItems(h.defineAuthChallenge, ['PutItem'], [DECOY_KEY_ITEM]);
 
-    allowItems(h.createAuthChallenge, ['GetItem'], [user, DECOY_KEY_ITEM]);
+    // UPLOAD#<key>: a new enrolment challenge tells why the last photo was refused (the indexer's verdict).
+    allowItems(h.createAuthChallenge, ['GetItem'], [user, upload, DECOY_KEY_ITEM]);
     allowItems(h.createAuthChallenge, ['PutItem'], [DECOY_KEY_ITEM, mailbox]);
     allowItems(h.createAuthChallenge, ['UpdateItem'], [mailbox]);
     // Presigned PUT URLs carry the signer's permissions: this role must be able to PUT the keys it hands out.

@@ -398,7 +398,7 @@ describe('FaceAuthStack with default context', () => {
         PostConfirmation: { 'dynamodb:PutItem': [items('USER#*')], 'cognito-idp:AdminSetUserPassword': [`\${${ids.pool}.Arn}`] },
         DefineAuthChallenge: { 'dynamodb:GetItem': [items('USER#*', decoy)], 'dynamodb:PutItem': [items(decoy)] },
         CreateAuthChallenge: {
-          'dynamodb:GetItem': [items('USER#*', decoy)],
+          'dynamodb:GetItem': [items('USER#*', 'UPLOAD#*', decoy)],
           'dynamodb:PutItem': [items(decoy, 'MAILBOX#*')],
           'dynamodb:UpdateItem': [items('MAILBOX#*')],
           's3:PutObject': [objects('enrol/'), objects('signin/')],
