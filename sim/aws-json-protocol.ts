@@ -5,7 +5,7 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestTimeoutError } from './connection-timeouts.js';
 import { isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS, jsonApiPreflight } from './browser-cors.js';
-import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from './request-signature.js';
+import { SignatureRefusal, signedRequestOf, type RequestSignatureVerifier } from './request-signature.js';
 import { isQueryProtocolRequest, refuseUnservedQueryRequest } from './aws-query-protocol.js';
 import { reportInternalError } from './internal-errors.js';
 import { AMZN_REQUEST_ID, setAmznRequestId } from './request-id.js';
@@ -73,6 +73,11 @@ export interface JsonServicesOptions {
    * may, as on AWS. The kit's key is public, so the embedded cloud gives its web origins.
    */
   signedCallOrigins?: readonly string[];
+  /**
+   * Checks a signed call's permissions (sim/iam/access-control.ts): the refusal to answer, or
+   * undefined. `input` is the parsed body, or undefined when it does not parse (the call fails anyway).
+   */
+  authorize?: (accessKeyId: string, signingName: string, operation: string, input: () => Record<string, unknown> | undefined) => AwsServiceError | undefined;
 }
 
 /** Bodies no JSON service accepts, refused by Fastify itself. */
@@ -173,7 +178,9 @@ export function registerJsonServices(
     const passthrough = passthroughByPrefix.get(target.slice(0, dot));
     if (passthrough) {
       if (passthrough.signingName && options.signatures) {
-        const refused = await signatureRefusal(request, options.signatures, passthrough.signingName);
+        const verified = await verifySignature(request, options.signatures, passthrough.signingName);
+        const refused = 'refused' in verified ? verified.refused
+          : options.authorize?.(verified.accessKeyId, passthrough.signingName, operationName, () => parsedPassthroughBody(request.body));
         if (refused) return sendError(reply, { errorBody: genericErrorBody } as JsonService, refused);
       }
       return forwardVerbatim(request, reply, passthrough, target);
@@ -189,7 +196,9 @@ export function registerJsonServices(
       return sendError(reply, service, new AwsServiceError('UnknownOperationException', `Unknown operation ${target}`));
     }
     if (service.signingName && options.signatures && !service.publicOperations?.has(operationName)) {
-      const refused = await signatureRefusal(request, options.signatures, service.signingName);
+      const verified = await verifySignature(request, options.signatures, service.signingName);
+      const refused = 'refused' in verified ? verified.refused
+        : options.authorize?.(verified.accessKeyId, service.signingName, operationName, () => parsedBody(request.body));
       if (refused) return sendError(reply, service, refused);
     }
     try {
@@ -239,15 +248,33 @@ function requestTooLarge(): AwsServiceError {
   return new AwsServiceError('RequestEntityTooLargeException', 'Request Entity Too Large', 413);
 }
 
-/** The AWS error for a request whose signature does not hold, or undefined when it holds. */
-async function signatureRefusal(request: FastifyRequest, verifier: RequestSignatureVerifier, signingName: string) {
+/** The AWS error for a request whose signature does not hold, or the key that signed it. */
+async function verifySignature(request: FastifyRequest, verifier: RequestSignatureVerifier, signingName: string)
+  : Promise<{ refused: AwsServiceError } | { accessKeyId: string }> {
   // Bodies of other content types (text/plain) arrive as strings through Fastify's own parser.
   const body = rawBodies.get(request) ?? (typeof request.body === 'string' ? request.body : '');
-  const refusal = await signatureRefusalOf(verifier, signedRequestOf(request, body), signingName);
-  if (!refusal) return undefined;
-  // DynamoDB words the missing token its own way.
-  const missing = refusal.code === 'MissingAuthenticationTokenException' && signingName === 'dynamodb';
-  return new AwsServiceError(refusal.code, missing ? 'Request is missing Authentication Token' : refusal.message);
+  try {
+    return await verifier.verify(signedRequestOf(request, body), signingName);
+  } catch (error) {
+    if (!(error instanceof SignatureRefusal)) throw error;
+    // DynamoDB words the missing token its own way.
+    const missing = error.code === 'MissingAuthenticationTokenException' && signingName === 'dynamodb';
+    return { refused: new AwsServiceError(error.code, missing ? 'Request is missing Authentication Token' : error.message) };
+  }
+}
+
+function parsedBody(body: unknown): Record<string, unknown> | undefined {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+}
+
+/** A passthrough service's body arrives as text; parsed only for a call whose permissions are checked. */
+function parsedPassthroughBody(body: unknown): Record<string, unknown> | undefined {
+  if (typeof body !== 'string') return parsedBody(body);
+  try {
+    return parsedBody(JSON.parse(body));
+  } catch {
+    return undefined;
+  }
 }
 
 function genericErrorBody(error: AwsServiceError): Record<string, unknown> {

@@ -7,9 +7,11 @@ import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { registerJsonServices, type AwsServiceError, type JsonService, type PassthroughService } from './aws-json-protocol.js';
+import { AwsServiceError, registerJsonServices, type JsonService, type PassthroughService } from './aws-json-protocol.js';
 import { systemClock, type Clock } from './clock.js';
 import { planStack, type StackPlan } from './cloud-assembly/stack-plan.js';
+import { AccessControl } from './iam/access-control.js';
+import { jsonApiRequests, sendEmailIdentityRequests, type ResourceNames } from './iam/service-actions.js';
 import { userPoolConfigFromPlan } from './cloud-assembly/user-pool-config.js';
 import { createCognitoService, prepareSigningKeys, userPoolDirectory } from './cognito/index.js';
 import { createDynamoDbService } from './dynamodb/index.js';
@@ -189,6 +191,15 @@ function schemaCompilersOnFirstUse(): NonNullable<NonNullable<FastifyServerOptio
   return { buildValidator: onFirstUse('@fastify/ajv-compiler') as never, buildSerializer: onFirstUse('@fastify/fast-json-stringify-compiler') as never };
 }
 
+/** The names IAM checks calls against, from the template (a table's partition key for dynamodb:LeadingKeys). */
+function resourceNamesOf(plan: StackPlan): ResourceNames {
+  const partitionKeys = new Map(plan.tables.map((table) => {
+    const schema = (table.properties.KeySchema ?? []) as Array<{ AttributeName: string; KeyType: string }>;
+    return [String(table.properties.TableName), schema.find((key) => key.KeyType === 'HASH')?.AttributeName];
+  }));
+  return { region: plan.region, accountId: plan.accountId, partitionKeyOf: (tableName) => partitionKeys.get(tableName) };
+}
+
 /** Starts the listed services from the stack template on one endpoint. */
 export async function startSimServer(options: SimServerOptions): Promise<EmbeddedCloud> {
   const region = options.region ?? 'us-east-1';
@@ -225,6 +236,20 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   // Next to LocalStack, functions there sign with temporary keys from LocalStack's STS that the
   // sim cannot look up; everything else must be signed with the local key.
   const signatures = new RequestSignatureVerifier({ credentials, clock, trustTemporaryCredentials: services.size < SERVICE_NAMES.length });
+  // Functions run here sign with their roles' keys, and their calls are checked against the roles'
+  // policies (sim/iam/access-control.ts); the kit's own key is not checked.
+  const accessControl = new AccessControl({ accountId: plan.accountId, rootSecret: credentials.secretAccessKey });
+  const s3Credentials: Record<string, string> = { [credentials.accessKeyId]: credentials.secretAccessKey };
+  if (serves('lambda')) {
+    for (const fn of plan.functions) {
+      fn.credentials = accessControl.credentialsFor(fn.name, fn.role);
+      if (!fn.credentials) continue;
+      signatures.addCredentials(fn.credentials);
+      s3Credentials[fn.credentials.accessKeyId] = fn.credentials.secretAccessKey;
+    }
+    for (const { functionName, reason } of accessControl.unchecked) log(`iam: calls of ${functionName} are not checked: ${reason}`);
+  }
+  const resourceNames = resourceNamesOf(plan);
   const closers: Array<() => Promise<void>> = [];
   /** Work that must not delay readiness: started once the server listens. */
   const afterListen: Array<() => void> = [];
@@ -310,7 +335,8 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       dataDir: options.dataDir,
       clock,
       region,
-      credentials: { [credentials.accessKeyId]: credentials.secretAccessKey },
+      credentials: s3Credentials,
+      accessControl,
       invoker: invoker!,
       onError: (error) => log(`s3: ${(error as Error).message ?? String(error)}`),
       onObjectStored: (body) => noticeStoredPicture?.(body),
@@ -370,7 +396,19 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     routes['cognito-idp'] = cognito.routes;
   }
 
-  if (serves('ses')) routes.ses = createSesService({ outbox, clock, signatures }).routes;
+  if (serves('ses')) {
+    routes.ses = createSesService({
+      outbox,
+      clock,
+      signatures,
+      authorizeSendEmail: (accessKeyId, from) => {
+        if (!accessControl.checks(accessKeyId)) return undefined;
+        const identities = sendEmailIdentityRequests(from ?? '', resourceNames);
+        const refusals = identities.map((identity) => accessControl.check(accessKeyId, [identity]));
+        return refusals.every((refusal) => refusal !== undefined) ? refusals[0]!.message : undefined;
+      },
+    }).routes;
+  }
 
   const outputs = servedOutputs(plan, services);
   const app: FastifyInstance = Fastify({
@@ -413,7 +451,17 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     if (browserVisit) return reply.redirect('/_sim/web/');
   });
   // Signed calls from a browser only from the web origins: the kit's key is no secret (sim/browser-cors.ts).
-  registerJsonServices(app, jsonServices, region, { passthrough: passthroughServices, signatures, signedCallOrigins: webOrigins });
+  registerJsonServices(app, jsonServices, region, {
+    passthrough: passthroughServices,
+    signatures,
+    signedCallOrigins: webOrigins,
+    authorize: (accessKeyId, signingName, operation, input) => {
+      if (!accessControl.checks(accessKeyId)) return undefined;
+      const body = input();
+      const denied = body && accessControl.check(accessKeyId, jsonApiRequests(signingName, operation, body, resourceNames));
+      return denied ? new AwsServiceError('AccessDeniedException', denied.message) : undefined;
+    },
+  });
   const servedList = SERVICE_NAMES.filter(serves);
   app.get('/_sim/health', async () => ({ status: 'ready', services: servedList }));
   app.get('/_sim/outputs', async () => ({ [plan.stackName]: outputs }));

@@ -76,6 +76,11 @@ export class RequestSignatureVerifier {
     this.secrets = new Map([[options.credentials.accessKeyId, options.credentials.secretAccessKey]]);
   }
 
+  /** Accepts another key as well: a function's own (sim/iam/access-control.ts). */
+  addCredentials(credentials: LocalCredentials): void {
+    this.secrets.set(credentials.accessKeyId, credentials.secretAccessKey);
+  }
+
   /**
    * Throws a SignatureRefusal unless the request carries a valid `Authorization` header for
    * `signingName` (e.g. `cognito-idp`), dated within 5 minutes of now, so a captured request cannot

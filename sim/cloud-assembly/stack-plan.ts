@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
+import type { PolicyStatement } from '../iam/policy-evaluation.js';
 import type { FunctionDefinition } from '../lambda/lambda-runtime.js';
 import { resolve, type IntrinsicContext, type ResolvedResource } from './intrinsics.js';
 
@@ -24,6 +25,18 @@ interface Template {
 /** A function of the template, in the shape the Lambda runtime runs (`codeDir` inside the cloud assembly). */
 export interface PlannedFunction extends FunctionDefinition {
   logicalId: string;
+  /** The execution role of the template (`Role`), with the statements of every policy attached to it. */
+  role?: PlannedRole;
+}
+
+export interface PlannedRole {
+  logicalId: string;
+  name: string;
+  arn: string;
+  /** The role's inline policies and the AWS::IAM::Policy resources naming it, resolved. */
+  statements: PolicyStatement[];
+  /** AWS managed policies, by ARN: their statements are not in the template. */
+  managedPolicyArns: string[];
 }
 
 export interface PlannedBucket {
@@ -213,6 +226,7 @@ export function planStack(options: { cloudAssemblyDir: string; stackName: string
     skipped: [],
   };
   const functionNameByArn = new Map<string, string>();
+  const roleArnByFunction = new Map<string, string>();
   // Functions CloudFormation only calls while deploying (custom-resource providers such as CDK's
   // bucket-notification handler); the sim does their work itself when it reads the template.
   const deployTimeProviders = new Set(
@@ -241,6 +255,8 @@ export function planStack(options: { cloudAssemblyDir: string; stackName: string
         const name = nameOf(logicalId);
         const arn = context.resources.get(logicalId)!.attributes.Arn!;
         functionNameByArn.set(arn, name);
+        const roleArn = text(resolve(properties.Role, context));
+        if (roleArn) roleArnByFunction.set(name, roleArn);
         const variables = (properties.Environment as { Variables?: Properties } | undefined)?.Variables ?? {};
         plan.functions.push({
           logicalId,
@@ -314,6 +330,32 @@ export function planStack(options: { cloudAssemblyDir: string; stackName: string
     }
   }
 
+  // Pass 3b: each function's role, with the statements its policies give it.
+  const roles = new Map<string, PlannedRole>();
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::IAM::Role') continue;
+    const resolved = resolve(resource.Properties ?? {}, context) as { Policies?: Array<{ PolicyDocument?: PolicyDocument }>; ManagedPolicyArns?: string[] };
+    const { ref: name, attributes } = context.resources.get(logicalId)!;
+    roles.set(attributes.Arn!, {
+      logicalId,
+      name,
+      arn: attributes.Arn!,
+      statements: (resolved.Policies ?? []).flatMap((policy) => statementsOf(policy.PolicyDocument)),
+      managedPolicyArns: (resolved.ManagedPolicyArns ?? []).map(String),
+    });
+  }
+  const roleByName = new Map([...roles.values()].map((role) => [role.name, role]));
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::IAM::Policy') continue;
+    const resolved = resolve(resource.Properties ?? {}, context) as { PolicyDocument?: PolicyDocument; Roles?: string[] };
+    for (const roleName of resolved.Roles ?? []) roleByName.get(String(roleName))?.statements.push(...statementsOf(resolved.PolicyDocument));
+  }
+  for (const fn of plan.functions) {
+    // A role that is not a resource of this template (an imported ARN) stays unknown.
+    const role = roles.get(roleArnByFunction.get(fn.name) ?? '');
+    if (role) fn.role = role;
+  }
+
   // Pass 4: schedules, and which functions only they run (those are not kept warm).
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::Events::Rule') continue;
@@ -347,6 +389,15 @@ export function planStack(options: { cloudAssemblyDir: string; stackName: string
     plan.outputs[outputId] = String(resolve(output.Value, context));
   }
   return plan;
+}
+
+interface PolicyDocument {
+  Statement?: PolicyStatement | PolicyStatement[];
+}
+
+function statementsOf(document: PolicyDocument | undefined): PolicyStatement[] {
+  const statements = document?.Statement;
+  return statements === undefined ? [] : Array.isArray(statements) ? statements : [statements];
 }
 
 const RATE_UNITS_MS: Record<string, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };

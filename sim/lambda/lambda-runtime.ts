@@ -33,6 +33,8 @@ export interface FunctionDefinition {
    * one environment kept when idle.
    */
   keepWarm?: boolean;
+  /** The credentials the function signs its calls with (its role's); without them, the base environment's. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 }
 
 export interface LambdaRuntimeOptions {
@@ -154,9 +156,11 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...base,
       ...definition.environment,
-      AWS_ACCESS_KEY_ID: base.AWS_ACCESS_KEY_ID ?? 'test',
-      AWS_SECRET_ACCESS_KEY: base.AWS_SECRET_ACCESS_KEY ?? 'test',
-      ...(base.AWS_SESSION_TOKEN ? { AWS_SESSION_TOKEN: base.AWS_SESSION_TOKEN } : {}),
+      AWS_ACCESS_KEY_ID: definition.credentials?.accessKeyId ?? base.AWS_ACCESS_KEY_ID ?? 'test',
+      AWS_SECRET_ACCESS_KEY: definition.credentials?.secretAccessKey ?? base.AWS_SECRET_ACCESS_KEY ?? 'test',
+      ...(definition.credentials
+        ? { AWS_SESSION_TOKEN: definition.credentials.sessionToken }
+        : base.AWS_SESSION_TOKEN ? { AWS_SESSION_TOKEN: base.AWS_SESSION_TOKEN } : {}),
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_LAMBDA_FUNCTION_NAME: definition.name,

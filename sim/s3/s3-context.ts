@@ -36,6 +36,8 @@ export interface S3Call {
   key: string;
   query: Record<string, string | string[]>;
   accessKeyId: string;
+  /** Whether the caller's policies refuse an action on an object of the bucket (DeleteObjects checks each key); unset when the caller is not checked. */
+  objectDenied?: (action: string, key: string) => boolean;
   /** Delivered by the service after the response is sent. */
   pendingInvocations: PendingInvocation[];
 }

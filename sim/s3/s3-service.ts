@@ -18,9 +18,11 @@ import { expireObjects, type ExpirationRule } from './lifecycle.js';
 import { isValidBucketName, ObjectStore } from './object-store.js';
 import { RequestAuthenticator } from './request-authenticator.js';
 import type { PendingInvocation, S3Call, S3Services } from './s3-context.js';
-import { errorXml, methodNotAllowed, noSuchBucket, notImplemented, S3Error } from './s3-errors.js';
+import { accessDenied, errorXml, methodNotAllowed, noSuchBucket, notImplemented, S3Error } from './s3-errors.js';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './operations/bucket-operations.js';
 import { getBucketCors, getBucketLifecycleConfiguration, getBucketNotificationConfiguration } from './operations/bucket-configuration.js';
+import type { AccessControl } from '../iam/access-control.js';
+import { s3AuthorizationRequest, s3ObjectArn } from '../iam/service-actions.js';
 import { corsPreflight } from './operations/cors-preflight.js';
 import { deleteObject, deleteObjects } from './operations/delete-objects.js';
 import { getObject } from './operations/get-object.js';
@@ -47,6 +49,8 @@ export interface S3ServiceOptions {
   region?: string;
   /** accessKeyId → secret. Default `{ test: 'test' }`. */
   credentials?: Record<string, string>;
+  /** Checks the calls of functions' keys against their roles' policies (sim/iam/access-control.ts). */
+  accessControl?: AccessControl;
   /** Delivers bucket notifications; without one, each undeliverable event goes to onError. */
   invoker?: FunctionInvoker;
   /** Failed notification deliveries and internal errors. */
@@ -244,6 +248,14 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     if (method === 'POST' && bucket) refusePostFromDisallowedOrigin(call);
     const body = Buffer.isBuffer(request.body) ? request.body : undefined;
     call.accessKeyId = (await authenticator.authenticate({ method, rawPath, query, headers: request.headers, body, rawHeaders: request.raw.rawHeaders })).accessKeyId;
+    // A presigned URL carries its signer's permissions: a function's URL is checked against its role.
+    const accessControl = options.accessControl?.checks(call.accessKeyId) ? options.accessControl : undefined;
+    if (accessControl) {
+      const needed = s3AuthorizationRequest(method, bucket, key, query);
+      const denied = needed && accessControl.check(call.accessKeyId, [needed]);
+      if (denied) throw accessDenied(denied.message);
+      call.objectDenied = (action, objectKey) => accessControl.check(call.accessKeyId, [{ action, resource: s3ObjectArn(bucket, objectKey) }]) !== undefined;
+    }
 
     // The bucket's configuration from the template can be read; changing it is not emulated.
     if (method === 'GET' && bucket && !key) {

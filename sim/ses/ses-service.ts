@@ -3,7 +3,7 @@
 // are not emulated. With a verifier, calls must be SigV4-signed.
 import { isUtf8 } from 'node:buffer';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
+import { SignatureRefusal, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { Outbox } from '../outbox.js';
@@ -15,6 +15,8 @@ export interface SesServiceOptions {
   clock?: Clock;
   /** When given, only SigV4-signed calls of the local credentials are served, as on AWS. */
   signatures?: RequestSignatureVerifier;
+  /** Checks a signed SendEmail against the caller's permissions: the refusal's message, or undefined. */
+  authorizeSendEmail?: (accessKeyId: string, fromEmailAddress: string | undefined) => string | undefined;
 }
 
 const UNPARSEABLE_BODY = Symbol('unparseable JSON body');
@@ -51,16 +53,25 @@ export function createSesService(options: SesServiceOptions): { routes: FastifyP
       return sendError(reply, 500, 'InternalFailure', 'Internal failure');
     });
     const signatures = options.signatures;
+    const signers = new WeakMap<FastifyRequest, string>();
     if (signatures) {
       app.addHook('preHandler', async (request, reply) => {
-        const refusal = await signatureRefusalOf(signatures, signedRequestOf(request, rawBodies.get(request)), 'ses');
-        if (refusal) return sendError(reply, 403, refusal.code, refusal.message);
+        try {
+          signers.set(request, (await signatures.verify(signedRequestOf(request, rawBodies.get(request)), 'ses')).accessKeyId);
+        } catch (error) {
+          if (!(error instanceof SignatureRefusal)) throw error;
+          return sendError(reply, 403, error.code, error.message);
+        }
       });
     }
     app.post('/v2/email/outbound-emails', async (request, reply) => {
       const input = request.body;
       if (input === UNPARSEABLE_BODY) throw new BadRequestError('Request body is not valid JSON');
       if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new BadRequestError('Request body must be a JSON object');
+      const signer = signers.get(request);
+      const from = (input as { FromEmailAddress?: unknown }).FromEmailAddress;
+      const refusal = signer === undefined ? undefined : options.authorizeSendEmail?.(signer, typeof from === 'string' ? from : undefined);
+      if (refusal) return sendError(reply, 403, 'AccessDeniedException', refusal);
       return reply.header('content-type', 'application/json').send(JSON.stringify(sendEmail(input, services)));
     });
     // SES v2's other operations live under /v2/email/ too (ListEmailIdentities is GET

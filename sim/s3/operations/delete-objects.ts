@@ -38,7 +38,10 @@ export function deleteObjects(call: S3Call) {
     if (key === undefined) throw new S3Error('MalformedXML', MALFORMED_XML_MESSAGE, 400);
     return key;
   });
-  for (const key of keys) deleteOne(call, key);
-  const entries = quiet ? '' : keys.map((key) => `<Deleted>${element('Key', key)}</Deleted>`).join('');
+  // S3 authorises each key on its own: a key the caller may not delete is an error of its own.
+  const refused = new Set(keys.filter((key) => call.objectDenied?.('s3:DeleteObject', key)));
+  for (const key of keys) if (!refused.has(key)) deleteOne(call, key);
+  const errors = [...refused].map((key) => `<Error>${element('Key', key)}${element('Code', 'AccessDenied')}${element('Message', 'Access Denied')}</Error>`).join('');
+  const entries = (quiet ? '' : keys.filter((key) => !refused.has(key)).map((key) => `<Deleted>${element('Key', key)}</Deleted>`).join('')) + errors;
   return sendXml(call, 200, xmlDocument(`<DeleteResult xmlns="${S3_XMLNS}">${entries}</DeleteResult>`));
 }
