@@ -17,6 +17,7 @@ export default defineConfig({
       'test/security/cognito-limits.test.ts',
       'test/s3/s3-auth.test.ts',
       'sim/s3/request-authenticator.test.ts',
+      'sim/iam/**/*.test.ts',
       'sim/cognito/**/*.test.ts',
       'sim/request-signature.test.ts',
       'test/sim/repeated-authorization.test.ts',

@@ -478,7 +478,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     await app.register(appBackendRoutes(verifier), { prefix: '/_sim/example' });
   }
   // Not a service of the stack, but what stock tools ask first: `aws sts get-caller-identity`.
-  await app.register(createStsService({ signatures }).routes);
+  await app.register(createStsService({ signatures, accountId: plan.accountId, callerArnOf: (accessKeyId) => accessControl.principalArnOf(accessKeyId) }).routes);
   for (const service of ['cognito-idp', 'ses', 'lambda', 's3'] as const) {
     const plugin = routes[service];
     if (plugin) await app.register(plugin);

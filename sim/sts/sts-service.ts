@@ -4,11 +4,12 @@
 // form-encoded `POST /` (`Action=GetCallerIdentity&Version=2011-06-15`), answered in XML. The
 // JSON services answer `POST /` too; a request signed for `sts` comes here (router constraint).
 // Every other STS action is refused in STS's own error shape.
+import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { LOCAL_ACCOUNT_ID } from '../cloud-assembly/stack-plan.js';
 import { AMZN_REQUEST_ID, setAmznRequestId } from '../request-id.js';
 import { QueryError, queryErrorXml, queryRefusal } from '../aws-query-protocol.js';
-import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
+import { SignatureRefusal, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
 import { escapeXml } from '../s3/xml.js';
 import { addSigningServiceConstraint, SIGNED_FOR } from '../signing-service-constraint.js';
 
@@ -21,6 +22,8 @@ export interface StsServiceOptions {
   /** When given, only SigV4-signed calls of the local credentials are served, as on AWS. */
   signatures?: RequestSignatureVerifier;
   accountId?: string;
+  /** The assumed-role ARN of a function's key (`arn:aws:sts::<account>:assumed-role/<role>/<function>`); the root user otherwise. */
+  callerArnOf?: (accessKeyId: string) => string | undefined;
 }
 
 export function createStsService(options: StsServiceOptions = {}): { routes: FastifyPluginAsync } {
@@ -46,9 +49,14 @@ export function createStsService(options: StsServiceOptions = {}): { routes: Fas
 
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       const body = typeof request.body === 'string' ? request.body : '';
+      let accessKeyId: string | undefined;
       if (options.signatures) {
-        const refusal = await signatureRefusalOf(options.signatures, signedRequestOf(request, body), 'sts');
-        if (refusal) throw queryRefusal(refusal);
+        try {
+          accessKeyId = (await options.signatures.verify(signedRequestOf(request, body), 'sts')).accessKeyId;
+        } catch (error) {
+          if (error instanceof SignatureRefusal) throw queryRefusal(error);
+          throw error;
+        }
       }
       // Query parameters may come in the URL or the form body (the SDKs use the body).
       const queryAt = request.url.indexOf('?');
@@ -63,10 +71,14 @@ export function createStsService(options: StsServiceOptions = {}): { routes: Fas
       if (action !== 'GetCallerIdentity') {
         throw new QueryError(400, 'InvalidAction', `${action} is not an STS action the local kit emulates (it serves GetCallerIdentity)`);
       }
-      // The local credentials stand for the account's root user, whose UserId is the account id.
+      // The local credentials stand for the account's root user, whose UserId is the account id; a
+      // function's key for its role's session, named as Lambda names it (role, then function name).
+      const roleSession = accessKeyId === undefined ? undefined : options.callerArnOf?.(accessKeyId);
+      const arn = roleSession ?? `arn:aws:iam::${accountId}:root`;
+      const userId = roleSession ? `${roleIdOf(roleSession)}:${roleSession.slice(roleSession.lastIndexOf('/') + 1)}` : accountId;
       return send(reply, 200,
         `<GetCallerIdentityResponse xmlns="${STS_XMLNS}"><GetCallerIdentityResult>` +
-          `<Arn>arn:aws:iam::${accountId}:root</Arn><UserId>${accountId}</UserId><Account>${accountId}</Account>` +
+          `<Arn>${escapeXml(arn)}</Arn><UserId>${escapeXml(userId)}</UserId><Account>${accountId}</Account>` +
           `</GetCallerIdentityResult><ResponseMetadata><RequestId>${escapeXml(requestIdOf(reply))}</RequestId></ResponseMetadata>` +
           '</GetCallerIdentityResponse>');
     };
@@ -74,4 +86,11 @@ export function createStsService(options: StsServiceOptions = {}): { routes: Fas
     app.route({ method: ['POST', 'GET'], url: '/', handler, onRequest: setAmznRequestId, constraints: { [SIGNED_FOR]: 'sts' } });
   };
   return { routes };
+}
+
+/** A stable role id in IAM's shape (`AROA` and 17 characters) for an assumed-role ARN. */
+function roleIdOf(assumedRoleArn: string): string {
+  const role = assumedRoleArn.split('/')[1] ?? '';
+  const digest = createHash('sha256').update(role).digest();
+  return `AROA${Array.from(digest.subarray(0, 17), (byte) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[byte % 32]).join('')}`;
 }

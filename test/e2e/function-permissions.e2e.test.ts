@@ -19,6 +19,8 @@ import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { planStack, type PlannedFunction, type StackPlan } from '../../sim/cloud-assembly/stack-plan.js';
 import { LOCAL_CREDENTIALS, startEmbeddedCloud } from '../../sim/embedded-cloud.js';
 import { AccessControl } from '../../sim/iam/access-control.js';
@@ -136,6 +138,26 @@ describe("functions' calls are checked against their roles", () => {
     await expect(clientsOf('PostAuthentication').ses.send(email('no-reply@facekit.local'))).rejects.toEqual(deniedAs('PostAuthentication', 'ses:SendEmail'));
     const sdk = { region: harness.outputs.Region, endpoint: harness.endpoint, credentials: LOCAL_CREDENTIALS };
     await expect(new SESv2Client(sdk).send(email('no-reply@example.com'))).resolves.toHaveProperty('MessageId');
+  });
+
+  it("names a function's caller identity as its role's session, as Lambda's credentials are", async () => {
+    const url = new URL(harness.endpoint);
+    const body = 'Action=GetCallerIdentity&Version=2011-06-15';
+    const request = {
+      method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', query: {}, body,
+      headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } as Record<string, string>,
+    };
+    const callerOf = async (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) => {
+      const signed = await new SignatureV4({ service: 'sts', region: harness.outputs.Region, credentials, sha256: Hash.bind(null, 'sha256') }).sign(request);
+      const xml = await (await fetch(harness.endpoint, { method: 'POST', headers: signed.headers, body })).text();
+      return { arn: /<Arn>([^<]*)<\/Arn>/.exec(xml)?.[1], userId: /<UserId>([^<]*)<\/UserId>/.exec(xml)?.[1] };
+    };
+    const verify = functionNamed('VerifyAuthChallengeResponse');
+    expect(await callerOf(credentialsOf('VerifyAuthChallengeResponse'))).toEqual({
+      arn: `arn:aws:sts::000000000000:assumed-role/${verify.role!.name}/${verify.name}`,
+      userId: expect.stringMatching(new RegExp(`^AROA[A-Z2-7]{17}:${verify.name}$`)),
+    });
+    expect(await callerOf(LOCAL_CREDENTIALS)).toEqual({ arn: 'arn:aws:iam::000000000000:root', userId: '000000000000' });
   });
 });
 
