@@ -107,4 +107,47 @@ describe('IAM policy evaluation', () => {
     expect(decide(statements, { action: 's3:DeleteObject', resource: 'arn:aws:s3:::bucket/signin/x' })).toBe('implicit-deny');
     expect(decide(statements, { action: 's3:GetObject', resource: 'arn:aws:s3:::bucket/enrol/x' })).toBe('implicit-deny');
   });
+
+  it('matches a wildcard across line breaks (an S3 key may hold one) and nothing for a statement without actions', () => {
+    const statements: PolicyStatement[] = [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/signin/*' }];
+    expect(decide(statements, { action: 's3:GetObject', resource: 'arn:aws:s3:::bucket/signin/a\nb' })).toBe('allow');
+    expect(decide([{ Effect: 'Allow', Resource: '*' }], { action: 'undefined', resource: 'x' })).toBe('implicit-deny');
+  });
+
+  it('compares StringLike with regard to case, and StringEqualsIgnoreCase without', () => {
+    const condition = (operator: string): PolicyStatement => ({ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*', Condition: { [operator]: { 's3:prefix': 'enrol/*' } } });
+    const listing = (prefix: string): AuthorizationRequest => ({ action: 's3:ListBucket', resource: 'x', context: { 's3:prefix': [prefix] } });
+    expect(decide([condition('StringLike')], listing('ENROL/a'))).toBe('implicit-deny');
+    expect(decide([condition('StringEqualsIgnoreCase')], listing('ENROL/*'))).toBe('allow');
+    expect(decide([condition('StringEqualsIgnoreCase')], listing('signin/*'))).toBe('implicit-deny');
+  });
+
+  it('holds Null "false" only for a present key, and counts an empty list as absent', () => {
+    const present: PolicyStatement = { Effect: 'Allow', Action: 's3:ListBucket', Resource: '*', Condition: { Null: { 's3:prefix': ['false'] } } };
+    expect(decide([present], { action: 's3:ListBucket', resource: 'x', context: { 's3:prefix': ['a'] } })).toBe('allow');
+    expect(decide([present], { action: 's3:ListBucket', resource: 'x', context: { 's3:prefix': [] } })).toBe('implicit-deny');
+    expect(decide([present], { action: 's3:ListBucket', resource: 'x' })).toBe('implicit-deny');
+  });
+
+  it('reads a set operator before a negated one: ForAnyValue:StringNotLike fails for a missing key, as a bare StringNotLike holds', () => {
+    const notLike = (operator: string): PolicyStatement => ({ ...userItems, Condition: { [operator]: { 'dynamodb:LeadingKeys': ['UPLOAD#*'] } } });
+    expect(decide([notLike('ForAnyValue:StringNotLike')], { action: 'dynamodb:GetItem', resource: TABLE })).toBe('implicit-deny');
+    expect(decide([notLike('ForAnyValue:StringNotLike')], { action: 'dynamodb:GetItem', resource: TABLE, context: leadingKeys('UPLOAD#1', 'USER#1') })).toBe('allow');
+    expect(decide([notLike('StringNotLike')], { action: 'dynamodb:GetItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': [] } })).toBe('allow');
+    expect(decide([notLike('StringNotLike')], { action: 'dynamodb:GetItem', resource: TABLE, context: leadingKeys('USER#1') })).toBe('allow');
+    expect(decide([notLike('StringNotLike')], { action: 'dynamodb:GetItem', resource: TABLE, context: leadingKeys('UPLOAD#1') })).toBe('implicit-deny');
+  });
+
+  it('cannot decide a single-valued operator given several values: such an Allow never applies, such a Deny always does', () => {
+    const bare: PolicyStatement = { ...userItems, Condition: { StringLike: { 'dynamodb:LeadingKeys': ['USER#*'] } } };
+    expect(decide([bare], { action: 'dynamodb:GetItem', resource: TABLE, context: leadingKeys('USER#1') })).toBe('allow');
+    expect(decide([bare], { action: 'dynamodb:GetItem', resource: TABLE, context: leadingKeys('USER#1', 'USER#2') })).toBe('implicit-deny');
+    const everything: PolicyStatement = { Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' };
+    const denyOthers: PolicyStatement = { Effect: 'Deny', Action: 'dynamodb:GetItem', Resource: '*', Condition: { StringNotLike: { 'dynamodb:LeadingKeys': ['USER#*'] } } };
+    expect(decide([everything, denyOthers], { action: 'dynamodb:GetItem', resource: TABLE, context: leadingKeys('USER#1') })).toBe('allow');
+    expect(decide([everything, denyOthers], { action: 'dynamodb:GetItem', resource: TABLE, context: leadingKeys('USER#1', 'USER#2') })).toBe('explicit-deny');
+    // A Deny whose other condition is plainly false does not apply, undecidable or not.
+    const denyWhenListing: PolicyStatement = { ...denyOthers, Condition: { ...denyOthers.Condition, StringEquals: { 's3:prefix': 'x' } } };
+    expect(decide([everything, denyWhenListing], { action: 'dynamodb:GetItem', resource: TABLE, context: leadingKeys('USER#1', 'USER#2') })).toBe('allow');
+  });
 });

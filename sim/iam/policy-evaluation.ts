@@ -2,8 +2,9 @@
 // explicit Deny wins, then any Allow, else the request is implicitly denied. Actions match without
 // regard to case, resources with it; `*` and `?` are wildcards in both. Conditions cover the
 // operators a least-privilege stack uses (the String and Null families, with ForAllValues /
-// ForAnyValue and IfExists); a statement with an operator this does not know never allows and
-// always denies, so an unknown condition can only make the sim stricter than AWS, never looser.
+// ForAnyValue and IfExists). A condition this cannot decide (an operator it does not know, a
+// single-valued operator given several values, whose result IAM leaves undefined) never lets an
+// Allow apply and never keeps a Deny from applying: the sim can be stricter than AWS, never looser.
 
 export interface PolicyStatement {
   Sid?: string;
@@ -25,7 +26,8 @@ export interface AuthorizationRequest {
 export type Decision = 'allow' | 'implicit-deny' | 'explicit-deny';
 
 interface CompiledCondition {
-  test(context: ReadonlyMap<string, readonly string[]>): boolean;
+  /** Whether the condition holds; undefined when this evaluator cannot tell. */
+  test(context: ReadonlyMap<string, readonly string[]>): boolean | undefined;
 }
 
 export interface CompiledStatement {
@@ -33,8 +35,6 @@ export interface CompiledStatement {
   matchesAction(action: string): boolean;
   matchesResource(resource: string): boolean;
   conditions: CompiledCondition[];
-  /** Condition operators this evaluator does not know; the statement then never allows. */
-  unsupported: string[];
 }
 
 const asList = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
@@ -63,12 +63,19 @@ for (const [name, matcher] of [['StringEquals', exactly], ['StringEqualsIgnoreCa
   STRING_COMPARISONS[name.replace(/^(String|Arn)/, '$1Not')] = { matcher, negated: true };
 }
 
-function compileCondition(operatorName: string, key: string, policyValues: string[]): CompiledCondition | undefined {
+const UNDECIDABLE: CompiledCondition = { test: () => undefined };
+
+function valuesOf(context: ReadonlyMap<string, readonly string[]>, key: string): readonly string[] | undefined {
+  const values = context.get(key);
+  return values === undefined || values.length === 0 ? undefined : values;
+}
+
+function compileCondition(operatorName: string, key: string, policyValues: string[]): CompiledCondition {
   const contextKey = key.toLowerCase();
   if (operatorName === 'Null') {
     // Null: true means "the key is absent", false "the key is present".
     const wantsAbsent = policyValues.some((value) => value.toLowerCase() === 'true');
-    return { test: (context) => (context.get(contextKey) === undefined) === wantsAbsent };
+    return { test: (context) => (valuesOf(context, contextKey) === undefined) === wantsAbsent };
   }
   let operator = operatorName;
   let set: 'all' | 'any' | undefined;
@@ -77,19 +84,18 @@ function compileCondition(operatorName: string, key: string, policyValues: strin
   const ifExists = operator.endsWith('IfExists');
   if (ifExists) operator = operator.slice(0, -'IfExists'.length);
   const comparison = Object.hasOwn(STRING_COMPARISONS, operator) ? STRING_COMPARISONS[operator] : undefined;
-  if (!comparison) return undefined;
+  if (!comparison) return UNDECIDABLE;
   const matchers = policyValues.map(comparison.matcher);
   // A negated operator holds when the value matches none of the policy's values.
   const holdsFor = (value: string) => matchers.some((matches) => matches(value)) !== comparison.negated;
   return {
     test(context) {
-      const values = context.get(contextKey);
-      const absent = values === undefined || values.length === 0;
+      const values = valuesOf(context, contextKey);
       // ForAllValues holds for a key the request does not have (IAM's documented trap).
-      if (set === 'all') return absent || values.every(holdsFor);
-      if (set === 'any') return !absent && values.some(holdsFor);
-      if (absent) return ifExists || comparison.negated;
-      return values.some(holdsFor);
+      if (set === 'all') return values === undefined || values.every(holdsFor);
+      if (set === 'any') return values !== undefined && values.some(holdsFor);
+      if (values === undefined) return ifExists || comparison.negated;
+      return values.length === 1 ? holdsFor(values[0]!) : undefined;
     },
   };
 }
@@ -98,21 +104,13 @@ export function compileStatement(statement: PolicyStatement): CompiledStatement 
   const effect = statement.Effect === 'Deny' ? 'Deny' : 'Allow';
   const actions = anyOf(asList(statement.Action ?? statement.NotAction), true);
   const resources = anyOf(asList(statement.Resource ?? statement.NotResource ?? '*'), false);
-  const conditions: CompiledCondition[] = [];
-  const unsupported: string[] = [];
-  for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
-    for (const [key, values] of Object.entries(keys ?? {})) {
-      const condition = compileCondition(operator, key, asList(values));
-      if (condition) conditions.push(condition);
-      else unsupported.push(operator);
-    }
-  }
+  const conditions = Object.entries(statement.Condition ?? {}).flatMap(([operator, keys]) =>
+    Object.entries(keys ?? {}).map(([key, values]) => compileCondition(operator, key, asList(values))));
   return {
     effect,
     matchesAction: statement.NotAction !== undefined ? (action) => !actions(action) : actions,
     matchesResource: statement.NotResource !== undefined ? (resource) => !resources(resource) : resources,
     conditions,
-    unsupported,
   };
 }
 
@@ -122,9 +120,9 @@ export function evaluate(statements: readonly CompiledStatement[], request: Auth
   let allowed = false;
   for (const statement of statements) {
     if (!statement.matchesAction(request.action) || !statement.matchesResource(request.resource)) continue;
-    const applies = statement.unsupported.length === 0 && statement.conditions.every((condition) => condition.test(context));
-    if (statement.effect === 'Deny' && (applies || statement.unsupported.length > 0)) return 'explicit-deny';
-    if (statement.effect === 'Allow' && applies) allowed = true;
+    const outcomes = statement.conditions.map((condition) => condition.test(context));
+    if (statement.effect === 'Deny' && !outcomes.includes(false)) return 'explicit-deny';
+    if (statement.effect === 'Allow' && outcomes.every((outcome) => outcome === true)) allowed = true;
   }
   return allowed ? 'allow' : 'implicit-deny';
 }

@@ -82,4 +82,79 @@ describe('what IAM checks for a call', () => {
     expect(sendEmailIdentityRequests('Face sign-in <no-reply@example.com>', names)).toEqual([identity('no-reply@example.com'), identity('example.com')]);
     expect(sendEmailIdentityRequests('no-reply@mail.example.com', names)).toEqual([identity('no-reply@mail.example.com'), identity('mail.example.com')]);
   });
+
+  it('names * for a resource it cannot read from the call, and asks nothing of an image that names no S3 object', () => {
+    expect(jsonApiRequests('cognito-idp', 'AdminGetUser', { UserPoolId: 5 }, names)).toEqual([{ action: 'cognito-idp:AdminGetUser', resource: '*' }]);
+    expect(jsonApiRequests('rekognition', 'IndexFaces', { CollectionId: ['faces'], Image: { S3Object: { Bucket: 'b' } } }, names))
+      .toEqual([{ action: 'rekognition:IndexFaces', resource: '*' }]);
+    expect(jsonApiRequests('rekognition', 'DetectFaces', { Image: 'b/k' }, names)).toEqual([{ action: 'rekognition:DetectFaces', resource: '*' }]);
+    expect(jsonApiRequests('rekognition', 'DetectFaces', { Image: { S3Object: ['b', 'k'] } }, names)).toHaveLength(1);
+    expect(jsonApiRequests('lambda', 'Invoke', {}, names)).toEqual([{ action: 'lambda:Invoke', resource: '*' }]);
+    expect(jsonApiRequests('dynamodb', 'DescribeTable', { TableName: 'Users' }, names)).toEqual([{ action: 'dynamodb:DescribeTable', resource: TABLE }]);
+    expect(jsonApiRequests('dynamodb', 'ListTables', {}, names)).toEqual([{ action: 'dynamodb:ListTables', resource: '*' }]);
+    expect(jsonApiRequests('dynamodb', 'GetItem', { Key: { pk: { S: 'USER#1' } } }, names)).toEqual([{ action: 'dynamodb:GetItem', resource: '*', context: {} }]);
+  });
+
+  it('reads key values of every scalar type, and none from what is no attribute value', () => {
+    const keysOf = (key: unknown) => jsonApiRequests('dynamodb', 'DeleteItem', { TableName: 'Users', Key: key }, names)[0];
+    expect(keysOf({ pk: { N: '42' } })).toEqual({ action: 'dynamodb:DeleteItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': ['42'] } });
+    expect(keysOf({ pk: { B: 'AAEC' } })!.context).toEqual({ 'dynamodb:LeadingKeys': ['AAEC'] });
+    expect(keysOf({ pk: { S: 7 } })!.context).toEqual({ 'dynamodb:LeadingKeys': [] });
+    expect(keysOf({ pk: 'USER#1' })!.context).toEqual({ 'dynamodb:LeadingKeys': [] });
+    expect(keysOf({ pk: null })!.context).toEqual({ 'dynamodb:LeadingKeys': [] });
+    expect(keysOf('USER#1')!.context).toEqual({ 'dynamodb:LeadingKeys': [] });
+    expect(jsonApiRequests('dynamodb', 'GetItem', { TableName: 'Other', Key: { id: { S: 'x' } } }, names)[0]!.context).toEqual({});
+    expect(jsonApiRequests('dynamodb', 'BatchGetItem', { RequestItems: { Users: { ConsistentRead: true } } }, names)[0]!.context)
+      .toEqual({ 'dynamodb:LeadingKeys': [] });
+    expect(jsonApiRequests('dynamodb', 'BatchGetItem', { RequestItems: { Users: 'USER#1' } }, names)[0]!.context).toEqual({ 'dynamodb:LeadingKeys': [] });
+  });
+
+  it('checks every kind of transaction item as the item operation it is, and skips what is none', () => {
+    const item = (table: string, pk: string) => ({ TableName: table, Key: { pk: { S: pk } } });
+    expect(jsonApiRequests('dynamodb', 'TransactGetItems', { TransactItems: [{ Get: item('Users', 'USER#1') }] }, names)).toEqual([
+      { action: 'dynamodb:GetItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': ['USER#1'] } },
+    ]);
+    expect(jsonApiRequests('dynamodb', 'TransactWriteItems', {
+      TransactItems: [{ Update: item('Users', 'USER#2') }, { Delete: item('Users', 'UPLOAD#3') }, { Unknown: item('Users', 'X#4') }, 'junk'],
+    }, names)).toEqual([
+      { action: 'dynamodb:UpdateItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': ['USER#2'] } },
+      { action: 'dynamodb:DeleteItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': ['UPLOAD#3'] } },
+    ]);
+  });
+
+  it('finds the queried partition key however the condition is spaced or ordered, and only on the table itself', () => {
+    const query = (input: Record<string, unknown>) => jsonApiRequests('dynamodb', 'Query', { TableName: 'Users', ...input }, names)[0]!.context;
+    const values = { ':sortValue': { S: 'a' }, ':partitionValue': { S: 'USER#5' } };
+    expect(query({ KeyConditionExpression: 'sk=:sortValue AND pk=:partitionValue', ExpressionAttributeValues: values })).toEqual({ 'dynamodb:LeadingKeys': ['USER#5'] });
+    expect(query({ KeyConditionExpression: 'sk  =  :sortValue AND :partitionValue  =  pk', ExpressionAttributeValues: values })).toEqual({ 'dynamodb:LeadingKeys': ['USER#5'] });
+    expect(query({ KeyConditionExpression: 'sk = :sortValue', ExpressionAttributeValues: values })).toEqual({});
+    expect(query({ KeyConditions: { pk: { ComparisonOperator: 'EQ', AttributeValueList: { S: 'USER#7' } } } })).toEqual({});
+    expect(query({ IndexName: 'byEmail', KeyConditionExpression: 'pk = :partitionValue', ExpressionAttributeValues: values })).toEqual({});
+    expect(jsonApiRequests('dynamodb', 'Query', { TableName: 'Other', KeyConditionExpression: 'id = :v', ExpressionAttributeValues: { ':v': { S: 'x' } } }, names)[0]!.context).toEqual({});
+    expect(jsonApiRequests('dynamodb', 'Query', { KeyConditionExpression: 'pk = :v', ExpressionAttributeValues: { ':v': { S: 'x' } } }, names))
+      .toEqual([{ action: 'dynamodb:Query', resource: '*', context: {} }]);
+    expect(jsonApiRequests('dynamodb', 'Scan', { TableName: 'Users', KeyConditionExpression: 'pk = :v', ExpressionAttributeValues: { ':v': { S: 'x' } } }, names)[0]!.context)
+      .toEqual({});
+  });
+
+  it('maps the bucket operations to their own actions', () => {
+    const bucket = 'arn:aws:s3:::b';
+    expect(s3AuthorizationRequest('PUT', 'b', '', {})).toEqual({ action: 's3:CreateBucket', resource: bucket });
+    expect(s3AuthorizationRequest('DELETE', 'b', '', {})).toEqual({ action: 's3:DeleteBucket', resource: bucket });
+    expect(s3AuthorizationRequest('GET', 'b', '', { location: '' })).toEqual({ action: 's3:GetBucketLocation', resource: bucket });
+    expect(s3AuthorizationRequest('GET', 'b', '', { cors: '' })).toEqual({ action: 's3:GetBucketCORS', resource: bucket });
+    expect(s3AuthorizationRequest('GET', 'b', '', { notification: '' })).toEqual({ action: 's3:GetBucketNotification', resource: bucket });
+    expect(s3AuthorizationRequest('GET', 'b', '', { lifecycle: '' })).toEqual({ action: 's3:GetLifecycleConfiguration', resource: bucket });
+    expect(s3AuthorizationRequest('HEAD', 'b', '', {})).toEqual({ action: 's3:ListBucket', resource: bucket, context: { 's3:prefix': [''] } });
+    expect(s3AuthorizationRequest('GET', 'b', '', { prefix: ['enrol/', 'signin/'], delimiter: '/' })).toEqual({
+      action: 's3:ListBucket', resource: bucket, context: { 's3:prefix': ['enrol/'], 's3:delimiter': ['/'] },
+    });
+  });
+
+  it('names only the identity itself for a From without a domain', () => {
+    expect(sendEmailIdentityRequests('example.com', names)).toEqual([{ action: 'ses:SendEmail', resource: 'arn:aws:ses:eu-west-1:123456789012:identity/example.com' }]);
+    // The address is the last <...>, where the display name may hold brackets of its own; spaces may follow it.
+    expect(sendEmailIdentityRequests('"A <b>" <no-reply@example.com> ', names).map((request) => request.resource.split('/')[1]))
+      .toEqual(['no-reply@example.com', 'example.com']);
+  });
 });

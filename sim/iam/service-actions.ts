@@ -153,7 +153,7 @@ export function s3AuthorizationRequest(method: string, bucket: string, key: stri
   if ('notification' in query) return { action: 's3:GetBucketNotification', resource: bucketArn };
   if ('lifecycle' in query) return { action: 's3:GetLifecycleConfiguration', resource: bucketArn };
   // A listing (and HeadBucket) is s3:ListBucket; a listing without a prefix has the empty one.
-  const context: Record<string, string[]> = { 's3:prefix': [method === 'GET' ? first('prefix') ?? '' : ''] };
+  const context: Record<string, string[]> = { 's3:prefix': [first('prefix') ?? ''] };
   const delimiter = first('delimiter');
   if (delimiter !== undefined) context['s3:delimiter'] = [delimiter];
   const maxKeys = first('max-keys');
@@ -167,7 +167,7 @@ export function s3AuthorizationRequest(method: string, bucket: string, key: stri
  */
 export function sendEmailIdentityRequests(fromEmailAddress: string, names: ResourceNames): AuthorizationRequest[] {
   // `Name <address>` or the bare address.
-  const address = (/<([^<>]+)>\s*$/.exec(fromEmailAddress)?.[1] ?? fromEmailAddress).trim();
+  const address = /<([^<>]*)>\s*$/.exec(fromEmailAddress)?.[1] ?? fromEmailAddress;
   const domain = address.slice(address.lastIndexOf('@') + 1);
   const identity = (name: string) => ({ action: 'ses:SendEmail', resource: `arn:aws:ses:${names.region}:${names.accountId}:identity/${name}` });
   return address.includes('@') ? [identity(address), identity(domain)] : [identity(address)];
