@@ -38,6 +38,12 @@ export interface S3Call {
   accessKeyId: string;
   /** Whether the caller's policies refuse an action on an object of the bucket (DeleteObjects checks each key); unset when the caller is not checked. */
   objectDenied?: (action: string, key: string) => boolean;
+  /**
+   * Whether a missing object is an AccessDenied rather than a NoSuchKey: S3 answers 404 only to a
+   * caller who may list the bucket (s3:ListBucket, judged on the GetObject request, which has no
+   * s3:prefix); unset when the caller is not checked.
+   */
+  mayNotList?: () => boolean;
   /** Delivered by the service after the response is sent. */
   pendingInvocations: PendingInvocation[];
 }

@@ -255,6 +255,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       const denied = needed && accessControl.check(call.accessKeyId, [needed]);
       if (denied) throw accessDenied(denied.message);
       call.objectDenied = (action, objectKey) => accessControl.check(call.accessKeyId, [{ action, resource: s3ObjectArn(bucket, objectKey) }]) !== undefined;
+      call.mayNotList = () => accessControl.check(call.accessKeyId, [{ action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` }]) !== undefined;
     }
 
     // The bucket's configuration from the template can be read; changing it is not emulated.

@@ -83,7 +83,11 @@ describe("functions' calls are checked against their roles", () => {
     const { s3 } = clientsOf('VerifyAuthChallengeResponse');
     const bucket = harness.outputs.BucketName;
     await harness.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'enrol/someone/photo', Body: 'x' }));
-    await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'signin/someone/missing' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    // A missing object is a 404 only to a caller who may list the bucket; Verify's listing is
+    // narrowed by s3:prefix, which a HeadObject does not carry, so it gets 403 (and reads it as missing).
+    await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'signin/someone/missing' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'signin/someone/missing' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(harness.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'signin/someone/missing' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
     await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'enrol/someone/photo' }))).rejects.toEqual(deniedAs('VerifyAuthChallengeResponse', 's3:GetObject'));
     await expect(s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'enrol/someone/' }))).resolves.toMatchObject({ KeyCount: 1 });
     await expect(s3.send(new ListObjectsV2Command({ Bucket: bucket }))).rejects.toEqual(deniedAs('VerifyAuthChallengeResponse', 's3:ListBucket'));

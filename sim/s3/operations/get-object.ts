@@ -1,7 +1,7 @@
 // GetObject and HeadObject: the stored representation, user metadata, Range, the conditional
 // headers, and the response-* overrides presigned GET URLs use.
 import { Readable } from 'node:stream';
-import { noSuchKey, S3Error } from '../s3-errors.js';
+import { accessDenied, noSuchKey, S3Error } from '../s3-errors.js';
 import { queryValue } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
 import type { StoredObject } from '../object-store.js';
@@ -49,9 +49,10 @@ export function getObject(call: S3Call, { headOnly }: { headOnly: boolean }) {
   requireBucket(call);
   const object = call.services.store.headObject(call.bucket, call.key);
   if (!object) {
-    // HEAD answers carry no body, so the SDK only sees the status (NotFound).
-    if (headOnly) return call.reply.code(404).send();
-    throw noSuchKey(call.key);
+    const refused = call.mayNotList?.() === true;
+    // HEAD answers carry no body, so the SDK only sees the status (NotFound, Forbidden).
+    if (headOnly) return call.reply.code(refused ? 403 : 404).send();
+    throw refused ? accessDenied() : noSuchKey(call.key);
   }
 
   const preconditionStatus = evaluatePreconditions(call, object);
