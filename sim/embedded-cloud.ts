@@ -296,6 +296,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       },
       onLog: (functionName, line) => log(`[${functionName.replace(`${plan.stackName}-`, '')}] ${line}`),
       signatures,
+      authorize: (accessKeyId, action, resource) => accessControl.check(accessKeyId, [{ action, resource }])?.message,
       // Accepted events (S3 notifications, Invoke with InvocationType Event) survive a stop or a kill.
       dataDir: options.dataDir,
     });

@@ -4,10 +4,10 @@
 // the API answers that it is not emulated, in Lambda's error shape.
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, RouteHandlerMethod } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { reportInternalError } from '../internal-errors.js';
 import { setAmznRequestId } from '../request-id.js';
-import { signatureRefusalOf, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
+import { SignatureRefusal, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
 import { addSigningServiceConstraint, SIGNED_FOR, UNSIGNED } from '../signing-service-constraint.js';
 import { FunctionError, type FunctionInvoker } from './function-invoker.js';
 import type { FunctionDefinition, InvokeOptions } from './lambda-runtime.js';
@@ -87,6 +87,8 @@ export function lambdaApiRoutes(
   signatures?: RequestSignatureVerifier,
   /** Where an unexpected error is reported (reportInternalError's); stderr by default. */
   write?: (text: string) => void,
+  /** Checks a signed call against the caller's permissions (`lambda:<Action>` on a resource): the refusal's message, or undefined. */
+  authorize?: (accessKeyId: string, action: string, resource: string) => string | undefined,
 ): FastifyPluginAsync {
   return async (app) => {
     // The Invoke payload is opaque bytes whatever its content type; this plugin's context only.
@@ -103,13 +105,24 @@ export function lambdaApiRoutes(
       reportInternalError('lambda', `${request.method} ${request.url.split('?')[0]}`, String(reply.getHeader('x-amzn-requestid') ?? request.id), error, write);
       return sendError(reply, 500, 'ServiceException', 'Internal service error');
     });
+    const signers = new WeakMap<FastifyRequest, string>();
     if (signatures) {
       app.addHook('preHandler', async (request, reply) => {
         const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-        const refusal = await signatureRefusalOf(signatures, signedRequestOf(request, body), 'lambda');
-        if (refusal) return sendError(reply, 403, refusal.code, refusal.message);
+        try {
+          signers.set(request, (await signatures.verify(signedRequestOf(request, body), 'lambda')).accessKeyId);
+        } catch (error) {
+          if (!(error instanceof SignatureRefusal)) throw error;
+          return sendError(reply, 403, error.code, error.message);
+        }
       });
     }
+    /** Lambda authorises before it looks the function up: a caller without the permission learns nothing. */
+    const permit = (request: FastifyRequest, action: string) => (resource: string) => {
+      const signer = signers.get(request);
+      const refusal = signer === undefined ? undefined : authorize?.(signer, `lambda:${action}`, resource);
+      if (refusal) throw new LambdaApiError(403, 'AccessDeniedException', refusal);
+    };
     app.addHook('onRequest', setAmznRequestId);
     const route = lambdaRouter(app);
 
@@ -117,7 +130,7 @@ export function lambdaApiRoutes(
       const { name } = request.params as { name: string };
       const requestId = randomUUID();
       reply.header('x-amzn-requestid', requestId);
-      const target = targetOf(backend, name, request.query, 'InvokeFunction');
+      const target = targetOf(backend, name, request.query, 'InvokeFunction', permit(request, 'InvokeFunction'));
 
       // The parser's bodyLimit leaves room for a little over the limit, so that the limit is applied
       // here, to the payload's bytes, and per invocation type: an Event's queue takes at most 1 MB.
@@ -176,7 +189,7 @@ export function lambdaApiRoutes(
     });
 
     route('GET', `${API}/:name`, async (request, reply) => {
-      const { definition } = targetOf(backend, (request.params as { name: string }).name, request.query, 'GetFunction');
+      const { definition } = targetOf(backend, (request.params as { name: string }).name, request.query, 'GetFunction', permit(request, 'GetFunction'));
       return sendJson(reply, {
         Configuration: configurationOf(definition),
         Code: { RepositoryType: 'S3', Location: `file://${definition.codeDir}` },
@@ -184,11 +197,12 @@ export function lambdaApiRoutes(
     });
 
     route('GET', `${API}/:name/configuration`, async (request, reply) => {
-      const { definition } = targetOf(backend, (request.params as { name: string }).name, request.query, 'GetFunctionConfiguration');
+      const { definition } = targetOf(backend, (request.params as { name: string }).name, request.query, 'GetFunctionConfiguration', permit(request, 'GetFunctionConfiguration'));
       return sendJson(reply, configurationOf(definition));
     });
 
     const listFunctions: RouteHandlerMethod = async (request, reply) => {
+      permit(request, 'ListFunctions')('*');
       const marker = queryValue(request.query, 'Marker');
       const maxItems = queryValue(request.query, 'MaxItems');
       const functions = backend.listFunctions();
@@ -243,7 +257,7 @@ interface FunctionTarget {
  * `…:function:name:prod`) or `Qualifier` gives. Only `$LATEST` exists here: no function has
  * published versions or aliases, so any other qualifier is not found, as on AWS.
  */
-function targetOf(backend: LambdaApiBackend, nameOrArn: string, query: unknown, action: string): FunctionTarget {
+function targetOf(backend: LambdaApiBackend, nameOrArn: string, query: unknown, action: string, permit: (resource: string) => void): FunctionTarget {
   refuseElsewhere(backend, nameOrArn, action);
   const match = /^((?:arn:[^:]+:lambda:[^:]*:)?(?:\d{12}:)?(?:function:)?[^:]+)(?::([^:]+))?$/.exec(nameOrArn);
   const name = match?.[1] ?? nameOrArn;
@@ -254,6 +268,7 @@ function targetOf(backend: LambdaApiBackend, nameOrArn: string, query: unknown, 
   }
   const qualifier = derived ?? given;
   const arn = backend.functionArn(name) + (qualifier ? `:${qualifier}` : '');
+  permit(arn);
   const definition = backend.resolve(name);
   if (!definition || (qualifier && qualifier !== '$LATEST')) throw new LambdaApiError(404, 'ResourceNotFoundException', `Function not found: ${arn}`);
   return { name, arn, definition };

@@ -63,6 +63,8 @@ export interface LambdaRuntimeOptions {
   initTimeoutMs?: number;
   /** When given, the Lambda API answers only SigV4-signed calls of the local credentials. */
   signatures?: RequestSignatureVerifier;
+  /** Checks a signed Lambda API call against the caller's permissions (sim/iam/access-control.ts): the refusal's message, or undefined. */
+  authorize?: (accessKeyId: string, action: string, resource: string) => string | undefined;
   /**
    * Where accepted asynchronous invocations are kept until delivered (`lambda/` in it), so that a
    * kit stopped or killed in between delivers them at its next start (`resumeAsync`). Without
@@ -312,7 +314,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     drainAsync,
     resumeAsync,
     close,
-    routes: lambdaApiRoutes({ invoke, invokeAsync, resolve, functionArn, listFunctions: () => options.functions.slice(), region, accountId }, options.signatures),
+    routes: lambdaApiRoutes({ invoke, invokeAsync, resolve, functionArn, listFunctions: () => options.functions.slice(), region, accountId }, options.signatures, undefined, options.authorize),
   };
 }
 

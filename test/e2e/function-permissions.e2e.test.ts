@@ -14,6 +14,7 @@ import {
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetFunctionCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { IndexFacesCommand, RekognitionClient, SearchFacesByImageCommand } from '@aws-sdk/client-rekognition';
 import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -49,6 +50,7 @@ function clientsOf(logicalIdPrefix: string) {
     rekognition: new RekognitionClient(sdk),
     cognito: new CognitoIdentityProviderClient(sdk),
     ses: new SESv2Client(sdk),
+    lambda: new LambdaClient(sdk),
   };
 }
 
@@ -142,6 +144,16 @@ describe("functions' calls are checked against their roles", () => {
     await expect(clientsOf('PostAuthentication').ses.send(email('no-reply@facekit.local'))).rejects.toEqual(deniedAs('PostAuthentication', 'ses:SendEmail'));
     const sdk = { region: harness.outputs.Region, endpoint: harness.endpoint, credentials: LOCAL_CREDENTIALS };
     await expect(new SESv2Client(sdk).send(email('no-reply@example.com'))).resolves.toHaveProperty('MessageId');
+  });
+
+  it('checks Lambda API calls on the function: no function of the stack may invoke another', async () => {
+    const { lambda } = clientsOf('DefineAuthChallenge');
+    const sweep = functionNamed('DeletedUserSweep');
+    await expect(lambda.send(new InvokeCommand({ FunctionName: sweep.name, Payload: '{}' }))).rejects.toEqual(deniedAs('DefineAuthChallenge', 'lambda:InvokeFunction'));
+    // Refused before the lookup, as Lambda does: a caller without the permission learns nothing of what exists.
+    await expect(lambda.send(new GetFunctionCommand({ FunctionName: 'no-such-function' }))).rejects.toEqual(deniedAs('DefineAuthChallenge', 'lambda:GetFunction'));
+    const sdk = { region: harness.outputs.Region, endpoint: harness.endpoint, credentials: LOCAL_CREDENTIALS };
+    await expect(new LambdaClient(sdk).send(new GetFunctionCommand({ FunctionName: sweep.name }))).resolves.toHaveProperty('Configuration.FunctionName', sweep.name);
   });
 
   it("names a function's caller identity as its role's session, as Lambda's credentials are", async () => {
