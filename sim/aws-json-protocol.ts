@@ -5,7 +5,7 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestTimeoutError } from './connection-timeouts.js';
 import { isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS, jsonApiPreflight } from './browser-cors.js';
-import { SignatureRefusal, signedRequestOf, type RequestSignatureVerifier } from './request-signature.js';
+import { signedRequestOf, verifiedSignerOf, type RequestSignatureVerifier } from './request-signature.js';
 import { isQueryProtocolRequest, refuseUnservedQueryRequest } from './aws-query-protocol.js';
 import { reportInternalError } from './internal-errors.js';
 import { AMZN_REQUEST_ID, setAmznRequestId } from './request-id.js';
@@ -253,14 +253,12 @@ async function verifySignature(request: FastifyRequest, verifier: RequestSignatu
   : Promise<{ refused: AwsServiceError } | { accessKeyId: string }> {
   // Bodies of other content types (text/plain) arrive as strings through Fastify's own parser.
   const body = rawBodies.get(request) ?? (typeof request.body === 'string' ? request.body : '');
-  try {
-    return await verifier.verify(signedRequestOf(request, body), signingName);
-  } catch (error) {
-    if (!(error instanceof SignatureRefusal)) throw error;
-    // DynamoDB words the missing token its own way.
-    const missing = error.code === 'MissingAuthenticationTokenException' && signingName === 'dynamodb';
-    return { refused: new AwsServiceError(error.code, missing ? 'Request is missing Authentication Token' : error.message) };
-  }
+  const verified = await verifiedSignerOf(verifier, signedRequestOf(request, body), signingName);
+  if (!('refusal' in verified)) return verified;
+  const { refusal } = verified;
+  // DynamoDB words the missing token its own way.
+  const missing = refusal.code === 'MissingAuthenticationTokenException' && signingName === 'dynamodb';
+  return { refused: new AwsServiceError(refusal.code, missing ? 'Request is missing Authentication Token' : refusal.message) };
 }
 
 function parsedBody(body: unknown): Record<string, unknown> | undefined {

@@ -179,17 +179,19 @@ export function signedRequestOf(
   };
 }
 
-/** Verifies and returns the refusal instead of throwing it, for routes that answer in their own shape. */
-export async function signatureRefusalOf(
+/**
+ * Verifies and returns the refusal instead of throwing it, for routes that answer in their own
+ * shape; otherwise the key that signed, whose permissions the route may check.
+ */
+export async function verifiedSignerOf(
   verifier: RequestSignatureVerifier,
   request: IncomingSignedRequest,
   signingName: string,
-): Promise<SignatureRefusal | undefined> {
+): Promise<{ accessKeyId: string } | { refusal: SignatureRefusal }> {
   try {
-    await verifier.verify(request, signingName);
-    return undefined;
+    return await verifier.verify(request, signingName);
   } catch (error) {
-    if (error instanceof SignatureRefusal) return error;
+    if (error instanceof SignatureRefusal) return { refusal: error };
     throw error;
   }
 }

@@ -45,8 +45,11 @@ describe('access control of the functions calls', () => {
       'User: arn:aws:sts::000000000000:assumed-role/Stack-ReaderRole/Stack-Reader is not authorized to perform: s3:GetObject ' +
         'on resource: arn:aws:s3:::b/enrol/x because no identity-based policy allows the s3:GetObject action',
     );
-    expect(control.principalArnOf(accessKeyId)).toBe('arn:aws:sts::000000000000:assumed-role/Stack-ReaderRole/Stack-Reader');
-    expect(control.principalArnOf('test')).toBeUndefined();
+    expect(control.callerOf(accessKeyId)).toEqual({
+      arn: 'arn:aws:sts::000000000000:assumed-role/Stack-ReaderRole/Stack-Reader',
+      userId: expect.stringMatching(/^AROA[A-Z2-7]{17}:Stack-Reader$/),
+    });
+    expect(control.callerOf('test')).toBeUndefined();
     expect(control.checks('test')).toBe(false);
     expect(control.check('test', [{ action: 's3:DeleteBucket', resource: 'arn:aws:s3:::b' }])).toBeUndefined();
   });

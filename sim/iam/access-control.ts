@@ -3,7 +3,7 @@
 // policies from the template. A grant missing from the stack fails here as it would on AWS, with
 // AWS's AccessDeniedException, instead of first failing after `cdk deploy`. The kit's own
 // credentials (test/test, or FACEKIT_ACCESS_KEY_ID) stand for an administrator and are not checked.
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { PlannedRole } from '../cloud-assembly/stack-plan.js';
 import { compileStatement, evaluate, type AuthorizationRequest, type CompiledStatement, type PolicyStatement } from './policy-evaluation.js';
 
@@ -45,10 +45,16 @@ export class AccessDenied extends Error {
 interface Principal {
   /** `arn:aws:sts::<account>:assumed-role/<role>/<function>`, what AWS names the caller. */
   arn: string;
+  /** `<role id>:<function>`, GetCallerIdentity's UserId for a role session. */
+  userId: string;
   statements: CompiledStatement[];
 }
 
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+/** An id in the shape of AWS's (a prefix such as `ASIA` or `AROA`, then base-32 characters), from bytes. */
+function awsStyleId(prefix: string, bytes: Buffer, length: number): string {
+  const base32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  return prefix + Array.from(bytes.subarray(0, length), (byte) => base32[byte % 32]).join('');
+}
 
 export class AccessControl {
   private readonly principals = new Map<string, Principal>();
@@ -72,7 +78,7 @@ export class AccessControl {
     const derive = (purpose: string) => createHmac('sha256', this.options.rootSecret).update(`${purpose}\0${functionName}`).digest();
     const keyBytes = derive('access-key-id');
     // ASIA: the prefix of temporary credentials, which a Lambda function's are.
-    const accessKeyId = `ASIA${Array.from(keyBytes.subarray(0, 16), (byte) => BASE32[byte % 32]).join('')}`;
+    const accessKeyId = awsStyleId('ASIA', keyBytes, 16);
     const secretAccessKey = derive('secret-access-key').toString('base64').slice(0, 40);
     const sessionToken = `FwoGZXIvYXdzE${derive('session-token').toString('base64')}`;
     const unknownManaged = role.managedPolicyArns.filter((arn) => !Object.hasOwn(MANAGED_POLICY_STATEMENTS, arn));
@@ -83,6 +89,7 @@ export class AccessControl {
     const statements = [...role.statements, ...role.managedPolicyArns.flatMap((arn) => MANAGED_POLICY_STATEMENTS[arn]!)];
     this.principals.set(accessKeyId, {
       arn: `arn:aws:sts::${this.options.accountId}:assumed-role/${role.name}/${functionName}`,
+      userId: `${awsStyleId('AROA', createHash('sha256').update(role.name).digest(), 17)}:${functionName}`,
       statements: statements.map(compileStatement),
     });
     return { accessKeyId, secretAccessKey, sessionToken };
@@ -93,9 +100,10 @@ export class AccessControl {
     return this.principals.has(accessKeyId);
   }
 
-  /** The caller's ARN as STS's GetCallerIdentity names it, for a function's key. */
-  principalArnOf(accessKeyId: string): string | undefined {
-    return this.principals.get(accessKeyId)?.arn;
+  /** The caller as STS's GetCallerIdentity names it (ARN and UserId), for a function's key. */
+  callerOf(accessKeyId: string): { arn: string; userId: string } | undefined {
+    const principal = this.principals.get(accessKeyId);
+    return principal && { arn: principal.arn, userId: principal.userId };
   }
 
   /** The first of `requests` the caller may not make, as an AccessDenied; undefined when all are allowed. */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { reportInternalError } from '../internal-errors.js';
 import { setAmznRequestId } from '../request-id.js';
-import { SignatureRefusal, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
+import { signedRequestOf, verifiedSignerOf, type RequestSignatureVerifier } from '../request-signature.js';
 import { addSigningServiceConstraint, SIGNED_FOR, UNSIGNED } from '../signing-service-constraint.js';
 import { FunctionError, type FunctionInvoker } from './function-invoker.js';
 import type { FunctionDefinition, InvokeOptions } from './lambda-runtime.js';
@@ -109,12 +109,9 @@ export function lambdaApiRoutes(
     if (signatures) {
       app.addHook('preHandler', async (request, reply) => {
         const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-        try {
-          signers.set(request, (await signatures.verify(signedRequestOf(request, body), 'lambda')).accessKeyId);
-        } catch (error) {
-          if (!(error instanceof SignatureRefusal)) throw error;
-          return sendError(reply, 403, error.code, error.message);
-        }
+        const verified = await verifiedSignerOf(signatures, signedRequestOf(request, body), 'lambda');
+        if ('refusal' in verified) return sendError(reply, 403, verified.refusal.code, verified.refusal.message);
+        signers.set(request, verified.accessKeyId);
       });
     }
     /** Lambda authorises before it looks the function up: a caller without the permission learns nothing. */

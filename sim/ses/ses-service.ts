@@ -3,7 +3,7 @@
 // are not emulated. With a verifier, calls must be SigV4-signed.
 import { isUtf8 } from 'node:buffer';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { SignatureRefusal, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
+import { signedRequestOf, verifiedSignerOf, type RequestSignatureVerifier } from '../request-signature.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { Outbox } from '../outbox.js';
@@ -56,12 +56,9 @@ export function createSesService(options: SesServiceOptions): { routes: FastifyP
     const signers = new WeakMap<FastifyRequest, string>();
     if (signatures) {
       app.addHook('preHandler', async (request, reply) => {
-        try {
-          signers.set(request, (await signatures.verify(signedRequestOf(request, rawBodies.get(request)), 'ses')).accessKeyId);
-        } catch (error) {
-          if (!(error instanceof SignatureRefusal)) throw error;
-          return sendError(reply, 403, error.code, error.message);
-        }
+        const verified = await verifiedSignerOf(signatures, signedRequestOf(request, rawBodies.get(request)), 'ses');
+        if ('refusal' in verified) return sendError(reply, 403, verified.refusal.code, verified.refusal.message);
+        signers.set(request, verified.accessKeyId);
       });
     }
     app.post('/v2/email/outbound-emails', async (request, reply) => {

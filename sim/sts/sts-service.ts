@@ -4,12 +4,11 @@
 // form-encoded `POST /` (`Action=GetCallerIdentity&Version=2011-06-15`), answered in XML. The
 // JSON services answer `POST /` too; a request signed for `sts` comes here (router constraint).
 // Every other STS action is refused in STS's own error shape.
-import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { LOCAL_ACCOUNT_ID } from '../cloud-assembly/stack-plan.js';
 import { AMZN_REQUEST_ID, setAmznRequestId } from '../request-id.js';
 import { QueryError, queryErrorXml, queryRefusal } from '../aws-query-protocol.js';
-import { SignatureRefusal, signedRequestOf, type RequestSignatureVerifier } from '../request-signature.js';
+import { signedRequestOf, verifiedSignerOf, type RequestSignatureVerifier } from '../request-signature.js';
 import { escapeXml } from '../s3/xml.js';
 import { addSigningServiceConstraint, SIGNED_FOR } from '../signing-service-constraint.js';
 
@@ -22,8 +21,8 @@ export interface StsServiceOptions {
   /** When given, only SigV4-signed calls of the local credentials are served, as on AWS. */
   signatures?: RequestSignatureVerifier;
   accountId?: string;
-  /** The assumed-role ARN of a function's key (`arn:aws:sts::<account>:assumed-role/<role>/<function>`); the root user otherwise. */
-  callerArnOf?: (accessKeyId: string) => string | undefined;
+  /** Who a function's key is (its role's session: ARN and user id); undefined for other keys, which are the root user. */
+  callerOf?: (accessKeyId: string) => { arn: string; userId: string } | undefined;
 }
 
 export function createStsService(options: StsServiceOptions = {}): { routes: FastifyPluginAsync } {
@@ -51,12 +50,9 @@ export function createStsService(options: StsServiceOptions = {}): { routes: Fas
       const body = typeof request.body === 'string' ? request.body : '';
       let accessKeyId: string | undefined;
       if (options.signatures) {
-        try {
-          accessKeyId = (await options.signatures.verify(signedRequestOf(request, body), 'sts')).accessKeyId;
-        } catch (error) {
-          if (error instanceof SignatureRefusal) throw queryRefusal(error);
-          throw error;
-        }
+        const verified = await verifiedSignerOf(options.signatures, signedRequestOf(request, body), 'sts');
+        if ('refusal' in verified) throw queryRefusal(verified.refusal);
+        accessKeyId = verified.accessKeyId;
       }
       // Query parameters may come in the URL or the form body (the SDKs use the body).
       const queryAt = request.url.indexOf('?');
@@ -73,9 +69,8 @@ export function createStsService(options: StsServiceOptions = {}): { routes: Fas
       }
       // The local credentials stand for the account's root user, whose UserId is the account id; a
       // function's key for its role's session, named as Lambda names it (role, then function name).
-      const roleSession = accessKeyId === undefined ? undefined : options.callerArnOf?.(accessKeyId);
-      const arn = roleSession ?? `arn:aws:iam::${accountId}:root`;
-      const userId = roleSession ? `${roleIdOf(roleSession)}:${roleSession.slice(roleSession.lastIndexOf('/') + 1)}` : accountId;
+      const { arn, userId } = (accessKeyId === undefined ? undefined : options.callerOf?.(accessKeyId))
+        ?? { arn: `arn:aws:iam::${accountId}:root`, userId: accountId };
       return send(reply, 200,
         `<GetCallerIdentityResponse xmlns="${STS_XMLNS}"><GetCallerIdentityResult>` +
           `<Arn>${escapeXml(arn)}</Arn><UserId>${escapeXml(userId)}</UserId><Account>${accountId}</Account>` +
@@ -86,11 +81,4 @@ export function createStsService(options: StsServiceOptions = {}): { routes: Fas
     app.route({ method: ['POST', 'GET'], url: '/', handler, onRequest: setAmznRequestId, constraints: { [SIGNED_FOR]: 'sts' } });
   };
   return { routes };
-}
-
-/** A stable role id in IAM's shape (`AROA` and 17 characters) for an assumed-role ARN. */
-function roleIdOf(assumedRoleArn: string): string {
-  const role = assumedRoleArn.split('/')[1] ?? '';
-  const digest = createHash('sha256').update(role).digest();
-  return `AROA${Array.from(digest.subarray(0, 17), (byte) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[byte % 32]).join('')}`;
 }
