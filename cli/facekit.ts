@@ -1,5 +1,6 @@
 // `facekit`: sign up, enrol and sign in with a face from the terminal, against the embedded cloud
 // or a real deployment (both described by cdk-outputs.json), and generate face fixtures.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
@@ -119,9 +120,16 @@ function contentTypeOf(path: string): string {
   return /\.webp$/i.test(path) ? 'image/webp' : 'image/jpeg';
 }
 
+/** The kit's version, from its package.json. */
+function kitVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
 export function buildProgram(extraCommands: Command[] = []): Command {
   const program = new Command('facekit')
     .description('Passwordless face sign-in on Amazon Cognito: run it locally, test it, deploy it.')
+    .version(kitVersion(), '-V, --version', 'print the kit\'s version')
     .showHelpAfterError();
 
   withTargetOptions(

@@ -1,6 +1,6 @@
 // What `facekit` tells a user whose enrolment or sign-up did not go through: each case names
 // the next step, instead of an exception's name or a bare reason code.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -80,5 +80,18 @@ describe('describeFailure', () => {
       '--kind corrupt is broken JPEG bytes: name the file .jpg, not .png',
     );
     expect(describeFailure(Object.assign(new Error('User is disabled.'), { name: 'NotAuthorizedException' }))).toBe('NotAuthorizedException: User is disabled.');
+  });
+});
+
+describe('facekit --version', () => {
+  it("prints the version from the kit's package.json", async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    let printed = '';
+    const program = buildProgram()
+      .exitOverride()
+      .configureOutput({ writeOut: (text) => (printed += text) });
+
+    await expect(program.parseAsync(['--version'], { from: 'user' })).rejects.toMatchObject({ code: 'commander.version' });
+    expect(printed).toBe(`${version}\n`);
   });
 });
