@@ -240,13 +240,11 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   // Functions run here sign with their roles' keys, and their calls are checked against the roles'
   // policies (sim/iam/access-control.ts); the kit's own key is not checked.
   const accessControl = new AccessControl({ accountId: plan.accountId, rootSecret: credentials.secretAccessKey });
-  const s3Credentials: Record<string, string> = { [credentials.accessKeyId]: credentials.secretAccessKey };
   if (serves('lambda')) {
     for (const fn of plan.functions) {
       fn.credentials = accessControl.credentialsFor(fn.name, fn.role);
       if (!fn.credentials) continue;
-      signatures.addCredentials(fn.credentials);
-      s3Credentials[fn.credentials.accessKeyId] = fn.credentials.secretAccessKey;
+      signatures.keys.add(fn.credentials);
     }
     for (const { functionName, reason } of accessControl.unchecked) log(`iam: calls of ${functionName} are not checked: ${reason}`);
   }
@@ -337,7 +335,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       dataDir: options.dataDir,
       clock,
       region,
-      credentials: s3Credentials,
+      keys: signatures.keys,
       accessControl,
       invoker: invoker!,
       onError: (error) => log(`s3: ${(error as Error).message ?? String(error)}`),

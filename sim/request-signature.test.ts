@@ -2,11 +2,11 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from './clock.js';
-import { localCredentialsFromEnvironment, RequestSignatureVerifier, type LocalCredentials } from './request-signature.js';
+import { localCredentialsFromEnvironment, RequestSignatureVerifier, type IssuedCredentials, type LocalCredentials } from './request-signature.js';
 
 const LOCAL: LocalCredentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-async function signedRequest(body: string, options: { credentials?: LocalCredentials; service?: string; contentSha256?: boolean; signingDate?: Date } = {}) {
+async function signedRequest(body: string, options: { credentials?: IssuedCredentials; service?: string; contentSha256?: boolean; signingDate?: Date } = {}) {
   const signer = new SignatureV4({
     credentials: options.credentials ?? LOCAL,
     region: 'eu-west-1',
@@ -49,6 +49,22 @@ describe('RequestSignatureVerifier', () => {
     expect(await refusalOf(verifier.verify(await signedRequest('{}', { credentials: { accessKeyId: 'AKIASTRANGER', secretAccessKey: 'x' } }), 'rekognition'))).toBe('UnrecognizedClientException');
     expect(await refusalOf(verifier.verify(await signedRequest('{}', { credentials: { accessKeyId: 'test', secretAccessKey: 'guess' } }), 'rekognition'))).toBe('InvalidSignatureException');
     expect(await refusalOf(verifier.verify(await signedRequest('{}', { service: 'dynamodb' }), 'rekognition'))).toBe('InvalidSignatureException');
+  });
+
+  it("takes a key issued with a session token only with that token, in services mode too", async () => {
+    const roleSession = { accessKeyId: 'ASIAROLESESSION', secretAccessKey: 'role-secret', sessionToken: 'FwoGZXIvYXdzEsession' };
+    for (const checking of [new RequestSignatureVerifier({ credentials: LOCAL }), new RequestSignatureVerifier({ credentials: LOCAL, trustTemporaryCredentials: true })]) {
+      checking.keys.add(roleSession);
+      await expect(checking.verify(await signedRequest('{}', { credentials: roleSession }), 'rekognition')).resolves.toEqual({ accessKeyId: 'ASIAROLESESSION' });
+      const { sessionToken: _dropped, ...keyAndSecret } = roleSession;
+      expect(await refusalOf(checking.verify(await signedRequest('{}', { credentials: keyAndSecret }), 'rekognition'))).toBe('UnrecognizedClientException');
+      const otherToken = await signedRequest('{}', { credentials: { ...roleSession, sessionToken: 'FwoGZXIvYXdzEforged' } });
+      expect(await refusalOf(checking.verify(otherToken, 'rekognition'))).toBe('UnrecognizedClientException');
+    }
+  });
+
+  it("takes the kit's own key with or without a session token", async () => {
+    await expect(verifier.verify(await signedRequest('{}', { credentials: { ...LOCAL, sessionToken: 'left-over-from-a-real-session' } }), 'rekognition')).resolves.toEqual({ accessKeyId: 'test' });
   });
 
   it('accepts unknown temporary credentials only when told to (services mode next to LocalStack)', async () => {

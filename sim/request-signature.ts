@@ -25,6 +25,42 @@ export interface LocalCredentials {
 
 export const DEFAULT_LOCAL_CREDENTIALS: LocalCredentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
+/** Credentials the kit issued, with the session token a temporary key is good only with. */
+export interface IssuedCredentials extends LocalCredentials {
+  sessionToken?: string;
+}
+
+/** What a request's key and session token come to: the secret to check its signature with, or why not. */
+export type KeyLookup = { secretAccessKey: string } | { refused: 'unknown key' | 'no session token' | 'wrong session token' };
+
+/**
+ * Every key the kit accepts, one set for the SigV4 checks of every service (S3's included): the
+ * kit's own, and each function's role session (sim/iam/access-control.ts). A key issued with a
+ * session token is good only with that token, as AWS's temporary credentials are; a key issued
+ * without one (the kit's own) takes a request with or without a token, as LocalStack does.
+ */
+export class SigningKeys {
+  private readonly keys = new Map<string, IssuedCredentials>();
+
+  constructor(credentials: LocalCredentials) {
+    this.add(credentials);
+  }
+
+  add(credentials: IssuedCredentials): void {
+    this.keys.set(credentials.accessKeyId, credentials);
+  }
+
+  /** `sessionToken`: the request's X-Amz-Security-Token (header, or query of a presigned URL). */
+  lookup(accessKeyId: string, sessionToken: string | undefined): KeyLookup {
+    const issued = this.keys.get(accessKeyId);
+    if (!issued) return { refused: 'unknown key' };
+    if (issued.sessionToken !== undefined && sessionToken !== issued.sessionToken) {
+      return { refused: sessionToken === undefined ? 'no session token' : 'wrong session token' };
+    }
+    return { secretAccessKey: issued.secretAccessKey };
+  }
+}
+
 export function localCredentialsFromEnvironment(env: Record<string, string | undefined>): LocalCredentials {
   const accessKeyId = env.FACEKIT_ACCESS_KEY_ID?.trim();
   const secretAccessKey = env.FACEKIT_SECRET_ACCESS_KEY?.trim();
@@ -70,15 +106,11 @@ function amzDateOf(time: number): string {
 }
 
 export class RequestSignatureVerifier {
-  private readonly secrets: Map<string, string>;
+  /** The keys it accepts: the local credentials, and any added (S3's authenticator shares them). */
+  readonly keys: SigningKeys;
 
   constructor(private readonly options: RequestSignatureVerifierOptions) {
-    this.secrets = new Map([[options.credentials.accessKeyId, options.credentials.secretAccessKey]]);
-  }
-
-  /** Accepts another key as well: a function's own (sim/iam/access-control.ts). */
-  addCredentials(credentials: LocalCredentials): void {
-    this.secrets.set(credentials.accessKeyId, credentials.secretAccessKey);
+    this.keys = new SigningKeys(options.credentials);
   }
 
   /**
@@ -119,11 +151,14 @@ export class RequestSignatureVerifier {
       throw new SignatureRefusal('InvalidSignatureException',
         `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scope.date}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`);
     }
-    const secretAccessKey = this.secrets.get(scope.accessKeyId);
-    if (secretAccessKey === undefined) {
-      if (this.options.trustTemporaryCredentials && request.headers['x-amz-security-token']) return { accessKeyId: scope.accessKeyId };
+    const sessionToken = request.headers['x-amz-security-token'];
+    const key = this.keys.lookup(scope.accessKeyId, sessionToken === undefined ? undefined : String(sessionToken));
+    if ('refused' in key) {
+      if (key.refused === 'unknown key' && this.options.trustTemporaryCredentials && sessionToken) return { accessKeyId: scope.accessKeyId };
+      // AWS's answer to an unknown key and to a temporary key without its own token alike.
       throw new SignatureRefusal('UnrecognizedClientException', INVALID_SECURITY_TOKEN);
     }
+    const { secretAccessKey } = key;
     // The signer takes a client-sent payload hash on trust; the body must match it, or a signed
     // request could carry any body.
     const contentSha256 = request.headers['x-amz-content-sha256'];

@@ -7,13 +7,15 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
+import { SigningKeys } from '../request-signature.js';
 import { RequestAuthenticator, type IncomingS3Request } from './request-authenticator.js';
 import type { S3Error } from './s3-errors.js';
 
 const HOST = '127.0.0.1:4566';
 const SIGNED_AT = new Date(Date.UTC(2026, 0, 1, 12, 0, 0));
 const MINUTE = 60_000;
-const CREDENTIALS = { test: 'test', uploader: 'uploader-secret' };
+const CREDENTIALS = new SigningKeys({ accessKeyId: 'test', secretAccessKey: 'test' });
+CREDENTIALS.add({ accessKeyId: 'uploader', secretAccessKey: 'uploader-secret' });
 
 const clockAt = (offsetMs = 0) => new ManualClock(SIGNED_AT.getTime() + offsetMs);
 const authenticatorAt = (offsetMs = 0) => new RequestAuthenticator(CREDENTIALS, clockAt(offsetMs));

@@ -1,6 +1,7 @@
 // SigV4 for S3: the Authorization header and presigned URLs (query auth), with S3's own errors.
 // The signature itself is recomputed by the shared verifier in sim/sigv4.ts.
 import type { Clock } from '../clock.js';
+import type { SigningKeys } from '../request-signature.js';
 import {
   authorizationFields,
   expectedHeaderSignature,
@@ -35,7 +36,7 @@ const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
 export class RequestAuthenticator {
   constructor(
-    private readonly credentials: Record<string, string>,
+    private readonly keys: SigningKeys,
     private readonly clock: Clock,
   ) {}
 
@@ -69,7 +70,7 @@ export class RequestAuthenticator {
       throw new S3Error('AuthorizationHeaderMalformed', 'The authorization header is malformed; the authorization component is missing.', 400);
     }
     const scope = this.parseScope(credential, 'AuthorizationHeaderMalformed');
-    const secret = this.secretOf(scope.accessKeyId);
+    const secret = this.secretOf(scope.accessKeyId, request.headers['x-amz-security-token']);
 
     const amzDate = String(
       request.headers['x-amz-date'] ??
@@ -134,7 +135,7 @@ export class RequestAuthenticator {
     const signingDate = parseAmzDate(amzDate);
     if (!signingDate) throw parameterError("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
     if (!scopeDatedOn(scope, amzDate)) throw parameterError(CREDENTIAL_DATE_MISMATCH);
-    const secret = this.secretOf(scope.accessKeyId);
+    const secret = this.secretOf(scope.accessKeyId, request.query['X-Amz-Security-Token']);
 
     const signedNames = signedHeaderNames(signedHeaders);
     const query = { ...request.query };
@@ -197,14 +198,14 @@ export class RequestAuthenticator {
     return scope;
   }
 
-  private secretOf(accessKeyId: string): string {
-    const secret = Object.hasOwn(this.credentials, accessKeyId) ? this.credentials[accessKeyId] : undefined;
-    if (secret === undefined) {
-      throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, {
-        AWSAccessKeyId: accessKeyId,
-      });
-    }
-    return secret;
+  /** A temporary key is known only with its session token; with another token, S3 calls the token invalid. */
+  private secretOf(accessKeyId: string, sessionToken: string | string[] | undefined): string {
+    const key = this.keys.lookup(accessKeyId, sessionToken === undefined ? undefined : String(sessionToken));
+    if (!('refused' in key)) return key.secretAccessKey;
+    if (key.refused === 'wrong session token') throw new S3Error('InvalidToken', 'The provided token is malformed or otherwise invalid.', 400);
+    throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, {
+      AWSAccessKeyId: accessKeyId,
+    });
   }
 }
 

@@ -16,6 +16,7 @@ import type { NotificationConfig } from './event-notifications.js';
 import { Sequencer } from './event-notifications.js';
 import { expireObjects, type ExpirationRule } from './lifecycle.js';
 import { isValidBucketName, ObjectStore } from './object-store.js';
+import { DEFAULT_LOCAL_CREDENTIALS, SigningKeys } from '../request-signature.js';
 import { RequestAuthenticator } from './request-authenticator.js';
 import type { PendingInvocation, S3Call, S3Services } from './s3-context.js';
 import { accessDenied, errorXml, methodNotAllowed, noSuchBucket, notImplemented, S3Error } from './s3-errors.js';
@@ -47,8 +48,8 @@ export interface S3ServiceOptions {
   dataDir?: string;
   clock?: Clock;
   region?: string;
-  /** accessKeyId → secret. Default `{ test: 'test' }`. */
-  credentials?: Record<string, string>;
+  /** The keys requests may be signed with (the embedded cloud shares its verifier's). Default `test`/`test`. */
+  keys?: SigningKeys;
   /** Checks the calls of functions' keys against their roles' policies (sim/iam/access-control.ts). */
   accessControl?: AccessControl;
   /** Delivers bucket notifications; without one, each undeliverable event goes to onError. */
@@ -127,7 +128,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     expirationRulesOf: (bucket) => expirationRules.get(bucket) ?? [],
     onObjectStored: options.onObjectStored,
   };
-  const authenticator = new RequestAuthenticator(options.credentials ?? { test: 'test' }, clock);
+  const authenticator = new RequestAuthenticator(options.keys ?? new SigningKeys(DEFAULT_LOCAL_CREDENTIALS), clock);
   const states = new WeakMap<FastifyRequest, RequestState>();
   let lastSweep = Number.NEGATIVE_INFINITY;
 

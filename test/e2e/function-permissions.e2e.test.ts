@@ -156,6 +156,29 @@ describe("functions' calls are checked against their roles", () => {
     await expect(new LambdaClient(sdk).send(new GetFunctionCommand({ FunctionName: sweep.name }))).resolves.toHaveProperty('Configuration.FunctionName', sweep.name);
   });
 
+  it("refuses a function's key and secret without its session token, as AWS refuses a role session's", async () => {
+    const { sessionToken, ...keyAndSecret } = credentialsOf('PreTokenGeneration');
+    expect(sessionToken).toMatch(/^FwoGZXIvYXdzE/);
+    const sdk = { region: harness.outputs.Region, endpoint: harness.endpoint, maxAttempts: 1 };
+    const table = harness.outputs.UsersTableName;
+    for (const credentials of [keyAndSecret, { ...keyAndSecret, sessionToken: `${sessionToken}x` }]) {
+      const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ ...sdk, credentials }));
+      await expect(dynamo.send(new GetCommand({ TableName: table, Key: { pk: 'USER#nobody' } }))).rejects.toMatchObject({
+        name: 'UnrecognizedClientException',
+        message: 'The security token included in the request is invalid.',
+      });
+    }
+    // Verify may delete sign-in photos: with its token the call goes through, without it S3 knows no such key.
+    const verifyKeys = credentialsOf('VerifyAuthChallengeResponse');
+    const deletePhoto = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
+      new S3Client({ ...sdk, credentials, forcePathStyle: true }).send(
+        new DeleteObjectsCommand({ Bucket: harness.outputs.BucketName, Delete: { Objects: [{ Key: 'signin/no-such-photo' }] } }),
+      );
+    await expect(deletePhoto({ ...verifyKeys, sessionToken: undefined })).rejects.toMatchObject({ name: 'InvalidAccessKeyId', $metadata: { httpStatusCode: 403 } });
+    await expect(deletePhoto({ ...verifyKeys, sessionToken: 'FwoGZXIvYXdzEforged' })).rejects.toMatchObject({ name: 'InvalidToken', $metadata: { httpStatusCode: 400 } });
+    await expect(deletePhoto(verifyKeys)).resolves.toMatchObject({ Deleted: [{ Key: 'signin/no-such-photo' }] });
+  });
+
   it("names a function's caller identity as its role's session, as Lambda's credentials are", async () => {
     const url = new URL(harness.endpoint);
     const body = 'Action=GetCallerIdentity&Version=2011-06-15';

@@ -4,16 +4,22 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../sim/clock.js';
+import { SigningKeys } from '../../sim/request-signature.js';
 import { startS3 } from './s3-test-server.js';
 import type { RunningS3 } from './s3-test-server.js';
 
 let server: RunningS3;
+/** A role session's key, as the embedded cloud issues each function: good only with its token. */
+const TEMPORARY = { accessKeyId: 'ASIAEXAMPLEROLESESSION', secretAccessKey: 'role-session-secret', sessionToken: 'FwoGZXIvYXdzEexample-session-token' };
 let clock: ManualClock;
 
 beforeEach(async () => {
   // The SDK signs with the real time, so the emulator's clock starts there and is moved by hand.
   clock = new ManualClock(Date.now());
-  server = await startS3({ clock, credentials: { test: 'test', uploader: 'uploader-secret' } });
+  const keys = new SigningKeys({ accessKeyId: 'test', secretAccessKey: 'test' });
+  keys.add({ accessKeyId: 'uploader', secretAccessKey: 'uploader-secret' });
+  keys.add(TEMPORARY);
+  server = await startS3({ clock, keys });
   server.s3.createBucket({ name: 'uploads' });
 });
 afterEach(async () => {
@@ -171,6 +177,40 @@ describe('Authorization header', () => {
       name: 'InvalidAccessKeyId',
       message: 'The AWS Access Key Id you provided does not exist in our records.',
     });
+  });
+
+  it('takes a temporary key only with its own session token, as S3 takes a role session', async () => {
+    const withToken = server.clientWith(TEMPORARY);
+    await withToken.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'by-role', Body: 'x' }));
+
+    const { sessionToken: _dropped, ...withoutToken } = TEMPORARY;
+    await expect(server.clientWith(withoutToken).send(new ListBucketsCommand({}))).rejects.toMatchObject({
+      name: 'InvalidAccessKeyId',
+      $metadata: { httpStatusCode: 403 },
+    });
+    const otherToken = server.clientWith({ ...TEMPORARY, sessionToken: `${TEMPORARY.sessionToken}x` });
+    await expect(otherToken.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'by-stranger', Body: 'x' }))).rejects.toMatchObject({
+      name: 'InvalidToken',
+      message: 'The provided token is malformed or otherwise invalid.',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'by-stranger' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+  });
+
+  it("takes a temporary key's presigned URL with the token it carries, and refuses it with the token taken out or changed", async () => {
+    const presigner = server.clientWith(TEMPORARY);
+    const url = await getSignedUrl(presigner, new PutObjectCommand({ Bucket: 'uploads', Key: KEY }), { expiresIn: 60 });
+    expect(new URL(url).searchParams.get('X-Amz-Security-Token')).toBe(TEMPORARY.sessionToken);
+
+    const withoutToken = new URL(url);
+    withoutToken.searchParams.delete('X-Amz-Security-Token');
+    expect(await s3Error(await fetch(withoutToken, { method: 'PUT', body: 'x' }))).toMatchObject({ status: 403, code: 'InvalidAccessKeyId' });
+    const otherToken = new URL(url);
+    otherToken.searchParams.set('X-Amz-Security-Token', 'FwoGZXIvYXdzEforged');
+    expect(await s3Error(await fetch(otherToken, { method: 'PUT', body: 'x' }))).toMatchObject({ status: 400, code: 'InvalidToken' });
+    await expect(server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: KEY }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+
+    expect((await fetch(url, { method: 'PUT', body: 'x' })).status).toBe(200);
   });
 
   it('refuses a request whose signed header was changed after signing', async () => {

@@ -12,7 +12,7 @@ export interface RunningS3 {
   s3: S3Service;
   endpoint: string;
   client: S3Client;
-  clientWith(credentials: { accessKeyId: string; secretAccessKey: string }): S3Client;
+  clientWith(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): S3Client;
   close(): Promise<void>;
 }
 
@@ -29,7 +29,7 @@ export async function startS3(options: S3ServiceOptions = {}, configure?: (app: 
   if (!address || typeof address === 'string') throw new Error('no port');
   const endpoint = `http://127.0.0.1:${address.port}`;
   const clients: S3Client[] = [];
-  const clientWith = (credentials: { accessKeyId: string; secretAccessKey: string }) => {
+  const clientWith = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) => {
     const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials, maxAttempts: 1 });
     clients.push(client);
     return client;
