@@ -30,6 +30,8 @@ export default {
     'sim/cognito/operations/admin-set-user-password.ts',
     'sim/cognito/password-policy.ts',
     'sim/s3/request-authenticator.ts',
+    // SigV4 for every JSON and Query service, and the keys (a function's good only with its token).
+    'sim/request-signature.ts',
     // A function's call let through that its role does not grant hides a grant missing on AWS.
     'sim/iam/policy-evaluation.ts',
     'sim/iam/service-actions.ts',

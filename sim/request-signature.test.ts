@@ -2,11 +2,19 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from './clock.js';
-import { localCredentialsFromEnvironment, RequestSignatureVerifier, type IssuedCredentials, type LocalCredentials } from './request-signature.js';
+import {
+  localCredentialsFromEnvironment,
+  RequestSignatureVerifier,
+  SignatureRefusal,
+  signedRequestOf,
+  verifiedSignerOf,
+  type IssuedCredentials,
+  type LocalCredentials,
+} from './request-signature.js';
 
 const LOCAL: LocalCredentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-async function signedRequest(body: string, options: { credentials?: IssuedCredentials; service?: string; contentSha256?: boolean; signingDate?: Date } = {}) {
+async function signedRequest(body: string, options: { credentials?: IssuedCredentials; service?: string; contentSha256?: boolean; signingDate?: Date; path?: string } = {}) {
   const signer = new SignatureV4({
     credentials: options.credentials ?? LOCAL,
     region: 'eu-west-1',
@@ -19,13 +27,13 @@ async function signedRequest(body: string, options: { credentials?: IssuedCreden
     protocol: 'http:',
     hostname: '127.0.0.1',
     port: 4566,
-    path: '/',
+    path: options.path ?? '/',
     query: {},
     headers: { host: '127.0.0.1:4566', 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'RekognitionService.ListFaces' },
     body,
   }, { signingDate: options.signingDate });
-  const headers = Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), value]));
-  return { method: 'POST', rawPath: '/', query: {}, headers, body };
+  const headers: Record<string, string | string[] | undefined> = Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), value]));
+  return { method: 'POST', rawPath: options.path ?? '/', query: {}, headers, body };
 }
 
 const verifier = new RequestSignatureVerifier({ credentials: LOCAL });
@@ -76,6 +84,94 @@ describe('RequestSignatureVerifier', () => {
   });
 });
 
+describe('malformed Authorization headers, refused with the wording AWS answers', () => {
+  /** A signed request whose Authorization (and X-Amz-Date) headers are then replaced. */
+  async function withHeaders(headers: Record<string, string | undefined>) {
+    const request = await signedRequest('{}');
+    return { ...request, headers: { ...request.headers, ...headers } };
+  }
+  const refusalFor = (request: Parameters<RequestSignatureVerifier['verify']>[0]) =>
+    verifier.verify(request, 'rekognition').then(
+      () => undefined,
+      (error: SignatureRefusal) => ({ code: error.code, message: error.message }),
+    );
+
+  it('an empty header, another scheme, and one missing every component', async () => {
+    expect(await refusalFor(await withHeaders({ authorization: '' }))).toEqual({ code: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+    expect(await refusalFor(await withHeaders({ authorization: 'Bearer eyJhbGciOi' }))).toEqual({
+      code: 'IncompleteSignatureException',
+      message: "Unsupported AWS 'algorithm': 'Bearer'",
+    });
+    expect(await refusalFor(await withHeaders({ authorization: 'AWS4-HMAC-SHA256X Credential=test/20260101/us-east-1/rekognition/aws4_request' }))).toMatchObject({
+      message: "Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA256X'",
+    });
+    expect(await refusalFor(await withHeaders({ authorization: 'AWS4-HMAC-SHA256 nothing', 'x-amz-date': undefined }))).toEqual({
+      code: 'IncompleteSignatureException',
+      message:
+        "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. " +
+        "Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+    });
+  });
+
+  it('a component missing, a credential of four parts, a date in another format, another service', async () => {
+    const request = await signedRequest('{}');
+    const authorization = String(request.headers.authorization);
+    const withoutSignature = authorization.replace(/, Signature=\w+/, '');
+    expect(await refusalFor(await withHeaders({ authorization: withoutSignature }))).toEqual({
+      code: 'IncompleteSignatureException',
+      message: "Authorization header requires 'Signature' parameter.",
+    });
+    const shortCredential = authorization.replace(/Credential=test\/(\d{8})\/eu-west-1\/rekognition\/aws4_request/, 'Credential=test/$1/eu-west-1/rekognition');
+    expect(await refusalFor(await withHeaders({ authorization: shortCredential }))).toEqual({
+      code: 'IncompleteSignatureException',
+      message: `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${/Credential=([^,]+)/.exec(shortCredential)![1]}'`,
+    });
+    expect(await refusalFor(await withHeaders({ 'x-amz-date': '2026-01-01T00:00:00Z' }))).toEqual({
+      code: 'IncompleteSignatureException',
+      message: "Date must be in ISO-8601 'basic format'. Got '2026-01-01T00:00:00Z'.",
+    });
+    expect(await refusalFor(await signedRequest('{}', { service: 'dynamodb' }))).toEqual({
+      code: 'InvalidSignatureException',
+      message: "Credential should be scoped to correct service: 'rekognition'. ",
+    });
+  });
+});
+
+describe('what a signature covers', () => {
+  it('the path as Lambda signs it, escaped again (an ARN in the path)', async () => {
+    const request = await signedRequest('{}', { path: '/2015-03-31/functions/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af/invocations' });
+    await expect(verifier.verify(request, 'rekognition')).resolves.toEqual({ accessKeyId: 'test' });
+  });
+
+  it('an absent body as an empty one', async () => {
+    const request = await signedRequest('', { contentSha256: true });
+    await expect(verifier.verify({ ...request, body: undefined }, 'rekognition')).resolves.toEqual({ accessKeyId: 'test' });
+  });
+
+  it('signedRequestOf: the path before the query, every value of a repeated parameter, the body', () => {
+    const headers = { host: 'kit' };
+    expect(signedRequestOf({ method: 'GET', url: '/2015-03-31/functions/f?Qualifier=%24LATEST&a=1&a=2&a=3', headers, raw: { rawHeaders: ['Host', 'kit'] } }, undefined)).toEqual({
+      method: 'GET',
+      rawPath: '/2015-03-31/functions/f',
+      query: { Qualifier: '$LATEST', a: ['1', '2', '3'] },
+      headers,
+      body: '',
+      rawHeaders: ['Host', 'kit'],
+    });
+    expect(signedRequestOf({ method: 'POST', url: '/', headers }, '{}')).toEqual({ method: 'POST', rawPath: '/', query: {}, headers, body: '{}', rawHeaders: undefined });
+    expect(signedRequestOf({ method: 'GET', url: '?a=1', headers }, undefined)).toMatchObject({ rawPath: '', query: { a: '1' } });
+  });
+});
+
+describe('verifiedSignerOf', () => {
+  it('returns a refusal, and lets any other failure through', async () => {
+    expect(await verifiedSignerOf(verifier, { ...(await signedRequest('{}')), headers: {} }, 'rekognition')).toEqual({
+      refusal: expect.objectContaining({ code: 'MissingAuthenticationTokenException' }),
+    });
+    await expect(verifiedSignerOf(verifier, { ...(await signedRequest('{}')), headers: undefined as never }, 'rekognition')).rejects.toThrow(TypeError);
+  });
+});
+
 describe('request dates', () => {
   it('refuses a request replayed more than 5 minutes after it was signed', async () => {
     const captured = await signedRequest('{}', { signingDate: new Date(Date.now() - 10 * 60 * 1000) });
@@ -102,10 +198,32 @@ describe('request dates', () => {
   });
 });
 
+describe('request dates, at the edges of the 5 minutes', () => {
+  // A clock years from the real time, so that it is the "now" closest to the signing date.
+  const signedAt = new Date(Date.UTC(2020, 5, 1, 12, 0, 0));
+  const checkedAt = (offsetMs: number) => new RequestSignatureVerifier({ credentials: LOCAL, clock: new ManualClock(signedAt.getTime() + offsetMs) });
+  const FIVE_MINUTES = 5 * 60_000;
+
+  it('takes a signature exactly 5 minutes old or early, and refuses one a second past either edge', async () => {
+    const request = await signedRequest('{}', { signingDate: signedAt });
+    await expect(checkedAt(FIVE_MINUTES).verify(request, 'rekognition')).resolves.toEqual({ accessKeyId: 'test' });
+    await expect(checkedAt(-FIVE_MINUTES).verify(request, 'rekognition')).resolves.toEqual({ accessKeyId: 'test' });
+    await expect(checkedAt(FIVE_MINUTES + 1000).verify(request, 'rekognition')).rejects.toMatchObject({
+      code: 'InvalidSignatureException',
+      message: 'Signature expired: 20200601T120000Z is now earlier than 20200601T120001Z (20200601T120501Z - 5 min.)',
+    });
+    await expect(checkedAt(-FIVE_MINUTES - 1000).verify(request, 'rekognition')).rejects.toMatchObject({
+      code: 'InvalidSignatureException',
+      message: 'Signature not yet current: 20200601T120000Z is still later than 20200601T115959Z (20200601T115459Z + 5 min.)',
+    });
+  });
+});
+
 describe('localCredentialsFromEnvironment', () => {
   it('defaults to test/test and insists on both variables together', () => {
     expect(localCredentialsFromEnvironment({})).toEqual(LOCAL);
     expect(localCredentialsFromEnvironment({ FACEKIT_ACCESS_KEY_ID: 'kit', FACEKIT_SECRET_ACCESS_KEY: 'secret' })).toEqual({ accessKeyId: 'kit', secretAccessKey: 'secret' });
     expect(() => localCredentialsFromEnvironment({ FACEKIT_ACCESS_KEY_ID: 'kit' })).toThrow(/must be set together/);
+    expect(localCredentialsFromEnvironment({ FACEKIT_ACCESS_KEY_ID: ' kit\n', FACEKIT_SECRET_ACCESS_KEY: ' secret ' })).toEqual({ accessKeyId: 'kit', secretAccessKey: 'secret' });
   });
 });

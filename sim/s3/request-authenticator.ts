@@ -200,7 +200,7 @@ export class RequestAuthenticator {
 
   /** A temporary key is known only with its session token; with another token, S3 calls the token invalid. */
   private secretOf(accessKeyId: string, sessionToken: string | string[] | undefined): string {
-    const key = this.keys.lookup(accessKeyId, sessionToken === undefined ? undefined : String(sessionToken));
+    const key = this.keys.lookup(accessKeyId, sessionToken);
     if (!('refused' in key)) return key.secretAccessKey;
     if (key.refused === 'wrong session token') throw new S3Error('InvalidToken', 'The provided token is malformed or otherwise invalid.', 400);
     throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403, {
