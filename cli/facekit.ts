@@ -4,13 +4,16 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
-import { ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { localCredentialsFromEnvironment } from '../sim/request-signature.js';
 import { faceCommand } from './commands/face.js';
-import { decodeJwtClaims, FaceAuthClient, type AuthOutcome } from './face-auth-client.js';
+import type { AuthOutcome } from './face-auth-client.js';
 import { codeFromLocalOutbox, DEFAULT_KIT_ENDPOINT, resolveTarget, START_THE_KIT, type ResolvedTarget } from './target.js';
+
+/**
+ * The Cognito client side, loaded by the commands that talk to Cognito: the SDK takes about 0.2 s
+ * to load, which `--help`, `--version` and `face` need not wait for.
+ */
+const faceAuthClient = () => import('./face-auth-client.js');
 
 interface TargetFlags {
   outputs?: string;
@@ -87,7 +90,7 @@ export function refusalMessage(reason: string): string {
   return `face refused (${reason}): ${help}. Then run \`facekit signin --enrol\` again.`;
 }
 
-function report(outcome: AuthOutcome): void {
+async function report(outcome: AuthOutcome): Promise<void> {
   if (outcome.kind === 'face-not-recognised') {
     console.error('face not recognised: sign-in refused. Try another photo (3 failed attempts end the session; repeated failures slow further attempts). No face enrolled yet, or it no longer matches? Run `facekit signin --enrol`.');
     process.exitCode = 1;
@@ -98,6 +101,7 @@ function report(outcome: AuthOutcome): void {
     process.exitCode = 1;
     return;
   }
+  const { decodeJwtClaims } = await faceAuthClient();
   const claims = decodeJwtClaims(outcome.tokens.IdToken!);
   console.log(`signed in (${outcome.challenges.join(' → ')}). ID token claims:`);
   console.log(JSON.stringify(claims, null, 2));
@@ -141,6 +145,7 @@ export function buildProgram(extraCommands: Command[] = []): Command {
   ).action(async (options: TargetFlags & { email: string; photo: string }) => {
     const photo = await readPhoto(options.photo);
     const resolved = await target(options);
+    const { FaceAuthClient } = await faceAuthClient();
     const client = new FaceAuthClient(resolved);
     const readCode = emailCodeReader(resolved, options.email);
     const started = Date.now();
@@ -160,7 +165,7 @@ export function buildProgram(extraCommands: Command[] = []): Command {
       onChallenge: (kind) => console.log(`  challenge ${kind}`),
     });
     if (outcome.kind === 'signed-in') console.log('face enrolled.');
-    report(outcome);
+    await report(outcome);
   });
 
   withTargetOptions(
@@ -173,6 +178,7 @@ export function buildProgram(extraCommands: Command[] = []): Command {
   ).action(async (options: TargetFlags & { email: string; photo: string; enrol?: boolean }) => {
     const photo = await readPhoto(options.photo);
     const resolved = await target(options);
+    const { FaceAuthClient } = await faceAuthClient();
     const client = new FaceAuthClient(resolved);
     const readCode = emailCodeReader(resolved, options.email);
     const outcome = await client.authenticate(options.email, {
@@ -182,13 +188,19 @@ export function buildProgram(extraCommands: Command[] = []): Command {
       emailCode: () => readCode(Date.now() - 5000),
       onChallenge: (kind) => console.log(`  challenge ${kind}`),
     });
-    report(outcome);
+    await report(outcome);
   });
 
   withTargetOptions(
     program.command('users').description('list the user pool’s users with their enrolment state (needs admin credentials on AWS)'),
   ).action(async (options: TargetFlags) => {
     const resolved = await target(options);
+    const [{ FaceAuthClient }, { ListUsersCommand }, { DynamoDBClient }, { DynamoDBDocumentClient, GetCommand }] = await Promise.all([
+      faceAuthClient(),
+      import('@aws-sdk/client-cognito-identity-provider'),
+      import('@aws-sdk/client-dynamodb'),
+      import('@aws-sdk/lib-dynamodb'),
+    ]);
     const client = new FaceAuthClient(resolved);
     const dynamo = DynamoDBDocumentClient.from(
       new DynamoDBClient({

@@ -1,10 +1,10 @@
 // `facekit face`: writes a synthetic face photograph (or a picture that is deliberately not a
-// usable face) for trying out enrolment and sign-in against the emulator.
+// usable face) for trying out enrolment and sign-in against the emulator. sharp and the drawing
+// code load when the command runs, not with every other command.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import sharp from 'sharp';
-import { FIXTURE_KINDS, generateFixture, type FixtureKind } from '../../sim/faces/generate-face.js';
+import { FIXTURE_KINDS, type FixtureKind } from '../../sim/faces/fixture-kinds.js';
 
 interface FaceOptions {
   seed: string;
@@ -32,6 +32,7 @@ export async function encodeFor(out: string, picture: Buffer, kind: FixtureKind)
   const format = FORMATS[extname(out).toLowerCase() as Extension];
   if (format === 'jpeg') return picture;
   if (kind === 'corrupt') throw new InvalidArgumentError(`--kind corrupt is broken JPEG bytes: name the file .jpg, not ${extname(out)}`);
+  const { default: sharp } = await import('sharp');
   return format === 'png' ? sharp(picture).png().toBuffer() : sharp(picture).webp({ quality: 90 }).toBuffer();
 }
 
@@ -64,6 +65,7 @@ Examples:
   facekit face --seed alice --variant 3 --out alice-signin.jpg   # same person, another camera
   facekit face --seed bob --kind two-faces --out group.jpg`)
     .action(async (options: FaceOptions) => {
+      const { generateFixture } = await import('../../sim/faces/generate-face.js');
       const picture = await encodeFor(options.out, await generateFixture(options.kind, options.seed, options.variant), options.kind);
       await mkdir(dirname(options.out), { recursive: true });
       await writeFile(options.out, picture);

@@ -6,6 +6,7 @@
 import sharp from 'sharp';
 import { CELL_SIZE, EYE, FACE_ELLIPSE, IDENTITY_CELLS, MOUTH, NOSE } from './species.js';
 import { SeededRandom } from './seeded-random.js';
+import type { FixtureKind } from './fixture-kinds.js';
 
 type Rgb = readonly [number, number, number];
 
@@ -292,8 +293,7 @@ export async function generateFace(options: GenerateFaceOptions): Promise<Buffer
   });
 }
 
-export type FixtureKind = 'face' | 'no-face' | 'two-faces' | 'three-faces' | 'too-small' | 'blank' | 'corrupt';
-export const FIXTURE_KINDS: readonly FixtureKind[] = ['face', 'no-face', 'two-faces', 'three-faces', 'too-small', 'blank', 'corrupt'];
+export { FIXTURE_KINDS, type FixtureKind } from './fixture-kinds.js';
 
 /** Seeds of the people in a group picture made from `seed`: the first is the largest face. */
 export function groupSeeds(seed: string, count: number): string[] {
