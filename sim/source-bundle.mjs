@@ -87,6 +87,14 @@ export async function currentBundle({ entry, name, what, sources, bundledPackage
   }
 }
 
+/** The entry's module: from its bundle when there is one, otherwise its sources through tsx. */
+export async function importBundleOrSources(bundle, entry) {
+  if (bundle) return import(bundle);
+  const { register } = await import('tsx/esm/api');
+  register();
+  return import(pathToFileURL(join(projectDir, entry)).href);
+}
+
 /** True when the manifest matches the bundle's sources as they are now. */
 function isCurrent(bundleFile, manifestFile) {
   let manifest;

@@ -3,7 +3,7 @@
 // the kit's code runs and then transforms every module on every start (docs/lambda-dynamodb.md,
 // "Performance"). When the bundle cannot be built or written (a read-only install), the kit runs
 // through tsx. Plain JavaScript on purpose: it must run on bare `node`.
-import { currentBundle } from './source-bundle.mjs';
+import { currentBundle, importBundleOrSources } from './source-bundle.mjs';
 
 /**
  * Pure-JavaScript packages on the path to the first answer, bundled in with their dependencies:
@@ -17,10 +17,4 @@ const bundle = await currentBundle({ entry: 'sim/main.ts', name: 'sim', what: 't
 if (process.argv.includes('--build-only')) {
   process.exit(bundle ? 0 : 1);
 }
-if (bundle) {
-  await import(bundle);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(new URL('./main.ts', import.meta.url).href);
-}
+await importBundleOrSources(bundle, 'sim/main.ts');
