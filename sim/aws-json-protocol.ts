@@ -2,6 +2,7 @@
 // `X-Amz-Target: <TargetPrefix>.<Operation>`. Several services share one endpoint, so one route
 // dispatches on the target prefix; services only supply their operations and error shape.
 import { isUtf8 } from 'node:buffer';
+import { Transform, type Readable } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RequestTimeoutError } from './connection-timeouts.js';
 import { isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS, jsonApiPreflight } from './browser-cors.js';
@@ -116,10 +117,9 @@ export function registerJsonServices(
     if (!app.hasContentTypeParser(type)) {
       // Read as bytes: decoded as a string, bytes that are no UTF-8 became U+FFFD unnoticed, and a
       // SignUp with such bytes in its Username created a user named with replacement characters.
+      // Bodies over their service's own limit were refused before they were read (limitBody).
       app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: MAX_JSON_BODY_BYTES }, (request, bytes, done) => {
         const prefix = targetPrefixOf(request);
-        const limit = (byPrefix.get(prefix) ?? passthroughByPrefix.get(prefix))?.maxRequestBytes;
-        if (limit !== undefined && (bytes as Buffer).length > limit) return done(requestTooLarge(), undefined);
         rawBodies.set(request, bytes as Buffer);
         const body = (bytes as Buffer).toString('utf8');
         // A passthrough service gets the body as sent, even when it is not valid JSON.
@@ -170,8 +170,25 @@ export function registerJsonServices(
     return payload;
   };
 
+  /**
+   * A body over its service's limit (Cognito's 1 MiB) is refused from its Content-Length before
+   * it is read, or as soon as its chunks pass the limit: read whole first, a stranger's unsigned
+   * InitiateAuth calls could each make the kit hold 32 MiB before hearing 413.
+   */
+  const limitBody = async (request: FastifyRequest, _reply: FastifyReply, payload: Readable) => {
+    const prefix = targetPrefixOf(request);
+    const limit = (byPrefix.get(prefix) ?? passthroughByPrefix.get(prefix))?.maxRequestBytes;
+    if (limit === undefined) return payload;
+    const declared = request.headers['content-length'];
+    if (declared !== undefined) {
+      if (Number(declared) > limit) throw requestTooLarge();
+      return payload;
+    }
+    return payload.pipe(bodyCappedAt(limit, payload));
+  };
+
   // The request id is set before the body is parsed, so a body that fails to parse still has one.
-  app.post('/', { onRequest: setAmznRequestId, onSend: allowAnyOrigin, errorHandler }, async (request: FastifyRequest, reply: FastifyReply) => {
+  app.post('/', { onRequest: setAmznRequestId, preParsing: limitBody, onSend: allowAnyOrigin, errorHandler }, async (request: FastifyRequest, reply: FastifyReply) => {
     const target = String(request.headers['x-amz-target'] ?? '');
     const dot = target.lastIndexOf('.');
     const operationName = target.slice(dot + 1);
@@ -242,6 +259,19 @@ function unknownTargetMessage(target: string, servedPrefixes: string[]): string 
   const served = servedPrefixes.length > 0 ? `; the JSON APIs served here are ${servedPrefixes.join(', ')}` : '';
   const hint = Object.hasOwn(NOT_SERVED_HINTS, prefix) ? `. ${NOT_SERVED_HINTS[prefix]}` : '';
   return `Unknown target: ${target || '(none)'}${served}${hint}`;
+}
+
+/** `payload`'s chunks up to `limit` bytes; past it, an error that Fastify's body reader reports. */
+function bodyCappedAt(limit: number, payload: Readable): Transform {
+  let received = 0;
+  const capped = new Transform({
+    transform(chunk: Buffer, _encoding, next) {
+      received += chunk.length;
+      next(received > limit ? requestTooLarge() : null, chunk);
+    },
+  });
+  payload.on('error', (error) => capped.destroy(error));
+  return capped;
 }
 
 function requestTooLarge(): AwsServiceError {

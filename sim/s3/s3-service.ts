@@ -113,6 +113,8 @@ interface RequestState {
   endResponse(): void;
   /** A Content-Type Fastify would refuse to route to a parser (empty, no subtype), restored for S3. */
   unparseableContentType?: string;
+  /** The request as admitted before its body was read (a PUT or POST; admit). */
+  admitted?: { call: S3Call } | { answer: () => unknown };
 }
 
 /** `type/subtype`: what Fastify needs to pick a body parser; S3 stores any string. */
@@ -201,11 +203,19 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     return answer;
   }
 
-  async function handle(request: FastifyRequest, reply: FastifyReply) {
+  /**
+   * Everything S3 decides about a request before its body matters: the bucket, the credentials
+   * (S3's SigV4 covers x-amz-content-sha256, never the body itself), the permissions. A PUT or
+   * POST is admitted before its body is read (the preParsing hook below), so that a request
+   * nobody signed is refused without the kit holding up to 64 MiB of it first; what it sent is
+   * then drained, not kept. Nothing here answers: an answer that needs no operation (a HEAD of
+   * no bucket, a preflight) is returned for the handler to give.
+   */
+  async function admit(request: FastifyRequest, reply: FastifyReply, state: RequestState): Promise<{ call: S3Call } | { answer: () => unknown }> {
     // Also swept on requests, on the injected clock: a test that moves the clock sees expired objects gone.
     if (clock.now() - lastSweep >= SWEEP_EVERY_MS) sweep();
-    const state = states.get(request)!;
-    if (state.unparseableContentType !== undefined) request.headers['content-type'] = state.unparseableContentType;
+    // The Content-Type as sent, which a signature may cover (Fastify's parser is given another; onRequest).
+    const headers = state.unparseableContentType === undefined ? request.headers : { ...request.headers, 'content-type': state.unparseableContentType };
     const queryAt = request.url.indexOf('?');
     const rawPath = queryAt < 0 ? request.url : request.url.slice(0, queryAt);
     const { bucket, key } = parsePath(rawPath, virtualHostBucket(request.headers.host));
@@ -230,14 +240,14 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     // A name S3 would never accept cannot hold a bucket (this also covers Cognito pool ids).
     const creatingBucket = method === 'PUT' && !key;
     if (bucket && !creatingBucket && !isValidBucketName(bucket)) {
-      if (method === 'HEAD') return reply.code(404).send();
+      if (method === 'HEAD') return { answer: () => reply.code(404).send() };
       throw noSuchBucket(bucket);
     }
-    if (method === 'OPTIONS' && bucket) return corsPreflight(call);
+    if (method === 'OPTIONS' && bucket) return { answer: () => corsPreflight(call) };
     // S3 names a missing bucket before it checks credentials, so an unsigned request to a path
     // that is no bucket (a browser's stray GET) is a 404, not an access error.
     if (bucket && !creatingBucket && !store.getBucket(bucket)) {
-      if (method === 'HEAD') return reply.code(404).send();
+      if (method === 'HEAD') return { answer: () => reply.code(404).send() };
       throw noSuchBucket(bucket);
     }
 
@@ -247,8 +257,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       throw notImplemented('POST Object (a browser form upload, e.g. from a presigned POST; use a presigned PUT)');
     }
     if (method === 'POST' && bucket) refusePostFromDisallowedOrigin(call);
-    const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-    call.accessKeyId = (await authenticator.authenticate({ method, rawPath, query, headers: request.headers, body, rawHeaders: request.raw.rawHeaders })).accessKeyId;
+    call.accessKeyId = (await authenticator.authenticate({ method, rawPath, query, headers, rawHeaders: request.raw.rawHeaders })).accessKeyId;
     // A presigned URL carries its signer's permissions: a function's URL is checked against its role.
     const accessControl = options.accessControl?.checks(call.accessKeyId) ? options.accessControl : undefined;
     if (accessControl) {
@@ -258,6 +267,17 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       call.objectDenied = (action, objectKey) => accessControl.check(call.accessKeyId, [{ action, resource: s3ObjectArn(bucket, objectKey) }]) !== undefined;
       call.mayNotList = () => accessControl.check(call.accessKeyId, [{ action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` }]) !== undefined;
     }
+    return { call };
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply) {
+    const state = states.get(request)!;
+    const admitted = state.admitted ?? (await admit(request, reply, state));
+    if ('answer' in admitted) return admitted.answer();
+    const { call } = admitted;
+    const { bucket, key, query } = call;
+    const method = request.method;
+    if (state.unparseableContentType !== undefined) request.headers['content-type'] = state.unparseableContentType;
 
     // The bucket's configuration from the template can be read; changing it is not emulated.
     if (method === 'GET' && bucket && !key) {
@@ -335,6 +355,15 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
         .header('x-amz-id-2', state.hostId)
         .header('date', new Date(clock.now()).toUTCString())
         .header('server', 'AmazonS3');
+    });
+
+    // A PUT's or POST's body is read only once the request is admitted (admit).
+    app.addHook('preParsing', async (request, reply, payload) => {
+      if (request.method === 'PUT' || request.method === 'POST') {
+        const state = states.get(request)!;
+        state.admitted = await admit(request, reply, state);
+      }
+      return payload;
     });
 
     // CORS headers on actual (non-preflight) responses, errors included, so browsers can read them.

@@ -5,6 +5,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../sim/clock.js';
 import { SigningKeys } from '../../sim/request-signature.js';
+import { answerBeforeBody } from '../raw-http.js';
 import { startS3 } from './s3-test-server.js';
 import type { RunningS3 } from './s3-test-server.js';
 
@@ -274,5 +275,43 @@ describe('Authorization header', () => {
     const error = await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'nothing' })).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(S3ServiceException);
     expect((error as S3ServiceException).$metadata.requestId).toBeTruthy();
+  });
+});
+
+describe('a refusal that needs no body', { timeout: 20_000 }, () => {
+  // 60 MB announced, 1 KB sent: the answer must come without the rest, or a stranger's uploads
+  // would each hold up to 64 MiB of the kit's memory before being refused.
+  const announced = 60 * 1024 * 1024;
+  const head = (path: string, headers = '') =>
+    `PUT ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: image/jpeg\r\nContent-Length: ${announced}\r\n${headers}\r\n` + 'x'.repeat(1024);
+
+  it('answers an unsigned PUT AccessDenied before its body has come, and stores nothing', async () => {
+    const answer = await answerBeforeBody(server.endpoint, head('/uploads/signin/big'));
+    expect(answer.status).toBe(403);
+    expect(answer.body).toContain('<Code>AccessDenied</Code>');
+    await expect(server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'signin/big' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+  });
+
+  it('answers a presigned PUT with a wrong signature before its body has come', async () => {
+    const url = new URL(await presignedPut());
+    url.searchParams.set('X-Amz-Signature', '0'.repeat(64));
+    const answer = await answerBeforeBody(server.endpoint, head(url.pathname + url.search));
+    expect(answer.status).toBe(403);
+    expect(answer.body).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+
+  it('answers a PUT to no bucket NoSuchBucket before its body, as before credentials', async () => {
+    const answer = await answerBeforeBody(server.endpoint, head('/no-such-bucket/key'));
+    expect(answer.status).toBe(404);
+    expect(answer.body).toContain('<Code>NoSuchBucket</Code>');
+  });
+
+  it('still reads the body of a PUT it admits: a presigned PUT with a Content-Type Fastify cannot parse stores it as sent', async () => {
+    const url = await getSignedUrl(server.client, new PutObjectCommand({ Bucket: 'uploads', Key: KEY, ContentType: 'jpeg' }), { expiresIn: 60 });
+    const put = await fetch(url, { method: 'PUT', body: 'photo', headers: { 'content-type': 'jpeg' } });
+    expect(put.status).toBe(200);
+    const stored = await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: KEY }));
+    expect(stored.ContentType).toBe('jpeg');
+    expect(await stored.Body!.transformToString()).toBe('photo');
   });
 });

@@ -1,6 +1,7 @@
 // Requests Node's HTTP parser refuses before any route runs (sim/s3/client-errors.ts): S3 answers
 // them in its XML, with its request-id headers, and closes the connection.
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorOf, exchangeRaw, startS3, type RunningS3 } from './s3-test-server.js';
 
@@ -16,6 +17,15 @@ afterEach(async () => {
 
 // A SigV4 Authorization header: what makes a request S3's is its path, not whether it verifies.
 const AUTHORIZATION = 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=' + '0'.repeat(64);
+
+/**
+ * The request line and Host of a presigned PUT of `key`: a body is read only once its request is
+ * admitted (an unsigned one is refused from its headers), so a broken body needs a good signature.
+ */
+async function presignedPut(key: string): Promise<string> {
+  const url = new URL(await getSignedUrl(server.client, new PutObjectCommand({ Bucket: 'uploads', Key: key }), { expiresIn: 60 }));
+  return `PUT ${url.pathname + url.search} HTTP/1.1\r\nHost: ${url.host}`;
+}
 
 /** Sends `bytes` on a raw socket, half-closes it, and returns everything the server sent back. */
 const exchange = (bytes: string) => exchangeRaw(server.endpoint, bytes);
@@ -49,7 +59,7 @@ describe('S3 requests the HTTP parser refuses', () => {
   });
 
   it('answers a PUT whose body ends before its Content-Length with IncompleteBody and stores nothing', async () => {
-    const answer = parsed(await exchange('PUT /uploads/short.bin HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789'));
+    const answer = parsed(await exchange(`${await presignedPut('short.bin')}\r\nContent-Length: 100\r\n\r\n0123456789`));
 
     expect(answer.statusLine).toBe('HTTP/1.1 400 Bad Request');
     expect(answer.headers['content-type']).toBe('application/xml');
@@ -62,7 +72,7 @@ describe('S3 requests the HTTP parser refuses', () => {
     ['a chunk size that is not hexadecimal', 'Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n', 'Invalid character in chunk size'],
     ['a bad chunk size after a good chunk', 'Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n0\r\n\r\n', 'Invalid character in chunk size'],
   ])('answers a PUT with %s with InvalidRequest in XML and stores nothing', async (_case, rest, reason) => {
-    const answer = parsed(await exchange(`PUT /uploads/framed.bin HTTP/1.1\r\nHost: localhost\r\n${rest}`));
+    const answer = parsed(await exchange(`${await presignedPut('framed.bin')}\r\n${rest}`));
 
     expect(answer.statusLine).toBe('HTTP/1.1 400 Bad Request');
     expect(answer.headers['content-type']).toBe('application/xml');

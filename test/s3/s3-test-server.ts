@@ -70,3 +70,4 @@ export function exchangeRaw(endpoint: string, bytes: string): Promise<string> {
     socket.on('error', reject);
   });
 }
+

@@ -9,6 +9,7 @@ import {
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { answerBeforeBody } from '../raw-http.js';
 import { CLIENT_ID, failureOf, PASSWORD, POOL_ID, startCognitoSim, type CognitoSimHarness } from '../cognito/cognito-sim-harness.js';
 
 const HOUR_MS = 3600 * 1000;
@@ -125,6 +126,39 @@ describe('oversized sign-ups', () => {
     expect(error.__type).toBe('RequestEntityTooLargeException');
     const users = await sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, Filter: `email = "${email}"` }));
     expect(users.Users).toEqual([]);
+  });
+
+  // 30 MB announced (under the 32 MiB any JSON body may have), 1 KB sent: Cognito's 1 MiB is
+  // applied from the headers, or each such call would make the kit hold 30 MB before its 413.
+  it('answers an InitiateAuth announcing 30 MB with 413 before its body has come', async () => {
+    const head = `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\n` +
+      `X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth\r\nContent-Length: ${30 * 1024 * 1024}\r\n\r\n{"ClientId":"` + 'x'.repeat(1024);
+
+    const answer = await answerBeforeBody(sim.baseUrl, head);
+
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toMatchObject({ __type: 'RequestEntityTooLargeException', message: 'Request Entity Too Large' });
+  }, 20_000);
+
+  it('refuses a chunked body once it passes 1 MiB, without a Content-Length to go by', async () => {
+    const chunk = 'x'.repeat(64 * 1024);
+    const chunks = Array.from({ length: 17 }, () => chunk);
+    const body = new ReadableStream({
+      pull(controller) {
+        const next = chunks.pop();
+        if (next === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(next));
+      },
+    });
+    const response = await fetch(`${sim.baseUrl}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { __type: string }).__type).toBe('RequestEntityTooLargeException');
   });
 
   it("refuses an attribute value over 2048 characters with Cognito's validation message, and stores no user", async () => {

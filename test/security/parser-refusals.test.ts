@@ -1,6 +1,8 @@
 // Requests Node's HTTP parser refuses, on the embedded cloud where S3 shares the endpoint with the
 // JSON services, Lambda, SES and the kit's own routes: on S3's paths S3 answers in XML
 // (sim/s3/client-errors.ts); everywhere else the answer stays Fastify's, as before.
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedCloud, type EmbeddedCloud } from '../../sim/embedded-cloud.js';
 import { cloudAssembly, STACK_NAME } from '../e2e/embedded-cloud-harness.js';
@@ -35,7 +37,11 @@ describe('on S3 paths', () => {
   });
 
   it('answers a PUT whose body ends early with IncompleteBody in XML', async () => {
-    const answer = await exchange(`PUT /${bucket}/parser-refusals/short.bin HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789`);
+    // Signed, as a body is read only once its request is admitted (an unsigned PUT is refused from its headers).
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: cloud.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const url = new URL(await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: 'parser-refusals/short.bin' }), { expiresIn: 60 }));
+    s3.destroy();
+    const answer = await exchange(`PUT ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: 100\r\n\r\n0123456789`);
 
     expect(statusLine(answer)).toBe('HTTP/1.1 400 Bad Request');
     expect(bodyOf(answer)).toContain('<Code>IncompleteBody</Code>');
