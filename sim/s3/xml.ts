@@ -18,6 +18,17 @@ function isXmlChar(codePoint: number): boolean {
     || (codePoint >= 0x10000 && codePoint <= 0x10ffff);
 }
 
+/** Characters XML 1.0 allows nowhere in a document, raw: C0 controls but tab and line ends, lone surrogates, U+FFFE and U+FFFF. */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+/**
+ * Whether `document` holds only characters XML allows: one raw U+0001 (botocore writes a key's
+ * control characters as they are) makes it not well-formed, which S3 answers MalformedXML.
+ */
+export function hasOnlyXmlChars(document: string): boolean {
+  return !NOT_XML_CHAR.test(document);
+}
+
 /**
  * The text of an element, its references resolved; undefined when it is not well-formed XML text:
  * a character reference to no XML character (`&#x110000;` made String.fromCodePoint throw, a 500), or

@@ -505,7 +505,7 @@ describe('aws-chunked uploads whose trailer S3 does not take', () => {
 
 describe('DeleteObjects bodies that are not well-formed XML', () => {
   /** POSTs `xml` to ?delete with its Content-MD5, signed by the SDK's own signer. */
-  async function deleteWithBody(xml: string) {
+  async function deleteWithBody(xml: string | Buffer) {
     const body = Buffer.from(xml);
     const signed = await new SignatureV4({ credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false }).sign({
       method: 'POST',
@@ -538,6 +538,36 @@ describe('DeleteObjects bodies that are not well-formed XML', () => {
     expect(text).toContain('<Code>MalformedXML</Code>');
     const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads' }));
     expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['kept']);
+  });
+
+  it.each([
+    ['a raw control character (as botocore writes one)', 'sp/\u0001ctl'],
+    ['a raw U+FFFF', 'sp/\uffffx'],
+  ])('answers a key with %s MalformedXML and deletes nothing', async (_case, key) => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: key, Body: 'x' }));
+    const { status, text } = await deleteWithBody(`<Delete><Object><Key>${key}</Key></Object></Delete>`);
+    expect(status).toBe(400);
+    expect(text).toContain('<Code>MalformedXML</Code>');
+    const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads' }));
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual([key]);
+  });
+
+  it('answers a body that is no UTF-8 MalformedXML, rather than delete the key its bytes would read as', async () => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'a\ufffdb', Body: 'x' }));
+    const { status, text } = await deleteWithBody(Buffer.concat([Buffer.from('<Delete><Object><Key>a'), Buffer.from([0xff]), Buffer.from('b</Key></Object></Delete>')]));
+    expect(status).toBe(400);
+    expect(text).toContain('<Code>MalformedXML</Code>');
+    const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads' }));
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['a\ufffdb']);
+  });
+
+  it("refuses the SDK's DeleteObjects of a key with a control character, which a DeleteObject still removes", async () => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'sp/\u0001ctl', Body: 'x' }));
+    const refused = await errorOf(server.client.send(new DeleteObjectsCommand({ Bucket: 'uploads', Delete: { Objects: [{ Key: 'sp/\u0001ctl' }] } })));
+    expect(refused.name).toBe('MalformedXML');
+    await server.client.send(new DeleteObjectCommand({ Bucket: 'uploads', Key: 'sp/\u0001ctl' }));
+    const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads' }));
+    expect(listed.Contents).toBeUndefined();
   });
 
   it('still reads the predefined entities and character references S3 clients write', async () => {
