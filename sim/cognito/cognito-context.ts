@@ -221,6 +221,28 @@ export function requireUserPoolId(input: Record<string, unknown>): string {
   return userPoolId;
 }
 
+// ClientIdType in Cognito's service model: `[\w+]+` (Java's \w, ASCII as JavaScript's), 1-128.
+const CLIENT_ID_PATTERN = '[\\w+]+';
+const CLIENT_ID_MAX_LENGTH = 128;
+
+/**
+ * The request's `ClientId`, checked against its model constraints before any client is looked
+ * up: a pool id passed as the client id is Coral's validation error (InvalidParameterException),
+ * as boto/boto3#3581 quotes it, not the ResourceNotFoundException of a well-formed unknown id.
+ */
+export function requireClientId(input: Record<string, unknown>): string {
+  const clientId = requireString(input, 'ClientId', Number.POSITIVE_INFINITY);
+  const violations = [];
+  if (!new RegExp(`^${CLIENT_ID_PATTERN}$`).test(clientId)) {
+    violations.push({ value: clientId, path: 'clientId', constraint: `Member must satisfy regular expression pattern: ${CLIENT_ID_PATTERN}` });
+  }
+  if (clientId.length > CLIENT_ID_MAX_LENGTH) {
+    violations.push({ value: clientId, path: 'clientId', constraint: `Member must have length less than or equal to ${CLIENT_ID_MAX_LENGTH}` });
+  }
+  if (violations.length > 0) throw validationFailed(violations);
+  return clientId;
+}
+
 /**
  * The pool a well-formed id (from `requireUserPoolId`, which refuses a malformed one with
  * InvalidParameterException) names; ResourceNotFoundException when it names none.

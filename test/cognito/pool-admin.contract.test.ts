@@ -46,6 +46,17 @@ describe('Cognito sim: ListUsers', () => {
     expect(await emailsMatching('status = "Disabled"')).toEqual([]);
   });
 
+  it('answers AttributesToGet with only those attributes, and refuses one a listed user has not set, as Cognito does', async () => {
+    const listed = await sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, AttributesToGet: ['email'] }));
+    expect(listed.Users?.map((user) => user.Attributes?.map((attribute) => attribute.Name))).toEqual([['email'], ['email']]);
+
+    const notSet = { name: 'InvalidParameterException', message: 'One or more requested attributes do not exist.' };
+    expect(await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, AttributesToGet: ['email', 'given_name'] })))).toEqual(notSet);
+    expect(await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, AttributesToGet: ['custom:nothing'] })))).toEqual(notSet);
+    // Judged on the users listed: a filter that lists nobody lists nobody.
+    expect((await sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, AttributesToGet: ['given_name'], Filter: 'email = "nobody@example.com"' }))).Users).toEqual([]);
+  });
+
   it('filters on cognito:user_status in any case', async () => {
     expect(await emailsMatching('cognito:user_status = "confirmed"')).toEqual(['confirmed@example.com']);
     expect(await emailsMatching('cognito:user_status = "CONFIRMED"')).toEqual(['confirmed@example.com']);
@@ -375,6 +386,30 @@ describe('Cognito sim: list limits and pool ids', () => {
       message: `1 validation error detected: Value '${long}' at 'userPoolId' failed to satisfy constraint: Member must have length less than or equal to 55`,
     });
     expect((await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: longAndMalformed })))).message).toMatch(/^2 validation errors detected: .*regular expression pattern.*; .*length less than or equal to 55$/);
+  });
+
+  it('answers a malformed client id with the pattern it breaks, before looking a client up, in every operation that takes one', async () => {
+    // As AWS answered a pool id passed as the client id (boto/boto3#3581).
+    const refusal = (value: string) => ({
+      name: 'InvalidParameterException',
+      message: `1 validation error detected: Value '${value}' at 'clientId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+]+`,
+    });
+    expect(await failureOf(sim.client.send(new InitiateAuthCommand({ ClientId: POOL_ID, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'x@example.com' } })))).toEqual(refusal(POOL_ID));
+    expect(await failureOf(sim.client.send(new SignUpCommand({ ClientId: 'bad-client!', Username: 'x@example.com', Password: PASSWORD })))).toEqual(refusal('bad-client!'));
+    expect(await failureOf(sim.client.send(new DescribeUserPoolClientCommand({ UserPoolId: POOL_ID, ClientId: 'a-b' })))).toEqual(refusal('a-b'));
+    expect(await failureOf(sim.client.send(new RespondToAuthChallengeCommand({ ClientId: 'a b', ChallengeName: 'CUSTOM_CHALLENGE', Session: 'x', ChallengeResponses: { USERNAME: 'x', ANSWER: 'y' } })))).toEqual(refusal('a b'));
+  });
+
+  it('answers a client id over 128 characters with its length limit, and a well-formed unknown one with ResourceNotFoundException', async () => {
+    const long = 'a'.repeat(129);
+    expect(await failureOf(sim.client.send(new InitiateAuthCommand({ ClientId: long, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'x@example.com' } })))).toEqual({
+      name: 'InvalidParameterException',
+      message: `1 validation error detected: Value '${long}' at 'clientId' failed to satisfy constraint: Member must have length less than or equal to 128`,
+    });
+    expect(await failureOf(sim.client.send(new InitiateAuthCommand({ ClientId: 'a'.repeat(128), AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: 'x@example.com' } })))).toEqual({
+      name: 'ResourceNotFoundException',
+      message: `User pool client ${'a'.repeat(128)} does not exist.`,
+    });
   });
 
   it('checks a pool id over 2048 characters against its own limit of 55, not the 2048 of other members', async () => {

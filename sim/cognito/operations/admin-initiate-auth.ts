@@ -3,7 +3,7 @@
 // (`startAuthFlow`); what differs is the pool named with the client, ContextData and
 // AnalyticsMetadata, and the flows this API takes: the ADMIN_* password flows, and not
 // USER_PASSWORD_AUTH.
-import { clientOfPool, optionalStringMap, requireString, requireUserPoolId, type CognitoContext } from '../cognito-context.js';
+import { clientOfPool, optionalStringMap, requireClientId, requireUserPoolId, type CognitoContext } from '../cognito-context.js';
 import { checkAnalyticsMetadata, checkContextData } from '../context-data.js';
 import { requireAuthFlow, startAuthFlow, type AcceptedFlows } from './initiate-auth.js';
 
@@ -25,7 +25,7 @@ const ADMIN_INITIATE_AUTH_FLOWS: AcceptedFlows = {
 export async function adminInitiateAuth(context: CognitoContext, input: Record<string, unknown>) {
   // Every member is validated before the pool or client is looked up (Coral validates the request whole).
   const userPoolId = requireUserPoolId(input);
-  const clientId = requireString(input, 'ClientId');
+  const clientId = requireClientId(input);
   const authFlow = requireAuthFlow(input);
   const parameters = optionalStringMap(input, 'AuthParameters') ?? {};
   const clientMetadata = optionalStringMap(input, 'ClientMetadata');

@@ -1,5 +1,5 @@
 // ConfirmSignUp (client) and the confirmation step it shares with AdminConfirmSignUp.
-import { clientById, optionalStringMap, requireString, requireUsername, type CognitoContext, type PoolRuntime } from '../cognito-context.js';
+import { clientById, optionalStringMap, requireClientId, requireString, requireUsername, type CognitoContext, type PoolRuntime } from '../cognito-context.js';
 import { attemptKey, CONFIRM_SIGN_UP_POLICY } from '../attempt-limits.js';
 import { consumeConfirmationCode } from '../confirmation-codes.js';
 import { CodeMismatchError, NotAuthorizedError, UserNotFoundError } from '../errors.js';
@@ -7,7 +7,7 @@ import { triggerUserAttributes } from '../triggers.js';
 import type { StoredUser } from '../user-pool-store.js';
 
 export async function confirmSignUp(context: CognitoContext, input: Record<string, unknown>) {
-  const clientId = requireString(input, 'ClientId');
+  const clientId = requireClientId(input);
   const username = requireUsername(input);
   const code = requireString(input, 'ConfirmationCode');
   const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};

@@ -2,7 +2,7 @@
 // REFRESH_TOKEN) mints new id and access tokens from a refresh token. Other flows are refused the
 // way Cognito refuses a flow the client does not allow. AdminInitiateAuth starts the same flows
 // through `startAuthFlow`, with its own set of accepted flow names.
-import { clientById, optionalStringMap, requireString, type ClientInPool, type CognitoContext } from '../cognito-context.js';
+import { clientById, optionalStringMap, requireClientId, requireString, type ClientInPool, type CognitoContext } from '../cognito-context.js';
 import { nextStep } from '../custom-auth-flow.js';
 import {
   InvalidParameterError,
@@ -56,7 +56,7 @@ export function requireAuthFlow(input: Record<string, unknown>): string {
 export async function initiateAuth(context: CognitoContext, input: Record<string, unknown>) {
   // Every member is validated (the AuthFlow enum included) before the client is looked up, as
   // Coral validates the request whole before the service sees it.
-  const clientId = requireString(input, 'ClientId');
+  const clientId = requireClientId(input);
   const authFlow = requireAuthFlow(input);
   const parameters = optionalStringMap(input, 'AuthParameters') ?? {};
   const clientMetadata = optionalStringMap(input, 'ClientMetadata');

@@ -109,6 +109,11 @@ export async function listUsers(context: CognitoContext, input: Record<string, u
     users = users.filter((user) => compareUsers(user, position) > 0);
   }
   const page = users.slice(0, limit || 60);
+  // "Amazon Cognito returns an error if not all users in the results have set a value for the
+  // attribute you request" (the ListUsers reference), worded as aws/aws-sdk-js#2570 and #3091 quote it.
+  if (only?.some((name) => page.some((user) => user.attributes[name] === undefined))) {
+    throw new InvalidParameterError('One or more requested attributes do not exist.');
+  }
   const last = page.at(-1);
   return {
     Users: page.map((user) => userType(user, only)),

@@ -1,11 +1,11 @@
 // ResendConfirmationCode: a new code replaces the old one.
-import { clientById, optionalStringMap, requireString, requireUsername, type CognitoContext } from '../cognito-context.js';
+import { clientById, optionalStringMap, requireClientId, requireUsername, type CognitoContext } from '../cognito-context.js';
 import { attemptKey, RESEND_CODE_POLICY } from '../attempt-limits.js';
 import { codeDeliveryDetails, sendConfirmationCode } from '../confirmation-codes.js';
 import { InvalidParameterError, UserNotFoundError } from '../errors.js';
 
 export async function resendConfirmationCode(context: CognitoContext, input: Record<string, unknown>) {
-  const clientId = requireString(input, 'ClientId');
+  const clientId = requireClientId(input);
   const username = requireUsername(input);
   const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
   const { pool, client } = clientById(context, clientId);

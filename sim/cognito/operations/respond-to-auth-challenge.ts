@@ -1,7 +1,7 @@
 // RespondToAuthChallenge for CUSTOM_CHALLENGE: consumes the session, runs VerifyAuthChallengeResponse,
 // records the result in the history, and lets DefineAuthChallenge decide the next step.
 // AdminRespondToAuthChallenge answers through `answerChallenge` too.
-import { clientById, optionalString, optionalStringMap, requireString, validationFailed, type ClientInPool, type CognitoContext } from '../cognito-context.js';
+import { clientById, optionalString, optionalStringMap, requireClientId, requireString, validationFailed, type ClientInPool, type CognitoContext } from '../cognito-context.js';
 import { nextStep, verifyAnswer, type FlowState } from '../custom-auth-flow.js';
 import { INVALID_SESSION, InvalidParameterError, NotAuthorizedError, UnsupportedOperationError, USER_DISABLED } from '../errors.js';
 import { standInUsername } from '../stand-in-username.js';
@@ -36,7 +36,7 @@ export function readChallengeAnswer(input: Record<string, unknown>): ChallengeAn
 }
 
 export async function respondToAuthChallenge(context: CognitoContext, input: Record<string, unknown>) {
-  const clientId = requireString(input, 'ClientId');
+  const clientId = requireClientId(input);
   const answer = readChallengeAnswer(input);
   return answerChallenge(context, clientById(context, clientId), answer);
 }

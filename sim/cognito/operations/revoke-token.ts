@@ -1,12 +1,12 @@
 // RevokeToken: revokes one refresh token and the access tokens minted from it.
 import { decodeJwt } from 'jose';
-import { clientById, requireString, requireToken, type CognitoContext } from '../cognito-context.js';
+import { clientById, requireClientId, requireToken, type CognitoContext } from '../cognito-context.js';
 import { AwsServiceError } from '../../aws-json-protocol.js';
 import { UnsupportedOperationError } from '../errors.js';
 
 export async function revokeToken(context: CognitoContext, input: Record<string, unknown>) {
   const token = requireToken(input, 'Token');
-  const { pool, client } = clientById(context, requireString(input, 'ClientId'));
+  const { pool, client } = clientById(context, requireClientId(input));
   // "You can revoke a refresh token for a user pool client with token revocation enabled"
   // (developer guide, Revoking tokens); UnsupportedOperationException is RevokeToken's error for
   // "an operation that isn't enabled for the user pool client". The message is the sim's own.

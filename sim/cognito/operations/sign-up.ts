@@ -5,6 +5,7 @@ import {
   memberMissing,
   memberName,
   optionalStringMap,
+  requireClientId,
   requireString,
   requireUsername,
   tooLong,
@@ -21,12 +22,11 @@ import type { StoredUser } from '../user-pool-store.js';
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 /** SignUp's documented member limits (API reference, AttributeType, and the pool quotas). */
-const MAX_CLIENT_ID_LENGTH = 128;
 const MAX_ATTRIBUTE_VALUE_LENGTH = 2048;
 
 export async function signUp(context: CognitoContext, input: Record<string, unknown>) {
   // Every member is validated before the client is looked up (Coral validates the request whole).
-  const clientId = requireString(input, 'ClientId', MAX_CLIENT_ID_LENGTH);
+  const clientId = requireClientId(input);
   const givenUsername = requireUsername(input);
   const password = requireString(input, 'Password', MAX_PASSWORD_LENGTH);
   const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
