@@ -72,7 +72,9 @@ async function subsInPool(userPoolId: string): Promise<Set<string>> {
   const subs = new Set<string>();
   let PaginationToken: string | undefined;
   do {
-    const page = await cognitoClient.send(new ListUsersCommand({ UserPoolId: userPoolId, AttributesToGet: ['sub'], PaginationToken }));
+    // Every attribute, not AttributesToGet ['sub']: Cognito refuses a requested attribute any
+    // listed user lacks, and a report has it refuse `sub` by name (aws-samples/sample-collaborative-ai-dlc#52).
+    const page = await cognitoClient.send(new ListUsersCommand({ UserPoolId: userPoolId, PaginationToken }));
     // Stryker disable next-line ArrayDeclaration: a made-up user without Attributes adds no sub, as none does
     for (const user of page.Users ?? []) {
       const sub = user.Attributes?.find((attribute) => attribute.Name === 'sub')?.Value;

@@ -20,7 +20,7 @@ process.env.USER_POOL_ID = USER_POOL_ID;
 
 const scheduledEvent = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} } as unknown as ScheduledEvent;
 const sweep = () => invoke<ScheduledEvent, void>(handler, scheduledEvent);
-// As ListUsers lists them: the sub among other attributes (AttributesToGet may name several).
+// As ListUsers lists them: the sub among other attributes.
 const poolUser = (sub: string): UserType => ({ Username: sub, Attributes: [{ Name: 'email', Value: `${sub.slice(0, 8)}@example.com` }, { Name: 'sub', Value: sub }] });
 const face = (sub: string): Face => ({ FaceId: randomUUID(), ExternalImageId: sub });
 const notFound = () => new UserNotFoundException({ message: 'User does not exist.', $metadata: {} });
@@ -64,7 +64,8 @@ describe('the deleted-user sweep', () => {
     expect(await getItem(`USER#${member}`)).toMatchObject({ faceId: memberFace.FaceId });
     // Left to the table's TTL: only USER# records are the sweep's.
     expect(await getItem(`FAILURES#${deleted}`)).toMatchObject({ count: 2 });
-    expect(cognito.commandCalls(ListUsersCommand)[0].args[0].input).toEqual({ UserPoolId: USER_POOL_ID, AttributesToGet: ['sub'], PaginationToken: undefined });
+    // Every attribute: Cognito refuses an AttributesToGet naming one a listed user lacks.
+    expect(cognito.commandCalls(ListUsersCommand)[0].args[0].input).toEqual({ UserPoolId: USER_POOL_ID, PaginationToken: undefined });
     expect(cognito.commandCalls(AdminGetUserCommand).map((call) => call.args[0].input)).toEqual([{ UserPoolId: USER_POOL_ID, Username: deleted }]);
     const summary = logs.text().split('\n').find((line) => line.includes('deleted users swept'));
     expect(JSON.parse(summary ?? '{}')).toMatchObject({ usersInPool: 1, usersRemoved: 1, facesRemoved: 2 });
