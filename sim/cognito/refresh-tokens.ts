@@ -12,7 +12,9 @@ export async function tokensFromRefreshToken(
   clientMetadata: Record<string, string> | undefined,
 ) {
   const family = pool.store.findRefreshToken(refreshToken);
-  if (!family || family.clientId !== client.clientId) throw new NotAuthorizedError('Invalid Refresh Token');
+  if (!family) throw new NotAuthorizedError('Invalid Refresh Token');
+  // Cognito's words since January 2022 (aws/aws-sdk-js#4016; "Invalid Refresh Token" before).
+  if (family.clientId !== client.clientId) throw new NotAuthorizedError('Refresh Token has different Client');
   if (family.revoked) throw new NotAuthorizedError('Refresh Token has been revoked');
   if (family.expiresAt <= context.clock.now()) throw new NotAuthorizedError('Refresh Token has expired');
   const user = pool.store.getUser(family.username);

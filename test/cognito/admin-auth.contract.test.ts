@@ -291,7 +291,7 @@ describe('Cognito sim: AdminInitiateAuth and AdminRespondToAuthChallenge', () =>
     it('refuses another client\'s refresh token, a revoked one, and none', async () => {
       const tokens = await signUpAndSignIn(sim, 'admin-revoked@example.com');
       expect(await failureOf(initiate({ ClientId: LEGACY_CLIENT_ID, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })))
-        .toEqual({ name: 'NotAuthorizedException', message: 'Invalid Refresh Token' });
+        .toEqual({ name: 'NotAuthorizedException', message: 'Refresh Token has different Client' });
       await sim.client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: POOL_ID, Username: 'admin-revoked@example.com' }));
       expect(await failureOf(initiate({ AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: tokens.RefreshToken! } })))
         .toEqual({ name: 'NotAuthorizedException', message: 'Refresh Token has been revoked' });

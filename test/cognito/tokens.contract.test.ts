@@ -121,7 +121,7 @@ describe('Cognito sim: tokens and sessions', () => {
   it('refuses a refresh token that is unknown or belongs to another client', async () => {
     const tokens = await signUpAndSignIn(sim, 'refresh@example.com');
     expect(await failureOf(refresh('not-a-token'))).toEqual({ name: 'NotAuthorizedException', message: 'Invalid Refresh Token' });
-    expect(await failureOf(refresh(tokens.RefreshToken!, LEGACY_CLIENT_ID))).toEqual({ name: 'NotAuthorizedException', message: 'Invalid Refresh Token' });
+    expect(await failureOf(refresh(tokens.RefreshToken!, LEGACY_CLIENT_ID))).toEqual({ name: 'NotAuthorizedException', message: 'Refresh Token has different Client' });
   });
 
   it('GetUser returns the attributes; bad tokens are refused', async () => {

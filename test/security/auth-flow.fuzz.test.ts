@@ -75,7 +75,7 @@ const VICTIMS = 3;
 
 const INCORRECT = 'Incorrect username or password.';
 const ACCESS_TOKEN_REFUSALS = /^(Invalid Access Token|Access Token has been revoked|Access Token has expired)$/;
-const REFRESH_TOKEN_REFUSALS = /^(Invalid Refresh Token|Refresh Token has been revoked|Refresh Token has expired)$/;
+const REFRESH_TOKEN_REFUSALS = /^(Invalid Refresh Token|Refresh Token has different Client|Refresh Token has been revoked|Refresh Token has expired)$/;
 const DOCUMENTED_ERRORS: Record<string, Array<[string, RegExp]>> = {
   InitiateAuth: [['UserNotConfirmedException', /^User is not confirmed\.$/]],
   RespondToAuthChallenge: [
