@@ -132,7 +132,7 @@ export function createCognitoService(options: CognitoServiceOptions): CognitoSer
     pools.set(config.userPoolId, {
       config,
       clients: new Map(config.clients.map((client) => [client.clientId, resolveClient(client)])),
-      store: new UserPoolStore(directory, { clock }),
+      store: new UserPoolStore(directory, { clock, caseInsensitiveUsernames: config.settings?.UsernameConfiguration?.CaseSensitive === false }),
       signingKeys: loadOrCreateSigningKeys(directory),
       createdAt: clock.now(),
       triggers: new TriggerRunner(options.invoker, config),

@@ -39,6 +39,28 @@ describe('UserPoolStore', () => {
     await reopened.close();
   });
 
+  it('finds a username in any case only in a pool whose usernames match in any case, after a reopen and a delete', async () => {
+    const directory = folder();
+    const store = new UserPoolStore(directory, { caseInsensitiveUsernames: true });
+    store.putUser(user('Carol-1', 'carol@example.com'));
+    store.putUser(user('dave', 'dave@example.com'));
+    await store.close();
+
+    const reopened = new UserPoolStore(directory, { caseInsensitiveUsernames: true });
+    expect(reopened.findUser('CAROL-1')?.username).toBe('Carol-1');
+    expect(reopened.userNamed('carol-1')?.username).toBe('Carol-1');
+    expect(reopened.userNamed('DAVE')?.username).toBe('dave');
+    reopened.deleteUser('dave');
+    expect(reopened.userNamed('DAVE')).toBeUndefined();
+    await reopened.close();
+
+    const caseSensitive = new UserPoolStore(directory);
+    expect(caseSensitive.userNamed('carol-1')).toBeUndefined();
+    expect(caseSensitive.findUser('CAROL-1')).toBeUndefined();
+    expect(caseSensitive.userNamed('Carol-1')?.username).toBe('Carol-1');
+    await caseSensitive.close();
+  });
+
   it('grows the log by one line per change, not by the pool', async () => {
     const directory = folder();
     const store = new UserPoolStore(directory);

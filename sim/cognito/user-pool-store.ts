@@ -66,6 +66,8 @@ export interface UserPoolStoreOptions {
   clock?: Clock;
   /** Compact when the log is this many times the size of the live records (and over 1 MiB). Default 4. */
   compactionRatio?: number;
+  /** Usernames match in any case (`UsernameConfiguration.CaseSensitive: false`, CDK's `signInCaseSensitive: false`). */
+  caseInsensitiveUsernames?: boolean;
 }
 
 const LOG_FILE = 'state.jsonl';
@@ -99,6 +101,8 @@ export class UserPoolStore {
   private readonly users = new Map<string, StoredUser>();
   /** Lower-cased email → username (email-alias lookups). */
   private readonly usernameByEmail = new Map<string, string>();
+  /** Usernames by their lower case, in a pool whose usernames match in any case. */
+  private readonly usernameByFolded?: Map<string, string>;
   /** username → the email key it is indexed under, to drop the old one when it changes. */
   private readonly emailOfUser = new Map<string, string>();
   private readonly refreshTokens = new Map<string, StoredRefreshToken>();
@@ -129,6 +133,7 @@ export class UserPoolStore {
   constructor(directory?: string, options: UserPoolStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.compactionRatio = options.compactionRatio ?? 4;
+    if (options.caseInsensitiveUsernames) this.usernameByFolded = new Map();
     if (!directory) return;
     mkdirSync(directory, { recursive: true });
     this.file = join(directory, LOG_FILE);
@@ -161,10 +166,21 @@ export class UserPoolStore {
 
   /** By username or, for email-alias pools, by email (case-insensitive, as Cognito compares aliases). */
   findUser(nameOrEmail: string): StoredUser | undefined {
-    const direct = this.users.get(nameOrEmail);
-    if (direct) return direct;
+    const named = this.userNamed(nameOrEmail);
+    if (named) return named;
     const username = this.usernameByEmail.get(nameOrEmail.toLowerCase());
     return username === undefined ? undefined : this.users.get(username);
+  }
+
+  /**
+   * By username, in any case when the pool's usernames match in any case ("username, USERNAME,
+   * or UserName": UsernameConfigurationType); otherwise exactly.
+   */
+  userNamed(username: string): StoredUser | undefined {
+    const exact = this.users.get(username);
+    if (exact || !this.usernameByFolded) return exact;
+    const stored = this.usernameByFolded.get(username.toLowerCase());
+    return stored === undefined ? undefined : this.users.get(stored);
   }
 
   getUser(username: string): StoredUser | undefined {
@@ -273,6 +289,10 @@ export class UserPoolStore {
 
   private indexUser(user: StoredUser): void {
     this.users.set(user.username, user);
+    const folded = user.username.toLowerCase();
+    const namesake = this.usernameByFolded?.get(folded);
+    // The first of two names that differ only in case (stored before the pool matched in any case) keeps it.
+    if (namesake === undefined || !this.users.has(namesake)) this.usernameByFolded?.set(folded, user.username);
     const previous = this.emailOfUser.get(user.username);
     const email = user.attributes.email?.toLowerCase();
     if (previous !== undefined && previous !== email && this.usernameByEmail.get(previous) === user.username) {
@@ -290,6 +310,7 @@ export class UserPoolStore {
 
   private unindexUser(username: string): void {
     this.users.delete(username);
+    if (this.usernameByFolded?.get(username.toLowerCase()) === username) this.usernameByFolded.delete(username.toLowerCase());
     const email = this.emailOfUser.get(username);
     this.emailOfUser.delete(username);
     if (email === undefined || this.usernameByEmail.get(email) !== username) return;

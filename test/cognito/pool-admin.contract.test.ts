@@ -76,6 +76,34 @@ describe('Cognito sim: ListUsers', () => {
   });
 });
 
+describe('Cognito sim: usernames in a pool whose usernames match in any case', () => {
+  let sim: CognitoSimHarness;
+  let caseSensitive: CognitoSimHarness;
+  beforeAll(async () => {
+    // The kit's stack sets signInCaseSensitive: false (UsernameConfiguration.CaseSensitive false).
+    sim = await startCognitoSim({ configurePool: (config) => ({ ...config, settings: { UsernameConfiguration: { CaseSensitive: false } } }) });
+    caseSensitive = await startCognitoSim();
+  });
+  afterAll(async () => {
+    await sim.close({ removeData: true });
+    await caseSensitive.close({ removeData: true });
+  });
+
+  it('finds a user by its username in another case ("username, USERNAME, or UserName"), and only there', async () => {
+    await signUpAndSignIn(sim, 'anycase@example.com');
+    const username = (await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'anycase@example.com' }))).Username!;
+    const found = await sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: username.toUpperCase() }));
+    expect(found.Username).toBe(username);
+
+    await signUpAndSignIn(caseSensitive, 'onecase@example.com');
+    const exact = (await caseSensitive.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: 'onecase@example.com' }))).Username!;
+    expect(await failureOf(caseSensitive.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: exact.toUpperCase() })))).toEqual({
+      name: 'UserNotFoundException',
+      message: 'User does not exist.',
+    });
+  });
+});
+
 describe('Cognito sim: AdminSetUserPassword', () => {
   let sim: CognitoSimHarness;
   beforeAll(async () => {

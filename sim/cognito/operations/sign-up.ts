@@ -90,11 +90,11 @@ export async function signUp(context: CognitoContext, input: Record<string, unkn
   };
 }
 
-/** Email pools compare the email (case-insensitively); other pools the username. */
+/** Email pools compare the email (case-insensitively); other pools the username (in any case, if the pool says so). */
 function assertNameIsFree(pool: PoolRuntime, username: string): void {
   if (pool.emailIsUsername) {
     if (pool.store.findUser(username)) throw new UsernameExistsError();
-  } else if (pool.store.getUser(username)) {
+  } else if (pool.store.userNamed(username)) {
     throw new UsernameExistsError('User already exists');
   }
 }
