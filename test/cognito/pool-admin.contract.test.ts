@@ -566,3 +566,21 @@ describe("Cognito sim: DescribeUserPool and DescribeUserPoolClient of the synthe
     });
   });
 });
+
+describe('Cognito sim: SignUp in a pool of chosen usernames that match in any case', () => {
+  let sim: CognitoSimHarness;
+  beforeAll(async () => {
+    sim = await startCognitoSim({
+      configurePool: (config) => ({ ...config, usernameAttributes: [], settings: { UsernameConfiguration: { CaseSensitive: false } } }),
+    });
+  });
+  afterAll(() => sim.close({ removeData: true }));
+
+  it('refuses a username that differs from another only in case', async () => {
+    await sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'Erin', Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: 'erin@example.com' }] }));
+    expect(await failureOf(sim.client.send(new SignUpCommand({ ClientId: CLIENT_ID, Username: 'ERIN', Password: PASSWORD, UserAttributes: [{ Name: 'email', Value: 'erin2@example.com' }] })))).toEqual({
+      name: 'UsernameExistsException',
+      message: 'User already exists',
+    });
+  });
+});
