@@ -117,6 +117,18 @@ describe('objects through @aws-sdk/client-s3', () => {
     expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['class/ia']);
   });
 
+  it('refuses an ACL or a grant with AccessControlListNotSupported, as a bucket with ACLs disabled does, and takes bucket-owner-full-control', async () => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'acl/owner', Body: 'x', ACL: 'bucket-owner-full-control' }));
+    for (const refused of [{ ACL: 'public-read' as const }, { GrantRead: 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' }]) {
+      const error = await errorOf(server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'acl/public', Body: 'x', ...refused })));
+      expect(error.name).toBe('AccessControlListNotSupported');
+      expect(error.message).toBe('The bucket does not allow ACLs');
+      expect(error.$metadata.httpStatusCode).toBe(400);
+    }
+    const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads', Prefix: 'acl/' }));
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['acl/owner']);
+  });
+
   it('accepts a JSON body as opaque bytes', async () => {
     await server.client.send(
       new PutObjectCommand({ Bucket: 'uploads', Key: 'doc.json', Body: '{"not":"parsed"', ContentType: 'application/json' }),

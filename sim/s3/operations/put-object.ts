@@ -27,6 +27,20 @@ const STORAGE_CLASSES = new Set([
 /** Representation headers S3 stores with the object and returns on GET/HEAD. */
 export const STORED_HEADERS = ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'] as const;
 
+/**
+ * ACLs are disabled, as on every bucket S3 creates since April 2023 and on the kit's (its stack
+ * sets BucketOwnerEnforced): a PUT may name no ACL or `bucket-owner-full-control`; any other, or a
+ * grant, is refused as S3 refuses it (S3 User Guide, Object Ownership, Troubleshooting). Accepted
+ * and ignored, it passed locally and failed once deployed.
+ */
+function refuseAcl(headers: S3Call['request']['headers']): void {
+  const acl = headers['x-amz-acl'];
+  const granted = Object.keys(headers).some((name) => name.toLowerCase().startsWith('x-amz-grant-'));
+  if ((acl !== undefined && acl !== 'bucket-owner-full-control') || granted) {
+    throw new S3Error('AccessControlListNotSupported', 'The bucket does not allow ACLs', 400);
+  }
+}
+
 export function putObject(call: S3Call) {
   requireBucket(call);
   if (call.request.headers['x-amz-copy-source'] !== undefined) throw notImplemented('CopyObject');
@@ -37,6 +51,7 @@ export function putObject(call: S3Call) {
   if (storageClass !== undefined && !STORAGE_CLASSES.has(String(storageClass))) {
     throw new S3Error('InvalidStorageClass', 'The storage class you specified is not valid', 400, { StorageClassRequested: String(storageClass) });
   }
+  refuseAcl(headers);
   checkConditionalWrite(call);
   const raw = Buffer.isBuffer(call.request.body) ? call.request.body : Buffer.alloc(0);
 
