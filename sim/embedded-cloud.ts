@@ -336,6 +336,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       clock,
       region,
       keys: signatures.keys,
+      accountId: plan.accountId,
       accessControl,
       invoker: invoker!,
       onError: (error) => log(`s3: ${(error as Error).message ?? String(error)}`),

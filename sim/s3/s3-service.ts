@@ -19,6 +19,7 @@ import { isValidBucketName, ObjectStore } from './object-store.js';
 import { DEFAULT_LOCAL_CREDENTIALS, SigningKeys } from '../request-signature.js';
 import { RequestAuthenticator } from './request-authenticator.js';
 import type { PendingInvocation, S3Call, S3Services } from './s3-context.js';
+import { LOCAL_ACCOUNT_ID } from '../cloud-assembly/stack-plan.js';
 import { accessDenied, errorXml, methodNotAllowed, noSuchBucket, notImplemented, S3Error } from './s3-errors.js';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './operations/bucket-operations.js';
 import { getBucketCors, getBucketLifecycleConfiguration, getBucketNotificationConfiguration } from './operations/bucket-configuration.js';
@@ -50,6 +51,8 @@ export interface S3ServiceOptions {
   region?: string;
   /** The keys requests may be signed with (the embedded cloud shares its verifier's). Default `test`/`test`. */
   keys?: SigningKeys;
+  /** The account that owns every bucket, as `x-amz-expected-bucket-owner` names it. Default 000000000000. */
+  accountId?: string;
   /** Checks the calls of functions' keys against their roles' policies (sim/iam/access-control.ts). */
   accessControl?: AccessControl;
   /** Delivers bucket notifications; without one, each undeliverable event goes to onError. */
@@ -130,6 +133,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     expirationRulesOf: (bucket) => expirationRules.get(bucket) ?? [],
     onObjectStored: options.onObjectStored,
   };
+  const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
   const authenticator = new RequestAuthenticator(options.keys ?? new SigningKeys(DEFAULT_LOCAL_CREDENTIALS), clock);
   const states = new WeakMap<FastifyRequest, RequestState>();
   let lastSweep = Number.NEGATIVE_INFINITY;
@@ -267,6 +271,9 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       call.objectDenied = (action, objectKey) => accessControl.check(call.accessKeyId, [{ action, resource: s3ObjectArn(bucket, objectKey) }]) !== undefined;
       call.mayNotList = () => accessControl.check(call.accessKeyId, [{ action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` }]) !== undefined;
     }
+    // ExpectedBucketOwner: a bucket of another account is refused as S3 refuses it, 403 Access Denied.
+    const expectedOwner = headers['x-amz-expected-bucket-owner'];
+    if (bucket && expectedOwner !== undefined && expectedOwner !== accountId) throw accessDenied();
     return { call };
   }
 

@@ -8,6 +8,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
+  ListObjectsCommand,
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
@@ -127,6 +128,27 @@ describe('objects through @aws-sdk/client-s3', () => {
     }
     const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads', Prefix: 'acl/' }));
     expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['acl/owner']);
+  });
+
+  it('refuses a request whose ExpectedBucketOwner is another account with 403 AccessDenied, and serves the owner', async () => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'owned', Body: 'x', ExpectedBucketOwner: '000000000000' }));
+    const error = await errorOf(server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'owned', ExpectedBucketOwner: '111122223333' })));
+    expect(error.name).toBe('AccessDenied');
+    expect(error.$metadata.httpStatusCode).toBe(403);
+    const listed = await errorOf(server.client.send(new ListObjectsV2Command({ Bucket: 'uploads', ExpectedBucketOwner: '111122223333' })));
+    expect(listed.name).toBe('AccessDenied');
+  });
+
+  it('names each key\'s Owner in ListObjects, and in ListObjectsV2 with FetchOwner only', async () => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'owner/a', Body: 'x' }));
+    const { Buckets, Owner } = await server.client.send(new ListBucketsCommand({}));
+    expect(Buckets).toHaveLength(1);
+    const v1 = await server.client.send(new ListObjectsCommand({ Bucket: 'uploads', Prefix: 'owner/' }));
+    expect(v1.Contents?.[0]?.Owner).toEqual({ ID: Owner!.ID });
+    const fetched = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads', Prefix: 'owner/', FetchOwner: true }));
+    expect(fetched.Contents?.[0]?.Owner).toEqual({ ID: Owner!.ID });
+    const plain = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads', Prefix: 'owner/' }));
+    expect(plain.Contents?.[0]?.Owner).toBeUndefined();
   });
 
   it('accepts a JSON body as opaque bytes', async () => {

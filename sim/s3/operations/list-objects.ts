@@ -57,12 +57,14 @@ function encoderFor(call: S3Call): (text: string) => string {
   return (text) => encodeURIComponent(text).replace(/%2F/g, '/');
 }
 
-function entriesXml(page: Page, encode: (text: string) => string): string {
+/** Each key's and common prefix's XML; `ownerId` gives each key its `Owner` (ListObjects always, V2 with fetch-owner=true). */
+function entriesXml(page: Page, encode: (text: string) => string, ownerId?: string): string {
+  const owner = ownerId === undefined ? '' : `<Owner>${element('ID', ownerId)}</Owner>`;
   const contents = page.contents
     .map(
       (object) =>
         `<Contents>${element('Key', encode(object.key))}${element('LastModified', new Date(object.lastModified).toISOString())}` +
-        `${element('ETag', object.etag)}${element('Size', object.size)}${element('StorageClass', 'STANDARD')}</Contents>`,
+        `${element('ETag', object.etag)}${element('Size', object.size)}${owner}${element('StorageClass', 'STANDARD')}</Contents>`,
     )
     .join('');
   const prefixes = page.commonPrefixes.map((prefix) => `<CommonPrefixes>${element('Prefix', encode(prefix))}</CommonPrefixes>`).join('');
@@ -88,7 +90,8 @@ export function listObjectsV2(call: S3Call) {
     `${element('EncodingType', queryValue(call, 'encoding-type'))}${element('KeyCount', page.contents.length + page.commonPrefixes.length)}` +
     `${element('IsTruncated', page.isTruncated)}${element('ContinuationToken', continuationToken)}` +
     `${element('NextContinuationToken', page.isTruncated && page.last !== undefined ? encodeContinuationToken(page.last) : undefined)}` +
-    `${element('StartAfter', startAfter && encode(startAfter))}${entriesXml(page, encode)}</ListBucketResult>`;
+    `${element('StartAfter', startAfter && encode(startAfter))}` +
+    `${entriesXml(page, encode, queryValue(call, 'fetch-owner') === 'true' ? call.services.ownerId : undefined)}</ListBucketResult>`;
   return sendXml(call, 200, xmlDocument(xml));
 }
 
@@ -106,7 +109,7 @@ export function listObjectsV1(call: S3Call) {
     `${element('EncodingType', queryValue(call, 'encoding-type'))}${element('IsTruncated', page.isTruncated)}` +
     // S3 sends NextMarker only when a delimiter was given; otherwise the last key is the marker.
     `${element('NextMarker', page.isTruncated && delimiter && page.last !== undefined ? encode(page.last) : undefined)}` +
-    `${entriesXml(page, encode)}</ListBucketResult>`;
+    `${entriesXml(page, encode, call.services.ownerId)}</ListBucketResult>`;
   return sendXml(call, 200, xmlDocument(xml));
 }
 
