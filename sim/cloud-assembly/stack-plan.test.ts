@@ -27,6 +27,9 @@ const template = {
         Runtime: 'nodejs22.x',
         Handler: 'index.handler',
         Timeout: 30,
+        Role: { 'Fn::GetAtt': ['IndexerRole', 'Arn'] },
+        Architectures: ['arm64'],
+        Description: 'indexes faces',
         Environment: {
           Variables: {
             USERS_TABLE: { Ref: 'Table1' },
@@ -37,6 +40,7 @@ const template = {
         },
       },
     },
+    IndexerRole: { Type: 'AWS::IAM::Role', Properties: {} },
     Notifier: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'python3.13', Code: { ZipFile: 'x' } } },
     Notifications: {
       Type: 'Custom::S3BucketNotifications',
@@ -67,6 +71,10 @@ describe('planStack', () => {
       WHERE: 'eu-west-1/arn:aws:s3:::demo-bucket1',
     });
     expect(indexer.timeoutSeconds).toBe(30);
+    // What GetFunctionConfiguration reports of it.
+    expect(indexer.roleArn).toMatch(/^arn:aws:iam::000000000000:role\//);
+    expect(indexer.architectures).toEqual(['arm64']);
+    expect(indexer.description).toBe('indexes faces');
     expect(plan.buckets[0]!.notifications).toEqual([{ events: ['s3:ObjectCreated:*'], prefix: 'enrol/', suffix: undefined, functionName: indexer.name }]);
     expect(plan.collections).toEqual([{ logicalId: 'Faces', collectionId: 'Demo-faces' }]);
     expect(plan.userPools[0]!.userPoolId).toMatch(/^eu-west-1_[A-Za-z0-9]{9}$/);

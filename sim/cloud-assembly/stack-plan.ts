@@ -267,6 +267,9 @@ export function planStack(options: { cloudAssemblyDir: string; stackName: string
           runtime,
           timeoutSeconds: Number(properties.Timeout ?? 3),
           memoryMb: Number(properties.MemorySize ?? 128),
+          ...(roleArn ? { roleArn } : {}),
+          ...(Array.isArray(properties.Architectures) ? { architectures: properties.Architectures.map(String) } : {}),
+          ...(text(properties.Description) !== undefined ? { description: text(properties.Description) } : {}),
           environment: Object.fromEntries(
             Object.entries(resolve(variables, context) as Properties).map(([key, value]) => [key, String(value)]),
           ),

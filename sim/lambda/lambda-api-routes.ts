@@ -3,7 +3,9 @@
 // with `X-Amz-Function-Error: Unhandled` and the error as the payload. Every other operation of
 // the API answers that it is not emulated, in Lambda's error shape.
 import { isUtf8 } from 'node:buffer';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { reportInternalError } from '../internal-errors.js';
 import { setAmznRequestId } from '../request-id.js';
@@ -370,20 +372,73 @@ function logTail(lines: string[]): string {
   return (lineStart >= 0 && lineStart < tail.length - 1 ? tail.subarray(lineStart + 1) : tail).toString('base64');
 }
 
+/** A function's code as Lambda describes it: its size, SHA-256 and last change, read once from its folder. */
+interface CodeFacts {
+  sha256: string;
+  size: number;
+  lastModified: string;
+}
+const codeFactsByFolder = new Map<string, CodeFacts>();
+
+/**
+ * Lambda hashes the deployment package (a zip); the kit runs an unzipped folder, so its hash is of
+ * the folder's files, by path: it changes exactly when the code does, which is what scripts
+ * comparing CodeSha256 want to know. LastModified is the newest file's time, in Lambda's format.
+ */
+function codeFactsOf(codeDir: string): CodeFacts {
+  const known = codeFactsByFolder.get(codeDir);
+  if (known) return known;
+  const hash = createHash('sha256');
+  let size = 0;
+  let newest = 0;
+  const files = existsSync(codeDir) ? (readdirSync(codeDir, { recursive: true }) as string[]).sort() : [];
+  for (const file of files) {
+    const path = join(codeDir, file);
+    const stats = statSync(path);
+    if (!stats.isFile()) continue;
+    hash.update(file).update('\0').update(readFileSync(path));
+    size += stats.size;
+    newest = Math.max(newest, stats.mtimeMs);
+  }
+  const facts = { sha256: hash.digest('base64'), size, lastModified: new Date(newest).toISOString().replace('Z', '+0000') };
+  codeFactsByFolder.set(codeDir, facts);
+  return facts;
+}
+
+/** FunctionConfiguration as Lambda answers it for a Zip function on $LATEST. */
 function configurationOf(definition: FunctionDefinition): Record<string, unknown> {
+  const code = codeFactsOf(definition.codeDir);
   return {
     FunctionName: definition.name,
     FunctionArn: definition.arn,
     Runtime: definition.runtime,
+    ...(definition.roleArn ? { Role: definition.roleArn } : {}),
     Handler: definition.handler,
+    CodeSize: code.size,
+    Description: definition.description ?? '',
     Timeout: definition.timeoutSeconds,
     MemorySize: definition.memoryMb ?? 128,
-    Environment: { Variables: definition.environment },
+    LastModified: code.lastModified,
+    CodeSha256: code.sha256,
     Version: '$LATEST',
+    Environment: { Variables: definition.environment },
+    TracingConfig: { Mode: 'PassThrough' },
+    // Made of the code's hash: it changes when the code does, as Lambda's does with each update.
+    RevisionId: revisionIdOf(code.sha256),
     PackageType: 'Zip',
+    Architectures: definition.architectures ?? ['x86_64'],
+    EphemeralStorage: { Size: 512 },
+    SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
+    LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${definition.name}` },
     State: 'Active',
     LastUpdateStatus: 'Successful',
   };
+}
+
+/** A UUID made of the code's hash. */
+function revisionIdOf(sha256: string): string {
+  const hex = Buffer.from(sha256, 'base64').toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 function sendJson(reply: FastifyReply, body: unknown) {

@@ -35,6 +35,12 @@ export interface FunctionDefinition {
   keepWarm?: boolean;
   /** The credentials the function signs its calls with (its role's); without them, the base environment's. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+  /** The template's `Role` (reported by GetFunctionConfiguration). */
+  roleArn?: string;
+  /** The template's `Architectures`; default `x86_64`, Lambda's. */
+  architectures?: string[];
+  /** The template's `Description`. */
+  description?: string;
 }
 
 export interface LambdaRuntimeOptions {

@@ -252,6 +252,25 @@ describe('Lambda Invoke API', () => {
     expect(configuration).toMatchObject({ ...described.Configuration, $metadata: expect.anything() });
     expect(configuration.FunctionArn).toBe('arn:aws:lambda:us-east-1:000000000000:function:greeter');
   });
+
+  it('reports what scripts read of a function: its code\'s size, SHA-256 and last change, architecture and log group', async () => {
+    const configuration = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'greeter' }));
+    const other = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'failing' }));
+
+    expect(configuration.CodeSha256).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(configuration.CodeSha256).not.toBe(other.CodeSha256);
+    expect(configuration.CodeSize).toBeGreaterThan(0);
+    // Lambda's own format, which the SDK leaves a string: 2019-09-24T18:06:46.165+0000.
+    expect(configuration.LastModified).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/);
+    expect(configuration.RevisionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(configuration).toMatchObject({
+      Architectures: ['x86_64'],
+      Description: '',
+      EphemeralStorage: { Size: 512 },
+      LoggingConfig: { LogFormat: 'Text', LogGroup: '/aws/lambda/greeter' },
+      TracingConfig: { Mode: 'PassThrough' },
+    });
+  });
 });
 
 describe('Lambda operations that are not emulated', () => {
