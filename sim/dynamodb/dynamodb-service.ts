@@ -203,8 +203,32 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
     if (operation === 'DeleteTable' && response.statusCode === 200 && typeof request === 'object') {
       timeToLive.disable(String(request.TableName ?? ''));
     }
+    if (response.statusCode === 400 && typeof request === 'object' && request.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && SINGLE_ITEM_WRITES.has(operation)) {
+      return withItemAsItWas(response, operation, request);
+    }
     return response;
   };
+
+  /**
+   * ReturnValuesOnConditionCheckFailure ALL_OLD, which dynalite ignores: a failed condition's
+   * ConditionalCheckFailedException carries the item as it is (none when there is none). It is
+   * read right after the failure, in the same process; a write landing in between would show
+   * through, which on DynamoDB cannot happen.
+   */
+  async function withItemAsItWas(response: PassthroughResponse, operation: string, request: Record<string, unknown>): Promise<PassthroughResponse> {
+    const output = JSON.parse(response.body) as Record<string, unknown>;
+    if (!String(output.__type).endsWith('#ConditionalCheckFailedException')) return response;
+    const tableName = String(request.TableName);
+    let key = request.Key as Record<string, unknown> | undefined;
+    if (operation === 'PutItem') {
+      const { Table } = await call('DescribeTable', { TableName: tableName });
+      const names = ((Table as { KeySchema: Array<{ AttributeName: string }> }).KeySchema).map((element) => element.AttributeName);
+      const item = request.Item as Record<string, unknown>;
+      key = Object.fromEntries(names.map((name) => [name, item[name]]));
+    }
+    const { Item } = await call('GetItem', { TableName: tableName, Key: key, ConsistentRead: true });
+    return Item === undefined ? response : jsonResponse(400, { ...output, Item });
+  }
 
   async function createTable(properties: Record<string, unknown>): Promise<CreatedTable> {
     const table = properties as CloudFormationTableProperties;
@@ -471,6 +495,9 @@ async function answerLocally(
     return errorResponse(error);
   }
 }
+
+/** The writes whose condition failure may return the item (ReturnValuesOnConditionCheckFailure). */
+const SINGLE_ITEM_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 
 /** An error in DynamoDB's JSON shape, as dynalite words its own (validation errors in coral's namespace). */
 function errorResponse(error: AwsServiceError): PassthroughResponse {

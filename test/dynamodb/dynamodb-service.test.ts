@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
@@ -11,6 +12,7 @@ import {
   QueryCommand,
   ResourceNotFoundException,
   ScanCommand,
+  UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -141,6 +143,33 @@ describe('createDynamoDbService', () => {
     expect((error as Error).message).toBe('The conditional request failed');
     const { Item } = await documents.send(new GetCommand({ TableName: TABLE, Key: { pk: 'UPLOAD#enrol/a/1' } }));
     expect(Item?.status).toBe('INDEXED');
+  });
+
+  it('returns the item as it is with a failed condition when asked (ReturnValuesOnConditionCheckFailure ALL_OLD), which dynalite ignores', async () => {
+    const { service, client, documents } = await startSim();
+    await service.createTable(usersTableProperties);
+    await documents.send(new PutCommand({ TableName: TABLE, Item: { pk: 'USER#a', count: 2 } }));
+    const failureOf = (promise: Promise<unknown>) => promise.then(() => undefined, (caught: unknown) => caught as ConditionalCheckFailedException);
+
+    const put = await failureOf(documents.send(new PutCommand({
+      TableName: TABLE, Item: { pk: 'USER#a', count: 9 }, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    })));
+    const update = await failureOf(client.send(new UpdateItemCommand({
+      TableName: TABLE, Key: { pk: { S: 'USER#a' } }, UpdateExpression: 'SET #c = :n', ConditionExpression: '#c = :three',
+      ExpressionAttributeNames: { '#c': 'count' }, ExpressionAttributeValues: { ':n': { N: '4' }, ':three': { N: '3' } }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    })));
+    const deleted = await failureOf(client.send(new DeleteItemCommand({
+      TableName: TABLE, Key: { pk: { S: 'USER#b' } }, ConditionExpression: 'attribute_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    })));
+    const notAsked = await failureOf(client.send(new DeleteItemCommand({ TableName: TABLE, Key: { pk: { S: 'USER#a' } }, ConditionExpression: 'attribute_not_exists(pk)' })));
+
+    expect(put).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(put?.Item).toEqual({ pk: { S: 'USER#a' }, count: { N: '2' } });
+    expect(update?.Item).toEqual({ pk: { S: 'USER#a' }, count: { N: '2' } });
+    // No item, no Item; not asked, none either.
+    expect(deleted).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(deleted?.Item).toBeUndefined();
+    expect(notAsked?.Item).toBeUndefined();
   });
 
   it('answers an unknown table with ResourceNotFoundException', async () => {
