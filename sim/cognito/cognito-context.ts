@@ -200,47 +200,37 @@ export function assertInRange(value: number, path: string, min: number, max: num
   throw validationFailed([{ value: String(value), path, constraint }]);
 }
 
-// UserPoolIdType in Cognito's service model; Coral matches the whole value.
-const USER_POOL_ID_PATTERN = '[\\w-]+_[0-9a-zA-Z]+';
-const USER_POOL_ID_MAX_LENGTH = 55;
-
 /**
- * The request's `UserPoolId`, checked against its own model constraints (pattern, at most 55
- * characters) and not the 2048-character default of other members, before anything is looked up.
+ * An id member checked against its own model constraints (a pattern Coral matches against the
+ * whole value, a maximum length) rather than the 2048-character default of other members, before
+ * anything is looked up; both violations are reported when it breaks both, as Coral reports them.
  */
-export function requireUserPoolId(input: Record<string, unknown>): string {
-  const userPoolId = requireString(input, 'UserPoolId', Number.POSITIVE_INFINITY);
+function requireModelId(input: Record<string, unknown>, name: string, pattern: string, maxLength: number): string {
+  const value = requireString(input, name, Number.POSITIVE_INFINITY);
+  const path = memberName(name);
   const violations = [];
-  if (!new RegExp(`^${USER_POOL_ID_PATTERN}$`).test(userPoolId)) {
-    violations.push({ value: userPoolId, path: 'userPoolId', constraint: `Member must satisfy regular expression pattern: ${USER_POOL_ID_PATTERN}` });
+  if (!new RegExp(`^${pattern}$`).test(value)) {
+    violations.push({ value, path, constraint: `Member must satisfy regular expression pattern: ${pattern}` });
   }
-  if (userPoolId.length > USER_POOL_ID_MAX_LENGTH) {
-    violations.push({ value: userPoolId, path: 'userPoolId', constraint: `Member must have length less than or equal to ${USER_POOL_ID_MAX_LENGTH}` });
+  if (value.length > maxLength) {
+    violations.push({ value, path, constraint: `Member must have length less than or equal to ${maxLength}` });
   }
   if (violations.length > 0) throw validationFailed(violations);
-  return userPoolId;
+  return value;
 }
 
-// ClientIdType in Cognito's service model: `[\w+]+` (Java's \w, ASCII as JavaScript's), 1-128.
-const CLIENT_ID_PATTERN = '[\\w+]+';
-const CLIENT_ID_MAX_LENGTH = 128;
+/** The request's `UserPoolId`: UserPoolIdType, `[\w-]+_[0-9a-zA-Z]+`, at most 55 characters. */
+export function requireUserPoolId(input: Record<string, unknown>): string {
+  return requireModelId(input, 'UserPoolId', '[\\w-]+_[0-9a-zA-Z]+', 55);
+}
 
 /**
- * The request's `ClientId`, checked against its model constraints before any client is looked
- * up: a pool id passed as the client id is Coral's validation error (InvalidParameterException),
- * as boto/boto3#3581 quotes it, not the ResourceNotFoundException of a well-formed unknown id.
+ * The request's `ClientId`: ClientIdType, `[\w+]+` (Java's \w, ASCII as JavaScript's), at most
+ * 128 characters. A pool id passed as the client id is Coral's validation error, as
+ * boto/boto3#3581 quotes it, not the ResourceNotFoundException of a well-formed unknown id.
  */
 export function requireClientId(input: Record<string, unknown>): string {
-  const clientId = requireString(input, 'ClientId', Number.POSITIVE_INFINITY);
-  const violations = [];
-  if (!new RegExp(`^${CLIENT_ID_PATTERN}$`).test(clientId)) {
-    violations.push({ value: clientId, path: 'clientId', constraint: `Member must satisfy regular expression pattern: ${CLIENT_ID_PATTERN}` });
-  }
-  if (clientId.length > CLIENT_ID_MAX_LENGTH) {
-    violations.push({ value: clientId, path: 'clientId', constraint: `Member must have length less than or equal to ${CLIENT_ID_MAX_LENGTH}` });
-  }
-  if (violations.length > 0) throw validationFailed(violations);
-  return clientId;
+  return requireModelId(input, 'ClientId', '[\\w+]+', 128);
 }
 
 /**
