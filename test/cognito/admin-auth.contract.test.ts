@@ -320,15 +320,16 @@ describe('Cognito sim: AdminInitiateAuth and AdminRespondToAuthChallenge', () =>
     });
 
     it('takes USER_SRP_AUTH and USER_AUTH as InitiateAuth does: not enabled, or not emulated', async () => {
+      expect(await flowOn(CLIENT_ID, 'USER_SRP_AUTH')).toEqual({ name: 'InvalidParameterException', message: 'USER_SRP_AUTH is not enabled for the client.' });
+      expect(await flowOn(CLIENT_ID, 'USER_AUTH')).toEqual({ name: 'InvalidParameterException', message: 'USER_AUTH flow not enabled for this client' });
       for (const flow of ['USER_SRP_AUTH', 'USER_AUTH'] as const) {
-        expect(await flowOn(CLIENT_ID, flow)).toEqual({ name: 'InvalidParameterException', message: `${flow} flow not enabled for this client` });
         expect(await flowOn(ADMIN_PASSWORD_CLIENT_ID, flow)).toEqual({ name: 'UnsupportedOperationException', message: `The sim does not emulate the ${flow} flow.` });
       }
     });
 
     it('needs CUSTOM_AUTH allowed on the client, and a USERNAME', async () => {
       expect(await failureOf(start('a@example.com', PASSWORD_ONLY_CLIENT_ID))).toEqual({
-        name: 'InvalidParameterException', message: 'CUSTOM_AUTH flow not enabled for this client',
+        name: 'InvalidParameterException', message: 'CUSTOM_AUTH is not enabled for the client.',
       });
       expect(await failureOf(initiate({ AuthParameters: {} }))).toEqual({ name: 'InvalidParameterException', message: 'Missing required parameter USERNAME' });
       expect(sim.eventsOf('PreAuthentication')).toEqual([]);

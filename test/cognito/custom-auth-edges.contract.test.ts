@@ -227,10 +227,13 @@ describe('Cognito sim: custom auth edges', () => {
       expect(await failureOf(sim.client.send(new InitiateAuthCommand({
         ClientId: PASSWORD_ONLY_CLIENT_ID, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'a@example.com', PASSWORD },
       })))).toEqual({ name: 'UnsupportedOperationException', message: 'The sim does not emulate the USER_PASSWORD_AUTH flow.' });
-      for (const flow of ['USER_SRP_AUTH', 'USER_AUTH', 'USER_PASSWORD_AUTH'] as const) {
+      for (const flow of ['USER_AUTH', 'USER_PASSWORD_AUTH'] as const) {
         expect(await failureOf(sim.client.send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: flow, AuthParameters: { USERNAME: 'a@example.com' } }))))
           .toEqual({ name: 'InvalidParameterException', message: `${flow} flow not enabled for this client` });
       }
+      // Amplify's signIn without authFlowType starts USER_SRP_AUTH: the mistake an app makes most.
+      expect(await failureOf(sim.client.send(new InitiateAuthCommand({ ClientId: CLIENT_ID, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: 'a@example.com' } }))))
+        .toEqual({ name: 'InvalidParameterException', message: 'USER_SRP_AUTH is not enabled for the client.' });
       expect(await failureOf(sim.client.send(new InitiateAuthCommand({
         ClientId: CLIENT_ID, AuthFlow: 'ADMIN_NO_SRP_AUTH', AuthParameters: { USERNAME: 'a@example.com', PASSWORD },
       })))).toEqual({ name: 'InvalidParameterException', message: 'Initiate Auth method not supported.' });

@@ -173,7 +173,7 @@ describe('Cognito sim: custom auth flow', () => {
 
   it('refuses a flow the client does not allow, and admin flows on InitiateAuth', async () => {
     expect(await failureOf(start(email, PASSWORD_ONLY_CLIENT_ID))).toEqual({
-      name: 'InvalidParameterException', message: 'CUSTOM_AUTH flow not enabled for this client',
+      name: 'InvalidParameterException', message: 'CUSTOM_AUTH is not enabled for the client.',
     });
     expect(await failureOf(sim.client.send(new InitiateAuthCommand({
       ClientId: CLIENT_ID, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD },

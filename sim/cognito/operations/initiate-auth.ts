@@ -93,15 +93,22 @@ export async function startAuthFlow(
   throw new UnsupportedOperationError(`The sim does not emulate the ${authFlow} flow.`);
 }
 
+const FLOWS_NAMED_NOT_ENABLED_FOR_THE_CLIENT = ['USER_SRP_AUTH', 'CUSTOM_AUTH'];
+
 /**
- * `<FLOW> flow not enabled for this client`, as AWS words it for the password flows of
- * InitiateAuth; for the admin password flows AWS says `Auth flow not enabled for this client`
- * without naming the flow (reported by users enabling ALLOW_ADMIN_USER_PASSWORD_AUTH to fix it).
+ * AWS words the refusal by flow: `USER_SRP_AUTH is not enabled for the client.` and
+ * `CUSTOM_AUTH is not enabled for the client.` (aws-samples/aws-serverless-workshops#277, and the
+ * message tables of apps that translate Cognito's answers), `<FLOW> flow not enabled for this
+ * client` for the password flows of InitiateAuth, and `Auth flow not enabled for this client`,
+ * not naming the flow, for the admin password flows (reported by users enabling
+ * ALLOW_ADMIN_USER_PASSWORD_AUTH to fix it). The refresh flows and USER_AUTH keep the second form,
+ * their words not found.
  */
 function flowNotEnabledMessage(authFlow: string): string {
-  return ADMIN_ONLY_FLOWS.includes(authFlow) ? 'Auth flow not enabled for this client' : `${authFlow} flow not enabled for this client`;
+  if (ADMIN_ONLY_FLOWS.includes(authFlow)) return 'Auth flow not enabled for this client';
+  if (FLOWS_NAMED_NOT_ENABLED_FOR_THE_CLIENT.includes(authFlow)) return `${authFlow} is not enabled for the client.`;
+  return `${authFlow} flow not enabled for this client`;
 }
-
 async function startCustomAuth(
   context: CognitoContext,
   { pool, client }: ClientInPool,
