@@ -127,6 +127,16 @@ describe('Cognito sim: sign-up', () => {
     expect(await failureOf(signUp('jane'))).toEqual({ name: 'InvalidParameterException', message: 'Username should be an email.' });
   });
 
+  it('refuses an email attribute other than the username in an email-username pool, and takes the same one', async () => {
+    expect(await failureOf(signUpWith('owner@example.com', { email: 'someone-else@example.com' }))).toEqual({
+      name: 'InvalidParameterException', message: 'User email should be empty or same as username, since username attribute is email.',
+    });
+    for (const email of ['owner@example.com', 'someone-else@example.com']) {
+      expect(await failureOf(sim.client.send(new AdminGetUserCommand({ UserPoolId: POOL_ID, Username: email })))).toMatchObject({ name: 'UserNotFoundException' });
+    }
+    expect((await signUpWith('owner@example.com', { email: 'owner@example.com' })).UserConfirmed).toBe(false);
+  });
+
   it('refuses usernames outside Cognito’s UsernameType pattern (controls, spaces, lone surrogates), which no client could print back', async () => {
     const pattern = "1 validation error detected: Value at 'username' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+";
     for (const username of ['a\ud800b@example.com', 'nul\u0000@example.com', 'bell\u0007@example.com', 'tab\t@example.com', '\udc00']) {

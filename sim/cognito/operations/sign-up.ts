@@ -37,6 +37,11 @@ export async function signUp(context: CognitoContext, input: Record<string, unkn
 
   if (pool.emailIsUsername) {
     if (!EMAIL.test(givenUsername)) throw new InvalidParameterError('Username should be an email.');
+    // AWS refuses another address, where taking the Username instead would let an app that sends
+    // one work here and fail there (AWS's words, as apps that translate them quote them).
+    if (attributes.email !== undefined && attributes.email !== givenUsername) {
+      throw new InvalidParameterError('User email should be empty or same as username, since username attribute is email.');
+    }
     attributes.email = givenUsername;
   }
   if (attributes.email !== undefined && !EMAIL.test(attributes.email)) {
