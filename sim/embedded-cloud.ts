@@ -440,9 +440,11 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   const kitCors = kitRouteCors(webOrigins, log);
   app.addHook('onSend', async (request, reply, payload) => {
     kitCors.addResponseHeaders(request, reply);
-    kitCors.reportRefusedOrigin(request, reply);
     return payload;
   });
+  // Once the response is sent: the JSON APIs' own onSend hooks, which run after this app-wide
+  // one, add the header that tells a refusal from an answer for any origin.
+  app.addHook('onResponse', async (request, reply) => kitCors.reportRefusedOrigin(request, reply));
   app.options('/_sim/*', kitCors.answerPreflight);
   app.options('/:poolId/.well-known/*', kitCors.answerPreflight);
   // A browser opening the endpoint itself gets the page rather than S3's ListBuckets refusal.

@@ -252,6 +252,20 @@ describe('an origin outside the web origins', () => {
     expect(hints.filter((line) => line.includes('5173') && !line.includes('webOrigins ('))).toEqual([]);
     expect(harness.log.join('\n')).not.toContain('X-Amz-Signature');
   });
+
+  it('names the request refused, not a Cognito call before it that the JSON APIs answered for any origin', async () => {
+    const app = 'http://localhost:5198';
+    const cognito = await signUp(app, { ClientId: harness.outputs.UserPoolClientId, Username: 'cors-hint@example.com', Password: 'Passw0rd!Passw0rd' });
+    const upload = await fetch(`${harness.endpoint}/${harness.outputs.BucketName}/enrol/someone/photo`, {
+      method: 'OPTIONS',
+      headers: { origin: app, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+    });
+
+    expect([cognito.headers.get('access-control-allow-origin'), upload.status]).toEqual(['*', 403]);
+    expect(harness.log.filter((line) => line.startsWith('CORS:') && line.includes(app))).toEqual([
+      expect.stringMatching(new RegExp(`^CORS: refused a page on ${app} \\(PUT preflight /${harness.outputs.BucketName}/enrol/someone/photo\\)`)),
+    ]);
+  });
 });
 
 describe('stray browser requests', () => {
