@@ -106,7 +106,7 @@ const MAX_ORIGINS_TOLD = 20;
 /**
  * CORS for the kit's own routes, for the listed origins: a hook for `onSend`, and the answer to
  * their preflights. Credentials are not allowed: these routes take no cookies. `log` hears of an
- * origin the list refused (`reportRefusedOrigin`).
+ * origin the list refused (`reportRefusedOrigin`, for `onResponse`: once every hook has set its headers).
  */
 export function kitRouteCors(webOrigins: readonly string[], log: (line: string) => void = () => undefined) {
   const allowed = new Set(webOrigins);
