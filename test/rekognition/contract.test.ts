@@ -337,6 +337,17 @@ describe('indexing and searching faces', () => {
     for (const side of ['Left', 'Top', 'Width', 'Height'] as const) expect(turned.BoundingBox![side]).toBeCloseTo(straight.BoundingBox![side]!, 1);
     expect(Math.abs(turned.Pose!.Roll! - straight.Pose!.Roll!)).toBeLessThan(2);
   });
+
+  it('takes a PNG as stored, whatever orientation an eXIf chunk names: Rekognition corrects JPEGs only', async () => {
+    const pngNamingSideways = await sharp(faces.aliceUpright).png().withMetadata({ orientation: 6 }).toBuffer();
+    expect((await sharp(pngNamingSideways).metadata()).orientation).toBe(6);
+
+    const [asStored] = (await sim.client.send(new DetectFacesCommand({ Image: bytes(pngNamingSideways) }))).FaceDetails!;
+    const [straight] = (await sim.client.send(new DetectFacesCommand({ Image: bytes(faces.aliceUpright) }))).FaceDetails!;
+
+    expect(Math.abs(asStored.Pose!.Roll! - straight.Pose!.Roll!)).toBeLessThan(2);
+    for (const side of ['Left', 'Top', 'Width', 'Height'] as const) expect(asStored.BoundingBox![side]).toBeCloseTo(straight.BoundingBox![side]!, 1);
+  });
 });
 
 describe('DetectFaces and CompareFaces', () => {
@@ -384,6 +395,14 @@ describe('image limits and parameters', () => {
   it('rejects images wider or taller than 10,000 pixels as too large', async () => {
     const wide = await sharp({ create: { width: 10_001, height: 100, channels: 3, background: '#336699' } }).png().toBuffer();
     expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: bytes(wide) })))).toEqual({ name: 'ImageTooLargeException', message: 'Image size is too large.' });
+  });
+
+  it('rejects a JPEG of 16,400 x 16,400 as too large too, past the pixel count the decoder refuses to open by default', async () => {
+    const small = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } }).jpeg().toBuffer();
+    const huge = withJpegSize(small, 16_400, 16_400);
+    expect((await sharp(huge, { limitInputPixels: false }).metadata()).width).toBe(16_400);
+
+    expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: bytes(huge) })))).toEqual({ name: 'ImageTooLargeException', message: 'Image size is too large.' });
   });
 
   it('rejects an empty image', async () => {
@@ -496,4 +515,18 @@ describe('persistence', () => {
 /** A pagination token as the sim encodes one (base64 of JSON), for hand-edited tokens. */
 function tokenOf(position: unknown): string {
   return Buffer.from(JSON.stringify(position)).toString('base64');
+}
+
+/** The JPEG with its frame header (SOF0-2) declaring width x height: a small file for a huge picture. */
+function withJpegSize(jpeg: Buffer, width: number, height: number): Buffer {
+  const patched = Buffer.from(jpeg);
+  for (let at = 2; at + 9 < patched.length; at += 2 + patched.readUInt16BE(at + 2)) {
+    const marker = patched[at + 1]!;
+    if (marker >= 0xc0 && marker <= 0xc2) {
+      patched.writeUInt16BE(height, at + 5);
+      patched.writeUInt16BE(width, at + 7);
+      return patched;
+    }
+  }
+  throw new Error('no frame header');
 }

@@ -109,6 +109,8 @@ describe('DetectFaces on real photographs', () => {
     expect(face.Landmarks).toHaveLength(30);
     expect(face.AgeRange!.Low).toBeLessThan(face.AgeRange!.High!);
     expect(face.Gender!.Value).toMatch(/^(Male|Female)$/);
+    // The probability of the value named: 35 here before, Human's own score read as a percentage.
+    expect(face.Gender!.Confidence).toBeGreaterThanOrEqual(50);
     expect(face.EyesOpen!.Value).toBe(true);
     // She smiles in this photograph.
     expect(face.Smile!.Value).toBe(true);

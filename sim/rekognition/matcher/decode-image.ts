@@ -1,5 +1,5 @@
 // The one place the matcher touches floating-point image processing: sharp decodes the JPEG or
-// PNG and applies the EXIF orientation (a lossless pixel permutation); the rest is ours.
+// PNG and applies a JPEG's EXIF orientation (a lossless pixel permutation); the rest is ours.
 import type { RgbRaster } from './raster.js';
 
 /**
@@ -44,15 +44,24 @@ export interface ImageHeader {
 
 /** Reads the header only; throws if sharp cannot parse it. */
 export async function readImageHeader(bytes: Uint8Array, format: ImageFormat): Promise<ImageHeader> {
-  return { format, ...(await uprightSize(bytes)) };
+  return { format, ...(await uprightSize(bytes, format)) };
 }
 
 type Size = Pick<ImageHeader, 'width' | 'height'>;
 
-async function uprightSize(bytes: Uint8Array): Promise<Size> {
-  const metadata = await (await sharp(bytes, { failOn: 'none' })).metadata();
+/**
+ * Rekognition turns a JPEG upright by its EXIF orientation and takes a PNG as stored: "Images in
+ * .png format don't contain Exif metadata", and it "doesn't perform image correction for images in
+ * .png format" (the API reference, `OrientationCorrection`), though libvips reads a PNG's eXIf chunk.
+ */
+const followsExifOrientation = (format: ImageFormat | undefined) => format !== 'png';
+
+async function uprightSize(bytes: Uint8Array, format: ImageFormat | undefined): Promise<Size> {
+  // Only the header is read, so no pixel limit: sharp's default (16383 x 16383) threw here for a
+  // 16,400 px square, which answered InvalidImageFormat where the side check says ImageTooLarge.
+  const metadata = await (await sharp(bytes, { failOn: 'none', limitInputPixels: false })).metadata();
   if (!metadata.width || !metadata.height) throw new Error('image has no size');
-  const turned = (metadata.orientation ?? 1) >= 5;
+  const turned = followsExifOrientation(format) && (metadata.orientation ?? 1) >= 5;
   return { width: turned ? metadata.height : metadata.width, height: turned ? metadata.width : metadata.height };
 }
 
@@ -73,15 +82,17 @@ export function decodedSize(width: number, height: number): Size {
 }
 
 /**
- * Decodes to 8-bit sRGB, upright per EXIF, at most MAX_DECODED_PIXELS. Throws on undecodable data.
- * `header`, when the caller read it already, spares a second parse of the header.
+ * Decodes to 8-bit sRGB, a JPEG upright per EXIF, at most MAX_DECODED_PIXELS. Throws on
+ * undecodable data. `header`, when the caller read it already, spares a second parse of the header.
  */
-export async function decodeImage(bytes: Uint8Array, header?: Size): Promise<RgbRaster> {
+export async function decodeImage(bytes: Uint8Array, header?: ImageHeader): Promise<RgbRaster> {
+  const format = header?.format ?? sniffImageFormat(bytes);
   // sequentialRead: libvips streams the rows through the scaling instead of holding the whole picture.
   const image = await sharp(bytes, { failOn: 'truncated', limitInputPixels: 10_000 * 10_000, sequentialRead: true });
-  const upright = header ?? (await uprightSize(bytes));
+  const upright = header ?? (await uprightSize(bytes, format));
   const target = decodedSize(upright.width, upright.height);
-  const scaled = target.width * target.height < upright.width * upright.height ? image.rotate().resize(target.width, target.height, { fit: 'fill' }) : image.rotate();
+  const oriented = followsExifOrientation(format) ? image.rotate() : image;
+  const scaled = target.width * target.height < upright.width * upright.height ? oriented.resize(target.width, target.height, { fit: 'fill' }) : oriented;
   const { data, info } = await scaled
     .toColourspace('srgb')
     .removeAlpha()

@@ -178,7 +178,9 @@ function attributesOf(result: NeuralFaceResult): Record<string, unknown> {
     // Without the emotion model (no attributes asked for) there is no smile to report.
     ...(result.emotions ? { Smile: { Value: happy >= 0.5, Confidence: round(Math.max(happy, 1 - happy) * 100, 3) } } : {}),
     ...(result.gender === 'male' || result.gender === 'female'
-      ? { Gender: { Value: result.gender === 'male' ? 'Male' : 'Female', Confidence: round((result.genderScore ?? 0) * 100, 3) } }
+      ? // Human's genderScore is 2|p - 0.5| for the model's probability p; Rekognition's confidence is
+        // the probability of the value it names, so never under 50.
+        { Gender: { Value: result.gender === 'male' ? 'Male' : 'Female', Confidence: round(50 + 50 * (result.genderScore ?? 0), 3) } }
       : {}),
     EyesOpen: decision(eyeRatio, 0.15, 0.1),
     MouthOpen: decision(mouthRatio, 0.1, 0.1),
