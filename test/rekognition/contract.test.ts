@@ -21,6 +21,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { failureOf } from '../sdk-failure.js';
+import { withJpegSize } from './declared-size.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerJsonServices } from '../../sim/aws-json-protocol.js';
 import { ManualClock } from '../../sim/clock.js';
@@ -515,18 +516,4 @@ describe('persistence', () => {
 /** A pagination token as the sim encodes one (base64 of JSON), for hand-edited tokens. */
 function tokenOf(position: unknown): string {
   return Buffer.from(JSON.stringify(position)).toString('base64');
-}
-
-/** The JPEG with its frame header (SOF0-2) declaring width x height: a small file for a huge picture. */
-function withJpegSize(jpeg: Buffer, width: number, height: number): Buffer {
-  const patched = Buffer.from(jpeg);
-  for (let at = 2; at + 9 < patched.length; at += 2 + patched.readUInt16BE(at + 2)) {
-    const marker = patched[at + 1]!;
-    if (marker >= 0xc0 && marker <= 0xc2) {
-      patched.writeUInt16BE(height, at + 5);
-      patched.writeUInt16BE(width, at + 7);
-      return patched;
-    }
-  }
-  throw new Error('no frame header');
 }

@@ -2,8 +2,9 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { generateFace } from '../../sim/faces/generate-face.js';
-import { MAX_DECODED_PIXELS, decodeImage, decodedSize } from '../../sim/rekognition/matcher/decode-image.js';
+import { MAX_DECODED_PIXELS, decodeImage, decodedSize, wholePictureDecodes } from '../../sim/rekognition/matcher/decode-image.js';
 import { detectFaces } from '../../sim/rekognition/matcher/detect-faces.js';
+import { withJpegSize } from './declared-size.js';
 
 describe('decoding a picture', () => {
   it('keeps a 12-megapixel phone photo at full size and scales larger ones down to the cap, keeping the shape', () => {
@@ -29,6 +30,20 @@ describe('decoding a picture', () => {
     expect(raster.width * raster.height).toBeLessThanOrEqual(MAX_DECODED_PIXELS);
     expect(raster.pixels.length).toBe(raster.width * raster.height * 3);
     expect(raster.width).toBe(raster.height);
+  }, 60_000);
+
+  it('decodes large progressive JPEGs one at a time, as each holds its whole picture (360 MB for 10,000 x 10,000), and lets baseline ones pass', async () => {
+    const tiny = (progressive: boolean) => sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).jpeg({ progressive }).toBuffer();
+    const progressiveBomb = withJpegSize(await tiny(true), 5000, 5000);
+    const baselineBomb = withJpegSize(await tiny(false), 5000, 5000);
+    expect((await sharp(progressiveBomb).metadata()).isProgressive).toBe(true);
+
+    await Promise.all([decodeImage(baselineBomb), decodeImage(baselineBomb)]);
+    expect(wholePictureDecodes.mostAtOnce).toBe(0);
+    const rasters = await Promise.all([decodeImage(progressiveBomb), decodeImage(progressiveBomb), decodeImage(progressiveBomb)]);
+
+    expect(wholePictureDecodes.mostAtOnce).toBe(1);
+    for (const raster of rasters) expect(raster.width * raster.height).toBeLessThanOrEqual(MAX_DECODED_PIXELS);
   }, 60_000);
 
   it('finds the same face, in the same place, in a picture scaled up past the cap', async () => {

@@ -40,6 +40,8 @@ export interface ImageHeader {
   /** Size as displayed, after the EXIF orientation. */
   width: number;
   height: number;
+  /** A progressive JPEG or an interlaced PNG: its decoder holds the whole picture at once. */
+  progressive: boolean;
 }
 
 /** Reads the header only; throws if sharp cannot parse it. */
@@ -56,13 +58,17 @@ type Size = Pick<ImageHeader, 'width' | 'height'>;
  */
 const followsExifOrientation = (format: ImageFormat | undefined) => format !== 'png';
 
-async function uprightSize(bytes: Uint8Array, format: ImageFormat | undefined): Promise<Size> {
+async function uprightSize(bytes: Uint8Array, format: ImageFormat | undefined): Promise<Size & Pick<ImageHeader, 'progressive'>> {
   // Only the header is read, so no pixel limit: sharp's default (16383 x 16383) threw here for a
   // 16,400 px square, which answered InvalidImageFormat where the side check says ImageTooLarge.
   const metadata = await (await sharp(bytes, { failOn: 'none', limitInputPixels: false })).metadata();
   if (!metadata.width || !metadata.height) throw new Error('image has no size');
   const turned = followsExifOrientation(format) && (metadata.orientation ?? 1) >= 5;
-  return { width: turned ? metadata.height : metadata.width, height: turned ? metadata.width : metadata.height };
+  return {
+    width: turned ? metadata.height : metadata.width,
+    height: turned ? metadata.width : metadata.height,
+    progressive: metadata.isProgressive === true,
+  };
 }
 
 /**
@@ -87,9 +93,49 @@ export function decodedSize(width: number, height: number): Size {
  */
 export async function decodeImage(bytes: Uint8Array, header?: ImageHeader): Promise<RgbRaster> {
   const format = header?.format ?? sniffImageFormat(bytes);
+  const upright = header ?? (await uprightSize(bytes, format));
+  if (upright.progressive && upright.width * upright.height > MAX_DECODED_PIXELS) {
+    return wholePictureDecodes.run(() => decodeUpright(bytes, format, upright));
+  }
+  return decodeUpright(bytes, format, upright);
+}
+
+/**
+ * Runs one task at a time, the others waiting in turn; counts the most it ever ran at once.
+ */
+class OneAtATime {
+  private tail: Promise<unknown> = Promise.resolve();
+  private running = 0;
+  mostAtOnce = 0;
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const turn = this.tail.then(async () => {
+      this.mostAtOnce = Math.max(this.mostAtOnce, ++this.running);
+      try {
+        return await task();
+      } finally {
+        this.running -= 1;
+      }
+    });
+    this.tail = turn.catch(() => undefined);
+    return turn;
+  }
+}
+
+/**
+ * Decodes of large progressive JPEGs and interlaced PNGs, one at a time. Scaling while decoding
+ * does not spare them: libjpeg holds every coefficient of a progressive picture until its last
+ * scan, and an interlaced PNG is whole only after its seventh pass, about 3.5 bytes a pixel either
+ * way, so a 523-byte JPEG declaring 9,999 x 9,999 pixels cost 360 MB, and four sent at once took
+ * the kit from 1.0 to 2.2 GB (an audit, 2026-12-03). Only these wait: a photo up to
+ * MAX_DECODED_PIXELS, or a baseline JPEG or non-interlaced PNG of any size (scaled as it streams,
+ * about 80 MB for 9,999 x 9,999), never queues behind them.
+ */
+export const wholePictureDecodes = new OneAtATime();
+
+async function decodeUpright(bytes: Uint8Array, format: ImageFormat | undefined, upright: Size): Promise<RgbRaster> {
   // sequentialRead: libvips streams the rows through the scaling instead of holding the whole picture.
   const image = await sharp(bytes, { failOn: 'truncated', limitInputPixels: 10_000 * 10_000, sequentialRead: true });
-  const upright = header ?? (await uprightSize(bytes, format));
   const target = decodedSize(upright.width, upright.height);
   const oriented = followsExifOrientation(format) ? image.rotate() : image;
   const scaled = target.width * target.height < upright.width * upright.height ? oriented.resize(target.width, target.height, { fit: 'fill' }) : oriented;
