@@ -38,6 +38,30 @@ export interface UserRecord {
   pendingFaceId?: string;
   /** The enrolment photo (its S3 key) the pending face was indexed from. */
   pendingPhoto?: string;
+  /** What the bind of `faceId` left to do, until it is done (see EnrolmentFollowUp). */
+  followUp?: EnrolmentFollowUp;
+}
+
+/**
+ * What is left to do once a face is bound, written by the bind itself: a Verify cut short between
+ * the bind and these steps (a Lambda that died, a kit killed with SIGKILL, whose auth sessions and
+ * so Cognito's retry die with it) leaves them for the next function that reads the record
+ * (PreTokenGeneration, on the next sign-in or refresh) rather than undone. Undone, a take-back
+ * left the old face's refresh tokens working (4 of 10 kills right after the bind, an audit of
+ * 2026-12-03), the old face in the collection and the mailbox untold.
+ */
+export interface EnrolmentFollowUp {
+  /** The face replaced another: every session made with the old one ends. */
+  signOut: boolean;
+  /** The replaced face, which leaves the collection. */
+  retiredFaceId?: string;
+  /** The mailbox hears that a face was enrolled. */
+  notice: boolean;
+}
+
+/** What a bind over `previousFaceId` (none for a first enrolment) leaves to do. */
+export function followUpOfBind(previousFaceId: string | undefined): EnrolmentFollowUp {
+  return previousFaceId ? { signOut: true, retiredFaceId: previousFaceId, notice: true } : { signOut: false, notice: true };
 }
 
 /** Devices remembered per user: the oldest is forgotten first. */
@@ -181,7 +205,8 @@ export async function holdPendingFace(sub: string, faceId: string, photoKey: str
 /**
  * Binds the user's pending face, provided it is still pending (a later enrolment photo has not
  * replaced it) and nobody bound another face since `previousFaceId` was read (two enrolments
- * racing must not silently replace each other).
+ * racing must not silently replace each other), with what is left to do after it
+ * (`followUpOfBind`).
  */
 export async function bindFace(
   sub: string,
@@ -198,7 +223,7 @@ export async function bindFace(
         // A new face starts a new list of trusted devices: after a take-back by the mailbox owner,
         // the devices of whoever enrolled before are strangers again.
         UpdateExpression:
-          'SET #sub = :sub, faceId = :faceId, enrolledAt = :enrolledAt, lastFactor = :factor, createdAt = if_not_exists(createdAt, :enrolledAt), trustedDevices = :devices REMOVE pendingFaceId, pendingPhoto',
+          'SET #sub = :sub, faceId = :faceId, enrolledAt = :enrolledAt, lastFactor = :factor, createdAt = if_not_exists(createdAt, :enrolledAt), trustedDevices = :devices, followUp = :followUp REMOVE pendingFaceId, pendingPhoto',
         ConditionExpression: `pendingFaceId = :faceId AND ${previousFaceId ? 'faceId = :previous' : 'attribute_not_exists(faceId)'}`,
         ExpressionAttributeNames: { '#sub': 'sub' },
         ExpressionAttributeValues: {
@@ -207,8 +232,24 @@ export async function bindFace(
           ':enrolledAt': new Date(now).toISOString(),
           ':factor': 'face-enrolment' satisfies LastFactor,
           ':devices': deviceHash ? [deviceHash] : [],
+          ':followUp': followUpOfBind(previousFaceId),
           ...(previousFaceId ? { ':previous': previousFaceId } : {}),
         },
+      }),
+    ),
+  );
+}
+
+/** The bind of `faceId` has nothing left to do; false when another face was bound since (its own follow-up stays). */
+export async function clearFollowUp(sub: string, faceId: string): Promise<boolean> {
+  return unlessConditionFails(() =>
+    documentClient.send(
+      new UpdateCommand({
+        TableName: config.usersTable,
+        Key: { pk: userKey(sub) },
+        UpdateExpression: 'REMOVE followUp',
+        ConditionExpression: 'faceId = :faceId',
+        ExpressionAttributeValues: { ':faceId': faceId },
       }),
     ),
   );

@@ -143,7 +143,14 @@ export class FaceAuthStack extends Stack {
         512,
       ),
       postAuthentication: trigger('post-authentication', 'Cognito PostAuthentication: records the last sign-in', { ...table }),
-      preTokenGeneration: trigger('pre-token-generation', 'Cognito PreTokenGeneration: adds face enrolment claims', { ...table }),
+      // It also finishes what a face's bind left undone (handlers/enrolment-follow-up.ts): the
+      // sign-out, the old face's removal and the notice, hence the collection and the sender.
+      preTokenGeneration: trigger('pre-token-generation', 'Cognito PreTokenGeneration: adds face enrolment claims', {
+        ...table,
+        ...collection,
+        ...appName,
+        EMAIL_SENDER: props.emailSender?.address ?? '',
+      }),
       faceIndexer: handlerFunction('FaceIndexer', {
         entryName: 'face-indexer',
         description: 'S3 enrol/ uploads: indexes the face into the collection and records the result',
@@ -153,7 +160,7 @@ export class FaceAuthStack extends Stack {
       }),
     };
     if (faceCollection) {
-      for (const handler of [this.handlers.verifyAuthChallengeResponse, this.handlers.faceIndexer]) {
+      for (const handler of [this.handlers.verifyAuthChallengeResponse, this.handlers.preTokenGeneration, this.handlers.faceIndexer]) {
         handler.node.addDependency(faceCollection);
       }
     }
@@ -254,8 +261,10 @@ export class FaceAuthStack extends Stack {
         roles: [handler.fn.role!],
         statements: [new iam.PolicyStatement({ actions: [`cognito-idp:${action}`], resources: [this.userPool.userPoolArn] })],
       });
-    // Verify ends a user's sessions when a new face replaces the old one (handlers/user-sessions.ts).
+    // Verify ends a user's sessions when a new face replaces the old one (handlers/user-sessions.ts);
+    // PreTokenGeneration when that Verify was cut short (handlers/enrolment-follow-up.ts).
     allowOnPool('VerifySignOutPolicy', h.verifyAuthChallengeResponse, 'AdminUserGlobalSignOut');
+    allowOnPool('PreTokenGenerationSignOutPolicy', h.preTokenGeneration, 'AdminUserGlobalSignOut');
     // PostConfirmation replaces the sign-up's password by one nobody knows (handlers/pool-password.ts).
     allowOnPool('PostConfirmationPasswordPolicy', h.postConfirmation, 'AdminSetUserPassword');
 
@@ -327,6 +336,10 @@ export class FaceAuthStack extends Stack {
 
     allowItems(h.postAuthentication, ['UpdateItem'], [user]);
     allowItems(h.preTokenGeneration, ['GetItem'], [user]);
+    // What a face's bind left undone: the follow-up cleared, the old face removed, the notice sent.
+    allowItems(h.preTokenGeneration, ['UpdateItem'], [user]);
+    allow(h.preTokenGeneration, ['rekognition:DeleteFaces'], [faceCollectionArn]);
+    if (sesIdentity) allow(h.preTokenGeneration, ['ses:SendEmail'], [sesIdentity]);
 
     allow(h.faceIndexer, ['s3:GetObject'], objectsUnder('enrol/'));
     allow(h.faceIndexer, ['s3:DeleteObject'], objectsUnder(...UPLOAD_PREFIXES));

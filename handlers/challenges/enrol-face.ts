@@ -5,15 +5,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { config } from '../config.js';
 import { deleteFaces } from '../face-collection.js';
-import { faceEnrolledEmail } from '../email-messages.js';
 import { clearFailures, failureBucket } from '../failure-backoff.js';
 import { deletePhoto, isPhotoStored, newEnrolKey, photoUploadParameters, subOfEnrolKey } from '../face-photos.js';
 import { logger } from '../logger.js';
 import { sha256Hex } from '../secret-hashing.js';
-import { sendEmail } from '../send-email.js';
-import { signOutEverywhere, type PoolUser } from '../user-sessions.js';
+import { finishEnrolment } from '../enrolment-follow-up.js';
+import type { PoolUser } from '../user-sessions.js';
 import {
   bindFace,
+  followUpOfBind,
   getUploadResult,
   getUser,
   recordUploadResultIfAbsent,
@@ -66,23 +66,9 @@ export const verifyAnswer: ChallengeModule['verifyAnswer'] = async (event, now) 
     return false;
   }
   const deviceKey = deviceKeyOf(event.request.clientMetadata);
-  const owner = { userPoolId: event.userPoolId, userName: event.userName };
-  const bound = await bind(owner, sub, result.faceId, deviceKey ? sha256Hex(deviceKey) : undefined);
-  if (bound) await notifyOwner(event.request.userAttributes.email, now);
-  return bound;
+  const owner = { userPoolId: event.userPoolId, userName: event.userName, email: event.request.userAttributes.email };
+  return bind(owner, sub, result.faceId, deviceKey ? sha256Hex(deviceKey) : undefined, now);
 };
-
-/** Tells the mailbox that a face was enrolled, so an enrolment its owner did not make is noticed. */
-async function notifyOwner(recipient: string | undefined, now: number): Promise<void> {
-  const sender = config.emailSender;
-  if (!sender || !recipient) return;
-  try {
-    await sendEmail(sender, recipient, faceEnrolledEmail(config.appName, new Date(now)));
-  } catch (error) {
-    // The face is bound already; failing the answer now would not unbind it.
-    logger.error('enrolment notice not sent', { error: error instanceof Error ? error.name : String(error) });
-  }
-}
 
 /**
  * Waits up to ENROL_WAIT_MS for the indexer; if it has not spoken by then, the photo is refused:
@@ -107,12 +93,19 @@ async function awaitVerdict(key: string, sub: string, startedAt: number): Promis
   return undefined;
 }
 
-async function bind(owner: PoolUser, sub: string, faceId: string, deviceHash: string | undefined): Promise<boolean> {
+async function bind(
+  owner: PoolUser & { email: string | undefined },
+  sub: string,
+  faceId: string,
+  deviceHash: string | undefined,
+  now: number,
+): Promise<boolean> {
   const user = await getUser(sub);
   if (user?.faceId === faceId) {
     // Cognito retried this invocation after it had already bound the face. The first try may have
-    // failed before it ended the old face's sessions, and this one cannot tell, so it ends them.
-    await signOutEverywhere(owner);
+    // failed before it finished what the bind left to do (ended the old face's sessions): then it
+    // is still on the record, and this try does it.
+    if (user.followUp) await finishEnrolment(owner, sub, faceId, user.followUp, owner.email, now);
     return true;
   }
   // The face is dated from this write, not from when the answer arrived: Verify may have waited
@@ -122,16 +115,10 @@ async function bind(owner: PoolUser, sub: string, faceId: string, deviceHash: st
   const boundAt = Date.now();
   // Stryker disable next-line OptionalChaining: the indexer made the record it held this face on; were it gone, the conditional bind fails either way
   if (await bindFace(sub, faceId, user?.faceId, boundAt, deviceHash)) {
+    // The sessions end after the bind, not before: a sign-in with the old face in between would
+    // otherwise get tokens that outlive it.
     // Stryker disable next-line OptionalChaining: as above, a bound face means a record
-    if (user?.faceId) {
-      // Whoever enrolled the old face keeps no session made with it. After the bind, not before:
-      // a sign-in with the old face in between would otherwise get tokens that outlive it.
-      try {
-        await signOutEverywhere(owner);
-      } finally {
-        await deleteFaces([user.faceId]);
-      }
-    }
+    await finishEnrolment(owner, sub, faceId, followUpOfBind(user?.faceId), owner.email, now);
     // A fresh face after a proven mailbox: earlier failures (perhaps a stranger's) no longer count.
     await clearFailures(failureBucket(sub));
     logger.info('face enrolled', { sub, replaced: !!user?.faceId });

@@ -7,6 +7,7 @@ import { config } from '../../handlers/config.js';
 import {
   BATCH_GET_ATTEMPTS,
   bindFace,
+  clearFollowUp,
   faceSignInChangesRecord,
   getItems,
   getUploadResult,
@@ -122,6 +123,7 @@ describe('users table', () => {
       createdAt: '2026-11-29T17:00:00.000Z',
       lastFactor: 'face-enrolment',
       trustedDevices: ['device-hash'],
+      followUp: { signOut: false, notice: true },
       pendingFaceId: 'face-2',
       pendingPhoto: 'photo-2',
     });
@@ -136,7 +138,22 @@ describe('users table', () => {
     await holdPendingFace(sub, 'face-2', 'photo-2');
     expect(await bindFace(sub, 'face-2', 'face-1', NOW)).toBe(true);
 
-    expect(await getItem(`USER#${sub}`)).toMatchObject({ faceId: 'face-2', createdAt: '2026-01-01T00:00:00.000Z', trustedDevices: [] });
+    expect(await getItem(`USER#${sub}`)).toMatchObject({
+      faceId: 'face-2',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      trustedDevices: [],
+      followUp: { signOut: true, retiredFaceId: 'face-1', notice: true },
+    });
+  });
+
+  it('clears the follow-up of the face still bound, not one a later bind wrote', async () => {
+    const sub = randomUUID();
+    await putItem({ pk: `USER#${sub}`, sub, faceId: 'face-2', followUp: { signOut: true, retiredFaceId: 'face-1', notice: true } });
+
+    expect(await clearFollowUp(sub, 'face-1')).toBe(false);
+    expect(await getItem(`USER#${sub}`)).toHaveProperty('followUp');
+    expect(await clearFollowUp(sub, 'face-2')).toBe(true);
+    expect(await getItem(`USER#${sub}`)).toEqual({ pk: `USER#${sub}`, sub, faceId: 'face-2' });
   });
 
   it('keeps the first verdict on an upload, and ignores one past its expiry', async () => {

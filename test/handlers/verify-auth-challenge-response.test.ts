@@ -866,26 +866,48 @@ describe('Verify ENROL_FACE', () => {
     expect(signOuts()).toEqual([]);
   });
 
-  it('throws when the sessions cannot be ended (Cognito refuses the answer), keeping the new face and removing the old', async () => {
+  it('throws when the sessions cannot be ended (Cognito refuses the answer), keeping the new face, removing the old and leaving the sign-out on the record', async () => {
     const { user, key, privateParameters } = await enrollingUser(OTHER_FACE);
     await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
     cognito.on(AdminUserGlobalSignOutCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }));
 
     await expect(verify(verifyEvent(user, privateParameters))).rejects.toThrow('internal error, please try again');
-    expect((await getItem(`USER#${user.sub}`))?.faceId).toBe(FACE);
+    expect(await getItem(`USER#${user.sub}`)).toMatchObject({ faceId: FACE, followUp: { signOut: true, retiredFaceId: OTHER_FACE, notice: true } });
     expect(rekognition.commandCalls(DeleteFacesCommand).map((call) => call.args[0].input.FaceIds)).toEqual([[OTHER_FACE]]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 
-  it('answers true again when Cognito retries after the face was bound, and ends the sessions the first try may not have', async () => {
-    const { user, key, privateParameters } = await enrollingUser();
+  it('clears what the bind left to do once it is done', async () => {
+    const { user, key, privateParameters } = await enrollingUser(OTHER_FACE);
     await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
-    await verify(verifyEvent(user, privateParameters));
-    expect(signOuts()).toHaveLength(0);
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    expect(await getItem(`USER#${user.sub}`)).not.toHaveProperty('followUp');
+  });
+
+  it('answers true again when Cognito retries after the face was bound, and ends the sessions, removes the old face and tells the mailbox if the first try did not', async () => {
+    const { user, key, privateParameters } = await enrollingUser(OTHER_FACE);
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+    cognito.on(AdminUserGlobalSignOutCommand).rejectsOnce(Object.assign(new Error('timed out'), { name: 'TimeoutError' })).resolves({});
+    await expect(verify(verifyEvent(user, privateParameters))).rejects.toThrow();
 
     const retry = verifyEvent(user, privateParameters);
     expect(await verify(retry)).toBe(true);
-    expect(rekognition.commandCalls(DeleteFacesCommand)).toHaveLength(0);
-    expect(signOuts()).toEqual([{ UserPoolId: retry.userPoolId, Username: retry.userName }]);
+    expect(signOuts()).toEqual([{ UserPoolId: retry.userPoolId, Username: retry.userName }, { UserPoolId: retry.userPoolId, Username: retry.userName }]);
+    expect(rekognition.commandCalls(DeleteFacesCommand).map((call) => call.args[0].input.FaceIds)).toEqual([[OTHER_FACE], [OTHER_FACE]]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect(await getItem(`USER#${user.sub}`)).not.toHaveProperty('followUp');
+  });
+
+  it('answers true again when Cognito retries after a first try that finished, doing nothing twice', async () => {
+    const { user, key, privateParameters } = await enrollingUser(OTHER_FACE);
+    await verdict(key, user.sub, { status: 'INDEXED', faceId: FACE });
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+
+    expect(await verify(verifyEvent(user, privateParameters))).toBe(true);
+    expect(signOuts()).toHaveLength(1);
+    expect(rekognition.commandCalls(DeleteFacesCommand)).toHaveLength(1);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
   });
 });
 

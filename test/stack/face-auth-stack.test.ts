@@ -344,7 +344,7 @@ describe('FaceAuthStack with default context', () => {
           EMAIL_SENDER: '',
         },
         PostAuthentication: { USERS_TABLE: table },
-        PreTokenGeneration: { USERS_TABLE: table },
+        PreTokenGeneration: { USERS_TABLE: table, FACE_COLLECTION_ID: 'faceauthstack-faces', APP_NAME: 'Face sign-in', EMAIL_SENDER: '' },
         FaceIndexer: { USERS_TABLE: table, UPLOAD_BUCKET: bucket, FACE_COLLECTION_ID: 'faceauthstack-faces' },
         DeletedUserSweep: { USERS_TABLE: table, FACE_COLLECTION_ID: 'faceauthstack-faces', USER_POOL_ID: { Ref: ids.pool } },
       };
@@ -419,7 +419,14 @@ describe('FaceAuthStack with default context', () => {
           'cognito-idp:AdminUserGlobalSignOut': [`\${${ids.pool}.Arn}`],
         },
         PostAuthentication: { 'dynamodb:UpdateItem': [items('USER#*')] },
-        PreTokenGeneration: { 'dynamodb:GetItem': [items('USER#*')] },
+        // It finishes what a face's bind left undone: the follow-up cleared, the old face removed,
+        // the user's sessions ended.
+        PreTokenGeneration: {
+          'dynamodb:GetItem': [items('USER#*')],
+          'dynamodb:UpdateItem': [items('USER#*')],
+          'rekognition:DeleteFaces': [collectionArn],
+          'cognito-idp:AdminUserGlobalSignOut': [`\${${ids.pool}.Arn}`],
+        },
         FaceIndexer: {
           's3:GetObject': [objects('enrol/')],
           's3:DeleteObject': [objects('enrol/'), objects('signin/')],
@@ -480,7 +487,7 @@ describe('FaceAuthStack with default context', () => {
 });
 
 describe('FaceAuthStack with an SES email sender', () => {
-  it('sends Cognito email through SES and lets only Create (codes) and Verify (enrolment notices) send from that identity', () => {
+  it('sends Cognito email through SES and lets only Create (codes), Verify and PreTokenGeneration (enrolment notices) send from that identity', () => {
     const { template } = synthesize({ emailSender: 'no-reply@example.com', appName: 'Acme Face' });
 
     template.hasResourceProperties('AWS::Cognito::UserPool', {
@@ -494,10 +501,13 @@ describe('FaceAuthStack with an SES email sender', () => {
     expect(permissionsOf(template, 'CreateAuthChallenge')['ses:SendEmail']).toEqual([
       'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/no-reply@example.com',
     ]);
-    expect(permissionsOf(template, 'VerifyAuthChallengeResponse')['ses:SendEmail']).toEqual([
-      'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/no-reply@example.com',
-    ]);
-    for (const handler of HANDLERS.filter((name) => name !== 'CreateAuthChallenge' && name !== 'VerifyAuthChallengeResponse')) {
+    for (const notifier of ['VerifyAuthChallengeResponse', 'PreTokenGeneration'] as const) {
+      expect(environmentOf(template, notifier)).toMatchObject({ EMAIL_SENDER: 'no-reply@example.com', APP_NAME: 'Acme Face' });
+      expect(permissionsOf(template, notifier)['ses:SendEmail']).toEqual([
+        'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/no-reply@example.com',
+      ]);
+    }
+    for (const handler of HANDLERS.filter((name) => !['CreateAuthChallenge', 'VerifyAuthChallengeResponse', 'PreTokenGeneration'].includes(name))) {
       expect(Object.keys(permissionsOf(template, handler)).filter((action) => action.startsWith('ses:')), handler).toEqual([]);
     }
   });
