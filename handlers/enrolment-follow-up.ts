@@ -28,7 +28,7 @@ export async function finishEnrolment(
   } finally {
     if (followUp.retiredFaceId) await deleteFaces([followUp.retiredFaceId]);
   }
-  if (followUp.notice) await notifyOwner(recipient, now);
+  await notifyOwner(recipient, now);
   await clearFollowUp(sub, faceId);
 }
 

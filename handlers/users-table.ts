@@ -43,7 +43,7 @@ export interface UserRecord {
 }
 
 /**
- * What is left to do once a face is bound, written by the bind itself: a Verify cut short between
+ * What is left to do once a face is bound (the mailbox hears of every bind), written by the bind itself: a Verify cut short between
  * the bind and these steps (a Lambda that died, a kit killed with SIGKILL, whose auth sessions and
  * so Cognito's retry die with it) leaves them for the next function that reads the record
  * (PreTokenGeneration, on the next sign-in or refresh) rather than undone. Undone, a take-back
@@ -55,13 +55,11 @@ export interface EnrolmentFollowUp {
   signOut: boolean;
   /** The replaced face, which leaves the collection. */
   retiredFaceId?: string;
-  /** The mailbox hears that a face was enrolled. */
-  notice: boolean;
 }
 
-/** What a bind over `previousFaceId` (none for a first enrolment) leaves to do. */
+/** What a bind over `previousFaceId` (none for a first enrolment) leaves to do, besides the notice every bind sends. */
 export function followUpOfBind(previousFaceId: string | undefined): EnrolmentFollowUp {
-  return previousFaceId ? { signOut: true, retiredFaceId: previousFaceId, notice: true } : { signOut: false, notice: true };
+  return previousFaceId ? { signOut: true, retiredFaceId: previousFaceId } : { signOut: false };
 }
 
 /** Devices remembered per user: the oldest is forgotten first. */

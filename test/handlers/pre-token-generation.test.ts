@@ -81,7 +81,7 @@ describe('PreTokenGeneration', () => {
 });
 
 describe('PreTokenGeneration after a face bind cut short (the Verify that bound it died before it finished)', () => {
-  const takeBack = { signOut: true, retiredFaceId: 'face-old', notice: true };
+  const takeBack = { signOut: true, retiredFaceId: 'face-old' };
   const signOuts = () => cognito.commandCalls(AdminUserGlobalSignOutCommand).map((call) => call.args[0].input);
 
   it('finishes it before a sign-in gets its tokens: ends the old sessions, removes the old face, tells the mailbox', async () => {
@@ -109,7 +109,7 @@ describe('PreTokenGeneration after a face bind cut short (the Verify that bound 
 
   it('lets a refresh through after a first enrolment, which ends no session, and still tells the mailbox', async () => {
     const user = newUser();
-    await putItem({ pk: `USER#${user.sub}`, sub: user.sub, faceId: 'face-new', followUp: { signOut: false, notice: true } });
+    await putItem({ pk: `USER#${user.sub}`, sub: user.sub, faceId: 'face-new', followUp: { signOut: false } });
 
     const details = await claims(tokenGeneration(user, 'TokenGeneration_RefreshTokens'));
 

@@ -123,7 +123,7 @@ describe('users table', () => {
       createdAt: '2026-11-29T17:00:00.000Z',
       lastFactor: 'face-enrolment',
       trustedDevices: ['device-hash'],
-      followUp: { signOut: false, notice: true },
+      followUp: { signOut: false },
       pendingFaceId: 'face-2',
       pendingPhoto: 'photo-2',
     });
@@ -142,13 +142,13 @@ describe('users table', () => {
       faceId: 'face-2',
       createdAt: '2026-01-01T00:00:00.000Z',
       trustedDevices: [],
-      followUp: { signOut: true, retiredFaceId: 'face-1', notice: true },
+      followUp: { signOut: true, retiredFaceId: 'face-1' },
     });
   });
 
   it('clears the follow-up of the face still bound, not one a later bind wrote', async () => {
     const sub = randomUUID();
-    await putItem({ pk: `USER#${sub}`, sub, faceId: 'face-2', followUp: { signOut: true, retiredFaceId: 'face-1', notice: true } });
+    await putItem({ pk: `USER#${sub}`, sub, faceId: 'face-2', followUp: { signOut: true, retiredFaceId: 'face-1' } });
 
     expect(await clearFollowUp(sub, 'face-1')).toBe(false);
     expect(await getItem(`USER#${sub}`)).toHaveProperty('followUp');

@@ -872,7 +872,7 @@ describe('Verify ENROL_FACE', () => {
     cognito.on(AdminUserGlobalSignOutCommand).rejects(Object.assign(new Error('not allowed'), { name: 'AccessDeniedException' }));
 
     await expect(verify(verifyEvent(user, privateParameters))).rejects.toThrow('internal error, please try again');
-    expect(await getItem(`USER#${user.sub}`)).toMatchObject({ faceId: FACE, followUp: { signOut: true, retiredFaceId: OTHER_FACE, notice: true } });
+    expect(await getItem(`USER#${user.sub}`)).toMatchObject({ faceId: FACE, followUp: { signOut: true, retiredFaceId: OTHER_FACE } });
     expect(rekognition.commandCalls(DeleteFacesCommand).map((call) => call.args[0].input.FaceIds)).toEqual([[OTHER_FACE]]);
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
