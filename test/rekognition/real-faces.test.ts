@@ -102,6 +102,23 @@ describe('DetectFaces on real photographs', () => {
     expect(face).not.toHaveProperty('AgeRange');
   });
 
+  it('reads a portrait turned a quarter either way as a roll near 90 degrees, still frontal, and indexes it past the HIGH quality filter', async () => {
+    await sim.client.send(new CreateCollectionCommand({ CollectionId: 'turned' }));
+    for (const [turn, roll] of [[90, 90], [270, -90]] as const) {
+      const turned = await sharp(photos.collins).rotate(turn).jpeg().toBuffer();
+
+      const [face] = (await sim.client.send(new DetectFacesCommand({ Image: bytes(turned) }))).FaceDetails!;
+      const indexed = await sim.client.send(new IndexFacesCommand({ CollectionId: 'turned', Image: bytes(turned), QualityFilter: 'HIGH' }));
+
+      // Human's own angles read 82 / 107 / 107 for the quarter turn: refused as EXTREME_POSE.
+      expect(Math.abs(face!.Pose!.Roll! - roll), `roll after ${turn}`).toBeLessThan(20);
+      expect(Math.abs(face!.Pose!.Yaw!), `yaw after ${turn}`).toBeLessThan(25);
+      expect(Math.abs(face!.Pose!.Pitch!), `pitch after ${turn}`).toBeLessThan(25);
+      expect(indexed.UnindexedFaces, `after ${turn}`).toEqual([]);
+      expect(indexed.FaceRecords).toHaveLength(1);
+    }
+  });
+
   it('with Attributes ALL adds what the models estimate, and all 30 landmarks', async () => {
     const { FaceDetails } = await sim.client.send(new DetectFacesCommand({ Image: bytes(photos.collins), Attributes: ['ALL'] }));
     const [face] = FaceDetails!;

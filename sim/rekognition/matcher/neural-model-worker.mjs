@@ -137,12 +137,33 @@ async function modelInputOf(raster) {
   };
 }
 
+/**
+ * Roll, yaw and pitch (radians) of the face's axes (Human's matrix: rows are the face's
+ * left-to-right, top-to-bottom and outward axes in the picture's frame, y down). Roll is the
+ * left-to-right axis's angle in the picture, over the whole circle; yaw and pitch are read once the
+ * roll is undone, in the face's own frame. Human's own angles (a YZX decomposition) keep roll
+ * within 90 degrees and fold the rest into yaw and pitch: a frontal face turned 90 degrees read
+ * roll 82, yaw 107, pitch 107 (an audit, 2026-12-03), refused as EXTREME_POSE where Rekognition
+ * reports a roll near 90 and indexes it. For a roll of a few degrees both read the same.
+ */
+function poseOf([x0, x1, x2, y0, y1, y2, z0, z1, z2]) {
+  const roll = Math.atan2(x1, x0);
+  const cos = Math.cos(roll);
+  const sin = Math.sin(roll);
+  // Each axis turned by -roll about the line of sight: the face upright in the picture.
+  const unroll = (vx, vy, vz) => [cos * vx + sin * vy, -sin * vx + cos * vy, vz];
+  const [ux0] = unroll(x0, x1, x2);
+  const [, uy1, uy2] = unroll(y0, y1, y2);
+  const [uz0] = unroll(z0, z1, z2);
+  return { roll, yaw: Math.atan2(uz0, ux0), pitch: Math.atan2(uy2, uy1) };
+}
+
 /** A face as NeuralFaceResult (neural-model.ts) describes it, in ratios of the picture given. */
 function faceResultOf(face, { canvas, scaleX, scaleY }, stages) {
   const [x, y, width, height] = face.box;
   const toX = scaleX / canvas.width;
   const toY = scaleY / canvas.height;
-  const angle = face.rotation?.angle ?? { roll: 0, yaw: 0, pitch: 0 };
+  const angle = face.rotation?.matrix ? poseOf(face.rotation.matrix) : (face.rotation?.angle ?? { roll: 0, yaw: 0, pitch: 0 });
   return {
     box: [x * toX, y * toY, width * toX, height * toY],
     boxScore: face.boxScore,
