@@ -204,14 +204,16 @@ export async function holdPendingFace(sub: string, faceId: string, photoKey: str
  * Binds the user's pending face, provided it is still pending (a later enrolment photo has not
  * replaced it) and nobody bound another face since `previousFaceId` was read (two enrolments
  * racing must not silently replace each other), with what is left to do after it
- * (`followUpOfBind`).
+ * (`followUpOfBind`). `email` fills in a record PostConfirmation never wrote (a confirmation cut
+ * short after Cognito confirmed the user: the face-indexer's hold then made the record), and leaves
+ * one it wrote as it is.
  */
 export async function bindFace(
   sub: string,
   faceId: string,
   previousFaceId: string | undefined,
   now: number,
-  deviceHash?: string,
+  { deviceHash, email }: { deviceHash?: string; email?: string } = {},
 ): Promise<boolean> {
   return unlessConditionFails(() =>
     documentClient.send(
@@ -221,7 +223,8 @@ export async function bindFace(
         // A new face starts a new list of trusted devices: after a take-back by the mailbox owner,
         // the devices of whoever enrolled before are strangers again.
         UpdateExpression:
-          'SET #sub = :sub, faceId = :faceId, enrolledAt = :enrolledAt, lastFactor = :factor, createdAt = if_not_exists(createdAt, :enrolledAt), trustedDevices = :devices, followUp = :followUp REMOVE pendingFaceId, pendingPhoto',
+          'SET #sub = :sub, faceId = :faceId, enrolledAt = :enrolledAt, lastFactor = :factor, createdAt = if_not_exists(createdAt, :enrolledAt), trustedDevices = :devices, followUp = :followUp' +
+          `${email ? ', email = if_not_exists(email, :email)' : ''} REMOVE pendingFaceId, pendingPhoto`,
         ConditionExpression: `pendingFaceId = :faceId AND ${previousFaceId ? 'faceId = :previous' : 'attribute_not_exists(faceId)'}`,
         ExpressionAttributeNames: { '#sub': 'sub' },
         ExpressionAttributeValues: {
@@ -231,6 +234,7 @@ export async function bindFace(
           ':factor': 'face-enrolment' satisfies LastFactor,
           ':devices': deviceHash ? [deviceHash] : [],
           ':followUp': followUpOfBind(previousFaceId),
+          ...(email ? { ':email': email } : {}),
           ...(previousFaceId ? { ':previous': previousFaceId } : {}),
         },
       }),

@@ -114,7 +114,7 @@ async function bind(
   // time) after the sign-out below, and its tokens would outlive the take-back.
   const boundAt = Date.now();
   // Stryker disable next-line OptionalChaining: the indexer made the record it held this face on; were it gone, the conditional bind fails either way
-  if (await bindFace(sub, faceId, user?.faceId, boundAt, deviceHash)) {
+  if (await bindFace(sub, faceId, user?.faceId, boundAt, { deviceHash, email: owner.email })) {
     // The sessions end after the bind, not before: a sign-in with the old face in between would
     // otherwise get tokens that outlive it.
     // Stryker disable next-line OptionalChaining: as above, a bound face means a record

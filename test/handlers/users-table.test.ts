@@ -111,7 +111,7 @@ describe('users table', () => {
     await putItem({ pk: `USER#${sub}`, sub, trustedDevices: ['a-stranger'] });
 
     await holdPendingFace(sub, 'face-1', 'photo-1');
-    expect(await bindFace(sub, 'face-1', undefined, NOW, 'device-hash')).toBe(true);
+    expect(await bindFace(sub, 'face-1', undefined, NOW, { deviceHash: 'device-hash' })).toBe(true);
     await holdPendingFace(sub, 'face-2', 'photo-2');
     expect(await bindFace(sub, 'face-2', undefined, NOW)).toBe(false);
 
@@ -144,6 +144,18 @@ describe('users table', () => {
       trustedDevices: [],
       followUp: { signOut: true, retiredFaceId: 'face-1' },
     });
+  });
+
+  it('fills in the email of a record PostConfirmation never wrote, and keeps the one it wrote', async () => {
+    const [cutShort, confirmed] = [randomUUID(), randomUUID()];
+    await putItem({ pk: `USER#${cutShort}`, sub: cutShort, pendingFaceId: 'face-1' });
+    await putItem({ pk: `USER#${confirmed}`, sub: confirmed, email: 'first@example.com', pendingFaceId: 'face-2' });
+
+    expect(await bindFace(cutShort, 'face-1', undefined, NOW, { email: 'owner@example.com' })).toBe(true);
+    expect(await bindFace(confirmed, 'face-2', undefined, NOW, { email: 'other@example.com' })).toBe(true);
+
+    expect((await getItem(`USER#${cutShort}`))?.email).toBe('owner@example.com');
+    expect((await getItem(`USER#${confirmed}`))?.email).toBe('first@example.com');
   });
 
   it('clears the follow-up of the face still bound, not one a later bind wrote', async () => {
