@@ -57,6 +57,15 @@ describe('FaceHashIndex (multi-index hashing)', () => {
     expect(index.size).toBe(5996);
   });
 
+  it('costs kilobytes while empty, not the 4 MiB of eight 65,536-slot tables (every collection has an index)', () => {
+    const before = process.memoryUsage().heapUsed;
+    const indexes = Array.from({ length: 100 }, () => new FaceHashIndex());
+
+    // 400 MiB with the tables allocated up front; a few KiB each now.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(50 * 1024 * 1024);
+    expect(indexes.every((index) => index.size === 0)).toBe(true);
+  });
+
   it('returns the closest `limit` hashes, oldest first among equals, also on a full scan', () => {
     const random = new SeededRandom('limit-test');
     const index = new FaceHashIndex();
