@@ -75,6 +75,56 @@ function exceedsNestingLimit(attributeValue: unknown): boolean {
   return false;
 }
 
+/** DynamoDB's answer to an empty attribute value (`{}`, as dynalite words it too). */
+export const EMPTY_ATTRIBUTE_VALUE_MESSAGE = 'Supplied AttributeValue is empty, must contain exactly one of the supported datatypes';
+/** The kit's words for a set with a null member: what DynamoDB answers was not found. */
+export const NULL_SET_MEMBER_MESSAGE = 'One or more parameter values were invalid: A set may not contain a null element';
+
+/** Members of these maps are structures (conditions, updates, a table's requests): never null. */
+const MAPS_OF_STRUCTURES: Record<string, string[]> = {
+  PutItem: ['Expected'],
+  UpdateItem: ['Expected', 'AttributeUpdates'],
+  DeleteItem: ['Expected'],
+  Query: ['KeyConditions', 'QueryFilter'],
+  Scan: ['ScanFilter'],
+  BatchGetItem: ['RequestItems'],
+  BatchWriteItem: ['RequestItems'],
+};
+
+/**
+ * The refusal of a JSON null where an attribute value, a set member or a structure belongs, or
+ * undefined. dynalite answered these with a 500 (a TypeError in its validation), which SDKs retry,
+ * and a set with a null member in an UpdateItem ended the kit's process (a TypeError thrown in a
+ * `setImmediate`, which nothing catches), every service with it (a fuzzing audit, 2026-12-03).
+ * Run after `nestsTooDeep`, so the walk is bounded.
+ */
+export function nullMemberRefusal(operation: string, request: Record<string, unknown>): string | undefined {
+  for (const name of Object.hasOwn(MAPS_OF_STRUCTURES, operation) ? MAPS_OF_STRUCTURES[operation]! : []) {
+    const map = request[name];
+    if (!isPlainObject(map)) continue;
+    for (const [key, member] of Object.entries(map)) {
+      // BatchWriteItem's tables map to lists of write requests.
+      const nullAt = member === null ? key : Array.isArray(member) && member.includes(null) ? `${key}.member` : undefined;
+      if (nullAt !== undefined) return `1 validation error detected: Value null at '${lowerFirst(name)}.${nullAt}' failed to satisfy constraint: Member must not be null`;
+    }
+  }
+  const paths = Object.hasOwn(ATTRIBUTE_VALUE_PATHS, operation) ? ATTRIBUTE_VALUE_PATHS[operation]! : [];
+  const pending = paths.flatMap((path) => attributeValuesAt(request, path));
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (value === null) return EMPTY_ATTRIBUTE_VALUE_MESSAGE;
+    if (!isPlainObject(value)) continue;
+    for (const set of [value.SS, value.NS, value.BS]) {
+      if (Array.isArray(set) && set.includes(null)) return NULL_SET_MEMBER_MESSAGE;
+    }
+    if (Array.isArray(value.L)) pending.push(...value.L);
+    if (isPlainObject(value.M)) pending.push(...Object.values(value.M));
+  }
+  return undefined;
+}
+
+const lowerFirst = (name: string) => name[0]!.toLowerCase() + name.slice(1);
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -12,7 +12,7 @@ import { crc32 } from 'node:zlib';
 import { AwsServiceError, type PassthroughResponse, type PassthroughService } from '../aws-json-protocol.js';
 import { systemClock, type Clock } from '../clock.js';
 import { DamagedDataError } from '../damaged-data.js';
-import { nestsTooDeep, NESTING_LIMIT_MESSAGE } from './attribute-nesting.js';
+import { nestsTooDeep, NESTING_LIMIT_MESSAGE, nullMemberRefusal } from './attribute-nesting.js';
 import { expressionRefusal } from './expression-nesting.js';
 import { createTableInput, timeToLiveAttribute, type CloudFormationTableProperties } from './cloudformation-table.js';
 import { createDynaliteServer, onStoreFailure, requireFromDynalite, type DynaliteDatabase } from './load-dynalite.js';
@@ -149,21 +149,30 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
     return output;
   };
 
+  /**
+   * The table a TTL call names, found as DescribeTable finds it: a TableName that is no string gets
+   * DescribeTable's own refusal (an array was read as the name it spells, and an object whose
+   * `toString` is no function was a 500, when String() took it).
+   */
+  const describedTableName = async (input: Record<string, unknown>): Promise<string> => {
+    await call('DescribeTable', { TableName: input.TableName });
+    if (typeof input.TableName !== 'string') throw new AwsServiceError('SerializationException', 'TableName must be a string');
+    return input.TableName;
+  };
+
   /** UpdateTimeToLive and DescribeTimeToLive, answered here since dynalite cannot. */
   const timeToLiveOperations: Record<string, (input: Record<string, unknown>) => Promise<Record<string, unknown>>> = {
     async DescribeTimeToLive(input) {
-      const tableName = String(input.TableName ?? '');
-      await call('DescribeTable', { TableName: tableName });
+      const tableName = await describedTableName(input);
       const attributeName = timeToLive.attributeOf(tableName);
       return { TimeToLiveDescription: attributeName ? { TimeToLiveStatus: 'ENABLED', AttributeName: attributeName } : { TimeToLiveStatus: 'DISABLED' } };
     },
     async UpdateTimeToLive(input) {
-      const tableName = String(input.TableName ?? '');
       const specification = input.TimeToLiveSpecification as { AttributeName?: unknown; Enabled?: unknown } | undefined;
       if (!specification || typeof specification.Enabled !== 'boolean' || typeof specification.AttributeName !== 'string' || !specification.AttributeName) {
         throw new AwsServiceError('ValidationException', '1 validation error detected: TimeToLiveSpecification must have AttributeName and Enabled');
       }
-      await call('DescribeTable', { TableName: tableName });
+      const tableName = await describedTableName(input);
       const current = timeToLive.attributeOf(tableName);
       if (specification.Enabled) {
         if (current) throw new AwsServiceError('ValidationException', 'TimeToLive is already enabled');
@@ -187,6 +196,8 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
     if (request !== UNPARSEABLE && nestsTooDeep(operation, request)) {
       return errorResponse(new AwsServiceError('ValidationException', NESTING_LIMIT_MESSAGE));
     }
+    const nullMember = request !== UNPARSEABLE ? nullMemberRefusal(operation, request) : undefined;
+    if (nullMember) return errorResponse(new AwsServiceError('ValidationException', nullMember));
     // dynalite's condition parser takes exponential time in nested groups (expression-nesting.ts).
     const refusedExpression = request !== UNPARSEABLE ? expressionRefusal(request) : undefined;
     if (refusedExpression) return errorResponse(new AwsServiceError('ValidationException', refusedExpression));
