@@ -53,6 +53,10 @@ describe('Cognito sim: ListUsers', () => {
     const notSet = { name: 'InvalidParameterException', message: 'One or more requested attributes do not exist.' };
     expect(await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, AttributesToGet: ['email', 'given_name'] })))).toEqual(notSet);
     expect(await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, AttributesToGet: ['custom:nothing'] })))).toEqual(notSet);
+    // Names every object has are no attribute a user set (they passed before, listing nothing).
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(await failureOf(sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, AttributesToGet: [name] }))), name).toEqual(notSet);
+    }
     // Judged on the users listed: a filter that lists nobody lists nobody.
     expect((await sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, AttributesToGet: ['given_name'], Filter: 'email = "nobody@example.com"' }))).Users).toEqual([]);
   });

@@ -111,7 +111,8 @@ export async function listUsers(context: CognitoContext, input: Record<string, u
   const page = users.slice(0, limit || 60);
   // "Amazon Cognito returns an error if not all users in the results have set a value for the
   // attribute you request" (the ListUsers reference), worded as aws/aws-sdk-js#2570 and #3091 quote it.
-  if (only?.some((name) => page.some((user) => user.attributes[name] === undefined))) {
+  // Own attributes only: `constructor` or `toString` is no attribute a user has set.
+  if (only?.some((name) => page.some((user) => !Object.hasOwn(user.attributes, name)))) {
     throw new InvalidParameterError('One or more requested attributes do not exist.');
   }
   const last = page.at(-1);
