@@ -56,4 +56,17 @@ describe('Host headers the kit answers (DNS rebinding)', () => {
     expect((await app.inject({ method: 'GET', url: '/_sim/emails', headers: { host: '127.0.0.1:4566' } })).statusCode).toBe(200);
     expect(served).toBe(1);
   });
+
+  it('refuses a request S3 would serve with S3’s XML AccessDenied, which an S3 client reads, and keeps JSON for the others', async () => {
+    const app = Fastify();
+    refuseRebindableHosts(app, [], (request) => request.url.startsWith('/bucket'));
+
+    const s3 = await app.inject({ method: 'GET', url: '/bucket/key?x-id=GetObject', headers: { host: 'attacker.example' } });
+    const json = await app.inject({ method: 'GET', url: '/_sim/emails', headers: { host: 'attacker.example' } });
+
+    expect(s3.statusCode).toBe(403);
+    expect(s3.headers['content-type']).toBe('application/xml');
+    expect(s3.body).toMatch(/^<\?xml [^>]+>\n<Error><Code>AccessDenied<\/Code><Message>Host &quot;attacker\.example&quot; is not allowed: .*FACEKIT_ALLOWED_HOSTS.*<\/Message><RequestId>[0-9A-F]{16}<\/RequestId><HostId>/);
+    expect(json.json()).toMatchObject({ __type: 'AccessDeniedException' });
+  });
 });

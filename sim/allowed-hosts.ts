@@ -7,8 +7,10 @@
 // `*.localhost`, names without a dot (Docker service names such as `sim-rekognition`, this
 // machine's name), `*.local` and `*.internal` (mDNS, `host.docker.internal`), LocalStack's
 // `localhost.localstack.cloud` (which its users point SDKs at), and what FACEKIT_ALLOWED_HOSTS adds.
+import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errorXml, S3Error } from './s3/s3-errors.js';
 
 const HOST_SYNTAX = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i;
 const ALWAYS_ALLOWED_SUFFIXES = ['.localhost', '.local', '.internal', '.localhost.localstack.cloud'];
@@ -44,12 +46,21 @@ export function allowedHostsFromEnv(value: string | undefined): string[] {
   return (value ?? '').split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
 }
 
-/** Refuses, before anything else runs, every request whose Host an outsider could point here. */
-export function refuseRebindableHosts(app: FastifyInstance, extra: readonly string[]): void {
+/**
+ * Refuses, before anything else runs, every request whose Host an outsider could point here.
+ * `servedByS3` tells the requests S3 would serve: they get S3's XML `AccessDenied`, which an S3
+ * client reads (the JSON answer left the S3 SDK with a deserialization error and no message).
+ */
+export function refuseRebindableHosts(app: FastifyInstance, extra: readonly string[], servedByS3: (request: FastifyRequest) => boolean = () => false): void {
   app.addHook('onRequest', async (request, reply) => {
     const host = request.headers.host;
     if (isAllowedHost(host, extra)) return;
     const message = `Host ${JSON.stringify(hostNameOf(host ?? ''))} is not allowed: the kit answers IP addresses, localhost, names without a dot and names in FACEKIT_ALLOWED_HOSTS (comma-separated), which guards it against DNS rebinding`;
+    if (servedByS3(request)) {
+      const requestId = randomBytes(8).toString('hex').toUpperCase();
+      return reply.code(403).header('content-type', 'application/xml').header('x-amz-request-id', requestId)
+        .send(errorXml(new S3Error('AccessDenied', message, 403), requestId, randomBytes(24).toString('base64')));
+    }
     return reply.code(403).header('x-amzn-errortype', 'AccessDeniedException').send({ __type: 'AccessDeniedException', message });
   });
 }

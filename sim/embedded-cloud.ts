@@ -434,7 +434,8 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   // A request Node's parser refuses (a head over 16 KiB, a body short of its Content-Length) gets
   // S3's XML on the paths S3 serves; the other services keep Fastify's answer.
   if (localS3) answerS3ClientErrors(app.server, servedByS3);
-  refuseRebindableHosts(app, options.allowedHosts ?? allowedHostsFromEnv(process.env.FACEKIT_ALLOWED_HOSTS));
+  refuseRebindableHosts(app, options.allowedHosts ?? allowedHostsFromEnv(process.env.FACEKIT_ALLOWED_HOSTS), (request) =>
+    localS3 !== undefined && servedByS3({ method: request.method, path: request.url.split('?')[0]!, headers: request.headers }));
   // Pages on the web origins (a dev server on another port) may read the kit's own routes.
   const webOrigins = webOriginsOf(plan, endpoint);
   const kitCors = kitRouteCors(webOrigins, log);
