@@ -244,14 +244,19 @@ export async function bindFace(
 
 /** The bind of `faceId` has nothing left to do; false when another face was bound since (its own follow-up stays). */
 export async function clearFollowUp(sub: string, faceId: string): Promise<boolean> {
+  return updateUserIf(sub, 'REMOVE followUp', 'faceId = :faceId', { ':faceId': faceId });
+}
+
+/** Updates the user's record when `condition` holds; false when it does not. */
+function updateUserIf(sub: string, update: string, condition: string, values: Record<string, unknown>): Promise<boolean> {
   return unlessConditionFails(() =>
     documentClient.send(
       new UpdateCommand({
         TableName: config.usersTable,
         Key: { pk: userKey(sub) },
-        UpdateExpression: 'REMOVE followUp',
-        ConditionExpression: 'faceId = :faceId',
-        ExpressionAttributeValues: { ':faceId': faceId },
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeValues: values,
       }),
     ),
   );
@@ -347,17 +352,7 @@ export async function signInPhotoVerdict(objectKey: string): Promise<SignInVerdi
 
 /** Returns false when there is no record to update (it is not created from a sign-in alone). */
 export async function recordSignIn(sub: string, now: number): Promise<boolean> {
-  return unlessConditionFails(() =>
-    documentClient.send(
-      new UpdateCommand({
-        TableName: config.usersTable,
-        Key: { pk: userKey(sub) },
-        UpdateExpression: 'SET lastSignInAt = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':at': new Date(now).toISOString() },
-      }),
-    ),
-  );
+  return updateUserIf(sub, 'SET lastSignInAt = :at', 'attribute_exists(pk)', { ':at': new Date(now).toISOString() });
 }
 
 /** The indexer's verdict on one uploaded object, ignoring a verdict past its expiry. */

@@ -128,7 +128,11 @@ describe('FaceAuthStack with target=localstack', () => {
     expect(rekognitionGrants(template, functions.get('FaceIndexer')![1])).toEqual([
       { actions: ['rekognition:DeleteFaces', 'rekognition:IndexFaces', 'rekognition:ListFaces'], resources: [collectionArn] },
     ]);
-    for (const handler of HANDLERS.filter((id) => id !== 'VerifyAuthChallengeResponse' && id !== 'FaceIndexer')) {
+    // PreTokenGeneration removes the old face of a take-back cut short (handlers/enrolment-follow-up.ts).
+    expect(rekognitionGrants(template, functions.get('PreTokenGeneration')![1])).toEqual([
+      { actions: ['rekognition:DeleteFaces'], resources: [collectionArn] },
+    ]);
+    for (const handler of HANDLERS.filter((id) => !['VerifyAuthChallengeResponse', 'FaceIndexer', 'PreTokenGeneration'].includes(id))) {
       expect(rekognitionGrants(template, functions.get(handler)![1]), handler).toEqual([]);
     }
   });
