@@ -18,6 +18,10 @@ export class S3Error extends Error {
 export const noSuchBucket = (bucket: string) =>
   new S3Error('NoSuchBucket', 'The specified bucket does not exist', 404, { BucketName: bucket });
 
+/** A request body that is not well-formed XML, or not the document the operation takes. */
+export const malformedXml = () =>
+  new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
+
 export const noSuchKey = (key: string) => new S3Error('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
 
 export const accessDenied = (message = 'Access Denied', details: Record<string, string | number> = {}) =>

@@ -1,4 +1,6 @@
 import {
+  type BucketLocationConstraint,
+  GetBucketLocationCommand,
   CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -293,6 +295,51 @@ describe('objects through @aws-sdk/client-s3', () => {
     expect(error.name).toBe('NoSuchBucket');
     const invalid = await errorOf(server.client.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })));
     expect(invalid.name).toBe('InvalidBucketName');
+  });
+
+  it('creates a bucket only in its own region: none named in us-east-1, its own name elsewhere, as S3 answers', async () => {
+    const inEurope = (constraint: string) => ({ Bucket: `located-${constraint}`, CreateBucketConfiguration: { LocationConstraint: constraint as BucketLocationConstraint } });
+    expect(await errorOf(server.client.send(new CreateBucketCommand(inEurope('eu-west-1'))))).toMatchObject({
+      name: 'IllegalLocationConstraintException', message: 'The eu-west-1 location constraint is incompatible for the region specific endpoint this request was sent to.',
+    });
+    expect(await errorOf(server.client.send(new CreateBucketCommand(inEurope('us-east-1'))))).toMatchObject({
+      name: 'InvalidLocationConstraint', message: 'The specified location-constraint is not valid',
+    });
+
+    const europe = await startS3({ region: 'eu-west-1' });
+    try {
+      expect(await errorOf(europe.client.send(new CreateBucketCommand({ Bucket: 'unplaced' })))).toMatchObject({
+        name: 'IllegalLocationConstraintException', message: 'The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.',
+      });
+      await europe.client.send(new CreateBucketCommand(inEurope('eu-west-1')));
+      expect((await europe.client.send(new GetBucketLocationCommand({ Bucket: 'located-eu-west-1' }))).LocationConstraint).toBe('eu-west-1');
+    } finally {
+      await europe.close();
+    }
+    const buckets = (await server.client.send(new ListBucketsCommand({}))).Buckets?.map((bucket) => bucket.Name);
+    expect(buckets).not.toContain('located-eu-west-1');
+    expect(buckets).not.toContain('located-us-east-1');
+  });
+
+  it('refuses a CreateBucket body that is no CreateBucketConfiguration as MalformedXML, creating nothing', async () => {
+    for (const [bucket, body] of [['not-xml', 'eu-west-1'], ['bad-entity', '<CreateBucketConfiguration><LocationConstraint>&bogus;</LocationConstraint></CreateBucketConfiguration>']]) {
+      const signed = await new SignatureV4({ credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false }).sign({
+        method: 'PUT',
+        protocol: 'http:',
+        hostname: '127.0.0.1',
+        port: Number(new URL(server.endpoint).port),
+        path: `/${bucket}`,
+        headers: { host: new URL(server.endpoint).host, 'x-amz-content-sha256': createHash('sha256').update(body!).digest('hex') },
+        body,
+      });
+      const headers = Object.fromEntries(Object.entries(signed.headers).filter(([name]) => name !== 'host'));
+      const response = await fetch(`${server.endpoint}/${bucket}`, { method: 'PUT', headers, body });
+
+      expect(response.status, bucket).toBe(400);
+      expect(await response.text()).toContain('<Code>MalformedXML</Code>');
+    }
+    const buckets = (await server.client.send(new ListBucketsCommand({}))).Buckets?.map((bucket) => bucket.Name);
+    expect(buckets).toEqual(['uploads']);
   });
 });
 

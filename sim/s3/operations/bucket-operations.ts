@@ -1,14 +1,16 @@
 // CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation and ListBuckets.
 import { isValidBucketName } from '../object-store.js';
-import { noSuchBucket, S3Error } from '../s3-errors.js';
+import { malformedXml, noSuchBucket, S3Error } from '../s3-errors.js';
 import { sendXml } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
-import { element, S3_XMLNS, xmlDocument } from '../xml.js';
+import { isUtf8 } from 'node:buffer';
+import { element, elementTexts, hasOnlyXmlChars, S3_XMLNS, unescapeXml, xmlDocument } from '../xml.js';
 
 export function createBucket(call: S3Call) {
   if (!isValidBucketName(call.bucket)) {
     throw new S3Error('InvalidBucketName', 'The specified bucket is not valid.', 400, { BucketName: call.bucket });
   }
+  checkLocationConstraint(locationConstraintOf(call.request.body), call.services.region);
   const created = call.services.store.createBucket(call.bucket, call.services.clock.now());
   // us-east-1 answers 200 again to the owner; every other region says BucketAlreadyOwnedByYou.
   if (!created && call.services.region !== 'us-east-1') {
@@ -20,6 +22,40 @@ export function createBucket(call: S3Call) {
     );
   }
   return call.reply.code(200).header('location', `/${call.bucket}`).send();
+}
+
+/** The `LocationConstraint` of a CreateBucketConfiguration body, '' when there is none. */
+function locationConstraintOf(body: unknown): string {
+  if (!Buffer.isBuffer(body) || body.length === 0) return '';
+  const xml = body.toString('utf8');
+  if (!isUtf8(body) || !hasOnlyXmlChars(xml) || !xml.includes('<CreateBucketConfiguration')) {
+    throw malformedXml();
+  }
+  const [text] = elementTexts(xml, 'LocationConstraint');
+  const constraint = text === undefined ? '' : unescapeXml(text.trim());
+  if (constraint === undefined) throw malformedXml();
+  return constraint;
+}
+
+/**
+ * A bucket is created in the region of the endpoint it was sent to, which names it the same way:
+ * us-east-1 by naming none (naming it is `InvalidLocationConstraint`), any other region by naming
+ * itself. S3's answers as users of AWS quote them (aws/aws-cli#3567, aws/aws-parallelcluster#1190,
+ * versity/versitygw#2246). Before, the constraint was ignored: `--region eu-west-1` made a bucket
+ * the kit then placed in us-east-1.
+ */
+function checkLocationConstraint(constraint: string, region: string): void {
+  if (region === 'us-east-1' && constraint === 'us-east-1') {
+    throw new S3Error('InvalidLocationConstraint', 'The specified location-constraint is not valid', 400, { LocationConstraint: constraint });
+  }
+  const expected = region === 'us-east-1' ? '' : region;
+  if (constraint !== expected) {
+    throw new S3Error(
+      'IllegalLocationConstraintException',
+      `The ${constraint || 'unspecified'} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+      400,
+    );
+  }
 }
 
 export function headBucket(call: S3Call) {

@@ -1,6 +1,6 @@
 // DeleteObject (204 whether or not the key existed) and DeleteObjects (POST /bucket?delete).
 import { isUtf8 } from 'node:buffer';
-import { S3Error } from '../s3-errors.js';
+import { malformedXml } from '../s3-errors.js';
 import { queueNotifications, sendXml } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
 import { element, elementTexts, hasOnlyXmlChars, S3_XMLNS, unescapeXml, xmlDocument } from '../xml.js';
@@ -18,7 +18,6 @@ export function deleteObject(call: S3Call) {
 }
 
 const MAX_KEYS_PER_DELETE = 1000;
-const MALFORMED_XML_MESSAGE = 'The XML you provided was not well-formed or did not validate against our published schema';
 
 export function deleteObjects(call: S3Call) {
   requireBucket(call);
@@ -31,7 +30,7 @@ export function deleteObjects(call: S3Call) {
   // control character. Read anyway, the key was deleted and answered back raw, which no XML parser
   // reads: boto3 retried 4 times and reported a 500 for an object that was gone.
   if (!isUtf8(body) || !hasOnlyXmlChars(xml) || !xml.includes('<Delete') || objects.length === 0 || objects.length > MAX_KEYS_PER_DELETE) {
-    throw new S3Error('MalformedXML', MALFORMED_XML_MESSAGE, 400);
+    throw malformedXml();
   }
   const quiet = elementTexts(xml, 'Quiet')[0]?.trim() === 'true';
   // Every key is read before any is deleted: a body malformed at its tenth key deletes nothing,
@@ -39,7 +38,7 @@ export function deleteObjects(call: S3Call) {
   const keys = objects.map((object) => {
     const keyText = elementTexts(object, 'Key')[0];
     const key = keyText === undefined ? undefined : unescapeXml(keyText);
-    if (key === undefined) throw new S3Error('MalformedXML', MALFORMED_XML_MESSAGE, 400);
+    if (key === undefined) throw malformedXml();
     return key;
   });
   // S3 authorises each key on its own: a key the caller may not delete is an error of its own.
