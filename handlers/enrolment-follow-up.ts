@@ -8,27 +8,23 @@ import { sendEmail } from './send-email.js';
 import { signOutEverywhere, type PoolUser } from './user-sessions.js';
 import { clearFollowUp, type EnrolmentFollowUp } from './users-table.js';
 
+/** The user whose face was bound, as the trigger event names them, and their email. */
+export type EnrolledOwner = PoolUser & { email: string | undefined };
+
 /**
- * Ends the old face's sessions, removes the old face, tells the mailbox, then marks the bind of
- * `faceId` done. Each step may run twice (a retry racing the first run): a second sign-out ends
+ * Ends the old face's sessions, removes the old face, tells the owner's mailbox, then marks the
+ * bind of `faceId` done. Each step may run twice (a retry racing the first run): a second sign-out ends
  * only sessions made before it, a face deleted twice is gone either way, a second notice says the
  * same. Throws when the sessions cannot be ended; the follow-up then stays for the next reader.
  */
-export async function finishEnrolment(
-  owner: PoolUser,
-  sub: string,
-  faceId: string,
-  followUp: EnrolmentFollowUp,
-  recipient: string | undefined,
-  now: number,
-): Promise<void> {
+export async function finishEnrolment(owner: EnrolledOwner, sub: string, faceId: string, followUp: EnrolmentFollowUp, now: number): Promise<void> {
   try {
     // Whoever enrolled the old face keeps no session made with it.
     if (followUp.signOut) await signOutEverywhere(owner);
   } finally {
     if (followUp.retiredFaceId) await deleteFaces([followUp.retiredFaceId]);
   }
-  await notifyOwner(recipient, now);
+  await notifyOwner(owner.email, now);
   await clearFollowUp(sub, faceId);
 }
 

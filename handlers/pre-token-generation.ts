@@ -13,8 +13,8 @@ export const handler: PreTokenGenerationTriggerHandler = withErrorBoundary('PreT
   const sub = event.request.userAttributes.sub;
   const user = sub ? await getUser(sub) : undefined;
   if (sub && user?.faceId && user.followUp) {
-    const owner = { userPoolId: event.userPoolId, userName: event.userName };
-    await finishEnrolment(owner, sub, user.faceId, user.followUp, event.request.userAttributes.email, Date.now());
+    const owner = { userPoolId: event.userPoolId, userName: event.userName, email: event.request.userAttributes.email };
+    await finishEnrolment(owner, sub, user.faceId, user.followUp, Date.now());
     logger.warn('finished an enrolment cut short', { sub, triggerSource: event.triggerSource });
     // A refresh token is older than the sign-out just made: any made since the bind came from a
     // sign-in, whose PreTokenGeneration would have finished the follow-up first. Its session ended.

@@ -23,7 +23,7 @@ import { preloadImageDecoder } from './rekognition/matcher/decode-image.js';
 import { createRekognitionService } from './rekognition/service.js';
 import { DEFAULT_LOCAL_CREDENTIALS, RequestSignatureVerifier, type LocalCredentials } from './request-signature.js';
 import { corsRulesFromConfiguration, expirationRulesFromConfiguration } from './s3/bucket-config-translation.js';
-import { answerS3ClientErrors, type RefusedRequest } from './s3/client-errors.js';
+import { answerS3ClientErrors, pathOf, type RefusedRequest } from './s3/client-errors.js';
 import { answerS3FrameworkError, createS3Service, S3_ROUTER_OPTIONS, type S3Service } from './s3/s3-service.js';
 import { createSesService } from './ses/ses-service.js';
 import { createStsService } from './sts/sts-service.js';
@@ -435,7 +435,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   // S3's XML on the paths S3 serves; the other services keep Fastify's answer.
   if (localS3) answerS3ClientErrors(app.server, servedByS3);
   refuseRebindableHosts(app, options.allowedHosts ?? allowedHostsFromEnv(process.env.FACEKIT_ALLOWED_HOSTS), (request) =>
-    localS3 !== undefined && servedByS3({ method: request.method, path: request.url.split('?')[0]!, headers: request.headers }));
+    localS3 !== undefined && servedByS3({ method: request.method, path: pathOf(request.url), headers: request.headers }));
   // Pages on the web origins (a dev server on another port) may read the kit's own routes.
   const webOrigins = webOriginsOf(plan, endpoint);
   const kitCors = kitRouteCors(webOrigins, log);

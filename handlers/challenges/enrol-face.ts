@@ -9,8 +9,7 @@ import { clearFailures, failureBucket } from '../failure-backoff.js';
 import { deletePhoto, isPhotoStored, newEnrolKey, photoUploadParameters, subOfEnrolKey } from '../face-photos.js';
 import { logger } from '../logger.js';
 import { sha256Hex } from '../secret-hashing.js';
-import { finishEnrolment } from '../enrolment-follow-up.js';
-import type { PoolUser } from '../user-sessions.js';
+import { finishEnrolment, type EnrolledOwner } from '../enrolment-follow-up.js';
 import {
   bindFace,
   followUpOfBind,
@@ -93,19 +92,13 @@ async function awaitVerdict(key: string, sub: string, startedAt: number): Promis
   return undefined;
 }
 
-async function bind(
-  owner: PoolUser & { email: string | undefined },
-  sub: string,
-  faceId: string,
-  deviceHash: string | undefined,
-  now: number,
-): Promise<boolean> {
+async function bind(owner: EnrolledOwner, sub: string, faceId: string, deviceHash: string | undefined, now: number): Promise<boolean> {
   const user = await getUser(sub);
   if (user?.faceId === faceId) {
     // Cognito retried this invocation after it had already bound the face. The first try may have
     // failed before it finished what the bind left to do (ended the old face's sessions): then it
     // is still on the record, and this try does it.
-    if (user.followUp) await finishEnrolment(owner, sub, faceId, user.followUp, owner.email, now);
+    if (user.followUp) await finishEnrolment(owner, sub, faceId, user.followUp, now);
     return true;
   }
   // The face is dated from this write, not from when the answer arrived: Verify may have waited
@@ -118,7 +111,7 @@ async function bind(
     // The sessions end after the bind, not before: a sign-in with the old face in between would
     // otherwise get tokens that outlive it.
     // Stryker disable next-line OptionalChaining: as above, a bound face means a record
-    await finishEnrolment(owner, sub, faceId, followUpOfBind(user?.faceId), owner.email, now);
+    await finishEnrolment(owner, sub, faceId, followUpOfBind(user?.faceId), now);
     // A fresh face after a proven mailbox: earlier failures (perhaps a stranger's) no longer count.
     await clearFailures(failureBucket(sub));
     logger.info('face enrolled', { sub, replaced: !!user?.faceId });

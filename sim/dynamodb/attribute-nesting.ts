@@ -35,8 +35,13 @@ const ATTRIBUTE_VALUE_PATHS: Record<string, string[][]> = {
 
 /** True when an attribute value of the request nests deeper than DynamoDB allows. */
 export function nestsTooDeep(operation: string, request: Record<string, unknown>): boolean {
+  return attributeValuesOf(operation, request).some(exceedsNestingLimit);
+}
+
+/** Every attribute value the operation's request carries at its top (see ATTRIBUTE_VALUE_PATHS). */
+function attributeValuesOf(operation: string, request: Record<string, unknown>): unknown[] {
   const paths = Object.hasOwn(ATTRIBUTE_VALUE_PATHS, operation) ? ATTRIBUTE_VALUE_PATHS[operation]! : [];
-  return paths.some((path) => attributeValuesAt(request, path).some(exceedsNestingLimit));
+  return paths.flatMap((path) => attributeValuesAt(request, path));
 }
 
 /** The attribute values a path designates (see ATTRIBUTE_VALUE_PATHS); malformed parts are skipped. */
@@ -108,8 +113,7 @@ export function nullMemberRefusal(operation: string, request: Record<string, unk
       if (nullAt !== undefined) return `1 validation error detected: Value null at '${lowerFirst(name)}.${nullAt}' failed to satisfy constraint: Member must not be null`;
     }
   }
-  const paths = Object.hasOwn(ATTRIBUTE_VALUE_PATHS, operation) ? ATTRIBUTE_VALUE_PATHS[operation]! : [];
-  const pending = paths.flatMap((path) => attributeValuesAt(request, path));
+  const pending = attributeValuesOf(operation, request);
   while (pending.length > 0) {
     const value = pending.pop();
     if (value === null) return EMPTY_ATTRIBUTE_VALUE_MESSAGE;

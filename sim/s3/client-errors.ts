@@ -76,7 +76,8 @@ function requestLineOf(packet: Buffer | undefined): RefusedRequest | undefined {
   return { method: line[1]!, path: pathOf(line[2]!), headers: authorization === undefined ? {} : { authorization } };
 }
 
-function pathOf(url: string): string {
+/** The path of a request URL, without its query. */
+export function pathOf(url: string): string {
   return url.split('?')[0] ?? '';
 }
 

@@ -1,5 +1,6 @@
 // Just enough XML for S3's wire format: escaping for the responses we build, and reading the few
-// request bodies S3 clients send (DeleteObjects), whose shape is fixed and flat.
+// request bodies S3 clients send (DeleteObjects, CreateBucket), whose shape is fixed and flat.
+import { isUtf8 } from 'node:buffer';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
@@ -27,6 +28,16 @@ const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
  */
 export function hasOnlyXmlChars(document: string): boolean {
   return !NOT_XML_CHAR.test(document);
+}
+
+/**
+ * A request body as the text of an XML document whose root element is `root`; undefined for bytes
+ * that are no UTF-8 (they would read as U+FFFD, another key or value), a raw character XML does not
+ * allow, or another document: what S3 answers MalformedXML.
+ */
+export function xmlDocumentOf(body: Buffer, root: string): string | undefined {
+  const xml = body.toString('utf8');
+  return isUtf8(body) && hasOnlyXmlChars(xml) && xml.includes(`<${root}`) ? xml : undefined;
 }
 
 /**

@@ -3,8 +3,7 @@ import { isValidBucketName } from '../object-store.js';
 import { malformedXml, noSuchBucket, S3Error } from '../s3-errors.js';
 import { sendXml } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
-import { isUtf8 } from 'node:buffer';
-import { element, elementTexts, hasOnlyXmlChars, S3_XMLNS, unescapeXml, xmlDocument } from '../xml.js';
+import { element, elementTexts, S3_XMLNS, unescapeXml, xmlDocument, xmlDocumentOf } from '../xml.js';
 
 export function createBucket(call: S3Call) {
   if (!isValidBucketName(call.bucket)) {
@@ -27,10 +26,8 @@ export function createBucket(call: S3Call) {
 /** The `LocationConstraint` of a CreateBucketConfiguration body, '' when there is none. */
 function locationConstraintOf(body: unknown): string {
   if (!Buffer.isBuffer(body) || body.length === 0) return '';
-  const xml = body.toString('utf8');
-  if (!isUtf8(body) || !hasOnlyXmlChars(xml) || !xml.includes('<CreateBucketConfiguration')) {
-    throw malformedXml();
-  }
+  const xml = xmlDocumentOf(body, 'CreateBucketConfiguration');
+  if (xml === undefined) throw malformedXml();
   const [text] = elementTexts(xml, 'LocationConstraint');
   const constraint = text === undefined ? '' : unescapeXml(text.trim());
   if (constraint === undefined) throw malformedXml();
