@@ -110,7 +110,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
   const pid = server?.child.pid;
   try {
     const target = await stackTarget(endpoint);
-    const cognito = cognitoClient(target);
+    const cognito = cognitoClient(target, options.clients);
     // Idle: after start-up work settled, before any user. The warmed function workers hold their
     // bundles' loading garbage until V8's memory reducer runs in each, some seconds after their
     // allocations stop: read 2 s after ready, the tree was at 215 MiB; 15 s after, at 176-181 MiB.
