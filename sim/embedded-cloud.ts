@@ -236,7 +236,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
 
   // Next to LocalStack, functions there sign with temporary keys from LocalStack's STS that the
   // sim cannot look up; everything else must be signed with the local key.
-  const signatures = new RequestSignatureVerifier({ credentials, clock, trustTemporaryCredentials: services.size < SERVICE_NAMES.length });
+  const signatures = new RequestSignatureVerifier({ credentials, clock, region, trustTemporaryCredentials: services.size < SERVICE_NAMES.length });
   // Functions run here sign with their roles' keys, and their calls are checked against the roles'
   // policies (sim/iam/access-control.ts); the kit's own key is not checked.
   const accessControl = new AccessControl({ accountId: plan.accountId, rootSecret: credentials.secretAccessKey });

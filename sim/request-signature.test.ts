@@ -44,6 +44,16 @@ describe('RequestSignatureVerifier', () => {
     await expect(verifier.verify(await signedRequest('{"CollectionId":"faces"}'), 'rekognition')).resolves.toEqual({ accessKeyId: 'test' });
   });
 
+  it('refuses a request signed for another region than the one it stands for, naming that region', async () => {
+    const inIreland = await signedRequest('{}');
+    const inVirginia = new RequestSignatureVerifier({ credentials: LOCAL, region: 'us-east-1' });
+
+    await expect(inVirginia.verify(inIreland, 'rekognition')).rejects.toMatchObject({
+      name: 'InvalidSignatureException', message: "Credential should be scoped to a valid region, not 'eu-west-1'. ",
+    });
+    await expect(new RequestSignatureVerifier({ credentials: LOCAL, region: 'eu-west-1' }).verify(inIreland, 'rekognition')).resolves.toEqual({ accessKeyId: 'test' });
+  });
+
   it('refuses a body changed after signing, also when the client sent its own payload hash', async () => {
     for (const contentSha256 of [false, true]) {
       const request = await signedRequest('{"CollectionId":"faces"}', { contentSha256 });

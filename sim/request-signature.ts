@@ -95,6 +95,12 @@ export interface RequestSignatureVerifierOptions {
   trustTemporaryCredentials?: boolean;
   /** The sim's clock; a request date within 5 minutes of it, or of the real time, is current. */
   clock?: Clock;
+  /**
+   * The region the kit stands for: a request signed for another is refused, as a regional AWS
+   * endpoint refuses it, rather than served from this region's pools, tables and collections (a
+   * client configured for the wrong region then fails here as it would once deployed).
+   */
+  region?: string;
 }
 
 /** How far a request's X-Amz-Date may be from now (AWS: 5 minutes outside S3). */
@@ -145,6 +151,9 @@ export class RequestSignatureVerifier {
     if (!signingDate) throw new SignatureRefusal('IncompleteSignatureException', `Date must be in ISO-8601 'basic format'. Got '${amzDate}'.`);
     if (scope.service !== signingName) {
       throw new SignatureRefusal('InvalidSignatureException', `Credential should be scoped to correct service: '${signingName}'. `);
+    }
+    if (this.options.region !== undefined && scope.region !== this.options.region) {
+      throw new SignatureRefusal('InvalidSignatureException', `Credential should be scoped to a valid region, not '${scope.region}'. `);
     }
     if (!scopeDatedOn(scope, amzDate)) {
       throw new SignatureRefusal('InvalidSignatureException',

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  CognitoIdentityProviderClient,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   ListUserPoolClientsCommand,
@@ -123,6 +124,47 @@ describe('what the AWS CLI asks beside the stack', () => {
     expect(await stderrOf(aws('sesv2', 'list-email-identities'))).toMatch(
       /\(UnknownOperationException\) when calling the ListEmailIdentities operation: GET \/v2\/email\/identities is not an operation the local SES emulates/,
     );
+  }, 60_000);
+});
+
+describe('a client configured for another region', () => {
+  // The kit stands for one region's endpoints. Served from this region's pools and tables, a client
+  // set to another passed every local test and then found nothing once deployed (an outside audit:
+  // `--region eu-west-1` listed the us-east-1 pool, tables and collection).
+  const elsewhere = () => ({ region: 'eu-west-1', endpoint: harness.endpoint, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  const refusalOf = (call: Promise<unknown>) => call.then(() => undefined, (error: Error) => ({ name: error.name, message: error.message }));
+  const WRONG_REGION = { name: 'InvalidSignatureException', message: "Credential should be scoped to a valid region, not 'eu-west-1'. " };
+
+  it('is refused by every signed service as a regional AWS endpoint refuses it, and the same calls pass in the kit\'s region', async () => {
+    const clients = {
+      cognito: new CognitoIdentityProviderClient(elsewhere()),
+      rekognition: new RekognitionClient(elsewhere()),
+      dynamodb: new DynamoDBClient(elsewhere()),
+      lambda: new LambdaClient(elsewhere()),
+      ses: new SESv2Client(elsewhere()),
+    };
+    const email = new SendEmailCommand({
+      FromEmailAddress: 'kit@example.com', Destination: { ToAddresses: ['region@example.com'] },
+      Content: { Simple: { Subject: { Data: 'hello' }, Body: { Text: { Data: 'hello' } } } },
+    });
+
+    expect(await refusalOf(clients.cognito.send(new ListUserPoolsCommand({ MaxResults: 10 })))).toEqual(WRONG_REGION);
+    expect(await refusalOf(clients.rekognition.send(new DescribeCollectionCommand({ CollectionId: harness.outputs.CollectionId })))).toEqual(WRONG_REGION);
+    expect(await refusalOf(clients.dynamodb.send(new DescribeTableCommand({ TableName: harness.outputs.UsersTableName })))).toEqual(WRONG_REGION);
+    expect(await refusalOf(clients.lambda.send(new ListFunctionsCommand({})))).toEqual(WRONG_REGION);
+    expect(await refusalOf(clients.ses.send(email))).toEqual(WRONG_REGION);
+    const here = { region: harness.outputs.Region, endpoint: harness.endpoint, credentials: LOCAL_CREDENTIALS };
+    expect((await new DynamoDBClient(here).send(new DescribeTableCommand({ TableName: harness.outputs.UsersTableName }))).Table?.TableName)
+      .toBe(harness.outputs.UsersTableName);
+    expect((await harness.cognito.send(new ListUserPoolsCommand({ MaxResults: 10 }))).UserPools).toHaveLength(1);
+    for (const client of Object.values(clients)) client.destroy();
+  });
+
+  it.skipIf(awsCliMissing)("Debian's AWS CLI with --region says which region is wrong", async () => {
+    const refused = await run(AWS_CLI, ['dynamodb', 'list-tables', '--region', 'eu-west-1', '--endpoint-url', harness.endpoint], { env: clientEnvironment() })
+      .then(() => '', (error: { stderr?: string }) => error.stderr ?? '');
+
+    expect(refused).toMatch(/\(InvalidSignatureException\) when calling the ListTables operation: Credential should be scoped to a valid region, not 'eu-west-1'\./);
   }, 60_000);
 });
 
