@@ -20,6 +20,29 @@ import { nextSweepDelay, sweepExpiredItems, TimeToLiveSettings } from './time-to
 
 export const DYNAMODB_TARGET_PREFIX = 'DynamoDB_20120810';
 
+/** What dynalite 4.0.0 serves (its `actions/`), and Time to Live, served here. */
+const SERVED_OPERATIONS = [
+  'BatchGetItem', 'BatchWriteItem', 'CreateTable', 'DeleteItem', 'DeleteTable', 'DescribeTable', 'DescribeTimeToLive', 'GetItem', 'ListTables',
+  'ListTagsOfResource', 'PutItem', 'Query', 'Scan', 'TagResource', 'UntagResource', 'UpdateItem', 'UpdateTable', 'UpdateTimeToLive',
+].join(', ');
+
+/**
+ * DynamoDB's other operations (the commands of @aws-sdk/client-dynamodb 3.1164.0). dynalite
+ * answers them as DynamoDB answers a made-up one, UnknownOperationException with no message,
+ * which the AWS CLI prints as `... when calling the TransactGetItems operation: ` and nothing
+ * more: an outside audit read that as a broken kit. A made-up name still gets DynamoDB's answer.
+ */
+const NOT_EMULATED_OPERATIONS = new Set([
+  'BatchExecuteStatement', 'CancelBulkOperation', 'CreateBackup', 'CreateGlobalTable', 'DeleteBackup', 'DeleteResourcePolicy', 'DescribeBackup',
+  'DescribeBulkOperation', 'DescribeContinuousBackups', 'DescribeContributorInsights', 'DescribeEndpoints', 'DescribeExport', 'DescribeGlobalTable',
+  'DescribeGlobalTableSettings', 'DescribeImport', 'DescribeKinesisStreamingDestination', 'DescribeLimits', 'DescribeTableReplicaAutoScaling',
+  'DisableKinesisStreamingDestination', 'EnableKinesisStreamingDestination', 'ExecuteStatement', 'ExecuteTransaction', 'ExportTableToPointInTime',
+  'GetResourcePolicy', 'ImportTable', 'ListBackups', 'ListBulkOperations', 'ListContributorInsights', 'ListExports', 'ListGlobalTables', 'ListImports',
+  'PutResourcePolicy', 'RestoreTableFromBackup', 'RestoreTableToPointInTime', 'SearchVectors', 'StartBulkPutItems', 'TransactGetItems',
+  'TransactWriteItems', 'UpdateContinuousBackups', 'UpdateContributorInsights', 'UpdateGlobalTable', 'UpdateGlobalTableSettings',
+  'UpdateKinesisStreamingDestination', 'UpdateTableReplicaAutoScaling',
+]);
+
 export interface DynamoDbServiceOptions {
   /** Tables persist in LevelDB under `<dataDir>/dynamodb` when given; in memory otherwise. */
   dataDir?: string;
@@ -203,6 +226,9 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions = {}
     if (refusedExpression) return errorResponse(new AwsServiceError('ValidationException', refusedExpression));
     // Own properties only: a target such as `toLocaleString` must reach dynalite, which refuses it.
     if (Object.hasOwn(timeToLiveOperations, operation)) return answerLocally(timeToLiveOperations[operation]!, body);
+    if (NOT_EMULATED_OPERATIONS.has(operation)) {
+      return errorResponse(new AwsServiceError('UnknownOperationException', `${operation} is not an operation the local DynamoDB emulates (it serves ${SERVED_OPERATIONS})`));
+    }
 
     const forwarded: Record<string, string> = {};
     for (const name of FORWARDED_HEADERS) {

@@ -180,6 +180,35 @@ describe('createDynamoDbService', () => {
     expect(error).toBeInstanceOf(ResourceNotFoundException);
   });
 
+  it('names an operation of DynamoDB it does not serve, where dynalite answered with no message; a made-up one gets DynamoDB\'s bare answer', async () => {
+    const { app } = await startSim();
+    const endpoint = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const call = async (operation: string) => {
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `DynamoDB_20120810.${operation}` },
+        body: '{}',
+      });
+      return { status: response.status, ...(await response.json() as { __type: string; message?: string }) };
+    };
+    const served = ['BatchGetItem', 'BatchWriteItem', 'CreateTable', 'DeleteItem', 'DeleteTable', 'DescribeTable', 'DescribeTimeToLive', 'GetItem',
+      'ListTables', 'ListTagsOfResource', 'PutItem', 'Query', 'Scan', 'TagResource', 'UntagResource', 'UpdateItem', 'UpdateTable', 'UpdateTimeToLive'];
+    // Every operation of the SDK's DynamoDB client, so that one added by an SDK upgrade is named too.
+    const everyOperation = Object.keys(await import('@aws-sdk/client-dynamodb'))
+      .filter((name) => name.endsWith('Command') && name !== 'Command' && !name.startsWith('$'))
+      .map((name) => name.slice(0, -'Command'.length));
+
+    expect(everyOperation).toEqual(expect.arrayContaining(['TransactGetItems', 'ExecuteStatement', ...served]));
+    for (const operation of everyOperation.filter((name) => !served.includes(name))) {
+      expect(await call(operation)).toEqual({
+        status: 400,
+        __type: 'com.amazonaws.dynamodb.v20120810#UnknownOperationException',
+        message: `${operation} is not an operation the local DynamoDB emulates (it serves ${served.join(', ')})`,
+      });
+    }
+    expect(await call('MadeUpOperation')).toEqual({ status: 400, __type: 'com.amazon.coral.service#UnknownOperationException' });
+  });
+
   it('keeps tables and items across a restart on the same data directory', async () => {
     // Prepare
     const dataDir = temporaryDataDir();
