@@ -29,6 +29,7 @@ import { createSesService } from './ses/ses-service.js';
 import { createStsService } from './sts/sts-service.js';
 import { freePort } from './free-port.js';
 import { signingServiceOf } from './signing-service-constraint.js';
+import { refuseUnservedRestApis, unservedRestApiOf } from './unserved-apis.js';
 import { appBackendRoutes } from '../examples/app-backend/routes.js';
 import { createTokenVerifier } from '../examples/app-backend/token-verifier.js';
 import { allowedHostsFromEnv, refuseRebindableHosts } from './allowed-hosts.js';
@@ -127,10 +128,12 @@ function answerFrameworkError(error: FastifyError, request: FastifyRequest, repl
  * Whether S3 would have served a request that never reached the router, judged from its path as
  * the routes here divide paths: S3's wildcards take every path but the JSON and Query protocols'
  * `/`, the kit's `/_sim/` and `/favicon.ico`, a pool's `/.well-known/` documents, SES's
- * `/v2/email/`, and Lambda's dated API paths (`/2015-03-31/...`) unless signed for S3.
+ * `/v2/email/`, Lambda's dated API paths (`/2015-03-31/...`) unless signed for S3, and requests
+ * signed for a service with no REST API here (sim/unserved-apis.ts).
  */
 function servedByS3({ path, headers }: RefusedRequest): boolean {
   if (path === '/' || path === '/favicon.ico' || path.startsWith('/_sim/') || path.startsWith('/v2/email/')) return false;
+  if (unservedRestApiOf({ url: path, headers }) !== undefined) return false;
   if (/^\/[^/]+\/\.well-known\//.test(path)) return false;
   return !/^\/\d{4}-\d{2}-\d{2}(\/|$)/.test(path) || signingServiceOf({ headers, url: path }) === 's3';
 }
@@ -436,6 +439,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   if (localS3) answerS3ClientErrors(app.server, servedByS3);
   refuseRebindableHosts(app, options.allowedHosts ?? allowedHostsFromEnv(process.env.FACEKIT_ALLOWED_HOSTS), (request) =>
     localS3 !== undefined && servedByS3({ method: request.method, path: pathOf(request.url), headers: request.headers }));
+  refuseUnservedRestApis(app);
   // Pages on the web origins (a dev server on another port) may read the kit's own routes.
   const webOrigins = webOriginsOf(plan, endpoint);
   const kitCors = kitRouteCors(webOrigins, log);

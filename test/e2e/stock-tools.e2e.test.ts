@@ -121,6 +121,10 @@ describe('what the AWS CLI asks beside the stack', () => {
       /\(UnknownOperationException\) when calling the DescribeLogGroups operation: Unknown target: Logs_20140328\.DescribeLogGroups; the JSON APIs served here are .*AWSCognitoIdentityProviderService.*\. CloudWatch Logs is not emulated: the functions' log lines .* are printed by the running kit/,
     );
     expect(await stderrOf(aws('sns', 'list-topics'))).toMatch(/\(InvalidAction\) when calling the ListTopics operation: The local kit does not emulate the sns Query API/);
+    // Paths that are S3's too: answered as S3's NoSuchBucket for a bucket "restapis" before.
+    expect(await stderrOf(aws('apigateway', 'get-rest-apis'))).toMatch(
+      /\(UnknownOperationException\) when calling the GetRestApis operation: GET \/restapis, signed for "apigateway", is not an API the local kit emulates/,
+    );
     expect(await stderrOf(aws('sesv2', 'list-email-identities'))).toMatch(
       /\(UnknownOperationException\) when calling the ListEmailIdentities operation: GET \/v2\/email\/identities is not an operation the local SES emulates/,
     );
