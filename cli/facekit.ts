@@ -29,7 +29,7 @@ function withTargetOptions(command: Command): Command {
     .addOption(new Option('--endpoint <url>', 'a local kit or LocalStack endpoint (default: $FACEKIT_ENDPOINT, the kit that wrote the outputs file, or the running `npm start`)'))
     .addOption(new Option('--aws', 'the stack deployed to AWS (outputs from `npm run deploy`), even when a local kit runs').conflicts('endpoint'))
     .addHelpText('after', `
-Target: --endpoint or $FACEKIT_ENDPOINT when given; --aws for AWS; otherwise the outputs file
+Target: --endpoint, $FACEKIT_ENDPOINT or $AWS_ENDPOINT_URL when given; --aws for AWS; otherwise the outputs file
 decides (the kit's \`npm start\` marks the one it writes; one from \`cdk deploy\` means AWS); with no
 outputs file here, the kit \`npm start\` recorded in ${'$'}XDG_STATE_HOME/facekit, else one on the default
 port ${DEFAULT_KIT_ENDPOINT} (the compose container).`);
@@ -41,12 +41,28 @@ async function target(options: TargetFlags): Promise<ResolvedTarget> {
   return resolved;
 }
 
-async function readPhoto(path: string): Promise<Buffer> {
+/** The largest photo the face check takes (Rekognition's limit for an image in S3). */
+const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+
+/**
+ * The photo's bytes, once they look like a picture the check reads. Found out only after the upload,
+ * a text file or a 6 MB photo cost a sign-in attempt (which counts towards the backoff) or, at
+ * sign-up, came after the emailed code was spent (an outside audit).
+ */
+export async function readPhoto(path: string): Promise<Buffer> {
+  let photo: Buffer;
   try {
-    return await readFile(path);
+    photo = await readFile(path);
   } catch (error) {
     throw new Error(`cannot read photo ${path}: ${(error as Error).message}`);
   }
+  const jpeg = photo.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]));
+  const png = photo.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  if (!jpeg && !png) throw new Error(`${path} is not a JPEG or PNG picture, the two kinds the face check reads: take the photo again, or save it as JPEG`);
+  if (photo.length > MAX_PHOTO_BYTES) {
+    throw new Error(`${path} is ${(photo.length / 1024 / 1024).toFixed(1)} MB, over the face check's 5 MB (5,242,880 bytes): send a smaller one, e.g. scaled to 2,048 px on its longest side`);
+  }
+  return photo;
 }
 
 async function prompt(question: string): Promise<string> {

@@ -110,6 +110,7 @@ function localTarget(endpoint: string, outputs: StackOutputs, description: strin
  */
 async function namedEndpointTarget(endpoint: string, how: string, options: Required<Pick<TargetOptions, 'stackName' | 'cwd'>> & TargetOptions): Promise<ResolvedTarget> {
   const description = `${endpoint} (${how})`;
+  if (!isHttpUrl(endpoint)) throw new TargetError(`${endpoint} (${how}) is not an http:// or https:// URL, e.g. http://127.0.0.1:4566`);
   if (!(await reachable(endpoint))) throw new TargetError(`nothing answers at ${endpoint} (${how}): ${START_THE_KIT}`);
   if (options.outputsFile) return localTarget(endpoint, readOutputs(resolve(options.cwd, options.outputsFile), options.stackName), description);
   const served = await kitOutputs(endpoint, options.stackName);
@@ -117,6 +118,14 @@ async function namedEndpointTarget(endpoint: string, how: string, options: Requi
   const here = resolve(options.cwd, DEFAULT_OUTPUTS_FILE);
   if (existsSync(here)) return localTarget(endpoint, readOutputs(here, options.stackName), description);
   throw new TargetError(`${endpoint} (${how}) serves no stack outputs and there is no ${DEFAULT_OUTPUTS_FILE} here: pass --outputs <file>`);
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
 }
 
 /** Any HTTP answer at all (a kit, LocalStack): the endpoint is up. */
@@ -163,7 +172,8 @@ export async function resolveTarget(options: TargetOptions = {}): Promise<Resolv
     if (await reachable(kitEndpoint)) return localTarget(kitEndpoint, outputs, `${kitEndpoint} (the local kit that wrote ${outputsFile})`);
     throw new TargetError(`the local kit that wrote ${outputsFile} is not running (nothing answers at ${kitEndpoint}): ${START_THE_KIT}`);
   }
-  if (options.outputsFile) throw new TargetError(`${outputsFile} not found: ${START_THE_KIT}`);
+  // A file the user named and mistyped: starting a kit would not write it there.
+  if (options.outputsFile) throw new TargetError(`${outputsFile} not found (--outputs): check the path, or leave --outputs out to use the running kit`);
 
   // No outputs file here: a kit `npm start` recorded (any folder), else the default port.
   const running: RunningKitRecord[] = [];

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildProgram, describeFailure, refusalMessage } from '../../cli/facekit.js';
+import { buildProgram, describeFailure, readPhoto, refusalMessage } from '../../cli/facekit.js';
 
 describe('refusalMessage', () => {
   it.each(['NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY', 'NOT_AN_IMAGE', 'TOO_LARGE', 'NOT_UPLOADED', 'NOT_CHECKED_IN_TIME'])(
@@ -63,7 +63,7 @@ describe('facekit signup', () => {
     const folder = mkdtempSync(join(tmpdir(), 'facekit-signup-'));
     cleanups.push(() => server.close(), () => rmSync(folder, { recursive: true, force: true }));
     const photo = join(folder, 'alice.jpg');
-    writeFileSync(photo, 'not read by this test');
+    writeFileSync(photo, Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]));
     vi.spyOn(console, 'log').mockImplementation(() => {});
 
     const signup = buildProgram().parseAsync(['signup', '--email', 'alice@example.com', '--photo', photo, '--endpoint', endpoint], { from: 'user' });
@@ -71,6 +71,24 @@ describe('facekit signup', () => {
     await expect(signup).rejects.toThrow(
       `alice@example.com is already signed up and confirmed. Sign in with \`facekit signin --email alice@example.com --photo ${photo}\`, or add --enrol`,
     );
+  });
+});
+
+describe('readPhoto', () => {
+  it('refuses, before anything is sent, a file that is no JPEG or PNG and a photo over the check\'s 5 MB, and reads a JPEG and a PNG', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'facekit-photo-'));
+    cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
+    const file = (name: string, bytes: Buffer) => {
+      writeFileSync(join(folder, name), bytes);
+      return join(folder, name);
+    };
+    const jpegStart = Buffer.from([0xff, 0xd8, 0xff, 0xe0]);
+    const pngStart = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+    await expect(readPhoto(file('notes.jpg', Buffer.from('a note')))).rejects.toThrow(/notes\.jpg is not a JPEG or PNG picture, the two kinds the face check reads/);
+    await expect(readPhoto(file('big.jpg', Buffer.concat([jpegStart, Buffer.alloc(5 * 1024 * 1024 - 3)])))).rejects.toThrow(/big\.jpg is 5\.0 MB, over the face check's 5 MB \(5,242,880 bytes\)/);
+    expect(await readPhoto(file('limit.jpg', Buffer.concat([jpegStart, Buffer.alloc(5 * 1024 * 1024 - 4)])))).toHaveLength(5 * 1024 * 1024);
+    expect(await readPhoto(file('face.png', pngStart))).toEqual(pngStart);
   });
 });
 

@@ -126,6 +126,16 @@ describe('facekit target', () => {
     expect(dead).toContain('npm start');
   });
 
+  it('says an endpoint that is no URL is not one, and a mistyped --outputs path is not found, rather than to start the kit', async () => {
+    const notUrl = await failure(resolveTarget({ ...place('not-url'), endpoint: 'notaurl' }));
+    const noScheme = await failure(resolveTarget({ ...place('no-scheme'), env: { AWS_ENDPOINT_URL: '127.0.0.1:4566' } }));
+    const mistyped = await failure(resolveTarget({ ...place('mistyped'), outputsFile: 'nope.json' }));
+
+    expect(notUrl).toBe('notaurl (--endpoint) is not an http:// or https:// URL, e.g. http://127.0.0.1:4566');
+    expect(noScheme).toBe('127.0.0.1:4566 (AWS_ENDPOINT_URL) is not an http:// or https:// URL, e.g. http://127.0.0.1:4566');
+    expect(mistyped).toBe(`${join(scratch, 'mistyped', 'nope.json')} not found (--outputs): check the path, or leave --outputs out to use the running kit`);
+  });
+
   it('turns a socket error into what to start, not getaddrinfo', () => {
     const notFound = Object.assign(new Error('getaddrinfo ENOTFOUND cognito-idp.us-east-1.amazonaws.com'), { code: 'ENOTFOUND', hostname: 'cognito-idp.us-east-1.amazonaws.com' });
     const refused = new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED', address: '127.0.0.1', port: 4566 } });
@@ -136,7 +146,7 @@ describe('facekit target', () => {
 
   it('ends `facekit signin` with that message when the kit it was pointed at is down', async () => {
     const { cwd } = place('cli-process');
-    writeFileSync(join(cwd, 'face.jpg'), 'not read before the target is known');
+    writeFileSync(join(cwd, 'face.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]));
     const bin = resolve(import.meta.dirname, '../../bin/facekit.js');
 
     const outcome = await promisify(execFile)(process.execPath, [bin, 'signin', '--email', 'a@example.com', '--photo', 'face.jpg'], {
