@@ -210,7 +210,10 @@ export function registerJsonServices(
     // Own properties only: a target like `constructor` or `__proto__` must not reach Object's members.
     const operation = Object.hasOwn(service.operations, operationName) ? service.operations[operationName] : undefined;
     if (typeof operation !== 'function') {
-      return sendError(reply, service, new AwsServiceError('UnknownOperationException', `Unknown operation ${target}`));
+      // What is served, so that an operation AWS has and the kit does not (ListGroups,
+      // AdminCreateUser) reads as such, not as a kit that answers nothing.
+      return sendError(reply, service, new AwsServiceError('UnknownOperationException',
+        `Unknown operation ${target}: not emulated by the local kit, which serves ${Object.keys(service.operations).sort().join(', ')}`));
     }
     if (service.signingName && options.signatures && !service.publicOperations?.has(operationName)) {
       const verified = await verifySignature(request, options.signatures, service.signingName);

@@ -15,6 +15,7 @@ import {
   DescribeUserPoolCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  ListGroupsCommand,
   ListUsersCommand,
   SignUpCommand,
   type UserType,
@@ -59,6 +60,13 @@ describe('Cognito sim: ListUsers', () => {
     }
     // Judged on the users listed: a filter that lists nobody lists nobody.
     expect((await sim.client.send(new ListUsersCommand({ UserPoolId: POOL_ID, AttributesToGet: ['given_name'], Filter: 'email = "nobody@example.com"' }))).Users).toEqual([]);
+  });
+
+  it('says an operation of Cognito it does not serve is not emulated, and lists what it serves', async () => {
+    const refused = await failureOf(sim.client.send(new ListGroupsCommand({ UserPoolId: POOL_ID })));
+
+    expect(refused.name).toBe('UnknownOperationException');
+    expect(refused.message).toMatch(/^Unknown operation AWSCognitoIdentityProviderService\.ListGroups: not emulated by the local kit, which serves AdminConfirmSignUp, .*ListUsers, .*SignUp/);
   });
 
   it('filters on cognito:user_status in any case', async () => {
