@@ -89,9 +89,11 @@ function emailCodeReader(resolved: ResolvedTarget, email: string) {
 /** What an enrolment refusal means for the person holding the camera. */
 const REFUSAL_HELP: Record<string, string> = {
   NO_FACE:
-    "no face was found in the photo. The check looks for one person's face, turned towards the camera and filling a good part " +
-    'of the picture (at least about a tenth of its width); this photo does not show one, so better light alone will not help: ' +
-    'take a new photo of your face, closer to the camera',
+    // Not "light will not help": a photo too dark to show a face (an audit's at 12-18 % brightness)
+    // is NO_FACE too, and the same frame in better light enrols.
+    "no face was found in the photo. The check looks for one person's face, turned towards the camera, lit well enough to be " +
+    'seen, and filling a good part of the picture (at least about a tenth of its width): take a new photo of your face, ' +
+    'closer to the camera, in good light',
   MULTIPLE_FACES: 'more than one face is in the photo; make sure you are alone in the picture',
   LOW_QUALITY: 'the face is too small, blurred, dark or turned away; come closer, face the camera, in better light',
   NOT_AN_IMAGE: 'the file is not a JPEG or PNG picture the check can read (80 to 10,000 px a side); take the photo again, or save it as JPEG',
