@@ -236,7 +236,7 @@ describe.skipIf(skipBrowserTests('the browser tests of the face sign-in page'))(
     expect(await page.settled()).toBe('failure');
   }, 60_000);
 
-  it('keeps a blank camera frame (a camera not showing a picture yet) instead of sending it, and says to capture again', async () => {
+  it('keeps a black camera frame (a covered lens) instead of sending it, and says the picture is dark', async () => {
     const camera = join(photoDir, 'camera-dark.y4m');
     const darkness = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#000' } }).jpeg().toBuffer();
     await writeFakeCameraVideo(camera, darkness);
@@ -248,11 +248,122 @@ describe.skipIf(skipBrowserTests('the browser tests of the face sign-in page'))(
       await dark.waitFor(`!document.getElementById('capture').disabled`);
       await dark.click('capture');
 
-      expect(await dark.waitFor(`document.body.dataset.photo`)).toBe('blank');
-      expect(await dark.text('photo-status')).toBe('The camera has not shown a picture yet. Wait a moment, then press Capture again.');
+      expect(await dark.waitFor(`document.body.dataset.photo`)).toBe('dark');
+      expect(await dark.text('photo-status')).toBe(
+        'The camera shows only a dark picture: is the lens covered, or the room dark? Uncover it or turn on a light, then press Capture again.',
+      );
     } finally {
       await darkBrowser.close();
     }
+  }, 60_000);
+});
+
+describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and from the keyboard'))('the served page at a shared screen, on a phone and from the keyboard, in headless Chromium', () => {
+  let browser: HeadlessChromium;
+
+  async function openPage(): Promise<FaceSignInPage> {
+    const page = new FaceSignInPage(await browser.open(`${harness.endpoint}/_sim/web/`), harness.endpoint);
+    await page.ready();
+    return page;
+  }
+
+  /** What is left of the photo on screen: the state on <body>, the camera, and the snapshot's pixels. */
+  const photoLeft = (page: FaceSignInPage) =>
+    page.page.evaluate<{ photo: string; camera: string; snapshot: string }>(`(() => {
+      const canvas = document.getElementById('snapshot');
+      const empty = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data.every((value) => value === 0);
+      return {
+        photo: document.body.dataset.photo ?? 'none',
+        camera: document.getElementById('camera').srcObject ? 'live' : 'stopped',
+        snapshot: empty ? 'empty' : 'shown',
+      };
+    })()`);
+
+  const emailsTo = async (email: string) => ((await (await fetch(`${harness.endpoint}/_sim/emails?to=${encodeURIComponent(email)}`)).json()) as unknown[]).length;
+
+  beforeAll(async () => {
+    const camera = join(photoDir, 'camera-shared.y4m');
+    await writeFakeCameraVideo(camera, await generateFixture('face', 'shared'));
+    browser = HeadlessChromium.launch({ args: [`--use-file-for-fake-video-capture=${camera}`] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('forgets the photo, clears the snapshot and stops the camera once signed in and after sign-out, so the next person cannot sign in with it', async () => {
+    const email = 'shared-screen@example.com';
+    const page = await openPage();
+    await page.captureFromCamera();
+    expect(await page.signUp(email)).toBe('success');
+    const leftSignedIn = await photoLeft(page);
+    await page.signOut();
+    const leftSignedOut = await photoLeft(page);
+
+    await page.press('sign-in', email);
+    const nextPerson = await page.settled();
+
+    expect(leftSignedIn).toEqual({ photo: 'none', camera: 'stopped', snapshot: 'empty' });
+    expect(leftSignedOut).toEqual({ photo: 'none', camera: 'stopped', snapshot: 'empty' });
+    expect(await page.text('photo-status')).toBe('No photo yet.');
+    expect(nextPerson).toBe('failure');
+    expect(await page.text('outcome')).toBe('Take a photo (Capture) or choose a picture first. Then press "Sign in".');
+    expect(await page.page.evaluate<string>(`document.body.dataset.signedIn`)).toBe('false');
+  }, 120_000);
+
+  it('uses a photo for one attempt: after a face not recognised it is forgotten, and the camera stays on for a retake', async () => {
+    const page = await openPage();
+    await page.captureFromCamera();
+    await page.press('sign-in', 'not-this-face@example.com');
+    await page.refusal();
+    await page.click('give-up');
+    await page.settled();
+
+    expect(await photoLeft(page)).toEqual({ photo: 'none', camera: 'live', snapshot: 'empty' });
+    expect(await page.text('photo-status')).toBe('No photo: each photo is used for one attempt only. Take or choose a new one for the next.');
+  }, 60_000);
+
+  it('asks for a photo before signing up, so that no code is sent and used up first', async () => {
+    const email = 'no-photo-sign-up@example.com';
+    const page = await openPage();
+
+    await page.press('sign-up', email);
+    const outcome = await page.settled();
+
+    expect(outcome).toBe('failure');
+    expect(await page.text('outcome')).toBe('Take a photo (Capture) or choose a picture first. Then press "Sign up".');
+    expect(await emailsTo(email)).toBe(0);
+  }, 60_000);
+
+  it('refuses a file that is no picture and a GIF when chosen, and forgets the photo chosen before each', async () => {
+    const notes = join(photoDir, 'notes.jpg');
+    writeFileSync(notes, 'meeting notes, not a picture\n');
+    const gif = join(photoDir, 'moving.gif');
+    writeFileSync(gif, await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } }).gif().toBuffer());
+    const face = await photoFile('refused-files', 'face', 'refused-files');
+    const page = await openPage();
+    const choose = async (path: string) => {
+      await page.page.evaluate(`delete document.body.dataset.photo`);
+      await page.page.setInputFiles('#photo-file', [path]);
+      return page.waitFor<string>(`document.body.dataset.photo`);
+    };
+
+    await page.choosePhoto(face);
+    const afterNotes = await choose(notes);
+    const notesWords = await page.text('photo-status');
+    await page.choosePhoto(face);
+    const afterGif = await choose(gif);
+    const gifWords = await page.text('photo-status');
+    const snapshot = (await photoLeft(page)).snapshot;
+    await page.press('sign-in', 'refused-files@example.com');
+
+    expect(afterNotes).toBe('refused');
+    expect(notesWords).toBe('The picture could not be read (notes.jpg). Choose another JPEG or PNG picture.');
+    expect(afterGif).toBe('refused');
+    expect(gifWords).toBe('Choose a JPEG or PNG picture (moving.gif is not one).');
+    expect(snapshot).toBe('empty');
+    expect(await page.settled()).toBe('failure');
+    expect(await page.text('outcome')).toMatch(/^Take a photo \(Capture\) or choose a picture first\./);
   }, 60_000);
 });
 
@@ -438,6 +549,7 @@ describe.skipIf(skipBrowserTests('the page as a person meets it'))('the served p
     await page.click('retry');
     const ended = await page.settled();
     const endedWords = await page.text('outcome');
+    await page.choosePhoto(await photoFile('network-drop-3', 'face', email, 3));
     const outcome = await page.signIn(email);
 
     expect(unsent).toMatch(/^The photo could not be sent: the connection failed\. .*Press "Try again with this photo" to send it again/);

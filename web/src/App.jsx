@@ -18,6 +18,10 @@ const STEP_WORDS = {
 
 const DEVICE_KEY_STORAGE = 'facekit.deviceKey';
 
+/** What the photo status says once a photo was used: a photo serves one attempt (docs/web.md). */
+const PHOTO_USED_WORDS = 'No photo: each photo is used for one attempt only. Take or choose a new one for the next.';
+const NO_PHOTO_WORDS = 'Take a photo (Capture) or choose a picture first.';
+
 /**
  * What this tab was doing (`{ action, email }`), kept in sessionStorage (per tab, kept across a
  * reload, the back button and forward again) until it ends. Found on load, it was cut short, and
@@ -84,6 +88,7 @@ export function App() {
   const [backendUrl, setBackendUrl] = useState();
   const [backendAnswer, setBackendAnswer] = useState();
   const photo = useRef();
+  const photoPicker = useRef();
   const refusedPhoto = useRef();
   const waiters = useRef({});
   /** Secrets from ConfirmSignUp, by email, until the enrolment that uses them succeeds. */
@@ -128,8 +133,12 @@ export function App() {
       if (Boolean(signedIn) === Boolean(shownClaims.current) && signedIn?.sub === shownClaims.current?.sub) return;
       setClaims(signedIn);
       setBackendAnswer(undefined);
-      if (signedIn) finish(`Signed in as ${emailOf(signedIn)} in another tab.`, 'success');
-      else finish('Signed out in another tab.', 'signed-out');
+      if (signedIn) {
+        finish(`Signed in as ${emailOf(signedIn)} in another tab.`, 'success');
+      } else {
+        forgetPhoto({ stopCamera: true, words: 'No photo yet.' });
+        finish('Signed out in another tab.', 'signed-out');
+      }
     };
     window.addEventListener('storage', onStorage);
     return () => window.removeEventListener('storage', onStorage);
@@ -156,6 +165,25 @@ export function App() {
     photo.current = blob;
     setPhotoStatus(`Photo ready: ${description} (${Math.round(blob.size / 1024)} KB).`);
     document.body.dataset.photo = 'ready';
+  }
+
+  /** A capture or file that cannot be the photo: the one before it goes too, so it is not sent by mistake. */
+  function refusePhoto(text, state) {
+    photo.current = undefined;
+    setPhotoStatus(text);
+    document.body.dataset.photo = state;
+  }
+
+  /**
+   * Forgets the photo, so that it serves one attempt only and the next person at this screen
+   * cannot sign in with it; `stopCamera` once nobody needs the camera any more (signed in or out).
+   */
+  function forgetPhoto({ stopCamera, words = PHOTO_USED_WORDS }) {
+    photo.current = undefined;
+    refusedPhoto.current = undefined;
+    delete document.body.dataset.photo;
+    setPhotoStatus(words);
+    photoPicker.current?.forget({ stopCamera });
   }
 
   function askForCode(label) {
@@ -195,11 +223,8 @@ export function App() {
     resolve?.(again ? photo.current : undefined);
   }
 
+  /** Signs in (or enrols) with the photo; true once signed in. */
   async function authenticate(email, enrol = false) {
-    if (!photo.current) {
-      finish('Take a photo (Capture) or choose a picture first.', 'failure');
-      return;
-    }
     step(enrol ? `Starting enrolment for ${email}` : `Starting sign-in for ${email}`);
     const result = await signInWithFace(email, {
       photo: photo.current,
@@ -224,6 +249,7 @@ export function App() {
       step(enrolled ? 'Face enrolled' : 'Face recognised');
       setClaims(await currentClaims());
       finish(enrolled ? `Enrolled and signed in as ${email}.` : `Signed in as ${email}.`, 'success');
+      return true;
     } else if (result.kind === 'enrolment-rejected') {
       step('Cancelled');
       finish(`${result.message} Your face is not enrolled yet: "Enrol my face" tries again, after a code sent by email.`, 'failure');
@@ -231,6 +257,7 @@ export function App() {
       step('Cancelled');
       finish('Face not recognised. No face enrolled yet, or it no longer matches? "Enrol my face" enrols it after a code sent by email.', 'failure');
     }
+    return false;
   }
 
   async function signUpAndEnrol(email) {
@@ -245,7 +272,7 @@ export function App() {
     rememberInProgress('enrol', email);
     setCodeLabel(undefined);
     step('Email confirmed');
-    await authenticate(email, true);
+    return authenticate(email, true);
   }
 
   async function onAccountSubmit(event) {
@@ -253,27 +280,37 @@ export function App() {
     const email = String(new FormData(event.currentTarget).get('email')).trim().toLowerCase();
     const action = event.nativeEvent.submitter?.value ?? 'sign-in';
     setSteps([]);
+    // Before anything is sent: a sign-up would otherwise use up its code before asking for a photo.
+    if (!photo.current) {
+      finish(`${NO_PHOTO_WORDS} Then press "${{ 'sign-up': 'Sign up', enrol: 'Enrol my face' }[action] ?? 'Sign in'}".`, 'failure');
+      return;
+    }
     finish('', 'working');
     setBusy(true);
     rememberInProgress(action === 'sign-up' || action === 'enrol' ? action : 'sign-in', email);
+    let signedIn = false;
     try {
-      await (action === 'sign-up' ? signUpAndEnrol(email) : authenticate(email, action === 'enrol'));
+      signedIn = await (action === 'sign-up' ? signUpAndEnrol(email) : authenticate(email, action === 'enrol'));
     } catch (error) {
       setCodeLabel(undefined);
       setRetaking(false);
       // Another tab signed in before this one heard of it: show that session rather than
       // Amplify's "There is already a signed in user." with no way on.
-      const signedIn = error?.name === 'UserAlreadyAuthenticatedException' ? await currentClaims().catch(() => undefined) : undefined;
-      if (signedIn) {
-        setClaims(signedIn);
+      const otherTabSession = error?.name === 'UserAlreadyAuthenticatedException' ? await currentClaims().catch(() => undefined) : undefined;
+      if (otherTabSession) {
+        signedIn = true;
+        setClaims(otherTabSession);
         step('Already signed in');
-        finish(`Already signed in as ${emailOf(signedIn)}, in another tab. Sign out first to sign in as someone else.`, 'success');
+        finish(`Already signed in as ${emailOf(otherTabSession)}, in another tab. Sign out first to sign in as someone else.`, 'success');
         return;
       }
       step('Stopped');
       finish(describeError(error), 'failure');
     } finally {
       rememberInProgress(undefined);
+      // A photo serves one attempt, whatever its end: left ready, it would sign the next person
+      // at this screen in as whoever took it. The camera stays on for a retake unless signed in.
+      forgetPhoto({ stopCamera: signedIn });
       setBusy(false);
     }
   }
@@ -299,6 +336,7 @@ export function App() {
     setBusy(true);
     try {
       await signOutEverywhere();
+      forgetPhoto({ stopCamera: true, words: 'No photo yet.' });
       setClaims(undefined);
       setBackendAnswer(undefined);
       setSteps([]);
@@ -317,7 +355,7 @@ export function App() {
 
       <section aria-labelledby="photo-heading">
         <h2 id="photo-heading">1. Your photo</h2>
-        <PhotoPicker onPhoto={acceptPhoto} onProblem={setPhotoStatus} />
+        <PhotoPicker ref={photoPicker} onPhoto={acceptPhoto} onPhotoRefused={refusePhoto} onProblem={setPhotoStatus} />
         <p id="photo-status" className="muted">{photoStatus}</p>
       </section>
 
