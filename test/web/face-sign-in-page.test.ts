@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixture } from '../../sim/faces/generate-face.js';
 import { buildWebPageIfChanged } from '../../sim/web-page/build-cache.js';
 import { webPageRoutes } from '../../sim/web-page/routes.js';
-import { projectDir, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
+import { latestCode, projectDir, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 import { writeFakeCameraVideo } from './fake-camera.js';
 import { HeadlessChromium, skipBrowserTests } from './headless-chromium.js';
 import { FaceSignInPage } from './page-driver.js';
@@ -365,6 +365,64 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
     expect(await page.settled()).toBe('failure');
     expect(await page.text('outcome')).toMatch(/^Take a photo \(Capture\) or choose a picture first\./);
   }, 60_000);
+
+  it('keeps the code form open after a wrong sign-up code, sends a new code, cancels, and finishes the unconfirmed sign-up from "Sign in"', async () => {
+    const email = 'unconfirmed-page@example.com';
+    const page = await openPage();
+    await page.choosePhoto(await photoFile('unconfirmed-page', 'face', email));
+    await page.press('sign-up', email);
+    await page.waitFor(`!document.getElementById('code-form').hidden`);
+
+    await page.enterCode('000000');
+    const wrongCodeLabel = await page.waitFor<string>(`/not the one we sent/.test(document.getElementById('code-label').textContent) && document.getElementById('code-label').textContent`);
+    await page.click('resend-code');
+    const resentLabel = await page.waitFor<string>(`/new code was sent/.test(document.getElementById('code-label').textContent) && document.getElementById('code-label').textContent`);
+    const codesSent = await emailsTo(email);
+    await page.click('cancel-code');
+    const cancelled = await page.settled();
+    const cancelledWords = await page.text('outcome');
+    const formHidden = await page.page.evaluate<boolean>(`document.getElementById('code-form').hidden`);
+
+    await page.choosePhoto(await photoFile('unconfirmed-page', 'face', email));
+    await page.press('sign-in', email);
+    await page.waitFor(`!document.getElementById('code-form').hidden`);
+    const notConfirmedLabel = await page.text('code-label');
+    await page.enterEmailedCode(email);
+    const outcome = await page.settled();
+
+    expect(wrongCodeLabel).toBe('That code is not the one we sent. Check the email and type it again (the newest code, if more than one came).');
+    expect(resentLabel).toBe('A new code was sent by email: use the newest one.');
+    expect(codesSent).toBe(2);
+    expect(cancelled).toBe('failure');
+    expect(cancelledWords).toBe(`Sign-up cancelled: ${email} is not confirmed yet. "Sign up" sends a new code by email when you want to finish it.`);
+    expect(formHidden).toBe(true);
+    expect(notConfirmedLabel).toBe('This email is not confirmed yet: the code sent by email at sign-up was never entered. A new code was sent by email: type it here.');
+    expect(outcome).toBe('success');
+    expect(await page.text('outcome')).toBe(`Enrolled and signed in as ${email}.`);
+    await page.signOut();
+  }, 120_000);
+
+  it('after a mistyped enrolment code says a new code was sent, and enrols with the newest one', async () => {
+    const email = 'enrol-typo-page@example.com';
+    const page = await openPage();
+    await page.choosePhoto(await photoFile('enrol-typo-page', 'face', email));
+    expect(await page.signUp(email)).toBe('success');
+    await page.signOut();
+    await page.choosePhoto(await photoFile('enrol-typo-page-2', 'face', email, 2));
+
+    await page.press('enrol', email);
+    await page.waitFor(`!document.getElementById('code-form').hidden`);
+    const { code } = await latestCode(harness.endpoint, email);
+    await page.enterCode(code.replace(/.$/, (digit) => String((Number(digit) + 1) % 10)));
+    const wrongCodeLabel = await page.waitFor<string>(`/was wrong/.test(document.getElementById('code-label').textContent) && document.getElementById('code-label').textContent`);
+    await page.enterEmailedCode(email);
+    const outcome = await page.settled();
+
+    expect(wrongCodeLabel).toBe('That code was wrong; a new code was sent by email: use the newest one. (To enrol your face.)');
+    expect(outcome).toBe('success');
+    expect(await page.text('steps')).toContain('Wrong code: a new one was sent by email');
+    await page.signOut();
+  }, 120_000);
 });
 
 describe.skipIf(skipBrowserTests('the page as a person meets it'))('the served page as a person meets it, in headless Chromium', () => {

@@ -4,9 +4,9 @@
 // Tests drive it by element ids and `data-*` state on <body> (docs/web.md).
 import { Amplify } from 'aws-amplify';
 import { useEffect, useRef, useState } from 'react';
-import { askAppBackend, confirmEmail, currentClaims, newDeviceKey, signInWithFace, signOutEverywhere, signUpOrResend } from './face-sign-in-flow.js';
+import { askAppBackend, confirmEmail, currentClaims, newDeviceKey, sendNewSignUpCode, signInWithFace, signOutEverywhere, signUpOrResend } from './face-sign-in-flow.js';
 import { PhotoPicker } from './PhotoPicker.jsx';
-import { describeError, needsAnotherPhoto } from './refusals.js';
+import { describeError, needsAnotherPhoto, REFUSAL_MESSAGES } from './refusals.js';
 import { amplifyConfig, loadStackConfig } from './stack-config.js';
 
 const STEP_WORDS = {
@@ -21,6 +21,14 @@ const DEVICE_KEY_STORAGE = 'facekit.deviceKey';
 /** What the photo status says once a photo was used: a photo serves one attempt (docs/web.md). */
 const PHOTO_USED_WORDS = 'No photo: each photo is used for one attempt only. Take or choose a new one for the next.';
 const NO_PHOTO_WORDS = 'Take a photo (Capture) or choose a picture first.';
+
+/** Thrown when the user cancels while the page waits for a code: the flow ends without an error. */
+class CancelledByUser extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'CancelledByUser';
+  }
+}
 
 /**
  * What this tab was doing (`{ action, email }`), kept in sessionStorage (per tab, kept across a
@@ -81,7 +89,8 @@ export function App() {
   const [photoStatus, setPhotoStatus] = useState('No photo yet.');
   const [steps, setSteps] = useState([]);
   const [outcome, setOutcome] = useState({ text: '', kind: '' });
-  const [codeLabel, setCodeLabel] = useState();
+  /** The code form while the page waits for an emailed code: `{ label, email? }` (email: the sign-up's, which can be sent again). */
+  const [codeRequest, setCodeRequest] = useState();
   const [retaking, setRetaking] = useState(false);
   const [claims, setClaims] = useState();
   /** The kit's example app backend (GET /_sim/example/me), when the page targets the kit. */
@@ -89,6 +98,8 @@ export function App() {
   const [backendAnswer, setBackendAnswer] = useState();
   const photo = useRef();
   const photoPicker = useRef();
+  /** Counts the code form's questions: a new one clears the field (it is the input's key). */
+  const codeQuestions = useRef(0);
   const refusedPhoto = useRef();
   const waiters = useRef({});
   /** Secrets from ConfirmSignUp, by email, until the enrolment that uses them succeeds. */
@@ -186,11 +197,17 @@ export function App() {
     photoPicker.current?.forget({ stopCamera });
   }
 
-  function askForCode(label) {
-    setCodeLabel(label);
-    return new Promise((resolve) => {
-      waiters.current.code = resolve;
+  /** Shows the code form; resolves with the code typed, or rejects with CancelledByUser. */
+  function askForCode(label, email) {
+    setCodeRequest({ label, email, question: ++codeQuestions.current });
+    return new Promise((resolve, reject) => {
+      waiters.current.code = { resolve, reject };
     });
+  }
+
+  function closeCodeForm() {
+    setCodeRequest(undefined);
+    waiters.current.code = undefined;
   }
 
   /** Waits for a new photo after a refusal; undefined when the user cancels. */
@@ -231,10 +248,17 @@ export function App() {
       deviceKey: rememberedDeviceKey(),
       enrol,
       enrolSecret: enrolSecrets.current.get(email),
-      emailCode: async () => {
-        const code = await askForCode('Code from the email (to enrol your face)');
-        setCodeLabel(undefined);
-        return code;
+      emailCode: async ({ previousCodeWrong }) => {
+        if (previousCodeWrong) step('Wrong code: a new one was sent by email');
+        const label = previousCodeWrong ? `${REFUSAL_MESSAGES.CODE_WRONG_NEW_SENT} (To enrol your face.)` : 'Code from the email (to enrol your face)';
+        try {
+          return await askForCode(label);
+        } catch (error) {
+          if (error instanceof CancelledByUser) return undefined;
+          throw error;
+        } finally {
+          closeCodeForm();
+        }
       },
       onStep: (kind, parameters) => {
         // The secret works once: answered here, it is used up whatever happens to the photo, and
@@ -250,12 +274,28 @@ export function App() {
       setClaims(await currentClaims());
       finish(enrolled ? `Enrolled and signed in as ${email}.` : `Signed in as ${email}.`, 'success');
       return true;
-    } else if (result.kind === 'enrolment-rejected') {
-      step('Cancelled');
+    }
+    if (result.kind === 'email-not-confirmed') {
+      // Finishing the sign-up is what the user needs: a new code, then the enrolment it leads to.
+      step('The email is not confirmed yet');
+      await sendNewSignUpCode(email);
+      rememberInProgress('sign-up', email);
+      step('A new sign-up code was sent by email');
+      return confirmAndEnrol(email, `${result.message} A new code was sent by email: type it here.`);
+    }
+    step('Cancelled');
+    if (result.kind === 'enrolment-rejected') {
       finish(`${result.message} Your face is not enrolled yet: "Enrol my face" tries again, after a code sent by email.`, 'failure');
+    } else if (result.kind === 'code-refused') {
+      finish(result.message, 'failure');
+    } else if (result.kind === 'cancelled') {
+      finish('Enrolment cancelled: your face is not enrolled. "Enrol my face" starts again, with a new code sent by email.', 'failure');
     } else {
-      step('Cancelled');
-      finish('Face not recognised. No face enrolled yet, or it no longer matches? "Enrol my face" enrols it after a code sent by email.', 'failure');
+      finish(
+        'Face not recognised. Press "Sign in" to try again with a new photo, in good light, facing the camera. ' +
+          'No face enrolled yet, or your face changed? "Enrol my face" enrols it after a code sent by email.',
+        'failure',
+      );
     }
     return false;
   }
@@ -265,12 +305,37 @@ export function App() {
     // An unconfirmed sign-up of this email (anyone's) is taken over by confirming a new code.
     const { resent } = await signUpOrResend(email);
     step(resent ? 'Already signed up but not confirmed: a new code was sent by email' : 'Code sent by email');
-    const code = await askForCode('Code from the email');
-    step('Confirming the email');
-    enrolSecrets.current.set(email, await confirmEmail(email, code));
+    return confirmAndEnrol(email, 'Code from the email');
+  }
+
+  /** Asks for the sign-up code until Cognito takes one (a mistyped code may be typed again), then enrols. */
+  async function confirmAndEnrol(email, firstLabel) {
+    let label = firstLabel;
+    let enrolSecret;
+    try {
+      while (!enrolSecret) {
+        const code = await askForCode(label, email);
+        step('Confirming the email');
+        try {
+          enrolSecret = await confirmEmail(email, code);
+        } catch (error) {
+          // Cognito allows a few tries of one code; anything else (an expired code, too many tries) ends here.
+          if (error?.name !== 'CodeMismatchException') throw error;
+          step('Wrong code');
+          label = 'That code is not the one we sent. Check the email and type it again (the newest code, if more than one came).';
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof CancelledByUser)) throw error;
+      step('Cancelled');
+      finish(`Sign-up cancelled: ${email} is not confirmed yet. "Sign up" sends a new code by email when you want to finish it.`, 'failure');
+      return false;
+    } finally {
+      closeCodeForm();
+    }
+    enrolSecrets.current.set(email, enrolSecret);
     // Confirmed: cut short from here on, the account exists without a face, and the secret is lost.
     rememberInProgress('enrol', email);
-    setCodeLabel(undefined);
     step('Email confirmed');
     return authenticate(email, true);
   }
@@ -292,7 +357,6 @@ export function App() {
     try {
       signedIn = await (action === 'sign-up' ? signUpAndEnrol(email) : authenticate(email, action === 'enrol'));
     } catch (error) {
-      setCodeLabel(undefined);
       setRetaking(false);
       // Another tab signed in before this one heard of it: show that session rather than
       // Amplify's "There is already a signed in user." with no way on.
@@ -317,9 +381,27 @@ export function App() {
 
   function onCodeSubmit(event) {
     event.preventDefault();
-    const resolve = waiters.current.code;
+    const waiter = waiters.current.code;
     waiters.current.code = undefined;
-    resolve?.(String(new FormData(event.currentTarget).get('code')).trim());
+    waiter?.resolve(String(new FormData(event.currentTarget).get('code')).trim());
+  }
+
+  function onCodeCancel() {
+    const waiter = waiters.current.code;
+    waiters.current.code = undefined;
+    waiter?.reject(new CancelledByUser());
+  }
+
+  async function onResendCode() {
+    const email = codeRequest?.email;
+    if (!email) return;
+    try {
+      await sendNewSignUpCode(email);
+      step('A new code was sent by email');
+      setCodeRequest({ ...codeRequest, label: 'A new code was sent by email: use the newest one.', question: ++codeQuestions.current });
+    } catch (error) {
+      setCodeRequest({ ...codeRequest, label: `No new code was sent: ${describeError(error)}` });
+    }
   }
 
   async function onAskBackend() {
@@ -384,12 +466,16 @@ export function App() {
             </button>
           </form>
         )}
-        <form id="code-form" hidden={codeLabel === undefined} onSubmit={onCodeSubmit}>
+        <form id="code-form" hidden={codeRequest === undefined} onSubmit={onCodeSubmit}>
           <label>
-            <span id="code-label">{codeLabel}</span>{' '}
-            <input type="text" id="code" name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6,8}" required key={codeLabel} />
+            <span id="code-label">{codeRequest?.label}</span>{' '}
+            <input type="text" id="code" name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6,8}" required key={codeRequest?.question} />
           </label>
           <button type="submit" id="confirm">Confirm</button>
+          {codeRequest?.email && (
+            <button type="button" id="resend-code" onClick={onResendCode}>Send a new code</button>
+          )}
+          <button type="button" id="cancel-code" onClick={onCodeCancel}>Cancel</button>
         </form>
       </section>
 
