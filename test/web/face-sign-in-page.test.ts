@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Fastify from 'fastify';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { generateFixture } from '../../sim/faces/generate-face.js';
 import { buildWebPageIfChanged } from '../../sim/web-page/build-cache.js';
 import { webPageRoutes } from '../../sim/web-page/routes.js';
@@ -372,6 +372,7 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
     await page.choosePhoto(await photoFile('unconfirmed-page', 'face', email));
     await page.press('sign-up', email);
     await page.waitFor(`!document.getElementById('code-form').hidden`);
+    const focusedOnCode = await page.focusedId();
 
     await page.enterCode('000000');
     const wrongCodeLabel = await page.waitFor<string>(`/not the one we sent/.test(document.getElementById('code-label').textContent) && document.getElementById('code-label').textContent`);
@@ -390,6 +391,7 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
     await page.enterEmailedCode(email);
     const outcome = await page.settled();
 
+    expect(focusedOnCode).toBe('code');
     expect(wrongCodeLabel).toBe('That code is not the one we sent. Check the email and type it again (the newest code, if more than one came).');
     expect(resentLabel).toBe('A new code was sent by email: use the newest one.');
     expect(codesSent).toBe(2);
@@ -422,6 +424,43 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
     expect(outcome).toBe('success');
     expect(await page.text('steps')).toContain('Wrong code: a new one was sent by email');
     await page.signOut();
+  }, 120_000);
+
+  it('on a 375×667 phone keeps the camera and snapshot inside their card, and brings the focus and the outcome into view after Start camera, a sign-in and a sign-out', async () => {
+    const email = 'phone@example.com';
+    // A camera of its own: one face enrolled for two accounts would be an account's face matched by the other's.
+    const camera = join(photoDir, 'camera-phone.y4m');
+    await writeFakeCameraVideo(camera, await generateFixture('face', 'phone'));
+    const phoneBrowser = HeadlessChromium.launch({ args: [`--use-file-for-fake-video-capture=${camera}`] });
+    onTestFinished(() => phoneBrowser.close());
+    const page = new FaceSignInPage(await phoneBrowser.open(`${harness.endpoint}/_sim/web/`), harness.endpoint);
+    await page.ready();
+    await page.page.send('Emulation.setDeviceMetricsOverride', { width: 375, height: 667, deviceScaleFactor: 2, mobile: true });
+    await page.choosePhoto(await photoFile('phone', 'face', 'phone'));
+    expect(await page.signUp(email)).toBe('success');
+    await page.signOut();
+    const outcomeInView = `(() => { const box = document.getElementById('outcome').getBoundingClientRect(); return box.top >= 0 && box.bottom <= innerHeight; })()`;
+    await page.page.evaluate(`scrollTo(0, 0)`);
+
+    await page.click('start-camera');
+    await page.waitFor(`!document.getElementById('capture').disabled`);
+    const focusedAfterStart = await page.focusedId();
+    const overflow = await page.page.evaluate<string[]>(`['camera', 'snapshot'].filter((id) => {
+      const element = document.getElementById(id);
+      return element.getBoundingClientRect().right > element.closest('section').getBoundingClientRect().right;
+    })`);
+    await page.captureFromCamera();
+    await page.page.evaluate(`scrollTo(0, 0)`);
+    const signedIn = await page.signIn(email);
+    const afterSignIn = { focused: await page.focusedId(), inView: await page.page.evaluate<boolean>(outcomeInView) };
+    await page.signOut();
+    const afterSignOut = { focused: await page.focusedId(), inView: await page.page.evaluate<boolean>(outcomeInView) };
+
+    expect(focusedAfterStart).toBe('capture');
+    expect(overflow).toEqual([]);
+    expect(signedIn).toBe('success');
+    expect(afterSignIn).toEqual({ focused: 'outcome', inView: true });
+    expect(afterSignOut).toEqual({ focused: 'outcome', inView: true });
   }, 120_000);
 });
 

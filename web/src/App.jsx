@@ -22,6 +22,9 @@ const DEVICE_KEY_STORAGE = 'facekit.deviceKey';
 const PHOTO_USED_WORDS = 'No photo: each photo is used for one attempt only. Take or choose a new one for the next.';
 const NO_PHOTO_WORDS = 'Take a photo (Capture) or choose a picture first.';
 
+/** Outcomes that end what the user started: they get the focus, and are scrolled into view. */
+const SETTLED_OUTCOMES = new Set(['success', 'failure', 'retake', 'signed-out', 'interrupted']);
+
 /** Thrown when the user cancels while the page waits for a code: the flow ends without an error. */
 class CancelledByUser extends Error {
   constructor() {
@@ -98,6 +101,8 @@ export function App() {
   const [backendAnswer, setBackendAnswer] = useState();
   const photo = useRef();
   const photoPicker = useRef();
+  const outcomeElement = useRef();
+  const codeInput = useRef();
   /** Counts the code form's questions: a new one clears the field (it is the input's key). */
   const codeQuestions = useRef(0);
   const refusedPhoto = useRef();
@@ -168,6 +173,19 @@ export function App() {
   useEffect(() => {
     Object.assign(document.body.dataset, { ready: String(ready), busy: String(busy), outcome: outcome.kind, signedIn: String(Boolean(claims)) });
   }, [ready, busy, outcome, claims]);
+
+  // A result the user waits for gets the focus (keyboard and screen reader users land on it, not
+  // on <body> when the button they pressed disappears) and is scrolled into view (on a phone it is
+  // below the fold).
+  useEffect(() => {
+    if (!SETTLED_OUTCOMES.has(outcome.kind) || !outcome.text) return;
+    outcomeElement.current?.focus({ preventScroll: true });
+    outcomeElement.current?.scrollIntoView({ block: 'center' });
+  }, [outcome]);
+
+  useEffect(() => {
+    if (codeRequest) codeInput.current?.focus();
+  }, [codeRequest]);
 
   const step = (text) => setSteps((previous) => [...previous, text]);
   const finish = (text, kind) => setOutcome({ text, kind });
@@ -438,7 +456,7 @@ export function App() {
       <section aria-labelledby="photo-heading">
         <h2 id="photo-heading">1. Your photo</h2>
         <PhotoPicker ref={photoPicker} onPhoto={acceptPhoto} onPhotoRefused={refusePhoto} onProblem={setPhotoStatus} />
-        <p id="photo-status" className="muted">{photoStatus}</p>
+        <p id="photo-status" className="muted" role="status" aria-live="polite">{photoStatus}</p>
       </section>
 
       <section aria-labelledby="account-heading">
@@ -468,8 +486,8 @@ export function App() {
         )}
         <form id="code-form" hidden={codeRequest === undefined} onSubmit={onCodeSubmit}>
           <label>
-            <span id="code-label">{codeRequest?.label}</span>{' '}
-            <input type="text" id="code" name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6,8}" required key={codeRequest?.question} />
+            <span id="code-label" aria-live="polite">{codeRequest?.label}</span>{' '}
+            <input type="text" id="code" name="code" ref={codeInput} inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6,8}" required key={codeRequest?.question} />
           </label>
           <button type="submit" id="confirm">Confirm</button>
           {codeRequest?.email && (
@@ -486,7 +504,7 @@ export function App() {
             <li key={index}>{text}</li>
           ))}
         </ol>
-        <p id="outcome" role="status" aria-live="polite" className={outcome.kind}>{outcome.text}</p>
+        <p id="outcome" ref={outcomeElement} tabIndex={-1} role="status" aria-live="polite" className={outcome.kind}>{outcome.text}</p>
         <p id="retake" hidden={!retaking}>
           <button type="button" id="retry" onClick={() => answerRetake(true)}>Try again with this photo</button>
           <button type="button" id="give-up" onClick={() => answerRetake(false)}>Cancel</button>

@@ -85,6 +85,7 @@ export function PhotoPicker({ ref, onPhoto, onPhotoRefused, onProblem }) {
   const video = useRef(null);
   const snapshot = useRef(null);
   const fileInput = useRef(null);
+  const captureButton = useRef(null);
   const [cameraOn, setCameraOn] = useState(false);
   const [captured, setCaptured] = useState(false);
 
@@ -92,6 +93,11 @@ export function PhotoPicker({ ref, onPhoto, onPhotoRefused, onProblem }) {
     const element = video.current;
     return () => element?.srcObject?.getTracks().forEach((track) => track.stop());
   }, []);
+
+  // Keyboard users land on the button they need next, not on <body> (Start camera is now disabled).
+  useEffect(() => {
+    if (cameraOn) captureButton.current?.focus();
+  }, [cameraOn]);
 
   function clearSnapshot() {
     const canvas = snapshot.current;
@@ -189,7 +195,7 @@ export function PhotoPicker({ ref, onPhoto, onPhotoRefused, onProblem }) {
       </div>
       <p>
         <button type="button" id="start-camera" onClick={startCamera} disabled={cameraOn}>Start camera</button>
-        <button type="button" id="capture" onClick={capture} disabled={!cameraOn}>{captured ? 'Retake' : 'Capture'}</button>
+        <button type="button" id="capture" ref={captureButton} onClick={capture} disabled={!cameraOn}>{captured ? 'Retake' : 'Capture'}</button>
         <label>
           or choose a picture <input type="file" id="photo-file" ref={fileInput} accept="image/jpeg,image/png" onChange={chooseFile} />
         </label>
