@@ -366,6 +366,25 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
     expect(await page.text('outcome')).toMatch(/^Take a photo \(Capture\) or choose a picture first\./);
   }, 60_000);
 
+  it('after a refusal, a file refused in place of the photo leaves the attempt waiting for another, rather than ending it', async () => {
+    const notes = join(photoDir, 'notes-retake.jpg');
+    writeFileSync(notes, 'not a picture either\n');
+    const page = await openPage();
+    await page.choosePhoto(await photoFile('retake-refused-file', 'face', 'retake-refused-file'));
+    await page.press('sign-in', 'retake-refused-file@example.com');
+    await page.refusal();
+    await page.page.setInputFiles('#photo-file', [notes]);
+    await page.waitFor(`document.body.dataset.photo === 'refused'`);
+
+    await page.click('retry');
+    const told = await page.waitFor<string>(`/Try again/.test(document.getElementById('photo-status').textContent) && document.getElementById('photo-status').textContent`);
+
+    expect(told).toBe('Take a photo (Capture) or choose a picture first. Then press "Try again with this photo".');
+    expect(await page.page.evaluate<string>(`document.body.dataset.outcome`)).toBe('retake');
+    await page.click('give-up');
+    expect(await page.settled()).toBe('failure');
+  }, 60_000);
+
   it('keeps the code form open after a wrong sign-up code, sends a new code, cancels, and finishes the unconfirmed sign-up from "Sign in"', async () => {
     const email = 'unconfirmed-page@example.com';
     const page = await openPage();

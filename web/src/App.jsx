@@ -247,6 +247,11 @@ export function App() {
   }
 
   function answerRetake(again) {
+    // A choice refused since (a file that is no picture) took the photo with it: that is no cancel.
+    if (again && !photo.current) {
+      setPhotoStatus(`${NO_PHOTO_WORDS} Then press "Try again with this photo".`);
+      return;
+    }
     if (again && photo.current === refusedPhoto.current) {
       setPhotoStatus('Take or choose a different photo first: this one was just refused.');
       return;
