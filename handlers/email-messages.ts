@@ -49,6 +49,6 @@ export function enrolmentPausedEmail(appName: string, until: Date): EmailMessage
 export function faceEnrolledEmail(appName: string, at: Date): EmailMessage {
   return message(`${appName}: a face was enrolled`, appName, (name) => [
     `A face was enrolled for your ${name} account at ${at.toISOString()}.`,
-    'If it was not you, choose "Enrol again" when signing in: a code sent to this mailbox lets you replace that face with yours.',
+    'If it was not you, press "Enrol my face" on the sign-in page: a code sent to this mailbox lets you replace that face with yours.',
   ]);
 }

@@ -49,11 +49,11 @@ describe('email messages', () => {
     expect(email.subject).toBe(`${APP}: a face was enrolled`);
     expect(email.text).toBe(
       `A face was enrolled for your ${APP} account at 2026-11-29T17:00:00.000Z.\n\n` +
-        'If it was not you, choose "Enrol again" when signing in: a code sent to this mailbox lets you replace that face with yours.',
+        'If it was not you, press "Enrol my face" on the sign-in page: a code sent to this mailbox lets you replace that face with yours.',
     );
     expect(email.html).toBe(
       `<p>A face was enrolled for your ${ESCAPED} account at 2026-11-29T17:00:00.000Z.</p>\n` +
-        '<p>If it was not you, choose "Enrol again" when signing in: a code sent to this mailbox lets you replace that face with yours.</p>',
+        '<p>If it was not you, press "Enrol my face" on the sign-in page: a code sent to this mailbox lets you replace that face with yours.</p>',
     );
   });
 });

@@ -194,6 +194,66 @@ describe('the page’s flow with Amplify, from Node', () => {
     expect(await currentClaims()).toBeUndefined();
   });
 
+  it('ends a session whose third face is not recognised as a face not recognised, not as Cognito’s refused password', async () => {
+    const email = 'third-stranger@example.com';
+    await signInWithFace(email, { deviceKey, photo: await photo('face', 'third'), enrolSecret: await signUpAndConfirm(email) });
+    await signOutEverywhere();
+    const strangers = [await photo('face', 'third-stranger-2'), await photo('face', 'third-stranger-3')];
+    let asked = 0;
+
+    const outcome = await signInWithFace(email, { deviceKey, photo: await photo('face', 'third-stranger-1'), retakePhoto: async () => strangers[asked++] });
+
+    expect(asked).toBe(2);
+    expect(outcome).toEqual({ kind: 'face-not-recognised', message: REFUSAL_MESSAGES.FACE_NOT_RECOGNISED, challenges: ['FACE_MATCH', 'FACE_MATCH', 'FACE_MATCH'] });
+    expect(outcome.kind === 'face-not-recognised' && outcome.message).not.toMatch(/password|does not match/);
+  });
+
+  it('after a wrong enrolment code asks for the new one it emailed, and after three wrong codes ends with the code refused', async () => {
+    const email = 'wrong-codes@example.com';
+    await signUpAndConfirm(email);
+    const requests: { previousCodeWrong: boolean }[] = [];
+
+    const outcome = await signInWithFace(email, {
+      deviceKey,
+      photo: await photo('face', 'wrong-codes'),
+      enrol: true,
+      emailCode: async (request) => {
+        requests.push(request);
+        const { code } = await latestCode(harness.endpoint, email);
+        return code.replace(/.$/, (digit) => String((Number(digit) + 1) % 10)); // a typo in the last digit
+      },
+    });
+
+    expect(requests).toEqual([{ previousCodeWrong: false }, { previousCodeWrong: true }, { previousCodeWrong: true }]);
+    expect(outcome).toEqual({ kind: 'code-refused', message: REFUSAL_MESSAGES.CODE_REFUSED, challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'MAILBOX_PROOF', 'MAILBOX_PROOF'] });
+  });
+
+  it('enrols with the newest code after a wrong one, and ends as cancelled when no code is given', async () => {
+    const email = 'typo-then-right@example.com';
+    await signUpAndConfirm(email);
+    let asked = 0;
+
+    const cancelled = await signInWithFace(email, { deviceKey, photo: await photo('face', 'typo'), enrol: true, emailCode: async () => undefined });
+    const outcome = await signInWithFace(email, {
+      deviceKey,
+      photo: await photo('face', 'typo'),
+      enrol: true,
+      emailCode: async () => (asked++ === 0 ? '00000000' : (await latestCode(harness.endpoint, email)).code),
+    });
+
+    expect(cancelled).toEqual({ kind: 'cancelled', challenges: ['FACE_MATCH', 'MAILBOX_PROOF'] });
+    expect(outcome).toEqual({ kind: 'signed-in', challenges: ['FACE_MATCH', 'MAILBOX_PROOF', 'MAILBOX_PROOF', 'ENROL_FACE'] });
+  });
+
+  it('says an email signed up but never confirmed is not confirmed yet, rather than naming an unexpected step', async () => {
+    const email = 'never-confirmed@example.com';
+    await signUpWithEmail(email);
+
+    const outcome = await signInWithFace(email, { deviceKey, photo: await photo('face', 'never-confirmed') });
+
+    expect(outcome).toEqual({ kind: 'email-not-confirmed', message: REFUSAL_MESSAGES.EMAIL_NOT_CONFIRMED, challenges: [] });
+  });
+
   it('offers to send the photo again in the same session when its upload did not arrive, and signs in with it', async () => {
     const email = 'dropped-upload@example.com';
     await signInWithFace(email, { deviceKey, photo: await photo('face', 'dropped'), enrolSecret: await signUpAndConfirm(email) });

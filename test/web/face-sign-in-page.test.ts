@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Fastify from 'fastify';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { generateFixture } from '../../sim/faces/generate-face.js';
 import { buildWebPageIfChanged } from '../../sim/web-page/build-cache.js';
 import { webPageRoutes } from '../../sim/web-page/routes.js';
-import { projectDir, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
+import { latestCode, projectDir, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 import { writeFakeCameraVideo } from './fake-camera.js';
 import { HeadlessChromium, skipBrowserTests } from './headless-chromium.js';
 import { FaceSignInPage } from './page-driver.js';
@@ -236,7 +236,7 @@ describe.skipIf(skipBrowserTests('the browser tests of the face sign-in page'))(
     expect(await page.settled()).toBe('failure');
   }, 60_000);
 
-  it('keeps a blank camera frame (a camera not showing a picture yet) instead of sending it, and says to capture again', async () => {
+  it('keeps a black camera frame (a covered lens) instead of sending it, and says the picture is dark', async () => {
     const camera = join(photoDir, 'camera-dark.y4m');
     const darkness = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#000' } }).jpeg().toBuffer();
     await writeFakeCameraVideo(camera, darkness);
@@ -248,12 +248,239 @@ describe.skipIf(skipBrowserTests('the browser tests of the face sign-in page'))(
       await dark.waitFor(`!document.getElementById('capture').disabled`);
       await dark.click('capture');
 
-      expect(await dark.waitFor(`document.body.dataset.photo`)).toBe('blank');
-      expect(await dark.text('photo-status')).toBe('The camera has not shown a picture yet. Wait a moment, then press Capture again.');
+      expect(await dark.waitFor(`document.body.dataset.photo`)).toBe('dark');
+      expect(await dark.text('photo-status')).toBe(
+        'The camera shows only a dark picture: is the lens covered, or the room dark? Uncover it or turn on a light, then press Capture again.',
+      );
     } finally {
       await darkBrowser.close();
     }
   }, 60_000);
+});
+
+describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and from the keyboard'))('the served page at a shared screen, on a phone and from the keyboard, in headless Chromium', () => {
+  let browser: HeadlessChromium;
+
+  async function openPage(): Promise<FaceSignInPage> {
+    const page = new FaceSignInPage(await browser.open(`${harness.endpoint}/_sim/web/`), harness.endpoint);
+    await page.ready();
+    return page;
+  }
+
+  /** What is left of the photo on screen: the state on <body>, the camera, and the snapshot's pixels. */
+  const photoLeft = (page: FaceSignInPage) =>
+    page.page.evaluate<{ photo: string; camera: string; snapshot: string }>(`(() => {
+      const canvas = document.getElementById('snapshot');
+      const empty = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data.every((value) => value === 0);
+      return {
+        photo: document.body.dataset.photo ?? 'none',
+        camera: document.getElementById('camera').srcObject ? 'live' : 'stopped',
+        snapshot: empty ? 'empty' : 'shown',
+      };
+    })()`);
+
+  const emailsTo = async (email: string) => ((await (await fetch(`${harness.endpoint}/_sim/emails?to=${encodeURIComponent(email)}`)).json()) as unknown[]).length;
+
+  beforeAll(async () => {
+    const camera = join(photoDir, 'camera-shared.y4m');
+    await writeFakeCameraVideo(camera, await generateFixture('face', 'shared'));
+    browser = HeadlessChromium.launch({ args: [`--use-file-for-fake-video-capture=${camera}`] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('forgets the photo, clears the snapshot and stops the camera once signed in and after sign-out, so the next person cannot sign in with it', async () => {
+    const email = 'shared-screen@example.com';
+    const page = await openPage();
+    await page.captureFromCamera();
+    expect(await page.signUp(email)).toBe('success');
+    const leftSignedIn = await photoLeft(page);
+    await page.signOut();
+    const leftSignedOut = await photoLeft(page);
+
+    await page.press('sign-in', email);
+    const nextPerson = await page.settled();
+
+    expect(leftSignedIn).toEqual({ photo: 'none', camera: 'stopped', snapshot: 'empty' });
+    expect(leftSignedOut).toEqual({ photo: 'none', camera: 'stopped', snapshot: 'empty' });
+    expect(await page.text('photo-status')).toBe('No photo yet.');
+    expect(nextPerson).toBe('failure');
+    expect(await page.text('outcome')).toBe('Take a photo (Capture) or choose a picture first. Then press "Sign in".');
+    expect(await page.page.evaluate<string>(`document.body.dataset.signedIn`)).toBe('false');
+  }, 120_000);
+
+  it('uses a photo for one attempt: after a face not recognised it is forgotten, and the camera stays on for a retake', async () => {
+    const page = await openPage();
+    await page.captureFromCamera();
+    await page.press('sign-in', 'not-this-face@example.com');
+    await page.refusal();
+    await page.click('give-up');
+    await page.settled();
+
+    expect(await photoLeft(page)).toEqual({ photo: 'none', camera: 'live', snapshot: 'empty' });
+    expect(await page.text('photo-status')).toBe('No photo: each photo is used for one attempt only. Take or choose a new one for the next.');
+  }, 60_000);
+
+  it('asks for a photo before signing up, so that no code is sent and used up first', async () => {
+    const email = 'no-photo-sign-up@example.com';
+    const page = await openPage();
+
+    await page.press('sign-up', email);
+    const outcome = await page.settled();
+
+    expect(outcome).toBe('failure');
+    expect(await page.text('outcome')).toBe('Take a photo (Capture) or choose a picture first. Then press "Sign up".');
+    expect(await emailsTo(email)).toBe(0);
+  }, 60_000);
+
+  it('refuses a file that is no picture and a GIF when chosen, and forgets the photo chosen before each', async () => {
+    const notes = join(photoDir, 'notes.jpg');
+    writeFileSync(notes, 'meeting notes, not a picture\n');
+    const gif = join(photoDir, 'moving.gif');
+    writeFileSync(gif, await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } }).gif().toBuffer());
+    const face = await photoFile('refused-files', 'face', 'refused-files');
+    const page = await openPage();
+    const choose = async (path: string) => {
+      await page.page.evaluate(`delete document.body.dataset.photo`);
+      await page.page.setInputFiles('#photo-file', [path]);
+      return page.waitFor<string>(`document.body.dataset.photo`);
+    };
+
+    await page.choosePhoto(face);
+    const afterNotes = await choose(notes);
+    const notesWords = await page.text('photo-status');
+    await page.choosePhoto(face);
+    const afterGif = await choose(gif);
+    const gifWords = await page.text('photo-status');
+    const snapshot = (await photoLeft(page)).snapshot;
+    await page.press('sign-in', 'refused-files@example.com');
+
+    expect(afterNotes).toBe('refused');
+    expect(notesWords).toBe('The picture could not be read (notes.jpg). Choose another JPEG or PNG picture.');
+    expect(afterGif).toBe('refused');
+    expect(gifWords).toBe('Choose a JPEG or PNG picture (moving.gif is not one).');
+    expect(snapshot).toBe('empty');
+    expect(await page.settled()).toBe('failure');
+    expect(await page.text('outcome')).toMatch(/^Take a photo \(Capture\) or choose a picture first\./);
+  }, 60_000);
+
+  it('after a refusal, a file refused in place of the photo leaves the attempt waiting for another, rather than ending it', async () => {
+    const notes = join(photoDir, 'notes-retake.jpg');
+    writeFileSync(notes, 'not a picture either\n');
+    const page = await openPage();
+    await page.choosePhoto(await photoFile('retake-refused-file', 'face', 'retake-refused-file'));
+    await page.press('sign-in', 'retake-refused-file@example.com');
+    await page.refusal();
+    await page.page.setInputFiles('#photo-file', [notes]);
+    await page.waitFor(`document.body.dataset.photo === 'refused'`);
+
+    await page.click('retry');
+    const told = await page.waitFor<string>(`/Try again/.test(document.getElementById('photo-status').textContent) && document.getElementById('photo-status').textContent`);
+
+    expect(told).toBe('Take a photo (Capture) or choose a picture first. Then press "Try again with this photo".');
+    expect(await page.page.evaluate<string>(`document.body.dataset.outcome`)).toBe('retake');
+    await page.click('give-up');
+    expect(await page.settled()).toBe('failure');
+  }, 60_000);
+
+  it('keeps the code form open after a wrong sign-up code, sends a new code, cancels, and finishes the unconfirmed sign-up from "Sign in"', async () => {
+    const email = 'unconfirmed-page@example.com';
+    const page = await openPage();
+    await page.choosePhoto(await photoFile('unconfirmed-page', 'face', email));
+    await page.press('sign-up', email);
+    await page.waitFor(`!document.getElementById('code-form').hidden`);
+    const focusedOnCode = await page.focusedId();
+
+    await page.enterCode('000000');
+    const wrongCodeLabel = await page.waitFor<string>(`/not the one we sent/.test(document.getElementById('code-label').textContent) && document.getElementById('code-label').textContent`);
+    await page.click('resend-code');
+    const resentLabel = await page.waitFor<string>(`/new code was sent/.test(document.getElementById('code-label').textContent) && document.getElementById('code-label').textContent`);
+    const codesSent = await emailsTo(email);
+    await page.click('cancel-code');
+    const cancelled = await page.settled();
+    const cancelledWords = await page.text('outcome');
+    const formHidden = await page.page.evaluate<boolean>(`document.getElementById('code-form').hidden`);
+
+    await page.choosePhoto(await photoFile('unconfirmed-page', 'face', email));
+    await page.press('sign-in', email);
+    await page.waitFor(`!document.getElementById('code-form').hidden`);
+    const notConfirmedLabel = await page.text('code-label');
+    await page.enterEmailedCode(email);
+    const outcome = await page.settled();
+
+    expect(focusedOnCode).toBe('code');
+    expect(wrongCodeLabel).toBe('That code is not the one we sent. Check the email and type it again (the newest code, if more than one came).');
+    expect(resentLabel).toBe('A new code was sent by email: use the newest one.');
+    expect(codesSent).toBe(2);
+    expect(cancelled).toBe('failure');
+    expect(cancelledWords).toBe(`Sign-up cancelled: ${email} is not confirmed yet. "Sign up" sends a new code by email when you want to finish it.`);
+    expect(formHidden).toBe(true);
+    expect(notConfirmedLabel).toBe('This email is not confirmed yet: the code sent by email at sign-up was never entered. A new code was sent by email: type it here.');
+    expect(outcome).toBe('success');
+    expect(await page.text('outcome')).toBe(`Enrolled and signed in as ${email}.`);
+    await page.signOut();
+  }, 120_000);
+
+  it('after a mistyped enrolment code says a new code was sent, and enrols with the newest one', async () => {
+    const email = 'enrol-typo-page@example.com';
+    const page = await openPage();
+    await page.choosePhoto(await photoFile('enrol-typo-page', 'face', email));
+    expect(await page.signUp(email)).toBe('success');
+    await page.signOut();
+    await page.choosePhoto(await photoFile('enrol-typo-page-2', 'face', email, 2));
+
+    await page.press('enrol', email);
+    await page.waitFor(`!document.getElementById('code-form').hidden`);
+    const { code } = await latestCode(harness.endpoint, email);
+    await page.enterCode(code.replace(/.$/, (digit) => String((Number(digit) + 1) % 10)));
+    const wrongCodeLabel = await page.waitFor<string>(`/was wrong/.test(document.getElementById('code-label').textContent) && document.getElementById('code-label').textContent`);
+    await page.enterEmailedCode(email);
+    const outcome = await page.settled();
+
+    expect(wrongCodeLabel).toBe('That code was wrong; a new code was sent by email: use the newest one. (To enrol your face.)');
+    expect(outcome).toBe('success');
+    expect(await page.text('steps')).toContain('Wrong code: a new one was sent by email');
+    await page.signOut();
+  }, 120_000);
+
+  it('on a 375×667 phone keeps the camera and snapshot inside their card, and brings the focus and the outcome into view after Start camera, a sign-in and a sign-out', async () => {
+    const email = 'phone@example.com';
+    // A camera of its own: one face enrolled for two accounts would be an account's face matched by the other's.
+    const camera = join(photoDir, 'camera-phone.y4m');
+    await writeFakeCameraVideo(camera, await generateFixture('face', 'phone'));
+    const phoneBrowser = HeadlessChromium.launch({ args: [`--use-file-for-fake-video-capture=${camera}`] });
+    onTestFinished(() => phoneBrowser.close());
+    const page = new FaceSignInPage(await phoneBrowser.open(`${harness.endpoint}/_sim/web/`), harness.endpoint);
+    await page.ready();
+    await page.page.send('Emulation.setDeviceMetricsOverride', { width: 375, height: 667, deviceScaleFactor: 2, mobile: true });
+    await page.choosePhoto(await photoFile('phone', 'face', 'phone'));
+    expect(await page.signUp(email)).toBe('success');
+    await page.signOut();
+    const outcomeInView = `(() => { const box = document.getElementById('outcome').getBoundingClientRect(); return box.top >= 0 && box.bottom <= innerHeight; })()`;
+    await page.page.evaluate(`scrollTo(0, 0)`);
+
+    await page.click('start-camera');
+    await page.waitFor(`!document.getElementById('capture').disabled`);
+    const focusedAfterStart = await page.focusedId();
+    const overflow = await page.page.evaluate<string[]>(`['camera', 'snapshot'].filter((id) => {
+      const element = document.getElementById(id);
+      return element.getBoundingClientRect().right > element.closest('section').getBoundingClientRect().right;
+    })`);
+    await page.captureFromCamera();
+    await page.page.evaluate(`scrollTo(0, 0)`);
+    const signedIn = await page.signIn(email);
+    const afterSignIn = { focused: await page.focusedId(), inView: await page.page.evaluate<boolean>(outcomeInView) };
+    await page.signOut();
+    const afterSignOut = { focused: await page.focusedId(), inView: await page.page.evaluate<boolean>(outcomeInView) };
+
+    expect(focusedAfterStart).toBe('capture');
+    expect(overflow).toEqual([]);
+    expect(signedIn).toBe('success');
+    expect(afterSignIn).toEqual({ focused: 'outcome', inView: true });
+    expect(afterSignOut).toEqual({ focused: 'outcome', inView: true });
+  }, 120_000);
 });
 
 describe.skipIf(skipBrowserTests('the page as a person meets it'))('the served page as a person meets it, in headless Chromium', () => {
@@ -438,6 +665,7 @@ describe.skipIf(skipBrowserTests('the page as a person meets it'))('the served p
     await page.click('retry');
     const ended = await page.settled();
     const endedWords = await page.text('outcome');
+    await page.choosePhoto(await photoFile('network-drop-3', 'face', email, 3));
     const outcome = await page.signIn(email);
 
     expect(unsent).toMatch(/^The photo could not be sent: the connection failed\. .*Press "Try again with this photo" to send it again/);

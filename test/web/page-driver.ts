@@ -32,6 +32,11 @@ export class FaceSignInPage {
     return this.page.evaluate<string>(`document.getElementById(${JSON.stringify(id)})?.textContent ?? ''`);
   }
 
+  /** The id of the element that has the keyboard focus ('' for <body>). */
+  focusedId(): Promise<string> {
+    return this.page.evaluate<string>(`document.activeElement?.id ?? ''`);
+  }
+
   async claims(): Promise<Record<string, unknown>> {
     return JSON.parse(await this.text('claims')) as Record<string, unknown>;
   }
@@ -74,6 +79,11 @@ export class FaceSignInPage {
   async enterEmailedCode(email: string): Promise<void> {
     await this.waitFor(`!document.getElementById('code-form').hidden`);
     const { code } = await latestCode(this.kitEndpoint, email);
+    await this.enterCode(code);
+  }
+
+  /** Types `code` into the open code form and presses "Confirm". */
+  async enterCode(code: string): Promise<void> {
     await this.page.evaluate(`document.getElementById('code').value = ${JSON.stringify(code)}; document.getElementById('confirm').click()`);
   }
 

@@ -2,7 +2,7 @@
 // not start, by the error getUserMedia rejects with. Cognito's errors and the photo refusals are
 // checked against a started kit in face-sign-in-flow.test.ts.
 import { describe, expect, it } from 'vitest';
-import { describeCameraProblem } from '../../web/src/refusals.js';
+import { describeCameraProblem, describeRefusal } from '../../web/src/refusals.js';
 
 const domException = (name: string) => Object.assign(new Error('from the browser'), { name });
 
@@ -24,5 +24,13 @@ describe('describeCameraProblem', () => {
 
   it('names an error it has no words for, and still offers a picture', () => {
     expect(describeCameraProblem(domException('TypeError'))).toBe('The camera could not start (TypeError); choose a picture instead.');
+  });
+});
+
+describe('describeRefusal', () => {
+  it('says a face was not recognised without claiming it is not the owner’s, since a lock-out answers the same', () => {
+    expect(describeRefusal('FACE_NOT_RECOGNISED')).toBe(
+      'Face not recognised. Try another photo in good light, facing the camera. After several failed attempts, wait a minute before trying again.',
+    );
   });
 });

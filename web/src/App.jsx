@@ -4,9 +4,9 @@
 // Tests drive it by element ids and `data-*` state on <body> (docs/web.md).
 import { Amplify } from 'aws-amplify';
 import { useEffect, useRef, useState } from 'react';
-import { askAppBackend, confirmEmail, currentClaims, newDeviceKey, signInWithFace, signOutEverywhere, signUpOrResend } from './face-sign-in-flow.js';
+import { askAppBackend, confirmEmail, currentClaims, newDeviceKey, sendNewSignUpCode, signInWithFace, signOutEverywhere, signUpOrResend } from './face-sign-in-flow.js';
 import { PhotoPicker } from './PhotoPicker.jsx';
-import { describeError, needsAnotherPhoto } from './refusals.js';
+import { describeError, needsAnotherPhoto, REFUSAL_MESSAGES } from './refusals.js';
 import { amplifyConfig, loadStackConfig } from './stack-config.js';
 
 const STEP_WORDS = {
@@ -17,6 +17,21 @@ const STEP_WORDS = {
 };
 
 const DEVICE_KEY_STORAGE = 'facekit.deviceKey';
+
+/** What the photo status says once a photo was used: a photo serves one attempt (docs/web.md). */
+const PHOTO_USED_WORDS = 'No photo: each photo is used for one attempt only. Take or choose a new one for the next.';
+const NO_PHOTO_WORDS = 'Take a photo (Capture) or choose a picture first.';
+
+/** Outcomes that end what the user started: they get the focus, and are scrolled into view. */
+const SETTLED_OUTCOMES = new Set(['success', 'failure', 'retake', 'signed-out', 'interrupted']);
+
+/** Thrown when the user cancels while the page waits for a code: the flow ends without an error. */
+class CancelledByUser extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'CancelledByUser';
+  }
+}
 
 /**
  * What this tab was doing (`{ action, email }`), kept in sessionStorage (per tab, kept across a
@@ -77,13 +92,19 @@ export function App() {
   const [photoStatus, setPhotoStatus] = useState('No photo yet.');
   const [steps, setSteps] = useState([]);
   const [outcome, setOutcome] = useState({ text: '', kind: '' });
-  const [codeLabel, setCodeLabel] = useState();
+  /** The code form while the page waits for an emailed code: `{ label, email? }` (email: the sign-up's, which can be sent again). */
+  const [codeRequest, setCodeRequest] = useState();
   const [retaking, setRetaking] = useState(false);
   const [claims, setClaims] = useState();
   /** The kit's example app backend (GET /_sim/example/me), when the page targets the kit. */
   const [backendUrl, setBackendUrl] = useState();
   const [backendAnswer, setBackendAnswer] = useState();
   const photo = useRef();
+  const photoPicker = useRef();
+  const outcomeElement = useRef();
+  const codeInput = useRef();
+  /** Counts the code form's questions: a new one clears the field (it is the input's key). */
+  const codeQuestions = useRef(0);
   const refusedPhoto = useRef();
   const waiters = useRef({});
   /** Secrets from ConfirmSignUp, by email, until the enrolment that uses them succeeds. */
@@ -128,8 +149,12 @@ export function App() {
       if (Boolean(signedIn) === Boolean(shownClaims.current) && signedIn?.sub === shownClaims.current?.sub) return;
       setClaims(signedIn);
       setBackendAnswer(undefined);
-      if (signedIn) finish(`Signed in as ${emailOf(signedIn)} in another tab.`, 'success');
-      else finish('Signed out in another tab.', 'signed-out');
+      if (signedIn) {
+        finish(`Signed in as ${emailOf(signedIn)} in another tab.`, 'success');
+      } else {
+        forgetPhoto({ stopCamera: true, words: 'No photo yet.' });
+        finish('Signed out in another tab.', 'signed-out');
+      }
     };
     window.addEventListener('storage', onStorage);
     return () => window.removeEventListener('storage', onStorage);
@@ -149,6 +174,19 @@ export function App() {
     Object.assign(document.body.dataset, { ready: String(ready), busy: String(busy), outcome: outcome.kind, signedIn: String(Boolean(claims)) });
   }, [ready, busy, outcome, claims]);
 
+  // A result the user waits for gets the focus (keyboard and screen reader users land on it, not
+  // on <body> when the button they pressed disappears) and is scrolled into view (on a phone it is
+  // below the fold).
+  useEffect(() => {
+    if (!SETTLED_OUTCOMES.has(outcome.kind) || !outcome.text) return;
+    outcomeElement.current?.focus({ preventScroll: true });
+    outcomeElement.current?.scrollIntoView({ block: 'center' });
+  }, [outcome]);
+
+  useEffect(() => {
+    if (codeRequest) codeInput.current?.focus();
+  }, [codeRequest]);
+
   const step = (text) => setSteps((previous) => [...previous, text]);
   const finish = (text, kind) => setOutcome({ text, kind });
 
@@ -158,11 +196,36 @@ export function App() {
     document.body.dataset.photo = 'ready';
   }
 
-  function askForCode(label) {
-    setCodeLabel(label);
-    return new Promise((resolve) => {
-      waiters.current.code = resolve;
+  /** A capture or file that cannot be the photo: the one before it goes too, so it is not sent by mistake. */
+  function refusePhoto(text, state) {
+    photo.current = undefined;
+    setPhotoStatus(text);
+    document.body.dataset.photo = state;
+  }
+
+  /**
+   * Forgets the photo, so that it serves one attempt only and the next person at this screen
+   * cannot sign in with it; `stopCamera` once nobody needs the camera any more (signed in or out).
+   */
+  function forgetPhoto({ stopCamera, words = PHOTO_USED_WORDS }) {
+    photo.current = undefined;
+    refusedPhoto.current = undefined;
+    delete document.body.dataset.photo;
+    setPhotoStatus(words);
+    photoPicker.current?.forget({ stopCamera });
+  }
+
+  /** Shows the code form; resolves with the code typed, or rejects with CancelledByUser. */
+  function askForCode(label, email) {
+    setCodeRequest({ label, email, question: ++codeQuestions.current });
+    return new Promise((resolve, reject) => {
+      waiters.current.code = { resolve, reject };
     });
+  }
+
+  function closeCodeForm() {
+    setCodeRequest(undefined);
+    waiters.current.code = undefined;
   }
 
   /** Waits for a new photo after a refusal; undefined when the user cancels. */
@@ -184,6 +247,11 @@ export function App() {
   }
 
   function answerRetake(again) {
+    // A choice refused since (a file that is no picture) took the photo with it: that is no cancel.
+    if (again && !photo.current) {
+      setPhotoStatus(`${NO_PHOTO_WORDS} Then press "Try again with this photo".`);
+      return;
+    }
     if (again && photo.current === refusedPhoto.current) {
       setPhotoStatus('Take or choose a different photo first: this one was just refused.');
       return;
@@ -195,21 +263,25 @@ export function App() {
     resolve?.(again ? photo.current : undefined);
   }
 
+  /** Signs in (or enrols) with the photo; true once signed in. */
   async function authenticate(email, enrol = false) {
-    if (!photo.current) {
-      finish('Take a photo (Capture) or choose a picture first.', 'failure');
-      return;
-    }
     step(enrol ? `Starting enrolment for ${email}` : `Starting sign-in for ${email}`);
     const result = await signInWithFace(email, {
       photo: photo.current,
       deviceKey: rememberedDeviceKey(),
       enrol,
       enrolSecret: enrolSecrets.current.get(email),
-      emailCode: async () => {
-        const code = await askForCode('Code from the email (to enrol your face)');
-        setCodeLabel(undefined);
-        return code;
+      emailCode: async ({ previousCodeWrong }) => {
+        if (previousCodeWrong) step('Wrong code: a new one was sent by email');
+        const label = previousCodeWrong ? `${REFUSAL_MESSAGES.CODE_WRONG_NEW_SENT} (To enrol your face.)` : 'Code from the email (to enrol your face)';
+        try {
+          return await askForCode(label);
+        } catch (error) {
+          if (error instanceof CancelledByUser) return undefined;
+          throw error;
+        } finally {
+          closeCodeForm();
+        }
       },
       onStep: (kind, parameters) => {
         // The secret works once: answered here, it is used up whatever happens to the photo, and
@@ -224,13 +296,31 @@ export function App() {
       step(enrolled ? 'Face enrolled' : 'Face recognised');
       setClaims(await currentClaims());
       finish(enrolled ? `Enrolled and signed in as ${email}.` : `Signed in as ${email}.`, 'success');
-    } else if (result.kind === 'enrolment-rejected') {
-      step('Cancelled');
-      finish(`${result.message} Your face is not enrolled yet: "Enrol my face" tries again, after a code sent by email.`, 'failure');
-    } else {
-      step('Cancelled');
-      finish('Face not recognised. No face enrolled yet, or it no longer matches? "Enrol my face" enrols it after a code sent by email.', 'failure');
+      return true;
     }
+    if (result.kind === 'email-not-confirmed') {
+      // Finishing the sign-up is what the user needs: a new code, then the enrolment it leads to.
+      step('The email is not confirmed yet');
+      await sendNewSignUpCode(email);
+      rememberInProgress('sign-up', email);
+      step('A new sign-up code was sent by email');
+      return confirmAndEnrol(email, `${result.message} A new code was sent by email: type it here.`);
+    }
+    step('Cancelled');
+    if (result.kind === 'enrolment-rejected') {
+      finish(`${result.message} Your face is not enrolled yet: "Enrol my face" tries again, after a code sent by email.`, 'failure');
+    } else if (result.kind === 'code-refused') {
+      finish(result.message, 'failure');
+    } else if (result.kind === 'cancelled') {
+      finish('Enrolment cancelled: your face is not enrolled. "Enrol my face" starts again, with a new code sent by email.', 'failure');
+    } else {
+      finish(
+        'Face not recognised. Press "Sign in" to try again with a new photo, in good light, facing the camera. ' +
+          'No face enrolled yet, or your face changed? "Enrol my face" enrols it after a code sent by email.',
+        'failure',
+      );
+    }
+    return false;
   }
 
   async function signUpAndEnrol(email) {
@@ -238,14 +328,39 @@ export function App() {
     // An unconfirmed sign-up of this email (anyone's) is taken over by confirming a new code.
     const { resent } = await signUpOrResend(email);
     step(resent ? 'Already signed up but not confirmed: a new code was sent by email' : 'Code sent by email');
-    const code = await askForCode('Code from the email');
-    step('Confirming the email');
-    enrolSecrets.current.set(email, await confirmEmail(email, code));
+    return confirmAndEnrol(email, 'Code from the email');
+  }
+
+  /** Asks for the sign-up code until Cognito takes one (a mistyped code may be typed again), then enrols. */
+  async function confirmAndEnrol(email, firstLabel) {
+    let label = firstLabel;
+    let enrolSecret;
+    try {
+      while (!enrolSecret) {
+        const code = await askForCode(label, email);
+        step('Confirming the email');
+        try {
+          enrolSecret = await confirmEmail(email, code);
+        } catch (error) {
+          // Cognito allows a few tries of one code; anything else (an expired code, too many tries) ends here.
+          if (error?.name !== 'CodeMismatchException') throw error;
+          step('Wrong code');
+          label = 'That code is not the one we sent. Check the email and type it again (the newest code, if more than one came).';
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof CancelledByUser)) throw error;
+      step('Cancelled');
+      finish(`Sign-up cancelled: ${email} is not confirmed yet. "Sign up" sends a new code by email when you want to finish it.`, 'failure');
+      return false;
+    } finally {
+      closeCodeForm();
+    }
+    enrolSecrets.current.set(email, enrolSecret);
     // Confirmed: cut short from here on, the account exists without a face, and the secret is lost.
     rememberInProgress('enrol', email);
-    setCodeLabel(undefined);
     step('Email confirmed');
-    await authenticate(email, true);
+    return authenticate(email, true);
   }
 
   async function onAccountSubmit(event) {
@@ -253,36 +368,63 @@ export function App() {
     const email = String(new FormData(event.currentTarget).get('email')).trim().toLowerCase();
     const action = event.nativeEvent.submitter?.value ?? 'sign-in';
     setSteps([]);
+    // Before anything is sent: a sign-up would otherwise use up its code before asking for a photo.
+    if (!photo.current) {
+      finish(`${NO_PHOTO_WORDS} Then press "${{ 'sign-up': 'Sign up', enrol: 'Enrol my face' }[action] ?? 'Sign in'}".`, 'failure');
+      return;
+    }
     finish('', 'working');
     setBusy(true);
     rememberInProgress(action === 'sign-up' || action === 'enrol' ? action : 'sign-in', email);
+    let signedIn = false;
     try {
-      await (action === 'sign-up' ? signUpAndEnrol(email) : authenticate(email, action === 'enrol'));
+      signedIn = await (action === 'sign-up' ? signUpAndEnrol(email) : authenticate(email, action === 'enrol'));
     } catch (error) {
-      setCodeLabel(undefined);
       setRetaking(false);
       // Another tab signed in before this one heard of it: show that session rather than
       // Amplify's "There is already a signed in user." with no way on.
-      const signedIn = error?.name === 'UserAlreadyAuthenticatedException' ? await currentClaims().catch(() => undefined) : undefined;
-      if (signedIn) {
-        setClaims(signedIn);
+      const otherTabSession = error?.name === 'UserAlreadyAuthenticatedException' ? await currentClaims().catch(() => undefined) : undefined;
+      if (otherTabSession) {
+        signedIn = true;
+        setClaims(otherTabSession);
         step('Already signed in');
-        finish(`Already signed in as ${emailOf(signedIn)}, in another tab. Sign out first to sign in as someone else.`, 'success');
+        finish(`Already signed in as ${emailOf(otherTabSession)}, in another tab. Sign out first to sign in as someone else.`, 'success');
         return;
       }
       step('Stopped');
       finish(describeError(error), 'failure');
     } finally {
       rememberInProgress(undefined);
+      // A photo serves one attempt, whatever its end: left ready, it would sign the next person
+      // at this screen in as whoever took it. The camera stays on for a retake unless signed in.
+      forgetPhoto({ stopCamera: signedIn });
       setBusy(false);
     }
   }
 
   function onCodeSubmit(event) {
     event.preventDefault();
-    const resolve = waiters.current.code;
+    const waiter = waiters.current.code;
     waiters.current.code = undefined;
-    resolve?.(String(new FormData(event.currentTarget).get('code')).trim());
+    waiter?.resolve(String(new FormData(event.currentTarget).get('code')).trim());
+  }
+
+  function onCodeCancel() {
+    const waiter = waiters.current.code;
+    waiters.current.code = undefined;
+    waiter?.reject(new CancelledByUser());
+  }
+
+  async function onResendCode() {
+    const email = codeRequest?.email;
+    if (!email) return;
+    try {
+      await sendNewSignUpCode(email);
+      step('A new code was sent by email');
+      setCodeRequest({ ...codeRequest, label: 'A new code was sent by email: use the newest one.', question: ++codeQuestions.current });
+    } catch (error) {
+      setCodeRequest({ ...codeRequest, label: `No new code was sent: ${describeError(error)}` });
+    }
   }
 
   async function onAskBackend() {
@@ -299,6 +441,7 @@ export function App() {
     setBusy(true);
     try {
       await signOutEverywhere();
+      forgetPhoto({ stopCamera: true, words: 'No photo yet.' });
       setClaims(undefined);
       setBackendAnswer(undefined);
       setSteps([]);
@@ -317,8 +460,8 @@ export function App() {
 
       <section aria-labelledby="photo-heading">
         <h2 id="photo-heading">1. Your photo</h2>
-        <PhotoPicker onPhoto={acceptPhoto} onProblem={setPhotoStatus} />
-        <p id="photo-status" className="muted">{photoStatus}</p>
+        <PhotoPicker ref={photoPicker} onPhoto={acceptPhoto} onPhotoRefused={refusePhoto} onProblem={setPhotoStatus} />
+        <p id="photo-status" className="muted" role="status" aria-live="polite">{photoStatus}</p>
       </section>
 
       <section aria-labelledby="account-heading">
@@ -346,12 +489,16 @@ export function App() {
             </button>
           </form>
         )}
-        <form id="code-form" hidden={codeLabel === undefined} onSubmit={onCodeSubmit}>
+        <form id="code-form" hidden={codeRequest === undefined} onSubmit={onCodeSubmit}>
           <label>
-            <span id="code-label">{codeLabel}</span>{' '}
-            <input type="text" id="code" name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6,8}" required key={codeLabel} />
+            <span id="code-label" aria-live="polite">{codeRequest?.label}</span>{' '}
+            <input type="text" id="code" name="code" ref={codeInput} inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6,8}" required key={codeRequest?.question} />
           </label>
           <button type="submit" id="confirm">Confirm</button>
+          {codeRequest?.email && (
+            <button type="button" id="resend-code" onClick={onResendCode}>Send a new code</button>
+          )}
+          <button type="button" id="cancel-code" onClick={onCodeCancel}>Cancel</button>
         </form>
       </section>
 
@@ -362,7 +509,7 @@ export function App() {
             <li key={index}>{text}</li>
           ))}
         </ol>
-        <p id="outcome" role="status" aria-live="polite" className={outcome.kind}>{outcome.text}</p>
+        <p id="outcome" ref={outcomeElement} tabIndex={-1} role="status" aria-live="polite" className={outcome.kind}>{outcome.text}</p>
         <p id="retake" hidden={!retaking}>
           <button type="button" id="retry" onClick={() => answerRetake(true)}>Try again with this photo</button>
           <button type="button" id="give-up" onClick={() => answerRetake(false)}>Cancel</button>

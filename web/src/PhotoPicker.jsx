@@ -1,6 +1,6 @@
 // The photo: a frame from the webcam (Capture, then Retake as often as needed) or a picture file,
 // for machines without a camera and for the synthetic faces `facekit face` draws.
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useImperativeHandle, useRef, useState } from 'react';
 import { describeCameraProblem } from './refusals.js';
 
 /**
@@ -18,19 +18,35 @@ function firstFramePainted(video) {
   return Promise.race([painted, new Promise((resolve) => setTimeout(resolve, 3000))]);
 }
 
-/** True when a frame is one flat colour (a camera that has not delivered a picture yet). */
-function isBlank(canvas) {
+/** A frame this dark (its brightest sampled pixel, 0-255) shows nothing a face check could use. */
+const DARK_FRAME_BRIGHTEST = 40;
+
+/**
+ * What is wrong with a captured frame, or undefined for a picture: `not-shown` when nothing was
+ * drawn (transparent: the camera delivered no frame yet) or the frame is one flat colour (a
+ * camera starting up); `dark` when frames arrive but are black or nearly (a covered lens).
+ */
+function frameProblem(canvas) {
   const { width, height } = canvas;
   const pixels = canvas.getContext('2d').getImageData(0, 0, width, height).data;
   let min = 255;
   let max = 0;
-  // Every 7th pixel's green channel is plenty to tell a picture from a flat fill.
+  let drawn = false;
+  // Every 7th pixel's green channel is plenty to tell a picture from a flat or dark fill.
   for (let at = 1; at < pixels.length; at += 28) {
     min = Math.min(min, pixels[at]);
     max = Math.max(max, pixels[at]);
+    drawn ||= pixels[at + 2] > 0;
   }
-  return max - min < 8;
+  if (!drawn) return 'not-shown';
+  if (max < DARK_FRAME_BRIGHTEST) return 'dark';
+  return max - min < 8 ? 'not-shown' : undefined;
 }
+
+const FRAME_PROBLEM_WORDS = {
+  'not-shown': 'The camera has not shown a picture yet. Wait a moment, then press Capture again.',
+  dark: 'The camera shows only a dark picture: is the lens covered, or the room dark? Uncover it or turn on a light, then press Capture again.',
+};
 
 /** The largest photo an upload URL takes (the challenge's `maxBytes`, docs/handlers.md). */
 const MAX_PHOTO_BYTES = 5_242_880;
@@ -56,10 +72,20 @@ function drawFitted(canvas, source, width, height) {
   context.drawImage(source, (canvas.width - width * scale) / 2, (canvas.height - height * scale) / 2, width * scale, height * scale);
 }
 
-/** @param {{ onPhoto: (photo: Blob, description: string) => void, onProblem: (text: string) => void }} props */
-export function PhotoPicker({ onPhoto, onProblem }) {
+/**
+ * @param {{ ref?: import('react').Ref<{ forget: (options: { stopCamera: boolean }) => void }>,
+ *   onPhoto: (photo: Blob, description: string) => void,
+ *   onPhotoRefused: (text: string, state: 'blank' | 'dark' | 'refused') => void,
+ *   onProblem: (text: string) => void }} props
+ *   onPhotoRefused: a capture or a file that cannot be the photo; the one before it is gone too
+ *   (its snapshot cleared), so it cannot be sent by mistake. onProblem: a camera that did not start.
+ *   `ref.forget()` clears the snapshot (and stops the camera) when the page forgets the photo.
+ */
+export function PhotoPicker({ ref, onPhoto, onPhotoRefused, onProblem }) {
   const video = useRef(null);
   const snapshot = useRef(null);
+  const fileInput = useRef(null);
+  const captureButton = useRef(null);
   const [cameraOn, setCameraOn] = useState(false);
   const [captured, setCaptured] = useState(false);
 
@@ -67,6 +93,37 @@ export function PhotoPicker({ onPhoto, onProblem }) {
     const element = video.current;
     return () => element?.srcObject?.getTracks().forEach((track) => track.stop());
   }, []);
+
+  // Keyboard users land on the button they need next, not on <body> (Start camera is now disabled).
+  useEffect(() => {
+    if (cameraOn) captureButton.current?.focus();
+  }, [cameraOn]);
+
+  function clearSnapshot() {
+    const canvas = snapshot.current;
+    canvas?.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+    // The same file chosen again must fire `change`.
+    if (fileInput.current) fileInput.current.value = '';
+  }
+
+  function stopCamera() {
+    video.current?.srcObject?.getTracks().forEach((track) => track.stop());
+    if (video.current) video.current.srcObject = null;
+    setCameraOn(false);
+    setCaptured(false);
+  }
+
+  useImperativeHandle(ref, () => ({
+    forget({ stopCamera: andStopCamera }) {
+      clearSnapshot();
+      if (andStopCamera) stopCamera();
+    },
+  }));
+
+  function refuse(text, state) {
+    clearSnapshot();
+    onPhotoRefused(text, state);
+  }
 
   async function startCamera() {
     if (!navigator.mediaDevices?.getUserMedia) {
@@ -92,9 +149,9 @@ export function PhotoPicker({ onPhoto, onProblem }) {
     full.width = width;
     full.height = height;
     full.getContext('2d').drawImage(source, 0, 0, width, height);
-    if (isBlank(full)) {
-      document.body.dataset.photo = 'blank';
-      onProblem('The camera has not shown a picture yet. Wait a moment, then press Capture again.');
+    const problem = frameProblem(full);
+    if (problem) {
+      refuse(FRAME_PROBLEM_WORDS[problem], problem === 'dark' ? 'dark' : 'blank');
       return;
     }
     drawFitted(snapshot.current, source, width, height);
@@ -106,22 +163,28 @@ export function PhotoPicker({ onPhoto, onProblem }) {
     const file = event.target.files?.[0];
     if (!file) return;
     if (!['image/jpeg', 'image/png'].includes(file.type)) {
-      onProblem('Choose a JPEG or PNG picture.');
+      refuse(`Choose a JPEG or PNG picture (${file.name} is not one).`, 'refused');
       return;
     }
-    const fits = file.size <= MAX_PHOTO_BYTES;
-    if (fits) onPhoto(file, file.name);
+    // Decoded now, so that a file that is no picture (whatever its name) is refused here, not
+    // blamed on the face after an upload.
     const bitmap = await createImageBitmap(file).catch(() => undefined);
-    if (!fits) {
+    if (!bitmap) {
+      refuse(`The picture could not be read (${file.name}). Choose another JPEG or PNG picture.`, 'refused');
+      return;
+    }
+    if (file.size <= MAX_PHOTO_BYTES) {
+      onPhoto(file, file.name);
+    } else {
       // Sent as it is, the upload would be refused as too large (or a sign-in fail for no shown reason).
-      const scaled = bitmap && (await scaledDown(bitmap));
-      if (!scaled?.blob) {
-        onProblem('The picture could not be read. Choose another JPEG or PNG picture.');
+      const scaled = await scaledDown(bitmap);
+      if (!scaled.blob) {
+        refuse(`The picture could not be read (${file.name}). Choose another JPEG or PNG picture.`, 'refused');
         return;
       }
       onPhoto(scaled.blob, `${file.name}, scaled to ${scaled.width}×${scaled.height}`);
     }
-    if (bitmap) drawFitted(snapshot.current, bitmap, bitmap.width, bitmap.height);
+    drawFitted(snapshot.current, bitmap, bitmap.width, bitmap.height);
   }
 
   return (
@@ -132,9 +195,9 @@ export function PhotoPicker({ onPhoto, onProblem }) {
       </div>
       <p>
         <button type="button" id="start-camera" onClick={startCamera} disabled={cameraOn}>Start camera</button>
-        <button type="button" id="capture" onClick={capture} disabled={!cameraOn}>{captured ? 'Retake' : 'Capture'}</button>
+        <button type="button" id="capture" ref={captureButton} onClick={capture} disabled={!cameraOn}>{captured ? 'Retake' : 'Capture'}</button>
         <label>
-          or choose a picture <input type="file" id="photo-file" accept="image/jpeg,image/png" onChange={chooseFile} />
+          or choose a picture <input type="file" id="photo-file" ref={fileInput} accept="image/jpeg,image/png" onChange={chooseFile} />
         </label>
       </p>
     </>

@@ -6,12 +6,16 @@ export function newDeviceKey(): string;
 export function unusablePassword(): string;
 export function signUpWithEmail(email: string): Promise<{ userSub: string | undefined; confirmed: boolean }>;
 export function signUpOrResend(email: string): Promise<{ resent: boolean }>;
+export function sendNewSignUpCode(email: string): Promise<void>;
 export function confirmEmail(email: string, code: string): Promise<string>;
 
 export type FlowOutcome =
   | { kind: 'signed-in'; challenges: ChallengeKind[] }
   | { kind: 'enrolment-rejected'; reason: string; message: string; challenges: ChallengeKind[] }
-  | { kind: 'face-not-recognised'; message: string; challenges: ChallengeKind[] };
+  | { kind: 'face-not-recognised'; message: string; challenges: ChallengeKind[] }
+  | { kind: 'code-refused'; message: string; challenges: ChallengeKind[] }
+  | { kind: 'email-not-confirmed'; message: string; challenges: ChallengeKind[] }
+  | { kind: 'cancelled'; challenges: ChallengeKind[] };
 
 export interface SignInWithFaceOptions {
   photo: Blob;
@@ -20,7 +24,11 @@ export interface SignInWithFaceOptions {
   /** Enrol (first time, or again) instead of signing in; implied by `enrolSecret`. */
   enrol?: boolean;
   enrolSecret?: string;
-  emailCode?: () => Promise<string>;
+  /**
+   * Asked for the emailed code; `previousCodeWrong` when the last one was refused (a new one was
+   * emailed then). Undefined cancels: the outcome is `cancelled`.
+   */
+  emailCode?: (request: { previousCodeWrong: boolean }) => Promise<string | undefined>;
   onStep?: (kind: ChallengeKind, parameters: { method?: string; enrolRequested?: boolean }) => void;
   /**
    * Asked for another photo after a refusal, or for the same one again after an upload that did
@@ -30,7 +38,7 @@ export interface SignInWithFaceOptions {
 }
 
 /** What `retakePhoto` is asked about. */
-export type Refusal = Exclude<FlowOutcome, { kind: 'signed-in' }> | UploadFailure;
+export type Refusal = Extract<FlowOutcome, { kind: 'enrolment-rejected' | 'face-not-recognised' }> | UploadFailure;
 
 /** The photo did not reach the upload URL, and the session may send it again. */
 export interface UploadFailure {

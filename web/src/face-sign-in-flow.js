@@ -55,6 +55,11 @@ export async function signUpOrResend(email) {
   }
 }
 
+/** ResendConfirmationCode: a new sign-up code by email; the earlier ones stop working. */
+export async function sendNewSignUpCode(email) {
+  await resendSignUpCode({ username: email });
+}
+
 /**
  * ConfirmSignUp with a fresh enrolment secret in ClientMetadata (PostConfirmation keeps its hash
  * for 10 minutes); returns the secret, which only this page then holds, in memory.
@@ -123,15 +128,22 @@ async function uploadUntilSent(uploadUrl, photo, options, challenges) {
  * proven (the secret from sign-up, or a code emailed then), the photo enrolled.
  * @param {string} email
  * @param {{ photo: Blob, deviceKey: string, enrol?: boolean, enrolSecret?: string,
- *   emailCode?: () => Promise<string>,
+ *   emailCode?: (request: { previousCodeWrong: boolean }) => Promise<string | undefined>,
  *   onStep?: (kind: string, parameters: { method?: string, enrolRequested?: boolean }) => void,
  *   retakePhoto?: (refusal: object) => Promise<Blob | undefined> }} options
  *   retakePhoto: asked for another photo when the last was refused or not recognised (same
  *   session, which allows three answers), or for the same one again when its upload failed;
  *   without one the refusal is the outcome (an upload that failed: its PhotoUploadError).
+ *   emailCode: asked for the emailed code; `previousCodeWrong` when the last one was refused (the
+ *   kit then emailed a new one: one guess per code); no code (undefined) cancels.
  * @returns {Promise<{ kind: 'signed-in', challenges: string[] }
  *   | { kind: 'enrolment-rejected', reason: string, message: string, challenges: string[] }
- *   | { kind: 'face-not-recognised', message: string, challenges: string[] }>}
+ *   | { kind: 'face-not-recognised', message: string, challenges: string[] }
+ *   | { kind: 'code-refused', message: string, challenges: string[] }
+ *   | { kind: 'email-not-confirmed', message: string, challenges: string[] }
+ *   | { kind: 'cancelled', challenges: string[] }>}
+ *   The session's third wrong answer ends it (Cognito's `Incorrect username or password.`, words
+ *   for a password this flow never uses): it comes back as the refusal of what was answered last.
  */
 export async function signInWithFace(email, options) {
   let photo = options.photo;
@@ -139,6 +151,8 @@ export async function signInWithFace(email, options) {
   const enrol = options.enrol === true || Boolean(options.enrolSecret);
   let enrolRequested = false;
   let result = await signIn({ username: email, options: { authFlowType: 'CUSTOM_WITHOUT_SRP' } });
+  // Amplify turns Cognito's UserNotConfirmedException into this step: the sign-up's code was never entered.
+  if (result.nextStep.signInStep === 'CONFIRM_SIGN_UP') return { kind: 'email-not-confirmed', message: REFUSAL_MESSAGES.EMAIL_NOT_CONFIRMED, challenges };
   for (;;) {
     if (result.isSignedIn || result.nextStep.signInStep === 'DONE') return { kind: 'signed-in', challenges };
     if (result.nextStep.signInStep !== 'CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE') {
@@ -170,8 +184,13 @@ export async function signInWithFace(email, options) {
     } else if (kind === 'MAILBOX_PROOF') {
       // ENROL_SECRET only when this page sent the secret it got at confirmation (in memory).
       if (parameters.method === 'ENROL_SECRET' && options.enrolSecret) answer = options.enrolSecret;
-      else if (options.emailCode) answer = String(await options.emailCode()).trim();
-      else throw new Error('Enrolling needs the code sent by email.');
+      else if (options.emailCode) {
+        // MAILBOX_PROOF again: the last code was wrong, and Create emailed a new one.
+        const previousCodeWrong = challenges.filter((seen) => seen === 'MAILBOX_PROOF').length > 1;
+        const code = await options.emailCode({ previousCodeWrong });
+        if (code === undefined) return { kind: 'cancelled', challenges: [...challenges] };
+        answer = String(code).trim();
+      } else throw new Error('Enrolling needs the code sent by email.');
     } else {
       await uploadUntilSent(parameters.uploadUrl, photo, options, challenges);
       answer = 'uploaded';
@@ -182,8 +201,26 @@ export async function signInWithFace(email, options) {
       // Create picks the mailbox proof method from it, in the same call that asks to enrol.
       ...(options.enrolSecret && kind !== 'ENROL_FACE' ? { enrolSecret: options.enrolSecret } : {}),
     };
-    result = await confirmSignIn({ challengeResponse: answer, options: { clientMetadata } });
+    try {
+      result = await confirmSignIn({ challengeResponse: answer, options: { clientMetadata } });
+    } catch (error) {
+      const lastAnswer = requestEnrolment ? 'ENROL_INTENT' : kind;
+      if (!isSessionOfWrongAnswersOver(error) || lastAnswer === 'ENROL_INTENT') throw error;
+      return sessionOverRefusal(lastAnswer, [...challenges]);
+    }
   }
+}
+
+/** Cognito's answer to a session's third wrong answer (docs/handlers.md, "Failure and backoff policy"). */
+function isSessionOfWrongAnswersOver(error) {
+  return error?.name === 'NotAuthorizedException' && error.message === 'Incorrect username or password.';
+}
+
+/** The outcome of a session that three wrong answers ended, by the challenge answered last. */
+function sessionOverRefusal(lastAnswer, challenges) {
+  if (lastAnswer === 'MAILBOX_PROOF') return { kind: 'code-refused', message: REFUSAL_MESSAGES.CODE_REFUSED, challenges };
+  if (lastAnswer === 'ENROL_FACE') return { kind: 'enrolment-rejected', reason: 'REFUSED_THREE_TIMES', message: describeRefusal('REFUSED_THREE_TIMES'), challenges };
+  return { kind: 'face-not-recognised', message: describeRefusal('FACE_NOT_RECOGNISED'), challenges };
 }
 
 /** The signed-in user's ID token claims, from Amplify's session (decoded, not verified: that is a server's job). */

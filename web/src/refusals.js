@@ -11,7 +11,18 @@ export const REFUSAL_MESSAGES = {
   TOO_LARGE: 'The picture is too large. Use a smaller one.',
   NOT_UPLOADED: 'The photo did not arrive. Check the connection and try again.',
   NOT_CHECKED_IN_TIME: 'The photo arrived, but checking it took too long. Please try again.',
-  FACE_NOT_RECOGNISED: 'Face not recognised: this photo does not match the face enrolled for this account.',
+  // Neutral on purpose: a face that did not match, an account without a face and a lock-out
+  // after repeated failures all come back the same (docs/handlers.md), so the owner may read it.
+  FACE_NOT_RECOGNISED:
+    'Face not recognised. Try another photo in good light, facing the camera. After several failed attempts, wait a minute before trying again.',
+  REFUSED_THREE_TIMES:
+    'The photo was refused again, and this enrolment has ended (three refusals end it): your face is not enrolled. ' +
+    'Press "Enrol my face" to start again, with a code sent by email.',
+  CODE_WRONG_NEW_SENT: 'That code was wrong; a new code was sent by email: use the newest one.',
+  CODE_REFUSED:
+    'That code was wrong too, and this enrolment has ended (three wrong answers end it): your face is not enrolled. ' +
+    'Press "Enrol my face" for a new code by email, and type the newest one.',
+  EMAIL_NOT_CONFIRMED: 'This email is not confirmed yet: the code sent by email at sign-up was never entered.',
   UPLOAD_UNREACHABLE: 'The photo could not be sent: the connection failed. Check the connection and try again.',
   SESSION_ENDED:
     'This sign-in has ended: it lasts 3 minutes from "Sign in" to the last answer (and a restarted kit forgets it). ' +
@@ -41,6 +52,7 @@ const ERROR_WORDS = {
   UserNotFoundException: 'No account has this email. Use "Sign up" first.',
   UserNotConfirmedException: 'This account is not confirmed yet. Enter the code from the email.',
   NotAuthorizedException: 'Sign-in was refused. Wait a little, then try again with a new photo.',
+  LimitExceededException: 'Too many codes or attempts for this email. Wait a while, then try again.',
   InvalidParameterException: 'Cognito refused the request.',
   TooManyRequestsException: 'Too many attempts. Wait a minute and try again.',
   NetworkError: 'The sign-in service cannot be reached. Is the kit running (`npm start`)?',
