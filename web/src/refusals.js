@@ -2,9 +2,11 @@
 // `previousRejection` values of the ENROL_FACE challenge (docs/handlers.md) and Cognito's errors.
 
 export const REFUSAL_MESSAGES = {
+  // Not "better light will not help": a frame too dark to show a face is NO_FACE too (a webcam
+  // audit's at 12-18 % brightness), and the same frame in better light enrols.
   NO_FACE:
-    "No face was found in the photo. The check looks for one person's face, turned towards the camera and filling a good part of the picture; " +
-    'this photo does not show one, so better light alone will not help. Take a new photo of your face, closer to the camera.',
+    "No face was found in the photo. The check looks for one person's face, turned towards the camera, lit well enough to be seen " +
+    'and filling a good part of the picture. Take a new photo of your face, closer to the camera, in good light.',
   MULTIPLE_FACES: 'More than one face is in the photo. Make sure you are alone in the picture.',
   LOW_QUALITY: 'The face is too small, blurred or dark. Come closer to the camera, in better light.',
   NOT_AN_IMAGE: 'The file is not a JPEG or PNG picture.',
