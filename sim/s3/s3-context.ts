@@ -44,6 +44,12 @@ export interface S3Call {
    * s3:prefix); unset when the caller is not checked.
    */
   mayNotList?: () => boolean;
+  /**
+   * Why the caller's policies refuse `action` on `resource` (IAM's words), or undefined when they
+   * allow it: for what the request's path alone does not name, such as a copy's source. Unset when
+   * the caller is not checked.
+   */
+  deniedMessage?: (action: string, resource: string) => string | undefined;
   /** Delivered by the service after the response is sent. */
   pendingInvocations: PendingInvocation[];
 }

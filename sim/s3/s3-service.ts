@@ -270,6 +270,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       if (denied) throw accessDenied(denied.message);
       call.objectDenied = (action, objectKey) => accessControl.check(call.accessKeyId, [{ action, resource: s3ObjectArn(bucket, objectKey) }]) !== undefined;
       call.mayNotList = () => accessControl.check(call.accessKeyId, [{ action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` }]) !== undefined;
+      call.deniedMessage = (action, resource) => accessControl.check(call.accessKeyId, [{ action, resource }])?.message;
     }
     // ExpectedBucketOwner: a bucket of another account is refused as S3 refuses it, 403 Access Denied.
     const expectedOwner = headers['x-amz-expected-bucket-owner'];
