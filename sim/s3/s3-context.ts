@@ -2,6 +2,7 @@
 // notifications that the service delivers once the response has gone out.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
+import type { MultipartUploads } from './multipart-uploads.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
 import { configurationIdOf, notificationMatches, s3EventRecord } from './event-notifications.js';
 import type { S3EventName, Sequencer } from './event-notifications.js';
@@ -9,6 +10,8 @@ import type { ExpirationRule } from './lifecycle.js';
 
 export interface S3Services {
   store: ObjectStore;
+  /** Multipart uploads not yet completed or aborted. */
+  uploads: MultipartUploads;
   clock: Clock;
   region: string;
   sequencer: Sequencer;
