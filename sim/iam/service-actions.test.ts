@@ -69,6 +69,13 @@ describe('what IAM checks for a call', () => {
     expect(s3AuthorizationRequest('HEAD', 'b', 'k', {})).toEqual({ action: 's3:GetObject', resource: 'arn:aws:s3:::b/k' });
     expect(s3AuthorizationRequest('GET', 'b', 'k', {})).toEqual({ action: 's3:GetObject', resource: 'arn:aws:s3:::b/k' });
     expect(s3AuthorizationRequest('DELETE', 'b', 'k', {})).toEqual({ action: 's3:DeleteObject', resource: 'arn:aws:s3:::b/k' });
+    // Multipart: written with s3:PutObject; abort and ListParts have actions of their own.
+    expect(s3AuthorizationRequest('POST', 'b', 'k', { uploads: '' })).toEqual({ action: 's3:PutObject', resource: 'arn:aws:s3:::b/k' });
+    expect(s3AuthorizationRequest('PUT', 'b', 'k', { partNumber: '1', uploadId: 'u' })).toEqual({ action: 's3:PutObject', resource: 'arn:aws:s3:::b/k' });
+    expect(s3AuthorizationRequest('POST', 'b', 'k', { uploadId: 'u' })).toEqual({ action: 's3:PutObject', resource: 'arn:aws:s3:::b/k' });
+    expect(s3AuthorizationRequest('DELETE', 'b', 'k', { uploadId: 'u' })).toEqual({ action: 's3:AbortMultipartUpload', resource: 'arn:aws:s3:::b/k' });
+    expect(s3AuthorizationRequest('GET', 'b', 'k', { uploadId: 'u' })).toEqual({ action: 's3:ListMultipartUploadParts', resource: 'arn:aws:s3:::b/k' });
+    expect(s3AuthorizationRequest('GET', 'b', '', { uploads: '' })).toEqual({ action: 's3:ListBucketMultipartUploads', resource: 'arn:aws:s3:::b' });
     expect(s3AuthorizationRequest('GET', 'b', '', { 'list-type': '2', prefix: 'enrol/u/', 'max-keys': '1' })).toEqual({
       action: 's3:ListBucket', resource: 'arn:aws:s3:::b', context: { 's3:prefix': ['enrol/u/'], 's3:max-keys': ['1'] },
     });

@@ -137,7 +137,12 @@ export function s3AuthorizationRequest(method: string, bucket: string, key: stri
   if (!bucket) return { action: 's3:ListAllMyBuckets', resource: '*' };
   const bucketArn = `arn:aws:s3:::${bucket}`;
   if (key) {
-    const action = method === 'PUT' ? 's3:PutObject' : method === 'DELETE' ? 's3:DeleteObject' : 's3:GetObject';
+    // A multipart upload is written with s3:PutObject (create, parts, completion); its abort and
+    // its parts' listing have actions of their own. A copy's source is checked by the operation.
+    const multipart = 'uploadId' in query;
+    const action = method === 'PUT' || method === 'POST' ? 's3:PutObject'
+      : method === 'DELETE' ? (multipart ? 's3:AbortMultipartUpload' : 's3:DeleteObject')
+        : multipart ? 's3:ListMultipartUploadParts' : 's3:GetObject';
     return { action, resource: s3ObjectArn(bucket, key) };
   }
   switch (method) {
@@ -149,6 +154,7 @@ export function s3AuthorizationRequest(method: string, bucket: string, key: stri
       return undefined;
   }
   if ('location' in query) return { action: 's3:GetBucketLocation', resource: bucketArn };
+  if ('uploads' in query) return { action: 's3:ListBucketMultipartUploads', resource: bucketArn };
   if ('cors' in query) return { action: 's3:GetBucketCORS', resource: bucketArn };
   if ('notification' in query) return { action: 's3:GetBucketNotification', resource: bucketArn };
   if ('lifecycle' in query) return { action: 's3:GetLifecycleConfiguration', resource: bucketArn };

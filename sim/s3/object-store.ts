@@ -9,8 +9,9 @@
 // rewritten in the new form when it is next written.) Object metadata is read per bucket on first
 // use, never the bodies.
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { DamagedDataError, isJsonObject, parseJsonObject, readJsonFile } from '../damaged-data.js';
 import type { CorsRule } from './cors.js';
 import type { NotificationConfig } from './event-notifications.js';
@@ -37,6 +38,13 @@ export interface BucketRecord {
   cors?: CorsRule[];
   notifications?: NotificationConfig[];
 }
+
+/**
+ * Where some body bytes are: a range of a file (an object's, after its metadata line, or a
+ * multipart upload's part), or a buffer (memory mode). Copies and completed multipart uploads are
+ * written from pieces a chunk at a time, so a large object never sits in memory whole.
+ */
+export type BodyPiece = { file: string; start: number; length: number } | { buffer: Buffer };
 
 interface BucketState {
   record: BucketRecord;
@@ -144,6 +152,80 @@ export class ObjectStore {
     return file.subarray(file.indexOf(NEWLINE) + 1);
   }
 
+  /** The body of an existing object, as a piece to copy from (read it before anything else runs). */
+  bodyPiece(bucket: string, key: string): BodyPiece {
+    const object = this.objectsOf(bucket).get(key);
+    if (!object) throw new Error(`No object ${key} in ${bucket}`);
+    if (!this.root) return { buffer: this.buckets.get(bucket)!.bodies.get(key)! };
+    const base = this.objectPath(bucket, key);
+    if (!existsSync(`${base}${OBJECT_FILE}`)) return { file: `${base}${LEGACY_DATA_FILE}`, start: 0, length: object.size };
+    const descriptor = openSync(`${base}${OBJECT_FILE}`, 'r');
+    try {
+      return { file: `${base}${OBJECT_FILE}`, start: readHeadLine(descriptor).bodyOffset, length: object.size };
+    } finally {
+      closeSync(descriptor);
+    }
+  }
+
+  /**
+   * Bytes `start` to `end` (inclusive) of an existing object's body, streamed from its file: the
+   * file is opened here, in the caller's turn, so a PUT that replaces the object afterwards does
+   * not change what this stream sends (the old file stays readable through its descriptor).
+   */
+  openBody(bucket: string, key: string, start: number, end: number): Readable {
+    if (end < start) return Readable.from([]);
+    if (!this.root) return Readable.from([this.buckets.get(bucket)!.bodies.get(key)!.subarray(start, end + 1)]);
+    const base = this.objectPath(bucket, key);
+    let descriptor: number;
+    let offset = 0;
+    try {
+      descriptor = openSync(`${base}${OBJECT_FILE}`, 'r');
+      try {
+        offset = readHeadLine(descriptor).bodyOffset;
+      } catch (error) {
+        closeSync(descriptor);
+        throw error;
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      descriptor = openSync(`${base}${LEGACY_DATA_FILE}`, 'r');
+    }
+    return createReadStream('', { fd: descriptor, start: offset + start, end: offset + end, autoClose: true });
+  }
+
+  /**
+   * Stores an object whose body is `pieces` one after the other, copied a chunk at a time into
+   * the object's temporary file, which is then renamed into place as putObject's is. The pieces
+   * are read before the rename, so an object may be copied onto itself.
+   */
+  putObjectFromPieces(bucket: string, object: StoredObject, pieces: readonly BodyPiece[]): void {
+    const objects = this.objectsOf(bucket);
+    if (!this.root) {
+      const chunks: Buffer[] = [];
+      forEachChunk(pieces, (chunk) => chunks.push(Buffer.from(chunk)));
+      this.buckets.get(bucket)!.bodies.set(object.key, Buffer.concat(chunks));
+      objects.set(object.key, object);
+      return;
+    }
+    const base = this.objectPath(bucket, object.key);
+    mkdirSync(dirname(base), { recursive: true });
+    const file = `${base}${OBJECT_FILE}`;
+    const temporary = `${file}.${randomBytes(6).toString('hex')}${TEMPORARY_FILE}`;
+    const output = openSync(temporary, 'w');
+    try {
+      writeSync(output, Buffer.from(`${JSON.stringify(object)}\n`, 'utf8'));
+      forEachChunk(pieces, (chunk) => writeSync(output, chunk));
+    } catch (error) {
+      closeSync(output);
+      unlinkSync(temporary);
+      throw error;
+    }
+    closeSync(output);
+    renameSync(temporary, file);
+    removeLegacyFiles(base);
+    objects.set(object.key, object);
+  }
+
   /** Returns the removed object, if there was one. */
   deleteObject(bucket: string, key: string): StoredObject | undefined {
     const objects = this.objectsOf(bucket);
@@ -220,20 +302,51 @@ const METADATA_READ_BYTES = 16 * 1024;
 function readObjectMetadata(file: string): StoredObject {
   const descriptor = openSync(file, 'r');
   try {
-    const chunks: Buffer[] = [];
-    for (let position = 0; ; ) {
-      const chunk = Buffer.alloc(METADATA_READ_BYTES);
-      const read = readSync(descriptor, chunk, 0, chunk.length, position);
-      const end = chunk.subarray(0, read).indexOf(NEWLINE);
-      if (end >= 0 || read === 0) {
-        chunks.push(chunk.subarray(0, end >= 0 ? end : read));
-        return parsedMetadata(file, Buffer.concat(chunks).toString('utf8'));
-      }
-      chunks.push(chunk.subarray(0, read));
-      position += read;
-    }
+    return parsedMetadata(file, readHeadLine(descriptor).text);
   } finally {
     closeSync(descriptor);
+  }
+}
+
+/** The first line of a file (an object's or a part's metadata) and where the body after it starts. */
+export function readHeadLine(descriptor: number): { text: string; bodyOffset: number } {
+  const chunks: Buffer[] = [];
+  for (let position = 0; ; ) {
+    const chunk = Buffer.alloc(METADATA_READ_BYTES);
+    const read = readSync(descriptor, chunk, 0, chunk.length, position);
+    const end = chunk.subarray(0, read).indexOf(NEWLINE);
+    if (end >= 0 || read === 0) {
+      chunks.push(chunk.subarray(0, end >= 0 ? end : read));
+      const line = Buffer.concat(chunks);
+      return { text: line.toString('utf8'), bodyOffset: line.length + 1 };
+    }
+    chunks.push(chunk.subarray(0, read));
+    position += read;
+  }
+}
+
+/** Copies are made in steps of this many bytes: the memory a copy or a completion holds. */
+const COPY_CHUNK_BYTES = 1024 * 1024;
+
+/** Each piece's bytes in order, at most COPY_CHUNK_BYTES at a time. */
+export function forEachChunk(pieces: readonly BodyPiece[], use: (chunk: Buffer) => void): void {
+  const chunk = Buffer.alloc(COPY_CHUNK_BYTES);
+  for (const piece of pieces) {
+    if ('buffer' in piece) {
+      if (piece.buffer.length > 0) use(piece.buffer);
+      continue;
+    }
+    const input = openSync(piece.file, 'r');
+    try {
+      for (let done = 0; done < piece.length; ) {
+        const read = readSync(input, chunk, 0, Math.min(chunk.length, piece.length - done), piece.start + done);
+        if (read === 0) throw new Error(`${piece.file} ends before its ${piece.length} bytes`);
+        use(chunk.subarray(0, read));
+        done += read;
+      }
+    } finally {
+      closeSync(input);
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 // notifications that the service delivers once the response has gone out.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
+import type { MultipartUploads } from './multipart-uploads.js';
 import type { ObjectStore, StoredObject } from './object-store.js';
 import { configurationIdOf, notificationMatches, s3EventRecord } from './event-notifications.js';
 import type { S3EventName, Sequencer } from './event-notifications.js';
@@ -9,6 +10,8 @@ import type { ExpirationRule } from './lifecycle.js';
 
 export interface S3Services {
   store: ObjectStore;
+  /** Multipart uploads not yet completed or aborted. */
+  uploads: MultipartUploads;
   clock: Clock;
   region: string;
   sequencer: Sequencer;
@@ -44,6 +47,12 @@ export interface S3Call {
    * s3:prefix); unset when the caller is not checked.
    */
   mayNotList?: () => boolean;
+  /**
+   * Why the caller's policies refuse `action` on `resource` (IAM's words), or undefined when they
+   * allow it: for what the request's path alone does not name, such as a copy's source. Unset when
+   * the caller is not checked.
+   */
+  deniedMessage?: (action: string, resource: string) => string | undefined;
   /** Delivered by the service after the response is sent. */
   pendingInvocations: PendingInvocation[];
 }

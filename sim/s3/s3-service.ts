@@ -15,6 +15,7 @@ import { corsResponseHeaders, findCorsRule } from './cors.js';
 import type { NotificationConfig } from './event-notifications.js';
 import { Sequencer } from './event-notifications.js';
 import { expireObjects, type ExpirationRule } from './lifecycle.js';
+import { DEFAULT_MULTIPART_LIMITS, MultipartUploads, type MultipartLimits } from './multipart-uploads.js';
 import { isValidBucketName, ObjectStore } from './object-store.js';
 import { DEFAULT_LOCAL_CREDENTIALS, SigningKeys } from '../request-signature.js';
 import { RequestAuthenticator } from './request-authenticator.js';
@@ -29,6 +30,7 @@ import { corsPreflight } from './operations/cors-preflight.js';
 import { deleteObject, deleteObjects } from './operations/delete-objects.js';
 import { getObject } from './operations/get-object.js';
 import { listObjectsV1, listObjectsV2 } from './operations/list-objects.js';
+import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './operations/multipart-upload.js';
 import { putObject } from './operations/put-object.js';
 
 export type { CorsRule } from './cors.js';
@@ -61,6 +63,11 @@ export interface S3ServiceOptions {
   onError?(error: unknown): void;
   /** Told each object body a PUT stored (the embedded cloud's Rekognition looks at pictures ahead). */
   onObjectStored?(body: Uint8Array): void;
+  /**
+   * What open multipart uploads may hold (docs/s3.md, Multipart upload): default 100 uploads and
+   * 1 GiB of parts all together, on disk with a data folder, else in memory.
+   */
+  multipartLimits?: Partial<MultipartLimits>;
   /** How often (real time) the lifecycle sweep runs while idle; 0 turns the timer off. Default 60 s. */
   lifecycleSweepIntervalMs?: number;
 }
@@ -85,13 +92,33 @@ export const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
 /** The longest object key S3 accepts, in bytes of UTF-8. */
 export const MAX_KEY_BYTES = 1024;
 
-/** Requests with these query parameters ask for features the emulator does not have. */
+const keyTooLong = (key: string) =>
+  new S3Error('KeyTooLongError', 'Your key is too long', 400, { MaxSizeAllowed: MAX_KEY_BYTES, Size: Buffer.byteLength(key, 'utf8') });
+
+/** Requests with these query parameters ask for features the emulator does not have (the multipart ones past its operations). */
 const UNSUPPORTED_SUBRESOURCES = [
   'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'encryption', 'intelligent-tiering', 'inventory',
   'legal-hold', 'lifecycle', 'logging', 'metrics', 'notification', 'object-lock', 'ownershipControls',
   'partNumber', 'policy', 'policyStatus', 'publicAccessBlock', 'replication', 'requestPayment', 'restore',
   'retention', 'select', 'tagging', 'torrent', 'uploadId', 'uploads', 'versioning', 'versionId', 'versions', 'website',
 ];
+
+/** The multipart upload operations, by method and subresource (`?uploads`, `?uploadId`, `?partNumber&uploadId`). */
+function multipartOperation(call: S3Call): ((call: S3Call) => unknown) | undefined {
+  const { key, query } = call;
+  const method = call.request.method;
+  if ('versionId' in query) return undefined;
+  if (!key) return method === 'GET' && 'uploads' in query ? listMultipartUploads : undefined;
+  if (method === 'POST' && 'uploads' in query && !('uploadId' in query)) return createMultipartUpload;
+  if (!('uploadId' in query)) return undefined;
+  if (method === 'PUT' && 'partNumber' in query) return uploadPart;
+  if ('partNumber' in query) return undefined;
+  if (method === 'POST') return completeMultipartUpload;
+  if (method === 'DELETE') return abortMultipartUpload;
+  if (method === 'GET') return listParts;
+  return undefined;
+}
+
 
 /** The methods S3 operations use. */
 const S3_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'POST']);
@@ -127,9 +154,10 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
   const clock = options.clock ?? systemClock;
   const region = options.region ?? 'us-east-1';
   const store = new ObjectStore(options.dataDir ? join(options.dataDir, 's3') : undefined);
+  const uploads = new MultipartUploads(options.dataDir ? join(options.dataDir, 's3') : undefined, { ...DEFAULT_MULTIPART_LIMITS, ...options.multipartLimits });
   const expirationRules = new Map<string, ExpirationRule[]>();
   const services: S3Services = {
-    store, clock, region, sequencer: new Sequencer(), ownerId: OWNER_ID,
+    store, uploads, clock, region, sequencer: new Sequencer(), ownerId: OWNER_ID,
     expirationRulesOf: (bucket) => expirationRules.get(bucket) ?? [],
     onObjectStored: options.onObjectStored,
   };
@@ -270,6 +298,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       if (denied) throw accessDenied(denied.message);
       call.objectDenied = (action, objectKey) => accessControl.check(call.accessKeyId, [{ action, resource: s3ObjectArn(bucket, objectKey) }]) !== undefined;
       call.mayNotList = () => accessControl.check(call.accessKeyId, [{ action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` }]) !== undefined;
+      call.deniedMessage = (action, resource) => accessControl.check(call.accessKeyId, [{ action, resource }])?.message;
     }
     // ExpectedBucketOwner: a bucket of another account is refused as S3 refuses it, 403 Access Denied.
     const expectedOwner = headers['x-amz-expected-bucket-owner'];
@@ -291,6 +320,11 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       if ('cors' in query) return getBucketCors(call);
       if ('notification' in query) return getBucketNotificationConfiguration(call);
       if ('lifecycle' in query) return getBucketLifecycleConfiguration(call);
+    }
+    const multipart = bucket ? multipartOperation(call) : undefined;
+    if (multipart) {
+      if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw keyTooLong(key);
+      return multipart(call);
     }
     const unsupported = UNSUPPORTED_SUBRESOURCES.find((name) => name in query);
     if (unsupported) throw notImplemented(`${method} ?${unsupported} (${key ? 'object' : bucket ? 'bucket' : 'service'} subresource)`);
@@ -316,10 +350,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       throw methodNotAllowed(method, 'BUCKET');
     }
     // S3 keys are at most 1024 bytes of UTF-8; a longer one is refused whatever the operation.
-    const keyBytes = Buffer.byteLength(key, 'utf8');
-    if (keyBytes > MAX_KEY_BYTES) {
-      throw new S3Error('KeyTooLongError', 'Your key is too long', 400, { MaxSizeAllowed: MAX_KEY_BYTES, Size: keyBytes });
-    }
+    if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw keyTooLong(key);
     switch (method) {
       case 'PUT':
         return putObject(call);

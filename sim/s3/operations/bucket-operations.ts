@@ -66,6 +66,8 @@ export function deleteBucket(call: S3Call) {
     throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, { BucketName: call.bucket });
   }
   call.services.store.deleteBucket(call.bucket);
+  // Its open multipart uploads were in its folder.
+  call.services.uploads.forgetBucket(call.bucket);
   return call.reply.code(204).send();
 }
 

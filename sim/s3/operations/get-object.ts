@@ -1,6 +1,5 @@
 // GetObject and HeadObject: the stored representation, user metadata, Range, the conditional
 // headers, and the response-* overrides presigned GET URLs use.
-import { Readable } from 'node:stream';
 import { accessDenied, noSuchKey, S3Error } from '../s3-errors.js';
 import { queryValue } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
@@ -91,10 +90,10 @@ export function getObject(call: S3Call, { headOnly }: { headOnly: boolean }) {
   const length = range ? range.end - range.start + 1 : object.size;
   reply.header('content-length', String(length));
   if (headOnly) return reply.send();
-  const body = call.services.store.readBody(call.bucket, call.key);
   // As a stream, because Fastify replaces a Content-Type it cannot parse (S3 stores any string)
-  // with application/octet-stream when the payload is a Buffer.
-  return reply.send(Readable.from([range ? body.subarray(range.start, range.end + 1) : body]));
+  // with application/octet-stream when the payload is a Buffer; read from the object's file as it
+  // goes out, so a large (multipart) object is never held in memory whole.
+  return reply.send(call.services.store.openBody(call.bucket, call.key, range ? range.start : 0, range ? range.end : object.size - 1));
 }
 
 function evaluatePreconditions(call: S3Call, object: StoredObject): 200 | 304 | 412 {

@@ -1,12 +1,14 @@
 // PutObject: decode the body (aws-chunked or plain), run S3's integrity checks, store, answer with
-// the ETag, and queue ObjectCreated:Put notifications.
+// the ETag, and queue ObjectCreated:Put notifications. A PUT naming x-amz-copy-source is a
+// CopyObject (copy-object.ts).
 import { createHash } from 'node:crypto';
 import type { StoredObject } from '../object-store.js';
 import { checkTrailers, declaredTrailer, decodeAwsChunked, isAwsChunked, verifyContentMd5, verifyContentSha256, verifyFlexibleChecksum } from '../payload.js';
-import { noSuchKey, notImplemented, S3Error } from '../s3-errors.js';
+import { noSuchKey, S3Error } from '../s3-errors.js';
 import { queueNotifications } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
 import { requireBucket } from './bucket-operations.js';
+import { copyObject } from './copy-object.js';
 
 /**
  * "Within the PUT request header, the user-defined metadata is limited to 2 KB in size", measured
@@ -33,7 +35,7 @@ export const STORED_HEADERS = ['cache-control', 'content-disposition', 'content-
  * grant, is refused as S3 refuses it (S3 User Guide, Object Ownership, Troubleshooting). Accepted
  * and ignored, it passed locally and failed once deployed.
  */
-function refuseAcl(headers: S3Call['request']['headers']): void {
+export function refuseAcl(headers: S3Call['request']['headers']): void {
   const acl = headers['x-amz-acl'];
   const granted = Object.keys(headers).some((name) => name.toLowerCase().startsWith('x-amz-grant-'));
   if ((acl !== undefined && acl !== 'bucket-owner-full-control') || granted) {
@@ -43,18 +45,46 @@ function refuseAcl(headers: S3Call['request']['headers']): void {
 
 export function putObject(call: S3Call) {
   requireBucket(call);
-  if (call.request.headers['x-amz-copy-source'] !== undefined) throw notImplemented('CopyObject');
+  if (call.request.headers['x-amz-copy-source'] !== undefined) return copyObject(call);
   const headers = call.request.headers;
-  // Accepted and not kept (every object is served as STANDARD), but a class S3 does not have is
-  // refused as S3 refuses it rather than stored as if it were valid.
+  checkStorageClass(headers);
+  refuseAcl(headers);
+  checkConditionalWrite(call);
+  const { data, checksum } = uploadedBody(call);
+  const attributes = objectAttributes(headers);
+
+  const object: StoredObject = {
+    key: call.key,
+    size: data.length,
+    etag: `"${createHash('md5').update(data).digest('hex')}"`,
+    lastModified: call.services.clock.now(),
+    ...attributes,
+    checksum,
+  };
+  call.services.store.putObject(call.bucket, object, data);
+  queueNotifications(call, 'ObjectCreated:Put', call.key, object);
+  call.services.onObjectStored?.(data);
+
+  call.reply.header('etag', object.etag).header('x-amz-server-side-encryption', 'AES256');
+  if (checksum) call.reply.header(`x-amz-checksum-${checksum.algorithm}`, checksum.value).header('x-amz-checksum-type', 'FULL_OBJECT');
+  return call.reply.code(200).send();
+}
+
+/** Accepted and not kept (every object is served as STANDARD), but a class S3 does not have is refused as S3 refuses it. */
+export function checkStorageClass(headers: S3Call['request']['headers']): void {
   const storageClass = headers['x-amz-storage-class'];
   if (storageClass !== undefined && !STORAGE_CLASSES.has(String(storageClass))) {
     throw new S3Error('InvalidStorageClass', 'The storage class you specified is not valid', 400, { StorageClassRequested: String(storageClass) });
   }
-  refuseAcl(headers);
-  checkConditionalWrite(call);
-  const raw = Buffer.isBuffer(call.request.body) ? call.request.body : Buffer.alloc(0);
+}
 
+/**
+ * The body of a PutObject or UploadPart, decoded (aws-chunked or plain), after S3's integrity
+ * checks, with the flexible checksum it was verified against.
+ */
+export function uploadedBody(call: S3Call): { data: Buffer; checksum: StoredObject['checksum'] } {
+  const headers = call.request.headers;
+  const raw = Buffer.isBuffer(call.request.body) ? call.request.body : Buffer.alloc(0);
   let data = raw;
   let trailers: Record<string, string> = {};
   const trailer = declaredTrailer(headers);
@@ -71,8 +101,11 @@ export function putObject(call: S3Call) {
   verifyContentMd5(data, headers['content-md5'] as string | undefined);
   // A presigned URL's query checksum (the SDK signs the CRC32 of an empty body there) is ignored,
   // as S3 does; checksums in headers and trailers are checked.
-  const checksum = verifyFlexibleChecksum(data, [headers, trailers]);
+  return { data, checksum: verifyFlexibleChecksum(data, [headers, trailers]) };
+}
 
+/** What a request's headers say of the object it writes: Content-Type, user metadata, stored representation headers. */
+export function objectAttributes(headers: S3Call['request']['headers']): Pick<StoredObject, 'contentType' | 'metadata' | 'headers'> {
   const storedHeaders: Record<string, string> = {};
   for (const name of STORED_HEADERS) {
     let value = headers[name];
@@ -94,28 +127,12 @@ export function putObject(call: S3Call) {
   if (metadataBytes > MAX_USER_METADATA_BYTES) {
     throw new S3Error('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.', 400);
   }
-
-  const object: StoredObject = {
-    key: call.key,
-    size: data.length,
-    etag: `"${createHash('md5').update(data).digest('hex')}"`,
-    lastModified: call.services.clock.now(),
-    contentType: typeof headers['content-type'] === 'string' && headers['content-type'] ? headers['content-type'] : 'binary/octet-stream',
-    metadata,
-    headers: storedHeaders,
-    checksum,
-  };
-  call.services.store.putObject(call.bucket, object, data);
-  queueNotifications(call, 'ObjectCreated:Put', call.key, object);
-  call.services.onObjectStored?.(data);
-
-  call.reply.header('etag', object.etag).header('x-amz-server-side-encryption', 'AES256');
-  if (checksum) call.reply.header(`x-amz-checksum-${checksum.algorithm}`, checksum.value).header('x-amz-checksum-type', 'FULL_OBJECT');
-  return call.reply.code(200).send();
+  const contentType = typeof headers['content-type'] === 'string' && headers['content-type'] ? headers['content-type'] : 'binary/octet-stream';
+  return { contentType, metadata, headers: storedHeaders };
 }
 
 /** Conditional writes: `If-None-Match: *` creates only, `If-Match: <etag>` replaces only that version. */
-function checkConditionalWrite(call: S3Call): void {
+export function checkConditionalWrite(call: S3Call): void {
   const ifNoneMatch = call.request.headers['if-none-match'];
   const ifMatch = call.request.headers['if-match'];
   if (ifNoneMatch === undefined && ifMatch === undefined) return;

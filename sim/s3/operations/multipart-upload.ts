@@ -1,0 +1,288 @@
+// Multipart upload: CreateMultipartUpload (POST ?uploads), UploadPart (PUT ?partNumber&uploadId),
+// CompleteMultipartUpload (POST ?uploadId), AbortMultipartUpload (DELETE ?uploadId), ListParts
+// (GET ?uploadId) and ListMultipartUploads (GET /bucket?uploads). Parts are kept by
+// multipart-uploads.ts (on disk with a data folder); completion copies them a MiB at a time into the
+// object's file. UploadPartCopy is not emulated.
+import { createHash } from 'node:crypto';
+import { MultipartUploads, type PartRecord, type UploadRecord } from '../multipart-uploads.js';
+import { compareKeys, type StoredObject } from '../object-store.js';
+import { malformedXml, S3Error } from '../s3-errors.js';
+import { queryValue, queueNotifications, sendXml } from '../s3-context.js';
+import type { S3Call } from '../s3-context.js';
+import { element, elementTexts, S3_XMLNS, unescapeXml, xmlDocument, xmlDocumentOf } from '../xml.js';
+import { requireBucket } from './bucket-operations.js';
+import { checkConditionalWrite, checkStorageClass, objectAttributes, refuseAcl, uploadedBody } from './put-object.js';
+
+/** S3's smallest part but the last: 5 MiB. */
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+/** S3 numbers parts 1 to 10,000. */
+export const MAX_PART_NUMBER = 10_000;
+/** The checksums a part may carry, as CompleteMultipartUpload's Part elements name them. */
+const CHECKSUM_ELEMENTS = ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'];
+
+const noSuchUpload = (uploadId: string) =>
+  new S3Error('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', 404, { UploadId: uploadId });
+
+/** The open upload the request names (`uploadId`) for its own bucket and key. */
+function uploadOf(call: S3Call): { record: UploadRecord; parts: PartRecord[] } {
+  requireBucket(call);
+  const uploadId = queryValue(call, 'uploadId') ?? '';
+  const upload = call.services.uploads.get(uploadId, call.bucket, call.key);
+  if (!upload) throw noSuchUpload(uploadId);
+  return upload;
+}
+
+const stripQuotes = (etag: string) => etag.trim().replace(/^"|"$/g, '');
+
+function owner(call: S3Call, name: 'Owner' | 'Initiator'): string {
+  return `<${name}>${element('ID', call.services.ownerId)}</${name}>`;
+}
+
+export function createMultipartUpload(call: S3Call) {
+  requireBucket(call);
+  const headers = call.request.headers;
+  checkStorageClass(headers);
+  refuseAcl(headers);
+  const { uploads } = call.services;
+  if (uploads.count >= uploads.limits.maxUploads) {
+    throw new S3Error(
+      'InvalidRequest',
+      `The kit holds at most ${uploads.limits.maxUploads} multipart uploads open at once: complete or abort one first (aws s3api list-multipart-uploads, abort-multipart-upload; docs/s3.md, Multipart upload)`,
+      400,
+    );
+  }
+  const algorithm = headers['x-amz-checksum-algorithm'];
+  const record: UploadRecord = {
+    uploadId: MultipartUploads.newUploadId(),
+    bucket: call.bucket,
+    key: call.key,
+    initiated: call.services.clock.now(),
+    initiator: `AWS:${call.accessKeyId}`,
+    attributes: objectAttributes(headers),
+    ...(typeof algorithm === 'string' ? { checksumAlgorithm: algorithm.toLowerCase() } : {}),
+  };
+  uploads.create(record);
+  call.reply.header('x-amz-server-side-encryption', 'AES256');
+  if (record.checksumAlgorithm) call.reply.header('x-amz-checksum-algorithm', record.checksumAlgorithm.toUpperCase());
+  return sendXml(
+    call,
+    200,
+    xmlDocument(`<InitiateMultipartUploadResult xmlns="${S3_XMLNS}">${element('Bucket', call.bucket)}${element('Key', call.key)}${element('UploadId', record.uploadId)}</InitiateMultipartUploadResult>`),
+  );
+}
+
+function partNumberOf(call: S3Call): number {
+  const text = queryValue(call, 'partNumber') ?? '';
+  const number = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(number >= 1 && number <= MAX_PART_NUMBER)) {
+    throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`, 400, { ArgumentName: 'partNumber', ArgumentValue: text });
+  }
+  return number;
+}
+
+export function uploadPart(call: S3Call) {
+  const partNumber = partNumberOf(call);
+  const { record } = uploadOf(call);
+  if (call.request.headers['x-amz-copy-source'] !== undefined) {
+    throw new S3Error('NotImplemented', 'UploadPartCopy (PUT ?partNumber&uploadId with x-amz-copy-source) is not emulated (docs/s3.md lists what is)', 501);
+  }
+  const { data, checksum } = uploadedBody(call);
+  const { uploads } = call.services;
+  const held = uploads.heldBytes - uploads.partSize(record.uploadId, partNumber) + data.length;
+  if (held > uploads.limits.maxBytes) {
+    throw new S3Error(
+      'EntityTooLarge',
+      `Your proposed upload exceeds the maximum allowed size (the kit holds at most ${uploads.limits.maxBytes} bytes of parts of open multipart uploads, all together: complete or abort the others; docs/s3.md, Multipart upload)`,
+      400,
+      { ProposedSize: held, MaxSizeAllowed: uploads.limits.maxBytes },
+    );
+  }
+  const part: PartRecord = {
+    partNumber,
+    etag: `"${createHash('md5').update(data).digest('hex')}"`,
+    size: data.length,
+    lastModified: call.services.clock.now(),
+    ...(checksum ? { checksum } : {}),
+  };
+  uploads.putPart(record.uploadId, part, data);
+  call.reply.header('etag', part.etag).header('x-amz-server-side-encryption', 'AES256');
+  if (checksum) call.reply.header(`x-amz-checksum-${checksum.algorithm}`, checksum.value);
+  return call.reply.code(200).send();
+}
+
+interface RequestedPart {
+  partNumber: number;
+  etag: string;
+  checksums: Record<string, string>;
+}
+
+/** CompleteMultipartUpload's body: `<CompleteMultipartUpload><Part><PartNumber/><ETag/>...</Part>...`. */
+function requestedParts(body: unknown): RequestedPart[] {
+  const xml = Buffer.isBuffer(body) ? xmlDocumentOf(body, 'CompleteMultipartUpload') : undefined;
+  const parts = xml === undefined ? [] : elementTexts(xml, 'Part');
+  if (parts.length === 0 || parts.length > MAX_PART_NUMBER) throw malformedXml();
+  return parts.map((part) => {
+    const text = (name: string) => {
+      const found = elementTexts(part, name)[0];
+      return found === undefined ? undefined : unescapeXml(found.trim());
+    };
+    const number = text('PartNumber');
+    const etag = text('ETag');
+    if (number === undefined || !/^\d+$/.test(number) || etag === undefined) throw malformedXml();
+    const checksums: Record<string, string> = {};
+    for (const name of CHECKSUM_ELEMENTS) {
+      const value = text(`Checksum${name}`);
+      if (value !== undefined) checksums[name.toLowerCase()] = value;
+    }
+    return { partNumber: Number(number), etag, checksums };
+  });
+}
+
+/**
+ * S3's checks, in its order: parts in ascending order (InvalidPartOrder), each one uploaded with
+ * that ETag and checksums (InvalidPart), each but the last at least 5 MiB (EntityTooSmall).
+ */
+export function completeMultipartUpload(call: S3Call) {
+  const { record, parts: stored } = uploadOf(call);
+  const requested = requestedParts(call.request.body);
+  requested.forEach((part, index) => {
+    if (index > 0 && part.partNumber <= requested[index - 1]!.partNumber) {
+      throw new S3Error('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.', 400, { UploadId: record.uploadId });
+    }
+  });
+  const byNumber = new Map(stored.map((part) => [part.partNumber, part]));
+  const parts = requested.map((wanted) => {
+    const part = byNumber.get(wanted.partNumber);
+    const checksumDiffers = part?.checksum !== undefined && wanted.checksums[part.checksum.algorithm] !== undefined
+      && wanted.checksums[part.checksum.algorithm] !== part.checksum.value;
+    if (!part || stripQuotes(part.etag) !== stripQuotes(wanted.etag) || checksumDiffers) {
+      throw new S3Error(
+        'InvalidPart',
+        "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+        400,
+        { UploadId: record.uploadId, PartNumber: wanted.partNumber, ETag: wanted.etag },
+      );
+    }
+    return part;
+  });
+  parts.slice(0, -1).forEach((part) => {
+    if (part.size < MIN_PART_BYTES) {
+      throw new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size', 400, {
+        ProposedSize: part.size, MinSizeAllowed: MIN_PART_BYTES, PartNumber: part.partNumber, ETag: stripQuotes(part.etag),
+      });
+    }
+  });
+  checkConditionalWrite(call);
+
+  // S3's multipart ETag: the MD5 of the parts' binary MD5s, then a dash and the number of parts.
+  const md5s = createHash('md5');
+  for (const part of parts) md5s.update(Buffer.from(stripQuotes(part.etag), 'hex'));
+  const object: StoredObject = {
+    key: call.key,
+    size: parts.reduce((total, part) => total + part.size, 0),
+    etag: `"${md5s.digest('hex')}-${parts.length}"`,
+    // S3 dates a multipart object from its upload's creation, not its completion.
+    lastModified: record.initiated,
+    ...record.attributes,
+  };
+  const { store, uploads } = call.services;
+  store.putObjectFromPieces(call.bucket, object, uploads.pieces(record.uploadId, parts.map((part) => part.partNumber)));
+  uploads.remove(record.uploadId);
+  queueNotifications(call, 'ObjectCreated:CompleteMultipartUpload', call.key, object);
+
+  const host = call.request.headers.host ?? 'localhost';
+  const location = `http://${host}/${encodeURIComponent(call.bucket)}/${encodeURIComponent(call.key).replace(/%2F/g, '/')}`;
+  call.reply.header('x-amz-server-side-encryption', 'AES256');
+  return sendXml(
+    call,
+    200,
+    xmlDocument(
+      `<CompleteMultipartUploadResult xmlns="${S3_XMLNS}">${element('Location', location)}${element('Bucket', call.bucket)}` +
+        `${element('Key', call.key)}${element('ETag', object.etag)}</CompleteMultipartUploadResult>`,
+    ),
+  );
+}
+
+export function abortMultipartUpload(call: S3Call) {
+  const { record } = uploadOf(call);
+  call.services.uploads.remove(record.uploadId);
+  return call.reply.code(204).send();
+}
+
+function nonNegativeInteger(call: S3Call, name: string, fallback: number): number {
+  const text = queryValue(call, name);
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) {
+    throw new S3Error('InvalidArgument', `Provided ${name} not an integer or within integer range`, 400, { ArgumentName: name, ArgumentValue: text });
+  }
+  return Number(text);
+}
+
+export function listParts(call: S3Call) {
+  const { record, parts } = uploadOf(call);
+  const maxParts = Math.min(nonNegativeInteger(call, 'max-parts', 1000), 1000);
+  const marker = nonNegativeInteger(call, 'part-number-marker', 0);
+  const after = parts.filter((part) => part.partNumber > marker);
+  const page = after.slice(0, maxParts);
+  const truncated = after.length > page.length;
+  const entries = page.map((part) => {
+    const checksum = part.checksum ? element(`Checksum${part.checksum.algorithm.toUpperCase()}`, part.checksum.value) : '';
+    return `<Part>${element('PartNumber', part.partNumber)}${element('LastModified', new Date(part.lastModified).toISOString())}` +
+      `${element('ETag', part.etag)}${element('Size', part.size)}${checksum}</Part>`;
+  }).join('');
+  return sendXml(
+    call,
+    200,
+    xmlDocument(
+      `<ListPartsResult xmlns="${S3_XMLNS}">${element('Bucket', call.bucket)}${element('Key', call.key)}${element('UploadId', record.uploadId)}` +
+        `${owner(call, 'Initiator')}${owner(call, 'Owner')}${element('StorageClass', 'STANDARD')}` +
+        `${element('ChecksumAlgorithm', record.checksumAlgorithm?.toUpperCase())}` +
+        `${element('PartNumberMarker', marker)}${element('NextPartNumberMarker', page.at(-1)?.partNumber ?? marker)}` +
+        `${element('MaxParts', maxParts)}${element('IsTruncated', truncated)}${entries}</ListPartsResult>`,
+    ),
+  );
+}
+
+export function listMultipartUploads(call: S3Call) {
+  requireBucket(call);
+  const prefix = queryValue(call, 'prefix') ?? '';
+  const delimiter = queryValue(call, 'delimiter') || undefined;
+  const keyMarker = queryValue(call, 'key-marker') ?? '';
+  const uploadIdMarker = queryValue(call, 'upload-id-marker') ?? '';
+  const maxUploads = Math.min(nonNegativeInteger(call, 'max-uploads', 1000), 1000);
+  const all = call.services.uploads.list(call.bucket).filter((upload) => upload.key.startsWith(prefix));
+  // After the markers: keys past key-marker, and of that key the uploads listed after upload-id-marker.
+  const markerIndex = uploadIdMarker ? all.findIndex((upload) => upload.key === keyMarker && upload.uploadId === uploadIdMarker) : -1;
+  const remaining = all.filter((upload, index) => compareKeys(upload.key, keyMarker) > 0 || (markerIndex >= 0 && upload.key === keyMarker && index > markerIndex));
+  const uploads: UploadRecord[] = [];
+  const commonPrefixes: string[] = [];
+  let truncated = false;
+  for (const upload of remaining) {
+    const rest = upload.key.slice(prefix.length);
+    const cut = delimiter ? rest.indexOf(delimiter) : -1;
+    const commonPrefix = cut >= 0 ? prefix + rest.slice(0, cut + delimiter!.length) : undefined;
+    if (commonPrefix !== undefined && commonPrefixes.includes(commonPrefix)) continue;
+    if (uploads.length + commonPrefixes.length >= maxUploads) {
+      truncated = true;
+      break;
+    }
+    if (commonPrefix !== undefined) commonPrefixes.push(commonPrefix);
+    else uploads.push(upload);
+  }
+  const last = uploads.at(-1);
+  const entries = uploads.map((upload) =>
+    `<Upload>${element('Key', upload.key)}${element('UploadId', upload.uploadId)}${owner(call, 'Initiator')}${owner(call, 'Owner')}` +
+      `${element('StorageClass', 'STANDARD')}${element('Initiated', new Date(upload.initiated).toISOString())}` +
+      `${element('ChecksumAlgorithm', upload.checksumAlgorithm?.toUpperCase())}</Upload>`).join('');
+  const prefixes = commonPrefixes.map((common) => `<CommonPrefixes>${element('Prefix', common)}</CommonPrefixes>`).join('');
+  return sendXml(
+    call,
+    200,
+    xmlDocument(
+      `<ListMultipartUploadsResult xmlns="${S3_XMLNS}">${element('Bucket', call.bucket)}${element('KeyMarker', keyMarker)}` +
+        `${element('UploadIdMarker', uploadIdMarker)}${truncated && last ? element('NextKeyMarker', last.key) + element('NextUploadIdMarker', last.uploadId) : ''}` +
+        `${element('Prefix', prefix)}${element('Delimiter', delimiter)}${element('MaxUploads', maxUploads)}${element('IsTruncated', truncated)}` +
+        `${entries}${prefixes}</ListMultipartUploadsResult>`,
+    ),
+  );
+}
