@@ -19,6 +19,11 @@ export const IMAGE_LIMITS = {
  */
 export interface S3ObjectReader {
   readObject(bucket: string, key: string): Promise<Uint8Array | undefined>;
+  /**
+   * The object's size, known without reading it: a multipart object may be a GiB, which
+   * Rekognition refuses (over 15 MB) from its metadata, never by reading it whole.
+   */
+  objectSize?(bucket: string, key: string): number | undefined;
 }
 
 /**
@@ -96,6 +101,7 @@ export class ImageInput {
    */
   private async readFromProcess(reader: S3ObjectReader, bucket: string, key: string, version: string | undefined): Promise<Uint8Array> {
     if (version !== undefined && version !== 'null') throw new InvalidS3ObjectError();
+    if ((reader.objectSize?.(bucket, key) ?? 0) > IMAGE_LIMITS.maxS3ObjectBytes) throw new ImageTooLargeError();
     const found = await reader.readObject(bucket, key).catch(() => undefined);
     if (!found) throw new InvalidS3ObjectError();
     return found;

@@ -81,6 +81,8 @@ export interface S3Service {
    * images, as Rekognition reads S3 from inside AWS); undefined when bucket or key is missing.
    */
   readObject(bucket: string, key: string): Promise<Uint8Array | undefined>;
+  /** An object's size in bytes, without reading it; undefined when bucket or key is missing. */
+  objectSize(bucket: string, key: string): number | undefined;
   /** Deletes every object whose lifecycle expiration time (on the injected clock) has passed; returns `bucket/key`s. */
   expireObjects(): string[];
   close(): Promise<void>;
@@ -458,6 +460,9 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     async readObject(bucket: string, key: string) {
       if (!store.getBucket(bucket) || !store.headObject(bucket, key)) return undefined;
       return store.readBody(bucket, key);
+    },
+    objectSize(bucket: string, key: string) {
+      return store.getBucket(bucket) ? store.headObject(bucket, key)?.size : undefined;
     },
     createBucket(config: BucketConfig) {
       if (!isValidBucketName(config.name)) throw new Error(`Invalid S3 bucket name: ${config.name}`);

@@ -473,6 +473,21 @@ describe('S3Object images', () => {
     await inProcess.close();
   });
 
+  it('refuses an in-process S3 object over 15 MB by its size, without reading it (a multipart object may be a GiB)', async () => {
+    const inProcess = await startSim({ s3: {
+      objectSize: () => 1024 * 1024 * 1024,
+      readObject: async () => {
+        throw new Error('read whole');
+      },
+    } });
+
+    expect(await failureOf(inProcess.client.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: 'photos', Name: 'huge.jpg' } } })))).toEqual({
+      name: 'ImageTooLargeException',
+      message: 'Image size is too large.',
+    });
+    await inProcess.close();
+  });
+
   it('turns a missing object into InvalidS3ObjectException', async () => {
     expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: 'uploads', Name: 'missing.jpg' } } })))).toEqual({
       name: 'InvalidS3ObjectException',

@@ -241,6 +241,9 @@ describe('event notifications of uploads whose client hung up', () => {
     expect(closedBeforeAnswer).toEqual([true]);
     expect(event!.Records[0]!.s3.object).toMatchObject({ key: 'enrol/u1/photo.jpg', size: 1000 });
     expect((await server.s3.readObject('photos', 'enrol/u1/photo.jpg'))?.length).toBe(1000);
+    expect(server.s3.objectSize('photos', 'enrol/u1/photo.jpg')).toBe(1000);
+    expect(server.s3.objectSize('photos', 'enrol/u1/none.jpg')).toBeUndefined();
+    expect(server.s3.objectSize('no-such-bucket', 'enrol/u1/photo.jpg')).toBeUndefined();
   });
 
   it('stores nothing and notifies nobody when the client hangs up in the middle of the body', async () => {
