@@ -139,9 +139,9 @@ describe('S3 request authenticator: which mechanism', () => {
 
 describe('S3 request authenticator: Authorization header', () => {
   it('accepts a request signed with a configured key and names the key and the region signed for', async () => {
-    await expect(authenticatorAt().authenticate(await headerSigned())).resolves.toEqual({ accessKeyId: 'test', region: 'eu-west-1' });
+    await expect(authenticatorAt().authenticate(await headerSigned())).resolves.toEqual({ accessKeyId: 'test', region: 'eu-west-1', presigned: false });
     await expect(authenticatorAt().authenticate(await headerSigned({ accessKeyId: 'uploader', secretAccessKey: 'uploader-secret', region: 'us-east-1' })))
-      .resolves.toEqual({ accessKeyId: 'uploader', region: 'us-east-1' });
+      .resolves.toEqual({ accessKeyId: 'uploader', region: 'us-east-1', presigned: false });
   });
 
   it('checks the path as sent, percent-encoded once: S3 does not encode it again', async () => {
@@ -251,7 +251,7 @@ describe('S3 request authenticator: presigned URLs', () => {
   const parameterError = (message: string) => ({ code: 'AuthorizationQueryParametersError', message, statusCode: 400, details: {} });
 
   it('accepts a URL from the S3 presigner and names the key and region', async () => {
-    await expect(authenticatorAt().authenticate(await presigned())).resolves.toEqual({ accessKeyId: 'test', region: 'eu-west-1' });
+    await expect(authenticatorAt().authenticate(await presigned())).resolves.toEqual({ accessKeyId: 'test', region: 'eu-west-1', presigned: true });
   });
 
   it('refuses a repeated authentication parameter, even when one of its values is the signed one', async () => {

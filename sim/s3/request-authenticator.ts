@@ -25,6 +25,8 @@ export type IncomingS3Request = IncomingSignedRequest;
 export interface Authenticated {
   accessKeyId: string;
   region: string;
+  /** Signed in the query (a presigned URL), not in the Authorization header. */
+  presigned: boolean;
 }
 
 const MAX_PRESIGNED_EXPIRES_SECONDS = 604_800;
@@ -103,7 +105,7 @@ export class RequestAuthenticator {
       uriEscapePath: false,
     });
     if (!sameSignature(expected, signature)) throw signatureDoesNotMatch(scope.accessKeyId, signature);
-    return { accessKeyId: scope.accessKeyId, region: scope.region };
+    return { accessKeyId: scope.accessKeyId, region: scope.region, presigned: false };
   }
 
   private async verifyPresignedUrl(request: IncomingS3Request): Promise<Authenticated> {
@@ -184,7 +186,7 @@ export class RequestAuthenticator {
     if (signingDate.getTime() - now > MAX_CLOCK_SKEW_MS) {
       throw accessDenied('Request is not valid yet');
     }
-    return { accessKeyId: scope.accessKeyId, region: scope.region };
+    return { accessKeyId: scope.accessKeyId, region: scope.region, presigned: true };
   }
 
   private parseScope(credential: string, errorCode: string): CredentialScope {

@@ -18,7 +18,7 @@ import { expireObjects, type ExpirationRule } from './lifecycle.js';
 import { DEFAULT_MULTIPART_LIMITS, MultipartUploads, type MultipartLimits } from './multipart-uploads.js';
 import { isValidBucketName, ObjectStore } from './object-store.js';
 import { DEFAULT_LOCAL_CREDENTIALS, SigningKeys } from '../request-signature.js';
-import { RequestAuthenticator } from './request-authenticator.js';
+import { RequestAuthenticator, type Authenticated } from './request-authenticator.js';
 import type { PendingInvocation, S3Call, S3Services } from './s3-context.js';
 import { LOCAL_ACCOUNT_ID } from '../cloud-assembly/stack-plan.js';
 import { accessDenied, errorXml, methodNotAllowed, noSuchBucket, notImplemented, S3Error } from './s3-errors.js';
@@ -86,6 +86,15 @@ export interface S3Service {
   /** Deletes every object whose lifecycle expiration time (on the injected clock) has passed; returns `bucket/key`s. */
   expireObjects(): string[];
   close(): Promise<void>;
+}
+
+/** S3's refusal of a request signed for another region than the bucket's, by how it was signed. */
+function wrongRegion(signer: Authenticated, bucketRegion: string): S3Error {
+  const details = { Region: bucketRegion };
+  const wrong = `the region '${signer.region}' is wrong; expecting '${bucketRegion}'`;
+  return signer.presigned
+    ? new S3Error('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; ${wrong}`, 400, details)
+    : new S3Error('AuthorizationHeaderMalformed', `The authorization header is malformed; ${wrong}`, 400, details);
 }
 
 /** S3 single PUT objects are capped at 5 GB; the emulator keeps bodies in memory while handling them. */
@@ -291,7 +300,13 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       throw notImplemented('POST Object (a browser form upload, e.g. from a presigned POST; use a presigned PUT)');
     }
     if (method === 'POST' && bucket) refusePostFromDisallowedOrigin(call);
-    call.accessKeyId = (await authenticator.authenticate({ method, rawPath, query, headers, rawHeaders: request.raw.rawHeaders })).accessKeyId;
+    const signer = await authenticator.authenticate({ method, rawPath, query, headers, rawHeaders: request.raw.rawHeaders });
+    call.accessKeyId = signer.accessKeyId;
+    // A bucket answers only requests signed for its region, and says which (boto3 re-signs for it).
+    // Served from any region before, a client set to the wrong one passed locally and failed on AWS.
+    // GetBucketLocation is how a client finds a bucket's region: S3 answers it from any.
+    const askingLocation = method === 'GET' && !key && query.location !== undefined;
+    if (bucket && !creatingBucket && !askingLocation && signer.region !== region) throw wrongRegion(signer, region);
     // A presigned URL carries its signer's permissions: a function's URL is checked against its role.
     const accessControl = options.accessControl?.checks(call.accessKeyId) ? options.accessControl : undefined;
     if (accessControl) {

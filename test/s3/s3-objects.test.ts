@@ -307,7 +307,9 @@ describe('objects through @aws-sdk/client-s3', () => {
 
     const europe = await startS3({ region: 'eu-west-1' });
     try {
-      expect(await errorOf(europe.client.send(new CreateBucketCommand({ Bucket: 'unplaced' })))).toMatchObject({
+      // Signed for us-east-1, which names no constraint (the SDK names its own region's for any other).
+      const fromVirginia = new S3Client({ region: 'us-east-1', endpoint: europe.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      expect(await errorOf(fromVirginia.send(new CreateBucketCommand({ Bucket: 'unplaced' })))).toMatchObject({
         name: 'IllegalLocationConstraintException', message: 'The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.',
       });
       await europe.client.send(new CreateBucketCommand(inEurope('eu-west-1')));
@@ -318,6 +320,27 @@ describe('objects through @aws-sdk/client-s3', () => {
     const buckets = (await server.client.send(new ListBucketsCommand({}))).Buckets?.map((bucket) => bucket.Name);
     expect(buckets).not.toContain('located-eu-west-1');
     expect(buckets).not.toContain('located-us-east-1');
+  });
+
+  it("answers a request for a bucket signed for another region with S3's wrong-region errors naming the bucket's, but its location from any", async () => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'regional.txt', Body: 'here' }));
+    const fromIreland = new S3Client({ region: 'eu-west-1', endpoint: server.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    const rawError = async (response: Response) => ({ status: response.status, body: (await response.text()).replaceAll('&apos;', "'") });
+
+    expect(await errorOf(fromIreland.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'regional.txt' })))).toMatchObject({
+      name: 'AuthorizationHeaderMalformed',
+      message: "The authorization header is malformed; the region 'eu-west-1' is wrong; expecting 'us-east-1'",
+      Region: 'us-east-1',
+    });
+    const presigned = await getSignedUrl(fromIreland, new GetObjectCommand({ Bucket: 'uploads', Key: 'regional.txt' }), { expiresIn: 60 });
+    const refused = await rawError(await fetch(presigned));
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('<Code>AuthorizationQueryParametersError</Code>');
+    expect(refused.body).toContain("<Message>Error parsing the X-Amz-Credential parameter; the region 'eu-west-1' is wrong; expecting 'us-east-1'</Message>");
+    expect(refused.body).toContain('<Region>us-east-1</Region>');
+    expect((await fromIreland.send(new GetBucketLocationCommand({ Bucket: 'uploads' }))).LocationConstraint).toBeUndefined();
+    expect(await (await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'regional.txt' }))).Body?.transformToString()).toBe('here');
+    fromIreland.destroy();
   });
 
   it('refuses a CreateBucket body that is no CreateBucketConfiguration as MalformedXML, creating nothing', async () => {

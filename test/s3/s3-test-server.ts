@@ -30,7 +30,8 @@ export async function startS3(options: S3ServiceOptions = {}, configure?: (app: 
   const endpoint = `http://127.0.0.1:${address.port}`;
   const clients: S3Client[] = [];
   const clientWith = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) => {
-    const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials, maxAttempts: 1 });
+    // Signed for the emulator's region: a bucket refuses requests signed for another.
+    const client = new S3Client({ region: options.region ?? 'us-east-1', endpoint, forcePathStyle: true, credentials, maxAttempts: 1 });
     clients.push(client);
     return client;
   };
