@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccessControl } from '../../sim/iam/access-control.js';
-import type { FunctionInvoker } from '../../sim/lambda/function-invoker.js';
 import { DEFAULT_LOCAL_CREDENTIALS, SigningKeys } from '../../sim/request-signature.js';
 import type { S3ServiceOptions } from '../../sim/s3/s3-service.js';
-import { errorOf, startS3 } from './s3-test-server.js';
+import { errorOf, recordingInvoker, startS3 } from './s3-test-server.js';
 import type { RunningS3 } from './s3-test-server.js';
 
 let server: RunningS3 | undefined;
@@ -30,19 +29,6 @@ async function start(options: S3ServiceOptions = {}): Promise<RunningS3> {
 
 const md5 = (body: string | Buffer) => `"${createHash('md5').update(body).digest('hex')}"`;
 
-/** An invoker that records each event as it is handed over, before the response goes out. */
-function recordingInvoker() {
-  const events: Array<{ functionName: string; eventName: string; key: string; eTag?: string; size?: number }> = [];
-  const invoker: FunctionInvoker = {
-    invoke: () => Promise.reject(new Error('not used')),
-    invokeAsync: (functionName, event) => {
-      const record = (event as { Records: Array<{ eventName: string; s3: { object: { key: string; eTag?: string; size?: number } } }> }).Records[0]!;
-      events.push({ functionName, eventName: record.eventName, key: record.s3.object.key, eTag: record.s3.object.eTag, size: record.s3.object.size });
-      return Promise.resolve();
-    },
-  };
-  return { events, invoker };
-}
 
 describe('CopyObject', () => {
   it.each([

@@ -22,10 +22,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../sim/clock.js';
 import { AccessControl } from '../../sim/iam/access-control.js';
-import type { FunctionInvoker } from '../../sim/lambda/function-invoker.js';
 import { DEFAULT_LOCAL_CREDENTIALS, SigningKeys } from '../../sim/request-signature.js';
 import type { S3ServiceOptions } from '../../sim/s3/s3-service.js';
-import { errorOf, startS3 } from './s3-test-server.js';
+import { errorOf, recordingInvoker, startS3 } from './s3-test-server.js';
 import type { RunningS3 } from './s3-test-server.js';
 
 const MiB = 1024 * 1024;
@@ -240,15 +239,7 @@ describe('multipart upload', () => {
 
 describe('multipart notifications', () => {
   it('fires ObjectCreated:CompleteMultipartUpload once, on completion only, for s3:ObjectCreated:* and not for :Put only', async () => {
-    const events: Array<{ functionName: string; eventName: string; key: string; eTag?: string; size?: number }> = [];
-    const invoker: FunctionInvoker = {
-      invoke: () => Promise.reject(new Error('not used')),
-      invokeAsync: (functionName, event) => {
-        const record = (event as { Records: Array<{ eventName: string; s3: { object: { key: string; eTag?: string; size?: number } } }> }).Records[0]!;
-        events.push({ functionName, eventName: record.eventName, key: record.s3.object.key, eTag: record.s3.object.eTag, size: record.s3.object.size });
-        return Promise.resolve();
-      },
-    };
+    const { events, invoker } = recordingInvoker();
     const { client } = await start({ invoker });
     server!.s3.createBucket({
       name: 'uploads',

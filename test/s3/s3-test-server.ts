@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { answerS3ClientErrors } from '../../sim/s3/client-errors.js';
 import { answerS3FrameworkError, createS3Service, S3_ROUTER_OPTIONS } from '../../sim/s3/s3-service.js';
 import type { S3Service, S3ServiceOptions } from '../../sim/s3/s3-service.js';
+import type { FunctionInvoker } from '../../sim/lambda/function-invoker.js';
 
 export interface RunningS3 {
   app: FastifyInstance;
@@ -72,3 +73,16 @@ export function exchangeRaw(endpoint: string, bytes: string): Promise<string> {
   });
 }
 
+/** An invoker that records each event as it is handed over, before the response goes out. */
+export function recordingInvoker() {
+  const events: Array<{ functionName: string; eventName: string; key: string; eTag?: string; size?: number }> = [];
+  const invoker: FunctionInvoker = {
+    invoke: () => Promise.reject(new Error('not used')),
+    invokeAsync: (functionName, event) => {
+      const record = (event as { Records: Array<{ eventName: string; s3: { object: { key: string; eTag?: string; size?: number } } }> }).Records[0]!;
+      events.push({ functionName, eventName: record.eventName, key: record.s3.object.key, eTag: record.s3.object.eTag, size: record.s3.object.size });
+      return Promise.resolve();
+    },
+  };
+  return { events, invoker };
+}
