@@ -37,7 +37,25 @@ export function hasOnlyXmlChars(document: string): boolean {
  */
 export function xmlDocumentOf(body: Buffer, root: string): string | undefined {
   const xml = body.toString('utf8');
-  return isUtf8(body) && hasOnlyXmlChars(xml) && xml.includes(`<${root}`) ? xml : undefined;
+  if (!isUtf8(body) || !hasOnlyXmlChars(xml)) return undefined;
+  const withoutComments = commentsRemoved(xml);
+  return withoutComments?.includes(`<${root}`) ? withoutComments : undefined;
+}
+
+/**
+ * The document without its comments, which no parser reads as elements (a `<Part>` in one counted
+ * as a part); undefined when a comment is never closed. Scanned with indexOf, in linear time.
+ */
+function commentsRemoved(xml: string): string | undefined {
+  let kept = '';
+  let from = 0;
+  for (let open = xml.indexOf('<!--'); open !== -1; open = xml.indexOf('<!--', from)) {
+    const close = xml.indexOf('-->', open + 4);
+    if (close === -1) return undefined;
+    kept += xml.slice(from, open);
+    from = close + 3;
+  }
+  return kept + xml.slice(from);
 }
 
 /**
@@ -78,8 +96,31 @@ export function xmlDocument(body: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
 }
 
-/** Inner texts of every `<tag>...</tag>` in document order (no nesting of the same tag). */
+/**
+ * Inner texts of every `<tag>...</tag>` in document order (no nesting of the same tag), found with
+ * indexOf in linear time. A lazy regular expression took time in the square of the body: 192 KB
+ * of unclosed `<Part>` held the kit's one event loop 2.4 s (an audit; a 64 MiB body, hours).
+ */
 export function elementTexts(xml: string, tag: string): string[] {
-  const pattern = new RegExp(`<${tag}(?:\\s[^>]*)?>([\\s\\S]*?)</${tag}>`, 'g');
-  return [...xml.matchAll(pattern)].map((match) => match[1]!);
+  const texts: string[] = [];
+  const open = `<${tag}`;
+  const close = `</${tag}>`;
+  let from = 0;
+  for (let start = xml.indexOf(open); start !== -1; start = xml.indexOf(open, from)) {
+    const afterName = start + open.length;
+    const next = xml.charAt(afterName);
+    // `<PartNumber>` is no `<Part>`: the name must end at `>` or at a space before attributes.
+    if (next !== '>' && !/\s/.test(next)) {
+      from = afterName;
+      continue;
+    }
+    const contentStart = xml.indexOf('>', afterName) + 1;
+    if (contentStart === 0) break;
+    const end = xml.indexOf(close, contentStart);
+    // No closing tag after this one: none after any later opening either.
+    if (end === -1) break;
+    texts.push(xml.slice(contentStart, end));
+    from = end + close.length;
+  }
+  return texts;
 }
