@@ -208,6 +208,23 @@ describe('multipart upload', () => {
     expect(underDir.CommonPrefixes?.map((each) => each.Prefix)).toEqual(['dir/sub/']);
   });
 
+  it('pages ListMultipartUploads one entry at a time through uploads and common prefixes alike, to the end', async () => {
+    const { client } = await start();
+    for (const key of ['pg/a', 'pg/b/1', 'pg/b/2', 'pg/c/1', 'pg/d']) await create(client, key);
+    const seen: string[] = [];
+    let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+    for (let page = 0; page < 10; page++) {
+      const listed = await client.send(new ListMultipartUploadsCommand({ Bucket: 'uploads', Prefix: 'pg/', Delimiter: '/', MaxUploads: 1, ...markers }));
+      seen.push(...(listed.Uploads ?? []).map((upload) => upload.Key!), ...(listed.CommonPrefixes ?? []).map((common) => common.Prefix!));
+      if (!listed.IsTruncated) break;
+      // A page that ends on a prefix names it, and no upload id.
+      expect(listed.NextKeyMarker).toBe(seen.at(-1));
+      markers = { KeyMarker: listed.NextKeyMarker, UploadIdMarker: listed.NextUploadIdMarker };
+    }
+
+    expect(seen).toEqual(['pg/a', 'pg/b/', 'pg/c/', 'pg/d']);
+  });
+
   it('refuses UploadPartCopy and GetObject by part number as not emulated', async () => {
     const { client } = await start();
     const uploadId = await create(client, 'a');

@@ -257,19 +257,27 @@ export function listMultipartUploads(call: S3Call) {
   const uploads: UploadRecord[] = [];
   const commonPrefixes: string[] = [];
   let truncated = false;
+  // The page's last entry, an upload or a common prefix: the next page starts after it, as
+  // ListObjects' NextMarker does. Taken from the last upload alone, a page ending on a prefix had no
+  // NextKeyMarker (boto3's paginator stopped there, the keys after it never listed) or went back.
+  let last: UploadRecord | string | undefined;
   for (const upload of remaining) {
     const rest = upload.key.slice(prefix.length);
     const cut = delimiter ? rest.indexOf(delimiter) : -1;
     const commonPrefix = cut >= 0 ? prefix + rest.slice(0, cut + delimiter!.length) : undefined;
-    if (commonPrefix !== undefined && commonPrefixes.includes(commonPrefix)) continue;
+    // A key-marker that is a common prefix (the last page ended on it) stands for all its keys.
+    if (commonPrefix !== undefined && (commonPrefixes.includes(commonPrefix) || commonPrefix === keyMarker)) continue;
     if (uploads.length + commonPrefixes.length >= maxUploads) {
       truncated = true;
       break;
     }
     if (commonPrefix !== undefined) commonPrefixes.push(commonPrefix);
     else uploads.push(upload);
+    last = commonPrefix ?? upload;
   }
-  const last = uploads.at(-1);
+  const nextMarkers = !truncated || last === undefined ? ''
+    : typeof last === 'string' ? element('NextKeyMarker', last)
+    : element('NextKeyMarker', last.key) + element('NextUploadIdMarker', last.uploadId);
   const entries = uploads.map((upload) =>
     `<Upload>${element('Key', upload.key)}${element('UploadId', upload.uploadId)}${owner(call, 'Initiator')}${owner(call, 'Owner')}` +
       `${element('StorageClass', 'STANDARD')}${element('Initiated', new Date(upload.initiated).toISOString())}` +
@@ -280,7 +288,7 @@ export function listMultipartUploads(call: S3Call) {
     200,
     xmlDocument(
       `<ListMultipartUploadsResult xmlns="${S3_XMLNS}">${element('Bucket', call.bucket)}${element('KeyMarker', keyMarker)}` +
-        `${element('UploadIdMarker', uploadIdMarker)}${truncated && last ? element('NextKeyMarker', last.key) + element('NextUploadIdMarker', last.uploadId) : ''}` +
+        `${element('UploadIdMarker', uploadIdMarker)}${nextMarkers}` +
         `${element('Prefix', prefix)}${element('Delimiter', delimiter)}${element('MaxUploads', maxUploads)}${element('IsTruncated', truncated)}` +
         `${entries}${prefixes}</ListMultipartUploadsResult>`,
     ),
