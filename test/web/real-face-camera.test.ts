@@ -96,6 +96,6 @@ describe.skipIf(skipBrowserTests('the real-face camera test'))('the page with a 
     await page.press('sign-up', email);
     await page.enterEmailedCode(email);
 
-    expect(await page.refusal()).toMatch(/^No face was found in the photo\. .*does not show one/);
+    expect(await page.refusal()).toMatch(/^No face was found in the photo\. .*closer to the camera, in good light\./);
   }, 180_000);
 });
