@@ -137,9 +137,9 @@ function alreadySignedUp(email: string, photo: string): string {
   );
 }
 
-function contentTypeOf(path: string): string {
-  if (/\.png$/i.test(path)) return 'image/png';
-  return /\.webp$/i.test(path) ? 'image/webp' : 'image/jpeg';
+/** The photo's type by its bytes, which readPhoto checked are a JPEG's or a PNG's, whatever its name says. */
+function contentTypeOf(photo: Buffer): string {
+  return photo[0] === 0x89 ? 'image/png' : 'image/jpeg';
 }
 
 /** The kit's version, from its package.json. */
@@ -177,7 +177,7 @@ export function buildProgram(extraCommands: Command[] = []): Command {
     console.log('email confirmed; enrolling the face...');
     const outcome = await client.authenticate(options.email, {
       photo,
-      photoContentType: contentTypeOf(options.photo),
+      photoContentType: contentTypeOf(photo),
       enrolSecret,
       emailCode: () => readCode(Date.now() - 5000),
       onChallenge: (kind) => console.log(`  challenge ${kind}`),
@@ -201,7 +201,7 @@ export function buildProgram(extraCommands: Command[] = []): Command {
     const readCode = emailCodeReader(resolved, options.email);
     const outcome = await client.authenticate(options.email, {
       photo,
-      photoContentType: contentTypeOf(options.photo),
+      photoContentType: contentTypeOf(photo),
       enrol: options.enrol === true,
       emailCode: () => readCode(Date.now() - 5000),
       onChallenge: (kind) => console.log(`  challenge ${kind}`),
