@@ -311,6 +311,36 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
     expect(await page.page.evaluate<string>(`document.body.dataset.signedIn`)).toBe('false');
   }, 120_000);
 
+  it('forgets the sign-up secret with the enrolment attempt it was for: after that attempt failed, the next person\'s "Sign in" enrols nothing', async () => {
+    const email = 'secret-left-behind@example.com';
+    const page = await openPage();
+    // The connection drops right after the confirmation: every InitiateAuth fails until healed.
+    await page.page.evaluate(`(() => {
+      const realFetch = window.fetch.bind(window);
+      window.fetch = async (input, init = {}) => {
+        const target = new Headers(init.headers).get('x-amz-target') ?? '';
+        if (window.connectionDown && target.endsWith('.InitiateAuth')) throw new TypeError('Failed to fetch');
+        const response = await realFetch(input, init);
+        if (target.endsWith('.ConfirmSignUp') && response.ok && !window.connectionHealed) window.connectionDown = true;
+        return response;
+      };
+    })()`);
+    await page.captureFromCamera();
+    const owner = await page.signUp(email);
+    const ownerWords = await page.text('outcome');
+    await page.page.evaluate(`window.connectionDown = false; window.connectionHealed = true`);
+
+    await page.choosePhoto(await photoFile('next-person', 'face', 'next-person'));
+    await page.press('sign-in', email);
+    const nextPerson = await page.refusal();
+
+    expect(owner).toBe('failure');
+    expect(ownerWords).toMatch(/secret-left-behind@example\.com is confirmed, but no face is enrolled yet: "Enrol my face" enrols it, after a code sent by email\.$/);
+    expect(nextPerson).toMatch(/^Face not recognised\./);
+    expect(await page.text('steps')).not.toMatch(/Face enrolled|secret from sign-up/);
+    expect(await page.page.evaluate<string>(`document.body.dataset.signedIn`)).toBe('false');
+  }, 120_000);
+
   it('uses a photo for one attempt: after a face not recognised it is forgotten, and the camera stays on for a retake', async () => {
     const page = await openPage();
     await page.captureFromCamera();

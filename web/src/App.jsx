@@ -107,8 +107,6 @@ export function App() {
   const codeQuestions = useRef(0);
   const refusedPhoto = useRef();
   const waiters = useRef({});
-  /** Secrets from ConfirmSignUp, by email, until the enrolment that uses them succeeds. */
-  const enrolSecrets = useRef(new Map());
 
   useEffect(() => {
     let cancelled = false;
@@ -263,14 +261,19 @@ export function App() {
     resolve?.(again ? photo.current : undefined);
   }
 
-  /** Signs in (or enrols) with the photo; true once signed in. */
-  async function authenticate(email, enrol = false) {
+  /**
+   * Signs in (or enrols) with the photo; true once signed in. `enrolSecret`: the secret of the
+   * confirmation just made, for the enrolment that follows it and for nothing else. Kept for the
+   * email after an attempt failed, it turned the next person's "Sign in" at this screen into an
+   * enrolment of their face on that account (an audit, 2026-12-03).
+   */
+  async function authenticate(email, enrol = false, enrolSecret = undefined) {
     step(enrol ? `Starting enrolment for ${email}` : `Starting sign-in for ${email}`);
     const result = await signInWithFace(email, {
       photo: photo.current,
       deviceKey: rememberedDeviceKey(),
       enrol,
-      enrolSecret: enrolSecrets.current.get(email),
+      enrolSecret,
       emailCode: async ({ previousCodeWrong }) => {
         if (previousCodeWrong) step('Wrong code: a new one was sent by email');
         const label = previousCodeWrong ? `${REFUSAL_MESSAGES.CODE_WRONG_NEW_SENT} (To enrol your face.)` : 'Code from the email (to enrol your face)';
@@ -283,12 +286,7 @@ export function App() {
           closeCodeForm();
         }
       },
-      onStep: (kind, parameters) => {
-        // The secret works once: answered here, it is used up whatever happens to the photo, and
-        // sending it again would make Create ask for it again (the method is the client's choice).
-        if (kind === 'MAILBOX_PROOF' && parameters.method === 'ENROL_SECRET') enrolSecrets.current.delete(email);
-        step(STEP_WORDS[kind](parameters));
-      },
+      onStep: (kind, parameters) => step(STEP_WORDS[kind](parameters)),
       retakePhoto: askForRetake,
     });
     if (result.kind === 'signed-in') {
@@ -356,11 +354,15 @@ export function App() {
     } finally {
       closeCodeForm();
     }
-    enrolSecrets.current.set(email, enrolSecret);
     // Confirmed: cut short from here on, the account exists without a face, and the secret is lost.
     rememberInProgress('enrol', email);
     step('Email confirmed');
-    return authenticate(email, true);
+    try {
+      return await authenticate(email, true, enrolSecret);
+    } catch (error) {
+      // The secret goes with this attempt: what is left is the emailed code of "Enrol my face".
+      throw error instanceof Error ? Object.assign(error, { confirmedWithoutFace: email }) : error;
+    }
   }
 
   async function onAccountSubmit(event) {
@@ -392,7 +394,10 @@ export function App() {
         return;
       }
       step('Stopped');
-      finish(describeError(error), 'failure');
+      const confirmed = error?.confirmedWithoutFace;
+      finish(confirmed
+        ? `${describeError(error)} ${confirmed} is confirmed, but no face is enrolled yet: "Enrol my face" enrols it, after a code sent by email.`
+        : describeError(error), 'failure');
     } finally {
       rememberInProgress(undefined);
       // A photo serves one attempt, whatever its end: left ready, it would sign the next person
