@@ -341,6 +341,22 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
     expect(await page.page.evaluate<string>(`document.body.dataset.signedIn`)).toBe('false');
   }, 120_000);
 
+  it('says the email is not confirmed yet, and how to finish, when the kit cannot be reached as the code is confirmed', async () => {
+    const email = 'confirm-unreachable@example.com';
+    const page = await openPage();
+    await page.page.evaluate(`(() => {
+      const realFetch = window.fetch.bind(window);
+      window.fetch = async (input, init = {}) => {
+        if ((new Headers(init.headers).get('x-amz-target') ?? '').endsWith('.ConfirmSignUp')) throw new TypeError('Failed to fetch');
+        return realFetch(input, init);
+      };
+    })()`);
+    await page.captureFromCamera();
+
+    expect(await page.signUp(email)).toBe('failure');
+    expect(await page.text('outcome')).toMatch(/ confirm-unreachable@example\.com is not confirmed yet: "Sign up" sends a new code by email to finish it\.$/);
+  }, 120_000);
+
   it('uses a photo for one attempt: after a face not recognised it is forgotten, and the camera stays on for a retake', async () => {
     const page = await openPage();
     await page.captureFromCamera();
@@ -351,6 +367,7 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
 
     expect(await photoLeft(page)).toEqual({ photo: 'none', camera: 'live', snapshot: 'empty' });
     expect(await page.text('photo-status')).toBe('No photo: each photo is used for one attempt only. Take or choose a new one for the next.');
+    expect(await page.text('capture')).toBe('Capture');
   }, 60_000);
 
   it('asks for a photo before signing up, so that no code is sent and used up first', async () => {
@@ -423,9 +440,22 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
     await page.waitFor(`!document.getElementById('code-form').hidden`);
     const focusedOnCode = await page.focusedId();
 
+    // Cognito's answer to the code held until the test has looked at the form meanwhile.
+    await page.page.evaluate(`(() => {
+      const realFetch = window.fetch.bind(window);
+      window.fetch = async (input, init = {}) => {
+        const target = new Headers(init.headers).get('x-amz-target') ?? '';
+        if (target.endsWith('.ConfirmSignUp') && !window.answerReleased) await new Promise((release) => { window.releaseAnswer = release; });
+        return realFetch(input, init);
+      };
+    })()`);
     await page.enterCode('000000');
+    const whileChecking = await page.waitFor<string>(`document.getElementById('cancel-code').disabled && typeof window.releaseAnswer === 'function'
+      && [document.getElementById('code-label').textContent, ...['confirm', 'resend-code'].map((id) => document.getElementById(id).disabled)].join(' ')`);
+    await page.page.evaluate(`window.answerReleased = true; window.releaseAnswer()`);
     const wrongCodeLabel = await page.waitFor<string>(`/not the one we sent/.test(document.getElementById('code-label').textContent) && document.getElementById('code-label').textContent`);
-    await page.click('resend-code');
+    // A double click sends one new code, not two (the first of which would be dead on arrival).
+    await page.page.evaluate(`document.getElementById('resend-code').click(); document.getElementById('resend-code').click()`);
     const resentLabel = await page.waitFor<string>(`/new code was sent/.test(document.getElementById('code-label').textContent) && document.getElementById('code-label').textContent`);
     const codesSent = await emailsTo(email);
     await page.click('cancel-code');
@@ -441,6 +471,7 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
     const outcome = await page.settled();
 
     expect(focusedOnCode).toBe('code');
+    expect(whileChecking).toBe('Checking the code… true true');
     expect(wrongCodeLabel).toBe('That code is not the one we sent. Check the email and type it again (the newest code, if more than one came).');
     expect(resentLabel).toBe('A new code was sent by email: use the newest one.');
     expect(codesSent).toBe(2);
@@ -463,13 +494,15 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
 
     await page.press('enrol', email);
     await page.waitFor(`!document.getElementById('code-form').hidden`);
+    const firstLabel = await page.text('code-label');
     const { code } = await latestCode(harness.endpoint, email);
     await page.enterCode(code.replace(/.$/, (digit) => String((Number(digit) + 1) % 10)));
     const wrongCodeLabel = await page.waitFor<string>(`/was wrong/.test(document.getElementById('code-label').textContent) && document.getElementById('code-label').textContent`);
     await page.enterEmailedCode(email);
     const outcome = await page.settled();
 
-    expect(wrongCodeLabel).toBe('That code was wrong; a new code was sent by email: use the newest one. (To enrol your face.)');
+    expect(firstLabel).toBe(`Code from the email, to enrol your face. Sent to ${email}; none came? Check the address.`);
+    expect(wrongCodeLabel).toBe(`That code was wrong; a new code was sent by email: use the newest one. (To enrol your face. Sent to ${email}; none came? Check the address.)`);
     expect(outcome).toBe('success');
     expect(await page.text('steps')).toContain('Wrong code: a new one was sent by email');
     await page.signOut();

@@ -107,6 +107,7 @@ export function App() {
   const codeQuestions = useRef(0);
   const refusedPhoto = useRef();
   const waiters = useRef({});
+  const resendingCode = useRef(false);
 
   useEffect(() => {
     let cancelled = false;
@@ -276,7 +277,12 @@ export function App() {
       enrolSecret,
       emailCode: async ({ previousCodeWrong }) => {
         if (previousCodeWrong) step('Wrong code: a new one was sent by email');
-        const label = previousCodeWrong ? `${REFUSAL_MESSAGES.CODE_WRONG_NEW_SENT} (To enrol your face.)` : 'Code from the email (to enrol your face)';
+        // The address the code went to, in view: a mistyped email gets no code at all (and the kit
+        // does not say so, which would tell who has an account), and an audit waited for one.
+        const sentTo = `Sent to ${email}; none came? Check the address.`;
+        const label = previousCodeWrong
+          ? `${REFUSAL_MESSAGES.CODE_WRONG_NEW_SENT} (To enrol your face. ${sentTo})`
+          : `Code from the email, to enrol your face. ${sentTo}`;
         try {
           return await askForCode(label);
         } catch (error) {
@@ -340,8 +346,9 @@ export function App() {
         try {
           enrolSecret = await confirmEmail(email, code);
         } catch (error) {
-          // Cognito allows a few tries of one code; anything else (an expired code, too many tries) ends here.
-          if (error?.name !== 'CodeMismatchException') throw error;
+          // Cognito allows a few tries of one code; anything else (an expired code, too many tries,
+          // the kit unreachable) ends here, the email still unconfirmed.
+          if (error?.name !== 'CodeMismatchException') throw error instanceof Error ? Object.assign(error, { unconfirmed: email }) : error;
           step('Wrong code');
           label = 'That code is not the one we sent. Check the email and type it again (the newest code, if more than one came).';
         }
@@ -395,8 +402,9 @@ export function App() {
       }
       step('Stopped');
       const confirmed = error?.confirmedWithoutFace;
-      finish(confirmed
-        ? `${describeError(error)} ${confirmed} is confirmed, but no face is enrolled yet: "Enrol my face" enrols it, after a code sent by email.`
+      const unconfirmed = error?.unconfirmed;
+      finish(confirmed ? `${describeError(error)} ${confirmed} is confirmed, but no face is enrolled yet: "Enrol my face" enrols it, after a code sent by email.`
+        : unconfirmed ? `${describeError(error)} ${unconfirmed} is not confirmed yet: "Sign up" sends a new code by email to finish it.`
         : describeError(error), 'failure');
     } finally {
       rememberInProgress(undefined);
@@ -411,7 +419,11 @@ export function App() {
     event.preventDefault();
     const waiter = waiters.current.code;
     waiters.current.code = undefined;
-    waiter?.resolve(String(new FormData(event.currentTarget).get('code')).trim());
+    const code = String(new FormData(event.currentTarget).get('code')).trim();
+    // Until Cognito answers, the form can take nothing more: a Cancel pressed then did nothing,
+    // and the sign-up went on to enrol (an audit on a slow network).
+    if (waiter) setCodeRequest((request) => request && { ...request, label: 'Checking the code…', pending: true });
+    waiter?.resolve(code);
   }
 
   function onCodeCancel() {
@@ -422,13 +434,19 @@ export function App() {
 
   async function onResendCode() {
     const email = codeRequest?.email;
-    if (!email) return;
+    // One new code per press, also for two clicks before the page re-renders: a double click sent
+    // two, and the first was dead on arrival.
+    if (!email || resendingCode.current) return;
+    resendingCode.current = true;
+    setCodeRequest({ ...codeRequest, label: 'Sending a new code…', pending: true });
     try {
       await sendNewSignUpCode(email);
       step('A new code was sent by email');
       setCodeRequest({ ...codeRequest, label: 'A new code was sent by email: use the newest one.', question: ++codeQuestions.current });
     } catch (error) {
       setCodeRequest({ ...codeRequest, label: `No new code was sent: ${describeError(error)}` });
+    } finally {
+      resendingCode.current = false;
     }
   }
 
@@ -499,11 +517,11 @@ export function App() {
             <span id="code-label" aria-live="polite">{codeRequest?.label}</span>{' '}
             <input type="text" id="code" name="code" ref={codeInput} inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6,8}" required key={codeRequest?.question} />
           </label>
-          <button type="submit" id="confirm">Confirm</button>
+          <button type="submit" id="confirm" disabled={codeRequest?.pending}>Confirm</button>
           {codeRequest?.email && (
-            <button type="button" id="resend-code" onClick={onResendCode}>Send a new code</button>
+            <button type="button" id="resend-code" onClick={onResendCode} disabled={codeRequest?.pending}>Send a new code</button>
           )}
-          <button type="button" id="cancel-code" onClick={onCodeCancel}>Cancel</button>
+          <button type="button" id="cancel-code" onClick={onCodeCancel} disabled={codeRequest?.pending}>Cancel</button>
         </form>
       </section>
 

@@ -116,6 +116,8 @@ export function PhotoPicker({ ref, onPhoto, onPhotoRefused, onProblem }) {
   useImperativeHandle(ref, () => ({
     forget({ stopCamera: andStopCamera }) {
       clearSnapshot();
+      // Nothing is left to retake: the button said "Retake" with no photo.
+      setCaptured(false);
       if (andStopCamera) stopCamera();
     },
   }));
