@@ -92,7 +92,11 @@ async function uploadPhoto(uploadUrl, photo) {
     // preflight the bucket's CORS refused.
     throw new PhotoUploadError(`${REFUSAL_MESSAGES.UPLOAD_UNREACHABLE} (No answer from ${new URL(uploadUrl).host}.)`, { retryable: true, cause: error });
   }
-  if (response.ok) return;
+  if (response.ok) {
+    // Read to its (empty) end: left unread, the browser logs the upload as cancelled after its 200.
+    await response.arrayBuffer().catch(() => undefined);
+    return;
+  }
   const body = await response.text().catch(() => '');
   const [code, s3Message] = ['Code', 'Message'].map((tag) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(body)?.[1]);
   // S3's answer to a presigned URL past its expiry, which the kit sets inside Cognito's 3-minute session.
