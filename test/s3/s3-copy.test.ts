@@ -2,22 +2,19 @@
 // needs (read on the source, write on the destination), its notification, and persistence.
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccessControl } from '../../sim/iam/access-control.js';
 import { DEFAULT_LOCAL_CREDENTIALS, SigningKeys } from '../../sim/request-signature.js';
 import type { S3ServiceOptions } from '../../sim/s3/s3-service.js';
+import { scratchFolders } from '../scratch-folders.js';
 import { errorOf, recordingInvoker, startS3 } from './s3-test-server.js';
 import type { RunningS3 } from './s3-test-server.js';
 
 let server: RunningS3 | undefined;
-const folders: string[] = [];
+const scratchFolder = scratchFolders('s3-copy-');
 afterEach(async () => {
   await server?.close();
   server = undefined;
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
 
 async function start(options: S3ServiceOptions = {}): Promise<RunningS3> {
@@ -34,8 +31,7 @@ describe('CopyObject', () => {
   it.each([
     ['in memory', () => ({})],
     ['on disk', () => {
-      const dataDir = mkdtempSync(join(tmpdir(), 's3-copy-'));
-      folders.push(dataDir);
+      const dataDir = scratchFolder();
       return { dataDir };
     }],
   ])('copies body, content type, metadata and ETag (%s), with an encoded key and across buckets', async (_mode, options) => {
@@ -181,8 +177,7 @@ describe('CopyObject with a function’s key: read on the source, write on the d
 
 describe('CopyObject on disk', () => {
   it('keeps the copy across a restart', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 's3-copy-'));
-    folders.push(dataDir);
+    const dataDir = scratchFolder();
     const first = await start({ dataDir });
     await first.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'a', Body: 'kept bytes', ContentType: 'text/plain' }));
     await first.client.send(new CopyObjectCommand({ Bucket: 'uploads', Key: 'b', CopySource: 'uploads/a' }));

@@ -16,32 +16,25 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../sim/clock.js';
 import { AccessControl } from '../../sim/iam/access-control.js';
 import { DEFAULT_LOCAL_CREDENTIALS, SigningKeys } from '../../sim/request-signature.js';
 import type { S3ServiceOptions } from '../../sim/s3/s3-service.js';
+import { scratchFolders } from '../scratch-folders.js';
 import { errorOf, recordingInvoker, startS3 } from './s3-test-server.js';
 import type { RunningS3 } from './s3-test-server.js';
 
 const MiB = 1024 * 1024;
 
 let server: RunningS3 | undefined;
-const folders: string[] = [];
+const scratchFolder = scratchFolders('s3-multipart-');
 afterEach(async () => {
   await server?.close();
   server = undefined;
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 });
-
-function scratchFolder(): string {
-  const folder = mkdtempSync(join(tmpdir(), 's3-multipart-'));
-  folders.push(folder);
-  return folder;
-}
 
 async function start(options: S3ServiceOptions = {}): Promise<RunningS3> {
   server = await startS3(options);
