@@ -315,16 +315,10 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
     const email = 'secret-left-behind@example.com';
     const page = await openPage();
     // The connection drops right after the confirmation: every InitiateAuth fails until healed.
-    await page.page.evaluate(`(() => {
-      const realFetch = window.fetch.bind(window);
-      window.fetch = async (input, init = {}) => {
-        const target = new Headers(init.headers).get('x-amz-target') ?? '';
-        if (window.connectionDown && target.endsWith('.InitiateAuth')) throw new TypeError('Failed to fetch');
-        const response = await realFetch(input, init);
-        if (target.endsWith('.ConfirmSignUp') && response.ok && !window.connectionHealed) window.connectionDown = true;
-        return response;
-      };
-    })()`);
+    await page.interceptCalls(
+      `if (window.connectionDown && target.endsWith('.InitiateAuth')) throw new TypeError('Failed to fetch');`,
+      `if (target.endsWith('.ConfirmSignUp') && response.ok && !window.connectionHealed) window.connectionDown = true;`,
+    );
     await page.captureFromCamera();
     const owner = await page.signUp(email);
     const ownerWords = await page.text('outcome');
@@ -344,13 +338,7 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
   it('says the email is not confirmed yet, and how to finish, when the kit cannot be reached as the code is confirmed', async () => {
     const email = 'confirm-unreachable@example.com';
     const page = await openPage();
-    await page.page.evaluate(`(() => {
-      const realFetch = window.fetch.bind(window);
-      window.fetch = async (input, init = {}) => {
-        if ((new Headers(init.headers).get('x-amz-target') ?? '').endsWith('.ConfirmSignUp')) throw new TypeError('Failed to fetch');
-        return realFetch(input, init);
-      };
-    })()`);
+    await page.interceptCalls(`if (target.endsWith('.ConfirmSignUp')) throw new TypeError('Failed to fetch');`);
     await page.captureFromCamera();
 
     expect(await page.signUp(email)).toBe('failure');
@@ -441,14 +429,7 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
     const focusedOnCode = await page.focusedId();
 
     // Cognito's answer to the code held until the test has looked at the form meanwhile.
-    await page.page.evaluate(`(() => {
-      const realFetch = window.fetch.bind(window);
-      window.fetch = async (input, init = {}) => {
-        const target = new Headers(init.headers).get('x-amz-target') ?? '';
-        if (target.endsWith('.ConfirmSignUp') && !window.answerReleased) await new Promise((release) => { window.releaseAnswer = release; });
-        return realFetch(input, init);
-      };
-    })()`);
+    await page.interceptCalls(`if (target.endsWith('.ConfirmSignUp') && !window.answerReleased) await new Promise((release) => { window.releaseAnswer = release; });`);
     await page.enterCode('000000');
     const whileChecking = await page.waitFor<string>(`document.getElementById('cancel-code').disabled && typeof window.releaseAnswer === 'function'
       && [document.getElementById('code-label').textContent, ...['confirm', 'resend-code'].map((id) => document.getElementById(id).disabled)].join(' ')`);

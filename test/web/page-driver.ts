@@ -11,6 +11,24 @@ export class FaceSignInPage {
     private readonly kitEndpoint: string,
   ) {}
 
+  /**
+   * Puts `beforeCall` (JavaScript with `target`, the call's X-Amz-Target, in scope) in front of every
+   * fetch the page makes: it may throw (a connection lost) or await (a slow answer). `afterCall`
+   * (with `target` and `response`) runs once the answer is in.
+   */
+  async interceptCalls(beforeCall: string, afterCall = ''): Promise<void> {
+    await this.page.evaluate(`(() => {
+      const realFetch = window.fetch.bind(window);
+      window.fetch = async (input, init = {}) => {
+        const target = new Headers(init.headers).get('x-amz-target') ?? '';
+        ${beforeCall}
+        const response = await realFetch(input, init);
+        ${afterCall}
+        return response;
+      };
+    })()`);
+  }
+
   /** Waits until the page has configured Amplify from the stack outputs. */
   async ready(): Promise<void> {
     await this.waitFor(`document.body.dataset.ready === 'true'`);
