@@ -297,6 +297,7 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
     await page.captureFromCamera();
     expect(await page.signUp(email)).toBe('success');
     const leftSignedIn = await photoLeft(page);
+    const photoSectionHiddenSignedIn = await page.page.evaluate<boolean>(`document.getElementById('photo-heading').closest('section').hidden`);
     await page.signOut();
     const leftSignedOut = await photoLeft(page);
 
@@ -304,6 +305,7 @@ describe.skipIf(skipBrowserTests('the page at a shared screen, on a phone and fr
     const nextPerson = await page.settled();
 
     expect(leftSignedIn).toEqual({ photo: 'none', camera: 'stopped', snapshot: 'empty' });
+    expect(photoSectionHiddenSignedIn).toBe(true);
     expect(leftSignedOut).toEqual({ photo: 'none', camera: 'stopped', snapshot: 'empty' });
     expect(await page.text('photo-status')).toBe('No photo yet.');
     expect(nextPerson).toBe('failure');
@@ -630,7 +632,7 @@ describe.skipIf(skipBrowserTests('the page as a person meets it'))('the served p
     await page.enterEmailedCode(email);
     const outcome = await page.settled();
 
-    expect(told).toBe(`The enrolment of ${email} was cut short (the page was reloaded or left) before the face was enrolled. Press "Enrol my face" to finish it, with a code sent by email.`);
+    expect(told).toBe(`The enrolment of ${email} was cut short (the page was reloaded or left): the face it was enrolling is not enrolled. Press "Enrol my face" to enrol it, with a code sent by email.`);
     expect(emailKept).toBe(email);
     expect(outcome).toBe('success');
     await page.signOut();

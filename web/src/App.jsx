@@ -62,7 +62,8 @@ function interruptedWork() {
   if (!pending?.email) return undefined;
   const words = {
     'sign-up': `The sign-up of ${pending.email} was cut short (the page was reloaded or left). Press "Sign up" again for a new code by email.`,
-    enrol: `The enrolment of ${pending.email} was cut short (the page was reloaded or left) before the face was enrolled. Press "Enrol my face" to finish it, with a code sent by email.`,
+    // Also for an account that has a face already (a re-enrolment): the face being enrolled is not.
+    enrol: `The enrolment of ${pending.email} was cut short (the page was reloaded or left): the face it was enrolling is not enrolled. Press "Enrol my face" to enrol it, with a code sent by email.`,
     'sign-in': `The sign-in of ${pending.email} was cut short (the page was reloaded or left). Press "Sign in" to start again.`,
   }[pending.action];
   return words && { email: pending.email, words };
@@ -481,7 +482,8 @@ export function App() {
       <h1>Face sign-in</h1>
       <p id="target" className="muted">{target}</p>
 
-      <section aria-labelledby="photo-heading">
+      {/* Signed in, no action takes a photo: the camera and "take a new one" only misled. */}
+      <section aria-labelledby="photo-heading" hidden={Boolean(claims)}>
         <h2 id="photo-heading">1. Your photo</h2>
         <PhotoPicker ref={photoPicker} onPhoto={acceptPhoto} onPhotoRefused={refusePhoto} onProblem={setPhotoStatus} />
         <p id="photo-status" className="muted" role="status" aria-live="polite">{photoStatus}</p>
