@@ -68,6 +68,7 @@ describe('what IAM checks for a call', () => {
     expect(s3AuthorizationRequest('PUT', 'b', 'enrol/u/1', {})).toEqual({ action: 's3:PutObject', resource: 'arn:aws:s3:::b/enrol/u/1' });
     expect(s3AuthorizationRequest('HEAD', 'b', 'k', {})).toEqual({ action: 's3:GetObject', resource: 'arn:aws:s3:::b/k' });
     expect(s3AuthorizationRequest('GET', 'b', 'k', {})).toEqual({ action: 's3:GetObject', resource: 'arn:aws:s3:::b/k' });
+    expect(s3AuthorizationRequest('GET', 'b', 'k', { tagging: '' })).toEqual({ action: 's3:GetObjectTagging', resource: 'arn:aws:s3:::b/k' });
     expect(s3AuthorizationRequest('DELETE', 'b', 'k', {})).toEqual({ action: 's3:DeleteObject', resource: 'arn:aws:s3:::b/k' });
     // Multipart: written with s3:PutObject; abort and ListParts have actions of their own.
     expect(s3AuthorizationRequest('POST', 'b', 'k', { uploads: '' })).toEqual({ action: 's3:PutObject', resource: 'arn:aws:s3:::b/k' });

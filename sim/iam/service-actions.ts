@@ -142,7 +142,7 @@ export function s3AuthorizationRequest(method: string, bucket: string, key: stri
     const multipart = 'uploadId' in query;
     const action = method === 'PUT' || method === 'POST' ? 's3:PutObject'
       : method === 'DELETE' ? (multipart ? 's3:AbortMultipartUpload' : 's3:DeleteObject')
-        : multipart ? 's3:ListMultipartUploadParts' : 's3:GetObject';
+        : multipart ? 's3:ListMultipartUploadParts' : 'tagging' in query ? 's3:GetObjectTagging' : 's3:GetObject';
     return { action, resource: s3ObjectArn(bucket, key) };
   }
   switch (method) {

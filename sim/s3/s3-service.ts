@@ -28,7 +28,7 @@ import type { AccessControl } from '../iam/access-control.js';
 import { s3AuthorizationRequest, s3ObjectArn } from '../iam/service-actions.js';
 import { corsPreflight } from './operations/cors-preflight.js';
 import { deleteObject, deleteObjects } from './operations/delete-objects.js';
-import { getObject } from './operations/get-object.js';
+import { getObject, getObjectTagging } from './operations/get-object.js';
 import { listObjectsV1, listObjectsV2 } from './operations/list-objects.js';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './operations/multipart-upload.js';
 import { putObject } from './operations/put-object.js';
@@ -343,6 +343,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw keyTooLong(key);
       return multipart(call);
     }
+    if (method === 'GET' && key && 'tagging' in query && !('versionId' in query)) return getObjectTagging(call);
     const unsupported = UNSUPPORTED_SUBRESOURCES.find((name) => name in query);
     if (unsupported) throw notImplemented(`${method} ?${unsupported} (${key ? 'object' : bucket ? 'bucket' : 'service'} subresource)`);
     if (!bucket) {

@@ -4,7 +4,8 @@
 // boto3 (skipped, with the reason printed, only when those packages are not installed: `.ci/run`
 // installs them).
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -129,6 +130,25 @@ describe('what the AWS CLI asks beside the stack', () => {
       /\(UnknownOperationException\) when calling the ListEmailIdentities operation: GET \/v2\/email\/identities is not an operation the local SES emulates/,
     );
   }, 60_000);
+});
+
+describe("the AWS CLI's large-file commands", () => {
+  it.skipIf(awsCliMissing)("Debian's AWS CLI: s3 cp of a 12 MB file up (multipart), from one S3 path to another (UploadPartCopy) and down, byte for byte", async () => {
+    const aws = (...args: string[]) => run(AWS_CLI, [...args, '--endpoint-url', harness.endpoint], { env: clientEnvironment() });
+    const original = randomBytes(12 * 1024 * 1024);
+    const [source, back] = [join(scratch, 'large.bin'), join(scratch, 'large-back.bin')];
+    writeFileSync(source, original);
+    const bucket = `s3://${harness.outputs.BucketName}`;
+
+    await aws('s3', 'cp', source, `${bucket}/test/large.bin`);
+    await aws('s3', 'cp', `${bucket}/test/large.bin`, `${bucket}/test/large-copy.bin`);
+    await aws('s3', 'cp', `${bucket}/test/large-copy.bin`, back);
+
+    expect(readFileSync(back).equals(original)).toBe(true);
+    const head = JSON.parse((await aws('s3api', 'head-object', '--bucket', harness.outputs.BucketName, '--key', 'test/large-copy.bin', '--output', 'json')).stdout) as { ETag: string };
+    // Copied in parts: the multipart ETag (two 8 MiB-or-less parts).
+    expect(head.ETag).toMatch(/^"[0-9a-f]{32}-2"$/);
+  }, 120_000);
 });
 
 describe('a client configured for another region', () => {

@@ -1,6 +1,6 @@
 // CopyObject with the real @aws-sdk/client-s3: what is copied, S3's errors, the permissions a copy
 // needs (read on the source, write on the destination), its notification, and persistence.
-import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, CreateMultipartUploadCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AccessControl } from '../../sim/iam/access-control.js';
@@ -189,5 +189,20 @@ describe('CopyObject on disk', () => {
     const got = await second.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'b' }));
     expect(await got.Body!.transformToString()).toBe('kept bytes');
     expect(got.ContentType).toBe('text/plain');
+  });
+});
+
+describe('object tags', () => {
+  it('answers GetObjectTagging with an empty TagSet, as the AWS CLI v2 asks before a copy in parts, and refuses a write that sets tags rather than drop them', async () => {
+    const { client } = await start();
+    await client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'plain', Body: 'no tags' }));
+
+    expect((await client.send(new GetObjectTaggingCommand({ Bucket: 'uploads', Key: 'plain' }))).TagSet ?? []).toEqual([]);
+    expect(await errorOf(client.send(new GetObjectTaggingCommand({ Bucket: 'uploads', Key: 'missing' })))).toMatchObject({ name: 'NoSuchKey' });
+    expect(await errorOf(client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'tagged', Body: 'x', Tagging: 'team=faces' })))).toMatchObject({
+      name: 'NotImplemented', message: 'Object tags (x-amz-tagging) is not emulated (docs/s3.md lists what is)',
+    });
+    expect(await errorOf(client.send(new CreateMultipartUploadCommand({ Bucket: 'uploads', Key: 'tagged', Tagging: 'team=faces' })))).toMatchObject({ name: 'NotImplemented' });
+    expect(await errorOf(client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'tagged' })))).toMatchObject({ name: 'NotFound' });
   });
 });

@@ -1,7 +1,8 @@
 // GetObject and HeadObject: the stored representation, user metadata, Range, the conditional
 // headers, and the response-* overrides presigned GET URLs use.
 import { accessDenied, noSuchKey, S3Error } from '../s3-errors.js';
-import { queryValue } from '../s3-context.js';
+import { queryValue, sendXml } from '../s3-context.js';
+import { S3_XMLNS, xmlDocument } from '../xml.js';
 import type { S3Call } from '../s3-context.js';
 import type { StoredObject } from '../object-store.js';
 import { requireBucket } from './bucket-operations.js';
@@ -128,4 +129,14 @@ function parseRange(header: string | undefined, size: number): { start: number; 
   if (start >= size) return 'unsatisfiable';
   if (end < start) return undefined;
   return { start, end };
+}
+
+/**
+ * GetObjectTagging: objects keep no tags here (a write that sets some is refused), so an existing
+ * object's TagSet is empty. The AWS CLI v2 asks for it before copying an object over 8 MB in parts.
+ */
+export function getObjectTagging(call: S3Call) {
+  requireBucket(call);
+  if (!call.services.store.headObject(call.bucket, call.key)) throw call.mayNotList?.() === true ? accessDenied() : noSuchKey(call.key);
+  return sendXml(call, 200, xmlDocument(`<Tagging xmlns="${S3_XMLNS}"><TagSet></TagSet></Tagging>`));
 }

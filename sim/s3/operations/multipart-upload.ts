@@ -2,19 +2,26 @@
 // CompleteMultipartUpload (POST ?uploadId), AbortMultipartUpload (DELETE ?uploadId), ListParts
 // (GET ?uploadId) and ListMultipartUploads (GET /bucket?uploads). Parts are kept by
 // multipart-uploads.ts (on disk with a data folder); completion copies them a MiB at a time into the
-// object's file. UploadPartCopy is not emulated.
+// object's file. UploadPartCopy (an UploadPart naming `x-amz-copy-source`) takes a part's bytes
+// from an existing object.
 import { createHash } from 'node:crypto';
 import { MultipartUploads, type PartRecord, type UploadRecord } from '../multipart-uploads.js';
-import { compareKeys, type StoredObject } from '../object-store.js';
+import { compareKeys, forEachChunk, type BodyPiece, type StoredObject } from '../object-store.js';
 import { malformedXml, S3Error } from '../s3-errors.js';
 import { queryValue, queueNotifications, sendXml } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
 import { element, elementTexts, S3_XMLNS, unescapeXml, xmlDocument, xmlDocumentOf } from '../xml.js';
 import { requireBucket } from './bucket-operations.js';
-import { checkConditionalWrite, checkStorageClass, objectAttributes, refuseAcl, uploadedBody } from './put-object.js';
+import { parseCopySource, readableCopySource } from './copy-object.js';
+import { checkConditionalWrite, checkStorageClass, objectAttributes, refuseAcl, refuseTagging, uploadedBody } from './put-object.js';
 
 /** S3's smallest part but the last: 5 MiB. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
+/**
+ * The largest part UploadPartCopy copies (S3: 5 GiB): an uploaded part's cap, the kit's request
+ * body limit (MAX_OBJECT_BYTES), since the part is held in memory as an uploaded one is.
+ */
+const MAX_COPIED_PART_BYTES = 64 * 1024 * 1024;
 /** S3 numbers parts 1 to 10,000. */
 export const MAX_PART_NUMBER = 10_000;
 /** The checksums a part may carry, as CompleteMultipartUpload's Part elements name them. */
@@ -43,6 +50,7 @@ export function createMultipartUpload(call: S3Call) {
   const headers = call.request.headers;
   checkStorageClass(headers);
   refuseAcl(headers);
+  refuseTagging(headers);
   const { uploads } = call.services;
   if (uploads.count >= uploads.limits.maxUploads) {
     throw new S3Error(
@@ -83,10 +91,8 @@ function partNumberOf(call: S3Call): number {
 export function uploadPart(call: S3Call) {
   const partNumber = partNumberOf(call);
   const { record } = uploadOf(call);
-  if (call.request.headers['x-amz-copy-source'] !== undefined) {
-    throw new S3Error('NotImplemented', 'UploadPartCopy (PUT ?partNumber&uploadId with x-amz-copy-source) is not emulated (docs/s3.md lists what is)', 501);
-  }
-  const { data, checksum } = uploadedBody(call);
+  const copying = call.request.headers['x-amz-copy-source'] !== undefined;
+  const { data, checksum } = copying ? { data: copiedPartBody(call), checksum: undefined } : uploadedBody(call);
   const { uploads } = call.services;
   const held = uploads.heldBytes - uploads.partSize(record.uploadId, partNumber) + data.length;
   if (held > uploads.limits.maxBytes) {
@@ -105,9 +111,56 @@ export function uploadPart(call: S3Call) {
     ...(checksum ? { checksum } : {}),
   };
   uploads.putPart(record.uploadId, part, data);
+  if (copying) {
+    return sendXml(call, 200, xmlDocument(
+      `<CopyPartResult xmlns="${S3_XMLNS}">${element('LastModified', new Date(part.lastModified).toISOString())}${element('ETag', part.etag)}</CopyPartResult>`,
+    ));
+  }
   call.reply.header('etag', part.etag).header('x-amz-server-side-encryption', 'AES256');
   if (checksum) call.reply.header(`x-amz-checksum-${checksum.algorithm}`, checksum.value);
   return call.reply.code(200).send();
+}
+
+/**
+ * UploadPartCopy's part: bytes of an existing object (`x-amz-copy-source`, read as CopyObject reads
+ * it, with its permission and conditions), the range `x-amz-copy-source-range: bytes=first-last`
+ * or the whole object. Read from the object's file, never the whole of a large object: it is how
+ * the AWS CLI copies an object over 8 MB between S3 paths, a part at a time.
+ */
+function copiedPartBody(call: S3Call): Buffer {
+  const source = parseCopySource(String(call.request.headers['x-amz-copy-source']));
+  const object = readableCopySource(call, source);
+  const rangeHeader = call.request.headers['x-amz-copy-source-range'];
+  let start = 0;
+  let end = object.size - 1;
+  if (rangeHeader !== undefined) {
+    const range = /^bytes=(\d+)-(\d+)$/.exec(String(rangeHeader).trim());
+    if (!range) {
+      throw new S3Error('InvalidArgument', 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy', 400,
+        { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: String(rangeHeader) });
+    }
+    [start, end] = [Number(range[1]), Number(range[2])];
+    if (start > end || end >= object.size) {
+      throw new S3Error('InvalidArgument', `Range specified is not valid for source object of size: ${object.size}`, 400,
+        { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: String(rangeHeader) });
+    }
+  }
+  const length = end - start + 1;
+  if (length > MAX_COPIED_PART_BYTES) {
+    throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, { ProposedSize: length, MaxSizeAllowed: MAX_COPIED_PART_BYTES });
+  }
+  const body = Buffer.alloc(length);
+  let filled = 0;
+  forEachChunk([sliceOf(call.services.store.bodyPiece(source.bucket, source.key), start, length)], (chunk) => {
+    chunk.copy(body, filled);
+    filled += chunk.length;
+  });
+  return body;
+}
+
+/** `length` bytes of `piece` from `start`. */
+function sliceOf(piece: BodyPiece, start: number, length: number): BodyPiece {
+  return 'buffer' in piece ? { buffer: piece.buffer.subarray(start, start + length) } : { file: piece.file, start: piece.start + start, length };
 }
 
 interface RequestedPart {

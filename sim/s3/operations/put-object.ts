@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { StoredObject } from '../object-store.js';
 import { checkTrailers, declaredTrailer, decodeAwsChunked, isAwsChunked, verifyContentMd5, verifyContentSha256, verifyFlexibleChecksum } from '../payload.js';
-import { noSuchKey, S3Error } from '../s3-errors.js';
+import { noSuchKey, notImplemented, S3Error } from '../s3-errors.js';
 import { queueNotifications } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
 import { requireBucket } from './bucket-operations.js';
@@ -43,12 +43,22 @@ export function refuseAcl(headers: S3Call['request']['headers']): void {
   }
 }
 
+/**
+ * Object tags are not kept: a write that sets some (`x-amz-tagging`) is refused rather than stored
+ * without them, since GetObjectTagging answers every object with no tags.
+ */
+export function refuseTagging(headers: S3Call['request']['headers']): void {
+  const tagging = headers['x-amz-tagging'];
+  if (tagging !== undefined && tagging !== '') throw notImplemented('Object tags (x-amz-tagging)');
+}
+
 export function putObject(call: S3Call) {
   requireBucket(call);
   if (call.request.headers['x-amz-copy-source'] !== undefined) return copyObject(call);
   const headers = call.request.headers;
   checkStorageClass(headers);
   refuseAcl(headers);
+  refuseTagging(headers);
   checkConditionalWrite(call);
   const { data, checksum } = uploadedBody(call);
   const attributes = objectAttributes(headers);
