@@ -7,10 +7,10 @@
 // restart, as on S3 (they last until completed or aborted); a folder without upload.json (an
 // upload whose abort or creation was cut short) and temporary files are removed when read.
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { DamagedDataError, isJsonObject, parseJsonObject, readJsonFile } from '../damaged-data.js';
-import { compareKeys, readHeadLine, type BodyPiece, type StoredObject } from './object-store.js';
+import { compareKeys, readHeadLine, TEMPORARY_FILE, writeAtomically, type BodyPiece, type StoredObject } from './object-store.js';
 
 export interface UploadRecord {
   uploadId: string;
@@ -58,7 +58,6 @@ export const DEFAULT_MULTIPART_LIMITS: MultipartLimits = { maxUploads: 100, maxB
 const UPLOADS_FOLDER = 'uploads';
 const RECORD_FILE = 'upload.json';
 const PART_FILE = /^(\d+)\.part$/;
-const TEMPORARY_FILE = '.tmp';
 const WHAT = 'the S3 data';
 
 export class MultipartUploads {
@@ -200,11 +199,4 @@ function partRecordOf(part: Part): PartRecord {
 function isUploadRecord(value: unknown): value is UploadRecord {
   return isJsonObject(value) && typeof value.uploadId === 'string' && typeof value.bucket === 'string' && typeof value.key === 'string'
     && typeof value.initiated === 'number' && isJsonObject(value.attributes);
-}
-
-/** Write then rename, so a crash never leaves a half-written part or record behind a valid name. */
-function writeAtomically(file: string, content: string | Buffer): void {
-  const temporary = `${file}.${randomBytes(6).toString('hex')}${TEMPORARY_FILE}`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, file);
 }

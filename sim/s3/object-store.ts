@@ -157,14 +157,9 @@ export class ObjectStore {
     const object = this.objectsOf(bucket).get(key);
     if (!object) throw new Error(`No object ${key} in ${bucket}`);
     if (!this.root) return { buffer: this.buckets.get(bucket)!.bodies.get(key)! };
-    const base = this.objectPath(bucket, key);
-    if (!existsSync(`${base}${OBJECT_FILE}`)) return { file: `${base}${LEGACY_DATA_FILE}`, start: 0, length: object.size };
-    const descriptor = openSync(`${base}${OBJECT_FILE}`, 'r');
-    try {
-      return { file: `${base}${OBJECT_FILE}`, start: readHeadLine(descriptor).bodyOffset, length: object.size };
-    } finally {
-      closeSync(descriptor);
-    }
+    const { descriptor, file, bodyOffset } = this.openBodyFile(bucket, key);
+    closeSync(descriptor);
+    return { file, start: bodyOffset, length: object.size };
   }
 
   /**
@@ -175,22 +170,28 @@ export class ObjectStore {
   openBody(bucket: string, key: string, start: number, end: number): Readable {
     if (end < start) return Readable.from([]);
     if (!this.root) return Readable.from([this.buckets.get(bucket)!.bodies.get(key)!.subarray(start, end + 1)]);
+    const { descriptor, bodyOffset } = this.openBodyFile(bucket, key);
+    return createReadStream('', { fd: descriptor, start: bodyOffset + start, end: bodyOffset + end, autoClose: true });
+  }
+
+  /** The file holding an object's body, opened, and where the body starts: after the metadata line, or at 0 in the older form's data file. */
+  private openBodyFile(bucket: string, key: string): { descriptor: number; file: string; bodyOffset: number } {
     const base = this.objectPath(bucket, key);
+    const file = `${base}${OBJECT_FILE}`;
     let descriptor: number;
-    let offset = 0;
     try {
-      descriptor = openSync(`${base}${OBJECT_FILE}`, 'r');
-      try {
-        offset = readHeadLine(descriptor).bodyOffset;
-      } catch (error) {
-        closeSync(descriptor);
-        throw error;
-      }
+      descriptor = openSync(file, 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      descriptor = openSync(`${base}${LEGACY_DATA_FILE}`, 'r');
+      const legacy = `${base}${LEGACY_DATA_FILE}`;
+      return { descriptor: openSync(legacy, 'r'), file: legacy, bodyOffset: 0 };
     }
-    return createReadStream('', { fd: descriptor, start: offset + start, end: offset + end, autoClose: true });
+    try {
+      return { descriptor, file, bodyOffset: readHeadLine(descriptor).bodyOffset };
+    } catch (error) {
+      closeSync(descriptor);
+      throw error;
+    }
   }
 
   /**
@@ -210,7 +211,7 @@ export class ObjectStore {
     const base = this.objectPath(bucket, object.key);
     mkdirSync(dirname(base), { recursive: true });
     const file = `${base}${OBJECT_FILE}`;
-    const temporary = `${file}.${randomBytes(6).toString('hex')}${TEMPORARY_FILE}`;
+    const temporary = temporaryNameOf(file);
     const output = openSync(temporary, 'w');
     try {
       writeSync(output, Buffer.from(`${JSON.stringify(object)}\n`, 'utf8'));
@@ -293,7 +294,8 @@ export class ObjectStore {
 const OBJECT_FILE = '.object';
 const LEGACY_METADATA_FILE = '.json';
 const LEGACY_DATA_FILE = '.data';
-const TEMPORARY_FILE = '.tmp';
+/** The suffix of a file being written (object-store's and multipart-uploads'), removed when found on start. */
+export const TEMPORARY_FILE = '.tmp';
 const NEWLINE = 0x0a;
 /** Metadata lines are a few KB at most (S3 caps user metadata at 2 KB); read in steps of this. */
 const METADATA_READ_BYTES = 16 * 1024;
@@ -355,9 +357,14 @@ function removeLegacyFiles(base: string): void {
   for (const file of [`${base}${LEGACY_METADATA_FILE}`, `${base}${LEGACY_DATA_FILE}`]) if (existsSync(file)) unlinkSync(file);
 }
 
-/** Write then rename, so a crash never leaves a half-written object behind a valid name. */
-function writeAtomically(file: string, content: string | Buffer): void {
-  const temporary = `${file}.${randomBytes(6).toString('hex')}${TEMPORARY_FILE}`;
+/** Where `file` is written before it is renamed into place; such names are removed when read. */
+function temporaryNameOf(file: string): string {
+  return `${file}.${randomBytes(6).toString('hex')}${TEMPORARY_FILE}`;
+}
+
+/** Write then rename, so a crash never leaves a half-written object (or part, or record) behind a valid name. */
+export function writeAtomically(file: string, content: string | Buffer): void {
+  const temporary = temporaryNameOf(file);
   writeFileSync(temporary, content);
   renameSync(temporary, file);
 }
