@@ -164,8 +164,9 @@ const PARSEABLE_CONTENT_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(
 export function createS3Service(options: S3ServiceOptions = {}): S3Service {
   const clock = options.clock ?? systemClock;
   const region = options.region ?? 'us-east-1';
-  const store = new ObjectStore(options.dataDir ? join(options.dataDir, 's3') : undefined);
-  const uploads = new MultipartUploads(options.dataDir ? join(options.dataDir, 's3') : undefined, { ...DEFAULT_MULTIPART_LIMITS, ...options.multipartLimits });
+  const s3Folder = options.dataDir ? join(options.dataDir, 's3') : undefined;
+  const store = new ObjectStore(s3Folder);
+  const uploads = new MultipartUploads(s3Folder, { ...DEFAULT_MULTIPART_LIMITS, ...options.multipartLimits });
   const expirationRules = new Map<string, ExpirationRule[]>();
   const services: S3Services = {
     store, uploads, clock, region, sequencer: new Sequencer(), ownerId: OWNER_ID,
@@ -313,9 +314,10 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       const needed = s3AuthorizationRequest(method, bucket, key, query);
       const denied = needed && accessControl.check(call.accessKeyId, [needed]);
       if (denied) throw accessDenied(denied.message);
-      call.objectDenied = (action, objectKey) => accessControl.check(call.accessKeyId, [{ action, resource: s3ObjectArn(bucket, objectKey) }]) !== undefined;
-      call.mayNotList = () => accessControl.check(call.accessKeyId, [{ action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` }]) !== undefined;
-      call.deniedMessage = (action, resource) => accessControl.check(call.accessKeyId, [{ action, resource }])?.message;
+      const deniedMessage = (action: string, resource: string) => accessControl.check(call.accessKeyId, [{ action, resource }])?.message;
+      call.deniedMessage = deniedMessage;
+      call.objectDenied = (action, objectKey) => deniedMessage(action, s3ObjectArn(bucket, objectKey)) !== undefined;
+      call.mayNotList = () => deniedMessage('s3:ListBucket', `arn:aws:s3:::${bucket}`) !== undefined;
     }
     // ExpectedBucketOwner: a bucket of another account is refused as S3 refuses it, 403 Access Denied.
     const expectedOwner = headers['x-amz-expected-bucket-owner'];
