@@ -25,6 +25,14 @@ const NO_PHOTO_WORDS = 'Take a photo (Capture) or choose a picture first.';
 /** Outcomes that end what the user started: they get the focus, and are scrolled into view. */
 const SETTLED_OUTCOMES = new Set(['success', 'failure', 'retake', 'signed-out', 'interrupted']);
 
+/**
+ * `error` with the words that say how to go on from where it struck (the account's state then),
+ * shown after its own: the same network error means one thing before the confirmation, another after.
+ */
+function withWayOn(error, words) {
+  return error instanceof Error ? Object.assign(error, { wayOn: words }) : error;
+}
+
 /** Thrown when the user cancels while the page waits for a code: the flow ends without an error. */
 class CancelledByUser extends Error {
   constructor() {
@@ -349,7 +357,7 @@ export function App() {
         } catch (error) {
           // Cognito allows a few tries of one code; anything else (an expired code, too many tries,
           // the kit unreachable) ends here, the email still unconfirmed.
-          if (error?.name !== 'CodeMismatchException') throw error instanceof Error ? Object.assign(error, { unconfirmed: email }) : error;
+          if (error?.name !== 'CodeMismatchException') throw withWayOn(error, `${email} is not confirmed yet: "Sign up" sends a new code by email to finish it.`);
           step('Wrong code');
           label = 'That code is not the one we sent. Check the email and type it again (the newest code, if more than one came).';
         }
@@ -369,7 +377,7 @@ export function App() {
       return await authenticate(email, true, enrolSecret);
     } catch (error) {
       // The secret goes with this attempt: what is left is the emailed code of "Enrol my face".
-      throw error instanceof Error ? Object.assign(error, { confirmedWithoutFace: email }) : error;
+      throw withWayOn(error, `${email} is confirmed, but no face is enrolled yet: "Enrol my face" enrols it, after a code sent by email.`);
     }
   }
 
@@ -402,11 +410,7 @@ export function App() {
         return;
       }
       step('Stopped');
-      const confirmed = error?.confirmedWithoutFace;
-      const unconfirmed = error?.unconfirmed;
-      finish(confirmed ? `${describeError(error)} ${confirmed} is confirmed, but no face is enrolled yet: "Enrol my face" enrols it, after a code sent by email.`
-        : unconfirmed ? `${describeError(error)} ${unconfirmed} is not confirmed yet: "Sign up" sends a new code by email to finish it.`
-        : describeError(error), 'failure');
+      finish(error?.wayOn ? `${describeError(error)} ${error.wayOn}` : describeError(error), 'failure');
     } finally {
       rememberInProgress(undefined);
       // A photo serves one attempt, whatever its end: left ready, it would sign the next person

@@ -43,6 +43,8 @@ function frameProblem(canvas) {
   return max - min < 8 ? 'not-shown' : undefined;
 }
 
+const unreadable = (file) => `The picture could not be read (${file.name}). Choose another JPEG or PNG picture.`;
+
 const FRAME_PROBLEM_WORDS = {
   'not-shown': 'The camera has not shown a picture yet. Wait a moment, then press Capture again.',
   dark: 'The camera shows only a dark picture: is the lens covered, or the room dark? Uncover it or turn on a light, then press Capture again.',
@@ -172,7 +174,7 @@ export function PhotoPicker({ ref, onPhoto, onPhotoRefused, onProblem }) {
     // blamed on the face after an upload.
     const bitmap = await createImageBitmap(file).catch(() => undefined);
     if (!bitmap) {
-      refuse(`The picture could not be read (${file.name}). Choose another JPEG or PNG picture.`, 'refused');
+      refuse(unreadable(file), 'refused');
       return;
     }
     if (file.size <= MAX_PHOTO_BYTES) {
@@ -181,7 +183,7 @@ export function PhotoPicker({ ref, onPhoto, onPhotoRefused, onProblem }) {
       // Sent as it is, the upload would be refused as too large (or a sign-in fail for no shown reason).
       const scaled = await scaledDown(bitmap);
       if (!scaled.blob) {
-        refuse(`The picture could not be read (${file.name}). Choose another JPEG or PNG picture.`, 'refused');
+        refuse(unreadable(file), 'refused');
         return;
       }
       onPhoto(scaled.blob, `${file.name}, scaled to ${scaled.width}×${scaled.height}`);
