@@ -130,6 +130,11 @@ function multipartOperation(call: S3Call): ((call: S3Call) => unknown) | undefin
   return undefined;
 }
 
+/** GetObjectTagging (`GET ?tagging` on an object); the other tagging calls are not emulated. */
+function objectTaggingOperation(call: S3Call): ((call: S3Call) => unknown) | undefined {
+  const { key, query } = call;
+  return call.request.method === 'GET' && key && 'tagging' in query && !('versionId' in query) ? getObjectTagging : undefined;
+}
 
 /** The methods S3 operations use. */
 const S3_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'POST']);
@@ -340,12 +345,11 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       if ('notification' in query) return getBucketNotificationConfiguration(call);
       if ('lifecycle' in query) return getBucketLifecycleConfiguration(call);
     }
-    const multipart = bucket ? multipartOperation(call) : undefined;
-    if (multipart) {
+    const subresourceOperation = bucket ? multipartOperation(call) ?? objectTaggingOperation(call) : undefined;
+    if (subresourceOperation) {
       if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw keyTooLong(key);
-      return multipart(call);
+      return subresourceOperation(call);
     }
-    if (method === 'GET' && key && 'tagging' in query && !('versionId' in query)) return getObjectTagging(call);
     const unsupported = UNSUPPORTED_SUBRESOURCES.find((name) => name in query);
     if (unsupported) throw notImplemented(`${method} ?${unsupported} (${key ? 'object' : bucket ? 'bucket' : 'service'} subresource)`);
     if (!bucket) {

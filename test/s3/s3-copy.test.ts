@@ -199,6 +199,8 @@ describe('object tags', () => {
 
     expect((await client.send(new GetObjectTaggingCommand({ Bucket: 'uploads', Key: 'plain' }))).TagSet ?? []).toEqual([]);
     expect(await errorOf(client.send(new GetObjectTaggingCommand({ Bucket: 'uploads', Key: 'missing' })))).toMatchObject({ name: 'NoSuchKey' });
+    // A key S3 would never store is refused as every keyed operation refuses it.
+    expect(await errorOf(client.send(new GetObjectTaggingCommand({ Bucket: 'uploads', Key: 'k'.repeat(1025) })))).toMatchObject({ name: 'KeyTooLongError' });
     expect(await errorOf(client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'tagged', Body: 'x', Tagging: 'team=faces' })))).toMatchObject({
       name: 'NotImplemented', message: 'Object tags (x-amz-tagging) is not emulated (docs/s3.md lists what is)',
     });
