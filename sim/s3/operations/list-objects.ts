@@ -7,8 +7,9 @@ import type { S3Call } from '../s3-context.js';
 import { element, S3_XMLNS, xmlDocument } from '../xml.js';
 import { requireBucket } from './bucket-operations.js';
 
-interface Page {
-  contents: StoredObject[];
+/** One page of a listing: the items, and the keys rolled into common prefixes, in key order. */
+export interface ListingPage<T> {
+  contents: T[];
   commonPrefixes: string[];
   isTruncated: boolean;
   /** The last key or common prefix returned: where the next page starts. */
@@ -16,31 +17,47 @@ interface Page {
 }
 
 /**
- * Walks the keys after `after` under `prefix`, rolling keys that contain the delimiter past the
- * prefix into one common prefix each; a common prefix counts as one entry towards maxKeys.
+ * Walks `items` (in key order) under `prefix`, those `include` keeps, rolling keys that contain the
+ * delimiter past the prefix into one common prefix each, which counts as one entry towards
+ * `maxEntries`; `passedPrefix`, a common prefix an earlier page ended on, is not returned again.
+ * ListObjects' keys and ListMultipartUploads' uploads alike.
  */
-function listPage(objects: StoredObject[], options: { prefix: string; delimiter?: string; after?: string; maxKeys: number }): Page {
-  const page: Page = { contents: [], commonPrefixes: [], isTruncated: false };
-  if (options.maxKeys === 0) return page;
-  for (const object of objects) {
-    if (!object.key.startsWith(options.prefix)) continue;
-    if (options.after !== undefined && compareKeys(object.key, options.after) <= 0) continue;
+export function pageOfKeys<T extends { key: string }>(
+  items: readonly T[],
+  options: { prefix: string; delimiter?: string; passedPrefix?: string; maxEntries: number; include?: (item: T) => boolean },
+): ListingPage<T> {
+  const page: ListingPage<T> = { contents: [], commonPrefixes: [], isTruncated: false };
+  for (const item of items) {
+    if (!item.key.startsWith(options.prefix) || (options.include && !options.include(item))) continue;
     let commonPrefix: string | undefined;
     if (options.delimiter) {
-      const at = object.key.indexOf(options.delimiter, options.prefix.length);
-      if (at >= 0) commonPrefix = object.key.slice(0, at + options.delimiter.length);
+      const at = item.key.indexOf(options.delimiter, options.prefix.length);
+      if (at >= 0) commonPrefix = item.key.slice(0, at + options.delimiter.length);
     }
-    // Keys under a common prefix already returned (on this page or, via `after`, an earlier one).
-    if (commonPrefix !== undefined && (commonPrefix === page.last || commonPrefix === options.after)) continue;
-    if (page.contents.length + page.commonPrefixes.length >= options.maxKeys) {
+    // Keys under a common prefix already returned (on this page or, passed, an earlier one).
+    if (commonPrefix !== undefined && (commonPrefix === page.last || commonPrefix === options.passedPrefix)) continue;
+    if (page.contents.length + page.commonPrefixes.length >= options.maxEntries) {
       page.isTruncated = true;
       break;
     }
     if (commonPrefix !== undefined) page.commonPrefixes.push(commonPrefix);
-    else page.contents.push(object);
-    page.last = commonPrefix ?? object.key;
+    else page.contents.push(item);
+    page.last = commonPrefix ?? item.key;
   }
   return page;
+}
+
+/** The keys after `after` under `prefix`, up to maxKeys entries. */
+function listPage(objects: StoredObject[], options: { prefix: string; delimiter?: string; after?: string; maxKeys: number }): ListingPage<StoredObject> {
+  if (options.maxKeys === 0) return { contents: [], commonPrefixes: [], isTruncated: false };
+  const { after } = options;
+  return pageOfKeys(objects, {
+    prefix: options.prefix,
+    delimiter: options.delimiter,
+    passedPrefix: after,
+    maxEntries: options.maxKeys,
+    include: after === undefined ? undefined : (object) => compareKeys(object.key, after) > 0,
+  });
 }
 
 function parseMaxKeys(call: S3Call): number {
@@ -58,7 +75,7 @@ function encoderFor(call: S3Call): (text: string) => string {
 }
 
 /** Each key's and common prefix's XML; `ownerId` gives each key its `Owner` (ListObjects always, V2 with fetch-owner=true). */
-function entriesXml(page: Page, encode: (text: string) => string, ownerId?: string): string {
+function entriesXml(page: ListingPage<StoredObject>, encode: (text: string) => string, ownerId?: string): string {
   const owner = ownerId === undefined ? '' : `<Owner>${element('ID', ownerId)}</Owner>`;
   const contents = page.contents
     .map(

@@ -12,6 +12,7 @@ import { queryValue, queueNotifications, sendXml } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
 import { element, elementTexts, S3_XMLNS, unescapeXml, xmlDocument, xmlDocumentOf } from '../xml.js';
 import { requireBucket } from './bucket-operations.js';
+import { pageOfKeys } from './list-objects.js';
 import { parseCopySource, readableCopySource } from './copy-object.js';
 import { checkConditionalWrite, checkStorageClass, objectAttributes, refuseAcl, refuseTagging, uploadedBody } from './put-object.js';
 
@@ -307,30 +308,16 @@ export function listMultipartUploads(call: S3Call) {
   // After the markers: keys past key-marker, and of that key the uploads listed after upload-id-marker.
   const markerIndex = uploadIdMarker ? all.findIndex((upload) => upload.key === keyMarker && upload.uploadId === uploadIdMarker) : -1;
   const remaining = all.filter((upload, index) => compareKeys(upload.key, keyMarker) > 0 || (markerIndex >= 0 && upload.key === keyMarker && index > markerIndex));
-  const uploads: UploadRecord[] = [];
-  const commonPrefixes: string[] = [];
-  let truncated = false;
-  // The page's last entry, an upload or a common prefix: the next page starts after it, as
-  // ListObjects' NextMarker does. Taken from the last upload alone, a page ending on a prefix had no
+  // A key-marker that is a common prefix (the last page ended on it) stands for all its keys.
+  const page = pageOfKeys(remaining, { prefix, delimiter, passedPrefix: keyMarker, maxEntries: maxUploads });
+  const { contents: uploads, commonPrefixes, isTruncated: truncated } = page;
+  // The next page starts after the last entry, an upload or a common prefix, as ListObjects'
+  // NextMarker does. Taken from the last upload alone, a page ending on a prefix had no
   // NextKeyMarker (boto3's paginator stopped there, the keys after it never listed) or went back.
-  let last: UploadRecord | string | undefined;
-  for (const upload of remaining) {
-    const rest = upload.key.slice(prefix.length);
-    const cut = delimiter ? rest.indexOf(delimiter) : -1;
-    const commonPrefix = cut >= 0 ? prefix + rest.slice(0, cut + delimiter!.length) : undefined;
-    // A key-marker that is a common prefix (the last page ended on it) stands for all its keys.
-    if (commonPrefix !== undefined && (commonPrefixes.includes(commonPrefix) || commonPrefix === keyMarker)) continue;
-    if (uploads.length + commonPrefixes.length >= maxUploads) {
-      truncated = true;
-      break;
-    }
-    if (commonPrefix !== undefined) commonPrefixes.push(commonPrefix);
-    else uploads.push(upload);
-    last = commonPrefix ?? upload;
-  }
-  const nextMarkers = !truncated || last === undefined ? ''
-    : typeof last === 'string' ? element('NextKeyMarker', last)
-    : element('NextKeyMarker', last.key) + element('NextUploadIdMarker', last.uploadId);
+  const lastUpload = uploads.at(-1);
+  const nextMarkers = !truncated || page.last === undefined ? ''
+    : commonPrefixes.includes(page.last) || !lastUpload ? element('NextKeyMarker', page.last)
+    : element('NextKeyMarker', lastUpload.key) + element('NextUploadIdMarker', lastUpload.uploadId);
   const entries = uploads.map((upload) =>
     `<Upload>${element('Key', upload.key)}${element('UploadId', upload.uploadId)}${owner(call, 'Initiator')}${owner(call, 'Owner')}` +
       `${element('StorageClass', 'STANDARD')}${element('Initiated', new Date(upload.initiated).toISOString())}` +
