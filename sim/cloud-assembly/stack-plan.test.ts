@@ -1,11 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scratchFolders } from '../../test/scratch-folders.js';
 import { planStack, rateIntervalMs } from './stack-plan.js';
 
+const newFolder = scratchFolders('facekit-plan-');
+
 function writeAssembly(template: object): string {
-  const dir = mkdtempSync(join(tmpdir(), 'facekit-plan-'));
+  const dir = newFolder();
   mkdirSync(join(dir, 'asset.abc'));
   writeFileSync(join(dir, 'Demo.template.json'), JSON.stringify(template));
   writeFileSync(

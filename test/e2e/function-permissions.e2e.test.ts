@@ -2,7 +2,7 @@
 // service checks the call against the role's policies from the template, as AWS does. These tests
 // call with a function's credentials the way a handler would (raw SDK clients, a presigned URL),
 // and take a grant out of the template to see the flow fail where it would fail after `cdk deploy`.
-import { cpSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -218,7 +218,8 @@ describe('a grant taken out of the template', () => {
     writeFileSync(templateFile, JSON.stringify(template));
 
     const log: string[] = [];
-    const cloud = await startEmbeddedCloud({ cloudAssemblyDir: copy, stackName: STACK_NAME, port: 0, dataDir: mkdtempSync(join(tmpdir(), 'facekit-iam-data-')), log: (line) => log.push(line) });
+    const dataDir = mkdtempSync(join(tmpdir(), 'facekit-iam-data-'));
+    const cloud = await startEmbeddedCloud({ cloudAssemblyDir: copy, stackName: STACK_NAME, port: 0, dataDir, log: (line) => log.push(line) });
     try {
       const outputs = cloud.outputs as unknown as { Region: string; UserPoolClientId: string };
       const cognito = new CognitoIdentityProviderClient({ region: outputs.Region, endpoint: cloud.endpoint, credentials: LOCAL_CREDENTIALS });
@@ -230,6 +231,7 @@ describe('a grant taken out of the template', () => {
       expect(log.join('\n')).toMatch(/AccessDeniedException.*is not authorized to perform: dynamodb:PutItem/);
     } finally {
       await cloud.close();
+      for (const folder of [copy, dataDir]) rmSync(folder, { recursive: true, force: true });
     }
   }, 120_000);
 });

@@ -4,7 +4,7 @@
 // images and trigger invocations, exactly as the `localstack` compose profile wires them.
 // A's functions call B's Rekognition through AWS_ENDPOINT_URL_REKOGNITION, which the template
 // sets from the simEndpoint context: B therefore listens on a port fixed before synthesis.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -58,6 +58,8 @@ async function latestCode(to: string): Promise<string> {
   return code;
 }
 
+const dataDirs = ['facekit-localstack-standin-', 'facekit-services-'].map((prefix) => mkdtempSync(join(tmpdir(), prefix)));
+
 beforeAll(async () => {
   await assertPortFree(SERVICES_PORT);
   // Kept in the temporary folder between runs: the synth cache skips synthesis when nothing changed.
@@ -70,7 +72,7 @@ beforeAll(async () => {
     cloudAssemblyDir,
     stackName: STACK_NAME,
     region: REGION,
-    dataDir: mkdtempSync(join(tmpdir(), 'facekit-localstack-standin-')),
+    dataDir: dataDirs[0],
   });
   services = await startSimServer({
     services: ['rekognition', 'cognito-idp'],
@@ -80,7 +82,7 @@ beforeAll(async () => {
     stackName: STACK_NAME,
     region: REGION,
     port: SERVICES_PORT,
-    dataDir: mkdtempSync(join(tmpdir(), 'facekit-services-')),
+    dataDir: dataDirs[1],
   });
   const sdk = { region: REGION, credentials: LOCAL_CREDENTIALS };
   cognito = new CognitoIdentityProviderClient({ ...sdk, endpoint: services.endpoint });
@@ -93,6 +95,7 @@ afterAll(async () => {
   for (const client of [cognito, rekognition, s3, dynamo]) client?.destroy();
   await services?.close();
   await localStackStandIn?.close();
+  for (const dataDir of dataDirs) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('services mode', () => {

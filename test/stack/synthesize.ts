@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { FaceAuthStack } from '../../stack/face-auth-stack.js';
@@ -18,16 +20,24 @@ export interface Synthesized {
  * on the handlers' contents beyond the asset hash.
  */
 export function synthesize(context: Record<string, unknown> = {}, options: { bundle?: boolean; outdir?: string } = {}): Synthesized {
-  const app = new App({
-    outdir: options.outdir,
-    context: {
-      ...cdkJson.context,
-      // The CLI sets this; the tests find functions by their construct path in this metadata.
-      'aws:cdk:enable-path-metadata': true,
-      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
-      ...context,
-    },
-  });
-  const stack = new FaceAuthStack(app, 'FaceAuthStack', stackPropsFromContext(app.node));
-  return { stack, template: Template.fromStack(stack), app };
+  // Without an outdir the CDK writes the assembly to a new cdk.out* folder in the temporary
+  // folder and leaves it there: a dozen a test run. The template is read into memory, so the
+  // folder goes once it is.
+  const outdir = options.outdir ?? mkdtempSync(join(tmpdir(), 'facekit-synth-'));
+  try {
+    const app = new App({
+      outdir,
+      context: {
+        ...cdkJson.context,
+        // The CLI sets this; the tests find functions by their construct path in this metadata.
+        'aws:cdk:enable-path-metadata': true,
+        ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+        ...context,
+      },
+    });
+    const stack = new FaceAuthStack(app, 'FaceAuthStack', stackPropsFromContext(app.node));
+    return { stack, template: Template.fromStack(stack), app };
+  } finally {
+    if (!options.outdir) rmSync(outdir, { recursive: true, force: true });
+  }
 }
