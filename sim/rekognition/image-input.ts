@@ -2,7 +2,7 @@
 // limits in the order the service checks them: source and size (`read`), then format, dimensions
 // and decodability (`decode`).
 import type { S3Client } from '@aws-sdk/client-s3';
-import { decodeImage, readImageHeader, sniffImageFormat } from './matcher/decode-image.js';
+import { decodeImage, MAX_WHOLE_PICTURE_BYTES, readImageHeader, sniffImageFormat } from './matcher/decode-image.js';
 import type { RgbRaster } from './matcher/raster.js';
 import { ImageTooLargeError, InvalidImageFormatError, InvalidParameterError, InvalidS3ObjectError } from './errors.js';
 
@@ -55,6 +55,7 @@ export class ImageInput {
       throw new InvalidImageFormatError();
     }
     if (header.width > IMAGE_LIMITS.maxSide || header.height > IMAGE_LIMITS.maxSide) throw new ImageTooLargeError();
+    if (header.wholePictureBytes > MAX_WHOLE_PICTURE_BYTES) throw new ImageTooLargeError();
     if (header.width < IMAGE_LIMITS.minSide || header.height < IMAGE_LIMITS.minSide) throw new InvalidParameterError();
     if (header.width * header.height > maxPixels) throw new Error(`${header.width} x ${header.height} pixels, over the caller's budget`);
     try {

@@ -406,6 +406,18 @@ describe('image limits and parameters', () => {
     expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: bytes(huge) })))).toEqual({ name: 'ImageTooLargeException', message: 'Image size is too large.' });
   });
 
+  it('refuses a progressive JPEG whose decoder would hold over 320 MiB (10,000 x 10,000 in 4:4:4 or CMYK, from under 1 KB) before decoding it', async () => {
+    const small = sharp({ create: { width: 64, height: 64, channels: 3, background: '#336699' } });
+    for (const picture of [
+      await small.clone().jpeg({ progressive: true, chromaSubsampling: '4:4:4' }).toBuffer(),
+      await small.clone().toColourspace('cmyk').jpeg({ progressive: true }).toBuffer(),
+    ]) {
+      const bomb = withJpegSize(picture, 10_000, 10_000);
+      expect(bomb.length).toBeLessThan(2_000);
+      expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: bytes(bomb) })))).toEqual({ name: 'ImageTooLargeException', message: 'Image size is too large.' });
+    }
+  });
+
   it('rejects an empty image', async () => {
     expect(await failureOf(sim.client.send(new DetectFacesCommand({ Image: { Bytes: new Uint8Array() } })))).toEqual({
       name: 'InvalidParameterException',

@@ -2,7 +2,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { generateFace } from '../../sim/faces/generate-face.js';
-import { MAX_DECODED_PIXELS, decodeImage, decodedSize, wholePictureDecodes } from '../../sim/rekognition/matcher/decode-image.js';
+import { MAX_DECODED_PIXELS, MAX_WHOLE_PICTURE_BYTES, decodeImage, decodedSize, readImageHeader, wholePictureBytes, wholePictureDecodes } from '../../sim/rekognition/matcher/decode-image.js';
 import { detectFaces } from '../../sim/rekognition/matcher/detect-faces.js';
 import { withJpegSize } from './declared-size.js';
 
@@ -45,6 +45,26 @@ describe('decoding a picture', () => {
     expect(wholePictureDecodes.mostAtOnce).toBe(1);
     for (const raster of rasters) expect(raster.width * raster.height).toBeLessThanOrEqual(MAX_DECODED_PIXELS);
   }, 60_000);
+
+  it('estimates what a picture that cannot stream costs its decoder from its header, by subsampling and bit depth', async () => {
+    const pixels = 10_000 * 10_000;
+    const small = sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } });
+    const headerOf = async (picture: Buffer, format: 'jpeg' | 'png') => readImageHeader(picture, format);
+    const progressive420 = await headerOf(withJpegSize(await small.clone().jpeg({ progressive: true }).toBuffer(), 10_000, 10_000), 'jpeg');
+    const progressive444 = await headerOf(withJpegSize(await small.clone().jpeg({ progressive: true, chromaSubsampling: '4:4:4' }).toBuffer(), 10_000, 10_000), 'jpeg');
+    const progressiveCmyk = await headerOf(withJpegSize(await small.clone().toColourspace('cmyk').jpeg({ progressive: true, chromaSubsampling: '4:4:4' }).toBuffer(), 10_000, 10_000), 'jpeg');
+    const baseline = await headerOf(withJpegSize(await small.clone().jpeg().toBuffer(), 10_000, 10_000), 'jpeg');
+
+    // What the audit measured for these: 365, 615 and 780 MB; a baseline picture streams.
+    expect([progressive420, progressive444, progressiveCmyk, baseline].map((header) => header.wholePictureBytes)).toEqual([3, 6, 8, 0].map((bytes) => bytes * pixels));
+    expect(progressive420.wholePictureBytes).toBeLessThan(MAX_WHOLE_PICTURE_BYTES);
+    expect(progressive444.wholePictureBytes).toBeGreaterThan(MAX_WHOLE_PICTURE_BYTES);
+    // An interlaced PNG holds its rows at their depth: 16-bit RGBA is 8 bytes a pixel (930 MB measured).
+    expect(wholePictureBytes(pixels, { format: 'png', channels: 4, depth: 'ushort' })).toBe(8 * pixels);
+    expect(wholePictureBytes(pixels, { format: 'png', channels: 3, depth: 'uchar' })).toBe(3 * pixels);
+    const interlaced16 = await headerOf(await small.clone().ensureAlpha().toColourspace('rgb16').png({ progressive: true }).toBuffer(), 'png');
+    expect(interlaced16.wholePictureBytes).toBe(8 * 64 * 64);
+  });
 
   it('finds the same face, in the same place, in a picture scaled up past the cap', async () => {
     const photo = await generateFace({ seed: 'large-picture', size: 480 });
