@@ -11,6 +11,7 @@ import { AwsServiceError, registerJsonServices, type JsonService, type Passthrou
 import { systemClock, type Clock } from './clock.js';
 import { planStack, type StackPlan } from './cloud-assembly/stack-plan.js';
 import { AccessControl } from './iam/access-control.js';
+import { answerKitRouteError } from './internal-errors.js';
 import { jsonApiRequests, sendEmailIdentityRequests, type ResourceNames } from './iam/service-actions.js';
 import { userPoolConfigFromPlan } from './cloud-assembly/user-pool-config.js';
 import { createCognitoService, prepareSigningKeys, userPoolDirectory } from './cognito/index.js';
@@ -434,6 +435,10 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     }
   });
   applyConnectionTimeouts(app.server, connectionTimeouts);
+  // The kit's own routes (/_sim/*, the pools' .well-known documents, the web page) answer a thrown
+  // error as Fastify does, except that a 500 is reported on stderr and never quotes its message,
+  // as the services' own handlers do. Those handlers (S3's, Lambda's, SES's...) replace this one.
+  app.setErrorHandler(answerKitRouteError());
   // A request Node's parser refuses (a head over 16 KiB, a body short of its Content-Length) gets
   // S3's XML on the paths S3 serves; the other services keep Fastify's answer.
   if (localS3) answerS3ClientErrors(app.server, servedByS3);

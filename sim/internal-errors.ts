@@ -2,6 +2,7 @@
 // without its logger (sim/embedded-cloud.ts), so without this a 500 would leave no trace.
 // Only the error's name and where it was thrown are written, never its message: a JSON error
 // quotes the text it failed on, and requests carry tokens, codes and photos.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 /** One line naming the service, the call and the request id, then the error's name and stack frames. */
 export function reportInternalError(
@@ -31,4 +32,18 @@ function systemErrorOf(error: Error): string {
   if (typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code)) return '';
   const call = typeof syscall === 'string' ? [syscall, ...(typeof path === 'string' ? [path] : [])].join(' ') : '';
   return ` ${code}${call ? ` (${call})` : ''}`;
+}
+
+/**
+ * The error handler of the kit's own routes (/_sim/*, the pools' .well-known documents, the web
+ * page): a client's error (4xx) answered as Fastify does; anything else reported here and answered
+ * 500 without its message (Fastify's default handler sends the message and reports nothing).
+ */
+export function answerKitRouteError(write?: (text: string) => void) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const statusCode = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (statusCode < 500) return reply.code(statusCode).send(error);
+    reportInternalError('sim', `${request.method} ${request.url.split('?')[0]}`, request.id, error, write);
+    return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: `An unexpected error; the kit's terminal shows where (request ${request.id}).` });
+  };
 }

@@ -34,7 +34,13 @@ export function cognitoRoutes(context: CognitoContext, outbox: Outbox): FastifyP
 
     // The outbox is shared with other emulators (SES); whoever registers the route first serves it.
     if (!app.hasRoute({ method: 'GET', url: '/_sim/emails' })) {
-      app.get<{ Querystring: { to?: string } }>('/_sim/emails', async (request) => outbox.list({ to: request.query.to }));
+      app.get<{ Querystring: { to?: unknown } }>('/_sim/emails', async (request, reply) => {
+        const { to } = request.query;
+        if (to !== undefined && typeof to !== 'string') {
+          return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'to: one email address (/_sim/emails?to=alice@example.com), given once' });
+        }
+        return outbox.list({ to });
+      });
     }
   };
 }

@@ -74,6 +74,11 @@ describe('Cognito sim: sign-up', () => {
     expect(emails.map((email) => email.to)).toEqual(['list@example.com', 'list@example.com']);
     expect(sim.eventsOf('CustomMessage').map((event) => event.triggerSource)).toEqual(['CustomMessage_SignUp', 'CustomMessage_ResendCode']);
     expect(await sim.latestCode('list@example.com')).toBe(/(\d{6})/.exec(emails[1]!.body)![1]);
+
+    // One recipient, given once: a repeated `to` is the client's mistake, said as such (it was a 500).
+    const refused = await fetch(`${sim.baseUrl}/_sim/emails?to=a@example.com&to=b@example.com`);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ message: expect.stringContaining('to: one email address') });
   });
 
   it('refuses an email that already has an account', async () => {
