@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { cryptoRandom, ManualClock } from '../clock.js';
 import { AuthSessionStore, type AuthSession } from './auth-sessions.js';
 
+const SWEEP_AFTER_MS = 30_000;
+
 const session = (expiresAt: number, username = 'user-1'): AuthSession => ({
   userPoolId: 'eu-west-1_Face12345',
   clientId: 'client',
@@ -43,6 +45,37 @@ describe('AuthSessionStore', () => {
     clock.advance(1);
     expect(store.take(dead)).toBeUndefined();
     expect(store.size).toBe(0);
+  });
+
+  it('tells a session past its expiry from one it never issued, used, swept or altered', () => {
+    const clock = new ManualClock();
+    const store = new AuthSessionStore(clock, cryptoRandom);
+    const used = store.open(session(clock.now() + 1000));
+    const swept = store.open(session(clock.now() + 1000));
+    const kept = store.open(session(clock.now() + 1000));
+    expect(store.take(used)).toBeDefined();
+    expect([used, swept, kept].map((id) => store.hasExpired(id))).toEqual([false, false, false]);
+
+    clock.advance(1000);
+    clock.advance(SWEEP_AFTER_MS);
+    store.open(session(clock.now() + 60_000)); // sweeps `swept` and `kept` away
+    expect(store.size).toBe(1);
+    expect([used, swept, kept].map((id) => store.hasExpired(id))).toEqual([true, true, true]);
+
+    // Only the store's own strings: another store's, a changed byte (the expiry or the tag), a forgery.
+    const other = new AuthSessionStore(clock, cryptoRandom);
+    const othersExpired = other.open(session(clock.now() - 1));
+    expect(other.hasExpired(othersExpired)).toBe(true);
+    expect(store.hasExpired(othersExpired)).toBe(false);
+    const bytes = Buffer.from(used, 'base64');
+    for (const at of [0, 83, 95]) {
+      const altered = Buffer.from(bytes);
+      altered[at]! ^= 1;
+      expect(store.hasExpired(altered.toString('base64')), `byte ${at}`).toBe(false);
+    }
+    expect(store.hasExpired('A'.repeat(128))).toBe(false);
+    expect(store.hasExpired('never-issued')).toBe(false);
+    expect(store.hasExpired(`${used.slice(0, -4)}====`)).toBe(false);
   });
 
   it('sweeps expired sessions when one is opened 30 seconds or more after the last sweep, not sooner', () => {

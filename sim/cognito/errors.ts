@@ -85,4 +85,6 @@ export class UnsupportedOperationError extends AwsServiceError {
 
 export const INCORRECT_CREDENTIALS = 'Incorrect username or password.';
 export const INVALID_SESSION = 'Invalid session for the user.';
+/** Cognito's words for a session past its validity (quoted by apps that match on them to say "start again"). */
+export const SESSION_EXPIRED = 'Invalid session for the user, session is expired.';
 export const USER_DISABLED = 'User is disabled.';

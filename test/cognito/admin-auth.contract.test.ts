@@ -220,7 +220,7 @@ describe('Cognito sim: AdminInitiateAuth and AdminRespondToAuthChallenge', () =>
       const { email } = await newUser();
       const first = await start(email);
       sim.clock.advance(3 * 60_000);
-      expect(await failureOf(respond(first.Session, { USERNAME: email, ANSWER: 'answer-1' }))).toEqual(INVALID_SESSION);
+      expect(await failureOf(respond(first.Session, { USERNAME: email, ANSWER: 'answer-1' }))).toEqual({ ...INVALID_SESSION, message: 'Invalid session for the user, session is expired.' });
       expect(await failureOf(respond(undefined, { USERNAME: email, ANSWER: 'answer-1' }))).toEqual(INVALID_SESSION);
     });
 

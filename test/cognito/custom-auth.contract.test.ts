@@ -129,7 +129,8 @@ describe('Cognito sim: custom auth flow', () => {
   it("refuses a session older than the client's auth session validity (3 minutes)", async () => {
     const first = await start();
     sim.clock.advance(3 * 60_000);
-    expect(await failureOf(answer(first.Session, 'answer-1'))).toEqual({ name: 'NotAuthorizedException', message: 'Invalid session for the user.' });
+    // Cognito's words for an expired session, which apps match to say "start again".
+    expect(await failureOf(answer(first.Session, 'answer-1'))).toEqual({ name: 'NotAuthorizedException', message: 'Invalid session for the user, session is expired.' });
   });
 
   it('refuses a session that was never issued and an answer for another user', async () => {

@@ -98,7 +98,7 @@ describe('Cognito sim with amazon-cognito-identity-js', () => {
     const late = userOf(email);
     await initiate(late);
     sim.clock.advance(3 * 60_000);
-    expect(await failureOf(sendAnswer(late, 'answer-1'))).toMatchObject({ name: 'NotAuthorizedException', message: 'Invalid session for the user.' });
+    expect(await failureOf(sendAnswer(late, 'answer-1'))).toMatchObject({ name: 'NotAuthorizedException', message: 'Invalid session for the user, session is expired.' });
 
     sim.triggers.DefineAuthChallenge = async () => {
       throw new Error('maintenance');

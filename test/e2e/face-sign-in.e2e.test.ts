@@ -230,7 +230,7 @@ describe('sign-in', () => {
       expect(await expiredPut.text()).toMatch(/<Code>AccessDenied<\/Code>[\s\S]*Request has expired/);
       await expect(answer(challenge, 'bob@example.com')).rejects.toMatchObject({
         name: 'NotAuthorizedException',
-        message: 'Invalid session for the user.',
+        message: 'Invalid session for the user, session is expired.',
       });
     } finally {
       harness.clock.advance(-10 * 60_000);

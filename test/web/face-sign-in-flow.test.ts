@@ -314,7 +314,7 @@ describe('the page’s flow with Amplify, from Node', () => {
       },
     }).catch((caught: unknown) => caught);
 
-    expect(error).toMatchObject({ name: 'NotAuthorizedException', message: 'Invalid session for the user.' });
-    expect(describeError(error)).toBe(`${REFUSAL_MESSAGES.SESSION_ENDED} (Invalid session for the user.)`);
+    expect(error).toMatchObject({ name: 'NotAuthorizedException', message: 'Invalid session for the user, session is expired.' });
+    expect(describeError(error)).toBe(`${REFUSAL_MESSAGES.SESSION_ENDED} (Invalid session for the user, session is expired.)`);
   });
 });

@@ -3,7 +3,7 @@
 // AdminRespondToAuthChallenge answers through `answerChallenge` too.
 import { clientById, optionalString, optionalStringMap, requireClientId, requireString, validationFailed, type ClientInPool, type CognitoContext } from '../cognito-context.js';
 import { nextStep, verifyAnswer, type FlowState } from '../custom-auth-flow.js';
-import { INVALID_SESSION, InvalidParameterError, NotAuthorizedError, UnsupportedOperationError, USER_DISABLED } from '../errors.js';
+import { INVALID_SESSION, InvalidParameterError, NotAuthorizedError, SESSION_EXPIRED, UnsupportedOperationError, USER_DISABLED } from '../errors.js';
 import { standInUsername } from '../stand-in-username.js';
 
 /** ChallengeNameType in Cognito's service model, in its order. */
@@ -53,7 +53,7 @@ export async function answerChallenge(context: CognitoContext, { pool, client }:
   const { responses, clientMetadata } = answer;
   const session = answer.session ? context.sessions.take(answer.session) : undefined;
   if (!session || session.clientId !== client.clientId || session.userPoolId !== pool.config.userPoolId) {
-    throw new NotAuthorizedError(INVALID_SESSION);
+    throw new NotAuthorizedError(answer.session && context.sessions.hasExpired(answer.session) ? SESSION_EXPIRED : INVALID_SESSION);
   }
   const givenName = responses.USERNAME;
   if (!givenName) throw new InvalidParameterError('Missing required parameter USERNAME');
