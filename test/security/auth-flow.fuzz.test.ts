@@ -79,7 +79,7 @@ const REFRESH_TOKEN_REFUSALS = /^(Invalid Refresh Token|Refresh Token has differ
 const DOCUMENTED_ERRORS: Record<string, Array<[string, RegExp]>> = {
   InitiateAuth: [['UserNotConfirmedException', /^User is not confirmed\.$/]],
   RespondToAuthChallenge: [
-    ['NotAuthorizedException', /^(Incorrect username or password\.|Invalid session for the user\.)$/],
+    ['NotAuthorizedException', /^(Incorrect username or password\.|Invalid session for the user(, session is expired)?\.)$/],
     ['InvalidParameterException', /^Missing required parameter (USERNAME|ANSWER)$/],
     // Coral's validation of a required member (docs/cognito.md's "1 validation error detected" rows).
     ['InvalidParameterException', /^1 validation error detected: Value null at 'challengeName' failed to satisfy constraint: Member must not be null$/],
