@@ -32,12 +32,41 @@ const kitsDir = (env?: NodeJS.ProcessEnv) => join(stateDir(env), 'kits');
 const recordFileOf = (endpoint: string, env?: NodeJS.ProcessEnv) =>
   join(kitsDir(env), `${new URL(endpoint).host.replace(/[^a-zA-Z0-9.-]/g, '_')}.json`);
 
-/** Written by `npm start` so the CLI finds the kit from any folder; returns a function removing it. */
+/**
+ * Written by `npm start` so the CLI finds the kit from any folder; returns a function removing it.
+ * The records of kits whose process is gone (killed, so never removed: 144 of them were found on a
+ * machine that ran the crash tests for a day) are removed on the way.
+ */
 export function recordRunningKit(record: RunningKitRecord, env: NodeJS.ProcessEnv = process.env): () => void {
   const file = recordFileOf(record.endpoint, env);
   mkdirSync(kitsDir(env), { recursive: true });
+  forgetDeadKits(env);
   writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
   return () => rmSync(file, { force: true });
+}
+
+/** Removes the records whose process no longer exists (a pid reused since keeps its record: the CLI still checks it answers). */
+function forgetDeadKits(env?: NodeJS.ProcessEnv): void {
+  const directory = kitsDir(env);
+  for (const name of readdirSync(directory).filter((file) => file.endsWith('.json'))) {
+    const file = join(directory, name);
+    try {
+      const { pid } = JSON.parse(readFileSync(file, 'utf8')) as Partial<RunningKitRecord>;
+      if (typeof pid === 'number' && Number.isInteger(pid) && pid > 0 && !processExists(pid)) rmSync(file, { force: true });
+    } catch {
+      // Unreadable, half-written (another kit starting), or gone meanwhile: left alone.
+    }
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, as another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Every kit recorded as running; the caller checks which still answer (a killed kit leaves its file). */

@@ -1,7 +1,7 @@
 // The CLI never guesses its target: each way of naming one, and each way of naming none, ends in
 // the right target or in a message saying what to start. A small fake kit (the two /_sim routes
 // the CLI reads) stands in for `npm start`.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFailure } from '../../cli/facekit.js';
 import { KIT_ENDPOINT_OUTPUT, resolveTarget, TargetError } from '../../cli/target.js';
 import { freePort } from '../../sim/free-port.js';
-import { recordRunningKit } from '../../sim/running-kit.js';
+import { recordedKits, recordRunningKit } from '../../sim/running-kit.js';
 
 const STACK = 'FaceAuthStack';
 const outputs = (extra: Record<string, string> = {}) => ({
@@ -106,6 +106,20 @@ describe('facekit target', () => {
     recordRunningKit({ endpoint: deadEndpoint, pid: 1, projectDir: '/gone', outputsFile: '/x', stackName: STACK, startedAt: '' }, stale.env);
 
     expect(await failure(resolveTarget(stale))).toContain('no local kit is running');
+  });
+
+  it('forgets the records of kits whose process is gone when a kit records itself', async () => {
+    const state = place('dead-kits');
+    const exited = spawnSync(process.execPath, ['-e', '']);
+    expect(exited.status).toBe(0);
+    recordRunningKit({ endpoint: deadEndpoint, pid: exited.pid!, projectDir: '/killed', outputsFile: '/x', stackName: STACK, startedAt: '' }, state.env);
+    const living = { endpoint: 'http://127.0.0.1:1', pid: process.pid, projectDir: '/alive', outputsFile: '/x', stackName: STACK, startedAt: '' };
+    recordRunningKit(living, state.env);
+    expect(recordedKits(state.env).map((record) => record.projectDir)).toEqual(['/alive']);
+
+    const forget = recordRunningKit({ ...living, endpoint: kitEndpoint, projectDir: '/second' }, state.env);
+    expect(recordedKits(state.env).map((record) => record.projectDir).sort()).toEqual(['/alive', '/second']);
+    forget();
   });
 
   it('finds a kit on the default port without any record (the compose container)', async () => {
