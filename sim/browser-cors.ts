@@ -142,7 +142,7 @@ export function kitRouteCors(webOrigins: readonly string[], log: (line: string) 
       log(
         `CORS: refused a page on ${origin} (${what.trim()} ${pathOf(request)}): it is not one of the stack's webOrigins ` +
           `(${[...allowed].join(', ')}). Add it to "webOrigins" in the context of cdk.json (the list replaces the default) ` +
-          'and restart; docs/web.md, "CORS". Said once per origin.',
+          `and restart, or, for this local kit only, start it with FACEKIT_WEB_ORIGINS=${origin}; docs/web.md, "CORS". Said once per origin.`,
       );
     },
     answerPreflight(request: FastifyRequest, reply: FastifyReply) {

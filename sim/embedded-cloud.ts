@@ -37,7 +37,7 @@ import { allowedHostsFromEnv, refuseRebindableHosts } from './allowed-hosts.js';
 import { applyConnectionTimeouts, connectionTimeoutsFromEnv, type ConnectionTimeouts } from './connection-timeouts.js';
 import { kitRouteCors } from './browser-cors.js';
 import { runSchedules } from './scheduled-rules.js';
-import { kitOwnOrigins, urlHostOf, withKitOwnOrigins } from './kit-origins.js';
+import { extraWebOriginsFromEnv, kitOwnOrigins, urlHostOf, withKitOwnOrigins } from './kit-origins.js';
 import { webPageRoutes } from './web-page/routes.js';
 
 /** The page as `npm start` builds it (sim/web-page/build-cache.ts). */
@@ -84,6 +84,11 @@ export interface EmbeddedCloudOptions {
    * here (sim/allowed-hosts.ts); `.suffix` for a domain, `*` for any. Default: FACEKIT_ALLOWED_HOSTS.
    */
   allowedHosts?: readonly string[];
+  /**
+   * Origins let in besides the stack's web origins and the kit's own, in the bucket's CORS and on
+   * the kit's routes, for this kit only (sim/kit-origins.ts). Default: FACEKIT_WEB_ORIGINS.
+   */
+  extraWebOrigins?: readonly string[];
   /**
    * How long a silent socket and a whole request may take (sim/connection-timeouts.ts); a stalled
    * upload is answered as S3 answers it. Default: FACEKIT_IDLE_TIMEOUT_MS and
@@ -220,6 +225,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     idleMs: options.connectionTimeouts?.idleMs ?? timeoutsFromEnv.idleMs,
     requestMs: options.connectionTimeouts?.requestMs ?? timeoutsFromEnv.requestMs,
   };
+  const extraWebOrigins = options.extraWebOrigins ?? extraWebOriginsFromEnv(process.env.FACEKIT_WEB_ORIGINS);
   const serves = (service: ServiceName) => services.has(service);
   if (serves('rekognition') && !serves('s3') && !options.s3Endpoint) {
     throw new Error('Rekognition without S3 here needs an S3 endpoint to read images from (FACEKIT_S3_ENDPOINT)');
@@ -351,7 +357,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       s3.createBucket({
         name: bucket.name,
         // The kit's page uploads from whichever loopback name it was opened by (sim/kit-origins.ts).
-        cors: withKitOwnOrigins(corsRulesFromConfiguration(bucket.corsRules), kitOwnOrigins(endpoint)),
+        cors: withKitOwnOrigins(corsRulesFromConfiguration(bucket.corsRules), [...kitOwnOrigins(endpoint), ...extraWebOrigins]),
         notifications: bucket.notifications,
         expiration: expirationRulesFromConfiguration(bucket.lifecycleRules),
       });
@@ -446,7 +452,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     localS3 !== undefined && servedByS3({ method: request.method, path: pathOf(request.url), headers: request.headers }));
   refuseUnservedRestApis(app);
   // Pages on the web origins (a dev server on another port) may read the kit's own routes.
-  const webOrigins = webOriginsOf(plan, endpoint);
+  const webOrigins = [...new Set([...webOriginsOf(plan, endpoint), ...extraWebOrigins])];
   const kitCors = kitRouteCors(webOrigins, log);
   app.addHook('onSend', async (request, reply, payload) => {
     kitCors.addResponseHeaders(request, reply);

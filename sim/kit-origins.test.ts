@@ -1,7 +1,7 @@
 // The kit's own origins (its page under any loopback name on its port) and the bucket CORS rules
 // that let that page upload, while the stack's list stays as it was for everything else.
 import { describe, expect, it } from 'vitest';
-import { kitOwnOrigins, urlHostOf, withKitOwnOrigins } from './kit-origins.js';
+import { extraWebOriginsFromEnv, kitOwnOrigins, urlHostOf, withKitOwnOrigins } from './kit-origins.js';
 import type { CorsRule } from './s3/cors.js';
 
 const uploadRule: CorsRule = {
@@ -48,4 +48,18 @@ describe('urlHostOf', () => {
   it('brackets an IPv6 address, and leaves names, IPv4 and bracketed addresses alone', () => {
     expect(['::1', '::', 'fe80::1', '[::1]', '127.0.0.1', 'localhost'].map(urlHostOf)).toEqual(['[::1]', '[::]', '[fe80::1]', '[::1]', '127.0.0.1', 'localhost']);
   });
+});
+
+describe('extraWebOriginsFromEnv (FACEKIT_WEB_ORIGINS)', () => {
+  it('reads a comma-separated list of origins, spaces and empty entries ignored', () => {
+    expect(extraWebOriginsFromEnv(undefined)).toEqual([]);
+    expect(extraWebOriginsFromEnv(' http://localhost:5999 , https://app.example.com,, ')).toEqual(['http://localhost:5999', 'https://app.example.com']);
+  });
+
+  it.each(['localhost:5999', 'http://localhost:5999/', 'http://localhost:5999/app', 'ftp://localhost', 'HTTP://LOCALHOST:5999', 'http://localhost:80'])(
+    'stops the start on %s, which is no origin as a browser sends it, naming it',
+    (value) => {
+      expect(() => extraWebOriginsFromEnv(`http://localhost:5173,${value}`)).toThrow(`FACEKIT_WEB_ORIGINS: ${JSON.stringify(value)} is not an origin`);
+    },
+  );
 });

@@ -35,3 +35,25 @@ export function withKitOwnOrigins(rules: readonly CorsRule[], ownOrigins: readon
     return missing.length === 0 ? rule : { ...rule, AllowedOrigins: [...rule.AllowedOrigins, ...missing] };
   });
 }
+
+/**
+ * `FACEKIT_WEB_ORIGINS`: origins this local kit lets in besides the stack's `webOrigins`, for an
+ * app on a port the stack does not list, without editing cdk.json and synthesizing again. Each is
+ * an origin exactly (`http://localhost:5999`: a scheme, a host, a port; no path); anything else
+ * stops the start, naming it. A deployed stack still needs them in `webOrigins`.
+ */
+export function extraWebOriginsFromEnv(value: string | undefined): string[] {
+  const origins = (value ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // Named below.
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new Error(`FACEKIT_WEB_ORIGINS: ${JSON.stringify(origin)} is not an origin; write each as scheme://host:port with no path or trailing slash, e.g. http://localhost:5999`);
+    }
+  }
+  return origins;
+}

@@ -45,6 +45,10 @@ Host names: requests naming the kit by a public DNS name are refused (403; DNS r
 addresses, localhost, names without a dot, *.local and *.internal are answered, and
 FACEKIT_ALLOWED_HOSTS=kit.example.com,.dev.example.org adds others (* for any).
 
+Web origins: a page on an origin the stack's webOrigins (cdk.json) do not list cannot upload a photo
+or read /_sim/*; FACEKIT_WEB_ORIGINS=http://localhost:5999,http://127.0.0.1:5999 lets it in on this
+kit only, without a new synth (a deployed stack needs it in webOrigins).
+
 Timeouts: a socket silent for FACEKIT_IDLE_TIMEOUT_MS (default 20000) is closed, a stalled upload
 answered as S3 does (400 RequestTimeout); a request must arrive whole within
 FACEKIT_REQUEST_TIMEOUT_MS (default 300000, enough for a 5 MB photo at 150 kbit/s).

@@ -12,8 +12,12 @@ import { buildWebPageIfChanged } from '../../sim/web-page/build-cache.js';
 import { startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 
 let harness: Harness;
+/** An app's origin the stack does not list, let in on this kit by FACEKIT_WEB_ORIGINS. */
+const EXTRA_ORIGIN = 'http://localhost:5999';
+const savedWebOrigins = process.env.FACEKIT_WEB_ORIGINS;
 
 beforeAll(async () => {
+  process.env.FACEKIT_WEB_ORIGINS = ` ${EXTRA_ORIGIN} `;
   // The favicon is served from the built page, as `npm start` builds it: build it here too, so the
   // test does not depend on another test file having built web/dist first.
   const [started] = await Promise.all([startHarness({ keepLog: true }), buildWebPageIfChanged({ projectDir: resolve(import.meta.dirname, '../..') })]);
@@ -21,6 +25,8 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  if (savedWebOrigins === undefined) delete process.env.FACEKIT_WEB_ORIGINS;
+  else process.env.FACEKIT_WEB_ORIGINS = savedWebOrigins;
   await harness?.close();
 });
 
@@ -231,6 +237,21 @@ describe('the kit’s own routes, for the web origins', () => {
   });
 });
 
+describe('an origin FACEKIT_WEB_ORIGINS adds, on this kit only', () => {
+  it('may read the kit’s routes and PUT a photo, as a web origin of the stack may', async () => {
+    const outputs = await fetch(`${harness.endpoint}/_sim/outputs`, { headers: { origin: EXTRA_ORIGIN } });
+    const upload = await fetch(`${harness.endpoint}/${harness.outputs.BucketName}/enrol/someone/photo?X-Amz-Signature=${'ab'.repeat(32)}`, {
+      method: 'OPTIONS',
+      headers: { origin: EXTRA_ORIGIN, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+    });
+
+    expect(outputs.headers.get('access-control-allow-origin')).toBe(EXTRA_ORIGIN);
+    expect(upload.status).toBe(200);
+    expect(upload.headers.get('access-control-allow-origin')).toBe(EXTRA_ORIGIN);
+    expect(harness.log.filter((line) => line.startsWith(`CORS: refused a page on ${EXTRA_ORIGIN} `))).toEqual([]);
+  });
+});
+
 describe('an origin outside the web origins', () => {
   it('is named once on the kit’s output, with where the list lives, since the browser only says a header is missing', async () => {
     const app = 'http://localhost:5199';
@@ -247,7 +268,7 @@ describe('an origin outside the web origins', () => {
     expect([outputs.headers.get('access-control-allow-origin'), upload.status, cognito.status]).toEqual([null, 403, 200]);
     const hints = harness.log.filter((line) => line.startsWith('CORS:'));
     expect(hints.filter((line) => line.includes(app))).toEqual([
-      expect.stringMatching(/^CORS: refused a page on http:\/\/localhost:5199 \(GET \/_sim\/outputs\): it is not one of the stack's webOrigins \(http:\/\/localhost:4566, .*\)\. Add it to "webOrigins" in the context of cdk\.json/),
+      expect.stringMatching(/^CORS: refused a page on http:\/\/localhost:5199 \(GET \/_sim\/outputs\): it is not one of the stack's webOrigins \(http:\/\/localhost:4566, .*\)\. Add it to "webOrigins" in the context of cdk\.json .*, or, for this local kit only, start it with FACEKIT_WEB_ORIGINS=http:\/\/localhost:5199;/),
     ]);
     expect(hints.filter((line) => line.includes('5173') && !line.includes('webOrigins ('))).toEqual([]);
     expect(harness.log.join('\n')).not.toContain('X-Amz-Signature');
