@@ -97,6 +97,26 @@ describe('createDynamoDbService', () => {
     expect(existsSync(dirname(socketPath))).toBe(false);
   });
 
+  it('keeps the socket in the data folder, where a killed kit’s is replaced at the next start rather than left in the temporary folder', async () => {
+    const dataDir = temporaryDataDir();
+    // What SIGKILL leaves: the socket's file, which no process listens on any more.
+    const killed = await startSim({ dataDir });
+    const socketPath = killed.service.endpoint.slice('unix:'.length);
+    expect(socketPath).toBe(join(dataDir, 'dynamodb', 'socket', 'dynalite.sock'));
+    await stopSim(killed);
+    mkdirSync(dirname(socketPath), { recursive: true });
+    writeFileSync(socketPath, 'a stale socket');
+    const temporaryBefore = readdirSync(tmpdir()).filter((name) => name.startsWith('facekit-dynalite-')).length;
+
+    const { service, client } = await startSim({ dataDir });
+
+    expect(service.endpoint).toBe(`unix:${socketPath}`);
+    expect(statSync(socketPath).isSocket()).toBe(true);
+    expect(statSync(dirname(socketPath)).mode & 0o777).toBe(0o700);
+    expect((await client.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith('facekit-dynalite-')).length).toBe(temporaryBefore);
+  });
+
   it('creates a table from CloudFormation properties, once', async () => {
     const { service, client } = await startSim();
 
