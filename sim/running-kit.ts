@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { isProcessRunning } from './process-running.js';
 
 /**
  * The output `npm start` adds to the outputs file it writes (beside the stack's own outputs, in
@@ -52,20 +53,10 @@ function forgetDeadKits(env?: NodeJS.ProcessEnv): void {
     const file = join(directory, name);
     try {
       const { pid } = JSON.parse(readFileSync(file, 'utf8')) as Partial<RunningKitRecord>;
-      if (typeof pid === 'number' && Number.isInteger(pid) && pid > 0 && !processExists(pid)) rmSync(file, { force: true });
+      if (typeof pid === 'number' && Number.isInteger(pid) && pid > 0 && !isProcessRunning(pid)) rmSync(file, { force: true });
     } catch {
       // Unreadable, half-written (another kit starting), or gone meanwhile: left alone.
     }
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, as another user's.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

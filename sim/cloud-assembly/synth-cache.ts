@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { isProcessRunning } from '../process-running.js';
 
 /** What synthesis reads: change any of these and the cached cloud assembly is stale. */
 const INPUTS = ['stack', 'handlers', 'cdk.json', 'package-lock.json'];
@@ -121,7 +122,7 @@ export async function lockFolder(path: string, onWait?: (holderPid: number | und
       const made = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
       // Released meanwhile: try again, never removing a lock another start may just have taken.
       if (made === undefined) continue;
-      if ((holderPid !== undefined && !isRunning(holderPid)) || Date.now() - made > 10 * 60_000) {
+      if ((holderPid !== undefined && !isProcessRunning(holderPid)) || Date.now() - made > 10 * 60_000) {
         rmSync(path, { recursive: true, force: true });
         continue;
       }
@@ -139,16 +140,6 @@ function lockHolder(path: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
