@@ -4,7 +4,7 @@
 // The same wiring serves a subset of the services (services mode, next to LocalStack): whatever is
 // not served here is reached at another endpoint (S3 images for Rekognition, Lambda for Cognito).
 import { createRequire } from 'node:module';
-import { resolve as resolvePath } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { AwsServiceError, registerJsonServices, type JsonService, type PassthroughService } from './aws-json-protocol.js';
@@ -326,6 +326,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       region,
       accountId: plan.accountId,
       clock,
+      ...(options.dataDir ? { stateFile: join(options.dataDir, 'lambda', 'schedules.json') } : {}),
       onError: (error) => log(`schedule: ${(error as Error).message ?? String(error)}`),
     });
     closers.push(async () => stopSchedules());

@@ -1,6 +1,11 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { scratchFolders } from '../test/scratch-folders.js';
 import type { PlannedSchedule } from './cloud-assembly/stack-plan.js';
-import { runSchedules } from './scheduled-rules.js';
+import { CATCH_UP_DELAY_MS, runSchedules } from './scheduled-rules.js';
+
+const newFolder = scratchFolders('facekit-schedules-');
 
 const DAY = 86_400_000;
 const schedule = (intervalMs: number): PlannedSchedule => ({
@@ -100,5 +105,61 @@ describe('scheduled rules in the embedded cloud', () => {
     stop();
 
     expect(errors.map((error) => (error as Error).message)).toEqual(['ENOSPC: no space left on device, write', 'ENOSPC: no space left on device, write']);
+  });
+
+  it('keeps its time across restarts: a kit restarted every day still runs its daily rule, and a run missed while stopped comes a minute after the start', () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 11, 1, 3, 0, 0) });
+    const stateFile = join(newFolder(), 'lambda', 'schedules.json');
+    let runs = 0;
+    const start = () => runSchedules([{ ...schedule(DAY), functionNames: ['Demo-Sweep'] }], {
+      invoker: { invoke: async () => undefined, invokeAsync: async () => void runs++ },
+      region: 'eu-west-1',
+      accountId: '000000000000',
+      stateFile,
+      onError: (error) => {
+        throw error;
+      },
+    });
+
+    // Restarted every 20 hours: each start used to wait a whole day again, so the rule never ran.
+    for (let restart = 0; restart < 3; restart++) {
+      const stop = start();
+      vi.advanceTimersByTime(20 * 3_600_000);
+      stop();
+    }
+    expect(runs).toBe(2); // at 24 h and 48 h
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({ [schedule(DAY).ruleArn]: Date.UTC(2026, 11, 4, 3, 0, 0) });
+
+    // Stopped across its time (60 h to 75 h after the first start; due at 72 h): it runs once, a minute after the next start.
+    vi.advanceTimersByTime(15 * 3_600_000);
+    const stop = start();
+    vi.advanceTimersByTime(CATCH_UP_DELAY_MS - 1);
+    expect(runs).toBe(2);
+    vi.advanceTimersByTime(1);
+    expect(runs).toBe(3);
+    vi.advanceTimersByTime(DAY);
+    stop();
+    expect(runs).toBe(4);
+  });
+
+  it('starts afresh from a state file it cannot read, or a time more than an interval away', () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 11, 1, 3, 0, 0) });
+    const stateFile = join(newFolder(), 'schedules.json');
+    let runs = 0;
+    for (const [index, content] of ['{"cut short', JSON.stringify({ [schedule(DAY).ruleArn]: Date.now() + 10 * DAY })].entries()) {
+      writeFileSync(stateFile, content);
+      const stop = runSchedules([{ ...schedule(DAY), functionNames: ['Demo-Sweep'] }], {
+        invoker: { invoke: async () => undefined, invokeAsync: async () => void runs++ },
+        region: 'eu-west-1',
+        accountId: '000000000000',
+        stateFile,
+        onError: () => undefined,
+      });
+      vi.advanceTimersByTime(DAY - 1);
+      expect(runs, content).toBe(index);
+      vi.advanceTimersByTime(1);
+      stop();
+      expect(runs, content).toBe(index + 1);
+    }
   });
 });
