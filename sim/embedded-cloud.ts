@@ -37,6 +37,7 @@ import { allowedHostsFromEnv, refuseRebindableHosts } from './allowed-hosts.js';
 import { applyConnectionTimeouts, connectionTimeoutsFromEnv, type ConnectionTimeouts } from './connection-timeouts.js';
 import { kitRouteCors } from './browser-cors.js';
 import { runSchedules } from './scheduled-rules.js';
+import { functionLogLevelFromEnv, printsFunctionLine, type FunctionLogLevel } from './lambda/function-log-filter.js';
 import { extraWebOriginsFromEnv, kitOwnOrigins, urlHostOf, withKitOwnOrigins } from './kit-origins.js';
 import { webPageRoutes } from './web-page/routes.js';
 
@@ -89,6 +90,8 @@ export interface EmbeddedCloudOptions {
    * the kit's routes, for this kit only (sim/kit-origins.ts). Default: FACEKIT_WEB_ORIGINS.
    */
   extraWebOrigins?: readonly string[];
+  /** Which of the functions' log lines reach `log` (sim/lambda/function-log-filter.ts). Default: FACEKIT_FUNCTION_LOGS, else all. */
+  functionLogs?: FunctionLogLevel;
   /**
    * How long a silent socket and a whole request may take (sim/connection-timeouts.ts); a stalled
    * upload is answered as S3 answers it. Default: FACEKIT_IDLE_TIMEOUT_MS and
@@ -226,6 +229,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     requestMs: options.connectionTimeouts?.requestMs ?? timeoutsFromEnv.requestMs,
   };
   const extraWebOrigins = options.extraWebOrigins ?? extraWebOriginsFromEnv(process.env.FACEKIT_WEB_ORIGINS);
+  const functionLogLevel = options.functionLogs ?? functionLogLevelFromEnv(process.env.FACEKIT_FUNCTION_LOGS);
   const serves = (service: ServiceName) => services.has(service);
   if (serves('rekognition') && !serves('s3') && !options.s3Endpoint) {
     throw new Error('Rekognition without S3 here needs an S3 endpoint to read images from (FACEKIT_S3_ENDPOINT)');
@@ -303,7 +307,9 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
         // in the presigned URLs too (the handlers' setting, which LocalStack's functions get as well).
         S3_FORCE_PATH_STYLE: 'true',
       },
-      onLog: (functionName, line) => log(`[${functionName.replace(`${plan.stackName}-`, '')}] ${line}`),
+      onLog: (functionName, line) => {
+        if (printsFunctionLine(functionLogLevel, line)) log(`[${functionName.replace(`${plan.stackName}-`, '')}] ${line}`);
+      },
       signatures,
       authorize: (accessKeyId, action, resource) => accessControl.check(accessKeyId, [{ action, resource }])?.message,
       // Accepted events (S3 notifications, Invoke with InvocationType Event) survive a stop or a kill.
