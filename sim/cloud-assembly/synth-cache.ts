@@ -4,7 +4,6 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { isProcessRunning } from '../process-running.js';
 
 /** What synthesis reads: change any of these and the cached cloud assembly is stale. */
 const INPUTS = ['stack', 'handlers', 'cdk.json', 'package-lock.json'];
@@ -140,6 +139,21 @@ function lockHolder(path: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether process `pid` exists (signal 0 sends nothing). sim/process-running.ts has the same for
+ * the rest of the sim; this file keeps its own, as it imports nothing but Node's modules: the
+ * container build copies it alone (sim/Dockerfile), so that editing sim/ does not synthesize again.
+ */
+function isProcessRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
