@@ -179,14 +179,14 @@ function servedOutputs(plan: StackPlan, services: ReadonlySet<ServiceName>): Rec
 
 /**
  * The origins a page may read the kit's own routes from: the stack's `webOrigins` (the upload
- * bucket's CORS origins, the one place the template records them) and the kit's own origins
- * (its page, under any loopback name; sim/kit-origins.ts).
+ * bucket's CORS origins, the one place the template records them) and the origins the kit adds
+ * to them (its own, its page under any loopback name, and FACEKIT_WEB_ORIGINS; sim/kit-origins.ts).
  */
-function webOriginsOf(plan: StackPlan, endpoint: string): string[] {
+function webOriginsOf(plan: StackPlan, addedOrigins: readonly string[]): string[] {
   const fromStack = plan.buckets.flatMap((bucket) =>
     bucket.corsRules.flatMap((rule) => (Array.isArray(rule.AllowedOrigins) ? (rule.AllowedOrigins as unknown[]).map(String) : [])),
   );
-  return [...new Set([...fromStack.filter((origin) => !origin.includes('*')), ...kitOwnOrigins(endpoint)])];
+  return [...new Set([...fromStack.filter((origin) => !origin.includes('*')), ...addedOrigins])];
 }
 
 /**
@@ -247,6 +247,8 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   const port = options.port || (await freePort(host));
   const endpointHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : urlHostOf(host);
   const endpoint = `http://${endpointHost}:${port}`;
+  // Added to the stack's web origins, in the bucket's CORS and on the kit's routes alike.
+  const addedOrigins = [...kitOwnOrigins(endpoint), ...extraWebOrigins];
 
   // Next to LocalStack, functions there sign with temporary keys from LocalStack's STS that the
   // sim cannot look up; everything else must be signed with the local key.
@@ -364,7 +366,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
       s3.createBucket({
         name: bucket.name,
         // The kit's page uploads from whichever loopback name it was opened by (sim/kit-origins.ts).
-        cors: withKitOwnOrigins(corsRulesFromConfiguration(bucket.corsRules), [...kitOwnOrigins(endpoint), ...extraWebOrigins]),
+        cors: withKitOwnOrigins(corsRulesFromConfiguration(bucket.corsRules), addedOrigins),
         notifications: bucket.notifications,
         expiration: expirationRulesFromConfiguration(bucket.lifecycleRules),
       });
@@ -459,7 +461,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     localS3 !== undefined && servedByS3({ method: request.method, path: pathOf(request.url), headers: request.headers }));
   refuseUnservedRestApis(app);
   // Pages on the web origins (a dev server on another port) may read the kit's own routes.
-  const webOrigins = [...new Set([...webOriginsOf(plan, endpoint), ...extraWebOrigins])];
+  const webOrigins = webOriginsOf(plan, addedOrigins);
   const kitCors = kitRouteCors(webOrigins, log);
   app.addHook('onSend', async (request, reply, payload) => {
     kitCors.addResponseHeaders(request, reply);

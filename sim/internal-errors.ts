@@ -41,8 +41,8 @@ function systemErrorOf(error: Error): string {
  */
 export function answerKitRouteError(write?: (text: string) => void) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const statusCode = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (statusCode < 500) return reply.code(statusCode).send(error);
+    const { statusCode } = error;
+    if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) return reply.code(statusCode).send(error);
     reportInternalError('sim', `${request.method} ${request.url.split('?')[0]}`, request.id, error, write);
     return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: `An unexpected error; the kit's terminal shows where (request ${request.id}).` });
   };

@@ -84,7 +84,7 @@ export function runSchedules(
       remember(schedule, now + schedule.intervalMs);
       wait(schedule, schedule.intervalMs);
     } else {
-      wait(schedule, Math.max(due - now, due <= now ? CATCH_UP_DELAY_MS : 0));
+      wait(schedule, due <= now ? CATCH_UP_DELAY_MS : due - now);
     }
   }
   return () => {

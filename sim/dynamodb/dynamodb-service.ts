@@ -391,7 +391,6 @@ export async function assertDataFolderUnused(dataDir: string): Promise<void> {
   }
 }
 
-/** Where dynalite keeps the tables (LevelDB) of a data folder. */
 /**
  * Where dynalite's socket goes: in the data folder when the path fits a Unix socket's (at most
  * 103 bytes on macOS, 107 on Linux), so that a kit killed with SIGKILL leaves nothing in the
@@ -411,6 +410,7 @@ function socketFolder(storeDir: string | undefined): string {
   return mkdtempSync(join(tmpdir(), 'facekit-dynalite-'));
 }
 
+/** Where dynalite keeps the tables (LevelDB) of a data folder. */
 function tablesFolderOf(dataDir: string): string {
   return join(dataDir, 'dynamodb', 'tables');
 }
