@@ -54,7 +54,7 @@ answered as S3 does (400 RequestTimeout); a request must arrive whole within
 FACEKIT_REQUEST_TIMEOUT_MS (default 300000, enough for a 5 MB photo at 150 kbit/s).
 
 Output: every function's log lines are printed, as CloudWatch would keep them (about 5 MiB per 1,000
-sign-ins); FACEKIT_FUNCTION_LOGS=warnings prints only their WARN and ERROR lines, errors and timeouts.
+operations in a soak); FACEKIT_FUNCTION_LOGS=warnings prints only their WARN and ERROR lines, errors and timeouts.
 
 Real faces: the neural face model loads on the first real photo and is unloaded after
 FACEKIT_NEURAL_IDLE_MS milliseconds without one (default 60000; \`never\` keeps it); a second

@@ -1,4 +1,4 @@
-// Which of the functions' log lines the kit prints. Each sign-in writes a dozen (START, END,
+// Which of the functions' log lines the kit prints. One sign-in writes 28 (START, END,
 // REPORT and the handlers' INFO lines, from 5-6 functions): a soak audit measured 5 MiB of output
 // per 1,000 operations, gigabytes a day for a kit whose output goes to a file.
 // FACEKIT_FUNCTION_LOGS=warnings keeps what calls for attention: the handlers' WARN and ERROR
