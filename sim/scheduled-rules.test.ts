@@ -142,24 +142,42 @@ describe('scheduled rules in the embedded cloud', () => {
     expect(runs).toBe(4);
   });
 
-  it('starts afresh from a state file it cannot read, or a time more than an interval away', () => {
+  it('starts afresh from a time more than an interval away (a clock turned back)', () => {
     vi.useFakeTimers({ now: Date.UTC(2026, 11, 1, 3, 0, 0) });
     const stateFile = join(newFolder(), 'schedules.json');
     let runs = 0;
-    for (const [index, content] of ['{"cut short', JSON.stringify({ [schedule(DAY).ruleArn]: Date.now() + 10 * DAY })].entries()) {
-      writeFileSync(stateFile, content);
-      const stop = runSchedules([{ ...schedule(DAY), functionNames: ['Demo-Sweep'] }], {
-        invoker: { invoke: async () => undefined, invokeAsync: async () => void runs++ },
+    writeFileSync(stateFile, JSON.stringify({ [schedule(DAY).ruleArn]: Date.now() + 10 * DAY }));
+    const stop = runSchedules([{ ...schedule(DAY), functionNames: ['Demo-Sweep'] }], {
+      invoker: { invoke: async () => undefined, invokeAsync: async () => void runs++ },
+      region: 'eu-west-1',
+      accountId: '000000000000',
+      stateFile,
+      onError: () => undefined,
+    });
+    vi.advanceTimersByTime(DAY - 1);
+    expect(runs).toBe(0);
+    vi.advanceTimersByTime(1);
+    stop();
+    expect(runs).toBe(1);
+  });
+
+  it.each([
+    ['cut short', '{"cut short', 'not JSON (cut short or overwritten)'],
+    ['empty', '', 'empty'],
+    ['of another shape', JSON.stringify({ 'arn:aws:events:eu-west-1:000000000000:rule/Demo-Daily': 'tomorrow' }), 'JSON, but not of the shape the kit writes'],
+  ])('stops the start on a state file %s, naming it and leaving it as it is', (_, content, problem) => {
+    const stateFile = join(newFolder(), 'schedules.json');
+    writeFileSync(stateFile, content);
+    const start = () =>
+      runSchedules([schedule(DAY)], {
+        invoker: { invoke: async () => undefined, invokeAsync: async () => undefined },
         region: 'eu-west-1',
         accountId: '000000000000',
         stateFile,
         onError: () => undefined,
       });
-      vi.advanceTimersByTime(DAY - 1);
-      expect(runs, content).toBe(index);
-      vi.advanceTimersByTime(1);
-      stop();
-      expect(runs, content).toBe(index + 1);
-    }
+
+    expect(start).toThrow(expect.objectContaining({ name: 'DamagedDataError', file: stateFile, problem }));
+    expect(readFileSync(stateFile, 'utf8')).toBe(content);
   });
 });

@@ -7,10 +7,11 @@
 // kept). A run due while the kit was stopped comes a minute after the next start. To run one now,
 // invoke its function (`aws lambda invoke`).
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { systemClock, type Clock } from './clock.js';
 import type { PlannedSchedule } from './cloud-assembly/stack-plan.js';
+import { isJsonObject, readJsonFile } from './damaged-data.js';
 import type { FunctionInvoker } from './lambda/function-invoker.js';
 
 /** What EventBridge delivers to a scheduled rule's target. */
@@ -96,16 +97,19 @@ export function runSchedules(
 
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
+/** Each rule's next run, as the kit writes it: rule ARN to epoch ms. */
+function isNextRuns(value: unknown): value is Record<string, number> {
+  return isJsonObject(value) && Object.values(value).every((time) => typeof time === 'number' && Number.isFinite(time));
+}
+
+/**
+ * The kept next runs. The file is written aside and renamed, so one that cannot be read came from
+ * outside: the start stops and names it (DamagedDataError), as for the kit's other files, rather
+ * than quietly postponing every rule by an interval.
+ */
 function readNextRuns(stateFile: string | undefined): Record<string, number> {
-  if (!stateFile || !existsSync(stateFile)) return {};
-  try {
-    const parsed = JSON.parse(readFileSync(stateFile, 'utf8')) as unknown;
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
-    return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, number] => Number.isFinite(entry[1])));
-  } catch {
-    // Unreadable (cut short by a crash before the rename existed): the schedules start afresh.
-    return {};
-  }
+  if (!stateFile) return {};
+  return readJsonFile("the scheduled rules' next runs", stateFile, isNextRuns) ?? {};
 }
 
 /** Written then renamed: a crash leaves the old file or the new one, never half of one. */
