@@ -3,7 +3,7 @@
 
 /** One Lambda notification of a bucket (from CloudFormation's LambdaConfigurations). */
 export interface NotificationConfig {
-  /** e.g. `s3:ObjectCreated:*`, `s3:ObjectCreated:Put`, `s3:ObjectCreated:Copy`, `s3:ObjectRemoved:Delete` */
+  /** e.g. `s3:ObjectCreated:*`, `s3:ObjectCreated:Put`, `s3:ObjectCreated:Post` (a form upload), `s3:ObjectCreated:Copy`, `s3:ObjectRemoved:Delete` */
   events: string[];
   prefix?: string;
   suffix?: string;
@@ -14,7 +14,7 @@ export interface NotificationConfig {
 }
 
 /** The event name without its `s3:` prefix, as it appears in records: `ObjectCreated:Put`. */
-export type S3EventName = 'ObjectCreated:Put' | 'ObjectCreated:Copy' | 'ObjectCreated:CompleteMultipartUpload' | 'ObjectRemoved:Delete';
+export type S3EventName = 'ObjectCreated:Put' | 'ObjectCreated:Post' | 'ObjectCreated:Copy' | 'ObjectCreated:CompleteMultipartUpload' | 'ObjectRemoved:Delete';
 
 export function notificationMatches(config: NotificationConfig, eventName: S3EventName, key: string): boolean {
   const [category] = eventName.split(':');

@@ -1,5 +1,8 @@
 // SigV4 for S3: the Authorization header and presigned URLs (query auth), with S3's own errors.
 // The signature itself is recomputed by the shared verifier in sim/sigv4.ts.
+import { createHmac } from 'node:crypto';
+import { Hash } from '@smithy/hash-node';
+import { getSigningKey } from '@smithy/signature-v4';
 import type { Clock } from '../clock.js';
 import type { SigningKeys } from '../request-signature.js';
 import {
@@ -21,6 +24,17 @@ import { accessDenied, S3Error, signatureDoesNotMatch } from './s3-errors.js';
 
 /** The path stays percent-encoded as sent: S3 signs it without re-encoding. */
 export type IncomingS3Request = IncomingSignedRequest;
+
+/** The SigV4 fields of a browser form upload (POST Object), by their canonical names. */
+export interface PostFormSignature {
+  algorithm: string;
+  credential: string;
+  date: string;
+  signature: string;
+  securityToken?: string;
+  /** The form's Policy field, base64 as sent: what the signature covers. */
+  policy: string;
+}
 
 export interface Authenticated {
   accessKeyId: string;
@@ -186,6 +200,23 @@ export class RequestAuthenticator {
     if (signingDate.getTime() - now > MAX_CLOCK_SKEW_MS) {
       throw accessDenied('Request is not valid yet');
     }
+    return { accessKeyId: scope.accessKeyId, region: scope.region, presigned: true };
+  }
+
+  /**
+   * A browser form upload (S3 API Reference, "Authenticating Requests in Browser-Based Uploads
+   * Using POST (AWS Signature Version 4)"): the signature is the hex HMAC-SHA256 of the
+   * base64 policy, under the signing key of the credential's date, region and service. Whether
+   * the policy still holds and what it allows is the operation's to check (post-object.ts).
+   */
+  async authenticatePostForm(form: PostFormSignature): Promise<Authenticated> {
+    if (form.algorithm !== ALGORITHM) throw unsupportedMechanism();
+    const scope = this.parseScope(form.credential, 'AuthorizationQueryParametersError');
+    if (!scopeDatedOn(scope, form.date)) throw new S3Error('AuthorizationQueryParametersError', CREDENTIAL_DATE_MISMATCH, 400);
+    const secretAccessKey = this.secretOf(scope.accessKeyId, form.securityToken);
+    const signingKey = await getSigningKey(Hash.bind(null, 'sha256'), { accessKeyId: scope.accessKeyId, secretAccessKey }, scope.date, scope.region, scope.service);
+    const expected = createHmac('sha256', signingKey).update(form.policy, 'utf8').digest('hex');
+    if (!sameSignature(expected, form.signature)) throw signatureDoesNotMatch(scope.accessKeyId, form.signature);
     return { accessKeyId: scope.accessKeyId, region: scope.region, presigned: true };
   }
 

@@ -5,6 +5,7 @@
 // so a bucket named like a date still works (sim/lambda/lambda-api-routes.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -31,6 +32,7 @@ import { deleteObject, deleteObjects } from './operations/delete-objects.js';
 import { getObject, getObjectTagging } from './operations/get-object.js';
 import { listObjectsV1, listObjectsV2 } from './operations/list-objects.js';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './operations/multipart-upload.js';
+import { postObject, type FormUploadAuthority } from './operations/post-object.js';
 import { putObject } from './operations/put-object.js';
 
 export type { CorsRule } from './cors.js';
@@ -159,9 +161,20 @@ interface RequestState {
   endResponse(): void;
   /** A Content-Type Fastify would refuse to route to a parser (empty, no subtype), restored for S3. */
   unparseableContentType?: string;
+  /** The Content-Type of a browser form upload (POST Object), whose body the operation reads as a stream. */
+  formUploadContentType?: string;
   /** The request as admitted before its body was read (a PUT or POST; admit). */
-  admitted?: { call: S3Call } | { answer: () => unknown };
+  admitted?: Admitted;
 }
+
+/** A request admitted, with the operation to run; a form upload's signature is in its body, checked there. */
+type Admitted = { call: S3Call; formUpload?: true } | { answer: () => unknown };
+
+/**
+ * The media type a form upload's Content-Type is swapped for while Fastify routes its body: its
+ * parser hands the operation the stream, not 64 MiB read into memory (onRequest).
+ */
+const FORM_UPLOAD_MEDIA_TYPE = 'application/x-facekit-s3-form-upload';
 
 /** `type/subtype`: what Fastify needs to pick a body parser; S3 stores any string. */
 const PARSEABLE_CONTENT_TYPE = /^\s*[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+\s*(;.*)?$/;
@@ -260,11 +273,12 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
    * then drained, not kept. Nothing here answers: an answer that needs no operation (a HEAD of
    * no bucket, a preflight) is returned for the handler to give.
    */
-  async function admit(request: FastifyRequest, reply: FastifyReply, state: RequestState): Promise<{ call: S3Call } | { answer: () => unknown }> {
+  async function admit(request: FastifyRequest, reply: FastifyReply, state: RequestState): Promise<Admitted> {
     // Also swept on requests, on the injected clock: a test that moves the clock sees expired objects gone.
     if (clock.now() - lastSweep >= SWEEP_EVERY_MS) sweep();
     // The Content-Type as sent, which a signature may cover (Fastify's parser is given another; onRequest).
-    const headers = state.unparseableContentType === undefined ? request.headers : { ...request.headers, 'content-type': state.unparseableContentType };
+    const contentTypeAsSent = state.unparseableContentType ?? state.formUploadContentType;
+    const headers = contentTypeAsSent === undefined ? request.headers : { ...request.headers, 'content-type': contentTypeAsSent };
     const queryAt = request.url.indexOf('?');
     const rawPath = queryAt < 0 ? request.url : request.url.slice(0, queryAt);
     const { bucket, key } = parsePath(rawPath, virtualHostBucket(request.headers.host));
@@ -300,12 +314,10 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       throw noSuchBucket(bucket);
     }
 
-    // A browser form upload (POST Object, from a presigned POST) carries its signature in the form,
-    // which the kit does not read: say so, rather than refuse it as unsigned.
-    if (method === 'POST' && !key && /^multipart\/form-data/i.test(request.headers['content-type'] ?? '')) {
-      throw notImplemented('POST Object (a browser form upload, e.g. from a presigned POST; use a presigned PUT)');
-    }
     if (method === 'POST' && bucket) refusePostFromDisallowedOrigin(call);
+    // A browser form upload (POST Object, from a presigned POST) carries its signature in the form:
+    // the operation checks it, the region and the signer's permissions once it has read the fields.
+    if (state.formUploadContentType !== undefined) return { call, formUpload: true };
     const signer = await authenticator.authenticate({ method, rawPath, query, headers, rawHeaders: request.raw.rawHeaders });
     call.accessKeyId = signer.accessKeyId;
     // A bucket answers only requests signed for its region, and says which (boto3 re-signs for it).
@@ -330,6 +342,21 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     return { call };
   }
 
+  /** What a form upload's signer is checked against: the keys, the bucket's region, the signer's role (as a presigned PUT's). */
+  const formUploadAuthority: FormUploadAuthority = {
+    async authenticate(form) {
+      const signer = await authenticator.authenticatePostForm(form);
+      if (signer.region !== region) throw wrongRegion(signer, region);
+      return signer;
+    },
+    authorize(accessKeyId, bucket, key) {
+      if (!options.accessControl?.checks(accessKeyId)) return;
+      const denied = options.accessControl.check(accessKeyId, [{ action: 's3:PutObject', resource: s3ObjectArn(bucket, key) }]);
+      if (denied) throw accessDenied(denied.message);
+    },
+    maxObjectBytes: MAX_OBJECT_BYTES,
+  };
+
   async function handle(request: FastifyRequest, reply: FastifyReply) {
     const state = states.get(request)!;
     const admitted = state.admitted ?? (await admit(request, reply, state));
@@ -338,6 +365,10 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     const { bucket, key, query } = call;
     const method = request.method;
     if (state.unparseableContentType !== undefined) request.headers['content-type'] = state.unparseableContentType;
+    if ('formUpload' in admitted) {
+      request.headers['content-type'] = state.formUploadContentType;
+      return postObject(call, request.body as Readable, state.formUploadContentType, formUploadAuthority);
+    }
 
     // The bucket's configuration from the template can be read; changing it is not emulated.
     if (method === 'GET' && bucket && !key) {
@@ -393,6 +424,8 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     // context drops the parsers it inherited and takes every body as a Buffer.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_OBJECT_BYTES }, (_request, body, done) => done(null, body));
+    // A form upload's body is the operation's to read, as a stream (operations/post-object.ts).
+    app.addContentTypeParser(FORM_UPLOAD_MEDIA_TYPE, (_request, payload, done) => done(null, payload));
 
     app.addHook('onRequest', async (request, reply) => {
       let endResponse!: () => void;
@@ -410,6 +443,9 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       if (contentType !== undefined && !PARSEABLE_CONTENT_TYPE.test(contentType)) {
         state.unparseableContentType = contentType;
         request.headers['content-type'] = 'application/octet-stream';
+      } else if (isFormUpload(request)) {
+        state.formUploadContentType = contentType;
+        request.headers['content-type'] = FORM_UPLOAD_MEDIA_TYPE;
       }
       // The SDK corrects its clock from Date on skew errors, so Date follows the injected clock.
       reply
@@ -541,6 +577,20 @@ function refusePostFromDisallowedOrigin(call: S3Call): void {
     403,
     { Method: 'POST', ResourceType: call.key ? 'OBJECT' : 'BUCKET' },
   );
+}
+
+/** A POST of a form to a bucket (no key in the path): S3's POST Object. */
+function isFormUpload(request: FastifyRequest): boolean {
+  if (request.method !== 'POST' || !/^\s*multipart\/form-data\s*(;|$)/i.test(request.headers['content-type'] ?? '')) return false;
+  const queryAt = request.url.indexOf('?');
+  const rawPath = queryAt < 0 ? request.url : request.url.slice(0, queryAt);
+  try {
+    const { bucket, key } = parsePath(rawPath, virtualHostBucket(request.headers.host));
+    return bucket !== '' && key === '';
+  } catch {
+    // A path S3 cannot decode is refused by admit, whatever the body.
+    return false;
+  }
 }
 
 /** S3's two ids of one request, sent as x-amz-request-id and x-amz-id-2. */

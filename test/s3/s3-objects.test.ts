@@ -366,17 +366,19 @@ describe('objects through @aws-sdk/client-s3', () => {
 });
 
 describe('what the kit does not emulate', () => {
-  it('answers 501 NotImplemented naming the subresource or the form upload', async () => {
+  it('answers 501 NotImplemented naming the subresource', async () => {
     const acl = await errorOf(server.client.send(new GetBucketAclCommand({ Bucket: 'uploads' })));
     expect(acl).toMatchObject({ name: 'NotImplemented', message: 'GET ?acl (bucket subresource) is not emulated (docs/s3.md lists what is)' });
     expect(acl.$metadata.httpStatusCode).toBe(501);
+  });
 
+  it('refuses a form upload without a policy and signature as S3 refuses an anonymous write to a bucket that is not public', async () => {
     const form = new FormData();
     form.set('key', 'uploaded');
     form.set('file', new Blob(['x']));
     const post = await fetch(`${server.endpoint}/uploads`, { method: 'POST', body: form });
-    expect(post.status).toBe(501);
-    expect(await post.text()).toContain('POST Object (a browser form upload, e.g. from a presigned POST; use a presigned PUT) is not emulated');
+    expect(post.status).toBe(403);
+    expect(await post.text()).toContain('<Code>AccessDenied</Code><Message>Access Denied</Message>');
   });
 });
 

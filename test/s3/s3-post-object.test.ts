@@ -1,0 +1,279 @@
+// POST Object: browser form uploads from a presigned POST, by the stock clients that make them
+// (the SDK's createPresignedPost with fetch, boto3's generate_presigned_post), checked as S3 checks
+// the form's signature and policy.
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { unescapeXml } from '../../sim/s3/xml.js';
+import { errorOf, recordingInvoker, startS3 } from './s3-test-server.js';
+import type { RunningS3 } from './s3-test-server.js';
+
+const run = promisify(execFile);
+const PYTHON = process.env.FACEKIT_PYTHON ?? '/usr/bin/python3';
+
+async function boto3Available(): Promise<string | undefined> {
+  if (!existsSync(PYTHON)) return `${PYTHON} not found (apt-get install python3-boto3)`;
+  try {
+    await run(PYTHON, ['-c', 'import boto3'], { env: { ...process.env, PYTHONNOUSERSITE: '1' } });
+    return undefined;
+  } catch {
+    return `boto3 is not installed for ${PYTHON} (apt-get install python3-boto3)`;
+  }
+}
+const boto3Missing = await boto3Available();
+if (boto3Missing) console.warn(`skipping the boto3 presigned POST: ${boto3Missing}`);
+
+let server: RunningS3 | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const PHOTO = Buffer.from('\xff\xd8\xff\xe0 not really a jpeg, but bytes with a \r\n--boundary-looking line\r\n', 'latin1');
+const MAX_PHOTO_BYTES = 1024;
+
+async function startWithBucket() {
+  const recorder = recordingInvoker();
+  server = await startS3({ invoker: recorder.invoker });
+  server.s3.createBucket({ name: 'photos', notifications: [{ events: ['s3:ObjectCreated:*'], functionName: 'face-indexer' }] });
+  return { running: server, events: recorder.events };
+}
+
+/** A form as the kit's Lambda will issue it. */
+function presign(running: RunningS3, options: { key?: string; expires?: number; fields?: Record<string, string>; client?: RunningS3['client']; bucket?: string } = {}) {
+  return createPresignedPost(options.client ?? running.client, {
+    Bucket: options.bucket ?? 'photos',
+    Key: options.key ?? 'enrol/user-1.jpg',
+    Conditions: [['content-length-range', 1, MAX_PHOTO_BYTES], ['starts-with', '$Content-Type', '']],
+    Fields: options.fields,
+    Expires: options.expires ?? 300,
+  });
+}
+
+/** Posts the fields, then the file last, as a browser's FormData does. */
+async function postForm(url: string, fields: Record<string, string>, file = PHOTO, extra: Record<string, string> = {}) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries({ ...fields, ...extra })) form.append(name, value);
+  form.append('file', new Blob([file], { type: 'image/jpeg' }), 'photo.jpg');
+  const response = await fetch(url, { method: 'POST', body: form });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+const codeOf = (xml: string) => /<Code>([^<]*)<\/Code>/.exec(xml)?.[1];
+const messageOf = (xml: string) => unescapeXml(/<Message>([^<]*)<\/Message>/.exec(xml)?.[1] ?? '');
+
+async function expectNothingStored(running: RunningS3, key = 'enrol/user-1.jpg') {
+  const error = await errorOf(running.client.send(new HeadObjectCommand({ Bucket: 'photos', Key: key })));
+  expect(error.$metadata.httpStatusCode).toBe(404);
+}
+
+describe('POST Object (a presigned POST form)', () => {
+  it('stores the file of a createPresignedPost form sent with fetch and FormData, as PutObject would, and notifies ObjectCreated:Post', async () => {
+    const { running, events } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const response = await postForm(url, fields, PHOTO, { 'Content-Type': 'image/jpeg' });
+    expect(response.status).toBe(204);
+    const etag = `"${createHash('md5').update(PHOTO).digest('hex')}"`;
+    expect(response.headers.get('etag')).toBe(etag);
+    expect(response.headers.get('location')).toBe(`${running.endpoint}/photos/enrol%2Fuser-1.jpg`);
+    expect(response.headers.get('x-amz-request-id')).toMatch(/^[0-9A-F]{16}$/);
+
+    const stored = await running.client.send(new GetObjectCommand({ Bucket: 'photos', Key: 'enrol/user-1.jpg' }));
+    expect(Buffer.from(await stored.Body!.transformToByteArray())).toEqual(PHOTO);
+    expect(stored.ContentType).toBe('image/jpeg');
+    expect(stored.ETag).toBe(etag);
+    expect(events).toEqual([{ functionName: 'face-indexer', eventName: 'ObjectCreated:Post', key: 'enrol/user-1.jpg', eTag: etag.slice(1, -1), size: PHOTO.length }]);
+  });
+
+  it('stores binary/octet-stream without a Content-Type field, metadata from x-amz-meta-* fields, and replaces ${filename} in the key', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running, { key: 'enrol/${filename}', fields: { 'x-amz-meta-user': 'user-1' } });
+    const response = await postForm(url, fields);
+    expect(response.status).toBe(204);
+    const head = await running.client.send(new HeadObjectCommand({ Bucket: 'photos', Key: 'enrol/photo.jpg' }));
+    expect(head.ContentType).toBe('binary/octet-stream');
+    expect(head.Metadata).toEqual({ user: 'user-1' });
+  });
+
+  it('refuses a file over the content-length-range with EntityTooLarge, and stores nothing', async () => {
+    const { running, events } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const response = await postForm(url, fields, Buffer.alloc(MAX_PHOTO_BYTES + 1, 7));
+    expect(response.status).toBe(400);
+    expect(codeOf(response.text)).toBe('EntityTooLarge');
+    expect(messageOf(response.text)).toBe('Your proposed upload exceeds the maximum allowed size');
+    expect(response.text).toContain(`<ProposedSize>${MAX_PHOTO_BYTES + 1}</ProposedSize><MaxSizeAllowed>${MAX_PHOTO_BYTES}</MaxSizeAllowed>`);
+    await expectNothingStored(running);
+    expect(events).toEqual([]);
+  });
+
+  it('refuses an empty file under the range with EntityTooSmall', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const response = await postForm(url, fields, Buffer.alloc(0));
+    expect(response.status).toBe(400);
+    expect(codeOf(response.text)).toBe('EntityTooSmall');
+    await expectNothingStored(running);
+  });
+
+  it('refuses an expired policy', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running, { expires: -1 });
+    const response = await postForm(url, fields);
+    expect(response.status).toBe(403);
+    expect(codeOf(response.text)).toBe('AccessDenied');
+    expect(messageOf(response.text)).toBe('Invalid according to Policy: Policy expired.');
+    await expectNothingStored(running);
+  });
+
+  it('refuses a policy changed after signing (a larger size allowed) with SignatureDoesNotMatch', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const policy = JSON.parse(Buffer.from(fields.Policy!, 'base64').toString('utf8')) as { conditions: unknown[] };
+    policy.conditions[0] = ['content-length-range', 1, 10 * MAX_PHOTO_BYTES];
+    const tampered = { ...fields, Policy: Buffer.from(JSON.stringify(policy)).toString('base64') };
+    const response = await postForm(url, tampered, Buffer.alloc(2 * MAX_PHOTO_BYTES, 7));
+    expect(response.status).toBe(403);
+    expect(codeOf(response.text)).toBe('SignatureDoesNotMatch');
+    expect(response.text).toContain('<AWSAccessKeyId>test</AWSAccessKeyId>');
+    await expectNothingStored(running);
+  });
+
+  it('refuses a form signed with an unknown access key with InvalidAccessKeyId', async () => {
+    const { running } = await startWithBucket();
+    const stranger = running.clientWith({ accessKeyId: 'AKIASTRANGER', secretAccessKey: 'whatever' });
+    const { url, fields } = await presign(running, { client: stranger });
+    const response = await postForm(url, fields);
+    expect(response.status).toBe(403);
+    expect(codeOf(response.text)).toBe('InvalidAccessKeyId');
+    expect(response.text).toContain('<AWSAccessKeyId>AKIASTRANGER</AWSAccessKeyId>');
+    await expectNothingStored(running);
+  });
+
+  it('refuses a field no policy condition names, with its name lower-cased, and ignores x-ignore- fields', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const refused = await postForm(url, fields, PHOTO, { 'X-Amz-Meta-Note': 'not signed' });
+    expect(refused.status).toBe(403);
+    expect(codeOf(refused.text)).toBe('AccessDenied');
+    expect(messageOf(refused.text)).toBe('Invalid according to Policy: Extra input fields: x-amz-meta-note');
+    await expectNothingStored(running);
+
+    const ignored = await postForm(url, fields, PHOTO, { 'x-ignore-tracking': '1' });
+    expect(ignored.status).toBe(204);
+  });
+
+  it('refuses a key other than the policy’s, quoting the failed condition', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const response = await postForm(url, { ...fields, key: 'enrol/someone-else.jpg' });
+    expect(response.status).toBe(403);
+    expect(messageOf(response.text)).toBe('Invalid according to Policy: Policy Condition failed: ["eq", "$key", "enrol/user-1.jpg"]');
+    await expectNothingStored(running, 'enrol/someone-else.jpg');
+  });
+
+  it('refuses a form signed for another bucket than the URL’s', async () => {
+    const { running } = await startWithBucket();
+    running.s3.createBucket({ name: 'other' });
+    const { fields } = await presign(running, { bucket: 'other' });
+    const response = await postForm(`${running.endpoint}/photos`, fields);
+    expect(response.status).toBe(403);
+    expect(messageOf(response.text)).toBe('Invalid according to Policy: Policy Condition failed: ["eq", "$bucket", "other"]');
+    await expectNothingStored(running);
+  });
+
+  it('refuses a form without a key, or with the key after the file, as S3 words it', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const { key, ...withoutKey } = fields;
+    const form = new FormData();
+    for (const [name, value] of Object.entries(withoutKey)) form.append(name, value);
+    form.append('file', new Blob([PHOTO]), 'photo.jpg');
+    form.append('key', key!);
+    const response = await fetch(url, { method: 'POST', body: form });
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(codeOf(text)).toBe('InvalidArgument');
+    expect(messageOf(text)).toBe("Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.");
+  });
+
+  it('answers success_action_status 201 with S3’s PostResponse document, and 200 with an empty body', async () => {
+    const { running } = await startWithBucket();
+    const created = await presign(running, { fields: { success_action_status: '201' } });
+    const response = await postForm(created.url, created.fields);
+    expect(response.status).toBe(201);
+    expect(response.headers.get('content-type')).toBe('application/xml');
+    const etag = `"${createHash('md5').update(PHOTO).digest('hex')}"`;
+    expect(response.text).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n' +
+        `<PostResponse><Location>${running.endpoint}/photos/enrol%2Fuser-1.jpg</Location><Bucket>photos</Bucket><Key>enrol/user-1.jpg</Key><ETag>&quot;${etag.slice(1, -1)}&quot;</ETag></PostResponse>`,
+    );
+    const ok = await presign(running, { fields: { success_action_status: '200' } });
+    const plain = await postForm(ok.url, ok.fields);
+    expect(plain.status).toBe(200);
+    expect(plain.text).toBe('');
+  });
+
+  it('answers a POST from an origin the bucket’s CORS rules allow with the CORS headers, and refuses another origin before reading the form', async () => {
+    const recorder = recordingInvoker();
+    server = await startS3({ invoker: recorder.invoker });
+    server.s3.createBucket({ name: 'photos', cors: [{ AllowedMethods: ['POST'], AllowedOrigins: ['http://localhost:5173'], ExposedHeaders: ['ETag'] }] });
+    const { url, fields } = await presign(server);
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    form.append('file', new Blob([PHOTO]), 'photo.jpg');
+    const allowed = await fetch(url, { method: 'POST', body: form, headers: { origin: 'http://localhost:5173' } });
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(allowed.headers.get('access-control-expose-headers')).toBe('ETag');
+    const refused = await fetch(url, { method: 'POST', body: form, headers: { origin: 'http://evil.example' } });
+    expect(refused.status).toBe(403);
+    expect(codeOf(await refused.text())).toBe('AccessForbidden');
+  });
+
+  it.skipIf(boto3Missing)("boto3's generate_presigned_post, posted as a multipart form by Python's urllib, stores the file", async () => {
+    const { running, events } = await startWithBucket();
+    const script = `
+import sys, uuid, urllib.request, boto3
+from botocore.config import Config
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test",
+                  config=Config(signature_version="s3v4", s3={"addressing_style": "path"}))
+post = s3.generate_presigned_post("photos", "enrol/boto3.jpg", Fields={"Content-Type": "image/png"},
+    Conditions=[["content-length-range", 1, 1024], {"Content-Type": "image/png"}], ExpiresIn=300)
+boundary = uuid.uuid4().hex
+body = b""
+for name, value in post["fields"].items():
+    body += f'--{boundary}\\r\\nContent-Disposition: form-data; name="{name}"\\r\\n\\r\\n{value}\\r\\n'.encode()
+body += f'--{boundary}\\r\\nContent-Disposition: form-data; name="file"; filename="a.png"\\r\\nContent-Type: image/png\\r\\n\\r\\n'.encode()
+body += b"\\x89PNG boto3 bytes\\r\\n--" + f"\\r\\n--{boundary}--\\r\\n".encode()
+request = urllib.request.Request(post["url"], data=body, method="POST", headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+with urllib.request.urlopen(request) as response:
+    print(response.status)
+`;
+    const { stdout } = await run(PYTHON, ['-c', script, running.endpoint], { env: { ...process.env, PYTHONNOUSERSITE: '1' } });
+    expect(stdout.trim()).toBe('204');
+    const stored = await running.client.send(new GetObjectCommand({ Bucket: 'photos', Key: 'enrol/boto3.jpg' }));
+    expect(Buffer.from(await stored.Body!.transformToByteArray())).toEqual(Buffer.from('\x89PNG boto3 bytes\r\n--', 'latin1'));
+    expect(stored.ContentType).toBe('image/png');
+    expect(events.map((event) => event.eventName)).toEqual(['ObjectCreated:Post']);
+  });
+
+  it('takes a form sent by curl -F', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const { writeFile } = await import('node:fs/promises');
+    const photoPath = '/tmp/pp/photo.jpg';
+    await writeFile(photoPath, PHOTO);
+    const args = ['-s', '-o', '/dev/null', '-w', '%{http_code}'];
+    for (const [name, value] of Object.entries(fields)) args.push('-F', `${name}=${value}`);
+    args.push('-F', 'Content-Type=image/jpeg', '-F', `file=@${photoPath}`, url);
+    const { stdout } = await run('curl', args);
+    expect(stdout).toBe('204');
+    const head = await running.client.send(new HeadObjectCommand({ Bucket: 'photos', Key: 'enrol/user-1.jpg' }));
+    expect(head.ContentLength).toBe(PHOTO.length);
+  });
+});
