@@ -17,6 +17,7 @@ import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/clien
 import { cognitoClient, enrolUser, signInPhotos, stackTarget, TEST_CREDENTIALS, type StackTarget } from './face-users.js';
 import { startSimProcess, type SimProcess } from './sim-process.js';
 import { ownerOfFace } from '../handlers/face-tags.js';
+import { uploadKeyOf, uploadPhoto } from '../cli/face-auth-client.js';
 
 const rounds = Number(process.argv[2] ?? 12);
 const port = Number(process.argv[3] ?? 4901);
@@ -99,10 +100,8 @@ async function signInRecordingKey(clients: Clients, email: string, photo: Buffer
   const started = await cognito.send(new InitiateAuthCommand({ ClientId: target.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
   const parameters = started.ChallengeParameters ?? {};
   if (parameters.challenge !== 'FACE_MATCH') throw new Error(`expected FACE_MATCH, got ${parameters.challenge}`);
-  const key = decodeURIComponent(new URL(parameters.uploadUrl!).pathname.split('/').slice(2).join('/'));
-  const put = await fetch(parameters.uploadUrl!, { method: 'PUT', body: photo, headers: { 'content-type': 'image/jpeg' } });
-  await put.arrayBuffer();
-  if (!put.ok) throw new Error(`photo upload refused: HTTP ${put.status}`);
+  const key = uploadKeyOf(parameters);
+  await uploadPhoto(parameters, photo);
   const answered = await cognito.send(new RespondToAuthChallengeCommand({
     ClientId: target.clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: started.Session,
     ChallengeResponses: { USERNAME: parameters.USERNAME ?? email, ANSWER: 'uploaded' },
@@ -248,14 +247,14 @@ async function main(): Promise<void> {
     let stop = false;
     const stopped = () => stop;
     if (mode === 'after-enrol-put') {
-      // The kill comes in the hook of the 2nd to 4th photo PUT answered.
+      // The kill comes in the hook of the 2nd to 4th photo upload answered.
       let puts = 0;
       const killAt = 2 + Math.floor(Math.random() * 3);
       const target = kit;
       await enrolWriters(clients, 3, stopped, async () => {
         if (++puts === killAt && !stop) {
           stop = true;
-          await kill(target, `right after enrolment PUT #${puts}`);
+          await kill(target, `right after enrolment upload #${puts}`);
         }
         if (stop) throw new Error('killed');
       });
@@ -289,7 +288,7 @@ async function main(): Promise<void> {
       await kill(kit, fell ? `a compaction just ran (log ${last} -> ${statSync(logFile).size} bytes)` : `log at ${last} bytes, no compaction seen`);
       await putting;
     } else if (mode === 'during-resume') {
-      // Leave events in flight (PUTs of photos the indexer takes), kill, start, and kill again
+      // Leave events in flight (uploads of photos the indexer takes), kill, start, and kill again
       // as soon as the kit answers: while it delivers the previous run's events.
       const putting = Promise.all(Array.from({ length: 30 }, (_, n) => clients.s3.send(new PutObjectCommand({ Bucket: clients.bucket, Key: `signin/resume-${round}-${n}`, Body: 'x' })).catch(() => undefined)));
       await putting;

@@ -1,7 +1,7 @@
 // Benchmarks of the embedded cloud: every row of issue 12's table from one run, on this machine.
 //  - `npm start` (the command, npm included) to healthy with the synthesized stack cached (a data
 //    folder used before);
-//  - one full face sign-in at a time (InitiateAuth -> PUT photo -> RespondToAuthChallenge), warm:
+//  - one full face sign-in at a time (InitiateAuth -> upload photo -> RespondToAuthChallenge), warm:
 //    after 3 sign-ins, and again after a few hundred more;
 //  - 16 concurrent clients (npm run load): throughput, p99, errors, server CPU per sign-in, RSS
 //    of the server's process tree idle, under load and a while after;

@@ -15,6 +15,7 @@ import { generateFixture } from '../sim/faces/generate-face.js';
 import { synthesizeIfChanged } from '../sim/cloud-assembly/synth-cache.js';
 import { startEmbeddedCloud } from '../sim/embedded-cloud.js';
 import { cognitoClient, enrolUser, percentile, stackTarget, type StackTarget } from './face-users.js';
+import { uploadPhoto } from '../cli/face-auth-client.js';
 
 const TRIES = 30;
 const projectDir = new URL('..', import.meta.url).pathname;
@@ -85,8 +86,7 @@ async function timeOneProbe(
   const first = await timed('InitiateAuth', () =>
     cognito.send(new InitiateAuthCommand({ ClientId: target.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } })),
   );
-  const upload = await fetch(first.ChallengeParameters!.uploadUrl!, { method: 'PUT', body: photo, headers: { 'content-type': 'image/jpeg' } });
-  await upload.arrayBuffer();
+  await uploadPhoto(first.ChallengeParameters!, photo);
   const second = await timed('wrong face (photo)', () => respond(first, 'uploaded'));
   // Without a secret: an enrolment code is emailed to a real account (until its budget is spent).
   await timed('ask to enrol', () => respond(second, 'ENROL', { intent: 'ENROL' }));

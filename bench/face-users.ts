@@ -1,7 +1,7 @@
 // Users of the kit as the load test, the bench and the crash test drive them: raw SDK clients
-// (Cognito's public API, photos PUT to the presigned URLs), synthetic faces or real photographs. Enrolment follows
+// (Cognito's public API, photos posted with the challenges' upload forms), synthetic faces or real photographs. Enrolment follows
 // the real path: SignUp, the emailed code, ConfirmSignUp with an enrolment secret, then the
-// custom auth flow with the first photo. A sign-in is InitiateAuth -> PUT photo ->
+// custom auth flow with the first photo. A sign-in is InitiateAuth -> upload photo ->
 // RespondToAuthChallenge, and counts only when tokens come back.
 import { randomBytes } from 'node:crypto';
 import {
@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { generateFixture } from '../sim/faces/generate-face.js';
 import { realPhoto, shotOf, type ShotKind } from '../sim/faces/real-face-shots.js';
+import { uploadPhoto } from '../cli/face-auth-client.js';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -55,18 +56,12 @@ async function latestCode(endpoint: string, to: string): Promise<string> {
   return code;
 }
 
-async function putPhoto(url: string, photo: Buffer): Promise<void> {
-  const response = await fetch(url, { method: 'PUT', body: photo, headers: { 'content-type': 'image/jpeg' } });
-  await response.arrayBuffer();
-  if (!response.ok) throw new Error(`photo upload refused: HTTP ${response.status}`);
-}
-
 /**
  * Signs a new user up and enrols their face (a synthetic face drawn from `face` when it is a seed,
  * else the photo `face`); resolves once tokens came back.
  */
 export interface EnrolmentHooks {
-  /** Runs once the enrolment photo's PUT has been answered (the crash test kills the kit there). */
+  /** Runs once the enrolment photo's upload has been answered (the crash test kills the kit there). */
   afterPhotoSent?(): Promise<void>;
 }
 
@@ -100,7 +95,7 @@ export async function enrolUser(
     // NOT_CHECKED_IN_TIME: the photo arrived, but the indexer had not finished with it when Verify
     // stopped waiting (a busy machine); the same photo goes again, as the kit's page sends it.
     else if (parameters.challenge === 'ENROL_FACE' && (!parameters.previousRejection || parameters.previousRejection === 'NOT_CHECKED_IN_TIME')) {
-      await putPhoto(parameters.uploadUrl!, typeof face === 'string' ? await generateFixture('face', face, 0) : face);
+      await uploadPhoto(parameters, typeof face === 'string' ? await generateFixture('face', face, 0) : face);
       await hooks.afterPhotoSent?.();
       answer = 'uploaded';
     } else throw new Error(`enrolment of ${email} stopped at ${parameters.challenge} ${parameters.previousRejection ?? ''}`);
@@ -120,7 +115,7 @@ export async function signIn(target: StackTarget, cognito: CognitoIdentityProvid
   const started = await cognito.send(new InitiateAuthCommand({ ClientId: target.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
   const parameters = started.ChallengeParameters ?? {};
   if (parameters.challenge !== 'FACE_MATCH') throw new Error(`expected FACE_MATCH, got ${parameters.challenge}`);
-  await putPhoto(parameters.uploadUrl!, photo);
+  await uploadPhoto(parameters, photo);
   const answered = await cognito.send(new RespondToAuthChallengeCommand({
     ClientId: target.clientId,
     ChallengeName: 'CUSTOM_CHALLENGE',

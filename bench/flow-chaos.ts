@@ -1,9 +1,9 @@
 // Random-SIGKILL chaos run of the whole user flow: the kit (`node sim/start.mjs`, one process, one
 // data folder) runs a mixed workload from a few concurrent clients (sign-up + confirm + enrolment,
 // sign-ins with the right face, re-enrolment by emailed code, refresh tokens, GlobalSignOut,
-// DeleteUser, sign-ins and enrolments abandoned after the PUT, the deleted-user sweep), is SIGKILLed
+// DeleteUser, sign-ins and enrolments abandoned after the upload, the deleted-user sweep), is SIGKILLed
 // at a random moment (50 ms to a few seconds into the round, or, in a third of the rounds, as soon
-// as the face collection's log grows after an enrolment PUT: between IndexFaces and the face being
+// as the face collection's log grows after an enrolment upload: between IndexFaces and the face being
 // held as pending), started again, and checked through the public APIs and the data folder:
 // - it starts every time (no damaged-data refusal), and a new user enrols and signs in after it;
 // - every acknowledged operation still holds: a confirmed user exists, an enrolment that returned
@@ -11,7 +11,7 @@
 //   revoked (GlobalSignOut, DeleteUser, a re-enrolment's sign-out) stays refused, one that was not
 //   still works;
 // - once the restarted kit has settled (redelivered events done): no photo under enrol/, no
-//   sign-in photo whose answer came back, no object the workload did not PUT;
+//   sign-in photo whose answer came back, no object the workload did not upload;
 // - after a sweep (deleted-user-sweep, invoked synchronously): every face in the collection is a
 //   USER# record's faceId or pendingFaceId, and every such id is in the collection for its sub.
 // An operation cut short by the kill leaves its user uncertain in exactly what that operation may
@@ -39,6 +39,7 @@ import { ownerOfFace } from '../handlers/face-tags.js';
 import { generateFixture } from '../sim/faces/generate-face.js';
 import { signInPhotos, TEST_CREDENTIALS } from './face-users.js';
 import { startSimProcess, type SimProcess } from './sim-process.js';
+import { uploadKeyOf, uploadPhoto } from '../cli/face-auth-client.js';
 
 const rounds = Number(process.argv[2] ?? 45);
 const clientCount = Number(process.argv[3] ?? 3);
@@ -69,7 +70,7 @@ interface User {
 }
 
 const users: User[] = [];
-/** Sign-in photo keys PUT (or PUT attempted) whose answer never came back: allowed to stay. */
+/** Sign-in photo keys uploaded (or upload attempted) whose answer never came back: allowed to stay. */
 const unansweredSignInKeys = new Set<string>();
 /** Sign-in photo keys whose answer came back: Verify deleted them. */
 const answeredSignInKeys = new Set<string>();
@@ -166,27 +167,17 @@ async function emailedCode(kit: Kit, to: string, digits: number): Promise<string
   return code;
 }
 
-function keyOfUrl(url: string): string {
-  return decodeURIComponent(new URL(url).pathname.split('/').slice(2).join('/'));
-}
-
-async function putPhoto(url: string, photo: Buffer): Promise<void> {
-  const response = await fetch(url, { method: 'PUT', body: photo, headers: { 'content-type': 'image/jpeg' } });
-  await response.arrayBuffer();
-  if (!response.ok) throw new Error(`photo upload refused: HTTP ${response.status}`);
-}
-
 interface Hooks {
-  /** Once an enrolment photo's PUT was answered. */
+  /** Once an enrolment photo's upload was answered. */
   afterEnrolPut?(): Promise<void>;
-  /** Stop after the PUT: the enrolment is abandoned. */
+  /** Stop after the upload: the enrolment is abandoned. */
   abandonAfterPut?: boolean;
 }
 
 /**
  * Enrolment through the custom flow: the ENROL intent, MAILBOX_PROOF with the secret from
  * ConfirmSignUp (`enrolSecret`) or with an emailed code, then the photo. Tokens, or undefined when
- * abandoned after the PUT.
+ * abandoned after the upload.
  */
 async function enrol(kit: Kit, email: string, seed: string, enrolSecret: string | undefined, hooks: Hooks = {}): Promise<AuthenticationResultType | undefined> {
   let response = await kit.cognito.send(new InitiateAuthCommand({ ClientId: kit.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
@@ -206,7 +197,7 @@ async function enrol(kit: Kit, email: string, seed: string, enrolSecret: string 
         answer = await emailedCode(kit, email, 8);
       }
     } else if (parameters.challenge === 'ENROL_FACE' && (!parameters.previousRejection || parameters.previousRejection === 'NOT_CHECKED_IN_TIME')) {
-      await putPhoto(parameters.uploadUrl!, await generateFixture('face', seed, 0));
+      await uploadPhoto(parameters, await generateFixture('face', seed, 0));
       await hooks.afterEnrolPut?.();
       if (hooks.abandonAfterPut) return undefined;
       answer = 'uploaded';
@@ -223,14 +214,14 @@ async function enrol(kit: Kit, email: string, seed: string, enrolSecret: string 
   return response.AuthenticationResult;
 }
 
-/** A face sign-in: tokens, or undefined when refused; `abandon` stops after the PUT. */
+/** A face sign-in: tokens, or undefined when refused; `abandon` stops after the upload. */
 async function signIn(kit: Kit, email: string, photo: Buffer, abandon = false): Promise<AuthenticationResultType | undefined> {
   const started = await kit.cognito.send(new InitiateAuthCommand({ ClientId: kit.clientId, AuthFlow: 'CUSTOM_AUTH', AuthParameters: { USERNAME: email } }));
   const parameters = started.ChallengeParameters ?? {};
   if (parameters.challenge !== 'FACE_MATCH') throw new Error(`expected FACE_MATCH, got ${parameters.challenge}`);
-  const key = keyOfUrl(parameters.uploadUrl!);
+  const key = uploadKeyOf(parameters);
   unansweredSignInKeys.add(key);
-  await putPhoto(parameters.uploadUrl!, photo);
+  await uploadPhoto(parameters, photo);
   if (abandon) return undefined;
   const answered = await kit.cognito.send(new RespondToAuthChallengeCommand({
     ClientId: kit.clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: started.Session,
@@ -288,7 +279,7 @@ function idleEnrolled(): User | undefined {
 
 interface RoundState {
   killed: boolean;
-  /** Set by the enrolment-PUT kill mode: the hook kills as soon as the faces log grows. */
+  /** Set by the enrolment-upload kill mode: the hook kills as soon as the faces log grows. */
   killOnIndex?: () => Promise<void>;
 }
 
@@ -446,12 +437,12 @@ async function settleAndCheck(kit: Kit, label: string): Promise<void> {
     await sleep(100);
   }
   check(enrolLeft.length === 0, `${label}: ${enrolLeft.length} photo(s) left under enrol/ after the settle`);
-  await sleep(300); // the sign-in photos' own events (a re-PUT sweep) settle too
+  await sleep(300); // the sign-in photos' own events (a sweep of a photo posted again) settle too
   const signInLeft = await keysUnder(kit, 'signin/');
   const answeredLeft = signInLeft.filter((key) => answeredSignInKeys.has(key));
   const unknown = signInLeft.filter((key) => !answeredSignInKeys.has(key) && !unansweredSignInKeys.has(key));
   check(answeredLeft.length === 0, `${label}: ${answeredLeft.length} answered sign-in photo(s) left`);
-  check(unknown.length === 0, `${label}: ${unknown.length} object(s) under signin/ the workload never PUT`);
+  check(unknown.length === 0, `${label}: ${unknown.length} object(s) under signin/ the workload never uploaded`);
   const other = (await keysUnder(kit, '')).filter((key) => !key.startsWith('signin/') && !key.startsWith('enrol/'));
   check(other.length === 0, `${label}: ${other.length} object(s) outside the photo prefixes`);
 
@@ -584,7 +575,7 @@ async function main(): Promise<void> {
       counts.kills += 1;
     };
     if (mode === 'at-index') {
-      // Kill as soon as the collection's log grows after an enrolment PUT: IndexFaces answered,
+      // Kill as soon as the collection's log grows after an enrolment upload: IndexFaces answered,
       // and the indexer has not held the face yet (or just has).
       state.killOnIndex = async () => {
         if (state.killed) return;

@@ -164,16 +164,49 @@ export class FaceAuthClient {
       if (!options.emailCode) throw new Error('this account has no face yet and needs proof of the mailbox (a code sent by email)');
       return (await options.emailCode()).trim();
     }
-    await uploadPhoto(parameters.uploadUrl!, options.photo, options.photoContentType);
+    await uploadPhoto(parameters, options.photo, options.photoContentType);
     return 'uploaded';
   }
 }
 
-export async function uploadPhoto(uploadUrl: string, photo: Buffer, contentType = 'image/jpeg'): Promise<void> {
-  const response = await fetch(uploadUrl, { method: 'PUT', body: photo, headers: { 'content-type': contentType } });
-  if (!response.ok) {
-    throw new Error(`photo upload refused: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`);
-  }
+/** The form a photo challenge issued: where to post it, and the fields that go before the photo. */
+export interface PhotoUploadForm {
+  url: string;
+  fields: Record<string, string>;
+}
+
+/** The upload form in a photo challenge's parameters (`uploadFormUrl`, `uploadFormFields` as JSON). */
+export function uploadFormOf(parameters: Record<string, string | undefined>): PhotoUploadForm {
+  const { uploadFormUrl, uploadFormFields } = parameters;
+  if (!uploadFormUrl || !uploadFormFields) throw new Error('the challenge has no upload form (uploadFormUrl, uploadFormFields)');
+  return { url: uploadFormUrl, fields: JSON.parse(uploadFormFields) as Record<string, string> };
+}
+
+/** The object key a photo challenge's form uploads to (chosen by CreateAuthChallenge). */
+export function uploadKeyOf(parameters: Record<string, string | undefined>): string {
+  return uploadFormOf(parameters).fields.key!;
+}
+
+/**
+ * Posts the photo with the challenge's upload form (S3's POST Object): the signed fields as they
+ * are, the Content-Type, and the photo last, as S3 requires.
+ */
+export async function uploadPhoto(parameters: Record<string, string | undefined>, photo: Buffer, contentType = 'image/jpeg'): Promise<void> {
+  const { url, fields } = uploadFormOf(parameters);
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append('Content-Type', contentType);
+  form.append('file', new Blob([photo], { type: contentType }), 'photo');
+  const response = await fetch(url, { method: 'POST', body: form });
+  if (!response.ok) throw new Error(`photo upload refused: HTTP ${response.status}${describeS3Error(await response.text())}`);
+}
+
+/** S3's XML error as one line: `, EntityTooLarge: Your proposed upload exceeds ... (5315864 bytes; at most 5242880)`. */
+function describeS3Error(body: string): string {
+  const element = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
+  const [code, message, proposed, allowed] = ['Code', 'Message', 'ProposedSize', 'MaxSizeAllowed'].map(element);
+  if (!code) return body ? ` ${body.slice(0, 300)}` : '';
+  return `, ${code}: ${message ?? ''}${proposed && allowed ? ` (${proposed} bytes; at most ${allowed})` : ''}`;
 }
 
 /** Reads a JWT's claims without verifying it (for display; verification is the server's job). */

@@ -28,7 +28,7 @@ export interface Config {
   readonly userPoolId: string;
   /** Minimum similarity (0-100) for a sign-in photo to count as the user's face. */
   readonly faceMatchThreshold: number;
-  /** Lifetime of presigned PUT URLs, in seconds. */
+  /** Lifetime of the photo upload forms (presigned POSTs), in seconds. */
   readonly uploadUrlTtlSeconds: number;
   /** How long Verify waits for the indexer's result, in milliseconds. */
   readonly enrolWaitMs: number;

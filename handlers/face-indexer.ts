@@ -6,7 +6,7 @@
 // (a timeout, a killed process) leaves a face nobody holds; its retry finds the trace the attempt
 // left first and deletes that face once the verdict stands (deleteFacesOfEarlierAttempts).
 // It also runs on each photo created under `signin/`, and deletes at once one that Verify has
-// already looked at (a second PUT to a presigned URL that is still valid) or that no challenge
+// already looked at (a second upload with a form that is still valid) or that no challenge
 // can have asked for; the others Verify deletes itself.
 import type { S3EventRecord, S3Handler } from 'aws-lambda';
 import { deleteFaces, facesTagged, indexFace } from './face-collection.js';

@@ -1,11 +1,12 @@
 // Photos in the upload bucket. Only CreateAuthChallenge chooses keys (`enrol/<sub>/<hex>` and
-// `signin/<hex>`); the client gets a presigned PUT for exactly one key and never names an
-// object itself. Every photo is deleted once it has been looked at. A sign-in key names nobody:
+// `signin/<hex>`); the client gets an upload form (a presigned POST) for exactly one key and never
+// names an object itself. The form's policy caps the photo's size, which a presigned PUT cannot:
+// anyone who starts a sign-in could otherwise park up to 5 GB under its key. Every photo is deleted once it has been looked at. A sign-in key names nobody:
 // the FACE_MATCH challenge goes to any email, and a sub in its URL would tell an enrolled user
 // (whose USERNAME is that sub) from an unknown email.
 import { randomBytes } from 'node:crypto';
-import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { s3Client } from './aws-clients/s3.js';
 import { config } from './config.js';
 
@@ -42,24 +43,39 @@ export function subOfEnrolKey(key: string): string | undefined {
   return ENROL_KEY.exec(key)?.[1];
 }
 
-export interface PresignedUpload {
-  uploadUrl: string;
+export interface PhotoUploadForm {
+  /** Where the form is posted: the bucket's URL. */
+  url: string;
+  /** The form's fields, posted as they are before the photo (the `file` field, which comes last). */
+  fields: Record<string, string>;
   /** ISO 8601 */
   expiresAt: string;
 }
 
-/** A PUT URL for one key. The content type is not signed, so JPEG and PNG both upload. */
-export async function presignUpload(key: string, now: number): Promise<PresignedUpload> {
-  const uploadUrl = await getSignedUrl(s3Client, new PutObjectCommand({ Bucket: config.uploadBucket, Key: key }), {
-    expiresIn: config.uploadUrlTtlSeconds,
+/**
+ * An upload form (presigned POST) for one key. Its policy allows that key, a photo of 1 byte to
+ * MAX_PHOTO_BYTES, and any Content-Type field (JPEG and PNG both upload; Verify checks the type).
+ */
+export async function presignUploadForm(key: string, now: number): Promise<PhotoUploadForm> {
+  const { url, fields } = await createPresignedPost(s3Client, {
+    Bucket: config.uploadBucket,
+    Key: key,
+    Conditions: [
+      ['content-length-range', 1, MAX_PHOTO_BYTES],
+      ['starts-with', '$Content-Type', ''],
+    ],
+    Expires: config.uploadUrlTtlSeconds,
   });
-  return { uploadUrl, expiresAt: new Date(now + config.uploadUrlTtlSeconds * 1000).toISOString() };
+  return { url, fields, expiresAt: new Date(now + config.uploadUrlTtlSeconds * 1000).toISOString() };
 }
 
-/** The public parameters every photo challenge shows: where to upload, until when, how much. */
+/**
+ * The public parameters every photo challenge shows: where to upload (`uploadFormUrl`, and
+ * `uploadFormFields` as JSON, since challenge parameters are strings), until when, how much.
+ */
 export async function photoUploadParameters(challenge: 'ENROL_FACE' | 'FACE_MATCH', key: string, now: number): Promise<Record<string, string>> {
-  const { uploadUrl, expiresAt } = await presignUpload(key, now);
-  return { challenge, uploadUrl, expiresAt, maxBytes: String(MAX_PHOTO_BYTES) };
+  const { url, fields, expiresAt } = await presignUploadForm(key, now);
+  return { challenge, uploadFormUrl: url, uploadFormFields: JSON.stringify(fields), expiresAt, maxBytes: String(MAX_PHOTO_BYTES) };
 }
 
 export interface PhotoFacts {

@@ -318,8 +318,8 @@ export interface SignInVerdict {
 
 /**
  * Marks a sign-in photo as looked at, with the verdict when the check reached one (`matched`
- * undefined: it did not, and the mark holds none). A PUT to its presigned URL after this (the URL
- * lives on for its TTL) is deleted by the face-indexer as soon as S3 reports it.
+ * undefined: it did not, and the mark holds none). A photo posted again with its upload form after
+ * this (the form lives on for its TTL) is deleted by the face-indexer as soon as S3 reports it.
  */
 export async function markSignInPhotoUsed(objectKey: string, now: number, sub: string, matched: boolean | undefined): Promise<void> {
   await documentClient.send(

@@ -6,7 +6,7 @@ import type { CorsRule } from './s3/cors.js';
 
 const uploadRule: CorsRule = {
   AllowedOrigins: ['http://localhost:4566', 'http://127.0.0.1:4566', 'https://app.example.com'],
-  AllowedMethods: ['PUT'],
+  AllowedMethods: ['POST'],
   AllowedHeaders: ['content-type', 'x-amz-*'],
   ExposedHeaders: ['etag'],
   MaxAge: 300,

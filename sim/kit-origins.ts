@@ -1,9 +1,9 @@
 // The origins of the page the kit serves itself (/_sim/web/). A developer opens it at whatever
 // the kit listens on: `npm start -- --port 5000`, then http://localhost:5000, http://127.0.0.1:5000
 // or http://[::1]:5000, three origins to a browser. The page talks to the kit on its own origin,
-// except for the photo: the presigned upload URL names the endpoint the functions were given
-// (http://127.0.0.1:<port>), so from any other name the PUT is cross-origin and needs the upload
-// bucket's CORS. The stack's `webOrigins` cannot know the port a kit is started on (its default
+// except for the photo: the upload form's URL names the endpoint the functions were given
+// (http://127.0.0.1:<port>), so from any other name the form's POST is cross-origin and needs the
+// upload bucket's CORS. The stack's `webOrigins` cannot know the port a kit is started on (its default
 // lists 4566 only), so the kit adds its own origins to the bucket it serves; an AWS bucket keeps
 // exactly the stack's list, and no other origin is let in.
 import type { CorsRule } from './s3/cors.js';
@@ -25,7 +25,7 @@ export function kitOwnOrigins(endpoint: string): string[] {
 
 /**
  * The bucket's CORS rules with the kit's own origins added to each rule's `AllowedOrigins`, so a
- * rule that lets the stack's web origins PUT a photo lets the kit's page do it from any of its
+ * rule that lets the stack's web origins upload a photo lets the kit's page do it from any of its
  * names. Rules already open to every origin (`*`) are left as they are.
  */
 export function withKitOwnOrigins(rules: readonly CorsRule[], ownOrigins: readonly string[]): CorsRule[] {

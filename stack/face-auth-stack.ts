@@ -58,9 +58,11 @@ export class FaceAuthStack extends Stack {
       cors: [
         {
           allowedOrigins: props.webOrigins,
-          allowedMethods: [s3.HttpMethods.PUT],
-          // A browser PUT of an image sends Content-Type (image/* is not CORS-safelisted, so it is
-          // preflighted), plus any x-amz-* headers a client adds (checksums, for instance).
+          // Photos arrive as upload forms (presigned POSTs, whose policy caps their size). A form
+          // POST is sent without a preflight; S3 answers it with CORS headers only for an origin
+          // this rule allows, and without them the page cannot read the answer.
+          allowedMethods: [s3.HttpMethods.POST],
+          // Headers a client may add to the POST (x-amz-* ones, for instance), preflighted then.
           allowedHeaders: ['content-type', 'x-amz-*'],
           exposedHeaders: ['etag'],
           maxAge: 300,

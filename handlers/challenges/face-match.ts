@@ -1,7 +1,7 @@
 // FACE_MATCH: the first challenge of every session. The client uploads a photo to a key chosen
 // here; Verify asks Rekognition which collection faces it matches and accepts only when THIS
 // user's face is among the matches at or above the threshold. The photo is deleted on every
-// path, so it cannot be replayed, and marked used, so a second PUT to the same URL is deleted too.
+// path, so it cannot be replayed, and marked used, so a second upload with the same form is deleted too.
 // The mark keeps the verdict, for Cognito's retry of a run it stopped waiting for.
 //
 // An unknown email, and a user without a face, get the same challenge and the same checks (the

@@ -1,6 +1,6 @@
 // SIGKILL under load loses nothing that was acknowledged: `npm start` is killed while users are
 // enrolling, started again on the same data folder, and every user whose enrolment finished
-// (tokens came back) signs in with their face. A kill right after an enrolment photo's PUT was
+// (tokens came back) signs in with their face. A kill right after an enrolment photo's upload was
 // answered leaves no photo behind: its S3 event is delivered at the next start. A kill as
 // IndexFaces has stored the face leaves no face bound to nobody once the event came again. A kill
 // as a re-enrolment binds the new face leaves the old face's sessions to end, the old face to go
@@ -76,7 +76,7 @@ describe('embedded cloud after a crash', () => {
     }
   }, 180_000);
 
-  it('indexes and deletes at the next start an enrolment photo whose PUT was answered just before a SIGKILL', async () => {
+  it('indexes and deletes at the next start an enrolment photo whose upload was answered just before a SIGKILL', async () => {
     const photoDir = mkdtempSync(join(tmpdir(), 'facekit-crash-photo-'));
     let kit: SimProcess | undefined;
     const resumedLines: string[] = [];
@@ -85,7 +85,7 @@ describe('embedded cloud after a crash', () => {
     } });
     try {
       await cloudAssembly();
-      // Each kill comes as soon as the PUT is answered, while the face indexer has the event: it
+      // Each kill comes as soon as the upload is answered, while the face indexer has the event: it
       // takes tens of milliseconds, the kill about one. Three, so that one kill losing the race
       // does not leave the test without the case.
       for (let user = 0; user < 3; user++) {
@@ -133,7 +133,7 @@ describe('embedded cloud after a crash', () => {
     let killsAtIndex = 0;
     try {
       await cloudAssembly();
-      // The kill comes as soon as the collection's log grows after the PUT: IndexFaces has stored
+      // The kill comes as soon as the collection's log grows after the upload: IndexFaces has stored
       // the face, and the indexer has (most likely) not held it yet. Two, as the chaos audit's kills
       // at this point left an orphan face four times in five.
       for (let user = 0; user < 2; user++) {

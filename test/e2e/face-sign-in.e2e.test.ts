@@ -13,7 +13,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { generateFixture } from '../../sim/faces/generate-face.js';
-import { decodeJwtClaims, uploadPhoto } from '../../cli/face-auth-client.js';
+import { decodeJwtClaims, uploadFormOf, uploadKeyOf, uploadPhoto } from '../../cli/face-auth-client.js';
 import { latestCode, startHarness, type Harness } from './embedded-cloud-harness.js';
 
 let harness: Harness;
@@ -35,7 +35,7 @@ async function initiate(email: string): Promise<InitiateAuthCommandOutput> {
 }
 
 async function answer(previous: InitiateAuthCommandOutput, email: string, photo?: Buffer) {
-  if (photo) await uploadPhoto(previous.ChallengeParameters!.uploadUrl!, photo);
+  if (photo) await uploadPhoto(previous.ChallengeParameters!, photo);
   return harness.cognito.send(
     new RespondToAuthChallengeCommand({
       ClientId: harness.outputs.UserPoolClientId,
@@ -141,15 +141,18 @@ describe('sign-up and enrolment', () => {
     expect((await userRecord(userSub))?.faceId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('refuses a photo over 5 MB as TOO_LARGE', async () => {
+  it('has S3 refuse an enrolment photo over 5 MB, by the upload form’s policy, and stores nothing', async () => {
     const email = 'big@example.com';
-    await harness.client.signUp(email);
+    const { userSub } = await harness.client.signUp(email);
     const enrolSecret = await harness.client.confirmSignUp(email, (await latestCode(harness.endpoint, email)).code);
     const huge = Buffer.concat([await face('big'), Buffer.alloc(5_300_000, 7)]);
 
-    const outcome = await harness.client.authenticate(email, { photo: huge, enrolSecret });
+    await expect(harness.client.authenticate(email, { photo: huge, enrolSecret })).rejects.toThrow(
+      /^photo upload refused: HTTP 400, EntityTooLarge: Your proposed upload exceeds the maximum allowed size \(\d+ bytes; at most 5242880\)$/,
+    );
 
-    expect(outcome).toMatchObject({ kind: 'enrolment-rejected', reason: 'TOO_LARGE' });
+    expect(await objectsUnder(`enrol/${userSub}/`)).toEqual([]);
+    expect((await userRecord(userSub))?.faceId).toBeUndefined();
   });
 
   it('does not let a stranger who knows the email enrol a face', async () => {
@@ -171,7 +174,7 @@ describe('sign-up and enrolment', () => {
       );
     const proof = await respond(first, 'ENROL', { intent: 'ENROL', enrolSecret: 'a-guessed-secret-that-is-long-enough' });
     expect(proof.ChallengeParameters).toMatchObject({ challenge: 'MAILBOX_PROOF', method: 'ENROL_SECRET' });
-    expect(proof.ChallengeParameters?.uploadUrl).toBeUndefined();
+    expect(proof.ChallengeParameters?.uploadFormUrl).toBeUndefined();
     const guessed = await respond(proof, 'a-guessed-secret-that-is-long-enough');
     expect(guessed.ChallengeParameters).toMatchObject({ challenge: 'MAILBOX_PROOF' });
   });
@@ -213,21 +216,34 @@ describe('sign-in', () => {
     expect(replayed.ChallengeParameters).toMatchObject({ challenge: 'FACE_MATCH' });
   });
 
-  it('refuses a tampered presigned URL and an expired one with S3’s errors', async () => {
-    const challenge = await initiate('bob@example.com');
-    const url = new URL(challenge.ChallengeParameters!.uploadUrl!);
-    const tampered = new URL(url);
-    tampered.pathname = tampered.pathname.replace(/signin\/[0-9a-f]+$/, `signin/${'0'.repeat(32)}`);
+  /** Posts a photo with a challenge's upload form, with some of its fields changed. */
+  async function postForm(parameters: Record<string, string>, photo: Buffer, changed: Record<string, string> = {}): Promise<Response> {
+    const { url, fields } = uploadFormOf(parameters);
+    const form = new FormData();
+    for (const [name, value] of Object.entries({ ...fields, 'Content-Type': 'image/jpeg', ...changed })) form.append(name, value);
+    form.append('file', new Blob([photo]), 'photo.jpg');
+    return fetch(url, { method: 'POST', body: form });
+  }
 
-    const tamperedPut = await fetch(tampered, { method: 'PUT', body: await face('bob') });
-    expect(tamperedPut.status).toBe(403);
-    expect(await tamperedPut.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+  it('refuses a tampered upload form and an expired one with S3’s errors', async () => {
+    const challenge = await initiate('bob@example.com');
+    const parameters = challenge.ChallengeParameters!;
+
+    const otherKey = await postForm(parameters, await face('bob'), { key: `signin/${'0'.repeat(32)}` });
+    expect(otherKey.status).toBe(403);
+    expect(await otherKey.text()).toMatch(/<Code>AccessDenied<\/Code>[\s\S]*Invalid according to Policy: Policy Condition failed/);
+    const policy = JSON.parse(Buffer.from(uploadFormOf(parameters).fields.Policy!, 'base64').toString('utf8')) as { conditions: unknown[] };
+    const widened = { ...policy, conditions: policy.conditions.map((condition) => (Array.isArray(condition) && condition[0] === 'content-length-range' ? ['content-length-range', 1, 5e9] : condition)) };
+    const tampered = await postForm(parameters, await face('bob'), { Policy: Buffer.from(JSON.stringify(widened)).toString('base64') });
+    expect(tampered.status).toBe(403);
+    expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+    expect(await objectsUnder('signin/')).toEqual([]);
 
     harness.clock.advance(10 * 60_000);
     try {
-      const expiredPut = await fetch(url, { method: 'PUT', body: await face('bob') });
-      expect(expiredPut.status).toBe(403);
-      expect(await expiredPut.text()).toMatch(/<Code>AccessDenied<\/Code>[\s\S]*Request has expired/);
+      const expired = await postForm(parameters, await face('bob'));
+      expect(expired.status).toBe(403);
+      expect(await expired.text()).toMatch(/<Code>AccessDenied<\/Code>[\s\S]*Invalid according to Policy: Policy expired\./);
       await expect(answer(challenge, 'bob@example.com')).rejects.toMatchObject({
         name: 'NotAuthorizedException',
         message: 'Invalid session for the user, session is expired.',
@@ -237,15 +253,30 @@ describe('sign-in', () => {
     }
   });
 
+  it('caps the photo at the challenge’s maxBytes: a bigger one is refused by S3 and nothing is stored', async () => {
+    const challenge = await initiate('bob@example.com');
+    const parameters = challenge.ChallengeParameters!;
+    const tooBig = Buffer.concat([await face('bob'), Buffer.alloc(Number(parameters.maxBytes))]);
+
+    const refused = await postForm(parameters, tooBig);
+
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/<Code>EntityTooLarge<\/Code>[\s\S]*<MaxSizeAllowed>5242880<\/MaxSizeAllowed>/);
+    expect(await objectsUnder(uploadKeyOf(parameters))).toEqual([]);
+    // The challenge is not used up: the right photo still signs in with the same form.
+    const signedIn = await answer(challenge, 'bob@example.com', await face('bob', 1));
+    expect(signedIn.AuthenticationResult?.IdToken).toBeDefined();
+  });
+
   it('gives an unknown email the same challenge shape and the same failure as a known one', async () => {
     const known = await initiate('bob@example.com');
     const unknown = await initiate('nobody@example.com');
 
     expect(unknown.ChallengeName).toBe(known.ChallengeName);
     expect(Object.keys(unknown.ChallengeParameters!).sort()).toEqual(Object.keys(known.ChallengeParameters!).sort());
-    expect(unknown.ChallengeParameters!.uploadUrl).toMatch(/\/signin\/[0-9a-f]{32}\?/);
-    expect(known.ChallengeParameters!.uploadUrl).toMatch(/\/signin\/[0-9a-f]{32}\?/);
-    expect(known.ChallengeParameters!.uploadUrl).not.toMatch(/x-amz-checksum/i);
+    expect(uploadKeyOf(unknown.ChallengeParameters!)).toMatch(/^signin\/[0-9a-f]{32}$/);
+    expect(uploadKeyOf(known.ChallengeParameters!)).toMatch(/^signin\/[0-9a-f]{32}$/);
+    expect(uploadFormOf(unknown.ChallengeParameters!).url).toBe(uploadFormOf(known.ChallengeParameters!).url);
     expect(unknown.ChallengeParameters!.USERNAME).toMatch(/^[0-9a-f-]{36}$/);
     let step = unknown;
     for (let round = 0; round < 2; round++) step = (await answer(step, 'nobody@example.com', await face('bob'))) as InitiateAuthCommandOutput;
@@ -286,7 +317,7 @@ describe('sign-in', () => {
   it('signs in from a backend with IAM credentials (AdminInitiateAuth, AdminRespondToAuthChallenge) through the same triggers', async () => {
     const { UserPoolId: userPoolId, UserPoolClientId: clientId } = harness.outputs;
     const respond = async (previous: { Session?: string; ChallengeParameters?: Record<string, string> }, photo: Buffer) => {
-      await uploadPhoto(previous.ChallengeParameters!.uploadUrl!, photo);
+      await uploadPhoto(previous.ChallengeParameters!, photo);
       return harness.cognito.send(new AdminRespondToAuthChallengeCommand({
         UserPoolId: userPoolId, ClientId: clientId, ChallengeName: 'CUSTOM_CHALLENGE', Session: previous.Session,
         ChallengeResponses: { USERNAME: previous.ChallengeParameters!.USERNAME!, ANSWER: 'uploaded' },

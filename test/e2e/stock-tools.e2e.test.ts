@@ -296,7 +296,7 @@ describe('the face flow with stock clients', () => {
 
     let step = await initiate();
     expect(step.ChallengeParameters.challenge).toBe('FACE_MATCH');
-    await uploadPhoto(step.ChallengeParameters.uploadUrl, await generateFixture('face', 'aws-cli', 2));
+    await uploadPhoto(step.ChallengeParameters, await generateFixture('face', 'aws-cli', 2));
     step = await respond(step.Session, step.ChallengeParameters.USERNAME, 'uploaded');
     expect(step.AuthenticationResult.TokenType).toBe('Bearer');
 
@@ -325,7 +325,7 @@ describe('the face flow with stock clients', () => {
     expect(await enrolThroughChallenges(initiate, respond, enrolSecret, 'aws-cli-admin')).toEqual(['FACE_MATCH', 'MAILBOX_PROOF', 'ENROL_FACE']);
 
     let step = await initiate();
-    await uploadPhoto(step.ChallengeParameters.uploadUrl, await generateFixture('face', 'aws-cli-admin', 2));
+    await uploadPhoto(step.ChallengeParameters, await generateFixture('face', 'aws-cli-admin', 2));
     step = await respond(step.Session, step.ChallengeParameters.USERNAME, 'uploaded');
     expect(step.AuthenticationResult.TokenType).toBe('Bearer');
     const refreshed = await aws('cognito-idp', 'admin-initiate-auth', '--user-pool-id', poolId, '--client-id', clientId,
@@ -383,7 +383,7 @@ async function enrolThroughChallenges(
     } else if (parameters.challenge === 'MAILBOX_PROOF') {
       step = await respond(step.Session, parameters.USERNAME!, enrolSecret, { enrolSecret });
     } else {
-      await uploadPhoto(parameters.uploadUrl!, await generateFixture('face', fixtureSeed, 0));
+      await uploadPhoto(parameters, await generateFixture('face', fixtureSeed, 0));
       step = await respond(step.Session, parameters.USERNAME!, 'uploaded');
     }
   }

@@ -62,13 +62,18 @@ describe('CreateAuthChallenge: FACE_MATCH', () => {
     expect(issuedAt).toBeGreaterThanOrEqual(before);
     expect(issuedAt).toBeLessThanOrEqual(Date.now());
     expect(response.privateChallengeParameters).toEqual({ challenge: 'FACE_MATCH', key: expect.stringMatching(new RegExp(`^signin/${HEX_KEY}$`)) });
-    expect(Object.keys(response.publicChallengeParameters).sort()).toEqual(['challenge', 'expiresAt', 'maxBytes', 'uploadUrl']);
+    expect(Object.keys(response.publicChallengeParameters).sort()).toEqual(['challenge', 'expiresAt', 'maxBytes', 'uploadFormFields', 'uploadFormUrl']);
     expect(response.publicChallengeParameters).toMatchObject({ challenge: 'FACE_MATCH', maxBytes: '5242880' });
-    const url = new URL(response.publicChallengeParameters.uploadUrl);
-    expect(decodeURIComponent(url.pathname)).toContain(`${response.privateChallengeParameters.key}`);
-    expect(url.hostname.startsWith(BUCKET) || url.pathname.startsWith(`/${BUCKET}/`)).toBe(true);
-    expect(url.searchParams.get('X-Amz-Expires')).toBe('170');
-    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    const url = new URL(response.publicChallengeParameters.uploadFormUrl);
+    expect(url.hostname.startsWith(BUCKET) || url.pathname === `/${BUCKET}`).toBe(true);
+    const fields = JSON.parse(response.publicChallengeParameters.uploadFormFields) as Record<string, string>;
+    expect(fields.key).toBe(response.privateChallengeParameters.key);
+    expect(fields['X-Amz-Signature']).toMatch(/^[0-9a-f]{64}$/);
+    // The policy S3 enforces: this key only, 1 byte to maxBytes, for 170 s.
+    const policy = JSON.parse(Buffer.from(fields.Policy!, 'base64').toString('utf8')) as { expiration: string; conditions: unknown[] };
+    expect(policy.conditions).toEqual(expect.arrayContaining([{ key: fields.key }, { bucket: BUCKET }, ['content-length-range', 1, 5_242_880], ['starts-with', '$Content-Type', '']]));
+    expect(Date.parse(policy.expiration) - before).toBeGreaterThan(169_000);
+    expect(Date.parse(policy.expiration) - Date.now()).toBeLessThanOrEqual(170_000);
     expect(Date.parse(response.publicChallengeParameters.expiresAt) - Date.now()).toBeGreaterThan(160_000);
   });
 
@@ -122,13 +127,14 @@ describe('CreateAuthChallenge: MAILBOX_PROOF', () => {
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
   });
 
-  it('gives no upload URL before the mailbox is proven', async () => {
+  it('gives no upload form before the mailbox is proven', async () => {
     const user = await unenrolledUser();
 
     const { response } = await create(askToEnrol(user));
 
     expect(response.publicChallengeParameters.challenge).toBe('MAILBOX_PROOF');
-    expect(response.publicChallengeParameters.uploadUrl).toBeUndefined();
+    expect(response.publicChallengeParameters.uploadFormUrl).toBeUndefined();
+    expect(response.publicChallengeParameters.uploadFormFields).toBeUndefined();
     expect(response.privateChallengeParameters.key).toBeUndefined();
   });
 
@@ -220,8 +226,8 @@ describe('CreateAuthChallenge: ENROL_FACE', () => {
     expect(key).toMatch(new RegExp(`^enrol/${user.sub}/${HEX_KEY}$`));
     expect(response.privateChallengeParameters).toEqual({ challenge: 'ENROL_FACE', key });
     expect(response.challengeMetadata).toBe(`ENROL_FACE:${key}`);
-    expect(Object.keys(response.publicChallengeParameters).sort()).toEqual(['challenge', 'expiresAt', 'maxBytes', 'uploadUrl']);
-    expect(decodeURIComponent(new URL(response.publicChallengeParameters.uploadUrl).pathname)).toContain(key);
+    expect(Object.keys(response.publicChallengeParameters).sort()).toEqual(['challenge', 'expiresAt', 'maxBytes', 'uploadFormFields', 'uploadFormUrl']);
+    expect(JSON.parse(response.publicChallengeParameters.uploadFormFields)).toMatchObject({ key });
   });
 
   it.each(['NO_FACE', 'MULTIPLE_FACES', 'LOW_QUALITY', 'NOT_AN_IMAGE', 'TOO_LARGE', 'NOT_UPLOADED', 'NOT_CHECKED_IN_TIME'])(
@@ -272,15 +278,16 @@ describe('CreateAuthChallenge refuses to build', () => {
 });
 
 describe('CreateAuthChallenge logs', () => {
-  it('never contain the upload URL or its signature', async () => {
+  it('never contain the upload form, its policy or its signature', async () => {
     const { response } = await create(createEvent(await enrolledUser(), []));
     const enrol = await create(createEvent(await unenrolledUser(), [entry('FACE_MATCH', false), entry('MAILBOX_PROOF', true)]));
 
     const text = logs.text();
     expect(text).toContain('challenge created');
-    for (const url of [response.publicChallengeParameters.uploadUrl, enrol.response.publicChallengeParameters.uploadUrl]) {
-      expect(text).not.toContain(url);
-      expect(text).not.toContain(new URL(url).searchParams.get('X-Amz-Signature'));
+    for (const { publicChallengeParameters } of [response, enrol.response]) {
+      const fields = JSON.parse(publicChallengeParameters.uploadFormFields) as Record<string, string>;
+      expect(text).not.toContain(fields.Policy);
+      expect(text).not.toContain(fields['X-Amz-Signature']);
     }
     expect(text).not.toContain('X-Amz-');
   });

@@ -18,7 +18,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ownerOfFace } from '../../handlers/face-tags.js';
 import { generateFace, generateFixture } from '../../sim/faces/generate-face.js';
-import { FaceAuthClient, decodeJwtClaims, uploadPhoto } from '../../cli/face-auth-client.js';
+import { FaceAuthClient, decodeJwtClaims, uploadKeyOf, uploadPhoto } from '../../cli/face-auth-client.js';
 import { LOCAL_CREDENTIALS } from '../../sim/embedded-cloud.js';
 import { latestCode, startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
 
@@ -92,7 +92,7 @@ function shapeOf(step: Step): Record<string, unknown> {
     challenge: parameters.challenge,
     method: parameters.method,
     USERNAME: parameters.USERNAME?.replace(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, '<uuid v4>'),
-    uploadPath: parameters.uploadUrl && new URL(parameters.uploadUrl).pathname.replace(/[0-9a-f]{32}$/, '<32 hex>'),
+    uploadKey: parameters.uploadFormFields && uploadKeyOf(parameters).replace(/[0-9a-f]{32}$/, '<32 hex>'),
     maxBytes: parameters.maxBytes,
     tokens: step.AuthenticationResult !== undefined,
   };
@@ -128,7 +128,7 @@ describe('finding 2: no enumeration through the face flow', () => {
     const unknown = await probe('enum-nobody@example.com');
 
     expect(enrolled).toHaveLength(5);
-    expect(enrolled[0]).toMatchObject({ challenge: 'FACE_MATCH', USERNAME: '<uuid v4>', uploadPath: expect.stringMatching(/\/signin\/<32 hex>$/) });
+    expect(enrolled[0]).toMatchObject({ challenge: 'FACE_MATCH', USERNAME: '<uuid v4>', uploadKey: 'signin/<32 hex>' });
     expect(enrolled[2]).toMatchObject({ challenge: 'MAILBOX_PROOF', method: 'EMAIL_CODE' });
     expect(enrolled[4]).toEqual({ error: 'NotAuthorizedException', message: 'Incorrect username or password.' });
     expect(fresh).toEqual(enrolled);
@@ -331,23 +331,23 @@ describe('finding 4: no crowding of the owner’s face', () => {
 });
 
 describe('finding 5: no photo outlives its purpose', () => {
-  it('deletes a photo PUT again to a sign-in URL after the sign-in succeeded', async () => {
+  it('deletes a photo posted again with a sign-in form after the sign-in succeeded', async () => {
     await enrolledUser('reput@example.com', await face('reput'));
     const challenge = await initiate('reput@example.com');
-    await uploadPhoto(challenge.ChallengeParameters!.uploadUrl!, await face('reput', 1));
+    await uploadPhoto(challenge.ChallengeParameters!, await face('reput', 1));
     const signedIn = await respond(challenge, 'uploaded');
     expect(signedIn.AuthenticationResult).toBeDefined();
 
-    await uploadPhoto(challenge.ChallengeParameters!.uploadUrl!, await face('reput', 2));
+    await uploadPhoto(challenge.ChallengeParameters!, await face('reput', 2));
 
-    const key = new URL(challenge.ChallengeParameters!.uploadUrl!).pathname.split('/').slice(-2).join('/');
+    const key = uploadKeyOf(challenge.ChallengeParameters!);
     await expect.poll(() => objectsUnder(key), { timeout: 10_000, interval: 200 }).toEqual([]);
   });
 
   it('deletes the photo of an unknown email once answered, like any other', async () => {
     const challenge = await initiate('reput-nobody@example.com');
-    await uploadPhoto(challenge.ChallengeParameters!.uploadUrl!, await face('reput-nobody'));
-    const key = new URL(challenge.ChallengeParameters!.uploadUrl!).pathname.split('/').slice(-2).join('/');
+    await uploadPhoto(challenge.ChallengeParameters!, await face('reput-nobody'));
+    const key = uploadKeyOf(challenge.ChallengeParameters!);
 
     await respond(challenge, 'uploaded');
 
@@ -358,8 +358,8 @@ describe('finding 5: no photo outlives its purpose', () => {
 describe('finding 5: the lifecycle rule, for photos of sessions nobody answers', () => {
   it('keeps such a photo past one day and removes it by the second midnight UTC after its upload', async () => {
     const challenge = await initiate('abandoned@example.com');
-    await uploadPhoto(challenge.ChallengeParameters!.uploadUrl!, await face('abandoned'));
-    const key = new URL(challenge.ChallengeParameters!.uploadUrl!).pathname.split('/').slice(-2).join('/');
+    await uploadPhoto(challenge.ChallengeParameters!, await face('abandoned'));
+    const key = uploadKeyOf(challenge.ChallengeParameters!);
     const uploadedAt = harness.clock.now();
     const secondMidnight = Math.ceil(uploadedAt / 86_400_000) * 86_400_000 + 86_400_000;
     let advanced = 0;
@@ -431,7 +431,7 @@ describe('abandoned enrolments: faces bound to nobody', () => {
       const proof = await respond(await initiate(email), 'ENROL', { intent: 'ENROL' });
       const enrolFace = await respond(proof, (await latestCode(harness.endpoint, email)).code);
       expect(enrolFace.ChallengeParameters?.challenge).toBe('ENROL_FACE');
-      await uploadPhoto(enrolFace.ChallengeParameters!.uploadUrl!, await face(`abandons-${attempt}`));
+      await uploadPhoto(enrolFace.ChallengeParameters!, await face(`abandons-${attempt}`));
       // The indexer runs on the upload and deletes the photo; the challenge is never answered.
       await expect.poll(() => objectsUnder(`enrol/${sub}/`), { timeout: 10_000 }).toEqual([]);
       const unbound = await facesIndexedFor(sub);

@@ -1,18 +1,18 @@
 // An attacker who never follows the script: a seeded random walk over the custom-auth flow by
-// several actors at once, with raw SDK calls and presigned PUTs against the embedded cloud. The
+// several actors at once, with raw SDK calls and upload forms (presigned POSTs) against the embedded cloud. The
 // victims (enrolled with the kit's client) sign in now and then the honest way; the attacker,
 // who owns an enrolled account of its own and reads only its own mailbox, starts sessions for any
 // email, answers any open or finished session with any ANSWER, USERNAME, ChallengeName and
-// ClientMetadata, PUTs any photo (a victim's face, its own, another victim's, a non-image, an
-// empty or an oversized body, under a content type of its choosing) to its own or another
-// session's URL, before or after answering, and uses, refreshes, revokes and signs out the tokens
+// ClientMetadata, posts any photo (a victim's face, its own, another victim's, a non-image, an
+// empty or an oversized body, under a content type of its choosing) with its own or another
+// session's upload form, before or after answering, and uses, refreshes, revokes and signs out the tokens
 // it got. After every step the properties below must hold; at the end every victim still signs in
 // with their own face and no photo is left that the docs do not allow.
 //
 // Properties (README "Security choices", docs/handlers.md, docs/cognito.md's error table):
-//  1. Tokens name the session's own user, and come only from a FACE_MATCH whose own URL received
-//     a photo of that user's bound face that Verify may accept (at most 5,242,880 bytes, a JPEG,
-//     PNG or undeclared content type), or from an ENROL_FACE of an account whose mailbox the
+//  1. Tokens name the session's own user, and come only from a FACE_MATCH whose own form uploaded
+//     a photo of that user's bound face that Verify may accept (a JPEG, PNG or undeclared content
+//     type; the form's policy lets S3 store only 1 to 5,242,880 bytes), or from an ENROL_FACE of an account whose mailbox the
 //     attacker owns (victims never enrol during the walk, and nobody reads their mail). So the
 //     attacker never holds a victim's tokens except by uploading a photo of the victim's face
 //     (face matching is not liveness detection: the documented residual, counted in the log).
@@ -21,11 +21,11 @@
 //  2. No answer is a 5xx or an error outside the documented set; every session begins with the
 //     same FACE_MATCH shape for any email; challenges follow docs/handlers.md's sequence (the
 //     MAILBOX_PROOF method being the client's choice); a session Verify has judged is never
-//     accepted again, not even when sent twice at once; expired sessions and URLs, and tampered
-//     URLs, are refused; only a mailbox the attacker owns is ever proven.
+//     accepted again, not even when sent twice at once; expired sessions and forms, tampered forms,
+//     and photos outside the form's size range, are refused; only a mailbox the attacker owns is ever proven.
 //  3. A victim's bound faceId never changes, and no face is ever held pending on a victim's record.
 //  4. After the walk every victim signs in with their own face through the kit's client; no
-//     enrolment photo is left, and the only sign-in photos left are those PUT to URLs whose
+//     enrolment photo is left, and the only sign-in photos left are those posted with forms whose
 //     challenge Verify never judged (the lifecycle rule's case, docs/handlers.md finding 5); the
 //     collection holds each victim's one face, and for each of the attacker's accounts its bound
 //     face plus at most one bound to nobody.
@@ -52,7 +52,7 @@ import {
 import { ListFacesCommand, RekognitionClient } from '@aws-sdk/client-rekognition';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { FaceAuthClient, decodeJwtClaims, unusablePassword } from '../../cli/face-auth-client.js';
+import { FaceAuthClient, decodeJwtClaims, unusablePassword, uploadFormOf, type PhotoUploadForm } from '../../cli/face-auth-client.js';
 import { ownerOfFace } from '../../handlers/face-tags.js';
 import { generateFixture } from '../../sim/faces/generate-face.js';
 import { SeededRandom } from '../../sim/faces/seeded-random.js';
@@ -158,9 +158,9 @@ interface TrackedSession {
   username: string;
   kind: Kind;
   method?: string;
-  uploadUrl?: string;
+  uploadForm?: PhotoUploadForm;
   key?: string;
-  /** Sim-clock time the challenge was issued (the URL lives 170 s, the session 3 minutes). */
+  /** Sim-clock time the challenge was issued (the form lives 170 s, the session 3 minutes). */
   issuedAt: number;
   uploads: Upload[];
   /** The mailbox was proven earlier in this session (an ENROL_FACE follows a correct MAILBOX_PROOF). */
@@ -261,8 +261,8 @@ function challengeOf(step: InitiateAuthCommandOutput | RespondToAuthChallengeCom
     username: parameters.USERNAME ?? '',
     kind,
     method: parameters.method,
-    uploadUrl: parameters.uploadUrl,
-    key: parameters.uploadUrl ? new URL(parameters.uploadUrl).pathname.split('/').slice(-2).join('/') : undefined,
+    uploadForm: parameters.uploadFormUrl ? uploadFormOf(parameters) : undefined,
+    key: parameters.uploadFormUrl ? uploadFormOf(parameters).fields.key : undefined,
     issuedAt: harness.clock.now(),
     uploads: [],
     mailboxProven: mailboxProven || kind === 'ENROL_FACE',
@@ -281,10 +281,10 @@ function checkFirstStep(step: InitiateAuthCommandOutput, email: string): void {
     keys: Object.keys(parameters).sort().join(','),
     challenge: parameters.challenge,
     username: UUID_V4.test(parameters.USERNAME ?? ''),
-    upload: parameters.uploadUrl ? /\/signin\/[0-9a-f]{32}$/.test(new URL(parameters.uploadUrl).pathname) : false,
+    upload: parameters.uploadFormUrl ? /^signin\/[0-9a-f]{32}$/.test(uploadFormOf(parameters).fields.key ?? '') : false,
     maxBytes: parameters.maxBytes,
   };
-  const expected = { name: 'CUSTOM_CHALLENGE', keys: 'USERNAME,challenge,expiresAt,maxBytes,uploadUrl', challenge: 'FACE_MATCH', username: true, upload: true, maxBytes: String(MAX_PHOTO_BYTES) };
+  const expected = { name: 'CUSTOM_CHALLENGE', keys: 'USERNAME,challenge,expiresAt,maxBytes,uploadFormFields,uploadFormUrl', challenge: 'FACE_MATCH', username: true, upload: true, maxBytes: String(MAX_PHOTO_BYTES) };
   if (JSON.stringify(shape) !== JSON.stringify(expected)) violation(`first step for ${email} has another shape: ${JSON.stringify(shape)}`);
 }
 
@@ -306,7 +306,7 @@ function tokensIssued(result: NonNullable<RespondToAuthChallengeCommandOutput['A
     if (answer.intent) violation(`${what}: the answer asked to enrol, so no face was checked`);
     const matching = answered.uploads.filter((upload) => upload.acceptable && upload.photo.identity && account.identities.has(upload.photo.identity));
     if (matching.length === 0) {
-      violation(`${what}: no acceptable photo of the account's face was PUT to this session's URL (uploads: ${answered.uploads.map((upload) => `${upload.photo.label} as '${upload.contentType}'`).join(', ') || 'none'})`);
+      violation(`${what}: no acceptable photo of the account's face was posted with this session's form (uploads: ${answered.uploads.map((upload) => `${upload.photo.label} as '${upload.contentType}'`).join(', ') || 'none'})`);
     } else if (account.owner !== 'attacker' && holder === 'attacker') {
       notes.residualVictimTokens++; // the victim's own face, uploaded by the attacker: no liveness (documented)
     }
@@ -375,30 +375,38 @@ async function useTokens(held: HeldTokens): Promise<void> {
 // Uploads.
 
 async function put(target: TrackedSession, photo: Photo, contentType: string, tamper: boolean, by: Actor): Promise<void> {
-  let url = target.uploadUrl!;
+  const { url, fields } = target.uploadForm!;
+  const sent: Record<string, string> = { ...fields, ...(contentType ? { 'Content-Type': contentType } : {}) };
   if (tamper) {
-    const tampered = new URL(url);
-    if (chance(0.5)) tampered.pathname = tampered.pathname.replace(/[0-9a-f]{32}$/, randomBytes(16).toString('hex'));
-    else tampered.searchParams.set('X-Amz-Signature', randomBytes(32).toString('hex'));
-    url = tampered.toString();
+    if (chance(0.5)) sent.key = sent.key!.replace(/[0-9a-f]{32}$/, randomBytes(16).toString('hex'));
+    else sent['X-Amz-Signature'] = randomBytes(32).toString('hex');
   }
   const expired = harness.clock.now() - target.issuedAt > 170_000;
-  log(`${by} PUTs ${photo.label} (${photo.bytes.length} B, '${contentType}') to #${target.id} ${target.kind} of ${target.email}${tamper ? ', URL tampered' : ''}${expired ? ', URL expired' : ''}${target.judged ? ', after its answer' : ''}`);
+  const sizeRefused = photo.bytes.length < 1 || photo.bytes.length > MAX_PHOTO_BYTES;
+  log(`${by} posts ${photo.label} (${photo.bytes.length} B, '${contentType}') to #${target.id} ${target.kind} of ${target.email}${tamper ? ', form tampered' : ''}${expired ? ', form expired' : ''}${target.judged ? ', after its answer' : ''}`);
+  const form = new FormData();
+  for (const [name, value] of Object.entries(sent)) form.append(name, value);
+  form.append('file', new Blob([photo.bytes]), 'photo');
   let status: number;
   try {
-    const response = await fetch(url, { method: 'PUT', body: photo.bytes, headers: contentType ? { 'content-type': contentType } : {} });
+    const response = await fetch(url, { method: 'POST', body: form });
     status = response.status;
     await response.arrayBuffer();
   } catch (error) {
-    return violation(`a PUT got no answer: ${(error as Error).message}`);
+    return violation(`an upload got no answer: ${(error as Error).message}`);
   }
-  if (status >= 500) return violation(`a PUT answered ${status}`);
+  if (status >= 500) return violation(`an upload answered ${status}`);
   if (tamper || expired) {
-    if (status !== 403) violation(`a ${tamper ? 'tampered' : 'expired'} upload URL answered ${status}, not 403`);
+    if (status !== 403) violation(`a ${tamper ? 'tampered' : 'expired'} upload form answered ${status}, not 403`);
     return;
   }
-  if (status !== 200) return violation(`a valid upload URL answered ${status}`);
-  const acceptable = !!photo.identity && photo.bytes.length <= MAX_PHOTO_BYTES && ACCEPTED_CONTENT_TYPES.has(contentType);
+  // The form's policy allows 1 byte to MAX_PHOTO_BYTES: S3 refuses the rest, and stores nothing.
+  if (sizeRefused) {
+    if (status !== 400) violation(`a ${photo.bytes.length}-byte photo answered ${status}, not 400`);
+    return;
+  }
+  if (status !== 204) return violation(`a valid upload form answered ${status}`);
+  const acceptable = !!photo.identity && ACCEPTED_CONTENT_TYPES.has(contentType);
   target.uploads.push({ photo, contentType, acceptable });
 }
 
@@ -582,7 +590,7 @@ async function attackerInitiates(): Promise<void> {
 async function attackerPuts(): Promise<void> {
   // The attacker's own sessions (for any email), now and then a victim's URL it somehow saw.
   const ownOnly = chance(0.85);
-  const target = pickSession(openSessions((session) => !!session.uploadUrl && (!ownOnly || session.owner === 'attacker')));
+  const target = pickSession(openSessions((session) => !!session.uploadForm && (!ownOnly || session.owner === 'attacker')));
   if (!target) return attackerInitiates();
   const photo = pickPhoto(target.kind === 'ENROL_FACE');
   await put(target, photo, pick(CONTENT_TYPES), chance(0.05), 'attacker');
@@ -603,7 +611,7 @@ async function attackerAnswers(): Promise<void> {
   if (own && !replay && chance(0.7)) return attackerFollowsItsScript(target, own);
   if (!replay && chance(0.08)) return answerTwiceAtOnce(target);
   // Often the upload comes right before the answer, as the script has it; often not at all.
-  if (target.uploadUrl && !target.judged && chance(0.55)) await put(target, pickPhoto(target.kind === 'ENROL_FACE'), pick(CONTENT_TYPES), false, 'attacker');
+  if (target.uploadForm && !target.judged && chance(0.55)) await put(target, pickPhoto(target.kind === 'ENROL_FACE'), pick(CONTENT_TYPES), false, 'attacker');
   // An ENROL_FACE with nothing uploaded makes Verify wait 3.5 s for the indexer: rarely.
   if (target.kind === 'ENROL_FACE' && target.uploads.length === 0 && !target.judged && chance(0.8)) {
     await put(target, pickPhoto(true), 'image/jpeg', false, 'attacker');
@@ -614,7 +622,7 @@ async function attackerAnswers(): Promise<void> {
 /** On a session of one of its own accounts, the attacker does this step the kit's way (its face may be anyone's). */
 /** The same Session sent twice at once (a client retrying, or an attacker racing): Verify judges one at most. */
 async function answerTwiceAtOnce(target: TrackedSession): Promise<void> {
-  if (target.uploadUrl && chance(0.7)) await put(target, pickPhoto(target.kind === 'ENROL_FACE'), 'image/jpeg', false, 'attacker');
+  if (target.uploadForm && chance(0.7)) await put(target, pickPhoto(target.kind === 'ENROL_FACE'), 'image/jpeg', false, 'attacker');
   const plans = [await attackerPlan(target), await attackerPlan(target)];
   for (const plan of plans) plan.challengeName = 'CUSTOM_CHALLENGE';
   log(`--- #${target.id} answered twice at once`);
@@ -742,7 +750,7 @@ async function timePasses(): Promise<void> {
     for (let move = 0; move < 1 + random.integerBelow(3); move++) {
       const target = pickSession(openSessions(() => true));
       if (!target) break;
-      if (target.uploadUrl && chance(0.5)) await put(target, pickPhoto(false), 'image/jpeg', false, 'attacker');
+      if (target.uploadForm && chance(0.5)) await put(target, pickPhoto(false), 'image/jpeg', false, 'attacker');
       else await answer(target, await attackerPlan(target), 'attacker');
     }
   } finally {
@@ -900,8 +908,8 @@ describe('an attacker who never follows the script', () => {
     await checkVictimRecords();
     expect(violations).toEqual([]);
 
-    // Enrolment photos are all deleted by the indexer; sign-in photos by Verify, or (re-PUTs) by the
-    // indexer: only URLs whose challenge Verify never judged may still hold one, until the lifecycle rule.
+    // Enrolment photos are all deleted by the indexer; sign-in photos by Verify, or (posted again) by the
+    // indexer: only forms whose challenge Verify never judged may still hold one, until the lifecycle rule.
     const unjudgedKeys = new Set(sessions.filter((session) => session.key && !session.judged).map((session) => session.key!));
     await expect.poll(() => objectsUnder('enrol/'), { timeout: 15_000, interval: 250 }).toEqual([]);
     await expect

@@ -223,11 +223,11 @@ describe('FaceAuthStack with default context', () => {
       }
     });
 
-    it('accepts browser PUTs from the default web origins only', () => {
+    it('accepts browser upload forms (POSTs) from the default web origins only', () => {
       const [, bucket] = onlyResource(template, 'AWS::S3::Bucket');
       const rules = (bucket.Properties.CorsConfiguration as { CorsRules: Json[] }).CorsRules;
       expect(rules).toHaveLength(1);
-      expect(rules[0].AllowedMethods).toEqual(['PUT']);
+      expect(rules[0].AllowedMethods).toEqual(['POST']);
       expect(rules[0].AllowedOrigins).toEqual([
         'http://localhost:4566',
         'http://127.0.0.1:4566',

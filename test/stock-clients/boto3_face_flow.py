@@ -39,9 +39,28 @@ def latest_code(address, since):
     raise RuntimeError(f"no code for {address}")
 
 
-def upload(url, path, headers=None):
+def upload(parameters, path, content_type=None):
+    """Posts the photo with the challenge's upload form (S3's POST Object): its fields as they are,
+    then the photo as the last part, multipart-encoded with the standard library alone."""
+    fields = dict(json.loads(parameters["uploadFormFields"]))
+    if content_type:
+        fields["Content-Type"] = content_type
+    boundary = secrets.token_hex(16)
     with open(path, "rb") as photo:
-        request = urllib.request.Request(url, data=photo.read(), method="PUT", headers=headers or {})
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+                 for name, value in fields.items()]
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="photo"\r\n\r\n'.encode()
+                     + photo.read() + f"\r\n--{boundary}--\r\n".encode())
+    request = urllib.request.Request(parameters["uploadFormUrl"], data=b"".join(parts), method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(request) as response:
+        return response.status
+
+
+def put(url, path):
+    """A plain PUT of a file to a presigned URL."""
+    with open(path, "rb") as photo:
+        request = urllib.request.Request(url, data=photo.read(), method="PUT")
     with urllib.request.urlopen(request) as response:
         return response.status
 
@@ -75,15 +94,15 @@ while "AuthenticationResult" not in step:
     elif parameters["challenge"] == "MAILBOX_PROOF":
         step = respond(step["Session"], parameters["USERNAME"], enrol_secret, {"enrolSecret": enrol_secret})
     else:
-        upload(parameters["uploadUrl"], enrol_photo, {"Content-Type": "image/jpeg"})
+        upload(parameters, enrol_photo, "image/jpeg")
         step = respond(step["Session"], parameters["USERNAME"], "uploaded")
 result["enrolment"] = challenges
 
 # Sign-in: FACE_MATCH with another photo of the same person, uploaded as a Python user would at
-# first: no type given, so urllib declares its form type (as curl --data-binary does).
+# first: no Content-Type field in the form.
 step = cognito.initiate_auth(ClientId=client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": email})
 result["signIn"] = [step["ChallengeParameters"]["challenge"]]
-upload(step["ChallengeParameters"]["uploadUrl"], signin_photo)
+upload(step["ChallengeParameters"], signin_photo)
 step = respond(step["Session"], step["ChallengeParameters"]["USERNAME"], "uploaded")
 tokens = step["AuthenticationResult"]
 result["tokenType"] = tokens["TokenType"]
@@ -102,7 +121,7 @@ for name, config in (("default", Config(s3=path_style)), ("s3v4", Config(signatu
     url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": f"stock-tools/{name}"}, ExpiresIn=60)
     entry = {"sigV2": "Signature=" in url and "X-Amz-Signature" not in url}
     try:
-        entry["status"] = upload(url, signin_photo)
+        entry["status"] = put(url, signin_photo)
     except urllib.error.HTTPError as error:
         body = error.read().decode()
         entry["status"] = error.code

@@ -83,17 +83,17 @@ describe('the Cognito JSON endpoint, from a page on another origin', () => {
     const json = await amplifyPreflight('http://localhost:5173', bucketPath);
     const upload = await fetch(`${harness.endpoint}${bucketPath}`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://127.0.0.1:5173', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+      headers: { origin: 'http://127.0.0.1:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
     });
     const strangerUpload = await fetch(`${harness.endpoint}${bucketPath}`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://evil.example', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
     });
 
     expect(json.headers.get('access-control-allow-methods')).toBe('POST');
     expect(upload.status).toBe(200);
     expect(upload.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:5173');
-    expect(upload.headers.get('access-control-allow-methods')).toBe('PUT');
+    expect(upload.headers.get('access-control-allow-methods')).toBe('POST');
     expect(strangerUpload.status).toBe(403);
   });
 });
@@ -148,12 +148,12 @@ describe('signed calls from a page, made with the kit’s well-known key', () =>
 
 describe('the kit’s own page, opened by any loopback name on the kit’s port', () => {
   // The harness runs on a free port, never 4566: the stack's web origins do not list it, as they
-  // do not list the port of `npm start -- --port 5000`. The presigned URL names 127.0.0.1.
+  // do not list the port of `npm start -- --port 5000`. The upload form's URL names 127.0.0.1.
   const port = () => new URL(harness.endpoint).port;
   const uploadPreflight = (origin: string) =>
     fetch(`${harness.endpoint}/${harness.outputs.BucketName}/enrol/someone/photo`, {
       method: 'OPTIONS',
-      headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
     });
 
   it.each(['localhost', '127.0.0.1', '[::1]'])('lets the page on http://%s:<port> upload its photo', async (host) => {
@@ -161,7 +161,7 @@ describe('the kit’s own page, opened by any loopback name on the kit’s port'
 
     const response = await uploadPreflight(origin);
 
-    expect([response.status, response.headers.get('access-control-allow-origin'), response.headers.get('access-control-allow-methods')]).toEqual([200, origin, 'PUT']);
+    expect([response.status, response.headers.get('access-control-allow-origin'), response.headers.get('access-control-allow-methods')]).toEqual([200, origin, 'POST']);
   });
 
   it('lets no other port or name upload that the stack did not list', async () => {
@@ -238,11 +238,11 @@ describe('the kit’s own routes, for the web origins', () => {
 });
 
 describe('an origin FACEKIT_WEB_ORIGINS adds, on this kit only', () => {
-  it('may read the kit’s routes and PUT a photo, as a web origin of the stack may', async () => {
+  it('may read the kit’s routes and upload a photo, as a web origin of the stack may', async () => {
     const outputs = await fetch(`${harness.endpoint}/_sim/outputs`, { headers: { origin: EXTRA_ORIGIN } });
     const upload = await fetch(`${harness.endpoint}/${harness.outputs.BucketName}/enrol/someone/photo?X-Amz-Signature=${'ab'.repeat(32)}`, {
       method: 'OPTIONS',
-      headers: { origin: EXTRA_ORIGIN, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+      headers: { origin: EXTRA_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
     });
 
     expect(outputs.headers.get('access-control-allow-origin')).toBe(EXTRA_ORIGIN);
@@ -260,7 +260,7 @@ describe('an origin outside the web origins', () => {
     const outputs = await fetch(`${harness.endpoint}/_sim/outputs`, { headers: { origin: app } });
     const upload = await fetch(`${harness.endpoint}${signedUpload}`, {
       method: 'OPTIONS',
-      headers: { origin: app, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+      headers: { origin: app, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
     });
     const cognito = await amplifyPreflight(app);
     await fetch(`${harness.endpoint}/_sim/outputs`, { headers: { origin: 'http://localhost:5173' } });
@@ -279,12 +279,12 @@ describe('an origin outside the web origins', () => {
     const cognito = await signUp(app, { ClientId: harness.outputs.UserPoolClientId, Username: 'cors-hint@example.com', Password: 'Passw0rd!Passw0rd' });
     const upload = await fetch(`${harness.endpoint}/${harness.outputs.BucketName}/enrol/someone/photo`, {
       method: 'OPTIONS',
-      headers: { origin: app, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+      headers: { origin: app, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
     });
 
     expect([cognito.headers.get('access-control-allow-origin'), upload.status]).toEqual(['*', 403]);
     expect(harness.log.filter((line) => line.startsWith('CORS:') && line.includes(app))).toEqual([
-      expect.stringMatching(new RegExp(`^CORS: refused a page on ${app} \\(PUT preflight /${harness.outputs.BucketName}/enrol/someone/photo\\)`)),
+      expect.stringMatching(new RegExp(`^CORS: refused a page on ${app} \\(POST preflight /${harness.outputs.BucketName}/enrol/someone/photo\\)`)),
     ]);
   });
 });

@@ -263,7 +263,7 @@ describe('the page’s flow with Amplify, from Node', () => {
     let uploads = 0;
     // The connection drops under the first photo upload, as when the kit stops (a browser says "Failed to fetch").
     globalThis.fetch = async (input, init) => {
-      if (init?.method === 'PUT' && uploads++ === 0) throw new TypeError('Failed to fetch');
+      if (init?.method === 'POST' && init.body instanceof FormData && uploads++ === 0) throw new TypeError('Failed to fetch');
       return realFetch(input, init);
     };
     const sent = await photo('face', 'dropped', 2);

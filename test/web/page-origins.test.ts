@@ -1,7 +1,7 @@
 // The page `npm start -- --port <n>` serves, opened the three ways a developer opens it:
 // http://localhost:<n>, http://127.0.0.1:<n> and http://[::1]:<n>, in headless Chromium, on a
-// port the stack's web origins do not list. The photo goes to the presigned URL, which names
-// 127.0.0.1: from the other two names that PUT is cross-origin, and it used to be refused by the
+// port the stack's web origins do not list. The photo goes to the upload form's URL, which names
+// 127.0.0.1: from the other two names that POST is cross-origin, and it used to be refused by the
 // upload bucket's CORS, so sign-up ended at "Failed to fetch" (sim/kit-origins.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,7 +84,7 @@ describe('a kit bound to the IPv6 loopback (`npm start -- --host ::1`)', () => {
       const health = await fetch(`${ipv6Kit.endpoint}/_sim/health`);
       const upload = await fetch(`${ipv6Kit.endpoint}/${ipv6Kit.outputs.BucketName}/enrol/someone/photo`, {
         method: 'OPTIONS',
-        headers: { origin: `http://localhost:${port}`, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+        headers: { origin: `http://localhost:${port}`, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
       });
 
       expect(ipv6Kit.endpoint).toBe(`http://[::1]:${port}`);

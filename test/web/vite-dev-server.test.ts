@@ -1,6 +1,6 @@
 // The page as an app developer runs it: the Vite dev server (`npm run web`) on its own origin,
 // http://localhost:5173, calling the kit cross-origin with Amplify (preflights, the JSON API,
-// the presigned S3 PUT, /_sim/outputs, the example backend with a bearer token) in Chromium with a
+// the photo's upload form posted to S3, /_sim/outputs, the example backend with a bearer token) in Chromium with a
 // fake camera. The dev server listens on
 // a free port; Chromium maps localhost:5173 to it, so the page's origin is the one people use
 // (and one of the stack's default web origins) without taking a port someone else may hold.

@@ -1,6 +1,6 @@
 // The page: a photo, then sign-up, enrolment and sign-in with Amplify against the kit or AWS
 // (src/stack-config.js), and a signed-in view with the ID token's claims. The enrolment secret
-// lives only in memory; tokens and upload URLs are shown or used, never logged.
+// lives only in memory; tokens and upload forms are shown or used, never logged.
 // Tests drive it by element ids and `data-*` state on <body> (docs/web.md).
 import { Amplify } from 'aws-amplify';
 import { useEffect, useRef, useState } from 'react';

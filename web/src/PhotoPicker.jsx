@@ -50,7 +50,7 @@ const FRAME_PROBLEM_WORDS = {
   dark: 'The camera shows only a dark picture: is the lens covered, or the room dark? Uncover it or turn on a light, then press Capture again.',
 };
 
-/** The largest photo an upload URL takes (the challenge's `maxBytes`, docs/handlers.md). */
+/** The largest photo an upload form takes (the challenge's `maxBytes`, docs/handlers.md). */
 const MAX_PHOTO_BYTES = 5_242_880;
 /** A picture over that limit is sent scaled to this longest side: ample for the face matcher. */
 const SCALED_LONGEST_SIDE = 2048;

@@ -40,7 +40,7 @@ export interface SignInWithFaceOptions {
 /** What `retakePhoto` is asked about. */
 export type Refusal = Extract<FlowOutcome, { kind: 'enrolment-rejected' | 'face-not-recognised' }> | UploadFailure;
 
-/** The photo did not reach the upload URL, and the session may send it again. */
+/** The photo did not reach the bucket, and the session may send it again. */
 export interface UploadFailure {
   kind: 'upload-failed';
   message: string;

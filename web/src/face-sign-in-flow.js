@@ -71,9 +71,9 @@ export async function confirmEmail(email, code) {
 }
 
 /**
- * A photo that did not reach the upload URL. `retryable`: nothing was answered yet, so the same
+ * A photo that did not reach the bucket. `retryable`: nothing was answered yet, so the same
  * session can send it again (a dropped connection, a server error); otherwise, e.g. for an upload
- * URL that expired with its session, only a new sign-in helps.
+ * form that expired with its session, only a new sign-in helps.
  */
 export class PhotoUploadError extends Error {
   constructor(message, { retryable, cause }) {
@@ -83,24 +83,34 @@ export class PhotoUploadError extends Error {
   }
 }
 
-async function uploadPhoto(uploadUrl, photo) {
+/**
+ * Posts the photo with the challenge's upload form (S3's POST Object, from a presigned POST): the
+ * signed fields as they are, the photo's type, and the photo last, as S3 requires. The form's
+ * policy lets S3 take only this key, only until `expiresAt`, and at most `maxBytes`.
+ */
+async function uploadPhoto(parameters, photo) {
+  const url = parameters.uploadFormUrl;
+  const form = new FormData();
+  for (const [name, value] of Object.entries(JSON.parse(parameters.uploadFormFields))) form.append(name, value);
+  form.append('Content-Type', photo.type || 'image/jpeg');
+  form.append('file', photo);
   let response;
   try {
-    response = await fetch(uploadUrl, { method: 'PUT', body: photo, headers: { 'content-type': photo.type || 'image/jpeg' } });
+    response = await fetch(url, { method: 'POST', body: form });
   } catch (error) {
-    // All a browser says ("Failed to fetch") for a dropped connection, a stopped server, or a
-    // preflight the bucket's CORS refused.
-    throw new PhotoUploadError(`${REFUSAL_MESSAGES.UPLOAD_UNREACHABLE} (No answer from ${new URL(uploadUrl).host}.)`, { retryable: true, cause: error });
+    // All a browser says ("Failed to fetch") for a dropped connection, a stopped server, or an
+    // upload the bucket's CORS refused.
+    throw new PhotoUploadError(`${REFUSAL_MESSAGES.UPLOAD_UNREACHABLE} (No answer from ${new URL(url).host}.)`, { retryable: true, cause: error });
   }
   if (response.ok) {
-    // Read to its (empty) end: left unread, the browser logs the upload as cancelled after its 200.
+    // Read to its (empty) end: left unread, the browser logs the upload as cancelled after its 204.
     await response.arrayBuffer().catch(() => undefined);
     return;
   }
   const body = await response.text().catch(() => '');
   const [code, s3Message] = ['Code', 'Message'].map((tag) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(body)?.[1]);
-  // S3's answer to a presigned URL past its expiry, which the kit sets inside Cognito's 3-minute session.
-  if (response.status === 403 && s3Message === 'Request has expired') throw new PhotoUploadError(REFUSAL_MESSAGES.SESSION_ENDED, { retryable: false });
+  // S3's answer to an upload form past its expiry, which the kit sets inside Cognito's 3-minute session.
+  if (response.status === 403 && s3Message === 'Invalid according to Policy: Policy expired.') throw new PhotoUploadError(REFUSAL_MESSAGES.SESSION_ENDED, { retryable: false });
   const said = [code, s3Message].filter(Boolean).join(': ');
   throw new PhotoUploadError(`The photo upload was refused (HTTP ${response.status}${said ? `, ${said}` : ''}).`, {
     retryable: response.status >= 500 || code === 'RequestTimeout',
@@ -110,12 +120,12 @@ async function uploadPhoto(uploadUrl, photo) {
 /**
  * Uploads the photo. When it did not arrive and may be sent again, the user is asked
  * (`retakePhoto`, an `upload-failed` refusal) in the same session: no answer was sent, so no
- * attempt is used up, and the challenge's upload URL is still the one to use.
+ * attempt is used up, and the challenge's upload form is still the one to use.
  */
-async function uploadUntilSent(uploadUrl, photo, options, challenges) {
+async function uploadUntilSent(parameters, photo, options, challenges) {
   for (;;) {
     try {
-      await uploadPhoto(uploadUrl, photo);
+      await uploadPhoto(parameters, photo);
       return;
     } catch (error) {
       if (!(error instanceof PhotoUploadError) || !error.retryable || !options.retakePhoto) throw error;
@@ -196,7 +206,7 @@ export async function signInWithFace(email, options) {
         answer = String(code).trim();
       } else throw new Error('Enrolling needs the code sent by email.');
     } else {
-      await uploadUntilSent(parameters.uploadUrl, photo, options, challenges);
+      await uploadUntilSent(parameters, photo, options, challenges);
       answer = 'uploaded';
     }
     const clientMetadata = {
