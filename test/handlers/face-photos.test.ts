@@ -1,8 +1,8 @@
 import './handler-test-environment.js';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { isPhotoStored } from '../../handlers/face-photos.js';
+import { inspectPhoto, isPhotoStored } from '../../handlers/face-photos.js';
 import { BUCKET } from './handler-test-environment.js';
 
 const s3 = mockClient(S3Client);
@@ -26,5 +26,22 @@ describe('isPhotoStored', () => {
     s3.on(ListObjectsV2Command).resolves(listing);
 
     expect(await isPhotoStored(KEY)).toBe(false);
+  });
+});
+
+describe('inspectPhoto', () => {
+  it('reads a missing photo (404, or 403 where the role may not list) as nothing uploaded', async () => {
+    for (const [name, httpStatusCode] of [['NotFound', 404], ['Forbidden', 403]] as const) {
+      s3.reset();
+      s3.on(HeadObjectCommand).rejects(Object.assign(new Error(name), { name, $metadata: { httpStatusCode } }));
+
+      expect(await inspectPhoto(KEY)).toBeUndefined();
+    }
+  });
+
+  it('passes on any other failure, even one thrown as something that is not an Error', async () => {
+    s3.on(HeadObjectCommand).callsFake(() => Promise.reject('socket hang up' as unknown as Error));
+
+    await expect(inspectPhoto(KEY)).rejects.toBe('socket hang up');
   });
 });
