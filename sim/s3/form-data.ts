@@ -147,14 +147,19 @@ export class FormDataReader {
     }
   }
 
-  /** Stops reading the body: what is left of it stays unread, as S3 ignores what follows the file. Safe to call more than once. */
+  /**
+   * Stops parsing the body: what is left of it (what follows the file, which S3 ignores, or what
+   * follows a refusal) is drained unread, as Node drains a body nobody reads, so that a client
+   * still sending gets its answer rather than a connection that stopped reading. Safe to call
+   * more than once.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.body.off('data', this.onData).off('end', this.onEnd).off('close', this.onBodyGone);
-    // The 'error' listeners stay: a client that hangs up later must not be an unhandled 'error'.
-    this.body.pause();
+    // The 'error' listener stays: a client that hangs up later must not be an unhandled 'error'.
     this.busboy.off('drain', this.resumeBody);
+    this.body.resume();
     this.notify();
   }
 
