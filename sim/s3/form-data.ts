@@ -7,10 +7,13 @@
 // process on a part header that starts with a space, CVE-2022-24434; @fastify/busboy fixed that.)
 //
 // What this adds to busboy: its events ('field', 'file', 'finish', 'error') turned into calls to
-// await; S3's reading of the form, where the part named `file` is the last one read and whatever
-// follows it is skipped unread; limits on what comes before the file, so that a stream of fields
-// ends in an error rather than in reading on; and every way the body can go wrong (busboy's
-// errors, a client that hangs up) turned into a rejected call, never an unhandled 'error' event.
+// await, with backpressure (the body is read as fast as the file is); S3's reading of the form,
+// where the part named `file` is the last one read and whatever follows it is drained unparsed;
+// limits on what comes before the file, so that a stream of fields ends in an error rather than
+// in reading on; and every way the body can go wrong (busboy's errors, a client that hangs up)
+// turned into a rejected call, never an unhandled 'error' event. Busboy is lenient where the
+// hand-written reader refused: a part with no Content-Disposition (a header line starting with a
+// space included) is skipped, not an error, so such a form mostly fails for the field it lacks.
 import { Busboy, type BusboyFileStream, type BusboyInstance } from '@fastify/busboy';
 import type { Readable } from 'node:stream';
 

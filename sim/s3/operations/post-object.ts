@@ -83,7 +83,7 @@ export async function postObject(call: S3Call, body: Readable, contentType: stri
     if (error instanceof MalformedFormError) throw call.request.raw.readableAborted ? incompleteBody() : malformedPost();
     throw error;
   } finally {
-    // Whatever the answer, the rest of the body (past the file, or past a refusal) is not read.
+    // Whatever the answer, the rest of the body (past the file, or past a refusal) is drained unparsed.
     reader.close();
   }
 }
