@@ -1,160 +1,236 @@
 // A pull reader of multipart/form-data (RFC 7578) for S3's POST Object: the fields are read one
 // by one, and the file part's bytes are handed out as they arrive, so the operation decides how
-// much of them it keeps (no more than the policy allows). Written here rather than taken from
-// busboy: the busboy in node_modules is 0.3.1, whose dicer 0.3.0 crashes the process on a part
-// header that starts with a space (CVE-2022-24434), and this form is read before anyone is
-// authenticated.
+// much of them it keeps (no more than the policy allows). The parsing is @fastify/busboy's (kept
+// by the Fastify team, no dependencies): this form is read before anyone is authenticated, and a
+// parser that many servers run is a safer bet than one written here. (An earlier hand-written
+// reader stood in because the only busboy in node_modules was 0.3.1, whose dicer 0.3.0 crashes the
+// process on a part header that starts with a space, CVE-2022-24434; @fastify/busboy fixed that.)
+//
+// What this adds to busboy: its events ('field', 'file', 'finish', 'error') turned into calls to
+// await, with backpressure (the body is read as fast as the file is); S3's reading of the form,
+// where the part named `file` is the last one read and whatever follows it is drained unparsed;
+// limits on what comes before the file, so that a stream of fields ends in an error rather than
+// in reading on; and every way the body can go wrong (busboy's errors, a client that hangs up)
+// turned into a rejected call, never an unhandled 'error' event. Busboy is lenient where the
+// hand-written reader refused: a part with no Content-Disposition (a header line starting with a
+// space included) is skipped, not an error, so such a form mostly fails for the field it lacks.
+import { Busboy, type BusboyFileStream, type BusboyInstance } from '@fastify/busboy';
 import type { Readable } from 'node:stream';
 
-/** A part's header section is a few lines; a longer one is no browser's. */
-const MAX_PART_HEADER_BYTES = 8 * 1024;
-
+/** The body is no multipart/form-data, or ended (or its client went away) before the file was read. */
 export class MalformedFormError extends Error {}
+
+/** The fields before the file are too many or too long (the caller says what S3 answers). */
+export class FieldsTooLargeError extends Error {}
 
 export interface FormPart {
   /** The field's name as sent (S3 compares most names case-insensitively). */
   name: string;
-  /** The `filename` of a file part, undefined for a plain field. */
+  /** The `filename` of the file part, as sent (a path is kept). */
   filename?: string;
-  /** The part's own Content-Type header, if any. */
-  contentType?: string;
 }
 
-/** The boundary of a `multipart/form-data; boundary=...` Content-Type, or undefined. */
-export function formBoundary(contentType: string | undefined): string | undefined {
-  if (!contentType || !/^\s*multipart\/form-data\s*(;|$)/i.test(contentType)) return undefined;
-  const match = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  const boundary = match?.[1] ?? match?.[2];
-  return boundary && boundary.length <= 70 ? boundary : undefined;
+export interface FormLimits {
+  /** The longest field value read whole; a longer one is FieldsTooLargeError. */
+  maxFieldBytes: number;
+  /** The most fields before the file. */
+  maxFields: number;
+  /** The most body bytes before the file part (boundaries and part headers included). */
+  maxBytesBeforeFile: number;
 }
+
+/** A part's header section is a few short lines; busboy ignores what is past these. */
+const MAX_PART_HEADER_BYTES = 8 * 1024;
+const MAX_PART_HEADER_PAIRS = 16;
+
+/** The part read as the file: the one named `file`, in any case, as S3 reads it. */
+const isFileName = (name: string | undefined) => name !== undefined && name.toLowerCase() === 'file';
+
+type Part = { part: FormPart; value: string; truncated: boolean } | { part: FormPart; file: BusboyFileStream };
 
 export class FormDataReader {
-  private readonly chunks: AsyncIterator<Buffer>;
-  /** Bytes read from the stream and not yet handed out. Starts with CRLF, so the first delimiter is found like the others. */
-  private pending: Buffer = Buffer.from('\r\n');
-  private readonly delimiter: Buffer;
-  private streamEnded = false;
-  /** Before the first delimiter (the preamble) or inside a part's content: the next delimiter ends it. */
-  private beforeDelimiter = true;
-  private finished = false;
+  private readonly busboy: BusboyInstance;
+  /** Parts parsed and not yet handed out by nextPart(). */
+  private readonly parts: Part[] = [];
+  private current: Part | undefined;
+  /** The file part has begun: parts after it are skipped, and the pre-file limits no longer apply. */
+  private fileBegun = false;
+  private fileHandedOut = false;
+  private busboyFinished = false;
+  private bodyEnded = false;
+  private bytesBeforeFile = 0;
+  /** Why the form cannot be read further (the first reason), once it is known. */
+  private failure: Error | undefined;
+  private closed = false;
+  private wake: (() => void) | undefined;
 
-  constructor(stream: Readable, boundary: string) {
-    this.chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    this.delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1');
+  constructor(
+    private readonly body: Readable,
+    contentType: string | undefined,
+    private readonly limits: FormLimits,
+  ) {
+    if (!hasBoundary(contentType)) throw new MalformedFormError('no multipart/form-data boundary');
+    try {
+      this.busboy = new Busboy({
+        headers: { 'content-type': contentType },
+        preservePath: true,
+        isPartAFile: (name) => {
+          // Once the file has begun, every later part is a file too, and skipped unread: with
+          // the 'file' listener gone, busboy drops a file part's bytes without buffering them.
+          if (isFileName(name)) this.fileBegun = true;
+          return this.fileBegun;
+        },
+        limits: {
+          fieldSize: limits.maxFieldBytes,
+          fields: limits.maxFields,
+          headerSize: MAX_PART_HEADER_BYTES,
+          headerPairs: MAX_PART_HEADER_PAIRS,
+        },
+      });
+    } catch (error) {
+      throw new MalformedFormError(`busboy refused the Content-Type: ${(error as Error).message}`);
+    }
+    this.busboy
+      .on('field', (name, value, _nameTruncated, truncated) => {
+        if (name === undefined) return this.fail(new MalformedFormError('a part without a name'));
+        this.deliver({ part: { name }, value, truncated });
+      })
+      .once('file', (name, file, filename) => {
+        // Busboy emits a cut-off part's error on its stream too, read or not: never unhandled.
+        file.on('error', () => {});
+        this.deliver({ part: { name, filename }, file });
+      })
+      .on('fieldsLimit', () => this.beforeFileOnly(new FieldsTooLargeError(`more than ${limits.maxFields} fields`)))
+      .on('finish', () => {
+        this.busboyFinished = true;
+        this.notify();
+      })
+      .on('error', (error: unknown) => this.fail(new MalformedFormError(`not well-formed: ${(error as Error).message}`)))
+      .on('drain', this.resumeBody);
+    body.on('data', this.onData).on('end', this.onEnd).on('error', this.onBodyGone).on('close', this.onBodyGone);
   }
 
-  /** The next part's headers (its content is then read with content()), or undefined after the last. */
+  /** The next part's headers (a field's value is then read with text(), the file's with content()), or undefined after the file or the last part. */
   async nextPart(): Promise<FormPart | undefined> {
-    if (this.finished) return undefined;
-    // What is left of the current part (or the preamble) is skipped up to the next delimiter.
-    if (this.beforeDelimiter) for await (const skipped of this.contentUntilDelimiter()) void skipped;
-    // After a delimiter: `--` closes the body; otherwise optional padding, then CRLF.
-    await this.need(2);
-    if (this.pending.subarray(0, 2).toString('latin1') === '--') {
-      this.finished = true;
-      return undefined;
-    }
-    const headerEnd = await this.find(Buffer.from('\r\n\r\n'), MAX_PART_HEADER_BYTES);
-    const head = this.pending.subarray(0, headerEnd).toString('utf8');
-    this.pending = this.pending.subarray(headerEnd + 4);
-    const [firstLine = '', ...lines] = head.split('\r\n');
-    if (firstLine.trim() !== '') throw new MalformedFormError('text after a boundary');
-    const headers = new Map<string, string>();
-    for (const line of lines) {
-      const colon = line.indexOf(':');
-      if (colon <= 0 || /^\s/.test(line)) throw new MalformedFormError('a part header is not a name and value');
-      headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-    }
-    const disposition = parseDisposition(headers.get('content-disposition'));
-    if (!disposition || disposition.type !== 'form-data' || disposition.params.name === undefined) {
-      throw new MalformedFormError('a part without Content-Disposition: form-data; name');
-    }
-    this.beforeDelimiter = true;
-    return { name: disposition.params.name, filename: disposition.params.filename, contentType: headers.get('content-type') };
-  }
-
-  /** The current part's content, as it arrives. */
-  content(): AsyncGenerator<Buffer> {
-    return this.contentUntilDelimiter();
-  }
-
-  /** The current part's content as text; FieldTooLongError past `maxBytes` (the caller says what S3 answers). */
-  async text(maxBytes: number): Promise<string> {
-    const pieces: Buffer[] = [];
-    let size = 0;
-    for await (const piece of this.contentUntilDelimiter()) {
-      size += piece.length;
-      if (size > maxBytes) throw new FieldTooLongError();
-      pieces.push(piece);
-    }
-    return Buffer.concat(pieces).toString('utf8');
-  }
-
-  private async *contentUntilDelimiter(): AsyncGenerator<Buffer> {
-    if (!this.beforeDelimiter) return;
     for (;;) {
-      const at = this.pending.indexOf(this.delimiter);
-      if (at >= 0) {
-        const piece = this.pending.subarray(0, at);
-        this.pending = this.pending.subarray(at + this.delimiter.length);
-        this.beforeDelimiter = false;
-        if (piece.length > 0) yield piece;
-        return;
+      if (this.fileHandedOut) return undefined;
+      // Parts parsed whole come out before a failure that came after them.
+      const next = this.parts.shift();
+      if (next) {
+        this.current = next;
+        if ('file' in next) this.fileHandedOut = true;
+        return next.part;
       }
-      // All but the bytes a delimiter could start in are content for sure.
-      const safe = this.pending.length - (this.delimiter.length - 1);
-      if (safe > 0) {
-        const piece = this.pending.subarray(0, safe);
-        this.pending = this.pending.subarray(safe);
-        yield piece;
-      }
-      if (!(await this.read())) throw new MalformedFormError('the body ended inside a part');
+      if (this.failure) throw this.failure;
+      if (this.busboyFinished) return undefined;
+      await new Promise<void>((resolve) => (this.wake = resolve));
     }
   }
 
-  /** Reads until `pending` holds at least `count` bytes. */
-  private async need(count: number): Promise<void> {
-    while (this.pending.length < count) {
-      if (!(await this.read())) throw new MalformedFormError('the body ended after a boundary');
+  /** The current field's value; FieldsTooLargeError past `maxBytes`. */
+  text(maxBytes: number): string {
+    const current = this.current;
+    if (!current || !('value' in current)) return '';
+    if (current.truncated || Buffer.byteLength(current.value) > maxBytes) throw new FieldsTooLargeError();
+    return current.value;
+  }
+
+  /**
+   * The current file part's content, as it arrives (until the caller asks for the next piece,
+   * busboy, then the body, wait); MalformedFormError if the body ends, or its client goes away,
+   * before the part does. Once the part has ended the file is whole: what follows is not read.
+   */
+  async *content(): AsyncGenerator<Buffer> {
+    const current = this.current;
+    if (!current || !('file' in current)) return;
+    try {
+      for await (const piece of current.file) yield piece as Buffer;
+    } catch {
+      throw this.failure ?? new MalformedFormError('the file part was cut off');
     }
   }
 
-  /** Reads until `needle` is in `pending` within `limit` bytes; its offset. */
-  private async find(needle: Buffer, limit: number): Promise<number> {
-    for (;;) {
-      const at = this.pending.indexOf(needle);
-      if (at >= 0 && at <= limit) return at;
-      if (at > limit || this.pending.length > limit + needle.length) throw new MalformedFormError('a part header section too long');
-      if (!(await this.read())) throw new MalformedFormError('the body ended in a part header');
-    }
+  /**
+   * Stops parsing the body: what is left of it (what follows the file, which S3 ignores, or what
+   * follows a refusal) is drained unread, as Node drains a body nobody reads, so that a client
+   * still sending gets its answer rather than a connection that stopped reading. Safe to call
+   * more than once.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.body.off('data', this.onData).off('end', this.onEnd).off('close', this.onBodyGone);
+    // The 'error' listener stays: a client that hangs up later must not be an unhandled 'error'.
+    this.busboy.off('drain', this.resumeBody);
+    this.body.resume();
+    this.notify();
   }
 
-  private async read(): Promise<boolean> {
-    if (this.streamEnded) return false;
-    const next = await this.chunks.next();
-    if (next.done) {
-      this.streamEnded = true;
-      return false;
+  private readonly onData = (chunk: Buffer) => {
+    if (!this.busboy.write(chunk)) this.body.pause();
+    // Busboy parses a chunk as it is written (nothing before the file waits on a reader), so a
+    // file part begun in this chunk is seen by now; if not, all of it came before the file.
+    if (!this.fileBegun && (this.bytesBeforeFile += chunk.length) > this.limits.maxBytesBeforeFile) {
+      this.fail(new FieldsTooLargeError(`more than ${this.limits.maxBytesBeforeFile} bytes before the file`));
     }
-    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    return true;
+  };
+
+  private readonly onEnd = () => {
+    this.bodyEnded = true;
+    this.busboy.end();
+  };
+
+  /**
+   * The body failed or closed before its end: the client went away. Busboy is told the body has
+   * ended, so that it reports the part it was in as cut off (a file being read then fails) and a
+   * file part that had ended stays whole.
+   */
+  private readonly onBodyGone = () => {
+    if (this.bodyEnded || this.closed) return;
+    this.bodyEnded = true;
+    this.fail(new MalformedFormError('the client went away before the body ended'));
+    this.busboy.end();
+  };
+
+  private readonly resumeBody = () => {
+    if (!this.closed) this.body.resume();
+  };
+
+  private deliver(part: Part): void {
+    if (this.closed) return;
+    this.parts.push(part);
+    this.notify();
+  }
+
+  /** Limits on what precedes the file: once it has begun they no longer matter. */
+  private beforeFileOnly(error: Error): void {
+    if (!this.fileBegun) this.fail(error);
+  }
+
+  /**
+   * The first failure stands, and the body is no longer read. A file part cut off by it fails on
+   * its own: busboy emits the error on the file stream of a part that had not ended.
+   */
+  private fail(error: Error): void {
+    if (this.failure || this.closed) return;
+    this.failure = error;
+    this.close();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
 }
 
-export class FieldTooLongError extends Error {}
-
-/** `form-data; name="key"; filename="a b.jpg"` → its type and parameters (quoted strings unescaped). */
-function parseDisposition(value: string | undefined): { type: string; params: Record<string, string> } | undefined {
-  if (value === undefined) return undefined;
-  const typeEnd = value.indexOf(';');
-  const type = (typeEnd < 0 ? value : value.slice(0, typeEnd)).trim().toLowerCase();
-  const params: Record<string, string> = Object.create(null) as Record<string, string>;
-  const parameter = /;\s*([^=;\s]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))/g;
-  for (const match of value.matchAll(parameter)) {
-    const name = match[1]!.toLowerCase();
-    if (name in params) continue;
-    params[name] = match[2] !== undefined ? match[2].replace(/\\(.)/g, '$1') : match[3]!.trim();
-  }
-  return { type, params };
+/**
+ * A `multipart/form-data` Content-Type with a boundary of 1 to 70 characters (RFC 2046), which
+ * busboy does not check: it would read `boundary=` as an empty one.
+ */
+function hasBoundary(contentType: string | undefined): contentType is string {
+  if (!contentType || !/^\s*multipart\/form-data\s*(;|$)/i.test(contentType)) return false;
+  const match = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const boundary = match?.[1] ?? match?.[2];
+  return boundary !== undefined && boundary.length <= 70;
 }

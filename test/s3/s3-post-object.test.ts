@@ -277,3 +277,119 @@ with urllib.request.urlopen(request) as response:
     expect(head.ContentLength).toBe(PHOTO.length);
   });
 });
+
+describe('POST Object bodies no browser sends (read by @fastify/busboy, sim/s3/form-data.ts)', () => {
+  const BOUNDARY = 'facekit-form-boundary';
+  const CLOSE = `\r\n--${BOUNDARY}--\r\n`;
+  const FILE_HEADER = 'Content-Disposition: form-data; name="file"; filename="photo.jpg"\r\nContent-Type: image/jpeg';
+
+  /** The form's fields, then a file part with the header lines given, its bytes, and what ends the body. */
+  function formBody(fields: Record<string, string>, options: { fileHeader?: string; file?: Buffer; end?: string } = {}): Buffer {
+    const parts = Object.entries(fields).map(([name, value]) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+    return Buffer.concat([
+      Buffer.from(`${parts.join('')}--${BOUNDARY}\r\n${options.fileHeader ?? FILE_HEADER}\r\n\r\n`, 'latin1'),
+      options.file ?? PHOTO,
+      Buffer.from(options.end ?? CLOSE, 'latin1'),
+    ]);
+  }
+
+  async function postRaw(url: string, body: Buffer | ReadableStream<Uint8Array>) {
+    const init = { method: 'POST', body, headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }, duplex: 'half' };
+    const response = await fetch(url, init as RequestInit);
+    return { status: response.status, text: await response.text() };
+  }
+
+  /** The server still takes a good form: nothing before left it unable to. */
+  async function expectStillServing(running: RunningS3) {
+    const { url, fields } = await presign(running, { key: 'enrol/after.jpg' });
+    expect((await postForm(url, fields)).status).toBe(204);
+  }
+
+  it('answers a part header that starts with a space (the input that crashed dicer 0.3.0, CVE-2022-24434) with 400, and keeps serving', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    // Busboy skips the part, as it skips any part without a Content-Disposition: the form has no file.
+    const response = await postRaw(url, formBody(fields, { fileHeader: ` ${FILE_HEADER}` }));
+    expect(response.status).toBe(400);
+    expect(codeOf(response.text)).toBe('InvalidArgument');
+    expect(messageOf(response.text)).toBe('POST requires exactly one file upload per request.');
+    await expectNothingStored(running);
+    await expectStillServing(running);
+  });
+
+  it('answers a body cut off inside a field with MalformedPOSTRequest', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const whole = formBody(fields);
+    const response = await postRaw(url, whole.subarray(0, whole.indexOf('name="Policy"') + 40));
+    expect(response.status).toBe(400);
+    expect(codeOf(response.text)).toBe('MalformedPOSTRequest');
+    expect(messageOf(response.text)).toBe('The body of your POST request is not well-formed multipart/form-data.');
+    await expectStillServing(running);
+  });
+
+  it('answers a body without its closing boundary (the file part never ends) with MalformedPOSTRequest, and stores nothing', async () => {
+    const { running, events } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const response = await postRaw(url, formBody(fields, { end: '' }));
+    expect(response.status).toBe(400);
+    expect(codeOf(response.text)).toBe('MalformedPOSTRequest');
+    await expectNothingStored(running);
+    expect(events).toEqual([]);
+  });
+
+  it('stores a file holding bytes that look like the boundary but are no delimiter, sent in pieces cut inside them', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const file = Buffer.from(`\xff\xd8\r\n--\r\n--${BOUNDARY.slice(0, -1)}!\r\n--${BOUNDARY.slice(0, 8)}\r\n\r\n-- end\r\n--`, 'latin1');
+    const body = formBody(fields, { file });
+    const pieces = [body.indexOf('\r\n--', body.indexOf('\xff\xd8', 0, 'latin1')) + 1, body.length - CLOSE.length - 3, body.length - CLOSE.length + 5];
+    const stream = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        let at = 0;
+        for (const cut of [...pieces, body.length]) {
+          controller.enqueue(body.subarray(at, cut));
+          at = cut;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        controller.close();
+      },
+    });
+    const response = await postRaw(url, stream);
+    expect(response.status).toBe(204);
+    const stored = await running.client.send(new GetObjectCommand({ Bucket: 'photos', Key: 'enrol/user-1.jpg' }));
+    expect(Buffer.from(await stored.Body!.transformToByteArray())).toEqual(file);
+  });
+
+  it('refuses thousands of tiny fields before the file, and a field that does not end, with MaxPostPreDataLengthExceededError', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const tiny = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`x-ignore-${i}`, '']));
+    const many = await postRaw(url, formBody({ ...fields, ...tiny }));
+    expect(many.status).toBe(400);
+    expect(codeOf(many.text)).toBe('MaxPostPreDataLengthExceededError');
+    expect(many.text).toContain('<MaxPostPreDataLength>20480</MaxPostPreDataLength>');
+
+    const endless = await postRaw(url, formBody({ ...fields, 'x-ignore-long': 'x'.repeat(4 * 1024 * 1024) }));
+    expect(endless.status).toBe(400);
+    expect(codeOf(endless.text)).toBe('MaxPostPreDataLengthExceededError');
+    await expectNothingStored(running);
+    await expectStillServing(running);
+  });
+
+  it('stores nothing when the client hangs up in the middle of the file, and keeps serving', async () => {
+    const { running, events } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const { request } = await import('node:http');
+    const half = formBody(fields, { file: Buffer.alloc(MAX_PHOTO_BYTES / 2, 7), end: '' });
+    const sent = request(url, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'content-length': half.length + 1000 } });
+    sent.on('error', () => {});
+    sent.write(half);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    sent.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expectNothingStored(running);
+    expect(events).toEqual([]);
+    await expectStillServing(running);
+  });
+});

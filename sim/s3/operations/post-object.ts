@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { StoredObject } from '../object-store.js';
-import { FieldTooLongError, FormDataReader, formBoundary, MalformedFormError, type FormPart } from '../form-data.js';
+import { FieldsTooLargeError, FormDataReader, MalformedFormError, type FormLimits, type FormPart } from '../form-data.js';
 import { verifyContentMd5, verifyFlexibleChecksum } from '../payload.js';
 import type { Authenticated, PostFormSignature } from '../request-authenticator.js';
 import { accessDenied, notImplemented, S3Error } from '../s3-errors.js';
@@ -25,6 +25,14 @@ import { checkStorageClass, objectAttributes, refuseAcl } from './put-object.js'
  * POST policy; nothing a browser form needs comes near it.
  */
 export const MAX_FIELDS_BYTES = 20 * 1024;
+
+/**
+ * What the form reader takes before the file, past which the fields are refused as too large:
+ * S3's 20 KB for a field's value; far more fields than any form has (a presigned POST has about
+ * ten); and the bytes of those fields with their boundaries and part headers, so that a field
+ * that never ends, or a stream of empty ones, is refused once that much has come.
+ */
+const FORM_LIMITS: FormLimits = { maxFieldBytes: MAX_FIELDS_BYTES, maxFields: 1000, maxBytesBeforeFile: 256 * 1024 };
 
 /** Checks what S3 checks of the signer of a form, with the service's keys, region and policies. */
 export interface FormUploadAuthority {
@@ -62,15 +70,21 @@ const policyRefusal = (why: string) => accessDenied(`Invalid according to Policy
 
 export async function postObject(call: S3Call, body: Readable, contentType: string | undefined, authority: FormUploadAuthority) {
   requireBucket(call);
-  const boundary = formBoundary(contentType);
-  if (!boundary) throw malformedPost();
-  const reader = new FormDataReader(body, boundary);
+  let reader: FormDataReader;
+  try {
+    reader = new FormDataReader(body, contentType, FORM_LIMITS);
+  } catch {
+    throw malformedPost();
+  }
   try {
     const { fields, file } = await readFields(reader);
     return await storeUpload(call, reader, fields, file, authority);
   } catch (error) {
     if (error instanceof MalformedFormError) throw call.request.raw.readableAborted ? incompleteBody() : malformedPost();
     throw error;
+  } finally {
+    // Whatever the answer, the rest of the body (past the file, or past a refusal) is drained unparsed.
+    reader.close();
   }
 }
 
@@ -85,20 +99,19 @@ const incompleteBody = () =>
 async function readFields(reader: FormDataReader): Promise<{ fields: Map<string, string>; file?: FormPart }> {
   const fields = new Map<string, string>();
   let budget = MAX_FIELDS_BYTES;
-  for (let part = await reader.nextPart(); part; part = await reader.nextPart()) {
-    const name = part.name.toLowerCase();
-    if (name === 'file') return { fields, file: part };
-    budget -= Buffer.byteLength(part.name);
-    let value: string;
-    try {
-      value = await reader.text(Math.max(budget, 0));
-    } catch (error) {
-      if (error instanceof FieldTooLongError) throw tooMuchBeforeFile();
-      throw error;
+  try {
+    for (let part = await reader.nextPart(); part; part = await reader.nextPart()) {
+      const name = part.name.toLowerCase();
+      if (name === 'file') return { fields, file: part };
+      budget -= Buffer.byteLength(part.name);
+      const value = reader.text(Math.max(budget, 0));
+      budget -= Buffer.byteLength(value);
+      if (budget < 0) throw tooMuchBeforeFile();
+      if (!fields.has(name)) fields.set(name, value);
     }
-    budget -= Buffer.byteLength(value);
-    if (budget < 0) throw tooMuchBeforeFile();
-    if (!fields.has(name)) fields.set(name, value);
+  } catch (error) {
+    if (error instanceof FieldsTooLargeError) throw tooMuchBeforeFile();
+    throw error;
   }
   return { fields };
 }
