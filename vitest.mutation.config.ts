@@ -16,6 +16,7 @@ export default defineConfig({
       'test/cognito/**/*.test.ts',
       'test/security/cognito-limits.test.ts',
       'test/s3/s3-auth.test.ts',
+      'test/s3/s3-post-object.test.ts',
       'sim/s3/request-authenticator.test.ts',
       'sim/iam/**/*.test.ts',
       'sim/cognito/**/*.test.ts',

@@ -59,6 +59,9 @@ export class FormDataReader {
   private busboyFinished = false;
   private bodyEnded = false;
   private bytesBeforeFile = 0;
+  /** The body arrived to its end, or its client went away before that (untilBodyEnds). */
+  private bodyComplete = false;
+  private clientGone = false;
   /** Why the form cannot be read further (the first reason), once it is known. */
   private failure: Error | undefined;
   private closed = false;
@@ -108,6 +111,15 @@ export class FormDataReader {
       .on('error', (error: unknown) => this.fail(new MalformedFormError(`not well-formed: ${(error as Error).message}`)))
       .on('drain', this.resumeBody);
     body.on('data', this.onData).on('end', this.onEnd).on('error', this.onBodyGone).on('close', this.onBodyGone);
+    // Kept after close(), which drains the body: how it ended is what untilBodyEnds() waits for.
+    body.once('end', () => {
+      this.bodyComplete = true;
+      this.notify();
+    });
+    body.once('close', () => {
+      if (!this.bodyComplete) this.clientGone = true;
+      this.notify();
+    });
   }
 
   /** The next part's headers (a field's value is then read with text(), the file's with content()), or undefined after the file or the last part. */
@@ -151,6 +163,20 @@ export class FormDataReader {
   }
 
   /**
+   * Resolves once the whole body has arrived, MalformedFormError if its client went away before
+   * that. S3 stores an upload only when its request is complete: a file part followed by a body
+   * that never came (a Content-Length promising more, then a reset) stores nothing. Call close()
+   * first, so that what follows the file is drained rather than parsed.
+   */
+  async untilBodyEnds(): Promise<void> {
+    for (;;) {
+      if (this.bodyComplete) return;
+      if (this.clientGone) throw new MalformedFormError('the client went away before the body ended');
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  /**
    * Stops parsing the body: what is left of it (what follows the file, which S3 ignores, or what
    * follows a refusal) is drained unread, as Node drains a body nobody reads, so that a client
    * still sending gets its answer rather than a connection that stopped reading. Safe to call
@@ -167,12 +193,13 @@ export class FormDataReader {
   }
 
   private readonly onData = (chunk: Buffer) => {
-    if (!this.busboy.write(chunk)) this.body.pause();
-    // Busboy parses a chunk as it is written (nothing before the file waits on a reader), so a
-    // file part begun in this chunk is seen by now; if not, all of it came before the file.
+    // Counted before busboy parses it: a chunk that holds the file's start counts whole. Node reads
+    // a body 64 KiB at a time, so a form whose fields keep to S3's 20 KB stays well under the cap,
+    // and a preamble, part headers or fields over it are refused whatever chunk the file begins in.
     if (!this.fileBegun && (this.bytesBeforeFile += chunk.length) > this.limits.maxBytesBeforeFile) {
-      this.fail(new FieldsTooLargeError(`more than ${this.limits.maxBytesBeforeFile} bytes before the file`));
+      return this.fail(new FieldsTooLargeError(`more than ${this.limits.maxBytesBeforeFile} bytes before the file`));
     }
+    if (!this.busboy.write(chunk)) this.body.pause();
   };
 
   private readonly onEnd = () => {

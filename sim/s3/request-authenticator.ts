@@ -212,6 +212,10 @@ export class RequestAuthenticator {
   async authenticatePostForm(form: PostFormSignature): Promise<Authenticated> {
     if (form.algorithm !== ALGORITHM) throw unsupportedMechanism();
     const scope = this.parseScope(form.credential, 'AuthorizationQueryParametersError');
+    // Only the first 8 characters are compared with the credential's date: the rest must be a time.
+    if (!parseAmzDate(form.date)) {
+      throw new S3Error('AuthorizationQueryParametersError', "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"", 400);
+    }
     if (!scopeDatedOn(scope, form.date)) throw new S3Error('AuthorizationQueryParametersError', CREDENTIAL_DATE_MISMATCH, 400);
     const secretAccessKey = this.secretOf(scope.accessKeyId, form.securityToken);
     const signingKey = await getSigningKey(Hash.bind(null, 'sha256'), { accessKeyId: scope.accessKeyId, secretAccessKey }, scope.date, scope.region, scope.service);

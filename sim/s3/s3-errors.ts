@@ -46,11 +46,23 @@ export const methodNotAllowed = (method: string, resourceType: 'SERVICE' | 'BUCK
 
 export function errorXml(error: S3Error, requestId: string, hostId: string): string {
   const details = Object.entries(error.details)
-    .map(([name, value]) => `<${name}>${escapeXml(String(value))}</${name}>`)
+    .map(([name, value]) => `<${name}>${errorText(String(value))}</${name}>`)
     .join('');
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<Error><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message>${details}` +
+    `<Error><Code>${escapeXml(error.code)}</Code><Message>${errorText(error.message)}</Message>${details}` +
     `<RequestId>${requestId}</RequestId><HostId>${escapeXml(hostId)}</HostId></Error>`
   );
+}
+
+/** Characters XML 1.0 allows nowhere, raw (C0 controls but tab and line ends, lone surrogates, U+FFFE/U+FFFF). */
+const NOT_XML_CHARS = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/**
+ * Text an error quotes from the request (a form field's name, a key) escaped, and what XML cannot
+ * hold at all replaced by U+FFFD: a NUL in a field name made the whole error unreadable to a client's
+ * parser, and passed terminal escapes through to whoever printed it.
+ */
+function errorText(text: string): string {
+  return escapeXml(text.replace(NOT_XML_CHARS, '\uFFFD'));
 }

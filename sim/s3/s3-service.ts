@@ -318,6 +318,8 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     // A browser form upload (POST Object, from a presigned POST) carries its signature in the form:
     // the operation checks it, the region and the signer's permissions once it has read the fields.
     if (state.formUploadContentType !== undefined) return { call, formUpload: true };
+    // A POST to a bucket without a subresource is a form upload, whatever its body.
+    if (method === 'POST' && bucket && !key && query.delete === undefined) throw notAFormUpload();
     const signer = await authenticator.authenticate({ method, rawPath, query, headers, rawHeaders: request.raw.rawHeaders });
     call.accessKeyId = signer.accessKeyId;
     // A bucket answers only requests signed for its region, and says which (boto3 re-signs for it).
@@ -579,11 +581,19 @@ function refusePostFromDisallowedOrigin(call: S3Call): void {
   );
 }
 
-/** A POST of a form to a bucket (no key in the path): S3's POST Object. */
+/** S3's answer to a POST to a bucket whose body is not a form (text/plain, urlencoded, none). */
+const notAFormUpload = () =>
+  new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, {
+    Condition: 'Bucket POST must be of the enclosure-type multipart/form-data',
+  });
+
+/** A POST of a form to a bucket (no key in the path, no `?delete`): S3's POST Object. */
 function isFormUpload(request: FastifyRequest): boolean {
   if (request.method !== 'POST' || !/^\s*multipart\/form-data\s*(;|$)/i.test(request.headers['content-type'] ?? '')) return false;
   const queryAt = request.url.indexOf('?');
   const rawPath = queryAt < 0 ? request.url : request.url.slice(0, queryAt);
+  // DeleteObjects is `POST /bucket?delete`, its body XML whatever the Content-Type says.
+  if (queryAt >= 0 && new URLSearchParams(request.url.slice(queryAt + 1)).has('delete')) return false;
   try {
     const { bucket, key } = parsePath(rawPath, virtualHostBucket(request.headers.host));
     return bucket !== '' && key === '';

@@ -134,7 +134,7 @@ describe('the POST Object form reader (@fastify/busboy)', () => {
   it('stops reading the body while nobody reads the file (backpressure), and goes on when it is read', async () => {
     // (The part's header ends in CRLF CRLF, which busboy reads as such only once a byte follows it.)
     const first = Buffer.alloc(16 * 1024, 1);
-    const { body, reader } = readerOf([field('key', 'k'), Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"\r\n\r\n`), first], { end: false });
+    const { body, reader } = readerOf([field('key', 'k'), Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"\r\n\r\n`), first], { end: false, limits: { ...LIMITS, maxBytesBeforeFile: 64 * 1024 } });
     expect((await reader.nextPart())?.name).toBe('key');
     expect((await reader.nextPart())?.name).toBe('file');
     let accepted = 0;

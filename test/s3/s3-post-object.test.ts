@@ -392,4 +392,81 @@ describe('POST Object bodies no browser sends (read by @fastify/busboy, sim/s3/f
     expect(events).toEqual([]);
     await expectStillServing(running);
   });
+  it('stores nothing while the body is short of its Content-Length, though the file part ended, nor once the client hangs up', async () => {
+    const { running, events } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const { request } = await import('node:http');
+    const body = formBody(fields);
+    const sent = request(url, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'content-length': body.length + 100_000 } });
+    let answered = false;
+    sent.on('response', () => (answered = true)).on('error', () => {});
+    sent.write(body);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answered).toBe(false);
+    await expectNothingStored(running);
+    sent.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expectNothingStored(running);
+    expect(events).toEqual([]);
+    await expectStillServing(running);
+  });
+
+  it('counts what precedes the first boundary against what may come before the file', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const preamble = Buffer.alloc(300 * 1024, 'p');
+    const response = await postRaw(url, Buffer.concat([preamble, Buffer.from('\r\n'), formBody(fields)]));
+    expect(response.status).toBe(400);
+    expect(codeOf(response.text)).toBe('MaxPostPreDataLengthExceededError');
+    await expectNothingStored(running);
+  });
+
+  it('quotes a field name holding characters XML cannot carry as U+FFFD, so the error stays well-formed', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const response = await postRaw(url, formBody({ ...fields, 'a\u0001b\u0000c\u001b[31m': 'x' }));
+    expect(response.status).toBe(403);
+    expect(messageOf(response.text)).toBe('Invalid according to Policy: Extra input fields: a\uFFFDb\uFFFDc\uFFFD[31m');
+    expect([...response.text].filter((char) => char < ' ' && !'\t\n\r'.includes(char))).toEqual([]);
+  });
+});
+
+describe('POST Object: what the form says of itself', () => {
+  it('refuses an X-Amz-Date that is not a time, though its day is the credential’s', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const response = await postForm(url, { ...fields, 'X-Amz-Date': `${fields['X-Amz-Date']!.slice(0, 8)}garbage` });
+    expect(response.status).toBe(400);
+    expect(codeOf(response.text)).toBe('AuthorizationQueryParametersError');
+    await expectNothingStored(running);
+  });
+
+  it('holds the file to every content-length-range condition, not only the first', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await createPresignedPost(running.client, {
+      Bucket: 'photos',
+      Key: 'enrol/user-1.jpg',
+      Conditions: [['content-length-range', 1, MAX_PHOTO_BYTES], ['content-length-range', 1, 10]],
+      Expires: 300,
+    });
+    const response = await postForm(url, fields);
+    expect(response.status).toBe(400);
+    expect(codeOf(response.text)).toBe('EntityTooLarge');
+    expect(response.text).toContain('<MaxSizeAllowed>10</MaxSizeAllowed>');
+    await expectNothingStored(running);
+  });
+
+  it('answers a POST to the bucket whose body is no form with S3’s 412, and reads a form sent to ?delete as no upload', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const response = await fetch(url, { method: 'POST', body: 'key=enrol/user-1.jpg', headers: { 'content-type': contentType } });
+      const text = await response.text();
+      expect([response.status, codeOf(text)]).toEqual([412, 'PreconditionFailed']);
+      expect(text).toContain('<Condition>Bucket POST must be of the enclosure-type multipart/form-data</Condition>');
+    }
+    const toDelete = await postForm(`${url}?delete`, fields);
+    expect(toDelete.status).not.toBe(204);
+    await expectNothingStored(running);
+  });
 });

@@ -146,8 +146,10 @@ async function storeUpload(call: S3Call, reader: FormDataReader, fields: Map<str
   if (fields.get('tagging')) throw notImplemented('Object tags (the tagging field)');
   const attributes = objectAttributes(headers);
 
-  const range = conditions.find((condition) => condition.kind === 'content-length-range');
-  const data = await readFile(reader, range, authority.maxObjectBytes);
+  const data = await readFile(reader, sizeRange(conditions), authority.maxObjectBytes);
+  // Stored only once the request is whole, as S3 stores it: the rest is drained, not parsed.
+  reader.close();
+  await reader.untilBodyEnds();
   verifyContentMd5(data, fields.get('content-md5'));
   const checksum = verifyFlexibleChecksum(data, [headers]);
 
@@ -268,12 +270,24 @@ function fieldsAsHeaders(fields: Map<string, string>): S3Call['request']['header
   return headers as S3Call['request']['headers'];
 }
 
+interface SizeRange {
+  min: number;
+  max: number;
+}
+
+/** What every `content-length-range` condition allows together (each one must hold), or undefined without one. */
+function sizeRange(conditions: Condition[]): SizeRange | undefined {
+  const ranges = conditions.filter((condition) => condition.kind === 'content-length-range');
+  if (ranges.length === 0) return undefined;
+  return { min: Math.max(...ranges.map((range) => range.min)), max: Math.min(...ranges.map((range) => range.max)) };
+}
+
 /**
  * The file part's bytes, kept only up to the policy's maximum (and the emulator's own): past it,
  * the rest is counted and dropped, so that the answer says how big the upload was.
  */
-async function readFile(reader: FormDataReader, range: Condition | undefined, maxObjectBytes: number): Promise<Buffer> {
-  const policyMax = range?.kind === 'content-length-range' ? range.max : Number.POSITIVE_INFINITY;
+async function readFile(reader: FormDataReader, range: SizeRange | undefined, maxObjectBytes: number): Promise<Buffer> {
+  const policyMax = range?.max ?? Number.POSITIVE_INFINITY;
   const maxAllowed = Math.min(policyMax, maxObjectBytes);
   const kept: Buffer[] = [];
   let size = 0;
@@ -285,7 +299,7 @@ async function readFile(reader: FormDataReader, range: Condition | undefined, ma
   if (size > maxAllowed) {
     throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, { ProposedSize: size, MaxSizeAllowed: maxAllowed });
   }
-  if (range?.kind === 'content-length-range' && size < range.min) {
+  if (range && size < range.min) {
     throw new S3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size', 400, { ProposedSize: size, MinSizeAllowed: range.min });
   }
   return Buffer.concat(kept, size);
