@@ -108,7 +108,7 @@ const MAX_ORIGINS_TOLD = 20;
  * their preflights. Credentials are not allowed: these routes take no cookies. `log` hears of an
  * origin the list refused (`reportRefusedOrigin`, for `onResponse`: once every hook has set its headers).
  */
-export function kitRouteCors(webOrigins: readonly string[], log: (line: string) => void = () => undefined) {
+export function kitRouteCors(webOrigins: readonly string[], log: (line: string) => void = () => undefined, extraWebOrigins: readonly string[] = []) {
   const allowed = new Set(webOrigins);
   const told = new Set<string>();
   const allows = (request: FastifyRequest) => {
@@ -139,10 +139,12 @@ export function kitRouteCors(webOrigins: readonly string[], log: (line: string) 
       if (told.size >= MAX_ORIGINS_TOLD) return;
       told.add(origin);
       const what = request.method === 'OPTIONS' ? `${String(request.headers['access-control-request-method'] ?? '')} preflight` : request.method;
+      // The variable's value replaces the last one: the command names the origins it let in already.
+      const variable = [...extraWebOrigins, origin].join(',');
       log(
-        `CORS: refused a page on ${origin} (${what.trim()} ${pathOf(request)}): it is not one of the stack's webOrigins ` +
+        `CORS: refused a page on ${origin} (${what.trim()} ${pathOf(request)}): it is not one of the web origins ` +
           `(${[...allowed].join(', ')}). Add it to "webOrigins" in the context of cdk.json (the list replaces the default) ` +
-          `and restart, or, for this local kit only, start it with FACEKIT_WEB_ORIGINS=${origin}; docs/web.md, "CORS". Said once per origin.`,
+          `and restart, or, for this local kit only, start it with FACEKIT_WEB_ORIGINS=${variable}; docs/web.md, "CORS". Said once per origin.`,
       );
     },
     answerPreflight(request: FastifyRequest, reply: FastifyReply) {

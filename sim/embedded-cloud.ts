@@ -462,7 +462,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   refuseUnservedRestApis(app);
   // Pages on the web origins (a dev server on another port) may read the kit's own routes.
   const webOrigins = webOriginsOf(plan, addedOrigins);
-  const kitCors = kitRouteCors(webOrigins, log);
+  const kitCors = kitRouteCors(webOrigins, log, extraWebOrigins);
   app.addHook('onSend', async (request, reply, payload) => {
     kitCors.addResponseHeaders(request, reply);
     return payload;

@@ -11,6 +11,7 @@ import { entriesNotTheKits, foreignEntriesMessage } from './data-folder.js';
 import { assertDataFolderUnused } from './dynamodb/dynamodb-service.js';
 import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
 import { glibcMallocTrim, releaseFreedMemoryWhenQuiet } from './freed-memory.js';
+import { extraWebOriginsFromEnv } from './kit-origins.js';
 import { sharedNeuralFaceModel } from './rekognition/matcher/neural-model.js';
 import { localCredentialsFromEnvironment, type LocalCredentials } from './request-signature.js';
 import { KIT_ENDPOINT_OUTPUT, recordRunningKit } from './running-kit.js';
@@ -240,6 +241,9 @@ const facesLine = `  faces      synthetic (pictures from \`facekit face\`) + ${
       ? 'real photos (neural model loading in the background, kept loaded)'
       : `real photos (neural model loaded on the first real photo${unloadedAfter}; FACEKIT_NEURAL_FACES=preload loads it now)`
 }`;
+// Said at the start: until a page on it was let in, nothing else shows the variable took effect.
+const addedWebOrigins = extraWebOriginsFromEnv(process.env.FACEKIT_WEB_ORIGINS);
+const webOriginsLine = addedWebOrigins.length > 0 ? `\n  web origins + ${addedWebOrigins.join(', ')} (FACEKIT_WEB_ORIGINS, this kit only)` : '';
 const outputLines = Object.entries(cloud.outputs).map(([key, value]) => `             ${key.padEnd(17)} ${value}`).join('\n');
 if (servicesMode) {
   // cdk-outputs.json belongs to `npm run deploy:local` here: it merges these ids into LocalStack's.
@@ -249,7 +253,7 @@ facekit services ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   images     ${servicesMode.s3Endpoint ?? cloud.endpoint} (S3)
   triggers   ${servicesMode.lambdaEndpoint ?? cloud.endpoint} (Lambda Invoke API)
   outputs    ${cloud.endpoint}/_sim/outputs
-${outputLines}
+${outputLines}${webOriginsLine}
 ${facesLine}
   state      ${dataDir}
 Ctrl-C to stop.`);
@@ -271,7 +275,7 @@ facekit embedded cloud ready in ${((Date.now() - started) / 1000).toFixed(1)} s
   outputs    ${outputsFile}
 ${outputLines}
   emails     printed here and at ${cloud.endpoint}/_sim/emails
-  web page   ${cloud.endpoint}/_sim/web/   (face sign-in in a browser; 'npm run web' for its Vite dev server)
+  web page   ${cloud.endpoint}/_sim/web/   (face sign-in in a browser; 'npm run web' for its Vite dev server)${webOriginsLine}
 ${facesLine}
   state      ${dataDir}
 Try it from another terminal:

@@ -268,9 +268,9 @@ describe('an origin outside the web origins', () => {
     expect([outputs.headers.get('access-control-allow-origin'), upload.status, cognito.status]).toEqual([null, 403, 200]);
     const hints = harness.log.filter((line) => line.startsWith('CORS:'));
     expect(hints.filter((line) => line.includes(app))).toEqual([
-      expect.stringMatching(/^CORS: refused a page on http:\/\/localhost:5199 \(GET \/_sim\/outputs\): it is not one of the stack's webOrigins \(http:\/\/localhost:4566, .*\)\. Add it to "webOrigins" in the context of cdk\.json .*, or, for this local kit only, start it with FACEKIT_WEB_ORIGINS=http:\/\/localhost:5199;/),
+      expect.stringMatching(/^CORS: refused a page on http:\/\/localhost:5199 \(GET \/_sim\/outputs\): it is not one of the web origins \(http:\/\/localhost:4566, .*\)\. Add it to "webOrigins" in the context of cdk\.json .*, or, for this local kit only, start it with FACEKIT_WEB_ORIGINS=http:\/\/localhost:5999,http:\/\/localhost:5199;/),
     ]);
-    expect(hints.filter((line) => line.includes('5173') && !line.includes('webOrigins ('))).toEqual([]);
+    expect(hints.filter((line) => line.includes('5173') && !line.includes('web origins ('))).toEqual([]);
     expect(harness.log.join('\n')).not.toContain('X-Amz-Signature');
   });
 
