@@ -1,12 +1,13 @@
 // The page's flow module (web/src/face-sign-in-flow.js) with Amplify v6 in Node against a started
 // kit: the challenge protocol and its refusals, faster than through a browser. Amplify keeps its
 // tokens in an in-memory store here; in the page, in localStorage.
-import { AdminDisableUserCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { AdminDisableUserCommand, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { Amplify } from 'aws-amplify';
 import { cognitoUserPoolsTokenProvider } from 'aws-amplify/auth/cognito';
 import { InMemoryKeyValueStorage } from '../amplify-token-storage.js';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateFace, generateFixture } from '../../sim/faces/generate-face.js';
+import { decodeJwtClaims } from '../../cli/face-auth-client.js';
 import {
   confirmEmail,
   currentClaims,
@@ -47,6 +48,17 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await signOutEverywhere(); // a test that failed half-way must not leave the next one signed in
+});
+
+/** The kit's clock moved on by a test, set back after it: the functions sign upload forms by the real one. */
+let clockAdvanced = 0;
+function advanceClock(milliseconds: number): void {
+  harness.clock.advance(milliseconds);
+  clockAdvanced += milliseconds;
+}
+afterEach(() => {
+  harness.clock.advance(-clockAdvanced);
+  clockAdvanced = 0;
 });
 
 describe('needsAnotherPhoto', () => {
@@ -290,7 +302,7 @@ describe('the page’s flow with Amplify, from Node', () => {
       deviceKey,
       photo: await photo('face', 'slow-stranger'),
       retakePhoto: async () => {
-        harness.clock.advance(3 * 60_000 + 1_000); // the user took more than 3 minutes over a new photo
+        advanceClock(3 * 60_000 + 1_000); // the user took more than 3 minutes over a new photo
         return rightFace;
       },
     }).catch((caught: unknown) => caught);
@@ -309,12 +321,74 @@ describe('the page’s flow with Amplify, from Node', () => {
       photo: await photo('face', 'slow-code'),
       enrol: true,
       emailCode: async () => {
-        harness.clock.advance(3 * 60_000 + 1_000); // the email was read late
+        advanceClock(3 * 60_000 + 1_000); // the email was read late
         return (await latestCode(harness.endpoint, email)).code;
       },
     }).catch((caught: unknown) => caught);
 
     expect(error).toMatchObject({ name: 'NotAuthorizedException', message: 'Invalid session for the user, session is expired.' });
     expect(describeError(error)).toBe(`${REFUSAL_MESSAGES.SESSION_ENDED} (Invalid session for the user, session is expired.)`);
+  });
+});
+
+/** localStorage as a browser has it (Web Storage: enumerable by index), for Amplify and the page alike. */
+class WebStorage {
+  private readonly items = new Map<string, string>();
+  get length() {
+    return this.items.size;
+  }
+  key(index: number) {
+    return [...this.items.keys()][index] ?? null;
+  }
+  getItem(key: string) {
+    return this.items.get(key) ?? null;
+  }
+  setItem(key: string, value: string) {
+    this.items.set(key, value);
+  }
+  removeItem(key: string) {
+    this.items.delete(key);
+  }
+  clear() {
+    this.items.clear();
+  }
+}
+
+describe('sign-out in a browser two tabs signed in from', () => {
+  it('revokes and removes the tokens of the account the other tab signed in, which Amplify’s signOut leaves', async () => {
+    const [inThisTab, inOtherTab] = ['tab-here@example.com', 'tab-there@example.com'];
+    await signInWithFace(inThisTab, { deviceKey, photo: await photo('face', 'tab-here'), enrolSecret: await signUpAndConfirm(inThisTab) });
+    await signOutEverywhere();
+    await harness.client.signUp(inOtherTab);
+    const otherSecret = await harness.client.confirmSignUp(inOtherTab, (await latestCode(harness.endpoint, inOtherTab)).code);
+    const other = await harness.client.authenticate(inOtherTab, { photo: await generateFixture('face', 'tab-there'), enrolSecret: otherSecret });
+    if (other.kind !== 'signed-in') throw new Error(`the other tab's account did not sign in: ${other.kind}`);
+    const storage = new WebStorage();
+    cognitoUserPoolsTokenProvider.setKeyValueStorage({
+      setItem: async (key, value) => storage.setItem(key, value),
+      getItem: async (key) => storage.getItem(key),
+      removeItem: async (key) => storage.removeItem(key),
+      clear: async () => storage.clear(),
+    });
+    try {
+      // What the other tab's Amplify leaves in the storage both tabs share, its sign-in having finished first.
+      const prefix = `CognitoIdentityServiceProvider.${harness.outputs.UserPoolClientId}.`;
+      const otherUsername = String(decodeJwtClaims(other.tokens.AccessToken!).username);
+      for (const [name, value] of Object.entries({ accessToken: other.tokens.AccessToken!, idToken: other.tokens.IdToken!, refreshToken: other.tokens.RefreshToken!, clockDrift: '0' })) {
+        storage.setItem(`${prefix}${otherUsername}.${name}`, value);
+      }
+      await signInWithFace(inThisTab, { deviceKey, photo: await photo('face', 'tab-here', 2) });
+
+      await signOutEverywhere(storage);
+
+      expect([...Array(storage.length).keys()].map((index) => storage.key(index)).filter((key) => key?.startsWith(prefix))).toEqual([]);
+      await expect(
+        harness.cognito.send(
+          new InitiateAuthCommand({ ClientId: harness.outputs.UserPoolClientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: other.tokens.RefreshToken! } }),
+        ),
+      ).rejects.toMatchObject({ name: 'NotAuthorizedException', message: 'Refresh Token has been revoked' });
+    } finally {
+      cognitoUserPoolsTokenProvider.setKeyValueStorage(new InMemoryKeyValueStorage());
+    }
   });
 });

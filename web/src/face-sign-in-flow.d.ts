@@ -55,4 +55,5 @@ export class PhotoUploadError extends Error {
 export function signInWithFace(email: string, options: SignInWithFaceOptions): Promise<FlowOutcome>;
 export function currentClaims(): Promise<Record<string, unknown> | undefined>;
 export function askAppBackend(url: string): Promise<{ status: number; body: unknown }>;
-export function signOutEverywhere(): Promise<void>;
+/** Signs out, and revokes and removes the tokens of any other account `storage` holds (another tab's sign-in). */
+export function signOutEverywhere(storage?: Pick<Storage, 'length' | 'key' | 'getItem' | 'removeItem'>): Promise<void>;

@@ -3,6 +3,7 @@
 // with FACE_MATCH; to enrol (first time, or again) the client answers it with the ENROL intent
 // and goes on through MAILBOX_PROOF → ENROL_FACE. No DOM here: the page hands in callbacks for
 // what needs the user (a code from the email, another photo).
+import { Amplify } from 'aws-amplify';
 import { confirmSignIn, confirmSignUp, fetchAuthSession, resendSignUpCode, signIn, signOut, signUp } from 'aws-amplify/auth';
 import { describeRefusal, REFUSAL_MESSAGES } from './refusals.js';
 
@@ -255,6 +256,42 @@ export async function askAppBackend(url) {
   return { status: response.status, body };
 }
 
-export async function signOutEverywhere() {
+/**
+ * Signs out, and forgets every other account whose tokens this browser holds. Amplify keeps each
+ * account's tokens under its name and signs out only the last one to sign in: two tabs that
+ * finished sign-ins of two accounts at once left the first one's tokens behind after "Sign out",
+ * its refresh token still good for new tokens (an Amplify app audit). Those are revoked
+ * (RevokeToken, which takes the token and the client id, no signature) and removed too.
+ * `storage`: where Amplify keeps its tokens (localStorage in a browser; none in Node).
+ */
+export async function signOutEverywhere(storage = globalThis.localStorage) {
   await signOut();
+  if (storage) await forgetOtherAccounts(storage);
+}
+
+async function forgetOtherAccounts(storage) {
+  const cognito = Amplify.getConfig().Auth?.Cognito;
+  if (!cognito?.userPoolClientId) return;
+  const prefix = `CognitoIdentityServiceProvider.${cognito.userPoolClientId}.`;
+  const keys = [];
+  for (let index = 0; index < storage.length; index++) {
+    const key = storage.key(index);
+    if (key?.startsWith(prefix)) keys.push(key);
+  }
+  const endpoint = cognito.userPoolEndpoint ?? `https://cognito-idp.${cognito.userPoolId.split('_')[0]}.amazonaws.com/`;
+  const revocations = keys
+    .filter((key) => key.endsWith('.refreshToken'))
+    .map((key) => revokeRefreshToken(endpoint, cognito.userPoolClientId, storage.getItem(key)));
+  await Promise.all(revocations);
+  for (const key of keys) storage.removeItem(key);
+}
+
+/** Cognito's RevokeToken; a token already revoked or expired is refused, which is as good. */
+async function revokeRefreshToken(endpoint, clientId, token) {
+  if (!token) return;
+  await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.RevokeToken' },
+    body: JSON.stringify({ Token: token, ClientId: clientId }),
+  }).then((response) => response.arrayBuffer(), () => undefined);
 }
