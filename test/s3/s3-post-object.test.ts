@@ -432,12 +432,31 @@ describe('POST Object bodies no browser sends (read by @fastify/busboy, sim/s3/f
 });
 
 describe('POST Object: what the form says of itself', () => {
-  it('refuses an X-Amz-Date that is not a time, though its day is the credential’s', async () => {
+  it.each([
+    ['an X-Amz-Date that is not a time, though its day is the credential’s', (fields: Record<string, string>) => ({ 'X-Amz-Date': `${fields['X-Amz-Date']!.slice(0, 8)}garbage` }),
+      'AuthorizationQueryParametersError', 'X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"'],
+    ['an X-Amz-Date of another day than the credential’s', () => ({ 'X-Amz-Date': '20200101T000000Z' }),
+      'AuthorizationQueryParametersError', 'Invalid credential date. Date is not the same as X-Amz-Date.'],
+    ['a credential that is no SigV4 scope', () => ({ 'X-Amz-Credential': 'test/20200101/us-east-1' }),
+      'AuthorizationQueryParametersError', expect.stringMatching(/^Error parsing the X-Amz-Credential parameter; the Credential is mal-formed/)],
+    ['another algorithm than AWS4-HMAC-SHA256', () => ({ 'X-Amz-Algorithm': 'AWS4-HMAC-SHA512' }),
+      'InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.'],
+  ])('refuses %s, before the policy is read', async (_, change, code, message) => {
     const { running } = await startWithBucket();
     const { url, fields } = await presign(running);
-    const response = await postForm(url, { ...fields, 'X-Amz-Date': `${fields['X-Amz-Date']!.slice(0, 8)}garbage` });
-    expect(response.status).toBe(400);
-    expect(codeOf(response.text)).toBe('AuthorizationQueryParametersError');
+    const response = await postForm(url, { ...fields, ...change(fields) });
+    expect([response.status, codeOf(response.text), messageOf(response.text)]).toEqual([400, code, message]);
+    await expectNothingStored(running);
+  });
+
+  it('refuses a form signed for another region than the bucket’s, in the words of a presigned request', async () => {
+    const { running } = await startWithBucket();
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const elsewhere = new S3Client({ region: 'eu-west-1', endpoint: running.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const { url, fields } = await presign(running, { client: elsewhere });
+    const response = await postForm(url, fields);
+    expect([response.status, codeOf(response.text)]).toEqual([400, 'AuthorizationQueryParametersError']);
+    expect(messageOf(response.text)).toBe("Error parsing the X-Amz-Credential parameter; the region 'eu-west-1' is wrong; expecting 'us-east-1'");
     await expectNothingStored(running);
   });
 
