@@ -26,25 +26,16 @@ import { uploadPhoto } from '../../cli/face-auth-client.js';
 import { generateFixture } from '../../sim/faces/generate-face.js';
 import { LOCAL_CREDENTIALS } from '../../sim/embedded-cloud.js';
 import { latestCode, startHarness, type Harness } from './embedded-cloud-harness.js';
+import { boto3Missing as whyBoto3Missing, PYTHON } from '../stock-clients/debian-python.js';
 
 const run = promisify(execFile);
 // Debian's packages, not whatever else is on PATH (a pyenv shim, a pip install): the contract is
 // with the clients CI installs. Override with FACEKIT_AWS_CLI / FACEKIT_PYTHON.
 const AWS_CLI = process.env.FACEKIT_AWS_CLI ?? '/usr/bin/aws';
-const PYTHON = process.env.FACEKIT_PYTHON ?? '/usr/bin/python3';
 const BOTO3_SCRIPT = resolve(import.meta.dirname, '../stock-clients/boto3_face_flow.py');
 
-async function boto3Available(): Promise<string | undefined> {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found (apt-get install python3-boto3)`;
-  try {
-    await run(PYTHON, ['-c', 'import boto3'], { env: { ...process.env, PYTHONNOUSERSITE: '1' } });
-    return undefined;
-  } catch {
-    return `boto3 is not installed for ${PYTHON} (apt-get install python3-boto3)`;
-  }
-}
 const awsCliMissing = existsSync(AWS_CLI) ? undefined : `${AWS_CLI} not found (apt-get install awscli)`;
-const boto3Missing = await boto3Available();
+const boto3Missing = await whyBoto3Missing();
 if (awsCliMissing) console.warn(`skipping the AWS CLI face flow: ${awsCliMissing}`);
 if (boto3Missing) console.warn(`skipping the boto3 face flow: ${boto3Missing}`);
 

@@ -5,26 +5,15 @@ import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { unescapeXml } from '../../sim/s3/xml.js';
+import { boto3Missing as whyBoto3Missing, PYTHON, PYTHON_ENV } from '../stock-clients/debian-python.js';
 import { errorOf, recordingInvoker, startS3 } from './s3-test-server.js';
 import type { RunningS3 } from './s3-test-server.js';
 
 const run = promisify(execFile);
-const PYTHON = process.env.FACEKIT_PYTHON ?? '/usr/bin/python3';
-
-async function boto3Available(): Promise<string | undefined> {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found (apt-get install python3-boto3)`;
-  try {
-    await run(PYTHON, ['-c', 'import boto3'], { env: { ...process.env, PYTHONNOUSERSITE: '1' } });
-    return undefined;
-  } catch {
-    return `boto3 is not installed for ${PYTHON} (apt-get install python3-boto3)`;
-  }
-}
-const boto3Missing = await boto3Available();
+const boto3Missing = await whyBoto3Missing();
 if (boto3Missing) console.warn(`skipping the boto3 presigned POST: ${boto3Missing}`);
 
 let server: RunningS3 | undefined;
@@ -254,7 +243,7 @@ request = urllib.request.Request(post["url"], data=body, method="POST", headers=
 with urllib.request.urlopen(request) as response:
     print(response.status)
 `;
-    const { stdout } = await run(PYTHON, ['-c', script, running.endpoint], { env: { ...process.env, PYTHONNOUSERSITE: '1' } });
+    const { stdout } = await run(PYTHON, ['-c', script, running.endpoint], { env: PYTHON_ENV });
     expect(stdout.trim()).toBe('204');
     const stored = await running.client.send(new GetObjectCommand({ Bucket: 'photos', Key: 'enrol/boto3.jpg' }));
     expect(Buffer.from(await stored.Body!.transformToByteArray())).toEqual(Buffer.from('\x89PNG boto3 bytes\r\n--', 'latin1'));

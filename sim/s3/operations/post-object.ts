@@ -6,18 +6,15 @@
 // which must be the last part, is read only after that, and no more of it is kept than the policy
 // allows. Errors are S3's, with its words (checked against LocalStack's presigned_url.py, whose
 // tests run against AWS, and error bodies S3 sent that users quoted).
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { StoredObject } from '../object-store.js';
 import { FieldsTooLargeError, FormDataReader, MalformedFormError, type FormLimits, type FormPart } from '../form-data.js';
 import { verifyContentMd5, verifyFlexibleChecksum } from '../payload.js';
 import type { Authenticated, PostFormSignature } from '../request-authenticator.js';
 import { accessDenied, notImplemented, S3Error } from '../s3-errors.js';
-import { queueNotifications } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
 import { element, xmlDocument } from '../xml.js';
 import { requireBucket } from './bucket-operations.js';
-import { checkStorageClass, objectAttributes, refuseAcl } from './put-object.js';
+import { checkStorageClass, objectAttributes, refuseAcl, storeObject } from './put-object.js';
 
 /**
  * S3 reads at most this much of the form before the file part (S3's MaxPostPreDataLengthExceeded:
@@ -153,17 +150,7 @@ async function storeUpload(call: S3Call, reader: FormDataReader, fields: Map<str
   verifyContentMd5(data, fields.get('content-md5'));
   const checksum = verifyFlexibleChecksum(data, [headers]);
 
-  const object: StoredObject = {
-    key,
-    size: data.length,
-    etag: `"${createHash('md5').update(data).digest('hex')}"`,
-    lastModified: call.services.clock.now(),
-    ...attributes,
-    checksum,
-  };
-  call.services.store.putObject(call.bucket, object, data);
-  queueNotifications(call, 'ObjectCreated:Post', key, object);
-  call.services.onObjectStored?.(data);
+  const object = storeObject(call, key, data, { ...attributes, checksum }, 'ObjectCreated:Post');
   return answer(call, fields, key, object.etag);
 }
 

@@ -63,17 +63,7 @@ export function putObject(call: S3Call) {
   const { data, checksum } = uploadedBody(call);
   const attributes = objectAttributes(headers);
 
-  const object: StoredObject = {
-    key: call.key,
-    size: data.length,
-    etag: `"${createHash('md5').update(data).digest('hex')}"`,
-    lastModified: call.services.clock.now(),
-    ...attributes,
-    checksum,
-  };
-  call.services.store.putObject(call.bucket, object, data);
-  queueNotifications(call, 'ObjectCreated:Put', call.key, object);
-  call.services.onObjectStored?.(data);
+  const object = storeObject(call, call.key, data, { ...attributes, checksum }, 'ObjectCreated:Put');
 
   call.reply.header('etag', object.etag).header('x-amz-server-side-encryption', 'AES256');
   if (checksum) call.reply.header(`x-amz-checksum-${checksum.algorithm}`, checksum.value).header('x-amz-checksum-type', 'FULL_OBJECT');
@@ -81,6 +71,30 @@ export function putObject(call: S3Call) {
 }
 
 /** Accepted and not kept (every object is served as STANDARD), but a class S3 does not have is refused as S3 refuses it. */
+/**
+ * Stores `data` under `key` as an upload stores it (PutObject, POST Object): its ETag, the time,
+ * the attributes the request gave; notifies `eventName` and lets the service look at the bytes.
+ */
+export function storeObject(
+  call: S3Call,
+  key: string,
+  data: Buffer,
+  attributes: Pick<StoredObject, 'contentType' | 'metadata' | 'headers' | 'checksum'>,
+  eventName: 'ObjectCreated:Put' | 'ObjectCreated:Post',
+): StoredObject {
+  const object: StoredObject = {
+    key,
+    size: data.length,
+    etag: `"${createHash('md5').update(data).digest('hex')}"`,
+    lastModified: call.services.clock.now(),
+    ...attributes,
+  };
+  call.services.store.putObject(call.bucket, object, data);
+  queueNotifications(call, eventName, key, object);
+  call.services.onObjectStored?.(data);
+  return object;
+}
+
 export function checkStorageClass(headers: S3Call['request']['headers']): void {
   const storageClass = headers['x-amz-storage-class'];
   if (storageClass !== undefined && !STORAGE_CLASSES.has(String(storageClass))) {
