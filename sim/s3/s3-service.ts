@@ -510,9 +510,12 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     // Every other method Fastify knows is routed here too, so S3 refuses it in XML (405) rather
     // than Fastify with a JSON 404.
     app.route({ method: ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', ...UNUSED_METHODS], url: '/*', exposeHeadRoute: false, ...routeOptions });
-    // POST only below a bucket (DeleteObjects): `POST /` belongs to the JSON protocol services.
+    // POST only below a bucket (DeleteObjects): `POST /` belongs to the JSON protocol services,
+    // but for a Host that names a bucket (`<bucket>.localhost`, virtual-hosted style, which the
+    // SDK's createPresignedPost picks for a `localhost` endpoint): that is a form upload.
     app.route({ method: 'POST', url: '/:bucket', ...routeOptions });
     app.route({ method: 'POST', url: '/:bucket/*', ...routeOptions });
+    app.route({ method: 'POST', url: '/', constraints: { host: VIRTUAL_HOSTED_BUCKET }, ...routeOptions });
   };
 
   return {
@@ -626,6 +629,9 @@ export const S3_ROUTER_OPTIONS = { maxParamLength: 16 * 1024 } as const;
  * Virtual-hosted style for local names only: browsers resolve `<bucket>.localhost` to the loopback
  * address, and the SDK picks that style for a `localhost` endpoint without forcePathStyle.
  */
+/** A Host header naming a bucket of the kit's local virtual-hosted style (virtualHostBucket). */
+const VIRTUAL_HOSTED_BUCKET = /^[^:]+\.localhost(:\d+)?$/i;
+
 function virtualHostBucket(host: string | undefined): string | undefined {
   const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
   return hostname.endsWith('.localhost') ? hostname.slice(0, -'.localhost'.length) : undefined;

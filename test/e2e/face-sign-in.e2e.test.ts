@@ -9,12 +9,15 @@ import {
   RespondToAuthChallengeCommand,
   type InitiateAuthCommandOutput,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { request } from 'node:http';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { generateFixture } from '../../sim/faces/generate-face.js';
 import { decodeJwtClaims, uploadFormOf, uploadKeyOf, uploadPhoto } from '../../cli/face-auth-client.js';
 import { latestCode, startHarness, type Harness } from './embedded-cloud-harness.js';
+import { LOCAL_CREDENTIALS } from '../../sim/embedded-cloud.js';
 
 let harness: Harness;
 const face = (seed: string, variant = 0) => generateFixture('face', seed, variant);
@@ -251,6 +254,31 @@ describe('sign-in', () => {
     } finally {
       harness.clock.advance(-10 * 60_000);
     }
+  });
+
+  it('takes a form posted virtual-hosted, to <bucket>.localhost (createPresignedPost’s URL for a localhost endpoint), not as a JSON API call', async () => {
+    const port = new URL(harness.endpoint).port;
+    const byName = new S3Client({ region: 'us-east-1', endpoint: `http://localhost:${port}`, credentials: LOCAL_CREDENTIALS });
+    const { url, fields } = await createPresignedPost(byName, { Bucket: harness.outputs.BucketName, Key: 'stock-tools/virtual-hosted', Expires: 60 });
+    expect(url).toBe(`http://${harness.outputs.BucketName}.localhost:${port}/`);
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    form.append('file', new Blob([Buffer.from('hello')]), 'hello.txt');
+    const encoded = new Response(form);
+    const body = Buffer.from(await encoded.arrayBuffer());
+    // Node does not resolve *.localhost as browsers do: the same request to the address, naming the bucket's host.
+    const status = await new Promise<number>((resolve, reject) => {
+      const headers = { host: new URL(url).host, 'content-type': encoded.headers.get('content-type')!, 'content-length': body.length };
+      const sent = request(`http://127.0.0.1:${port}/`, { method: 'POST', headers }, (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      });
+      sent.on('error', reject);
+      sent.end(body);
+    });
+
+    expect(status).toBe(204);
+    expect(await objectsUnder('stock-tools/virtual-hosted')).toEqual(['stock-tools/virtual-hosted']);
   });
 
   it('caps the photo at the challenge’s maxBytes: a bigger one is refused by S3 and nothing is stored', async () => {
