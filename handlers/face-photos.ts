@@ -1,9 +1,10 @@
 // Photos in the upload bucket. Only CreateAuthChallenge chooses keys (`enrol/<sub>/<hex>` and
 // `signin/<hex>`); the client gets an upload form (a presigned POST) for exactly one key and never
 // names an object itself. The form's policy caps the photo's size, which a presigned PUT cannot:
-// anyone who starts a sign-in could otherwise park up to 5 GB under its key. Every photo is deleted once it has been looked at. A sign-in key names nobody:
-// the FACE_MATCH challenge goes to any email, and a sub in its URL would tell an enrolled user
-// (whose USERNAME is that sub) from an unknown email.
+// anyone who starts a sign-in could otherwise park up to 5 GB under its key. Every photo is
+// deleted once it has been looked at. A sign-in key names nobody: the FACE_MATCH challenge goes
+// to any email, and a sub in its key would tell an enrolled user (whose USERNAME is that sub)
+// from an unknown email.
 import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
