@@ -117,6 +117,8 @@ export interface EmbeddedCloud {
   outbox: Outbox;
   /** Browser origins the kit's own routes (`/_sim/*`, the JWKS) answer: the stack's web origins and its own. */
   webOrigins: string[];
+  /** The origins FACEKIT_WEB_ORIGINS (or `extraWebOrigins`) let in on this kit only. */
+  extraWebOrigins: readonly string[];
   services: ServiceName[];
   close(): Promise<void>;
 }
@@ -525,6 +527,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     plan,
     outbox,
     webOrigins,
+    extraWebOrigins,
     services: servedList,
     async close() {
       for (const close of closers) await close().catch((error: unknown) => log(`shutdown: ${(error as Error).message}`));

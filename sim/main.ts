@@ -11,7 +11,6 @@ import { entriesNotTheKits, foreignEntriesMessage } from './data-folder.js';
 import { assertDataFolderUnused } from './dynamodb/dynamodb-service.js';
 import { SERVICE_NAMES, startSimServer } from './embedded-cloud.js';
 import { glibcMallocTrim, releaseFreedMemoryWhenQuiet } from './freed-memory.js';
-import { extraWebOriginsFromEnv } from './kit-origins.js';
 import { sharedNeuralFaceModel } from './rekognition/matcher/neural-model.js';
 import { localCredentialsFromEnvironment, type LocalCredentials } from './request-signature.js';
 import { KIT_ENDPOINT_OUTPUT, recordRunningKit } from './running-kit.js';
@@ -242,8 +241,7 @@ const facesLine = `  faces      synthetic (pictures from \`facekit face\`) + ${
       : `real photos (neural model loaded on the first real photo${unloadedAfter}; FACEKIT_NEURAL_FACES=preload loads it now)`
 }`;
 // Said at the start: until a page on it was let in, nothing else shows the variable took effect.
-const addedWebOrigins = extraWebOriginsFromEnv(process.env.FACEKIT_WEB_ORIGINS);
-const webOriginsLine = addedWebOrigins.length > 0 ? `\n  web origins + ${addedWebOrigins.join(', ')} (FACEKIT_WEB_ORIGINS, this kit only)` : '';
+const webOriginsLine = cloud.extraWebOrigins.length > 0 ? `\n  web origins + ${cloud.extraWebOrigins.join(', ')} (FACEKIT_WEB_ORIGINS, this kit only)` : '';
 const outputLines = Object.entries(cloud.outputs).map(([key, value]) => `             ${key.padEnd(17)} ${value}`).join('\n');
 if (servicesMode) {
   // cdk-outputs.json belongs to `npm run deploy:local` here: it merges these ids into LocalStack's.

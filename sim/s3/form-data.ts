@@ -57,7 +57,6 @@ export class FormDataReader {
   private fileBegun = false;
   private fileHandedOut = false;
   private busboyFinished = false;
-  private bodyEnded = false;
   private bytesBeforeFile = 0;
   /** The body arrived to its end, or its client went away before that (untilBodyEnds). */
   private bodyComplete = false;
@@ -203,7 +202,6 @@ export class FormDataReader {
   };
 
   private readonly onEnd = () => {
-    this.bodyEnded = true;
     this.busboy.end();
   };
 
@@ -213,8 +211,8 @@ export class FormDataReader {
    * file part that had ended stays whole.
    */
   private readonly onBodyGone = () => {
-    if (this.bodyEnded || this.closed) return;
-    this.bodyEnded = true;
+    // Once per body: after a failure (which closes the reader), a later 'close' finds it closed.
+    if (this.bodyComplete || this.closed) return;
     this.fail(new MalformedFormError('the client went away before the body ended'));
     this.busboy.end();
   };
@@ -251,12 +249,17 @@ export class FormDataReader {
   }
 }
 
+/** Whether a Content-Type is `multipart/form-data` (a form upload's), whatever its parameters. */
+export function isMultipartFormData(contentType: string | undefined): contentType is string {
+  return contentType !== undefined && /^\s*multipart\/form-data\s*(;|$)/i.test(contentType);
+}
+
 /**
  * A `multipart/form-data` Content-Type with a boundary of 1 to 70 characters (RFC 2046), which
  * busboy does not check: it would read `boundary=` as an empty one.
  */
 function hasBoundary(contentType: string | undefined): contentType is string {
-  if (!contentType || !/^\s*multipart\/form-data\s*(;|$)/i.test(contentType)) return false;
+  if (!isMultipartFormData(contentType)) return false;
   const match = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
   const boundary = match?.[1] ?? match?.[2];
   return boundary !== undefined && boundary.length <= 70;

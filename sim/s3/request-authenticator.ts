@@ -247,6 +247,7 @@ export class RequestAuthenticator {
   }
 }
 
-function unsupportedMechanism(): S3Error {
+/** S3's refusal of Signature Version 2 and of any algorithm but AWS4-HMAC-SHA256. */
+export function unsupportedMechanism(): S3Error {
   return new S3Error('InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.', 400);
 }

@@ -33,6 +33,7 @@ import { getObject, getObjectTagging } from './operations/get-object.js';
 import { listObjectsV1, listObjectsV2 } from './operations/list-objects.js';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './operations/multipart-upload.js';
 import { postObject, type FormUploadAuthority } from './operations/post-object.js';
+import { isMultipartFormData } from './form-data.js';
 import { putObject } from './operations/put-object.js';
 
 export type { CorsRule } from './cors.js';
@@ -592,7 +593,7 @@ const notAFormUpload = () =>
 
 /** A POST of a form to a bucket (no key in the path, no `?delete`): S3's POST Object. */
 function isFormUpload(request: FastifyRequest): boolean {
-  if (request.method !== 'POST' || !/^\s*multipart\/form-data\s*(;|$)/i.test(request.headers['content-type'] ?? '')) return false;
+  if (request.method !== 'POST' || !isMultipartFormData(request.headers['content-type'])) return false;
   const queryAt = request.url.indexOf('?');
   const rawPath = queryAt < 0 ? request.url : request.url.slice(0, queryAt);
   // DeleteObjects is `POST /bucket?delete`, its body XML whatever the Content-Type says.

@@ -9,7 +9,7 @@
 import type { Readable } from 'node:stream';
 import { FieldsTooLargeError, FormDataReader, MalformedFormError, type FormLimits, type FormPart } from '../form-data.js';
 import { verifyContentMd5, verifyFlexibleChecksum } from '../payload.js';
-import type { Authenticated, PostFormSignature } from '../request-authenticator.js';
+import { unsupportedMechanism, type Authenticated, type PostFormSignature } from '../request-authenticator.js';
 import { accessDenied, notImplemented, S3Error } from '../s3-errors.js';
 import type { S3Call } from '../s3-context.js';
 import { element, xmlDocument } from '../xml.js';
@@ -158,7 +158,7 @@ async function storeUpload(call: S3Call, reader: FormDataReader, fields: Map<str
 async function authenticate(fields: Map<string, string>, authority: FormUploadAuthority): Promise<Authenticated> {
   if (fields.has('awsaccesskeyid') || fields.has('signature')) {
     // Signature Version 2, which the emulator refuses everywhere (request-authenticator.ts).
-    throw new S3Error('InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.', 400);
+    throw unsupportedMechanism();
   }
   const present = SIGNATURE_FIELDS.filter((name) => fields.has(name.toLowerCase()));
   const policy = fields.get('policy');
