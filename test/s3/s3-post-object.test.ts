@@ -438,6 +438,16 @@ describe('POST Object: what the form says of itself', () => {
     await expectNothingStored(running);
   });
 
+  it('refuses a Signature Version 2 form (AWSAccessKeyId, signature) as S3 refuses SigV2 everywhere', async () => {
+    const { running } = await startWithBucket();
+    const { url, fields } = await presign(running);
+    const response = await postForm(url, { key: fields.key!, Policy: fields.Policy!, AWSAccessKeyId: 'test', signature: 'c2lnbmF0dXJl' });
+    expect([response.status, codeOf(response.text), messageOf(response.text)]).toEqual([
+      400, 'InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
+    ]);
+    await expectNothingStored(running);
+  });
+
   it('refuses a form signed for another region than the bucket’s, in the words of a presigned request', async () => {
     const { running } = await startWithBucket();
     const { S3Client } = await import('@aws-sdk/client-s3');
