@@ -4,6 +4,7 @@
 import { isUtf8 } from 'node:buffer';
 import { Transform, type Readable } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BodyMemoryExhaustedError } from './body-memory.js';
 import { RequestTimeoutError } from './connection-timeouts.js';
 import { isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS, jsonApiPreflight } from './browser-cors.js';
 import { signedRequestOf, verifiedSignerOf, type RequestSignatureVerifier } from './request-signature.js';
@@ -144,6 +145,8 @@ export function registerJsonServices(
     if (error instanceof RequestTimeoutError) {
       return sendError(reply, service, new AwsServiceError('RequestTimeoutException', 'Reading the request timed out', 408));
     }
+    // Too many bodies on their way in (sim/body-memory.ts): AWS's common error for a request it cannot take now.
+    if (error instanceof BodyMemoryExhaustedError) return sendError(reply, service, new AwsServiceError('ServiceUnavailable', error.message, 503));
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' && isQueryProtocolRequest(request)) return refuseUnservedQueryRequest(request, reply);
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return sendError(reply, service, new AwsServiceError('SerializationException', error.message));

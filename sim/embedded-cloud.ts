@@ -34,6 +34,7 @@ import { refuseUnservedRestApis, unservedRestApiOf } from './unserved-apis.js';
 import { appBackendRoutes } from '../examples/app-backend/routes.js';
 import { createTokenVerifier } from '../examples/app-backend/token-verifier.js';
 import { allowedHostsFromEnv, refuseRebindableHosts } from './allowed-hosts.js';
+import { bodyMemoryBudget, bodyMemoryBytesFromEnv } from './body-memory.js';
 import { applyConnectionTimeouts, connectionTimeoutsFromEnv, type ConnectionTimeouts } from './connection-timeouts.js';
 import { kitRouteCors } from './browser-cors.js';
 import { runSchedules } from './scheduled-rules.js';
@@ -98,6 +99,12 @@ export interface EmbeddedCloudOptions {
    * FACEKIT_REQUEST_TIMEOUT_MS, else 20 s and 5 minutes.
    */
   connectionTimeouts?: Partial<ConnectionTimeouts>;
+  /**
+   * How many bytes the bodies of requests on their way in may hold together (sim/body-memory.ts);
+   * a body beyond is refused as AWS refuses a request it cannot take now (S3: 503 SlowDown).
+   * Default: FACEKIT_BODY_MEMORY_MB, else 256 MiB.
+   */
+  bodyMemoryBytes?: number;
 }
 
 export interface SimServerOptions extends EmbeddedCloudOptions {
@@ -230,6 +237,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     idleMs: options.connectionTimeouts?.idleMs ?? timeoutsFromEnv.idleMs,
     requestMs: options.connectionTimeouts?.requestMs ?? timeoutsFromEnv.requestMs,
   };
+  const bodyMemory = bodyMemoryBudget(options.bodyMemoryBytes ?? bodyMemoryBytesFromEnv(process.env));
   const extraWebOrigins = options.extraWebOrigins ?? extraWebOriginsFromEnv(process.env.FACEKIT_WEB_ORIGINS);
   const functionLogLevel = options.functionLogs ?? functionLogLevelFromEnv(process.env.FACEKIT_FUNCTION_LOGS);
   const serves = (service: ServiceName) => services.has(service);
@@ -452,6 +460,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     }
   });
   applyConnectionTimeouts(app.server, connectionTimeouts);
+  app.addHook('preParsing', bodyMemory.hold);
   // The kit's own routes (/_sim/*, the pools' .well-known documents, the web page) answer a thrown
   // error as Fastify does, except that a 500 is reported on stderr and never quotes its message,
   // as the services' own handlers do. Those handlers (S3's, Lambda's, SES's...) replace this one.

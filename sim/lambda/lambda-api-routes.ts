@@ -7,6 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import { BodyMemoryExhaustedError } from '../body-memory.js';
 import { reportInternalError } from '../internal-errors.js';
 import { setAmznRequestId } from '../request-id.js';
 import { signedRequestOf, verifiedSignerOf, type RequestSignatureVerifier } from '../request-signature.js';
@@ -101,6 +102,8 @@ export function lambdaApiRoutes(
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         return sendError(reply, 413, PAYLOAD_TOO_LARGE, syncPayloadTooLarge);
       }
+      // Too many bodies on their way in (sim/body-memory.ts): Lambda's throttling answer, which the SDK retries.
+      if (error instanceof BodyMemoryExhaustedError) return sendError(reply, 429, 'TooManyRequestsException', 'Rate Exceeded.');
       if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
         return sendError(reply, error.statusCode, 'InvalidRequestContentException', error.message);
       }

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
+import { BodyMemoryExhaustedError } from '../body-memory.js';
 import { RequestTimeoutError } from '../connection-timeouts.js';
 import type { FunctionInvoker } from '../lambda/function-invoker.js';
 import type { CorsRule } from './cors.js';
@@ -491,6 +492,9 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       } else if (error instanceof RequestTimeoutError) {
         // A body that stopped coming (sim/connection-timeouts.ts): S3's answer, word for word.
         s3Error = new S3Error('RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.', 400);
+      } else if (error instanceof BodyMemoryExhaustedError) {
+        // Too many bodies on their way in (sim/body-memory.ts): S3's answer to a request it cannot take now.
+        s3Error = new S3Error('SlowDown', 'Please reduce your request rate.', 503);
       } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         s3Error = new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', 400, {
           ProposedSize: String(request.headers['content-length'] ?? ''),

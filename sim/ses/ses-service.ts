@@ -3,6 +3,7 @@
 // are not emulated. With a verifier, calls must be SigV4-signed.
 import { isUtf8 } from 'node:buffer';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { BodyMemoryExhaustedError } from '../body-memory.js';
 import { signedRequestOf, verifiedSignerOf, type RequestSignatureVerifier } from '../request-signature.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
@@ -49,6 +50,8 @@ export function createSesService(options: SesServiceOptions): { routes: FastifyP
     app.setErrorHandler((error: FastifyError, _request, reply) => {
       if (error instanceof BadRequestError) return sendError(reply, 400, 'BadRequestException', error.message);
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 413, 'RequestEntityTooLargeException', 'Request Entity Too Large');
+      // Too many bodies on their way in (sim/body-memory.ts): SES's throttling answer, which the SDK retries.
+      if (error instanceof BodyMemoryExhaustedError) return sendError(reply, 429, 'TooManyRequestsException', 'Too many requests.');
       if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return sendError(reply, error.statusCode, 'BadRequestException', error.message);
       return sendError(reply, 500, 'InternalFailure', 'Internal failure');
     });

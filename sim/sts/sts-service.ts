@@ -5,6 +5,7 @@
 // JSON services answer `POST /` too; a request signed for `sts` comes here (router constraint).
 // Every other STS action is refused in STS's own error shape.
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { BodyMemoryExhaustedError } from '../body-memory.js';
 import { LOCAL_ACCOUNT_ID } from '../cloud-assembly/stack-plan.js';
 import { AMZN_REQUEST_ID, setAmznRequestId } from '../request-id.js';
 import { QueryError, queryErrorXml, queryRefusal } from '../aws-query-protocol.js';
@@ -38,6 +39,8 @@ export function createStsService(options: StsServiceOptions = {}): { routes: Fas
       const queryError =
         error instanceof QueryError
           ? error
+          : error instanceof BodyMemoryExhaustedError
+            ? new QueryError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.')
           : error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
             ? new QueryError(413, 'RequestEntityTooLarge', 'Request Entity Too Large')
             : error.statusCode !== undefined && error.statusCode < 500
