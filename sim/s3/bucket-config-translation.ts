@@ -63,8 +63,8 @@ export function notificationsFromConfiguration(
 
 /**
  * Enabled expiration rules from `LifecycleConfiguration` (CloudFormation: `Rules[{ Id, Status,
- * Prefix | Filter.Prefix, ExpirationInDays, ExpirationDate }]`; the S3 API spelling
- * `Expiration { Days, Date }` too). Rules filtered by tags or object size are skipped: uploads
+ * Prefix | Filter.Prefix, ExpirationInDays, ExpirationDate, AbortIncompleteMultipartUpload {
+ * DaysAfterInitiation } }]`; the S3 API spelling `Expiration { Days, Date }` too). Rules filtered by tags or object size are skipped: uploads
  * carry none of those here, so no such rule can apply.
  */
 export function expirationRulesFromConfiguration(configuration: unknown): ExpirationRule[] {
@@ -76,12 +76,14 @@ export function expirationRulesFromConfiguration(configuration: unknown): Expira
     const expiration = (rule.Expiration ?? {}) as Untyped;
     const days = rule.ExpirationInDays ?? expiration.Days;
     const date = rule.ExpirationDate ?? expiration.Date;
-    if (days === undefined && date === undefined) return [];
+    const abortDays = ((rule.AbortIncompleteMultipartUpload ?? {}) as Untyped).DaysAfterInitiation;
+    if (days === undefined && date === undefined && abortDays === undefined) return [];
     return [{
       id: typeof rule.Id === 'string' ? rule.Id : typeof rule.ID === 'string' ? rule.ID : undefined,
       prefix: String(rule.Prefix ?? filter.Prefix ?? ''),
       days: days === undefined ? undefined : Number(days),
       date: date === undefined ? undefined : Date.parse(String(date)),
+      ...(abortDays === undefined ? {} : { abortIncompleteDays: Number(abortDays) }),
     }];
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expirationRulesFromConfiguration } from './bucket-config-translation.js';
-import { expirationTime } from './lifecycle.js';
+import { abortTime, expirationTime } from './lifecycle.js';
 
 const HOUR_MS = 3600 * 1000;
 
@@ -23,7 +23,7 @@ describe('expirationTime', () => {
 });
 
 describe('expirationRulesFromConfiguration', () => {
-  it("reads the stack's CloudFormation rules and skips disabled and tag-filtered ones", () => {
+  it("reads the stack's CloudFormation rules, AbortIncompleteMultipartUpload's days included, and skips disabled and tag-filtered ones", () => {
     const rules = expirationRulesFromConfiguration({
       Rules: [
         { Id: 'expire-enrol-photos', Prefix: 'enrol/', ExpirationInDays: 1, Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
@@ -34,8 +34,29 @@ describe('expirationRulesFromConfiguration', () => {
       ],
     });
     expect(rules).toEqual([
-      { id: 'expire-enrol-photos', prefix: 'enrol/', days: 1, date: undefined },
+      { id: 'expire-enrol-photos', prefix: 'enrol/', days: 1, date: undefined, abortIncompleteDays: 1 },
       { id: 'filtered', prefix: 'signin/', days: 2, date: undefined },
+      { id: 'abort-only', prefix: 'y/', days: undefined, date: undefined, abortIncompleteDays: 1 },
     ]);
+    // A rule that only aborts uploads never expires an object.
+    expect(expirationTime(rules[2]!, Date.UTC(2026, 0, 10))).toBeUndefined();
+  });
+});
+
+describe('abortTime', () => {
+  const rules = [
+    { id: 'expire-only', prefix: '', days: 1 },
+    { id: 'slow', prefix: 'tmp/', abortIncompleteDays: 7 },
+    { id: 'fast', prefix: 'tmp/a/', abortIncompleteDays: 2 },
+  ];
+
+  it('adds DaysAfterInitiation and rounds up to the next midnight UTC, naming the earliest rule whose prefix holds the key', () => {
+    const initiated = Date.UTC(2026, 0, 10, 15, 30);
+    expect(abortTime(rules, 'tmp/a/big.bin', initiated)).toEqual({ time: Date.UTC(2026, 0, 13), ruleId: 'fast' });
+    expect(abortTime(rules, 'tmp/b/big.bin', initiated)).toEqual({ time: Date.UTC(2026, 0, 18), ruleId: 'slow' });
+  });
+
+  it('is undefined when no abort rule holds the key', () => {
+    expect(abortTime(rules, 'other/big.bin', Date.UTC(2026, 0, 10))).toBeUndefined();
   });
 });

@@ -16,7 +16,7 @@ import type { CorsRule } from './cors.js';
 import { corsResponseHeaders, findCorsRule } from './cors.js';
 import type { NotificationConfig } from './event-notifications.js';
 import { Sequencer } from './event-notifications.js';
-import { expireObjects, type ExpirationRule } from './lifecycle.js';
+import { abortIncompleteUploads, expireObjects, type ExpirationRule } from './lifecycle.js';
 import { DEFAULT_MULTIPART_LIMITS, MultipartUploads, type MultipartLimits } from './multipart-uploads.js';
 import { isValidBucketName, ObjectStore } from './object-store.js';
 import { DEFAULT_LOCAL_CREDENTIALS, SigningKeys } from '../request-signature.js';
@@ -204,6 +204,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     for (const [bucket, rules] of expirationRules) {
       // Not push(...keys): spread into arguments, a sweep of some 125,000 keys overflows the stack.
       for (const key of expireObjects(store, bucket, rules, lastSweep)) expired.push(`${bucket}/${key}`);
+      abortIncompleteUploads(uploads, bucket, rules, lastSweep);
     }
     return expired;
   }

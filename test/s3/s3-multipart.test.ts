@@ -6,6 +6,7 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  GetBucketLifecycleConfigurationCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
@@ -357,6 +358,49 @@ describe('multipart uploads on disk', () => {
     expect((await third.client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'kept.bin' }))).ContentLength).toBe(8 * MiB);
     expect((await third.client.send(new ListMultipartUploadsCommand({ Bucket: 'uploads' }))).Uploads ?? []).toEqual([]);
     expect(existsSync(join(uploadsFolder, uploadId))).toBe(false);
+  });
+});
+
+describe('the lifecycle rule AbortIncompleteMultipartUpload', () => {
+  it('names itself on CreateMultipartUpload and ListParts, then aborts the uploads under its prefix still open at its midnight, removing their parts', async () => {
+    const dataDir = scratchFolder();
+    const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
+    const DAY_MS = 24 * 3600 * 1000;
+    const abortAt = Math.ceil((clock.now() + DAY_MS) / DAY_MS) * DAY_MS;
+    /** Moves the kit's clock, and the client's with it: S3 refuses a request signed 15 minutes off its time. */
+    const moveTo = (time: number) => {
+      clock.advance(time - clock.now());
+      client.config.systemClockOffset = clock.now() - Date.now();
+    };
+    const running = await startS3({ dataDir, clock, lifecycleSweepIntervalMs: 0 });
+    server = running;
+    running.s3.createBucket({ name: 'uploads', expiration: [{ id: 'abort-signin', prefix: 'signin/', abortIncompleteDays: 1 }] });
+    const { client } = running;
+    moveTo(clock.now());
+
+    const created = await client.send(new CreateMultipartUploadCommand({ Bucket: 'uploads', Key: 'signin/big.bin' }));
+    expect(created.AbortDate?.getTime()).toBe(abortAt);
+    expect(created.AbortRuleId).toBe('abort-signin');
+    const abandoned = created.UploadId!;
+    await upload(client, 'signin/big.bin', abandoned, 1, Buffer.from('part'));
+    const listed = await client.send(new ListPartsCommand({ Bucket: 'uploads', Key: 'signin/big.bin', UploadId: abandoned }));
+    expect(listed).toMatchObject({ AbortRuleId: 'abort-signin' });
+    expect(listed.AbortDate?.getTime()).toBe(abortAt);
+    const elsewhere = await client.send(new CreateMultipartUploadCommand({ Bucket: 'uploads', Key: 'kept/big.bin' }));
+    expect(elsewhere.AbortDate).toBeUndefined();
+    const lifecycle = await client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'uploads' }));
+    expect(lifecycle.Rules).toEqual([{ ID: 'abort-signin', Filter: { Prefix: 'signin/' }, Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }]);
+
+    // Still open a moment before its midnight: kept.
+    moveTo(abortAt - 60_000);
+    running.s3.expireObjects();
+    expect((await client.send(new ListMultipartUploadsCommand({ Bucket: 'uploads' }))).Uploads?.map((each) => each.Key)).toEqual(['kept/big.bin', 'signin/big.bin']);
+
+    moveTo(abortAt);
+    running.s3.expireObjects();
+    expect((await client.send(new ListMultipartUploadsCommand({ Bucket: 'uploads' }))).Uploads?.map((each) => each.Key)).toEqual(['kept/big.bin']);
+    expect(await errorOf(upload(client, 'signin/big.bin', abandoned, 2, Buffer.from('late')))).toMatchObject({ name: 'NoSuchUpload' });
+    expect(readdirSync(join(dataDir, 's3', 'uploads', 'uploads'))).toEqual([elsewhere.UploadId]);
   });
 });
 

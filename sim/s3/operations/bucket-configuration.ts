@@ -66,8 +66,11 @@ export function getBucketLifecycleConfiguration(call: S3Call) {
   }
   const xml = rules
     .map((rule) => {
-      const expiration = rule.days !== undefined ? element('Days', rule.days) : element('Date', rule.date === undefined ? undefined : new Date(rule.date).toISOString());
-      return `<Rule>${element('ID', rule.id)}<Filter>${element('Prefix', rule.prefix)}</Filter><Status>Enabled</Status><Expiration>${expiration}</Expiration></Rule>`;
+      const expiration = rule.days !== undefined ? element('Days', rule.days)
+        : rule.date !== undefined ? element('Date', new Date(rule.date).toISOString()) : undefined;
+      const abort = rule.abortIncompleteDays === undefined ? ''
+        : `<AbortIncompleteMultipartUpload>${element('DaysAfterInitiation', rule.abortIncompleteDays)}</AbortIncompleteMultipartUpload>`;
+      return `<Rule>${element('ID', rule.id)}<Filter>${element('Prefix', rule.prefix)}</Filter><Status>Enabled</Status>${expiration === undefined ? '' : `<Expiration>${expiration}</Expiration>`}${abort}</Rule>`;
     })
     .join('');
   return sendXml(call, 200, xmlDocument(`<LifecycleConfiguration xmlns="${S3_XMLNS}">${xml}</LifecycleConfiguration>`));

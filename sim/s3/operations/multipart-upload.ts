@@ -5,6 +5,7 @@
 // object's file. UploadPartCopy (an UploadPart naming `x-amz-copy-source`) takes a part's bytes
 // from an existing object.
 import { createHash } from 'node:crypto';
+import { abortTime } from '../lifecycle.js';
 import { MultipartUploads, type PartRecord, type UploadRecord } from '../multipart-uploads.js';
 import { compareKeys, forEachChunk, type BodyPiece, type StoredObject } from '../object-store.js';
 import { malformedXml, S3Error } from '../s3-errors.js';
@@ -72,6 +73,7 @@ export function createMultipartUpload(call: S3Call) {
   };
   uploads.create(record);
   call.reply.header('x-amz-server-side-encryption', 'AES256');
+  nameAbortRule(call, record);
   if (record.checksumAlgorithm) call.reply.header('x-amz-checksum-algorithm', record.checksumAlgorithm.toUpperCase());
   return sendXml(
     call,
@@ -272,8 +274,20 @@ function nonNegativeInteger(call: S3Call, name: string, fallback: number): numbe
   return Number(text);
 }
 
+/**
+ * The lifecycle rule that will abort the upload, and when (midnight UTC), in the headers S3 names
+ * them in on CreateMultipartUpload and ListParts (`x-amz-abort-date`, `x-amz-abort-rule-id`).
+ */
+function nameAbortRule(call: S3Call, record: UploadRecord): void {
+  const abort = abortTime(call.services.expirationRulesOf(call.bucket), record.key, record.initiated);
+  if (!abort) return;
+  call.reply.header('x-amz-abort-date', new Date(abort.time).toUTCString());
+  if (abort.ruleId !== undefined) call.reply.header('x-amz-abort-rule-id', abort.ruleId);
+}
+
 export function listParts(call: S3Call) {
   const { record, parts } = uploadOf(call);
+  nameAbortRule(call, record);
   const maxParts = Math.min(nonNegativeInteger(call, 'max-parts', 1000), 1000);
   const marker = nonNegativeInteger(call, 'part-number-marker', 0);
   const after = parts.filter((part) => part.partNumber > marker);
