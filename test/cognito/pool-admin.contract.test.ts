@@ -11,6 +11,7 @@ import {
   GetUserCommand,
   InitiateAuthCommand,
   RespondToAuthChallengeCommand,
+  RevokeTokenCommand,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
   ListUserPoolClientsCommand,
@@ -243,6 +244,39 @@ describe('Cognito sim: AdminDisableUser and AdminEnableUser', () => {
     expect(await failureOf(answer('deleted-during@example.com', secondRound.Session, 'answer-2'))).toEqual({
       name: 'NotAuthorizedException', message: 'Incorrect username or password.',
     });
+  });
+
+  // A refresh already running when the token is revoked or its user disabled, deleted or signed
+  // out: the call that did it answered first, so the refresh must not come back with tokens (an
+  // audit's 40 parallel refreshes got 13-15 sets after the revocation had answered).
+  it.each([
+    // AdminDisableUser revokes the user's tokens, which is what the refresh then meets.
+    ['the user is disabled', (email: string) => disable(email), { name: 'NotAuthorizedException', message: 'Refresh Token has been revoked' }],
+    ['the user is deleted', (email: string) => sim.client.send(new AdminDeleteUserCommand({ UserPoolId: POOL_ID, Username: email })),
+      { name: 'NotAuthorizedException', message: 'Invalid Refresh Token' }],
+    ['the user is signed out everywhere', (email: string) => sim.client.send(new AdminUserGlobalSignOutCommand({ UserPoolId: POOL_ID, Username: email })),
+      { name: 'NotAuthorizedException', message: 'Refresh Token has been revoked' }],
+  ])('mints no tokens from a refresh token when %s while PreTokenGeneration runs', async (situation, revoke, refusal) => {
+    const email = `refresh-${situation.split(' ').at(-1)}@example.com`;
+    const signedIn = await signUpAndSignIn(sim, email);
+    sim.triggers.PreTokenGeneration = async (event) => {
+      if (event.triggerSource === 'TokenGeneration_RefreshTokens') await revoke(email);
+      return event;
+    };
+
+    expect(await failureOf(refresh(signedIn.RefreshToken!))).toEqual(refusal);
+  });
+
+  it('mints no tokens from a refresh token revoked (RevokeToken) while PreTokenGeneration runs', async () => {
+    const signedIn = await signUpAndSignIn(sim, 'refresh-revoked@example.com');
+    sim.triggers.PreTokenGeneration = async (event) => {
+      if (event.triggerSource === 'TokenGeneration_RefreshTokens') {
+        await sim.client.send(new RevokeTokenCommand({ ClientId: CLIENT_ID, Token: signedIn.RefreshToken! }));
+      }
+      return event;
+    };
+
+    expect(await failureOf(refresh(signedIn.RefreshToken!))).toEqual({ name: 'NotAuthorizedException', message: 'Refresh Token has been revoked' });
   });
 
   it('lets an enabled user sign in again, with the tokens revoked at the disabling still revoked', async () => {
