@@ -134,7 +134,21 @@ export function requireUsername(input: Record<string, unknown>, name = 'Username
   return value;
 }
 
-/** A map of strings (ClientMetadata, AuthParameters, ChallengeResponses): every value must be a string. */
+/** StringType in Cognito's model (map keys and values, AnalyticsEndpointId, UserContextData's members): at most 131,072 characters. */
+export const MAX_MODEL_STRING_LENGTH = 131_072;
+
+/** Coral's refusal of a map key or value over StringType's length (the value is not repeated: some maps are sensitive). */
+function mapEntryTooLong(path: string, part: 'key' | 'value'): InvalidParameterError {
+  return new InvalidParameterError(
+    `1 validation error detected: Value at '${path}' failed to satisfy constraint: Map ${part} must satisfy constraint: ` +
+      `[Member must have length less than or equal to ${MAX_MODEL_STRING_LENGTH}, Member must have length greater than or equal to 0]`,
+  );
+}
+
+/**
+ * A map of strings (ClientMetadata, AuthParameters, ChallengeResponses): every value must be a
+ * string, and keys and values StringType's length at most.
+ */
 export function optionalStringMap(input: Record<string, unknown>, name: string): Record<string, string> | undefined {
   const value = input[name];
   if (value === undefined || value === null) return undefined;
@@ -143,9 +157,22 @@ export function optionalStringMap(input: Record<string, unknown>, name: string):
   for (const [key, entry] of Object.entries(value)) {
     if (entry === null) continue;
     if (typeof entry !== 'string') throw wrongType(entry, 'string');
+    if (key.length > MAX_MODEL_STRING_LENGTH) throw mapEntryTooLong(memberName(name), 'key');
+    if (entry.length > MAX_MODEL_STRING_LENGTH) throw mapEntryTooLong(memberName(name), 'value');
     map[key] = entry;
   }
   return { ...map };
+}
+
+/** SessionType: 20 to 2048 characters; sensitive, so the message does not repeat it. */
+export function optionalSession(input: Record<string, unknown>): string | undefined {
+  const session = optionalString(input, 'Session');
+  if (session === undefined) return undefined;
+  if (session.length < 20) {
+    throw new InvalidParameterError("1 validation error detected: Value at 'session' failed to satisfy constraint: Member must have length greater than or equal to 20");
+  }
+  if (session.length > 2048) throw tooLong('session', 2048);
+  return session;
 }
 
 /** Cognito answers an unknown client id with ResourceNotFoundException. */

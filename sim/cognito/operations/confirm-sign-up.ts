@@ -1,5 +1,6 @@
 // ConfirmSignUp (client) and the confirmation step it shares with AdminConfirmSignUp.
 import { clientById, optionalStringMap, requireClientId, requireString, requireUsername, type CognitoContext, type PoolRuntime } from '../cognito-context.js';
+import { checkPublicCallContext } from '../context-data.js';
 import { attemptKey, CONFIRM_SIGN_UP_POLICY } from '../attempt-limits.js';
 import { consumeConfirmationCode } from '../confirmation-codes.js';
 import { CodeMismatchError, NotAuthorizedError, UserNotFoundError } from '../errors.js';
@@ -11,6 +12,7 @@ export async function confirmSignUp(context: CognitoContext, input: Record<strin
   const username = requireUsername(input);
   const code = requireString(input, 'ConfirmationCode');
   const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
+  checkPublicCallContext(input);
   const { pool, client } = clientById(context, clientId);
 
   const user = pool.store.findUser(username);

@@ -2,7 +2,8 @@
 // REFRESH_TOKEN) mints new id and access tokens from a refresh token. Other flows are refused the
 // way Cognito refuses a flow the client does not allow. AdminInitiateAuth starts the same flows
 // through `startAuthFlow`, with its own set of accepted flow names.
-import { clientById, optionalStringMap, requireClientId, requireString, type ClientInPool, type CognitoContext } from '../cognito-context.js';
+import { clientById, optionalSession, optionalStringMap, requireClientId, requireString, type ClientInPool, type CognitoContext } from '../cognito-context.js';
+import { checkPublicCallContext } from '../context-data.js';
 import { nextStep } from '../custom-auth-flow.js';
 import {
   InvalidParameterError,
@@ -60,6 +61,9 @@ export async function initiateAuth(context: CognitoContext, input: Record<string
   const authFlow = requireAuthFlow(input);
   const parameters = optionalStringMap(input, 'AuthParameters') ?? {};
   const clientMetadata = optionalStringMap(input, 'ClientMetadata');
+  checkPublicCallContext(input);
+  // Choice-based sign-in's session (USER_AUTH), which the sim does not run: checked, then unused.
+  optionalSession(input);
   const found = clientById(context, clientId);
   return startAuthFlow(context, found, INITIATE_AUTH_FLOWS, authFlow, parameters, clientMetadata);
 }

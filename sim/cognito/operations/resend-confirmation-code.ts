@@ -1,5 +1,6 @@
 // ResendConfirmationCode: a new code replaces the old one.
 import { clientById, optionalStringMap, requireClientId, requireUsername, type CognitoContext } from '../cognito-context.js';
+import { checkPublicCallContext } from '../context-data.js';
 import { attemptKey, RESEND_CODE_POLICY } from '../attempt-limits.js';
 import { codeDeliveryDetails, sendConfirmationCode } from '../confirmation-codes.js';
 import { InvalidParameterError, UserNotFoundError } from '../errors.js';
@@ -8,6 +9,7 @@ export async function resendConfirmationCode(context: CognitoContext, input: Rec
   const clientId = requireClientId(input);
   const username = requireUsername(input);
   const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
+  checkPublicCallContext(input);
   const { pool, client } = clientById(context, clientId);
 
   const user = pool.store.findUser(username);

@@ -1,7 +1,8 @@
 // RespondToAuthChallenge for CUSTOM_CHALLENGE: consumes the session, runs VerifyAuthChallengeResponse,
 // records the result in the history, and lets DefineAuthChallenge decide the next step.
 // AdminRespondToAuthChallenge answers through `answerChallenge` too.
-import { clientById, optionalString, optionalStringMap, requireClientId, requireString, validationFailed, type ClientInPool, type CognitoContext } from '../cognito-context.js';
+import { clientById, optionalSession, optionalStringMap, requireClientId, requireString, validationFailed, type ClientInPool, type CognitoContext } from '../cognito-context.js';
+import { checkPublicCallContext } from '../context-data.js';
 import { nextStep, verifyAnswer, type FlowState } from '../custom-auth-flow.js';
 import { INVALID_SESSION, InvalidParameterError, NotAuthorizedError, SESSION_EXPIRED, UnsupportedOperationError, USER_DISABLED } from '../errors.js';
 import { standInUsername } from '../stand-in-username.js';
@@ -31,13 +32,14 @@ export function readChallengeAnswer(input: Record<string, unknown>): ChallengeAn
   }
   const responses = optionalStringMap(input, 'ChallengeResponses') ?? {};
   const clientMetadata = optionalStringMap(input, 'ClientMetadata');
-  const session = optionalString(input, 'Session');
+  const session = optionalSession(input);
   return { challengeName, responses, ...(clientMetadata ? { clientMetadata } : {}), ...(session !== undefined ? { session } : {}) };
 }
 
 export async function respondToAuthChallenge(context: CognitoContext, input: Record<string, unknown>) {
   const clientId = requireClientId(input);
   const answer = readChallengeAnswer(input);
+  checkPublicCallContext(input);
   return answerChallenge(context, clientById(context, clientId), answer);
 }
 

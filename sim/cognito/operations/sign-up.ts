@@ -15,6 +15,7 @@ import {
 } from '../cognito-context.js';
 import { assertClientWritable } from '../attribute-schema.js';
 import { sendConfirmationCode } from '../confirmation-codes.js';
+import { checkPublicCallContext } from '../context-data.js';
 import { InvalidParameterError, UsernameExistsError } from '../errors.js';
 import { assertPasswordConforms, MAX_PASSWORD_LENGTH, passwordPolicyOf } from '../password-policy.js';
 import { isObject } from '../triggers.js';
@@ -32,6 +33,7 @@ export async function signUp(context: CognitoContext, input: Record<string, unkn
   const clientMetadata = optionalStringMap(input, 'ClientMetadata') ?? {};
   const attributes = attributeMap(input.UserAttributes, 'UserAttributes');
   const validationData = input.ValidationData === undefined ? undefined : attributeMap(input.ValidationData, 'ValidationData');
+  checkPublicCallContext(input);
   const { pool, client } = clientById(context, clientId);
   assertClientWritable(Object.keys(attributes), pool.config.customAttributes ?? [], client.settings.WriteAttributes);
 
