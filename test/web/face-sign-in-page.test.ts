@@ -594,6 +594,33 @@ describe.skipIf(skipBrowserTests('the page as a person meets it'))('the served p
     expect(await second.page.evaluate<boolean>(`!document.getElementById('sign-in').disabled`)).toBe(true);
   }, 120_000);
 
+  it('shows, in both tabs, the account whose tokens the browser uses after two tabs sign in two accounts at once', async () => {
+    const firstEmail = 'two-accounts-a@example.com';
+    const secondEmail = 'two-accounts-b@example.com';
+    const first = await openPage();
+    await enrolled(first, firstEmail);
+    const second = await openPage();
+    await enrolled(second, secondEmail);
+    await first.choosePhoto(await photoFile('two-accounts-a-2', 'face', firstEmail, 2));
+    await second.choosePhoto(await photoFile('two-accounts-b-2', 'face', secondEmail, 2));
+
+    const outcomes = await Promise.all([first.signIn(firstEmail), second.signIn(secondEmail)]);
+
+    expect(outcomes).toEqual(['success', 'success']);
+    // Amplify's current user, which every tab of the origin shares (the last sign-in to finish):
+    // the email of its id token.
+    const inUse = await first.page.evaluate<string>(`(() => {
+      const [key, user] = Object.entries(localStorage).find(([name]) => name.endsWith('.LastAuthUser'));
+      const idToken = localStorage.getItem(key.slice(0, -'LastAuthUser'.length) + user + '.idToken');
+      return JSON.parse(atob(idToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).email;
+    })()`);
+    expect([firstEmail, secondEmail]).toContain(inUse);
+    for (const page of [first, second]) {
+      await page.waitFor(`document.getElementById('signed-in-email')?.textContent === ${JSON.stringify(inUse)}`);
+    }
+    await first.signOut();
+  }, 180_000);
+
   it('shows the other tab’s session when it signs in before hearing of it, instead of Amplify’s refusal', async () => {
     const email = 'two-tabs-late@example.com';
     const first = await openPage();

@@ -148,12 +148,19 @@ export function App() {
   // Amplify keeps its tokens in localStorage, which every tab of this origin shares: another tab
   // signing in or out changes them (a `storage` event here). Followed, so that this tab neither
   // shows a session that ended nor offers a sign-in Amplify would refuse as already signed in.
+  // One sign-in writes several keys, each a `storage` event whose reading of the session ends in
+  // its own time: only the newest reading is shown, or an older one read half-way through another
+  // tab's sign-in could be shown last (an audit saw the first account shown while the tokens
+  // were the second's, two tabs signing in two accounts at once).
   const shownClaims = useRef();
   shownClaims.current = claims;
+  const newestStorageReading = useRef(0);
   useEffect(() => {
     const onStorage = async (event) => {
       if (event.key !== null && !event.key.startsWith('CognitoIdentityServiceProvider.')) return;
+      const reading = ++newestStorageReading.current;
       const signedIn = await currentClaims().catch(() => undefined);
+      if (reading !== newestStorageReading.current) return;
       if (Boolean(signedIn) === Boolean(shownClaims.current) && signedIn?.sub === shownClaims.current?.sub) return;
       setClaims(signedIn);
       setBackendAnswer(undefined);
@@ -307,8 +314,14 @@ export function App() {
     if (result.kind === 'signed-in') {
       const enrolled = result.challenges.includes('ENROL_FACE');
       step(enrolled ? 'Face enrolled' : 'Face recognised');
-      setClaims(await currentClaims());
-      finish(enrolled ? `Enrolled and signed in as ${email}.` : `Signed in as ${email}.`, 'success');
+      // The session every tab now shares: another tab's sign-in finished after this one's
+      // replaces it (Amplify keeps one current user per browser), and the page says so.
+      newestStorageReading.current++;
+      const current = await currentClaims();
+      setClaims(current);
+      const words = enrolled ? `Enrolled and signed in as ${email}.` : `Signed in as ${email}.`;
+      const replaced = current && emailOf(current).toLowerCase() !== email.trim().toLowerCase();
+      finish(replaced ? `${words} Another tab then signed in as ${emailOf(current)}, which this browser now uses: this page shows that account.` : words, 'success');
       return true;
     }
     if (result.kind === 'email-not-confirmed') {
