@@ -2,16 +2,19 @@
 // (a PutObject, a form upload, a JSON call) is read into memory before its operation runs, while
 // AWS streams an upload to storage. A client that trickles a body in (within the request timeout,
 // 5 minutes) holds what it has sent so far; twenty such form uploads took the kit from 179 to
-// 297 MiB, and nothing bounded their number. Now a body is counted against one budget from its
-// Content-Length before a byte of it is read (a chunked one as its chunks come), and given back
-// when its answer is sent; a body that does not fit is refused at once as AWS refuses a request it
-// cannot take now (S3: 503 SlowDown; the others: their service-unavailable or throttling error),
-// which the SDKs retry with back-off.
+// 297 MiB, and nothing bounded their number. Now every body is counted against one budget (a
+// small one by its Content-Length before it is read, a large or chunked one as its bytes come)
+// and given back when its answer is sent; a body that does not fit is refused as AWS refuses a
+// request it cannot take now (S3: 503 SlowDown; the others: their service-unavailable or
+// throttling error), which the SDKs retry with back-off.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Transform, type Readable } from 'node:stream';
 
 /** 256 MiB: fifty 5 MB photos in flight at once, or four 64 MiB objects (the largest PutObject the kit takes). */
 export const DEFAULT_BODY_MEMORY_BYTES = 256 * 1024 * 1024;
+
+/** Bodies up to this are counted by their Content-Length, larger ones by the bytes that came. */
+const SMALL_BODY_BYTES = 64 * 1024;
 
 /** FACEKIT_BODY_MEMORY_MB over the default; a bad value stops the start. */
 export function bodyMemoryBytesFromEnv(env: NodeJS.ProcessEnv): number {
@@ -68,16 +71,18 @@ export function bodyMemoryBudget(limitBytes: number): BodyMemoryBudget {
         held -= taken;
         taken = 0;
       });
-      if (declared !== undefined) {
-        // A body over its route's limit is refused unread by the route's parser; only what a
-        // route may read is counted, so a huge Content-Length is not taken for a full budget.
-        const bytes = Math.min(Number(declared) || 0, request.routeOptions.bodyLimit ?? Infinity);
-        if (bytes === 0) return payload;
-        if (!take(bytes)) throw new BodyMemoryExhaustedError();
-        taken = bytes;
+      const declaredBytes = Number(declared);
+      if (declared !== undefined && declaredBytes <= SMALL_BODY_BYTES) {
+        // A small body (every JSON call a trigger makes) is counted whole before it is read,
+        // without a stream in its way.
+        if (declaredBytes === 0 || !Number.isInteger(declaredBytes)) return payload;
+        if (!take(declaredBytes)) throw new BodyMemoryExhaustedError();
+        taken = declaredBytes;
         return payload;
       }
-      // No Content-Length: chunked, counted as it comes.
+      // A large or chunked body is counted as its bytes come, not by what it declares: counted
+      // from its Content-Length, four sockets declaring 64 MiB and sending nothing held the whole
+      // budget, and every upload of everyone else was refused for the five minutes a request may take.
       const counted = new Transform({
         transform(chunk: Buffer, _encoding, next) {
           if (answered) return next(null, chunk);

@@ -100,8 +100,9 @@ export interface EmbeddedCloudOptions {
    */
   connectionTimeouts?: Partial<ConnectionTimeouts>;
   /**
-   * How many bytes the bodies of requests on their way in may hold together (sim/body-memory.ts);
-   * a body beyond is refused as AWS refuses a request it cannot take now (S3: 503 SlowDown).
+   * How many bytes the bodies of requests on their way in may hold together, counted as they
+   * come (sim/body-memory.ts); a body beyond is refused as AWS refuses a request it cannot take
+   * now (S3: 503 SlowDown).
    * Default: FACEKIT_BODY_MEMORY_MB, else 256 MiB.
    */
   bodyMemoryBytes?: number;

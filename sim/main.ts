@@ -53,7 +53,7 @@ Timeouts: a socket silent for FACEKIT_IDLE_TIMEOUT_MS (default 20000) is closed,
 answered as S3 does (400 RequestTimeout); a request must arrive whole within
 FACEKIT_REQUEST_TIMEOUT_MS (default 300000, enough for a 5 MB photo at 150 kbit/s). Request bodies
 on their way in hold at most FACEKIT_BODY_MEMORY_MB together (default 256); one beyond is refused
-at once (S3: 503 SlowDown), which the SDKs retry.
+(S3: 503 SlowDown), which the SDKs retry.
 
 Output: every function's log lines are printed, as CloudWatch would keep them (about 5 MiB per 1,000
 operations in a soak); FACEKIT_FUNCTION_LOGS=warnings prints only their WARN and ERROR lines, errors and timeouts.

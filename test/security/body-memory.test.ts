@@ -1,7 +1,8 @@
-// Request bodies held in memory all together (sim/body-memory.ts): clients that trickle uploads in
-// cannot make the kit hold more than its budget; a body that does not fit is refused at once in its
-// service's shape (S3: 503 SlowDown; Cognito: 503 ServiceUnavailable), and the budget comes back as
-// bodies are answered or their clients go. The kit runs with a 2 MiB budget here.
+// Request bodies held in memory all together (sim/body-memory.ts): clients that send most of an
+// upload and stall cannot make the kit hold more than its budget; a body that does not fit is
+// refused in its service's shape (S3: 503 SlowDown; Cognito: 503 ServiceUnavailable), the budget
+// comes back as bodies are answered or their clients go, and a client that declares a large body
+// and sends nothing holds nothing. The kit runs with a 2 MiB budget here.
 import { connect, type Socket } from 'node:net';
 import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -33,8 +34,11 @@ afterAll(async () => {
   await cloud?.close();
 });
 
-/** A client that sends a request head and the first bytes of its body, then nothing: it holds its Content-Length. */
-async function stalledUpload(key: string, contentLength: number): Promise<Socket> {
+/**
+ * A client that sends a request head and `sent` bytes of its body (all but the last by default),
+ * then nothing: the kit holds what came.
+ */
+async function stalledUpload(key: string, contentLength: number, sent = Math.floor(contentLength) - 1): Promise<Socket> {
   const url = new URL(await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 300 }));
   const socket = connect(port, '127.0.0.1');
   socket.on('error', () => undefined);
@@ -42,10 +46,7 @@ async function stalledUpload(key: string, contentLength: number): Promise<Socket
   // Content-Length is a whole number of bytes, or Node's parser refuses the request (400).
   contentLength = Math.floor(contentLength);
   socket.write(`PUT ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: image/jpeg\r\nContent-Length: ${contentLength}\r\n\r\n`);
-  socket.write('x'.repeat(10));
-  // The kit has read the head (and counted the body) once a later request sees it: wait for that
-  // by a round trip on the same kit rather than for a time.
-  await fetch(`${cloud.endpoint}/_sim/health`);
+  socket.write(Buffer.alloc(sent, 'x'));
   return socket;
 }
 
@@ -80,7 +81,12 @@ describe('request bodies held in memory', () => {
   it('refuses an upload the budget has no room for with S3’s 503 SlowDown, takes one that fits, and takes it again once the stalled client goes', async () => {
     const stalled = await stalledUpload('body-memory/stalled.jpg', 1.5 * MiB);
 
-    const refused = await putError('body-memory/big.jpg', 1 * MiB);
+    // The kit holds the stalled body once it has read it: until then the upload may still fit.
+    const refused = await vi.waitFor(async () => {
+      const error = await putError('body-memory/big.jpg', 1 * MiB);
+      expect(error).toBeDefined();
+      return error;
+    }, { timeout: 10_000, interval: 50 });
     expect(refused?.name).toBe('SlowDown');
     expect(refused?.message).toBe('Please reduce your request rate.');
     expect(refused?.$metadata.httpStatusCode).toBe(503);
@@ -93,8 +99,12 @@ describe('request bodies held in memory', () => {
   it('refuses a Cognito call the budget has no room for with AWS’s 503 ServiceUnavailable in Cognito’s JSON, and a Lambda call with Lambda’s 429', async () => {
     const stalled = await stalledUpload('body-memory/stalled-2.jpg', 1.875 * MiB);
     try {
-      const answer = await cognitoCall(JSON.stringify({ AuthFlow: 'CUSTOM_AUTH', ClientId: 'x', ClientMetadata: { pad: 'p'.repeat(200 * 1024) } }));
-      expect(answer.status).toBe(503);
+      const body = JSON.stringify({ AuthFlow: 'CUSTOM_AUTH', ClientId: 'x', ClientMetadata: { a: 'p'.repeat(100 * 1024), b: 'p'.repeat(100 * 1024) } });
+      const answer = await vi.waitFor(async () => {
+        const response = await cognitoCall(body);
+        expect(response.status).toBe(503);
+        return response;
+      }, { timeout: 10_000, interval: 50 });
       expect(answer.headers.get('x-amzn-errortype')).toBe('ServiceUnavailable');
       expect(await answer.json()).toMatchObject({ __type: 'ServiceUnavailable' });
       // Lambda's Invoke: its throttling answer, before the signature is looked at.
@@ -109,13 +119,15 @@ describe('request bodies held in memory', () => {
   it('counts a chunked body as its chunks come, refusing it when they pass the budget', async () => {
     const stalled = await stalledUpload('body-memory/stalled-3.jpg', 1.5 * MiB);
     try {
+      // Held once read: a 1 MiB upload is refused from then on.
+      await vi.waitFor(async () => expect(await putError('body-memory/probe.jpg', 1 * MiB)).toBeDefined(), { timeout: 10_000, interval: 50 });
       // fetch sends a stream body chunked, with no Content-Length.
       const chunk = new TextEncoder().encode(' '.repeat(256 * 1024));
       let sent = 0;
       const body = new ReadableStream<Uint8Array>({
         pull(controller) {
           if (sent++ === 0) controller.enqueue(new TextEncoder().encode('{"AuthFlow":"CUSTOM_AUTH"'));
-          else if (sent < 6) controller.enqueue(chunk);
+          else if (sent < 4) controller.enqueue(chunk);
           else {
             controller.enqueue(new TextEncoder().encode('}'));
             controller.close();
@@ -132,6 +144,19 @@ describe('request bodies held in memory', () => {
       expect(await answer.json()).toMatchObject({ __type: 'ServiceUnavailable' });
     } finally {
       await hangUp(stalled);
+    }
+  });
+
+  // Counted by what they declared, four sockets declaring 64 MiB each held the default budget
+  // whole while sending nothing; here two declaring 0.9 MiB would hold nearly all of 2 MiB.
+  it('holds nothing for bodies declared and not sent: uploads declaring most of the budget and sending nothing leave room for everyone else', async () => {
+    const declaredOnly = await Promise.all([0, 1].map((index) => stalledUpload(`body-memory/declared-${index}.jpg`, 0.9 * MiB, 0)));
+    // The kit has read their heads once a later request on the same kit is answered.
+    await fetch(`${cloud.endpoint}/_sim/health`);
+    try {
+      expect(await putError('body-memory/beside-declared.jpg', 1.5 * MiB)).toBeUndefined();
+    } finally {
+      for (const socket of declaredOnly) socket.destroy();
     }
   });
 
