@@ -14,7 +14,7 @@ import { Transform, type Readable } from 'node:stream';
 export const DEFAULT_BODY_MEMORY_BYTES = 256 * 1024 * 1024;
 
 /** Bodies up to this are counted by their Content-Length, larger ones by the bytes that came. */
-const SMALL_BODY_BYTES = 64 * 1024;
+const SMALL_BODY_BYTES = 16 * 1024;
 
 /** FACEKIT_BODY_MEMORY_MB over the default; a bad value stops the start. */
 export function bodyMemoryBytesFromEnv(env: NodeJS.ProcessEnv): number {
