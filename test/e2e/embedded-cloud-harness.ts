@@ -9,7 +9,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Clock } from '../../sim/clock.js';
 import { synthesizeIfChanged } from '../../sim/cloud-assembly/synth-cache.js';
-import { LOCAL_CREDENTIALS, startEmbeddedCloud, type EmbeddedCloud } from '../../sim/embedded-cloud.js';
+import { LOCAL_CREDENTIALS, startEmbeddedCloud, type EmbeddedCloud, type EmbeddedCloudOptions } from '../../sim/embedded-cloud.js';
 import { FaceAuthClient } from '../../cli/face-auth-client.js';
 import type { StackOutputs } from '../../cli/target.js';
 import { sharedNeuralFaceModel } from '../../sim/rekognition/matcher/neural-model.js';
@@ -47,6 +47,17 @@ export interface Harness {
 export async function cloudAssembly(): Promise<string> {
   const { cloudAssemblyDir } = await synthesizeIfChanged({ projectDir });
   return cloudAssemblyDir;
+}
+
+/**
+ * An embedded cloud of the synthesized stack, in memory, its log dropped, with `options` over
+ * that; with its port, its bucket and an S3 client of one attempt (a retried refusal would hide
+ * what the kit answered). For tests that talk to the kit's endpoint raw.
+ */
+export async function startQuietCloud(options: Partial<EmbeddedCloudOptions> = {}): Promise<{ cloud: EmbeddedCloud; port: number; bucket: string; s3: S3Client }> {
+  const cloud = await startEmbeddedCloud({ cloudAssemblyDir: await cloudAssembly(), stackName: STACK_NAME, log: () => undefined, ...options });
+  const s3 = new S3Client({ region: cloud.outputs.Region, endpoint: cloud.endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  return { cloud, port: Number(new URL(cloud.endpoint).port), bucket: cloud.outputs.BucketName!, s3 };
 }
 
 export async function startHarness(options: { keepLog?: boolean } = {}): Promise<Harness> {

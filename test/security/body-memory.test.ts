@@ -7,27 +7,18 @@ import { connect, type Socket } from 'node:net';
 import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LOCAL_CREDENTIALS, startEmbeddedCloud, type EmbeddedCloud } from '../../sim/embedded-cloud.js';
-import { cloudAssembly, STACK_NAME } from '../e2e/embedded-cloud-harness.js';
+import type { EmbeddedCloud } from '../../sim/embedded-cloud.js';
+import { startQuietCloud } from '../e2e/embedded-cloud-harness.js';
 
 const MiB = 1024 * 1024;
 
 let cloud: EmbeddedCloud;
-/** One attempt: a retried SlowDown would hide what the kit answered. */
 let s3: S3Client;
 let bucket: string;
 let port: number;
 
 beforeAll(async () => {
-  cloud = await startEmbeddedCloud({
-    cloudAssemblyDir: await cloudAssembly(),
-    stackName: STACK_NAME,
-    log: () => undefined,
-    bodyMemoryBytes: 2 * MiB,
-  });
-  port = Number(new URL(cloud.endpoint).port);
-  bucket = cloud.outputs.BucketName!;
-  s3 = new S3Client({ region: cloud.outputs.Region, endpoint: cloud.endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  ({ cloud, s3, bucket, port } = await startQuietCloud({ bodyMemoryBytes: 2 * MiB }));
 });
 afterAll(async () => {
   s3?.destroy();

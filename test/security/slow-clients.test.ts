@@ -8,8 +8,8 @@ import { connect, type Socket } from 'node:net';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, startEmbeddedCloud, type EmbeddedCloud } from '../../sim/embedded-cloud.js';
-import { cloudAssembly, STACK_NAME } from '../e2e/embedded-cloud-harness.js';
+import type { EmbeddedCloud } from '../../sim/embedded-cloud.js';
+import { startQuietCloud } from '../e2e/embedded-cloud-harness.js';
 
 /** Generous beside the gaps the well-behaved clients here leave (100 ms), short beside a test's time. */
 const IDLE_MS = 1500;
@@ -21,15 +21,7 @@ let bucket: string;
 let port: number;
 
 beforeAll(async () => {
-  cloud = await startEmbeddedCloud({
-    cloudAssemblyDir: await cloudAssembly(),
-    stackName: STACK_NAME,
-    log: () => undefined,
-    connectionTimeouts: { idleMs: IDLE_MS, requestMs: REQUEST_MS },
-  });
-  port = Number(new URL(cloud.endpoint).port);
-  bucket = cloud.outputs.BucketName!;
-  s3 = new S3Client({ region: cloud.outputs.Region, endpoint: cloud.endpoint, forcePathStyle: true, credentials: LOCAL_CREDENTIALS });
+  ({ cloud, s3, bucket, port } = await startQuietCloud({ connectionTimeouts: { idleMs: IDLE_MS, requestMs: REQUEST_MS } }));
 });
 afterAll(async () => {
   s3?.destroy();
