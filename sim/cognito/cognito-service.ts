@@ -27,6 +27,7 @@ import { globalSignOut } from './operations/global-sign-out.js';
 import { initiateAuth } from './operations/initiate-auth.js';
 import { describeUserPool } from './operations/describe-user-pool.js';
 import { describeUserPoolClient } from './operations/describe-user-pool-client.js';
+import { adminListGroupsForUser, listGroups } from './operations/list-groups.js';
 import { listUserPoolClients } from './operations/list-user-pool-clients.js';
 import { listUserPools } from './operations/list-user-pools.js';
 import { listUsers } from './operations/list-users.js';
@@ -92,6 +93,8 @@ const OPERATIONS: Record<string, CognitoOperation> = {
   DescribeUserPool: describeUserPool,
   ListUserPoolClients: listUserPoolClients,
   DescribeUserPoolClient: describeUserPoolClient,
+  ListGroups: listGroups,
+  AdminListGroupsForUser: adminListGroupsForUser,
 };
 
 /**

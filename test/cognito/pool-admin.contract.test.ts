@@ -17,6 +17,8 @@ import {
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
   ListGroupsCommand,
+  AdminListGroupsForUserCommand,
+  CreateGroupCommand,
   ListUsersCommand,
   SignUpCommand,
   type UserType,
@@ -64,10 +66,27 @@ describe('Cognito sim: ListUsers', () => {
   });
 
   it('says an operation of Cognito it does not serve is not emulated, and lists what it serves', async () => {
-    const refused = await failureOf(sim.client.send(new ListGroupsCommand({ UserPoolId: POOL_ID })));
+    const refused = await failureOf(sim.client.send(new CreateGroupCommand({ UserPoolId: POOL_ID, GroupName: 'admins' })));
 
     expect(refused.name).toBe('UnknownOperationException');
-    expect(refused.message).toMatch(/^Unknown operation AWSCognitoIdentityProviderService\.ListGroups: not emulated by the local kit, which serves AdminConfirmSignUp, .*ListUsers, .*SignUp/);
+    expect(refused.message).toMatch(/^Unknown operation AWSCognitoIdentityProviderService\.CreateGroup: not emulated by the local kit, which serves AdminConfirmSignUp, .*ListUsers, .*SignUp/);
+  });
+
+  it('lists no groups, as Cognito lists them for a pool without any, with Cognito’s checks', async () => {
+    expect((await sim.client.send(new ListGroupsCommand({ UserPoolId: POOL_ID, Limit: 10 }))).Groups).toEqual([]);
+    expect((await sim.client.send(new AdminListGroupsForUserCommand({ UserPoolId: POOL_ID, Username: 'confirmed@example.com' }))).Groups).toEqual([]);
+
+    expect(await failureOf(sim.client.send(new AdminListGroupsForUserCommand({ UserPoolId: POOL_ID, Username: 'nobody@example.com' })))).toEqual({
+      name: 'UserNotFoundException', message: 'User does not exist.',
+    });
+    expect(await failureOf(sim.client.send(new ListGroupsCommand({ UserPoolId: 'us-east-1_Nope12345' })))).toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(await failureOf(sim.client.send(new ListGroupsCommand({ UserPoolId: POOL_ID, Limit: 61 })))).toEqual({
+      name: 'InvalidParameterException',
+      message: "1 validation error detected: Value '61' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 60",
+    });
+    expect(await failureOf(sim.client.send(new ListGroupsCommand({ UserPoolId: POOL_ID, NextToken: 'made-up' })))).toEqual({
+      name: 'InvalidParameterException', message: 'Invalid pagination token.',
+    });
   });
 
   it('filters on cognito:user_status in any case', async () => {
