@@ -30,7 +30,11 @@ export interface StackTarget {
 }
 
 export async function stackTarget(endpoint: string): Promise<StackTarget> {
-  const outputs = (await (await fetch(`${endpoint}/_sim/outputs`)).json()) as Record<string, Record<string, string>>;
+  const response = await fetch(`${endpoint}/_sim/outputs`).catch((error: unknown) => {
+    throw new Error(`no kit answers at ${endpoint} (${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}); start one with npm start`);
+  });
+  if (!response.ok) throw new Error(`${endpoint} is no kit: GET /_sim/outputs answered ${response.status}`);
+  const outputs = (await response.json()) as Record<string, Record<string, string>>;
   const stack = Object.values(outputs)[0]!;
   return { endpoint, region: stack.Region!, clientId: stack.UserPoolClientId! };
 }

@@ -33,6 +33,8 @@ export interface LoadFigures {
   users: number;
   signIns: number;
   errors: number;
+  /** Users whose enrolment failed (the kit killed or gone meanwhile): left out of the load. */
+  enrolErrors: number;
   seconds: number;
   perSecond: number;
   p50: number;
@@ -122,11 +124,24 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
     const runId = Date.now().toString(36);
     const faces = await Promise.all(Array.from({ length: options.users }, async (_, index) =>
       options.faces === 'real' ? realFaceOf(index) : { enrolPhoto: `load-${index}`, signInPhotos: await signInPhotos(`load-${index}`, 2) }));
-    const users: FaceUser[] = faces.map((face, index) => ({ email: `load-${runId}-${index}@example.com`, photos: face.signInPhotos }));
+    const candidates: FaceUser[] = faces.map((face, index) => ({ email: `load-${runId}-${index}@example.com`, photos: face.signInPhotos }));
     const enrolStarted = performance.now();
-    await inParallel(users, Math.min(8, options.clients), (user, index) => enrolUser(target, cognito, user.email, faces[index]!.enrolPhoto));
+    // A failed enrolment (the kit killed, as a crash test does) is counted and its user left out,
+    // rather than ending the run with a stack trace and no figures.
+    const enrolErrors: string[] = [];
+    const enrolled = new Set<FaceUser>();
+    await inParallel(candidates, Math.min(8, options.clients), async (user, index) => {
+      try {
+        await enrolUser(target, cognito, user.email, faces[index]!.enrolPhoto);
+        enrolled.add(user);
+      } catch (error) {
+        enrolErrors.push(`enrolment: ${(error as Error).name}: ${(error as Error).message}`);
+      }
+    });
+    const users = candidates.filter((user) => enrolled.has(user));
     const enrolSeconds = (performance.now() - enrolStarted) / 1000;
-    log(`${users.length} users enrolled in ${enrolSeconds.toFixed(1)} s`);
+    log(`${users.length} users enrolled in ${enrolSeconds.toFixed(1)} s${enrolErrors.length ? `, ${enrolErrors.length} failed` : ''}`);
+    if (users.length === 0) throw new Error(`no user could be enrolled (${enrolErrors[0]})`);
 
     const latencies: number[] = [];
     const errors: string[] = [];
@@ -169,6 +184,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
       users: users.length,
       signIns: latencies.length,
       errors: errors.length,
+      enrolErrors: enrolErrors.length,
       seconds,
       perSecond: latencies.length / seconds,
       p50: percentile(sorted, 50),
@@ -183,7 +199,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
       peakRss: pid ? peakRss : undefined,
       afterRss,
       functions: server ? summarizeReports(reportLines) : undefined,
-      firstErrors: [...new Set(errors)].slice(0, 5),
+      firstErrors: [...new Set([...enrolErrors, ...errors])].slice(0, 5),
     };
   } finally {
     await server?.stop();
@@ -193,7 +209,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadFigures> {
 
 export function describeLoad(figures: LoadFigures, afterSeconds: number): string {
   const lines = [
-    `${figures.clients} clients, ${figures.users} users, ${figures.seconds.toFixed(1)} s: ${figures.signIns} sign-ins, ${figures.errors} errors`,
+    `${figures.clients} clients, ${figures.users} users${figures.enrolErrors ? ` (${figures.enrolErrors} more failed to enrol)` : ''}, ${figures.seconds.toFixed(1)} s: ${figures.signIns} sign-ins, ${figures.errors} errors`,
     `throughput   ${figures.perSecond.toFixed(1)} sign-ins/s`,
     `latency      p50 ${figures.p50.toFixed(0)} ms   p90 ${figures.p90.toFixed(0)} ms   p99 ${figures.p99.toFixed(0)} ms   max ${figures.max.toFixed(0)} ms`,
   ];
@@ -269,9 +285,16 @@ if (process.argv[1]?.endsWith('load.ts')) {
   }
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { options } = parsed;
-  const figures = await runLoad(options);
+  let figures: LoadFigures;
+  try {
+    figures = await runLoad(options);
+  } catch (error) {
+    // The kit gone before the load could start (unreachable, killed while users were enrolled).
+    console.error(`npm run load: ${(error as Error).message}`);
+    process.exit(1);
+  }
   console.log(describeLoad(figures, options.afterSeconds));
   if (parsed.json) console.log(JSON.stringify(figures));
   // Errors make the run fail loudly, so a script can rely on the exit code.
-  process.exitCode = figures.errors > 0 || figures.signIns === 0 ? 1 : 0;
+  process.exitCode = figures.errors > 0 || figures.enrolErrors > 0 || figures.signIns === 0 ? 1 : 0;
 }
