@@ -380,6 +380,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
         cors: withKitOwnOrigins(corsRulesFromConfiguration(bucket.corsRules), addedOrigins),
         notifications: bucket.notifications,
         expiration: expirationRulesFromConfiguration(bucket.lifecycleRules),
+        settings: bucket.settings,
       });
     }
     routes.s3 = s3.routes;

@@ -45,6 +45,12 @@ export interface PlannedBucket {
   corsRules: Properties[];
   /** `LifecycleConfiguration.Rules` as in the template. */
   lifecycleRules: Properties[];
+  /**
+   * What the template sets of the bucket's other configuration, which S3's Get* calls read back:
+   * `BucketEncryption`, `OwnershipControls`, `PublicAccessBlockConfiguration`,
+   * `VersioningConfiguration`, and the policy of an `AWS::S3::BucketPolicy` naming the bucket.
+   */
+  settings: { encryption?: Properties; ownershipControls?: Properties; publicAccessBlock?: Properties; versioning?: Properties; policy?: Properties };
   notifications: Array<{ events: string[]; prefix?: string; suffix?: string; functionName: string }>;
 }
 
@@ -282,6 +288,12 @@ export function planStack(options: { cloudAssemblyDir: string; stackName: string
           name: nameOf(logicalId),
           corsRules: ((resolve(properties.CorsConfiguration, context) as { CorsRules?: Properties[] } | undefined)?.CorsRules) ?? [],
           lifecycleRules: ((resolve(properties.LifecycleConfiguration, context) as { Rules?: Properties[] } | undefined)?.Rules) ?? [],
+          settings: {
+            encryption: resolve(properties.BucketEncryption, context) as Properties | undefined,
+            ownershipControls: resolve(properties.OwnershipControls, context) as Properties | undefined,
+            publicAccessBlock: resolve(properties.PublicAccessBlockConfiguration, context) as Properties | undefined,
+            versioning: resolve(properties.VersioningConfiguration, context) as Properties | undefined,
+          },
           notifications: [],
         });
         break;
@@ -311,6 +323,11 @@ export function planStack(options: { cloudAssemblyDir: string; stackName: string
       const pool = plan.userPools.find((candidate) => candidate.userPoolId === resolved.UserPoolId);
       if (!pool) throw new Error(`user pool client ${logicalId} refers to an unknown pool`);
       pool.clients.push({ logicalId, clientId: nameOf(logicalId), properties: resolved });
+    }
+    if (resource.Type === 'AWS::S3::BucketPolicy') {
+      const resolved = resolve(properties, context) as { Bucket?: string; PolicyDocument?: Properties };
+      const bucket = plan.buckets.find((candidate) => candidate.name === resolved.Bucket);
+      if (bucket && resolved.PolicyDocument) bucket.settings.policy = resolved.PolicyDocument;
     }
     if (resource.Type === 'Custom::S3BucketNotifications') {
       const resolved = resolve(properties, context) as {

@@ -153,6 +153,12 @@ describe('what IAM checks for a call', () => {
     expect(s3AuthorizationRequest('GET', 'b', '', { cors: '' })).toEqual({ action: 's3:GetBucketCORS', resource: bucket });
     expect(s3AuthorizationRequest('GET', 'b', '', { notification: '' })).toEqual({ action: 's3:GetBucketNotification', resource: bucket });
     expect(s3AuthorizationRequest('GET', 'b', '', { lifecycle: '' })).toEqual({ action: 's3:GetLifecycleConfiguration', resource: bucket });
+    expect(s3AuthorizationRequest('GET', 'b', '', { versioning: '' })).toEqual({ action: 's3:GetBucketVersioning', resource: bucket });
+    expect(s3AuthorizationRequest('GET', 'b', '', { encryption: '' })).toEqual({ action: 's3:GetEncryptionConfiguration', resource: bucket });
+    expect(s3AuthorizationRequest('GET', 'b', '', { publicAccessBlock: '' })).toEqual({ action: 's3:GetBucketPublicAccessBlock', resource: bucket });
+    expect(s3AuthorizationRequest('GET', 'b', '', { ownershipControls: '' })).toEqual({ action: 's3:GetBucketOwnershipControls', resource: bucket });
+    expect(s3AuthorizationRequest('GET', 'b', '', { policy: '' })).toEqual({ action: 's3:GetBucketPolicy', resource: bucket });
+    expect(s3AuthorizationRequest('GET', 'b', '', { versions: '', prefix: 'signin/' })).toEqual({ action: 's3:ListBucketVersions', resource: bucket });
     expect(s3AuthorizationRequest('HEAD', 'b', '', {})).toEqual({ action: 's3:ListBucket', resource: bucket, context: { 's3:prefix': [''] } });
     expect(s3AuthorizationRequest('GET', 'b', '', { prefix: ['enrol/', 'signin/'], delimiter: '/' })).toEqual({
       action: 's3:ListBucket', resource: bucket, context: { 's3:prefix': ['enrol/'], 's3:delimiter': ['/'] },

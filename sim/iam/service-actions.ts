@@ -158,6 +158,12 @@ export function s3AuthorizationRequest(method: string, bucket: string, key: stri
   if ('cors' in query) return { action: 's3:GetBucketCORS', resource: bucketArn };
   if ('notification' in query) return { action: 's3:GetBucketNotification', resource: bucketArn };
   if ('lifecycle' in query) return { action: 's3:GetLifecycleConfiguration', resource: bucketArn };
+  if ('versioning' in query) return { action: 's3:GetBucketVersioning', resource: bucketArn };
+  if ('encryption' in query) return { action: 's3:GetEncryptionConfiguration', resource: bucketArn };
+  if ('publicAccessBlock' in query) return { action: 's3:GetBucketPublicAccessBlock', resource: bucketArn };
+  if ('ownershipControls' in query) return { action: 's3:GetBucketOwnershipControls', resource: bucketArn };
+  if ('policy' in query) return { action: 's3:GetBucketPolicy', resource: bucketArn };
+  if ('versions' in query) return { action: 's3:ListBucketVersions', resource: bucketArn };
   // A listing (and HeadBucket) is s3:ListBucket; a listing without a prefix has the empty one.
   const context: Record<string, string[]> = { 's3:prefix': [first('prefix') ?? ''] };
   const delimiter = first('delimiter');

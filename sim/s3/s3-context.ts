@@ -19,8 +19,19 @@ export interface S3Services {
   ownerId: string;
   /** The bucket's lifecycle expiration rules, as the template set them. */
   expirationRulesOf(bucket: string): ExpirationRule[];
+  /** The rest of the bucket's configuration the template set (encryption, ownership, public access, versioning, policy). */
+  settingsOf(bucket: string): BucketSettings;
   /** Told each object body a PUT stored; must return at once and never throw. */
   onObjectStored?(body: Uint8Array): void;
+}
+
+/** CloudFormation's spelling of each, as the template holds it; absent is S3's default for a new bucket. */
+export interface BucketSettings {
+  encryption?: Record<string, unknown>;
+  ownershipControls?: Record<string, unknown>;
+  publicAccessBlock?: Record<string, unknown>;
+  versioning?: Record<string, unknown>;
+  policy?: Record<string, unknown>;
 }
 
 export interface PendingInvocation {

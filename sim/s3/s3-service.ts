@@ -21,17 +21,26 @@ import { DEFAULT_MULTIPART_LIMITS, MultipartUploads, type MultipartLimits } from
 import { isValidBucketName, ObjectStore } from './object-store.js';
 import { DEFAULT_LOCAL_CREDENTIALS, SigningKeys } from '../request-signature.js';
 import { RequestAuthenticator, type Authenticated } from './request-authenticator.js';
-import type { PendingInvocation, S3Call, S3Services } from './s3-context.js';
+import type { BucketSettings, PendingInvocation, S3Call, S3Services } from './s3-context.js';
 import { LOCAL_ACCOUNT_ID } from '../cloud-assembly/stack-plan.js';
 import { accessDenied, errorXml, methodNotAllowed, noSuchBucket, notImplemented, S3Error } from './s3-errors.js';
 import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './operations/bucket-operations.js';
-import { getBucketCors, getBucketLifecycleConfiguration, getBucketNotificationConfiguration } from './operations/bucket-configuration.js';
+import {
+  getBucketCors,
+  getBucketEncryption,
+  getBucketLifecycleConfiguration,
+  getBucketNotificationConfiguration,
+  getBucketOwnershipControls,
+  getBucketPolicy,
+  getBucketVersioning,
+  getPublicAccessBlock,
+} from './operations/bucket-configuration.js';
 import type { AccessControl } from '../iam/access-control.js';
 import { s3AuthorizationRequest, s3ObjectArn } from '../iam/service-actions.js';
 import { corsPreflight } from './operations/cors-preflight.js';
 import { deleteObject, deleteObjects } from './operations/delete-objects.js';
 import { getObject, getObjectTagging } from './operations/get-object.js';
-import { listObjectsV1, listObjectsV2 } from './operations/list-objects.js';
+import { listObjectsV1, listObjectsV2, listObjectVersions } from './operations/list-objects.js';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, listMultipartUploads, listParts, uploadPart } from './operations/multipart-upload.js';
 import { postObject, type FormUploadAuthority } from './operations/post-object.js';
 import { isMultipartFormData } from './form-data.js';
@@ -48,6 +57,8 @@ export interface BucketConfig {
   notifications?: NotificationConfig[];
   /** Lifecycle expiration rules; expired objects are deleted by the sweep. */
   expiration?: ExpirationRule[];
+  /** The rest of its configuration, read back by GetBucketEncryption, GetBucketPolicy... (operations/bucket-configuration.ts). */
+  settings?: BucketSettings;
 }
 
 export interface S3ServiceOptions {
@@ -188,9 +199,11 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
   const store = new ObjectStore(s3Folder);
   const uploads = new MultipartUploads(s3Folder, { ...DEFAULT_MULTIPART_LIMITS, ...options.multipartLimits });
   const expirationRules = new Map<string, ExpirationRule[]>();
+  const bucketSettings = new Map<string, BucketSettings>();
   const services: S3Services = {
     store, uploads, clock, region, sequencer: new Sequencer(), ownerId: OWNER_ID,
     expirationRulesOf: (bucket) => expirationRules.get(bucket) ?? [],
+    settingsOf: (bucket) => bucketSettings.get(bucket) ?? {},
     onObjectStored: options.onObjectStored,
   };
   const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
@@ -380,6 +393,12 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       if ('cors' in query) return getBucketCors(call);
       if ('notification' in query) return getBucketNotificationConfiguration(call);
       if ('lifecycle' in query) return getBucketLifecycleConfiguration(call);
+      if ('versioning' in query) return getBucketVersioning(call);
+      if ('encryption' in query) return getBucketEncryption(call);
+      if ('publicAccessBlock' in query) return getPublicAccessBlock(call);
+      if ('ownershipControls' in query) return getBucketOwnershipControls(call);
+      if ('policy' in query) return getBucketPolicy(call);
+      if ('versions' in query) return listObjectVersions(call);
     }
     const subresourceOperation = bucket ? multipartOperation(call) ?? objectTaggingOperation(call) : undefined;
     if (subresourceOperation) {
@@ -538,6 +557,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       store.createBucket(config.name, clock.now());
       store.configureBucket(config.name, { cors: config.cors, notifications: config.notifications });
       expirationRules.set(config.name, config.expiration ?? []);
+      bucketSettings.set(config.name, config.settings ?? {});
       // Uploads that expired while the sim was stopped go at once.
       expireObjects(store, config.name, config.expiration ?? [], clock.now());
     },

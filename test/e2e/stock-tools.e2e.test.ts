@@ -102,13 +102,22 @@ describe('what the AWS CLI asks beside the stack', () => {
   const aws = (...args: string[]) => run(AWS_CLI, [...args, '--endpoint-url', harness.endpoint, '--output', 'json'], { env: clientEnvironment() });
   const stderrOf = (call: Promise<unknown>) => call.then(() => '', (error: { stderr?: string }) => error.stderr ?? '');
 
-  it.skipIf(awsCliMissing)("Debian's AWS CLI: sts get-caller-identity answers the local account, get-bucket-cors the stack's rules; APIs the kit does not serve say so", async () => {
+  it.skipIf(awsCliMissing)("Debian's AWS CLI: sts get-caller-identity answers the local account, get-bucket-cors the stack's rules, the other get-bucket-* reads its configuration; APIs the kit does not serve say so", async () => {
     const identity = JSON.parse((await aws('sts', 'get-caller-identity')).stdout) as Record<string, string>;
 
     expect(identity).toEqual({ UserId: '000000000000', Account: '000000000000', Arn: 'arn:aws:iam::000000000000:root' });
     // Which web origins may upload photos, as the stack configured the bucket.
     const cors = JSON.parse((await aws('s3api', 'get-bucket-cors', '--bucket', harness.outputs.BucketName)).stdout) as { CORSRules: Array<{ AllowedOrigins: string[] }> };
     expect(cors.CORSRules[0]!.AllowedOrigins).toContain('http://localhost:5173');
+    // The rest of the bucket's configuration, as the stack set it (they answered 501 before).
+    const bucketArgs = ['--bucket', harness.outputs.BucketName];
+    expect(JSON.parse((await aws('s3api', 'get-bucket-encryption', ...bucketArgs)).stdout)).toEqual({
+      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }] },
+    });
+    expect(JSON.parse((await aws('s3api', 'get-bucket-ownership-controls', ...bucketArgs)).stdout)).toEqual({ OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } });
+    const policy = JSON.parse(JSON.parse((await aws('s3api', 'get-bucket-policy', ...bucketArgs)).stdout).Policy) as { Statement: Array<{ Effect: string; Resource: string[] }> };
+    expect(policy.Statement[0]).toMatchObject({ Effect: 'Deny', Resource: [`arn:aws:s3:::${harness.outputs.BucketName}`, `arn:aws:s3:::${harness.outputs.BucketName}/*`] });
+    expect((await aws('s3api', 'get-bucket-versioning', ...bucketArgs)).stdout.trim()).toBe('');
     expect(await stderrOf(aws('logs', 'describe-log-groups'))).toMatch(
       /\(UnknownOperationException\) when calling the DescribeLogGroups operation: Unknown target: Logs_20140328\.DescribeLogGroups; the JSON APIs served here are .*AWSCognitoIdentityProviderService.*\. CloudWatch Logs is not emulated: the functions' log lines .* are printed by the running kit/,
     );

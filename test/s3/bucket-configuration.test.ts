@@ -4,14 +4,25 @@
 // bucket without any gets S3's NoSuch... errors; changing them is still refused as not emulated.
 import {
   GetBucketCorsCommand,
+  GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketNotificationConfigurationCommand,
+  GetBucketOwnershipControlsCommand,
+  GetBucketPolicyCommand,
+  GetBucketVersioningCommand,
+  GetPublicAccessBlockCommand,
+  ListObjectVersionsCommand,
   PutBucketCorsCommand,
+  PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3, type RunningS3 } from './s3-test-server.js';
 
 const INDEXER = 'arn:aws:lambda:us-east-1:000000000000:function:FaceIndexer';
+const POLICY = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Resource: ['arn:aws:s3:::configured', 'arn:aws:s3:::configured/*'], Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
+};
 let server: RunningS3;
 beforeAll(async () => {
   server = await startS3();
@@ -23,7 +34,14 @@ beforeAll(async () => {
       { functionName: 'FaceIndexer', events: ['s3:ObjectCreated:*'], prefix: 'signin/', suffix: '.jpg', id: 'sign-in-sweep' },
     ],
     expiration: [{ id: 'expire-enrol-photos', prefix: 'enrol/', days: 1 }, { prefix: 'old/', date: Date.UTC(2030, 0, 1) }],
+    settings: {
+      encryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'alias/photos' }, BucketKeyEnabled: true }] },
+      ownershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] },
+      publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: 'false' },
+      policy: POLICY,
+    },
   });
+  server.s3.createBucket({ name: 'versioned', settings: { versioning: { Status: 'Enabled' } } });
   server.s3.createBucket({ name: 'plain' });
 });
 afterAll(() => server?.close());
@@ -74,5 +92,53 @@ describe('reading a bucket configuration', () => {
     await expect(server.client.send(new PutBucketCorsCommand({
       Bucket: 'configured', CORSConfiguration: { CORSRules: [{ AllowedMethods: ['GET'], AllowedOrigins: ['*'] }] },
     }))).rejects.toMatchObject({ name: 'NotImplemented' });
+  });
+
+  it('reads back the encryption, ownership, public access block and policy the template set', async () => {
+    const encryption = await server.client.send(new GetBucketEncryptionCommand({ Bucket: 'configured' }));
+    expect(encryption.ServerSideEncryptionConfiguration?.Rules).toEqual([
+      { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'alias/photos' }, BucketKeyEnabled: true },
+    ]);
+    const ownership = await server.client.send(new GetBucketOwnershipControlsCommand({ Bucket: 'configured' }));
+    expect(ownership.OwnershipControls?.Rules).toEqual([{ ObjectOwnership: 'ObjectWriter' }]);
+    const publicAccess = await server.client.send(new GetPublicAccessBlockCommand({ Bucket: 'configured' }));
+    expect(publicAccess.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false });
+    const policy = await server.client.send(new GetBucketPolicyCommand({ Bucket: 'configured' }));
+    expect(JSON.parse(policy.Policy!)).toEqual(POLICY);
+  });
+
+  it('answers a bucket the template left alone with S3’s defaults for a new bucket, and NoSuchBucketPolicy', async () => {
+    expect((await server.client.send(new GetBucketVersioningCommand({ Bucket: 'plain' }))).Status).toBeUndefined();
+    expect((await server.client.send(new GetBucketEncryptionCommand({ Bucket: 'plain' }))).ServerSideEncryptionConfiguration?.Rules).toEqual([
+      { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false },
+    ]);
+    expect((await server.client.send(new GetBucketOwnershipControlsCommand({ Bucket: 'plain' }))).OwnershipControls?.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
+    expect((await server.client.send(new GetPublicAccessBlockCommand({ Bucket: 'plain' }))).PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true,
+    });
+    await expect(server.client.send(new GetBucketPolicyCommand({ Bucket: 'plain' }))).rejects.toMatchObject({
+      name: 'NoSuchBucketPolicy', message: 'The bucket policy does not exist', $metadata: { httpStatusCode: 404 },
+    });
+    await expect(server.client.send(new GetBucketPolicyCommand({ Bucket: 'no-such-bucket' }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
+  });
+
+  it('says versioning is not emulated for a bucket the template versions, rather than reading it back', async () => {
+    await expect(server.client.send(new GetBucketVersioningCommand({ Bucket: 'versioned' }))).rejects.toMatchObject({ name: 'NotImplemented' });
+  });
+
+  it('lists each object as its one version ("null", latest), paged by key marker, with common prefixes', async () => {
+    for (const key of ['v/a.jpg', 'v/b.jpg', 'v/c/one.jpg', 'v/c/two.jpg', 'v/d.jpg']) {
+      await server.client.send(new PutObjectCommand({ Bucket: 'plain', Key: key, Body: key }));
+    }
+    const first = await server.client.send(new ListObjectVersionsCommand({ Bucket: 'plain', Prefix: 'v/', Delimiter: '/', MaxKeys: 2 }));
+    expect(first.Versions?.map((version) => [version.Key, version.VersionId, version.IsLatest, version.Size])).toEqual([['v/a.jpg', 'null', true, 7], ['v/b.jpg', 'null', true, 7]]);
+    expect(first).toMatchObject({ IsTruncated: true, NextKeyMarker: 'v/b.jpg', NextVersionIdMarker: 'null' });
+    const second = await server.client.send(new ListObjectVersionsCommand({
+      Bucket: 'plain', Prefix: 'v/', Delimiter: '/', MaxKeys: 2, KeyMarker: first.NextKeyMarker, VersionIdMarker: first.NextVersionIdMarker,
+    }));
+    expect(second.CommonPrefixes).toEqual([{ Prefix: 'v/c/' }]);
+    expect(second.Versions?.map((version) => version.Key)).toEqual(['v/d.jpg']);
+    expect(second.IsTruncated).toBe(false);
+    await expect(server.client.send(new ListObjectVersionsCommand({ Bucket: 'plain', VersionIdMarker: 'null' }))).rejects.toMatchObject({ name: 'InvalidArgument' });
   });
 });

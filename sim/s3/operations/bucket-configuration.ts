@@ -1,10 +1,12 @@
-// GetBucketCors, GetBucketNotificationConfiguration and GetBucketLifecycleConfiguration: what the
-// stack configured on the bucket, as `aws s3api get-bucket-cors` and the SDKs read it (to check
-// that a web app's dev-server origin is allowed, or which prefixes reach the face indexer). The
-// configuration comes from the template; changing it through the API is not emulated.
+// GetBucketCors, GetBucketNotificationConfiguration, GetBucketLifecycleConfiguration and the other
+// Get* reads developers run (versioning, encryption, public access block, ownership controls,
+// policy): what the stack configured on the bucket, as `aws s3api get-bucket-cors` and the SDKs
+// read it (to check that a web app's dev-server origin is allowed, or which prefixes reach the face
+// indexer), and S3's defaults for a new bucket where the template is silent. The configuration
+// comes from the template; changing it through the API is not emulated.
 import { LOCAL_ACCOUNT_ID } from '../../cloud-assembly/stack-plan.js';
 import { configurationIdOf } from '../event-notifications.js';
-import { S3Error } from '../s3-errors.js';
+import { notImplemented, S3Error } from '../s3-errors.js';
 import { sendXml, type S3Call } from '../s3-context.js';
 import { element, S3_XMLNS, xmlDocument } from '../xml.js';
 
@@ -74,4 +76,58 @@ export function getBucketLifecycleConfiguration(call: S3Call) {
     })
     .join('');
   return sendXml(call, 200, xmlDocument(`<LifecycleConfiguration xmlns="${S3_XMLNS}">${xml}</LifecycleConfiguration>`));
+}
+
+/** The template's `{ Status }`, or nothing: a bucket that never had versioning answers an empty configuration. */
+export function getBucketVersioning(call: S3Call) {
+  const status = call.services.settingsOf(call.bucket).versioning?.Status;
+  // The kit keeps one version of each object: a bucket the template versions is not served as one.
+  if (status !== undefined) throw notImplemented(`Versioning (the template sets it ${String(status)}; the kit keeps one version of each object)`);
+  return sendXml(call, 200, xmlDocument(`<VersioningConfiguration xmlns="${S3_XMLNS}"/>`));
+}
+
+/** The template's default encryption, or SSE-S3 (AES256), which S3 applies to every bucket since January 2023. */
+export function getBucketEncryption(call: S3Call) {
+  const configured = call.services.settingsOf(call.bucket).encryption?.ServerSideEncryptionConfiguration;
+  const rules = Array.isArray(configured) && configured.length > 0
+    ? (configured as Array<{ ServerSideEncryptionByDefault?: { SSEAlgorithm?: string; KMSMasterKeyID?: string }; BucketKeyEnabled?: boolean }>)
+    : [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }];
+  const xml = rules
+    .map((rule) => {
+      const byDefault = rule.ServerSideEncryptionByDefault;
+      const applied = byDefault
+        ? `<ApplyServerSideEncryptionByDefault>${element('SSEAlgorithm', byDefault.SSEAlgorithm)}${element('KMSMasterKeyID', byDefault.KMSMasterKeyID)}</ApplyServerSideEncryptionByDefault>`
+        : '';
+      return `<Rule>${applied}${element('BucketKeyEnabled', rule.BucketKeyEnabled ?? false)}</Rule>`;
+    })
+    .join('');
+  return sendXml(call, 200, xmlDocument(`<ServerSideEncryptionConfiguration xmlns="${S3_XMLNS}">${xml}</ServerSideEncryptionConfiguration>`));
+}
+
+const PUBLIC_ACCESS_SETTINGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
+
+/** The template's four settings; each unset one on, as S3 sets them on every bucket since April 2023. */
+export function getPublicAccessBlock(call: S3Call) {
+  const configured = call.services.settingsOf(call.bucket).publicAccessBlock ?? {};
+  const xml = PUBLIC_ACCESS_SETTINGS.map((name) => element(name, configured[name] === undefined ? true : configured[name] === true || configured[name] === 'true')).join('');
+  return sendXml(call, 200, xmlDocument(`<PublicAccessBlockConfiguration xmlns="${S3_XMLNS}">${xml}</PublicAccessBlockConfiguration>`));
+}
+
+/** The template's object ownership, or BucketOwnerEnforced (ACLs disabled), S3's default since April 2023 and what the kit enforces. */
+export function getBucketOwnershipControls(call: S3Call) {
+  const rules = call.services.settingsOf(call.bucket).ownershipControls?.Rules;
+  const ownership = Array.isArray(rules) ? (rules[0] as { ObjectOwnership?: string } | undefined)?.ObjectOwnership : undefined;
+  const xml = `<Rule>${element('ObjectOwnership', ownership ?? 'BucketOwnerEnforced')}</Rule>`;
+  return sendXml(call, 200, xmlDocument(`<OwnershipControls xmlns="${S3_XMLNS}">${xml}</OwnershipControls>`));
+}
+
+/**
+ * The policy of the template's AWS::S3::BucketPolicy for the bucket, as JSON (S3 answers the
+ * document itself, not XML); NoSuchBucketPolicy without one. Read back only: the kit does not
+ * evaluate bucket policies (the stack's denies plain HTTP, which every local call is).
+ */
+export function getBucketPolicy(call: S3Call) {
+  const policy = call.services.settingsOf(call.bucket).policy;
+  if (!policy) throw new S3Error('NoSuchBucketPolicy', 'The bucket policy does not exist', 404, { BucketName: call.bucket });
+  return call.reply.code(200).header('content-type', 'application/json').send(JSON.stringify(policy));
 }

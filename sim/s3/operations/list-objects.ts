@@ -1,4 +1,5 @@
-// ListObjectsV2 (GET /bucket?list-type=2) and the original ListObjects (GET /bucket).
+// ListObjectsV2 (GET /bucket?list-type=2), the original ListObjects (GET /bucket), and
+// ListObjectVersions (GET /bucket?versions) of a bucket that never had versioning.
 import type { StoredObject } from '../object-store.js';
 import { compareKeys } from '../object-store.js';
 import { S3Error } from '../s3-errors.js';
@@ -127,6 +128,46 @@ export function listObjectsV1(call: S3Call) {
     // S3 sends NextMarker only when a delimiter was given; otherwise the last key is the marker.
     `${element('NextMarker', page.isTruncated && delimiter && page.last !== undefined ? encode(page.last) : undefined)}` +
     `${entriesXml(page, encode, call.services.ownerId)}</ListBucketResult>`;
+  return sendXml(call, 200, xmlDocument(xml));
+}
+
+/**
+ * ListObjectVersions of a bucket whose versioning was never enabled (the kit's buckets): each
+ * object is its one version, `VersionId` "null" and `IsLatest` true, as S3 lists such objects;
+ * `key-marker` pages as a key (the one version of a key is either before the marker or not).
+ * What `aws s3api list-object-versions` and boto3's `bucket.object_versions` call.
+ */
+export function listObjectVersions(call: S3Call) {
+  requireBucket(call);
+  const prefix = queryValue(call, 'prefix') ?? '';
+  const delimiter = queryValue(call, 'delimiter') || undefined;
+  const keyMarker = queryValue(call, 'key-marker') || undefined;
+  const versionIdMarker = queryValue(call, 'version-id-marker');
+  if (versionIdMarker && !keyMarker) {
+    throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', 400, { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker });
+  }
+  const maxKeys = parseMaxKeys(call);
+  const encode = encoderFor(call);
+  const page = listPage(call.services.store.listObjects(call.bucket), { prefix, delimiter, after: keyMarker, maxKeys });
+  const owner = `<Owner>${element('ID', call.services.ownerId)}</Owner>`;
+  const versions = page.contents
+    .map(
+      (object) =>
+        `<Version>${element('Key', encode(object.key))}${element('VersionId', 'null')}${element('IsLatest', true)}` +
+        `${element('LastModified', new Date(object.lastModified).toISOString())}${element('ETag', object.etag)}${element('Size', object.size)}` +
+        `${owner}${element('StorageClass', 'STANDARD')}</Version>`,
+    )
+    .join('');
+  const prefixes = page.commonPrefixes.map((common) => `<CommonPrefixes>${element('Prefix', encode(common))}</CommonPrefixes>`).join('');
+  const lastIsKey = page.last !== undefined && !page.commonPrefixes.includes(page.last);
+  const xml =
+    `<ListVersionsResult xmlns="${S3_XMLNS}">${element('Name', call.bucket)}${element('Prefix', encode(prefix))}` +
+    `${element('KeyMarker', encode(keyMarker ?? ''))}${element('VersionIdMarker', versionIdMarker ?? '')}` +
+    `${element('NextKeyMarker', page.isTruncated && page.last !== undefined ? encode(page.last) : undefined)}` +
+    `${element('NextVersionIdMarker', page.isTruncated && lastIsKey ? 'null' : undefined)}` +
+    `${element('MaxKeys', maxKeys)}${element('Delimiter', delimiter && encode(delimiter))}` +
+    `${element('EncodingType', queryValue(call, 'encoding-type'))}${element('IsTruncated', page.isTruncated)}` +
+    `${versions}${prefixes}</ListVersionsResult>`;
   return sendXml(call, 200, xmlDocument(xml));
 }
 
