@@ -138,6 +138,13 @@ async function reachable(endpoint: string): Promise<boolean> {
   }
 }
 
+/** The kits `npm start` recorded that answer as kits now. */
+async function runningRecordedKits(env: NodeJS.ProcessEnv): Promise<RunningKitRecord[]> {
+  const running: RunningKitRecord[] = [];
+  for (const record of recordedKits(env)) if (await answersAsKit(record.endpoint)) running.push(record);
+  return running;
+}
+
 export async function resolveTarget(options: TargetOptions = {}): Promise<ResolvedTarget> {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
@@ -170,14 +177,22 @@ export async function resolveTarget(options: TargetOptions = {}): Promise<Resolv
     }
     // Any answer will do: for `npm run deploy:local` the marked endpoint may be LocalStack's.
     if (await reachable(kitEndpoint)) return localTarget(kitEndpoint, outputs, `${kitEndpoint} (the local kit that wrote ${outputsFile})`);
-    throw new TargetError(`the local kit that wrote ${outputsFile} is not running (nothing answers at ${kitEndpoint}): ${START_THE_KIT}`);
+    // A second kit started here and stopped since rewrote the file with its own endpoint, while
+    // the first still runs (an audit, 2026-12-03): the running one `npm start` recorded is meant.
+    const stillRunning = await runningRecordedKits(env);
+    if (stillRunning.length === 1) {
+      const [kit] = stillRunning;
+      const served = await kitOutputs(kit!.endpoint, stackName);
+      if (served) return localTarget(kit!.endpoint, served, `${kit!.endpoint} (the kit started in ${kit!.projectDir}; ${outputsFile} names ${kitEndpoint}, where nothing answers)`);
+    }
+    const others = stillRunning.length > 1 ? ` (kits running: ${stillRunning.map((kit) => kit.endpoint).join(', ')}: pass --endpoint <url>)` : '';
+    throw new TargetError(`the local kit that wrote ${outputsFile} is not running (nothing answers at ${kitEndpoint})${others}: ${START_THE_KIT}`);
   }
   // A file the user named and mistyped: starting a kit would not write it there.
   if (options.outputsFile) throw new TargetError(`${outputsFile} not found (--outputs): check the path, or leave --outputs out to use the running kit`);
 
   // No outputs file here: a kit `npm start` recorded (any folder), else the default port.
-  const running: RunningKitRecord[] = [];
-  for (const record of recordedKits(env)) if (await answersAsKit(record.endpoint)) running.push(record);
+  const running = await runningRecordedKits(env);
   if (running.length > 1) {
     throw new TargetError(`several local kits are running (${running.map((kit) => kit.endpoint).join(', ')}): pass --endpoint <url>`);
   }

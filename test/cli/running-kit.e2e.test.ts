@@ -100,6 +100,21 @@ describe('a running kit, found from anywhere', () => {
     expect((await fetch(`${endpoint}/_sim/health`)).status).toBe(200);
   }, 60_000);
 
+  it('is the target where the outputs file names a kit that is gone (a second start here, stopped since)', async () => {
+    const { stateDir, elsewhere } = paths();
+    const gone = `http://127.0.0.1:${await freePort('127.0.0.1')}`;
+    const written = JSON.parse(readFileSync(paths().outputsFile, 'utf8')) as Record<string, Record<string, string>>;
+    const [stackName] = Object.keys(written);
+    const stale = join(elsewhere, 'stale');
+    mkdirSync(stale, { recursive: true });
+    writeFileSync(join(stale, 'cdk-outputs.json'), JSON.stringify({ [stackName!]: { ...written[stackName!], [KIT_ENDPOINT_OUTPUT]: gone } }));
+
+    const target = await resolveTarget({ cwd: stale, env: { FACEKIT_STATE_DIR: stateDir } });
+
+    expect(target.endpoint).toBe(endpoint);
+    expect(target.description).toContain(`names ${gone}, where nothing answers`);
+  });
+
   it('forgets itself at Ctrl-C, and the CLI then says it is not running', async () => {
     const { outputsFile, stateDir } = paths();
     // A client half-way through sending a body does not hold the stop for the 20 s idle timeout.
