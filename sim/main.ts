@@ -3,6 +3,7 @@
 // With FACEKIT_MODE=services (next to LocalStack, see sim/services-mode.ts) it serves only the
 // listed services, from the target=localstack template, and leaves cdk-outputs.json to deploy:local.
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { synthesizeIfChanged } from './cloud-assembly/synth-cache.js';
@@ -149,6 +150,20 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`facekit: invalid port ${args.port ?? process.env.PORT}`);
   process.exit(2);
 }
+// A port already taken stops the start before anything is written (a data folder, a synth):
+// found only when the server listened, it left a whole new data folder behind (an audit).
+if (port !== 0) {
+  const taken = await new Promise<boolean>((answer) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => answer(error.code === 'EADDRINUSE'));
+    probe.listen({ port, host }, () => probe.close(() => answer(false)));
+  });
+  if (taken) {
+    console.error(`facekit: could not start: port ${port} is in use (set PORT or --port)`);
+    process.exit(1);
+  }
+}
+
 if (args.reset && existsSync(dataDir)) {
   if (!statSync(dataDir).isDirectory()) {
     console.error(`facekit: --reset refused, nothing removed: ${dataDir} is a file, not a data folder`);

@@ -12,6 +12,7 @@ import { crc32 } from 'node:zlib';
 import { AwsServiceError, type PassthroughResponse, type PassthroughService } from '../aws-json-protocol.js';
 import { systemClock, type Clock } from '../clock.js';
 import { DamagedDataError } from '../damaged-data.js';
+import { isProcessRunning } from '../process-running.js';
 import { nestsTooDeep, NESTING_LIMIT_MESSAGE, nullMemberRefusal } from './attribute-nesting.js';
 import { expressionRefusal } from './expression-nesting.js';
 import { createTableInput, timeToLiveAttribute, type CloudFormationTableProperties } from './cloudformation-table.js';
@@ -423,7 +424,21 @@ function causeOf(error: unknown): Error & { code?: string } {
 }
 
 function inUseMessage(tables: string, cause: Error): string {
-  return `DynamoDB data in ${tables} cannot be opened (is another sim using it?): ${cause.message}`;
+  return `DynamoDB data in ${tables} cannot be opened (${holderOf(join(tables, '..', '..')) ?? 'is another sim using it?'}): ${cause.message}`;
+}
+
+/**
+ * The kit that holds the data folder, from the endpoint.json it wrote there once it started
+ * (sim/main.ts), when its process still runs: which one to stop, rather than a guess.
+ */
+function holderOf(dataDir: string): string | undefined {
+  try {
+    const { endpoint, pid } = JSON.parse(readFileSync(join(dataDir, 'endpoint.json'), 'utf8')) as { endpoint?: unknown; pid?: unknown };
+    if (typeof endpoint !== 'string' || typeof pid !== 'number' || pid === process.pid || !isProcessRunning(pid)) return undefined;
+    return `the kit at ${endpoint}, process ${pid}, is using it`;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 // `npm start` makes itself findable: it marks the outputs file it writes with its endpoint and
 // records itself in the state folder, so `facekit` reaches it from any folder; at Ctrl-C the
 // record goes, and the CLI then says the kit is not running instead of trying AWS.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -94,7 +94,8 @@ describe('a running kit, found from anywhere', () => {
 
     expect(code).toBe(1);
     expect(errors).toContain('--reset refused, nothing removed');
-    expect(errors).toContain('is another sim using it?');
+    // Which kit: the one that wrote endpoint.json in the folder and still runs.
+    expect(errors).toContain(`(the kit at ${endpoint}, process ${kit!.pid}, is using it)`);
     expect(existsSync(join(scratch, 'data', 'dynamodb', 'tables'))).toBe(true);
     expect(existsSync(join(scratch, 'data', 'endpoint.json'))).toBe(true);
     expect((await fetch(`${endpoint}/_sim/health`)).status).toBe(200);
@@ -113,6 +114,21 @@ describe('a running kit, found from anywhere', () => {
 
     expect(target.endpoint).toBe(endpoint);
     expect(target.description).toContain(`names ${gone}, where nothing answers`);
+  });
+
+  it('refuses a second start on its port before writing anything, not even a data folder', async () => {
+    const dataDir = join(scratch, 'port-taken');
+    const second = spawnSync(process.execPath, ['sim/start.mjs', '--no-synth', '--port', new URL(endpoint).port, '--data-dir', dataDir], {
+      cwd: projectDir,
+      env: { ...process.env, FACEKIT_CLOUD_ASSEMBLY: await cloudAssembly(), FACEKIT_OUTPUTS_FILE: join(scratch, 'port-outputs.json'), FACEKIT_STATE_DIR: join(scratch, 'port-state') },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+
+    expect(second.status).toBe(1);
+    expect(second.stderr.trim()).toBe(`facekit: could not start: port ${new URL(endpoint).port} is in use (set PORT or --port)`);
+    expect(existsSync(dataDir)).toBe(false);
+    expect(existsSync(join(scratch, 'port-outputs.json'))).toBe(false);
   });
 
   it('forgets itself at Ctrl-C, and the CLI then says it is not running', async () => {
@@ -184,7 +200,8 @@ describe('a start on a data folder it cannot use', () => {
 
       expect(winners).toHaveLength(1);
       expect(losers.map((loser) => loser.code)).toEqual([1]);
-      expect(losers[0]!.errors).toMatch(/DynamoDB data in .* cannot be opened \(is another sim using it\?\)/);
+      // The winner is named once it has written endpoint.json, which it may not have yet.
+      expect(losers[0]!.errors).toMatch(/DynamoDB data in .* cannot be opened \((is another sim using it\?|the kit at http:\S+, process \d+, is using it)\)/);
       expect(losers[0]!.errors).not.toMatch(/^\s+at /m);
       const endpoint = /endpoint\s+(http:\S+)/.exec(winners[0]!.output)![1]!;
       expect((await fetch(`${endpoint}/_sim/health`)).status).toBe(200);
