@@ -92,6 +92,16 @@ export function bodyMemoryBudget(limitBytes: number): BodyMemoryBudget {
         },
       });
       payload.on('error', (error) => counted.destroy(error));
+      // A request answered before its body was read (a 413 from its Content-Length, an S3 refusal
+      // before the upload is read) leaves the rest of the body coming: Node discards it so that
+      // the connection can carry the next request, but not from a stream piped elsewhere, which
+      // the unread Transform paused for good. The next request on that keep-alive connection then
+      // waited for ever (an audit: the served-APIs fuzz test). So the rest is discarded here.
+      reply.raw.once('close', () => {
+        if (payload.readableEnded) return;
+        payload.unpipe(counted);
+        payload.resume();
+      });
       return payload.pipe(counted);
     },
   };

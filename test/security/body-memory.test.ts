@@ -3,6 +3,7 @@
 // refused in its service's shape (S3: 503 SlowDown; Cognito: 503 ServiceUnavailable), the budget
 // comes back as bodies are answered or their clients go, and a client that declares a large body
 // and sends nothing holds nothing. The kit runs with a 2 MiB budget here.
+import { Agent, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -158,5 +159,33 @@ describe('request bodies held in memory', () => {
     // A Cognito call with a body is answered as usual (its own error, not the budget's).
     const answer = await cognitoCall('{"AuthFlow":"CUSTOM_AUTH","ClientId":"nope","AuthParameters":{"USERNAME":"a@example.com"}}');
     expect(answer.headers.get('x-amzn-errortype')).not.toBe('ServiceUnavailable');
+  });
+
+  // A body refused before it is read (413 from its Content-Length, an S3 refusal before the
+  // upload) must still be read to its end and dropped: left in the counting stream, it held the
+  // connection, and the next request on it waited for ever (the served-APIs fuzz test caught it).
+  it('answers the next request on a keep-alive connection after a large body was refused unread', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const call = (path: string, headers: Record<string, string>, body: Buffer) =>
+      new Promise<number>((answered, failed) => {
+        const sent = httpRequest({ host: '127.0.0.1', port, path, method: path === '/' ? 'POST' : 'PUT', agent, headers: { ...headers, 'content-length': String(body.length) } }, (response) => {
+          response.resume();
+          response.on('end', () => answered(response.statusCode!));
+        });
+        sent.setTimeout(10_000, () => sent.destroy(new Error(`no answer in 10 s to ${path}`)));
+        sent.on('error', failed);
+        sent.end(body);
+      });
+    const cognito = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.SignUp' };
+    try {
+      // Over Cognito's 1 MiB: refused from its Content-Length.
+      expect(await call('/', cognito, Buffer.alloc(1_200_000, ' '))).toBe(413);
+      for (let index = 0; index < 3; index++) expect(await call('/', cognito, Buffer.from('{}'))).toBe(400);
+      // An unsigned upload: refused before its body is read.
+      expect(await call(`/${bucket}/body-memory/unsigned.jpg`, { 'content-type': 'image/jpeg' }, Buffer.alloc(600_000, 1))).toBe(403);
+      for (let index = 0; index < 3; index++) expect(await call('/', cognito, Buffer.from('{}'))).toBe(400);
+    } finally {
+      agent.destroy();
+    }
   });
 });
