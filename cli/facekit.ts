@@ -62,7 +62,27 @@ export async function readPhoto(path: string): Promise<Buffer> {
   if (photo.length > MAX_PHOTO_BYTES) {
     throw new Error(`${path} is ${(photo.length / 1024 / 1024).toFixed(1)} MB, over the face check's 5 MB (5,242,880 bytes): send a smaller one, e.g. scaled to 2,048 px on its longest side`);
   }
+  // Rekognition reads pictures of 80 px a side and more: a smaller one came back NOT_AN_IMAGE,
+  // "not a JPEG or PNG picture", about a valid 64 px JPEG (an audit).
+  const { width, height } = await pictureSize(photo);
+  if (width !== undefined && height !== undefined && (width < MIN_PHOTO_SIDE || height < MIN_PHOTO_SIDE)) {
+    throw new Error(`${path} is ${width}×${height} px, under the face check's ${MIN_PHOTO_SIDE} px a side: take a larger photo of your face`);
+  }
   return photo;
+}
+
+/** The smallest side Rekognition reads. */
+const MIN_PHOTO_SIDE = 80;
+
+/** Width and height as stored (unknown when the header cannot be read: the kit then judges the file). */
+async function pictureSize(photo: Buffer): Promise<{ width?: number; height?: number }> {
+  try {
+    const { default: sharp } = await import('sharp');
+    const { width, height } = await sharp(photo).metadata();
+    return { width, height };
+  } catch {
+    return {};
+  }
 }
 
 async function prompt(question: string): Promise<string> {
@@ -78,6 +98,7 @@ async function prompt(question: string): Promise<string> {
 function emailCodeReader(resolved: ResolvedTarget, email: string) {
   return async (since: number): Promise<string> => {
     if (resolved.endpoint) {
+      console.log(`  waiting for the code emailed to ${email} (the local outbox, up to 10 s)...`);
       const code = await codeFromLocalOutbox(resolved.endpoint, email, since);
       console.log(`  code ${code} read from the local outbox`);
       return code;
@@ -161,6 +182,7 @@ export function buildProgram(extraCommands: Command[] = []): Command {
       .requiredOption('--email <email>', 'email address to sign up with')
       .requiredOption('--photo <file>', 'JPEG or PNG photo of the face to enrol'),
   ).action(async (options: TargetFlags & { email: string; photo: string }) => {
+    options.email = options.email.trim();
     const photo = await readPhoto(options.photo);
     const resolved = await target(options);
     const { FaceAuthClient } = await faceAuthClient();
@@ -194,6 +216,8 @@ export function buildProgram(extraCommands: Command[] = []): Command {
       .requiredOption('--photo <file>', 'JPEG or PNG photo of the face')
       .option('--enrol', 'enrol this face: the first time, or again when the enrolled face no longer matches'),
   ).action(async (options: TargetFlags & { email: string; photo: string; enrol?: boolean }) => {
+    // A space pasted with the address made another username: "face not recognised" for an enrolled user (an audit).
+    options.email = options.email.trim();
     const photo = await readPhoto(options.photo);
     const resolved = await target(options);
     const { FaceAuthClient } = await faceAuthClient();
@@ -267,11 +291,23 @@ export function describeFailure(error: unknown): string {
     const where = failure.address ? ` at ${failure.address}${failure.port ? `:${failure.port}` : ''}` : '';
     return `the kit stopped answering${where}: ${START_THE_KIT}`;
   }
+  // What to do next, for the refusals a user meets in the command's own flow.
+  if (named.name === 'UserNotConfirmedException') {
+    return `${named.name}: ${named.message} Finish the sign-up: run \`facekit signup\` again with this email and a photo (a new code is sent, then the face is enrolled).`;
+  }
+  if (named.name === 'LimitExceededException') {
+    return `${named.name}: ${named.message} Too many codes or attempts for this email: the limit is counted over the last hour; try again later.`;
+  }
   // An AWS error's name is its code, worth showing; these names say nothing to the user.
   return `${named.name && !['Error', 'TargetError', 'InvalidArgumentError'].includes(named.name) ? `${named.name}: ` : ''}${named.message}`;
 }
 
 export async function main(argv = process.argv): Promise<void> {
+  // Output piped into `head` closes early: that ends the command, quietly, as other commands do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   try {
     await buildProgram([faceCommand()]).parseAsync(argv);
   } catch (error) {

@@ -218,5 +218,7 @@ export async function codeFromLocalOutbox(endpoint: string, email: string, since
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`no code arrived for ${email} in the local outbox within ${timeoutMs / 1000} s`);
+  // Cognito sends nothing to an address it does not know (and does not say so): a mistyped email,
+  // or one never signed up, waits here (an audit waited without a hint).
+  throw new Error(`no code arrived for ${email} in the local outbox within ${timeoutMs / 1000} s: is ${email} signed up, and spelled as at sign-up? (\`facekit users\` lists the accounts; \`facekit signup\` creates one)`);
 }

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram, describeFailure, readPhoto, refusalMessage } from '../../cli/facekit.js';
 
@@ -90,6 +91,22 @@ describe('readPhoto', () => {
     expect(await readPhoto(file('limit.jpg', Buffer.concat([jpegStart, Buffer.alloc(5 * 1024 * 1024 - 4)])))).toHaveLength(5 * 1024 * 1024);
     expect(await readPhoto(file('face.png', pngStart))).toEqual(pngStart);
   });
+
+  it('refuses a picture under 80 px a side, naming its size, and reads one at 80 px', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'facekit-photo-'));
+    cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
+    const picture = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#808080' } }).jpeg().toBuffer();
+    const small = join(folder, 'small.jpg');
+    writeFileSync(small, await picture(64, 64));
+    const narrow = join(folder, 'narrow.jpg');
+    writeFileSync(narrow, await picture(79, 400));
+    const enough = join(folder, 'enough.jpg');
+    writeFileSync(enough, await picture(80, 80));
+
+    await expect(readPhoto(small)).rejects.toThrow(/small\.jpg is 64×64 px, under the face check's 80 px a side/);
+    await expect(readPhoto(narrow)).rejects.toThrow(/narrow\.jpg is 79×400 px/);
+    expect(await readPhoto(enough)).toHaveLength(readFileSync(enough).length);
+  });
 });
 
 describe('describeFailure', () => {
@@ -98,6 +115,15 @@ describe('describeFailure', () => {
       '--kind corrupt is broken JPEG bytes: name the file .jpg, not .png',
     );
     expect(describeFailure(Object.assign(new Error('User is disabled.'), { name: 'NotAuthorizedException' }))).toBe('NotAuthorizedException: User is disabled.');
+  });
+
+  it('says what to do next for an unconfirmed account and for too many codes', () => {
+    expect(describeFailure(Object.assign(new Error('User is not confirmed.'), { name: 'UserNotConfirmedException' }))).toBe(
+      'UserNotConfirmedException: User is not confirmed. Finish the sign-up: run `facekit signup` again with this email and a photo (a new code is sent, then the face is enrolled).',
+    );
+    expect(describeFailure(Object.assign(new Error('Attempt limit exceeded, please try after some time.'), { name: 'LimitExceededException' }))).toMatch(
+      /^LimitExceededException: Attempt limit exceeded, please try after some time\. Too many codes or attempts for this email: the limit is counted over the last hour; try again later\.$/,
+    );
   });
 });
 
