@@ -6,23 +6,33 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { isProcessRunning } from '../sim/process-running.js';
+import { recordedKits } from '../sim/running-kit.js';
 
 const webDir = import.meta.dirname;
 const projectDir = resolve(webDir, '..');
 
 /**
- * Where the dev server's page finds the kit: FACEKIT_ENDPOINT, else the endpoint a running
- * `npm start` recorded, else the default. `FACEKIT_ENDPOINT=aws` targets AWS (cdk-outputs.json).
+ * Where the dev server's page finds the kit: FACEKIT_ENDPOINT, else the running kit whose data
+ * folder is this project's (or FACEKIT_DATA_DIR), else the one running kit `npm start` recorded
+ * in the state folder (a kit started with `--data-dir`, which the data folder alone missed: an
+ * audit's page signed in against 4566 where nothing listened), else the default.
+ * `FACEKIT_ENDPOINT=aws` targets AWS (cdk-outputs.json).
  */
 function kitEndpoint(): string {
   const fromEnvironment = process.env.FACEKIT_ENDPOINT;
   if (fromEnvironment !== undefined) return fromEnvironment === 'aws' ? '' : fromEnvironment.replace(/\/+$/, '');
   const recorded = resolve(process.env.FACEKIT_DATA_DIR ?? resolve(projectDir, '.facekit'), 'endpoint.json');
   try {
-    return (JSON.parse(readFileSync(recorded, 'utf8')) as { endpoint: string }).endpoint;
+    const { endpoint, pid } = JSON.parse(readFileSync(recorded, 'utf8')) as { endpoint: string; pid?: number };
+    if (pid === undefined || isProcessRunning(pid)) return endpoint;
   } catch {
-    return 'http://127.0.0.1:4566';
+    // No kit has run on that folder.
   }
+  const running = recordedKits(process.env).filter((kit) => isProcessRunning(kit.pid));
+  const fromHere = running.filter((kit) => resolve(kit.projectDir) === projectDir);
+  const [only] = fromHere.length === 1 ? fromHere : running.length === 1 ? running : [];
+  return only?.endpoint ?? 'http://127.0.0.1:4566';
 }
 
 /**
