@@ -20,6 +20,9 @@ const HELP = `Usage: npm run load [-- options]
   --max-sign-ins <n>  stop after this many sign-ins (default 100000)
   --users <n>         users enrolled before the load (default 4 per client, at least 8)
   --after <s>         seconds to wait after the load before the last RSS reading (default 5)
+
+A run that starts its own kit first waits 35-65 s for the kit's memory to settle (the idle RSS
+reading), then enrols the users, then loads; with --endpoint it reads no RSS and starts at once.
   --cpu-prof <dir>    run the server under node --cpu-prof, profile written to <dir> on exit
   --faces <kind>      synthetic (default: generated faces, the synthetic matcher) or real
                       (photographs from test/fixtures/real-faces through the neural model; the
@@ -72,6 +75,8 @@ const IDLE_AFTER_MS = 35_000;
 
 async function settledRss(pid: number, log: (line: string) => void): Promise<number> {
   const started = performance.now();
+  // Half a minute or more with nothing else to show: said, so the run does not look hung.
+  log(`waiting ${IDLE_AFTER_MS / 1000}-${IDLE_AFTER_MS / 1000 + 30} s for the kit's memory to settle, for the idle RSS reading...`);
   let previous = treeRssBytes(pid);
   let steady = 0;
   while (performance.now() - started < IDLE_AFTER_MS + 30_000) {
