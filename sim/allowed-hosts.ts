@@ -55,7 +55,7 @@ export function refuseRebindableHosts(app: FastifyInstance, extra: readonly stri
   app.addHook('onRequest', async (request, reply) => {
     const host = request.headers.host;
     if (isAllowedHost(host, extra)) return;
-    const message = `Host ${JSON.stringify(hostNameOf(host ?? ''))} is not allowed: the kit answers IP addresses, localhost, names without a dot and names in FACEKIT_ALLOWED_HOSTS (comma-separated), which guards it against DNS rebinding`;
+    const message = `Host ${JSON.stringify(hostNameOf(host ?? ''))} is not allowed: the kit answers IP addresses, localhost and *.localhost, names without a dot, *.local, *.internal, localhost.localstack.cloud and names in FACEKIT_ALLOWED_HOSTS (comma-separated), which guards it against DNS rebinding`;
     if (servedByS3(request)) {
       const requestId = randomBytes(8).toString('hex').toUpperCase();
       return reply.code(403).header('content-type', 'application/xml').header('x-amz-request-id', requestId)

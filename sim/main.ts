@@ -43,7 +43,8 @@ Credentials: IAM-authenticated APIs (Cognito Admin*, Rekognition, DynamoDB, Lamb
 signed with FACEKIT_ACCESS_KEY_ID / FACEKIT_SECRET_ACCESS_KEY (default test / test).
 
 Host names: requests naming the kit by a public DNS name are refused (403; DNS rebinding): IP
-addresses, localhost, names without a dot, *.local and *.internal are answered, and
+addresses, localhost and *.localhost, names without a dot, *.local, *.internal and
+localhost.localstack.cloud are answered, and
 FACEKIT_ALLOWED_HOSTS=kit.example.com,.dev.example.org adds others (* for any).
 
 Web origins: a page on an origin the stack's webOrigins (cdk.json) do not list cannot upload a photo
