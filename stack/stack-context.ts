@@ -2,7 +2,7 @@ import { RemovalPolicy, type StackProps } from 'aws-cdk-lib';
 
 /** Everything that varies between deployments of the kit, decided once from CDK context. */
 export interface FaceAuthStackProps extends StackProps {
-  /** Browser origins allowed to PUT photos to the upload bucket (S3 CORS). */
+  /** Browser origins allowed to POST photos (upload forms) to the upload bucket (S3 CORS). */
   readonly webOrigins: string[];
   /** Minimum Rekognition similarity (0-100) to accept a sign-in. */
   readonly faceMatchThreshold: number;
