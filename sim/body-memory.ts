@@ -1,6 +1,6 @@
 // How much memory request bodies on their way in may hold, all together. Every body the kit takes
-// (a PutObject, a form upload, a JSON call) is read into memory before its operation runs, while
-// AWS streams an upload to storage. A client that trickles a body in (within the request timeout,
+// (a PutObject, a form upload, a JSON call) is held in memory while it arrives and its operation
+// runs, while AWS streams an upload to storage. A client that trickles a body in (within the request timeout,
 // 5 minutes) holds what it has sent so far; twenty such form uploads took the kit from 179 to
 // 297 MiB, and nothing bounded their number. Now every body is counted against one budget (a
 // small one by its Content-Length before it is read, a large or chunked one as its bytes come)
@@ -48,6 +48,7 @@ export interface BodyMemoryBudget {
 }
 
 export function bodyMemoryBudget(limitBytes: number): BodyMemoryBudget {
+  if (!(limitBytes > 0)) throw new Error(`the body memory budget must be a number of bytes above 0, not ${limitBytes}`);
   let held = 0;
   const take = (bytes: number): boolean => {
     if (held + bytes > limitBytes) return false;
@@ -63,45 +64,59 @@ export function bodyMemoryBudget(limitBytes: number): BodyMemoryBudget {
       const declared = request.headers['content-length'];
       if (declared === undefined && request.headers['transfer-encoding'] === undefined) return payload;
       let taken = 0;
-      let answered = false;
-      // 'close' comes once the answer is sent or the client hung up: the body is no longer held
-      // (an operation reads it whole before it answers).
-      reply.raw.once('close', () => {
-        answered = true;
-        held -= taken;
-        taken = 0;
-      });
+      let released = false;
       const declaredBytes = Number(declared);
-      if (declared !== undefined && declaredBytes <= SMALL_BODY_BYTES) {
-        // A small body (every JSON call a trigger makes) is counted whole before it is read,
-        // without a stream in its way.
-        if (declaredBytes === 0 || !Number.isInteger(declaredBytes)) return payload;
-        if (!take(declaredBytes)) throw new BodyMemoryExhaustedError();
-        taken = declaredBytes;
-        return payload;
-      }
+      // A small body (every JSON call a trigger makes) is counted whole before it is read, without
+      // a stream in its way. Sixteen thousand sockets that each declare 16 KiB and trickle would
+      // hold the budget this way; a body counted as it comes costs every call a stream.
+      const small = declared !== undefined && declaredBytes <= SMALL_BODY_BYTES;
       // A large or chunked body is counted as its bytes come, not by what it declares: counted
       // from its Content-Length, four sockets declaring 64 MiB and sending nothing held the whole
       // budget, and every upload of everyone else was refused for the five minutes a request may take.
-      const counted = new Transform({
+      const counted = small ? undefined : new Transform({
         transform(chunk: Buffer, _encoding, next) {
-          if (answered) return next(null, chunk);
+          if (released) return next(null, chunk);
           if (!take(chunk.length)) return next(new BodyMemoryExhaustedError());
           taken += chunk.length;
           next(null, chunk);
         },
       });
+      const socket = request.raw.socket;
+      // Given back once, when the answer has gone or the connection closed, whichever comes
+      // first. The answer's 'close' alone was not enough: a request pipelined behind a slow one
+      // whose client then reset the connection never gets it (its answer was still queued), and
+      // its bytes stayed counted for good (a review). What a handler still holds after its client
+      // went is not counted: it is let go when the handler ends.
+      const release = () => {
+        if (released) return;
+        released = true;
+        held -= taken;
+        taken = 0;
+        reply.raw.off('close', release);
+        socket?.off('close', release);
+        // A request answered before its body was read (a 413 from its Content-Length, an S3
+        // refusal before the upload is read) leaves the rest of the body coming: Node discards it
+        // so that the connection can carry the next request, but not from a stream piped
+        // elsewhere, which the unread Transform paused for good. The next request on that
+        // keep-alive connection then waited for ever (an audit: the served-APIs fuzz test).
+        if (counted && !payload.readableEnded) {
+          payload.unpipe(counted);
+          payload.resume();
+        }
+      };
+      reply.raw.once('close', release);
+      socket?.once('close', release);
+      if (!counted) {
+        if (declaredBytes === 0 || !Number.isInteger(declaredBytes)) return payload;
+        if (!take(declaredBytes)) throw new BodyMemoryExhaustedError();
+        taken = declaredBytes;
+        return payload;
+      }
+      // Fastify's parser listens for the stream's errors when it reads the body; a request whose
+      // body nobody reads (a GET with a body, one refused first) has no other listener, and a
+      // connection reset then threw out of the process (a review).
+      counted.on('error', () => undefined);
       payload.on('error', (error) => counted.destroy(error));
-      // A request answered before its body was read (a 413 from its Content-Length, an S3 refusal
-      // before the upload is read) leaves the rest of the body coming: Node discards it so that
-      // the connection can carry the next request, but not from a stream piped elsewhere, which
-      // the unread Transform paused for good. The next request on that keep-alive connection then
-      // waited for ever (an audit: the served-APIs fuzz test). So the rest is discarded here.
-      reply.raw.once('close', () => {
-        if (payload.readableEnded) return;
-        payload.unpipe(counted);
-        payload.resume();
-      });
       return payload.pipe(counted);
     },
   };
