@@ -2,6 +2,7 @@
 // without its logger (sim/embedded-cloud.ts), so without this a 500 would leave no trace.
 // Only the error's name and where it was thrown are written, never its message: a JSON error
 // quotes the text it failed on, and requests carry tokens, codes and photos.
+import { BodyMemoryExhaustedError } from './body-memory.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 /** One line naming the service, the call and the request id, then the error's name and stack frames. */
@@ -43,6 +44,8 @@ export function answerKitRouteError(write?: (text: string) => void) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const { statusCode } = error;
     if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) return reply.code(statusCode).send(error);
+    // The budget's refusal is no fault of the kit's: a 503, not reported (it was a 500 and a stack on stderr).
+    if (error instanceof BodyMemoryExhaustedError) return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: error.message });
     reportInternalError('sim', `${request.method} ${request.url.split('?')[0]}`, request.id, error, write);
     return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: `An unexpected error; the kit's terminal shows where (request ${request.id}).` });
   };

@@ -88,7 +88,7 @@ describe('request bodies held in memory', () => {
     expect(await putError('body-memory/big.jpg', 1 * MiB)).toBeUndefined();
   });
 
-  it('refuses a Cognito call the budget has no room for with AWS’s 503 ServiceUnavailable in Cognito’s JSON, and a Lambda call with Lambda’s 429', async () => {
+  it('refuses a Cognito call the budget has no room for with AWS’s 503 ServiceUnavailable in Cognito’s JSON, a Lambda call with Lambda’s 429, a kit route with a 503', async () => {
     const stalled = await stalledUpload('body-memory/stalled-2.jpg', 1.875 * MiB);
     try {
       const body = JSON.stringify({ AuthFlow: 'CUSTOM_AUTH', ClientId: 'x', ClientMetadata: { a: 'p'.repeat(100 * 1024), b: 'p'.repeat(100 * 1024) } });
@@ -99,6 +99,9 @@ describe('request bodies held in memory', () => {
       }, { timeout: 10_000, interval: 50 });
       expect(answer.headers.get('x-amzn-errortype')).toBe('ServiceUnavailable');
       expect(await answer.json()).toMatchObject({ __type: 'ServiceUnavailable' });
+      // The kit's own routes: a 503, not the 500 of an internal error.
+      const kitRoute = await fetch(`${cloud.endpoint}/_sim/outputs`, { method: 'OPTIONS', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'p'.repeat(200 * 1024) }) });
+      expect(kitRoute.status).toBe(503);
       // Lambda's Invoke: its throttling answer, before the signature is looked at.
       const invoke = await fetch(`${cloud.endpoint}/2015-03-31/functions/any/invocations`, { method: 'POST', body: 'x'.repeat(200 * 1024) });
       expect(invoke.status).toBe(429);
