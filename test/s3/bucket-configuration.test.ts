@@ -42,6 +42,7 @@ beforeAll(async () => {
     },
   });
   server.s3.createBucket({ name: 'versioned', settings: { versioning: { Status: 'Enabled' } } });
+  server.s3.createBucket({ name: 'suspended', settings: { versioning: { Status: 'Suspended' }, publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true } } });
   server.s3.createBucket({ name: 'plain' });
 });
 afterAll(() => server?.close());
@@ -122,8 +123,17 @@ describe('reading a bucket configuration', () => {
     await expect(server.client.send(new GetBucketPolicyCommand({ Bucket: 'no-such-bucket' }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
   });
 
-  it('says versioning is not emulated for a bucket the template versions, rather than reading it back', async () => {
+  it('says versioning is not emulated for a bucket the template versions, for its configuration and its versions alike', async () => {
     await expect(server.client.send(new GetBucketVersioningCommand({ Bucket: 'versioned' }))).rejects.toMatchObject({ name: 'NotImplemented' });
+    await expect(server.client.send(new ListObjectVersionsCommand({ Bucket: 'versioned' }))).rejects.toMatchObject({ name: 'NotImplemented' });
+  });
+
+  it('reads back Suspended versioning, and a public access block the template set in part with the rest off, as S3 reads it', async () => {
+    expect((await server.client.send(new GetBucketVersioningCommand({ Bucket: 'suspended' }))).Status).toBe('Suspended');
+    expect((await server.client.send(new ListObjectVersionsCommand({ Bucket: 'suspended' }))).Versions).toBeUndefined();
+    expect((await server.client.send(new GetPublicAccessBlockCommand({ Bucket: 'suspended' }))).PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false,
+    });
   });
 
   it('lists each object as its one version ("null", latest), paged by key marker, with common prefixes', async () => {

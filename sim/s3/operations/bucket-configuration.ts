@@ -78,12 +78,20 @@ export function getBucketLifecycleConfiguration(call: S3Call) {
   return sendXml(call, 200, xmlDocument(`<LifecycleConfiguration xmlns="${S3_XMLNS}">${xml}</LifecycleConfiguration>`));
 }
 
-/** The template's `{ Status }`, or nothing: a bucket that never had versioning answers an empty configuration. */
-export function getBucketVersioning(call: S3Call) {
+/**
+ * Refuses, as not emulated, a call about versions on a bucket the template versions (`Enabled`):
+ * the kit keeps one version of each object. A `Suspended` bucket writes as an unversioned one.
+ */
+export function refuseVersionedBucket(call: S3Call): void {
   const status = call.services.settingsOf(call.bucket).versioning?.Status;
-  // The kit keeps one version of each object: a bucket the template versions is not served as one.
-  if (status !== undefined) throw notImplemented(`Versioning (the template sets it ${String(status)}; the kit keeps one version of each object)`);
-  return sendXml(call, 200, xmlDocument(`<VersioningConfiguration xmlns="${S3_XMLNS}"/>`));
+  if (status !== undefined && status !== 'Suspended') throw notImplemented(`Versioning (the template sets it ${String(status)}; the kit keeps one version of each object)`);
+}
+
+/** The template's `Suspended`, or nothing: a bucket that never had versioning answers an empty configuration. */
+export function getBucketVersioning(call: S3Call) {
+  refuseVersionedBucket(call);
+  const status = call.services.settingsOf(call.bucket).versioning?.Status;
+  return sendXml(call, 200, xmlDocument(`<VersioningConfiguration xmlns="${S3_XMLNS}">${element('Status', status === undefined ? undefined : String(status))}</VersioningConfiguration>`));
 }
 
 /** The template's default encryption, or SSE-S3 (AES256), which S3 applies to every bucket since January 2023. */
@@ -106,10 +114,13 @@ export function getBucketEncryption(call: S3Call) {
 
 const PUBLIC_ACCESS_SETTINGS = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'] as const;
 
-/** The template's four settings; each unset one on, as S3 sets them on every bucket since April 2023. */
+/**
+ * The template's four settings, a setting it leaves out off (as S3 reads a configuration missing
+ * one); with no configuration at all, all four on, as S3 sets them on every bucket since April 2023.
+ */
 export function getPublicAccessBlock(call: S3Call) {
-  const configured = call.services.settingsOf(call.bucket).publicAccessBlock ?? {};
-  const xml = PUBLIC_ACCESS_SETTINGS.map((name) => element(name, configured[name] === undefined ? true : configured[name] === true || configured[name] === 'true')).join('');
+  const configured = call.services.settingsOf(call.bucket).publicAccessBlock;
+  const xml = PUBLIC_ACCESS_SETTINGS.map((name) => element(name, configured === undefined ? true : configured[name] === true || configured[name] === 'true')).join('');
   return sendXml(call, 200, xmlDocument(`<PublicAccessBlockConfiguration xmlns="${S3_XMLNS}">${xml}</PublicAccessBlockConfiguration>`));
 }
 

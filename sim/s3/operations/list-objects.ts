@@ -7,6 +7,7 @@ import { queryValue, sendXml } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
 import { element, S3_XMLNS, xmlDocument } from '../xml.js';
 import { requireBucket } from './bucket-operations.js';
+import { refuseVersionedBucket } from './bucket-configuration.js';
 
 /** One page of a listing: the items, and the keys rolled into common prefixes, in key order. */
 export interface ListingPage<T> {
@@ -139,6 +140,7 @@ export function listObjectsV1(call: S3Call) {
  */
 export function listObjectVersions(call: S3Call) {
   requireBucket(call);
+  refuseVersionedBucket(call);
   const prefix = queryValue(call, 'prefix') ?? '';
   const delimiter = queryValue(call, 'delimiter') || undefined;
   const keyMarker = queryValue(call, 'key-marker') || undefined;
