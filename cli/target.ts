@@ -179,7 +179,8 @@ export async function resolveTarget(options: TargetOptions = {}): Promise<Resolv
     if (await reachable(kitEndpoint)) return localTarget(kitEndpoint, outputs, `${kitEndpoint} (the local kit that wrote ${outputsFile})`);
     // A second kit started here and stopped since rewrote the file with its own endpoint, while
     // the first still runs (an audit, 2026-12-03): the running one `npm start` recorded is meant.
-    const stillRunning = await runningRecordedKits(env);
+    // Only a kit that writes this same file: another project's kit would hold other users.
+    const stillRunning = (await runningRecordedKits(env)).filter((kit) => resolve(kit.outputsFile) === outputsFile);
     if (stillRunning.length === 1) {
       const [kit] = stillRunning;
       const served = await kitOutputs(kit!.endpoint, stackName);

@@ -101,19 +101,27 @@ describe('a running kit, found from anywhere', () => {
     expect((await fetch(`${endpoint}/_sim/health`)).status).toBe(200);
   }, 60_000);
 
-  it('is the target where the outputs file names a kit that is gone (a second start here, stopped since)', async () => {
-    const { stateDir, elsewhere } = paths();
+  it('is the target where the outputs file it wrote names a kit that is gone (a second start here, stopped since), and only there', async () => {
+    const { outputsFile, stateDir, elsewhere } = paths();
     const gone = `http://127.0.0.1:${await freePort('127.0.0.1')}`;
-    const written = JSON.parse(readFileSync(paths().outputsFile, 'utf8')) as Record<string, Record<string, string>>;
-    const [stackName] = Object.keys(written);
-    const stale = join(elsewhere, 'stale');
-    mkdirSync(stale, { recursive: true });
-    writeFileSync(join(stale, 'cdk-outputs.json'), JSON.stringify({ [stackName!]: { ...written[stackName!], [KIT_ENDPOINT_OUTPUT]: gone } }));
+    const written = readFileSync(outputsFile, 'utf8');
+    const outputs = JSON.parse(written) as Record<string, Record<string, string>>;
+    const [stackName] = Object.keys(outputs);
+    const naming = (endpointNamed: string) => JSON.stringify({ [stackName!]: { ...outputs[stackName!], [KIT_ENDPOINT_OUTPUT]: endpointNamed } });
+    // Another project's outputs file naming a kit that is gone: this kit is none of its business.
+    const otherProject = join(elsewhere, 'other-project');
+    mkdirSync(otherProject, { recursive: true });
+    writeFileSync(join(otherProject, 'cdk-outputs.json'), naming(gone));
+    writeFileSync(outputsFile, naming(gone));
+    try {
+      const target = await resolveTarget({ cwd: join(outputsFile, '..'), env: { FACEKIT_STATE_DIR: stateDir } });
 
-    const target = await resolveTarget({ cwd: stale, env: { FACEKIT_STATE_DIR: stateDir } });
-
-    expect(target.endpoint).toBe(endpoint);
-    expect(target.description).toContain(`names ${gone}, where nothing answers`);
+      expect(target.endpoint).toBe(endpoint);
+      expect(target.description).toContain(`names ${gone}, where nothing answers`);
+      await expect(resolveTarget({ cwd: otherProject, env: { FACEKIT_STATE_DIR: stateDir } })).rejects.toThrow(`is not running (nothing answers at ${gone})`);
+    } finally {
+      writeFileSync(outputsFile, written);
+    }
   });
 
   it('refuses a second start on its port before writing anything, not even a data folder', async () => {
