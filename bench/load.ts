@@ -21,14 +21,15 @@ const HELP = `Usage: npm run load [-- options]
   --users <n>         users enrolled before the load (default 4 per client, at least 8)
   --after <s>         seconds to wait after the load before the last RSS reading (default 5)
 
-A run that starts its own kit first waits 35-65 s for the kit's memory to settle (the idle RSS
-reading), then enrols the users, then loads; with --endpoint it reads no RSS and starts at once.
   --cpu-prof <dir>    run the server under node --cpu-prof, profile written to <dir> on exit
   --faces <kind>      synthetic (default: generated faces, the synthetic matcher) or real
                       (photographs from test/fixtures/real-faces through the neural model; the
                       kit is started with FACEKIT_NEURAL_FACES=preload)
   --endpoint <url>    use a running sim (loopback only) instead of starting one
   --json              print the figures as one JSON line as well
+
+A run that starts its own kit first waits 35-65 s for the kit's memory to settle (the idle RSS
+reading), then enrols the users, then loads; with --endpoint it reads no RSS and starts at once.
 `;
 
 export interface LoadFigures {

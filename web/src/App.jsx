@@ -316,12 +316,18 @@ export function App() {
       step(enrolled ? 'Face enrolled' : 'Face recognised');
       // The session every tab now shares: another tab's sign-in finished after this one's
       // replaces it (Amplify keeps one current user per browser), and the page says so.
-      newestStorageReading.current++;
+      const reading = ++newestStorageReading.current;
       const current = await currentClaims();
-      setClaims(current);
       const words = enrolled ? `Enrolled and signed in as ${email}.` : `Signed in as ${email}.`;
-      const replaced = current && emailOf(current).toLowerCase() !== email.trim().toLowerCase();
-      finish(replaced ? `${words} Another tab then signed in as ${emailOf(current)}, which this browser now uses: this page shows that account.` : words, 'success');
+      // A storage event read after this one: it has shown the newer session, not to be undone here.
+      if (reading !== newestStorageReading.current) {
+        finish(`${words} Another tab signed in or out meanwhile: this page shows what this browser now uses.`, 'success');
+        return true;
+      }
+      setClaims(current);
+      const replaced = !current || emailOf(current).toLowerCase() !== email.trim().toLowerCase();
+      const now = current ? `Another tab then signed in as ${emailOf(current)}, which this browser now uses: this page shows that account.` : 'Another tab then signed out.';
+      finish(replaced ? `${words} ${now}` : words, 'success');
       return true;
     }
     if (result.kind === 'email-not-confirmed') {
