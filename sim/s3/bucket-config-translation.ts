@@ -64,15 +64,25 @@ export function notificationsFromConfiguration(
 /**
  * Enabled expiration rules from `LifecycleConfiguration` (CloudFormation: `Rules[{ Id, Status,
  * Prefix | Filter.Prefix, ExpirationInDays, ExpirationDate, AbortIncompleteMultipartUpload {
- * DaysAfterInitiation } }]`; the S3 API spelling `Expiration { Days, Date }` too). Rules filtered by tags or object size are skipped: uploads
- * carry none of those here, so no such rule can apply.
+ * DaysAfterInitiation } }]`; the S3 API spelling `Expiration { Days, Date }` too). Rules filtered
+ * by tags are skipped (the kit refuses object tags, so none can apply); size bounds are kept.
  */
 export function expirationRulesFromConfiguration(configuration: unknown): ExpirationRule[] {
   const rules = Array.isArray(configuration) ? configuration : (configuration as Untyped | undefined)?.Rules;
   return asArray(rules).flatMap((rule) => {
     if (rule.Status !== undefined && rule.Status !== 'Enabled') return [];
     const filter = (rule.Filter ?? {}) as Untyped;
-    if (filter.TagFilters !== undefined || filter.Tag !== undefined || filter.And !== undefined || filter.ObjectSizeGreaterThan !== undefined) return [];
+    // CloudFormation puts a rule's TagFilters and size bounds on the rule itself, the S3 API under
+    // Filter (And for several): both are read (the rule's were missed, and a tag-filtered rule
+    // expired every object under its prefix).
+    const and = (filter.And ?? {}) as Untyped;
+    if (rule.TagFilters !== undefined || filter.Tag !== undefined || filter.TagFilters !== undefined || and.Tags !== undefined) return [];
+    const bound = (name: string) => {
+      const value = rule[name] ?? filter[name] ?? and[name];
+      return value === undefined ? undefined : Number(value);
+    };
+    const minSizeExclusive = bound('ObjectSizeGreaterThan');
+    const maxSizeExclusive = bound('ObjectSizeLessThan');
     const expiration = (rule.Expiration ?? {}) as Untyped;
     const days = rule.ExpirationInDays ?? expiration.Days;
     const date = rule.ExpirationDate ?? expiration.Date;
@@ -80,10 +90,12 @@ export function expirationRulesFromConfiguration(configuration: unknown): Expira
     if (days === undefined && date === undefined && abortDays === undefined) return [];
     return [{
       id: typeof rule.Id === 'string' ? rule.Id : typeof rule.ID === 'string' ? rule.ID : undefined,
-      prefix: String(rule.Prefix ?? filter.Prefix ?? ''),
+      prefix: String(rule.Prefix ?? filter.Prefix ?? and.Prefix ?? ''),
       days: days === undefined ? undefined : Number(days),
       date: date === undefined ? undefined : Date.parse(String(date)),
       ...(abortDays === undefined ? {} : { abortIncompleteDays: Number(abortDays) }),
+      ...(minSizeExclusive === undefined ? {} : { minSizeExclusive }),
+      ...(maxSizeExclusive === undefined ? {} : { maxSizeExclusive }),
     }];
   });
 }

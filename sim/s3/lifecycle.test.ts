@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expirationRulesFromConfiguration } from './bucket-config-translation.js';
-import { abortTime, expirationTime } from './lifecycle.js';
+import { abortTime, expirationTime, expireObjects } from './lifecycle.js';
+import { ObjectStore } from './object-store.js';
 
 const HOUR_MS = 3600 * 1000;
 
@@ -58,5 +59,35 @@ describe('abortTime', () => {
 
   it('is undefined when no abort rule holds the key', () => {
     expect(abortTime(rules, 'other/big.bin', Date.UTC(2026, 0, 10))).toBeUndefined();
+  });
+});
+
+describe('expirationRulesFromConfiguration: tags and sizes', () => {
+  it('skips a rule filtered by tags wherever the template puts them (CloudFormation: on the rule), and keeps size bounds as CloudFormation and the S3 API write them', () => {
+    const rules = expirationRulesFromConfiguration({
+      Rules: [
+        { Id: 'cfn-tags', Prefix: 'a/', TagFilters: [{ Key: 'keep', Value: 'no' }], ExpirationInDays: 1, Status: 'Enabled' },
+        { Id: 'api-and-tags', Filter: { And: { Prefix: 'b/', Tags: [{ Key: 'k', Value: 'v' }] } }, ExpirationInDays: 1, Status: 'Enabled' },
+        { Id: 'cfn-size', Prefix: 'c/', ObjectSizeGreaterThan: '1000', ObjectSizeLessThan: 5000, ExpirationInDays: 1, Status: 'Enabled' },
+        { Id: 'api-and-size', Filter: { And: { Prefix: 'd/', ObjectSizeGreaterThan: 10 } }, Expiration: { Days: 2 }, Status: 'Enabled' },
+      ],
+    });
+    expect(rules).toEqual([
+      { id: 'cfn-size', prefix: 'c/', days: 1, date: undefined, minSizeExclusive: 1000, maxSizeExclusive: 5000 },
+      { id: 'api-and-size', prefix: 'd/', days: 2, date: undefined, minSizeExclusive: 10 },
+    ]);
+  });
+
+  it('expires only the objects strictly between a rule’s size bounds', () => {
+    const store = new ObjectStore();
+    store.createBucket('bucket', 0);
+    const object = (key: string, size: number) => store.putObject('bucket', { key, size, etag: '"x"', lastModified: 0, contentType: 'image/jpeg', metadata: {}, headers: {} }, Buffer.alloc(size));
+    object('c/small.jpg', 1000);
+    object('c/middle.jpg', 1001);
+    object('c/large.jpg', 5000);
+
+    const expired = expireObjects(store, 'bucket', [{ prefix: 'c/', days: 1, minSizeExclusive: 1000, maxSizeExclusive: 5000 }], Date.UTC(2030, 0, 1));
+
+    expect(expired).toEqual(['c/middle.jpg']);
   });
 });

@@ -17,6 +17,14 @@ export interface ExpirationRule {
   date?: number;
   /** AbortIncompleteMultipartUpload's DaysAfterInitiation: an upload still open then is aborted, at the following midnight UTC. */
   abortIncompleteDays?: number;
+  /** ObjectSizeGreaterThan / ObjectSizeLessThan: the rule expires only objects strictly between them. */
+  minSizeExclusive?: number;
+  maxSizeExclusive?: number;
+}
+
+/** Whether the rule's size bounds hold the object's size. */
+function sizeMatches(rule: ExpirationRule, size: number): boolean {
+  return (rule.minSizeExclusive === undefined || size > rule.minSizeExclusive) && (rule.maxSizeExclusive === undefined || size < rule.maxSizeExclusive);
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -63,7 +71,7 @@ export function expireObjects(store: ObjectStore, bucket: string, rules: Expirat
   const expired: string[] = [];
   for (const object of store.listObjects(bucket)) {
     const due = rules
-      .filter((rule) => object.key.startsWith(rule.prefix))
+      .filter((rule) => object.key.startsWith(rule.prefix) && sizeMatches(rule, object.size))
       .map((rule) => expirationTime(rule, object.lastModified))
       .filter((time): time is number => time !== undefined);
     if (due.length > 0 && Math.min(...due) <= now) {

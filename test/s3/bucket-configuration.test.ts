@@ -33,7 +33,11 @@ beforeAll(async () => {
       { functionName: INDEXER, events: ['s3:ObjectCreated:*'], prefix: 'enrol/' },
       { functionName: 'FaceIndexer', events: ['s3:ObjectCreated:*'], prefix: 'signin/', suffix: '.jpg', id: 'sign-in-sweep' },
     ],
-    expiration: [{ id: 'expire-enrol-photos', prefix: 'enrol/', days: 1 }, { prefix: 'old/', date: Date.UTC(2030, 0, 1) }],
+    expiration: [
+      { id: 'expire-enrol-photos', prefix: 'enrol/', days: 1 },
+      { prefix: 'old/', date: Date.UTC(2030, 0, 1) },
+      { id: 'large-only', prefix: 'big/', days: 3, minSizeExclusive: 1_000_000 },
+    ],
     settings: {
       encryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: 'alias/photos' }, BucketKeyEnabled: true }] },
       ownershipControls: { Rules: [{ ObjectOwnership: 'ObjectWriter' }] },
@@ -74,6 +78,7 @@ describe('reading a bucket configuration', () => {
     expect(lifecycle.Rules).toEqual([
       { ID: 'expire-enrol-photos', Filter: { Prefix: 'enrol/' }, Status: 'Enabled', Expiration: { Days: 1 } },
       { Filter: { Prefix: 'old/' }, Status: 'Enabled', Expiration: { Date: new Date(Date.UTC(2030, 0, 1)) } },
+      { ID: 'large-only', Filter: { And: { Prefix: 'big/', ObjectSizeGreaterThan: 1_000_000 } }, Status: 'Enabled', Expiration: { Days: 3 } },
     ]);
   });
 

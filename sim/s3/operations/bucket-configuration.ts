@@ -72,7 +72,10 @@ export function getBucketLifecycleConfiguration(call: S3Call) {
         : rule.date !== undefined ? element('Date', new Date(rule.date).toISOString()) : undefined;
       const abort = rule.abortIncompleteDays === undefined ? ''
         : `<AbortIncompleteMultipartUpload>${element('DaysAfterInitiation', rule.abortIncompleteDays)}</AbortIncompleteMultipartUpload>`;
-      return `<Rule>${element('ID', rule.id)}<Filter>${element('Prefix', rule.prefix)}</Filter><Status>Enabled</Status>${expiration === undefined ? '' : `<Expiration>${expiration}</Expiration>`}${abort}</Rule>`;
+      // One condition stands alone in the Filter; a prefix with size bounds goes in an And, as S3 writes it.
+      const sizes = element('ObjectSizeGreaterThan', rule.minSizeExclusive) + element('ObjectSizeLessThan', rule.maxSizeExclusive);
+      const filter = sizes === '' ? element('Prefix', rule.prefix) : rule.prefix === '' ? sizes : `<And>${element('Prefix', rule.prefix)}${sizes}</And>`;
+      return `<Rule>${element('ID', rule.id)}<Filter>${filter}</Filter><Status>Enabled</Status>${expiration === undefined ? '' : `<Expiration>${expiration}</Expiration>`}${abort}</Rule>`;
     })
     .join('');
   return sendXml(call, 200, xmlDocument(`<LifecycleConfiguration xmlns="${S3_XMLNS}">${xml}</LifecycleConfiguration>`));
