@@ -2,12 +2,11 @@
 // - `npm start` builds it (when its sources changed) into web/dist and serves it at /_sim/web/.
 // - `npm run web` runs this dev server on its own origin (http://localhost:5173) against a running
 //   kit: the page calls the kit cross-origin, as an app on another origin would.
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
-import { isProcessRunning } from '../sim/process-running.js';
-import { recordedKits } from '../sim/running-kit.js';
 
 const webDir = import.meta.dirname;
 const projectDir = resolve(webDir, '..');
@@ -19,6 +18,36 @@ const projectDir = resolve(webDir, '..');
  * audit's page signed in against 4566 where nothing listened), else the default.
  * `FACEKIT_ENDPOINT=aws` targets AWS (cdk-outputs.json).
  */
+// This file builds the page on its own (web/ copied alone: the container image's build stage, the
+// build cache's tests), so it reads what sim/running-kit.ts writes itself rather than importing it.
+
+/** Whether process `pid` exists (signal 0 sends nothing; EPERM: it runs, as another user). */
+function isProcessRunning(pid: unknown): boolean {
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The kits `npm start` recorded as running (sim/running-kit.ts: `$FACEKIT_STATE_DIR`, else `$XDG_STATE_HOME/facekit`, `kits/*.json`). */
+function recordedKits(): Array<{ endpoint: string; pid: number; projectDir: string }> {
+  const stateDir = process.env.FACEKIT_STATE_DIR || join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'facekit');
+  const kitsDir = join(stateDir, 'kits');
+  if (!existsSync(kitsDir)) return [];
+  return readdirSync(kitsDir)
+    .filter((name) => name.endsWith('.json'))
+    .flatMap((name) => {
+      try {
+        return [JSON.parse(readFileSync(join(kitsDir, name), 'utf8')) as { endpoint: string; pid: number; projectDir: string }];
+      } catch {
+        return [];
+      }
+    });
+}
+
 function kitEndpoint(): string {
   const fromEnvironment = process.env.FACEKIT_ENDPOINT;
   if (fromEnvironment !== undefined) return fromEnvironment === 'aws' ? '' : fromEnvironment.replace(/\/+$/, '');
@@ -29,7 +58,7 @@ function kitEndpoint(): string {
   } catch {
     // No kit has run on that folder.
   }
-  const running = recordedKits(process.env).filter((kit) => isProcessRunning(kit.pid));
+  const running = recordedKits().filter((kit) => isProcessRunning(kit.pid));
   const fromHere = running.filter((kit) => resolve(kit.projectDir) === projectDir);
   const [only] = fromHere.length === 1 ? fromHere : running.length === 1 ? running : [];
   return only?.endpoint ?? 'http://127.0.0.1:4566';
