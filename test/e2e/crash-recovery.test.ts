@@ -254,7 +254,12 @@ describe('embedded cloud after a crash', () => {
         expect(Faces.map((face) => face.FaceId)).not.toContain(oldFace);
         expect((await record())).not.toHaveProperty('followUp');
         const subjects = ((await (await fetch(`${cloud.kit.endpoint}/_sim/emails?to=${encodeURIComponent(email)}`)).json()) as Array<{ subject: string }>).map((mail) => mail.subject);
-        expect(subjects.filter((subject) => subject.endsWith('a face was enrolled'))).toHaveLength(2);
+        // The first enrolment's notice, and the new face's: sent again when the kill fell between
+        // the notice and the record's follow-up cleared (at least once, as finishEnrolment says;
+        // CI met the third notice once, 2026-12-03).
+        const notices = subjects.filter((subject) => subject.endsWith('a face was enrolled')).length;
+        expect(notices).toBeGreaterThanOrEqual(2);
+        expect(notices).toBeLessThanOrEqual(3);
       }
       cloud.face.cognito.destroy();
       cloud.dynamodb.destroy();
