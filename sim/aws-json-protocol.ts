@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { BodyMemoryExhaustedError } from './body-memory.js';
 import { RequestTimeoutError } from './connection-timeouts.js';
 import { isJsonApiPreflight, JSON_API_RESPONSE_CORS_HEADERS, jsonApiPreflight } from './browser-cors.js';
-import { signedRequestOf, verifiedSignerOf, type RequestSignatureVerifier } from './request-signature.js';
+import { SIGNATURE_MISMATCH, signedRequestOf, verifiedSignerOf, type RequestSignatureVerifier } from './request-signature.js';
 import { isQueryProtocolRequest, refuseUnservedQueryRequest } from './aws-query-protocol.js';
 import { reportInternalError } from './internal-errors.js';
 import { AMZN_REQUEST_ID, setAmznRequestId } from './request-id.js';
@@ -87,8 +87,17 @@ const MAX_JSON_BODY_BYTES = 32 * 1024 * 1024;
 /** Each JSON body's bytes as sent, which its signature covers. */
 const rawBodies = new WeakMap<FastifyRequest, Buffer | string>();
 const UNPARSEABLE_BODY = Symbol('unparseable JSON body');
+const TEXT_THAT_IS_NO_JSON = '{';
+/** Fastify instances whose own JSON and text parsers gave way to the byte-reading one. */
+const appsReadingJsonBytes = new WeakSet<FastifyInstance>();
 
-const JSON_CONTENT_TYPES = ['application/x-amz-json-1.1', 'application/x-amz-json-1.0'];
+/**
+ * Every content type a JSON API body may come as, each read as bytes. `application/json` and
+ * `text/plain` replace Fastify's own parsers, which handed the route a parsed object with no
+ * bytes, so the signature was checked over an empty body: a call signed over no body was served
+ * with any body (fuzz audit).
+ */
+const JSON_CONTENT_TYPES = ['application/x-amz-json-1.1', 'application/x-amz-json-1.0', 'application/json', 'text/plain'];
 
 function targetPrefixOf(request: FastifyRequest): string {
   const target = String(request.headers['x-amz-target'] ?? '');
@@ -114,6 +123,10 @@ export function registerJsonServices(
 ): void {
   const passthroughByPrefix = new Map((options.passthrough ?? []).map((service) => [service.targetPrefix, service]));
   const byPrefix = new Map(services.map((service) => [service.targetPrefix, service]));
+  if (!appsReadingJsonBytes.has(app)) {
+    appsReadingJsonBytes.add(app);
+    app.removeContentTypeParser(['application/json', 'text/plain']);
+  }
   for (const type of JSON_CONTENT_TYPES) {
     if (!app.hasContentTypeParser(type)) {
       // Read as bytes: decoded as a string, bytes that are no UTF-8 became U+FFFD unnoticed, and a
@@ -122,11 +135,13 @@ export function registerJsonServices(
       app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: MAX_JSON_BODY_BYTES }, (request, bytes, done) => {
         const prefix = targetPrefixOf(request);
         rawBodies.set(request, bytes as Buffer);
+        // JSON text is UTF-8 (RFC 8259): other bytes make it no JSON, refused as any unparseable
+        // body. Passthrough services too: decoded, two keys differing in such bytes became one
+        // (U+FFFD) and DynamoDB's PutItem replaced one item with the other (fuzz audit).
+        if (!isUtf8(bytes as Buffer)) return done(null, UNPARSEABLE_BODY);
         const body = (bytes as Buffer).toString('utf8');
         // A passthrough service gets the body as sent, even when it is not valid JSON.
         if (passthroughByPrefix.has(prefix)) return done(null, body);
-        // JSON text is UTF-8 (RFC 8259): other bytes make it no JSON, refused as any unparseable body.
-        if (!isUtf8(bytes as Buffer)) return done(null, UNPARSEABLE_BODY);
         try {
           done(null, body === '' ? {} : JSON.parse(body));
         } catch {
@@ -241,7 +256,10 @@ export function registerJsonServices(
 }
 
 async function forwardVerbatim(request: FastifyRequest, reply: FastifyReply, service: PassthroughService, target: string) {
-  const body = typeof request.body === 'string' ? request.body : request.body === undefined ? '' : JSON.stringify(request.body);
+  // A body refused as no JSON (bytes that are not UTF-8) goes on as JSON text that does not parse,
+  // so that the service answers it in its own words (dynalite: DynamoDB's SerializationException).
+  const body = request.body === UNPARSEABLE_BODY ? TEXT_THAT_IS_NO_JSON
+    : typeof request.body === 'string' ? request.body : request.body === undefined ? '' : JSON.stringify(request.body);
   try {
     const response = await service.forward(target, request.headers, body);
     // As a Buffer: Fastify would append `; charset=utf-8` to the content type of a string.
@@ -287,8 +305,10 @@ function requestTooLarge(): AwsServiceError {
 /** The AWS error for a request whose signature does not hold, or the key that signed it. */
 async function verifySignature(request: FastifyRequest, verifier: RequestSignatureVerifier, signingName: string)
   : Promise<{ refused: AwsServiceError } | { accessKeyId: string }> {
-  // Bodies of other content types (text/plain) arrive as strings through Fastify's own parser.
-  const body = rawBodies.get(request) ?? (typeof request.body === 'string' ? request.body : '');
+  // Every body this route parses is kept as bytes; a parsed body without them would be checked as
+  // no body at all, so it is refused rather than served.
+  const body = rawBodies.get(request) ?? (request.body === undefined ? '' : undefined);
+  if (body === undefined) return { refused: new AwsServiceError('InvalidSignatureException', SIGNATURE_MISMATCH) };
   const verified = await verifiedSignerOf(verifier, signedRequestOf(request, body), signingName);
   if (!('refusal' in verified)) return verified;
   const { refusal } = verified;

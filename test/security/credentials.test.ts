@@ -17,7 +17,7 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../sim/embedded-cloud.js';
 import { startHarness, type Harness } from '../e2e/embedded-cloud-harness.js';
-import { tamperedBody, UNKNOWN_KEY, unsigned, WRONG_SECRET } from './request-signing.js';
+import { signedOverNoBody, tamperedBody, UNKNOWN_KEY, unsigned, withContentType, withRawByte, WRONG_SECRET } from './request-signing.js';
 
 let harness: Harness;
 let sdk: { region: string; endpoint: string; credentials: typeof LOCAL_CREDENTIALS; maxAttempts: number };
@@ -105,6 +105,18 @@ describe('Cognito IAM-only operations', () => {
     expect(await response.json()).toEqual({ __type: MISSING_TOKEN.name, message: MISSING_TOKEN.message });
   });
 
+  it('checks the signature over the bytes sent whatever the content type: a call signed over no body is refused with its body', async () => {
+    const email = 'content-type-victim@example.com';
+    await unconfirmedVictim(email);
+    const input = { UserPoolId: harness.outputs.UserPoolId, Username: email };
+    const plainJson = withContentType(new CognitoIdentityProviderClient(sdk), 'application/json');
+    const signedOverNothing = signedOverNoBody(withContentType(new CognitoIdentityProviderClient(sdk), 'application/json'));
+
+    expect((await plainJson.send(new AdminGetUserCommand(input))).UserStatus).toBe('UNCONFIRMED');
+    expect((await failureOf(signedOverNothing.send(new AdminDeleteUserCommand(input)))).name).toBe(BAD_SIGNATURE_NAME);
+    expect(await statusOf(email)).toBe('UNCONFIRMED');
+  });
+
   it('serves the same admin call signed with the local credentials, and public operations unsigned', async () => {
     const email = 'signed-confirm@example.com';
     const publicClient = unsigned(new CognitoIdentityProviderClient(sdk));
@@ -146,6 +158,17 @@ describe('DynamoDB', () => {
     });
     const refused = await failureOf(tampering.send(new PutItemCommand({ TableName: harness.outputs.UsersTableName, Item: { pk: { S: 'harmless' } } })));
     expect(refused.name).toBe(BAD_SIGNATURE_NAME);
+  });
+
+  it('refuses a body that is not UTF-8 as no JSON, where decoding it merged two keys into one item', async () => {
+    const table = harness.outputs.UsersTableName;
+    const writer = (byte: number) => withRawByte(new DynamoDBClient(sdk), 'RAW', byte);
+    const put = (byte: number, value: string) => writer(byte).send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'utf8-probe-RAW' }, note: { S: value } } }));
+
+    expect(await failureOf(put(0xff, 'first'))).toMatchObject({ name: 'SerializationException', status: 400 });
+    expect(await failureOf(put(0xfe, 'second'))).toMatchObject({ name: 'SerializationException', status: 400 });
+    const { Items } = await new DynamoDBClient(sdk).send(new ScanCommand({ TableName: table, FilterExpression: 'begins_with(pk, :probe)', ExpressionAttributeValues: { ':probe': { S: 'utf8-probe' } } }));
+    expect(Items).toEqual([]);
   });
 });
 
