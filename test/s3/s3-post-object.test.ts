@@ -5,14 +5,18 @@ import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { unescapeXml } from '../../sim/s3/xml.js';
 import { boto3Missing as whyBoto3Missing, PYTHON, PYTHON_ENV } from '../stock-clients/debian-python.js';
+import { scratchFolders } from '../scratch-folders.js';
 import { errorOf, recordingInvoker, startS3 } from './s3-test-server.js';
 import type { RunningS3 } from './s3-test-server.js';
 
 const run = promisify(execFile);
+const scratchFolder = scratchFolders('facekit-post-object-');
 const boto3Missing = await whyBoto3Missing();
 if (boto3Missing) console.warn(`skipping the boto3 presigned POST: ${boto3Missing}`);
 
@@ -254,9 +258,8 @@ with urllib.request.urlopen(request) as response:
   it('takes a form sent by curl -F', async () => {
     const { running } = await startWithBucket();
     const { url, fields } = await presign(running);
-    const { writeFile } = await import('node:fs/promises');
-    const photoPath = '/tmp/pp/photo.jpg';
-    await writeFile(photoPath, PHOTO);
+    const photoPath = join(scratchFolder(), 'photo.jpg');
+    writeFileSync(photoPath, PHOTO);
     const args = ['-s', '-o', '/dev/null', '-w', '%{http_code}'];
     for (const [name, value] of Object.entries(fields)) args.push('-F', `${name}=${value}`);
     args.push('-F', 'Content-Type=image/jpeg', '-F', `file=@${photoPath}`, url);
