@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { elementTexts, xmlDocumentOf } from './xml.js';
+import { elementTexts, unescapeXml, xmlDocumentOf } from './xml.js';
 
 describe('elementTexts', () => {
   it('reads each element of the name, with or without attributes, and no longer name that starts alike', () => {
@@ -25,5 +25,19 @@ describe('xmlDocumentOf', () => {
     expect(elementTexts(xmlDocumentOf(body, 'CompleteMultipartUpload')!, 'PartNumber')).toEqual(['1']);
     expect(xmlDocumentOf(Buffer.from('<CompleteMultipartUpload><!-- <Part>'), 'CompleteMultipartUpload')).toBeUndefined();
     expect(xmlDocumentOf(Buffer.from('<!-- <CompleteMultipartUpload> -->'), 'CompleteMultipartUpload')).toBeUndefined();
+  });
+});
+
+describe('xmlDocumentOf and unescapeXml: bodies that are no XML document (fuzz audit)', () => {
+  it('refuses a root never closed, and markup after the root', () => {
+    expect(xmlDocumentOf(Buffer.from('<Delete><Object><Key>victim</Key></Object>'), 'Delete')).toBeUndefined();
+    expect(xmlDocumentOf(Buffer.from('<Delete><Object><Key>a</Key></Object></Delete><junk/>'), 'Delete')).toBeUndefined();
+    expect(xmlDocumentOf(Buffer.from('<Delete><Object><Key>a</Key></Object></Delete>\n<!-- done -->\n'), 'Delete')).toBeDefined();
+  });
+
+  it('reads a CDATA section as the text it holds, and refuses markup inside a text', () => {
+    expect(unescapeXml('<![CDATA[a&b<c>]]>&amp;<![CDATA[]]>d')).toBe('a&b<c>&d');
+    expect(unescapeXml('<![CDATA[never closed')).toBeUndefined();
+    expect(unescapeXml('a<b/>c')).toBeUndefined();
   });
 });

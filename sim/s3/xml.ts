@@ -39,7 +39,10 @@ export function xmlDocumentOf(body: Buffer, root: string): string | undefined {
   const xml = body.toString('utf8');
   if (!isUtf8(body) || !hasOnlyXmlChars(xml)) return undefined;
   const withoutComments = commentsRemoved(xml);
-  return withoutComments?.includes(`<${root}`) ? withoutComments : undefined;
+  // The root closed last: an unclosed root, or markup after it (`</Delete><junk/>`), is no document
+  // (fuzz audit: such bodies deleted keys and completed uploads).
+  const closed = withoutComments?.trimEnd().endsWith(`</${root}>`) ?? false;
+  return closed && withoutComments!.includes(`<${root}`) ? withoutComments : undefined;
 }
 
 /**
@@ -65,6 +68,29 @@ function commentsRemoved(xml: string): string | undefined {
  * (a parser that reads no DTD, so neither external entities nor "billion laughs" expand).
  */
 export function unescapeXml(text: string): string | undefined {
+  // CDATA sections are text as written; the rest is read with its references resolved.
+  let unescaped = '';
+  let from = 0;
+  for (let open = text.indexOf(CDATA_OPEN); open !== -1; open = text.indexOf(CDATA_OPEN, from)) {
+    const close = text.indexOf(CDATA_CLOSE, open + CDATA_OPEN.length);
+    const before = close === -1 ? undefined : referencesResolved(text.slice(from, open));
+    if (before === undefined) return undefined;
+    unescaped += before + text.slice(open + CDATA_OPEN.length, close);
+    from = close + CDATA_CLOSE.length;
+  }
+  const rest = referencesResolved(text.slice(from));
+  return rest === undefined ? undefined : unescaped + rest;
+}
+
+const CDATA_OPEN = '<![CDATA[';
+const CDATA_CLOSE = ']]>';
+
+/**
+ * Character data with its references resolved; undefined when it holds markup (`<`: an element
+ * inside one that holds text, such as `<Key>a<b/></Key>`, was read as the key `a<b/>`).
+ */
+function referencesResolved(text: string): string | undefined {
+  if (text.includes('<')) return undefined;
   let wellFormed = true;
   const unescaped = text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);|&/g, (match, entity: string | undefined) => {
     if (entity === undefined) {

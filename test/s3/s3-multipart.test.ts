@@ -17,6 +17,7 @@ import {
   PutObjectCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
+import type { FinalizeHandler, FinalizeHandlerArguments } from '@smithy/types';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -171,6 +172,28 @@ describe('multipart upload', () => {
     const second = await create(client, 'b');
     await complete(client, 'b', second, [{ PartNumber: 1, ETag: await upload(client, 'b', second, 1, Buffer.from('x')) }]);
     expect(await errorOf(complete(client, 'b', second, [{ PartNumber: 1, ETag: etag }]))).toMatchObject({ name: 'NoSuchUpload' });
+  });
+
+  it('refuses a completion body with markup after its root or a part naming its number twice, and completes it when well-formed (fuzz audit)', async () => {
+    const { client, clientWith } = await start();
+    const uploadId = await create(client, 'a');
+    const etag = await upload(client, 'a', uploadId, 1, Buffer.from('only part'));
+    const rewritten = (change: (xml: string) => string) => {
+      const rewriting = clientWith(DEFAULT_LOCAL_CREDENTIALS);
+      rewriting.middlewareStack.addRelativeTo((next: FinalizeHandler<object, object>) => async (args: FinalizeHandlerArguments<object>) => {
+        const request = args.request as { body: string; headers: Record<string, string> };
+        request.body = change(String(request.body));
+        request.headers['content-length'] = String(Buffer.byteLength(request.body));
+        return next(args);
+      }, { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'rewriteBody' });
+      return rewriting;
+    };
+    const junkAfterRoot = rewritten((xml) => `${xml}<junk/>`);
+    const numberTwice = rewritten((xml) => xml.replace('<PartNumber>1</PartNumber>', '<PartNumber>1</PartNumber><PartNumber>2</PartNumber>'));
+
+    expect(await errorOf(complete(junkAfterRoot, 'a', uploadId, [{ PartNumber: 1, ETag: etag }]))).toMatchObject({ name: 'MalformedXML' });
+    expect(await errorOf(complete(numberTwice, 'a', uploadId, [{ PartNumber: 1, ETag: etag }]))).toMatchObject({ name: 'MalformedXML' });
+    expect((await complete(client, 'a', uploadId, [{ PartNumber: 1, ETag: etag }])).ETag).toBe(multipartEtag([Buffer.from('only part')]));
   });
 
   it('dates the object from its upload’s creation, as S3 does, not from its completion', async () => {

@@ -672,6 +672,28 @@ describe('DeleteObjects bodies that are not well-formed XML', () => {
     expect(listed.Contents).toBeUndefined();
   });
 
+  it.each([
+    ['a root never closed', '<Delete><Object><Key>kept</Key></Object>'],
+    ['markup after the root', '<Delete><Object><Key>kept</Key></Object></Delete><junk/>'],
+    ['two keys in one Object', '<Delete><Object><Key>kept</Key><Key>other</Key></Object></Delete>'],
+    ['an element inside a Key', '<Delete><Object><Key>kept<b/></Key></Object></Delete>'],
+  ])('answers a body with %s MalformedXML and deletes nothing (fuzz audit: it deleted)', async (_case, xml) => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'kept', Body: 'x' }));
+    const { status, text } = await deleteWithBody(xml);
+    expect(status).toBe(400);
+    expect(text).toContain('<Code>MalformedXML</Code>');
+    const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads' }));
+    expect(listed.Contents?.map((entry) => entry.Key)).toEqual(['kept']);
+  });
+
+  it('reads a key in a CDATA section as the text it holds', async () => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'a<b>', Body: 'x' }));
+    const { status, text } = await deleteWithBody('<Delete><Object><Key><![CDATA[a<b>]]></Key></Object></Delete>');
+    expect([status, text]).toEqual([200, expect.stringContaining('<Deleted><Key>a&lt;b&gt;</Key></Deleted>')]);
+    const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads' }));
+    expect(listed.Contents).toBeUndefined();
+  });
+
   it('still reads the predefined entities and character references S3 clients write', async () => {
     const { status, text } = await deleteWithBody('<Delete><Object><Key>a&amp;b&#x1F600;&#233;&lt;</Key></Object></Delete>');
     expect(status).toBe(200);

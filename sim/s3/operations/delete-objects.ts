@@ -33,8 +33,9 @@ export function deleteObjects(call: S3Call) {
   // Every key is read before any is deleted: a body malformed at its tenth key deletes nothing,
   // as S3 validates the whole document first.
   const keys = objects.map((object) => {
-    const keyText = elementTexts(object, 'Key')[0];
-    const key = keyText === undefined ? undefined : unescapeXml(keyText);
+    // One Key per Object: of two, the first was deleted and the second dropped unread (fuzz audit).
+    const keyTexts = elementTexts(object, 'Key');
+    const key = keyTexts.length === 1 ? unescapeXml(keyTexts[0]!) : undefined;
     if (key === undefined) throw malformedXml();
     return key;
   });

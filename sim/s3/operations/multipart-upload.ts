@@ -178,9 +178,11 @@ function requestedParts(body: unknown): RequestedPart[] {
   const parts = xml === undefined ? [] : elementTexts(xml, 'Part');
   if (parts.length === 0 || parts.length > MAX_PART_NUMBER) throw malformedXml();
   return parts.map((part) => {
+    // An element a Part names twice is no part: the first was taken, the second dropped (fuzz audit).
     const text = (name: string) => {
-      const found = elementTexts(part, name)[0];
-      return found === undefined ? undefined : unescapeXml(found.trim());
+      const found = elementTexts(part, name);
+      if (found.length > 1) throw malformedXml();
+      return found[0] === undefined ? undefined : unescapeXml(found[0].trim());
     };
     const number = text('PartNumber');
     const etag = text('ETag');
