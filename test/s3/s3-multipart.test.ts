@@ -17,7 +17,7 @@ import {
   PutObjectCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import type { FinalizeHandler, FinalizeHandlerArguments } from '@smithy/types';
+import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -180,12 +180,13 @@ describe('multipart upload', () => {
     const etag = await upload(client, 'a', uploadId, 1, Buffer.from('only part'));
     const rewritten = (change: (xml: string) => string) => {
       const rewriting = clientWith(DEFAULT_LOCAL_CREDENTIALS);
-      rewriting.middlewareStack.addRelativeTo((next: FinalizeHandler<object, object>) => async (args: FinalizeHandlerArguments<object>) => {
+      const rewriteBody: FinalizeRequestMiddleware<object, object> = (next) => async (args) => {
         const request = args.request as { body: string; headers: Record<string, string> };
         request.body = change(String(request.body));
         request.headers['content-length'] = String(Buffer.byteLength(request.body));
         return next(args);
-      }, { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'rewriteBody' });
+      };
+      rewriting.middlewareStack.addRelativeTo(rewriteBody as never, { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'rewriteBody' });
       return rewriting;
     };
     const junkAfterRoot = rewritten((xml) => `${xml}<junk/>`);
