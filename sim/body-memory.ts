@@ -9,12 +9,42 @@
 // throttling error), which the SDKs retry with back-off.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Transform, type Readable } from 'node:stream';
+import { RequestTimeoutError } from './connection-timeouts.js';
 
 /** 256 MiB: fifty 5 MB photos in flight at once, or four 64 MiB objects (the largest PutObject the kit takes). */
 export const DEFAULT_BODY_MEMORY_BYTES = 256 * 1024 * 1024;
 
 /** Bodies up to this are counted by their Content-Length, larger ones by the bytes that came. */
 const SMALL_BODY_BYTES = 16 * 1024;
+
+/**
+ * The share of the budget large bodies leave to small ones: every JSON call (Cognito's sign-in
+ * calls, the triggers' DynamoDB calls) stays served while uploads hold the rest. Without it, eight
+ * unsigned 39 MiB SES bodies trickled in held the whole budget, and InitiateAuth was refused
+ * with everything else (attacker audit).
+ */
+const SMALL_BODY_SHARE = 1 / 8;
+
+export interface BodyMemoryOptions {
+  /**
+   * How long a large body may take before it can be ended as too slow (10 s). Only when a body
+   * finds no room: then every large body older than this that came slower than
+   * `minBytesPerSecond` on average is ended with the request timeout's answer (S3's
+   * RequestTimeout), and its bytes are given to the one that found none. Fifty-four upload forms
+   * trickling a byte every 12 s (inside the idle timeout) held the budget for good (attacker audit).
+   */
+  patienceMs?: number;
+  /** 64 KiB/s: a photo over the slowest mobile link; on the loopback the kit answers, milliseconds. */
+  minBytesPerSecond?: number;
+  /** The clock, for tests. */
+  now?: () => number;
+}
+
+interface LargeBodyInFlight {
+  startedAt: number;
+  readonly taken: () => number;
+  endAsTooSlow: () => void;
+}
 
 /** FACEKIT_BODY_MEMORY_MB over the default; a bad value stops the start. */
 export function bodyMemoryBytesFromEnv(env: NodeJS.ProcessEnv): number {
@@ -47,11 +77,24 @@ export interface BodyMemoryBudget {
   readonly heldBytes: number;
 }
 
-export function bodyMemoryBudget(limitBytes: number): BodyMemoryBudget {
+export function bodyMemoryBudget(limitBytes: number, options: BodyMemoryOptions = {}): BodyMemoryBudget {
   if (!(limitBytes > 0)) throw new Error(`the body memory budget must be a number of bytes above 0, not ${limitBytes}`);
+  const { patienceMs = 10_000, minBytesPerSecond = 64 * 1024, now = Date.now } = options;
+  const largeBodyLimit = limitBytes - Math.floor(limitBytes * SMALL_BODY_SHARE);
+  const largeBodies = new Set<LargeBodyInFlight>();
   let held = 0;
-  const take = (bytes: number): boolean => {
-    if (held + bytes > limitBytes) return false;
+  const fits = (bytes: number, small: boolean) => held + bytes <= (small ? limitBytes : largeBodyLimit);
+  /** Ends the large bodies that have had their patience and came too slowly; whether any was. */
+  const endTooSlowBodies = (asking: LargeBodyInFlight | undefined): boolean => {
+    const at = now();
+    const tooSlow = [...largeBodies].filter((body) => body !== asking
+      && at - body.startedAt >= patienceMs && body.taken() / ((at - body.startedAt) / 1000) < minBytesPerSecond);
+    for (const body of tooSlow) body.endAsTooSlow();
+    return tooSlow.length > 0;
+  };
+  /** Counts `bytes` if they fit, ending too slow bodies (never the one asking) to make room. */
+  const take = (bytes: number, small: boolean, asking?: LargeBodyInFlight): boolean => {
+    if (!fits(bytes, small) && !(endTooSlowBodies(asking) && fits(bytes, small))) return false;
     held += bytes;
     return true;
   };
@@ -76,11 +119,20 @@ export function bodyMemoryBudget(limitBytes: number): BodyMemoryBudget {
       const counted = small ? undefined : new Transform({
         transform(chunk: Buffer, _encoding, next) {
           if (released) return next(null, chunk);
-          if (!take(chunk.length)) return next(new BodyMemoryExhaustedError());
+          if (!take(chunk.length, false, inFlight)) return next(new BodyMemoryExhaustedError());
           taken += chunk.length;
           next(null, chunk);
         },
       });
+      const inFlight: LargeBodyInFlight | undefined = counted && {
+        startedAt: now(),
+        taken: () => taken,
+        endAsTooSlow: () => {
+          counted.destroy(new RequestTimeoutError());
+          release();
+        },
+      };
+      if (inFlight) largeBodies.add(inFlight);
       const socket = request.raw.socket;
       // Given back once, when the answer has gone or the connection closed, whichever comes
       // first. The answer's 'close' alone was not enough: a request pipelined behind a slow one
@@ -90,6 +142,7 @@ export function bodyMemoryBudget(limitBytes: number): BodyMemoryBudget {
       const release = () => {
         if (released) return;
         released = true;
+        if (inFlight) largeBodies.delete(inFlight);
         held -= taken;
         taken = 0;
         reply.raw.off('close', release);
@@ -108,7 +161,7 @@ export function bodyMemoryBudget(limitBytes: number): BodyMemoryBudget {
       socket?.once('close', release);
       if (!counted) {
         if (declaredBytes === 0 || !Number.isInteger(declaredBytes)) return payload;
-        if (!take(declaredBytes)) throw new BodyMemoryExhaustedError();
+        if (!take(declaredBytes, true)) throw new BodyMemoryExhaustedError();
         taken = declaredBytes;
         return payload;
       }

@@ -34,7 +34,7 @@ import { refuseUnservedRestApis, unservedRestApiOf } from './unserved-apis.js';
 import { appBackendRoutes } from '../examples/app-backend/routes.js';
 import { createTokenVerifier } from '../examples/app-backend/token-verifier.js';
 import { allowedHostsFromEnv, refuseRebindableHosts } from './allowed-hosts.js';
-import { bodyMemoryBudget, bodyMemoryBytesFromEnv } from './body-memory.js';
+import { bodyMemoryBudget, bodyMemoryBytesFromEnv, type BodyMemoryOptions } from './body-memory.js';
 import { applyConnectionTimeouts, connectionTimeoutsFromEnv, type ConnectionTimeouts } from './connection-timeouts.js';
 import { kitRouteCors } from './browser-cors.js';
 import { runSchedules } from './scheduled-rules.js';
@@ -106,6 +106,8 @@ export interface EmbeddedCloudOptions {
    * Default: FACEKIT_BODY_MEMORY_MB, else 256 MiB.
    */
   bodyMemoryBytes?: number;
+  /** When a large body is too slow to keep its room (sim/body-memory.ts); tests shorten the patience. */
+  bodyMemoryOptions?: BodyMemoryOptions;
 }
 
 export interface SimServerOptions extends EmbeddedCloudOptions {
@@ -238,7 +240,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
     idleMs: options.connectionTimeouts?.idleMs ?? timeoutsFromEnv.idleMs,
     requestMs: options.connectionTimeouts?.requestMs ?? timeoutsFromEnv.requestMs,
   };
-  const bodyMemory = bodyMemoryBudget(options.bodyMemoryBytes ?? bodyMemoryBytesFromEnv(process.env));
+  const bodyMemory = bodyMemoryBudget(options.bodyMemoryBytes ?? bodyMemoryBytesFromEnv(process.env), options.bodyMemoryOptions);
   const extraWebOrigins = options.extraWebOrigins ?? extraWebOriginsFromEnv(process.env.FACEKIT_WEB_ORIGINS);
   const functionLogLevel = options.functionLogs ?? functionLogLevelFromEnv(process.env.FACEKIT_FUNCTION_LOGS);
   const serves = (service: ServiceName) => services.has(service);

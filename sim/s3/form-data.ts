@@ -16,6 +16,8 @@
 // space included) is skipped, not an error, so such a form mostly fails for the field it lacks.
 import { Busboy, type BusboyFileStream, type BusboyInstance } from '@fastify/busboy';
 import type { Readable } from 'node:stream';
+import { BodyMemoryExhaustedError } from '../body-memory.js';
+import { RequestTimeoutError } from '../connection-timeouts.js';
 
 /** The body is no multipart/form-data, or ended (or its client went away) before the file was read. */
 export class MalformedFormError extends Error {}
@@ -210,10 +212,14 @@ export class FormDataReader {
    * ended, so that it reports the part it was in as cut off (a file being read then fails) and a
    * file part that had ended stays whole.
    */
-  private readonly onBodyGone = () => {
+  private readonly onBodyGone = (error?: unknown) => {
     // Once per body: after a failure (which closes the reader), a later 'close' finds it closed.
     if (this.bodyComplete || this.closed) return;
-    this.fail(new MalformedFormError('the client went away before the body ended'));
+    // The kit's own reasons to stop reading (sim/body-memory.ts: no room, or a body too slow) stand
+    // as they are, for S3's answers to them (SlowDown, RequestTimeout); a 16 KB photo refused for
+    // room got MalformedPOSTRequest, which no client retries (attacker audit).
+    const kitStopped = error instanceof BodyMemoryExhaustedError || error instanceof RequestTimeoutError;
+    this.fail(kitStopped ? error : new MalformedFormError('the client went away before the body ended'));
     this.busboy.end();
   };
 

@@ -5,7 +5,8 @@
 // and sends nothing holds nothing. The kit runs with a 2 MiB budget here.
 import { Agent, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EmbeddedCloud } from '../../sim/embedded-cloud.js';
@@ -89,7 +90,8 @@ describe('request bodies held in memory', () => {
   });
 
   it('refuses a Cognito call the budget has no room for with AWS’s 503 ServiceUnavailable in Cognito’s JSON, a Lambda call with Lambda’s 429, a kit route with a 503', async () => {
-    const stalled = await stalledUpload('body-memory/stalled-2.jpg', 1.875 * MiB);
+    // Large bodies may hold 1.75 MiB of the 2 (the rest is kept for small ones).
+    const stalled = await stalledUpload('body-memory/stalled-2.jpg', 1.7 * MiB);
     try {
       const body = JSON.stringify({ AuthFlow: 'CUSTOM_AUTH', ClientId: 'x', ClientMetadata: { a: 'p'.repeat(100 * 1024), b: 'p'.repeat(100 * 1024) } });
       const answer = await vi.waitFor(async () => {
@@ -142,6 +144,25 @@ describe('request bodies held in memory', () => {
     }
   });
 
+  it('keeps an eighth of the budget for small bodies: large uploads stalled at their limit leave every small Cognito call served', async () => {
+    const stalled = await Promise.all([0, 1].map((index) => stalledUpload(`body-memory/share-${index}.jpg`, 0.87 * MiB)));
+    try {
+      await vi.waitFor(async () => expect((await putError('body-memory/share-probe.jpg', 64 * 1024))?.name).toBe('SlowDown'), { timeout: 10_000, interval: 50 });
+      // An upload form refused for room mid-body: S3's SlowDown too, which clients retry (it was MalformedPOSTRequest).
+      const { url, fields } = await createPresignedPost(s3, { Bucket: bucket, Key: 'body-memory/form.jpg', Expires: 60 });
+      const form = new FormData();
+      for (const [name, value] of Object.entries(fields)) form.append(name, value);
+      form.append('file', new Blob([Buffer.alloc(64 * 1024, 3)]), 'photo.jpg');
+      const posted = await fetch(url, { method: 'POST', body: form });
+      expect([posted.status, /<Code>([^<]*)<\/Code>/.exec(await posted.text())?.[1]]).toEqual([503, 'SlowDown']);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => cognitoCall('{"AuthFlow":"CUSTOM_AUTH","ClientId":"nope","AuthParameters":{"USERNAME":"a@example.com"}}')));
+      for (const answer of answers) expect(answer.headers.get('x-amzn-errortype')).toBe('ResourceNotFoundException');
+    } finally {
+      for (const socket of stalled) socket.destroy();
+      await hangUp(stalled[0]!);
+    }
+  });
+
   // Counted by what they declared, four sockets declaring 64 MiB each held the default budget
   // whole while sending nothing; here two declaring 0.9 MiB would hold nearly all of 2 MiB.
   it('holds nothing for bodies declared and not sent: uploads declaring most of the budget and sending nothing leave room for everyone else', async () => {
@@ -189,6 +210,39 @@ describe('request bodies held in memory', () => {
       for (let index = 0; index < 3; index++) expect(await call('/', cognito, Buffer.from('{}'))).toBe(400);
     } finally {
       agent.destroy();
+    }
+  });
+});
+
+describe('large bodies too slow to keep their room', () => {
+  let patient: Awaited<ReturnType<typeof startQuietCloud>>;
+  beforeAll(async () => {
+    // Patience shortened to half a second, and a pace no stalled upload keeps, so that a test need
+    // not wait the default 10 s.
+    patient = await startQuietCloud({ bodyMemoryBytes: 2 * MiB, bodyMemoryOptions: { patienceMs: 500, minBytesPerSecond: 16 * MiB } });
+  });
+  afterAll(async () => {
+    patient?.s3.destroy();
+    await patient?.cloud.close();
+  });
+
+  it('ends a stalled upload with S3’s RequestTimeout when another finds no room, and takes the other at once', async () => {
+    const url = new URL(await getSignedUrl(patient.s3, new PutObjectCommand({ Bucket: patient.bucket, Key: 'slow/stalled.jpg' }), { expiresIn: 300 }));
+    const socket = connect(patient.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    let answer = '';
+    socket.on('data', (data) => (answer += data.toString('latin1')));
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(`PUT ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: image/jpeg\r\nContent-Length: ${1.5 * MiB}\r\n\r\n`);
+    socket.write(Buffer.alloc(1.5 * MiB - 1, 'x'));
+    try {
+      await new Promise((later) => setTimeout(later, 700));
+      await patient.s3.send(new PutObjectCommand({ Bucket: patient.bucket, Key: 'slow/on-time.jpg', Body: Buffer.alloc(1 * MiB, 7) }));
+      await vi.waitFor(() => expect(answer).toMatch(/^HTTP\/1\.1 400 [\s\S]*<Code>RequestTimeout<\/Code>/), { timeout: 5000, interval: 50 });
+      const stored = await patient.s3.send(new ListObjectsV2Command({ Bucket: patient.bucket, Prefix: 'slow/' }));
+      expect(stored.Contents?.map((entry) => entry.Key)).toEqual(['slow/on-time.jpg']);
+    } finally {
+      socket.destroy();
     }
   });
 });
