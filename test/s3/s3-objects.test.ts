@@ -605,6 +605,33 @@ describe('aws-chunked uploads whose trailer S3 does not take', () => {
   });
 });
 
+describe('conditional deletes (If-Match; an ETag in DeleteObjects)', () => {
+  it('deletes only when the ETag, or *, holds: 412 PreconditionFailed for another, 404 NoSuchKey for no object', async () => {
+    const put = async (key: string) => (await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: key, Body: key }))).ETag!;
+    const etag = await put('cond/one');
+    await put('cond/star');
+
+    const stale = await errorOf(server.client.send(new DeleteObjectCommand({ Bucket: 'uploads', Key: 'cond/one', IfMatch: '"0123456789abcdef0123456789abcdef"' })));
+    expect([stale.name, stale.$metadata.httpStatusCode]).toEqual(['PreconditionFailed', 412]);
+    expect((await errorOf(server.client.send(new DeleteObjectCommand({ Bucket: 'uploads', Key: 'cond/none', IfMatch: '*' })))).name).toBe('NoSuchKey');
+    await server.client.send(new DeleteObjectCommand({ Bucket: 'uploads', Key: 'cond/one', IfMatch: etag.replace(/"/g, '') }));
+    await server.client.send(new DeleteObjectCommand({ Bucket: 'uploads', Key: 'cond/star', IfMatch: '*' }));
+    expect((await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads', Prefix: 'cond/' }))).Contents).toBeUndefined();
+  });
+
+  it('keeps an object of DeleteObjects whose ETag does not hold, as an Error entry, and deletes the others', async () => {
+    const kept = (await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'cond/kept', Body: 'a' }))).ETag!;
+    const gone = (await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'cond/gone', Body: 'b' }))).ETag!;
+
+    const result = await server.client.send(new DeleteObjectsCommand({ Bucket: 'uploads', Delete: { Objects: [{ Key: 'cond/kept', ETag: gone }, { Key: 'cond/gone', ETag: gone }] } }));
+
+    expect(result.Deleted?.map((entry) => entry.Key)).toEqual(['cond/gone']);
+    expect(result.Errors).toEqual([expect.objectContaining({ Key: 'cond/kept', Code: 'PreconditionFailed' })]);
+    const left = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads', Prefix: 'cond/' }));
+    expect(left.Contents?.map((entry) => [entry.Key, entry.ETag])).toEqual([['cond/kept', kept]]);
+  });
+});
+
 describe('DeleteObjects bodies that are not well-formed XML', () => {
   /** POSTs `xml` to ?delete with its Content-MD5, signed by the SDK's own signer. */
   async function deleteWithBody(xml: string | Buffer) {

@@ -1,5 +1,5 @@
 // DeleteObject (204 whether or not the key existed) and DeleteObjects (POST /bucket?delete).
-import { malformedXml } from '../s3-errors.js';
+import { malformedXml, noSuchKey, S3Error } from '../s3-errors.js';
 import { queueNotifications, sendXml } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
 import { element, elementTexts, S3_XMLNS, unescapeXml, xmlDocument, xmlDocumentOf } from '../xml.js';
@@ -12,8 +12,25 @@ function deleteOne(call: S3Call, key: string): void {
 
 export function deleteObject(call: S3Call) {
   requireBucket(call);
+  const refusal = conditionRefusal(call, call.key, call.request.headers['if-match'] as string | undefined);
+  if (refusal) throw refusal;
   deleteOne(call, call.key);
   return call.reply.code(204).send();
+}
+
+/**
+ * A conditional delete (S3, since 2025-09): `If-Match` on DeleteObject, or an object's `ETag` in a
+ * DeleteObjects body, is `*` or the object's ETag (quotes optional); another ETag is 412
+ * PreconditionFailed, no object 404 NoSuchKey. Ignored, the object was deleted whatever it held
+ * (stock-tools audit: `aws s3api delete-object --if-match`).
+ */
+function conditionRefusal(call: S3Call, key: string, ifMatch: string | undefined): S3Error | undefined {
+  if (ifMatch === undefined) return undefined;
+  const existing = call.services.store.headObject(call.bucket, key);
+  if (!existing) return noSuchKey(key);
+  const wanted = ifMatch.trim();
+  if (wanted === '*' || wanted === existing.etag || `"${wanted}"` === existing.etag) return undefined;
+  return new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, { Condition: 'If-Match' });
 }
 
 const MAX_KEYS_PER_DELETE = 1000;
@@ -32,17 +49,25 @@ export function deleteObjects(call: S3Call) {
   const quiet = elementTexts(xml, 'Quiet')[0]?.trim() === 'true';
   // Every key is read before any is deleted: a body malformed at its tenth key deletes nothing,
   // as S3 validates the whole document first.
-  const keys = objects.map((object) => {
+  const requested = objects.map((object) => {
     // One Key per Object: of two, the first was deleted and the second dropped unread (fuzz audit).
     const keyTexts = elementTexts(object, 'Key');
     const key = keyTexts.length === 1 ? unescapeXml(keyTexts[0]!) : undefined;
-    if (key === undefined) throw malformedXml();
-    return key;
+    const etagTexts = elementTexts(object, 'ETag');
+    const etag = etagTexts.length === 0 ? undefined : etagTexts.length === 1 ? unescapeXml(etagTexts[0]!) : null;
+    if (key === undefined || etag === null) throw malformedXml();
+    return { key, etag };
   });
-  // S3 authorises each key on its own: a key the caller may not delete is an error of its own.
-  const refused = new Set(keys.filter((key) => call.objectDenied?.('s3:DeleteObject', key)));
+  const keys = requested.map(({ key }) => key);
+  // S3 authorises each key on its own: a key the caller may not delete is an error of its own, as
+  // is one whose ETag condition does not hold.
+  const refused = new Map<string, S3Error>();
+  for (const { key, etag } of requested) {
+    const refusal = call.objectDenied?.('s3:DeleteObject', key) ? new S3Error('AccessDenied', 'Access Denied', 403) : conditionRefusal(call, key, etag);
+    if (refusal) refused.set(key, refusal);
+  }
   for (const key of keys) if (!refused.has(key)) deleteOne(call, key);
-  const errors = [...refused].map((key) => `<Error>${element('Key', key)}${element('Code', 'AccessDenied')}${element('Message', 'Access Denied')}</Error>`).join('');
+  const errors = [...refused].map(([key, error]) => `<Error>${element('Key', key)}${element('Code', error.code)}${element('Message', error.message)}</Error>`).join('');
   const entries = (quiet ? '' : keys.filter((key) => !refused.has(key)).map((key) => `<Deleted>${element('Key', key)}</Deleted>`).join('')) + errors;
   return sendXml(call, 200, xmlDocument(`<DeleteResult xmlns="${S3_XMLNS}">${entries}</DeleteResult>`));
 }
