@@ -118,6 +118,16 @@ export function element(name: string, value: string | number | boolean | undefin
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
+/**
+ * A time in S3's listings and results (`LastModified`, `Initiated`, `CreationDate`): S3 keeps
+ * whole seconds (`2026-12-04T14:50:08.000Z`), as HeadObject's Last-Modified says. With the
+ * milliseconds, a script comparing a listing's time with HeadObject's found them different
+ * (stock-tools audit).
+ */
+export function s3Timestamp(epochMs: number): string {
+  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString();
+}
+
 export function xmlDocument(body: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
 }

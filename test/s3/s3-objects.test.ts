@@ -1,6 +1,7 @@
 import {
   type BucketLocationConstraint,
   GetBucketLocationCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -602,6 +603,18 @@ describe('aws-chunked uploads whose trailer S3 does not take', () => {
     expect((await putChunked('none', 'hello', undefined, [])).status).toBe(200);
     const got = await server.client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'declared', ChecksumMode: 'ENABLED' }));
     expect([await got.Body!.transformToString(), got.ChecksumCRC32]).toEqual(['hello', crc32OfHello]);
+  });
+});
+
+describe('times in listings', () => {
+  it('gives an object the same LastModified in a listing, a copy result and HeadObject: whole seconds, as S3 keeps them', async () => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'times/a', Body: 'a' }));
+    const copied = await server.client.send(new CopyObjectCommand({ Bucket: 'uploads', Key: 'times/b', CopySource: 'uploads/times/a' }));
+    const head = await server.client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'times/b' }));
+    const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads', Prefix: 'times/b' }));
+
+    expect(listed.Contents?.[0]?.LastModified?.getTime()).toBe(head.LastModified?.getTime());
+    expect(copied.CopyObjectResult?.LastModified?.getTime()).toBe(head.LastModified?.getTime());
   });
 });
 

@@ -3,7 +3,7 @@ import { isValidBucketName } from '../object-store.js';
 import { malformedXml, noSuchBucket, S3Error } from '../s3-errors.js';
 import { sendXml } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
-import { element, elementTexts, S3_XMLNS, unescapeXml, xmlDocument, xmlDocumentOf } from '../xml.js';
+import { element, elementTexts, S3_XMLNS, s3Timestamp, unescapeXml, xmlDocument, xmlDocumentOf } from '../xml.js';
 
 export function createBucket(call: S3Call) {
   if (!isValidBucketName(call.bucket)) {
@@ -83,7 +83,7 @@ export function listBuckets(call: S3Call) {
     .listBuckets()
     .map(
       (bucket) =>
-        `<Bucket>${element('Name', bucket.name)}${element('CreationDate', new Date(bucket.creationDate).toISOString())}` +
+        `<Bucket>${element('Name', bucket.name)}${element('CreationDate', s3Timestamp(bucket.creationDate))}` +
         `${element('BucketRegion', call.services.region)}</Bucket>`,
     )
     .join('');

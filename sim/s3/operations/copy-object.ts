@@ -8,7 +8,7 @@ import { forEachChunk, type StoredObject } from '../object-store.js';
 import { accessDenied, noSuchBucket, noSuchKey, S3Error } from '../s3-errors.js';
 import { queueNotifications, sendXml } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
-import { element, S3_XMLNS, xmlDocument } from '../xml.js';
+import { element, S3_XMLNS, s3Timestamp, xmlDocument } from '../xml.js';
 import { checkConditionalWrite, checkStorageClass, objectAttributes, refuseAcl } from './put-object.js';
 
 export interface CopySource {
@@ -110,7 +110,7 @@ export function copyObject(call: S3Call) {
     call,
     200,
     xmlDocument(
-      `<CopyObjectResult xmlns="${S3_XMLNS}">${element('LastModified', new Date(copy.lastModified).toISOString())}${element('ETag', copy.etag)}</CopyObjectResult>`,
+      `<CopyObjectResult xmlns="${S3_XMLNS}">${element('LastModified', s3Timestamp(copy.lastModified))}${element('ETag', copy.etag)}</CopyObjectResult>`,
     ),
   );
 }

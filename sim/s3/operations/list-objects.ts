@@ -5,7 +5,7 @@ import { compareKeys } from '../object-store.js';
 import { S3Error } from '../s3-errors.js';
 import { queryValue, sendXml } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
-import { element, S3_XMLNS, xmlDocument } from '../xml.js';
+import { element, S3_XMLNS, s3Timestamp, xmlDocument } from '../xml.js';
 import { requireBucket } from './bucket-operations.js';
 import { refuseVersionedBucket } from './bucket-configuration.js';
 
@@ -82,7 +82,7 @@ function entriesXml(page: ListingPage<StoredObject>, encode: (text: string) => s
   const contents = page.contents
     .map(
       (object) =>
-        `<Contents>${element('Key', encode(object.key))}${element('LastModified', new Date(object.lastModified).toISOString())}` +
+        `<Contents>${element('Key', encode(object.key))}${element('LastModified', s3Timestamp(object.lastModified))}` +
         `${element('ETag', object.etag)}${element('Size', object.size)}${owner}${element('StorageClass', 'STANDARD')}</Contents>`,
     )
     .join('');
@@ -156,7 +156,7 @@ export function listObjectVersions(call: S3Call) {
     .map(
       (object) =>
         `<Version>${element('Key', encode(object.key))}${element('VersionId', 'null')}${element('IsLatest', true)}` +
-        `${element('LastModified', new Date(object.lastModified).toISOString())}${element('ETag', object.etag)}${element('Size', object.size)}` +
+        `${element('LastModified', s3Timestamp(object.lastModified))}${element('ETag', object.etag)}${element('Size', object.size)}` +
         `${owner}${element('StorageClass', 'STANDARD')}</Version>`,
     )
     .join('');

@@ -11,7 +11,7 @@ import { compareKeys, forEachChunk, type BodyPiece, type StoredObject } from '..
 import { malformedXml, S3Error } from '../s3-errors.js';
 import { queryValue, queueNotifications, sendXml } from '../s3-context.js';
 import type { S3Call } from '../s3-context.js';
-import { element, elementTexts, S3_XMLNS, unescapeXml, xmlDocument, xmlDocumentOf } from '../xml.js';
+import { element, elementTexts, S3_XMLNS, s3Timestamp, unescapeXml, xmlDocument, xmlDocumentOf } from '../xml.js';
 import { requireBucket } from './bucket-operations.js';
 import { pageOfKeys } from './list-objects.js';
 import { parseCopySource, readableCopySource } from './copy-object.js';
@@ -116,7 +116,7 @@ export function uploadPart(call: S3Call) {
   uploads.putPart(record.uploadId, part, data);
   if (copying) {
     return sendXml(call, 200, xmlDocument(
-      `<CopyPartResult xmlns="${S3_XMLNS}">${element('LastModified', new Date(part.lastModified).toISOString())}${element('ETag', part.etag)}</CopyPartResult>`,
+      `<CopyPartResult xmlns="${S3_XMLNS}">${element('LastModified', s3Timestamp(part.lastModified))}${element('ETag', part.etag)}</CopyPartResult>`,
     ));
   }
   call.reply.header('etag', part.etag).header('x-amz-server-side-encryption', 'AES256');
@@ -297,7 +297,7 @@ export function listParts(call: S3Call) {
   const truncated = after.length > page.length;
   const entries = page.map((part) => {
     const checksum = part.checksum ? element(`Checksum${part.checksum.algorithm.toUpperCase()}`, part.checksum.value) : '';
-    return `<Part>${element('PartNumber', part.partNumber)}${element('LastModified', new Date(part.lastModified).toISOString())}` +
+    return `<Part>${element('PartNumber', part.partNumber)}${element('LastModified', s3Timestamp(part.lastModified))}` +
       `${element('ETag', part.etag)}${element('Size', part.size)}${checksum}</Part>`;
   }).join('');
   return sendXml(
@@ -336,7 +336,7 @@ export function listMultipartUploads(call: S3Call) {
     : element('NextKeyMarker', lastUpload.key) + element('NextUploadIdMarker', lastUpload.uploadId);
   const entries = uploads.map((upload) =>
     `<Upload>${element('Key', upload.key)}${element('UploadId', upload.uploadId)}${owner(call, 'Initiator')}${owner(call, 'Owner')}` +
-      `${element('StorageClass', 'STANDARD')}${element('Initiated', new Date(upload.initiated).toISOString())}` +
+      `${element('StorageClass', 'STANDARD')}${element('Initiated', s3Timestamp(upload.initiated))}` +
       `${element('ChecksumAlgorithm', upload.checksumAlgorithm?.toUpperCase())}</Upload>`).join('');
   const prefixes = commonPrefixes.map((common) => `<CommonPrefixes>${element('Prefix', common)}</CommonPrefixes>`).join('');
   return sendXml(
