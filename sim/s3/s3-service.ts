@@ -3,6 +3,7 @@
 // route (`/_sim/*`, Cognito's JWKS) wins over them by Fastify's rules. Lambda's dated paths
 // (`/2015-03-31/...` and the like) are Lambda's unless the request is signed for another service,
 // so a bucket named like a date still works (sim/lambda/lambda-api-routes.ts).
+import { METHODS } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -153,7 +154,7 @@ function objectTaggingOperation(call: S3Call): ((call: S3Call) => unknown) | und
 
 /** The methods S3 operations use. */
 const S3_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'POST']);
-/** Methods Fastify routes that no S3 operation uses: S3 answers them 405 MethodNotAllowed (Node 20's parser refuses QUERY itself). */
+/** Methods Fastify routes that no S3 operation uses: S3 answers them 405 MethodNotAllowed (Node 20's parser refuses QUERY itself), as it does every other method Node parses. */
 const UNUSED_METHODS = ['PATCH', 'TRACE', 'QUERY'];
 
 /** A request sweeps expired objects when the last sweep is this old on the injected clock. */
@@ -534,7 +535,11 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
     const routeOptions = { bodyLimit: MAX_OBJECT_BYTES, handler: handleThenNotifyIfGone };
     // Every other method Fastify knows is routed here too, so S3 refuses it in XML (405) rather
     // than Fastify with a JSON 404.
-    app.route({ method: ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', ...UNUSED_METHODS], url: '/*', exposeHeadRoute: false, ...routeOptions });
+    // The methods Node parses and Fastify does not route until told (WebDAV's PROPFIND, MKCOL,
+    // COPY...) got Fastify's JSON 404 (fuzz audit); CONNECT is a tunnel, not a request S3 answers.
+    const otherNodeMethods = METHODS.filter((method) => method !== 'CONNECT' && !app.supportedMethods.includes(method));
+    for (const method of otherNodeMethods) app.addHttpMethod(method, { hasBody: true });
+    app.route({ method: ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', ...UNUSED_METHODS, ...otherNodeMethods], url: '/*', exposeHeadRoute: false, ...routeOptions });
     // POST only below a bucket (DeleteObjects): `POST /` belongs to the JSON protocol services,
     // but for a Host that names a bucket (`<bucket>.localhost`, virtual-hosted style, which the
     // SDK's createPresignedPost picks for a `localhost` endpoint): that is a form upload.

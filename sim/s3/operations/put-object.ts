@@ -56,6 +56,11 @@ export function putObject(call: S3Call) {
   requireBucket(call);
   if (call.request.headers['x-amz-copy-source'] !== undefined) return copyObject(call);
   const headers = call.request.headers;
+  // Neither a length nor chunks: S3 cannot tell an empty object from a body that never came (it
+  // stored an empty object: fuzz audit).
+  if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
+    throw new S3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.', 411);
+  }
   checkStorageClass(headers);
   refuseAcl(headers);
   refuseTagging(headers);
