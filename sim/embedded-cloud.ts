@@ -470,8 +470,9 @@ export async function startSimServer(options: SimServerOptions): Promise<Embedde
   // as the services' own handlers do. Those handlers (S3's, Lambda's, SES's...) replace this one.
   app.setErrorHandler(answerKitRouteError());
   // A request Node's parser refuses (a head over 16 KiB, a body short of its Content-Length) gets
-  // S3's XML on the paths S3 serves; the other services keep Fastify's answer.
-  if (localS3) answerS3ClientErrors(app.server, servedByS3);
+  // S3's XML on the paths S3 serves; the other services keep Fastify's answer, saying the
+  // connection closes (a services-mode kit, with no S3 of its own, too).
+  answerS3ClientErrors(app.server, (request) => localS3 !== undefined && servedByS3(request));
   refuseRebindableHosts(app, options.allowedHosts ?? allowedHostsFromEnv(process.env.FACEKIT_ALLOWED_HOSTS), (request) =>
     localS3 !== undefined && servedByS3({ method: request.method, path: pathOf(request.url), headers: request.headers }));
   refuseUnservedRestApis(app);

@@ -1,7 +1,8 @@
 // Requests Node's HTTP parser refuses never reach a route: a head over its 16 KiB limit (a
 // 20,000-character key), Content-Length beside Transfer-Encoding, a bad chunk size, a body that
 // ends before its Content-Length. Node reports them on the server's 'clientError' event, where
-// Fastify answers in JSON of its own. On a path S3 owns, S3 answers them in its XML instead.
+// Fastify answers in JSON of its own. On a path S3 owns, S3 answers them in its XML instead; on
+// the others, Fastify's JSON, saying the connection closes.
 import { maxHeaderSize, ServerResponse, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { S3Error, errorXml } from './s3-errors.js';
@@ -28,6 +29,10 @@ export function answerS3ClientErrors(server: Server, ownedByS3: (request: Refuse
     const answerable = !socket.destroyed && socket.writable && !current?.response.headersSent;
     if (answerable && error.code?.startsWith('HPE_') && refused && ownedByS3(refused)) {
       writeS3Error(socket, refused.method, s3ErrorFor(error, maxHeaderSize));
+      return;
+    }
+    if (answerable && error.code?.startsWith('HPE_')) {
+      writeClosingJsonError(socket, error);
       return;
     }
     for (const handler of otherHandlers) handler.call(server, error, socket);
@@ -79,6 +84,19 @@ function requestLineOf(packet: Buffer | undefined): RefusedRequest | undefined {
 /** The path of a request URL, without its query. */
 export function pathOf(url: string): string {
   return url.split('?')[0] ?? '';
+}
+
+/**
+ * Fastify's answer to a refusal off S3's paths (431 for a head over the limit, else 400, the same
+ * JSON), saying `Connection: close`: without it a keep-alive client (every SDK) sent its next
+ * request on the socket the kit was closing, and that one failed with a hang-up (fuzz audit).
+ */
+function writeClosingJsonError(socket: Socket, error: ParserError): void {
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const message = status === 431 ? 'Exceeded maximum allowed HTTP header size' : 'Client Error';
+  const body = JSON.stringify({ error: STATUS_CODES[status], message, statusCode: status });
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.once('finish', () => socket.destroy());
 }
 
 /** The answer written on the socket itself (no route runs), with S3's headers; then the socket closes. */

@@ -3,6 +3,7 @@
 // (sim/s3/client-errors.ts); everywhere else the answer stays Fastify's, as before.
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedCloud, type EmbeddedCloud } from '../../sim/embedded-cloud.js';
 import { cloudAssembly, STACK_NAME } from '../e2e/embedded-cloud-harness.js';
@@ -66,6 +67,7 @@ describe('elsewhere, as before', () => {
 
     expect(statusLine(answer)).toBe('HTTP/1.1 400 Bad Request');
     expect(answer).toMatch(/\r\ncontent-type: application\/json\r\n/i);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
   });
 
   it('keeps Fastify’s JSON 431 for a Cognito call with a head over the limit', async () => {
@@ -73,6 +75,29 @@ describe('elsewhere, as before', () => {
 
     expect(statusLine(answer)).toBe('HTTP/1.1 431 Request Header Fields Too Large');
     expect(answer).toMatch(/\r\ncontent-type: application\/json\r\n/i);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+  });
+
+  // Without `Connection: close` the agent kept the socket the kit was closing, and the next call
+  // on it failed with a hang-up, 20 times in 20 (fuzz audit).
+  it('says the connection closes, so that a keep-alive client sends its next call on a new one', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const call = (headers: Record<string, string>) => new Promise<number>((answered, failed) => {
+      const sent = httpRequest(cloud.endpoint, { method: 'GET', path: '/_sim/health', agent, headers }, (response) => {
+        response.resume();
+        response.on('end', () => answered(response.statusCode!));
+      });
+      sent.on('error', failed);
+      sent.end();
+    });
+    try {
+      for (let round = 0; round < 5; round++) {
+        expect(await call({ 'x-padding': 'p'.repeat(20_000) })).toBe(431);
+        expect(await call({})).toBe(200);
+      }
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('keeps Fastify’s JSON 400 for a Cognito call whose body ends early', async () => {
