@@ -35,6 +35,7 @@ import {
   getBucketPolicy,
   getBucketVersioning,
   getPublicAccessBlock,
+  refuseVersionedBucket,
 } from './operations/bucket-configuration.js';
 import type { AccessControl } from '../iam/access-control.js';
 import { s3AuthorizationRequest, s3ObjectArn } from '../iam/service-actions.js';
@@ -150,6 +151,23 @@ function multipartOperation(call: S3Call): ((call: S3Call) => unknown) | undefin
 function objectTaggingOperation(call: S3Call): ((call: S3Call) => unknown) | undefined {
   const { key, query } = call;
   return call.request.method === 'GET' && key && 'tagging' in query && !('versionId' in query) ? getObjectTagging : undefined;
+}
+
+/**
+ * `?versionId=null` on an object of a bucket without versioning: the one version S3 keeps of it,
+ * the `null` that ListObjectVersions lists, so the call is served as one without the parameter
+ * (GetObject, HeadObject, DeleteObject, GetObjectTagging). Any other id is S3's InvalidArgument.
+ * They were 501 NotImplemented, which broke the clean-up scripts that delete every version listed
+ * (stock-tools audit).
+ */
+function readAsCurrentVersion(call: S3Call): void {
+  refuseVersionedBucket(call);
+  const versionId = call.query.versionId;
+  if (versionId !== 'null') {
+    throw new S3Error('InvalidArgument', 'Invalid version id specified', 400, { ArgumentName: 'versionId', ArgumentValue: String(versionId ?? '') });
+  }
+  delete call.query.versionId;
+  call.reply.header('x-amz-version-id', 'null');
 }
 
 /** The methods S3 operations use. */
@@ -401,6 +419,7 @@ export function createS3Service(options: S3ServiceOptions = {}): S3Service {
       if ('policy' in query) return getBucketPolicy(call);
       if ('versions' in query) return listObjectVersions(call);
     }
+    if (key && 'versionId' in query && ['GET', 'HEAD', 'DELETE'].includes(method)) readAsCurrentVersion(call);
     const subresourceOperation = bucket ? multipartOperation(call) ?? objectTaggingOperation(call) : undefined;
     if (subresourceOperation) {
       if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw keyTooLong(key);

@@ -3,6 +3,8 @@
 // template's CORS rules, Lambda notifications and expiration rules come back in S3's shapes; a
 // bucket without any gets S3's NoSuch... errors; changing them is still refused as not emulated.
 import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetBucketCorsCommand,
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
@@ -10,7 +12,10 @@ import {
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetBucketVersioningCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
   GetPublicAccessBlockCommand,
+  HeadObjectCommand,
   ListObjectVersionsCommand,
   PutBucketCorsCommand,
   PutObjectCommand,
@@ -155,5 +160,24 @@ describe('reading a bucket configuration', () => {
     expect(second.Versions?.map((version) => version.Key)).toEqual(['v/d.jpg']);
     expect(second.IsTruncated).toBe(false);
     await expect(server.client.send(new ListObjectVersionsCommand({ Bucket: 'plain', VersionIdMarker: 'null' }))).rejects.toMatchObject({ name: 'InvalidArgument' });
+    await expect(server.client.send(new ListObjectVersionsCommand({ Bucket: 'plain', KeyMarker: 'v/', VersionIdMarker: 'abc' }))).rejects.toMatchObject({ name: 'InvalidArgument', message: 'Invalid version id specified' });
+  });
+
+  // They were 501 NotImplemented, so a script deleting every version listed failed (stock-tools audit).
+  it('serves the "null" version it lists to GetObject, HeadObject, GetObjectTagging, DeleteObject and DeleteObjects, and refuses any other id', async () => {
+    for (const key of ['n/a', 'n/b', 'n/c']) await server.client.send(new PutObjectCommand({ Bucket: 'plain', Key: key, Body: key }));
+
+    const got = await server.client.send(new GetObjectCommand({ Bucket: 'plain', Key: 'n/a', VersionId: 'null' }));
+    expect([await got.Body?.transformToString(), got.VersionId]).toEqual(['n/a', 'null']);
+    expect((await server.client.send(new HeadObjectCommand({ Bucket: 'plain', Key: 'n/a', VersionId: 'null' }))).ContentLength).toBe(3);
+    expect((await server.client.send(new GetObjectTaggingCommand({ Bucket: 'plain', Key: 'n/a', VersionId: 'null' }))).TagSet).toEqual([]);
+    await expect(server.client.send(new GetObjectCommand({ Bucket: 'plain', Key: 'n/a', VersionId: '3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY' })))
+      .rejects.toMatchObject({ name: 'InvalidArgument', message: 'Invalid version id specified' });
+    await server.client.send(new DeleteObjectCommand({ Bucket: 'plain', Key: 'n/a', VersionId: 'null' }));
+    const deleted = await server.client.send(new DeleteObjectsCommand({ Bucket: 'plain', Delete: { Objects: [{ Key: 'n/b', VersionId: 'null' }, { Key: 'n/c', VersionId: 'other' }] } }));
+    expect(deleted.Deleted).toEqual([{ Key: 'n/b', VersionId: 'null' }]);
+    expect(deleted.Errors).toEqual([expect.objectContaining({ Key: 'n/c', Code: 'InvalidArgument' })]);
+    const left = await server.client.send(new ListObjectVersionsCommand({ Bucket: 'plain', Prefix: 'n/' }));
+    expect(left.Versions?.map((version) => version.Key)).toEqual(['n/c']);
   });
 });

@@ -18,6 +18,13 @@ export function deleteObject(call: S3Call) {
   return call.reply.code(204).send();
 }
 
+/** An element an Object may hold once: its text, undefined when absent, null when there are two. */
+function optionalText(object: string, name: string): string | undefined | null {
+  const texts = elementTexts(object, name);
+  if (texts.length > 1) return null;
+  return texts[0] === undefined ? undefined : unescapeXml(texts[0]) ?? null;
+}
+
 /**
  * A conditional delete (S3, since 2025-09): `If-Match` on DeleteObject, or an object's `ETag` in a
  * DeleteObjects body, is `*` or the object's ETag (quotes optional); another ETag is 412
@@ -53,21 +60,26 @@ export function deleteObjects(call: S3Call) {
     // One Key per Object: of two, the first was deleted and the second dropped unread (fuzz audit).
     const keyTexts = elementTexts(object, 'Key');
     const key = keyTexts.length === 1 ? unescapeXml(keyTexts[0]!) : undefined;
-    const etagTexts = elementTexts(object, 'ETag');
-    const etag = etagTexts.length === 0 ? undefined : etagTexts.length === 1 ? unescapeXml(etagTexts[0]!) : null;
-    if (key === undefined || etag === null) throw malformedXml();
-    return { key, etag };
+    const etag = optionalText(object, 'ETag');
+    const versionId = optionalText(object, 'VersionId');
+    if (key === undefined || etag === null || versionId === null) throw malformedXml();
+    return { key, etag, versionId };
   });
   const keys = requested.map(({ key }) => key);
   // S3 authorises each key on its own: a key the caller may not delete is an error of its own, as
   // is one whose ETag condition does not hold.
   const refused = new Map<string, S3Error>();
-  for (const { key, etag } of requested) {
-    const refusal = call.objectDenied?.('s3:DeleteObject', key) ? new S3Error('AccessDenied', 'Access Denied', 403) : conditionRefusal(call, key, etag);
+  for (const { key, etag, versionId } of requested) {
+    const refusal = call.objectDenied?.('s3:DeleteObject', key) ? new S3Error('AccessDenied', 'Access Denied', 403)
+      // The one version of an object in a bucket without versioning is `null`, as listed.
+      : versionId !== undefined && versionId !== 'null' ? new S3Error('InvalidArgument', 'Invalid version id specified', 400)
+        : conditionRefusal(call, key, etag);
     if (refusal) refused.set(key, refusal);
   }
   for (const key of keys) if (!refused.has(key)) deleteOne(call, key);
   const errors = [...refused].map(([key, error]) => `<Error>${element('Key', key)}${element('Code', error.code)}${element('Message', error.message)}</Error>`).join('');
-  const entries = (quiet ? '' : keys.filter((key) => !refused.has(key)).map((key) => `<Deleted>${element('Key', key)}</Deleted>`).join('')) + errors;
+  // A version named is echoed, as S3 does (`VersionId` in each Deleted entry).
+  const deleted = requested.filter(({ key }) => !refused.has(key)).map(({ key, versionId }) => `<Deleted>${element('Key', key)}${element('VersionId', versionId)}</Deleted>`);
+  const entries = (quiet ? '' : deleted.join('')) + errors;
   return sendXml(call, 200, xmlDocument(`<DeleteResult xmlns="${S3_XMLNS}">${entries}</DeleteResult>`));
 }

@@ -148,6 +148,10 @@ export function listObjectVersions(call: S3Call) {
   if (versionIdMarker && !keyMarker) {
     throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', 400, { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker });
   }
+  // Every object's one version is `null` here: no other id names one (stock-tools audit: `abc` was taken).
+  if (versionIdMarker && versionIdMarker !== 'null') {
+    throw new S3Error('InvalidArgument', 'Invalid version id specified', 400, { ArgumentName: 'version-id-marker', ArgumentValue: versionIdMarker });
+  }
   const maxKeys = parseMaxKeys(call);
   const encode = encoderFor(call);
   const page = listPage(call.services.store.listObjects(call.bucket), { prefix, delimiter, after: keyMarker, maxKeys });
