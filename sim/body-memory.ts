@@ -42,6 +42,11 @@ export interface BodyMemoryOptions {
 
 interface LargeBodyInFlight {
   startedAt: number;
+  /**
+   * Bytes taken by a time (`taken` by `at`, its last chunk), one sample for the chunks of each
+   * second from `firstAt`; those of the last `patienceMs`, and one before them.
+   */
+  samples: Array<{ firstAt: number; at: number; taken: number }>;
   readonly taken: () => number;
   endAsTooSlow: () => void;
 }
@@ -84,13 +89,36 @@ export function bodyMemoryBudget(limitBytes: number, options: BodyMemoryOptions 
   const largeBodies = new Set<LargeBodyInFlight>();
   let held = 0;
   const fits = (bytes: number, small: boolean) => held + bytes <= (small ? limitBytes : largeBodyLimit);
+  /**
+   * Whether a body came slower than `minBytesPerSecond` over the last `patienceMs`. Over that
+   * window, not since it began: eight SES bodies sent 32 MiB fast, then a byte every 12 s, and
+   * their average since they began stayed above the floor for minutes.
+   */
+  const cameTooSlowly = (body: LargeBodyInFlight, at: number): boolean => {
+    if (at - body.startedAt < patienceMs) return false;
+    const windowStart = at - patienceMs;
+    // What it had when the window began: exact at a sample's last chunk, none when none came before.
+    const before = body.samples.filter((sample) => sample.at <= windowStart).at(-1) ?? { taken: 0 };
+    return body.taken() - before.taken < minBytesPerSecond * (patienceMs / 1000);
+  };
   /** Ends the large bodies that have had their patience and came too slowly; whether any was. */
   const endTooSlowBodies = (asking: LargeBodyInFlight | undefined): boolean => {
     const at = now();
-    const tooSlow = [...largeBodies].filter((body) => body !== asking
-      && at - body.startedAt >= patienceMs && body.taken() / ((at - body.startedAt) / 1000) < minBytesPerSecond);
+    const tooSlow = [...largeBodies].filter((body) => body !== asking && cameTooSlowly(body, at));
     for (const body of tooSlow) body.endAsTooSlow();
     return tooSlow.length > 0;
+  };
+  /** Notes what a body has taken after a chunk, a sample a second, keeping the window and one before it. */
+  const sample = (body: LargeBodyInFlight) => {
+    const at = now();
+    const last = body.samples.at(-1);
+    if (last && at - last.firstAt < 1000) {
+      last.at = at;
+      last.taken = body.taken();
+      return;
+    }
+    body.samples.push({ firstAt: at, at, taken: body.taken() });
+    while (body.samples.length > 2 && body.samples[1]!.at <= at - patienceMs) body.samples.shift();
   };
   /** Counts `bytes` if they fit, ending too slow bodies (never the one asking) to make room. */
   const take = (bytes: number, small: boolean, asking?: LargeBodyInFlight): boolean => {
@@ -121,11 +149,13 @@ export function bodyMemoryBudget(limitBytes: number, options: BodyMemoryOptions 
           if (released) return next(null, chunk);
           if (!take(chunk.length, false, inFlight)) return next(new BodyMemoryExhaustedError());
           taken += chunk.length;
+          sample(inFlight!);
           next(null, chunk);
         },
       });
       const inFlight: LargeBodyInFlight | undefined = counted && {
         startedAt: now(),
+        samples: [],
         taken: () => taken,
         endAsTooSlow: () => {
           counted.destroy(new RequestTimeoutError());
