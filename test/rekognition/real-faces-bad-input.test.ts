@@ -6,6 +6,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerJsonServices } from '../../sim/aws-json-protocol.js';
 import { realPhoto } from '../../sim/faces/real-face-shots.js';
+import { NeuralMatcher } from '../../sim/rekognition/matcher/neural-matcher.js';
+import type { NeuralFaceModel } from '../../sim/rekognition/matcher/neural-model.js';
+import type { RgbRaster } from '../../sim/rekognition/matcher/raster.js';
 import { createRekognitionService } from '../../sim/rekognition/service.js';
 
 let app: FastifyInstance;
@@ -70,6 +73,19 @@ describe('awkward pictures of a real face', () => {
     const [original] = await facesIn(collins);
     expect(face.BoundingBox!.Left).toBeCloseTo(original.BoundingBox!.Left!, 1);
   }, 60_000);
+
+  // 38 MB copied to the thread and resized there for each large picture: four at once took the
+  // kit to 1.7 GB (attacker audit).
+  it('hands the model thread a large picture already shrunk to the side the model reads, and a small one as it is', async () => {
+    const seen: number[][] = [];
+    const model = { detect: async (raster: RgbRaster) => (seen.push([raster.width, raster.height, raster.pixels.length]), []) };
+    const matcher = new NeuralMatcher(model as unknown as NeuralFaceModel);
+
+    await matcher.findFaces({ width: 3000, height: 2000, pixels: new Uint8Array(3000 * 2000 * 3) });
+    await matcher.findFaces({ width: 640, height: 480, pixels: new Uint8Array(640 * 480 * 3) });
+
+    expect(seen).toEqual([[1024, 683, 1024 * 683 * 3], [640, 480, 640 * 480 * 3]]);
+  });
 
   it('answers a 10,000 x 100 picture (the largest side allowed) with no face', async () => {
     const strip = await sharp({ create: { width: 10_000, height: 100, channels: 3, background: '#8a7a6a' } }).png().toBuffer();

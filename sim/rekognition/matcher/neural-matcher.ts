@@ -80,7 +80,7 @@ export class NeuralMatcher implements FaceMatcher {
   async findFaces(raster: RgbRaster, needs: FaceNeeds = EVERYTHING): Promise<LocatedFace[]> {
     // Age and gender come from the description network too.
     const description = needs.descriptors || needs.attributes;
-    const results = await this.model.detect(raster, { description, emotion: needs.attributes });
+    const results = await this.model.detect(await modelSized(raster), { description, emotion: needs.attributes });
     const faces: LocatedFace[] = [];
     for (const result of results) {
       if (result.boxScore < MIN_DETECTOR_SCORE || result.mesh.length < 468 || (description && result.descriptor.length === 0)) continue;
@@ -192,6 +192,27 @@ function clampBox([left, top, width, height]: [number, number, number, number]):
   const x0 = Math.max(0, left);
   const y0 = Math.max(0, top);
   return [x0, y0, Math.min(1, left + width) - x0, Math.min(1, top + height) - y0];
+}
+
+/** The side the model thread shrinks a larger picture to (MODEL_INPUT_SIDE in neural-model-worker.mjs). */
+const MODEL_INPUT_SIDE = 1024;
+
+/**
+ * The picture as the model thread reads it: shrunk here, as the thread would (the same size and
+ * kernel, so the same pixels), before it is copied to the thread. A 10,000 x 10,000 JPEG decodes
+ * to 12.6 megapixels, 38 MB copied to each thread and resized there; four such answers at once
+ * took the kit to 1.7 GB, where the model's own part is a megapixel (attacker audit).
+ */
+async function modelSized(raster: RgbRaster): Promise<RgbRaster> {
+  const shrink = MODEL_INPUT_SIDE / Math.max(raster.width, raster.height);
+  if (shrink >= 1) return raster;
+  const width = Math.max(1, Math.round(raster.width * shrink));
+  const height = Math.max(1, Math.round(raster.height * shrink));
+  const { data } = await sharp(raster.pixels, { raw: { width: raster.width, height: raster.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width, height, pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
 /** Largest side the face crop is resampled to (smaller faces keep their own size: upsampling would blur them). */

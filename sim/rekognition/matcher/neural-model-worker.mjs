@@ -19,6 +19,7 @@ import sharp from 'sharp';
 const require = createRequire(import.meta.url);
 
 /** The model sees pictures no larger than this on their longer side (boxes stay ratios). */
+// The main thread shrinks larger pictures to this before they come (neural-matcher.ts, modelSized).
 const MODEL_INPUT_SIDE = 1024;
 
 /** The models the neural path cannot work without (Human's names for them). */
