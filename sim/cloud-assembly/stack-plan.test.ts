@@ -32,6 +32,7 @@ const template = {
         Role: { 'Fn::GetAtt': ['IndexerRole', 'Arn'] },
         Architectures: ['arm64'],
         Description: 'indexes faces',
+        LoggingConfig: { LogGroup: { Ref: 'IndexerLogs' }, LogFormat: 'JSON' },
         Environment: {
           Variables: {
             USERS_TABLE: { Ref: 'Table1' },
@@ -43,6 +44,7 @@ const template = {
       },
     },
     IndexerRole: { Type: 'AWS::IAM::Role', Properties: {} },
+    IndexerLogs: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 7 } },
     Notifier: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'python3.13', Code: { ZipFile: 'x' } } },
     Notifications: {
       Type: 'Custom::S3BucketNotifications',
@@ -77,6 +79,8 @@ describe('planStack', () => {
     expect(indexer.roleArn).toMatch(/^arn:aws:iam::000000000000:role\//);
     expect(indexer.architectures).toEqual(['arm64']);
     expect(indexer.description).toBe('indexes faces');
+    // The template's own log group, not Lambda's default /aws/lambda/<name> (stock-tools audit).
+    expect([indexer.logGroup, indexer.logFormat]).toEqual(['Demo-IndexerLogs', 'JSON']);
     expect(plan.buckets[0]!.notifications).toEqual([{ events: ['s3:ObjectCreated:*'], prefix: 'enrol/', suffix: undefined, functionName: indexer.name }]);
     expect(plan.collections).toEqual([{ logicalId: 'Faces', collectionId: 'Demo-faces' }]);
     expect(plan.userPools[0]!.userPoolId).toMatch(/^eu-west-1_[A-Za-z0-9]{9}$/);

@@ -144,6 +144,17 @@ const physicalName = {
   },
 };
 
+/**
+ * A function's `LoggingConfig` as GetFunctionConfiguration reports it: the template's log group
+ * (a `Ref` to its own `AWS::Logs::LogGroup`, as the stack's functions have) and format. Without
+ * it the kit named `/aws/lambda/<function>`, where nothing the stack made logs (stock-tools audit).
+ */
+function logging(config: unknown): { logGroup?: string; logFormat?: string } {
+  if (!config || typeof config !== 'object') return {};
+  const { LogGroup, LogFormat } = config as Properties;
+  return { ...(text(LogGroup) !== undefined ? { logGroup: text(LogGroup) } : {}), ...(text(LogFormat) !== undefined ? { logFormat: text(LogFormat) } : {}) };
+}
+
 function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
@@ -276,6 +287,7 @@ export function planStack(options: { cloudAssemblyDir: string; stackName: string
           ...(roleArn ? { roleArn } : {}),
           ...(Array.isArray(properties.Architectures) ? { architectures: properties.Architectures.map(String) } : {}),
           ...(text(properties.Description) !== undefined ? { description: text(properties.Description) } : {}),
+          ...logging(resolve(properties.LoggingConfig, context)),
           environment: Object.fromEntries(
             Object.entries(resolve(variables, context) as Properties).map(([key, value]) => [key, String(value)]),
           ),

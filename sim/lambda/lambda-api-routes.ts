@@ -13,7 +13,7 @@ import { setAmznRequestId } from '../request-id.js';
 import { signedRequestOf, verifiedSignerOf, type RequestSignatureVerifier } from '../request-signature.js';
 import { addSigningServiceConstraint, SIGNED_FOR, UNSIGNED } from '../signing-service-constraint.js';
 import { FunctionError, type FunctionInvoker } from './function-invoker.js';
-import type { FunctionDefinition, InvokeOptions } from './lambda-runtime.js';
+import { logGroupOf, type FunctionDefinition, type InvokeOptions } from './lambda-runtime.js';
 
 export interface LambdaApiBackend extends FunctionInvoker {
   invoke(functionName: string, event: unknown, options?: InvokeOptions): Promise<unknown>;
@@ -432,7 +432,7 @@ function configurationOf(definition: FunctionDefinition): Record<string, unknown
     Architectures: definition.architectures ?? ['x86_64'],
     EphemeralStorage: { Size: 512 },
     SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
-    LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${definition.name}` },
+    LoggingConfig: { LogFormat: definition.logFormat ?? 'Text', LogGroup: logGroupOf(definition) },
     State: 'Active',
     LastUpdateStatus: 'Successful',
   };

@@ -41,6 +41,15 @@ export interface FunctionDefinition {
   architectures?: string[];
   /** The template's `Description`. */
   description?: string;
+  /** The template's `LoggingConfig.LogGroup` (its name); default `/aws/lambda/<name>`, Lambda's. */
+  logGroup?: string;
+  /** The template's `LoggingConfig.LogFormat`; default `Text`. */
+  logFormat?: string;
+}
+
+/** Where a function's logs go: the template's log group, or Lambda's default one. */
+export function logGroupOf(definition: Pick<FunctionDefinition, 'name' | 'logGroup'>): string {
+  return definition.logGroup ?? `/aws/lambda/${definition.name}`;
 }
 
 export interface LambdaRuntimeOptions {
@@ -175,7 +184,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(definition.memoryMb ?? 128),
       AWS_LAMBDA_FUNCTION_TIMEOUT: String(definition.timeoutSeconds),
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${definition.name}`,
+      AWS_LAMBDA_LOG_GROUP_NAME: logGroupOf(definition),
       AWS_LAMBDA_LOG_STREAM_NAME: logStream,
       AWS_EXECUTION_ENV: `AWS_Lambda_${definition.runtime}`,
       LAMBDA_TASK_ROOT: resolvePath(definition.codeDir),
@@ -596,7 +605,7 @@ class ExecutionEnvironment {
           invokedFunctionArn: arn,
           memoryLimitInMB: String(memoryMb),
           awsRequestId: requestId,
-          logGroupName: `/aws/lambda/${name}`,
+          logGroupName: logGroupOf(this.definition),
           logStreamName: this.logStreamName,
           deadlineMs: startedAt + timeoutMs,
         },

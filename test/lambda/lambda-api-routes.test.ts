@@ -82,7 +82,8 @@ beforeAll(async () => {
       definition('greeter', greeter, { RECEIVED_FILE: bundles.scratch('greeter-received.txt') }),
       definition('failing', failing),
       definition('typed', typedDir),
-      definition('chatty', chatty),
+      // With a template's own log group and format, as the stack's functions have.
+      { ...definition('chatty', chatty), logGroup: 'Stack-ChattyLogs', logFormat: 'JSON' },
     ],
     onLog: () => undefined,
   });
@@ -270,6 +271,8 @@ describe('Lambda Invoke API', () => {
       LoggingConfig: { LogFormat: 'Text', LogGroup: '/aws/lambda/greeter' },
       TracingConfig: { Mode: 'PassThrough' },
     });
+    const logged = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'chatty' }));
+    expect(logged.LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: 'Stack-ChattyLogs' });
   });
 });
 
