@@ -621,6 +621,17 @@ describe('a PUT with neither Content-Length nor chunks', () => {
   });
 });
 
+describe('checksums in listings', () => {
+  it('names the checksum an object was stored with, as HeadObject gives it, in ListObjectsV2', async () => {
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'sums/crc', Body: 'a', ChecksumAlgorithm: 'SHA256' }));
+    const head = await server.client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'sums/crc', ChecksumMode: 'ENABLED' }));
+    const listed = await server.client.send(new ListObjectsV2Command({ Bucket: 'uploads', Prefix: 'sums/' }));
+
+    expect(head.ChecksumSHA256).toBeDefined();
+    expect(listed.Contents?.map((entry) => [entry.ChecksumAlgorithm, entry.ChecksumType])).toEqual([[['SHA256'], 'FULL_OBJECT']]);
+  });
+});
+
 describe('times in listings', () => {
   it('gives an object the same LastModified in a listing, a copy result and HeadObject: whole seconds, as S3 keeps them', async () => {
     await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'times/a', Body: 'a' }));

@@ -76,6 +76,15 @@ function encoderFor(call: S3Call): (text: string) => string {
   return (text) => encodeURIComponent(text).replace(/%2F/g, '/');
 }
 
+/**
+ * The checksum an object was stored with, as listings name it (`CRC32`, `FULL_OBJECT`): S3 lists
+ * it, and a script that checks it found nothing (stock-tools audit).
+ */
+function checksumXml(object: StoredObject): string {
+  if (!object.checksum) return '';
+  return `${element('ChecksumAlgorithm', object.checksum.algorithm.toUpperCase())}${element('ChecksumType', 'FULL_OBJECT')}`;
+}
+
 /** Each key's and common prefix's XML; `ownerId` gives each key its `Owner` (ListObjects always, V2 with fetch-owner=true). */
 function entriesXml(page: ListingPage<StoredObject>, encode: (text: string) => string, ownerId?: string): string {
   const owner = ownerId === undefined ? '' : `<Owner>${element('ID', ownerId)}</Owner>`;
@@ -83,7 +92,7 @@ function entriesXml(page: ListingPage<StoredObject>, encode: (text: string) => s
     .map(
       (object) =>
         `<Contents>${element('Key', encode(object.key))}${element('LastModified', s3Timestamp(object.lastModified))}` +
-        `${element('ETag', object.etag)}${element('Size', object.size)}${owner}${element('StorageClass', 'STANDARD')}</Contents>`,
+        `${element('ETag', object.etag)}${checksumXml(object)}${element('Size', object.size)}${owner}${element('StorageClass', 'STANDARD')}</Contents>`,
     )
     .join('');
   const prefixes = page.commonPrefixes.map((prefix) => `<CommonPrefixes>${element('Prefix', encode(prefix))}</CommonPrefixes>`).join('');
@@ -160,7 +169,7 @@ export function listObjectVersions(call: S3Call) {
     .map(
       (object) =>
         `<Version>${element('Key', encode(object.key))}${element('VersionId', 'null')}${element('IsLatest', true)}` +
-        `${element('LastModified', s3Timestamp(object.lastModified))}${element('ETag', object.etag)}${element('Size', object.size)}` +
+        `${element('LastModified', s3Timestamp(object.lastModified))}${element('ETag', object.etag)}${checksumXml(object)}${element('Size', object.size)}` +
         `${owner}${element('StorageClass', 'STANDARD')}</Version>`,
     )
     .join('');
