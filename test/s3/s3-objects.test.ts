@@ -621,6 +621,21 @@ describe('a PUT with neither Content-Length nor chunks', () => {
   });
 });
 
+describe('server-side encryption asked for', () => {
+  it('answers a KMS write with what it asked for, on the write and on HeadObject, SSE-S3 by default, and refuses an unknown method', async () => {
+    const put = await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'sse/kms', Body: 'a', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/photos' }));
+    const head = await server.client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'sse/kms' }));
+    await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'sse/plain', Body: 'b' }));
+    const plain = await server.client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'sse/plain' }));
+
+    expect([put.ServerSideEncryption, put.SSEKMSKeyId]).toEqual(['aws:kms', 'alias/photos']);
+    expect([head.ServerSideEncryption, head.SSEKMSKeyId]).toEqual(['aws:kms', 'alias/photos']);
+    expect([plain.ServerSideEncryption, plain.SSEKMSKeyId]).toEqual(['AES256', undefined]);
+    const bogus = await errorOf(server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'sse/bogus', Body: 'c', ServerSideEncryption: 'bogus' as never })));
+    expect([bogus.name, bogus.message]).toEqual(['InvalidArgument', 'The encryption method specified is not supported']);
+  });
+});
+
 describe('checksums in listings', () => {
   it('names the checksum an object was stored with, as HeadObject gives it, in ListObjectsV2', async () => {
     await server.client.send(new PutObjectCommand({ Bucket: 'uploads', Key: 'sums/crc', Body: 'a', ChecksumAlgorithm: 'SHA256' }));

@@ -70,7 +70,7 @@ export function putObject(call: S3Call) {
 
   const object = storeObject(call, call.key, data, { ...attributes, checksum }, 'ObjectCreated:Put');
 
-  call.reply.header('etag', object.etag).header('x-amz-server-side-encryption', 'AES256');
+  call.reply.header('etag', object.etag).headers(encryptionReplyHeaders(object));
   if (checksum) call.reply.header(`x-amz-checksum-${checksum.algorithm}`, checksum.value).header('x-amz-checksum-type', 'FULL_OBJECT');
   return call.reply.code(200).send();
 }
@@ -156,8 +156,37 @@ export function objectAttributes(headers: S3Call['request']['headers']): Pick<St
   if (metadataBytes > MAX_USER_METADATA_BYTES) {
     throw new S3Error('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.', 400);
   }
+  Object.assign(storedHeaders, encryptionHeaders(headers));
   const contentType = typeof headers['content-type'] === 'string' && headers['content-type'] ? headers['content-type'] : 'binary/octet-stream';
   return { contentType, metadata, headers: storedHeaders };
+}
+
+const ENCRYPTION_ALGORITHMS = new Set(['AES256', 'aws:kms', 'aws:kms:dsse']);
+
+/**
+ * The server-side encryption a write asks for, kept with the object and answered back by the write,
+ * HeadObject and GetObject (nothing is encrypted here: the files are the kit's); SSE-S3 (`AES256`)
+ * is the default and is not kept. A KMS request was answered `AES256`, and any value was taken
+ * (stock-tools audit). S3's answer to an unknown one is InvalidArgument.
+ */
+function encryptionHeaders(headers: S3Call['request']['headers']): Record<string, string> {
+  const algorithm = headers['x-amz-server-side-encryption'];
+  if (algorithm === undefined) return {};
+  if (typeof algorithm !== 'string' || !ENCRYPTION_ALGORITHMS.has(algorithm)) {
+    throw new S3Error('InvalidArgument', 'The encryption method specified is not supported', 400, {
+      ArgumentName: 'x-amz-server-side-encryption',
+      ArgumentValue: String(algorithm),
+    });
+  }
+  if (algorithm === 'AES256') return {};
+  const keyId = headers['x-amz-server-side-encryption-aws-kms-key-id'];
+  return { 'x-amz-server-side-encryption': algorithm, ...(typeof keyId === 'string' && keyId ? { 'x-amz-server-side-encryption-aws-kms-key-id': keyId } : {}) };
+}
+
+/** The encryption headers a write answers with: the object's own, or SSE-S3's. */
+export function encryptionReplyHeaders(object: Pick<StoredObject, 'headers'>): Record<string, string> {
+  const kept = Object.entries(object.headers).filter(([name]) => name.startsWith('x-amz-server-side-encryption'));
+  return kept.length > 0 ? Object.fromEntries(kept) : { 'x-amz-server-side-encryption': 'AES256' };
 }
 
 /** Conditional writes: `If-None-Match: *` creates only, `If-Match: <etag>` replaces only that version. */
