@@ -25,6 +25,7 @@ import { compileFunction } from 'node:vm';
 import type { Server } from 'node:http';
 import type dynaliteServer from 'dynalite';
 import { keepTableDescriptions, type DynaliteStore } from './kept-table-descriptions.js';
+import { giveTablesUuids } from './table-ids.js';
 
 const requireHere = createRequire(import.meta.url);
 /** `require` as dynalite's own modules resolve: its stores (level, memory-level) at the versions it uses, no dependency of ours. */
@@ -134,6 +135,7 @@ export function createDynaliteServer(options: Parameters<typeof dynaliteServer>[
     const created = create(createOptions);
     database = created.db;
     keepTableDescriptions(created);
+    giveTablesUuids(created);
     return created;
   };
   try {

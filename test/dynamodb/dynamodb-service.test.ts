@@ -129,6 +129,8 @@ describe('createDynamoDbService', () => {
     expect(Table?.TableStatus).toBe('ACTIVE');
     expect(Table?.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
     expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    // A UUID, the pattern of botocore's model (dynalite made 8-4-4-4-8 hex digits: stock-tools audit).
+    expect(Table?.TableId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   });
 
   it('stores, reads and updates items through the document client', async () => {
