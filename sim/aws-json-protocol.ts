@@ -88,6 +88,7 @@ const MAX_JSON_BODY_BYTES = 32 * 1024 * 1024;
 const rawBodies = new WeakMap<FastifyRequest, Buffer | string>();
 const UNPARSEABLE_BODY = Symbol('unparseable JSON body');
 const TEXT_THAT_IS_NO_JSON = '{';
+const BOM_SKIPPING_TYPES = new Set(['application/json', 'text/plain']);
 /** Fastify instances whose own JSON and text parsers gave way to the byte-reading one. */
 const appsReadingJsonBytes = new WeakSet<FastifyInstance>();
 
@@ -139,9 +140,11 @@ export function registerJsonServices(
         // body. Passthrough services too: decoded, two keys differing in such bytes became one
         // (U+FFFD) and DynamoDB's PutItem replaced one item with the other (fuzz audit).
         if (!isUtf8(bytes as Buffer)) return done(null, UNPARSEABLE_BODY);
-        const body = (bytes as Buffer).toString('utf8');
+        let body = (bytes as Buffer).toString('utf8');
         // A passthrough service gets the body as sent, even when it is not valid JSON.
         if (passthroughByPrefix.has(prefix)) return done(null, body);
+        // Fastify's own parsers, which these two types went through before, skip a byte-order mark.
+        if (BOM_SKIPPING_TYPES.has(type) && body.startsWith('\uFEFF')) body = body.slice(1);
         try {
           done(null, body === '' ? {} : JSON.parse(body));
         } catch {

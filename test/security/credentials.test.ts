@@ -117,6 +117,17 @@ describe('Cognito IAM-only operations', () => {
     expect(await statusOf(email)).toBe('UNCONFIRMED');
   });
 
+  it('reads an application/json or text/plain body after its byte-order mark, as Fastify’s parsers did for those types', async () => {
+    for (const type of ['application/json', 'text/plain;charset=UTF-8']) {
+      const response = await fetch(`${harness.endpoint}/`, {
+        method: 'POST',
+        headers: { 'content-type': type, 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
+        body: '\uFEFF{"AuthFlow":"CUSTOM_AUTH","ClientId":"nope","AuthParameters":{"USERNAME":"a@example.com"}}',
+      });
+      expect(response.headers.get('x-amzn-errortype'), type).toBe('ResourceNotFoundException');
+    }
+  });
+
   it('serves the same admin call signed with the local credentials, and public operations unsigned', async () => {
     const email = 'signed-confirm@example.com';
     const publicClient = unsigned(new CognitoIdentityProviderClient(sdk));
