@@ -110,6 +110,16 @@ function amzDateOf(time: number): string {
   return new Date(time).toISOString().replace(/[-:]|\.\d{3}/g, '');
 }
 
+/** What `verify` needs of a request's head to check its signature over the body. */
+interface CheckedHead {
+  scope: NonNullable<ReturnType<typeof parseCredentialScope>>;
+  secretAccessKey: string;
+  signedHeaders: string;
+  signature: string;
+  signingDate: Date;
+  amzDate: string;
+}
+
 export class RequestSignatureVerifier {
   /** The keys it accepts: the local credentials, and any added (S3's authenticator shares them). */
   readonly keys: SigningKeys;
@@ -125,6 +135,45 @@ export class RequestSignatureVerifier {
    * the sim's clock by days while SDK clients sign with the real time.
    */
   async verify(request: IncomingSignedRequest, signingName: string): Promise<{ accessKeyId: string }> {
+    const head = this.checkedHead(request, signingName);
+    if ('trusted' in head) return { accessKeyId: head.trusted };
+    const { scope, secretAccessKey, signedHeaders, signature, signingDate, amzDate } = head;
+    // The signer takes a client-sent payload hash on trust; the body must match it, or a signed
+    // request could carry any body.
+    const contentSha256 = request.headers['x-amz-content-sha256'];
+    if (typeof contentSha256 === 'string' && contentSha256 !== createHash('sha256').update(request.body ?? '').digest('hex')) {
+      throw new SignatureRefusal('InvalidSignatureException', SIGNATURE_MISMATCH);
+    }
+    const expected = await expectedHeaderSignature(request, {
+      scope,
+      secretAccessKey,
+      signedNames: signedHeaderNames(signedHeaders),
+      signingDate,
+      uriEscapePath: true,
+    });
+    if (!sameSignature(expected, signature)) throw new SignatureRefusal('InvalidSignatureException', SIGNATURE_MISMATCH);
+    this.assertCurrent(signingDate.getTime(), amzDate);
+    return { accessKeyId: scope.accessKeyId };
+  }
+
+  /**
+   * The refusal `verify` would give from the request's head alone (no credentials, a malformed
+   * `Authorization`, another service or region, an unknown key), so that a service can refuse it
+   * before reading its body: an unsigned SES call's 40 MiB body was read, and counted against the
+   * body budget, before its Missing Authentication Token (attacker audit).
+   */
+  refusalBeforeBody(request: Omit<IncomingSignedRequest, 'body'>, signingName: string): SignatureRefusal | undefined {
+    try {
+      this.checkedHead(request, signingName);
+      return undefined;
+    } catch (error) {
+      if (error instanceof SignatureRefusal) return error;
+      throw error;
+    }
+  }
+
+  /** Everything `verify` checks before the body: the header's form, its scope and dates, the key. */
+  private checkedHead(request: Omit<IncomingSignedRequest, 'body'>, signingName: string): CheckedHead | { trusted: string } {
     const repeated = repeatedAuthorization(request);
     if (repeated !== undefined) throw new SignatureRefusal('IncompleteSignatureException', notKeyValueMessage(repeated));
     const authorization = request.headers.authorization;
@@ -162,27 +211,11 @@ export class RequestSignatureVerifier {
     const sessionToken = request.headers['x-amz-security-token'];
     const key = this.keys.lookup(scope.accessKeyId, sessionToken);
     if ('refused' in key) {
-      if (key.refused === 'unknown key' && this.options.trustTemporaryCredentials && sessionToken) return { accessKeyId: scope.accessKeyId };
+      if (key.refused === 'unknown key' && this.options.trustTemporaryCredentials && sessionToken) return { trusted: scope.accessKeyId };
       // AWS's answer to an unknown key and to a temporary key without its own token alike.
       throw new SignatureRefusal('UnrecognizedClientException', INVALID_SECURITY_TOKEN);
     }
-    const { secretAccessKey } = key;
-    // The signer takes a client-sent payload hash on trust; the body must match it, or a signed
-    // request could carry any body.
-    const contentSha256 = request.headers['x-amz-content-sha256'];
-    if (typeof contentSha256 === 'string' && contentSha256 !== createHash('sha256').update(request.body ?? '').digest('hex')) {
-      throw new SignatureRefusal('InvalidSignatureException', SIGNATURE_MISMATCH);
-    }
-    const expected = await expectedHeaderSignature(request, {
-      scope,
-      secretAccessKey,
-      signedNames: signedHeaderNames(signedHeaders!),
-      signingDate,
-      uriEscapePath: true,
-    });
-    if (!sameSignature(expected, signature!)) throw new SignatureRefusal('InvalidSignatureException', SIGNATURE_MISMATCH);
-    this.assertCurrent(signingDate.getTime(), amzDate);
-    return { accessKeyId: scope.accessKeyId };
+    return { scope, secretAccessKey: key.secretAccessKey, signedHeaders: signedHeaders!, signature: signature!, signingDate, amzDate };
   }
 
   private assertCurrent(signedAt: number, amzDate: string): void {

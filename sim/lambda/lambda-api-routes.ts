@@ -112,6 +112,11 @@ export function lambdaApiRoutes(
     });
     const signers = new WeakMap<FastifyRequest, string>();
     if (signatures) {
+      // A call its head already refuses (unsigned, an unknown key) is answered before its 6 MB body is read.
+      app.addHook('onRequest', async (request, reply) => {
+        const refusal = signatures.refusalBeforeBody(signedRequestOf(request, undefined), 'lambda');
+        if (refusal) return sendError(reply, 403, refusal.code, refusal.message);
+      });
       app.addHook('preHandler', async (request, reply) => {
         const body = Buffer.isBuffer(request.body) ? request.body : undefined;
         const verified = await verifiedSignerOf(signatures, signedRequestOf(request, body), 'lambda');

@@ -58,6 +58,11 @@ export function createSesService(options: SesServiceOptions): { routes: FastifyP
     const signatures = options.signatures;
     const signers = new WeakMap<FastifyRequest, string>();
     if (signatures) {
+      // A call its head already refuses (unsigned, an unknown key) is answered before its body is read.
+      app.addHook('onRequest', async (request, reply) => {
+        const refusal = signatures.refusalBeforeBody(signedRequestOf(request, undefined), 'ses');
+        if (refusal) return sendError(reply, 403, refusal.code, refusal.message);
+      });
       app.addHook('preHandler', async (request, reply) => {
         const verified = await verifiedSignerOf(signatures, signedRequestOf(request, rawBodies.get(request)), 'ses');
         if ('refusal' in verified) return sendError(reply, 403, verified.refusal.code, verified.refusal.message);

@@ -5,11 +5,12 @@
 // and sends nothing holds nothing. The kit runs with a 2 MiB budget here.
 import { Agent, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { InvokeCommand, LambdaClient, type LambdaServiceException } from '@aws-sdk/client-lambda';
 import { ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { EmbeddedCloud } from '../../sim/embedded-cloud.js';
+import { LOCAL_CREDENTIALS, type EmbeddedCloud } from '../../sim/embedded-cloud.js';
 import { startQuietCloud } from '../e2e/embedded-cloud-harness.js';
 
 const MiB = 1024 * 1024;
@@ -104,10 +105,14 @@ describe('request bodies held in memory', () => {
       // The kit's own routes: a 503, not the 500 of an internal error.
       const kitRoute = await fetch(`${cloud.endpoint}/_sim/outputs`, { method: 'OPTIONS', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'p'.repeat(200 * 1024) }) });
       expect(kitRoute.status).toBe(503);
-      // Lambda's Invoke: its throttling answer, before the signature is looked at.
-      const invoke = await fetch(`${cloud.endpoint}/2015-03-31/functions/any/invocations`, { method: 'POST', body: 'x'.repeat(200 * 1024) });
-      expect(invoke.status).toBe(429);
-      expect(invoke.headers.get('x-amzn-errortype')).toBe('TooManyRequestsException');
+      // Lambda's Invoke, signed: its throttling answer, which the SDK retries.
+      const lambda = new LambdaClient({ region: cloud.outputs.Region, endpoint: cloud.endpoint, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+      const invoke = await lambda.send(new InvokeCommand({ FunctionName: 'any', Payload: JSON.stringify({ pad: 'x'.repeat(200 * 1024) }) })).catch((error: unknown) => error as LambdaServiceException);
+      lambda.destroy();
+      expect([(invoke as LambdaServiceException).name, (invoke as LambdaServiceException).$metadata?.httpStatusCode]).toEqual(['TooManyRequestsException', 429]);
+      // Unsigned, it is refused from its head before its body counts (it was read, then refused).
+      const unsigned = await fetch(`${cloud.endpoint}/2015-03-31/functions/any/invocations`, { method: 'POST', body: 'x'.repeat(200 * 1024) });
+      expect([unsigned.status, unsigned.headers.get('x-amzn-errortype')]).toEqual([403, 'MissingAuthenticationTokenException']);
     } finally {
       await hangUp(stalled);
     }
@@ -160,6 +165,24 @@ describe('request bodies held in memory', () => {
     } finally {
       for (const socket of stalled) socket.destroy();
       await hangUp(stalled[0]!);
+    }
+  });
+
+  it.each([
+    ['SES SendEmail', '/v2/email/outbound-emails'],
+    ['Lambda Invoke', '/2015-03-31/functions/any/invocations'],
+  ])('answers an unsigned %s from its head, before a body it does not need (attacker audit: 40 MiB was read first)', async (_case, path) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    let answer = '';
+    socket.on('data', (data) => (answer += data.toString('latin1')));
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${30 * MiB}\r\n\r\n{"a":`);
+    try {
+      // The rest of the body never comes: an answer now is one given from the head.
+      await vi.waitFor(() => expect(answer).toMatch(/^HTTP\/1\.1 403 [\s\S]*MissingAuthenticationToken/i), { timeout: 5000, interval: 50 });
+    } finally {
+      socket.destroy();
     }
   });
 
