@@ -40,6 +40,20 @@ const verifier = new RequestSignatureVerifier({ credentials: LOCAL });
 const refusalOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: Error) => error.name);
 
 describe('RequestSignatureVerifier', () => {
+  it('gives, before the body, the refusal the head alone earns, and none for a head that holds whatever body follows', async () => {
+    const signed = await signedRequest('{"CollectionId":"faces"}');
+    const { body: _body, ...head } = signed;
+    const unsigned = { ...head, headers: { ...head.headers, authorization: undefined } };
+    const stranger = await signedRequest('{}', { credentials: { accessKeyId: 'AKIASTRANGER00000000', secretAccessKey: 'x' } });
+
+    expect(verifier.refusalBeforeBody(head, 'rekognition')).toBeUndefined();
+    expect(verifier.refusalBeforeBody(unsigned, 'rekognition')).toMatchObject({ name: 'MissingAuthenticationTokenException' });
+    expect(verifier.refusalBeforeBody(stranger, 'rekognition')).toMatchObject({ name: 'UnrecognizedClientException' });
+    expect(verifier.refusalBeforeBody(head, 'lambda')).toMatchObject({ name: 'InvalidSignatureException' });
+    // The body is verify's to check: the same head with another body is refused there.
+    expect(await refusalOf(verifier.verify({ ...signed, body: '{}' }, 'rekognition'))).toBe('InvalidSignatureException');
+  });
+
   it('accepts a request the SDK signer signed with the local key', async () => {
     await expect(verifier.verify(await signedRequest('{"CollectionId":"faces"}'), 'rekognition')).resolves.toEqual({ accessKeyId: 'test' });
   });
