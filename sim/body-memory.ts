@@ -27,11 +27,12 @@ const SMALL_BODY_SHARE = 1 / 8;
 
 export interface BodyMemoryOptions {
   /**
-   * How long a large body may take before it can be ended as too slow (10 s). Only when a body
-   * finds no room: then every large body older than this that came slower than
-   * `minBytesPerSecond` on average is ended with the request timeout's answer (S3's
-   * RequestTimeout), and its bytes are given to the one that found none. Fifty-four upload forms
-   * trickling a byte every 12 s (inside the idle timeout) held the budget for good (attacker audit).
+   * How long a large body may take before it can be ended as too slow, and the window its pace is
+   * judged over (10 s). Only when a body finds no room: then every large body older than this that
+   * came slower than `minBytesPerSecond` over the last `patienceMs` is ended with the request
+   * timeout's answer (S3's RequestTimeout), and its bytes are given to the one that found none.
+   * Fifty-four upload forms trickling a byte every 12 s (inside the idle timeout) held the budget
+   * for good (attacker audit).
    */
   patienceMs?: number;
   /** 64 KiB/s: a photo over the slowest mobile link; on the loopback the kit answers, milliseconds. */
