@@ -29,7 +29,7 @@ export interface StoredObject {
   /** Stored representation headers: cache-control, content-disposition, content-encoding, ... */
   headers: Record<string, string>;
   /** A flexible checksum the uploader sent (and S3 verified), returned when asked for. */
-  checksum?: { algorithm: string; value: string };
+  checksum?: { algorithm: string; value: string; type?: 'COMPOSITE' };
 }
 
 export interface BucketRecord {

@@ -83,7 +83,7 @@ export function checkTrailers(declared: string | undefined, trailers: Record<str
 }
 
 /** Base64 digest for the checksums Node can compute; undefined for the CRCs it cannot. */
-function computeChecksum(algorithm: string, data: Buffer): string | undefined {
+export function computeChecksum(algorithm: string, data: Buffer): string | undefined {
   switch (algorithm) {
     case 'crc32': {
       const digest = Buffer.alloc(4);

@@ -20,6 +20,7 @@ import {
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../sim/clock.js';
@@ -57,6 +58,13 @@ async function create(client: S3Client, key: string, extra: Partial<ConstructorP
 async function upload(client: S3Client, key: string, uploadId: string, partNumber: number, body: Buffer): Promise<string> {
   const part = await client.send(new UploadPartCommand({ Bucket: 'uploads', Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body }));
   return part.ETag!;
+}
+
+/** CRC32 as S3 writes it: the 4 bytes, big-endian, in base64. */
+function crc32Base64(data: Buffer): string {
+  const digest = Buffer.alloc(4);
+  digest.writeUInt32BE(crc32(data) >>> 0);
+  return digest.toString('base64');
 }
 
 function complete(client: S3Client, key: string, uploadId: string, parts: Array<{ PartNumber: number; ETag: string }>) {
@@ -295,9 +303,19 @@ describe('multipart upload', () => {
       Bucket: 'uploads', Key: 'a', UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag, ChecksumCRC32: 'AAAAAA==' }] },
     })));
     expect(mismatch).toMatchObject({ name: 'InvalidPart' });
-    await client.send(new CompleteMultipartUploadCommand({
+    const completed = await client.send(new CompleteMultipartUploadCommand({
       Bucket: 'uploads', Key: 'a', UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 }] },
     }));
+
+    // S3's composite checksum: the CRC32 of the parts' CRC32s, a dash, the number of parts (none was kept).
+    const composite = `${crc32Base64(Buffer.from(part.ChecksumCRC32!, 'base64'))}-1`;
+    expect([completed.ChecksumCRC32, completed.ChecksumType]).toEqual([composite, 'COMPOSITE']);
+    const head = await client.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'a', ChecksumMode: 'ENABLED' }));
+    expect([head.ChecksumCRC32, head.ChecksumType]).toEqual([composite, 'COMPOSITE']);
+    const got = await client.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'a', ChecksumMode: 'ENABLED' }));
+    expect(await got.Body!.transformToString()).toBe('checked');
+    const objects = await client.send(new ListObjectsV2Command({ Bucket: 'uploads', Prefix: 'a' }));
+    expect(objects.Contents?.map((entry) => [entry.ChecksumAlgorithm, entry.ChecksumType])).toEqual([[['CRC32'], 'COMPOSITE']]);
   });
 });
 

@@ -81,7 +81,7 @@ export function getObject(call: S3Call, { headOnly }: { headOnly: boolean }) {
   for (const [header, value] of overrides) reply.header(header, value);
 
   if (!range && object.checksum && call.request.headers['x-amz-checksum-mode'] === 'ENABLED') {
-    reply.header(`x-amz-checksum-${object.checksum.algorithm}`, object.checksum.value).header('x-amz-checksum-type', 'FULL_OBJECT');
+    reply.header(`x-amz-checksum-${object.checksum.algorithm}`, object.checksum.value).header('x-amz-checksum-type', object.checksum.type ?? 'FULL_OBJECT');
   }
   if (range) {
     reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${object.size}`);

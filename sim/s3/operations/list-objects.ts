@@ -82,7 +82,7 @@ function encoderFor(call: S3Call): (text: string) => string {
  */
 function checksumXml(object: StoredObject): string {
   if (!object.checksum) return '';
-  return `${element('ChecksumAlgorithm', object.checksum.algorithm.toUpperCase())}${element('ChecksumType', 'FULL_OBJECT')}`;
+  return `${element('ChecksumAlgorithm', object.checksum.algorithm.toUpperCase())}${element('ChecksumType', object.checksum.type ?? 'FULL_OBJECT')}`;
 }
 
 /** Each key's and common prefix's XML; `ownerId` gives each key its `Owner` (ListObjects always, V2 with fetch-owner=true). */
